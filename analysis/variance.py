@@ -1,0 +1,179 @@
+"""Multistage Horvitz-Thompson variance of estimated totals, as R ``survey::svyrecvar``.
+
+The estimators in :mod:`analysis.design` reduce every statistic to a matrix of linearised
+scores (influence functions times weights, Lumley 2010 §2.3 and appendix C). This module turns
+scores into a variance: calibration residuals first (``postStratify`` and ``rake``), then the
+between-cluster variance at each stage with finite population corrections, recursing into
+later stages only when an ``fpc`` is given, exactly as ``svyrecvar``/``multistage``/
+``onestage``/``onestrat`` in survey 4.1 (Cochran 1977 §11.8 for the two-stage formula).
+
+Everything is vectorised: scores are summed into the smallest sampling units with
+``np.bincount`` and each stage is one centred cross-product, so no Python loop runs over PSUs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "LONELY_PSU_OPTIONS",
+    "PostStratumStep",
+    "RakingStep",
+    "StageInfo",
+    "calibration_residuals",
+    "group_sums",
+    "recvar",
+]
+
+#: Values of R's ``options(survey.lonely.psu=)``; ``"fail"`` is R's default.
+LONELY_PSU_OPTIONS = ("fail", "remove", "certainty", "adjust", "average")
+
+#: R's ``onestrat`` treats a stratum as self-representing when every f < 1e-7.
+_SELF_REPRESENTING = 1e-7
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    """Sampling structure of one stage, in integer codes (built by ``SurveyDesign``).
+
+    Units are the clusters of the last stage that enters the variance; ``cluster_of_unit``
+    maps each to its cluster at this stage. Strata of later stages are nested in the
+    clusters of the stage before (R forces this with ``interaction``).
+    """
+
+    cluster_of_unit: np.ndarray
+    n_clusters: int
+    stratum_of_cluster: np.ndarray
+    n_strata: int
+    n_sampled: np.ndarray
+    pop: np.ndarray | None
+    parent_of_stratum: np.ndarray
+    multiplier: np.ndarray
+
+    @property
+    def f(self) -> np.ndarray:
+        """Finite population correction (N - n) / N per stratum; 1 without fpc (R)."""
+        if self.pop is None:
+            return np.ones(self.n_strata)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = (self.pop - self.n_sampled) / self.pop
+        return np.where(np.isinf(self.pop), 1.0, f)
+
+    @property
+    def lonely(self) -> np.ndarray:
+        """Strata with one sampled cluster that are not self-representing."""
+        return (self.n_sampled == 1) & ~(self.f < _SELF_REPRESENTING)
+
+
+@dataclass(frozen=True)
+class PostStratumStep:
+    """One ``postStratify`` call: post-stratum codes, weights before and after."""
+
+    codes: np.ndarray
+    n_levels: int
+    old_weights: np.ndarray
+    weights: np.ndarray
+
+
+@dataclass(frozen=True)
+class RakingStep:
+    """One ``rake`` call: the margins' codes and the weights after each margin's step."""
+
+    margins: tuple[tuple[np.ndarray, int, np.ndarray], ...]
+
+
+def group_sums(codes: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
+    """Column sums of ``x`` (n, p) within integer groups, shape (n_groups, p)."""
+    if x.ndim == 1:
+        return np.bincount(codes, weights=x, minlength=n_groups)[:, None]
+    out = np.empty((n_groups, x.shape[1]))
+    for j in range(x.shape[1]):
+        out[:, j] = np.bincount(codes, weights=x[:, j], minlength=n_groups)
+    return out
+
+
+def calibration_residuals(
+    x: np.ndarray, steps: tuple[PostStratumStep | RakingStep, ...]
+) -> np.ndarray:
+    """Replace weighted scores by calibration residuals, in the order the steps were applied.
+
+    Post-stratification subtracts each post-stratum's mean of ``x * oldw / w`` (weighted by
+    the old weights) times ``w``; raking repeats that unweighted by margin, ten sweeps over
+    the margins, exactly as ``svyrecvar`` does (Lumley 2010 §7.2-7.3).
+    """
+    if not steps:
+        return x
+    x = np.array(x, dtype=float, copy=True)
+    for step in steps:
+        if isinstance(step, PostStratumStep):
+            psw = step.weights.copy()
+            oldw = step.old_weights
+            psw[(psw == 0) & (oldw == 0)] = 1.0
+            num = group_sums(step.codes, x * (oldw / psw)[:, None], step.n_levels)
+            den = np.bincount(step.codes, weights=oldw, minlength=step.n_levels)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                means = np.where(den[:, None] > 0, num / den[:, None], 0.0)
+            x -= means[step.codes] * psw[:, None]
+        else:
+            prepared = []
+            for codes, n_levels, w in step.margins:
+                # R divides by zero weights (NaN); a zero-weight row carries no score anyway.
+                psw = np.where(w == 0, 1.0, w)
+                counts = np.bincount(codes, minlength=n_levels).astype(float)
+                counts[counts == 0] = 1.0
+                prepared.append((codes, n_levels, psw, counts))
+            for _ in range(10):
+                for codes, n_levels, psw, counts in prepared:
+                    means = group_sums(codes, x / psw[:, None], n_levels) / counts[:, None]
+                    x -= psw[:, None] * means[codes]
+    return x
+
+
+def recvar(
+    totals: np.ndarray,
+    stages: tuple[StageInfo, ...],
+    lonely_psu: str = "fail",
+    present: tuple[np.ndarray, ...] | None = None,
+) -> np.ndarray:
+    """Variance-covariance matrix (p, p) of the column totals of ``totals`` (U, p).
+
+    ``totals`` holds score sums per variance unit. Stage s contributes, per stratum h,
+    ``f_h n_h/(n_h-1) sum_i (t_hi - t_h/n_h)^2`` times the product of earlier sampling
+    fractions, where the mean divides by the number of clusters sampled in the *design*
+    (so domains keep every PSU, as R pads absent PSUs with zeros). ``present`` (strata seen in
+    the domain, per stage) is only needed for ``lonely_psu="average"``.
+    """
+    if lonely_psu not in LONELY_PSU_OPTIONS:
+        raise ValueError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}, got {lonely_psu!r}")
+    p = totals.shape[1]
+    v = np.zeros((p, p))
+    last = len(stages) - 1
+    for s, st in enumerate(stages):
+        if s == last:
+            t = totals
+        else:
+            t = group_sums(st.cluster_of_unit, totals, st.n_clusters)
+        h = st.stratum_of_cluster
+        n = st.n_sampled.astype(float)
+        f = st.f
+        scale = np.where(n > 1, f * n / np.maximum(n - 1, 1), f)
+        scale = np.where(f < _SELF_REPRESENTING, 0.0, scale) * st.multiplier
+        mean = group_sums(h, t, st.n_strata) / n[:, None]
+        lonely = st.lonely
+        centre = np.ones(st.n_strata, dtype=bool)
+        if lonely_psu == "adjust":
+            centre = ~lonely
+        elif lonely_psu == "average" and lonely.any():
+            scale = np.where(lonely, 0.0, scale)
+            pres = np.ones(st.n_strata, dtype=bool) if present is None else present[s]
+            n_par = int(st.parent_of_stratum.max()) + 1
+            nstrat = np.bincount(st.parent_of_stratum, weights=pres, minlength=n_par)
+            nok = np.bincount(st.parent_of_stratum, weights=pres & ~lonely, minlength=n_par)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = np.where(nok > 0, nstrat / nok, np.nan)
+            scale = scale * factor[st.parent_of_stratum]
+        d = t - np.where(centre[:, None], mean, 0.0)[h]
+        v += (d * scale[h][:, None]).T @ d
+    return v

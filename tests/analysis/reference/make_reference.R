@@ -1,0 +1,204 @@
+# Reference values for tests/analysis from R's survey package (Lumley).
+#
+# Run from the repository root:
+#   Rscript tests/analysis/reference/make_reference.R
+# It writes the data sets it uses as CSV and every result as JSON beside this script, so the
+# Python test suite compares against exactly these numbers without needing R.
+# Needs Debian's r-cran-survey and r-cran-jsonlite.
+
+suppressPackageStartupMessages({
+  library(survey)
+  library(jsonlite)
+})
+
+out_dir <- "tests/analysis/reference"
+ref <- list()
+ref[["_meta"]] <- list(
+  R = R.version.string,
+  survey = as.character(packageVersion("survey")),
+  lonely_psu_default = getOption("survey.lonely.psu")
+)
+
+put <- function(id, ...) {
+  ref[[id]] <<- list(...)
+}
+
+stat <- function(id, s) {
+  # svystat (svymean / svytotal), one or more components
+  d <- attr(s, "deff")
+  put(id,
+      estimate = unname(as.vector(coef(s))),
+      se = unname(as.vector(SE(s))),
+      deff = if (is.null(d)) NULL else unname(as.vector(diag(as.matrix(d)))),
+      names = names(coef(s)))
+}
+
+# ---------------------------------------------------------------- data
+data(api)
+write.csv(apistrat, file.path(out_dir, "apistrat.csv"), row.names = FALSE)
+write.csv(apiclus1, file.path(out_dir, "apiclus1.csv"), row.names = FALSE)
+write.csv(apiclus2, file.path(out_dir, "apiclus2.csv"), row.names = FALSE)
+write.csv(apisrs, file.path(out_dir, "apisrs.csv"), row.names = FALSE)
+
+# Designed corner cases: strata with a single PSU, missing values, zero weights, two stages
+# with fpc at both stages, Likert items, waves, and margins for raking.
+set.seed(20240611)
+rows <- list()
+psu_id <- 0
+for (h in 1:6) {
+  npsu <- if (h == 6) 1 else sample(2:4, 1)
+  Npsu <- npsu * 3 + 2
+  for (i in seq_len(npsu)) {
+    psu_id <- psu_id + 1
+    nssu <- sample(2:5, 1)
+    Nssu <- nssu * 4
+    for (j in seq_len(nssu)) {
+      rows[[length(rows) + 1]] <- data.frame(
+        stratum = paste0("S", h), psu = psu_id, ssu = j,
+        fpc1 = Npsu, fpc2 = Nssu,
+        w = round(runif(1, 5, 40), 2),
+        y = round(rnorm(1, 50 + 3 * h, 10), 1),
+        x = round(runif(1, 1, 9), 2),
+        sat = sample(1:5, 1, prob = c(.05, .1, .2, .35, .3)),
+        sex = sample(c("F", "M"), 1),
+        age = sample(c("18-34", "35-54", "55+"), 1, prob = c(.3, .4, .3)),
+        wave = sample(c("2023", "2024"), 1)
+      )
+    }
+  }
+}
+corner <- do.call(rbind, rows)
+corner$y[c(3, 17, 30)] <- NA
+corner$w[c(5, 22)] <- 0
+corner$top2 <- as.numeric(corner$sat >= 4)
+write.csv(corner, file.path(out_dir, "corner.csv"), row.names = FALSE)
+
+# ---------------------------------------------------------------- designs
+dstrat <- svydesign(id = ~1, strata = ~stype, fpc = ~fpc, data = apistrat)
+dclus1 <- svydesign(id = ~dnum, weights = ~pw, fpc = ~fpc, data = apiclus1)
+dclus1n <- svydesign(id = ~dnum, weights = ~pw, data = apiclus1)
+dclus2 <- svydesign(id = ~dnum + snum, fpc = ~fpc1 + fpc2, data = apiclus2)
+dclus2n <- svydesign(id = ~dnum + snum, weights = ~pw, data = apiclus2)
+dsrs <- svydesign(id = ~1, fpc = ~fpc, data = apisrs)
+designs <- list(strat = dstrat, clus1 = dclus1, clus1nofpc = dclus1n,
+                clus2 = dclus2, clus2nofpc = dclus2n, srs = dsrs)
+
+for (nm in names(designs)) {
+  d <- designs[[nm]]
+  put(paste0(nm, ".degf"), value = degf(d))
+  put(paste0(nm, ".weights"), sum = sum(weights(d)), first = unname(weights(d)[1:5]))
+  stat(paste0(nm, ".mean.api00"), svymean(~api00, d, deff = TRUE))
+  stat(paste0(nm, ".mean.enroll"), svymean(~enroll, d, deff = TRUE, na.rm = TRUE))
+  stat(paste0(nm, ".total.enroll"), svytotal(~enroll, d, deff = TRUE, na.rm = TRUE))
+  stat(paste0(nm, ".prop.stype"), svymean(~stype, d, deff = TRUE))
+  r <- svyratio(~api.stu, ~enroll, d, deff = TRUE, na.rm = TRUE)
+  put(paste0(nm, ".ratio"), estimate = unname(as.vector(coef(r))),
+      se = unname(as.vector(SE(r))), deff = unname(as.vector(attr(r, "deff"))))
+  b <- svyby(~api00, ~stype, d, svymean)
+  put(paste0(nm, ".by.api00.stype"), levels = as.character(b$stype),
+      estimate = unname(b$api00), se = unname(SE(b)))
+  bt <- svyby(~api00, ~stype, d, svytotal)
+  put(paste0(nm, ".bytotal.api00.stype"), levels = as.character(bt$stype),
+      estimate = unname(bt$api00), se = unname(SE(bt)))
+  for (lv in c("E", "H", "M")) {
+    sd <- subset(d, stype == lv)
+    stat(paste0(nm, ".subset.", lv, ".mean.api00"), svymean(~api00, sd, deff = TRUE))
+    put(paste0(nm, ".subset.", lv, ".degf"), value = degf(sd))
+  }
+  q <- svyquantile(~api00, d, c(0.1, 0.25, 0.5, 0.9), ci = TRUE)
+  put(paste0(nm, ".quantile.api00"), q = c(0.1, 0.25, 0.5, 0.9),
+      estimate = unname(q$api00[, 1]), ci_low = unname(q$api00[, 2]),
+      ci_high = unname(q$api00[, 3]), se = unname(q$api00[, 4]))
+  for (m in c("logit", "beta", "mean", "asin", "xlogit")) {
+    cp <- svyciprop(~I(sch.wide == "Yes"), d, method = m)
+    put(paste0(nm, ".ciprop.", m), estimate = unname(as.vector(coef(cp))),
+        se = unname(sqrt(as.vector(attr(cp, "var")))),
+        ci = unname(as.vector(attr(cp, "ci"))))
+  }
+  g <- svyglm(api00 ~ ell + meals + mobility, design = d)
+  put(paste0(nm, ".glm.gaussian"), names = names(coef(g)), params = unname(coef(g)),
+      bse = unname(SE(g)), df = g$df.residual)
+  g2 <- svyglm(I(sch.wide == "Yes") ~ ell + meals + stype, design = d, family = quasibinomial())
+  put(paste0(nm, ".glm.binomial"), names = names(coef(g2)), params = unname(coef(g2)),
+      bse = unname(SE(g2)), df = g2$df.residual)
+  g3 <- svyglm(api00 ~ both, design = d)
+  put(paste0(nm, ".difference.both"), estimate = unname(coef(g3)[2]),
+      se = unname(SE(g3)[2]), df = g3$df.residual)
+  ch <- svychisq(~sch.wide + stype, d)
+  put(paste0(nm, ".chisq.schwide.stype"), statistic = unname(ch$statistic),
+      ndf = unname(ch$parameter[1]), ddf = unname(ch$parameter[2]), p = unname(ch$p.value))
+}
+
+# ---------------------------------------------------------------- calibration
+pop_stype <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
+pop_sch <- data.frame(sch.wide = c("No", "Yes"), Freq = c(1460, 4734))
+cal <- list(
+  ps_clus1 = postStratify(dclus1, ~stype, pop_stype),
+  ps_clus2 = postStratify(dclus2, ~stype, pop_stype),
+  rake_clus1 = rake(dclus1, list(~stype, ~sch.wide), list(pop_stype, pop_sch)),
+  rake_strat = rake(dstrat, list(~sch.wide, ~awards),
+                    list(pop_sch, data.frame(awards = c("No", "Yes"), Freq = c(2236, 3958))))
+)
+for (nm in names(cal)) {
+  d <- cal[[nm]]
+  put(paste0(nm, ".weights"), values = unname(weights(d)))
+  stat(paste0(nm, ".mean.api00"), svymean(~api00, d, deff = TRUE))
+  stat(paste0(nm, ".total.enroll"), svytotal(~enroll, d, na.rm = TRUE))
+  stat(paste0(nm, ".prop.stype"), svymean(~stype, d))
+  b <- svyby(~api00, ~stype, d, svymean)
+  put(paste0(nm, ".by.api00.stype"), levels = as.character(b$stype),
+      estimate = unname(b$api00), se = unname(SE(b)))
+  stat(paste0(nm, ".subset.E.mean.api00"), svymean(~api00, subset(d, stype == "E")))
+  g <- svyglm(api00 ~ ell + meals + mobility, design = d)
+  put(paste0(nm, ".glm.gaussian"), names = names(coef(g)), params = unname(coef(g)),
+      bse = unname(SE(g)), df = g$df.residual)
+}
+tw <- trimWeights(dclus1, upper = 40, lower = 30)
+put("trim_clus1.weights", values = unname(weights(tw)))
+stat("trim_clus1.mean.api00", svymean(~api00, tw))
+
+# ---------------------------------------------------------------- corner cases
+for (opt in c("remove", "certainty", "adjust", "average")) {
+  options(survey.lonely.psu = opt)
+  dc <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, data = corner)
+  stat(paste0("corner.", opt, ".mean.y"), svymean(~y, dc, na.rm = TRUE, deff = TRUE))
+  stat(paste0("corner.", opt, ".total.x"), svytotal(~x, dc))
+  b <- svyby(~x, ~sex, dc, svymean)
+  put(paste0("corner.", opt, ".by.x.sex"), levels = as.character(b$sex),
+      estimate = unname(b$x), se = unname(SE(b)))
+  stat(paste0("corner.", opt, ".subset.S6.mean.x"), svymean(~x, subset(dc, stratum == "S6")))
+  dc2 <- svydesign(id = ~psu + ssu, strata = ~stratum, fpc = ~fpc1 + fpc2, data = corner)
+  stat(paste0("corner2.", opt, ".mean.x"), svymean(~x, dc2))
+  stat(paste0("corner2.", opt, ".total.y"), svytotal(~y, dc2, na.rm = TRUE))
+}
+options(survey.lonely.psu = "fail")
+dc <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, fpc = ~fpc1,
+                data = subset(corner, stratum != "S6"))
+put("corner.fpc.degf", value = degf(dc))
+stat("corner.fpc.mean.y", svymean(~y, dc, na.rm = TRUE, deff = TRUE))
+stat("corner.fpc.mean.top2", svymean(~top2, dc, deff = TRUE))
+stat("corner.fpc.mean.sat", svymean(~sat, dc, deff = TRUE))
+stat("corner.fpc.prop.age", svymean(~age, dc, deff = TRUE))
+stat("corner.fpc.subset.F.y", svymean(~y, subset(dc, sex == "F"), na.rm = TRUE))
+g <- svyglm(y ~ x + sex, design = dc)
+put("corner.fpc.glm.missing", names = names(coef(g)), params = unname(coef(g)),
+    bse = unname(SE(g)), df = g$df.residual)
+g3 <- svyglm(sat ~ wave, design = dc)
+put("corner.fpc.difference.wave", estimate = unname(coef(g3)[2]),
+    se = unname(SE(g3)[2]), df = g3$df.residual)
+q <- svyquantile(~y, dc, c(0.5, 0.75), na.rm = TRUE)
+put("corner.fpc.quantile.y", q = c(0.5, 0.75), estimate = unname(q$y[, 1]),
+    ci_low = unname(q$y[, 2]), ci_high = unname(q$y[, 3]), se = unname(q$y[, 4]))
+pop_sex <- data.frame(sex = c("F", "M"), Freq = c(1500, 1400))
+pop_age <- data.frame(age = c("18-34", "35-54", "55+"), Freq = c(900, 1100, 900))
+rk <- rake(dc, list(~sex, ~age), list(pop_sex, pop_age))
+put("corner.rake.weights", values = unname(weights(rk)))
+stat("corner.rake.mean.top2", svymean(~top2, rk, deff = TRUE))
+stat("corner.rake.mean.y", svymean(~y, rk, na.rm = TRUE))
+b <- svyby(~top2, ~wave, rk, svymean)
+put("corner.rake.by.top2.wave", levels = as.character(b$wave),
+    estimate = unname(b$top2), se = unname(SE(b)))
+
+write_json(ref, file.path(out_dir, "r_reference.json"), digits = NA, auto_unbox = TRUE,
+           pretty = TRUE, null = "null", na = "null")
+cat("wrote", length(ref), "reference entries\n")
