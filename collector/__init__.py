@@ -1,0 +1,43 @@
+"""collector: a public-service feedback platform (Flask core).
+
+External plugins import only from here: ``collector.hookimpl`` and the base
+classes in ``collector.questiontypes``, ``collector.exporters`` and
+``collector.analyses``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from collector.hookspecs import hookimpl
+
+__all__ = ["create_app", "hookimpl"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, database, plugins, views."""
+    from collector import config, db, i18n, migrations, security, writer
+    from collector import plugins as plugin_system
+    from collector.questionnaires import publish_registered
+    from collector.views import api, errors, meta, survey
+
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    db.init_app(app)
+    writer.init_app(app, db.get_engine(app))
+    plugin_set = plugin_system.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(survey.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(meta.bp)
+    from collector.cli import register_plugin_commands
+
+    register_plugin_commands(app, plugin_set)
+    if app.config["AUTO_MIGRATE"]:
+        migrations.upgrade(app)
+        publish_registered(app)
+    return app

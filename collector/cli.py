@@ -1,0 +1,212 @@
+"""The ``collector`` command: a Flask CLI group over the application factory."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from collector.plugins import PluginSet, get_plugins
+
+
+def _create_app() -> Flask:
+    from collector import create_app
+
+    # Commands decide themselves whether to migrate (``db`` commands must not).
+    return create_app({"AUTO_MIGRATE": False})
+
+
+def _ready(app: Flask) -> None:
+    """Migrate and publish questionnaires before a command that reads or writes data."""
+    from collector import migrations
+    from collector.questionnaires import publish_registered
+
+    migrations.upgrade(app)
+    publish_registered(app)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main() -> None:
+    """collector: public-service feedback platform."""
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION and publish the registered questionnaires."""
+    from collector import migrations
+    from collector.questionnaires import publish_registered
+
+    migrations.upgrade(current_app, revision)
+    if revision == "head":
+        versions = publish_registered(current_app)
+        click.echo(f"Database at {migrations.current(current_app)}; questionnaires: {versions}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (e.g. base)."""
+    from collector import migrations
+
+    migrations.downgrade(current_app, revision)
+    click.echo(f"Database at {migrations.current(current_app)}")
+
+
+@db.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the applied migration."""
+    from collector import migrations
+
+    click.echo(migrations.current(current_app) or "(empty database)")
+
+
+@main.command()
+@click.option("--seed", default=20261123, show_default=True, help="Random seed.")
+@click.option("--months", default=24, show_default=True, help="How many months of history.")
+@with_appcontext
+def demo(seed: int, months: int) -> None:
+    """Seed a demo ministry, two agencies, units and about two years of responses (once)."""
+    from collector.demo import seed_demo
+
+    _ready(current_app)
+    summary = seed_demo(current_app, seed=seed, months=months)
+    if summary is None:
+        click.echo("Demo data is already there; nothing to do.")
+    else:
+        click.echo(
+            f"Seeded {summary['agencies']} agencies, {summary['units']} units and "
+            f"{summary['responses']} responses in {summary['seconds']:.1f} s."
+        )
+
+
+@main.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def plugins_command(as_json: bool) -> None:
+    """List loaded plugins and what they register."""
+    listing = get_plugins().describe()
+    if as_json:
+        click.echo(json.dumps(listing, ensure_ascii=False, indent=2))
+        return
+    for plugin in listing:
+        click.echo(f"{plugin['name']} ({plugin['origin']}: {plugin['module']})")
+        for kind in (
+            "question_types",
+            "questionnaires",
+            "exporters",
+            "analyses",
+            "blueprints",
+            "commands",
+        ):
+            if plugin.get(kind):
+                click.echo(f"  {kind.replace('_', ' ')}: {', '.join(plugin[kind])}")
+        click.echo(f"  hooks: {', '.join(plugin['hooks'])}")
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--format", "fmt", default="csv", show_default=True, help="Exporter name.")
+@click.option("--agency", "agency_code", default=None, help="Only this agency's responses.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-")
+@with_appcontext
+def export(slug: str, fmt: str, agency_code: str | None, output: str) -> None:
+    """Export every response to questionnaire SLUG with a registered exporter."""
+    from collector.db import session_scope
+    from collector.lookups import agency_by_code
+    from collector.responses import load_table
+
+    plugins = get_plugins()
+    if fmt not in plugins.exporters:
+        raise click.BadParameter(f"unknown exporter; registered: {sorted(plugins.exporters)}")
+    _ready(current_app)
+    with session_scope(current_app) as session:
+        agency_ids = None
+        if agency_code:
+            agency = agency_by_code(session, agency_code)
+            if agency is None:
+                raise click.BadParameter(f"no agency {agency_code!r}")
+            agency_ids = [agency.id]
+        try:
+            table = load_table(session, plugins, slug, agency_ids=agency_ids)
+        except LookupError as exc:
+            raise click.BadParameter(str(exc)) from None
+    data = plugins.exporters[fmt]().export(table)
+    if output == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        with open(output, "wb") as fh:
+            fh.write(data)
+        click.echo(f"Wrote {len(table.frame)} responses to {output}", err=True)
+
+
+@main.command()
+@click.argument("slug")
+@click.option("--analysis", "name", default=None, help="Run only this analysis.")
+@click.option("--agency", "agency_code", default=None, help="Only this agency's responses.")
+@with_appcontext
+def analyse(slug: str, name: str | None, agency_code: str | None) -> None:
+    """Run the registered analyses on questionnaire SLUG and print JSON."""
+    from collector.db import session_scope
+    from collector.lookups import agency_by_code
+    from collector.responses import load_table
+
+    plugins = get_plugins()
+    _ready(current_app)
+    with session_scope(current_app) as session:
+        agency_ids = None
+        if agency_code:
+            agency = agency_by_code(session, agency_code)
+            if agency is None:
+                raise click.BadParameter(f"no agency {agency_code!r}")
+            agency_ids = [agency.id]
+        try:
+            table = load_table(session, plugins, slug, agency_ids=agency_ids)
+        except LookupError as exc:
+            raise click.BadParameter(str(exc)) from None
+    results: dict[str, Any] = {}
+    for analysis_name, cls in plugins.analyses.items.items():
+        if name and analysis_name != name:
+            continue
+        analysis = cls()
+        if analysis.applies_to(table.questionnaire):
+            results[analysis_name] = analysis.run(table)
+    if name and name not in results:
+        raise click.BadParameter(f"analysis {name!r} is unknown or does not apply to {slug!r}")
+    click.echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))
+
+
+@main.command()
+@click.option("--bind", default=None, help="host:port (default 127.0.0.1:5000).")
+@click.option("--workers", type=int, default=None)
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+@click.pass_context
+def serve(ctx: click.Context, bind: str | None, workers: int | None, dev: bool) -> None:
+    """Run the web server (gunicorn with the recommended settings)."""
+    if dev:
+        from collector import create_app
+
+        host, _, port = (bind or "127.0.0.1:5000").partition(":")
+        create_app().run(host=host, port=int(port or 5000), debug=True)
+        return
+    from collector.gunicorn_app import run
+
+    run(bind=bind, workers=workers)
+
+
+def register_plugin_commands(app: Flask, plugin_set: PluginSet) -> None:
+    """Add plugins' click commands under ``collector``."""
+    for command in plugin_set.commands.values():
+        app.cli.add_command(command)

@@ -1,0 +1,71 @@
+"""Configuration defaults and where overrides come from.
+
+Order (later wins): these defaults, ``instance/config.py``, ``COLLECTOR_*``
+environment variables (values parsed as JSON when they are JSON), the test config.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Database: None means a SQLite file in the instance folder.
+    "DATABASE_URL": None,
+    "DATABASE_ECHO": False,
+    # Apply migrations and publish registered questionnaires when the app starts.
+    "AUTO_MIGRATE": True,
+    # Plugins: bundled ones load unless disabled; an allow-list, when set, restricts
+    # every non-essential plugin (bundled and entry points) to the names it lists.
+    "PLUGINS_DISABLED": [],
+    "PLUGINS_ALLOWLIST": None,
+    "PLUGINS_LOAD_ENTRY_POINTS": True,
+    # Request limits: survey answers are small; anything larger is refused early.
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+    "MAX_FORM_PARTS": 2000,
+    # Languages the interface speaks, first is the default.
+    "LANGUAGES": ["zh-Hant-TW", "en"],
+    "TIMEZONE": "Asia/Taipei",
+    "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Group commits: concurrent submissions in one process share one transaction.
+    "WRITER_BATCH_MAX": 64,
+    "WRITER_ENABLED": True,
+}
+
+
+def _secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder, made once, readable by the owner only."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from every source in order."""
+    app.config.from_mapping(DEFAULTS)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("COLLECTOR")
+    if test_config:
+        app.config.from_mapping(test_config)
+    for key in ("PLUGINS_DISABLED", "PLUGINS_ALLOWLIST"):
+        value = app.config.get(key)
+        if isinstance(value, str):
+            app.config[key] = [v.strip() for v in value.split(",") if v.strip()]
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'collector.sqlite'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)

@@ -1,0 +1,86 @@
+"""The database engine per app, sessions per request, and SQLite's durability settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    # FULL: a commit is on disk before we acknowledge it, even in WAL mode.
+    "PRAGMA synchronous=FULL",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy issue BEGIN itself so that transactions are real (pysqlite quirk).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def _on_sqlite_begin(conn: Any) -> None:
+    # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+    # instead of failing with "database is locked" half-way through a transaction.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """An engine with the settings each backend needs."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
+        return engine
+    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    if url.startswith("postgresql") and "+psycopg" not in url.split("://", 1)[0]:
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    if current_app and current_app.config.get("DATABASE_NULLPOOL"):
+        kwargs["poolclass"] = NullPool
+    else:
+        kwargs.update(pool_size=10, max_overflow=10)
+    return create_engine(url, **kwargs)
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions["collector.engine"]
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use and closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    return g.db_session
+
+
+@contextmanager
+def session_scope(app: Flask | None = None) -> Iterator[Session]:
+    """A session outside a request (CLI, start-up); commits on success."""
+    with Session(get_engine(app), expire_on_commit=False) as session:
+        yield session
+        session.commit()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        app.extensions["collector.engine"] = make_engine(
+            app.config["DATABASE_URL"], echo=app.config["DATABASE_ECHO"]
+        )
+    app.teardown_appcontext(_close_session)

@@ -1,0 +1,11 @@
+"""The core's exporters, registered as a plugin would."""
+
+from __future__ import annotations
+
+from collector.exporters import CsvExporter, Exporter
+from collector.hookspecs import hookimpl
+
+
+@hookimpl
+def register_exporters() -> list[type[Exporter]]:
+    return [CsvExporter]

@@ -1,0 +1,64 @@
+"""Survey forms built at run time from a questionnaire (WTForms, CSRF from Flask-WTF).
+
+The form renders the fields and checks CSRF; answers themselves are checked by
+the question types in ``collector.submission`` so that the page, the API and
+the kiosk accept exactly the same answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField
+
+from collector.plugins import PluginSet
+from surveys import Questionnaire
+
+FIELD_PREFIX = "q_"
+
+
+class SurveyForm(FlaskForm):
+    """Base: the hidden submission token makes a double submit store one response."""
+
+    submission_token = HiddenField()
+    started = HiddenField()
+
+    class Meta:
+        # The survey form's CSRF token lives in the signed session cookie.
+        csrf = True
+
+    def question_field(self, key: str) -> Field:
+        return self[FIELD_PREFIX + key]
+
+    def raw_answers(self, questionnaire: Questionnaire, multiple: set[str]) -> dict[str, Any]:
+        """The submitted answers as the shared checker reads them: text, or lists of text."""
+        raw: dict[str, Any] = {}
+        for question in questionnaire.questions():
+            field = self.question_field(question.key)
+            values = [v for v in (field.raw_data or []) if v != ""]
+            if question.key in multiple:
+                if values:
+                    raw[question.key] = values
+            elif len(values) == 1:
+                raw[question.key] = values[0]
+            elif len(values) > 1:
+                raw[question.key] = values
+        return raw
+
+
+def build_form_class(
+    plugins: PluginSet, questionnaire: Questionnaire, language: str
+) -> type[SurveyForm]:
+    """A SurveyForm subclass with one field per question, labelled in ``language``."""
+
+    class Form(SurveyForm):
+        pass
+
+    for question in questionnaire.questions():
+        qtype = plugins.question_type(questionnaire, question.key)
+        unbound = qtype.make_field(language)
+        unbound.kwargs["label"] = questionnaire.text(question.label, language)
+        unbound.kwargs.setdefault("id", f"q-{question.key}")
+        setattr(Form, FIELD_PREFIX + question.key, unbound)
+    return Form

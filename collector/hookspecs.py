@@ -1,0 +1,64 @@
+"""Every hook a plugin can implement. The full contract is in docs/plugin_hooks.md.
+
+Registration hooks (``register_*``) return lists; the core merges them and
+refuses to start when two plugins register the same name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("collector")
+hookimpl = pluggy.HookimplMarker("collector")
+
+
+@hookspec
+def register_question_types() -> list[Any]:
+    """Return QuestionType subclasses (collector.questiontypes) this plugin provides."""
+
+
+@hookspec
+def register_questionnaires() -> list[Any]:
+    """Return questionnaires: ``surveys.Questionnaire`` objects or paths to YAML files."""
+
+
+@hookspec
+def register_exporters() -> list[Any]:
+    """Return Exporter subclasses (collector.exporters) that turn responses into files."""
+
+
+@hookspec
+def register_analyses() -> list[Any]:
+    """Return Analysis subclasses (collector.analyses) that summarise responses."""
+
+
+@hookspec
+def register_blueprints() -> list[Any]:
+    """Return Flask blueprints to mount on the app."""
+
+
+@hookspec
+def register_commands() -> list[Any]:
+    """Return click commands to add under the ``collector`` command."""
+
+
+@hookspec
+def validate_submission(
+    questionnaire: Any, answers: dict[str, Any], agency: Any, unit: Any, channel: str
+) -> dict[str, str] | None:
+    """Check a submission with agency rules; return ``{question_key: message}`` for problems.
+
+    Called after every answer passed its question type's checks, before anything is
+    stored. A non-empty result rejects the submission and nothing is saved.
+    """
+
+
+@hookspec
+def response_saved(response: Any) -> None:
+    """React after a response was committed (``collector.submission.SavedResponse``).
+
+    Runs after the answer is durable; an exception here is logged and never loses
+    or rejects the response.
+    """

@@ -1,0 +1,99 @@
+"""Publishing registered questionnaires as immutable, numbered versions.
+
+A registered definition whose fingerprint differs from the latest stored one is
+published as the next version; answers always point at the version they were
+given under, and old versions stay readable forever.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from collector.db import session_scope
+from collector.models import QuestionnaireVersion
+from collector.plugins import get_plugins
+from surveys import Questionnaire, parse
+
+
+def publish(session: Session, questionnaire: Questionnaire, source: str) -> QuestionnaireVersion:
+    """The stored version for this exact definition, publishing it if it is new."""
+    fingerprint = questionnaire.fingerprint()
+    existing = session.execute(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.slug == questionnaire.slug,
+            QuestionnaireVersion.fingerprint == fingerprint,
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    latest = session.execute(
+        select(func.max(QuestionnaireVersion.version)).where(
+            QuestionnaireVersion.slug == questionnaire.slug
+        )
+    ).scalar()
+    row = QuestionnaireVersion(
+        slug=questionnaire.slug,
+        version=(latest or 0) + 1,
+        fingerprint=fingerprint,
+        definition=questionnaire.canonical_json(),
+        source=source,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def publish_registered(app: Flask) -> dict[str, int]:
+    """Publish every registered questionnaire; returns slug to current version."""
+    plugins = get_plugins(app)
+    current: dict[str, int] = {}
+    for slug, questionnaire in plugins.questionnaires.items.items():
+        owner = plugins.questionnaires.owners[slug]
+        for attempt in range(3):
+            try:
+                with session_scope(app) as session:
+                    current[slug] = publish(session, questionnaire, owner).version
+                break
+            except IntegrityError:
+                # Another process published the same version at the same moment.
+                if attempt == 2:
+                    raise
+    app.extensions["collector.current_versions"] = current
+    return current
+
+
+def current_version(app: Flask, session: Session, slug: str) -> QuestionnaireVersion | None:
+    """The version that new answers to ``slug`` are given under."""
+    plugins = get_plugins(app)
+    if slug not in plugins.questionnaires:
+        return None
+    fingerprint = plugins.questionnaires[slug].fingerprint()
+    return session.execute(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.slug == slug, QuestionnaireVersion.fingerprint == fingerprint
+        )
+    ).scalar_one_or_none()
+
+
+def version_by_number(session: Session, slug: str, number: int) -> QuestionnaireVersion | None:
+    return session.execute(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.slug == slug, QuestionnaireVersion.version == number
+        )
+    ).scalar_one_or_none()
+
+
+@lru_cache(maxsize=256)
+def _parsed(definition: str, label: str) -> Questionnaire:
+    return parse(json.loads(definition), label)
+
+
+def definition_of(version: QuestionnaireVersion) -> Questionnaire:
+    """The questionnaire as it was published in this version (cached: versions never change)."""
+    return _parsed(version.definition, f"{version.slug} v{version.version}")

@@ -1,0 +1,139 @@
+"""Reading stored responses back as a table: one row per response, one column per question."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlmodel import Session
+
+from collector.models import Agency, Answer, QuestionnaireVersion, Response, Unit
+from collector.plugins import PluginSet
+from surveys import Questionnaire, parse
+
+META_COLUMNS = [
+    "receipt",
+    "version",
+    "agency",
+    "unit",
+    "channel",
+    "language",
+    "started_at",
+    "submitted_at",
+]
+
+
+@dataclass
+class ResponseTable:
+    """Responses to one questionnaire, with the definition needed to read them."""
+
+    questionnaire: Questionnaire
+    frame: pd.DataFrame
+
+    @property
+    def question_keys(self) -> list[str]:
+        return [q.key for q in self.questionnaire.questions()]
+
+
+def versions_of(session: Session, slug: str) -> list[QuestionnaireVersion]:
+    return list(
+        session.exec(  # type: ignore[call-overload]
+            select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.slug == slug)
+            .order_by(QuestionnaireVersion.version)
+        ).scalars()
+    )
+
+
+def load_table(
+    session: Session,
+    plugins: PluginSet,
+    slug: str,
+    *,
+    agency_ids: Sequence[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ResponseTable:
+    """Every response to ``slug`` (all versions), answers decoded by their question types.
+
+    Columns follow the newest version; a question that an older version lacked is
+    empty for its responses.
+    """
+    versions = versions_of(session, slug)
+    if not versions:
+        raise LookupError(f"no published questionnaire {slug!r}")
+    definitions = {v.id: parse(json.loads(v.definition), f"{slug} v{v.version}") for v in versions}
+    latest = definitions[versions[-1].id]
+    number = {v.id: v.version for v in versions}
+
+    query = (
+        select(
+            Response.id,
+            Response.receipt,
+            Response.questionnaire_version_id,
+            Agency.code,
+            Unit.code,
+            Response.channel,
+            Response.language,
+            Response.started_at,
+            Response.submitted_at,
+        )
+        .join(Agency, Agency.id == Response.agency_id)
+        .outerjoin(Unit, Unit.id == Response.unit_id)
+        .where(Response.questionnaire_version_id.in_(list(definitions)))  # type: ignore[attr-defined]
+    )
+    if agency_ids is not None:
+        query = query.where(Response.agency_id.in_(list(agency_ids)))  # type: ignore[attr-defined]
+    if since is not None:
+        query = query.where(Response.submitted_at >= since)
+    if until is not None:
+        query = query.where(Response.submitted_at < until)
+    meta = session.execute(query.order_by(Response.submitted_at, Response.id)).all()
+    ids = [row[0] for row in meta]
+
+    answers: dict[int, dict[str, list[tuple[float | None, str | None]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for chunk_start in range(0, len(ids), 5000):
+        chunk = ids[chunk_start : chunk_start + 5000]
+        rows = session.execute(
+            select(Answer.response_id, Answer.question_key, Answer.number, Answer.text)
+            .where(Answer.response_id.in_(chunk))  # type: ignore[attr-defined]
+            .order_by(Answer.response_id, Answer.question_key, Answer.position)
+        ).all()
+        for response_id, key, num, text in rows:
+            answers[response_id][key].append((num, text))
+
+    types: dict[tuple[int, str], Any] = {}
+    records = []
+    for rid, receipt, vid, agency, unit, channel, language, started, submitted in meta:
+        definition = definitions[vid]
+        record: dict[str, Any] = {
+            "receipt": receipt,
+            "version": number[vid],
+            "agency": agency,
+            "unit": unit,
+            "channel": channel,
+            "language": language,
+            "started_at": started,
+            "submitted_at": submitted,
+        }
+        for key, stored in answers.get(rid, {}).items():
+            if (vid, key) not in types:
+                try:
+                    types[(vid, key)] = plugins.question_type(definition, key)
+                except KeyError:
+                    types[(vid, key)] = None
+            qtype = types[(vid, key)]
+            if qtype is not None:
+                record[key] = qtype.from_rows(stored)
+        records.append(record)
+    keys = [q.key for q in latest.questions()]
+    frame = pd.DataFrame.from_records(records, columns=META_COLUMNS + keys)
+    return ResponseTable(latest, frame)

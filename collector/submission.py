@@ -1,0 +1,260 @@
+"""Checking and storing a submission: one path for the survey page, the API and the kiosk.
+
+Nothing is stored unless every answer is valid; a response and all its answers
+are written in one transaction, and only a committed response gets a receipt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from collector.models import CHANNELS, Agency, QuestionnaireVersion, Response, Unit, utcnow
+from collector.plugins import PluginSet
+from collector.questiontypes import AnswerError
+from surveys import Questionnaire, compile_expression
+
+log = logging.getLogger(__name__)
+
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+
+
+def new_receipt() -> str:
+    """A random, unguessable receipt such as ``7KQ2M-XR4TB``: it identifies nothing else."""
+    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    return f"{chars[:5]}-{chars[5:]}"
+
+
+@dataclass
+class Submission:
+    """What a citizen (or a client on their behalf) sent."""
+
+    questionnaire: QuestionnaireVersion
+    agency: Agency
+    unit: Unit | None
+    channel: str
+    language: str
+    answers: dict[str, Any]
+    started_at: datetime | None = None
+    idempotency_key: str | None = None
+
+    def body_hash(self) -> str:
+        """What a retry must repeat exactly for its idempotency key to be honoured."""
+        body = {
+            "questionnaire": self.questionnaire.slug,
+            "version": self.questionnaire.version,
+            "agency": self.agency.code,
+            "unit": self.unit.code if self.unit else None,
+            "channel": self.channel,
+            "language": self.language,
+            "answers": self.answers,
+        }
+        text = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class SavedResponse:
+    """A committed response, as plugins see it in ``response_saved``."""
+
+    id: int
+    receipt: str
+    questionnaire: Questionnaire
+    version: int
+    agency_code: str
+    unit_code: str | None
+    channel: str
+    language: str
+    answers: dict[str, Any]
+    submitted_at: datetime
+    replayed: bool = False
+
+
+@dataclass
+class Prepared:
+    """A valid submission turned into rows, ready for the writer."""
+
+    submission: Submission
+    receipt: str
+    body_hash: str
+    answers: dict[str, Any]
+    rows: list[tuple[str, int, float | None, str | None]] = field(default_factory=list)
+    submitted_at: datetime = field(default_factory=utcnow)
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before with a different body."""
+
+
+class InvalidSubmission(Exception):
+    def __init__(self, errors: dict[str, AnswerError]) -> None:
+        super().__init__(f"{len(errors)} invalid answer(s)")
+        self.errors = errors
+
+
+def check_answers(
+    plugins: PluginSet, questionnaire: Questionnaire, raw: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, AnswerError]]:
+    """Parse every answer with its question type; return (clean answers, errors by key).
+
+    Answers to questions that their conditions hide are dropped, never stored.
+    """
+    clean: dict[str, Any] = {}
+    errors: dict[str, AnswerError] = {}
+    known = {q.key for q in questionnaire.questions()}
+    for key in raw:
+        if key not in known:
+            errors[str(key)[:64]] = AnswerError("unknown_question")
+    for section in questionnaire.sections:
+        section_on = (
+            compile_expression(section.relevant).evaluate(clean) if section.relevant else True
+        )
+        for question in section.questions:
+            on = section_on and (
+                compile_expression(question.relevant).evaluate(clean) if question.relevant else True
+            )
+            if not on:
+                continue
+            qtype = plugins.question_types[question.type](question, questionnaire)
+            try:
+                value = qtype.parse(raw.get(question.key))
+            except AnswerError as exc:
+                errors[question.key] = exc
+                continue
+            if value is None:
+                if question.required:
+                    errors[question.key] = AnswerError("required")
+                continue
+            if question.constraint and not compile_expression(question.constraint).evaluate(
+                clean, current=value
+            ):
+                errors[question.key] = AnswerError(
+                    "constraint", message=question.constraint_message
+                )
+                continue
+            clean[question.key] = value
+    return clean, errors
+
+
+def prepare(plugins: PluginSet, questionnaire: Questionnaire, submission: Submission) -> Prepared:
+    """Validate everything, including agency rules from plugins; raise InvalidSubmission."""
+    if submission.channel not in CHANNELS:
+        raise ValueError(f"unknown channel {submission.channel!r}")
+    clean, errors = check_answers(plugins, questionnaire, submission.answers)
+    if not errors:
+        for result in plugins.hook.validate_submission(
+            questionnaire=questionnaire,
+            answers=clean,
+            agency=submission.agency,
+            unit=submission.unit,
+            channel=submission.channel,
+        ):
+            for key, message in (result or {}).items():
+                errors.setdefault(
+                    key, message if isinstance(message, AnswerError) else _plugin_error(message)
+                )
+    if errors:
+        raise InvalidSubmission(errors)
+    rows: list[tuple[str, int, float | None, str | None]] = []
+    for key, value in clean.items():
+        qtype = plugins.question_type(questionnaire, key)
+        for position, (number, text) in enumerate(qtype.to_rows(value)):
+            rows.append((key, position, number, text))
+    return Prepared(
+        submission=submission,
+        receipt=new_receipt(),
+        body_hash=submission.body_hash(),
+        answers=clean,
+        rows=rows,
+    )
+
+
+def _plugin_error(message: Any) -> AnswerError:
+    if isinstance(message, dict):
+        return AnswerError("plugin", message=message)
+    return AnswerError("plugin", message={"zh-Hant-TW": str(message), "en": str(message)})
+
+
+def find_replay(session: Any, submission: Submission) -> Response | None:
+    """An earlier response with the same idempotency key; raise if its body differed."""
+    if not submission.idempotency_key:
+        return None
+    existing = session.execute(
+        select(Response).where(
+            Response.agency_id == submission.agency.id,
+            Response.idempotency_key == submission.idempotency_key,
+        )
+    ).scalar_one_or_none()
+    if existing is not None and existing.body_hash != submission.body_hash():
+        raise IdempotencyConflict(submission.idempotency_key)
+    return existing
+
+
+def submit(
+    app: Flask, plugins: PluginSet, questionnaire: Questionnaire, submission: Submission
+) -> SavedResponse:
+    """Validate, store durably (or find the earlier identical submission) and notify plugins."""
+    from collector.db import get_session
+    from collector.writer import get_writer
+
+    session = get_session()
+    existing = find_replay(session, submission)
+    if existing is not None:
+        return _saved_from_existing(existing, questionnaire, submission)
+    prepared = prepare(plugins, questionnaire, submission)
+    outcome = get_writer(app).write(prepared)
+    if outcome is not None:  # lost a race with an identical retry: answer as that one did
+        session.expire_all()
+        existing = find_replay(session, submission)
+        if existing is None:
+            raise RuntimeError("idempotency key collided but no response was found")
+        return _saved_from_existing(existing, questionnaire, submission)
+    saved = SavedResponse(
+        id=prepared.submission_id,  # type: ignore[attr-defined]
+        receipt=prepared.receipt,
+        questionnaire=questionnaire,
+        version=submission.questionnaire.version,
+        agency_code=submission.agency.code,
+        unit_code=submission.unit.code if submission.unit else None,
+        channel=submission.channel,
+        language=submission.language,
+        answers=prepared.answers,
+        submitted_at=prepared.submitted_at,
+    )
+    notify_saved(plugins, saved)
+    return saved
+
+
+def _saved_from_existing(
+    existing: Response, questionnaire: Questionnaire, submission: Submission
+) -> SavedResponse:
+    return SavedResponse(
+        id=existing.id or 0,
+        receipt=existing.receipt,
+        questionnaire=questionnaire,
+        version=submission.questionnaire.version,
+        agency_code=submission.agency.code,
+        unit_code=submission.unit.code if submission.unit else None,
+        channel=existing.channel,
+        language=existing.language,
+        answers={},
+        submitted_at=existing.submitted_at,
+        replayed=True,
+    )
+
+
+def notify_saved(plugins: PluginSet, saved: SavedResponse) -> None:
+    """Tell plugins; their failures are logged, never turned into a lost answer."""
+    for impl in plugins.hook.response_saved.get_hookimpls():
+        try:
+            impl.function(response=saved)
+        except Exception:
+            log.exception("plugin %s failed in response_saved", impl.plugin_name)

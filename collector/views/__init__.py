@@ -1,0 +1,1 @@
+"""Blueprints: the citizen survey pages, the JSON API and the meta endpoints."""

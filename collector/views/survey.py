@@ -1,0 +1,207 @@
+"""The citizen's survey pages: mobile-first, server-rendered, working without JavaScript."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from collector.db import get_session
+from collector.forms import build_form_class
+from collector.i18n import LANGUAGE_NAMES, localised, pick_language, translate, use_language
+from collector.lookups import agency_by_code, public_agencies, unit_by_code
+from collector.models import Agency, Unit, utcnow
+from collector.plugins import get_plugins
+from collector.questionnaires import current_version, definition_of
+from collector.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
+from surveys import Questionnaire, compile_expression
+
+bp = Blueprint("survey", __name__)
+
+PUBLIC_CHANNELS = {"online", "qr"}
+
+
+def _ui_language() -> str:
+    return use_language(pick_language(current_app.config["LANGUAGES"], request.args.get("lang")))
+
+
+@bp.get("/")
+def index() -> str:
+    language = _ui_language()
+    plugins = get_plugins()
+    db = get_session()
+    citizen = [q for q in plugins.questionnaires.values() if q.kind in ("citizen", "other")]
+    return render_template(
+        "index.html",
+        language=language,
+        agencies=public_agencies(db),
+        questionnaires=citizen,
+    )
+
+
+def _load(
+    agency_code: str, slug: str, unit_code: str | None
+) -> tuple[Agency, Unit | None, Any, Questionnaire]:
+    db = get_session()
+    agency = agency_by_code(db, agency_code)
+    if agency is None:
+        abort(404)
+    unit = None
+    if unit_code is not None:
+        unit = unit_by_code(db, agency, unit_code)
+        if unit is None:
+            abort(404)
+    version = current_version(current_app, db, slug)
+    if version is None:
+        abort(404)
+    return agency, unit, version, definition_of(version)
+
+
+def _started(value: str | None) -> datetime | None:
+    """When the form was first shown; ignored when implausible."""
+    if not value:
+        return None
+    try:
+        started = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    now = utcnow()
+    if not now - timedelta(days=1) <= started <= now:
+        return None
+    return started
+
+
+def _relevance(questionnaire: Questionnaire) -> dict[str, Any]:
+    """Each conditional question's (and section's) condition tree, for the page script."""
+    trees: dict[str, Any] = {}
+    for section in questionnaire.sections:
+        if section.relevant:
+            trees[f"section:{section.key}"] = compile_expression(section.relevant).to_json()
+        for question in section.questions:
+            if question.relevant:
+                trees[question.key] = compile_expression(question.relevant).to_json()
+    return trees
+
+
+@bp.route("/s/<agency_code>/<slug>", methods=["GET", "POST"])
+@bp.route("/s/<agency_code>/<unit_code>/<slug>", methods=["GET", "POST"])
+def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
+    agency, unit, version, questionnaire = _load(agency_code, slug, unit_code)
+    plugins = get_plugins()
+    channel = request.args.get("ch", "online")
+    if channel not in PUBLIC_CHANNELS:
+        channel = "online"
+    switch = request.form.get("_lang") if request.method == "POST" else None
+    language = use_language(
+        pick_language(questionnaire.languages, switch or request.values.get("lang"))
+    )
+    form_class = build_form_class(plugins, questionnaire, language)
+    form = form_class()
+    if request.method == "GET":
+        form.submission_token.data = secrets.token_urlsafe(24)
+        form.started.data = utcnow().isoformat(timespec="seconds")
+
+    errors: dict[str, str] = {}
+    notice = None
+    if request.method == "POST" and not switch:
+        if not form.validate():
+            # Only the CSRF token can fail here: keep the answers and ask again.
+            notice = translate("session_expired", language)
+        else:
+            multiple = {
+                q.key for q in questionnaire.questions() if plugins.question_types[q.type].multiple
+            }
+            token = (form.submission_token.data or "")[:128] or None
+            submission = Submission(
+                questionnaire=version,
+                agency=agency,
+                unit=unit,
+                channel=channel,
+                language=language,
+                answers=form.raw_answers(questionnaire, multiple),
+                started_at=_started(form.started.data),
+                idempotency_key=f"web:{token}" if token else None,
+            )
+            try:
+                saved = submit(current_app, plugins, questionnaire, submission)
+            except InvalidSubmission as exc:
+                errors = {key: err.text(language) for key, err in exc.errors.items()}
+                for key, message in errors.items():
+                    if ("q_" + key) in form:
+                        form.question_field(key).errors = [message]
+            except IdempotencyConflict:
+                # The same page was submitted before with other answers: take this as new.
+                form.submission_token.data = secrets.token_urlsafe(24)
+                notice = translate("session_expired", language)
+            else:
+                session["receipt"] = {
+                    "receipt": saved.receipt,
+                    "slug": slug,
+                    "agency": agency.code,
+                    "language": language,
+                }
+                return redirect(url_for("survey.thanks"), code=303)
+    status = 422 if errors else 200
+    return (
+        render_template(
+            "survey.html",
+            questionnaire=questionnaire,
+            version=version,
+            form=form,
+            agency=agency,
+            unit=unit,
+            language=language,
+            languages=[(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in questionnaire.languages],
+            errors=errors,
+            notice=notice,
+            relevance=_relevance(questionnaire),
+            form_keys={q.key for q in questionnaire.questions()},
+            plugins=plugins,
+            notice_text=_privacy_notice(questionnaire, agency, language),
+        ),
+        status,
+    )
+
+
+def _privacy_notice(questionnaire: Questionnaire, agency: Agency, language: str) -> list[str]:
+    name = agency.name_en if language == "en" else agency.name_zh
+    notice = questionnaire.privacy_notice
+    parts = [
+        notice.controller,
+        notice.purpose,
+        notice.categories,
+        notice.use,
+        notice.rights,
+        notice.optional_data,
+    ]
+    return [localised(p, language).replace("{agency}", name) for p in parts]
+
+
+@bp.get("/thanks")
+def thanks() -> Any:
+    data = session.get("receipt")
+    if not data:
+        return redirect(url_for("survey.index"))
+    plugins = get_plugins()
+    questionnaire = plugins.questionnaires.items.get(data["slug"])
+    language = use_language(data.get("language", "zh-Hant-TW"))
+    return render_template(
+        "thanks.html",
+        receipt=data["receipt"],
+        questionnaire=questionnaire,
+        language=language,
+        agency_code=data["agency"],
+    )
