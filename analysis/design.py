@@ -155,7 +155,9 @@ class SurveyDesign:
         for c in id_cols:
             codes, _ = pd.factorize(data[c], sort=True)
             if (codes < 0).any():
-                raise ValueError(f"ids column {c!r} has missing values at rows {_first_bad(index, codes < 0)}")
+                raise ValueError(
+                    f"ids column {c!r} has missing values at rows {_first_bad(index, codes < 0)}"
+                )
             stage_ids.append(codes.astype(np.int64))
         n_stages = len(stage_ids)
         for i in range(1, n_stages):
@@ -200,9 +202,13 @@ class SurveyDesign:
         for c in fpc_cols:
             v = pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
             if np.isnan(v).any():
-                raise ValueError(f"fpc column {c!r} has missing or non-numeric values at rows {_first_bad(index, np.isnan(v))}")
+                raise ValueError(
+                    f"fpc column {c!r} has missing or non-numeric values at rows {_first_bad(index, np.isnan(v))}"
+                )
             if (v < 0).any():
-                raise ValueError(f"fpc column {c!r} has negative values at rows {_first_bad(index, v < 0)}")
+                raise ValueError(
+                    f"fpc column {c!r} has negative values at rows {_first_bad(index, v < 0)}"
+                )
             fpc_values.append(v)
         if has_fpc:
             allv = np.concatenate(fpc_values)
@@ -319,14 +325,20 @@ class SurveyDesign:
                     f"{_first_bad(index, np.isnan(w))}"
                 )
             if (w < 0).any():
-                raise ValueError(f"weights column {weights!r} has negative values at rows {_first_bad(index, w < 0)}")
+                raise ValueError(
+                    f"weights column {weights!r} has negative values at rows {_first_bad(index, w < 0)}"
+                )
             if np.isinf(w).any():
-                raise ValueError(f"weights column {weights!r} has infinite values at rows {_first_bad(index, np.isinf(w))}")
+                raise ValueError(
+                    f"weights column {weights!r} has infinite values at rows {_first_bad(index, np.isinf(w))}"
+                )
             return w
         if stage_pop:
             pop = np.prod(np.vstack(stage_pop), axis=0)
             if (pop > 1e12).any() or np.isinf(pop).any():
-                raise ValueError("weights not supplied and they can't be computed from fpc (infinite population)")
+                raise ValueError(
+                    "weights not supplied and they can't be computed from fpc (infinite population)"
+                )
             return pop / np.prod(np.vstack(stage_n), axis=0)
         return np.ones(len(data))
 
@@ -386,10 +398,14 @@ class SurveyDesign:
         out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
         bad = np.isnan(out) & s.notna().to_numpy()
         if bad.any():
-            raise ValueError(f"column {col!r} is not numeric at rows {_first_bad(self.data.index, bad)}")
+            raise ValueError(
+                f"column {col!r} is not numeric at rows {_first_bad(self.data.index, bad)}"
+            )
         return out
 
-    def _usable(self, y: np.ndarray, col: str, na_rm: bool, mask: np.ndarray | None = None) -> np.ndarray:
+    def _usable(
+        self, y: np.ndarray, col: str, na_rm: bool, mask: np.ndarray | None = None
+    ) -> np.ndarray:
         d = self._mask() if mask is None else mask
         missing = d & np.isnan(y)
         if missing.any():
@@ -416,7 +432,12 @@ class SurveyDesign:
             x = x[:, None]
         x = calibration_residuals(x, self._calibration)
         totals = group_sums(self._struct.unit, x, self._struct.n_units)
-        return recvar(totals, self._struct.stages, self.lonely_psu, self._present(self._mask() if d is None else d))
+        return recvar(
+            totals,
+            self._struct.stages,
+            self.lonely_psu,
+            self._present(self._mask() if d is None else d),
+        )
 
     def degf(self, mask: np.ndarray | None = None) -> int:
         """Design degrees of freedom: PSUs minus strata with nonzero weight (R ``degf``)."""
@@ -450,7 +471,9 @@ class SurveyDesign:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray(v, dtype=float) / vsrs
 
-    def _mean_block(self, y: np.ndarray, d: np.ndarray, label: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _mean_block(
+        self, y: np.ndarray, d: np.ndarray, label: str
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Means of the columns of ``y`` over domain ``d``: estimates, vcov, deffs."""
         w = np.where(d, self._w, 0.0)
         psum = float(w.sum())
@@ -469,7 +492,9 @@ class SurveyDesign:
         y = self._column(col)
         d = self._usable(y, col, na_rm)
         est, v, deff = self._mean_block(y[:, None], d, f"mean of {col!r}")
-        return Estimate(float(est[0]), math.sqrt(max(v[0, 0], 0.0)), self.degf(d), float(deff[0]), col, "mean")
+        return Estimate(
+            float(est[0]), math.sqrt(max(v[0, 0], 0.0)), self.degf(d), float(deff[0]), col, "mean"
+        )
 
     def total(self, col: str, na_rm: bool = False) -> Estimate:
         """Horvitz-Thompson total (R ``svytotal``)."""
@@ -481,7 +506,9 @@ class SurveyDesign:
         v = self._variance(x, d)[0, 0]
         psum = float(w.sum())
         deff = self._deff(np.array([v]), yv[:, None], w, psum**2)[0]
-        return Estimate(float(x.sum()), math.sqrt(max(v, 0.0)), self.degf(d), float(deff), col, "total")
+        return Estimate(
+            float(x.sum()), math.sqrt(max(v, 0.0)), self.degf(d), float(deff), col, "total"
+        )
 
     def ratio(self, num: str, den: str, na_rm: bool = False) -> Estimate:
         """Ratio of two totals, SE from the linearised residual (R ``svyratio``)."""
@@ -500,7 +527,9 @@ class SurveyDesign:
         v = self._variance(resid * w, d)[0, 0]
         psum = float(w.sum())
         deff = self._deff(np.array([v]), resid[:, None], w, psum**2)[0]
-        return Estimate(r, math.sqrt(max(v, 0.0)), self.degf(d), float(deff), f"{num}/{den}", "ratio")
+        return Estimate(
+            r, math.sqrt(max(v, 0.0)), self.degf(d), float(deff), f"{num}/{den}", "ratio"
+        )
 
     def _levels(self, col: str) -> list[Any]:
         if not isinstance(col, str) or col not in self.data.columns:
@@ -515,7 +544,9 @@ class SurveyDesign:
         levels = self._levels(col)
         s = self.data[col]
         if level is not None and level not in levels:
-            raise ValueError(f"level {level!r} does not occur in column {col!r}; levels are {levels}")
+            raise ValueError(
+                f"level {level!r} does not occur in column {col!r}; levels are {levels}"
+            )
         miss = s.isna().to_numpy()
         d = self._mask()
         if (d & miss).any():
@@ -530,7 +561,14 @@ class SurveyDesign:
         est, v, deff = self._mean_block(y, d, f"proportion of {col!r}")
         df = self.degf(d)
         items = {
-            lv: Estimate(float(est[i]), math.sqrt(max(v[i, i], 0.0)), df, float(deff[i]), f"{col}={lv}", "proportion")
+            lv: Estimate(
+                float(est[i]),
+                math.sqrt(max(v[i, i], 0.0)),
+                df,
+                float(deff[i]),
+                f"{col}={lv}",
+                "proportion",
+            )
             for i, lv in enumerate(wanted)
         }
         if level is not None:
@@ -552,7 +590,9 @@ class SurveyDesign:
         else:
             arr = np.asarray(mask)
         if arr.shape != (self.n,):
-            raise ValueError(f"subset mask must have one value per row ({self.n}), got shape {arr.shape}")
+            raise ValueError(
+                f"subset mask must have one value per row ({self.n}), got shape {arr.shape}"
+            )
         if arr.dtype != bool:
             # R: r & !is.na(r)
             arr = pd.Series(arr).fillna(False).to_numpy(dtype=bool)
@@ -620,9 +660,15 @@ class SurveyDesign:
             if stat == "total":
                 vsrs = vsrs * psum**2
             deff = np.where(psum < nobs, np.nan, np.diag(v) / vsrs)
-        npsu = (np.bincount(gi[nz] * s.n_psu + s.psu[nz], minlength=n_g * s.n_psu).reshape(n_g, s.n_psu) > 0).sum(1)
+        npsu = (
+            np.bincount(gi[nz] * s.n_psu + s.psu[nz], minlength=n_g * s.n_psu).reshape(n_g, s.n_psu)
+            > 0
+        ).sum(1)
         nstr = (
-            np.bincount(gi[nz] * s.n_strata + s.stratum[nz], minlength=n_g * s.n_strata).reshape(n_g, s.n_strata) > 0
+            np.bincount(gi[nz] * s.n_strata + s.stratum[nz], minlength=n_g * s.n_strata).reshape(
+                n_g, s.n_strata
+            )
+            > 0
         ).sum(1)
         items = {
             lab: Estimate(
@@ -649,7 +695,9 @@ class SurveyDesign:
         known = self._levels(by)
         for lv in levels:
             if lv not in known:
-                raise ValueError(f"level {lv!r} does not occur in column {by!r}; levels are {known}")
+                raise ValueError(
+                    f"level {lv!r} does not occur in column {by!r}; levels are {known}"
+                )
         y = self._column(col)
         gcol = self.data[by]
         d0 = self._usable(y, col, na_rm, self._mask() & (gcol == levels[0]).to_numpy())
@@ -684,11 +732,11 @@ class SurveyDesign:
 
         return svyquantile(self, col, q, na_rm=na_rm)
 
-    def ciprop(self, col: str, method: str = "logit", level: float = 0.95) -> Estimate:
-        """Proportion with an interval that stays in [0, 1] (R ``svyciprop``)."""
+    def ciprop(self, col: str, method: str = "logit", na_rm: bool = False) -> Estimate:
+        """Proportion with an interval that stays in [0, 1] (R ``svyciprop``); see ``.ci()``."""
         from analysis.ciprop import svyciprop
 
-        return svyciprop(self, col, method=method, level=level)
+        return svyciprop(self, col, method=method, na_rm=na_rm)
 
     def glm(self, formula: str, family: str = "gaussian") -> GLMResult:
         """Design-based generalised linear model (R ``svyglm``)."""

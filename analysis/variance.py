@@ -119,15 +119,17 @@ def calibration_residuals(
         else:
             prepared = []
             for codes, n_levels, w in step.margins:
-                # R divides by zero weights (NaN); a zero-weight row carries no score anyway.
-                psw = np.where(w == 0, 1.0, w)
-                counts = np.bincount(codes, minlength=n_levels).astype(float)
+                # R divides by the weights, so a zero-weight row gives 0/0 = NaN there; we leave
+                # such rows out (their score is zero), which equals R on the data without them.
+                pos = w != 0
+                safe = np.where(pos, w, 1.0)
+                counts = np.bincount(codes[pos], minlength=n_levels).astype(float)
                 counts[counts == 0] = 1.0
-                prepared.append((codes, n_levels, psw, counts))
+                prepared.append((codes, n_levels, w, safe, counts))
             for _ in range(10):
-                for codes, n_levels, psw, counts in prepared:
-                    means = group_sums(codes, x / psw[:, None], n_levels) / counts[:, None]
-                    x -= psw[:, None] * means[codes]
+                for codes, n_levels, w, safe, counts in prepared:
+                    means = group_sums(codes, x / safe[:, None], n_levels) / counts[:, None]
+                    x -= w[:, None] * means[codes]
     return x
 
 
@@ -151,10 +153,7 @@ def recvar(
     v = np.zeros((p, p))
     last = len(stages) - 1
     for s, st in enumerate(stages):
-        if s == last:
-            t = totals
-        else:
-            t = group_sums(st.cluster_of_unit, totals, st.n_clusters)
+        t = totals if s == last else group_sums(st.cluster_of_unit, totals, st.n_clusters)
         h = st.stratum_of_cluster
         n = st.n_sampled.astype(float)
         f = st.f

@@ -124,6 +124,9 @@ for (nm in names(designs)) {
   g3 <- svyglm(api00 ~ both, design = d)
   put(paste0(nm, ".difference.both"), estimate = unname(coef(g3)[2]),
       se = unname(SE(g3)[2]), df = g3$df.residual)
+  gf <- svygofchisq(~stype, p = c(0.7, 0.12, 0.18), design = d)
+  put(paste0(nm, ".gof.stype"), statistic = unname(gf$statistic),
+      scale = unname(gf$parameter[1]), df = unname(gf$parameter[2]), p = unname(gf$p.value))
   ch <- svychisq(~sch.wide + stype, d)
   put(paste0(nm, ".chisq.schwide.stype"), statistic = unname(ch$statistic),
       ndf = unname(ch$parameter[1]), ddf = unname(ch$parameter[2]), p = unname(ch$p.value))
@@ -195,7 +198,14 @@ rk <- rake(dc, list(~sex, ~age), list(pop_sex, pop_age))
 put("corner.rake.weights", values = unname(weights(rk)))
 stat("corner.rake.mean.top2", svymean(~top2, rk, deff = TRUE))
 stat("corner.rake.mean.y", svymean(~y, rk, na.rm = TRUE))
-b <- svyby(~top2, ~wave, rk, svymean)
+# R divides by zero weights in rake's variance (NaN SE); the same design without the
+# zero-weight rows is the reference for our handling of them.
+dcz <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, fpc = ~fpc1,
+                 data = subset(corner, stratum != "S6" & w > 0))
+rkz <- rake(dcz, list(~sex, ~age), list(pop_sex, pop_age))
+stat("corner.rakez.mean.top2", svymean(~top2, rkz, deff = TRUE))
+stat("corner.rakez.mean.y", svymean(~y, rkz, na.rm = TRUE))
+b <- svyby(~top2, ~wave, rkz, svymean)
 put("corner.rake.by.top2.wave", levels = as.character(b$wave),
     estimate = unname(b$top2), se = unname(SE(b)))
 

@@ -1,0 +1,287 @@
+"""Weighting adjustments and weight diagnostics.
+
+``poststratify`` and ``rake`` follow R ``survey::postStratify`` and ``survey::rake`` exactly
+(same iteration and stopping rule: at most ``maxit`` sweeps, stop when the weighted cross-table
+of all margins changes by less than ``epsilon``), and the returned designs carry the
+calibration so that variances use the calibration residuals (Lumley 2010 ch. 7).
+``trim_weights`` is R ``trimWeights``. ``kish_deff`` and ``effective_n`` are Kish's (1965)
+weighting design effect n·Σw²/(Σw)² and (Σw)²/Σw². ``representativeness_test`` compares the
+sample with known population shares before (Pearson) and after weighting (R ``svygofchisq``:
+design-based chi-square with a Satterthwaite reference distribution).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.design import SurveyDesign
+from analysis.variance import PostStratumStep, RakingStep
+
+__all__ = [
+    "GoodnessOfFit",
+    "effective_n",
+    "kish_deff",
+    "poststratify",
+    "rake",
+    "representativeness_test",
+    "trim_weights",
+]
+
+
+def _key_codes(design: SurveyDesign, cols: Sequence[str]) -> tuple[np.ndarray, list[Any]]:
+    for c in cols:
+        if c not in design.data.columns:
+            raise ValueError(f"unknown column {c!r}; the data has {list(design.data.columns)}")
+        miss = design.data[c].isna().to_numpy()
+        if miss.any():
+            rows = list(design.data.index[np.flatnonzero(miss)[:5]])
+            raise ValueError(f"weighting variable {c!r} has missing values at rows {rows}")
+    if len(cols) == 1:
+        keys = design.data[cols[0]]
+    else:
+        keys = pd.Series(
+            list(zip(*(design.data[c] for c in cols), strict=True)), index=design.data.index
+        )
+    codes, uniques = pd.factorize(keys, sort=True)
+    return codes.astype(np.int64), list(uniques)
+
+
+def _poststep(
+    design: SurveyDesign, cols: Sequence[str], population: Mapping[Any, float], partial: bool
+) -> SurveyDesign:
+    codes, levels = _key_codes(design, cols)
+    w = design._w
+    sample = np.bincount(codes, weights=w, minlength=len(levels))
+    name = cols[0] if len(cols) == 1 else tuple(cols)
+    pop = {}
+    for k, v in population.items():
+        if v is None or not np.isfinite(v) or v < 0:
+            raise ValueError(
+                f"population count for {name!r}={k!r} must be a non-negative number, got {v!r}"
+            )
+        pop[k] = float(v)
+    reweight = np.ones(len(levels))
+    for i, lv in enumerate(levels):
+        p = pop.get(lv, 0.0)
+        if sample[i] > 0 and p == 0:
+            raise ValueError(f"{name!r}={lv!r} is in the sample but has no population count")
+        if sample[i] > 0:
+            reweight[i] = p / sample[i]
+    missing = [
+        k for k, v in pop.items() if v > 0 and (k not in levels or sample[levels.index(k)] == 0)
+    ]
+    if missing and not partial:
+        raise ValueError(
+            f"population levels {missing} of {name!r} are absent from the sample; "
+            "pass partial=True to ignore them (R's partial=TRUE)"
+        )
+    new_w = w * reweight[codes]
+    step = PostStratumStep(codes=codes, n_levels=len(levels), old_weights=w.copy(), weights=new_w)
+    return design._copy(_w=new_w, _calibration=(*design._calibration, step))
+
+
+def _check_full(design: SurveyDesign, what: str) -> None:
+    if design.is_domain:
+        raise ValueError(f"{what} needs the full design: calibrate first, then take subsets")
+
+
+def poststratify(
+    design: SurveyDesign,
+    col: str | Sequence[str],
+    population: Mapping[Any, float],
+    partial: bool = False,
+) -> SurveyDesign:
+    """Post-stratify to known population counts (R ``postStratify``).
+
+    ``col`` is one column (keys of ``population`` are its values) or several columns (keys are
+    tuples). Variances then use residuals from the post-stratum means.
+    """
+    _check_full(design, "poststratify")
+    cols = [col] if isinstance(col, str) else list(col)
+    return _poststep(design, cols, population, partial)
+
+
+def _table(design: SurveyDesign, cols: list[str]) -> np.ndarray:
+    codes, levels = _key_codes(design, cols)
+    return np.bincount(codes, weights=design._w, minlength=len(levels))
+
+
+def rake(
+    design: SurveyDesign,
+    margins: Mapping[str, Mapping[Any, float]],
+    maxit: int = 10,
+    epsilon: float = 1.0,
+) -> SurveyDesign:
+    """Rake (iterative proportional fitting) to population margins (R ``rake``).
+
+    ``margins`` maps a column to its population counts. The stopping rule is R's: the
+    largest change in the weighted full cross-table of the margin variables below
+    ``epsilon`` (taken relative to the weight total when ``epsilon < 1``). A warning is
+    issued if ``maxit`` sweeps do not converge, as R does.
+    """
+    _check_full(design, "rake")
+    if not margins:
+        raise ValueError("rake needs at least one margin")
+    cols = list(margins)
+    eps = epsilon * float(design._w.sum()) if epsilon < 1 else epsilon
+    old_table = _table(design, cols)
+    base_cal = design._calibration
+    current = design
+    converged = False
+    iteration = 0
+    steps: tuple = ()
+    while iteration < maxit:
+        current = current._copy(_calibration=())
+        for c in cols:
+            current = _poststep(current, [c], margins[c], partial=False)
+        steps = current._calibration
+        new_table = _table(current, cols)
+        if float(np.max(np.abs(old_table - new_table))) < eps:
+            converged = True
+            break
+        old_table = new_table
+        iteration += 1
+    raking = RakingStep(
+        margins=tuple((s.codes, s.n_levels, s.weights) for s in steps)  # type: ignore[union-attr]
+    )
+    if not converged:
+        warnings.warn(f"raking did not converge after {iteration} iterations", stacklevel=2)
+    return current._copy(_calibration=(*base_cal, raking))
+
+
+def trim_weights(
+    design: SurveyDesign, upper: float = math.inf, lower: float = -math.inf, strict: bool = False
+) -> SurveyDesign:
+    """Trim weights to [lower, upper], spreading the trimmed amount over the others (R ``trimWeights``)."""
+    _check_full(design, "trim_weights")
+    if lower > upper:
+        raise ValueError(f"lower ({lower}) must not exceed upper ({upper})")
+    pw = design._w
+    outside = (pw < lower) | (pw > upper)
+    if not outside.any():
+        return design
+    new = np.clip(pw, lower, upper)
+    trimmed = pw - new
+    new = new.copy()
+    new[~outside] += trimmed.sum() / (~outside).sum()
+    out = design._copy(_w=new)
+    return trim_weights(out, upper, lower, strict=True) if strict else out
+
+
+def _weights_of(weights: SurveyDesign | Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
+    w = (
+        weights.weights.to_numpy()
+        if isinstance(weights, SurveyDesign)
+        else np.asarray(weights, dtype=float)
+    )
+    w = w[w != 0] if isinstance(weights, SurveyDesign) else w
+    if w.size == 0 or np.isnan(w).any() or (w < 0).any():
+        raise ValueError("weights must be a non-empty set of non-negative numbers")
+    return w
+
+
+def kish_deff(weights: SurveyDesign | Sequence[float] | np.ndarray | pd.Series) -> float:
+    """Kish's design effect from unequal weighting, n·Σw²/(Σw)² (Kish 1965 §11.7)."""
+    w = _weights_of(weights)
+    return float(len(w) * (w**2).sum() / w.sum() ** 2)
+
+
+def effective_n(weights: SurveyDesign | Sequence[float] | np.ndarray | pd.Series) -> float:
+    """Kish's effective sample size (Σw)²/Σw²."""
+    w = _weights_of(weights)
+    return float(w.sum() ** 2 / (w**2).sum())
+
+
+@dataclass(frozen=True)
+class GoodnessOfFit:
+    """Chi-square comparison of sample shares with population shares."""
+
+    statistic: float
+    df: float
+    p_value: float
+    shares: pd.DataFrame
+    scale: float = 1.0
+    method: str = ""
+
+
+def _gof_design(
+    design: SurveyDesign, col: str, levels: list[Any], p: np.ndarray
+) -> tuple[float, float, float, np.ndarray]:
+    """R ``svygofchisq``: Pearson statistic on estimated totals, Satterthwaite p-value."""
+    y = np.column_stack([(design.data[col] == lv).to_numpy(dtype=float) for lv in levels])
+    d = design._mask()
+    w = np.where(d, design._w, 0.0)
+    tot = (w[:, None] * y).sum(axis=0)
+    v = design._variance(y * w[:, None], d)
+    n_total = tot.sum()
+    e = p * n_total
+    x2 = float(((tot - e) ** 2 / e).sum())
+    k = len(levels)
+    # Jacobian of (O_k - p_k N)/sqrt(p_k N) with N = sum(O)
+    jac = np.zeros((k, k))
+    for i in range(k):
+        for j in range(k):
+            jac[i, j] = ((1.0 if i == j else 0.0) - p[i]) / math.sqrt(e[i]) - (
+                tot[i] - e[i]
+            ) * 0.5 * e[i] ** -1.5 * p[i]
+    lam = np.linalg.eigvalsh(jac @ v @ jac.T)[::-1]
+    tr = lam.mean()
+    tr2 = (lam**2).mean() / tr**2
+    scale = tr * tr2
+    df = k / tr2
+    return x2, scale, df, tot / n_total
+
+
+def representativeness_test(
+    design: SurveyDesign, col: str, population: Mapping[Any, float]
+) -> dict[str, GoodnessOfFit]:
+    """Does the sample match population shares of ``col``, before and after weighting?
+
+    ``before``: Pearson chi-square of the unweighted counts (scipy ``chisquare``). ``after``:
+    the design-based test of R's ``svygofchisq`` on the weighted design (statistic on estimated
+    totals, referred to a scaled chi-square with Satterthwaite df). A design raked or
+    post-stratified on ``col`` matches exactly, so ``after`` then has statistic 0.
+    """
+    levels = design._levels(col)
+    unknown = [k for k in population if k not in levels]
+    if unknown:
+        raise ValueError(f"population levels {unknown} do not occur in column {col!r} ({levels})")
+    p = np.array([float(population.get(lv, 0.0)) for lv in levels])
+    if (p <= 0).any():
+        zero = [lv for lv, v in zip(levels, p, strict=True) if v <= 0]
+        raise ValueError(
+            f"every sampled level of {col!r} needs a positive population count; missing {zero}"
+        )
+    p = p / p.sum()
+    d = design._mask()
+    s = design.data[col]
+    counts = np.array([int(((s == lv).to_numpy() & d).sum()) for lv in levels])
+    n = counts.sum()
+    chi = stats.chisquare(counts, n * p)
+    x2, scale, df, wshare = _gof_design(design, col, levels, p)
+    p_after = float(stats.chi2.sf(x2 / scale, df)) if scale > 0 else (1.0 if x2 == 0 else 0.0)
+    shares = pd.DataFrame(
+        {"population": p, "sample": counts / n, "weighted": wshare},
+        index=pd.Index(levels, name=col),
+    )
+    return {
+        "before": GoodnessOfFit(
+            float(chi.statistic),
+            float(len(levels) - 1),
+            float(chi.pvalue),
+            shares,
+            1.0,
+            "Pearson (unweighted)",
+        ),
+        "after": GoodnessOfFit(
+            x2, df, p_after, shares, scale, "design-based (R svygofchisq, Satterthwaite)"
+        ),
+    }
