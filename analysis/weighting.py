@@ -233,6 +233,10 @@ def _gof_design(
                 tot[i] - e[i]
             ) * 0.5 * e[i] ** -1.5 * p[i]
     lam = np.linalg.eigvalsh(jac @ v @ jac.T)[::-1]
+    # totals fixed by the design (strata, calibration) have zero variance: rounding noise only
+    lam = np.where(lam > 1e-12 * max(1.0, float(np.abs(lam).max())) * k, lam, 0.0)
+    if not lam.any():
+        return x2, math.nan, math.nan, tot / n_total
     tr = lam.mean()
     tr2 = (lam**2).mean() / tr**2
     scale = tr * tr2
@@ -267,7 +271,12 @@ def representativeness_test(
     n = counts.sum()
     chi = stats.chisquare(counts, n * p)
     x2, scale, df, wshare = _gof_design(design, col, levels, p)
-    p_after = float(stats.chi2.sf(x2 / scale, df)) if scale > 0 else (1.0 if x2 == 0 else 0.0)
+    if x2 < 1e-12 * max(1.0, float(counts.sum())):
+        p_after = 1.0  # weighted shares equal the population shares
+    elif math.isnan(scale):
+        p_after = math.nan  # zero design variance: R's svygofchisq gives NaN too
+    else:
+        p_after = float(stats.chi2.sf(x2 / scale, df))
     shares = pd.DataFrame(
         {"population": p, "sample": counts / n, "weighted": wshare},
         index=pd.Index(levels, name=col),
