@@ -58,14 +58,22 @@ def _tokenize(text: str) -> list[Token]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ExpressionError(f"unexpected character {text[pos:].strip()[:10]!r} at {pos}")
+            # Point at the offending character, not at the blanks before it.
+            start = len(text) - len(text[pos:].lstrip())
+            raise ExpressionError(f"unexpected character {text[start:][:10]!r} at {start}")
         kind = m.lastgroup or ""
         if kind == "refname":
             kind = "ref"
         value = m.group("refname") if kind == "ref" else m.group(kind)
-        tokens.append(Token(kind, value, m.start()))
+        # m.start() would include the leading blanks; the token starts at its own group.
+        tokens.append(Token(kind, value, m.start(kind)))
         pos = m.end()
     return tokens
+
+
+def _shown(tok: Token) -> str:
+    """A token as it was written, for error messages."""
+    return f"${{{tok.value}}}" if tok.kind == "ref" else tok.value
 
 
 class _Parser:
@@ -84,7 +92,7 @@ class _Parser:
         if tok is None:
             raise ExpressionError("the expression ends too early")
         if (kind and tok.kind != kind) or (value and tok.value != value):
-            raise ExpressionError(f"unexpected {tok.value!r} at {tok.pos}")
+            raise ExpressionError(f"unexpected {_shown(tok)!r} at {tok.pos}")
         self.i += 1
         return tok
 
@@ -95,7 +103,7 @@ class _Parser:
         if self.peek() is not None:
             tok = self.peek()
             assert tok is not None
-            raise ExpressionError(f"unexpected {tok.value!r} at {tok.pos}")
+            raise ExpressionError(f"unexpected {_shown(tok)!r} at {tok.pos}")
         return node
 
     def or_expr(self) -> tuple:
@@ -149,7 +157,7 @@ class _Parser:
                     f"{tok.value}() takes {_FUNCTIONS[tok.value]} argument(s), got {len(args)}"
                 )
             return ("call", tok.value, *args)
-        raise ExpressionError(f"unexpected {tok.value!r} at {tok.pos}")
+        raise ExpressionError(f"unexpected {_shown(tok)!r} at {tok.pos}")
 
 
 def _references(node: tuple) -> set[str]:
@@ -227,7 +235,10 @@ def _evaluate(node: tuple, answers: Mapping[str, Any], current: Any) -> Any:
             return str(value) == wanted
         if name == "count-selected":
             value = _evaluate(args[0], answers, current)
-            return float(len(value)) if isinstance(value, list | tuple | set) else 0.0
+            if isinstance(value, list | tuple | set):
+                return float(len(value))
+            # A single answer counts as one, as in XLSForm and the page script.
+            return 0.0 if value == "" else 1.0
         if name == "string-length":
             return float(len(str(_evaluate(args[0], answers, current))))
     raise ExpressionError(f"cannot evaluate {node!r}")  # pragma: no cover - parser prevents it

@@ -160,8 +160,21 @@ class Questionnaire(_Model):
     @model_validator(mode="after")
     def _check_whole(self) -> Questionnaire:
         _check_translations(self)
+        for name, choices in self.choice_lists.items():
+            values = [c.value for c in choices]
+            dup = {v for v in values if values.count(v) > 1}
+            if dup:
+                raise ValueError(f"choice_lists.{name}: choice values repeat: {sorted(dup)}")
         keys: list[str] = []
         for section in self.sections:
+            # A section's condition is decided before its questions are asked,
+            # so it may only read questions of earlier sections.
+            if section.relevant:
+                unknown = compile_expression(section.relevant).references - set(keys)
+                if unknown:
+                    raise ValueError(
+                        f"section {section.key!r}: relevant refers to later or unknown {sorted(unknown)}"
+                    )
             for question in section.questions:
                 if question.key in keys:
                     raise ValueError(f"question key {question.key!r} is used twice")
@@ -179,12 +192,6 @@ class Questionnaire(_Model):
                                 f"{sorted(unknown)}, which is not an earlier question"
                             )
                 keys.append(question.key)
-            if section.relevant:
-                unknown = compile_expression(section.relevant).references - set(keys)
-                if unknown:
-                    raise ValueError(
-                        f"section {section.key!r}: relevant refers to later or unknown {sorted(unknown)}"
-                    )
         sections = [s.key for s in self.sections]
         if len(set(sections)) != len(sections):
             raise ValueError("section keys repeat")
@@ -266,6 +273,14 @@ def _check_translations(q: Questionnaire) -> None:
     """Every text carries every declared language, so switching language never shows a gap."""
     wanted = set(q.languages)
 
+    def check_text(node: dict[str, str], path: str) -> None:
+        missing = wanted - set(node)
+        if missing:
+            raise ValueError(f"{path}: missing translation(s) {sorted(missing)}")
+        empty = [lang for lang, text in node.items() if not text.strip()]
+        if empty:
+            raise ValueError(f"{path}: empty translation(s) {sorted(empty)}")
+
     def walk(node: Any, path: str) -> None:
         if isinstance(node, BaseModel):
             for name in type(node).model_fields:
@@ -274,12 +289,11 @@ def _check_translations(q: Questionnaire) -> None:
             for i, item in enumerate(node):
                 walk(item, f"{path}[{i}]")
         elif isinstance(node, dict) and path.rsplit(".", 1)[-1] in _TEXT_FIELDS:
-            missing = wanted - set(node)
-            if missing:
-                raise ValueError(f"{path}: missing translation(s) {sorted(missing)}")
-            empty = [lang for lang, text in node.items() if not text.strip()]
-            if empty:
-                raise ValueError(f"{path}: empty translation(s) {sorted(empty)}")
+            check_text(node, path)
+        elif isinstance(node, dict) and path.endswith("dimension_labels"):
+            # A mapping of dimension name to text: each value is a text.
+            for key, value in node.items():
+                check_text(value, f"{path}.{key}")
         elif isinstance(node, dict):
             for key, value in node.items():
                 walk(value, f"{path}.{key}")
