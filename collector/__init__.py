@@ -18,7 +18,7 @@ __all__ = ["create_app", "hookimpl"]
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, database, plugins, views."""
-    from collector import config, db, i18n, migrations, security, writer
+    from collector import cli, config, db, i18n, migrations, security, writer
     from collector import plugins as plugin_system
     from collector.questionnaires import publish_registered
     from collector.views import api, errors, meta, survey
@@ -34,9 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(survey.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(meta.bp)
-    from collector.cli import register_plugin_commands
-
-    register_plugin_commands(app, plugin_set)
+    cli.init_app(app, plugin_set)
     if app.config["AUTO_MIGRATE"]:
         migrations.upgrade(app)
         publish_registered(app)

@@ -34,7 +34,7 @@ def main() -> None:
     """collector: public-service feedback platform."""
 
 
-@main.group()
+@click.group()
 def db() -> None:
     """Database migrations."""
 
@@ -73,7 +73,7 @@ def db_current() -> None:
     click.echo(migrations.current(current_app) or "(empty database)")
 
 
-@main.command()
+@click.command()
 @click.option("--seed", default=20261123, show_default=True, help="Random seed.")
 @click.option("--months", default=24, show_default=True, help="How many months of history.")
 @with_appcontext
@@ -92,7 +92,7 @@ def demo(seed: int, months: int) -> None:
         )
 
 
-@main.command("plugins")
+@click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @with_appcontext
 def plugins_command(as_json: bool) -> None:
@@ -116,7 +116,7 @@ def plugins_command(as_json: bool) -> None:
         click.echo(f"  hooks: {', '.join(plugin['hooks'])}")
 
 
-@main.command()
+@click.command()
 @click.argument("slug")
 @click.option("--format", "fmt", default="csv", show_default=True, help="Exporter name.")
 @click.option("--agency", "agency_code", default=None, help="Only this agency's responses.")
@@ -152,7 +152,7 @@ def export(slug: str, fmt: str, agency_code: str | None, output: str) -> None:
         click.echo(f"Wrote {len(table.frame)} responses to {output}", err=True)
 
 
-@main.command()
+@click.command()
 @click.argument("slug")
 @click.option("--analysis", "name", default=None, help="Run only this analysis.")
 @click.option("--agency", "agency_code", default=None, help="Only this agency's responses.")
@@ -188,7 +188,7 @@ def analyse(slug: str, name: str | None, agency_code: str | None) -> None:
     click.echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))
 
 
-@main.command()
+@click.command()
 @click.option("--bind", default=None, help="host:port (default 127.0.0.1:5000).")
 @click.option("--workers", type=int, default=None)
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
@@ -206,7 +206,19 @@ def serve(ctx: click.Context, bind: str | None, workers: int | None, dev: bool) 
     run(bind=bind, workers=workers)
 
 
-def register_plugin_commands(app: Flask, plugin_set: PluginSet) -> None:
-    """Add plugins' click commands under ``collector``."""
-    for command in plugin_set.commands.values():
+CORE_COMMANDS = [db, demo, plugins_command, export, analyse, serve]
+
+
+def init_app(app: Flask, plugin_set: PluginSet) -> None:
+    """Add the core's and the plugins' commands to ``app.cli`` (so ``collector`` lists them)."""
+    from collector.registry import PluginConfigurationError
+
+    for command in CORE_COMMANDS:
+        app.cli.add_command(command)
+    for name, command in plugin_set.commands.items.items():
+        if name in app.cli.commands:
+            raise PluginConfigurationError(
+                f"command {name!r} of plugin {plugin_set.commands.owners[name]!r} clashes with "
+                "a core command"
+            )
         app.cli.add_command(command)

@@ -29,10 +29,22 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE = {"collector_write": True}
+"""Execution options of a connection that will write (see :func:`writing`)."""
+
+
 def _on_sqlite_begin(conn: Any) -> None:
-    # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
-    # instead of failing with "database is locked" half-way through a transaction.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writer takes the lock up front (IMMEDIATE), so two writers queue on
+    # busy_timeout instead of failing half-way; readers never block anyone (WAL).
+    if conn.get_execution_options().get("collector_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def writing(engine: Engine) -> Engine:
+    """The engine for a transaction that writes (SQLite: BEGIN IMMEDIATE)."""
+    return engine.execution_options(**WRITE)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -67,7 +79,7 @@ def get_session() -> Session:
 @contextmanager
 def session_scope(app: Flask | None = None) -> Iterator[Session]:
     """A session outside a request (CLI, start-up); commits on success."""
-    with Session(get_engine(app), expire_on_commit=False) as session:
+    with Session(writing(get_engine(app)), expire_on_commit=False) as session:
         yield session
         session.commit()
 

@@ -6,48 +6,64 @@ refuses to start when two plugins register the same name.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint
+
+    from collector.analyses import Analysis
+    from collector.exporters import Exporter
+    from collector.models import Agency, Unit
+    from collector.questiontypes import AnswerError, QuestionType
+    from collector.submission import SavedResponse
+    from surveys import Questionnaire
 
 hookspec = pluggy.HookspecMarker("collector")
 hookimpl = pluggy.HookimplMarker("collector")
 
 
 @hookspec
-def register_question_types() -> list[Any]:
+def register_question_types() -> list[type[QuestionType]]:
     """Return QuestionType subclasses (collector.questiontypes) this plugin provides."""
 
 
 @hookspec
-def register_questionnaires() -> list[Any]:
+def register_questionnaires() -> list[Questionnaire | str | Path]:
     """Return questionnaires: ``surveys.Questionnaire`` objects or paths to YAML files."""
 
 
 @hookspec
-def register_exporters() -> list[Any]:
+def register_exporters() -> list[type[Exporter]]:
     """Return Exporter subclasses (collector.exporters) that turn responses into files."""
 
 
 @hookspec
-def register_analyses() -> list[Any]:
+def register_analyses() -> list[type[Analysis]]:
     """Return Analysis subclasses (collector.analyses) that summarise responses."""
 
 
 @hookspec
-def register_blueprints() -> list[Any]:
+def register_blueprints() -> list[Blueprint]:
     """Return Flask blueprints to mount on the app."""
 
 
 @hookspec
-def register_commands() -> list[Any]:
+def register_commands() -> list[click.Command]:
     """Return click commands to add under the ``collector`` command."""
 
 
 @hookspec
 def validate_submission(
-    questionnaire: Any, answers: dict[str, Any], agency: Any, unit: Any, channel: str
-) -> dict[str, str] | None:
+    questionnaire: Questionnaire,
+    answers: dict[str, Any],
+    agency: Agency,
+    unit: Unit | None,
+    channel: str,
+) -> dict[str, str | AnswerError] | None:
     """Check a submission with agency rules; return ``{question_key: message}`` for problems.
 
     Called after every answer passed its question type's checks, before anything is
@@ -56,9 +72,9 @@ def validate_submission(
 
 
 @hookspec
-def response_saved(response: Any) -> None:
+def response_saved(response: SavedResponse) -> None:
     """React after a response was committed (``collector.submission.SavedResponse``).
 
     Runs after the answer is durable; an exception here is logged and never loses
-    or rejects the response.
+    or rejects the response. Not called for an idempotent replay.
     """

@@ -1,0 +1,142 @@
+"""A plugin implementing every hook, loaded through a (simulated) entry point.
+
+It records what it saw so that tests can prove each hook is called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from flask import Blueprint, jsonify
+from flask.cli import with_appcontext
+
+import surveys
+from collector import hookimpl
+from collector.analyses import Analysis
+from collector.exporters import Exporter
+from collector.questiontypes import AnswerError, QuestionType
+
+SEEN: dict[str, list[Any]] = {"saved": [], "validated": []}
+
+
+class PostalCode(QuestionType):
+    name = "postal_code"
+    description = "Taiwan postal code"
+
+    def parse(self, raw: Any) -> Any:
+        text = super().parse(raw)
+        if text is not None and not (text.isdigit() and len(text) in (3, 5, 6)):
+            raise AnswerError("postal_code", message={"zh-Hant-TW": "請輸入郵遞區號。", "en": "Enter a postal code."})
+        return text
+
+
+class JsonLinesExporter(Exporter):
+    name = "jsonl"
+    description = "One JSON object per line"
+    media_type = "application/x-ndjson"
+    extension = "jsonl"
+
+    def export(self, table: Any, language: str = "zh-Hant-TW") -> bytes:
+        return table.frame.to_json(orient="records", lines=True, force_ascii=False).encode()
+
+
+class CountAnalysis(Analysis):
+    name = "count"
+    description = "How many responses"
+
+    def run(self, table: Any) -> dict[str, Any]:
+        return {"responses": len(table.frame)}
+
+
+bp = Blueprint("example", __name__, url_prefix="/example")
+
+
+@bp.get("/hello")
+def hello() -> Any:
+    return jsonify({"hello": "world"})
+
+
+@click.command("example-hello")
+@with_appcontext
+def hello_command() -> None:
+    """Say hello from the example plugin."""
+    click.echo("hello from the example plugin")
+
+
+QUESTIONNAIRE = surveys.parse(
+    {
+        "slug": "example-postal",
+        "title": {"zh-Hant-TW": "郵遞區號測試", "en": "Postal code test"},
+        "privacy_notice": {
+            part: {"zh-Hant-TW": f"{part}說明", "en": f"{part} text"}
+            for part in ("controller", "purpose", "categories", "use", "rights", "optional_data")
+        },
+        "sections": [
+            {
+                "key": "main",
+                "title": {"zh-Hant-TW": "主要", "en": "Main"},
+                "questions": [
+                    {
+                        "key": "postal",
+                        "type": "postal_code",
+                        "label": {"zh-Hant-TW": "郵遞區號", "en": "Postal code"},
+                    },
+                    {
+                        "key": "score",
+                        "type": "likert5",
+                        "label": {"zh-Hant-TW": "滿意度", "en": "Satisfaction"},
+                    },
+                ],
+            }
+        ],
+    },
+    "example_plugin",
+)
+
+
+@hookimpl
+def register_question_types() -> list[type[QuestionType]]:
+    return [PostalCode]
+
+
+@hookimpl
+def register_questionnaires() -> list[Any]:
+    return [QUESTIONNAIRE]
+
+
+@hookimpl
+def register_exporters() -> list[type[Exporter]]:
+    return [JsonLinesExporter]
+
+
+@hookimpl
+def register_analyses() -> list[type[Analysis]]:
+    return [CountAnalysis]
+
+
+@hookimpl
+def register_blueprints() -> list[Blueprint]:
+    return [bp]
+
+
+@hookimpl
+def register_commands() -> list[click.Command]:
+    return [hello_command]
+
+
+@hookimpl
+def validate_submission(
+    questionnaire: Any, answers: dict[str, Any], agency: Any, unit: Any, channel: str
+) -> dict[str, str] | None:
+    SEEN["validated"].append(questionnaire.slug)
+    if questionnaire.slug == "example-postal" and answers.get("postal") == "000":
+        return {"postal": "000 is not a real postal code"}
+    return None
+
+
+@hookimpl
+def response_saved(response: Any) -> None:
+    SEEN["saved"].append(response.receipt)
+    if response.answers.get("postal") == "999":
+        raise RuntimeError("a plugin failing after the save must not lose the response")
