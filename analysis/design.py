@@ -393,8 +393,12 @@ class SurveyDesign:
         if not isinstance(col, str) or col not in self.data.columns:
             raise ValueError(f"unknown column {col!r}; the data has {list(self.data.columns)}")
         s = self.data[col]
-        if s.dtype == bool:
-            return s.to_numpy(dtype=float)
+        if (
+            s.dtype == bool
+            or pd.api.types.is_float_dtype(s.dtype)
+            or pd.api.types.is_integer_dtype(s.dtype)
+        ):
+            return s.to_numpy(dtype=float, na_value=np.nan)
         out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
         bad = np.isnan(out) & s.notna().to_numpy()
         if bad.any():
