@@ -21,6 +21,7 @@ from collector.questiontypes import (
     TextAreaMixin,
     _single,
     parse_number,
+    select_choices,
 )
 
 NOT_APPLICABLE = "na"
@@ -98,7 +99,7 @@ class Likert5(QuestionType):
         return int(number) if number is not None else text
 
     def make_field(self, language: str) -> Field:
-        return RadioField(choices=self.options(language), validate_choice=False)
+        return RadioField(choices=select_choices(self.options(language)), validate_choice=False)
 
     def json_schema(self) -> dict[str, Any]:
         values: list[Any] = [1, 2, 3, 4, 5]
@@ -141,7 +142,7 @@ class Rating0To10(NumberType):
             raise AnswerError("choice") from None
 
     def make_field(self, language: str) -> Field:
-        return RadioField(choices=self.options(language), validate_choice=False)
+        return RadioField(choices=select_choices(self.options(language)), validate_choice=False)
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": 0, "maximum": 10}
@@ -177,7 +178,7 @@ class YesNo(QuestionType):
         return "yes" if rows[0][0] == 1 else "no"
 
     def make_field(self, language: str) -> Field:
-        return RadioField(choices=self.options(language), validate_choice=False)
+        return RadioField(choices=select_choices(self.options(language)), validate_choice=False)
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "enum": ["yes", "no"]}

@@ -8,6 +8,7 @@ the kiosk accept exactly the same answers.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField
@@ -31,12 +32,19 @@ class SurveyForm(FlaskForm):
     def question_field(self, key: str) -> Field:
         return self[FIELD_PREFIX + key]
 
-    def raw_answers(self, questionnaire: Questionnaire, multiple: set[str]) -> dict[str, Any]:
-        """The submitted answers as the shared checker reads them: text, or lists of text."""
+    def raw_answers(
+        self, questionnaire: Questionnaire, multiple: set[str], undecodable: set[str] = frozenset()
+    ) -> dict[str, Any]:
+        """The submitted answers as the shared checker reads them: text, or lists of text.
+
+        A field that arrived as invalid UTF-8 becomes U+FFFD, which every type refuses.
+        """
         raw: dict[str, Any] = {}
         for question in questionnaire.questions():
             field = self.question_field(question.key)
             values = [v for v in (field.raw_data or []) if v != ""]
+            if field.name in undecodable:
+                values = ["\ufffd"]
             if question.key in multiple:
                 if values:
                     raw[question.key] = values
@@ -45,6 +53,22 @@ class SurveyForm(FlaskForm):
             elif len(values) > 1:
                 raw[question.key] = values
         return raw
+
+
+def undecodable_fields(body: bytes) -> set[str]:
+    """Names of url-encoded fields whose values are not valid UTF-8.
+
+    Werkzeug keeps such bytes as literal ``%XX`` text; storing that would silently
+    change what the citizen typed, so those answers are refused instead.
+    """
+    bad: set[str] = set()
+    for pair in body.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            bad.add(unquote_to_bytes(name).decode("utf-8", "replace"))
+    return bad
 
 
 def build_form_class(

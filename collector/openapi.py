@@ -208,10 +208,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                         "type": {"type": "string"},
                         "section": {"type": "string"},
                         "label": {"$ref": "#/components/schemas/Text"},
-                        "hint": {
-                            "allOf": [{"$ref": "#/components/schemas/Text"}],
-                            "nullable": True,
-                        },
+                        "hint": {**TEXT, "nullable": True},
                         "required": {"type": "boolean"},
                         "choices": {
                             "type": "array",

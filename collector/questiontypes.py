@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 from collector.i18n import localised, translate
@@ -121,6 +122,11 @@ class QuestionType:
 # -- helpers shared by the core types --------------------------------------------
 
 
+def select_choices(options: list[tuple[str, str]] | None) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices for radio and checkbox fields."""
+    return [SelectChoice(value, label) for value, label in options or []]
+
+
 def _single(raw: Any) -> Any:
     """One value out of what a form or JSON sent; None for nothing."""
     if isinstance(raw, list | tuple):
@@ -194,7 +200,7 @@ class ChoiceType(QuestionType):
         return value
 
     def make_field(self, language: str) -> Field:
-        return RadioField(choices=self.options(language), validate_choice=False)
+        return RadioField(choices=select_choices(self.options(language)), validate_choice=False)
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "enum": self.values()}
@@ -237,7 +243,7 @@ class MultipleChoiceType(ChoiceType):
 
     def make_field(self, language: str) -> Field:
         return SelectMultipleField(
-            choices=self.options(language),
+            choices=select_choices(self.options(language)),
             validate_choice=False,
             widget=ListWidget(prefix_label=False),
             option_widget=CheckboxInput(),
@@ -317,4 +323,5 @@ __all__ = [
     "Row",
     "TextAreaMixin",
     "parse_number",
+    "select_choices",
 ]

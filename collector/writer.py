@@ -21,7 +21,6 @@ from flask import Flask
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 
-from collector.db import writing
 from collector.models import Answer, Response
 
 if TYPE_CHECKING:

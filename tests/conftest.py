@@ -115,12 +115,19 @@ def seed_agencies(app: Flask) -> None:
         ministry = Agency(code="moi", name_zh="測試部", name_en="Test Ministry", level="ministry")
         session.add(ministry)
         session.flush()
-        for code, zh, en in (("alpha", "甲機關", "Agency Alpha"), ("beta", "乙機關", "Agency Beta")):
+        for code, zh, en in (
+            ("alpha", "甲機關", "Agency Alpha"),
+            ("beta", "乙機關", "Agency Beta"),
+        ):
             agency = Agency(code=code, name_zh=zh, name_en=en, parent_id=ministry.id)
             session.add(agency)
             session.flush()
-            session.add(Unit(agency_id=agency.id, code="c1", name_zh="第一櫃台", name_en="Counter 1"))
-            session.add(Unit(agency_id=agency.id, code="c2", name_zh="第二櫃台", name_en="Counter 2"))
+            session.add(
+                Unit(agency_id=agency.id, code="c1", name_zh="第一櫃台", name_en="Counter 1")
+            )
+            session.add(
+                Unit(agency_id=agency.id, code="c2", name_zh="第二櫃台", name_en="Counter 2")
+            )
 
 
 CITIZEN_ANSWERS: dict[str, Any] = {

@@ -18,7 +18,7 @@ from flask import (
 )
 
 from collector.db import get_session
-from collector.forms import build_form_class
+from collector.forms import build_form_class, undecodable_fields
 from collector.i18n import LANGUAGE_NAMES, localised, pick_language, translate, use_language
 from collector.lookups import agency_by_code, public_agencies, unit_by_code
 from collector.models import Agency, Unit, utcnow
@@ -104,6 +104,9 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
     channel = request.args.get("ch", "online")
     if channel not in PUBLIC_CHANNELS:
         channel = "online"
+    undecodable: set[str] = set()
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))
     switch = request.form.get("_lang") if request.method == "POST" else None
     language = use_language(
         pick_language(questionnaire.languages, switch or request.values.get("lang"))
@@ -131,7 +134,7 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
                 unit=unit,
                 channel=channel,
                 language=language,
-                answers=form.raw_answers(questionnaire, multiple),
+                answers=form.raw_answers(questionnaire, multiple, undecodable),
                 started_at=_started(form.started.data),
                 idempotency_key=f"web:{token}" if token else None,
             )

@@ -27,7 +27,10 @@ class PostalCode(QuestionType):
     def parse(self, raw: Any) -> Any:
         text = super().parse(raw)
         if text is not None and not (text.isdigit() and len(text) in (3, 5, 6)):
-            raise AnswerError("postal_code", message={"zh-Hant-TW": "請輸入郵遞區號。", "en": "Enter a postal code."})
+            raise AnswerError(
+                "postal_code",
+                message={"zh-Hant-TW": "請輸入郵遞區號。", "en": "Enter a postal code."},
+            )
         return text
 
 

@@ -92,7 +92,11 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     assert result.output.strip() == "hello from the example plugin"
     exercised.add("register_commands")
 
-    body = {"questionnaire": "example-postal", "agency": "alpha", "answers": {"postal": "000", "score": 4}}
+    body = {
+        "questionnaire": "example-postal",
+        "agency": "alpha",
+        "answers": {"postal": "000", "score": 4},
+    }
     rejected = client.post("/api/v1/responses", json=body)
     assert rejected.status_code == 422
     assert rejected.get_json()["errors"] == {"postal": "000 is not a real postal code"}
@@ -115,7 +119,11 @@ def test_a_failing_response_saved_hook_never_loses_the_response(
     app = make_app(PLUGINS_LOAD_ENTRY_POINTS=True)
     seed_agencies(app)
     client = app.test_client()
-    body = {"questionnaire": "example-postal", "agency": "alpha", "answers": {"postal": "999", "score": 5}}
+    body = {
+        "questionnaire": "example-postal",
+        "agency": "alpha",
+        "answers": {"postal": "999", "score": 5},
+    }
     response = client.post("/api/v1/responses", json=body)
     assert response.status_code == 201
     exported = app.test_cli_runner().invoke(args=["export", "example-postal", "--format", "jsonl"])
@@ -130,7 +138,11 @@ def test_plugin_question_type_checks_answers(with_example_plugin: None, make_app
     seed_agencies(app)
     response = app.test_client().post(
         "/api/v1/responses",
-        json={"questionnaire": "example-postal", "agency": "alpha", "answers": {"postal": "12ab", "score": 3}},
+        json={
+            "questionnaire": "example-postal",
+            "agency": "alpha",
+            "answers": {"postal": "12ab", "score": 3},
+        },
     )
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"postal": "Enter a postal code."}

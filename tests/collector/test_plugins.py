@@ -24,7 +24,8 @@ def install_module(monkeypatch: pytest.MonkeyPatch, name: str, **attrs: Any) -> 
 
 def entry_points(monkeypatch: pytest.MonkeyPatch, **mapping: str) -> None:
     eps = [
-        importlib.metadata.EntryPoint(name=n, value=v, group="collector") for n, v in mapping.items()
+        importlib.metadata.EntryPoint(name=n, value=v, group="collector")
+        for n, v in mapping.items()
     ]
     monkeypatch.setattr(plugin_system, "_entry_points", lambda: eps)
 
@@ -94,7 +95,9 @@ def test_entry_point_plugins_are_discovered(monkeypatch: pytest.MonkeyPatch, mak
     assert listed["stars"]["question_types"] == ["stars"]
 
 
-def test_duplicate_question_type_names_both_plugins(monkeypatch: pytest.MonkeyPatch, make_app: Any) -> None:
+def test_duplicate_question_type_names_both_plugins(
+    monkeypatch: pytest.MonkeyPatch, make_app: Any
+) -> None:
     class FakeLikert(QuestionType):
         name = "likert5"
         description = "clash"

@@ -1,0 +1,266 @@
+"""The JSON API contract integrators and the kiosk depend on, checked against OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_spec_validator import validate
+from sqlalchemy import func, select
+
+from collector.db import session_scope
+from collector.models import Answer, Response
+from tests.conftest import CITIZEN_ANSWERS
+
+
+@pytest.fixture
+def spec(client: FlaskClient) -> OpenAPI:
+    document = client.get("/api/openapi.json").get_json()
+    validate(document)
+    return OpenAPI.from_dict(document)
+
+
+def checked(spec: OpenAPI, client: FlaskClient, method: str, path: str, **kwargs: Any) -> Any:
+    """Make a request and check both it and the answer against the OpenAPI document."""
+    response = client.open(path, method=method, **kwargs)
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path=path, method=method, base_url="http://localhost", **kwargs)
+    request = builder.get_request()
+    openapi_request = WerkzeugOpenAPIRequest(request)
+    spec.validate_response(openapi_request, WerkzeugOpenAPIResponse(response))
+    return response
+
+
+def body(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "questionnaire": "citizen-satisfaction",
+        "agency": "alpha",
+        "unit": "c1",
+        "channel": "online",
+        "language": "zh-Hant-TW",
+        "answers": dict(CITIZEN_ANSWERS),
+    }
+    data.update(overrides)
+    return data
+
+
+def count(app: Flask, model: Any = Response) -> int:
+    with session_scope(app) as session:
+        return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_agencies_lists_public_information_only(spec: OpenAPI, client: FlaskClient) -> None:
+    data = checked(spec, client, "GET", "/api/v1/agencies").get_json()
+    codes = [a["code"] for a in data["agencies"]]
+    assert codes == ["alpha", "beta"]  # the ministry takes no responses itself
+    alpha = data["agencies"][0]
+    assert alpha["name"] == {"zh-Hant-TW": "甲機關", "en": "Agency Alpha"}
+    assert [u["code"] for u in alpha["units"]] == ["c1", "c2"]
+    assert set(alpha) == {"code", "name", "units"}
+
+
+def test_questionnaires_describe_questions(spec: OpenAPI, client: FlaskClient) -> None:
+    data = checked(spec, client, "GET", "/api/v1/questionnaires").get_json()
+    by_slug = {q["slug"]: q for q in data["questionnaires"]}
+    citizen = by_slug["citizen-satisfaction"]
+    assert citizen["version"] == 1
+    questions = {q["key"]: q for q in citizen["questions"]}
+    env = questions["env_signage"]
+    assert env["type"] == "likert5" and env["required"] is True
+    assert [c["value"] for c in env["choices"]] == ["5", "4", "3", "2", "1", "na"]
+    assert env["choices"][0]["label"] == {"zh-Hant-TW": "非常滿意", "en": "Very satisfied"}
+    assert (env["min"], env["max"]) == (1, 5)
+    assert questions["recommend"]["min"] == 0 and questions["recommend"]["max"] == 10
+    assert questions["comment"]["choices"] is None
+    assert questions["service_type_other"]["relevant"] == "${service_type} = 'other'"
+    assert "land-office-service" in by_slug
+
+
+def test_questionnaires_in_one_language(client: FlaskClient) -> None:
+    data = client.get("/api/v1/questionnaires?lang=en").get_json()
+    citizen = next(q for q in data["questionnaires"] if q["slug"] == "citizen-satisfaction")
+    assert citizen["title"] == {"en": "Citizen Service Satisfaction Survey"}
+
+
+def test_submit_stores_one_response(spec: OpenAPI, app: Flask, client: FlaskClient) -> None:
+    response = checked(spec, client, "POST", "/api/v1/responses", json=body())
+    assert response.status_code == 201
+    data = response.get_json()
+    assert data["questionnaire"] == "citizen-satisfaction" and data["version"] == 1
+    assert count(app) == 1
+    # One row per answer: the 18 answers given.
+    assert count(app, Answer) == len(CITIZEN_ANSWERS)
+    exported = app.test_cli_runner().invoke(args=["export", "citizen-satisfaction"])
+    assert "櫃台很親切 𠊎" in exported.output
+    assert data["receipt"] in exported.output
+
+
+def test_idempotent_retry_returns_the_same_receipt(app: Flask, client: FlaskClient) -> None:
+    headers = {"Idempotency-Key": "retry-123"}
+    first = client.post("/api/v1/responses", json=body(), headers=headers)
+    second = client.post("/api/v1/responses", json=body(), headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["receipt"] == second.get_json()["receipt"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert count(app) == 1
+
+
+def test_same_key_with_another_body_is_refused(app: Flask, client: FlaskClient) -> None:
+    headers = {"Idempotency-Key": "retry-456"}
+    assert client.post("/api/v1/responses", json=body(), headers=headers).status_code == 201
+    changed = body()
+    changed["answers"]["overall_satisfaction"] = 1
+    second = client.post("/api/v1/responses", json=changed, headers=headers)
+    assert second.status_code == 422
+    assert "Idempotency-Key" in second.get_json()["error"]
+    assert count(app) == 1
+
+
+def test_idempotency_keys_are_scoped_per_agency(app: Flask, client: FlaskClient) -> None:
+    headers = {"Idempotency-Key": "same"}
+    assert client.post("/api/v1/responses", json=body(), headers=headers).status_code == 201
+    other = client.post("/api/v1/responses", json=body(agency="beta", unit="c2"), headers=headers)
+    assert other.status_code == 201
+    assert count(app) == 2
+
+
+@pytest.mark.parametrize(
+    ("answers", "key", "message"),
+    [
+        ({"env_signage": 6}, "env_signage", "choose one of the options"),
+        (
+            {"env_signage": "na", "courtesy_attitude": "na"},
+            "courtesy_attitude",
+            "choose one of the options",
+        ),
+        ({"service_type": "bribe"}, "service_type", "choose one of the options"),
+        ({"recommend": 11}, "recommend", "choose one of the options"),
+        ({"overall_satisfaction": None}, "overall_satisfaction", "needs an answer"),
+        ({"comment": "x" * 2001}, "comment", "at most 2000"),
+        ({"comment": "a\x00b"}, "comment", "could not be read"),
+        ({"sex": ["female", "male"]}, "sex", "wrong format"),
+        ({"first_visit": {"nested": 1}}, "first_visit", "wrong format"),
+        ({"no_such_question": 1}, "no_such_question", "no such question"),
+    ],
+)
+def test_invalid_answers_are_422_and_store_nothing(
+    spec: OpenAPI, app: Flask, client: FlaskClient, answers: dict, key: str, message: str
+) -> None:
+    data = body()
+    data["answers"].update(answers)
+    data["answers"] = {k: v for k, v in data["answers"].items() if v is not None}
+    response = checked(spec, client, "POST", "/api/v1/responses", json=data)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert key in errors and message in errors[key].lower()
+    assert count(app) == 0 and count(app, Answer) == 0
+
+
+def test_error_messages_follow_accept_language(client: FlaskClient) -> None:
+    data = body()
+    del data["answers"]["overall_satisfaction"]
+    response = client.post(
+        "/api/v1/responses", json=data, headers={"Accept-Language": "zh-TW,zh;q=0.9"}
+    )
+    assert response.get_json()["errors"]["overall_satisfaction"] == "這一題必須回答。"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"questionnaire": "nope"}, "questionnaire"),
+        ({"version": 99}, "questionnaire"),
+        ({"agency": "moi"}, "agency"),  # a ministry takes no responses
+        ({"agency": "zeta"}, "agency"),
+        ({"unit": "c9"}, "unit"),
+        ({"channel": "carrier-pigeon"}, "channel"),
+        ({"answers": [1, 2]}, "answers"),
+        ({"language": "fr"}, "language"),
+        ({"started_at": "yesterday"}, "started_at"),
+        ({"receipt": "forged"}, "receipt"),
+    ],
+)
+def test_invalid_envelope_is_422(
+    app: Flask, client: FlaskClient, overrides: dict, field: str
+) -> None:
+    response = client.post("/api/v1/responses", json=body(**overrides))
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+    assert count(app) == 0
+
+
+def test_unit_of_another_agency_is_refused(app: Flask, client: FlaskClient) -> None:
+    # Both agencies have a unit "c1"; the unit is looked up inside the named agency only.
+    response = client.post("/api/v1/responses", json=body(agency="beta", unit="c1"))
+    assert response.status_code == 201
+    from collector.plugins import get_plugins
+    from collector.responses import load_table
+
+    with session_scope(app) as session:
+        table = load_table(session, get_plugins(app), "citizen-satisfaction")
+    assert table.frame[["agency", "unit"]].values.tolist() == [["beta", "c1"]]
+
+
+def test_explicit_old_version_is_accepted(client: FlaskClient) -> None:
+    response = client.post("/api/v1/responses", json=body(version=1))
+    assert response.status_code == 201
+
+
+def test_conditional_answer_is_dropped_when_its_condition_fails(
+    app: Flask, client: FlaskClient
+) -> None:
+    data = body()
+    data["answers"]["service_type_other"] = "should not be kept"
+    assert client.post("/api/v1/responses", json=data).status_code == 201
+    with session_scope(app) as session:
+        keys = session.execute(select(Answer.question_key)).scalars().all()
+    assert "service_type_other" not in keys
+
+
+def test_malformed_requests(app: Flask, client: FlaskClient) -> None:
+    not_json = client.post("/api/v1/responses", data="answers=1", content_type="text/plain")
+    assert not_json.status_code == 415
+    broken = client.post("/api/v1/responses", data=b'{"a": ', content_type="application/json")
+    assert broken.status_code == 400 and "JSON" in broken.get_json()["error"]
+    bad_utf8 = client.post(
+        "/api/v1/responses", data=b'{"questionnaire": "\xff\xfe"}', content_type="application/json"
+    )
+    assert bad_utf8.status_code == 400
+    array = client.post("/api/v1/responses", json=[1, 2, 3])
+    assert array.status_code == 400
+    key = client.post("/api/v1/responses", json=body(), headers={"Idempotency-Key": "x" * 300})
+    assert key.status_code == 400
+    huge = client.post(
+        "/api/v1/responses",
+        data=b'{"answers": {"comment": "' + b"x" * 400_000 + b'"}}',
+        content_type="application/json",
+    )
+    assert huge.status_code == 413 and "too large" in huge.get_json()["error"]
+    assert count(app) == 0
+
+
+def test_api_needs_no_csrf_token_and_sets_security_headers(client: FlaskClient) -> None:
+    response = client.post("/api/v1/responses", json=body())
+    assert response.status_code == 201
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_unknown_api_path_is_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/v1/nothing")
+    assert response.status_code == 404 and response.is_json
+
+
+def test_no_ip_address_is_stored(app: Flask, client: FlaskClient) -> None:
+    client.post("/api/v1/responses", json=body(), environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    from sqlalchemy import text
+
+    with session_scope(app) as session:
+        rows = session.execute(text("SELECT * FROM response")).all()
+        answers = session.execute(text("SELECT * FROM answer")).all()
+    assert rows and "203.0.113.77" not in repr(rows) + repr(answers)
