@@ -579,6 +579,13 @@ class SurveyDesign:
             return items[level]
         return Estimates(items, pd.DataFrame(v, index=wanted, columns=wanted))
 
+    def assign(self, **columns: Any) -> SurveyDesign:
+        """Same design with derived columns added (e.g. a 0/1 top-two-box indicator)."""
+        data = self.data.assign(**columns)
+        if len(data) != self.n:
+            raise ValueError("assign must not change the number of rows")
+        return self._copy(data=data)
+
     def subset(self, mask: Any) -> SurveyDesign:
         """Domain design (R ``subset``): rows outside get zero weight, every PSU is kept."""
         m = self._as_mask(mask)

@@ -1,0 +1,143 @@
+"""Design-based subgroup comparisons with multiple-comparison control.
+
+Pairwise differences of domain means use the joint design (``SurveyDesign.difference``, the
+``svyglm``/``svyttest`` slope); each grouping variable gets an overall design-based Wald F test
+(R ``regTermTest`` on ``svyglm``); two-way tables get the Rao-Scott second-order corrected
+Pearson test (R ``svychisq`` default ``statistic="F"``; Rao & Scott 1984). p-values across a
+family of comparisons are adjusted by Holm (1979) or Benjamini-Hochberg (1995) via statsmodels
+``multipletests``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from analysis.design import SurveyDesign
+
+__all__ = ["RaoScott", "adjust_pvalues", "pairwise", "rao_scott", "subgroup_tests"]
+
+_METHODS = {
+    "holm": "holm",
+    "bh": "fdr_bh",
+    "fdr_bh": "fdr_bh",
+    "bonferroni": "bonferroni",
+    "none": None,
+}
+
+
+def adjust_pvalues(p: Sequence[float], method: str = "holm") -> np.ndarray:
+    """Holm, Benjamini-Hochberg ('bh'), Bonferroni or 'none' adjusted p-values."""
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {list(_METHODS)}, got {method!r}")
+    arr = np.asarray(p, dtype=float)
+    if _METHODS[method] is None or arr.size == 0:
+        return arr
+    ok = ~np.isnan(arr)
+    out = np.full(arr.shape, np.nan)
+    if ok.any():
+        out[ok] = multipletests(arr[ok], method=_METHODS[method])[1]
+    return out
+
+
+def pairwise(
+    design: SurveyDesign, col: str, group: str, method: str = "holm", na_rm: bool = True
+) -> pd.DataFrame:
+    """All pairwise differences of group means, design-based t tests, adjusted p-values."""
+    levels = design._levels(group)
+    rows = []
+    for a, b in itertools.combinations(levels, 2):
+        est = design.difference(col, group, [a, b], na_rm=na_rm)
+        t, p = est.t_test()
+        lo, hi = est.ci()
+        rows.append(
+            {
+                "group_a": a,
+                "group_b": b,
+                "difference": est.estimate,
+                "se": est.se,
+                "ci_low": lo,
+                "ci_high": hi,
+                "t": t,
+                "df": est.df,
+                "p": p,
+            }
+        )
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["p_adjusted"] = adjust_pvalues(out["p"].to_numpy(), method)
+    return out
+
+
+def subgroup_tests(
+    design: SurveyDesign, col: str, groups: Sequence[str], method: str = "holm"
+) -> pd.DataFrame:
+    """One overall Wald F test per grouping variable (sex, age group, channel, unit...)."""
+    rows = []
+    for g in groups:
+        safe = design.assign(_y=design.data[col], _g=design.data[g].astype("string"))
+        res = safe.glm("_y ~ C(_g)")
+        terms = [t for t in res.params.index if t != "Intercept"]
+        f, k, ddf, p = res.wald_test(terms)
+        rows.append({"group": g, "F": f, "df_num": k, "df_den": ddf, "p": p})
+    out = pd.DataFrame(rows)
+    out["p_adjusted"] = adjust_pvalues(out["p"].to_numpy(), method)
+    return out
+
+
+@dataclass(frozen=True)
+class RaoScott:
+    """Rao-Scott F test of independence in a two-way table."""
+
+    statistic: float
+    df_num: float
+    df_den: float
+    p_value: float
+    pearson: float
+
+
+def rao_scott(design: SurveyDesign, row: str, col: str) -> RaoScott:
+    """R ``svychisq(~row + col, design)`` with its default second-order correction."""
+    rl = design._levels(row)
+    cl = design._levels(col)
+    nr, nc = len(rl), len(cl)
+    if nr < 2 or nc < 2:
+        raise ValueError(f"{row!r} and {col!r} need at least two levels each")
+    r = pd.Categorical(design.data[row], categories=rl).codes
+    c = pd.Categorical(design.data[col], categories=cl).codes
+    d = design._mask() & (r >= 0) & (c >= 0)
+    cell = np.where(d, r + nr * c, -1)
+    y = np.column_stack([(cell == k).astype(float) for k in range(nr * nc)])
+    est, v, _ = design._mean_block(y, d, f"table of {row!r} by {col!r}")
+    n_rows = design._nrow(design._mask())
+    rr = np.tile(np.arange(nr), nc)
+    cc = np.repeat(np.arange(nc), nr)
+    x1 = np.column_stack(
+        [np.ones(nr * nc)]
+        + [(rr == i) * 1.0 for i in range(1, nr)]
+        + [(cc == j) * 1.0 for j in range(1, nc)]
+    )
+    x12 = np.column_stack(
+        [((rr == i) & (cc == j)) * 1.0 for j in range(1, nc) for i in range(1, nr)]
+    )
+    cmat = x12 - x1 @ np.linalg.lstsq(x1, x12, rcond=None)[0]
+    idm = np.diag(np.where(est == 0, 0.0, 1.0 / np.where(est == 0, 1.0, est)))
+    denom = cmat.T @ (idm / n_rows) @ cmat
+    numr = cmat.T @ idm @ v @ idm @ cmat
+    delta = np.linalg.solve(denom, numr)
+    tr = float(np.trace(delta))
+    d0 = tr**2 / float(np.trace(delta @ delta))
+    # Pearson X^2 on the weighted table scaled to the number of rows (svytable Ntotal)
+    table = (est * n_rows).reshape(nc, nr).T
+    expected = np.outer(table.sum(1), table.sum(0)) / table.sum()
+    pearson = float(((table - expected) ** 2 / expected).sum())
+    s = design._struct
+    nu = s.n_psu - s.n_strata
+    f = pearson / tr
+    return RaoScott(f, d0, d0 * nu, float(stats.f.sf(f, d0, d0 * nu)), pearson)

@@ -1,0 +1,47 @@
+"""Top-two-box, 0-100 score, item means and importance-performance analysis."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.satisfaction import importance_performance, item_means, score_0_100, top_two_box
+from tests.analysis._reference import SE_RTOL, check_stat, close, corner_fpc_design, ref
+
+
+def test_top_two_box_matches_r_mean() -> None:
+    d = corner_fpc_design()
+    est = top_two_box(d, "sat")
+    check_stat(est, "corner.fpc.mean.top2", deff=True)
+    lo, hi = est.ci()
+    assert 0 < lo < est.estimate < hi < 1
+
+
+def test_score_0_100() -> None:
+    d = corner_fpc_design()
+    est = score_0_100(d, "sat")
+    r = ref("corner.fpc.mean.sat")
+    close(est.estimate, (r["estimate"] - 1) / 4 * 100, 1e-6)
+    close(est.se, r["se"] * 25, SE_RTOL)
+
+
+def test_item_means_and_ipa() -> None:
+    d = corner_fpc_design()
+    d = d.assign(q1=d.data["sat"], q2=(d.data["x"] / 2).round().clip(1, 5), overall=d.data["sat"])
+    means = item_means(d, ["q1", "q2"])
+    assert means["q1"].estimate == pytest.approx(d.mean("sat").estimate)
+    grid = importance_performance(d, ["q1", "q2"], "overall")
+    assert grid.loc["q1", "importance"] == pytest.approx(1.0)
+    assert set(grid["quadrant"]) <= {
+        "concentrate here",
+        "keep up the good work",
+        "low priority",
+        "possible overkill",
+    }
+    reg = importance_performance(d, ["q1", "q2"], "overall", method="regression")
+    assert reg.loc["q1", "importance"] == pytest.approx(1.0)
+
+
+def test_bad_scale() -> None:
+    d = corner_fpc_design()
+    with pytest.raises(ValueError, match="outside the scale"):
+        top_two_box(d, "sat", scale=(1, 4))
