@@ -176,7 +176,7 @@ def _parse_accept(header: str) -> list[tuple[str, float]]:
                     q = float(b.strip()[2:])
                 except ValueError:
                     q = 0.0
-        if tag:
+        if tag and q > 0:  # q=0 (or an unreadable q) means "not acceptable"
             out.append((tag, q))
     return out
 

@@ -217,7 +217,7 @@ class MultipleChoiceType(ChoiceType):
         allowed = self.values()
         chosen: list[str] = []
         for item in items:
-            if item in (None, ""):
+            if item is None or (isinstance(item, str) and not item.strip()):
                 continue
             if isinstance(item, bool) or not isinstance(item, str | int):
                 raise AnswerError("choice")

@@ -4,21 +4,37 @@ Each request thread hands its prepared response to the process's writer and
 waits. The writer thread takes everything queued, inserts it in one
 transaction and commits once, then wakes every waiter: one disk flush serves
 many answers, and nobody is acknowledged before their commit. A batch that
-fails (e.g. an idempotency key raced) is retried one response at a time, so a
-bad neighbour never loses a good answer.
+fails is retried one response at a time, so a bad neighbour never loses a good
+answer, and only the failing caller sees the error.
+
+The rows go in with one multi-row ``INSERT`` per table on the driver's cursor
+(values converted by the models' own column types, so they are stored exactly
+as the ORM would store them). A response whose idempotency key is already
+taken is skipped by ``ON CONFLICT DO NOTHING`` instead of failing the batch,
+and its caller is told ``DUPLICATE`` so that it answers as the earlier one did.
+
+On SQLite several worker processes share one database file and so one write
+lock. Their writer threads take turns through an exclusive ``flock`` on a file
+beside the database before they ``BEGIN IMMEDIATE``: the next writer wakes as
+soon as the lock is free instead of polling in SQLite's busy handler, whose
+sleeps grow to 100 ms.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import queue
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.exc import IntegrityError
 
 from collector.models import Answer, Response
@@ -30,6 +46,24 @@ log = logging.getLogger(__name__)
 
 DUPLICATE = "duplicate"
 
+RESPONSE_COLUMNS = (
+    "receipt",
+    "questionnaire_version_id",
+    "agency_id",
+    "unit_id",
+    "channel",
+    "language",
+    "started_at",
+    "submitted_at",
+    "idempotency_key",
+    "body_hash",
+)
+ANSWER_COLUMNS = ("response_id", "question_key", "position", "number", "text")
+# Bound parameters per statement: well under PostgreSQL's 65535 and SQLite's 32766.
+MAX_PARAMETERS = 6000
+# After this long without work the writer thread hands its connection back to the pool.
+IDLE_SECONDS = 2.0
+
 
 @dataclass
 class _Job:
@@ -39,48 +73,126 @@ class _Job:
     error: BaseException | None = None
 
 
-def _response_row(p: Prepared) -> dict:
+class _Statements:
+    """The SQL and value converters for one engine's dialect."""
+
+    def __init__(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        self.placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.response_converters = _converters(Response.__table__, RESPONSE_COLUMNS, dialect)  # type: ignore[arg-type]
+        self.answer_converters = _converters(Answer.__table__, ANSWER_COLUMNS, dialect)  # type: ignore[arg-type]
+        self.response_sql = lru_cache(maxsize=128)(self._response_sql)
+        self.answer_sql = lru_cache(maxsize=128)(self._answer_sql)
+
+    def _values(self, columns: int, rows: int) -> str:
+        one = "(" + ", ".join([self.placeholder] * columns) + ")"
+        return ", ".join([one] * rows)
+
+    def _response_sql(self, rows: int) -> str:
+        return (
+            f"INSERT INTO response ({', '.join(RESPONSE_COLUMNS)}) "
+            f"VALUES {self._values(len(RESPONSE_COLUMNS), rows)} "
+            "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
+        )
+
+    def _answer_sql(self, rows: int) -> str:
+        return (
+            f"INSERT INTO answer ({', '.join(ANSWER_COLUMNS)}) "
+            f"VALUES {self._values(len(ANSWER_COLUMNS), rows)}"
+        )
+
+
+def _converters(table: Table, columns: Sequence[str], dialect: Any) -> list[Callable | None]:
+    return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+
+
+def _convert(values: tuple, converters: list[Callable | None]) -> list[Any]:
+    return [v if c is None or v is None else c(v) for v, c in zip(values, converters, strict=True)]
+
+
+def _response_values(p: Prepared) -> tuple:
     s = p.submission
-    return {
-        "receipt": p.receipt,
-        "questionnaire_version_id": s.questionnaire.id,
-        "agency_id": s.agency.id,
-        "unit_id": s.unit.id if s.unit else None,
-        "channel": s.channel,
-        "language": s.language,
-        "started_at": s.started_at,
-        "submitted_at": p.submitted_at,
-        "idempotency_key": s.idempotency_key,
-        "body_hash": p.body_hash,
-    }
+    return (
+        p.receipt,
+        s.questionnaire.id,
+        s.agency.id,
+        s.unit.id if s.unit else None,
+        s.channel,
+        s.language,
+        s.started_at,
+        p.submitted_at,
+        s.idempotency_key,
+        p.body_hash,
+    )
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+_statements: dict[int, _Statements] = {}
+
+
+def _statements_for(engine: Engine) -> _Statements:
+    stmts = _statements.get(id(engine.dialect))
+    if stmts is None:
+        stmts = _statements[id(engine.dialect)] = _Statements(engine)
+    return stmts
+
+
+def store(conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
+    """Insert responses and their answers in ``conn``'s open transaction.
+
+    Sets ``submission_id`` on each stored one; returns, per response, whether it
+    was stored (False: its idempotency key was already taken, nothing written).
+    """
+    stmts = _statements_for(conn.engine)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        ids: dict[str, int] = {}
+        per = len(RESPONSE_COLUMNS)
+        for chunk in _chunks(list(batch), MAX_PARAMETERS // per):
+            params: list[Any] = []
+            for p in chunk:
+                params.extend(_convert(_response_values(p), stmts.response_converters))
+            cursor.execute(stmts.response_sql(len(chunk)), params)
+            ids.update((receipt, response_id) for response_id, receipt in cursor.fetchall())
+        stored: list[bool] = []
+        answers: list[tuple] = []
+        for p in batch:
+            response_id = ids.get(p.receipt)
+            stored.append(response_id is not None)
+            if response_id is None:
+                continue
+            p.submission_id = response_id  # type: ignore[attr-defined]
+            answers.extend(
+                (response_id, key, position, number, text) for key, position, number, text in p.rows
+            )
+        per = len(ANSWER_COLUMNS)
+        for chunk in _chunks(answers, MAX_PARAMETERS // per):
+            params = []
+            for row in chunk:
+                params.extend(_convert(row, stmts.answer_converters))
+            cursor.execute(stmts.answer_sql(len(chunk)), params)
+    finally:
+        cursor.close()
+    return stored
 
 
 def insert_batch(engine: Engine, batch: list[Prepared]) -> None:
-    """Insert responses and their answers in one transaction; sets ``submission_id``."""
+    """Insert responses and their answers in one transaction; sets ``submission_id``.
+
+    Raises IntegrityError, writing nothing, if an idempotency key is already taken.
+    """
     with engine.begin() as conn:
-        ids = (
-            conn.execute(
-                insert(Response).returning(Response.id, sort_by_parameter_order=True),
-                [_response_row(p) for p in batch],
+        stored = store(conn, batch)
+        if not all(stored):
+            raise IntegrityError(
+                "INSERT INTO response",
+                None,
+                Exception("UNIQUE constraint failed: response.agency_id, response.idempotency_key"),
             )
-            .scalars()
-            .all()
-        )
-        answers = []
-        for p, response_id in zip(batch, ids, strict=True):
-            p.submission_id = response_id  # type: ignore[attr-defined]
-            answers.extend(
-                {
-                    "response_id": response_id,
-                    "question_key": key,
-                    "position": position,
-                    "number": number,
-                    "text": text,
-                }
-                for key, position, number, text in p.rows
-            )
-        if answers:
-            conn.execute(insert(Answer), answers)
 
 
 def _is_idempotency_clash(exc: IntegrityError) -> bool:
@@ -88,20 +200,43 @@ def _is_idempotency_clash(exc: IntegrityError) -> bool:
     return "idempotency_key" in text or "uq_response_agency_id_idempotency_key" in text
 
 
+class _WriteLock:
+    """Takes turns between processes writing one SQLite file (see the module's docstring)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.path: str | None = None
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self.path = os.path.abspath(database) + "-writer.lock"
+        self._fd: int | None = None
+        self._pid: int | None = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        if self.path is None:
+            yield
+            return
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
 class DirectWriter:
     """One transaction per response, in the calling thread."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._write_lock = _WriteLock(engine)
 
     def write(self, prepared: Prepared) -> str | None:
-        try:
-            insert_batch(self.engine, [prepared])
-        except IntegrityError as exc:
-            if _is_idempotency_clash(exc):
-                return DUPLICATE
-            raise
-        return None
+        with self._write_lock.held(), self.engine.begin() as conn:
+            stored = store(conn, [prepared])
+        return None if stored[0] else DUPLICATE
 
 
 class GroupCommitWriter(DirectWriter):
@@ -121,10 +256,11 @@ class GroupCommitWriter(DirectWriter):
             return
         with self._lock:
             if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
-                self._queue = queue.SimpleQueue()
+                if self._pid != os.getpid():
+                    self._queue = queue.SimpleQueue()  # jobs queued in the parent are not ours
                 self._pid = os.getpid()
                 self._thread = threading.Thread(
-                    target=self._run, name="collector-writer", daemon=True
+                    target=self._run, args=(self._queue,), name="collector-writer", daemon=True
                 )
                 self._thread.start()
 
@@ -137,36 +273,56 @@ class GroupCommitWriter(DirectWriter):
             raise job.error
         return job.outcome
 
-    def _run(self) -> None:
-        while True:
-            jobs = [self._queue.get()]
-            while len(jobs) < self.batch_max:
-                try:
-                    jobs.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._commit(jobs)
-
-    def _commit(self, jobs: list[_Job]) -> None:
+    def _run(self, jobs_queue: queue.SimpleQueue[_Job]) -> None:
+        conn: Connection | None = None
         try:
-            insert_batch(self.engine, [j.prepared for j in jobs])
-        except Exception:
-            if len(jobs) == 1:
-                self._single(jobs[0])
-                return
-            for job in jobs:
-                self._single(job)
+            while True:
+                try:
+                    first = jobs_queue.get(timeout=IDLE_SECONDS if conn is not None else None)
+                except queue.Empty:
+                    conn = _close(conn)
+                    continue
+                jobs = [first]
+                while len(jobs) < self.batch_max:
+                    try:
+                        jobs.append(jobs_queue.get_nowait())
+                    except queue.Empty:
+                        break
+                try:
+                    if conn is None:
+                        conn = self.engine.connect()
+                    self._commit(conn, jobs)
+                except BaseException as exc:
+                    # The connection may be broken: start afresh, one job at a time.
+                    conn = _close(conn)
+                    self._one_by_one(jobs, exc)
+                finally:
+                    for job in jobs:
+                        job.done.set()
+        finally:
+            _close(conn)
+
+    def _commit(self, conn: Connection, jobs: list[_Job]) -> None:
+        with self._write_lock.held(), conn.begin():
+            stored = store(conn, [j.prepared for j in jobs])
+        for job, ok in zip(jobs, stored, strict=True):
+            job.outcome = None if ok else DUPLICATE
+
+    def _one_by_one(self, jobs: list[_Job], batch_error: BaseException) -> None:
+        if len(jobs) == 1:
+            jobs[0].error = batch_error
             return
         for job in jobs:
-            job.done.set()
+            try:
+                job.outcome = DirectWriter.write(self, job.prepared)
+            except BaseException as exc:
+                job.error = exc
 
-    def _single(self, job: _Job) -> None:
-        try:
-            job.outcome = super().write(job.prepared)
-        except BaseException as exc:
-            job.error = exc
-        finally:
-            job.done.set()
+
+def _close(conn: Connection | None) -> None:
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            conn.close()
 
 
 def init_app(app: Flask, engine: Engine) -> None:

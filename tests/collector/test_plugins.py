@@ -118,7 +118,7 @@ def test_duplicate_questionnaire_slug_fails(monkeypatch: pytest.MonkeyPatch, mak
         monkeypatch, "ext_dup", register_questionnaires=hookimpl(lambda: surveys.bundled()[:1])
     )
     entry_points(monkeypatch, dup="ext_dup")
-    with pytest.raises(PluginConfigurationError, match="questionnaire .* registered by both"):
+    with pytest.raises(PluginConfigurationError, match=r"questionnaire .* registered by both"):
         make_app(PLUGINS_LOAD_ENTRY_POINTS=True)
 
 

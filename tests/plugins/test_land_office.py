@@ -1,0 +1,88 @@
+"""The bundled land-office plugin: ROC dates, its questionnaire, its submission rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from collector.plugins import get_plugins
+from collector.questiontypes import AnswerError
+from plugins.land_office import format_roc_date, parse_roc_date
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("115/11/23", dt.date(2026, 11, 23)),
+        ("115年11月23日", dt.date(2026, 11, 23)),
+        ("民國 99.1.5", dt.date(2010, 1, 5)),
+        ("１１５／０３／０２", dt.date(2026, 3, 2)),
+    ],
+)
+def test_parse_roc_date(text: str, day: dt.date) -> None:
+    assert parse_roc_date(text) == day
+    assert parse_roc_date(format_roc_date(day)) == day
+
+
+@pytest.mark.parametrize("text", ["2026/11/23x", "115/13/01", "115/02/30", "abc", "1/1"])
+def test_bad_roc_dates(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_roc_date(text)
+
+
+def roc_type(app: Any) -> Any:
+    plugins = get_plugins(app)
+    return plugins.question_type(plugins.questionnaires["land-office-service"], "filed_on")
+
+
+def test_roc_date_question_type(app: Any) -> None:
+    qtype = roc_type(app)
+    assert qtype.parse("115/03/02") == "2026-03-02"
+    assert qtype.parse("2026-03-02") == "2026-03-02"
+    with pytest.raises(AnswerError) as info:
+        qtype.parse("明天")
+    assert "民國年" in info.value.text("zh-Hant-TW")
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(AnswerError):
+        qtype.parse(format_roc_date(tomorrow))
+
+
+def submit(client: Any, **answers: Any) -> Any:
+    base = {
+        "case_type": "survey",
+        "case_status": "completed",
+        "clear_requirements": 4,
+        "correction_once": "na",
+        "survey_appointment": 3,
+        "progress_online": 4,
+        "overall_satisfaction": 4,
+    }
+    return client.post(
+        "/api/v1/responses",
+        json={"questionnaire": "land-office-service", "agency": "alpha", "answers": base | answers},
+    )
+
+
+def test_rule_rejects_more_days_than_have_passed(client: Any) -> None:
+    filed = dt.date.today() - dt.timedelta(days=10)
+    assert submit(client, filed_on=format_roc_date(filed), days_to_complete=10).status_code == 201
+    refused = submit(client, filed_on=format_roc_date(filed), days_to_complete=11)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {
+        "days_to_complete": "The days to complete cannot exceed the days since filing (10)."
+    }
+
+
+def test_rule_ignores_other_questionnaires_and_partial_answers(client: Any) -> None:
+    assert submit(client, days_to_complete=300).status_code == 201  # no filing date given
+
+
+def test_survey_item_only_for_survey_cases(app: Any, client: Any) -> None:
+    response = submit(client, case_type="registration")
+    assert response.status_code == 201  # survey_appointment dropped: its condition fails
+    exported = app.test_cli_runner().invoke(args=["export", "land-office-service"])
+    header, row = exported.output.splitlines()[:2]
+    index = header.split(",").index("survey_appointment")
+    assert row.split(",")[index] == ""
