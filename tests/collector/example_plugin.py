@@ -41,7 +41,9 @@ class JsonLinesExporter(Exporter):
     extension = "jsonl"
 
     def export(self, table: Any, language: str = "zh-Hant-TW") -> bytes:
-        return table.frame.to_json(orient="records", lines=True, force_ascii=False).encode()
+        return table.frame.to_json(
+            orient="records", lines=True, force_ascii=False, date_format="iso"
+        ).encode()
 
 
 class CountAnalysis(Analysis):
