@@ -1,0 +1,68 @@
+"""Small, valid questionnaire definitions that each test bends in one place."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+ZH = "zh-Hant-TW"
+EN = "en"
+
+
+def t(zh: str, en: str | None = None) -> dict[str, str]:
+    """A text in both default languages."""
+    return {ZH: zh, EN: en if en is not None else f"{zh} (en)"}
+
+
+NOTICE_FIELDS = ("controller", "purpose", "categories", "use", "rights", "optional_data")
+
+_MINIMAL: dict[str, Any] = {
+    "slug": "test-survey",
+    "kind": "other",
+    "languages": [ZH, EN],
+    "title": t("測試問卷", "Test survey"),
+    "privacy_notice": {name: t(f"告知事項 {name}", f"Notice {name}") for name in NOTICE_FIELDS},
+    "choice_lists": {
+        "colour": [
+            {"value": "red", "label": t("紅", "Red")},
+            {"value": "blue", "label": t("藍", "Blue")},
+        ]
+    },
+    "sections": [
+        {
+            "key": "first",
+            "title": t("第一部分", "Part one"),
+            "questions": [
+                {"key": "visited", "type": "yes_no", "label": t("來過嗎？", "Been before?")},
+                {
+                    "key": "colour",
+                    "type": "single_choice",
+                    "choice_list": "colour",
+                    "label": t("顏色", "Colour"),
+                },
+            ],
+        },
+        {
+            "key": "environment",
+            "title": t("洽公環境", "Environment"),
+            "questions": [
+                {"key": "env_signage", "type": "likert5", "label": t("標示清楚", "Clear signs")},
+                {"key": "overall", "type": "likert5", "label": t("整體滿意", "Overall")},
+            ],
+        },
+    ],
+    "analysis": {
+        "overall": "overall",
+        "dimensions": {"environment": ["env_signage"]},
+        "dimension_labels": {"environment": t("洽公環境", "Environment")},
+    },
+}
+
+
+def minimal() -> dict[str, Any]:
+    """A fresh deep copy of a small valid questionnaire (two sections, four questions)."""
+    return copy.deepcopy(_MINIMAL)
+
+
+def question(data: dict[str, Any], section: int, index: int) -> dict[str, Any]:
+    return data["sections"][section]["questions"][index]
