@@ -205,13 +205,19 @@ def submit(
     from collector.db import get_session
     from collector.writer import get_writer
 
-    session = get_session()
-    existing = find_replay(session, submission)
-    if existing is not None:
-        return _saved_from_existing(existing, questionnaire, submission)
-    prepared = prepare(plugins, questionnaire, submission)
+    # A taken idempotency key is found by the insert itself (the writer skips it and
+    # says so), so a first submission costs no lookup; a body that fails validation
+    # is still answered as the earlier response with its key was, as before.
+    try:
+        prepared = prepare(plugins, questionnaire, submission)
+    except InvalidSubmission:
+        existing = find_replay(get_session(), submission)
+        if existing is not None:
+            return _saved_from_existing(existing, questionnaire, submission)
+        raise
     outcome = get_writer(app).write(prepared)
-    if outcome is not None:  # lost a race with an identical retry: answer as that one did
+    if outcome is not None:  # a retry, or lost a race with one: answer as the first did
+        session = get_session()
         session.expire_all()
         existing = find_replay(session, submission)
         if existing is None:

@@ -37,6 +37,7 @@ from flask import Flask
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.exc import IntegrityError
 
+from collector.db import writing
 from collector.models import Answer, Response
 
 if TYPE_CHECKING:
@@ -185,7 +186,7 @@ def insert_batch(engine: Engine, batch: list[Prepared]) -> None:
 
     Raises IntegrityError, writing nothing, if an idempotency key is already taken.
     """
-    with engine.begin() as conn:
+    with writing(engine).begin() as conn:
         stored = store(conn, batch)
         if not all(stored):
             raise IntegrityError(
@@ -210,27 +211,32 @@ class _WriteLock:
             self.path = os.path.abspath(database) + "-writer.lock"
         self._fd: int | None = None
         self._pid: int | None = None
+        # flock is held by an open file, not by a thread: threads of one process
+        # take turns on this lock first.
+        self._threads = threading.Lock()
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
         if self.path is None:
             yield
             return
-        if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        with self._threads:
+            if self._fd is None or self._pid != os.getpid():
+                # A forked child must not share its parent's open file (and so its lock).
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 class DirectWriter:
     """One transaction per response, in the calling thread."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        self.engine = writing(engine)  # SQLite: BEGIN IMMEDIATE
         self._write_lock = _WriteLock(engine)
 
     def write(self, prepared: Prepared) -> str | None:
@@ -309,9 +315,7 @@ class GroupCommitWriter(DirectWriter):
             job.outcome = None if ok else DUPLICATE
 
     def _one_by_one(self, jobs: list[_Job], batch_error: BaseException) -> None:
-        if len(jobs) == 1:
-            jobs[0].error = batch_error
-            return
+        log.debug("batch of %d failed (%r); writing one at a time", len(jobs), batch_error)
         for job in jobs:
             try:
                 job.outcome = DirectWriter.write(self, job.prepared)
