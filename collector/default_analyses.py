@@ -2,46 +2,43 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 
+from analysis.design import SurveyDesign
+from analysis.satisfaction import score_0_100, top_two_box
 from collector.analyses import MIN_CELL, Analysis
 from collector.hookspecs import hookimpl
 from collector.responses import ResponseTable
 from surveys import Questionnaire
 
-Z95 = 1.959963984540054
-
-
-def _share_ci(successes: float, n: int) -> tuple[float, float]:
-    """Wilson interval for a share under simple random sampling."""
-    p = successes / n
-    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
 
 def likert_summary(values: pd.Series) -> dict[str, Any]:
-    """n, mean, top-two-box share (4-5) with its CI, and the 0-100 score of one 1-5 item."""
+    """n, mean, top-two-box share and 0-100 score of one 1-5 item, with 95% intervals.
+
+    Responses are treated as a simple random sample of visitors (the design-based
+    weighting of an evidence pack is done with ``analysis.weighting``); "not
+    applicable" and missing answers drop out. The share's interval is R's
+    ``svyciprop`` logit interval, as evaluators see it in R.
+    """
     numbers = pd.to_numeric(values, errors="coerce").dropna()
     n = int(numbers.size)
     if n < MIN_CELL:
         return {"n": n, "suppressed": True}
-    mean = float(numbers.mean())
-    sd = float(numbers.std(ddof=1)) if n > 1 else 0.0
-    top2 = float((numbers >= 4).sum())
-    low, high = _share_ci(top2, n)
-    half = Z95 * sd / math.sqrt(n)
+    design = SurveyDesign(pd.DataFrame({"y": numbers.to_numpy(dtype=float)}))
+    mean = design.mean("y")
+    top2 = top_two_box(design, "y")
+    score = score_0_100(design, "y")
     return {
         "n": n,
         "suppressed": False,
-        "mean": mean,
-        "top2": top2 / n,
-        "top2_ci": [low, high],
-        "score": (mean - 1) / 4 * 100,
-        "score_ci": [(mean - half - 1) / 4 * 100, (mean + half - 1) / 4 * 100],
+        "mean": mean.estimate,
+        "mean_se": mean.se,
+        "top2": top2.estimate,
+        "top2_ci": list(top2.ci()),
+        "score": score.estimate,
+        "score_ci": list(score.ci()),
     }
 
 
