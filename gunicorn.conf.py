@@ -1,5 +1,9 @@
-"""Recommended gunicorn settings: ``gunicorn -c gunicorn.conf.py wsgi:app``."""
+"""Recommended gunicorn settings: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
-from collector.serving import SETTINGS, post_fork  # noqa: F401 - gunicorn reads post_fork
+They live in collector.serving (shared with ``collector serve``); the worker and
+thread counts can be changed with COLLECTOR_WORKERS and COLLECTOR_THREADS.
+"""
 
-globals().update(SETTINGS)
+from collector.serving import SETTINGS
+
+globals().update(SETTINGS)  # includes the pre_fork/post_fork hooks

@@ -309,8 +309,9 @@ def start_gunicorn(target: str, port: int, env: dict[str, str], log: Path) -> su
         str(ROOT / "gunicorn.conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
+        # bench/ only for the bare app: its other scripts must not shadow packages.
         "--pythonpath",
-        f"{ROOT},{HERE}",
+        str(HERE if target.startswith("submit:") else ROOT),
         target,
     ]
     out = log.open("wb")
@@ -488,7 +489,14 @@ def bench_database(kind: str, args: argparse.Namespace, tmp: Path) -> dict[str, 
         stop(proc)
     acked = load.pop("acked")
     check = verify(url, acked, info.pop("answer_rows_per_response"))
-    return {"database": info, "load": load, "check": check}
+    result = {"database": info, "load": load, "check": check}
+    if load["errors"]:
+        result["server_log_tail"] = _log_tail(tmp / f"gunicorn-{kind}.log")
+    return result
+
+
+def _log_tail(path: Path, lines: int = 60) -> list[str]:
+    return path.read_text(errors="replace").splitlines()[-lines:]
 
 
 def bench_bare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -520,7 +528,9 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "sqlite_library": sqlite3.sqlite_version,
         "gunicorn_settings": {
-            k: v for k, v in SETTINGS.items() if k not in ("bind", "accesslog", "errorlog")
+            k: v
+            for k, v in SETTINGS.items()
+            if k not in ("bind", "accesslog", "errorlog") and not callable(v)
         },
     }
 
@@ -541,7 +551,8 @@ def main() -> None:
     if args.loadgen:
         loadgen_main(args.loadgen)
         return
-    sys.path[:0] = [str(ROOT)]
+    # Import the project, not bench/'s siblings (bench/analysis.py is not ``analysis``).
+    sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
     kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
     result: dict[str, Any] = {
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),

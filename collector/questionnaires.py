@@ -8,7 +8,9 @@ given under, and old versions stay readable forever.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
@@ -16,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from collector.db import session_scope
+from collector.lookups import detached_copy
 from collector.models import QuestionnaireVersion
 from collector.plugins import get_plugins
 from surveys import Questionnaire, parse
@@ -87,6 +90,55 @@ def version_by_number(session: Session, slug: str, number: int) -> Questionnaire
             QuestionnaireVersion.slug == slug, QuestionnaireVersion.version == number
         )
     ).scalar_one_or_none()
+
+
+# Published versions never change, so once found they are cached per app for good
+# (as detached copies that belong to no session); a version not found is not cached.
+
+
+def _version_cache(app: Flask) -> dict[tuple, Any]:
+    return app.extensions.setdefault("collector.version_cache", {})
+
+
+def cached_current_version(
+    app: Flask, session: Callable[[], Session], slug: str
+) -> QuestionnaireVersion | None:
+    """:func:`current_version` without a query once found; ``session`` is called on a miss."""
+    plugins = get_plugins(app)
+    if slug not in plugins.questionnaires:
+        return None
+    questionnaire = plugins.questionnaires[slug]
+    cache = _version_cache(app)
+    # The registered definition is immutable: its fingerprint is computed once.
+    known = cache.get(("fingerprint", id(questionnaire)))
+    if known is None or known[0] is not questionnaire:
+        known = cache[("fingerprint", id(questionnaire))] = (
+            questionnaire,
+            questionnaire.fingerprint(),
+        )
+    key = ("current", slug, known[1])
+    version = cache.get(key)
+    if version is None:
+        found = current_version(app, session(), slug)
+        if found is None:
+            return None
+        version = cache[key] = detached_copy(found)
+    return version
+
+
+def cached_version_by_number(
+    app: Flask, session: Callable[[], Session], slug: str, number: int
+) -> QuestionnaireVersion | None:
+    """:func:`version_by_number` without a query once found; ``session`` is called on a miss."""
+    cache = _version_cache(app)
+    key = ("number", slug, number)
+    version = cache.get(key)
+    if version is None:
+        found = version_by_number(session(), slug, number)
+        if found is None:
+            return None
+        version = cache[key] = detached_copy(found)
+    return version
 
 
 @lru_cache(maxsize=256)

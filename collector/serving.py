@@ -3,11 +3,18 @@
 Threads let concurrent submissions in one worker share a group commit
 (collector.writer); the app is preloaded once so migrations and questionnaire
 publishing run in the master, not in every worker at once.
+
+The defaults are for a small server (measured on 2 cores, see bench/README.md):
+one worker process per core, each with enough threads that every request waiting
+for its commit leaves room for others to be parsed and validated. The database
+connections the master opened while preloading are closed before it forks, so no
+worker ever shares a connection (or a SQLite file lock) with another process.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 SETTINGS: dict[str, object] = {
     "bind": os.environ.get("COLLECTOR_BIND", "127.0.0.1:5000"),
@@ -25,12 +32,30 @@ SETTINGS: dict[str, object] = {
 }
 
 
-def post_fork(server: object, worker: object) -> None:
-    """A forked worker must not share the master's database connections."""
+def _engine_of(obj: Any) -> Any:
+    """The collector engine of the preloaded app held by a gunicorn arbiter or worker."""
     from flask import Flask
 
-    app = getattr(worker, "wsgi", None)
-    if isinstance(app, Flask):
-        engine = app.extensions.get("collector.engine")
-        if engine is not None:
-            engine.dispose(close=False)
+    app = getattr(obj, "app", None)  # gunicorn's Application: the loaded WSGI app is .callable
+    flask_app = getattr(obj, "wsgi", None) or getattr(app, "callable", None)
+    if isinstance(flask_app, Flask):
+        return flask_app.extensions.get("collector.engine")
+    return None
+
+
+def pre_fork(server: object, worker: object) -> None:
+    """Close the master's own connections (from preloading) before a worker is forked."""
+    engine = _engine_of(server)
+    if engine is not None:
+        engine.dispose()
+
+
+def post_fork(server: object, worker: object) -> None:
+    """A forked worker must not share the master's database connections."""
+    engine = _engine_of(worker) or _engine_of(server)
+    if engine is not None:
+        engine.dispose(close=False)
+
+
+HOOKS = {"pre_fork": pre_fork, "post_fork": post_fork}
+SETTINGS.update(HOOKS)

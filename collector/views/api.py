@@ -9,11 +9,16 @@ from flask import Blueprint, current_app, jsonify, request
 
 from collector.db import get_session
 from collector.i18n import pick_language
-from collector.lookups import agency_by_code, public_agencies, unit_by_code
+from collector.lookups import cached_agency_by_code, cached_unit_by_code, public_agencies
 from collector.models import CHANNELS, utcnow
 from collector.openapi import openapi_document
 from collector.plugins import get_plugins
-from collector.questionnaires import current_version, definition_of, version_by_number
+from collector.questionnaires import (
+    cached_current_version,
+    cached_version_by_number,
+    current_version,
+    definition_of,
+)
 from collector.security import csrf
 from collector.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
 
@@ -154,7 +159,8 @@ def create_response() -> Any:
     for name in body:
         if name not in allowed:
             errors[str(name)[:64]] = "unknown field"
-    db = get_session()
+    # Cached lookups (collector.lookups, collector.questionnaires): a session is only
+    # opened, by calling get_session, when something is not cached yet.
     slug = body.get("questionnaire")
     version = None
     if not isinstance(slug, str):
@@ -162,20 +168,26 @@ def create_response() -> Any:
     else:
         number = body.get("version")
         if number is None:
-            version = current_version(current_app, db, slug)
+            version = cached_current_version(current_app, get_session, slug)
         elif isinstance(number, int) and not isinstance(number, bool):
-            version = version_by_number(db, slug, number)
+            version = cached_version_by_number(current_app, get_session, slug, number)
         if version is None:
             errors["questionnaire"] = "no such questionnaire or version"
     agency_code = body.get("agency")
-    agency = agency_by_code(db, agency_code) if isinstance(agency_code, str) else None
+    agency = (
+        cached_agency_by_code(current_app, get_session, agency_code)
+        if isinstance(agency_code, str)
+        else None
+    )
     if agency is None:
         errors["agency"] = "no such agency"
     unit = None
     unit_code = body.get("unit")
     if unit_code is not None:
         unit = (
-            unit_by_code(db, agency, unit_code) if agency and isinstance(unit_code, str) else None
+            cached_unit_by_code(current_app, get_session, agency, unit_code)
+            if agency and isinstance(unit_code, str)
+            else None
         )
         if unit is None:
             errors["unit"] = "no such unit in this agency"
