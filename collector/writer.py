@@ -75,7 +75,11 @@ class _Job:
 
 
 class _Statements:
-    """The SQL and value converters for one engine's dialect."""
+    """Multi-row inserts for SQLite: ``VALUES (?, ...), (?, ...)`` and ``executemany``.
+
+    The sqlite3 module keeps the compiled statement for each batch size, and
+    ``executemany`` steps one compiled statement through every answer row in C.
+    """
 
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
@@ -83,32 +87,79 @@ class _Statements:
         self.response_converters = _converters(Response.__table__, RESPONSE_COLUMNS, dialect)  # type: ignore[arg-type]
         self.answer_converters = _converters(Answer.__table__, ANSWER_COLUMNS, dialect)  # type: ignore[arg-type]
         self.response_sql = lru_cache(maxsize=128)(self._response_sql)
-        self.answer_sql = lru_cache(maxsize=128)(self._answer_sql)
-
-    def _values(self, columns: int, rows: int) -> str:
-        one = "(" + ", ".join([self.placeholder] * columns) + ")"
-        return ", ".join([one] * rows)
+        self.answer_sql = (
+            f"INSERT INTO answer ({', '.join(ANSWER_COLUMNS)}) "
+            f"VALUES ({', '.join([self.placeholder] * len(ANSWER_COLUMNS))})"
+        )
 
     def _response_sql(self, rows: int) -> str:
+        one = "(" + ", ".join([self.placeholder] * len(RESPONSE_COLUMNS)) + ")"
         return (
             f"INSERT INTO response ({', '.join(RESPONSE_COLUMNS)}) "
-            f"VALUES {self._values(len(RESPONSE_COLUMNS), rows)} "
+            f"VALUES {', '.join([one] * rows)} "
             "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
         )
 
-    def _answer_sql(self, rows: int) -> str:
-        return (
-            f"INSERT INTO answer ({', '.join(ANSWER_COLUMNS)}) "
-            f"VALUES {self._values(len(ANSWER_COLUMNS), rows)}"
+    def insert_responses(self, cursor: Any, values: list[tuple]) -> list[tuple[int, str]]:
+        """Insert (skipping taken idempotency keys); return (id, receipt) of those stored."""
+        stored: list[tuple[int, str]] = []
+        for chunk in _chunks(values, MAX_PARAMETERS // len(RESPONSE_COLUMNS)):
+            params: list[Any] = []
+            for row in chunk:
+                params.extend(_convert(row, self.response_converters))
+            cursor.execute(self.response_sql(len(chunk)), params)
+            stored.extend(cursor.fetchall())
+        return stored
+
+    def insert_answers(self, cursor: Any, rows: list[tuple]) -> None:
+        if rows:
+            cursor.executemany(self.answer_sql, [_convert(r, self.answer_converters) for r in rows])
+
+
+class _PostgresStatements(_Statements):
+    """PostgreSQL: one array per column and ``unnest``, whatever the batch size.
+
+    The statement text never changes, so psycopg prepares it on the server once,
+    and the values travel as a handful of arrays instead of thousands of parameters.
+    """
+
+    RESPONSE_TYPES = ("text", "int", "int", "int", "text", "text")
+    RESPONSE_TYPES += ("timestamptz", "timestamptz", "text", "text")
+    ANSWER_TYPES = ("int", "text", "int", "float8", "text")
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        arrays = ", ".join(f"%s::{t}[]" for t in self.RESPONSE_TYPES)
+        self.response_unnest = (
+            f"INSERT INTO response ({', '.join(RESPONSE_COLUMNS)}) SELECT * FROM unnest({arrays}) "
+            "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
         )
+        arrays = ", ".join(f"%s::{t}[]" for t in self.ANSWER_TYPES)
+        self.answer_unnest = (
+            f"INSERT INTO answer ({', '.join(ANSWER_COLUMNS)}) SELECT * FROM unnest({arrays})"
+        )
+
+    def insert_responses(self, cursor: Any, values: list[tuple]) -> list[tuple[int, str]]:
+        rows = [_convert(row, self.response_converters) for row in values]
+        cursor.execute(self.response_unnest, [list(column) for column in zip(*rows, strict=True)])
+        return cursor.fetchall()
+
+    def insert_answers(self, cursor: Any, rows: list[tuple]) -> None:
+        if rows:
+            converted = [_convert(r, self.answer_converters) for r in rows]
+            cursor.execute(self.answer_unnest, [list(c) for c in zip(*converted, strict=True)])
 
 
 def _converters(table: Table, columns: Sequence[str], dialect: Any) -> list[Callable | None]:
     return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
 
 
-def _convert(values: tuple, converters: list[Callable | None]) -> list[Any]:
-    return [v if c is None or v is None else c(v) for v, c in zip(values, converters, strict=True)]
+def _convert(values: tuple, converters: list[Callable | None]) -> tuple:
+    if not any(converters):
+        return values
+    return tuple(
+        v if c is None or v is None else c(v) for v, c in zip(values, converters, strict=True)
+    )
 
 
 def _response_values(p: Prepared) -> tuple:
@@ -138,7 +189,8 @@ _statements: dict[int, _Statements] = {}
 def _statements_for(engine: Engine) -> _Statements:
     stmts = _statements.get(id(engine.dialect))
     if stmts is None:
-        stmts = _statements[id(engine.dialect)] = _Statements(engine)
+        cls = _PostgresStatements if engine.dialect.name == "postgresql" else _Statements
+        stmts = _statements[id(engine.dialect)] = cls(engine)
     return stmts
 
 
@@ -151,14 +203,8 @@ def store(conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
     stmts = _statements_for(conn.engine)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        ids: dict[str, int] = {}
-        per = len(RESPONSE_COLUMNS)
-        for chunk in _chunks(list(batch), MAX_PARAMETERS // per):
-            params: list[Any] = []
-            for p in chunk:
-                params.extend(_convert(_response_values(p), stmts.response_converters))
-            cursor.execute(stmts.response_sql(len(chunk)), params)
-            ids.update((receipt, response_id) for response_id, receipt in cursor.fetchall())
+        inserted = stmts.insert_responses(cursor, [_response_values(p) for p in batch])
+        ids = {receipt: response_id for response_id, receipt in inserted}
         stored: list[bool] = []
         answers: list[tuple] = []
         for p in batch:
@@ -170,12 +216,7 @@ def store(conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
             answers.extend(
                 (response_id, key, position, number, text) for key, position, number, text in p.rows
             )
-        per = len(ANSWER_COLUMNS)
-        for chunk in _chunks(answers, MAX_PARAMETERS // per):
-            params = []
-            for row in chunk:
-                params.extend(_convert(row, stmts.answer_converters))
-            cursor.execute(stmts.answer_sql(len(chunk)), params)
+        stmts.insert_answers(cursor, answers)
     finally:
         cursor.close()
     return stored
