@@ -12,6 +12,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask
@@ -29,8 +30,13 @@ RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I,
 
 def new_receipt() -> str:
     """A random, unguessable receipt such as ``7KQ2M-XR4TB``: it identifies nothing else."""
-    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    bits = secrets.randbits(50)  # ten base-32 characters from one call to the OS's random source
+    chars = "".join(RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in range(10))
     return f"{chars[:5]}-{chars[5:]}"
+
+
+# Expressions are immutable once compiled; a questionnaire's few are compiled once.
+_compiled = lru_cache(maxsize=1024)(compile_expression)
 
 
 @dataclass
@@ -114,12 +120,10 @@ def check_answers(
         if key not in known:
             errors[str(key)[:64]] = AnswerError("unknown_question")
     for section in questionnaire.sections:
-        section_on = (
-            compile_expression(section.relevant).evaluate(clean) if section.relevant else True
-        )
+        section_on = _compiled(section.relevant).evaluate(clean) if section.relevant else True
         for question in section.questions:
             on = section_on and (
-                compile_expression(question.relevant).evaluate(clean) if question.relevant else True
+                _compiled(question.relevant).evaluate(clean) if question.relevant else True
             )
             if not on:
                 continue
@@ -133,7 +137,7 @@ def check_answers(
                 if question.required:
                     errors[question.key] = AnswerError("required")
                 continue
-            if question.constraint and not compile_expression(question.constraint).evaluate(
+            if question.constraint and not _compiled(question.constraint).evaluate(
                 clean, current=value
             ):
                 errors[question.key] = AnswerError(
@@ -164,8 +168,13 @@ def prepare(plugins: PluginSet, questionnaire: Questionnaire, submission: Submis
     if errors:
         raise InvalidSubmission(errors)
     rows: list[tuple[str, int, float | None, str | None]] = []
+    questions: dict[str, Any] = {}
+    for question in questionnaire.questions():
+        questions.setdefault(question.key, question)
     for key, value in clean.items():
-        qtype = plugins.question_type(questionnaire, key)
+        # as plugins.question_type(questionnaire, key), without a search per answer
+        question = questions[key]
+        qtype = plugins.question_types[question.type](question, questionnaire)
         for position, (number, text) in enumerate(qtype.to_rows(value)):
             rows.append((key, position, number, text))
     return Prepared(
