@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collector.exporters import CsvExporter, Exporter
+from collector.exporters import CsvExporter, Exporter, XlsxExporter
 from collector.hookspecs import hookimpl
 
 
 @hookimpl
 def register_exporters() -> list[type[Exporter]]:
-    return [CsvExporter]
+    return [CsvExporter, XlsxExporter]
