@@ -18,10 +18,22 @@ __all__ = ["create_app", "hookimpl"]
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, database, plugins, views."""
-    from collector import cli, config, db, i18n, migrations, security, writer
+    from collector import (
+        auth,
+        cli,
+        config,
+        db,
+        i18n,
+        migrations,
+        ratelimit,
+        scoped,
+        security,
+        writer,
+    )
     from collector import plugins as plugin_system
     from collector.questionnaires import publish_registered
-    from collector.views import api, errors, meta, survey
+    from collector.views import api, errors, meta, staff, survey
+    from collector.views import auth as auth_views
 
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
@@ -31,10 +43,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
+    ratelimit.init_app(app)
+    scoped.init_app(app)
+    auth.init_app(app)
     security.csrf.exempt(survey.bp)  # the survey form checks its own token, keeping answers
     app.register_blueprint(survey.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(meta.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(staff.bp)
     cli.init_app(app, plugin_set)
     if app.config["AUTO_MIGRATE"]:
         migrations.upgrade(app)

@@ -78,8 +78,8 @@ def db_current() -> None:
 @click.option("--months", default=24, show_default=True, help="How many months of history.")
 @with_appcontext
 def demo(seed: int, months: int) -> None:
-    """Seed a demo ministry, two agencies, units and about two years of responses (once)."""
-    from collector.demo import seed_demo
+    """Seed a demo ministry, two agencies, units, staff accounts and about two years of responses (once)."""
+    from collector.demo import DEMO_PASSWORD, seed_demo, seed_demo_staff
 
     _ready(current_app)
     summary = seed_demo(current_app, seed=seed, months=months)
@@ -90,6 +90,10 @@ def demo(seed: int, months: int) -> None:
             f"Seeded {summary['agencies']} agencies, {summary['units']} units and "
             f"{summary['responses']} responses in {summary['seconds']:.1f} s."
         )
+    accounts = seed_demo_staff(current_app)
+    click.echo(f"Demo staff accounts at /staff/login (password for all: {DEMO_PASSWORD}):")
+    for email, role, agency_code in accounts:
+        click.echo(f"  {email:32} {role:15} {agency_code or ''}")
 
 
 @click.command("plugins")
@@ -144,6 +148,17 @@ def export(slug: str, fmt: str, agency_code: str | None, output: str) -> None:
         except LookupError as exc:
             raise click.BadParameter(str(exc)) from None
     data = plugins.exporters[fmt]().export(table)
+    from collector import audit
+    from collector.accounts import cli_label
+
+    audit.log(
+        "responses.export",
+        app=current_app,
+        actor_label=cli_label(),
+        agency_id=agency_ids[0] if agency_ids else None,
+        target=slug,
+        detail={"format": fmt, "responses": len(table.frame), "via": "command line"},
+    )
     if output == "-":
         sys.stdout.buffer.write(data)
     else:
@@ -211,9 +226,10 @@ CORE_COMMANDS = [db, demo, plugins_command, export, analyse, serve]
 
 def init_app(app: Flask, plugin_set: PluginSet) -> None:
     """Add the core's and the plugins' commands to ``app.cli`` (so ``collector`` lists them)."""
+    from collector.accounts import COMMANDS as ACCOUNT_COMMANDS
     from collector.registry import PluginConfigurationError
 
-    for command in CORE_COMMANDS:
+    for command in [*CORE_COMMANDS, *ACCOUNT_COMMANDS]:
         app.cli.add_command(command)
     for name, command in plugin_set.commands.items.items():
         if name in app.cli.commands:

@@ -34,6 +34,21 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Staff accounts and sessions (collector.auth). Argon2id parameters: argon2-cffi's
+    # defaults (RFC 9106 low-memory profile); tests pass cheaper ones.
+    "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+    "PASSWORD_MIN_LENGTH": 12,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    # Rate limits (collector.ratelimit): "memory://" per process, or a Redis URL shared
+    # by every worker (pip install redis). Limits in the ``limits`` notation.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_PUBLIC": "600 per minute",
+    "RATELIMIT_LOGIN": "30 per minute",
+    "LOGIN_FAILURES_PER_ADDRESS": "50 per 15 minutes",
     # Group commits: concurrent submissions in one process share one transaction.
     "WRITER_BATCH_MAX": 64,
     "WRITER_ENABLED": True,

@@ -13,11 +13,12 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
-    from flask import Blueprint
+    from flask import Blueprint, Request
 
     from collector.analyses import Analysis
     from collector.exporters import Exporter
     from collector.models import Agency, Unit
+    from collector.permissions import Actor
     from collector.questiontypes import AnswerError, QuestionType
     from collector.submission import SavedResponse
     from surveys import Questionnaire
@@ -77,4 +78,23 @@ def response_saved(response: SavedResponse) -> None:
 
     Runs after the answer is durable; an exception here is logged and never loses
     or rejects the response. Not called for an idempotent replay.
+    """
+
+
+@hookspec(firstresult=True)
+def actor_from_request(request: Request) -> Actor | None:
+    """Say who is making ``request``: a ``collector.permissions.Actor``, or None.
+
+    The first non-None answer wins; the core's own answer (the staff session) comes
+    last. Lets an agency plug in its single sign-on. Called at most once a request.
+    """
+
+
+@hookspec(firstresult=True)
+def permission_allowed(actor: Actor, action: str, agency_id: int | None) -> bool | None:
+    """Decide whether ``actor`` may perform ``action`` on ``agency_id`` (None: system level).
+
+    Return True or False to decide, None for no opinion; the first decision wins and
+    the core's matrix (docs/access.md) decides last. Never asked about an agency
+    outside ``actor.visible_agency_ids``: those are refused before any plugin.
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 CHANNELS = ("online", "qr", "kiosk", "paper", "phone")
@@ -97,3 +97,66 @@ class Answer(SQLModel, table=True):
     position: int = Field(default=0, primary_key=True)
     number: float | None = None
     text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+ROLES = (
+    "system_admin",
+    "ministry_admin",
+    "agency_admin",
+    "analyst",
+    "case_handler",
+    "counter_staff",
+)
+"""Staff roles; what each may do is in ``collector.permissions.MATRIX`` (docs/access.md)."""
+
+
+class User(SQLModel, table=True):
+    """A staff account. Only a system administrator has no agency; a ministry
+    administrator's agency is the ministry. Accounts are disabled, never deleted."""
+
+    __tablename__ = "staff_user"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('system_admin', 'ministry_admin', 'agency_admin', 'analyst', "
+            "'case_handler', 'counter_staff')",
+            name="ck_staff_user_role",
+        ),
+        CheckConstraint(
+            "(role = 'system_admin' AND agency_id IS NULL) "
+            "OR (role <> 'system_admin' AND agency_id IS NOT NULL)",
+            name="ck_staff_user_agency",
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)  # stored lower-cased
+    display_name: str = Field(max_length=100)
+    password_hash: str | None = Field(default=None, max_length=255)  # None: single sign-on only
+    role: str = Field(max_length=32)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    session_version: int = 1  # bumped to end every session of the account at once
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """One append-only, hash-chained audit record (``collector.audit``).
+
+    ``hash`` is SHA-256 over the canonical JSON of the event and ``prev_hash``;
+    ``prev_hash`` is unique, so two appends can never chain onto the same event.
+    """
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_user_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    actor_label: str = Field(default="", max_length=254)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    action: str = Field(max_length=64, index=True)
+    target: str = Field(default="", max_length=254)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    address: str | None = Field(default=None, max_length=64)
+    prev_hash: str = Field(max_length=64, unique=True)
+    hash: str = Field(max_length=64, unique=True)

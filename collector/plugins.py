@@ -31,6 +31,7 @@ ESSENTIAL = (
     "collector.default_questionnaires",
     "collector.default_exporters",
     "collector.default_analyses",
+    "collector.default_auth",
 )
 
 

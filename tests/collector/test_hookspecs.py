@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from collector import hookspecs
+from collector.db import session_scope
+from collector.models import Agency, User
 from collector import plugins as plugin_system
 from tests.collector import example_plugin
 
@@ -107,6 +110,25 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     assert stored.status_code == 201
     assert example_plugin.SEEN["saved"] == [stored.get_json()["receipt"]]
     exercised.add("response_saved")
+
+    with session_scope(app) as session:
+        alpha = session.execute(select(Agency).where(Agency.code == "alpha")).scalar_one()
+        session.add(
+            User(
+                email="sso-admin@alpha.example",
+                display_name="SSO Admin",
+                role="agency_admin",
+                agency_id=alpha.id,
+            )
+        )
+    sso = {"X-Example-SSO": "sso-admin@alpha.example"}
+    home = client.get("/staff/", headers=sso)
+    assert home.status_code == 200 and "SSO Admin" in home.text
+    assert client.get("/staff/").status_code == 302  # no header, no session: nobody
+    exercised.add("actor_from_request")
+    assert client.get("/staff/audit", headers=sso).status_code == 200  # the core's matrix
+    assert client.get("/staff/users", headers=sso).status_code == 403  # the plugin said no
+    exercised.add("permission_allowed")
 
     assert exercised == set(hook_names())
 

@@ -23,8 +23,8 @@ def test_downgrade_to_base_and_up_again(app: Flask) -> None:
     migrations.downgrade(app, "base")
     assert "response" not in inspect(get_engine(app)).get_table_names()
     migrations.upgrade(app)
-    assert migrations.current(app) == "0001"
-    assert {"agency", "unit", "questionnaire_version", "response", "answer"} <= set(
+    assert migrations.current(app) == "0002"
+    assert {"agency", "unit", "questionnaire_version", "response", "answer", "staff_user"} <= set(
         inspect(get_engine(app)).get_table_names()
     )
 
@@ -34,4 +34,4 @@ def test_db_commands(runner: object) -> None:
     assert result.exit_code == 0, result.output
     assert "citizen-satisfaction" in result.output
     current = runner.invoke(args=["db", "current"])  # type: ignore[attr-defined]
-    assert current.output.strip() == "0001"
+    assert current.output.strip() == "0002"

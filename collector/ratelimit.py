@@ -1,0 +1,162 @@
+"""Rate limits on public endpoints and on log-in, with a shared store when there are workers.
+
+Counters live in ``RATELIMIT_STORAGE_URI``: ``memory://`` (the default, per
+process) or a Redis URL (``redis://host:6379/0``, needs the ``redis`` package)
+so that every gunicorn worker and host shares them. Limits use the ``limits``
+notation (``"600 per minute"``) and a moving window.
+
+Keys: a citizen's request is keyed by :func:`client_key`, the client address;
+many kiosks may sit behind one address, so a request that the kiosk feature has
+authenticated as a kiosk (it sets ``g.kiosk_id``) is keyed by that kiosk
+instead, and the per-address limit stays generous enough for a mobile carrier's
+shared addresses. Failed log-ins are counted per address (and per account, in
+the database: ``collector.auth``).
+
+When the store fails (Redis down), requests are let through and the failure is
+logged: the survey stays available and the per-account lock-out still holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
+
+log = logging.getLogger(__name__)
+
+PUBLIC_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "survey.answer": ("POST",),
+    "api.create_response": ("POST",),
+}
+"""Endpoints outside the core's own decorators that get ``RATELIMIT_PUBLIC``."""
+
+
+def client_key() -> str:
+    """Who a public request counts against: the kiosk when known, else the address."""
+    kiosk = g.get("kiosk_id")
+    if kiosk is not None:
+        return f"kiosk:{kiosk}"
+    return f"addr:{request.remote_addr or '-'}"
+
+
+def address_key() -> str:
+    return f"addr:{request.remote_addr or '-'}"
+
+
+class RateLimiter:
+    """The app's limiter; the store is opened on first use (after gunicorn forks)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.enabled = bool(app.config["RATELIMIT_ENABLED"])
+        self.uri = app.config["RATELIMIT_STORAGE_URI"]
+        self._limiter: MovingWindowRateLimiter | None = None
+
+    @property
+    def limiter(self) -> MovingWindowRateLimiter:
+        if self._limiter is None:
+            self._limiter = MovingWindowRateLimiter(storage_from_string(self.uri))
+        return self._limiter
+
+    def hit(self, limit: str | RateLimitItem, *key: str) -> bool:
+        """Count one event; False when the limit is exceeded."""
+        if not self.enabled:
+            return True
+        item = parse(limit) if isinstance(limit, str) else limit
+        try:
+            return self.limiter.hit(item, *key)
+        except Exception:  # the store is down: stay available
+            log.exception("rate limit store failed; letting the request through")
+            return True
+
+    def test(self, limit: str | RateLimitItem, *key: str) -> bool:
+        """Would one more event still be within the limit? (Counts nothing.)"""
+        if not self.enabled:
+            return True
+        item = parse(limit) if isinstance(limit, str) else limit
+        try:
+            return self.limiter.test(item, *key)
+        except Exception:
+            log.exception("rate limit store failed; letting the request through")
+            return True
+
+    def retry_after(self, limit: str, *key: str) -> int:
+        try:
+            stats = self.limiter.get_window_stats(parse(limit), *key)
+            return max(1, math.ceil(stats.reset_time - time.time()))
+        except Exception:
+            return 60
+
+
+def get_limiter(app: Flask | None = None) -> RateLimiter:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions["collector.ratelimit"]
+
+
+def limit(
+    config_key: str, methods: tuple[str, ...] = ("POST",), key: Callable[[], str] = client_key
+) -> Callable[[Any], Any]:
+    """Decorate a view: at most ``app.config[config_key]`` requests per ``key()``."""
+
+    def decorate(view: Any) -> Any:
+        rules = [*getattr(view, "_collector_limits", []), (config_key, methods, key)]
+        view._collector_limits = rules
+        return view
+
+    return decorate
+
+
+def _rules(app: Flask, endpoint: str) -> list[tuple[str, tuple[str, ...], Callable[[], str]]]:
+    view = app.view_functions.get(endpoint)
+    rules = list(getattr(view, "_collector_limits", []))
+    if endpoint in PUBLIC_ENDPOINTS:
+        rules.append(("RATELIMIT_PUBLIC", PUBLIC_ENDPOINTS[endpoint], client_key))
+    return rules
+
+
+def _check() -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    limiter = get_limiter(app)
+    if not limiter.enabled or request.endpoint is None:
+        return
+    for config_key, methods, key in _rules(app, request.endpoint):
+        if request.method not in methods:
+            continue
+        value = app.config[config_key]
+        identity = key()
+        if not limiter.hit(value, config_key, identity):
+            raise TooManyRequests(retry_after=limiter.retry_after(value, config_key, identity))
+
+
+def _too_many(exc: TooManyRequests) -> Any:
+    from collector.i18n import pick_language, translate, use_language
+
+    retry = getattr(exc, "retry_after", None)
+    if request.path.startswith("/api/") or request.path.startswith("/-/"):
+        response = jsonify({"error": "too many requests; try again later"})
+    else:
+        language = use_language(pick_language(current_app.config["LANGUAGES"], None))
+        response = current_app.make_response(
+            render_template(
+                "error.html",
+                title=translate("too_many_requests", language),
+                body=translate("too_many_requests_body", language),
+            )
+        )
+    response.status_code = 429
+    if isinstance(retry, int):
+        response.headers["Retry-After"] = str(retry)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["collector.ratelimit"] = RateLimiter(app)
+    app.before_request(_check)
+    app.register_error_handler(TooManyRequests, _too_many)
