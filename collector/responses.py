@@ -62,8 +62,8 @@ def load_table(
 ) -> ResponseTable:
     """Every response to ``slug`` (all versions), answers decoded by their question types.
 
-    Columns follow the newest version; a question that an older version lacked is
-    empty for its responses.
+    Columns follow the newest version, then any question that only older versions
+    asked; a question a version lacked is empty for its responses.
     """
     versions = versions_of(session, slug)
     if not versions:
@@ -134,6 +134,10 @@ def load_table(
             if qtype is not None:
                 record[key] = qtype.from_rows(stored)
         records.append(record)
+    # Columns follow the newest version; questions only older versions asked come after,
+    # so an export never silently drops an answer.
     keys = [q.key for q in latest.questions()]
+    for version in reversed(versions[:-1]):
+        keys += [q.key for q in definitions[version.id].questions() if q.key not in keys]
     frame = pd.DataFrame.from_records(records, columns=META_COLUMNS + keys)
     return ResponseTable(latest, frame)

@@ -72,3 +72,21 @@ def test_a_changed_definition_becomes_version_two(app: Flask, client: Any) -> No
     # Going back to the first text reuses version 1 rather than minting a third.
     plugins.questionnaires.items["citizen-satisfaction"] = edited_citizen("民眾服務滿意度調查")
     assert publish_registered(app)["citizen-satisfaction"] == 1
+
+
+def test_answers_to_a_removed_question_stay_in_the_table(app: Flask, client: Any) -> None:
+    from collector.responses import load_table
+
+    body = {"questionnaire": "citizen-satisfaction", "agency": "alpha", "answers": CITIZEN_ANSWERS}
+    assert client.post("/api/v1/responses", json=body).status_code == 201
+    original = surveys.load(surveys.bundled()[0].parent / "citizen_satisfaction.yaml")
+    data = original.model_dump(mode="json")
+    data["sections"][-2]["questions"] = [
+        q for q in data["sections"][-2]["questions"] if q["key"] != "recommend"
+    ]
+    get_plugins(app).questionnaires.items["citizen-satisfaction"] = surveys.parse(data)
+    assert publish_registered(app)["citizen-satisfaction"] == 2
+    with session_scope(app) as session:
+        table = load_table(session, get_plugins(app), "citizen-satisfaction")
+    assert table.frame.columns[-1] == "recommend"
+    assert table.frame["recommend"].tolist() == [8]
