@@ -211,7 +211,9 @@ def submit(
     app: Flask, plugins: PluginSet, questionnaire: Questionnaire, submission: Submission
 ) -> SavedResponse:
     """Validate, store durably (or find the earlier identical submission) and notify plugins."""
-    from collector.db import get_session
+    from sqlmodel import Session
+
+    from collector.db import get_engine, get_session
     from collector.writer import get_writer
 
     # A taken idempotency key is found by the insert itself (the writer skips it and
@@ -224,11 +226,13 @@ def submit(
         if existing is not None:
             return _saved_from_existing(existing, questionnaire, submission)
         raise
+    _release_connection()
     outcome = get_writer(app).write(prepared)
     if outcome is not None:  # a retry, or lost a race with one: answer as the first did
-        session = get_session()
-        session.expire_all()
-        existing = find_replay(session, submission)
+        # In a session of its own: the request's may read a snapshot taken before the
+        # earlier response was committed (SQLite keeps one per transaction).
+        with Session(get_engine(app), expire_on_commit=False) as session:
+            existing = find_replay(session, submission)
         if existing is None:
             raise RuntimeError("idempotency key collided but no response was found")
         return _saved_from_existing(existing, questionnaire, submission)
@@ -246,6 +250,23 @@ def submit(
     )
     notify_saved(plugins, saved)
     return saved
+
+
+def _release_connection() -> None:
+    """End the request session's read-only transaction before waiting for the writer.
+
+    Its pooled connection goes back to the pool instead of being held while the
+    request waits: the writer may need one, and so may the other requests.
+    """
+    from flask import g
+
+    session = g.get("db_session")
+    if (
+        session is not None
+        and session.in_transaction()
+        and not (session.new or session.dirty or session.deleted)
+    ):
+        session.commit()  # nothing to write; objects stay loaded (expire_on_commit=False)
 
 
 def _saved_from_existing(

@@ -7,7 +7,7 @@ many answers, and nobody is acknowledged before their commit. A batch that
 fails is retried one response at a time, so a bad neighbour never loses a good
 answer, and only the failing caller sees the error.
 
-The rows go in with one multi-row ``INSERT`` per table on the driver's cursor
+The rows go in with one multi-row ``INSERT`` per table, as plain SQL
 (values converted by the models' own column types, so they are stored exactly
 as the ORM would store them). A response whose idempotency key is already
 taken is skipped by ``ON CONFLICT DO NOTHING`` instead of failing the batch,
@@ -100,20 +100,22 @@ class _Statements:
             "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
         )
 
-    def insert_responses(self, cursor: Any, values: list[tuple]) -> list[tuple[int, str]]:
+    def insert_responses(self, conn: Connection, values: list[tuple]) -> list[tuple[int, str]]:
         """Insert (skipping taken idempotency keys); return (id, receipt) of those stored."""
         stored: list[tuple[int, str]] = []
         for chunk in _chunks(values, MAX_PARAMETERS // len(RESPONSE_COLUMNS)):
             params: list[Any] = []
             for row in chunk:
                 params.extend(_convert(row, self.response_converters))
-            cursor.execute(self.response_sql(len(chunk)), params)
-            stored.extend(cursor.fetchall())
+            result = conn.exec_driver_sql(self.response_sql(len(chunk)), [tuple(params)])
+            stored.extend(result.all())
         return stored
 
-    def insert_answers(self, cursor: Any, rows: list[tuple]) -> None:
+    def insert_answers(self, conn: Connection, rows: list[tuple]) -> None:
         if rows:
-            cursor.executemany(self.answer_sql, [_convert(r, self.answer_converters) for r in rows])
+            conn.exec_driver_sql(
+                self.answer_sql, [_convert(r, self.answer_converters) for r in rows]
+            )
 
 
 class _PostgresStatements(_Statements):
@@ -139,15 +141,16 @@ class _PostgresStatements(_Statements):
             f"INSERT INTO answer ({', '.join(ANSWER_COLUMNS)}) SELECT * FROM unnest({arrays})"
         )
 
-    def insert_responses(self, cursor: Any, values: list[tuple]) -> list[tuple[int, str]]:
+    def insert_responses(self, conn: Connection, values: list[tuple]) -> list[tuple[int, str]]:
         rows = [_convert(row, self.response_converters) for row in values]
-        cursor.execute(self.response_unnest, [list(column) for column in zip(*rows, strict=True)])
-        return cursor.fetchall()
+        arrays = tuple(list(column) for column in zip(*rows, strict=True))
+        return list(conn.exec_driver_sql(self.response_unnest, [arrays]).all())
 
-    def insert_answers(self, cursor: Any, rows: list[tuple]) -> None:
+    def insert_answers(self, conn: Connection, rows: list[tuple]) -> None:
         if rows:
             converted = [_convert(r, self.answer_converters) for r in rows]
-            cursor.execute(self.answer_unnest, [list(c) for c in zip(*converted, strict=True)])
+            arrays = tuple(list(column) for column in zip(*converted, strict=True))
+            conn.exec_driver_sql(self.answer_unnest, [arrays])
 
 
 def _converters(table: Table, columns: Sequence[str], dialect: Any) -> list[Callable | None]:
@@ -183,14 +186,16 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-_statements: dict[int, _Statements] = {}
+_statements: dict[tuple[str, str, str], _Statements] = {}
 
 
 def _statements_for(engine: Engine) -> _Statements:
-    stmts = _statements.get(id(engine.dialect))
+    dialect = engine.dialect
+    key = (dialect.name, dialect.driver, dialect.paramstyle)
+    stmts = _statements.get(key)
     if stmts is None:
-        cls = _PostgresStatements if engine.dialect.name == "postgresql" else _Statements
-        stmts = _statements[id(engine.dialect)] = cls(engine)
+        cls = _PostgresStatements if dialect.name == "postgresql" else _Statements
+        stmts = _statements[key] = cls(engine)
     return stmts
 
 
@@ -201,24 +206,20 @@ def store(conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
     was stored (False: its idempotency key was already taken, nothing written).
     """
     stmts = _statements_for(conn.engine)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        inserted = stmts.insert_responses(cursor, [_response_values(p) for p in batch])
-        ids = {receipt: response_id for response_id, receipt in inserted}
-        stored: list[bool] = []
-        answers: list[tuple] = []
-        for p in batch:
-            response_id = ids.get(p.receipt)
-            stored.append(response_id is not None)
-            if response_id is None:
-                continue
-            p.submission_id = response_id  # type: ignore[attr-defined]
-            answers.extend(
-                (response_id, key, position, number, text) for key, position, number, text in p.rows
-            )
-        stmts.insert_answers(cursor, answers)
-    finally:
-        cursor.close()
+    inserted = stmts.insert_responses(conn, [_response_values(p) for p in batch])
+    ids = {receipt: response_id for response_id, receipt in inserted}
+    stored: list[bool] = []
+    answers: list[tuple] = []
+    for p in batch:
+        response_id = ids.get(p.receipt)
+        stored.append(response_id is not None)
+        if response_id is None:
+            continue
+        p.submission_id = response_id  # type: ignore[attr-defined]
+        answers.extend(
+            (response_id, key, position, number, text) for key, position, number, text in p.rows
+        )
+    stmts.insert_answers(conn, answers)
     return stored
 
 
