@@ -173,7 +173,15 @@ def require(action: str, agency_id: int | None = None, *, any_agency: bool = Fal
     return actor
 
 
-def deny(actor: Actor, action: str, agency_id: int | None, *, status: int, **detail: Any) -> None:
+def deny(
+    actor: Actor,
+    action: str,
+    agency_id: int | None,
+    *,
+    status: int,
+    target: str | None = None,
+    **detail: Any,
+) -> None:
     """Audit a refusal, then answer ``status`` (403, or 404 for another agency's object)."""
     from collector import audit
 
@@ -186,7 +194,7 @@ def deny(actor: Actor, action: str, agency_id: int | None, *, status: int, **det
         "permission.denied",
         actor=actor,
         agency_id=agency_id if agency_id in actor.visible_agency_ids else actor.agency_id,
-        target=action,
+        target=target or action,
         detail=extra,
     )
     abort(status)

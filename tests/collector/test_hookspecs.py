@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from collector import hookspecs
+from collector import plugins as plugin_system
 from collector.db import session_scope
 from collector.models import Agency, User
-from collector import plugins as plugin_system
 from tests.collector import example_plugin
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugin_hooks.md"
