@@ -187,7 +187,8 @@ def test_missing_required_answer_shows_summary_and_keeps_answers(
 
     link = summary.get_by_role("link", name=re.compile("整體而言"))
     link.tap()
-    expect(phone).to_have_url(re.compile(f"#q-{REQUIRED_MISSING}$"))
+    expect(phone).to_have_url(re.compile(f"#q-{REQUIRED_MISSING}-0$"))
+    expect(phone.locator(f"#q-{REQUIRED_MISSING}-0")).to_be_focused()  # focus lands on the answer
     question = phone.locator(f"#q-{REQUIRED_MISSING}")
     expect(question).to_be_in_viewport()
     expect(phone.locator(f"#error-{REQUIRED_MISSING}")).to_be_visible()

@@ -104,7 +104,7 @@ def test_missing_answers_keep_everything_and_link_errors(app: Flask, client: Fla
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "有 2 題需要修正" in html
-    assert 'href="#q-overall_satisfaction"' in html
+    assert 'href="#q-overall_satisfaction-0"' in html  # the first radio, which takes focus
     assert 'id="error-overall_satisfaction"' in html
     assert 'aria-describedby="error-overall_satisfaction"' in html
     # Every answer given is still selected or filled in.
