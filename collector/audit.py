@@ -156,7 +156,8 @@ def log(
     """Append one event in its own write transaction, committed on return.
 
     In a request, the actor defaults to the current one and the address to the
-    client's.
+    client's. Never call it while holding a write transaction of your own (on
+    SQLite it would wait for itself): use :func:`record` with that session.
     """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if has_request_context():

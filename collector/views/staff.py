@@ -158,9 +158,13 @@ def users() -> Any:
 
 
 def _set_active(user_id: int, active: bool) -> Any:
-    actor = require("users.manage", any_agency=True)
+    actor = current_actor()
+    # 404 for another agency's account, 403 without the permission (both audited),
+    # decided before the write transaction (SQLite: a denial is its own write).
+    get_scoped(get_session(), User, user_id, "users.manage")
     with _write_session() as db:
-        user = get_scoped(db, User, user_id, "users.manage")
+        statement = scoped(select(User).where(User.id == user_id), "users.manage", actor)
+        user = db.execute(statement).scalar_one()
         try:
             set_active(db, user, active, actor=actor)
         except AccountError:

@@ -1,0 +1,260 @@
+"""Every route, as everyone: the documented access matrix (docs/access.md) is the behaviour.
+
+The test parses the two tables of docs/access.md: the role x action matrix must
+equal ``collector.permissions.MATRIX``, and the route table must list every rule
+of ``app.url_map``. Then each route is requested (GET, and POST where the rule
+allows it) as an anonymous visitor, as each role of agency ``alpha``, as the
+ministry and system administrators, and as staff of agency ``beta``, and the
+outcome must be the one the tables predict.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from collector.models import ROLES
+from collector.permissions import ACTIONS, MATRIX
+from tests.collector.staff import PEOPLE, Auth, csrf_from, logged_in, make_user
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
+NEVER = "—"
+
+
+def table_after(heading: str) -> list[dict[str, str]]:
+    """The first Markdown table under ``## heading``, as dicts keyed by the header."""
+    text = DOC.read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"docs/access.md has no section {heading!r}"
+    lines = [line.strip() for line in match.group(1).splitlines() if line.strip().startswith("|")]
+    assert len(lines) >= 3, f"no table under {heading!r}"
+
+    def cells(line: str) -> list[str]:
+        return [c.strip().strip("`") for c in line.strip("|").split("|")]
+
+    header = cells(lines[0])
+    return [dict(zip(header, cells(line), strict=True)) for line in lines[2:]]
+
+
+def documented_matrix() -> dict[str, dict[str, str]]:
+    matrix: dict[str, dict[str, str]] = {role: {} for role in ROLES}
+    for row in table_after("Role × action matrix"):
+        for role in ROLES:
+            if row[role] != NEVER:
+                matrix[role][row["action"]] = row[role]
+    return matrix
+
+
+def documented_routes() -> dict[tuple[str, frozenset[str]], str]:
+    routes = {}
+    for row in table_after("Routes"):
+        methods = frozenset(m.strip() for m in row["methods"].split(","))
+        routes[(row["route"], methods)] = row["access"]
+    return routes
+
+
+def app_routes(app: Flask) -> dict[tuple[str, frozenset[str]], str]:
+    return {
+        (rule.rule, frozenset(rule.methods - {"HEAD", "OPTIONS"})): rule.endpoint
+        for rule in app.url_map.iter_rules()
+    }
+
+
+def test_the_documented_matrix_is_the_matrix_in_code() -> None:
+    assert documented_matrix() == MATRIX
+    documented_actions = {row["action"] for row in table_after("Role × action matrix")}
+    assert documented_actions == set(ACTIONS)
+
+
+def test_every_route_is_documented_and_every_documented_route_exists(app: Flask) -> None:
+    documented = documented_routes()
+    actual = app_routes(app)
+    missing = sorted(f"{r} {sorted(m)}" for r, m in set(actual) - set(documented))
+    stale = sorted(f"{r} {sorted(m)}" for r, m in set(documented) - set(actual))
+    assert not missing, f"add these routes to docs/access.md: {missing}"
+    assert not stale, f"docs/access.md lists routes that do not exist: {stale}"
+    for access in documented.values():
+        action = access.removesuffix(" (object)")
+        assert access in ("public", "login", "staff") or action in ACTIONS, access
+
+
+# -- walking every route as everyone ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    email: str | None  # None: anonymous
+    role: str | None
+    agency: str | None
+
+    @property
+    def tree(self) -> set[str]:
+        """Agency codes this persona can see (seed: moi > alpha, beta)."""
+        if self.role == "system_admin":
+            return {"moi", "alpha", "beta"}
+        if self.agency == "moi":
+            return {"moi", "alpha", "beta"}
+        return {self.agency} if self.agency else set()
+
+
+PERSONAS = [Persona("anonymous", None, None, None)] + [
+    Persona(f"{role}@{code or 'system'}", email, role, code)
+    for email, (role, code) in PEOPLE.items()
+]
+
+OBJECT_AGENCY = "alpha"  # every "(object)" route is requested for an object of alpha
+
+
+def sample_values(target_user: int) -> dict[str, Any]:
+    return {
+        "agency_code": "alpha",
+        "unit_code": "c1",
+        "slug": "citizen-satisfaction",
+        "filename": "style.css",
+        "user_id": target_user,
+    }
+
+
+def build(rule: str, values: dict[str, Any]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"add a sample value for <{name}> (route {rule}) to this test"
+        return str(values[name])
+
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", value, rule)
+
+
+def expected(persona: Persona, access: str, method: str) -> str:
+    """What should happen: 'ok', 'login' (sent to log in), 'home' (sent to the console),
+    'forbidden' (403) or 'not found' (404)."""
+    if access == "public":
+        return "ok"
+    if access == "login":
+        return "ok" if persona.email is None else "home"
+    if persona.email is None:
+        return "login"
+    if access == "staff":
+        return "ok"
+    assert persona.role is not None
+    scopes = documented_matrix()[persona.role]
+    if access.endswith(" (object)"):
+        action = access.removesuffix(" (object)")
+        scope = scopes.get(action)
+        visible = OBJECT_AGENCY in persona.tree
+        if (
+            scope == "all"
+            or (scope == "tree" and visible)
+            or (scope == "own" and persona.agency == OBJECT_AGENCY)
+        ):
+            return "ok"
+        return "forbidden" if visible else "not found"
+    return "ok" if access in scopes else "forbidden"
+
+
+def outcome(response: Any) -> str:
+    status = response.status_code
+    location = response.headers.get("Location", "")
+    if status == 303 and location.endswith("/staff/login?ended=logout"):
+        return "ok"  # logged out, as asked
+    if status in (301, 302, 303) and "/staff/login" in location:
+        return "login"
+    if status in (301, 302, 303) and location.endswith("/staff/"):
+        return "home"
+    if status == 401:
+        return "login"
+    if status == 403:
+        return "forbidden"
+    if status == 404:
+        return "not found"
+    if status >= 500:
+        return f"error {status}"
+    return "ok"
+
+
+@pytest.fixture
+def walked(staff_app: Flask) -> Flask:
+    staff_app.config["RATELIMIT_LOGIN"] = "1000 per minute"
+    return staff_app
+
+
+def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) -> None:
+    app = walked
+    target = make_user(app, "target@alpha.example.test", "counter_staff", "alpha")
+    values = sample_values(target)
+    routes = documented_routes()
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+    mismatches: list[str] = []
+    checked = 0
+    for persona in PERSONAS:
+        client = app.test_client()
+        auth = Auth(client)
+        if persona.email:
+            assert logged_in(auth.login(persona.email)), persona
+        for rule in rules:
+            methods = frozenset(rule.methods - {"HEAD", "OPTIONS"})
+            access = routes[(rule.rule, methods)]
+            url = build(rule.rule, values)
+            for method in ("GET", "POST"):
+                if method not in methods:
+                    continue
+                if method == "GET":
+                    response = client.get(url)
+                else:
+                    response = client.post(url, data={"csrf_token": auth.csrf()})
+                want = expected(persona, access, method)
+                got = outcome(response)
+                checked += 1
+                if got != want:
+                    mismatches.append(
+                        f"{persona.name:28} {method:4} {url:40} expected {want}, got {got} "
+                        f"({response.status_code})"
+                    )
+                if rule.endpoint == "auth.logout_view" and persona.email:
+                    assert logged_in(auth.login(persona.email))  # back in for the next routes
+    assert not mismatches, "\n" + "\n".join(mismatches)
+    assert checked >= len(PERSONAS) * len(rules)
+
+
+def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
+    """The property the matrix relies on, for every object route, spelled out."""
+    app = walked
+    routes = documented_routes()
+    target = make_user(app, "target@alpha.example.test", "counter_staff", "alpha")
+    for email in ("admin@beta.example.test", "analyst@beta.example.test"):
+        client = app.test_client()
+        auth = Auth(client)
+        assert logged_in(auth.login(email))
+        for (rule, methods), access in routes.items():
+            if not access.endswith("(object)"):
+                continue
+            url = build(rule, sample_values(target))
+            for method in sorted(methods):
+                response = client.open(url, method=method, data={"csrf_token": auth.csrf()})
+                assert response.status_code == 404, (email, method, url)
+
+
+def test_a_denial_is_audited(walked: Flask) -> None:
+    from sqlalchemy import select
+
+    from collector.db import session_scope
+    from collector.models import AuditEvent
+
+    client = walked.test_client()
+    assert logged_in(Auth(client).login("counter@alpha.example.test"))
+    assert client.get("/staff/audit").status_code == 403
+    with session_scope(walked) as session:
+        denial = session.execute(
+            select(AuditEvent).where(AuditEvent.action == "permission.denied")
+        ).scalar_one()
+    assert denial.actor_label == "counter@alpha.example.test"
+    assert denial.target == "audit.read"
+
+
+def test_the_login_page_csrf_token_helper_finds_tokens() -> None:
+    assert csrf_from('<input name="csrf_token" type="hidden" value="abc">') == "abc"
