@@ -7,9 +7,11 @@ notation (``"600 per minute"``) and a moving window.
 
 Keys: a citizen's request is keyed by :func:`client_key`, the client address;
 many kiosks may sit behind one address, so a request that the kiosk feature has
-authenticated as a kiosk (it sets ``g.kiosk_id``) is keyed by that kiosk
-instead, and the per-address limit stays generous enough for a mobile carrier's
-shared addresses. Failed log-ins are counted per address (and per account, in
+authenticated as a kiosk (through :func:`identify_kiosks_with`, or by setting
+``g.kiosk_id`` before the check) is keyed by that kiosk instead, and the
+per-address limit stays generous enough for a mobile carrier's shared addresses.
+Behind a reverse proxy, make ``request.remote_addr`` the client's address
+(werkzeug's ``ProxyFix``), or every citizen shares the proxy's budget. Failed log-ins are counted per address (and per account, in
 the database: ``collector.auth``).
 
 When the store fails (Redis down), requests are let through and the failure is
@@ -24,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, Request, current_app, g, jsonify, render_template, request
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -39,9 +41,22 @@ PUBLIC_ENDPOINTS: dict[str, tuple[str, ...]] = {
 """Endpoints outside the core's own decorators that get ``RATELIMIT_PUBLIC``."""
 
 
+def identify_kiosks_with(app: Flask, identify: Callable[[Request], str | None]) -> None:
+    """Let the kiosk feature say which kiosk sent a request.
+
+    ``identify(request)`` must *authenticate* the kiosk (a device token it issued,
+    not a client-chosen header, or anyone could pick a fresh key per request) and
+    return its id, or None for a request that is not from a kiosk.
+    """
+    app.extensions["collector.kiosk_identifier"] = identify
+
+
 def client_key() -> str:
     """Who a public request counts against: the kiosk when known, else the address."""
     kiosk = g.get("kiosk_id")
+    identify = current_app.extensions.get("collector.kiosk_identifier")
+    if kiosk is None and identify is not None:
+        kiosk = identify(request)
     if kiosk is not None:
         return f"kiosk:{kiosk}"
     return f"addr:{request.remote_addr or '-'}"
