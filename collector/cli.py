@@ -29,6 +29,25 @@ def _ready(app: Flask) -> None:
     publish_registered(app)
 
 
+def _response_table(slug: str, agency_code: str | None) -> tuple[Any, list[int] | None]:
+    """Responses to SLUG (of one agency when a code is given), or a usage error."""
+    from collector.db import session_scope
+    from collector.lookups import agency_by_code
+    from collector.responses import load_table
+
+    with session_scope(current_app) as session:
+        agency_ids = None
+        if agency_code:
+            agency = agency_by_code(session, agency_code)
+            if agency is None:
+                raise click.BadParameter(f"no agency {agency_code!r}")
+            agency_ids = [agency.id or 0]
+        try:
+            return load_table(session, get_plugins(), slug, agency_ids=agency_ids), agency_ids
+        except LookupError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
 def main() -> None:
     """collector: public-service feedback platform."""
@@ -128,25 +147,11 @@ def plugins_command(as_json: bool) -> None:
 @with_appcontext
 def export(slug: str, fmt: str, agency_code: str | None, output: str) -> None:
     """Export every response to questionnaire SLUG with a registered exporter."""
-    from collector.db import session_scope
-    from collector.lookups import agency_by_code
-    from collector.responses import load_table
-
     plugins = get_plugins()
     if fmt not in plugins.exporters:
         raise click.BadParameter(f"unknown exporter; registered: {sorted(plugins.exporters)}")
     _ready(current_app)
-    with session_scope(current_app) as session:
-        agency_ids = None
-        if agency_code:
-            agency = agency_by_code(session, agency_code)
-            if agency is None:
-                raise click.BadParameter(f"no agency {agency_code!r}")
-            agency_ids = [agency.id]
-        try:
-            table = load_table(session, plugins, slug, agency_ids=agency_ids)
-        except LookupError as exc:
-            raise click.BadParameter(str(exc)) from None
+    table, agency_ids = _response_table(slug, agency_code)
     data = plugins.exporters[fmt]().export(table)
     from collector import audit
     from collector.accounts import cli_label
@@ -174,23 +179,9 @@ def export(slug: str, fmt: str, agency_code: str | None, output: str) -> None:
 @with_appcontext
 def analyse(slug: str, name: str | None, agency_code: str | None) -> None:
     """Run the registered analyses on questionnaire SLUG and print JSON."""
-    from collector.db import session_scope
-    from collector.lookups import agency_by_code
-    from collector.responses import load_table
-
     plugins = get_plugins()
     _ready(current_app)
-    with session_scope(current_app) as session:
-        agency_ids = None
-        if agency_code:
-            agency = agency_by_code(session, agency_code)
-            if agency is None:
-                raise click.BadParameter(f"no agency {agency_code!r}")
-            agency_ids = [agency.id]
-        try:
-            table = load_table(session, plugins, slug, agency_ids=agency_ids)
-        except LookupError as exc:
-            raise click.BadParameter(str(exc)) from None
+    table, _ = _response_table(slug, agency_code)
     results: dict[str, Any] = {}
     for analysis_name, cls in plugins.analyses.items.items():
         if name and analysis_name != name:

@@ -236,13 +236,11 @@ def submit(
         if existing is None:
             raise RuntimeError("idempotency key collided but no response was found")
         return _saved_from_existing(existing, questionnaire, submission)
-    saved = SavedResponse(
+    saved = _saved(
+        questionnaire,
+        submission,
         id=prepared.submission_id,  # type: ignore[attr-defined]
         receipt=prepared.receipt,
-        questionnaire=questionnaire,
-        version=submission.questionnaire.version,
-        agency_code=submission.agency.code,
-        unit_code=submission.unit.code if submission.unit else None,
         channel=submission.channel,
         language=submission.language,
         answers=prepared.answers,
@@ -272,18 +270,26 @@ def _release_connection() -> None:
 def _saved_from_existing(
     existing: Response, questionnaire: Questionnaire, submission: Submission
 ) -> SavedResponse:
-    return SavedResponse(
+    return _saved(
+        questionnaire,
+        submission,
         id=existing.id or 0,
         receipt=existing.receipt,
-        questionnaire=questionnaire,
-        version=submission.questionnaire.version,
-        agency_code=submission.agency.code,
-        unit_code=submission.unit.code if submission.unit else None,
         channel=existing.channel,
         language=existing.language,
         answers={},
         submitted_at=existing.submitted_at,
         replayed=True,
+    )
+
+
+def _saved(questionnaire: Questionnaire, submission: Submission, **fields: Any) -> SavedResponse:
+    return SavedResponse(
+        questionnaire=questionnaire,
+        version=submission.questionnaire.version,
+        agency_code=submission.agency.code,
+        unit_code=submission.unit.code if submission.unit else None,
+        **fields,
     )
 
 
