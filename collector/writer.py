@@ -60,6 +60,9 @@ RESPONSE_COLUMNS = (
     "submitted_at",
     "idempotency_key",
     "body_hash",
+    "campaign_id",
+    "batch",
+    "entered_by",
 )
 ANSWER_COLUMNS = ("response_id", "question_key", "position", "number", "text")
 # Bound parameters per statement: well under PostgreSQL's 65535 and SQLite's 32766.
@@ -102,6 +105,21 @@ class _Statements:
             "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
         )
 
+    single_statement = False
+    """True when :meth:`write` is one statement, atomic without a transaction around it."""
+
+    def write(self, conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
+        inserted = self.insert_responses(conn, [_response_values(p) for p in batch])
+        stored = _stored(batch, inserted)
+        answers = [
+            (p.submission_id, *row)  # type: ignore[attr-defined]
+            for p, ok in zip(batch, stored, strict=True)
+            if ok
+            for row in p.rows
+        ]
+        self.insert_answers(conn, answers)
+        return stored
+
     def insert_responses(self, conn: Connection, values: list[tuple]) -> list[tuple[int, str]]:
         """Insert (skipping taken idempotency keys); return (id, receipt) of those stored."""
         stored: list[tuple[int, str]] = []
@@ -121,41 +139,44 @@ class _Statements:
 
 
 class _PostgresStatements(_Statements):
-    """PostgreSQL: responses as one JSON array, answers by ``COPY``, whatever the batch size.
+    """PostgreSQL: a whole batch in one statement, so one round trip and one commit.
 
-    The response statement never changes, so psycopg prepares it on the server
-    once; its rows are encoded by the json module's C encoder in one call and
-    unpacked by the server, instead of hundreds of parameters adapted one by one.
+    The responses and their answers travel as two JSON arrays (encoded by the json
+    module's C encoder in one call each), unpacked by the server; the answers are
+    joined to the responses the statement actually inserted, by receipt. On a
+    connection in autocommit mode this single statement is its own transaction:
+    the server commits (and flushes) it before it answers. The statement text never
+    changes, so psycopg prepares it on the server once.
     """
 
+    single_statement = True
     RESPONSE_TYPES = ("text", "int", "int", "int", "text", "text")
-    RESPONSE_TYPES += ("timestamptz", "timestamptz", "text", "text")
+    RESPONSE_TYPES += ("timestamptz", "timestamptz", "text", "text", "int", "text", "int")
+    ANSWER_TYPES = ("text", "text", "int", "float8", "text")  # receipt, then the answer
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        self.response_json = (
-            f"INSERT INTO response ({', '.join(RESPONSE_COLUMNS)}) "
-            f"SELECT {_json_columns(self.RESPONSE_TYPES)} FROM json_array_elements(%s::json) AS e "
-            "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
+        answer = ANSWER_COLUMNS[1:]
+        answer_values = ", ".join(
+            f"(a->>{i})::{t}" for i, t in enumerate(self.ANSWER_TYPES) if i > 0
         )
-        self.answer_copy = f"COPY answer ({', '.join(ANSWER_COLUMNS)}) FROM STDIN"
+        self.batch_sql = (
+            f"WITH r AS (INSERT INTO response ({', '.join(RESPONSE_COLUMNS)}) "
+            f"SELECT {_json_columns(self.RESPONSE_TYPES)} FROM json_array_elements(%s::json) AS e "
+            "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt), "
+            f"a AS (INSERT INTO answer (response_id, {', '.join(answer)}) "
+            f"SELECT r.id, {answer_values} FROM json_array_elements(%s::json) AS a "
+            "JOIN r ON r.receipt = a->>0) "
+            "SELECT id, receipt FROM r"
+        )
 
-    def insert_responses(self, conn: Connection, values: list[tuple]) -> list[tuple[int, str]]:
-        rows = [_convert(row, self.response_converters) for row in values]
-        return list(conn.exec_driver_sql(self.response_json, (_json(rows),)).all())
-
-    def insert_answers(self, conn: Connection, rows: list[tuple]) -> None:
-        # COPY: the cheapest way in for the server (no executor per row) and for psycopg,
-        # which formats the rows in C. Answers never conflict: their responses are new.
-        if not rows:
-            return
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            with cursor.copy(self.answer_copy) as copy:
-                for row in rows:
-                    copy.write_row(_convert(row, self.answer_converters))
-        finally:
-            cursor.close()
+    def write(self, conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
+        responses = [_convert(_response_values(p), self.response_converters) for p in batch]
+        answers = [
+            _convert((p.receipt, *row), self.answer_converters) for p in batch for row in p.rows
+        ]
+        inserted = conn.exec_driver_sql(self.batch_sql, (_json(responses), _json(answers)))
+        return _stored(batch, inserted.all())
 
 
 def _json_columns(types: Sequence[str]) -> str:
@@ -197,6 +218,9 @@ def _response_values(p: Prepared) -> tuple:
         p.submitted_at,
         s.idempotency_key,
         p.body_hash,
+        s.campaign_id,
+        s.batch,
+        s.entered_by,
     )
 
 
@@ -218,28 +242,25 @@ def _statements_for(engine: Engine) -> _Statements:
     return stmts
 
 
+def _stored(batch: Sequence[Prepared], inserted: Sequence[Any]) -> list[bool]:
+    """Per response, whether it was inserted (by receipt); sets ``submission_id``."""
+    ids = {receipt: response_id for response_id, receipt in inserted}
+    stored = []
+    for p in batch:
+        response_id = ids.get(p.receipt)
+        if response_id is not None:
+            p.submission_id = response_id  # type: ignore[attr-defined]
+        stored.append(response_id is not None)
+    return stored
+
+
 def store(conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
-    """Insert responses and their answers in ``conn``'s open transaction.
+    """Insert responses and their answers (in ``conn``'s transaction, if it has one).
 
     Sets ``submission_id`` on each stored one; returns, per response, whether it
     was stored (False: its idempotency key was already taken, nothing written).
     """
-    stmts = _statements_for(conn.engine)
-    inserted = stmts.insert_responses(conn, [_response_values(p) for p in batch])
-    ids = {receipt: response_id for response_id, receipt in inserted}
-    stored: list[bool] = []
-    answers: list[tuple] = []
-    for p in batch:
-        response_id = ids.get(p.receipt)
-        stored.append(response_id is not None)
-        if response_id is None:
-            continue
-        p.submission_id = response_id  # type: ignore[attr-defined]
-        answers.extend(
-            (response_id, key, position, number, text) for key, position, number, text in p.rows
-        )
-    stmts.insert_answers(conn, answers)
-    return stored
+    return _statements_for(conn.engine).write(conn, batch)
 
 
 def insert_batch(engine: Engine, batch: list[Prepared]) -> None:
@@ -357,7 +378,7 @@ class GroupCommitWriter(DirectWriter):
                         break
                 try:
                     if conn is None:
-                        conn = self.engine.connect()
+                        conn = self._connect()
                     self._commit(conn, jobs)
                 except BaseException as exc:
                     # The connection may be broken: start afresh, one job at a time.
@@ -369,9 +390,22 @@ class GroupCommitWriter(DirectWriter):
         finally:
             _close(conn)
 
+    def _connect(self) -> Connection:
+        conn = self.engine.connect()
+        if _statements_for(self.engine).single_statement:
+            # One statement per batch, committed by the server as it runs (PostgreSQL).
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn
+
     def _commit(self, conn: Connection, jobs: list[_Job]) -> None:
-        with self._write_lock.held(), conn.begin():
-            stored = store(conn, [j.prepared for j in jobs])
+        batch = [j.prepared for j in jobs]
+        with self._write_lock.held():
+            if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                stored = store(conn, batch)
+                conn.commit()  # ends SQLAlchemy's own bookkeeping; the server already did
+            else:
+                with conn.begin():
+                    stored = store(conn, batch)
         for job, ok in zip(jobs, stored, strict=True):
             job.outcome = None if ok else DUPLICATE
 
