@@ -7,7 +7,7 @@ with a single indexed query.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -84,6 +84,11 @@ class Response(SQLModel, table=True):
     submitted_at: datetime = Field(default_factory=utcnow)
     idempotency_key: str | None = Field(default=None, max_length=128)
     body_hash: str | None = Field(default=None, max_length=64)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    # Paper questionnaires keyed in by counter staff: the batch they came in and who keyed
+    # them (accountability for data entry; it says nothing about the citizen).
+    batch: str | None = Field(default=None, max_length=32)
+    entered_by: int | None = Field(default=None, foreign_key="staff_user.id")
 
 
 class Answer(SQLModel, table=True):
@@ -160,3 +165,64 @@ class AuditEvent(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=64)
     prev_hash: str = Field(max_length=64, unique=True)
     hash: str = Field(max_length=64, unique=True)
+
+
+CAMPAIGN_STATUSES = ("draft", "open", "closed")
+
+
+class Campaign(SQLModel, table=True):
+    """A questionnaire version published to chosen units of an agency for a period.
+
+    The target sample size is computed from a margin of error and confidence level
+    (with the finite-population correction when the population is known) or typed in.
+    """
+
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'open', 'closed')", name="ck_campaign_status"),
+        CheckConstraint("ends_on >= starts_on", name="ck_campaign_period"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    questionnaire_version_id: int = Field(foreign_key="questionnaire_version.id")
+    title: str = Field(max_length=200)
+    starts_on: date
+    ends_on: date
+    status: str = Field(default="draft", max_length=16)
+    target_n: int = Field(ge=1)
+    margin: float | None = None  # e.g. 0.03 for ±3 percentage points
+    confidence: float | None = None  # e.g. 0.95
+    population: int | None = None  # N for the finite-population correction
+    design_effect: float | None = None
+    sampling_instructions: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CampaignUnit(SQLModel, table=True):
+    """A unit taking part in a campaign, with its own target and population (e.g. staff count)."""
+
+    __tablename__ = "campaign_unit"
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    target_n: int | None = None
+    population: int | None = None
+
+
+class StaffInvitation(SQLModel, table=True):
+    """A one-time invitation to an internal staff survey.
+
+    Only the token's hash is kept, and ``used`` records that the token was spent,
+    never when nor which response it gave: the database can count who has not
+    answered (for reminders and response rates) but cannot link an answer to a
+    person. ``email`` is cleared when the campaign closes.
+    """
+
+    __tablename__ = "staff_invitation"
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    email: str | None = Field(default=None, max_length=254)
+    token_hash: str = Field(max_length=64, unique=True)
+    sent_at: datetime | None = None
+    reminded_at: datetime | None = None
+    used: bool = False

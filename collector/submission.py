@@ -51,6 +51,9 @@ class Submission:
     answers: dict[str, Any]
     started_at: datetime | None = None
     idempotency_key: str | None = None
+    campaign_id: int | None = None
+    batch: str | None = None  # paper questionnaires: the batch they were keyed in from
+    entered_by: int | None = None  # paper questionnaires: the staff member who keyed them
 
     def body_hash(self) -> str:
         """What a retry must repeat exactly for its idempotency key to be honoured."""
