@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,12 +59,18 @@ def load_table(
     agency_ids: Sequence[int] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    where: Sequence[Any] = (),
+    scope: Callable[[Any], Any] | None = None,
 ) -> ResponseTable:
     """Every response to ``slug`` (all versions), answers decoded by their question types.
 
     Columns follow the newest version, then any question that only older versions
     asked; a question a version lacked is empty for its responses.
+
+    ``where`` adds conditions on ``Response``; ``scope`` is applied to every statement
+    that reads agency data (staff pages pass ``lambda s: scoped(s, action)``).
     """
+    scope = scope or (lambda statement: statement)
     versions = versions_of(session, slug)
     if not versions:
         raise LookupError(f"no published questionnaire {slug!r}")
@@ -78,15 +84,15 @@ def load_table(
             Response.receipt,
             Response.questionnaire_version_id,
             Agency.code,
-            Unit.code,
+            Response.unit_id,
             Response.channel,
             Response.language,
             Response.started_at,
             Response.submitted_at,
         )
         .join(Agency, Agency.id == Response.agency_id)
-        .outerjoin(Unit, Unit.id == Response.unit_id)
         .where(Response.questionnaire_version_id.in_(list(definitions)))  # type: ignore[attr-defined]
+        .where(*where)
     )
     if agency_ids is not None:
         query = query.where(Response.agency_id.in_(list(agency_ids)))  # type: ignore[attr-defined]
@@ -94,8 +100,16 @@ def load_table(
         query = query.where(Response.submitted_at >= since)
     if until is not None:
         query = query.where(Response.submitted_at < until)
-    meta = session.execute(query.order_by(Response.submitted_at, Response.id)).all()
+    meta = session.execute(scope(query.order_by(Response.submitted_at, Response.id))).all()
     ids = [row[0] for row in meta]
+    # Unit codes looked up apart (not an outer join), so that a scoped query keeps
+    # the responses that name no unit.
+    unit_ids = sorted({row[4] for row in meta if row[4] is not None})
+    units: dict[int, str] = {}
+    if unit_ids:
+        units = dict(
+            session.execute(scope(select(Unit.id, Unit.code).where(Unit.id.in_(unit_ids)))).all()  # type: ignore[union-attr]
+        )
 
     answers: dict[int, dict[str, list[tuple[float | None, str | None]]]] = defaultdict(
         lambda: defaultdict(list)
@@ -103,9 +117,11 @@ def load_table(
     for chunk_start in range(0, len(ids), 5000):
         chunk = ids[chunk_start : chunk_start + 5000]
         rows = session.execute(
-            select(Answer.response_id, Answer.question_key, Answer.number, Answer.text)
-            .where(Answer.response_id.in_(chunk))  # type: ignore[attr-defined]
-            .order_by(Answer.response_id, Answer.question_key, Answer.position)
+            scope(
+                select(Answer.response_id, Answer.question_key, Answer.number, Answer.text)
+                .where(Answer.response_id.in_(chunk))  # type: ignore[attr-defined]
+                .order_by(Answer.response_id, Answer.question_key, Answer.position)
+            )
         ).all()
         for response_id, key, num, text in rows:
             answers[response_id][key].append((num, text))
@@ -118,7 +134,7 @@ def load_table(
             "receipt": receipt,
             "version": number[vid],
             "agency": agency,
-            "unit": unit,
+            "unit": units.get(unit) if unit is not None else None,
             "channel": channel,
             "language": language,
             "started_at": started,

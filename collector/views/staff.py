@@ -48,6 +48,10 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
         pages.append(("staff_users", url_for("staff.users")))
     if may_somewhere(actor, "audit.read"):
         pages.append(("staff_audit", url_for("staff.audit_log")))
+    if may_somewhere(actor, "paper.enter"):
+        pages.append(("staff_paper", url_for("paper.setup")))
+    if may_somewhere(actor, "aggregates.read"):
+        pages.append(("staff_results", url_for("results.results")))
     return pages
 
 
