@@ -236,12 +236,34 @@ def breakdown(
             continue
         label = labels.get(key, key)
         if n < MIN_CELL:
-            rows.append({"label": label, "n_shown": SUPPRESSED, "suppressed": True})
+            rows.append({"label": label, "n_shown": SUPPRESSED, "suppressed": True, "n": n})
             continue
-        row: dict[str, Any] = {"label": label, "n_shown": n, "suppressed": False}
+        row: dict[str, Any] = {"label": label, "n_shown": n, "suppressed": False, "n": n}
         if overall and overall in frame.columns:
             row["headline"] = _summary(frame.loc[mask, overall])
         rows.append(row)
+    return protect_complement(rows, frame[overall] if overall in frame.columns else None)
+
+
+def protect_complement(
+    rows: list[dict[str, Any]], overall: pd.Series | None
+) -> list[dict[str, Any]]:
+    """Secondary suppression: the headline over all respondents minus the groups shown
+    would reveal the suppressed groups together, so while they hold fewer than
+    MIN_CELL respondents the smallest shown group's figures are hidden too."""
+    if overall is None or likert_summary(overall)["suppressed"]:
+        return rows
+    hidden = sum(1 for r in rows if r["suppressed"])
+    if not hidden:
+        return rows
+    hidden_n = sum(r.get("n", 0) for r in rows if r["suppressed"] and "n" in r)
+    shown = sorted((r for r in rows if not r["suppressed"]), key=lambda r: r["n"])
+    for row in shown:
+        if hidden_n >= MIN_CELL:
+            break
+        row["headline"] = None
+        row["secondary"] = True
+        hidden_n += row["n"]
     return rows
 
 

@@ -61,7 +61,7 @@ def test_an_analyst_sees_the_headline_breakdowns_and_escaped_comments(staff_app:
     assert "70.0%" in headline  # 7 of 10 gave 4 or 5 (6 fives + the commenter's 4)
 
     units = section(page, "By service unit")
-    assert row(units, "Counter 1 (c1)")[0] == "6"
+    assert row(units, "Counter 1 (c1)")[:2] == ["6", "—"]  # else c2 = total - c1
     assert row(units, "Counter 2 (c2)") == ["<5", "—", "—", "—"]  # 4 respondents: suppressed
     channels = section(page, "By channel")
     assert row(channels, "Online")[0] == "10"
@@ -167,3 +167,15 @@ def test_an_agency_admin_sees_the_agency_in_detail(staff_app: Flask) -> None:
     assert "By service unit" in page
     assert "admin reads this" in page  # docs/access.md: results.read includes comments
     assert "Export raw responses" not in page
+
+
+def test_a_suppressed_group_cannot_be_recovered_from_the_others(staff_app: Flask) -> None:
+    add_responses(staff_app, "alpha", "c1", 7, channel="online")
+    add_responses(staff_app, "alpha", "c1", 6, channel="qr", overall_satisfaction=2)
+    add_responses(staff_app, "alpha", "c1", 2, channel="kiosk", overall_satisfaction=1)
+    channels = section(page_as(staff_app, ANALYST).text, "By channel")
+    assert row(channels, "Kiosk") == ["<5", "—", "—", "—"]
+    # headline minus the groups shown would give the kiosk's two answers: the smallest
+    # shown group is hidden as well (its count stays, counts identify nobody)
+    assert row(channels, "QR code") == ["6", "—", "—", "—"]
+    assert row(channels, "Online")[0] == "7" and row(channels, "Online")[1] != "—"
