@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 
+from collector.campaigns import link_on_survey_page
 from collector.db import get_session
 from collector.forms import build_form_class, undecodable_fields
 from collector.i18n import LANGUAGE_NAMES, localised, pick_language, translate, use_language
@@ -104,6 +105,12 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
     channel = request.args.get("ch", "online")
     if channel not in PUBLIC_CHANNELS:
         channel = "online"
+    # A campaign is recorded only through its signed link's token (``?c=``, kept on
+    # POST by the form's own URL), verified on every request: never from a plain id.
+    link = None
+    if "c" in request.args:
+        link = link_on_survey_page(get_session(), request.args["c"], agency, unit, slug)
+        version, questionnaire, channel = link.version, definition_of(link.version), "qr"
     undecodable: set[str] = set()
     if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
         undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))
@@ -137,6 +144,7 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
                 answers=form.raw_answers(questionnaire, multiple, undecodable),
                 started_at=_started(form.started.data),
                 idempotency_key=f"web:{token}" if token else None,
+                campaign_id=link.campaign_id if link else None,
             )
             try:
                 saved = submit(current_app, plugins, questionnaire, submission)

@@ -20,6 +20,7 @@ from flask import Flask
 
 from collector.models import ROLES
 from collector.permissions import ACTIONS, MATRIX
+from tests.collector.campaign_data import make_campaign
 from tests.collector.staff import PEOPLE, Auth, csrf_from, logged_in, make_user
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
@@ -186,7 +187,7 @@ def walked(staff_app: Flask) -> Flask:
 def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) -> None:
     app = walked
     target = make_user(app, "target@alpha.example.test", "counter_staff", "alpha")
-    values = sample_values(target)
+    values = {**sample_values(target), **make_campaign(app)}
     routes = documented_routes()
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     mismatches: list[str] = []
@@ -226,6 +227,7 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
     app = walked
     routes = documented_routes()
     target = make_user(app, "target@alpha.example.test", "counter_staff", "alpha")
+    campaign = make_campaign(app)
     for email in ("admin@beta.example.test", "analyst@beta.example.test"):
         client = app.test_client()
         auth = Auth(client)
@@ -233,7 +235,7 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
         for (rule, methods), access in routes.items():
             if not access.endswith("(object)"):
                 continue
-            url = build(rule, sample_values(target))
+            url = build(rule, {**sample_values(target), **campaign})
             for method in sorted(methods):
                 response = client.open(url, method=method, data={"csrf_token": auth.csrf()})
                 assert response.status_code == 404, (email, method, url)

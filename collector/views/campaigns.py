@@ -1,0 +1,381 @@
+"""Survey campaigns in the staff console (``/staff/campaigns``) and the public signed
+links (``/c/<token>``).
+
+Staff pages run behind ``collector.auth.staff_area``: listing and viewing need
+``results.read``, creating, opening, closing and posters ``campaigns.manage``;
+every row is read through ``collector.scoped`` and one campaign is fetched with
+``get_scoped`` (404 for another agency's). The agency of a new campaign is the
+actor's; its status changes only through the open and close actions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlmodel import Session
+from wtforms import (
+    DateField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from collector import campaigns as logic
+from collector.auth import current_actor, staff_area
+from collector.db import get_engine, get_session, writing
+from collector.i18n import current_language, localised, translate
+from collector.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Response, Unit
+from collector.permissions import Actor, allowed, require
+from collector.plugins import get_plugins
+from collector.questionnaires import current_version, definition_of
+from collector.ratelimit import limit
+from collector.scoped import get_scoped, scoped
+
+bp = Blueprint("campaigns", __name__, url_prefix="/staff/campaigns")
+staff_area(bp)
+
+links = Blueprint("campaign_links", __name__)
+
+MANAGE = "campaigns.manage"
+READ = "results.read"
+
+
+def _write_session() -> Session:
+    return Session(writing(get_engine()), expire_on_commit=False)
+
+
+def _name(row: Agency | Unit) -> str:
+    return row.name_en if current_language() == "en" else row.name_zh
+
+
+def _questionnaire_title(version: QuestionnaireVersion | None) -> str:
+    if version is None:
+        return "—"
+    title = localised(definition_of(version).title, current_language())
+    return f"{title} (v{version.version})"
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CampaignForm(FlaskForm):
+    title = StringField(validators=[InputRequired(), Length(max=200)])
+    questionnaire = SelectField(validators=[InputRequired()])
+    units = CheckboxesField(coerce=int, validators=[InputRequired()])
+    starts_on = DateField(validators=[InputRequired()])
+    ends_on = DateField(validators=[InputRequired()])
+    target_mode = RadioField(default="computed", validators=[InputRequired()])
+    target_n = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000_000)])
+    margin = DecimalField(places=None, validators=[Optional(), NumberRange(min=0.1, max=50)])
+    confidence = SelectField(default="0.95")
+    population = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000_000)])
+    design_effect = DecimalField(
+        places=None, default=1, validators=[Optional(), NumberRange(min=0.1, max=20)]
+    )
+    sampling_instructions = TextAreaField(validators=[Optional(), Length(max=5000)])
+
+
+def _form(units: list[Unit]) -> CampaignForm:
+    language = current_language()
+    form = CampaignForm()
+    plugins = get_plugins()
+    db = get_session()
+    choices = []
+    for slug, questionnaire in plugins.questionnaires.items.items():
+        if questionnaire.kind not in ("citizen", "other"):
+            continue
+        version = current_version(current_app, db, slug)
+        if version is not None:
+            choices.append(
+                (slug, f"{localised(questionnaire.title, language)} (v{version.version})")
+            )
+    form.questionnaire.choices = choices
+    form.units.choices = [(u.id, f"{_name(u)} ({u.code})") for u in units]
+    form.target_mode.choices = [
+        ("computed", translate("campaign_target_computed", language)),
+        ("typed", translate("campaign_target_typed", language)),
+    ]
+    form.confidence.choices = [(f"{c:.2f}", f"{c:.0%}") for c in logic.CONFIDENCE_LEVELS]
+    return form
+
+
+def _computation(form: CampaignForm) -> logic.TargetComputation | None:
+    """The target computed from the form, or None (with an error on the form)."""
+    if form.margin.data is None:
+        form.margin.errors = [
+            *form.margin.errors,
+            translate("err_campaign_margin", current_language()),
+        ]
+        return None
+    try:
+        return logic.compute_target(
+            float(form.margin.data) / 100,
+            float(form.confidence.data or "0.95"),
+            form.population.data,
+            float(form.design_effect.data or 1),
+        )
+    except ValueError:
+        form.margin.errors = [
+            *form.margin.errors,
+            translate("err_campaign_margin", current_language()),
+        ]
+        return None
+
+
+def _agency_units(actor: Actor) -> list[Unit]:
+    statement = scoped(
+        select(Unit).where(Unit.agency_id == actor.agency_id).order_by(Unit.code),  # type: ignore[arg-type]
+        MANAGE,
+    )
+    return list(get_session().execute(statement).scalars())
+
+
+@bp.get("")
+def index() -> Any:
+    actor = require(READ, any_agency=True)
+    db = get_session()
+    rows = list(
+        db.execute(
+            scoped(select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc()), READ)  # type: ignore[attr-defined]
+        ).scalars()
+    )
+    counts = dict(
+        db.execute(
+            scoped(
+                select(Response.campaign_id, func.count())
+                .where(Response.campaign_id.is_not(None))  # type: ignore[union-attr]
+                .group_by(Response.campaign_id),
+                READ,
+            )
+        ).all()
+    )
+    return render_template(
+        "staff/campaigns.html",
+        actor=actor,
+        campaigns=rows,
+        counts=counts,
+        may_manage=allowed(actor, MANAGE, actor.agency_id),
+        today=logic.today(),
+        state_on=logic.state_on,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create() -> Any:
+    actor = require(MANAGE, any_agency=True)
+    if actor.agency_id is None or not allowed(actor, MANAGE, actor.agency_id):
+        abort(403)
+    units = _agency_units(actor)
+    form = _form(units)
+    language = current_language()
+    computation = None
+    status = 200
+    if request.method == "GET":
+        form.starts_on.data = form.starts_on.data or logic.today()
+    if request.method == "POST":
+        valid = form.validate()
+        if form.target_mode.data == "computed":
+            computation = _computation(form)
+            valid = valid and computation is not None
+        elif form.target_n.data is None:
+            form.target_n.errors = [
+                *form.target_n.errors,
+                translate("err_campaign_target", language),
+            ]
+            valid = False
+        if valid and "compute" not in request.form:
+            version = current_version(current_app, get_session(), form.questionnaire.data or "")
+            if version is None:
+                abort(400)
+            new = logic.NewCampaign(
+                title=form.title.data or "",
+                questionnaire_version_id=version.id,  # type: ignore[arg-type]
+                unit_ids=list(form.units.data or []),
+                starts_on=form.starts_on.data,  # type: ignore[arg-type]
+                ends_on=form.ends_on.data,  # type: ignore[arg-type]
+                target_n=computation.target if computation else int(form.target_n.data or 0),
+                sampling_instructions=form.sampling_instructions.data or "",
+                margin=computation.margin if computation else None,
+                confidence=computation.confidence if computation else None,
+                population=computation.population if computation else None,
+                design_effect=computation.design_effect if computation else None,
+            )
+            try:
+                with _write_session() as wdb:
+                    campaign = logic.create_campaign(
+                        wdb,
+                        new,
+                        agency_id=actor.agency_id,
+                        units={u.id: u for u in units},  # type: ignore[misc]
+                        actor=actor,
+                    )
+                    wdb.commit()
+                    new_id = campaign.id
+            except logic.CampaignError as exc:
+                field = getattr(form, exc.field, None) if exc.field else None
+                message = translate(exc.key, language)
+                if field is not None:
+                    field.errors = [*field.errors, message]
+                status = 422
+            else:
+                return redirect(url_for("campaigns.detail", campaign_id=new_id), code=303)
+        elif not valid:
+            status = 422
+    return (
+        render_template(
+            "staff/campaign_form.html", actor=actor, form=form, computation=computation
+        ),
+        status,
+    )
+
+
+def _units_of(campaign: Campaign, action: str) -> list[Unit]:
+    statement = (
+        select(Unit)
+        .join(CampaignUnit, CampaignUnit.unit_id == Unit.id)  # type: ignore[arg-type]
+        .where(CampaignUnit.campaign_id == campaign.id)
+        .order_by(Unit.code)
+    )
+    return list(get_session().execute(scoped(statement, action)).scalars())
+
+
+@bp.get("/<int:campaign_id>")
+def detail(campaign_id: int) -> Any:
+    db = get_session()
+    campaign = get_scoped(db, Campaign, campaign_id, READ)
+    actor = current_actor()
+    assert actor is not None
+    units = _units_of(campaign, READ)
+    version = db.execute(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.id == campaign.questionnaire_version_id
+        )
+    ).scalar_one_or_none()
+    counts = dict(
+        db.execute(
+            scoped(
+                select(Response.unit_id, func.count())
+                .where(Response.campaign_id == campaign.id)
+                .group_by(Response.unit_id),
+                READ,
+            )
+        ).all()
+    )
+    unit_links = [
+        (
+            unit,
+            url_for(
+                "campaign_links.follow",
+                token=logic.link_token(campaign.id, unit.id),  # type: ignore[arg-type]
+                _external=True,
+            ),
+            counts.get(unit.id, 0),
+        )
+        for unit in units
+    ]
+    return render_template(
+        "staff/campaign.html",
+        actor=actor,
+        campaign=campaign,
+        questionnaire_title=_questionnaire_title(version),
+        unit_links=unit_links,
+        total=sum(counts.values()),
+        computation=logic.computation_of(campaign),
+        state=logic.state_on(campaign, logic.today()),
+        may_manage=allowed(actor, MANAGE, campaign.agency_id),
+    )
+
+
+def _change_status(campaign_id: int, status: str) -> Any:
+    actor = current_actor()
+    # 404 for another agency's campaign, 403 without the permission (both audited),
+    # decided before the write transaction.
+    get_scoped(get_session(), Campaign, campaign_id, MANAGE)
+    with _write_session() as db:
+        campaign = db.execute(
+            scoped(select(Campaign).where(Campaign.id == campaign_id), MANAGE, actor)
+        ).scalar_one()
+        try:
+            logic.set_status(db, campaign, status, actor=actor)  # type: ignore[arg-type]
+        except logic.CampaignError:
+            abort(409)
+        db.commit()
+    return redirect(url_for("campaigns.detail", campaign_id=campaign_id), code=303)
+
+
+@bp.post("/<int:campaign_id>/open")
+def open_campaign(campaign_id: int) -> Any:
+    return _change_status(campaign_id, "open")
+
+
+@bp.post("/<int:campaign_id>/close")
+def close_campaign(campaign_id: int) -> Any:
+    return _change_status(campaign_id, "closed")
+
+
+@bp.get("/<int:campaign_id>/units/<int:unit_id>/poster.svg")
+def poster(campaign_id: int, unit_id: int) -> Any:
+    db = get_session()
+    campaign = get_scoped(db, Campaign, campaign_id, MANAGE)
+    unit = next((u for u in _units_of(campaign, MANAGE) if u.id == unit_id), None)
+    if unit is None:
+        abort(404)
+    agency = db.execute(
+        scoped(select(Agency).where(Agency.id == campaign.agency_id), MANAGE)
+    ).scalar_one()
+    url = url_for(
+        "campaign_links.follow",
+        token=logic.link_token(campaign.id, unit.id),
+        _external=True,
+    )
+    svg = logic.poster_svg(url=url, agency=agency, unit=unit, title=campaign.title)
+    response = make_response(svg)
+    response.mimetype = "image/svg+xml"
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response.headers["Content-Disposition"] = (
+        f'{disposition}; filename="poster-{campaign.id}-{unit.id}.svg"'
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+# -- the public signed link -----------------------------------------------------
+
+
+@links.get("/c/<path:token>")
+@limit("RATELIMIT_PUBLIC", methods=("GET",))
+def follow(token: str) -> Any:
+    link = logic.resolve(get_session(), token)
+    query: dict[str, Any] = {"ch": "qr", "c": link.token}
+    if request.args.get("lang") in current_app.config["LANGUAGES"]:
+        query["lang"] = request.args["lang"]
+    return redirect(
+        url_for(
+            "survey.answer",
+            agency_code=link.agency.code,
+            unit_code=link.unit.code,
+            slug=link.version.slug,
+            **query,
+        ),
+        code=302,
+    )

@@ -1,0 +1,456 @@
+"""Survey campaigns in the staff console and their signed links (collector.views.campaigns)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from collector.db import session_scope
+from collector.models import AuditEvent, Campaign, CampaignUnit, Response, Unit
+from tests.collector.campaign_data import make_campaign
+from tests.collector.staff import Auth, Clock, agency_id, logged_in
+from tests.conftest import CITIZEN_ANSWERS, csrf_token, form_data, hidden
+
+ADMIN = "admin@alpha.example.test"
+ANALYST = "analyst@alpha.example.test"
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def login(app: Flask, email: str) -> tuple[Any, Auth]:
+    client = app.test_client()
+    auth = Auth(client)
+    assert logged_in(auth.login(email))
+    return client, auth
+
+
+def unit_ids(app: Flask, agency: str) -> dict[str, int]:
+    with session_scope(app) as session:
+        rows = session.execute(
+            select(Unit.code, Unit.id).where(Unit.agency_id == agency_id(app, agency))
+        ).all()
+    return dict(rows)  # type: ignore[arg-type]
+
+
+def campaigns(app: Flask) -> list[Campaign]:
+    with session_scope(app) as session:
+        rows = list(session.execute(select(Campaign).order_by(Campaign.id)).scalars())
+        session.expunge_all()
+    return rows
+
+
+def events(app: Flask, action: str) -> list[AuditEvent]:
+    with session_scope(app) as session:
+        rows = list(
+            session.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars()
+        )
+        session.expunge_all()
+    return rows
+
+
+def create_form(app: Flask, auth: Auth, **fields: Any) -> dict[str, Any]:
+    units = unit_ids(app, "alpha")
+    data: dict[str, Any] = {
+        "title": "2026 臨櫃服務滿意度調查",
+        "questionnaire": "citizen-satisfaction",
+        "units": [str(units["c1"]), str(units["c2"])],
+        "starts_on": "2026-11-23",
+        "ends_on": "2026-12-31",
+        "target_mode": "computed",
+        "margin": "3",
+        "confidence": "0.95",
+        "population": "",
+        "design_effect": "1",
+        "sampling_instructions": "每第 5 位洽公民眾邀請填答",
+        "csrf_token": auth.csrf(),
+    }
+    data.update(fields)
+    return data
+
+
+# -- creating -------------------------------------------------------------------
+
+
+def test_home_links_campaigns_for_roles_that_may_read_them(staff_app: Flask) -> None:
+    for email, linked in ((ADMIN, True), (ANALYST, True), ("counter@alpha.example.test", False)):
+        client, _ = login(staff_app, email)
+        assert ('href="/staff/campaigns"' in client.get("/staff/").text) is linked, email
+
+
+def test_admin_creates_a_campaign_with_a_computed_target(staff_app: Flask) -> None:
+    client, auth = login(staff_app, ADMIN)
+    form = client.get("/staff/campaigns/new")
+    assert form.status_code == 200
+    assert "citizen-satisfaction" in form.text and "staff-satisfaction" not in form.text
+    assert 'type="checkbox"' in form.text and "第一櫃台" in form.text
+    response = client.post("/staff/campaigns/new", data=create_form(staff_app, auth))
+    assert response.status_code == 303, response.text
+    (campaign,) = campaigns(staff_app)
+    assert campaign.agency_id == agency_id(staff_app, "alpha")
+    assert campaign.status == "draft"
+    assert campaign.target_n == 1068
+    assert campaign.margin == 0.03 and campaign.confidence == 0.95
+    assert campaign.sampling_instructions == "每第 5 位洽公民眾邀請填答"
+    assert response.headers["Location"].endswith(f"/staff/campaigns/{campaign.id}")
+    page = client.get(response.headers["Location"]).text
+    assert "1,068" in page and "n0 = z²" in page and "每第 5 位" in page
+    assert page.count("/c/") == 2  # one signed link per unit
+    (event,) = events(staff_app, "campaign.created")
+    assert event.actor_label == ADMIN and event.target == f"campaign:{campaign.id}"
+
+
+def test_compute_shows_the_target_and_stores_nothing(staff_app: Flask) -> None:
+    client, auth = login(staff_app, ADMIN)
+    data = create_form(staff_app, auth, population="300", compute="1")
+    response = client.post("/staff/campaigns/new", data=data)
+    assert response.status_code == 200
+    assert "235" in response.text and "n0 / (1 + (n0 − 1) / N)" in response.text
+    assert campaigns(staff_app) == []
+    data.pop("compute")
+    assert client.post("/staff/campaigns/new", data=data).status_code == 303
+    (campaign,) = campaigns(staff_app)
+    assert campaign.target_n == 235 and campaign.population == 300
+
+
+def test_a_typed_target(staff_app: Flask) -> None:
+    client, auth = login(staff_app, ADMIN)
+    data = create_form(staff_app, auth, target_mode="typed", target_n="500", margin="")
+    assert client.post("/staff/campaigns/new", data=data).status_code == 303
+    (campaign,) = campaigns(staff_app)
+    assert campaign.target_n == 500 and campaign.margin is None
+    assert "自行輸入" in client.get(f"/staff/campaigns/{campaign.id}").text
+    missing = create_form(staff_app, auth, target_mode="typed", target_n="")
+    assert client.post("/staff/campaigns/new", data=missing).status_code == 422
+
+
+def test_invalid_forms_are_refused(staff_app: Flask) -> None:
+    client, auth = login(staff_app, ADMIN)
+    beta_unit = unit_ids(staff_app, "beta")["c1"]
+    for fields in (
+        {"title": ""},
+        {"units": []},
+        {"units": [str(beta_unit)]},  # another agency's unit
+        {"ends_on": "2026-11-01"},  # before the start
+        {"margin": "0"},
+        {"margin": "abc"},
+        {"questionnaire": "staff-satisfaction"},  # not a citizen questionnaire
+        {"starts_on": "not a date"},
+    ):
+        response = client.post("/staff/campaigns/new", data=create_form(staff_app, auth, **fields))
+        assert response.status_code == 422, fields
+    assert campaigns(staff_app) == []
+
+
+def test_no_mass_assignment(staff_app: Flask) -> None:
+    client, auth = login(staff_app, ADMIN)
+    data = create_form(
+        staff_app,
+        auth,
+        agency_id=str(agency_id(staff_app, "beta")),
+        agency="beta",
+        status="open",
+        created_by="1",
+        target_n="5",
+    )
+    assert client.post("/staff/campaigns/new", data=data).status_code == 303
+    (campaign,) = campaigns(staff_app)
+    assert campaign.agency_id == agency_id(staff_app, "alpha")
+    assert campaign.status == "draft" and campaign.target_n == 1068
+
+
+def test_csrf_is_required(staff_app: Flask) -> None:
+    client, auth = login(staff_app, ADMIN)
+    data = create_form(staff_app, auth)
+    data.pop("csrf_token")
+    assert client.post("/staff/campaigns/new", data=data).status_code == 400
+    assert campaigns(staff_app) == []
+    ids = make_campaign(staff_app, status="draft")
+    url = f"/staff/campaigns/{ids['campaign_id']}/open"
+    assert client.post(url, data={}).status_code == 400
+    assert client.post(url, data={"csrf_token": "forged"}).status_code == 400
+    assert campaigns(staff_app)[0].status == "draft"
+
+
+def test_who_may_do_what(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, status="draft")
+    detail = f"/staff/campaigns/{ids['campaign_id']}"
+    poster = f"{detail}/units/{ids['unit_id']}/poster.svg"
+    analyst, auth = login(staff_app, ANALYST)
+    assert analyst.get("/staff/campaigns").status_code == 200
+    page = analyst.get(detail)
+    assert page.status_code == 200 and "poster.svg" not in page.text and "/open" not in page.text
+    assert analyst.get("/staff/campaigns/new").status_code == 403
+    assert analyst.post(f"{detail}/open", data={"csrf_token": auth.csrf()}).status_code == 403
+    assert analyst.get(poster).status_code == 403
+    counter, _ = login(staff_app, "counter@alpha.example.test")
+    assert counter.get("/staff/campaigns").status_code == 403
+    assert counter.get(detail).status_code == 403
+    assert campaigns(staff_app)[0].status == "draft"
+    anonymous = staff_app.test_client()
+    assert "/staff/login" in anonymous.get(detail).headers["Location"]
+
+
+def test_open_and_close_are_audited(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, status="draft")
+    detail = f"/staff/campaigns/{ids['campaign_id']}"
+    client, auth = login(staff_app, ADMIN)
+    assert client.post(f"{detail}/close", data={"csrf_token": auth.csrf()}).status_code == 409
+    assert client.post(f"{detail}/open", data={"csrf_token": auth.csrf()}).status_code == 303
+    assert campaigns(staff_app)[0].status == "open"
+    assert client.post(f"{detail}/open", data={"csrf_token": auth.csrf()}).status_code == 409
+    assert client.post(f"{detail}/close", data={"csrf_token": auth.csrf()}).status_code == 303
+    assert campaigns(staff_app)[0].status == "closed"
+    assert client.post(f"{detail}/open", data={"csrf_token": auth.csrf()}).status_code == 303
+    assert [e.detail for e in events(staff_app, "campaign.opened")] == [
+        '{"from":"draft","to":"open"}',
+        '{"from":"closed","to":"open"}',
+    ]
+    assert len(events(staff_app, "campaign.closed")) == 1
+    assert client.get(detail).status_code == 200
+
+
+def test_another_agencys_campaign_is_404_everywhere(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, status="draft")
+    beta_campaign = make_campaign(staff_app, "beta", status="draft")
+    detail = f"/staff/campaigns/{ids['campaign_id']}"
+    for email in ("admin@beta.example.test", "analyst@beta.example.test"):
+        client, auth = login(staff_app, email)
+        assert client.get(detail).status_code == 404
+        assert client.get(f"{detail}/units/{ids['unit_id']}/poster.svg").status_code == 404
+        for action in ("open", "close"):
+            response = client.post(f"{detail}/{action}", data={"csrf_token": auth.csrf()})
+            assert response.status_code == 404
+        assert "2026" in client.get("/staff/campaigns").text  # beta's own is listed
+    admin, _ = login(staff_app, ADMIN)
+    listing = admin.get("/staff/campaigns").text
+    assert listing.count("/staff/campaigns/") == 2  # alpha's campaign and the "new" link
+    # alpha's campaign with beta's unit in the poster URL: 404
+    beta_unit = beta_campaign["unit_id"]
+    assert admin.get(f"{detail}/units/{beta_unit}/poster.svg").status_code == 404
+    assert campaigns(staff_app)[0].status == "draft"
+    assert len(events(staff_app, "permission.denied")) >= 4
+
+
+def test_titles_and_unit_names_are_escaped(staff_app: Flask) -> None:
+    with session_scope(staff_app) as session:
+        unit = session.execute(select(Unit).where(Unit.code == "c1")).scalars().first()
+        assert unit is not None
+        session.execute(
+            Unit.__table__.update()
+            .where(Unit.__table__.c.agency_id == unit.agency_id)  # type: ignore[attr-defined]
+            .values(name_zh=XSS, name_en=XSS)
+        )
+    ids = make_campaign(staff_app, title=XSS)
+    client, _ = login(staff_app, ADMIN)
+    for url in (
+        "/staff/campaigns",
+        f"/staff/campaigns/{ids['campaign_id']}",
+        "/staff/campaigns/new",
+    ):
+        page = client.get(url).text
+        assert "<script>alert" not in page and "<img src=x" not in page, url
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page, url
+    poster = client.get(f"/staff/campaigns/{ids['campaign_id']}/units/{ids['unit_id']}/poster.svg")
+    assert "<script" not in poster.text and "<img" not in poster.text
+    root = ET.fromstring(poster.data)
+    assert XSS in ["".join(t.itertext()) for t in root.iter(SVG + "text")]
+    assert not any(e.tag == SVG + "script" for e in root.iter())
+
+
+def test_poster(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, units=("c1", "c2"))
+    client, _ = login(staff_app, ADMIN)
+    url = f"/staff/campaigns/{ids['campaign_id']}/units/{ids['unit_id']}/poster.svg"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert (
+        response.headers["Content-Security-Policy"]
+        == "default-src 'none'; style-src 'unsafe-inline'"
+    )
+    assert response.headers["Content-Disposition"].startswith("inline;")
+    root = ET.fromstring(response.data)
+    texts = ["".join(t.itertext()) for t in root.iter(SVG + "text")]
+    assert "甲機關" in texts and "Agency Alpha" in texts
+    assert "第一櫃台" in texts and "Counter 1" in texts
+    assert "請掃描 QR code 填寫滿意度問卷" in texts and "Scan to tell us how we did" in texts
+    link = f"http://localhost/c/{ids['token']}"
+    assert link in texts
+    qr = root.find(f".//{SVG}path[@id='qr']")
+    assert qr is not None and len(qr.get("d", "")) > 100
+    download = client.get(url + "?download=1")
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    # The other pages keep the site's policy.
+    assert "default-src 'self'" in client.get("/staff/campaigns").headers["Content-Security-Policy"]
+    # A unit that is not in the campaign has no poster.
+    beta = unit_ids(staff_app, "beta")["c1"]
+    assert (
+        client.get(f"/staff/campaigns/{ids['campaign_id']}/units/{beta}/poster.svg").status_code
+        == 404
+    )
+
+
+# -- the signed link -----------------------------------------------------------
+
+
+def stored(app: Flask) -> list[Response]:
+    with session_scope(app) as session:
+        rows = list(session.execute(select(Response).order_by(Response.id)).scalars())
+        session.expunge_all()
+    return rows
+
+
+def answer_through(client: Any, url: str, **extra: Any) -> Any:
+    html = client.get(url).text
+    data = (
+        {
+            "csrf_token": csrf_token(html),
+            "submission_token": hidden(html, "submission_token"),
+            "started": hidden(html, "started"),
+            "lang": hidden(html, "lang"),
+        }
+        | form_data(CITIZEN_ANSWERS)
+        | extra
+    )
+    return client.post(url, data=data)
+
+
+def test_a_response_through_the_link_records_campaign_unit_and_channel(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, units=("c1", "c2"))
+    client = staff_app.test_client()
+    follow = client.get(f"/c/{ids['token']}")
+    assert follow.status_code == 302
+    location = follow.headers["Location"]
+    assert location.startswith("/s/alpha/c1/citizen-satisfaction?")
+    assert "ch=qr" in location
+    assert answer_through(client, location).status_code == 303
+    (response,) = stored(staff_app)
+    assert response.campaign_id == ids["campaign_id"]
+    assert response.unit_id == ids["unit_id"]
+    assert response.channel == "qr"
+    # The second unit's link records that unit.
+    with staff_app.app_context():
+        from collector.campaigns import link_token
+
+        second = link_token(ids["campaign_id"], ids["unit_ids"][1], staff_app)
+    location = client.get(f"/c/{second}").headers["Location"]
+    assert location.startswith("/s/alpha/c2/")
+    assert answer_through(client, location).status_code == 303
+    assert stored(staff_app)[-1].unit_id == ids["unit_ids"][1]
+    # The staff console counts them.
+    admin, _ = login(staff_app, ADMIN)
+    assert "2 / 1068" in admin.get("/staff/campaigns").text
+
+
+def test_the_campaign_cannot_be_forged_on_the_survey_page(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app)
+    client = staff_app.test_client()
+    url = f"/s/alpha/c1/citizen-satisfaction?ch=qr&campaign_id={ids['campaign_id']}&campaign={ids['campaign_id']}"
+    assert answer_through(client, url, campaign_id=str(ids["campaign_id"])).status_code == 303
+    assert stored(staff_app)[0].campaign_id is None
+    # A valid token on another unit's (or agency's) page is not valid there.
+    for page in (
+        "/s/alpha/c2/citizen-satisfaction",
+        "/s/beta/c1/citizen-satisfaction",
+        "/s/alpha/citizen-satisfaction",
+    ):
+        response = client.get(f"{page}?c={ids['token']}")
+        assert response.status_code == 404, page
+        assert "無效" in response.text
+    # A forged token on the right page.
+    response = client.post(
+        f"/s/alpha/c1/citizen-satisfaction?c={ids['token'][:-3]}abc",
+        data=form_data(CITIZEN_ANSWERS),
+    )
+    assert response.status_code == 404
+    assert len(stored(staff_app)) == 1
+
+
+def test_tampered_codes_get_a_friendly_page(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app)
+    client = staff_app.test_client()
+    token = ids["token"]
+    for bad in (
+        token[:-2] + ("xy" if not token.endswith("xy") else "yz"),
+        "abc",
+        "a" * 300,
+        "%E4%B8%AD",
+        "..%2F..%2Fetc",
+        token.replace(".", "", 1),
+    ):
+        response = client.get(f"/c/{bad}")
+        assert response.status_code == 404, bad
+        assert "這個 QR code 或連結無效" in response.text
+        assert "Traceback" not in response.text
+    english = client.get("/c/abc", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert english.status_code == 404 and "This QR code or link is not valid" in english.text
+    assert "not valid" in client.get("/c/abc?lang=en").text
+    # A well-signed token naming a campaign or unit that does not exist.
+    with staff_app.app_context():
+        from collector.campaigns import link_token
+
+        for campaign_id, unit_id in ((999, ids["unit_id"]), (ids["campaign_id"], 999)):
+            response = client.get(f"/c/{link_token(campaign_id, unit_id, staff_app)}")
+            assert response.status_code == 404
+
+
+def test_closed_and_expired_campaigns_say_the_survey_has_ended(
+    staff_app: Flask, clock: Clock
+) -> None:
+    ids = make_campaign(staff_app)
+    client = staff_app.test_client()
+    location = client.get(f"/c/{ids['token']}").headers["Location"]
+    page = client.get(location).text  # a citizen opens the form ...
+    clock.advance(days=40)  # ... and the period ends (2026-12-31 in Taipei)
+    ended = client.get(f"/c/{ids['token']}")
+    assert ended.status_code == 410 and "這項問卷調查已經結束" in ended.text
+    data = {
+        "csrf_token": csrf_token(page),
+        "submission_token": hidden(page, "submission_token"),
+        "started": hidden(page, "started"),
+    } | form_data(CITIZEN_ANSWERS)
+    posted = client.post(location, data=data)
+    assert posted.status_code == 410 and "已經結束" in posted.text
+    assert stored(staff_app) == []
+    english = client.get(f"/c/{ids['token']}?lang=en")
+    assert "This survey has ended" in english.text
+    closed = make_campaign(staff_app, status="closed")
+    assert client.get(f"/c/{closed['token']}").status_code == 410
+    clock.advance(days=-40)
+    draft = make_campaign(staff_app, status="draft")
+    response = client.get(f"/c/{draft['token']}")
+    assert response.status_code == 404 and "尚未開始" in response.text
+
+
+def test_the_last_day_is_in_taipei_time(staff_app: Flask, clock: Clock) -> None:
+    from datetime import UTC, datetime
+
+    ids = make_campaign(staff_app)
+    client = staff_app.test_client()
+    clock.now = datetime(2026, 12, 31, 15, 59, tzinfo=UTC)  # 23:59 on the last day in Taipei
+    assert client.get(f"/c/{ids['token']}").status_code == 302
+    clock.now = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)  # midnight in Taipei
+    assert client.get(f"/c/{ids['token']}").status_code == 410
+
+
+def test_unit_removed_from_the_campaign_invalidates_its_link(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app)
+    with session_scope(staff_app) as session:
+        session.execute(
+            CampaignUnit.__table__.delete().where(  # type: ignore[attr-defined]
+                CampaignUnit.__table__.c.campaign_id == ids["campaign_id"]  # type: ignore[attr-defined]
+            )
+        )
+    assert staff_app.test_client().get(f"/c/{ids['token']}").status_code == 404
+
+
+def test_links_on_the_detail_page_are_the_tokens(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, units=("c1", "c2"))
+    client, _ = login(staff_app, ANALYST)
+    page = client.get(f"/staff/campaigns/{ids['campaign_id']}").text
+    links = re.findall(r"http://localhost/c/([A-Za-z0-9_.\-]+)", page)
+    assert ids["token"] in links and len(links) == 2
