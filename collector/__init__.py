@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     from collector import plugins as plugin_system
     from collector.questionnaires import publish_registered
-    from collector.views import api, errors, meta, paper, results, staff, survey
+    from collector.views import api, campaigns, errors, meta, paper, results, staff, survey
     from collector.views import auth as auth_views
 
     app = Flask(__name__, instance_relative_config=True)
@@ -52,6 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(meta.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(campaigns.bp)
+    app.register_blueprint(campaigns.links)
     app.register_blueprint(paper.bp)
     app.register_blueprint(results.bp)
     cli.init_app(app, plugin_set)

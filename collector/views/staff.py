@@ -48,6 +48,8 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
         pages.append(("staff_users", url_for("staff.users")))
     if may_somewhere(actor, "audit.read"):
         pages.append(("staff_audit", url_for("staff.audit_log")))
+    if may_somewhere(actor, "results.read"):
+        pages.append(("staff_campaigns", url_for("campaigns.index")))
     if may_somewhere(actor, "paper.enter"):
         pages.append(("staff_paper", url_for("paper.setup")))
     if may_somewhere(actor, "aggregates.read"):
