@@ -51,6 +51,7 @@ COMMENTS = 10
 SUPPRESSED = "<5"
 EXPORT_FORMATS = ("csv", "xlsx")
 MISSING = "__missing__"
+DEFAULT_SLUG = "citizen-satisfaction"  # the core's citizen survey, shown first
 
 
 def _name(obj: Any) -> str:
@@ -78,9 +79,13 @@ class Filters:
         slug = request.args.get("questionnaire", "")
         self.slug_given = slug in plugins.questionnaires
         if not self.slug_given:
-            slug = next(
-                (q.slug for q in self.questionnaires if q.kind == "citizen"),
-                self.questionnaires[0].slug if self.questionnaires else "",
+            slug = (
+                DEFAULT_SLUG
+                if DEFAULT_SLUG in plugins.questionnaires
+                else next(
+                    (q.slug for q in self.questionnaires if q.kind == "citizen"),
+                    self.questionnaires[0].slug if self.questionnaires else "",
+                )
             )
         self.slug = slug
         campaigns = db.execute(
@@ -331,6 +336,7 @@ def results() -> Any:
             days_total=sum(n for _d, n in days),
             chart=bar_chart(days),
             target=_target(filters, action, actor),
+            unit_progress=_unit_progress(filters, action, actor, frame) if detailed else [],
             headline=_summary(frame[questionnaire.analysis.overall])
             if questionnaire.analysis.overall in frame.columns
             else None,
@@ -363,6 +369,38 @@ def _target(filters: Filters, action: str, actor: Actor) -> int | None:
         if row is not None and row.target_n:
             return row.target_n
     return campaign.target_n
+
+
+def _unit_progress(
+    filters: Filters, action: str, actor: Actor, frame: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """For a campaign: each of its units' responses against the unit's own target."""
+    if filters.campaign is None:
+        return []
+    rows = (
+        get_session()
+        .execute(
+            scoped(
+                select(CampaignUnit, Unit)
+                .join(Unit, Unit.id == CampaignUnit.unit_id)
+                .where(CampaignUnit.campaign_id == filters.campaign.id)
+                .order_by(Unit.code),
+                action,
+                actor,
+            )
+        )
+        .all()
+    )
+    counts = frame["unit"].value_counts().to_dict() if len(frame) else {}
+    return [
+        {
+            "label": f"{_name(unit)} ({unit.code})",
+            "n": int(counts.get(unit.code, 0)),
+            "target": link.target_n,
+        }
+        for link, unit in rows
+        if filters.unit is None or unit.id == filters.unit.id
+    ]
 
 
 def _breakdowns(

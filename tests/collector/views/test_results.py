@@ -116,6 +116,8 @@ def test_a_unit_filter_and_campaign_target(staff_app: Flask) -> None:
     add_responses(staff_app, "alpha", "c1", 3)  # outside the campaign
     page = page_as(staff_app, ANALYST, campaign=campaign_id).text
     assert "7 responses / target 400" in page
+    progress = page.split('id="unit-progress"')[1].split("</table>")[0]
+    assert row(progress, "Counter 1 (c1)") == ["5", "150", "3.3%"]
     page = page_as(
         staff_app, ANALYST, campaign=campaign_id, unit=unit_id(staff_app, "alpha", "c1")
     ).text
