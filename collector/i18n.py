@@ -198,6 +198,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "campaign_link_not_started": "這項問卷調查尚未開始",
         "campaign_link_not_started_body": "請於調查期間內再掃描一次，謝謝。",
         # paper entry and results (collector.views.paper, collector.views.results)
+        "results_unit_progress": "各單位回收情形",
+        "results_unit_target": "單位目標",
         "staff_paper": "紙本問卷登打",
         "staff_results": "調查結果",
         "session_expired_staff": "頁面已逾時，請再送出一次；您輸入的內容都還在。",
@@ -453,6 +455,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "campaign_link_not_started": "This survey has not started yet",
         "campaign_link_not_started_body": "Please scan the code again during the survey period. Thank you.",
         # paper entry and results (collector.views.paper, collector.views.results)
+        "results_unit_progress": "Responses per unit",
+        "results_unit_target": "Unit target",
         "staff_paper": "Paper questionnaire entry",
         "staff_results": "Results",
         "session_expired_staff": "The page timed out. Please submit again; what you typed is still here.",
