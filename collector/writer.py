@@ -7,11 +7,15 @@ many answers, and nobody is acknowledged before their commit. A batch that
 fails is retried one response at a time, so a bad neighbour never loses a good
 answer, and only the failing caller sees the error.
 
-The rows go in with one multi-row ``INSERT`` per table, as plain SQL
-(values converted by the models' own column types, so they are stored exactly
-as the ORM would store them). A response whose idempotency key is already
-taken is skipped by ``ON CONFLICT DO NOTHING`` instead of failing the batch,
-and its caller is told ``DUPLICATE`` so that it answers as the earlier one did.
+A batch goes in as plain SQL with a fixed text whatever its size, its rows
+serialised as JSON (values first converted by the models' own column types, so
+they are stored exactly as the ORM would store them): on PostgreSQL one
+statement inserts the responses and their answers and, on an autocommit
+connection, is its own transaction (one round trip per batch); on SQLite one
+statement per table inside ``BEGIN IMMEDIATE``. A response whose idempotency
+key is already taken is skipped by ``ON CONFLICT DO NOTHING`` instead of failing
+the batch, and its caller is told ``DUPLICATE`` so that it answers as the
+earlier one did (even when both were in the same batch).
 
 On SQLite several worker processes share one database file and so one write
 lock. Their writer threads take turns through an exclusive ``flock`` on a file
@@ -80,10 +84,10 @@ class _Job:
 
 
 class _Statements:
-    """Multi-row inserts for SQLite: ``VALUES (?, ...), (?, ...)`` and ``executemany``.
+    """Portable multi-row inserts: ``VALUES (?, ...), (?, ...)`` and ``executemany``.
 
-    The sqlite3 module keeps the compiled statement for each batch size, and
-    ``executemany`` steps one compiled statement through every answer row in C.
+    The base for the SQLite and PostgreSQL variants below, which replace the row
+    transport with JSON; used as it is for any other database.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -190,6 +194,8 @@ class _PostgresStatements(_Statements):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
+        if len(self.RESPONSE_TYPES) != len(RESPONSE_COLUMNS):
+            raise RuntimeError("RESPONSE_TYPES must give a type for each of RESPONSE_COLUMNS")
         answer = ANSWER_COLUMNS[1:]
         answer_values = ", ".join(
             f"(a->>{i})::{t}" for i, t in enumerate(self.ANSWER_TYPES) if i > 0
