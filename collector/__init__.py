@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from collector.questionnaires import publish_registered
     from collector.views import api, campaigns, errors, meta, paper, results, staff, survey
     from collector.views import auth as auth_views
+    from collector.views import staff_survey as staff_survey_views
 
     app = Flask(__name__, instance_relative_config=True)
     config.load(app, test_config)
@@ -47,11 +48,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     scoped.init_app(app)
     auth.init_app(app)
     security.csrf.exempt(survey.bp)  # the survey form checks its own token, keeping answers
+    security.csrf.exempt(staff_survey_views.answer_bp)  # the same survey form
     app.register_blueprint(survey.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(meta.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(staff_survey_views.bp)
+    app.register_blueprint(staff_survey_views.answer_bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(campaigns.links)
     app.register_blueprint(paper.bp)

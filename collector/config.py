@@ -52,6 +52,19 @@ DEFAULTS: dict[str, Any] = {
     # Group commits: concurrent submissions in one process share one transaction.
     "WRITER_BATCH_MAX": 64,
     "WRITER_ENABLED": True,
+    # E-mail (collector.mail): "outbox" files messages under instance/outbox (development,
+    # tests); "smtp" sends them. PUBLIC_BASE_URL (e.g. "https://survey.example.gov.tw")
+    # makes links in e-mails; None: the address of the request that sends them.
+    "MAIL_BACKEND": "outbox",
+    "MAIL_OUTBOX_DIR": None,
+    "MAIL_FROM": "no-reply@collector.invalid",
+    "MAIL_SMTP_HOST": "localhost",
+    "MAIL_SMTP_PORT": 587,
+    "MAIL_SMTP_USER": None,
+    "MAIL_SMTP_PASSWORD": None,
+    "MAIL_SMTP_STARTTLS": True,
+    "MAIL_SMTP_TIMEOUT": 30,
+    "PUBLIC_BASE_URL": None,
 }
 
 

@@ -48,6 +48,11 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
         pages.append(("staff_users", url_for("staff.users")))
     if may_somewhere(actor, "audit.read"):
         pages.append(("staff_audit", url_for("staff.audit_log")))
+    if may_somewhere(actor, "campaigns.manage"):
+        pages.append(("staff_survey", url_for("staff_survey.index")))
+        pages.append(("staff_outbox", url_for("staff_survey.outbox")))
+    elif may_somewhere(actor, "results.read"):
+        pages.append(("staff_survey", url_for("staff_survey.results")))
     if may_somewhere(actor, "results.read"):
         pages.append(("staff_campaigns", url_for("campaigns.index")))
     if may_somewhere(actor, "paper.enter"):

@@ -119,6 +119,7 @@ def sample_values(target_user: int) -> dict[str, Any]:
         "slug": "citizen-satisfaction",
         "filename": "style.css",
         "user_id": target_user,
+        "token": "not-a-token",
     }
 
 
