@@ -184,3 +184,28 @@ def test_a_closed_survey_takes_no_answer(app: Flask) -> None:
     assert ss.store_answer(app, target, _prepared(app, target)) is False
     with session_scope(app) as session:
         assert ss.find_target(session, app, token) is None
+
+
+def test_two_concurrent_answers_with_one_token_store_one_response(app: Flask) -> None:
+    import threading
+
+    token, _ = _setup(app, 1)
+    with session_scope(app) as session:
+        target = ss.find_target(session, app, token)
+    assert target is not None
+    prepared = [_prepared(app, target) for _ in range(4)]
+    results: list[bool] = []
+    barrier = threading.Barrier(len(prepared))
+
+    def run(p: Any) -> None:
+        barrier.wait()
+        results.append(ss.store_answer(app, target, p))
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in prepared]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False, False, False, True]
+    with session_scope(app) as session:
+        assert len(session.execute(select(Response)).scalars().all()) == 1
