@@ -106,7 +106,9 @@ def _by_number(values: list[str], code: str) -> str:
     return code
 
 
-def legend(plugins: PluginSet, questionnaire: Questionnaire, question: Question, language: str):  # type: ignore[no-untyped-def]
+def legend(
+    plugins: PluginSet, questionnaire: Questionnaire, question: Question, language: str
+) -> list[tuple[str, str]]:
     """The codes to type for a question, as (code, meaning) pairs."""
     kind = entry_kind(plugins, questionnaire, question)
     qtype = plugins.question_type(questionnaire, question.key)
