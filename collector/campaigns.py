@@ -153,11 +153,7 @@ class NewCampaign:
     design_effect: float | None = None
 
 
-def create_campaign(
-    session: Session, new: NewCampaign, *, agency_id: int, units: dict[int, Unit], actor: Actor
-) -> Campaign:
-    """Store a draft campaign of ``agency_id`` and audit it, in the caller's write
-    transaction. ``units`` are the agency's units (checked by the caller's scoped query)."""
+def _check(new: NewCampaign, agency_id: int, units: dict[int, Unit]) -> str:
     title = new.title.strip()
     if not title or len(title) > 200:
         raise CampaignError("err_campaign_title", "title")
@@ -169,6 +165,43 @@ def create_campaign(
         raise CampaignError("err_campaign_units", "units")
     if not 1 <= new.target_n <= 10_000_000:
         raise CampaignError("err_campaign_target", "target_n")
+    return title
+
+
+def _settings(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "title": campaign.title,
+        "questionnaire_version_id": campaign.questionnaire_version_id,
+        "starts_on": campaign.starts_on.isoformat(),
+        "ends_on": campaign.ends_on.isoformat(),
+        "target_n": campaign.target_n,
+        "margin": campaign.margin,
+        "confidence": campaign.confidence,
+        "population": campaign.population,
+        "design_effect": campaign.design_effect,
+        "sampling_instructions": campaign.sampling_instructions,
+    }
+
+
+def _apply(campaign: Campaign, new: NewCampaign, title: str) -> None:
+    campaign.title = title
+    campaign.questionnaire_version_id = new.questionnaire_version_id
+    campaign.starts_on = new.starts_on
+    campaign.ends_on = new.ends_on
+    campaign.target_n = new.target_n
+    campaign.margin = new.margin
+    campaign.confidence = new.confidence
+    campaign.population = new.population
+    campaign.design_effect = new.design_effect
+    campaign.sampling_instructions = new.sampling_instructions.strip()[:5000]
+
+
+def create_campaign(
+    session: Session, new: NewCampaign, *, agency_id: int, units: dict[int, Unit], actor: Actor
+) -> Campaign:
+    """Store a draft campaign of ``agency_id`` and audit it, in the caller's write
+    transaction. ``units`` are the agency's units (checked by the caller's scoped query)."""
+    title = _check(new, agency_id, units)
     campaign = Campaign(
         agency_id=agency_id,
         questionnaire_version_id=new.questionnaire_version_id,
@@ -177,16 +210,13 @@ def create_campaign(
         ends_on=new.ends_on,
         status="draft",
         target_n=new.target_n,
-        margin=new.margin,
-        confidence=new.confidence,
-        population=new.population,
-        design_effect=new.design_effect,
-        sampling_instructions=new.sampling_instructions.strip()[:5000],
         created_by=actor.user_id,
     )
+    _apply(campaign, new, title)
     session.add(campaign)
     session.flush()
-    for unit_id in sorted(set(new.unit_ids)):
+    unit_ids = sorted(set(new.unit_ids))
+    for unit_id in unit_ids:
         session.add(CampaignUnit(campaign_id=campaign.id, unit_id=unit_id))  # type: ignore[arg-type]
     session.flush()
     audit.record(
@@ -195,21 +225,59 @@ def create_campaign(
         actor=actor,
         agency_id=agency_id,
         target=f"campaign:{campaign.id}",
-        detail={
-            "title": title,
-            "questionnaire_version_id": new.questionnaire_version_id,
-            "units": sorted(set(new.unit_ids)),
-            "starts_on": new.starts_on.isoformat(),
-            "ends_on": new.ends_on.isoformat(),
-            "target_n": new.target_n,
-            "margin": new.margin,
-            "confidence": new.confidence,
-            "population": new.population,
-            "design_effect": new.design_effect,
-        },
+        detail={**_settings(campaign), "units": unit_ids},
         address=audit.request_address(),
     )
     return campaign
+
+
+def update_campaign(
+    session: Session, campaign: Campaign, new: NewCampaign, *, units: dict[int, Unit], actor: Actor
+) -> dict[str, Any]:
+    """Change a campaign's settings and units (in the caller's write transaction), audited
+    as ``campaign.changed`` with what changed. The questionnaire is fixed once the
+    campaign has opened; the agency and the status never change here."""
+    from collector.scoped import scoped
+
+    title = _check(new, campaign.agency_id, units)
+    if (
+        campaign.status != "draft"
+        and new.questionnaire_version_id != campaign.questionnaire_version_id
+    ):
+        raise CampaignError("err_campaign_questionnaire_fixed", "questionnaire")
+    before = _settings(campaign)
+    _apply(campaign, new, title)
+    after = _settings(campaign)
+    changes: dict[str, Any] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    rows = session.execute(
+        scoped(
+            select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id),
+            "campaigns.manage",
+            actor,
+        )
+    ).scalars()
+    current = {row.unit_id: row for row in rows}
+    wanted = set(new.unit_ids)
+    for unit_id, row in current.items():
+        if unit_id not in wanted:
+            session.delete(row)
+    for unit_id in sorted(wanted - set(current)):
+        session.add(CampaignUnit(campaign_id=campaign.id, unit_id=unit_id))  # type: ignore[arg-type]
+    if wanted != set(current):
+        changes["units"] = [sorted(current), sorted(wanted)]
+    session.add(campaign)
+    session.flush()
+    if changes:
+        audit.record(
+            session,
+            "campaign.changed",
+            actor=actor,
+            agency_id=campaign.agency_id,
+            target=f"campaign:{campaign.id}",
+            detail=changes,
+            address=audit.request_address(),
+        )
+    return changes
 
 
 TRANSITIONS = {"open": ("draft", "closed"), "closed": ("open",)}

@@ -274,6 +274,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "campaign_link_ended_body": "感謝您的關心！本次調查已截止，歡迎透過本機關其他管道提供意見。",
         "campaign_link_not_started": "這項問卷調查尚未開始",
         "campaign_link_not_started_body": "請於調查期間內再掃描一次，謝謝。",
+        "campaign_edit": "修改設定",
+        "campaign_save": "儲存變更",
+        "err_campaign_questionnaire_fixed": "調查開始後不能更換問卷。",
+        "campaign_all_posters": "列印所有海報",
+        "campaign_print_hint": "使用瀏覽器的列印功能，以 A4 紙張、無邊界列印，每張海報一頁。",
         # paper entry and results (collector.views.paper, collector.views.results)
         "results_unit_progress": "各單位回收情形",
         "results_unit_target": "單位目標",
@@ -608,6 +613,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "campaign_link_ended_body": "Thank you for your interest. The survey is closed; you can still reach the agency through its other channels.",
         "campaign_link_not_started": "This survey has not started yet",
         "campaign_link_not_started_body": "Please scan the code again during the survey period. Thank you.",
+        "campaign_edit": "Edit settings",
+        "campaign_save": "Save changes",
+        "err_campaign_questionnaire_fixed": "The questionnaire cannot change once the campaign has opened.",
+        "campaign_all_posters": "Print all posters",
+        "campaign_print_hint": "Use the browser's print command on A4 paper without margins: one poster per page.",
         # paper entry and results (collector.views.paper, collector.views.results)
         "results_unit_progress": "Responses per unit",
         "results_unit_target": "Unit target",

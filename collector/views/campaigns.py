@@ -10,6 +10,7 @@ actor's; its status changes only through the open and close actions.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import (
@@ -142,9 +143,9 @@ def _computation(form: CampaignForm) -> logic.TargetComputation | None:
         return None
 
 
-def _agency_units(actor: Actor) -> list[Unit]:
+def _agency_units(agency_id: int) -> list[Unit]:
     statement = scoped(
-        select(Unit).where(Unit.agency_id == actor.agency_id).order_by(Unit.code),  # type: ignore[arg-type]
+        select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.code),  # type: ignore[arg-type]
         MANAGE,
     )
     return list(get_session().execute(statement).scalars())
@@ -180,18 +181,46 @@ def index() -> Any:
     )
 
 
-@bp.route("/new", methods=["GET", "POST"])
-def create() -> Any:
-    actor = require(MANAGE, any_agency=True)
-    if actor.agency_id is None or not allowed(actor, MANAGE, actor.agency_id):
-        abort(403)
-    units = _agency_units(actor)
+def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
+    """The create (``campaign`` None) and edit pages: one form, checked the same way."""
+    agency_id = campaign.agency_id if campaign is not None else actor.agency_id
+    units = _agency_units(agency_id)  # type: ignore[arg-type]
     form = _form(units)
     language = current_language()
     computation = None
     status = 200
+    db = get_session()
+    fixed_version = None
+    if campaign is not None:
+        fixed_version = db.execute(
+            select(QuestionnaireVersion).where(
+                QuestionnaireVersion.id == campaign.questionnaire_version_id
+            )
+        ).scalar_one()
+        slugs = [slug for slug, _ in form.questionnaire.choices]  # type: ignore[misc]
+        if fixed_version.slug not in slugs or campaign.status != "draft":
+            # An opened campaign keeps its questionnaire; show only that one.
+            form.questionnaire.choices = [(fixed_version.slug, _questionnaire_title(fixed_version))]
     if request.method == "GET":
-        form.starts_on.data = form.starts_on.data or logic.today()
+        if campaign is not None:
+            form.title.data = campaign.title
+            form.questionnaire.data = fixed_version.slug  # type: ignore[union-attr]
+            form.units.data = [u.id for u in _units_of(campaign, MANAGE)]
+            form.starts_on.data = campaign.starts_on
+            form.ends_on.data = campaign.ends_on
+            form.sampling_instructions.data = campaign.sampling_instructions
+            form.target_n.data = campaign.target_n
+            if campaign.margin is not None and campaign.confidence is not None:
+                form.target_mode.data = "computed"
+                form.margin.data = Decimal(f"{campaign.margin * 100:.6g}")
+                form.confidence.data = f"{campaign.confidence:.2f}"
+                form.population.data = campaign.population
+                form.design_effect.data = Decimal(f"{campaign.design_effect or 1:.6g}")
+                computation = logic.computation_of(campaign)
+            else:
+                form.target_mode.data = "typed"
+        else:
+            form.starts_on.data = form.starts_on.data or logic.today()
     if request.method == "POST":
         valid = form.validate()
         if form.target_mode.data == "computed":
@@ -204,7 +233,11 @@ def create() -> Any:
             ]
             valid = False
         if valid and "compute" not in request.form:
-            version = current_version(current_app, get_session(), form.questionnaire.data or "")
+            slug = form.questionnaire.data or ""
+            if fixed_version is not None and slug == fixed_version.slug:
+                version = fixed_version
+            else:
+                version = current_version(current_app, db, slug)
             if version is None:
                 abort(400)
             new = logic.NewCampaign(
@@ -220,17 +253,26 @@ def create() -> Any:
                 population=computation.population if computation else None,
                 design_effect=computation.design_effect if computation else None,
             )
+            by_id = {u.id: u for u in units}
             try:
                 with _write_session() as wdb:
-                    campaign = logic.create_campaign(
-                        wdb,
-                        new,
-                        agency_id=actor.agency_id,
-                        units={u.id: u for u in units},  # type: ignore[misc]
-                        actor=actor,
-                    )
+                    if campaign is None:
+                        saved = logic.create_campaign(
+                            wdb,
+                            new,
+                            agency_id=agency_id,  # type: ignore[arg-type]
+                            units=by_id,  # type: ignore[arg-type]
+                            actor=actor,
+                        )
+                    else:
+                        saved = wdb.execute(
+                            scoped(
+                                select(Campaign).where(Campaign.id == campaign.id), MANAGE, actor
+                            )
+                        ).scalar_one()
+                        logic.update_campaign(wdb, saved, new, units=by_id, actor=actor)  # type: ignore[arg-type]
                     wdb.commit()
-                    new_id = campaign.id
+                    saved_id = saved.id
             except logic.CampaignError as exc:
                 field = getattr(form, exc.field, None) if exc.field else None
                 message = translate(exc.key, language)
@@ -238,15 +280,35 @@ def create() -> Any:
                     field.errors = [*field.errors, message]
                 status = 422
             else:
-                return redirect(url_for("campaigns.detail", campaign_id=new_id), code=303)
+                return redirect(url_for("campaigns.detail", campaign_id=saved_id), code=303)
         elif not valid:
             status = 422
     return (
         render_template(
-            "staff/campaign_form.html", actor=actor, form=form, computation=computation
+            "staff/campaign_form.html",
+            actor=actor,
+            form=form,
+            computation=computation,
+            campaign=campaign,
         ),
         status,
     )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create() -> Any:
+    actor = require(MANAGE, any_agency=True)
+    if actor.agency_id is None or not allowed(actor, MANAGE, actor.agency_id):
+        abort(403)
+    return _form_page(actor, None)
+
+
+@bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+def edit(campaign_id: int) -> Any:
+    campaign = get_scoped(get_session(), Campaign, campaign_id, MANAGE)
+    actor = current_actor()
+    assert actor is not None
+    return _form_page(actor, campaign)
 
 
 def _units_of(campaign: Campaign, action: str) -> list[Unit]:
@@ -357,6 +419,18 @@ def poster(campaign_id: int, unit_id: int) -> Any:
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+@bp.get("/<int:campaign_id>/posters")
+def posters(campaign_id: int) -> Any:
+    """Every unit's poster on one page, one per printed sheet."""
+    campaign = get_scoped(get_session(), Campaign, campaign_id, MANAGE)
+    return render_template(
+        "staff/campaign_posters.html",
+        actor=current_actor(),
+        campaign=campaign,
+        units=_units_of(campaign, MANAGE),
+    )
 
 
 # -- the public signed link -----------------------------------------------------

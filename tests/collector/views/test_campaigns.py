@@ -249,6 +249,8 @@ def test_titles_and_unit_names_are_escaped(staff_app: Flask) -> None:
     for url in (
         "/staff/campaigns",
         f"/staff/campaigns/{ids['campaign_id']}",
+        f"/staff/campaigns/{ids['campaign_id']}/edit",
+        f"/staff/campaigns/{ids['campaign_id']}/posters",
         "/staff/campaigns/new",
     ):
         page = client.get(url).text
@@ -454,3 +456,102 @@ def test_links_on_the_detail_page_are_the_tokens(staff_app: Flask) -> None:
     page = client.get(f"/staff/campaigns/{ids['campaign_id']}").text
     links = re.findall(r"http://localhost/c/([A-Za-z0-9_.\-]+)", page)
     assert ids["token"] in links and len(links) == 2
+
+
+# -- editing -------------------------------------------------------------------
+
+
+def test_admin_edits_a_campaign_and_the_change_is_audited(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, status="draft", units=("c1", "c2"))
+    url = f"/staff/campaigns/{ids['campaign_id']}/edit"
+    client, auth = login(staff_app, ADMIN)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'value="2026 臨櫃滿意度調查"' in page.text and 'value="3"' in page.text
+    assert page.text.count("checked") >= 2
+    units = unit_ids(staff_app, "alpha")
+    data = create_form(
+        staff_app,
+        auth,
+        title="改名後的調查",
+        units=[str(units["c1"])],
+        target_mode="typed",
+        target_n="400",
+        margin="",
+    )
+    response = client.post(url, data=data)
+    assert response.status_code == 303, response.text
+    (campaign,) = campaigns(staff_app)
+    assert campaign.title == "改名後的調查" and campaign.target_n == 400
+    assert campaign.margin is None and campaign.status == "draft"
+    with session_scope(staff_app) as session:
+        linked = session.execute(
+            select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign.id)
+        ).scalars()
+        assert list(linked) == [units["c1"]]
+    (event,) = events(staff_app, "campaign.changed")
+    assert '"title":["2026 臨櫃滿意度調查","改名後的調查"]' in event.detail
+    assert '"units":[' in event.detail and event.actor_label == ADMIN
+    # The second unit's link no longer works.
+    with staff_app.app_context():
+        from collector.campaigns import link_token
+
+        removed = link_token(campaign.id, units["c2"], staff_app)  # type: ignore[arg-type]
+    assert client.get(f"/c/{removed}").status_code == 404
+
+
+def test_an_opened_campaign_keeps_its_questionnaire(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, status="open")
+    url = f"/staff/campaigns/{ids['campaign_id']}/edit"
+    client, auth = login(staff_app, ADMIN)
+    page = client.get(url).text
+    select_html = re.search(r'<select id="questionnaire".*?</select>', page, re.S)
+    assert select_html is not None
+    assert re.findall(r'value="([^"]+)"', select_html.group(0)) == ["citizen-satisfaction"]
+    data = create_form(
+        staff_app, auth, questionnaire="complaint-handling", units=[str(ids["unit_id"])]
+    )
+    assert client.post(url, data=data).status_code == 422
+    data = create_form(staff_app, auth, title="新名稱", units=[str(ids["unit_id"])])
+    assert client.post(url, data=data).status_code == 303
+    (campaign,) = campaigns(staff_app)
+    assert campaign.title == "新名稱" and campaign.status == "open"
+
+
+def test_edit_needs_the_permission_and_no_status_or_agency_change(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, status="draft")
+    url = f"/staff/campaigns/{ids['campaign_id']}/edit"
+    analyst, auth = login(staff_app, ANALYST)
+    assert analyst.get(url).status_code == 403
+    assert analyst.post(url, data=create_form(staff_app, auth)).status_code == 403
+    client, auth = login(staff_app, ADMIN)
+    data = create_form(
+        staff_app,
+        auth,
+        units=[str(ids["unit_id"])],
+        status="closed",
+        agency_id=str(agency_id(staff_app, "beta")),
+    )
+    assert client.post(url, data=data).status_code == 303
+    (campaign,) = campaigns(staff_app)
+    assert campaign.status == "draft" and campaign.agency_id == agency_id(staff_app, "alpha")
+    beta, _ = login(staff_app, "admin@beta.example.test")
+    assert beta.get(url).status_code == 404
+
+
+def test_the_printable_page_of_all_posters(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app, units=("c1", "c2"))
+    url = f"/staff/campaigns/{ids['campaign_id']}/posters"
+    client, _ = login(staff_app, ADMIN)
+    page = client.get(url)
+    assert page.status_code == 200
+    sources = re.findall(r'<img src="([^"]+)"', page.text)
+    assert sources == [
+        f"/staff/campaigns/{ids['campaign_id']}/units/{unit}/poster.svg" for unit in ids["unit_ids"]
+    ]
+    assert "campaign_posters.css" in page.text
+    assert all(client.get(src).status_code == 200 for src in sources)
+    analyst, _ = login(staff_app, ANALYST)
+    assert analyst.get(url).status_code == 403
+    beta, _ = login(staff_app, "admin@beta.example.test")
+    assert beta.get(url).status_code == 404
