@@ -279,6 +279,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "err_campaign_questionnaire_fixed": "調查開始後不能更換問卷。",
         "campaign_all_posters": "列印所有海報",
         "campaign_print_hint": "使用瀏覽器的列印功能，以 A4 紙張、無邊界列印，每張海報一頁。",
+        "campaign_questionnaire": "問卷",
         # paper entry and results (collector.views.paper, collector.views.results)
         "results_unit_progress": "各單位回收情形",
         "results_unit_target": "單位目標",
@@ -618,6 +619,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "err_campaign_questionnaire_fixed": "The questionnaire cannot change once the campaign has opened.",
         "campaign_all_posters": "Print all posters",
         "campaign_print_hint": "Use the browser's print command on A4 paper without margins: one poster per page.",
+        "campaign_questionnaire": "Questionnaire",
         # paper entry and results (collector.views.paper, collector.views.results)
         "results_unit_progress": "Responses per unit",
         "results_unit_target": "Unit target",

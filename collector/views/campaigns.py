@@ -82,7 +82,7 @@ class CheckboxesField(SelectMultipleField):
 class CampaignForm(FlaskForm):
     title = StringField(validators=[InputRequired(), Length(max=200)])
     questionnaire = SelectField(validators=[InputRequired()])
-    units = CheckboxesField(coerce=int, validators=[InputRequired()])
+    units = CheckboxesField(coerce=int)  # none chosen: refused with a message by the logic
     starts_on = DateField(validators=[InputRequired()])
     ends_on = DateField(validators=[InputRequired()])
     target_mode = RadioField(default="computed", validators=[InputRequired()])
