@@ -23,6 +23,11 @@ from collector.models import QuestionnaireVersion
 from collector.plugins import get_plugins
 from surveys import Questionnaire, parse
 
+PUBLIC_KINDS = ("citizen", "other")
+"""Kinds anyone may answer on the public pages and API. Staff surveys are answered only
+through one-time tokens (collector.staff_survey); complaint-handling surveys only after a
+case closes."""
+
 
 def publish(session: Session, questionnaire: Questionnaire, source: str) -> QuestionnaireVersion:
     """The stored version for this exact definition, publishing it if it is new."""

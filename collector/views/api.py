@@ -14,6 +14,7 @@ from collector.models import CHANNELS, utcnow
 from collector.openapi import openapi_document
 from collector.plugins import get_plugins
 from collector.questionnaires import (
+    PUBLIC_KINDS,
     cached_current_version,
     cached_version_by_number,
     current_version,
@@ -123,6 +124,8 @@ def questionnaires() -> Any:
         if version is None:
             continue
         q = definition_of(version)
+        if q.kind not in PUBLIC_KINDS:
+            continue
         lang = language if language in q.languages else None
         out.append(describe_questionnaire(q, version.version, lang))
     return jsonify({"questionnaires": out})
@@ -173,6 +176,8 @@ def create_response() -> Any:
             version = cached_version_by_number(current_app, get_session, slug, number)
         if version is None:
             errors["questionnaire"] = "no such questionnaire or version"
+        elif definition_of(version).kind not in PUBLIC_KINDS:
+            errors["questionnaire"] = "this questionnaire is not open to public submissions"
     agency_code = body.get("agency")
     agency = (
         cached_agency_by_code(current_app, get_session, agency_code)

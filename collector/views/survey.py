@@ -24,7 +24,7 @@ from collector.i18n import LANGUAGE_NAMES, localised, pick_language, translate, 
 from collector.lookups import agency_by_code, public_agencies, unit_by_code
 from collector.models import Agency, Unit, utcnow
 from collector.plugins import get_plugins
-from collector.questionnaires import current_version, definition_of
+from collector.questionnaires import PUBLIC_KINDS, current_version, definition_of
 from collector.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
 from surveys import Questionnaire, compile_expression
 
@@ -42,7 +42,7 @@ def index() -> str:
     language = _ui_language()
     plugins = get_plugins()
     db = get_session()
-    citizen = [q for q in plugins.questionnaires.values() if q.kind in ("citizen", "other")]
+    citizen = [q for q in plugins.questionnaires.values() if q.kind in PUBLIC_KINDS]
     return render_template(
         "index.html",
         language=language,
@@ -64,7 +64,7 @@ def _load(
         if unit is None:
             abort(404)
     version = current_version(current_app, db, slug)
-    if version is None:
+    if version is None or definition_of(version).kind not in PUBLIC_KINDS:
         abort(404)
     return agency, unit, version, definition_of(version)
 

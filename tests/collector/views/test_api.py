@@ -264,3 +264,15 @@ def test_no_ip_address_is_stored(app: Flask, client: FlaskClient) -> None:
         rows = session.execute(text("SELECT * FROM response")).all()
         answers = session.execute(text("SELECT * FROM answer")).all()
     assert rows and "203.0.113.77" not in repr(rows) + repr(answers)
+
+
+@pytest.mark.parametrize("slug", ["staff-satisfaction", "complaint-handling"])
+def test_non_public_questionnaires_are_not_offered_or_accepted(
+    app: Flask, client: FlaskClient, slug: str
+) -> None:
+    listed = [q["slug"] for q in client.get("/api/v1/questionnaires").get_json()["questionnaires"]]
+    assert slug not in listed
+    response = client.post("/api/v1/responses", json=body(questionnaire=slug, answers={}))
+    assert response.status_code == 422
+    assert "not open to public" in response.get_json()["errors"]["questionnaire"]
+    assert count(app) == 0

@@ -266,3 +266,10 @@ def test_land_office_rule_shows_on_the_page(app: Flask, client: FlaskClient) -> 
     answers["days_to_complete"] = 10
     html = post(client, answers, url=url).get_data(as_text=True)
     assert "辦理天數不能超過送件日至今的天數（3 天）" in html
+
+
+@pytest.mark.parametrize("slug", ["staff-satisfaction", "complaint-handling"])
+def test_staff_and_complaint_surveys_have_no_public_page(client: FlaskClient, slug: str) -> None:
+    # Staff answer through one-time tokens only; complainants after their case closes.
+    assert client.get(f"/s/alpha/{slug}").status_code == 404
+    assert client.get(f"/s/alpha/c1/{slug}").status_code == 404
