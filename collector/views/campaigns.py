@@ -46,7 +46,7 @@ from collector.i18n import current_language, localised, translate
 from collector.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Response, Unit
 from collector.permissions import Actor, allowed, require
 from collector.plugins import get_plugins
-from collector.questionnaires import current_version, definition_of
+from collector.questionnaires import PUBLIC_KINDS, current_version, definition_of
 from collector.ratelimit import limit
 from collector.scoped import get_scoped, scoped
 
@@ -103,7 +103,7 @@ def _form(units: list[Unit]) -> CampaignForm:
     db = get_session()
     choices = []
     for slug, questionnaire in plugins.questionnaires.items.items():
-        if questionnaire.kind not in ("citizen", "other"):
+        if questionnaire.kind not in PUBLIC_KINDS:
             continue
         version = current_version(current_app, db, slug)
         if version is not None:
