@@ -381,8 +381,12 @@ def friendly_page(kind: str) -> Any:
     abort(response)
 
 
-def resolve(session: Session, token: str) -> CampaignLink:
-    """The link behind ``token``, or a friendly page (invalid, ended, not yet started)."""
+def resolve(session: Session, token: str, ended_ok: bool = False) -> CampaignLink | None:
+    """The link behind ``token``, or a friendly page (invalid, ended, not yet started).
+
+    With ``ended_ok`` an ended campaign gives None instead of its page: answers that
+    were being filled in when the campaign closed are still stored, outside it.
+    """
     ids = read_token(token)
     if ids is None:
         friendly_page("invalid")
@@ -399,6 +403,8 @@ def resolve(session: Session, token: str) -> CampaignLink:
         friendly_page("invalid")
     campaign, agency, unit, version = row  # type: ignore[misc]
     state = state_on(campaign, today())
+    if state == "ended" and ended_ok:
+        return None
     if state != "open":
         friendly_page(state)
     return CampaignLink(
@@ -407,11 +413,18 @@ def resolve(session: Session, token: str) -> CampaignLink:
 
 
 def link_on_survey_page(
-    session: Session, token: str, agency: Agency, unit: Unit | None, slug: str
-) -> CampaignLink:
+    session: Session,
+    token: str,
+    agency: Agency,
+    unit: Unit | None,
+    slug: str,
+    ended_ok: bool = False,
+) -> CampaignLink | None:
     """The campaign a survey page's ``?c=`` token names, checked against the page's
-    agency, unit and questionnaire; a friendly page otherwise."""
-    link = resolve(session, token)
+    agency, unit and questionnaire; a friendly page otherwise (None: ended, see resolve)."""
+    link = resolve(session, token, ended_ok)
+    if link is None:
+        return None
     if (
         link.agency.id != agency.id
         or unit is None

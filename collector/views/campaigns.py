@@ -440,6 +440,7 @@ def posters(campaign_id: int) -> Any:
 @limit("RATELIMIT_PUBLIC", methods=("GET",))
 def follow(token: str) -> Any:
     link = logic.resolve(get_session(), token)
+    assert link is not None  # an ended campaign shows its page instead
     query: dict[str, Any] = {"ch": "qr", "c": link.token}
     if request.args.get("lang") in current_app.config["LANGUAGES"]:
         query["lang"] = request.args["lang"]

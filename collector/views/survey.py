@@ -109,8 +109,13 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
     # POST by the form's own URL), verified on every request: never from a plain id.
     link = None
     if "c" in request.args:
-        link = link_on_survey_page(get_session(), request.args["c"], agency, unit, slug)
-        version, questionnaire, channel = link.version, definition_of(link.version), "qr"
+        # An answer posted after the campaign ended is kept, outside the campaign.
+        link = link_on_survey_page(
+            get_session(), request.args["c"], agency, unit, slug, request.method == "POST"
+        )
+        channel = "qr"
+        if link is not None:
+            version, questionnaire = link.version, definition_of(link.version)
     undecodable: set[str] = set()
     if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
         undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))

@@ -416,8 +416,8 @@ def test_closed_and_expired_campaigns_say_the_survey_has_ended(
         "started": hidden(page, "started"),
     } | form_data(CITIZEN_ANSWERS)
     posted = client.post(location, data=data)
-    assert posted.status_code == 410 and "已經結束" in posted.text
-    assert stored(staff_app) == []
+    assert posted.status_code == 303  # the answer being filled in is kept, outside the campaign
+    assert [r.campaign_id for r in stored(staff_app)] == [None]
     english = client.get(f"/c/{ids['token']}?lang=en")
     assert "This survey has ended" in english.text
     closed = make_campaign(staff_app, status="closed")
@@ -555,3 +555,22 @@ def test_the_printable_page_of_all_posters(staff_app: Flask) -> None:
     assert analyst.get(url).status_code == 403
     beta, _ = login(staff_app, "admin@beta.example.test")
     assert beta.get(url).status_code == 404
+
+
+def test_an_answer_posted_after_the_campaign_closed_is_kept_outside_it(staff_app: Flask) -> None:
+    ids = make_campaign(staff_app)
+    client = staff_app.test_client()
+    location = client.get(f"/c/{ids['token']}").headers["Location"]
+    html = client.get(location).text
+    with session_scope(staff_app) as session:
+        session.get(Campaign, ids["campaign_id"]).status = "closed"
+    data = (
+        {name: hidden(html, name) for name in ("submission_token", "started", "lang")}
+        | {"csrf_token": csrf_token(html)}
+        | form_data(CITIZEN_ANSWERS)
+    )
+    assert client.post(location, data=data).status_code == 303  # never a lost answer
+    (response,) = stored(staff_app)
+    assert response.campaign_id is None and response.channel == "qr"
+    assert response.unit_id == ids["unit_id"]
+    assert client.get(location).status_code == 410  # new visitors see that it ended
