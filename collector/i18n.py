@@ -679,7 +679,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "results_by_sex": "By sex",
         "results_by_age_group": "By age group",
         "results_suppressed": "Fewer than {min} respondents: not shown.",
-        "results_suppressed_note": "(groups of fewer than {min} respondents are shown as \"<5\" and \"—\")",
+        "results_suppressed_note": '(groups of fewer than {min} respondents are shown as "<5" and "—")',
         "results_not_answered": "Not answered",
         "results_no_unit": "No unit",
         "results_comments": "Latest comments ({n})",
