@@ -20,9 +20,11 @@ the client was given and all its answer rows, and nothing stored that was not
 acknowledged.
 
 In the same run a bare Flask endpoint (parse the JSON body, answer a small JSON
-with 201) is served by gunicorn with the same settings, driven by the same load
-generator with the same requests, and each database's throughput is given as a
-ratio of the bare endpoint's. Everything is printed as one JSON document.
+with 201) is served by gunicorn with the same settings (those collector.serving
+recommends for that database: one worker on SQLite, two on PostgreSQL), driven
+by the same load generator with the same requests, right before each database,
+and each database's throughput is given as a ratio of the bare endpoint's.
+Everything is printed as one JSON document.
 
 The load generator is one Python process on asyncio protocols (no HTTP library):
 it needs a few tens of microseconds of CPU per request, and its own CPU use is
@@ -505,9 +507,28 @@ def _log_tail(path: Path, lines: int = 60) -> list[str]:
     return path.read_text(errors="replace").splitlines()[-lines:]
 
 
-def bench_bare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+def settings_url(kind: str, args: argparse.Namespace) -> str:
+    """A URL of the database kind: what the server settings are chosen by."""
+    if kind == "sqlite":
+        return "sqlite:///bench.sqlite"
+    return args.pg_admin.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
+
+
+def gunicorn_settings(database_url: str) -> dict[str, Any]:
+    from collector.serving import settings
+
+    return {
+        k: v
+        for k, v in settings(database_url).items()
+        if k not in ("bind", "accesslog", "errorlog") and not callable(v)
+    }
+
+
+def bench_bare(args: argparse.Namespace, tmp: Path, database_url: str) -> dict[str, Any]:
+    """The bare endpoint, served with the settings collector would get for that database."""
     port = free_port()
-    proc = start_gunicorn("submit:bare_app()", port, server_env(None), tmp / "gunicorn-bare.log")
+    env = server_env(database_url)  # the bare app ignores it; the settings do not
+    proc = start_gunicorn("submit:bare_app()", port, env, tmp / "gunicorn-bare.log")
     try:
         load = run_loadgen(port, args, f"bare-{secrets.token_hex(4)}", record=False)
     finally:
@@ -518,8 +539,6 @@ def bench_bare(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 def machine() -> dict[str, Any]:
     import sqlite3
-
-    from collector.serving import SETTINGS
 
     model = ""
     with contextlib.suppress(OSError):
@@ -533,11 +552,6 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "sqlite_library": sqlite3.sqlite_version,
-        "gunicorn_settings": {
-            k: v
-            for k, v in SETTINGS.items()
-            if k not in ("bind", "accesslog", "errorlog") and not callable(v)
-        },
     }
 
 
@@ -550,6 +564,7 @@ def summarise(
         runs = sorted(rounds, key=lambda r: r[kind]["ratio_to_bare"])
         median = runs[len(runs) // 2]
         res = median[kind]
+        bare = median[f"bare_{kind}"]
         errors = sum(r[kind]["load"]["errors"] for r in rounds)
         exactly_once = all(r[kind]["check"]["exactly_once"] for r in rounds)
         ratio = res["ratio_to_bare"]
@@ -557,7 +572,10 @@ def summarise(
             "submissions_per_s": res["load"]["requests_per_s"],
             "p50_ms": res["load"]["p50_ms"],
             "p99_ms": res["load"]["p99_ms"],
-            "bare_requests_per_s": median["bare"]["load"]["requests_per_s"],
+            "bare_requests_per_s": bare["load"]["requests_per_s"],
+            "bare_p50_ms": bare["load"]["p50_ms"],
+            "bare_p99_ms": bare["load"]["p99_ms"],
+            "gunicorn_settings": res["gunicorn_settings"],
             "ratio_to_bare": ratio,
             "ratios_all_rounds": [r[kind]["ratio_to_bare"] for r in rounds],
             "errors_all_rounds": errors,
@@ -605,12 +623,18 @@ def main() -> None:
         tmp = Path(name)
         # Each round measures the bare endpoint and then each database, so that every
         # ratio compares runs made minutes apart on the same (possibly shared) machine.
+        # The recommended settings depend on the database (collector.serving), so the
+        # bare endpoint is measured with each database's settings, right before it.
         for _ in range(args.rounds):
-            this: dict[str, Any] = {"bare": bench_bare(args, tmp)}
-            bare_rps = this["bare"]["load"]["requests_per_s"]
+            this: dict[str, Any] = {}
             for kind in kinds:
+                url = settings_url(kind, args)
+                bare = bench_bare(args, tmp, url)
                 res = bench_database(kind, args, tmp)
+                bare_rps = bare["load"]["requests_per_s"]
                 res["ratio_to_bare"] = round(res["load"]["requests_per_s"] / bare_rps, 3)
+                res["gunicorn_settings"] = bare["gunicorn_settings"] = gunicorn_settings(url)
+                this[f"bare_{kind}"] = bare
                 this[kind] = res
             rounds.append(this)
     result["rounds"] = rounds
