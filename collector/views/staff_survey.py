@@ -31,7 +31,7 @@ from collector.audit import log as audit_log
 from collector.auth import current_actor, staff_area
 from collector.db import get_engine, get_session, writing
 from collector.forms import build_form_class, undecodable_fields
-from collector.i18n import LANGUAGE_NAMES, current_language, pick_language, translate, use_language
+from collector.i18n import current_language, pick_language, translate, use_language
 from collector.models import (
     Agency,
     Campaign,
@@ -46,7 +46,7 @@ from collector.questionnaires import current_version, definition_of
 from collector.ratelimit import limit
 from collector.scoped import get_scoped, scoped
 from collector.submission import InvalidSubmission, Submission, _release_connection, prepare
-from collector.views.survey import _privacy_notice, _relevance
+from collector.views.survey import render_survey, show_errors
 
 bp = Blueprint("staff_survey", __name__, url_prefix="/staff")
 staff_area(bp)
@@ -504,10 +504,7 @@ def answer(token: str) -> Any:
             try:
                 prepared = prepare(plugins, questionnaire, submission)
             except InvalidSubmission as exc:
-                errors = {key: err.text(language) for key, err in exc.errors.items()}
-                for key, message in errors.items():
-                    if ("q_" + key) in form:
-                        form.question_field(key).errors = [message]
+                errors = show_errors(form, exc, language)
             else:
                 _release_connection()
                 if not ss.store_answer(app, target, prepared):
@@ -517,22 +514,4 @@ def answer(token: str) -> Any:
                 return render_template(
                     "staff_answer/thanks.html", questionnaire=questionnaire, language=language
                 )
-    return (
-        render_template(
-            "survey.html",
-            questionnaire=questionnaire,
-            version=version,
-            form=form,
-            agency=agency,
-            unit=None,
-            language=language,
-            languages=[(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in questionnaire.languages],
-            errors=errors,
-            notice=notice,
-            relevance=_relevance(questionnaire),
-            form_keys={q.key for q in questionnaire.questions()},
-            plugins=plugins,
-            notice_text=_privacy_notice(questionnaire, agency, language),
-        ),
-        422 if errors else 200,
-    )
+    return render_survey(questionnaire, version, form, agency, None, language, errors, notice)

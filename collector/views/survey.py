@@ -154,10 +154,7 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
             try:
                 saved = submit(current_app, plugins, questionnaire, submission)
             except InvalidSubmission as exc:
-                errors = {key: err.text(language) for key, err in exc.errors.items()}
-                for key, message in errors.items():
-                    if ("q_" + key) in form:
-                        form.question_field(key).errors = [message]
+                errors = show_errors(form, exc, language)
             except IdempotencyConflict:
                 # The same page was submitted before with other answers: take this as new.
                 form.submission_token.data = secrets.token_urlsafe(24)
@@ -170,7 +167,20 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
                     "language": language,
                 }
                 return redirect(url_for("survey.thanks"), code=303)
-    status = 422 if errors else 200
+    return render_survey(questionnaire, version, form, agency, unit, language, errors, notice)
+
+
+def render_survey(
+    questionnaire: Questionnaire,
+    version: Any,
+    form: Any,
+    agency: Agency,
+    unit: Unit | None,
+    language: str,
+    errors: dict[str, str],
+    notice: str | None,
+) -> tuple[str, int]:
+    """The survey page (422 while answers need attention); shared with the staff survey."""
     return (
         render_template(
             "survey.html",
@@ -185,11 +195,20 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
             notice=notice,
             relevance=_relevance(questionnaire),
             form_keys={q.key for q in questionnaire.questions()},
-            plugins=plugins,
+            plugins=get_plugins(),
             notice_text=_privacy_notice(questionnaire, agency, language),
         ),
-        status,
+        422 if errors else 200,
     )
+
+
+def show_errors(form: Any, exc: InvalidSubmission, language: str) -> dict[str, str]:
+    """Each invalid answer's message in ``language``, also attached to its field."""
+    errors = {key: err.text(language) for key, err in exc.errors.items()}
+    for key, message in errors.items():
+        if ("q_" + key) in form:
+            form.question_field(key).errors = [message]
+    return errors
 
 
 def _privacy_notice(questionnaire: Questionnaire, agency: Agency, language: str) -> list[str]:
