@@ -167,3 +167,25 @@ def hidden(html: str, name: str) -> str:
     match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html)
     assert match, f"no hidden field {name}"
     return match.group(1)
+
+
+def api_body(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid ``POST /api/v1/responses`` body for agency alpha, unit c1."""
+    data = {
+        "questionnaire": "citizen-satisfaction",
+        "agency": "alpha",
+        "unit": "c1",
+        "channel": "online",
+        "language": "zh-Hant-TW",
+        "answers": dict(CITIZEN_ANSWERS),
+    }
+    data.update(overrides)
+    return data
+
+
+def count_rows(app: Flask, model: Any) -> int:
+    """How many rows a table holds."""
+    from sqlalchemy import func, select
+
+    with session_scope(app) as session:
+        return session.execute(select(func.count()).select_from(model)).scalar_one()

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from collector import writer as writer_module
@@ -26,27 +26,17 @@ from collector.plugins import get_plugins
 from collector.questionnaires import cached_current_version, definition_of
 from collector.submission import Prepared, Submission, prepare
 from collector.writer import DUPLICATE, GroupCommitWriter, get_writer
-from tests.conftest import CITIZEN_ANSWERS
+from tests.conftest import CITIZEN_ANSWERS, api_body, count_rows
 
 TIMEOUT = 30
 
 
 def body(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "questionnaire": "citizen-satisfaction",
-        "agency": "alpha",
-        "unit": "c1",
-        "channel": "kiosk",
-        "language": "zh-Hant-TW",
-        "answers": dict(CITIZEN_ANSWERS),
-    }
-    data.update(overrides)
-    return data
+    return api_body(**{"channel": "kiosk", **overrides})
 
 
 def count(app: Flask, model: Any = Response) -> int:
-    with session_scope(app) as session:
-        return session.execute(select(func.count()).select_from(model)).scalar_one()
+    return count_rows(app, model)
 
 
 def prepared(app: Flask, key: str | None = None, **answers: Any) -> Prepared:

@@ -10,11 +10,11 @@ from flask.testing import FlaskClient
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_spec_validator import validate
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from collector.db import session_scope
 from collector.models import Answer, Response
-from tests.conftest import CITIZEN_ANSWERS
+from tests.conftest import CITIZEN_ANSWERS, api_body, count_rows
 
 
 @pytest.fixture
@@ -36,22 +36,11 @@ def checked(spec: OpenAPI, client: FlaskClient, method: str, path: str, **kwargs
     return response
 
 
-def body(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "questionnaire": "citizen-satisfaction",
-        "agency": "alpha",
-        "unit": "c1",
-        "channel": "online",
-        "language": "zh-Hant-TW",
-        "answers": dict(CITIZEN_ANSWERS),
-    }
-    data.update(overrides)
-    return data
+body = api_body
 
 
 def count(app: Flask, model: Any = Response) -> int:
-    with session_scope(app) as session:
-        return session.execute(select(func.count()).select_from(model)).scalar_one()
+    return count_rows(app, model)
 
 
 def test_agencies_lists_public_information_only(spec: OpenAPI, client: FlaskClient) -> None:
