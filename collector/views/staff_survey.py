@@ -9,7 +9,6 @@ linked to the invitation it came from.
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 from typing import Any
 
@@ -30,7 +29,6 @@ from collector import staff_survey as ss
 from collector.audit import log as audit_log
 from collector.auth import current_actor, staff_area
 from collector.db import get_engine, get_session, writing
-from collector.forms import build_form_class, undecodable_fields
 from collector.i18n import current_language, pick_language, translate, use_language
 from collector.models import (
     Agency,
@@ -46,7 +44,7 @@ from collector.questionnaires import current_version, definition_of
 from collector.ratelimit import limit
 from collector.scoped import get_scoped, scoped
 from collector.submission import InvalidSubmission, Submission, _release_connection, prepare
-from collector.views.survey import render_survey, show_errors
+from collector.views.survey import open_form, render_survey, show_errors
 
 bp = Blueprint("staff_survey", __name__, url_prefix="/staff")
 staff_area(bp)
@@ -473,32 +471,20 @@ def answer(token: str) -> Any:
     unit = db.get(Unit, target.unit_id) if target.unit_id is not None else None
     questionnaire = definition_of(version)
     plugins = get_plugins()
-    undecodable: set[str] = set()
-    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-        undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))
-    switch = request.form.get("_lang") if request.method == "POST" else None
-    language = use_language(
-        pick_language(questionnaire.languages, switch or request.values.get("lang"))
-    )
-    form = build_form_class(plugins, questionnaire, language)()
-    if request.method == "GET":
-        form.submission_token.data = secrets.token_urlsafe(24)
+    form, language, switch, answers = open_form(questionnaire)
     errors: dict[str, str] = {}
     notice = None
     if request.method == "POST" and not switch:
         if not form.validate():
             notice = translate("session_expired", language)
         else:
-            multiple = {
-                q.key for q in questionnaire.questions() if plugins.question_types[q.type].multiple
-            }
             submission = Submission(
                 questionnaire=version,
                 agency=agency,
                 unit=unit,
                 channel="online",
                 language=language,
-                answers=form.raw_answers(questionnaire, multiple, undecodable),
+                answers=answers(),
                 campaign_id=target.campaign_id,
             )
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -116,17 +117,8 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
         channel = "qr"
         if link is not None:
             version, questionnaire = link.version, definition_of(link.version)
-    undecodable: set[str] = set()
-    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-        undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))
-    switch = request.form.get("_lang") if request.method == "POST" else None
-    language = use_language(
-        pick_language(questionnaire.languages, switch or request.values.get("lang"))
-    )
-    form_class = build_form_class(plugins, questionnaire, language)
-    form = form_class()
+    form, language, switch, answers = open_form(questionnaire)
     if request.method == "GET":
-        form.submission_token.data = secrets.token_urlsafe(24)
         form.started.data = utcnow().isoformat(timespec="seconds")
 
     errors: dict[str, str] = {}
@@ -136,9 +128,6 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
             # Only the CSRF token can fail here: keep the answers and ask again.
             notice = translate("session_expired", language)
         else:
-            multiple = {
-                q.key for q in questionnaire.questions() if plugins.question_types[q.type].multiple
-            }
             token = (form.submission_token.data or "")[:128] or None
             submission = Submission(
                 questionnaire=version,
@@ -146,7 +135,7 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
                 unit=unit,
                 channel=channel,
                 language=language,
-                answers=form.raw_answers(questionnaire, multiple, undecodable),
+                answers=answers(),
                 started_at=_started(form.started.data),
                 idempotency_key=f"web:{token}" if token else None,
                 campaign_id=link.campaign_id if link else None,
@@ -168,6 +157,33 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
                 }
                 return redirect(url_for("survey.thanks"), code=303)
     return render_survey(questionnaire, version, form, agency, unit, language, errors, notice)
+
+
+def open_form(questionnaire: Questionnaire) -> tuple[Any, str, bool, Callable[[], dict[str, Any]]]:
+    """The survey form for this request, shared by every page that shows a questionnaire.
+
+    Returns the form (a fresh submission token on GET), the language, whether this
+    POST only switches language, and a function giving the posted raw answers
+    (fields that arrived as invalid UTF-8 marked so that their types refuse them).
+    """
+    plugins = get_plugins()
+    undecodable: set[str] = set()
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))
+    switch = request.form.get("_lang") if request.method == "POST" else None
+    language = use_language(
+        pick_language(questionnaire.languages, switch or request.values.get("lang"))
+    )
+    form = build_form_class(plugins, questionnaire, language)()
+    if request.method == "GET":
+        form.submission_token.data = secrets.token_urlsafe(24)
+    multiple = {q.key for q in questionnaire.questions() if plugins.question_types[q.type].multiple}
+    return (
+        form,
+        language,
+        bool(switch),
+        lambda: form.raw_answers(questionnaire, multiple, undecodable),
+    )
 
 
 def render_survey(
