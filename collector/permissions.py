@@ -29,7 +29,13 @@ ACTIONS: dict[str, str] = {
     "campaigns.manage": "set up survey campaigns, QR posters and questionnaires",
     "paper.enter": "key in paper questionnaires",
     "kiosks.manage": "register and reset kiosks",
-    "cases.handle": "handle complaint cases",
+    "cases.intake": "record complaints received by phone, at the counter, by letter or e-mail",
+    "cases.read": "read the agency's complaint cases and their history",
+    "cases.handle": "handle complaint cases: assign, extend, transfer, reply, close",
+    "cases.manage": "set complaint categories, deadlines, reply templates, retention and destruction",
+    "calendar.manage": "edit the working-day calendar (holidays and make-up working days)",
+    "agencies.manage": "create and rename agencies",
+    "units.manage": "create and rename service units",
     "users.manage": "create, disable and enable staff accounts",
     "audit.read": "read the audit log",
 }
@@ -42,12 +48,16 @@ OWN = "own"  # the actor's agency only
 MATRIX: dict[str, dict[str, str]] = {
     "system_admin": {
         "console.use": ALL,
+        "agencies.manage": ALL,
+        "units.manage": ALL,
+        "calendar.manage": ALL,
         "users.manage": ALL,
         "audit.read": ALL,
     },
     "ministry_admin": {
         "console.use": OWN,
         "aggregates.read": TREE,
+        "agencies.manage": TREE,
         "users.manage": OWN,
         "audit.read": OWN,
     },
@@ -57,6 +67,12 @@ MATRIX: dict[str, dict[str, str]] = {
         "results.read": OWN,
         "campaigns.manage": OWN,
         "kiosks.manage": OWN,
+        "units.manage": OWN,
+        "cases.intake": OWN,
+        "cases.read": OWN,
+        "cases.handle": OWN,
+        "cases.manage": OWN,
+        "calendar.manage": OWN,
         "users.manage": OWN,
         "audit.read": OWN,
     },
@@ -69,12 +85,15 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "case_handler": {
         "console.use": OWN,
+        "cases.intake": OWN,
+        "cases.read": OWN,
         "cases.handle": OWN,
     },
     "counter_staff": {
         "console.use": OWN,
         "paper.enter": OWN,
         "kiosks.manage": OWN,
+        "cases.intake": OWN,
     },
 }
 """Role x action: the scope within which the role may act; absent means never."""
