@@ -226,3 +226,202 @@ class StaffInvitation(SQLModel, table=True):
     sent_at: datetime | None = None
     reminded_at: datetime | None = None
     used: bool = False
+
+
+# --- Complaints (陳情) -------------------------------------------------------
+
+COMPLAINT_STATUSES = (
+    "received",
+    "declined",
+    "assigned",
+    "in_progress",
+    "awaiting_supplement",
+    "replied",
+    "closed",
+    "reopened",
+    "merged",
+    "transferred",
+)
+"""Where a case stands; ``collector.complaints.cases.TRANSITIONS`` says what may follow what."""
+
+COMPLAINT_CHANNELS = ("online", "phone", "counter", "letter", "email", "open311", "api")
+REPLY_CHANNELS = ("email", "letter", "phone", "none")
+DAY_KINDS = ("calendar", "working")
+OUTCOMES = ("upheld", "partly_upheld", "not_upheld", "explained", "withdrawn")
+"""How a closed case ended, for the follow-up sample (stratified by category and outcome)."""
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class ComplaintPolicy(SQLModel, table=True):
+    """An agency's complaint rules; categories may override the deadline."""
+
+    __tablename__ = "complaint_policy"
+    __table_args__ = (CheckConstraint(_in("day_kind", DAY_KINDS), name="ck_policy_day_kind"),)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    deadline_days: int = Field(default=30, ge=1)
+    day_kind: str = Field(default="calendar", max_length=16)
+    due_soon_days: int = Field(default=3, ge=0)  # working days before the due date
+    accept_anonymous: bool = True
+    followup: bool = True  # send the handling-satisfaction link when a case closes
+
+
+class ComplaintCategory(SQLModel, table=True):
+    """A kind of complaint: its deadline, routing, reply templates and retention."""
+
+    __tablename__ = "complaint_category"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "code"),
+        CheckConstraint(
+            "day_kind IS NULL OR " + _in("day_kind", DAY_KINDS), name="ck_category_day_kind"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    code: str = Field(max_length=32)
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
+    deadline_days: int | None = None  # None: the agency's policy
+    day_kind: str | None = Field(default=None, max_length=16)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")  # default routing
+    handler_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    retention_class: str = Field(default="standard", max_length=32)
+    reply_template_zh: str = Field(default="", sa_column=Column(Text, nullable=False))
+    reply_template_en: str = Field(default="", sa_column=Column(Text, nullable=False))
+    active: bool = True
+
+
+class Complaint(SQLModel, table=True):
+    """A complaint case. Contact details are personal data: read them through
+    ``collector.complaints.cases.identity`` (which hides a confidential
+    complainant from staff who do not need it and audits the view).
+
+    ``received_on`` starts the deadline clock (a transfer restarts it at the
+    receiving agency); ``due_on`` is recomputed from the case's events.
+    """
+
+    __table_args__ = (
+        CheckConstraint(_in("status", COMPLAINT_STATUSES), name="ck_complaint_status"),
+        CheckConstraint(_in("channel", COMPLAINT_CHANNELS), name="ck_complaint_channel"),
+        CheckConstraint(_in("reply_channel", REPLY_CHANNELS), name="ck_complaint_reply_channel"),
+        CheckConstraint(
+            "outcome IS NULL OR " + _in("outcome", OUTCOMES), name="ck_complaint_outcome"
+        ),
+        Index("ix_complaint_agency_status_due", "agency_id", "status", "due_on"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(max_length=20, unique=True)
+    access_hash: str = Field(max_length=255)  # Argon2id of the complainant's password
+    link_hash: str = Field(max_length=64, unique=True)  # SHA-256 of the follow link's token
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    handler_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    category_id: int = Field(foreign_key="complaint_category.id")
+    subject: str = Field(max_length=200)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    location: str | None = Field(default=None, max_length=300)
+    latitude: float | None = None
+    longitude: float | None = None
+    channel: str = Field(max_length=16)
+    language: str = Field(max_length=16)
+    status: str = Field(default="received", max_length=24)
+    anonymous: bool = False
+    confidential: bool = False
+    identity_withheld: bool = False  # a transfer copy of a confidential case
+    name: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=300)
+    reply_channel: str = Field(default="email", max_length=16)
+    read_back_confirmed: bool | None = None  # oral complaints: read back and confirmed
+    received_at: datetime = Field(default_factory=utcnow)
+    received_on: date
+    due_on: date
+    extension_days: int = 0
+    paused_since: date | None = None
+    replied_at: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=24)
+    decline_ground: str | None = Field(default=None, max_length=300)
+    merged_into_id: int | None = Field(default=None, foreign_key="complaint.id")
+    transferred_from_id: int | None = Field(default=None, foreign_key="complaint.id")
+    transferred_to_id: int | None = Field(default=None, foreign_key="complaint.id")
+    retention_class: str = Field(default="standard", max_length=32)
+    retain_until: date | None = None
+    restricted_at: datetime | None = None  # a deletion request: restricted until retain_until
+    destroyed_at: datetime | None = None
+    version: int = 1  # optimistic concurrency: two handlers cannot overwrite each other
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """One append-only entry of a case's history: who, when, what, why."""
+
+    __tablename__ = "complaint_event"
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    actor_label: str = Field(default="", max_length=254)
+    kind: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False))
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    public: bool = False  # shown to the complainant on the follow page
+
+
+class ComplaintAttachment(SQLModel, table=True):
+    """A file attached to a case, stored outside the web root under a random name."""
+
+    __tablename__ = "complaint_attachment"
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    stored_name: str = Field(max_length=64, unique=True)
+    filename: str = Field(max_length=200)  # cleaned display name, never a path
+    content_type: str = Field(max_length=100)  # detected from the content
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    uploaded_by: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
+class ComplaintFollowup(SQLModel, table=True):
+    """The handling-satisfaction follow-up of a closed case: a one-time online link,
+    or a phone interview of a case drawn into the sample."""
+
+    __tablename__ = "complaint_followup"
+    __table_args__ = (
+        CheckConstraint("channel IN ('online', 'phone')", name="ck_followup_channel"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    channel: str = Field(max_length=16)
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    used_at: datetime | None = None
+    response_id: int | None = Field(default=None, foreign_key="response.id")
+    sample_id: str | None = Field(default=None, max_length=32)  # which phone sample drew it
+
+
+class CalendarDay(SQLModel, table=True):
+    """An editable exception to the weekend rule: a holiday or a make-up working day.
+
+    ``agency_id`` NULL: the national calendar (on top of the bundled data);
+    otherwise one agency's own extra day.
+    """
+
+    __tablename__ = "calendar_day"
+    __table_args__ = (UniqueConstraint("agency_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    day: date
+    working: bool
+    name_zh: str = Field(max_length=100)
+    name_en: str = Field(max_length=100)
