@@ -48,6 +48,10 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
         pages.append(("staff_users", url_for("staff.users")))
     if may_somewhere(actor, "audit.read"):
         pages.append(("staff_audit", url_for("staff.audit_log")))
+    if may_somewhere(actor, "agencies.manage"):
+        pages.append(("staff_agencies", url_for("organisation.agencies")))
+    if may_somewhere(actor, "units.manage"):
+        pages.append(("staff_units", url_for("organisation.units")))
     if may_somewhere(actor, "campaigns.manage"):
         pages.append(("staff_survey", url_for("staff_survey.index")))
         pages.append(("staff_outbox", url_for("staff_survey.outbox")))

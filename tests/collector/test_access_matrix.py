@@ -21,7 +21,7 @@ from flask import Flask
 from collector.models import ROLES
 from collector.permissions import ACTIONS, MATRIX
 from tests.collector.campaign_data import make_campaign
-from tests.collector.staff import PEOPLE, Auth, csrf_from, logged_in, make_user
+from tests.collector.staff import PEOPLE, Auth, agency_id, csrf_from, logged_in, make_user
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 NEVER = "—"
@@ -188,7 +188,11 @@ def walked(staff_app: Flask) -> Flask:
 def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) -> None:
     app = walked
     target = make_user(app, "target@alpha.example.test", "counter_staff", "alpha")
-    values = {**sample_values(target), **make_campaign(app)}
+    values = {
+        **sample_values(target),
+        **make_campaign(app),
+        "agency_id": agency_id(app, OBJECT_AGENCY),
+    }
     routes = documented_routes()
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     mismatches: list[str] = []
@@ -228,7 +232,7 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
     app = walked
     routes = documented_routes()
     target = make_user(app, "target@alpha.example.test", "counter_staff", "alpha")
-    campaign = make_campaign(app)
+    campaign = {**make_campaign(app), "agency_id": agency_id(app, OBJECT_AGENCY)}
     for email in ("admin@beta.example.test", "analyst@beta.example.test"):
         client = app.test_client()
         auth = Auth(client)
