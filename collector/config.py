@@ -65,6 +65,11 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_SMTP_STARTTLS": True,
     "MAIL_SMTP_TIMEOUT": 30,
     "PUBLIC_BASE_URL": None,
+    # Complaints (collector.complaints): years a closed case is kept by retention class
+    # (None: permanently; 檔案法), the longest single extension, attachments.
+    "COMPLAINT_RETENTION_YEARS": {"short": 3, "standard": 5, "long": 15, "permanent": None},
+    "COMPLAINT_MAX_EXTENSION_DAYS": 60,
+    "COMPLAINT_TODAY": None,  # pin "today" (YYYY-MM-DD) for demonstrations and tests
 }
 
 

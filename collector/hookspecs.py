@@ -16,8 +16,10 @@ if TYPE_CHECKING:
     from flask import Blueprint, Request
 
     from collector.analyses import Analysis
+    from collector.complaints.calendar import WorkCalendar
+    from collector.complaints.cases import Route
     from collector.exporters import Exporter
-    from collector.models import Agency, Unit
+    from collector.models import Agency, Complaint, ComplaintCategory, Unit
     from collector.permissions import Actor
     from collector.questiontypes import AnswerError, QuestionType
     from collector.submission import SavedResponse
@@ -97,4 +99,24 @@ def permission_allowed(actor: Actor, action: str, agency_id: int | None) -> bool
     Return True or False to decide, None for no opinion; the first decision wins and
     the core's matrix (docs/access.md) decides last. Never asked about an agency
     outside ``actor.visible_agency_ids``: those are refused before any plugin.
+    """
+
+
+@hookspec(firstresult=True)
+def route_complaint(case: Complaint, category: ComplaintCategory) -> Route | None:
+    """Choose the unit and/or handler for a new complaint case (``cases.Route``).
+
+    Called inside the intake transaction, after the case row exists. The first
+    non-None answer wins; the core's rule (the category's unit and handler) comes
+    last. A unit or handler of another agency, or a disabled handler, is ignored.
+    """
+
+
+@hookspec(firstresult=True)
+def complaint_calendar(agency_id: int) -> WorkCalendar | None:
+    """The working-day calendar for ``agency_id``'s complaint deadlines.
+
+    The first non-None answer wins; the core's answer (Taiwan's national calendar
+    from ``collector/complaints/data/taiwan.yaml``) comes last. Days edited in the
+    console (``calendar_day``) are laid over whichever calendar is returned.
     """

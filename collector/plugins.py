@@ -32,6 +32,7 @@ ESSENTIAL = (
     "collector.default_exporters",
     "collector.default_analyses",
     "collector.default_auth",
+    "collector.default_complaints",
 )
 
 

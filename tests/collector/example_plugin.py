@@ -18,7 +18,7 @@ from collector.auth import actor_for_user, find_user
 from collector.exporters import Exporter
 from collector.questiontypes import AnswerError, QuestionType
 
-SEEN: dict[str, list[Any]] = {"saved": [], "validated": []}
+SEEN: dict[str, list[Any]] = {"saved": [], "validated": [], "routed": []}
 
 
 class PostalCode(QuestionType):
@@ -162,3 +162,34 @@ def permission_allowed(actor: Any, action: str, agency_id: int | None) -> bool |
     if actor.source == "example-sso" and action == "users.manage":
         return False
     return None
+
+
+@hookimpl
+def route_complaint(case: Any, category: Any) -> Any:
+    """Cases whose subject names a counter go to that counter."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    from collector.complaints.cases import Route
+    from collector.models import Unit
+    from collector.scoped import unscoped
+
+    if "[c2]" not in case.subject:
+        return None
+    statement = select(Unit.id).where(Unit.agency_id == case.agency_id, Unit.code == "c2")
+    session = object_session(case)
+    assert session is not None
+    unit_id = session.execute(unscoped(statement, "example routing")).scalar_one()
+    SEEN["routed"].append(case.case_number)
+    return Route(unit_id=unit_id)
+
+
+@hookimpl
+def complaint_calendar(agency_id: int) -> Any:
+    """A typhoon day off (停班) on Monday 30 November 2026."""
+    from datetime import date
+
+    from collector.complaints.calendar import SpecialDay, taiwan_calendar
+
+    typhoon = SpecialDay(date(2026, 11, 30), "holiday", "颱風停班", "Typhoon day")
+    return taiwan_calendar().merged([typhoon])

@@ -6,6 +6,7 @@ import importlib.metadata
 import inspect
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ from sqlalchemy import select
 
 from collector import hookspecs
 from collector import plugins as plugin_system
+from collector.complaints import cases
 from collector.db import session_scope
-from collector.models import Agency, User
+from collector.models import Agency, ComplaintCategory, Unit, User
 from tests.collector import example_plugin
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugin_hooks.md"
@@ -67,6 +69,7 @@ def with_example_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(plugin_system, "_entry_points", lambda: [ep])
     example_plugin.SEEN["saved"].clear()
     example_plugin.SEEN["validated"].clear()
+    example_plugin.SEEN["routed"].clear()
 
 
 def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> None:
@@ -129,6 +132,35 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     assert client.get("/staff/audit", headers=sso).status_code == 200  # the core's matrix
     assert client.get("/staff/users", headers=sso).status_code == 403  # the plugin said no
     exercised.add("permission_allowed")
+
+    app.config["COMPLAINT_TODAY"] = "2026-11-27"  # a Friday
+    with session_scope(app) as session:
+        alpha = session.execute(select(Agency).where(Agency.code == "alpha")).scalar_one()
+        category = ComplaintCategory(
+            agency_id=alpha.id, code="road", name_zh="道路", name_en="Roads", deadline_days=1
+        )
+        category.day_kind = "working"
+        session.add(category)
+        session.flush()
+        with app.app_context():
+            routed = cases.new_case(
+                session,
+                app,
+                agency=alpha,
+                category=category,
+                subject="Pothole [c2]",
+                description="A deep pothole.",
+                channel="online",
+                language="en",
+                anonymous=True,
+            ).case
+        unit = session.get(Unit, routed.unit_id)
+        assert unit is not None and unit.code == "c2" and routed.status == "assigned"
+        assert example_plugin.SEEN["routed"] == [routed.case_number]
+        exercised.add("route_complaint")
+        # One working day after Friday is Monday, a typhoon day in the plugin's calendar.
+        assert routed.due_on == date(2026, 12, 1)
+        exercised.add("complaint_calendar")
 
     assert exercised == set(hook_names())
 
