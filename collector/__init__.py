@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from collector import plugins as plugin_system
     from collector.questionnaires import publish_registered
     from collector.views import api, campaigns, errors, meta, paper, results, staff, survey
+    from collector.views import account as account_views
     from collector.views import auth as auth_views
     from collector.views import organisation as organisation_views
     from collector.views import staff_survey as staff_survey_views
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(paper.bp)
     app.register_blueprint(results.bp)
     app.register_blueprint(organisation_views.bp)
+    app.register_blueprint(account_views.bp)
     cli.init_app(app, plugin_set)
     if app.config["AUTO_MIGRATE"]:
         migrations.upgrade(app)

@@ -20,7 +20,14 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector import audit
-from collector.auth import check_password_policy, hash_password, normalise_email, valid_email
+from collector.auth import (
+    check_password_policy,
+    end_all_sessions,
+    hash_password,
+    normalise_email,
+    valid_email,
+    verify_password,
+)
 from collector.models import ROLES, Agency, User
 from collector.permissions import Actor, allowed
 from collector.scoped import unscoped
@@ -133,6 +140,39 @@ def set_active(
         "user.enabled" if active else "user.disabled",
         actor=actor,
         actor_label=actor_label,
+        agency_id=user.agency_id,
+        target=user.email,
+        detail={"user_id": user.id},
+        address=audit.request_address(),
+    )
+
+
+def change_password(
+    db: Session, user: User, current: str, new: str, confirm: str, *, actor: Actor
+) -> None:
+    """Replace the account's own password, audited; every session of the account ends.
+
+    The current password must be right, the new one typed the same twice, meet the
+    policy and differ from the current one. It is hashed with the app's present
+    Argon2id parameters (so an old hash is upgraded on the way), and
+    ``session_version`` is bumped: a session elsewhere (a stolen one included)
+    ends on its next request; the caller starts a fresh session for this browser.
+    """
+    if user.password_hash is None or not verify_password(user.password_hash, current):
+        raise AccountError("current_password", "err_current_password")
+    if new != confirm:
+        raise AccountError("confirm_password", "err_password_mismatch")
+    problem = check_password_policy(new, user.email)
+    if problem:
+        raise AccountError("new_password", problem)
+    if new == current:
+        raise AccountError("new_password", "err_password_unchanged")
+    user.password_hash = hash_password(new)
+    end_all_sessions(db, user)
+    audit.record(
+        db,
+        "password.changed",
+        actor=actor,
         agency_id=user.agency_id,
         target=user.email,
         detail={"user_id": user.id},
