@@ -16,7 +16,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -147,12 +147,19 @@ def new_password() -> str:
     return "".join(secrets.choice(CASE_NUMBER_ALPHABET) for _ in range(12))
 
 
-def today_for(app: Flask) -> date:
-    """Today in Taiwan (deadlines are counted in local days); a test may pin it."""
+def now_for(app: Flask) -> datetime:
+    """Now (UTC). ``COMPLAINT_TODAY`` pins the day (10:00 in Taiwan) for demonstrations
+    and tests; otherwise the ``CLOCK`` setting (tests) or the real time."""
     pinned = app.config.get("COMPLAINT_TODAY")
     if pinned:
-        return date.fromisoformat(str(pinned))
-    return (datetime.now(UTC) + timedelta(hours=8)).date()
+        return datetime.combine(date.fromisoformat(str(pinned)), time(2, 0), tzinfo=UTC)
+    clock = app.config.get("CLOCK")
+    return clock() if clock is not None else utcnow()
+
+
+def today_for(app: Flask) -> date:
+    """Today in Taiwan: deadlines are counted in local days."""
+    return local_date(now_for(app))
 
 
 def local_date(moment: datetime) -> date:
@@ -235,12 +242,13 @@ def add_event(
     detail: dict[str, Any] | None = None,
     public: bool = False,
     at: datetime | None = None,
+    app: Flask | None = None,
 ) -> ComplaintEvent:
     """Append one event to the case's history (never updated afterwards)."""
     event = ComplaintEvent(
         complaint_id=case.id,  # type: ignore[arg-type]
         agency_id=case.agency_id,
-        at=at or utcnow(),
+        at=at or (now_for(app) if app is not None else utcnow()),
         actor_user_id=actor.user_id if actor is not None else None,
         actor_label=(actor_label if actor_label is not None else _label(actor, ""))[:254],
         kind=kind,
@@ -293,6 +301,7 @@ def _move(
         session,
         case,
         action,
+        app=app,
         actor=actor,
         from_status=before,
         to_status=case.status,
@@ -371,7 +380,7 @@ def new_case(
     if anonymous:
         name = email = phone = address = None
         reply_channel = "none"
-    received_at = utcnow()
+    received_at = now_for(app)
     received_on = today_for(app)
     password = new_password()
     link_token = secrets.token_urlsafe(32)
@@ -408,6 +417,7 @@ def new_case(
         session,
         case,
         "received",
+        app=app,
         actor=actor,
         actor_label=None if actor else "complainant",
         to_status="received",
@@ -424,6 +434,7 @@ def new_case(
             session,
             case,
             "assign",
+            app=app,
             actor_label="routing",
             from_status="received",
             to_status="assigned",
@@ -642,7 +653,7 @@ def decline(
         public=True,
     )
     case.decline_ground = ground
-    case.closed_at = utcnow()
+    case.closed_at = now_for(app)
     session.add(case)
     return notice(session, case, "declined", extra_zh=text, extra_en=text, app=app)
 
@@ -824,6 +835,7 @@ def transfer_to_agency(
         session,
         copy,
         "transferred_in",
+        app=app,
         actor=actor,
         to_status="received",
         reason=text,
@@ -845,6 +857,7 @@ def transfer_to_agency(
             session,
             copy,
             "assign",
+            app=app,
             actor_label="routing",
             from_status="received",
             to_status="assigned",
@@ -897,7 +910,7 @@ def reply(
         detail={"channel": origin.reply_channel},
         public=True,
     )
-    case.replied_at = utcnow()
+    case.replied_at = now_for(app)
     case.paused_since = None
     session.add(case)
     return notice(session, case, "replied", extra_zh=text, extra_en=text, app=app)
@@ -931,7 +944,7 @@ def close(
         public=True,
     )
     case.outcome = outcome
-    case.closed_at = utcnow()
+    case.closed_at = now_for(app)
     years = retention_years(app, case.retention_class)
     closed_on = today_for(app)
     case.retain_until = None if years is None else _add_years(closed_on, years)
@@ -1000,6 +1013,7 @@ def merge(
         session,
         into,
         "merged_in",
+        app=app,
         actor=actor,
         reason=text,
         detail={"case_id": case.id, "case_number": case.case_number},
@@ -1056,10 +1070,10 @@ def restrict(app: Flask, session: Session, case: Complaint, actor: Actor, *, rea
     if case.restricted_at is not None or case.destroyed_at is not None:
         raise CaseError("case_already_restricted", "the case is already restricted")
     text = _require_reason(reason, "a restriction")
-    case.restricted_at = utcnow()
+    case.restricted_at = now_for(app)
     case.version += 1
     session.add(case)
-    add_event(session, case, "restrict", actor=actor, reason=text)
+    add_event(session, case, "restrict", actor=actor, reason=text, app=app)
     audit.record(
         session,
         "complaint.restricted",
@@ -1115,7 +1129,7 @@ def destroy(
     case.description = ""
     case.location = case.name = case.email = case.phone = case.address = None
     case.latitude = case.longitude = None
-    case.destroyed_at = utcnow()
+    case.destroyed_at = now_for(app)
     case.version += 1
     session.add(case)
     audit.record(
