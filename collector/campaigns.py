@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -151,6 +151,45 @@ class NewCampaign:
     confidence: float | None = None
     population: int | None = None
     design_effect: float | None = None
+    unit_targets: dict[int, int | None] = field(default_factory=dict)
+    """Per unit: its own target (None: none set)."""
+    unit_populations: dict[int, int | None] = field(default_factory=dict)
+    """Per unit: its population, e.g. visitors in the period (None: unknown)."""
+
+
+UNIT_TARGET_MAX = 10_000_000
+UNIT_POPULATION_MAX = 100_000_000
+
+
+def check_public_kind(session: Session, version_id: int) -> QuestionnaireVersion:
+    """The version, if it is a questionnaire campaigns may publish (``PUBLIC_KINDS``).
+
+    A staff-survey questionnaire runs with one-time links and unlinkable answers at
+    ``/staff/staff-survey`` (``collector.staff_survey``), never as a campaign with
+    public QR links; other internal kinds have their own features.
+    """
+    from collector.questionnaires import PUBLIC_KINDS, definition_of
+
+    version = session.execute(
+        select(QuestionnaireVersion).where(QuestionnaireVersion.id == version_id)
+    ).scalar_one_or_none()
+    if version is None or definition_of(version).kind not in PUBLIC_KINDS:
+        raise CampaignError("err_campaign_kind", "questionnaire")
+    return version
+
+
+def _unit_settings(new: NewCampaign) -> dict[int, tuple[int | None, int | None]]:
+    """(target, population) of every chosen unit, checked."""
+    settings = {}
+    for unit_id in sorted(set(new.unit_ids)):
+        target = new.unit_targets.get(unit_id)
+        population = new.unit_populations.get(unit_id)
+        if target is not None and not 1 <= target <= UNIT_TARGET_MAX:
+            raise CampaignError("err_campaign_unit_target", "units")
+        if population is not None and not 1 <= population <= UNIT_POPULATION_MAX:
+            raise CampaignError("err_campaign_unit_population", "units")
+        settings[unit_id] = (target, population)
+    return settings
 
 
 def _check(new: NewCampaign, agency_id: int, units: dict[int, Unit]) -> str:
@@ -202,6 +241,8 @@ def create_campaign(
     """Store a draft campaign of ``agency_id`` and audit it, in the caller's write
     transaction. ``units`` are the agency's units (checked by the caller's scoped query)."""
     title = _check(new, agency_id, units)
+    check_public_kind(session, new.questionnaire_version_id)
+    settings = _unit_settings(new)
     campaign = Campaign(
         agency_id=agency_id,
         questionnaire_version_id=new.questionnaire_version_id,
@@ -215,9 +256,16 @@ def create_campaign(
     _apply(campaign, new, title)
     session.add(campaign)
     session.flush()
-    unit_ids = sorted(set(new.unit_ids))
-    for unit_id in unit_ids:
-        session.add(CampaignUnit(campaign_id=campaign.id, unit_id=unit_id))  # type: ignore[arg-type]
+    unit_ids = sorted(settings)
+    for unit_id, (target, population) in settings.items():
+        session.add(
+            CampaignUnit(
+                campaign_id=campaign.id,  # type: ignore[arg-type]
+                unit_id=unit_id,
+                target_n=target,
+                population=population,
+            )
+        )
     session.flush()
     audit.record(
         session,
@@ -225,7 +273,11 @@ def create_campaign(
         actor=actor,
         agency_id=agency_id,
         target=f"campaign:{campaign.id}",
-        detail={**_settings(campaign), "units": unit_ids},
+        detail={
+            **_settings(campaign),
+            "units": unit_ids,
+            "unit_settings": _settings_detail(settings),
+        },
         address=audit.request_address(),
     )
     return campaign
@@ -240,6 +292,9 @@ def update_campaign(
     from collector.scoped import scoped
 
     title = _check(new, campaign.agency_id, units)
+    check_public_kind(session, campaign.questionnaire_version_id)
+    check_public_kind(session, new.questionnaire_version_id)
+    settings = _unit_settings(new)
     if (
         campaign.status != "draft"
         and new.questionnaire_version_id != campaign.questionnaire_version_id
@@ -257,14 +312,32 @@ def update_campaign(
         )
     ).scalars()
     current = {row.unit_id: row for row in rows}
-    wanted = set(new.unit_ids)
+    before_settings = {u: (row.target_n, row.population) for u, row in current.items()}
+    wanted = set(settings)
     for unit_id, row in current.items():
         if unit_id not in wanted:
             session.delete(row)
+        elif (row.target_n, row.population) != settings[unit_id]:
+            row.target_n, row.population = settings[unit_id]
+            session.add(row)
     for unit_id in sorted(wanted - set(current)):
-        session.add(CampaignUnit(campaign_id=campaign.id, unit_id=unit_id))  # type: ignore[arg-type]
+        target, population = settings[unit_id]
+        session.add(
+            CampaignUnit(
+                campaign_id=campaign.id,  # type: ignore[arg-type]
+                unit_id=unit_id,
+                target_n=target,
+                population=population,
+            )
+        )
     if wanted != set(current):
         changes["units"] = [sorted(current), sorted(wanted)]
+    kept = {u: before_settings[u] for u in wanted & set(current)}
+    if any(kept[u] != settings[u] for u in kept):
+        changes["unit_settings"] = [
+            _settings_detail(kept),
+            _settings_detail({u: settings[u] for u in kept}),
+        ]
     session.add(campaign)
     session.flush()
     if changes:
@@ -280,6 +353,14 @@ def update_campaign(
     return changes
 
 
+def _settings_detail(settings: dict[int, tuple[int | None, int | None]]) -> dict[str, Any]:
+    """Per-unit settings for the audit log (JSON keys are strings)."""
+    return {
+        str(unit_id): {"target_n": target, "population": population}
+        for unit_id, (target, population) in sorted(settings.items())
+    }
+
+
 TRANSITIONS = {"open": ("draft", "closed"), "closed": ("open",)}
 
 
@@ -287,6 +368,7 @@ def set_status(session: Session, campaign: Campaign, status: str, *, actor: Acto
     """Open or close ``campaign`` (in the caller's write transaction), audited."""
     if status not in TRANSITIONS:
         raise CampaignError("err_campaign_status")
+    check_public_kind(session, campaign.questionnaire_version_id)
     if campaign.status not in TRANSITIONS[status]:
         raise CampaignError("err_campaign_status")
     before = campaign.status
@@ -402,6 +484,10 @@ def resolve(session: Session, token: str, ended_ok: bool = False) -> CampaignLin
     if row is None:
         friendly_page("invalid")
     campaign, agency, unit, version = row  # type: ignore[misc]
+    from collector.questionnaires import PUBLIC_KINDS, definition_of
+
+    if definition_of(version).kind not in PUBLIC_KINDS:
+        friendly_page("invalid")  # a staff survey has one-time links, never campaign links
     state = state_on(campaign, today())
     if state == "ended" and ended_ok:
         return None

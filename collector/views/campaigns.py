@@ -170,10 +170,14 @@ def index() -> Any:
             )
         ).all()
     )
+    kinds = _kinds(db, rows)
     return render_template(
         "staff/campaigns.html",
         actor=actor,
         campaigns=rows,
+        kinds=kinds,
+        public_kinds=PUBLIC_KINDS,
+        may_manage_staff=allowed(actor, MANAGE, actor.agency_id),
         counts=counts,
         may_manage=allowed(actor, MANAGE, actor.agency_id),
         today=logic.today(),
@@ -181,11 +185,95 @@ def index() -> Any:
     )
 
 
+def _kinds(db: Session, rows: list[Campaign]) -> dict[int, str]:
+    """Campaign id -> the kind of its questionnaire (``citizen``, ``staff``...)."""
+    ids = sorted({c.questionnaire_version_id for c in rows})
+    if not ids:
+        return {}
+    versions = {
+        v.id: definition_of(v).kind
+        for v in db.execute(
+            select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(ids))  # type: ignore[union-attr]
+        ).scalars()
+    }
+    return {c.id: versions.get(c.questionnaire_version_id, "") for c in rows}  # type: ignore[misc]
+
+
+def _kind(campaign: Campaign) -> str:
+    return _kinds(get_session(), [campaign]).get(campaign.id, "")  # type: ignore[arg-type]
+
+
+def _not_a_campaign(campaign: Campaign) -> None:
+    """Stop here for a staff survey (or another internal questionnaire): it has no
+    public links or posters, and it is run on its own pages (closing a staff survey
+    there also erases its invitation addresses)."""
+    if _kind(campaign) in PUBLIC_KINDS:
+        return
+    language = current_language()
+    abort(
+        make_response(
+            render_template(
+                "error.html",
+                title=translate("campaign_not_public", language),
+                body=translate("campaign_not_public_body", language),
+            ),
+            409,
+        )
+    )
+
+
+UNIT_FIELDS = (("target", "unit_target_"), ("population", "unit_population_"))
+
+
+def _unit_values(units: list[Unit], campaign: Campaign | None) -> dict[int, dict[str, str]]:
+    """The per-unit target and population as typed (POST) or stored (GET)."""
+    values: dict[int, dict[str, str]] = {u.id: {"target": "", "population": ""} for u in units}  # type: ignore[misc]
+    if request.method == "POST":
+        for unit_id in values:
+            for name, prefix in UNIT_FIELDS:
+                values[unit_id][name] = (request.form.get(f"{prefix}{unit_id}") or "").strip()[:20]
+    elif campaign is not None:
+        rows = get_session().execute(
+            scoped(select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id), MANAGE)
+        )
+        for row in rows.scalars():
+            if row.unit_id in values:
+                values[row.unit_id] = {
+                    "target": "" if row.target_n is None else str(row.target_n),
+                    "population": "" if row.population is None else str(row.population),
+                }
+    return values
+
+
+def _parse_unit_values(
+    values: dict[int, dict[str, str]], chosen: list[int]
+) -> tuple[dict[int, int | None], dict[int, int | None], dict[int, dict[str, str]]]:
+    """Targets and populations of the chosen units, and the errors per unit and field."""
+    language = current_language()
+    limits = {"target": logic.UNIT_TARGET_MAX, "population": logic.UNIT_POPULATION_MAX}
+    parsed: dict[str, dict[int, int | None]] = {"target": {}, "population": {}}
+    errors: dict[int, dict[str, str]] = {}
+    for unit_id in chosen:
+        for name, _prefix in UNIT_FIELDS:
+            text = values.get(unit_id, {}).get(name, "")
+            if not text:
+                parsed[name][unit_id] = None
+            elif text.isascii() and text.isdigit() and 1 <= int(text) <= limits[name]:
+                parsed[name][unit_id] = int(text)
+            else:
+                errors.setdefault(unit_id, {})[name] = translate(
+                    f"err_campaign_unit_{name}", language, max=f"{limits[name]:,}"
+                )
+    return parsed["target"], parsed["population"], errors
+
+
 def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
     """The create (``campaign`` None) and edit pages: one form, checked the same way."""
     agency_id = campaign.agency_id if campaign is not None else actor.agency_id
     units = _agency_units(agency_id)  # type: ignore[arg-type]
     form = _form(units)
+    unit_values = _unit_values(units, campaign)
+    unit_errors: dict[int, dict[str, str]] = {}
     language = current_language()
     computation = None
     status = 200
@@ -223,6 +311,10 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
             form.starts_on.data = form.starts_on.data or logic.today()
     if request.method == "POST":
         valid = form.validate()
+        unit_targets, unit_populations, unit_errors = _parse_unit_values(
+            unit_values, [u for u in (form.units.data or []) if u in unit_values]
+        )
+        valid = valid and not unit_errors
         if form.target_mode.data == "computed":
             computation = _computation(form)
             valid = valid and computation is not None
@@ -252,6 +344,8 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
                 confidence=computation.confidence if computation else None,
                 population=computation.population if computation else None,
                 design_effect=computation.design_effect if computation else None,
+                unit_targets=unit_targets,
+                unit_populations=unit_populations,
             )
             by_id = {u.id: u for u in units}
             try:
@@ -290,6 +384,8 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
             form=form,
             computation=computation,
             campaign=campaign,
+            unit_values=unit_values,
+            unit_errors=unit_errors,
         ),
         status,
     )
@@ -306,6 +402,7 @@ def create() -> Any:
 @bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
 def edit(campaign_id: int) -> Any:
     campaign = get_scoped(get_session(), Campaign, campaign_id, MANAGE)
+    _not_a_campaign(campaign)
     actor = current_actor()
     assert actor is not None
     return _form_page(actor, campaign)
@@ -327,6 +424,12 @@ def detail(campaign_id: int) -> Any:
     campaign = get_scoped(db, Campaign, campaign_id, READ)
     actor = current_actor()
     assert actor is not None
+    kind = _kind(campaign)
+    if kind == "staff":  # its own pages: no public links or posters
+        if allowed(actor, MANAGE, campaign.agency_id):
+            return redirect(url_for("staff_survey.manage", campaign=campaign.id), code=303)
+        return redirect(url_for("staff_survey.results", campaign=campaign.id), code=303)
+    _not_a_campaign(campaign)
     units = _units_of(campaign, READ)
     version = db.execute(
         select(QuestionnaireVersion).where(
@@ -372,7 +475,7 @@ def _change_status(campaign_id: int, status: str) -> Any:
     actor = current_actor()
     # 404 for another agency's campaign, 403 without the permission (both audited),
     # decided before the write transaction.
-    get_scoped(get_session(), Campaign, campaign_id, MANAGE)
+    _not_a_campaign(get_scoped(get_session(), Campaign, campaign_id, MANAGE))
     with _write_session() as db:
         campaign = db.execute(
             scoped(select(Campaign).where(Campaign.id == campaign_id), MANAGE, actor)
@@ -399,6 +502,7 @@ def close_campaign(campaign_id: int) -> Any:
 def poster(campaign_id: int, unit_id: int) -> Any:
     db = get_session()
     campaign = get_scoped(db, Campaign, campaign_id, MANAGE)
+    _not_a_campaign(campaign)
     unit = next((u for u in _units_of(campaign, MANAGE) if u.id == unit_id), None)
     if unit is None:
         abort(404)
@@ -425,6 +529,7 @@ def poster(campaign_id: int, unit_id: int) -> Any:
 def posters(campaign_id: int) -> Any:
     """Every unit's poster on one page, one per printed sheet."""
     campaign = get_scoped(get_session(), Campaign, campaign_id, MANAGE)
+    _not_a_campaign(campaign)
     return render_template(
         "staff/campaign_posters.html",
         actor=current_actor(),

@@ -139,3 +139,55 @@ def test_poster_url_text_stays_on_the_page_when_long() -> None:
 def test_the_app_secret_signs_links(app: Flask) -> None:
     with app.app_context():
         assert read_token(link_token(1, 2, app), app) == (1, 2)
+
+
+def test_campaigns_refuse_questionnaires_that_are_not_public(app: Flask) -> None:
+    """A staff survey runs at /staff/staff-survey (one-time links), never as a campaign."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from collector.campaigns import CampaignError, NewCampaign, create_campaign, set_status
+    from collector.db import get_engine, writing
+    from collector.permissions import Actor
+    from collector.questionnaires import current_version
+
+    with (
+        app.test_request_context(),
+        Session(writing(get_engine(app)), expire_on_commit=False) as session,
+    ):
+        alpha = session.execute(select(Agency).where(Agency.code == "alpha")).scalar_one()
+        units = {
+            u.id: u
+            for u in session.execute(select(Unit).where(Unit.agency_id == alpha.id)).scalars()
+        }
+        actor = Actor(None, "agency_admin", alpha.id, frozenset({alpha.id}), "test")
+        staff = current_version(app, session, "staff-satisfaction")
+        citizen = current_version(app, session, "citizen-satisfaction")
+        assert staff is not None and citizen is not None
+
+        def new(version_id: int) -> NewCampaign:
+            return NewCampaign(
+                title="t",
+                questionnaire_version_id=version_id,
+                unit_ids=list(units),
+                starts_on=date(2026, 11, 1),
+                ends_on=date(2026, 11, 30),
+                target_n=10,
+            )
+
+        with pytest.raises(CampaignError) as refused:
+            create_campaign(session, new(staff.id), agency_id=alpha.id, units=units, actor=actor)  # type: ignore[arg-type]
+        assert refused.value.key == "err_campaign_kind"
+        made = create_campaign(
+            session,
+            new(citizen.id),  # type: ignore[arg-type]
+            agency_id=alpha.id,  # type: ignore[arg-type]
+            units=units,  # type: ignore[arg-type]
+            actor=actor,
+        )
+        session.flush()
+        # A staff survey stored some other way still cannot be opened or closed here.
+        made.questionnaire_version_id = staff.id  # type: ignore[assignment]
+        with pytest.raises(CampaignError):
+            set_status(session, made, "open", actor=actor)
+        session.rollback()

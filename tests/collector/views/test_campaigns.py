@@ -574,3 +574,136 @@ def test_an_answer_posted_after_the_campaign_closed_is_kept_outside_it(staff_app
     assert response.campaign_id is None and response.channel == "qr"
     assert response.unit_id == ids["unit_id"]
     assert client.get(location).status_code == 410  # new visitors see that it ended
+
+
+# -- per-unit targets and populations ---------------------------------------------------
+
+
+def unit_settings(app: Flask, campaign_id: int) -> dict[int, tuple[int | None, int | None]]:
+    with session_scope(app) as session:
+        rows = session.execute(
+            select(CampaignUnit).where(CampaignUnit.campaign_id == campaign_id)
+        ).scalars()
+        return {r.unit_id: (r.target_n, r.population) for r in rows}
+
+
+def test_each_unit_gets_its_own_target_and_population(staff_app: Flask) -> None:
+    client, auth = login(staff_app, ADMIN)
+    units = unit_ids(staff_app, "alpha")
+    page = client.get("/staff/campaigns/new").text
+    assert f'name="unit_target_{units["c1"]}"' in page
+    assert f'name="unit_population_{units["c2"]}"' in page
+    data = create_form(
+        staff_app,
+        auth,
+        **{
+            f"unit_target_{units['c1']}": "300",
+            f"unit_population_{units['c1']}": "12000",
+            f"unit_target_{units['c2']}": "",
+            f"unit_population_{units['c2']}": "",
+        },
+    )
+    response = client.post("/staff/campaigns/new", data=data)
+    assert response.status_code == 303, response.text
+    (campaign,) = campaigns(staff_app)
+    assert unit_settings(staff_app, campaign.id) == {  # type: ignore[arg-type]
+        units["c1"]: (300, 12000),
+        units["c2"]: (None, None),
+    }
+    (event,) = events(staff_app, "campaign.created")
+    assert f'"{units["c1"]}":{{"population":12000,"target_n":300}}' in event.detail
+    # Shown again on the edit page, changed there, and the change audited.
+    url = f"/staff/campaigns/{campaign.id}/edit"
+    edit = client.get(url).text
+    assert f'id="unit_target_{units["c1"]}" name="unit_target_{units["c1"]}" value="300"' in edit
+    data = create_form(
+        staff_app,
+        auth,
+        **{f"unit_target_{units['c1']}": "250", f"unit_population_{units['c1']}": "12000"},
+    )
+    assert client.post(url, data=data).status_code == 303
+    assert unit_settings(staff_app, campaign.id)[units["c1"]] == (250, 12000)  # type: ignore[arg-type]
+    (changed,) = events(staff_app, "campaign.changed")
+    assert '"unit_settings":[' in changed.detail and '"target_n":300' in changed.detail
+    # The results page measures the unit against its own target.
+    analyst, _ = login(staff_app, ANALYST)
+    results = analyst.get(f"/staff/results?campaign={campaign.id}").text
+    assert "250" in results
+
+
+def test_bad_unit_numbers_are_refused_and_kept(staff_app: Flask) -> None:
+    client, auth = login(staff_app, ADMIN)
+    units = unit_ids(staff_app, "alpha")
+    for value in ("0", "-5", "abc", "1.5", "１２", "99999999999"):
+        data = create_form(staff_app, auth, **{f"unit_target_{units['c1']}": value})
+        response = client.post("/staff/campaigns/new", data=data)
+        assert response.status_code == 422, value
+        assert 'aria-invalid="true"' in response.text and "請輸入 1 到" in response.text
+        assert f'value="{value}"' in response.text, value
+    data = create_form(staff_app, auth, **{f"unit_population_{units['c2']}": "0"})
+    assert client.post("/staff/campaigns/new", data=data).status_code == 422
+    assert campaigns(staff_app) == []
+    # A number for a unit that is not ticked is ignored.
+    data = create_form(
+        staff_app, auth, units=[str(units["c1"])], **{f"unit_target_{units['c2']}": "abc"}
+    )
+    assert client.post("/staff/campaigns/new", data=data).status_code == 303
+
+
+# -- staff surveys are not campaigns ------------------------------------------------------
+
+
+def test_staff_surveys_are_listed_without_links_or_posters(staff_app: Flask) -> None:
+    from collector.models import StaffInvitation
+
+    ids = make_campaign(staff_app, slug="staff-satisfaction", title="員工調查")
+    campaign_id = ids["campaign_id"]
+    with session_scope(staff_app) as session:
+        session.add(
+            StaffInvitation(
+                campaign_id=campaign_id,
+                unit_id=ids["unit_id"],
+                email="someone@alpha.example.test",
+                token_hash="0" * 64,
+            )
+        )
+    client, auth = login(staff_app, ADMIN)
+    page = client.get("/staff/campaigns").text
+    assert "員工調查" in page
+    assert f"/staff/campaigns/{campaign_id}" not in page
+    assert f"/staff/staff-survey/manage?campaign={campaign_id}" in page
+    detail = client.get(f"/staff/campaigns/{campaign_id}")
+    assert detail.status_code == 303 and "/staff/staff-survey/manage" in detail.headers["Location"]
+    analyst, _ = login(staff_app, ANALYST)
+    assert (
+        "/staff/staff-survey/results"
+        in analyst.get(f"/staff/campaigns/{campaign_id}").headers["Location"]
+    )
+    for url in (
+        f"/staff/campaigns/{campaign_id}/edit",
+        f"/staff/campaigns/{campaign_id}/posters",
+        f"/staff/campaigns/{campaign_id}/units/{ids['unit_id']}/poster.svg",
+    ):
+        response = client.get(url)
+        assert response.status_code == 409, url
+        assert "內部員工滿意度調查" in response.text
+    # Closing here would keep the addresses: refused; the staff-survey page closes it.
+    for action in ("close", "open"):
+        response = client.post(
+            f"/staff/campaigns/{campaign_id}/{action}", data={"csrf_token": auth.csrf()}
+        )
+        assert response.status_code == 409, action
+    (stored,) = [c for c in campaigns(staff_app) if c.id == campaign_id]
+    assert stored.status == "open"
+    # Its token as a campaign link leads nowhere.
+    assert staff_app.test_client().get(f"/c/{ids['token']}").status_code == 404
+
+
+def test_a_staff_survey_questionnaire_cannot_become_a_campaign(staff_app: Flask) -> None:
+    client, auth = login(staff_app, ADMIN)
+    response = client.post(
+        "/staff/campaigns/new",
+        data=create_form(staff_app, auth, questionnaire="staff-satisfaction"),
+    )
+    assert response.status_code == 422
+    assert campaigns(staff_app) == []
