@@ -1,7 +1,8 @@
 """Keying in paper questionnaires at the counter (``/staff/paper``, action ``paper.enter``).
 
-Counter staff choose a unit of their agency, a questionnaire and a batch number
-(remembered in the session between entries), then key each paper questionnaire
+Counter staff choose a unit of their agency, a questionnaire, optionally an open
+campaign of the agency (the response then records it, as a QR response does) and
+a batch number (remembered in the session between entries), then key each paper questionnaire
 into a compact, keyboard-only form. The typed codes are turned into the answers
 the questionnaire expects (:func:`keyed_answers`: a digit picks an option, ``n``
 or ``0`` is "not applicable" on a 5-point scale) and the response goes through
@@ -31,14 +32,15 @@ from flask import (
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
+from collector import campaigns as campaign_logic
 from collector.auth import staff_area
 from collector.db import get_session
 from collector.forms import build_form_class
 from collector.i18n import LANGUAGE_NAMES, current_language, translate
-from collector.models import Agency, Response, Unit
+from collector.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Response, Unit
 from collector.permissions import Actor, require
 from collector.plugins import PluginSet, get_plugins
-from collector.questionnaires import current_version, definition_of
+from collector.questionnaires import PUBLIC_KINDS, current_version, definition_of
 from collector.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
 from surveys import Question, Questionnaire
 
@@ -160,6 +162,54 @@ def _name(obj: Any) -> str:
     return obj.name_en if current_language() == "en" else obj.name_zh
 
 
+class PaperCampaign:
+    """An open campaign paper questionnaires may be keyed into: its units and questionnaire."""
+
+    def __init__(self, campaign: Campaign, version: QuestionnaireVersion, unit_ids: set[int]):
+        self.campaign = campaign
+        self.version = version
+        self.unit_ids = unit_ids
+
+    @property
+    def id(self) -> int:
+        return self.campaign.id  # type: ignore[return-value]
+
+
+def _open_campaigns(actor: Actor, campaign_id: int | None = None) -> list[PaperCampaign]:
+    """The actor's agency's campaigns taking responses today (public questionnaires only)."""
+    from collector.scoped import scoped
+
+    db = get_session()
+    statement = select(Campaign, QuestionnaireVersion).join(
+        QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id
+    )
+    if campaign_id is not None:
+        statement = statement.where(Campaign.id == campaign_id)
+    statement = statement.order_by(Campaign.starts_on.desc(), Campaign.id.desc())  # type: ignore[attr-defined]
+    today = campaign_logic.today()
+    rows = [
+        (campaign, version)
+        for campaign, version in db.execute(scoped(statement, ACTION, actor)).all()
+        if campaign_logic.state_on(campaign, today) == "open"
+        and definition_of(version).kind in PUBLIC_KINDS
+    ]
+    if not rows:
+        return []
+    links = db.execute(
+        scoped(
+            select(CampaignUnit.campaign_id, CampaignUnit.unit_id).where(
+                CampaignUnit.campaign_id.in_([c.id for c, _v in rows])  # type: ignore[attr-defined]
+            ),
+            ACTION,
+            actor,
+        )
+    ).all()
+    units: dict[int, set[int]] = {}
+    for cid, uid in links:
+        units.setdefault(cid, set()).add(uid)
+    return [PaperCampaign(c, v, units.get(c.id, set())) for c, v in rows]  # type: ignore[arg-type]
+
+
 @bp.route("", methods=["GET", "POST"])
 def setup() -> Any:
     """Choose unit, questionnaire, language and batch for the entries that follow."""
@@ -169,12 +219,16 @@ def setup() -> Any:
     questionnaires = _questionnaires(plugins)
     current = session.get(SESSION_KEY) or {}
     errors: dict[str, str] = {}
+    campaigns = _open_campaigns(actor)
     values = {
         "unit": str(current.get("unit", "")),
         "questionnaire": current.get("slug", ""),
+        "campaign": str(current.get("campaign") or ""),
         "language": current.get("language", "zh-Hant-TW"),
         "batch": current.get("batch", ""),
     }
+    if request.method == "GET" and request.args.get("ended") == "1":
+        errors["campaign"] = translate("err_paper_campaign_ended", current_language())
     status = 200
     if request.method == "POST":
         form = FlaskForm()
@@ -192,6 +246,15 @@ def setup() -> Any:
             values["language"] = questionnaire.languages[0]
         if not values["batch"] or len(values["batch"]) > BATCH_MAX:
             errors["batch"] = translate("err_paper_batch", language, max=BATCH_MAX)
+        chosen = None
+        if values["campaign"]:
+            chosen = next((c for c in campaigns if str(c.id) == values["campaign"]), None)
+            if chosen is None:
+                errors["campaign"] = translate("err_paper_campaign", language)
+            elif unit is not None and unit.id not in chosen.unit_ids:
+                errors["campaign"] = translate("err_paper_campaign_unit", language)
+            elif questionnaire is not None and chosen.version.slug != questionnaire.slug:
+                errors["campaign"] = translate("err_paper_campaign_questionnaire", language)
         if not errors:
             assert unit is not None and questionnaire is not None
             session[SESSION_KEY] = {
@@ -199,6 +262,7 @@ def setup() -> Any:
                 "slug": questionnaire.slug,
                 "language": values["language"],
                 "batch": values["batch"],
+                "campaign": chosen.id if chosen is not None else None,
             }
             session.pop(SAVED_KEY, None)
             return redirect(url_for("paper.entry"), code=303)
@@ -209,6 +273,14 @@ def setup() -> Any:
             actor=actor,
             units=[(u.id, f"{_name(u)} ({u.code})") for u in units],
             questionnaires=[(q.slug, q.text(q.title, current_language())) for q in questionnaires],
+            campaigns=[
+                (
+                    str(c.id),
+                    f"{c.campaign.title} ({c.campaign.starts_on.isoformat()} – "
+                    f"{c.campaign.ends_on.isoformat()})",
+                )
+                for c in campaigns
+            ],
             languages=list(LANGUAGE_NAMES.items()),
             values=values,
             errors=errors,
@@ -250,7 +322,19 @@ def entry() -> Any:
         scoped(select(Agency).where(Agency.id == unit.agency_id), ACTION, actor)
     ).scalar_one()
     slug = setup_data["slug"]
-    version = current_version(current_app, db, slug)
+    chosen = None
+    campaign_gone = False
+    if setup_data.get("campaign"):
+        found = _open_campaigns(actor, int(setup_data["campaign"]))
+        chosen = found[0] if found else None
+        if chosen is None or unit.id not in chosen.unit_ids or chosen.version.slug != slug:
+            # Closed or ended since it was chosen: choose again. A form being saved is
+            # shown back with what was typed, unsaved.
+            chosen = None
+            if request.method == "GET":
+                return redirect(url_for("paper.setup", ended=1), code=303)
+            campaign_gone = True
+    version = chosen.version if chosen is not None else current_version(current_app, db, slug)
     if version is None:
         abort(404)
     questionnaire = definition_of(version)
@@ -269,7 +353,10 @@ def entry() -> Any:
         typed = {
             q.key: (request.form.get(f"q_{q.key}") or "")[:4000] for q in questionnaire.questions()
         }
-        if not form.validate():  # only the CSRF token can fail
+        if campaign_gone:
+            notice = translate("err_paper_campaign_ended", ui_language)
+            status = 409
+        elif not form.validate():  # only the CSRF token can fail
             notice = translate("session_expired_staff", ui_language)
             status = 422
         else:
@@ -284,6 +371,7 @@ def entry() -> Any:
                 idempotency_key=f"paper:{token}",
                 batch=batch,
                 entered_by=actor.user_id,
+                campaign_id=chosen.id if chosen is not None else None,
             )
             try:
                 with _public_submission_path():
@@ -321,6 +409,7 @@ def entry() -> Any:
             questionnaire=questionnaire,
             title=questionnaire.text(questionnaire.title, language),
             unit_label=f"{_name(unit)} ({unit.code})",
+            campaign_title=chosen.campaign.title if chosen is not None else None,
             batch=batch,
             count=_batch_count(actor, batch),
             saved=saved_info,

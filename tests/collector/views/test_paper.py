@@ -48,7 +48,14 @@ def unit_id(app: Flask, agency: str, code: str) -> int:
         ).scalar_one()
 
 
-def start(client: Any, app: Flask, batch: str = "B-001", unit: int | None = None) -> Any:
+def start(
+    client: Any,
+    app: Flask,
+    batch: str = "B-001",
+    unit: int | None = None,
+    campaign: int | str = "",
+    questionnaire: str = SLUG,
+) -> Any:
     page = client.get("/staff/paper")
     assert page.status_code == 200
     return client.post(
@@ -56,7 +63,8 @@ def start(client: Any, app: Flask, batch: str = "B-001", unit: int | None = None
         data={
             "csrf_token": csrf_from(page.text),
             "unit": str(unit or unit_id(app, "alpha", "c1")),
-            "questionnaire": SLUG,
+            "questionnaire": questionnaire,
+            "campaign": str(campaign),
             "language": "zh-Hant-TW",
             "batch": batch,
         },
@@ -235,3 +243,70 @@ def test_keyboard_conventions(staff_app: Flask) -> None:
         "sex": "9",  # no such option: left for the checker to refuse
         "recommend": "0",  # 0 is a value on a 0-10 scale, not "not applicable"
     }
+
+
+# -- campaigns ----------------------------------------------------------------------------
+
+
+def test_a_paper_response_can_record_an_open_campaign(
+    staff_app: Flask, staff_client: Any, auth: Auth
+) -> None:
+    from tests.collector.campaign_data import make_campaign
+
+    running = make_campaign(staff_app, units=("c1",), title="2026 臨櫃調查")
+    closed = make_campaign(staff_app, status="closed", title="已結束的調查")
+    draft = make_campaign(staff_app, status="draft", title="草稿調查")
+    other = make_campaign(staff_app, "beta", title="乙機關的調查")
+    staff = make_campaign(staff_app, slug="staff-satisfaction", title="員工調查")
+    assert logged_in(auth.login(COUNTER))
+    page = staff_client.get("/staff/paper").text
+    assert "2026 臨櫃調查" in page and 'id="paper-campaign"' in page
+    for hidden in ("已結束的調查", "草稿調查", "乙機關的調查", "員工調查"):
+        assert hidden not in page, hidden
+    # Only a campaign offered, for one of its units, with its questionnaire.
+    for campaign, unit, slug, status in (
+        (closed["campaign_id"], None, SLUG, 422),
+        (draft["campaign_id"], None, SLUG, 422),
+        (other["campaign_id"], None, SLUG, 422),
+        (staff["campaign_id"], None, SLUG, 422),
+        ("nonsense", None, SLUG, 422),
+        (running["campaign_id"], unit_id(staff_app, "alpha", "c2"), SLUG, 422),
+        (running["campaign_id"], None, "land-office-service", 422),
+    ):
+        response = start(staff_client, staff_app, unit=unit, campaign=campaign, questionnaire=slug)
+        assert response.status_code == status, (campaign, unit, slug)
+        assert 'id="paper-campaign-error"' in response.text, (campaign, unit, slug)
+    response = start(staff_client, staff_app, campaign=running["campaign_id"])
+    assert response.status_code == 303
+    entry = staff_client.get("/staff/paper/entry").text
+    assert "2026 臨櫃調查" in entry
+    assert key_in(staff_client, KEYED)[0].status_code == 303
+    (saved,) = stored(staff_app)
+    assert saved.campaign_id == running["campaign_id"] and saved.channel == "paper"
+    # Without a campaign, none is recorded.
+    assert start(staff_client, staff_app, batch="B-002").status_code == 303
+    key_in(staff_client, KEYED)
+    assert stored(staff_app)[1].campaign_id is None
+
+
+def test_a_campaign_closed_during_entry_is_not_recorded(
+    staff_app: Flask, staff_client: Any, auth: Auth
+) -> None:
+    from collector.models import Campaign
+    from tests.collector.campaign_data import make_campaign
+
+    running = make_campaign(staff_app, units=("c1",))
+    assert logged_in(auth.login(COUNTER))
+    assert start(staff_client, staff_app, campaign=running["campaign_id"]).status_code == 303
+    page = staff_client.get("/staff/paper/entry")
+    with session_scope(staff_app) as session:
+        session.get(Campaign, running["campaign_id"]).status = "closed"  # type: ignore[union-attr]
+    data = {**entry_form(page.text), **{f"q_{k}": v for k, v in KEYED.items()}}
+    response = staff_client.post("/staff/paper/entry", data=data)
+    assert response.status_code == 409
+    assert "已結束或已關閉" in response.text and "字很小" in response.text  # kept, unsaved
+    assert stored(staff_app) == []
+    again = staff_client.get("/staff/paper/entry")
+    assert again.status_code == 303 and "ended=1" in again.headers["Location"]
+    setup = staff_client.get(again.headers["Location"]).text
+    assert "已結束或已關閉" in setup
