@@ -342,7 +342,12 @@ def results() -> Any:
             else None,
             dimensions=dimensions(questionnaire, frame, language),
             breakdowns=_breakdowns(actor, action, detailed, questionnaire, frame, language),
-            comments=latest_comments(questionnaire, frame) if detailed else [],
+            # Comments of fewer than MIN_CELL respondents (a small unit, a short
+            # period) could be matched to the person who wrote them: withheld.
+            comments_withheld=detailed and 0 < len(frame) < MIN_CELL,
+            comments=latest_comments(questionnaire, frame)
+            if detailed and len(frame) >= MIN_CELL
+            else [],
         )
     return render_template("staff/results.html", **context)
 

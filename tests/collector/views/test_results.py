@@ -181,3 +181,14 @@ def test_a_suppressed_group_cannot_be_recovered_from_the_others(staff_app: Flask
     # shown group is hidden as well (its count stays, counts identify nobody)
     assert row(channels, "QR code") == ["6", "—", "—", "—"]
     assert row(channels, "Online")[0] == "7" and row(channels, "Online")[1] != "—"
+
+
+def test_comments_of_fewer_than_five_respondents_are_withheld(staff_app: Flask) -> None:
+    add_responses(staff_app, "alpha", "c1", 6, comment="counter one is fine")
+    add_responses(staff_app, "alpha", "c2", 2, comment="only two of us here")
+    c2 = unit_id(staff_app, "alpha", "c2")
+    small = page_as(staff_app, "analyst@alpha.example.test", unit=c2).text
+    assert "only two of us here" not in small
+    assert "Fewer than 5 respondents: comments are not shown" in small
+    whole = page_as(staff_app, "analyst@alpha.example.test").text
+    assert "only two of us here" in whole and "counter one is fine" in whole
