@@ -293,6 +293,21 @@ _META: dict[str, tuple[str, dict[str, str]]] = {
             "en": "When the response was submitted ({tz} local time)",
         },
     ),
+    "batch": (
+        "text",
+        {
+            "zh-Hant-TW": "紙本問卷的批號（登打時輸入；其他管道空白）",
+            "en": "Batch of a paper questionnaire (typed when keyed in; empty for other channels)",
+        },
+    ),
+    "entered_by": (
+        "integer",
+        {
+            "zh-Hant-TW": "登打紙本問卷的員工帳號編號（不是姓名；其他管道空白）",
+            "en": "Id of the staff account that keyed in a paper questionnaire "
+            "(not a name; empty for other channels)",
+        },
+    ),
 }
 
 _NOTES = {

@@ -26,7 +26,11 @@ META_COLUMNS = [
     "language",
     "started_at",
     "submitted_at",
+    "batch",
+    "entered_by",
 ]
+"""Columns before the answers. ``batch`` and ``entered_by`` (the staff user id, never a
+name) say which paper batch a keyed-in questionnaire came in and who keyed it."""
 
 
 @dataclass
@@ -89,6 +93,8 @@ def load_table(
             Response.language,
             Response.started_at,
             Response.submitted_at,
+            Response.batch,
+            Response.entered_by,
         )
         .join(Agency, Agency.id == Response.agency_id)
         .where(Response.questionnaire_version_id.in_(list(definitions)))  # type: ignore[attr-defined]
@@ -128,7 +134,9 @@ def load_table(
 
     types: dict[tuple[int, str], Any] = {}
     records = []
-    for rid, receipt, vid, agency, unit, channel, language, started, submitted in meta:
+    for row in meta:
+        rid, receipt, vid, agency, unit, channel, language, started, submitted = row[:9]
+        batch, entered_by = row[9], row[10]
         definition = definitions[vid]
         record: dict[str, Any] = {
             "receipt": receipt,
@@ -139,6 +147,8 @@ def load_table(
             "language": language,
             "started_at": started,
             "submitted_at": submitted,
+            "batch": batch,
+            "entered_by": entered_by,
         }
         for key, stored in answers.get(rid, {}).items():
             if (vid, key) not in types:

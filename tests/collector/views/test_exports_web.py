@@ -112,3 +112,44 @@ def test_who_may_export_and_bad_requests(staff_app: Flask) -> None:
             .all()
         )
         assert len(audited) == 1  # only beta's successful export
+
+
+def test_exports_say_which_batch_and_staff_account_keyed_a_paper_response(
+    staff_app: Flask, people: dict[str, int]
+) -> None:
+    from sqlalchemy import update
+
+    from collector.models import Response
+
+    online = add_responses(staff_app, "alpha", "c1", 1)
+    paper = add_responses(staff_app, "alpha", "c1", 2, channel="paper")
+    counter = people["counter@alpha.example.test"]
+    with session_scope(staff_app) as session:
+        session.execute(
+            update(Response)
+            .where(Response.receipt.in_(paper))  # type: ignore[attr-defined]
+            .values(batch="=1+1 批", entered_by=counter)
+        )
+    client = client_for(staff_app, ANALYST)
+    body = exported(client, "csv").data.decode("utf-8-sig")
+    rows = {r["receipt"]: r for r in csv.DictReader(io.StringIO(body))}
+    header = body.splitlines()[0].split(",")
+    assert header.index("batch") == header.index("submitted_at") + 1
+    assert header.index("entered_by") == header.index("batch") + 1
+    assert rows[online[0]]["batch"] == "" and rows[online[0]]["entered_by"] == ""
+    for receipt in paper:
+        assert rows[receipt]["batch"] == "'=1+1 批"  # defused like any text
+        assert rows[receipt]["entered_by"] == str(counter)  # an id, never a name
+    assert "counter@alpha" not in body
+    book = openpyxl.load_workbook(io.BytesIO(exported(client, "xlsx").data))
+    sheet = book["responses"]
+    names = [c.value for c in sheet[1]]
+    values = {
+        row[names.index("receipt")]: row for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert values[paper[0]][names.index("entered_by")] == counter
+    assert values[paper[0]][names.index("batch")] == "'=1+1 批"
+    assert values[online[0]][names.index("entered_by")] is None
+    dictionary = {r[0].value: [c.value for c in r] for r in book["dictionary"].iter_rows(min_row=2)}
+    assert "staff" in " ".join(str(v) for v in dictionary["entered_by"])
+    assert "批號" in " ".join(str(v) for v in dictionary["batch"])
