@@ -1,0 +1,485 @@
+"""Files attached to a complaint: checked by content, cleaned, stored outside the web root.
+
+What is accepted (decided by the bytes, never by the file name or the browser's
+declared type):
+
+- ``image/jpeg`` and ``image/png``: fully decoded by Pillow (a truncated or
+  corrupt image is refused, and so is one above ``COMPLAINT_IMAGE_MAX_PIXELS``,
+  a decompression bomb), then re-encoded from the pixels alone: orientation is
+  applied, and every piece of metadata (EXIF with GPS, XMP, ICC profiles,
+  comments, text chunks) and anything appended after the image is dropped.
+- ``application/pdf``: must start with ``%PDF-`` and end with ``%%EOF`` (within
+  the last 1 KiB); a PDF that names active content (``/JavaScript``, ``/JS``,
+  ``/Launch``, ``/EmbeddedFile``, ``/RichMedia``, ``/XFA``) is refused. Names inside
+  compressed object streams are not inspected: this check lowers the risk, it does
+  not make a PDF safe; staff open attachments in an up-to-date viewer.
+- ``text/plain``: UTF-8 (a BOM is allowed), no control characters other than tab,
+  line breaks and form feed.
+
+Every upload, whatever its type, is refused when it contains HTML or script
+markup anywhere (``<script``, ``<html``, ``<svg``, ``javascript:``...): a file
+that a browser could be tricked into rendering as a page (a polyglot) never gets
+in. Stored files are served only by :func:`send_attachment`, always as a download
+(``Content-Disposition: attachment``) with ``nosniff``, ``no-store`` and a
+``sandbox`` content security policy.
+
+Limits (``app.config``): ``COMPLAINT_ATTACHMENT_MAX_BYTES`` per file (10 MiB),
+``COMPLAINT_ATTACHMENTS_MAX`` per case over its whole life (5),
+``COMPLAINT_IMAGE_MAX_PIXELS`` (40 megapixels) and ``COMPLAINT_ATTACHMENT_DIR``
+(``instance/attachments``). Stored names are 32 random hexadecimal digits; the
+display name is cleaned by :func:`clean_filename` and never used as a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import unicodedata
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, send_file
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import func, select
+from sqlmodel import Session
+from werkzeug.datastructures import FileStorage
+
+from collector.i18n import translate
+from collector.models import Complaint, ComplaintAttachment
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_FILES = 5
+DEFAULT_MAX_PIXELS = 40_000_000
+FILENAME_MAX = 100
+"""Characters of a cleaned display name (the column holds 200)."""
+
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image/jpeg": (".jpg", ".jpeg", ".jpe"),
+    "image/png": (".png",),
+    "application/pdf": (".pdf",),
+    "text/plain": (".txt", ".text", ".log", ".csv"),
+}
+"""The accepted types and the extensions a display name may keep for each (first: added)."""
+
+ACCEPT = ",".join(ext for exts in EXTENSIONS.values() for ext in exts[:2])
+"""For the file input's ``accept`` attribute: a hint to the browser, never trusted."""
+
+# Markup a browser would act on if it ever rendered the file as a page. Binary files
+# are searched whole for the long markers only (a short one would turn up by chance in
+# compressed data), and their first KiB, where browsers sniff, for all of them; text
+# files are searched whole for all of them.
+_MARKUP_LONG = re.compile(
+    rb"<(?:script|html|body|iframe|frameset|object|embed|applet|!doctype|svg[\s/>])"
+    rb"|javascript:|vbscript:",
+    re.IGNORECASE,
+)
+_MARKUP_ANY = re.compile(
+    rb"<(?:script|html|body|head|title|iframe|frame|svg|object|embed|applet|meta|link|style|"
+    rb"img|form|base|!doctype|\?xml)|javascript:|vbscript:",
+    re.IGNORECASE,
+)
+SNIFF_WINDOW = 1024
+_PDF_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+_PDF_ACTIVE = re.compile(
+    rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|ImportData|SubmitForm)"
+    rb"(?![A-Za-z0-9])"
+)
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_STORED_NAME = re.compile(r"^[0-9a-f]{32}$")
+_WINDOWS_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
+_FORBIDDEN_IN_NAME = re.compile(r'[<>:"/\\|?*]')
+
+
+class AttachmentError(ValueError):
+    """An upload that is refused; ``text(language)`` says why, for the person uploading."""
+
+    def __init__(self, code: str, filename: str = "", **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.filename = filename
+        self.params = params
+
+    def text(self, language: str) -> str:
+        message = translate(f"att_err_{self.code}", language, **self.params)
+        if self.filename:
+            return translate("att_err_file", language, name=self.filename, message=message)
+        return message
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_files: int
+    max_pixels: int
+
+    @property
+    def max_size(self) -> str:
+        """The per-file limit for people: "10 MB", "1.5 MB", "900 KB"."""
+        if self.max_bytes >= 1024 * 1024:
+            mib = self.max_bytes / (1024 * 1024)
+            return f"{mib:.0f} MB" if mib == int(mib) else f"{mib:.1f} MB"
+        return f"{max(1, self.max_bytes // 1024)} KB"
+
+
+def limits(app: Flask | None = None) -> Limits:
+    config = (app or current_app).config
+    return Limits(
+        max_bytes=int(config.get("COMPLAINT_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES)),
+        max_files=int(config.get("COMPLAINT_ATTACHMENTS_MAX", DEFAULT_MAX_FILES)),
+        max_pixels=int(config.get("COMPLAINT_IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS)),
+    )
+
+
+def request_limit(app: Flask | None = None, files: int | None = None) -> int:
+    """The largest request body a form with ``files`` attachments may send."""
+    lim = limits(app)
+    count = lim.max_files if files is None else files
+    # The files, their multipart headers, and the rest of the form.
+    return count * (lim.max_bytes + 4096) + int((app or current_app).config["MAX_CONTENT_LENGTH"])
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An upload that passed every check, ready to store: the bytes that will be kept."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+# -- names --------------------------------------------------------------------
+
+
+def _clean_base(name: str | None) -> str:
+    """The last path component, NFC, without control, format (bidirectional overrides
+    included) or private-use characters and without characters Windows refuses."""
+    name = unicodedata.normalize("NFC", name or "")
+    # Any path a browser or a crafted request may send: keep the last component only.
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(
+        " " if ch in "\t\r\n" or unicodedata.category(ch) in ("Zl", "Zp") else ch
+        for ch in name
+        if ch in "\t\r\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+    name = _FORBIDDEN_IN_NAME.sub("_", name)
+    return " ".join(name.split()).strip(" .")
+
+
+def clean_filename(name: str | None, content_type: str) -> str:
+    """A display name: see :func:`_clean_base`, at most ``FILENAME_MAX`` characters, ending
+    in an extension that matches ``content_type`` (a misleading one is replaced: a PDF
+    sent as ``report.exe`` is kept as ``report.pdf``). Chinese (any script) is kept."""
+    name = _clean_base(name)
+    allowed = EXTENSIONS.get(content_type, ("",))
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and 1 <= len(ext) <= 5 and ext.isascii() and ext.isalnum():
+        name = stem
+        extension = f".{ext.lower()}" if f".{ext.lower()}" in allowed else allowed[0]
+        if extension and name.lower().endswith(extension):
+            name = name[: -len(extension)]  # "report.pdf.exe": "report.pdf", not "report.pdf.pdf"
+    else:
+        extension = allowed[0]
+    name = name.strip(" .")
+    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    if not name:
+        name = "attachment"
+    return name[: FILENAME_MAX - len(extension)].rstrip(" .") + extension
+
+
+def shown_name(name: str | None) -> str:
+    """The name as typed, cleaned, shortened for an error message."""
+    base = _clean_base(name)
+    return base if len(base) <= 60 else base[:40] + "…" + base[-15:]
+
+
+# -- content ------------------------------------------------------------------
+
+
+def _read(upload: FileStorage, lim: Limits, shown: str) -> bytes:
+    """At most ``max_bytes`` of the upload; a larger one is refused without reading it all."""
+    data = upload.stream.read(lim.max_bytes + 1)
+    if len(data) > lim.max_bytes:
+        raise AttachmentError("too_large", shown, max=lim.max_size)
+    if not data:
+        raise AttachmentError("empty", shown)
+    return data
+
+
+def sniff(data: bytes) -> str | None:
+    """The accepted type the bytes start like, or None. Only a first guess: see :func:`check`."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    if _is_text(data):
+        return "text/plain"
+    return None
+
+
+def _is_text(data: bytes) -> bool:
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not _TEXT_CONTROL.search(text)
+
+
+def check(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, shown: str = "") -> Prepared:
+    """The bytes to keep and the type of an upload, or :class:`AttachmentError`.
+
+    ``shown`` names the file in messages (and is the returned ``filename``; :func:`prepare`
+    puts the cleaned display name there).
+    """
+    content_type = sniff(data)
+    markup = _MARKUP_ANY if content_type == "text/plain" else _MARKUP_LONG
+    if markup.search(data) or _MARKUP_ANY.search(data[:SNIFF_WINDOW]):
+        raise AttachmentError("markup", shown)
+    if content_type is None:
+        raise AttachmentError("type", shown)
+    if content_type in ("image/jpeg", "image/png"):
+        kept = _reencode(data, content_type, max_pixels, shown)
+    else:
+        if content_type == "application/pdf":
+            _check_pdf(data, shown)
+        kept = data
+    return Prepared(
+        filename=shown,
+        content_type=content_type,
+        data=kept,
+        sha256=hashlib.sha256(kept).hexdigest(),
+    )
+
+
+def _check_pdf(data: bytes, shown: str) -> None:
+    if b"%%EOF" not in data[-1024:]:
+        raise AttachmentError("pdf_damaged", shown)
+    # Names outside streams (a stream's compressed bytes would match by chance), with
+    # #xx escapes decoded (``/J#61vaScript`` is ``/JavaScript``).
+    outside = _PDF_STREAM.sub(b" ", data)
+    names = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), outside)
+    if _PDF_ACTIVE.search(names):
+        raise AttachmentError("pdf_active", shown)
+
+
+def _reencode(data: bytes, content_type: str, max_pixels: int, shown: str) -> bytes:
+    expected = "JPEG" if content_type == "image/jpeg" else "PNG"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[expected]) as im:
+                width, height = im.size
+                if width * height > max_pixels:
+                    raise AttachmentError("pixels", shown, max=f"{max_pixels / 1e6:g}")
+                im.load()  # every pixel: a truncated or corrupt image fails here
+                upright = ImageOps.exif_transpose(im)
+                return _encode_pixels(upright, expected)
+    except AttachmentError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise AttachmentError("pixels", shown, max=f"{max_pixels / 1e6:g}") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise AttachmentError("image_damaged", shown) from exc
+    except Exception as exc:  # a decoder's unexpected failure is a bad image, not a 500
+        raise AttachmentError("image_damaged", shown) from exc
+
+
+def _encode_pixels(im: Image.Image, fmt: str) -> bytes:
+    """The pixels alone, in a fresh image that carries no metadata at all."""
+    if fmt == "JPEG":
+        mode = "L" if im.mode in ("1", "L", "LA", "I;16", "I", "F") else "RGB"
+    elif im.mode in ("1", "L", "LA", "RGB", "RGBA", "I;16"):
+        mode = im.mode
+    elif im.mode in ("P", "PA") and ("transparency" in im.info or im.mode == "PA"):
+        mode = "RGBA"
+    else:
+        mode = "RGBA" if "A" in im.getbands() else "RGB"
+    converted = im if im.mode == mode else im.convert(mode)
+    clean = Image.frombytes(mode, converted.size, converted.tobytes())
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        clean.save(out, format="JPEG", quality=90, optimize=True)
+    else:
+        clean.save(out, format="PNG", optimize=False)
+    return out.getvalue()
+
+
+def prepare(upload: FileStorage, app: Flask | None = None) -> Prepared:
+    """One upload checked and cleaned (nothing stored yet), or :class:`AttachmentError`."""
+    lim = limits(app)
+    shown = shown_name(upload.filename) or "attachment"
+    checked = check(_read(upload, lim, shown), lim.max_pixels, shown)
+    return Prepared(
+        filename=clean_filename(upload.filename, checked.content_type),
+        content_type=checked.content_type,
+        data=checked.data,
+        sha256=checked.sha256,
+    )
+
+
+def uploads_in(files: Iterable[FileStorage | None]) -> list[FileStorage]:
+    """The files actually chosen (a browser sends an empty part for an empty input)."""
+    return [f for f in files if isinstance(f, FileStorage) and (f.filename or "").strip()]
+
+
+def prepare_all(
+    uploads: Iterable[FileStorage | None], already: int = 0, app: Flask | None = None
+) -> tuple[list[Prepared], list[AttachmentError]]:
+    """Every chosen upload checked: what passed, and the refusals (one per bad file).
+
+    ``already`` is how many files the case holds; more than the per-case limit in
+    all is one refusal.
+    """
+    chosen = uploads_in(uploads)
+    lim = limits(app)
+    if already + len(chosen) > lim.max_files:
+        left = max(0, lim.max_files - already)
+        return [], [AttachmentError("too_many", max=lim.max_files, left=left)]
+    prepared: list[Prepared] = []
+    errors: list[AttachmentError] = []
+    for upload in chosen:
+        try:
+            prepared.append(prepare(upload, app))
+        except AttachmentError as exc:
+            errors.append(exc)
+    return prepared, errors
+
+
+# -- storage ------------------------------------------------------------------
+
+
+def directory(app: Flask | None = None) -> Path:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    configured = app.config.get("COMPLAINT_ATTACHMENT_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "attachments"
+
+
+def path_of(att: ComplaintAttachment, app: Flask | None = None) -> Path:
+    """Where a stored attachment lives; a stored name that is not ours is refused."""
+    if not _STORED_NAME.match(att.stored_name or ""):
+        raise ValueError("not a stored attachment name")
+    return directory(app) / att.stored_name
+
+
+def count_for(session: Session, case: Complaint) -> int:
+    return session.execute(
+        select(func.count())
+        .select_from(ComplaintAttachment)
+        .where(ComplaintAttachment.complaint_id == case.id)
+    ).scalar_one()
+
+
+def store(
+    session: Session,
+    case: Complaint,
+    prepared: Iterable[Prepared],
+    uploaded_by: int | None = None,
+    app: Flask | None = None,
+) -> list[ComplaintAttachment]:
+    """Write the files and add their rows to ``session`` (the caller commits).
+
+    If the caller's transaction fails, it removes the files with
+    :func:`delete_files` (rows it added): a file without a row is never left
+    behind on purpose. ``case`` must have an id (flush first).
+    """
+    if case.id is None:
+        raise ValueError("store attachments of a case that has an id (flush first)")
+    folder = directory(app)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    rows: list[ComplaintAttachment] = []
+    try:
+        for item in prepared:
+            stored = secrets.token_hex(16)
+            path = folder / stored
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            row = ComplaintAttachment(
+                complaint_id=case.id,
+                agency_id=case.agency_id,
+                stored_name=stored,
+                filename=item.filename,
+                content_type=item.content_type,
+                size=item.size,
+                sha256=item.sha256,
+                uploaded_by=uploaded_by,
+            )
+            rows.append(row)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(item.data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            session.add(row)
+    except BaseException:
+        delete_files(rows, app)
+        raise
+    return rows
+
+
+def delete_files(attachments: Iterable[ComplaintAttachment | str], app: Flask | None = None) -> int:
+    """Remove stored files (not rows), given rows or stored names (``cases.destroy``
+    returns names); call it after the commit that deleted the rows. Missing files and
+    names that are not ours are skipped. Returns how many files went."""
+    removed = 0
+    for item in attachments:
+        stored = item if isinstance(item, str) else item.stored_name
+        if not _STORED_NAME.match(stored or ""):
+            continue
+        try:
+            (directory(app) / stored).unlink()
+        except FileNotFoundError:
+            continue
+        removed += 1
+    return removed
+
+
+def send_attachment(att: ComplaintAttachment, app: Flask | None = None) -> Response:
+    """The file as a download, never rendered: attachment disposition (RFC 6266/5987
+    names, Chinese kept), the detected type, ``nosniff``, ``no-store`` and a sandbox CSP.
+
+    The caller has decided that the requester may see the case. A missing file is 404.
+    """
+    from werkzeug.exceptions import NotFound
+
+    try:
+        path = path_of(att, app)
+    except ValueError:
+        raise NotFound() from None
+    if not path.is_file():
+        raise NotFound()
+    response = send_file(
+        path,
+        mimetype=att.content_type if att.content_type in EXTENSIONS else "application/octet-stream",
+        as_attachment=True,
+        download_name=att.filename or "attachment",
+        conditional=False,
+        etag=False,
+        max_age=None,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store, private"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    if att.content_type == "text/plain":
+        response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    return response
