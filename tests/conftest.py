@@ -189,3 +189,15 @@ def count_rows(app: Flask, model: Any) -> int:
 
     with session_scope(app) as session:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def drop_append_only_guards(conn: Any) -> None:
+    """Do what only a database administrator can: switch off the triggers that keep
+    the audit log append-only (tests of tampering that the hash chain must reveal)."""
+    from sqlalchemy import text
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+        return
+    for name in ("audit_event_no_update", "audit_event_no_delete"):
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))

@@ -714,22 +714,25 @@ def extend(
     if not 1 <= days <= limit:
         raise CaseError("case_bad_extension", f"an extension is 1 to {limit} days")
     text = _require_reason(reason, "an extension")
+    check_version(case, expected_version)
+    if case.status not in TRANSITIONS["extend"][0]:
+        raise CaseError("case_action_not_allowed", f"cannot extend a case that is {case.status}")
     old_due = case.due_on
     case.extension_days += days
-    event = _move(
+    refresh_due(app, session, case)
+    _move(
         app,
         session,
         case,
         "extend",
         actor,
-        expected_version=expected_version,
         reason=text,
-        detail={"days": days, "old_due_on": old_due.isoformat()},
+        detail={
+            "days": days,
+            "old_due_on": old_due.isoformat(),
+            "new_due_on": case.due_on.isoformat(),
+        },
         public=True,
-    )
-    event.detail = json.dumps(
-        {"days": days, "old_due_on": old_due.isoformat(), "new_due_on": case.due_on.isoformat()},
-        sort_keys=True,
     )
     return notice(session, case, "extended", extra_zh=text, extra_en=text, app=app)
 

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from collector import audit
 from collector.db import get_engine, session_scope
 from collector.models import AuditEvent
+from tests.conftest import drop_append_only_guards
 
 
 def chain(app: Flask) -> list[AuditEvent]:
@@ -69,6 +71,22 @@ def test_the_hash_covers_every_field(app: Flask) -> None:
 
 
 @pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET target = 'x' WHERE id = :id",
+        "DELETE FROM audit_event WHERE id = :id",
+        "DELETE FROM audit_event WHERE id >= :id",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_events(app: Flask, statement: str) -> None:
+    fill(app, 3)
+    last = chain(app)[-1].id
+    with pytest.raises(DBAPIError, match="append-only"), get_engine(app).begin() as conn:
+        conn.execute(text(statement), {"id": last})
+    assert len(chain(app)) == 3 and verify(app).ok
+
+
+@pytest.mark.parametrize(
     "tamper",
     [
         "UPDATE audit_event SET detail = '[99]' WHERE id = :id",
@@ -80,6 +98,7 @@ def test_a_changed_event_is_found(app: Flask, tamper: str) -> None:
     fill(app, 5)
     third = chain(app)[2].id
     with get_engine(app).begin() as conn:
+        drop_append_only_guards(conn)
         conn.execute(text(tamper), {"id": third})
     status = verify(app)
     assert not status.ok
@@ -94,6 +113,7 @@ def test_a_recomputed_hash_breaks_the_next_link(app: Flask) -> None:
     forged.detail = '{"i":99}'
     new_hash = audit.event_hash(forged)
     with get_engine(app).begin() as conn:
+        drop_append_only_guards(conn)
         conn.execute(
             text("UPDATE audit_event SET detail = :d, hash = :h WHERE id = :id"),
             {"d": forged.detail, "h": new_hash, "id": forged.id},
@@ -107,6 +127,7 @@ def test_a_deleted_event_is_found(app: Flask) -> None:
     fill(app, 5)
     events = chain(app)
     with get_engine(app).begin() as conn:
+        drop_append_only_guards(conn)
         conn.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": events[1].id})
     status = verify(app)
     assert not status.ok and status.first_broken_id == events[2].id
@@ -178,6 +199,7 @@ def test_verify_command(app: Flask, runner: Any) -> None:
     assert "intact: 3 events" in result.output
     assert chain(app)[-1].hash in result.output
     with get_engine(app).begin() as conn:
+        drop_append_only_guards(conn)
         conn.execute(text("UPDATE audit_event SET target = 'x' WHERE id = :id"), {"id": 2})
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1

@@ -12,6 +12,7 @@ from collector import audit
 from collector.db import get_engine, session_scope
 from collector.models import AuditEvent, User
 from tests.collector.staff import PASSWORD, Auth, agency_id, csrf_from, logged_in, make_user
+from tests.conftest import drop_append_only_guards
 
 ADMIN = "admin@alpha.example.test"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -268,6 +269,7 @@ def test_audit_page_warns_when_the_chain_is_broken(staff_app: Flask) -> None:
     client, _ = login(staff_app, ADMIN)
     with get_engine(staff_app).begin() as conn:
         first = conn.execute(text("SELECT min(id) FROM audit_event")).scalar_one()
+        drop_append_only_guards(conn)
         conn.execute(
             text("UPDATE audit_event SET target = 'rewritten' WHERE id = :id"), {"id": first}
         )
