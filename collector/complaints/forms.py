@@ -1,0 +1,337 @@
+"""The public complaint forms (WTForms; CSRF from Flask-WTF): filing a complaint,
+following a case with its number and password, and sending a supplement.
+
+Every message is in the page's language (``form.language``). Text is NFC and
+trimmed; a single-line field refuses every control character (CR and LF
+included, so nothing typed here can inject a mail header), a multi-line one
+every control character but line breaks and tabs. Lengths are the model's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    MultipleFileField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import ValidationError
+
+from collector.i18n import translate
+from collector.mail import MailError, check_address
+from collector.models import Agency, ComplaintCategory
+from collector.questiontypes import select_choices
+
+SUBJECT_MAX = 200
+DESCRIPTION_MAX = 5000
+SUPPLEMENT_MAX = 5000
+LOCATION_MAX = 300
+NAME_MAX = 100
+EMAIL_MAX = 254
+PHONE_MAX = 40
+ADDRESS_MAX = 300
+CASE_NUMBER_MAX = 20
+PASSWORD_MAX = 128
+
+REPLY_CHANNELS = ("email", "letter", "phone", "none")
+"""The reply channels a complainant may choose, in the order shown."""
+
+NOTICE_VERSION = "2026-11"
+"""The version of the personal data notice shown on the form (docs/complaints.md)."""
+
+NOTICE_PARTS = (
+    "pdpa_controller",
+    "pdpa_purpose",
+    "pdpa_categories",
+    "pdpa_use",
+    "pdpa_rights",
+    "pdpa_optional",
+)
+"""The PDPA Art. 8 notice, one i18n key per item the article requires."""
+
+_PHONE = re.compile(r"^\+?[0-9()\- #]+$")
+_LINE_BREAKS = "\u2028\u2029\x85"
+
+
+def privacy_notice(agency: Agency, language: str) -> list[tuple[str, str]]:
+    """The Art. 8 notice for ``agency``: (heading, text) pairs in ``language``."""
+    name = agency.name_en if language == "en" else agency.name_zh
+    return [
+        (translate(f"{key}_title", language), translate(key, language, agency=name))
+        for key in NOTICE_PARTS
+    ]
+
+
+# -- filters and validators ----------------------------------------------------
+
+
+def _nfc(value: Any) -> Any:
+    """NFC and trimmed; CR LF become LF (the browser sends CR LF in a textarea)."""
+    if not isinstance(value, str):
+        return value
+    return unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _message(form: Any, key: str, **params: Any) -> str:
+    return translate(key, getattr(form, "language", "zh-Hant-TW"), **params)
+
+
+def _has_controls(text: str, allowed: str = "") -> bool:
+    return any(
+        (unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in _LINE_BREAKS
+        for ch in text
+    )
+
+
+def single_line(max_length: int, required_key: str | None = None) -> list[Any]:
+    """Validators of a one-line field: required (when ``required_key``), no control
+    characters at all (no CR/LF: no header injection), readable, at most ``max_length``."""
+
+    def check(form: Any, field: Field) -> None:
+        text = field.data or ""
+        if not text:
+            if required_key:
+                raise ValidationError(_message(form, required_key))
+            return
+        if _has_controls(text):
+            raise ValidationError(_message(form, "cp_err_single_line"))
+        if "\ufffd" in text:
+            raise ValidationError(_message(form, "err_bad_characters"))
+        if len(text) > max_length:
+            raise ValidationError(_message(form, "err_too_long", max=max_length))
+
+    return [check]
+
+
+def multi_line(max_length: int, required_key: str | None = None) -> list[Any]:
+    """Validators of a text area: line breaks and tabs allowed, other controls not."""
+
+    def check(form: Any, field: Field) -> None:
+        text = field.data or ""
+        if not text:
+            if required_key:
+                raise ValidationError(_message(form, required_key))
+            return
+        if _has_controls(text, allowed="\n\t") or "\ufffd" in text:
+            raise ValidationError(_message(form, "err_bad_characters"))
+        if len(text) > max_length:
+            raise ValidationError(_message(form, "err_too_long", max=max_length))
+
+    return [check]
+
+
+def _email(form: Any, field: Field) -> None:
+    if not field.data:
+        return
+    try:
+        field.data = check_address(field.data)
+    except MailError:
+        raise ValidationError(_message(form, "cp_err_email")) from None
+
+
+def _phone(form: Any, field: Field) -> None:
+    if not field.data:
+        return
+    digits = sum(ch.isdigit() for ch in field.data)
+    if not _PHONE.match(field.data) or not 6 <= digits <= 20:
+        raise ValidationError(_message(form, "cp_err_phone"))
+
+
+def _coordinate(limit: float, key: str) -> Any:
+    def check(form: Any, field: Field) -> None:
+        if not field.data:
+            return
+        try:
+            value = float(field.data)
+        except ValueError:
+            raise ValidationError(_message(form, key)) from None
+        if not math.isfinite(value) or not -limit <= value <= limit:
+            raise ValidationError(_message(form, key))
+
+    return check
+
+
+# -- the forms -----------------------------------------------------------------
+
+
+class LocalisedForm(FlaskForm):
+    """A form whose labels and messages are in ``language`` (set by the constructor)."""
+
+    LABELS: dict[str, str] = {}
+
+    def __init__(self, *args: Any, language: str = "zh-Hant-TW", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language = language
+        for name, key in self.LABELS.items():
+            self[name].label.text = translate(key, language)
+
+    def error_list(self) -> list[tuple[str, str]]:
+        """(field id, first message) of every field in error, in page order (CSRF aside)."""
+        return [
+            (field.id, field.errors[0])
+            for field in self
+            if field.errors and field.name != "csrf_token"
+        ]
+
+    @property
+    def csrf_failed(self) -> bool:
+        return bool(getattr(self, "csrf_token", None) is not None and self.csrf_token.errors)
+
+
+class ComplaintForm(LocalisedForm):
+    """A complaint filed on the public page. ``categories`` are the agency's active ones."""
+
+    LABELS = {
+        "category": "cp_category",
+        "subject": "cp_subject",
+        "description": "cp_description",
+        "location": "cp_location",
+        "latitude": "cp_latitude",
+        "longitude": "cp_longitude",
+        "attachments": "cp_attachments",
+        "anonymous": "cp_anonymous",
+        "confidential": "cp_confidential",
+        "name": "cp_name",
+        "email": "cp_email",
+        "phone": "cp_phone",
+        "address": "cp_address",
+        "reply_channel": "cp_reply_channel",
+    }
+
+    category = SelectField(choices=select_choices([]), validate_choice=False)
+    subject = StringField(filters=[_nfc], validators=single_line(SUBJECT_MAX, "cp_err_subject"))
+    description = TextAreaField(
+        filters=[_nfc], validators=multi_line(DESCRIPTION_MAX, "cp_err_description")
+    )
+    location = StringField(filters=[_nfc], validators=single_line(LOCATION_MAX))
+    latitude = StringField(
+        filters=[_nfc],
+        validators=[*single_line(32), _coordinate(90, "cp_err_latitude")],
+    )
+    longitude = StringField(
+        filters=[_nfc],
+        validators=[*single_line(32), _coordinate(180, "cp_err_longitude")],
+    )
+    attachments = MultipleFileField()
+    anonymous = BooleanField()
+    confidential = BooleanField()
+    name = StringField(filters=[_nfc], validators=single_line(NAME_MAX))
+    email = StringField(filters=[_nfc], validators=[*single_line(EMAIL_MAX), _email])
+    phone = StringField(filters=[_nfc], validators=[*single_line(PHONE_MAX), _phone])
+    address = StringField(filters=[_nfc], validators=single_line(ADDRESS_MAX))
+    reply_channel = RadioField(
+        choices=select_choices([(c, c) for c in REPLY_CHANNELS]), validate_choice=False
+    )
+    submission_token = HiddenField()
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: Sequence[ComplaintCategory] = (),
+        language: str = "zh-Hant-TW",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, language=language, **kwargs)
+        self.category.choices = select_choices(
+            [("", translate("cp_choose_category", language))]
+            + [(str(c.id), c.name_en if language == "en" else c.name_zh) for c in categories]
+        )
+        self._categories = {str(c.id): c for c in categories}
+        self.reply_channel.choices = select_choices(
+            [(c, translate(f"cp_reply_{c}", language)) for c in REPLY_CHANNELS]
+        )
+        if not self.reply_channel.data:
+            self.reply_channel.data = "email"
+
+    @property
+    def chosen_category(self) -> ComplaintCategory | None:
+        return self._categories.get(self.category.data or "")
+
+    def coordinates(self) -> tuple[float | None, float | None]:
+        if not self.latitude.data or not self.longitude.data:
+            return None, None
+        return float(self.latitude.data), float(self.longitude.data)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        language = self.language
+        if self.chosen_category is None:
+            self.category.errors = [translate("cp_err_category", language)]
+            ok = False
+        if bool(self.latitude.data) != bool(self.longitude.data):
+            target = self.longitude if self.latitude.data else self.latitude
+            if not target.errors:
+                target.errors = [translate("cp_err_coordinates_pair", language)]
+            ok = False
+        channel = self.reply_channel.data
+        if channel not in REPLY_CHANNELS:
+            self.reply_channel.errors = [translate("cp_err_reply_channel", language)]
+            return False
+        contact = [self.name, self.email, self.phone, self.address]
+        if self.anonymous.data:
+            if any(f.data for f in contact):
+                self.anonymous.errors = [translate("cp_err_anonymous_contact", language)]
+                ok = False
+            if channel != "none":
+                self.reply_channel.errors = [translate("cp_err_anonymous_reply", language)]
+                ok = False
+            return ok
+        if not self.name.data and not self.name.errors:
+            self.name.errors = [translate("cp_err_name", language)]
+            ok = False
+        needed = {"email": self.email, "letter": self.address, "phone": self.phone}.get(channel)
+        if needed is not None and not needed.data and not needed.errors:
+            needed.errors = [translate(f"cp_err_reply_needs_{channel}", language)]
+            ok = False
+        return ok
+
+    def case_fields(self) -> dict[str, Any]:
+        """The validated answers as ``cases.new_case`` takes them."""
+        latitude, longitude = self.coordinates()
+        anonymous = bool(self.anonymous.data)
+        return {
+            "subject": self.subject.data,
+            "description": self.description.data,
+            "location": self.location.data or None,
+            "latitude": latitude,
+            "longitude": longitude,
+            "anonymous": anonymous,
+            "confidential": bool(self.confidential.data),
+            "name": None if anonymous else self.name.data or None,
+            "email": None if anonymous else self.email.data or None,
+            "phone": None if anonymous else self.phone.data or None,
+            "address": None if anonymous else self.address.data or None,
+            "reply_channel": "none" if anonymous else self.reply_channel.data,
+        }
+
+
+class FollowForm(LocalisedForm):
+    """Following a case without an account: its number and its password."""
+
+    LABELS = {"case_number": "cp_case_number", "password": "cp_password"}
+
+    case_number = StringField(
+        filters=[_nfc], validators=single_line(CASE_NUMBER_MAX * 2, "cp_err_case_number")
+    )
+    password = PasswordField(validators=single_line(PASSWORD_MAX, "cp_err_password"))
+
+
+class SupplementForm(LocalisedForm):
+    """The complainant's answer to a request for supplement: text and files."""
+
+    LABELS = {"text": "cp_supplement_text", "attachments": "cp_attachments"}
+
+    text = TextAreaField(filters=[_nfc], validators=multi_line(SUPPLEMENT_MAX, "cp_err_supplement"))
+    attachments = MultipleFileField()
