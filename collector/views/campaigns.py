@@ -57,6 +57,7 @@ links = Blueprint("campaign_links", __name__)
 
 MANAGE = "campaigns.manage"
 READ = "results.read"
+CITIZEN_SLUG = "citizen-satisfaction"
 
 
 def _write_session() -> Session:
@@ -110,6 +111,8 @@ def _form(units: list[Unit]) -> CampaignForm:
             choices.append(
                 (slug, f"{localised(questionnaire.title, language)} (v{version.version})")
             )
+    # The core's citizen survey first (the one most campaigns run), then the plugins'.
+    choices.sort(key=lambda choice: choice[0] != CITIZEN_SLUG)
     form.questionnaire.choices = choices
     form.units.choices = [(u.id, f"{_name(u)} ({u.code})") for u in units]
     form.target_mode.choices = [
