@@ -35,6 +35,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from collector.views import api, campaigns, errors, meta, paper, results, staff, survey
     from collector.views import account as account_views
     from collector.views import auth as auth_views
+    from collector.views import case_settings as case_settings_views
+    from collector.views import cases as case_views
     from collector.views import organisation as organisation_views
     from collector.views import staff_survey as staff_survey_views
 
@@ -64,6 +66,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results.bp)
     app.register_blueprint(organisation_views.bp)
     app.register_blueprint(account_views.bp)
+    app.register_blueprint(case_views.bp)
+    app.register_blueprint(case_settings_views.bp)
     cli.init_app(app, plugin_set)
     if app.config["AUTO_MIGRATE"]:
         migrations.upgrade(app)

@@ -63,6 +63,14 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
         pages.append(("staff_paper", url_for("paper.setup")))
     if may_somewhere(actor, "aggregates.read"):
         pages.append(("staff_results", url_for("results.results")))
+    if may_somewhere(actor, "cases.read"):
+        pages.append(("staff_cases", url_for("cases.queue")))
+    elif may_somewhere(actor, "cases.intake"):
+        pages.append(("cs_intake", url_for("cases.new")))
+    if may_somewhere(actor, "cases.manage"):
+        pages.append(("staff_case_settings", url_for("case_settings.settings")))
+    if may_somewhere(actor, "calendar.manage"):
+        pages.append(("staff_calendar", url_for("case_settings.calendar")))
     return pages
 
 
