@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from collector.views import api, campaigns, errors, meta, paper, results, staff, survey
     from collector.views import account as account_views
     from collector.views import auth as auth_views
+    from collector.views import complaints_public as complaint_views
     from collector.views import case_settings as case_settings_views
     from collector.views import cases as case_views
     from collector.views import organisation as organisation_views
@@ -53,6 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     security.csrf.exempt(survey.bp)  # the survey form checks its own token, keeping answers
     security.csrf.exempt(staff_survey_views.answer_bp)  # the same survey form
+    # Complaint forms raise the body limit for attachments first, then check their own token.
+    security.csrf.exempt(complaint_views.bp)
     app.register_blueprint(survey.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(meta.bp)
@@ -66,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results.bp)
     app.register_blueprint(organisation_views.bp)
     app.register_blueprint(account_views.bp)
+    app.register_blueprint(complaint_views.bp)
     app.register_blueprint(case_views.bp)
     app.register_blueprint(case_settings_views.bp)
     cli.init_app(app, plugin_set)
