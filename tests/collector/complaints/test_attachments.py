@@ -274,3 +274,34 @@ def test_a_row_with_a_forged_stored_name_is_not_served(complaint_app: Flask) -> 
     )
     with complaint_app.test_request_context(), pytest.raises(NotFound):
         attachments.send_attachment(row, complaint_app)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mode", "kept_mode"),
+    [
+        ("JPEG", "L", "L"),
+        ("JPEG", "CMYK", "RGB"),
+        ("PNG", "L", "L"),
+        ("PNG", "LA", "LA"),
+        ("PNG", "I;16", "I;16"),
+        ("PNG", "1", "1"),
+        ("PNG", "P", "RGB"),
+    ],
+)
+def test_every_pixel_mode_is_reencoded_readably(fmt: str, mode: str, kept_mode: str) -> None:
+    image = Image.new(mode, (12, 8))
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    kept = check(out.getvalue())
+    again = Image.open(io.BytesIO(kept.data))
+    again.load()
+    assert again.format == fmt and again.size == (12, 8) and again.mode == kept_mode
+
+
+def test_a_palette_png_keeps_its_transparency() -> None:
+    image = Image.new("P", (4, 4), 1)
+    image.putpalette([0, 0, 0, 255, 0, 0] + [0] * 762)
+    out = io.BytesIO()
+    image.save(out, format="PNG", transparency=1)
+    again = Image.open(io.BytesIO(check(out.getvalue()).data))
+    assert again.mode == "RGBA" and again.getpixel((0, 0))[3] == 0
