@@ -27,7 +27,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from collector.db import session_scope
-from collector.models import Campaign, Response
+from collector.models import Campaign, Response, StaffInvitation
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
 from tests.browser.test_survey_page import answer, receipt_code, submit
 from tests.collector.staff import FAST_HASH
@@ -45,9 +45,9 @@ COMMENT = "=1+1 北區櫃台很親切 𠊎"
 
 
 @pytest.fixture
-def app(make_app: Any) -> Flask:
+def app(make_app: Any, tmp_path: Path) -> Flask:
     """A new installation: no agencies, one system administrator from the command line."""
-    app = make_app(PASSWORD_HASH=FAST_HASH)
+    app = make_app(PASSWORD_HASH=FAST_HASH, MAIL_OUTBOX_DIR=str(tmp_path / "outbox"))
     result = app.test_cli_runner().invoke(
         args=["users", "create", "--email", ROOT, "--role", "system_admin", "--password-stdin"],
         input=ROOT_PASSWORD + "\n",
@@ -165,7 +165,10 @@ def test_a_new_installation_from_agency_to_export(
     admin.get_by_role("link", name="列印所有海報").click()
     sheet = admin.get_by_role("img", name="QR code 海報: 三重稽徵所 / Sanchong Branch")
     expect(sheet).to_be_visible()
-    assert admin.evaluate("document.querySelector('figure img').naturalWidth") > 0
+    admin.wait_for_function(  # the poster image loaded (an SVG the CSP lets through)
+        "() => document.querySelector('figure img').complete"
+        " && document.querySelector('figure img').naturalWidth > 0"
+    )
     log_out(admin)
 
     # -- a citizen at the counter, on a phone -------------------------------------------------
@@ -218,3 +221,49 @@ def test_a_new_installation_from_agency_to_export(
     assert cell.value == "'" + COMMENT and cell.data_type == "s"
     assert sheet.cell(row=2, column=header.index("agency") + 1).value == "tax"
     assert "dictionary" in book.sheetnames
+
+    # -- the staff survey: invitations to a response rate, unlinkable ---------------------------
+    log_in(admin, url, ADMIN, ADMIN_PASSWORD)
+    go(admin, "內部員工滿意度調查")
+    admin.get_by_label("調查名稱").fill("115 年員工滿意度調查")
+    admin.get_by_role("button", name="建立調查").click()
+    staff_list = "email,unit\n" + "".join(
+        f"staff{i}@tax.example.test,sanchong\n" for i in range(1, 6)
+    )
+    admin.get_by_label("員工名單 CSV").set_input_files(
+        files=[{"name": "staff.csv", "mimeType": "text/csv", "buffer": staff_list.encode()}]
+    )
+    admin.get_by_role("button", name="匯入員工名單").click()
+    expect(admin.get_by_role("status")).to_contain_text("已匯入 5 位同仁")
+    admin.get_by_role("button", name="寄送邀請信").click()
+    expect(admin.get_by_role("status")).to_contain_text("已寄出 5 封邀請信")
+    admin.get_by_role("link", name="寄件匣（開發用）").first.click()
+    admin.get_by_role("row", name=re.compile("staff1@tax.example.test")).get_by_role("link").click()
+    body = admin.locator("pre.mail-body").inner_text()
+    (invitation,) = set(re.findall(re.escape(url) + r"/t/[A-Za-z0-9_-]+", body))  # zh, en
+    staff_phone = new_context(PHONE).new_page()
+    staff_phone.goto(invitation)
+    likert = staff_phone.locator('fieldset:has(input[type="radio"][value="5"])')
+    for index in range(likert.count()):
+        likert.nth(index).locator('label.option:has(input[value="4"])').tap()
+    submit(staff_phone)
+    expect(staff_phone.locator("main")).to_contain_text("不記錄是誰填了哪一份答案")
+    expect(staff_phone.locator(".receipt-code")).to_have_count(0)  # no receipt to match
+    staff_phone.goto(invitation)  # spent
+    expect(staff_phone.locator("h1")).to_have_text("此連結無法使用")
+    admin.go_back()
+    admin.go_back()
+    admin.get_by_role("button", name="結束調查").click()
+    expect(admin.get_by_role("status")).to_contain_text("電子郵件已全部刪除")
+    admin.get_by_role("link", name="調查結果").last.click()
+    expect(admin.locator("main")).to_contain_text("<5")  # 1 of 5: a rate would single them out
+    live_server.wait_idle()
+    with session_scope(app) as session:
+        invitations = list(session.execute(select(StaffInvitation)).scalars())
+        answered = session.execute(
+            select(Response).where(Response.campaign_id == invitations[0].campaign_id)
+        ).scalar_one()
+    assert len(invitations) == 5 and all(i.email is None for i in invitations)
+    assert sum(i.used for i in invitations) == 1
+    assert answered.idempotency_key is None and answered.started_at is None
+    assert answered.submitted_at.time().isoformat() == "00:00:00"
