@@ -98,7 +98,7 @@ def db_current() -> None:
 @with_appcontext
 def demo(seed: int, months: int) -> None:
     """Seed a demo ministry, two agencies, units, staff accounts and about two years of responses (once)."""
-    from collector.demo import DEMO_PASSWORD, seed_demo, seed_demo_staff
+    from collector.demo import DEMO_PASSWORD, seed_demo, seed_demo_cases, seed_demo_staff
 
     _ready(current_app)
     summary = seed_demo(current_app, seed=seed, months=months)
@@ -113,6 +113,12 @@ def demo(seed: int, months: int) -> None:
     click.echo(f"Demo staff accounts at /staff/login (password for all: {DEMO_PASSWORD}):")
     for email, role, agency_code in accounts:
         click.echo(f"  {email:32} {role:15} {agency_code or ''}")
+    complaints = seed_demo_cases(current_app, seed=seed)
+    if complaints.made:
+        click.echo(f"Seeded {complaints.made} demo complaint cases (/staff/cases).")
+    if complaints.sample:
+        number, password = complaints.sample
+        click.echo(f"Follow a demo case at /complaints/follow: {number}, password {password}")
 
 
 @click.command("plugins")

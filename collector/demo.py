@@ -4,7 +4,9 @@ Answers are generated from a simple model so that every screen has believable
 data: each response has a latent satisfaction that differs by unit, improves
 slowly over time and dips in one season, and every item is that latent plus
 noise. The same seed gives the same data. Seeding runs once: a second run finds
-the demo ministry and does nothing.
+the demo ministry and does nothing. ``seed_demo_cases`` adds complaint policies,
+categories with reply templates and about 40 cases in every state, made through
+the case service.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import math
 import random
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
@@ -278,3 +282,353 @@ def seed_demo_staff(app: Flask) -> list[tuple[str, str, str | None]]:
                 detail={"user_id": user.id, "role": role, "demo": True},
             )
     return [(email, role, code) for email, _name, role, code in DEMO_STAFF]
+
+
+# -- complaint cases ------------------------------------------------------------------
+
+DEMO_CATEGORIES: dict[str, list[dict[str, Any]]] = {
+    "demo-land": [
+        {
+            "code": "registration",
+            "name_zh": "登記案件",
+            "name_en": "Land registration",
+            "unit": "reg",
+            "handler": "cases@demo-land.example",
+        },
+        {
+            "code": "survey",
+            "name_zh": "測量案件",
+            "name_en": "Cadastral survey",
+            "unit": "survey",
+            "deadline_days": 14,
+            "day_kind": "working",
+        },
+        {
+            "code": "service",
+            "name_zh": "服務態度與環境",
+            "name_en": "Service and premises",
+            "unit": "info",
+            "retention_class": "short",
+        },
+    ],
+    "demo-household": [
+        {
+            "code": "household",
+            "name_zh": "戶籍登記",
+            "name_en": "Household registration",
+            "unit": "main",
+            "handler": "cases@demo-household.example",
+        },
+        {"code": "id-card", "name_zh": "身分證換發", "name_en": "ID cards", "unit": "id"},
+        {
+            "code": "service",
+            "name_zh": "服務態度與環境",
+            "name_en": "Service and premises",
+            "unit": "branch",
+            "retention_class": "short",
+        },
+    ],
+}
+"""Each demo agency's complaint categories (routing: default unit, sometimes a handler)."""
+
+DEMO_POLICIES = {
+    "demo-land": {"deadline_days": 30, "day_kind": "calendar", "due_soon_days": 3},
+    "demo-household": {"deadline_days": 6, "day_kind": "working", "due_soon_days": 2},
+}
+
+REPLY_ZH = (
+    "{name} 君 您好：\n\n您於 {received_on} 反映「{subject}」一案（案號 {case_number}），"
+    "本所處理情形如下：\n\n（請承辦人填寫處理情形）\n\n"
+    "感謝您的寶貴意見。如有疑問，請洽本所服務台。\n\n{agency} 敬上"
+)
+REPLY_EN = (
+    'Dear {name},\n\nThank you for your message of {received_on} about "{subject}" '
+    "(case {case_number}). Here is how we handled it:\n\n(the handler writes the answer)\n\n"
+    "If you have any questions, please contact our information desk.\n\n{agency}"
+)
+
+DEMO_COMPLAINTS = [
+    ("申請謄本等候過久", "上午十點到所申請地籍謄本，等了五十分鐘才叫到號，希望增加櫃台。"),
+    ("登記案件進度查詢不到", "網路上查不到我上週送件的買賣移轉登記進度，請協助確認。"),
+    ("測量人員未依約到場", "約定的鑑界日期當天測量人員遲到兩個小時，也沒有事先通知。"),
+    ("停車場動線不良", "地下停車場出口標示不清，差點與來車擦撞。"),
+    ("櫃台人員態度不佳", "詢問應備文件時，櫃台人員口氣很不耐煩。"),
+    ("網站表單無法下載", "網站上的土地登記申請書連結失效，無法下載。"),
+    ("無障礙坡道損壞", "大門口的無障礙坡道有一塊鐵板鬆脫，輪椅無法通行。"),
+    ("叫號螢幕字太小", "叫號螢幕的字太小，年長者看不清楚，希望加大或加上語音。"),
+    ("Cannot find English forms", "The application forms on the website are only in Chinese."),
+    ("戶籍謄本規費疑問", "申請電子戶籍謄本時被收了兩次規費，請查明並退費。"),
+    ("身分證換發預約額滿", "線上預約換發身分證一直額滿，請增加名額或開放現場取號。"),
+    ("辦公處冷氣故障", "和平辦公處冷氣壞了好幾天，等候區非常悶熱。"),
+]
+
+DEMO_PEOPLE = [
+    ("王小明", "0912-345-678", "示範市中正區博愛路 1 號"),
+    ("陳美玲", "0922-111-222", "示範市大安區和平東路 2 段 5 號"),
+    ("林志強", "02-2345-6789", "示範市中正區重慶南路 3 號 4 樓"),
+    ("黃淑芬", "0933-456-789", "示範市大安區信義路 4 段 10 號"),
+    ("Chris Miller", "0955-000-111", "No. 8, Sec. 1, Heping E. Rd., Demo City"),
+]
+
+DEMO_PLAN: list[tuple[str, int, list[str]]] = [
+    # (agency, age in days, steps after receipt). Steps: start, supplement (asked),
+    # supplied, extend, reply, close:<outcome>, decline, transfer, note, confidential.
+    *[
+        ("demo-land", age, steps)
+        for age, steps in (
+            (1, []),
+            (2, ["start"]),
+            (4, ["start", "note"]),
+            (6, []),
+            (9, ["start", "supplement"]),
+            (12, ["supplement"]),
+            (27, ["start"]),
+            (28, ["start", "note"]),  # due soon
+            (38, ["start"]),
+            (45, []),
+            (52, ["start", "note"]),  # overdue
+            (35, ["start", "extend"]),
+            (20, ["start", "reply", "close:upheld"]),
+            (25, ["start", "reply", "close:explained"]),
+            (33, ["start", "reply", "close:partly_upheld"]),
+            (40, ["reply", "close:not_upheld"]),
+            (18, ["start", "reply"]),
+            (8, ["decline"]),
+            (14, ["start", "supplement", "supplied", "reply", "close:withdrawn"]),
+            (3, ["transfer"]),
+        )
+    ],
+    *[
+        ("demo-household", age, steps)
+        for age, steps in (
+            (0, []),
+            (1, ["start"]),
+            (2, ["start", "note"]),
+            (3, ["confidential", "start"]),
+            (4, ["start", "supplement"]),
+            (6, ["supplement"]),
+            (7, ["start"]),
+            (8, []),  # due soon on a 6-working-day deadline
+            (13, ["start"]),
+            (16, []),
+            (21, ["start", "note"]),  # overdue
+            (10, ["start", "extend"]),
+            (12, ["start", "reply", "close:upheld"]),
+            (15, ["reply", "close:explained"]),
+            (19, ["start", "reply", "close:upheld"]),
+            (24, ["start", "reply", "close:partly_upheld"]),
+            (5, ["start", "reply"]),
+            (9, ["decline"]),
+            (11, ["start", "reply", "close:not_upheld"]),
+        )
+    ],
+]
+"""About 40 demo cases in every state: new, in progress, awaiting a supplement, due soon,
+overdue, extended, replied, closed with each outcome, declined, and one transfer from
+the land office to the household registration office."""
+
+
+@dataclass(frozen=True)
+class DemoCases:
+    made: int  # 0: the demo agencies already had complaint categories
+    sample: tuple[str, str] | None  # a case number and its password, to try the follow page
+
+
+def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
+    """Complaint policies, categories (with reply templates) and demo cases made through
+    ``collector.complaints.cases`` so their histories are real; 0 when they exist.
+
+    A case is received ``age`` days ago (``COMPLAINT_TODAY`` pinned to that day, so the
+    deadlines vary: some cases are overdue, some due soon); its later actions count on
+    the days that follow (a transfer restarts the clock on its day, a closing fixes the
+    retention date from its day). History entries are appended, never rewritten, so
+    they carry the time of seeding. The e-mails the service returns are not sent:
+    demo complainants are fictitious.
+    """
+    from collector.auth import actor_for_user
+    from collector.complaints import cases
+    from collector.models import (
+        Complaint,
+        ComplaintCategory,
+        ComplaintPolicy,
+        User,
+    )
+
+    with session_scope(app) as session:
+        agencies = {
+            a.code: a
+            for a in session.execute(
+                select(Agency).where(Agency.code.in_(list(DEMO_CATEGORIES)))  # type: ignore[attr-defined]
+            ).scalars()
+        }
+        if len(agencies) < len(DEMO_CATEGORIES):
+            return DemoCases(0, None)
+        taken = session.execute(
+            select(ComplaintCategory.id).where(
+                ComplaintCategory.agency_id.in_([a.id for a in agencies.values()])  # type: ignore[attr-defined]
+            )
+        ).first()
+        if taken is not None:
+            return DemoCases(0, None)
+
+    rng = random.Random(seed)
+    pinned = app.config.get("COMPLAINT_TODAY")
+    today = cases.today_for(app)
+    made = 0
+    sample: tuple[str, str] | None = None
+    # Demo complainants are fictitious: their passwords are hashed with light Argon2id
+    # parameters so that seeding stays fast (one is printed to try the follow page).
+    hashers = app.extensions
+    saved_hasher = hashers.get("collector.hasher")
+    hashers["collector.hasher"] = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    try:
+        with app.app_context(), session_scope(app) as session:
+            users = {u.email: u for u in session.execute(select(User)).scalars()}
+            categories: dict[str, list[ComplaintCategory]] = {}
+            for code, specs in DEMO_CATEGORIES.items():
+                agency = agencies[code]
+                session.add(ComplaintPolicy(agency_id=agency.id, **DEMO_POLICIES[code]))
+                units = {
+                    u.code: u.id
+                    for u in session.execute(
+                        select(Unit).where(Unit.agency_id == agency.id)
+                    ).scalars()
+                }
+                categories[code] = []
+                for spec in specs:
+                    handler = users.get(spec.get("handler", ""))
+                    row = ComplaintCategory(
+                        agency_id=agency.id,  # type: ignore[arg-type]
+                        code=spec["code"],
+                        name_zh=spec["name_zh"],
+                        name_en=spec["name_en"],
+                        deadline_days=spec.get("deadline_days"),
+                        day_kind=spec.get("day_kind"),
+                        unit_id=units.get(spec.get("unit", "")),
+                        handler_id=handler.id if handler else None,
+                        retention_class=spec.get("retention_class", "standard"),
+                        reply_template_zh=REPLY_ZH,
+                        reply_template_en=REPLY_EN,
+                    )
+                    session.add(row)
+                    categories[code].append(row)
+            session.flush()
+
+            def actor_of(code: str) -> Any:
+                user = users.get(f"cases@{code}.example") or users.get(f"admin@{code}.example")
+                if user is None:
+                    raise RuntimeError(f"seed the demo staff of {code} first")
+                return actor_for_user(user, source="demo", db=session)
+
+            for index, (code, age, steps) in enumerate(DEMO_PLAN):
+                received = today - timedelta(days=age)
+                app.config["COMPLAINT_TODAY"] = received.isoformat()
+                subject, description = DEMO_COMPLAINTS[index % len(DEMO_COMPLAINTS)]
+                name, phone, address = DEMO_PEOPLE[index % len(DEMO_PEOPLE)]
+                channel = ("online", "phone", "counter", "letter", "email")[index % 5]
+                english = subject.isascii()
+                category = categories[code][index % len(categories[code])]
+                filed = cases.new_case(
+                    session,
+                    app,
+                    agency=agencies[code],
+                    category=category,
+                    subject=subject,
+                    description=description,
+                    channel=channel,
+                    language="en" if english else "zh-Hant-TW",
+                    confidential="confidential" in steps,
+                    name=name,
+                    email=f"demo{index}@citizen.example",
+                    phone=phone,
+                    address=address,
+                    reply_channel="letter" if channel == "letter" else "email",
+                    read_back_confirmed=True if channel in ("phone", "counter") else None,
+                    actor=None if channel == "online" else actor_of(code),
+                )
+                case = filed.case
+                if sample is None and channel == "online":
+                    sample = (case.case_number, filed.password)
+                actor = actor_of(code)
+                paused = False
+                day = received
+                for step in steps:
+                    if step == "confidential":
+                        continue
+                    day = min(today, day + timedelta(days=rng.randint(0, 3)))
+                    # An open pause starts today (its event is dated now): count on today.
+                    app.config["COMPLAINT_TODAY"] = None if paused else day.isoformat()
+                    if step == "start":
+                        cases.start(app, session, case, actor)
+                    elif step == "note":
+                        cases.note(
+                            app, session, case, actor, text="已電話聯繫陳情人，了解詳細情形。"
+                        )
+                    elif step == "supplement":
+                        app.config["COMPLAINT_TODAY"] = None
+                        paused = True
+                        cases.request_supplement(
+                            app, session, case, actor, reason="請提供發生的日期、時間及地點。"
+                        )
+                    elif step == "supplied":
+                        cases.resume(app, session, case, actor, text="陳情人來電補充：上週三上午。")
+                        paused = False
+                    elif step == "extend":
+                        cases.extend(
+                            app, session, case, actor, days=10, reason="需會同相關單位現場會勘。"
+                        )
+                    elif step == "reply":
+                        cases.reply(
+                            app,
+                            session,
+                            case,
+                            actor,
+                            body=REPLY_ZH.replace(
+                                "（請承辦人填寫處理情形）", "已完成改善。"
+                            ).format(
+                                name=name,
+                                received_on=received.isoformat(),
+                                subject=subject,
+                                case_number=case.case_number,
+                                agency=agencies[code].name_zh,
+                            ),
+                        )
+                    elif step.startswith("close:"):
+                        cases.close(app, session, case, actor, outcome=step.split(":", 1)[1])
+                    elif step == "decline":
+                        cases.decline(
+                            app,
+                            session,
+                            case,
+                            actor,
+                            ground="no_concrete_content",
+                            reason="陳情內容未具體指明事實，無法查處。",
+                        )
+                    elif step == "transfer":
+                        cases.transfer_to_agency(
+                            app,
+                            session,
+                            case,
+                            actor,
+                            agency=agencies["demo-household"],
+                            category=categories["demo-household"][0],
+                            reason="陳情事項屬戶籍登記，依行政程序法第 17 條移送戶政事務所。",
+                        )
+                made += 1
+            # Every open case's due date on today's view of its (now dated) history.
+            app.config["COMPLAINT_TODAY"] = pinned
+            for case in session.execute(
+                select(Complaint).where(
+                    Complaint.status.in_(cases.OPEN),  # type: ignore[attr-defined]
+                    Complaint.agency_id.in_([a.id for a in agencies.values()]),  # type: ignore[attr-defined]
+                )
+            ).scalars():
+                cases.refresh_due(app, session, case)
+                session.add(case)
+    finally:
+        app.config["COMPLAINT_TODAY"] = pinned
+        if saved_hasher is None:
+            hashers.pop("collector.hasher", None)
+        else:
+            hashers["collector.hasher"] = saved_hasher
+    return DemoCases(made, sample)
