@@ -471,6 +471,7 @@ def case_page() -> Any:
     language = _language(switch)
     if origin is None:
         return redirect(url_for("complaints_public.follow", lang=language, expired=1), code=303)
+    _remember_case(origin)  # the time limit counts from the last page shown, not the first
     current = cases.current_case(db, origin)
     form = SupplementForm(language=language)
     notice = None
@@ -515,6 +516,7 @@ def case_page() -> Any:
             limits=attachments.limits(),
             accept=attachments.ACCEPT,
             files_left=max(0, attachments.limits().max_files - len(files)),
+            minutes=_follow_minutes(),
         ),
         status,
     )

@@ -468,8 +468,12 @@ def test_the_follow_proof_expires(
     reader = capp.test_client()
     assert reader.get(filed["link"]).status_code == 303
     assert reader.get("/complaints/follow/case").status_code == 200
-    later = complaints_public._now() + 31 * 60
-    monkeypatch.setattr(complaints_public, "_now", lambda: later)
+    start = complaints_public._now()
+    monkeypatch.setattr(complaints_public, "_now", lambda: start + 25 * 60)
+    assert reader.get("/complaints/follow/case").status_code == 200  # renews the limit
+    monkeypatch.setattr(complaints_public, "_now", lambda: start + 50 * 60)
+    assert reader.get("/complaints/follow/case").status_code == 200
+    monkeypatch.setattr(complaints_public, "_now", lambda: start + 81 * 60)
     response = reader.get("/complaints/follow/case")
     assert response.status_code == 303 and "expired=1" in response.headers["Location"]
 
