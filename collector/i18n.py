@@ -127,6 +127,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "err_org_name_characters": "名稱含有控制字元或不可見的字元，請重新輸入。",
         "err_org_level": "沒有這個層級。",
         "err_org_parent": "您不能在這裡建立這個層級的機關。",
+        "err_org_ministry_parent": "部會沒有上級部會，請在「上級部會」選「無上級」。",
         "err_unit_agency": "您不能為這個機關建立服務單位。",
         # staff survey (collector.views.staff_survey)
         "staff_survey": "內部員工滿意度調查",
@@ -982,6 +983,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "err_org_name_characters": "The name contains control or invisible characters; type it again.",
         "err_org_level": "There is no such level.",
         "err_org_parent": "You cannot create an agency of this level here.",
+        "err_org_ministry_parent": "A ministry has no ministry above it: choose “none” as the ministry above.",
         "err_unit_agency": "You cannot create service units for this agency.",
         # staff survey (collector.views.staff_survey)
         "staff_survey": "Internal staff survey",

@@ -91,6 +91,8 @@ def create_agency(
     names = check_names(names)
     if level not in LEVELS:
         raise OrganisationError("level", "err_org_level")
+    if level == "ministry" and parent is not None:
+        raise OrganisationError("parent", "err_org_ministry_parent")
     if not may_create_agency(actor, level, parent):
         raise OrganisationError("parent", "err_org_parent")
     taken = db.execute(

@@ -88,7 +88,8 @@ def _agency_form(actor: Actor, agencies: list[Agency]) -> AgencyForm:
         if a.level == "ministry" and org.may_create_agency(actor, "agency", a)
     ]
     if system:
-        parents.insert(0, (TOP, translate("org_no_parent", language)))
+        # Last: a stand-alone agency is the exception, and cannot be moved later.
+        parents.append((TOP, translate("org_no_parent", language)))
     form.parent.choices = parents
     levels = [("agency", translate("org_level_agency", language))]
     if system:

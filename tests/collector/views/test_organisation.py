@@ -101,7 +101,8 @@ def test_system_admin_creates_a_ministry_an_agency_and_its_first_admin(staff_app
     page = client.get("/staff/agencies")
     assert page.status_code == 200
     assert select_values(page.text, "level") == ["agency", "ministry"]
-    assert select_values(page.text, "parent")[0] == "-"
+    # Ministries first; "none" (a stand-alone agency, never movable later) last.
+    assert select_values(page.text, "parent") == [str(agency_id(staff_app, "moi")), "-"]
     response = new_agency(
         client,
         auth,
@@ -158,6 +159,7 @@ def test_a_stand_alone_agency_only_by_the_system_admin(staff_app: Flask) -> None
     moi = agency_id(staff_app, "moi")
     response = new_agency(client, auth, code="sub", level="ministry", parent=str(moi))
     assert response.status_code == 422 and agency(staff_app, "sub") is None
+    assert "部會沒有上級部會" in response.text
     # Nor is an agency below an agency.
     alpha = agency_id(staff_app, "alpha")
     response = new_agency(client, auth, code="sub", parent=str(alpha))
