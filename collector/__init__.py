@@ -38,6 +38,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from collector.views import complaints_public as complaint_views
     from collector.views import case_settings as case_settings_views
     from collector.views import cases as case_views
+    from collector.views import complaint_dashboard as complaint_dashboard_views
+    from collector.views import complaint_feedback as complaint_feedback_views
+    from collector.views import open311 as open311_views
     from collector.views import organisation as organisation_views
     from collector.views import staff_survey as staff_survey_views
 
@@ -54,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     security.csrf.exempt(survey.bp)  # the survey form checks its own token, keeping answers
     security.csrf.exempt(staff_survey_views.answer_bp)  # the same survey form
+    security.csrf.exempt(complaint_feedback_views.public_bp)  # the same survey form
     # Complaint forms raise the body limit for attachments first, then check their own token.
     security.csrf.exempt(complaint_views.bp)
     app.register_blueprint(survey.bp)
@@ -69,6 +73,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(results.bp)
     app.register_blueprint(organisation_views.bp)
     app.register_blueprint(account_views.bp)
+    app.register_blueprint(complaint_feedback_views.public_bp)
+    app.register_blueprint(complaint_feedback_views.bp)
+    app.register_blueprint(complaint_dashboard_views.bp)
+    app.register_blueprint(open311_views.bp)
     app.register_blueprint(complaint_views.bp)
     app.register_blueprint(case_views.bp)
     app.register_blueprint(case_settings_views.bp)

@@ -224,9 +224,10 @@ CORE_COMMANDS = [db, demo, plugins_command, export, analyse, serve]
 def init_app(app: Flask, plugin_set: PluginSet) -> None:
     """Add the core's and the plugins' commands to ``app.cli`` (so ``collector`` lists them)."""
     from collector.accounts import COMMANDS as ACCOUNT_COMMANDS
+    from collector.complaints.remind import COMMANDS as COMPLAINT_COMMANDS
     from collector.registry import PluginConfigurationError
 
-    for command in [*CORE_COMMANDS, *ACCOUNT_COMMANDS]:
+    for command in [*CORE_COMMANDS, *ACCOUNT_COMMANDS, *COMPLAINT_COMMANDS]:
         app.cli.add_command(command)
     for name, command in plugin_set.commands.items.items():
         if name in app.cli.commands:

@@ -142,6 +142,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                     },
                 }
             },
+            **_complaint_paths(),
         },
         "components": {
             "schemas": {
@@ -275,6 +276,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
                     },
                 },
                 **answers,
+                **COMPLAINT_SCHEMAS,
             }
         },
     }
@@ -282,3 +284,163 @@ def openapi_document(app: Flask) -> dict[str, Any]:
 
 def _error() -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+# -- complaints (collector.views.complaint_api) ---------------------------------------
+
+COMPLAINT_STATUSES_PUBLIC = [
+    "received",
+    "declined",
+    "assigned",
+    "in_progress",
+    "awaiting_supplement",
+    "replied",
+    "closed",
+    "reopened",
+    "merged",
+    "transferred",
+]
+
+COMPLAINT_SCHEMAS: dict[str, Any] = {
+    "NewComplaint": {
+        "type": "object",
+        "required": ["agency", "category", "description"],
+        "additionalProperties": False,
+        "properties": {
+            "agency": {"type": "string", "description": "agency code"},
+            "category": {"type": "string", "description": "complaint category code"},
+            "subject": {"type": "string", "maxLength": 200},
+            "description": {"type": "string", "maxLength": 5000},
+            "language": {"type": "string", "enum": ["zh-Hant-TW", "en"], "default": "zh-Hant-TW"},
+            "name": {"type": "string", "maxLength": 100},
+            "email": {"type": "string", "maxLength": 254},
+            "phone": {"type": "string", "maxLength": 40},
+            "address": {"type": "string", "maxLength": 300},
+            "location": {"type": "string", "maxLength": 300},
+            "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+            "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+            "anonymous": {"type": "boolean", "default": False},
+            "confidential": {"type": "boolean", "default": False},
+            "reply_channel": {"type": "string", "enum": ["email", "letter", "phone", "none"]},
+        },
+    },
+    "FiledComplaint": {
+        "type": "object",
+        "required": ["case_number", "password", "follow_url", "due_on", "status"],
+        "properties": {
+            "case_number": {"type": "string", "pattern": "^[0-9]{8}-[0-9A-Z]{6}$"},
+            "password": {
+                "type": "string",
+                "description": "shown once: with the case number it opens the case",
+            },
+            "follow_url": {"type": "string", "description": "a private link to follow the case"},
+            "due_on": {"type": "string", "format": "date"},
+            "status": {"type": "string", "enum": COMPLAINT_STATUSES_PUBLIC},
+        },
+    },
+    "ComplaintStatus": {
+        "type": "object",
+        "required": ["case_number", "status", "received_on", "due_on", "history"],
+        "properties": {
+            "case_number": {"type": "string"},
+            "current_case_number": {
+                "type": "string",
+                "description": "the case now handling it (another after a transfer)",
+            },
+            "agency": {"type": "string", "nullable": True},
+            "status": {"type": "string", "enum": COMPLAINT_STATUSES_PUBLIC},
+            "received_on": {"type": "string", "format": "date"},
+            "due_on": {
+                "type": "string",
+                "format": "date",
+                "nullable": True,
+                "description": "while the case is open",
+            },
+            "history": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["at", "event"],
+                    "properties": {
+                        "at": {"type": "string", "format": "date-time"},
+                        "event": {"type": "string"},
+                        "reason": {"type": "string", "nullable": True},
+                        "text": {"type": "string", "nullable": True},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def _complaint_paths() -> dict[str, Any]:
+    return {
+        "/api/v1/complaints": {
+            "post": {
+                "summary": "File a complaint (陳情) for an agency",
+                "operationId": "createComplaint",
+                "description": "Returns the case number, the password (shown once), a private "
+                "follow link and the statutory due date. Nothing is stored unless every field "
+                "is valid. Without any contact detail the complaint is anonymous.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/NewComplaint"}
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Filed",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/FiledComplaint"}
+                            }
+                        },
+                    },
+                    "400": {"description": "Not a JSON object", "content": _error()},
+                    "413": {"description": "Body too large", "content": _error()},
+                    "415": {"description": "Not application/json", "content": _error()},
+                    "422": {"description": "Invalid fields, keyed by name", "content": _error()},
+                    "429": {"description": "Too many requests", "content": _error()},
+                },
+            }
+        },
+        "/api/v1/complaints/{case_number}": {
+            "get": {
+                "summary": "Where a case stands, for its complainant",
+                "operationId": "getComplaint",
+                "description": "The same 404 answers an unknown number and a wrong password; "
+                "attempts are throttled per address.",
+                "parameters": [
+                    {
+                        "name": "case_number",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "X-Case-Password",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Status, due date and the public history",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ComplaintStatus"}
+                            }
+                        },
+                    },
+                    "400": {"description": "No password header", "content": _error()},
+                    "404": {"description": "No such number and password", "content": _error()},
+                    "429": {"description": "Too many requests", "content": _error()},
+                },
+            }
+        },
+    }

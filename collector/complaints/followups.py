@@ -1,18 +1,70 @@
-"""The handling-satisfaction follow-up of closed cases: a one-time link to the
-complaint-handling questionnaire for every contactable complainant."""
+"""The handling-satisfaction follow-up of closed cases (docs/complaints-followup.md).
+
+Two ways in, one questionnaire (``complaint-handling``):
+
+* online: when a case closes, :func:`offer` mails a one-time link
+  (``/complaints/feedback/<token>``) to every contactable complainant; the answer
+  is stored with :func:`store_answer`, which spends the link and inserts the
+  response in one transaction;
+* phone: the agency draws a stratified random sample of closed cases
+  (:func:`draw`, strata = category x outcome) for a phone interview, recorded
+  as ``ComplaintFollowup`` rows with channel ``phone`` and a ``sample_id``; staff
+  key in the answers (:func:`store_answer` with ``entered_by``).
+
+Unlike the citizen and staff surveys, the answer IS linked to its case
+(``ComplaintFollowup.response_id``) so that results can be analysed by category
+and outcome and weighted to the mix of closed cases; the questionnaire's notice
+says so. The inclusion probabilities of a phone sample (stratum population N and
+number drawn n) are kept in a ``followup_sampled`` event of each drawn case.
+"""
 
 from __future__ import annotations
 
+import json
+import random
 import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Flask
+from sqlalchemy import select, update
 from sqlmodel import Session
 
+from collector import audit
+from collector.db import get_engine, writing
 from collector.mail import Mail
-from collector.models import Agency, Complaint, ComplaintFollowup, utcnow
+from collector.models import (
+    Agency,
+    Complaint,
+    ComplaintEvent,
+    ComplaintFollowup,
+    utcnow,
+)
+from collector.permissions import Actor
+from collector.scoped import scoped, unscoped
+from collector.submission import Prepared
 
 QUESTIONNAIRE = "complaint-handling"
 """The bundled complaint-handling satisfaction questionnaire (surveys/)."""
+
+LINK_DAYS = 60
+"""Default life of an online link (``COMPLAINT_FOLLOWUP_DAYS`` overrides it)."""
+
+SAMPLED = "followup_sampled"
+"""Event kind recording a case's draw into a phone sample, with N and n of its stratum."""
+
+MAX_PER_STRATUM = 1000
+MAX_PERIOD_DAYS = 366
+
+
+class FollowupError(ValueError):
+    """A request the follow-up cannot honour; ``key`` is an i18n key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
@@ -61,3 +113,326 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
             agency_code=agency.code if agency else "",
         )
     ]
+
+
+# -- the online link ---------------------------------------------------------------
+
+
+def link_days(app: Flask) -> int:
+    return int(app.config.get("COMPLAINT_FOLLOWUP_DAYS") or LINK_DAYS)
+
+
+def find_by_token(app: Flask, session: Session, token: str) -> ComplaintFollowup | None:
+    """The unused, unexpired online follow-up of ``token`` (None for anything else,
+    whatever the reason: the page says nothing about which)."""
+    from collector.complaints.cases import hash_token
+
+    if not token or len(token) > 100:
+        return None
+    followup = session.execute(
+        unscoped(
+            select(ComplaintFollowup).where(
+                ComplaintFollowup.token_hash == hash_token(token),
+                ComplaintFollowup.channel == "online",
+            ),
+            "complainant follow-up link",
+        )
+    ).scalar_one_or_none()
+    if followup is None or followup.used_at is not None:
+        return None
+    sent = _aware(followup.sent_at or followup.created_at)
+    if utcnow() - sent > timedelta(days=link_days(app)):
+        return None
+    case = session.get(Complaint, followup.complaint_id)
+    if case is None or case.destroyed_at is not None or case.restricted_at is not None:
+        return None
+    return followup
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None:
+    """Spend the follow-up and store its response in ONE transaction.
+
+    Returns the response id, or None when the follow-up was already used (a
+    double submit, a second tab): nothing is stored then. The conditional
+    ``UPDATE ... WHERE used_at IS NULL`` comes first, so of two concurrent
+    requests only one goes on (PostgreSQL re-checks the condition after the
+    other's row lock; SQLite's BEGIN IMMEDIATE serialises them).
+    """
+    from collector.writer import store
+
+    engine = writing(get_engine(app))
+    with engine.begin() as conn:
+        spent = conn.execute(
+            update(ComplaintFollowup)
+            .where(
+                ComplaintFollowup.id == followup_id,  # type: ignore[arg-type]
+                ComplaintFollowup.used_at.is_(None),  # type: ignore[union-attr]
+                ComplaintFollowup.response_id.is_(None),  # type: ignore[union-attr]
+            )
+            .values(used_at=utcnow())
+        )
+        if spent.rowcount != 1:
+            return None
+        if not all(store(conn, [prepared])):
+            raise RuntimeError("the follow-up response was not stored")
+        response_id = int(prepared.submission_id)  # type: ignore[attr-defined]
+        conn.execute(
+            update(ComplaintFollowup)
+            .where(ComplaintFollowup.id == followup_id)  # type: ignore[arg-type]
+            .values(response_id=response_id)
+        )
+    return response_id
+
+
+# -- the phone sample --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrameCase:
+    """A case in the sampling frame: closed in the period, contactable by phone."""
+
+    case_id: int
+    category_id: int
+    outcome: str
+
+
+@dataclass
+class Stratum:
+    category_id: int
+    outcome: str
+    population: int  # N: cases in the frame
+    drawn: int  # n: cases drawn
+    case_ids: list[int] = field(default_factory=list)
+
+    @property
+    def probability(self) -> float:
+        """Inclusion probability n/N of each case of the stratum."""
+        return self.drawn / self.population if self.population else 0.0
+
+
+@dataclass
+class Draw:
+    seed: int
+    strata: list[Stratum]
+
+    @property
+    def size(self) -> int:
+        return sum(s.drawn for s in self.strata)
+
+    @property
+    def population(self) -> int:
+        return sum(s.population for s in self.strata)
+
+
+def stratum_size(population: int, per_stratum: int | None, fraction: float | None) -> int:
+    """n for a stratum of N cases: ``per_stratum`` (at most N), or ``fraction`` of N
+    rounded half up, at least 1 so that every stratum is represented."""
+    if population <= 0:
+        return 0
+    if per_stratum is not None:
+        return min(population, per_stratum)
+    assert fraction is not None
+    return min(population, max(1, int(fraction * population + 0.5)))
+
+
+def draw(
+    frame: Sequence[FrameCase],
+    *,
+    per_stratum: int | None = None,
+    fraction: float | None = None,
+    seed: int,
+) -> Draw:
+    """A stratified simple random sample without replacement, strata category x outcome.
+
+    Pure and reproducible: the same frame, size and seed give the same cases
+    (strata in sorted order, cases sorted by id, ``random.Random(seed)``).
+    """
+    if (per_stratum is None) == (fraction is None):
+        raise FollowupError("followup_size", "give either a number per stratum or a fraction")
+    if per_stratum is not None and not 1 <= per_stratum <= MAX_PER_STRATUM:
+        raise FollowupError("followup_size", f"a stratum takes 1 to {MAX_PER_STRATUM} cases")
+    if fraction is not None and not 0 < fraction <= 1:
+        raise FollowupError("followup_size", "the fraction must be above 0 and at most 1")
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for item in frame:
+        groups[(item.category_id, item.outcome)].append(item.case_id)
+    rng = random.Random(seed)
+    strata = []
+    for (category_id, outcome), ids in sorted(groups.items()):
+        ids = sorted(set(ids))
+        n = stratum_size(len(ids), per_stratum, fraction)
+        strata.append(Stratum(category_id, outcome, len(ids), n, sorted(rng.sample(ids, n))))
+    return Draw(seed=seed, strata=strata)
+
+
+def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """UTC instants of Taiwan's midnight on ``start`` and after ``end``."""
+    offset = timedelta(hours=8)
+    first = datetime.combine(start, time(), tzinfo=UTC) - offset
+    last = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC) - offset
+    return first, last
+
+
+def sampling_frame(
+    session: Session, agency_id: int, start: date, end: date, actor: Actor
+) -> list[FrameCase]:
+    """Cases of the agency closed from ``start`` to ``end`` (Taiwan dates) that may be
+    called: closed with an outcome, not anonymous, with a phone number, not
+    restricted or destroyed, not a transfer copy withholding the identity, with no
+    follow-up answer yet and not drawn into an earlier phone sample."""
+    if end < start or (end - start).days >= MAX_PERIOD_DAYS:
+        raise FollowupError("followup_period", "the period must run forward, at most a year")
+    first, last = local_bounds(start, end)
+    statement = select(
+        Complaint.id, Complaint.category_id, Complaint.outcome, Complaint.phone
+    ).where(
+        Complaint.agency_id == agency_id,
+        Complaint.status == "closed",
+        Complaint.outcome.is_not(None),  # type: ignore[union-attr]
+        Complaint.anonymous.is_(False),  # type: ignore[attr-defined]
+        Complaint.identity_withheld.is_(False),  # type: ignore[attr-defined]
+        Complaint.restricted_at.is_(None),  # type: ignore[union-attr]
+        Complaint.destroyed_at.is_(None),  # type: ignore[union-attr]
+        Complaint.closed_at >= first,  # type: ignore[operator]
+        Complaint.closed_at < last,  # type: ignore[operator]
+    )
+    rows = session.execute(scoped(statement, "cases.manage", actor)).all()
+    taken = {
+        complaint_id
+        for complaint_id, channel, response_id in session.execute(
+            scoped(
+                select(
+                    ComplaintFollowup.complaint_id,
+                    ComplaintFollowup.channel,
+                    ComplaintFollowup.response_id,
+                ).where(ComplaintFollowup.agency_id == agency_id),
+                "cases.manage",
+                actor,
+            )
+        ).all()
+        if response_id is not None or channel == "phone"
+    }
+    return [
+        FrameCase(case_id, category_id, outcome)
+        for case_id, category_id, outcome, phone in rows
+        if phone and phone.strip() and case_id not in taken
+    ]
+
+
+def new_sample_id(start: date) -> str:
+    return f"S{start:%Y%m%d}-{secrets.token_hex(4)}"
+
+
+def record_sample(
+    session: Session,
+    *,
+    agency_id: int,
+    result: Draw,
+    start: date,
+    end: date,
+    actor: Actor,
+) -> str:
+    """Store a draw: a phone follow-up and a ``followup_sampled`` event per case
+    (stratum, N, n, seed), and an audit event with the whole design. The caller
+    commits."""
+    from collector.complaints.cases import add_event
+
+    sample_id = new_sample_id(start)
+    cases = {
+        c.id: c
+        for c in session.execute(
+            scoped(
+                select(Complaint).where(
+                    Complaint.id.in_([i for s in result.strata for i in s.case_ids])  # type: ignore[union-attr]
+                ),
+                "cases.manage",
+                actor,
+            )
+        ).scalars()
+    }
+    for stratum in result.strata:
+        for case_id in stratum.case_ids:
+            case = cases[case_id]
+            session.add(
+                ComplaintFollowup(
+                    complaint_id=case_id,
+                    agency_id=agency_id,
+                    channel="phone",
+                    sample_id=sample_id,
+                )
+            )
+            add_event(
+                session,
+                case,
+                SAMPLED,
+                actor=actor,
+                detail={
+                    "sample_id": sample_id,
+                    "category_id": stratum.category_id,
+                    "outcome": stratum.outcome,
+                    "N": stratum.population,
+                    "n": stratum.drawn,
+                    "seed": result.seed,
+                },
+            )
+    audit.record(
+        session,
+        "complaint.followup_sample",
+        actor=actor,
+        agency_id=agency_id,
+        target=f"sample:{sample_id}",
+        detail={
+            "period": [start.isoformat(), end.isoformat()],
+            "seed": result.seed,
+            "strata": [
+                {
+                    "category_id": s.category_id,
+                    "outcome": s.outcome,
+                    "N": s.population,
+                    "n": s.drawn,
+                }
+                for s in result.strata
+            ],
+        },
+    )
+    session.flush()
+    return sample_id
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    """Where a phone-sampled case came from: its stratum's N and n."""
+
+    sample_id: str
+    stratum: str
+    population: int
+    drawn: int
+
+
+def inclusions(session: Session, case_ids: Sequence[int], action: str) -> dict[int, Inclusion]:
+    """The ``followup_sampled`` record of each case drawn into a phone sample."""
+    if not case_ids:
+        return {}
+    events = session.execute(
+        scoped(
+            select(ComplaintEvent.complaint_id, ComplaintEvent.detail).where(
+                ComplaintEvent.kind == SAMPLED,
+                ComplaintEvent.complaint_id.in_(list(case_ids)),  # type: ignore[attr-defined]
+            ),
+            action,
+        )
+    ).all()
+    out: dict[int, Inclusion] = {}
+    for complaint_id, detail in events:
+        data = json.loads(detail or "{}")
+        out[complaint_id] = Inclusion(
+            sample_id=str(data.get("sample_id", "")),
+            stratum=f"{data.get('sample_id')}:{data.get('category_id')}:{data.get('outcome')}",
+            population=int(data.get("N", 0)),
+            drawn=int(data.get("n", 0)),
+        )
+    return out

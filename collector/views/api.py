@@ -20,6 +20,7 @@ from collector.questionnaires import (
     current_version,
     definition_of,
 )
+from collector.ratelimit import address_key, limit
 from collector.security import csrf
 from collector.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
 
@@ -251,3 +252,21 @@ def create_response() -> Any:
     if saved.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
+
+
+@bp.post("/v1/complaints")
+@limit("RATELIMIT_PUBLIC")
+def create_complaint() -> Any:
+    """File a complaint for an agency (collector.views.complaint_api)."""
+    from collector.views.complaint_api import create
+
+    return create()
+
+
+@bp.get("/v1/complaints/<case_number>")
+@limit("RATELIMIT_LOGIN", ("GET",), key=address_key)
+def show_complaint(case_number: str) -> Any:
+    """Where a case stands, for its complainant (the password in X-Case-Password)."""
+    from collector.views.complaint_api import show
+
+    return show(case_number)

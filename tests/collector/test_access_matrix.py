@@ -22,6 +22,7 @@ from collector.models import ROLES
 from collector.permissions import ACTIONS, MATRIX
 from tests.collector.campaign_data import make_campaign
 from tests.collector.case_data import make_case
+from tests.collector.complaints.followup_data import make_followup
 from tests.collector.staff import PEOPLE, Auth, agency_id, csrf_from, logged_in, make_user
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
@@ -193,6 +194,7 @@ def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) ->
         **sample_values(target),
         **make_campaign(app),
         **make_case(app),
+        **make_followup(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     routes = documented_routes()
@@ -234,7 +236,12 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
     app = walked
     routes = documented_routes()
     target = make_user(app, "target@alpha.example.test", "counter_staff", "alpha")
-    campaign = {**make_campaign(app), **make_case(app), "agency_id": agency_id(app, OBJECT_AGENCY)}
+    campaign = {
+        **make_campaign(app),
+        **make_case(app),
+        **make_followup(app),
+        "agency_id": agency_id(app, OBJECT_AGENCY),
+    }
     for email in ("admin@beta.example.test", "analyst@beta.example.test"):
         client = app.test_client()
         auth = Auth(client)

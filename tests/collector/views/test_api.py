@@ -265,3 +265,171 @@ def test_non_public_questionnaires_are_not_offered_or_accepted(
     assert response.status_code == 422
     assert "not open to public" in response.get_json()["errors"]["questionnaire"]
     assert count(app) == 0
+
+
+# -- complaints (陳情) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def complaints(app: Flask, tmp_path: Any) -> Flask:
+    """Agency alpha takes complaints in category ``roads``; mail goes to an outbox folder."""
+    from tests.collector.complaints.followup_data import add_category
+
+    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
+    app.config["COMPLAINT_TODAY"] = "2026-11-02"
+    add_category(app, "alpha", "roads", name_zh="道路", name_en="Roads")
+    return app
+
+
+def complaint(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "agency": "alpha",
+        "category": "roads",
+        "subject": "路燈不亮",
+        "description": "中山路 12 號前的路燈已經一週不亮。",
+        "name": "王小明",
+        "email": "wang@example.test",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_filing_a_complaint_returns_number_password_link_and_due_date(
+    spec: OpenAPI, complaints: Flask, client: FlaskClient
+) -> None:
+    from collector.models import Complaint
+
+    filed = checked(spec, client, "POST", "/api/v1/complaints", json=complaint())
+    assert filed.status_code == 201
+    data = filed.get_json()
+    assert data["case_number"].startswith("20261102-")
+    assert len(data["password"]) == 12
+    assert "/complaints/follow/" in data["follow_url"]
+    assert data["due_on"] == "2026-12-02"  # 30 calendar days, the receipt day not counted
+    assert filed.headers["Cache-Control"] == "no-store"
+    with session_scope(complaints) as session:
+        case = session.execute(select(Complaint)).scalar_one()
+    assert (case.channel, case.name, case.email, case.reply_channel) == (
+        "api",
+        "王小明",
+        "wang@example.test",
+        "email",
+    )
+    status = checked(
+        spec,
+        client,
+        "GET",
+        f"/api/v1/complaints/{data['case_number']}",
+        headers={"X-Case-Password": data["password"]},
+    )
+    assert status.status_code == 200
+    shown = status.get_json()
+    assert (shown["status"], shown["due_on"], shown["received_on"]) == (
+        "received",
+        "2026-12-02",
+        "2026-11-02",
+    )
+    assert [h["event"] for h in shown["history"]] == ["received"]
+    assert "王小明" not in status.text and "wang@example.test" not in status.text
+
+
+def test_unknown_number_and_wrong_password_get_the_same_answer(
+    complaints: Flask, client: FlaskClient
+) -> None:
+    data = client.post("/api/v1/complaints", json=complaint()).get_json()
+    wrong = client.get(
+        f"/api/v1/complaints/{data['case_number']}", headers={"X-Case-Password": "WRONGWRONG22"}
+    )
+    unknown = client.get(
+        "/api/v1/complaints/20261102-ZZZZZZ", headers={"X-Case-Password": data["password"]}
+    )
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.get_json() == unknown.get_json()
+    missing = client.get(f"/api/v1/complaints/{data['case_number']}")
+    assert missing.status_code == 400 and "X-Case-Password" in missing.get_json()["error"]
+
+
+def test_password_guessing_is_throttled(complaints: Flask, client: FlaskClient) -> None:
+    complaints.config["RATELIMIT_LOGIN"] = "3 per minute"
+    codes = [
+        client.get(
+            "/api/v1/complaints/20261102-ZZZZZZ", headers={"X-Case-Password": f"guess{i}"}
+        ).status_code
+        for i in range(5)
+    ]
+    assert codes[:3] == [404, 404, 404] and codes[3:] == [429, 429]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"agency": "nowhere"}, "agency"),
+        ({"agency": "moi"}, "agency"),  # a ministry takes no complaints itself
+        ({"category": "nothing"}, "category"),
+        ({"description": ""}, "description"),
+        ({"description": "x" * 5001}, "description"),
+        ({"description": 42}, "description"),
+        ({"subject": "a\x00b"}, "subject"),
+        ({"email": "not an address"}, "email"),
+        ({"email": "a@example.test\r\nBcc: x@example.test"}, "email"),
+        ({"phone": "call me maybe"}, "phone"),
+        ({"latitude": 123, "longitude": 121}, "latitude"),
+        ({"latitude": 25}, "longitude"),
+        ({"anonymous": "yes"}, "anonymous"),
+        ({"reply_channel": "fax"}, "reply_channel"),
+        ({"reply_channel": "letter"}, "reply_channel"),  # no address given
+        ({"language": "fr"}, "language"),
+        ({"password": "chosen"}, "password"),  # unknown field
+    ],
+)
+def test_invalid_complaints_are_422_and_store_nothing(
+    complaints: Flask, client: FlaskClient, changes: dict[str, Any], field: str
+) -> None:
+    from collector.models import Complaint
+
+    response = client.post("/api/v1/complaints", json=complaint(**changes))
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+    assert count(complaints, Complaint) == 0
+
+
+def test_malformed_complaint_requests_are_4xx(complaints: Flask, client: FlaskClient) -> None:
+    assert client.post("/api/v1/complaints", data="x", content_type="text/plain").status_code == 415
+    assert (
+        client.post("/api/v1/complaints", data="[1", content_type="application/json").status_code
+        == 400
+    )
+    assert client.post("/api/v1/complaints", json=[1, 2]).status_code == 400
+    huge = client.post("/api/v1/complaints", json=complaint(description="長" * 200_000))
+    assert huge.status_code == 413 and huge.is_json
+    long_number = client.get("/api/v1/complaints/" + "9" * 500, headers={"X-Case-Password": "x"})
+    assert long_number.status_code == 404
+
+
+def test_script_in_a_complaint_comes_back_as_json_text(
+    complaints: Flask, client: FlaskClient
+) -> None:
+    evil = "<script>alert(1)</script>"
+    data = client.post(
+        "/api/v1/complaints", json=complaint(subject=evil, description=evil)
+    ).get_json()
+    status = client.get(
+        f"/api/v1/complaints/{data['case_number']}", headers={"X-Case-Password": data["password"]}
+    )
+    assert status.content_type.startswith("application/json")
+    assert evil not in status.text  # the subject and description are not echoed at all
+
+
+def test_an_anonymous_complaint_needs_the_agency_to_accept_it(
+    complaints: Flask, client: FlaskClient
+) -> None:
+    from collector.models import ComplaintPolicy
+    from tests.collector.complaints.followup_data import agency
+
+    anonymous = complaint(name=None, email=None)
+    ok = client.post("/api/v1/complaints", json=anonymous)
+    assert ok.status_code == 201
+    with session_scope(complaints) as session:
+        session.add(ComplaintPolicy(agency_id=agency(session, "alpha").id, accept_anonymous=False))
+    refused = client.post("/api/v1/complaints", json=anonymous)
+    assert refused.status_code == 422 and "anonymous" in refused.get_json()["errors"]["name"]

@@ -1,0 +1,199 @@
+"""Filing a complaint from a machine client: the JSON API (``/api/v1/complaints``)
+and the Open311 facade (``/open311/v2``) check their fields here and file through
+``cases.new_case`` (one transaction), then send the acknowledgement.
+
+Errors are collected per field (English messages: integrators read English),
+so a client can fix everything at once; nothing is stored unless all is valid.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlmodel import Session
+
+from collector.complaints import cases as case_service
+from collector.db import get_engine, writing
+from collector.lookups import agency_by_code
+from collector.mail import MailError, check_address
+from collector.models import Agency, ComplaintCategory
+
+MAX_SUBJECT = 200
+MAX_DESCRIPTION = 5000
+MAX_NAME = 100
+MAX_ADDRESS = 300
+PHONE = re.compile(r"^[0-9+()#\- ]{6,40}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class IntakeError(ValueError):
+    """Invalid fields: ``errors`` maps a field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class Filed:
+    case_number: str
+    password: str
+    follow_url: str
+    due_on: date
+    status: str
+    token_case_id: int
+
+
+def text(value: Any, name: str, limit: int, errors: dict[str, str], required: bool) -> str | None:
+    """A clean single string (NFC, no control characters), or an error for ``name``."""
+    if value is None or value == "":
+        if required:
+            errors[name] = "required"
+        return None
+    if not isinstance(value, str):
+        errors[name] = "must be a string"
+        return None
+    cleaned = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL.search(cleaned):
+        errors[name] = "contains control characters"
+        return None
+    if len(cleaned) > limit:
+        errors[name] = f"at most {limit} characters"
+        return None
+    if required and not cleaned:
+        errors[name] = "required"
+        return None
+    return cleaned or None
+
+
+def coordinate(value: Any, name: str, bound: float, errors: dict[str, str]) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or not -bound <= number <= bound:
+        errors[name] = f"a number from -{bound:g} to {bound:g}"
+        return None
+    return number
+
+
+def find_category(session: Session, agency: Agency, code: Any) -> ComplaintCategory | None:
+    if not isinstance(code, str) or not code or len(code) > 32:
+        return None
+    return session.execute(
+        select(ComplaintCategory).where(
+            ComplaintCategory.agency_id == agency.id,
+            ComplaintCategory.code == code,
+            ComplaintCategory.active.is_(True),  # type: ignore[attr-defined]
+        )
+    ).scalar_one_or_none()
+
+
+def file_complaint(
+    app: Flask,
+    session: Session,
+    *,
+    agency_code: Any,
+    category_code: Any,
+    fields: dict[str, Any],
+    channel: str,
+    language: str,
+) -> Filed:
+    """Check ``fields`` and file the complaint; raises :class:`IntakeError`.
+
+    ``fields``: subject, description, name, email, phone, address, location,
+    latitude, longitude, anonymous, confidential, reply_channel (all optional but
+    the description; the subject defaults to the description's first line).
+    """
+    errors: dict[str, str] = {}
+    agency = agency_by_code(session, agency_code) if isinstance(agency_code, str) else None
+    if agency is None:
+        errors["agency"] = "no such agency"
+    category = find_category(session, agency, category_code) if agency else None
+    if agency is not None and category is None:
+        errors["category"] = "no such active category in this agency"
+    description = text(fields.get("description"), "description", MAX_DESCRIPTION, errors, True)
+    subject = text(fields.get("subject"), "subject", MAX_SUBJECT, errors, False)
+    name = text(fields.get("name"), "name", MAX_NAME, errors, False)
+    phone = text(fields.get("phone"), "phone", 40, errors, False)
+    if phone and not PHONE.match(phone):
+        errors["phone"] = "digits, spaces and + - ( ) # only"
+    address = text(fields.get("address"), "address", MAX_ADDRESS, errors, False)
+    location = text(fields.get("location"), "location", MAX_ADDRESS, errors, False)
+    email = None
+    raw_email = fields.get("email")
+    if raw_email not in (None, ""):
+        try:
+            email = check_address(raw_email)
+        except MailError:
+            errors["email"] = "not a single e-mail address"
+    latitude = coordinate(fields.get("latitude"), "latitude", 90, errors)
+    longitude = coordinate(fields.get("longitude"), "longitude", 180, errors)
+    if (latitude is None) != (longitude is None) and "latitude" not in errors:
+        errors["latitude" if latitude is None else "longitude"] = "give both latitude and longitude"
+    flags = {}
+    for flag in ("anonymous", "confidential"):
+        value = fields.get(flag, False)
+        if not isinstance(value, bool):
+            errors[flag] = "must be true or false"
+        flags[flag] = value is True
+    anonymous = flags["anonymous"] or not (name or email or phone or address)
+    reply_channel = fields.get("reply_channel")
+    if reply_channel is None:
+        reply_channel = "email" if email else ("letter" if address else "none")
+    wants = {"email": email, "letter": address, "phone": phone, "none": True}
+    if reply_channel not in wants:
+        errors["reply_channel"] = "one of email, letter, phone, none"
+    elif not wants[reply_channel] and not anonymous:
+        errors["reply_channel"] = f"{reply_channel} needs the matching contact detail"
+    if (
+        agency is not None
+        and anonymous
+        and not case_service.policy_for(session, agency.id).accept_anonymous  # type: ignore[arg-type]
+    ):
+        errors["name"] = "this agency does not take anonymous complaints: give a contact"
+    if errors:
+        raise IntakeError(errors)
+    assert agency is not None and category is not None and description is not None
+    subject = subject or description.splitlines()[0][:MAX_SUBJECT]
+    with Session(writing(get_engine(app)), expire_on_commit=False) as wdb:
+        filed = case_service.new_case(
+            wdb,
+            app,
+            agency=wdb.get(Agency, agency.id),  # type: ignore[arg-type]
+            category=wdb.get(ComplaintCategory, category.id),  # type: ignore[arg-type]
+            subject=subject,
+            description=description,
+            channel=channel,
+            language=language,
+            location=location,
+            latitude=latitude,
+            longitude=longitude,
+            anonymous=anonymous,
+            confidential=flags["confidential"],
+            name=name,
+            email=email,
+            phone=phone,
+            address=address,
+            reply_channel="none" if anonymous else reply_channel,
+        )
+        wdb.commit()
+    case_service.send_notices(app, filed.mails)
+    base = case_service.public_base(app)
+    return Filed(
+        case_number=filed.case.case_number,
+        password=filed.password,
+        follow_url=f"{base}/complaints/follow/{filed.link_token}",
+        due_on=filed.case.due_on,
+        status=filed.case.status,
+        token_case_id=filed.case.id,  # type: ignore[arg-type]
+    )
