@@ -37,7 +37,7 @@ from collector.models import (
 )
 from collector.permissions import Actor, allowed, require
 from collector.scoped import get_scoped, scoped, unscoped
-from collector.views.cases import service_calls
+from collector.views.cases import placeholder_list, service_calls
 
 bp = Blueprint("case_settings", __name__)
 staff_area(bp)
@@ -318,7 +318,7 @@ def _category_page(actor: Actor, category: ComplaintCategory | None) -> Any:
         actor=actor,
         form=form,
         category=category,
-        placeholders=("case_number", "name", "subject", "received_on", "agency"),
+        placeholders=placeholder_list(),
     ), status
 
 

@@ -127,6 +127,11 @@ def _name(row: Agency | Unit | ComplaintCategory | None) -> str:
 # -- reply templates -------------------------------------------------------------
 
 
+def placeholder_list() -> str:
+    """The placeholders as staff type them: ``{case_number} {name} ...``."""
+    return " ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+
+
 def fill_template(template: str, values: dict[str, str]) -> str:
     """The template with its placeholders (``{case_number}``, ``{name}``, ``{subject}``,
     ``{received_on}``, ``{agency}``) replaced by plain text.
@@ -928,7 +933,7 @@ def _case_page(
         transferred_out=transferred_out,
         transferred_out_lines=lines.get(transferred_out.id) if transferred_out else [],
         last_reply=last_reply,
-        placeholders=PLACEHOLDERS,
+        placeholders=placeholder_list(),
         staff_names={u.id: u.display_name for u in lookups.staff.values()},
         name=_name,
         local_time=_local_time,
