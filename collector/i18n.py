@@ -952,6 +952,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs_transferred_in": "由 {agency} 移送（原案號 {number}）",
         "cs_transferred_out_note": "本案已移送其他機關，本機關僅保留紀錄。",
         "cs_years": "年度",
+        # complaints: the staff console's case pages (staff intake attachments)
+        "cs_attachments_hint": "信件或電子郵件的附件：最多 {count} 個檔案，每個不超過 {max}（JPEG、PNG、PDF 或純文字檔）。需複誦確認時，請在最後儲存時選擇檔案。",
+        "cs_form_expired": "頁面已逾時，請重新整理後再送出；資料未儲存。",
     },
     "en": {
         "app_name": "Public Service Feedback",
@@ -1894,6 +1897,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs_transferred_in": "Transferred in from {agency}, case {number}",
         "cs_transferred_out_note": "The case was transferred to another agency; this agency keeps a read-only record.",
         "cs_years": "Years",
+        # complaints: the staff console's case pages (staff intake attachments)
+        "cs_attachments_hint": "Files that came with the letter or e-mail: up to {count}, each at most {max} (JPEG, PNG, PDF or plain text). When a read-back is needed, choose them on the final save.",
+        "cs_form_expired": "The page expired: reload it and submit again; nothing was saved.",
     },
 }
 

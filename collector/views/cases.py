@@ -31,6 +31,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
+    MultipleFileField,
     SelectField,
     StringField,
     TextAreaField,
@@ -59,6 +60,7 @@ from collector.models import (
 )
 from collector.permissions import Actor, allowed, require
 from collector.scoped import get_scoped, scoped, unscoped
+from collector.security import csrf
 
 bp = Blueprint("cases", __name__, url_prefix="/staff/cases")
 staff_area(bp)
@@ -581,6 +583,7 @@ class IntakeForm(FlaskForm):
     reply_channel = SelectField(default="email", validators=[InputRequired()])
     read_back_of = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=64)])
     read_back_confirmed = BooleanField()
+    attachments = MultipleFileField()
 
 
 def _intake_fingerprint(form: IntakeForm) -> str:
@@ -616,12 +619,22 @@ def _intake_categories(agency_id: int) -> list[ComplaintCategory]:
     return list(get_session().execute(scoped(statement, INTAKE)).scalars())
 
 
+def _limits() -> dict[str, Any]:
+    lim = attachments.limits()
+    return {"accept": attachments.ACCEPT, "max_files": lim.max_files, "max_size": lim.max_size}
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new() -> Any:
     actor = require(INTAKE, any_agency=True)
     if actor.agency_id is None or not allowed(actor, INTAKE, actor.agency_id):
         abort(403)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if request.method == "POST":
+        # A letter or an e-mail may come with files: this form may carry them (the app's
+        # limit is for survey answers). The form checks its own CSRF token (the global
+        # check, which would read the body first, is off for this view).
+        request.max_content_length = attachments.request_limit(app)
     categories = _intake_categories(actor.agency_id)
     form = IntakeForm()
     form.channel.choices = [(c, _t(f"cs_channel_{c}")) for c in INTAKE_CHANNELS]
@@ -631,11 +644,19 @@ def new() -> Any:
         (c, _t(f"cs_reply_{c}")) for c in ("email", "letter", "phone", "none")
     ]
     if request.method == "GET":
-        return render_template("staff/cases/intake.html", actor=actor, form=form, read_back=False)
-    if not form.validate():
         return render_template(
-            "staff/cases/intake.html", actor=actor, form=form, read_back=False
-        ), 422
+            "staff/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
+        )
+    if not form.validate():
+        status = 400 if form.csrf_token.errors else 422
+        return render_template(
+            "staff/cases/intake.html",
+            actor=actor,
+            form=form,
+            read_back=False,
+            expired=bool(form.csrf_token.errors),
+            **_limits(),
+        ), status
     policy_db = get_session()
     policy = _policy(policy_db, actor.agency_id, INTAKE)
     errors = False
@@ -654,7 +675,7 @@ def new() -> Any:
             errors = True
     if errors:
         return render_template(
-            "staff/cases/intake.html", actor=actor, form=form, read_back=False
+            "staff/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
         ), 422
     oral = form.channel.data in ORAL_CHANNELS
     fingerprint = _intake_fingerprint(form)
@@ -672,7 +693,15 @@ def new() -> Any:
             form=form,
             read_back=True,
             category_name=_name(category),
+            **_limits(),
         ), (422 if form.read_back_confirmed.errors else 200)
+    prepared, refused = attachments.prepare_all(form.attachments.data or [], 0, app)
+    if refused:
+        form.attachments.errors = [e.text(current_language()) for e in refused]
+        return render_template(
+            "staff/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
+        ), 422
+    stored: list[ComplaintAttachment] = []
     try:
         with _write_session() as wdb:
             agency = wdb.execute(
@@ -710,16 +739,24 @@ def new() -> Any:
                     read_back_confirmed=True if oral else None,
                     actor=actor,
                 )
+            stored = attachments.store(
+                wdb, filed.case, prepared, uploaded_by=actor.user_id, app=app
+            )
             audit.record(
                 wdb,
                 "complaint.intake",
                 actor=actor,
                 agency_id=agency.id,
                 target=f"complaint:{filed.case.id}",
-                detail={"channel": filed.case.channel, "case_number": filed.case.case_number},
+                detail={
+                    "channel": filed.case.channel,
+                    "case_number": filed.case.case_number,
+                    "attachments": len(stored),
+                },
             )
             wdb.commit()
     except cases.CaseError as exc:
+        attachments.delete_files(stored, app)
         field = {
             "case_bad_category": form.category,
             "case_content_required": form.description,
@@ -727,8 +764,11 @@ def new() -> Any:
         }.get(exc.key, form.subject)
         field.errors = [*field.errors, _t(exc.key)]
         return render_template(
-            "staff/cases/intake.html", actor=actor, form=form, read_back=False
+            "staff/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
         ), 422
+    except BaseException:
+        attachments.delete_files(stored, app)
+        raise
     sent = cases.send_notices(app, filed.mails)
     return render_template(
         "staff/cases/created.html",
@@ -738,6 +778,9 @@ def new() -> Any:
         notice_sent=sent and bool(filed.mails),
         may_read=allowed(actor, READ, filed.case.agency_id),
     )
+
+
+csrf.exempt(new)  # the form checks its token itself, after raising the body limit
 
 
 # -- one case ------------------------------------------------------------------------------

@@ -575,3 +575,39 @@ def test_staff_pages_link_the_queue(app: Flask) -> None:
     counter, _ = login(app, "counter@alpha.example.test")
     assert 'href="/staff/cases/new"' in counter.get("/staff/").text
     assert counter.get("/staff/cases").status_code == 403
+
+
+def test_a_letter_comes_with_attachments(app: Flask, category: int) -> None:
+    import io
+
+    client, _ = login(app, HANDLER)
+    token = csrf_from(client.get("/staff/cases/new").text)
+    base = intake_fields(channel="letter", category=str(category), csrf_token=token)
+    big = ("信件內容 letter text\n" * 20000).encode()  # above the app's survey body limit
+    assert len(big) > app.config["MAX_CONTENT_LENGTH"]
+
+    def send(fields: dict[str, str], *files: tuple[bytes, str]) -> Any:
+        data: dict[str, Any] = dict(fields)
+        data["attachments"] = [(io.BytesIO(body), name) for body, name in files]
+        return client.post("/staff/cases/new", data=data, content_type="multipart/form-data")
+
+    refused = send(base, (b"ok\n", "a.txt"), (b"<html><script>x</script></html>", "page.txt"))
+    assert refused.status_code == 422 and "page.txt" in refused.text
+    no_token = send({**base, "csrf_token": ""}, (b"ok\n", "a.txt"))
+    assert no_token.status_code == 400
+    with session_scope(app) as session:
+        assert session.execute(select(func.count()).select_from(Complaint)).scalar_one() == 0
+        assert (
+            session.execute(select(func.count()).select_from(ComplaintAttachment)).scalar_one() == 0
+        )
+    assert not list(Path(app.config["COMPLAINT_ATTACHMENT_DIR"]).glob("*"))
+    saved = send(base, (big, "掃描.txt"), (b"second\n", "b.txt"))
+    assert saved.status_code == 200, saved.text[:300]
+    with session_scope(app) as session:
+        case = session.execute(select(Complaint)).scalar_one()
+        rows = session.execute(select(ComplaintAttachment)).scalars().all()
+        assert {r.filename for r in rows} == {"掃描.txt", "b.txt"}
+        assert all(r.complaint_id == case.id for r in rows)
+        first = next(r for r in rows if r.filename == "掃描.txt")
+    download = client.get(f"/staff/cases/{case.id}/attachments/{first.id}")
+    assert download.status_code == 200 and download.data == big
