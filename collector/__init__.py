@@ -32,14 +32,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     from collector import plugins as plugin_system
     from collector.questionnaires import publish_registered
-    from collector.views import api, campaigns, errors, meta, paper, results, staff, survey
     from collector.views import account as account_views
+    from collector.views import api, campaigns, errors, meta, paper, results, staff, survey
     from collector.views import auth as auth_views
-    from collector.views import complaints_public as complaint_views
     from collector.views import case_settings as case_settings_views
     from collector.views import cases as case_views
     from collector.views import complaint_dashboard as complaint_dashboard_views
     from collector.views import complaint_feedback as complaint_feedback_views
+    from collector.views import complaints_public as complaint_views
     from collector.views import open311 as open311_views
     from collector.views import organisation as organisation_views
     from collector.views import staff_survey as staff_survey_views
