@@ -39,6 +39,7 @@ from analysis.quantile import qrule_math
 from analysis.satisfaction import item_means, top_two_box
 from collector.analyses import MIN_CELL
 from collector.models import Answer, Complaint, ComplaintEvent, ComplaintFollowup
+from collector.permissions import Actor
 from collector.scoped import scoped
 
 ANSWERED = ("reply", "decline")
@@ -290,7 +291,12 @@ def satisfaction(
 
 
 def load_case_rows(
-    session: Session, action: str, start: date, end: date, agency_ids: Sequence[int] | None = None
+    session: Session,
+    action: str,
+    start: date,
+    end: date,
+    agency_ids: Sequence[int] | None = None,
+    actor: Actor | None = None,
 ) -> list[CaseRow]:
     """Cases received up to ``end`` whose receipt, answer or closing may fall in
     ``start``..``end`` (received within 400 days before ``start``), as the actor
@@ -307,7 +313,7 @@ def load_case_rows(
     ).where(Complaint.received_on >= earliest, Complaint.received_on <= end)  # type: ignore[operator]
     if agency_ids is not None:
         statement = statement.where(Complaint.agency_id.in_(list(agency_ids)))  # type: ignore[attr-defined]
-    cases = session.execute(scoped(statement, action)).all()
+    cases = session.execute(scoped(statement, action, actor)).all()
     events = session.execute(
         scoped(
             select(ComplaintEvent.complaint_id, ComplaintEvent.kind, ComplaintEvent.at)
@@ -317,6 +323,7 @@ def load_case_rows(
             )
             .order_by(ComplaintEvent.id),  # type: ignore[arg-type]
             action,
+            actor,
         )
     ).all()
     answered: dict[int, date] = {}
@@ -346,7 +353,11 @@ def load_case_rows(
 
 
 def load_feedback_rows(
-    session: Session, action: str, case_rows: Sequence[CaseRow], items: Items
+    session: Session,
+    action: str,
+    case_rows: Sequence[CaseRow],
+    items: Items,
+    actor: Actor | None = None,
 ) -> list[FeedbackRow]:
     """The follow-up answers of ``case_rows``' cases, with the phone sample's strata."""
     from collector.complaints.followups import inclusions
@@ -362,6 +373,7 @@ def load_feedback_rows(
                 ComplaintFollowup.response_id,
             ).where(ComplaintFollowup.response_id.is_not(None)),  # type: ignore[union-attr]
             action,
+            actor,
         )
     ).all()
     followups = [f for f in followups if f[0] in by_case]
@@ -377,12 +389,13 @@ def load_feedback_rows(
                 Answer.question_key.in_(sorted(wanted)),  # type: ignore[attr-defined]
             ),
             action,
+            actor,
         )
     ).all():
         if number is not None:
             answers[response_id][key] = float(number)
     phone_cases = [f[0] for f in followups if f[1] == "phone"]
-    sampled = inclusions(session, phone_cases, action) if phone_cases else {}
+    sampled = inclusions(session, phone_cases, action, actor) if phone_cases else {}
     rows = []
     for case_id, channel, response_id in followups:
         case = by_case[case_id]

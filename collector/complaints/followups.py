@@ -413,7 +413,9 @@ class Inclusion:
     drawn: int
 
 
-def inclusions(session: Session, case_ids: Sequence[int], action: str) -> dict[int, Inclusion]:
+def inclusions(
+    session: Session, case_ids: Sequence[int], action: str, actor: Actor | None = None
+) -> dict[int, Inclusion]:
     """The ``followup_sampled`` record of each case drawn into a phone sample."""
     if not case_ids:
         return {}
@@ -424,6 +426,7 @@ def inclusions(session: Session, case_ids: Sequence[int], action: str) -> dict[i
                 ComplaintEvent.complaint_id.in_(list(case_ids)),  # type: ignore[attr-defined]
             ),
             action,
+            actor,
         )
     ).all()
     out: dict[int, Inclusion] = {}

@@ -211,6 +211,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
                 session,
                 case,
                 kind,
+                app=app,
                 actor_label=LABEL,
                 detail={
                     "day": day.isoformat(),

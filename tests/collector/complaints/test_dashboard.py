@@ -208,3 +208,100 @@ def test_another_agency_is_not_offered(fapp: Flask) -> None:
     with fd.session_scope(fapp) as session:
         alpha_id = fd.agency(session, "alpha").id
     assert beta.get(f"/staff/cases/dashboard?agency={alpha_id}").status_code == 404
+
+
+def test_rows_come_from_the_case_history(fapp: Flask) -> None:
+    """Answered, closed and reopened dates are read from the events, on Taiwan dates."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from collector.auth import actor_for_user
+    from collector.complaints import cases
+    from collector.db import get_engine
+    from collector.models import User
+
+    fd.pin(fapp, "2026-10-01")
+    filed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
+    case_id = filed.case.id
+    fd.close_case(fapp, case_id, "upheld", replied="2026-10-05", closed="2026-10-07")  # type: ignore[arg-type]
+    fd.pin(fapp, "2026-10-10")
+    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="未修好"))
+    fd.close_case(fapp, case_id, "upheld", replied="2026-10-12", closed="2026-10-13")  # type: ignore[arg-type]
+    fd.pin(fapp, "2026-10-02")
+    declined = fd.file(fapp, "alpha", fapp.config["ROADS"], name="乙", email="b@example.test")
+    fd.pin(fapp, "2026-10-03")
+    fd.act(
+        fapp,
+        declined.case.id,
+        fd.ADMIN,
+        lambda s, c, a: cases.decline(fapp, s, c, a, ground="repeated_answered", reason="重複"),
+    )
+    with fapp.app_context(), Session(get_engine(fapp)) as session:
+        user = session.execute(select(User).where(User.email == fd.ADMIN)).scalar_one()
+        actor = actor_for_user(user, db=session)
+        rows = dash.load_case_rows(
+            session, "cases.read", date(2026, 10, 1), date(2026, 10, 31), actor=actor
+        )
+    by_id = {r.case_id: r for r in rows}
+    first = by_id[case_id]  # type: ignore[index]
+    assert (first.received_on, first.answered_on, first.closed_on, first.reopened) == (
+        date(2026, 10, 1),
+        date(2026, 10, 5),
+        date(2026, 10, 7),
+        True,
+    )
+    second = by_id[declined.case.id]  # type: ignore[index]
+    assert (second.answered_on, second.closed_on, second.reopened) == (
+        date(2026, 10, 3),
+        date(2026, 10, 3),
+        False,
+    )
+    cell = dash.case_metrics(rows, lambda r: r.agency_id)[(first.agency_id, "2026-10")]
+    assert (cell.received, cell.answered, cell.on_time, cell.closed) == (2, 2, 2, 2)
+    assert (cell.median_days, cell.reopen_rate) == (1, 0.5)  # days 6 and 1
+
+
+def test_phone_answers_keyed_in_carry_their_stratum_to_the_dashboard(fapp: Flask) -> None:
+    import re
+
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    from collector.auth import actor_for_user
+    from collector.db import get_engine
+    from collector.models import User
+    from tests.collector.staff import csrf_from
+
+    lights = fd.add_category(fapp, "alpha", "lights")
+    fd.pin(fapp, "2026-10-05")
+    for i, (category, outcome) in enumerate(
+        [(fapp.config["ROADS"], "upheld")] * 4 + [(lights, "not_upheld")] * 3
+    ):
+        filed = fd.file(fapp, "alpha", category, name=f"民{i}", phone=f"09120000{i:02d}")
+        fd.close_case(fapp, filed.case.id, outcome, replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
+    fd.pin(fapp, "2026-11-03")
+    admin = _client(fapp, fd.ADMIN)
+    token = csrf_from(admin.get("/staff/cases/followup").text)
+    drawn = admin.post(
+        "/staff/cases/followup",
+        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},
+    )
+    listing = admin.get(drawn.headers["Location"]).text
+    calls = re.findall(r'href="(/staff/cases/followup/call/\d+)"', listing)
+    assert len(calls) == 6  # 3 of 4 roads, all 3 lights
+    for url in calls[:5]:
+        page = admin.get(url)
+        assert admin.post(url, data=fd.answer_form(page.text)).status_code == 303
+    with fapp.app_context(), Session(get_engine(fapp)) as session:
+        user = session.execute(select(User).where(User.email == fd.ADMIN)).scalar_one()
+        actor = actor_for_user(user, db=session)
+        rows = dash.load_case_rows(
+            session, "cases.read", date(2026, 10, 1), date(2026, 10, 31), actor=actor
+        )
+        feedback = dash.load_feedback_rows(session, "cases.read", rows, ITEMS, actor=actor)
+    assert len(feedback) == 5 and {f.channel for f in feedback} == {"phone"}
+    assert sorted({(f.population, f.drawn) for f in feedback}) == [(3, 3), (4, 3)]
+    [cell] = dash.satisfaction(feedback, ITEMS).values()
+    assert cell.respondents == 5 and cell.top2 is not None and cell.top2.estimate == 1.0
+    page = admin.get("/staff/cases/dashboard?from=2026-10&to=2026-10").text
+    assert "電話抽樣（加權）" in page and "100.0%" in page
