@@ -390,7 +390,11 @@ def requests_(fmt: str) -> Response:
             ).where(ComplaintCategory.code == code[:32])
         end = request.args.get("end_date")
         start = request.args.get("start_date")
-        end_at = _parse_time(end, "end_date") if end else datetime.now(UTC)
+        end_at = (
+            _parse_time(end, "end_date")
+            if end
+            else case_service.now_for(current_app._get_current_object())  # type: ignore[attr-defined]
+        )
         start_at = (
             _parse_time(start, "start_date") if start else end_at - timedelta(days=DEFAULT_DAYS)
         )

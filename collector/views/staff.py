@@ -71,6 +71,12 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
         pages.append(("staff_case_settings", url_for("case_settings.settings")))
     if may_somewhere(actor, "calendar.manage"):
         pages.append(("staff_calendar", url_for("case_settings.calendar")))
+    if may_somewhere(actor, "cases.read"):
+        pages.append(("dash_title", url_for("complaint_dashboard.index")))
+    if may_somewhere(actor, "aggregates.read"):
+        pages.append(("dash_agencies_title", url_for("complaint_dashboard.agencies")))
+    if may_somewhere(actor, "cases.manage"):
+        pages.append(("followup_title", url_for("complaint_followup.index")))
     return pages
 
 
