@@ -242,10 +242,10 @@ def new(agency_code: str) -> Any:
         token = form.submission_token.data or ""
         if token and isinstance(filed, dict) and filed.get("token") == token:
             # The same page sent twice (a double click): the case exists already.
-            return redirect(url_for("complaints_public.filed"), code=303)
+            return redirect(url_for("complaints_public.filed", lang=language), code=303)
         result = _file(agency, form, language)
         if isinstance(result, Complaint):
-            return redirect(url_for("complaints_public.filed"), code=303)
+            return redirect(url_for("complaints_public.filed", lang=language), code=303)
         notice, errors, status = result
     policy = cases.policy_for(db, agency.id)  # type: ignore[arg-type]
     return (
