@@ -69,7 +69,10 @@ class FollowupError(ValueError):
 
 def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
     """On closing: a one-time link by e-mail when the complainant can be reached
-    and the agency's policy sends follow-ups (returns the e-mail to send)."""
+    and the agency's policy sends follow-ups (returns the e-mail to send).
+
+    A case closed again after a reopening gets a new link (the earlier one stops
+    working), unless it was answered already: one answer per case."""
     from collector.complaints.cases import hash_token, origin_of, policy_for, public_base
 
     if not policy_for(session, case.agency_id).followup:
@@ -77,6 +80,20 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
     origin = origin_of(session, case)
     if origin.anonymous or not origin.email:
         return []
+    earlier = list(
+        session.execute(
+            unscoped(
+                select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case.id),
+                "follow-ups of the case being closed",
+            )
+        ).scalars()
+    )
+    if any(f.response_id is not None for f in earlier):
+        return []  # answered already (closed again after a reopening): one answer per case
+    for unused in earlier:
+        if unused.channel == "online" and unused.token_hash is not None:
+            unused.token_hash = None  # the link of an earlier closing stops working
+            session.add(unused)
     token = secrets.token_urlsafe(32)
     session.add(
         ComplaintFollowup(

@@ -372,6 +372,7 @@ def sample(sample_id: str) -> Any:
         inclusion=inclusion,
         saved=request.args.get("saved", ""),
         already=request.args.get("already", ""),
+        gone=request.args.get("gone", ""),
     )
 
 
@@ -390,6 +391,11 @@ def call(followup_id: int) -> Any:
     case = get_scoped(db, Complaint, followup.complaint_id, MANAGE)
     if followup.response_id is not None or followup.used_at is not None:
         return _already(followup)
+    if case.restricted_at is not None or case.destroyed_at is not None:
+        return redirect(
+            url_for("complaint_followup.sample", sample_id=followup.sample_id, gone=followup.id),
+            code=303,
+        )
     identity = None
     if request.method == "GET":
         identity = case_service.identity(db, case, actor)  # audited

@@ -285,3 +285,46 @@ def test_category_names_are_escaped_on_the_call_list(fapp: Flask) -> None:
     page = client.get(drawn.headers["Location"])
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+def test_a_reclosed_case_gets_one_new_link_and_one_answer_at_most(fapp: Flask) -> None:
+    from collector.complaints import cases
+
+    case_id, first = _closed_with_link(fapp)
+    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="未修好"))
+    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reply(fapp, s, c, a, body="已修好"))
+    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.close(fapp, s, c, a, outcome="upheld"))
+    links = fd.feedback_links(fapp)
+    assert len(links) == 2 and links[0] == first
+    client = fapp.test_client()
+    assert client.get(first).status_code == 410  # the earlier link stopped working
+    page = client.get(links[1])
+    assert client.post(links[1], data=fd.answer_form(page.text)).status_code == 200
+    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="又壞了"))
+    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reply(fapp, s, c, a, body="再修"))
+    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.close(fapp, s, c, a, outcome="upheld"))
+    assert len(fd.feedback_links(fapp)) == 2  # answered already: no third link
+    assert len(_responses(fapp)) == 1
+
+
+def test_a_restricted_case_is_not_called(fapp: Flask) -> None:
+    [case_id] = _phone_cases(fapp, 1)
+    fd.pin(fapp, "2026-11-03")
+    client, _auth = _login(fapp)
+    token = csrf_from(client.get("/staff/cases/followup").text)
+    drawn = client.post(
+        "/staff/cases/followup",
+        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "1"},
+    )
+    sample_url = drawn.headers["Location"]
+    call_url = re.findall(r'href="(/staff/cases/followup/call/\d+)"', client.get(sample_url).text)[
+        0
+    ]
+    with session_scope(fapp) as session:
+        session.execute(
+            update(Complaint).where(Complaint.id == case_id).values(restricted_at=fd.cases.utcnow())
+        )
+    refused = client.get(call_url)
+    assert refused.status_code == 303 and "gone=" in refused.headers["Location"]
+    assert "不再進行訪問" in client.get(refused.headers["Location"]).text
+    assert "0912" not in client.get(refused.headers["Location"]).text
