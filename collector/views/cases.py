@@ -1261,31 +1261,10 @@ def destroy(case_id: int) -> Any:
                     with _write_session() as wdb:
                         fresh = get_scoped(wdb, Complaint, case_id, MANAGE)
                         cases.check_version(fresh, form.version.data)
-                        rows = list(
-                            wdb.execute(
-                                scoped(
-                                    select(ComplaintAttachment).where(
-                                        ComplaintAttachment.complaint_id == fresh.id
-                                    ),
-                                    MANAGE,
-                                    actor,
-                                )
-                            ).scalars()
-                        )
-                        doomed = [
-                            ComplaintAttachment(
-                                complaint_id=r.complaint_id,
-                                agency_id=r.agency_id,
-                                stored_name=r.stored_name,
-                                filename=r.filename,
-                                content_type=r.content_type,
-                                size=r.size,
-                                sha256=r.sha256,
-                            )
-                            for r in rows
-                        ]
                         with service_calls():
-                            cases.destroy(app, wdb, fresh, actor, reason=form.reason.data or "")
+                            names = cases.destroy(
+                                app, wdb, fresh, actor, reason=form.reason.data or ""
+                            )
                         wdb.commit()
                 except cases.StaleCase as exc:
                     form.confirm_number.errors = [*form.confirm_number.errors, _t(exc.key)]
@@ -1295,7 +1274,9 @@ def destroy(case_id: int) -> Any:
                         form.confirm_number.errors = [*form.confirm_number.errors, message]
                 else:
                     # The rows are gone with the commit; now the files.
-                    attachments.delete_files(doomed, app)
+                    attachments.delete_files(
+                        [ComplaintAttachment(stored_name=name) for name in names], app
+                    )
                     return redirect(url_for("cases.detail", case_id=case_id), code=303)
     return render_template(
         "staff/cases/destroy.html",
