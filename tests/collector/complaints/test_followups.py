@@ -221,3 +221,57 @@ def test_a_recorded_sample_keeps_N_and_n_and_is_not_drawn_twice(fapp: Flask) -> 
     assert details == {(5, 3): 3, (2, 2): 2}
     assert all(json.loads(e.detail)["seed"] == 99 for e in events)
     assert all(f.channel == "phone" and f.token_hash is None for f in followups)
+
+
+def test_two_concurrent_answers_to_one_link_store_one_response(fapp: Flask) -> None:
+    import threading
+
+    from collector.models import Agency, Response
+    from collector.plugins import get_plugins
+    from collector.questionnaires import current_version, definition_of
+    from collector.submission import Submission, prepare
+
+    fd.pin(fapp, "2026-10-05")
+    filed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
+    fd.close_case(fapp, filed.case.id)  # type: ignore[arg-type]
+    with fapp.app_context(), session_scope(fapp) as session:
+        followup_id = session.execute(select(ComplaintFollowup.id)).scalar_one()
+        version = current_version(fapp, session, fu.QUESTIONNAIRE)
+        assert version is not None
+        agency = session.execute(select(Agency).where(Agency.code == "alpha")).scalar_one()
+        questionnaire = definition_of(version)
+        answers = {k: v for k, v in fd.ANSWERS.items()}
+        prepared = [
+            prepare(
+                get_plugins(fapp),
+                questionnaire,
+                Submission(
+                    questionnaire=version,
+                    agency=agency,
+                    unit=None,
+                    channel="online",
+                    language="zh-Hant-TW",
+                    answers=answers,
+                ),
+            )
+            for _ in range(4)
+        ]
+    results: list[int | None] = []
+    barrier = threading.Barrier(len(prepared))
+
+    def answer(p: Any) -> None:
+        barrier.wait()
+        with fapp.app_context():
+            results.append(fu.store_answer(fapp, followup_id, p))
+
+    threads = [threading.Thread(target=answer, args=(p,)) for p in prepared]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    stored = [r for r in results if r is not None]
+    assert len(results) == 4 and len(stored) == 1
+    with session_scope(fapp) as session:
+        assert len(session.execute(select(Response)).all()) == 1
+        followup = session.get(ComplaintFollowup, followup_id)
+        assert followup is not None and followup.response_id == stored[0]
