@@ -425,6 +425,8 @@ def test_a_transfer_leaves_a_read_only_trail_at_the_sender(app: Flask, category:
     received = beta.get(f"/staff/cases/{sent.transferred_to_id}")
     assert received.status_code == 200
     assert f"由 甲機關 移送（原案號 {sent.case_number}）" in received.text
+    assert HANDLER not in received.text  # the sender's staff are not named to the receiver
+    assert "另一機關的人員" in received.text
     assert beta.get(f"/staff/cases/{case_id}").status_code == 404
 
 
