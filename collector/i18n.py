@@ -332,6 +332,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "campaign_print_hint": "使用瀏覽器的列印功能，以 A4 紙張、無邊界列印，每張海報一頁。",
         "campaign_questionnaire": "問卷",
         "campaign_unit_settings_hint": "勾選參與的服務單位；各單位可另訂目標樣本數及母體數（例如調查期間的洽公人次），不知道可留空。",
+        "campaign_no_units": "本機關還沒有服務單位，請先新增：",
         "campaign_unit_target": "單位目標樣本數",
         "campaign_unit_population": "單位母體數",
         "campaign_not_public": "這不是一般的調查活動",
@@ -957,10 +958,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         # complaints: the staff console's case pages (staff intake attachments)
         "cs_attachments_hint": "信件或電子郵件的附件：最多 {count} 個檔案，每個不超過 {max}（JPEG、PNG、PDF 或純文字檔）。需複誦確認時，請在最後儲存時選擇檔案。",
         "cs_form_expired": "頁面已逾時，請重新整理後再送出；資料未儲存。",
-        # complaints: the staff console's case pages (who acted)
-        "cs_actor_other_agency": "另一機關的人員",
-        "cs_actor_complainant": "陳情人",
-        "cs_actor_routing": "自動分派",
     },
     "en": {
         "app_name": "Public Service Feedback",
@@ -1283,6 +1280,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "campaign_print_hint": "Use the browser's print command on A4 paper without margins: one poster per page.",
         "campaign_questionnaire": "Questionnaire",
         "campaign_unit_settings_hint": "Tick the units taking part; each may have its own target sample size and population (e.g. visitors in the period). Leave them empty when unknown.",
+        "campaign_no_units": "Your agency has no service units yet; create them first:",
         "campaign_unit_target": "Unit target",
         "campaign_unit_population": "Unit population",
         "campaign_not_public": "This is not an ordinary campaign",
@@ -1908,10 +1906,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         # complaints: the staff console's case pages (staff intake attachments)
         "cs_attachments_hint": "Files that came with the letter or e-mail: up to {count}, each at most {max} (JPEG, PNG, PDF or plain text). When a read-back is needed, choose them on the final save.",
         "cs_form_expired": "The page expired: reload it and submit again; nothing was saved.",
-        # complaints: the staff console's case pages (who acted)
-        "cs_actor_other_agency": "Staff of another agency",
-        "cs_actor_complainant": "The complainant",
-        "cs_actor_routing": "Routing",
     },
 }
 

@@ -16,11 +16,10 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlmodel import Session
 from wtforms import PasswordField
-from wtforms.validators import InputRequired, Length
 
 from collector import audit
 from collector.accounts import AccountError, change_password
-from collector.auth import MAX_PASSWORD, current_actor, staff_area, start_session
+from collector.auth import current_actor, staff_area, start_session
 from collector.db import get_engine, get_session, writing
 from collector.i18n import current_language, translate
 from collector.models import User
@@ -32,9 +31,11 @@ staff_area(bp)
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField(validators=[InputRequired(), Length(max=MAX_PASSWORD)])
-    new_password = PasswordField(validators=[InputRequired(), Length(max=MAX_PASSWORD)])
-    confirm_password = PasswordField(validators=[InputRequired(), Length(max=MAX_PASSWORD)])
+    """No WTForms validators: ``change_password`` checks every field, in the interface language."""
+
+    current_password = PasswordField()
+    new_password = PasswordField()
+    confirm_password = PasswordField()
 
 
 def _failure_limit() -> str:
@@ -85,7 +86,7 @@ def password() -> Any:
                     )
                     wdb.commit()
             except AccountError as exc:
-                if exc.key == "err_current_password":
+                if exc.key == "err_current_password" and form.current_password.data:
                     limiter.hit(_failure_limit(), *key)
                     audit.log(
                         "password.change_failed",

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from wtforms import SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
 
 from collector import organisation as org
 from collector.auth import current_actor, staff_area
@@ -47,20 +47,22 @@ def _name(row: Agency | Unit) -> str:
     return row.name_en if current_language() == "en" else row.name_zh
 
 
+# Text fields carry no WTForms validators: ``collector.organisation`` checks them and
+# :func:`_checked` reports every problem at once, in the interface language.
 class NamesForm(FlaskForm):
-    name_zh = StringField(validators=[InputRequired(), Length(max=org.NAME_MAX)])
-    name_en = StringField(validators=[InputRequired(), Length(max=org.NAME_MAX)])
+    name_zh = StringField()
+    name_en = StringField()
 
 
 class AgencyForm(NamesForm):
-    code = StringField(validators=[InputRequired(), Length(max=org.CODE_MAX)])
+    code = StringField()
     level = SelectField(validators=[InputRequired()])
     parent = SelectField(validators=[InputRequired()])
 
 
 class UnitForm(NamesForm):
     agency = SelectField(validators=[InputRequired()])
-    code = StringField(validators=[InputRequired(), Length(max=org.CODE_MAX)])
+    code = StringField()
 
 
 def _errors_to_form(form: FlaskForm, exc: org.OrganisationError) -> None:
@@ -68,6 +70,28 @@ def _errors_to_form(form: FlaskForm, exc: org.OrganisationError) -> None:
     message = translate(exc.key, current_language(), max=org.NAME_MAX)
     if field is not None:
         field.errors = [*field.errors, message]
+
+
+def _checked(form: FlaskForm, *, code: bool) -> bool:
+    """Check the code (when asked) and both names, every failing field marked; True if all pass."""
+    problems = []
+    if code:
+        try:
+            org.check_code((form.code.data or "").strip())  # type: ignore[attr-defined]
+        except org.OrganisationError as exc:
+            problems.append(exc)
+    for field in ("name_zh", "name_en"):
+        try:
+            org.check_names(
+                org.Names(
+                    **{"name_zh": "x", "name_en": "x", field: getattr(form, field).data or ""}
+                )
+            )
+        except org.OrganisationError as exc:
+            problems.append(exc)
+    for problem in problems:
+        _errors_to_form(form, problem)
+    return not problems
 
 
 def _taken(form: FlaskForm) -> None:
@@ -107,7 +131,7 @@ def agencies() -> Any:
     )
     form = _agency_form(actor, listed)
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _checked(form, code=True):
         by_id = {str(a.id): a for a in listed}
         choice = form.parent.data or ""
         parent = None if choice == TOP else by_id.get(choice)
@@ -164,7 +188,7 @@ def agency(agency_id: int) -> Any:
     assert actor is not None
     form = NamesForm(obj=row if request.method == "GET" else None)
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _checked(form, code=False):
         try:
             with _write_session() as wdb:
                 fresh = wdb.execute(
@@ -207,7 +231,7 @@ def units() -> Any:
     if request.method == "GET" and actor.agency_id is not None:
         form.agency.data = str(actor.agency_id)
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _checked(form, code=True):
         chosen = next((a for a in agencies if str(a.id) == form.agency.data), None)
         if chosen is None:
             abort(400)  # not a choice the form offered
@@ -263,7 +287,7 @@ def unit(unit_id: int) -> Any:
     assert actor is not None
     form = NamesForm(obj=row if request.method == "GET" else None)
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and _checked(form, code=False):
         try:
             with _write_session() as wdb:
                 fresh = wdb.execute(

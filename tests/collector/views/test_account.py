@@ -93,13 +93,15 @@ def test_refusals_change_nothing(staff_app: Flask) -> None:
         ({"new_password": ANALYST, "confirm_password": ANALYST}, "密碼不可與電子郵件相同"),
         ({"new_password": PASSWORD, "confirm_password": PASSWORD}, "不能與目前的密碼相同"),
         ({"new_password": "x" * 300, "confirm_password": "x" * 300}, 'aria-invalid="true"'),
-        ({"current_password": ""}, 'aria-invalid="true"'),
+        ({"current_password": ""}, "目前的密碼不正確"),
+        ({"new_password": "", "confirm_password": ""}, "密碼至少需要 12 個字元"),
     ]
     for fields, message in cases:
         response = change(client, auth, **fields)
         assert response.status_code == 422, fields
         assert message in response.text, fields
         assert NEW not in response.text and PASSWORD not in response.text
+        assert "This field is required" not in response.text
     after = user(staff_app)
     assert after.password_hash == before.password_hash
     assert after.session_version == before.session_version

@@ -251,6 +251,24 @@ def test_names_are_required_limited_and_escaped(staff_app: Flask) -> None:
         assert response.status_code == 422, fields
         assert 'class="error-message"' in response.text, fields
     assert counts(staff_app) == before
+    # Every problem at once, in the interface's language.
+    response = new_agency(client, auth, parent="-", code="", name_zh="", name_en=" ")
+    assert response.status_code == 422
+    assert response.text.count('aria-invalid="true"') == 3
+    assert response.text.count("請輸入名稱（最多 200 字）") == 2
+    assert "This field is required" not in response.text
+    english = client.post(
+        "/staff/agencies?lang=en",
+        data={
+            "code": "",
+            "name_zh": "",
+            "name_en": "",
+            "level": "agency",
+            "parent": "-",
+            "csrf_token": auth.csrf(),
+        },
+    )
+    assert "Enter a name (at most 200 characters)." in english.text
     assert new_agency(client, auth, parent="-", name_zh="局" * 200, name_en=XSS).status_code == 303
     page = client.get("/staff/agencies?lang=en").text
     assert XSS not in page and "<script>alert" not in page
@@ -400,3 +418,16 @@ def test_unit_names_are_escaped(staff_app: Flask) -> None:
     assert new_unit(client, auth, agency=alpha, name_zh=XSS).status_code == 303
     page = client.get("/staff/units").text
     assert XSS not in page and "&lt;script&gt;" in page
+
+
+def test_a_new_agency_without_units_is_sent_to_the_units_page(staff_app: Flask) -> None:
+    client, auth = login(staff_app, SYSADMIN)
+    assert new_agency(client, auth, parent=str(agency_id(staff_app, "moi"))).status_code == 303
+    from tests.collector.staff import make_user
+
+    make_user(staff_app, "admin@tax.example.test", "agency_admin", "tax")
+    admin, _ = login(staff_app, "admin@tax.example.test")
+    page = admin.get("/staff/campaigns/new").text
+    assert "本機關還沒有服務單位" in page and 'href="/staff/units"' in page
+    alpha, _ = login(staff_app, ADMIN)
+    assert "本機關還沒有服務單位" not in alpha.get("/staff/campaigns/new").text
