@@ -958,6 +958,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         # complaints: the staff console's case pages (staff intake attachments)
         "cs_attachments_hint": "信件或電子郵件的附件：最多 {count} 個檔案，每個不超過 {max}（JPEG、PNG、PDF 或純文字檔）。需複誦確認時，請在最後儲存時選擇檔案。",
         "cs_form_expired": "頁面已逾時，請重新整理後再送出；資料未儲存。",
+        # complaints: the staff console's case pages (who acted)
+        "cs_actor_other_agency": "另一機關的人員",
+        "cs_actor_complainant": "陳情人",
+        "cs_actor_routing": "自動分派",
     },
     "en": {
         "app_name": "Public Service Feedback",
@@ -1906,6 +1910,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         # complaints: the staff console's case pages (staff intake attachments)
         "cs_attachments_hint": "Files that came with the letter or e-mail: up to {count}, each at most {max} (JPEG, PNG, PDF or plain text). When a read-back is needed, choose them on the final save.",
         "cs_form_expired": "The page expired: reload it and submit again; nothing was saved.",
+        # complaints: the staff console's case pages (who acted)
+        "cs_actor_other_agency": "Staff of another agency",
+        "cs_actor_complainant": "The complainant",
+        "cs_actor_routing": "Routing",
     },
 }
 
