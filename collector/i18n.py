@@ -962,6 +962,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs_actor_other_agency": "另一機關的人員",
         "cs_actor_complainant": "陳情人",
         "cs_actor_routing": "自動分派",
+        # complaints: the staff console's case pages (intake sent twice)
+        "cs_already_recorded": "這份表單已經儲存過，沒有重複登錄。密碼只在第一次儲存時顯示；如陳情人未取得，請由案件頁面以其他方式協助。",
     },
     "en": {
         "app_name": "Public Service Feedback",
@@ -1914,6 +1916,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs_actor_other_agency": "Staff of another agency",
         "cs_actor_complainant": "The complainant",
         "cs_actor_routing": "Routing",
+        # complaints: the staff console's case pages (intake sent twice)
+        "cs_already_recorded": "This form was saved already: no second case was recorded. The password is shown only on the first save.",
     },
 }
 

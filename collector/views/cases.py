@@ -16,13 +16,24 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
@@ -73,6 +84,10 @@ MANAGE = "cases.manage"
 PAGE_SIZE = 50
 INTAKE_CHANNELS = ("phone", "counter", "letter", "email")
 ORAL_CHANNELS = ("phone", "counter")
+INTAKE_DONE_KEY = "cases_intake_done"
+INTAKE_DONE_KEEP = 20
+"""The last intake forms saved in this session (form token -> case id): a form sent
+twice records one case."""
 CASE_LANGUAGES = ("zh-Hant-TW", "en")
 HANDLER_ROLES = ("case_handler", "agency_admin")
 PLACEHOLDERS = ("case_number", "name", "subject", "received_on", "agency")
@@ -582,6 +597,9 @@ class IntakeForm(FlaskForm):
     address = StringField(validators=[Optional(), Length(max=300)])
     reply_channel = SelectField(default="email", validators=[InputRequired()])
     read_back_of = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=64)])
+    intake_token = StringField(
+        widget=HiddenInput(), validators=[InputRequired(), Length(min=16, max=64)]
+    )
     read_back_confirmed = BooleanField()
     attachments = MultipleFileField()
 
@@ -644,6 +662,7 @@ def new() -> Any:
         (c, _t(f"cs_reply_{c}")) for c in ("email", "letter", "phone", "none")
     ]
     if request.method == "GET":
+        form.intake_token.data = secrets.token_hex(16)
         return render_template(
             "staff/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
         )
@@ -695,6 +714,27 @@ def new() -> Any:
             category_name=_name(category),
             **_limits(),
         ), (422 if form.read_back_confirmed.errors else 200)
+    done = session.get(INTAKE_DONE_KEY) or {}
+    if isinstance(done, dict) and form.intake_token.data in done:
+        # The same form sent again (a reload, a double click): the case exists already.
+        earlier = (
+            get_session()
+            .execute(
+                scoped(
+                    select(Complaint).where(Complaint.id == done[form.intake_token.data]), INTAKE
+                )
+            )
+            .scalar_one_or_none()
+        )
+        if earlier is not None:
+            return render_template(
+                "staff/cases/created.html",
+                actor=actor,
+                case=earlier,
+                password=None,
+                notice_sent=False,
+                may_read=allowed(actor, READ, earlier.agency_id),
+            )
     prepared, refused = attachments.prepare_all(form.attachments.data or [], 0, app)
     if refused:
         form.attachments.errors = [e.text(current_language()) for e in refused]
@@ -769,6 +809,11 @@ def new() -> Any:
     except BaseException:
         attachments.delete_files(stored, app)
         raise
+    remembered = (
+        dict(list(done.items())[-(INTAKE_DONE_KEEP - 1) :]) if isinstance(done, dict) else {}
+    )
+    remembered[form.intake_token.data or ""] = filed.case.id
+    session[INTAKE_DONE_KEY] = remembered
     sent = cases.send_notices(app, filed.mails)
     return render_template(
         "staff/cases/created.html",

@@ -243,6 +243,12 @@ def test_csrf_is_required(app: Flask, category: int) -> None:
 # -- intake ----------------------------------------------------------------------------------------
 
 
+def form_token(page: str) -> str:
+    match = re.search(r'name="intake_token" type="hidden" value="([0-9a-f]+)"', page)
+    assert match, "no intake token"
+    return match.group(1)
+
+
 def intake_fields(**extra: str) -> dict[str, str]:
     fields = {
         "channel": "phone",
@@ -264,7 +270,9 @@ def test_an_oral_complaint_is_read_back_and_confirmed_before_it_is_saved(
     page = client.get("/staff/cases/new")
     assert page.status_code == 200
     token = csrf_from(page.text)
-    fields = intake_fields(category=str(category), csrf_token=token)
+    fields = intake_fields(
+        category=str(category), csrf_token=token, intake_token=form_token(page.text)
+    )
     review = client.post("/staff/cases/new", data=fields)
     assert review.status_code == 200
     assert "請向陳情人唸出以下內容" in review.text and "晚上公園很暗。" in review.text
@@ -309,8 +317,13 @@ def test_an_oral_complaint_is_read_back_and_confirmed_before_it_is_saved(
 
 def test_a_letter_is_recorded_at_once_and_input_is_checked(app: Flask, category: int) -> None:
     client, _ = login(app, HANDLER)
-    token = csrf_from(client.get("/staff/cases/new").text)
-    base = intake_fields(channel="letter", category=str(category), csrf_token=token)
+    page = client.get("/staff/cases/new").text
+    base = intake_fields(
+        channel="letter",
+        category=str(category),
+        csrf_token=csrf_from(page),
+        intake_token=form_token(page),
+    )
     bad = client.post("/staff/cases/new", data={**base, "reply_channel": "letter"})
     assert bad.status_code == 422  # a reply by letter needs an address
     bad = client.post("/staff/cases/new", data={**base, "category": "99999"})
@@ -324,6 +337,14 @@ def test_a_letter_is_recorded_at_once_and_input_is_checked(app: Flask, category:
     with session_scope(app) as session:
         case = session.execute(select(Complaint)).scalar_one()
         assert case.channel == "letter" and case.read_back_confirmed is None
+    # The same form sent again (a reload): no second case, and no password shown again.
+    again = client.post("/staff/cases/new", data=base)
+    assert again.status_code == 200 and "這份表單已經儲存過" in again.text
+    assert case.case_number in again.text and "查詢密碼" not in again.text
+    with session_scope(app) as session:
+        assert session.execute(select(func.count()).select_from(Complaint)).scalar_one() == 1
+    missing = client.post("/staff/cases/new", data={**base, "intake_token": ""})
+    assert missing.status_code == 422
 
 
 # -- confidentiality, isolation, escaping --------------------------------------------------------
@@ -583,8 +604,13 @@ def test_a_letter_comes_with_attachments(app: Flask, category: int) -> None:
     import io
 
     client, _ = login(app, HANDLER)
-    token = csrf_from(client.get("/staff/cases/new").text)
-    base = intake_fields(channel="letter", category=str(category), csrf_token=token)
+    page = client.get("/staff/cases/new").text
+    base = intake_fields(
+        channel="letter",
+        category=str(category),
+        csrf_token=csrf_from(page),
+        intake_token=form_token(page),
+    )
     big = ("信件內容 letter text\n" * 20000).encode()  # above the app's survey body limit
     assert len(big) > app.config["MAX_CONTENT_LENGTH"]
 
