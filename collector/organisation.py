@@ -26,7 +26,7 @@ from collector.models import Agency, Unit
 from collector.permissions import Actor, allowed
 from collector.scoped import unscoped
 
-CODE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+CODE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 """A code: lower-case letters, digits and inner hyphens, 1 to 32 characters."""
 CODE_MAX = 32
 NAME_MAX = 200
@@ -50,7 +50,7 @@ class Names:
 
 def check_code(code: str) -> str:
     """The code, or :class:`OrganisationError` (lower-case slug, at most 32 characters)."""
-    if not CODE_RE.match(code or ""):
+    if not CODE_RE.fullmatch(code or ""):
         raise OrganisationError("code", "err_org_code")
     return code
 
