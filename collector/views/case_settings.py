@@ -423,7 +423,10 @@ def calendar() -> Any:
     years = sorted(base.years)
     today = cases.today_for(app)
     year_arg = request.args.get("year", "")
-    year = int(year_arg) if year_arg.isdigit() and int(year_arg) in base.years else today.year
+    wanted = (
+        int(year_arg) if year_arg.isascii() and year_arg.isdigit() and len(year_arg) == 4 else 0
+    )
+    year = wanted if wanted in base.years else today.year
     if year not in base.years:
         year = years[-1]
     form = DayForm()
