@@ -525,8 +525,8 @@ def public_events(session: Session, case: Complaint) -> list[ComplaintEvent]:
 
 
 def complainant_status(case: Complaint) -> str:
-    """An i18n key for the status as the complainant sees it."""
-    return f"case_status_{case.status}"
+    """The i18n key (``cp_status_*``) of the status as the complainant sees it."""
+    return f"cp_status_{case.status}"
 
 
 def origin_of(session: Session, case: Complaint) -> Complaint:

@@ -131,10 +131,7 @@ def _name(row: Any, language: str) -> str:
 
 
 def _status_text(case: Complaint, language: str) -> str:
-    key = cases.complainant_status(case)
-    if key not in MESSAGES["zh-Hant-TW"]:
-        key = f"cp_status_{case.status}"
-    return translate(key, language)
+    return translate(cases.complainant_status(case), language)
 
 
 def _event_text(event: ComplaintEvent, language: str) -> str:
