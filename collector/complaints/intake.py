@@ -64,6 +64,9 @@ def text(value: Any, name: str, limit: int, errors: dict[str, str], required: bo
     if _CONTROL.search(cleaned):
         errors[name] = "contains control characters"
         return None
+    if "\ufffd" in cleaned:  # a form field that was not valid UTF-8
+        errors[name] = "could not be read (not valid UTF-8)"
+        return None
     if len(cleaned) > limit:
         errors[name] = f"at most {limit} characters"
         return None
@@ -151,7 +154,7 @@ def file_complaint(
     if reply_channel is None:
         reply_channel = "email" if email else ("letter" if address else "none")
     wants = {"email": email, "letter": address, "phone": phone, "none": True}
-    if reply_channel not in wants:
+    if not isinstance(reply_channel, str) or reply_channel not in wants:
         errors["reply_channel"] = "one of email, letter, phone, none"
     elif not wants[reply_channel] and not anonymous:
         errors["reply_channel"] = f"{reply_channel} needs the matching contact detail"

@@ -29,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 from collector.complaints import cases as case_service
 from collector.complaints.intake import IntakeError, file_complaint
 from collector.db import get_session
+from collector.forms import undecodable_fields
 from collector.i18n import pick_language, translate
 from collector.lookups import agency_by_code
 from collector.models import Agency, Complaint, ComplaintCategory, ComplaintEvent
@@ -311,9 +312,14 @@ def _check_key() -> None:
 
 
 def _create() -> Response:
+    undecodable: set[str] = set()
+    if request.mimetype == "application/x-www-form-urlencoded":
+        undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))
     _check_key()
     agency = _agency()
     form = request.form
+    if undecodable:
+        raise Open311Error(400, f"{sorted(undecodable)[0][:40]}: not valid UTF-8")
     lat, long_ = form.get("lat", ""), form.get("long", "")
     address = form.get("address_string", "")
     if not ((lat and long_) or address):

@@ -433,3 +433,16 @@ def test_an_anonymous_complaint_needs_the_agency_to_accept_it(
         session.add(ComplaintPolicy(agency_id=agency(session, "alpha").id, accept_anonymous=False))
     refused = client.post("/api/v1/complaints", json=anonymous)
     assert refused.status_code == 422 and "anonymous" in refused.get_json()["errors"]["name"]
+
+
+@pytest.mark.parametrize("value", [None, True, 1, 1.5, [], {}, [1], {"a": 1}, "x" * 10000])
+@pytest.mark.parametrize(
+    "field", ["agency", "category", "description", "email", "latitude", "reply_channel", "name"]
+)
+def test_wrong_types_in_a_complaint_are_4xx(
+    complaints: Flask, client: FlaskClient, field: str, value: Any
+) -> None:
+    response = client.post("/api/v1/complaints", json=complaint(**{field: value}))
+    assert response.status_code in (201, 422), response.get_data(as_text=True)
+    if response.status_code == 422:
+        assert response.get_json()["errors"]

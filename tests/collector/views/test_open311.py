@@ -301,3 +301,18 @@ def test_category_names_are_escaped_in_xml(server: tuple[Flask, str]) -> None:
     as_json = requests.get(f"{base}/services.json", params={"jurisdiction_id": "alpha"}, timeout=10)
     assert as_json.headers["Content-Type"].startswith("application/json")
     assert as_json.json()[0]["service_name"] == "<b>路燈</b>&"
+
+
+def test_undecodable_text_is_refused(server: tuple[Flask, str]) -> None:
+    app, base = server
+    body = "service_code=lights&lat=25&long=121&description=%ff%fe&email=a%40example.test"
+    response = requests.post(
+        f"{base}/requests.json",
+        params={"jurisdiction_id": "alpha"},
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    assert response.status_code == 400 and "UTF-8" in response.json()[0]["description"]
+    with session_scope(app) as session:
+        assert session.execute(select(Complaint)).first() is None
