@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -37,7 +36,7 @@ from collector.models import (
 )
 from collector.permissions import Actor, allowed, require
 from collector.scoped import get_scoped, scoped, unscoped
-from collector.views.cases import placeholder_list, service_calls
+from collector.views.cases import StaffForm, placeholder_list, service_calls
 
 bp = Blueprint("case_settings", __name__)
 staff_area(bp)
@@ -99,7 +98,7 @@ def recompute_open_cases(
 # -- policy and categories ---------------------------------------------------------------
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(StaffForm):
     deadline_days = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=365)])
     day_kind = SelectField(validators=[InputRequired()])
     due_soon_days = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=60)])
@@ -188,7 +187,7 @@ def settings() -> Any:
     ), status
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(StaffForm):
     code = StringField(validators=[InputRequired(), Length(max=32), Regexp(CODE_PATTERN)])
     name_zh = StringField(validators=[InputRequired(), Length(max=100)])
     name_en = StringField(validators=[InputRequired(), Length(max=100)])
@@ -339,7 +338,7 @@ def category_edit(category_id: int) -> Any:
 # -- the working-day calendar -----------------------------------------------------------------
 
 
-class DayForm(FlaskForm):
+class DayForm(StaffForm):
     day = DateField(validators=[InputRequired()])
     working = SelectField(validators=[InputRequired()])
     name_zh = StringField(validators=[InputRequired(), Length(max=100)])

@@ -190,7 +190,27 @@ def reply_draft(
 # -- forms ------------------------------------------------------------------------
 
 
-class VersionedForm(FlaskForm):
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(value: Any) -> Any:
+    """Text without control characters (NUL, which PostgreSQL refuses, among them);
+    tabs and line breaks stay."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+class StaffForm(FlaskForm):
+    """A staff form whose text fields drop control characters before validation."""
+
+    class Meta:
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            if issubclass(unbound_field.field_class, StringField):  # TextAreaField too
+                filters = unbound_field.kwargs.get("filters", ())
+                options["filters"] = (strip_controls, *filters)
+            return unbound_field.bind(form=form, **options)
+
+
+class VersionedForm(StaffForm):
     """Every action's form carries the case's version (optimistic concurrency)."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -582,7 +602,7 @@ def queue() -> Any:
 # -- intake ------------------------------------------------------------------------------
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(StaffForm):
     channel = SelectField(validators=[InputRequired()])
     category = SelectField(validators=[InputRequired()])
     language = SelectField(default="zh-Hant-TW", validators=[InputRequired()])

@@ -639,3 +639,67 @@ def test_a_letter_comes_with_attachments(app: Flask, category: int) -> None:
         first = next(r for r in rows if r.filename == "掃描.txt")
     download = client.get(f"/staff/cases/{case.id}/attachments/{first.id}")
     assert download.status_code == 200 and download.data == big
+
+
+@pytest.mark.parametrize("junk", ["\x00", "a\x00b\x1b", "9" * 5000, "-1", "<x>"])
+def test_junk_in_any_field_never_gives_a_500(app: Flask, category: int, junk: str) -> None:
+    case_id, _ = file_case(app, category)
+    client, _ = login(app, ADMIN)
+    page = client.get(f"/staff/cases/{case_id}").text
+    token = csrf_from(page)
+    fields = {
+        "assign": ("unit", "handler", "reason"),
+        "decline": ("ground", "reason"),
+        "request_supplement": ("reason",),
+        "extend": ("days", "reason"),
+        "transfer_unit": ("unit", "reason"),
+        "transfer_agency": ("category", "reason"),
+        "reply": ("body",),
+        "merge": ("into", "reason"),
+        "note": ("text",),
+    }
+    for action, names in fields.items():
+        data = {
+            "action": action,
+            "csrf_token": token,
+            f"{action}-csrf_token": token,
+            f"{action}-version": junk,
+        }
+        data.update({f"{action}-{name}": junk for name in names})
+        response = client.post(f"/staff/cases/{case_id}/act", data=data)
+        assert response.status_code < 500, (action, junk)
+    for url in (f"/staff/cases/{case_id}/restrict", f"/staff/cases/{case_id}/destroy"):
+        data = {
+            "csrf_token": token,
+            "restrict-version": junk,
+            "restrict-reason": junk,
+            "destroy-version": junk,
+            "destroy-confirm_number": junk,
+            "destroy-reason": junk,
+        }
+        assert client.post(url, data=data).status_code < 500, url
+    intake = client.get("/staff/cases/new").text
+    data = {
+        **intake_fields(category=str(category)),
+        "csrf_token": csrf_from(intake),
+        "intake_token": form_token(intake),
+        "subject": junk,
+        "description": junk,
+        "name": junk,
+        "channel": "letter",
+        "reply_channel": "phone",
+    }
+    assert client.post("/staff/cases/new", data=data).status_code < 500
+    assert client.get(f"/staff/cases?who={junk}&status={junk}&category={junk}").status_code < 500
+    assert events(app, case_id) == ["received"]
+
+
+def test_control_characters_are_dropped_from_staff_text(app: Flask, category: int) -> None:
+    case_id, _ = file_case(app, category)
+    client, _ = login(app, HANDLER)
+    assert act(client, case_id, "note", text="甲\x00乙\x1b丙\n丁").status_code == 303
+    with session_scope(app) as session:
+        body = session.execute(
+            select(ComplaintEvent.body).where(ComplaintEvent.kind == "note")
+        ).scalar_one()
+    assert body == "甲乙丙\n丁"
