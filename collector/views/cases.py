@@ -47,6 +47,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
@@ -200,9 +201,14 @@ def strip_controls(value: Any) -> Any:
 
 
 class StaffForm(FlaskForm):
-    """A staff form whose text fields drop control characters before validation."""
+    """A staff form whose text fields drop control characters before validation and
+    whose validation messages are in the interface language (WTForms' own catalogues)."""
 
     class Meta:
+        def get_translations(self, form: Any) -> Any:
+            language = current_language()
+            return wtforms_translations(["zh_TW" if language.startswith("zh") else "en"])
+
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             if issubclass(unbound_field.field_class, StringField):  # TextAreaField too
                 filters = unbound_field.kwargs.get("filters", ())

@@ -205,6 +205,12 @@ def test_bad_input_is_a_form_error_and_changes_nothing(app: Flask, category: int
     ):
         response = act(client, case_id, action, **fields)
         assert response.status_code == 422, (action, fields)
+        assert "This field" not in response.text and "Not a valid" not in response.text
+    chinese = act(client, case_id, "extend", days=5000, reason="x")
+    assert "數字必須介於 1 和 365 之間" in chinese.text  # WTForms' messages, in Chinese
+    client.get("/staff/?lang=en")
+    english = act(client, case_id, "extend", days=5000, reason="x")
+    assert "Number must be between 1 and 365" in english.text
     assert events(app, case_id) == ["received"]
     assert load(app, case_id).version == 1
     page = client.get(f"/staff/cases/{case_id}")
