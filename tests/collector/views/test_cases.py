@@ -410,22 +410,45 @@ def test_an_attachment_is_downloaded_and_the_view_audited(app: Flask, category: 
 
 
 def test_staff_entered_text_is_escaped_everywhere(app: Flask, category: int) -> None:
-    case_id, _ = file_case(app, category, subject=XSS, description=XSS, name=XSS, location=XSS)
+    case_id, _ = file_case(
+        app,
+        category,
+        subject=XSS,
+        description=XSS,
+        name=XSS,
+        location=XSS,
+        address=XSS,
+        phone="<b>1</b>",
+        reply_channel="letter",
+    )
+    other_id, _ = file_case(app, category)
     client, _ = login(app, ADMIN)
     for action, fields in (
+        ("assign", {"unit": unit_id(app), "handler": "", "reason": XSS}),
+        ("request_supplement", {"reason": XSS}),
+        ("supplement_received", {"text": XSS}),
         ("note", {"text": XSS}),
         ("extend", {"days": 3, "reason": XSS}),
+        ("transfer_unit", {"unit": unit_id(app, "c2"), "reason": XSS}),
         ("reply", {"body": XSS}),
+        ("close", {"outcome": "upheld", "reason": XSS}),
+        ("reopen", {"reason": XSS}),
+        ("decline", {"ground": "other", "reason": XSS}),
     ):
-        assert act(client, case_id, action, **fields).status_code == 303
+        assert act(client, case_id, action, **fields).status_code == 303, action
+    number = load(app, case_id).case_number
+    assert act(client, other_id, "merge", into=number, reason=XSS).status_code == 422  # declined
+    assert act(client, other_id, "note", text=XSS).status_code == 303
     for url in (
         f"/staff/cases/{case_id}",
+        f"/staff/cases/{other_id}",
         "/staff/cases?who=all&status=any",
         f"/staff/cases/{case_id}/letter",
     ):
         page = client.get(url).text
-        assert "<script>alert" not in page, url
-    assert "&lt;script&gt;" in client.get(f"/staff/cases/{case_id}").text
+        assert "<script>alert" not in page and "<b>1</b>" not in page, url
+    page = client.get(f"/staff/cases/{case_id}").text
+    assert page.count("&lt;script&gt;") >= 12
 
 
 # -- transfers ----------------------------------------------------------------------------------
