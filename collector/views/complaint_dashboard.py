@@ -18,6 +18,7 @@ from collector.complaints import dashboard as dash
 from collector.complaints.cases import today_for
 from collector.complaints.followups import QUESTIONNAIRE
 from collector.db import get_session
+from collector.i18n import current_language
 from collector.models import Agency, Unit
 from collector.permissions import agencies_for, require
 from collector.questionnaires import current_version, definition_of
@@ -61,14 +62,21 @@ def _period() -> tuple[date, date, str, str]:
     return start_month, end, f"{start_month:%Y-%m}", f"{end_month:%Y-%m}"
 
 
-def _items() -> dash.Items | None:
+def _items() -> tuple[dash.Items | None, dict[str, str]]:
+    """The questionnaire's overall item and dimensions, and each item's label."""
     version = current_version(current_app, get_session(), QUESTIONNAIRE)
     if version is None:
-        return None
-    analysis = definition_of(version).analysis
+        return None, {}
+    questionnaire = definition_of(version)
+    analysis = questionnaire.analysis
     if not analysis.overall:
-        return None
-    return dash.Items(overall=analysis.overall, dimensions=dict(analysis.dimensions))
+        return None, {}
+    items = dash.Items(overall=analysis.overall, dimensions=dict(analysis.dimensions))
+    language = current_language()
+    labels = {
+        key: questionnaire.text(questionnaire.question(key).label, language) for key in items.all
+    }
+    return items, labels
 
 
 def _in_period(key: tuple[Any, ...], first: str, last: str) -> bool:
@@ -84,7 +92,7 @@ def _figures(action: str, agency_ids: list[int], group: str) -> dict[str, Any]:
     else:
         cells = dash.case_metrics(rows, lambda r: r.agency_id)
         cells = {k: dash.suppress(v) for k, v in cells.items()}
-    items = _items()
+    items, labels = _items()
     satisfaction = {}
     if items is not None:
         feedback = dash.load_feedback_rows(db, action, rows, items)
@@ -95,6 +103,7 @@ def _figures(action: str, agency_ids: list[int], group: str) -> dict[str, Any]:
         "cells": {k: v for k, v in cells.items() if _in_period(k, first, last)},
         "satisfaction": {k: v for k, v in satisfaction.items() if _in_period(k, first, last)},
         "items": items,
+        "labels": labels,
         "min_cell": dash.MIN_CELL,
     }
 
