@@ -440,10 +440,9 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
 
     A case is received ``age`` days ago (``COMPLAINT_TODAY`` pinned to that day, so the
     deadlines vary: some cases are overdue, some due soon); its later actions count on
-    the days that follow (a transfer restarts the clock on its day, a closing fixes the
-    retention date from its day). History entries are appended, never rewritten, so
-    they carry the time of seeding. The e-mails the service returns are not sent:
-    demo complainants are fictitious.
+    the days that follow, each action dated its day by the service's clock (a transfer
+    restarts the clock on its day, a closing fixes the retention date from its day).
+    The e-mails the service returns are not sent: demo complainants are fictitious.
     """
     from collector.auth import actor_for_user
     from collector.complaints import cases
@@ -550,14 +549,12 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
                 if sample is None and channel == "online":
                     sample = (case.case_number, filed.password)
                 actor = actor_of(code)
-                paused = False
                 day = received
                 for step in steps:
                     if step == "confidential":
                         continue
                     day = min(today, day + timedelta(days=rng.randint(0, 3)))
-                    # An open pause starts today (its event is dated now): count on today.
-                    app.config["COMPLAINT_TODAY"] = None if paused else day.isoformat()
+                    app.config["COMPLAINT_TODAY"] = day.isoformat()
                     if step == "start":
                         cases.start(app, session, case, actor)
                     elif step == "note":
@@ -565,14 +562,11 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
                             app, session, case, actor, text="已電話聯繫陳情人，了解詳細情形。"
                         )
                     elif step == "supplement":
-                        app.config["COMPLAINT_TODAY"] = None
-                        paused = True
                         cases.request_supplement(
                             app, session, case, actor, reason="請提供發生的日期、時間及地點。"
                         )
                     elif step == "supplied":
                         cases.resume(app, session, case, actor, text="陳情人來電補充：上週三上午。")
-                        paused = False
                     elif step == "extend":
                         cases.extend(
                             app, session, case, actor, days=10, reason="需會同相關單位現場會勘。"

@@ -51,6 +51,14 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
                 .limit(1)
             ).scalar_one()
             assert first in ("received", "transferred_in")
+        received_days = {
+            cases.local_date(e.at)
+            for e in session.execute(
+                select(ComplaintEvent).where(ComplaintEvent.kind == "received")
+            ).scalars()
+        }
+        assert received_days == {r.received_on for r in rows if r.transferred_from_id is None}
+        assert len(received_days) > 20  # histories spread over the weeks before today
         events = session.execute(select(func.count()).select_from(ComplaintEvent)).scalar_one()
         assert events > 2 * len(rows)
         templates = session.execute(select(ComplaintCategory)).scalars().all()
