@@ -466,7 +466,7 @@ def _due_marker(app: Any, db: Session, agency_id: int) -> Callable[[Complaint], 
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 @bp.get("")

@@ -503,6 +503,7 @@ def test_the_queue_sorts_by_due_date_and_marks_and_filters(
     assert "很久以前的案件" in overdue and "新案件" not in overdue
     assert "新案件" not in client.get("/staff/cases?who=all&status=closed").text
     assert client.get("/staff/cases?who=bogus&status=<x>&category=abc&page=-3").status_code == 200
+    assert client.get("/staff/cases?category=²&page=٣&unit=¹").status_code == 200
     # A category due in one working day is due soon (the policy warns 3 working days ahead).
     quick = make_category(app, "alpha", "quick", deadline_days=1, day_kind="working")
     soon_id, _ = file_case(app, quick, subject="很快到期")
