@@ -456,3 +456,77 @@ def inclusions(
             drawn=int(data.get("n", 0)),
         )
     return out
+
+
+# -- call attempts (AAPOR dispositions) --------------------------------------------
+
+ATTEMPT = "followup_attempt"
+"""Event kind of a phone call that gave no interview, with its disposition."""
+
+DISPOSITIONS = ("refused", "no_contact", "other")
+"""AAPOR's R (refusal), NC (non-contact) and O (other: wrong number, unable to answer)."""
+
+
+def record_attempt(
+    app: Flask,
+    session: Session,
+    followup: ComplaintFollowup,
+    case: Complaint,
+    disposition: str,
+    actor: Actor,
+) -> None:
+    """Note a call that gave no interview (append-only; the last one counts)."""
+    from collector.complaints.cases import add_event
+
+    if disposition not in DISPOSITIONS:
+        raise FollowupError("followup_disposition", "choose what happened on the call")
+    add_event(
+        session,
+        case,
+        ATTEMPT,
+        app=app,
+        actor=actor,
+        detail={"sample_id": followup.sample_id, "disposition": disposition},
+    )
+
+
+def attempts(
+    session: Session, case_ids: Sequence[int], action: str, actor: Actor | None = None
+) -> dict[int, list[str]]:
+    """Each case's call dispositions, oldest first."""
+    if not case_ids:
+        return {}
+    out: dict[int, list[str]] = defaultdict(list)
+    for complaint_id, detail in session.execute(
+        scoped(
+            select(ComplaintEvent.complaint_id, ComplaintEvent.detail)
+            .where(
+                ComplaintEvent.kind == ATTEMPT,
+                ComplaintEvent.complaint_id.in_(list(case_ids)),  # type: ignore[attr-defined]
+            )
+            .order_by(ComplaintEvent.id),  # type: ignore[arg-type]
+            action,
+            actor,
+        )
+    ).all():
+        disposition = json.loads(detail or "{}").get("disposition")
+        if disposition in DISPOSITIONS:
+            out[complaint_id].append(disposition)
+    return dict(out)
+
+
+def disposition_counts(
+    rows: Sequence[ComplaintFollowup], tried: dict[int, list[str]]
+) -> dict[str, int]:
+    """AAPOR counts of a sample: I interviews, R, NC, O by each case's last call,
+    UH drawn but not called yet (unknown eligibility)."""
+    counts = {"I": 0, "R": 0, "NC": 0, "O": 0, "UH": 0}
+    symbol = {"refused": "R", "no_contact": "NC", "other": "O"}
+    for row in rows:
+        if row.response_id is not None:
+            counts["I"] += 1
+        elif tried.get(row.complaint_id):
+            counts[symbol[tried[row.complaint_id][-1]]] += 1
+        else:
+            counts["UH"] += 1
+    return counts

@@ -23,6 +23,7 @@ from flask import (
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from analysis.aapor import Dispositions, response_rates
 from collector.auth import current_actor, staff_area
 from collector.complaints import cases as case_service
 from collector.complaints import followups as fu
@@ -362,6 +363,9 @@ def sample(sample_id: str) -> Any:
         ).scalars()
     }
     inclusion = fu.inclusions(db, ids, MANAGE)
+    tried = fu.attempts(db, ids, MANAGE)
+    counts = fu.disposition_counts(rows, tried)
+    rates = response_rates(Dispositions(**counts)) if len(rows) else {}
     return render_template(
         "staff/followup/sample.html",
         actor=actor,
@@ -373,6 +377,26 @@ def sample(sample_id: str) -> Any:
         saved=request.args.get("saved", ""),
         already=request.args.get("already", ""),
         gone=request.args.get("gone", ""),
+        noted=request.args.get("noted", ""),
+        tried=tried,
+        counts=counts,
+        rates=rates,
+    )
+
+
+def _attempt(followup: ComplaintFollowup, case: Complaint, actor: Actor) -> Any:
+    """A call that gave no interview: note its disposition, back to the list."""
+    disposition = request.form.get("disposition", "")
+    if disposition not in fu.DISPOSITIONS:
+        abort(400)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _write_session() as wdb:
+        fresh = wdb.execute(scoped(select(Complaint).where(Complaint.id == case.id), MANAGE))
+        fu.record_attempt(app, wdb, followup, fresh.scalar_one(), disposition, actor)
+        wdb.commit()
+    return redirect(
+        url_for("complaint_followup.sample", sample_id=followup.sample_id, noted=followup.id),
+        code=303,
     )
 
 
@@ -396,6 +420,8 @@ def call(followup_id: int) -> Any:
             url_for("complaint_followup.sample", sample_id=followup.sample_id, gone=followup.id),
             code=303,
         )
+    if request.method == "POST" and "disposition" in request.form:
+        return _attempt(followup, case, actor)
     identity = None
     if request.method == "GET":
         identity = case_service.identity(db, case, actor)  # audited

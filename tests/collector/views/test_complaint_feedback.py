@@ -328,3 +328,40 @@ def test_a_restricted_case_is_not_called(fapp: Flask) -> None:
     assert refused.status_code == 303 and "gone=" in refused.headers["Location"]
     assert "不再進行訪問" in client.get(refused.headers["Location"]).text
     assert "0912" not in client.get(refused.headers["Location"]).text
+
+
+def test_calls_without_an_interview_are_noted_and_counted(fapp: Flask) -> None:
+    from collector.models import ComplaintEvent
+
+    _phone_cases(fapp, 3)
+    fd.pin(fapp, "2026-11-03")
+    client, _auth = _login(fapp)
+    token = csrf_from(client.get("/staff/cases/followup").text)
+    drawn = client.post(
+        "/staff/cases/followup",
+        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},
+    )
+    sample_url = drawn.headers["Location"]
+    listing = client.get(sample_url).text
+    calls = re.findall(r'href="(/staff/cases/followup/call/\d+)"', listing)
+    assert len(calls) == 3
+    first = client.get(calls[0])
+    for disposition in ("no_contact", "refused"):
+        noted = client.post(
+            calls[0], data={"csrf_token": csrf_from(first.text), "disposition": disposition}
+        )
+        assert noted.status_code == 303 and "noted=" in noted.headers["Location"]
+    bad = client.post(calls[1], data={"csrf_token": csrf_from(first.text), "disposition": "x"})
+    assert bad.status_code == 400
+    second = client.get(calls[1])
+    client.post(calls[1], data=fd.answer_form(second.text))
+    page = client.get(sample_url).text
+    assert "拒訪 ×2" in page
+    assert "33.3%" in page  # RR1: 1 interview of 3 drawn (1 refused, 1 not called yet)
+    with session_scope(fapp) as session:
+        events = (
+            session.execute(select(ComplaintEvent).where(ComplaintEvent.kind == "followup_attempt"))
+            .scalars()
+            .all()
+        )
+    assert len(events) == 2 and all(not e.public for e in events)
