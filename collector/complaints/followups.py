@@ -105,8 +105,8 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
         )
     )
     agency = session.get(Agency, case.agency_id)
-    link = f"{public_base(app)}/complaints/feedback/{token}"
     english = origin.language.startswith("en")
+    link = f"{public_base(app)}/complaints/feedback/{token}" + ("?lang=en" if english else "")
     zh = (
         f"{origin.name or '陳情人'} 您好：\n\n您的陳情（案號 {origin.case_number}）已處理完畢。"
         f"為了改進服務，敬請撥冗填寫約 2 分鐘的處理滿意度問卷（連結僅能使用一次）：\n{link}\n\n"

@@ -365,3 +365,18 @@ def test_calls_without_an_interview_are_noted_and_counted(fapp: Flask) -> None:
             .all()
         )
     assert len(events) == 2 and all(not e.public for e in events)
+
+
+def test_an_english_complainant_gets_the_page_in_english(fapp: Flask) -> None:
+    fd.closed_case(
+        fapp, fapp.config["ROADS"], email="smith@example.test", name="Smith", language="en"
+    )
+    [message] = [m for m in fd.outbox(fapp) if "How did we handle" in m.subject]
+    link = fd.LINK.findall(message.body)[0]
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1] + "?lang=en"
+    assert path.split("?")[0] in fd.feedback_links(fapp)
+    assert "?lang=en" in message.body
+    page = fapp.test_client().get(path)
+    assert page.status_code == 200
+    assert "Complaint Handling Satisfaction Survey" in page.text
+    assert "linked to your complaint case" in page.text
