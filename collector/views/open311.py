@@ -41,6 +41,8 @@ csrf.exempt(bp)
 
 FORMAT = "<any(json, xml):fmt>"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-24T00:00:00Z"
+"""When this facade's behaviour last changed (discovery's ``changeset``)."""
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
 MAX_IDS = 100
@@ -248,7 +250,7 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt: str) -> Response:
     base = case_service.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
-    changeset = "2026-11-24T00:00:00Z"
+    changeset = CHANGESET
     return _answer(
         "discovery",
         {
