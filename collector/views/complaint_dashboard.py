@@ -71,7 +71,10 @@ def _items() -> tuple[dash.Items | None, dict[str, str]]:
     analysis = questionnaire.analysis
     if not analysis.overall:
         return None, {}
-    items = dash.Items(overall=analysis.overall, dimensions=dict(analysis.dimensions))
+    # Process first, then outcome, then any other dimension: the order the award reads them.
+    order = {"process": 0, "outcome": 1}
+    dimensions = dict(sorted(analysis.dimensions.items(), key=lambda kv: order.get(kv[0], 2)))
+    items = dash.Items(overall=analysis.overall, dimensions=dimensions)
     language = current_language()
     labels = {
         key: questionnaire.text(questionnaire.question(key).label, language) for key in items.all
