@@ -456,7 +456,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_noted": "已記錄這次撥打結果。",
         "followup_rr1": "回應率（AAPOR RR1）",
         "followup_disposition": "請選擇這次撥打的結果。",
-        "followup_list_hint": "點選「撥打」會顯示電話號碼（查看會記錄於稽核紀錄）。括號內為該層抽出件數／母體件數。",
+        "followup_list_hint": "點選「撥打」會顯示電話號碼（查看會記錄於稽核紀錄）。「抽出／母體」為該層抽出件數與母體件數。",
         "followup_call_list": "電話訪問名單",
         "followup_case": "案號",
         "followup_category": "類別",
@@ -973,6 +973,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs_actor_routing": "自動分派",
         # complaints: the staff console's case pages (intake sent twice)
         "cs_already_recorded": "這份表單已經儲存過，沒有重複登錄。密碼只在第一次儲存時顯示；如陳情人未取得，請由案件頁面以其他方式協助。",
+        # complaints: the staff console's case pages (working days left)
+        "cs_working_days_left": "剩 {n} 個工作天",
+        "cs_working_days_over": "逾 {n} 個工作天",
     },
     "en": {
         "app_name": "Public Service Feedback",
@@ -1419,7 +1422,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "followup_noted": "The call's outcome was noted.",
         "followup_rr1": "Response rate (AAPOR RR1)",
         "followup_disposition": "Choose what happened on the call.",
-        "followup_list_hint": "Call shows the phone number (each view is audited). The ratio is cases drawn / cases in the stratum.",
+        "followup_list_hint": "Call shows the phone number (each view is audited). Drawn / stratum: cases drawn and cases in the stratum.",
         "followup_call_list": "Call list",
         "followup_case": "Case number",
         "followup_category": "Category",
@@ -1936,6 +1939,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cs_actor_routing": "Routing",
         # complaints: the staff console's case pages (intake sent twice)
         "cs_already_recorded": "This form was saved already: no second case was recorded. The password is shown only on the first save.",
+        # complaints: the staff console's case pages (working days left)
+        "cs_working_days_left": "{n} working days left",
+        "cs_working_days_over": "{n} working days over",
     },
 }
 
