@@ -434,10 +434,14 @@ def _error_to_form(form: FlaskForm, key: str) -> str | None:
 class DueMark:
     state: str  # ClockState value, or "" for a case whose clock does not run
     days: int | None
+    working: bool = False  # days counted in working days (the deadline's kind)
 
 
-def _due_marker(app: Any, db: Session, agency_id: int) -> Callable[[Complaint], DueMark]:
-    """A function giving a case its clock state on the agency's calendar and policy."""
+def _due_marker(
+    app: Any, db: Session, agency_id: int, categories: dict[int, ComplaintCategory]
+) -> Callable[[Complaint], DueMark]:
+    """A function giving a case its clock state on the agency's calendar and policy,
+    and the days left in the kind of days its deadline counts."""
     today = cases.today_for(app)
     calendar = clock.calendar_for(app, db, agency_id)
     policy = _policy(db, agency_id, READ)
@@ -445,6 +449,9 @@ def _due_marker(app: Any, db: Session, agency_id: int) -> Callable[[Complaint], 
     def mark(case: Complaint) -> DueMark:
         if case.status not in cases.OPEN or case.destroyed_at is not None:
             return DueMark("", None)
+        category = categories.get(case.category_id)
+        kind = (category.day_kind if category is not None else None) or policy.day_kind
+        working = kind == "working"
         try:
             state = clock_state(
                 case.due_on,
@@ -453,10 +460,10 @@ def _due_marker(app: Any, db: Session, agency_id: int) -> Callable[[Complaint], 
                 due_soon_within=policy.due_soon_days,
                 paused=case.status == "awaiting_supplement",
             )
-            left = days_left(case.due_on, today, calendar, "calendar")
+            left = days_left(case.due_on, today, calendar, "working" if working else "calendar")
         except LookupError:  # a date beyond the calendar's data: show the date alone
             return DueMark("", None)
-        return DueMark(state.value, left)
+        return DueMark(state.value, left, working)
 
     return mark
 
@@ -563,7 +570,7 @@ def queue() -> Any:
     markers: dict[int, Callable[[Complaint], DueMark]] = {}
     for row in rows:
         if row.agency_id not in markers:
-            markers[row.agency_id] = _due_marker(app, db, row.agency_id)
+            markers[row.agency_id] = _due_marker(app, db, row.agency_id, categories)
         marks[row.id] = markers[row.agency_id](row)  # type: ignore[index]
     pages = max(1, -(-total // PAGE_SIZE))
     params = {
@@ -1036,7 +1043,7 @@ def _case_page(
         lines=lines,
         files=files,
         lookups=lookups,
-        due=_due_marker(app, db, case.agency_id)(case),
+        due=_due_marker(app, db, case.agency_id, {category.id: category} if category else {})(case),
         forms=forms,
         restrict_form=restrict_form,
         destroyable=may_manage and cases.destroyable(app, case),

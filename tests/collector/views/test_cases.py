@@ -507,7 +507,9 @@ def test_the_queue_sorts_by_due_date_and_marks_and_filters(
     # A category due in one working day is due soon (the policy warns 3 working days ahead).
     quick = make_category(app, "alpha", "quick", deadline_days=1, day_kind="working")
     soon_id, _ = file_case(app, quick, subject="很快到期")
-    assert "mark-due_soon" in client.get(f"/staff/cases/{soon_id}").text
+    soon_page = client.get(f"/staff/cases/{soon_id}").text
+    assert "mark-due_soon" in soon_page
+    assert "個工作天" in soon_page  # counted in the deadline's kind of days
     by_category = client.get(f"/staff/cases?who=all&category={quick}").text
     assert "很快到期" in by_category and "新案件" not in by_category
     # "My unit": the units of my open cases (c1 here), whoever handles the case.
