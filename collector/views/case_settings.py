@@ -179,6 +179,7 @@ def settings() -> Any:
         "staff/cases/settings.html",
         actor=current_actor(),
         form=form,
+        policy=policy,
         categories=categories,
         saved=request.args.get("saved") == "1",
         moved=request.args.get("moved", ""),
