@@ -364,6 +364,15 @@ def sample(sample_id: str) -> Any:
     }
     inclusion = fu.inclusions(db, ids, MANAGE)
     tried = fu.attempts(db, ids, MANAGE)
+    phones: dict[int, Any] = {}
+    if request.args.get("phones") == "1":
+        # Each complainant's contact details through cases.identity: withheld when
+        # confidential and not the actor's to see, and every view audited.
+        phones = {
+            row.id: case_service.identity(db, cases[row.complaint_id], actor)
+            for row in rows
+            if row.response_id is None and row.complaint_id in cases
+        }
     counts = fu.disposition_counts(rows, tried)
     rates = response_rates(Dispositions(**counts)) if len(rows) else {}
     return render_template(
@@ -379,6 +388,7 @@ def sample(sample_id: str) -> Any:
         gone=request.args.get("gone", ""),
         noted=request.args.get("noted", ""),
         tried=tried,
+        phones=phones,
         counts=counts,
         rates=rates,
     )

@@ -380,3 +380,23 @@ def test_an_english_complainant_gets_the_page_in_english(fapp: Flask) -> None:
     assert page.status_code == 200
     assert "Complaint Handling Satisfaction Survey" in page.text
     assert "linked to your complaint case" in page.text
+
+
+def test_the_call_list_shows_phones_on_request_each_audited(fapp: Flask) -> None:
+    _phone_cases(fapp, 3)
+    fd.pin(fapp, "2026-11-03")
+    client, _auth = _login(fapp)
+    token = csrf_from(client.get("/staff/cases/followup").text)
+    drawn = client.post(
+        "/staff/cases/followup",
+        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "2"},
+    )
+    sample_url = drawn.headers["Location"]
+    assert "0912" not in client.get(sample_url).text
+    shown = client.get(sample_url + "?phones=1")
+    assert len(re.findall(r"0912-000-\d{3}", shown.text)) == 2
+    with session_scope(fapp) as session:
+        views = session.execute(
+            select(AuditEvent).where(AuditEvent.action == "complaint.identity_viewed")
+        ).all()
+    assert len(views) == 2
