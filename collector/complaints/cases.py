@@ -339,6 +339,37 @@ def route(app: Flask, session: Session, case: Complaint, category: ComplaintCate
     return Route(unit_id=unit_id, handler_id=handler_id)
 
 
+def assign_by_route(
+    app: Flask,
+    session: Session,
+    case: Complaint,
+    category: ComplaintCategory,
+    at: datetime | None = None,
+) -> None:
+    """Route a case just received (or transferred in), then fix its due date."""
+    decision = route(app, session, case, category)
+    if decision.unit_id is not None or decision.handler_id is not None:
+        case.unit_id, case.handler_id, case.status = (
+            decision.unit_id,
+            decision.handler_id,
+            "assigned",
+        )
+        add_event(
+            session,
+            case,
+            "assign",
+            app=app,
+            actor_label="routing",
+            from_status="received",
+            to_status="assigned",
+            detail={"unit_id": decision.unit_id, "handler_id": decision.handler_id},
+            at=at,
+        )
+    refresh_due(app, session, case)
+    session.add(case)
+    session.flush()
+
+
 # -- intake --------------------------------------------------------------------
 
 
@@ -425,26 +456,7 @@ def new_case(
         public=True,
         at=received_at,
     )
-    decision = route(app, session, case, category)
-    if decision.unit_id is not None or decision.handler_id is not None:
-        case.unit_id = decision.unit_id
-        case.handler_id = decision.handler_id
-        case.status = "assigned"
-        add_event(
-            session,
-            case,
-            "assign",
-            app=app,
-            actor_label="routing",
-            from_status="received",
-            to_status="assigned",
-            detail={"unit_id": decision.unit_id, "handler_id": decision.handler_id},
-            public=False,
-            at=received_at,
-        )
-    refresh_due(app, session, case)
-    session.add(case)
-    session.flush()
+    assign_by_route(app, session, case, category, at=received_at)
     mails = notice(
         session, case, "received", extra_zh="", extra_en="", link_token=link_token, app=app
     )
@@ -849,26 +861,7 @@ def transfer_to_agency(
         },
         public=True,
     )
-    decision = route(app, session, copy, category)
-    if decision.unit_id is not None or decision.handler_id is not None:
-        copy.unit_id, copy.handler_id, copy.status = (
-            decision.unit_id,
-            decision.handler_id,
-            "assigned",
-        )
-        add_event(
-            session,
-            copy,
-            "assign",
-            app=app,
-            actor_label="routing",
-            from_status="received",
-            to_status="assigned",
-            detail={"unit_id": decision.unit_id, "handler_id": decision.handler_id},
-        )
-    refresh_due(app, session, copy)
-    session.add(copy)
-    session.flush()
+    assign_by_route(app, session, copy, category)
     audit.record(
         session,
         "complaint.transferred",
