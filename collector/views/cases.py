@@ -1035,6 +1035,7 @@ def _case_page(
         "staff/cases/case.html",
         actor=actor,
         case=case,
+        lang_page=("cases.detail", {"case_id": case.id}),
         agency=agency,
         category=category,
         who=who,
