@@ -1353,9 +1353,7 @@ def destroy(case_id: int) -> Any:
                         form.confirm_number.errors = [*form.confirm_number.errors, message]
                 else:
                     # The rows are gone with the commit; now the files.
-                    attachments.delete_files(
-                        [ComplaintAttachment(stored_name=name) for name in names], app
-                    )
+                    attachments.delete_files(names, app)
                     return redirect(url_for("cases.detail", case_id=case_id), code=303)
     return render_template(
         "staff/cases/destroy.html",
