@@ -530,3 +530,120 @@ def disposition_counts(
         else:
             counts["UH"] += 1
     return counts
+
+
+# -- the analysis file -------------------------------------------------------------
+
+DESIGN_COLUMNS = (
+    "channel",
+    "sample_id",
+    "stratum",
+    "category",
+    "outcome",
+    "unit",
+    "closed_month",
+    "N",
+    "n",
+    "r",
+    "weight",
+)
+"""The design columns of :func:`analysis_table`, before one column per question."""
+
+
+def analysis_table(
+    session: Session,
+    agency_id: int,
+    question_keys: Sequence[str],
+    action: str,
+    actor: Actor | None = None,
+) -> list[dict[str, object]]:
+    """Every follow-up answer of the agency with what a design needs: for the phone
+    sample the stratum, N (cases in the frame), n (drawn), r (answered) and the
+    weight N/r; online answers have no stratum and no weight (self-selected).
+    No case number, name or contact detail."""
+    from collector.complaints.cases import local_date
+    from collector.models import Answer, ComplaintCategory, Unit
+
+    followups = session.execute(
+        scoped(
+            select(
+                ComplaintFollowup.complaint_id,
+                ComplaintFollowup.channel,
+                ComplaintFollowup.response_id,
+            )
+            .where(
+                ComplaintFollowup.agency_id == agency_id,
+                ComplaintFollowup.response_id.is_not(None),  # type: ignore[union-attr]
+            )
+            .order_by(ComplaintFollowup.id),  # type: ignore[arg-type]
+            action,
+            actor,
+        )
+    ).all()
+    if not followups:
+        return []
+    case_ids = [f[0] for f in followups]
+    cases = {
+        c.id: c
+        for c in session.execute(
+            scoped(select(Complaint).where(Complaint.id.in_(case_ids)), action, actor)  # type: ignore[union-attr]
+        ).scalars()
+    }
+    categories = dict(
+        session.execute(
+            scoped(
+                select(ComplaintCategory.id, ComplaintCategory.code).where(
+                    ComplaintCategory.agency_id == agency_id
+                ),
+                action,
+                actor,
+            )
+        ).all()
+    )
+    units = dict(
+        session.execute(
+            scoped(select(Unit.id, Unit.code).where(Unit.agency_id == agency_id), action, actor)
+        ).all()
+    )
+    sampled = inclusions(session, [f[0] for f in followups if f[1] == "phone"], action, actor)
+    answered: dict[str, int] = defaultdict(int)
+    for complaint_id, channel, _ in followups:
+        if channel == "phone" and complaint_id in sampled:
+            answered[sampled[complaint_id].stratum] += 1
+    values: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for response_id, key, number, text in session.execute(
+        scoped(
+            select(Answer.response_id, Answer.question_key, Answer.number, Answer.text)
+            .where(Answer.response_id.in_([f[2] for f in followups]))  # type: ignore[attr-defined]
+            .order_by(Answer.response_id, Answer.question_key, Answer.position),
+            action,
+            actor,
+        )
+    ).all():
+        value = text if text is not None else (f"{number:g}" if number is not None else "")
+        values[response_id][key].append(value)
+    rows: list[dict[str, object]] = []
+    for complaint_id, channel, response_id in followups:
+        case = cases.get(complaint_id)
+        if case is None:
+            continue
+        inclusion = sampled.get(complaint_id) if channel == "phone" else None
+        r = answered.get(inclusion.stratum, 0) if inclusion else 0
+        row: dict[str, object] = {
+            "channel": channel,
+            "sample_id": inclusion.sample_id if inclusion else "",
+            "stratum": inclusion.stratum if inclusion else "",
+            "category": categories.get(case.category_id, ""),
+            "outcome": case.outcome or "",
+            "unit": units.get(case.unit_id, "") if case.unit_id else "",
+            "closed_month": f"{local_date(case.closed_at):%Y-%m}" if case.closed_at else "",
+            "N": inclusion.population if inclusion else "",
+            "n": inclusion.drawn if inclusion else "",
+            "r": r if inclusion else "",
+            "weight": inclusion.population / r if inclusion and r else "",
+        }
+        answers = values.get(response_id, {})  # type: ignore[arg-type]
+        for key in question_keys:
+            row[key] = ";".join(answers.get(key, []))
+        rows.append(row)
+    return rows

@@ -7,12 +7,15 @@ See ``collector.complaints.followups`` and docs/complaints-followup.md.
 
 from __future__ import annotations
 
+import csv
+import io
 import secrets
 from datetime import date, timedelta
 from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -24,10 +27,12 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from analysis.aapor import Dispositions, response_rates
+from collector.audit import log as audit_log
 from collector.auth import current_actor, staff_area
 from collector.complaints import cases as case_service
 from collector.complaints import followups as fu
 from collector.db import get_engine, get_session, writing
+from collector.exporters import neutralise
 from collector.i18n import (
     LANGUAGE_NAMES,
     current_language,
@@ -56,6 +61,7 @@ bp = Blueprint("complaint_followup", __name__, url_prefix="/staff/cases/followup
 staff_area(bp)
 
 MANAGE = "cases.manage"
+EXPORT = "responses.export"
 
 
 def _gone(language: str) -> Any:
@@ -340,6 +346,45 @@ def _sample_rows(sample_id: str) -> tuple[Actor, list[ComplaintFollowup]]:
     if not allowed(actor, MANAGE, rows[0].agency_id):
         deny(actor, MANAGE, rows[0].agency_id, status=403, target=f"sample:{sample_id}")
     return actor, rows
+
+
+@bp.get("/export.csv")
+def export() -> Any:
+    """Every follow-up answer of one agency with its design columns, for analysts
+    (``responses.export``); audited."""
+    actor = require(EXPORT, any_agency=True)
+    allowed_ids = sorted(agencies_for(actor, EXPORT))
+    raw = request.args.get("agency", "")
+    if raw:
+        if not raw.isdigit() or int(raw) not in allowed_ids:
+            abort(404)
+        agency_id = int(raw)
+    else:
+        agency_id = actor.agency_id if actor.agency_id in allowed_ids else allowed_ids[0]
+    version = _questionnaire(get_session())
+    keys = [q.key for q in definition_of(version).questions()]
+    rows = fu.analysis_table(get_session(), agency_id, keys, EXPORT)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    columns = [*fu.DESIGN_COLUMNS, *keys]
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([neutralise(row.get(c, "")) for c in columns])
+    audit_log(
+        "responses.export",
+        actor=actor,
+        agency_id=agency_id,
+        target=f"questionnaire:{fu.QUESTIONNAIRE}",
+        detail={"format": "csv", "rows": len(rows), "design": "complaint follow-up"},
+    )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="complaint-followup.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/<sample_id>")

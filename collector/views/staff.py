@@ -77,6 +77,8 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
         pages.append(("dash_agencies_title", url_for("complaint_dashboard.agencies")))
     if may_somewhere(actor, "cases.manage"):
         pages.append(("followup_title", url_for("complaint_followup.index")))
+    if may_somewhere(actor, "responses.export"):
+        pages.append(("followup_export", url_for("complaint_followup.export")))
     return pages
 
 

@@ -400,3 +400,50 @@ def test_the_call_list_shows_phones_on_request_each_audited(fapp: Flask) -> None
             select(AuditEvent).where(AuditEvent.action == "complaint.identity_viewed")
         ).all()
     assert len(views) == 2
+
+
+def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
+    import csv
+    import io
+
+    _phone_cases(fapp, 4)
+    fd.pin(fapp, "2026-11-03")
+    client, _auth = _login(fapp)
+    token = csrf_from(client.get("/staff/cases/followup").text)
+    drawn = client.post(
+        "/staff/cases/followup",
+        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},
+    )
+    calls = re.findall(
+        r'href="(/staff/cases/followup/call/\d+)"', client.get(drawn.headers["Location"]).text
+    )
+    for url in calls[:2]:
+        page = client.get(url)
+        answers = dict(fd.ANSWERS, comment='=HYPERLINK("http://x")')
+        client.post(url, data=fd.answer_form(page.text, answers))
+    analyst, _ = _login(fapp, "analyst@alpha.example.test")
+    response = analyst.get("/staff/cases/followup/export.csv")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert len(rows) == 2
+    for row in rows:
+        assert (row["channel"], row["category"], row["outcome"]) == ("phone", "roads", "upheld")
+        assert (row["N"], row["n"], row["r"]) == ("4", "3", "2")
+        assert float(row["weight"]) == 2.0  # N / r
+        assert row["overall_satisfaction"] == "5" and row["proc_courtesy"] == "na"
+        assert row["comment"].startswith("'=")  # a formula defused
+    assert "0912" not in response.text and "民眾" not in response.text
+    assert "20261005-" not in response.text  # no case number
+    with session_scope(fapp) as session:
+        audited = session.execute(
+            select(AuditEvent).where(AuditEvent.action == "responses.export")
+        ).all()
+    assert len(audited) == 1
+    beta, _ = _login(fapp, "analyst@beta.example.test")
+    assert len(beta.get("/staff/cases/followup/export.csv").text.strip().splitlines()) == 1
+    handler, _ = _login(fapp, "cases@alpha.example.test")
+    assert handler.get("/staff/cases/followup/export.csv").status_code == 403
+    with session_scope(fapp) as session:
+        alpha_id = fd.agency(session, "alpha").id
+    assert beta.get(f"/staff/cases/followup/export.csv?agency={alpha_id}").status_code == 404
