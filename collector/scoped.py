@@ -188,6 +188,12 @@ def unscoped(statement: S, reason: str) -> S:
     return statement.execution_options(**{SCOPE_OPTION: f"unscoped: {reason}"})
 
 
+def get_unscoped(session: Session, model: Any, ident: Any, reason: str) -> Any:
+    """``session.get`` marked as deliberately unscoped: a row the caller reaches
+    through an object it has already authorised (a case's category, its agency)."""
+    return session.get(model, ident, execution_options={SCOPE_OPTION: f"unscoped: {reason}"})
+
+
 def get_scoped(session: Session, model: Any, ident: Any, action: str) -> Any:
     """One object by primary key, for ``action``: 404 unless the actor can see its
     agency, 403 when it can see it but may not do ``action`` on it.

@@ -39,7 +39,7 @@ from collector.models import (
     utcnow,
 )
 from collector.permissions import Actor
-from collector.scoped import unscoped
+from collector.scoped import get_unscoped, unscoped
 
 OPEN = frozenset({"received", "assigned", "in_progress", "awaiting_supplement", "reopened"})
 """Statuses in which the deadline clock runs (or is paused) and the handler must act."""
@@ -169,7 +169,7 @@ def local_date(moment: datetime) -> date:
 
 
 def policy_for(session: Session, agency_id: int) -> ComplaintPolicy:
-    policy = session.get(ComplaintPolicy, agency_id)
+    policy = get_unscoped(session, ComplaintPolicy, agency_id, "around an authorised case")
     return policy if policy is not None else ComplaintPolicy(agency_id=agency_id)
 
 
@@ -178,7 +178,9 @@ def deadline_policy(
 ) -> clock.Policy:
     """The category's deadline, else the agency's."""
     policy = policy_for(session, case.agency_id)
-    category = category or session.get(ComplaintCategory, case.category_id)
+    category = category or get_unscoped(
+        session, ComplaintCategory, case.category_id, "around an authorised case"
+    )
     days = (category.deadline_days if category else None) or policy.deadline_days
     kind = (category.day_kind if category else None) or policy.day_kind
     return clock.Policy(days=days, kind=kind)
@@ -329,11 +331,11 @@ def route(app: Flask, session: Session, case: Complaint, category: ComplaintCate
         return Route()
     unit_id, handler_id = answer.unit_id, answer.handler_id
     if unit_id is not None:
-        unit = session.get(Unit, unit_id)
+        unit = get_unscoped(session, Unit, unit_id, "around an authorised case")
         if unit is None or unit.agency_id != case.agency_id:
             unit_id = None
     if handler_id is not None:
-        handler = session.get(User, handler_id)
+        handler = get_unscoped(session, User, handler_id, "around an authorised case")
         if handler is None or handler.agency_id != case.agency_id or not handler.active:
             handler_id = None
     return Route(unit_id=unit_id, handler_id=handler_id)
@@ -614,11 +616,11 @@ def _check_unit_and_handler(
     session: Session, agency_id: int, unit_id: int | None, handler_id: int | None
 ) -> None:
     if unit_id is not None:
-        unit = session.get(Unit, unit_id)
+        unit = get_unscoped(session, Unit, unit_id, "around an authorised case")
         if unit is None or unit.agency_id != agency_id:
             raise CaseError("case_bad_unit", "no such unit in this agency")
     if handler_id is not None:
-        handler = session.get(User, handler_id)
+        handler = get_unscoped(session, User, handler_id, "around an authorised case")
         if (
             handler is None
             or handler.agency_id != agency_id
@@ -845,7 +847,7 @@ def transfer_to_agency(
     case.transferred_to_id = copy.id
     case.paused_since = None
     session.add(case)
-    sender = session.get(Agency, case.agency_id)
+    sender = get_unscoped(session, Agency, case.agency_id, "around an authorised case")
     add_event(
         session,
         copy,
@@ -1240,7 +1242,7 @@ def notice(
     origin = origin_of(session, case)
     if origin.anonymous or not origin.email or origin.reply_channel != "email":
         return []
-    agency = session.get(Agency, case.agency_id)
+    agency = get_unscoped(session, Agency, case.agency_id, "around an authorised case")
     current = current_case(session, case)
     subject_zh, subject_en, lead_zh, lead_en = NOTICES[kind]
     english = origin.language.startswith("en")

@@ -43,7 +43,7 @@ from collector.models import (
     utcnow,
 )
 from collector.permissions import Actor
-from collector.scoped import scoped, unscoped
+from collector.scoped import get_unscoped, scoped, unscoped
 from collector.submission import Prepared
 
 QUESTIONNAIRE = "complaint-handling"
@@ -104,7 +104,7 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
             sent_at=utcnow(),
         )
     )
-    agency = session.get(Agency, case.agency_id)
+    agency = get_unscoped(session, Agency, case.agency_id, "around an authorised case")
     english = origin.language.startswith("en")
     link = f"{public_base(app)}/complaints/feedback/{token}" + ("?lang=en" if english else "")
     zh = (
@@ -160,7 +160,7 @@ def find_by_token(app: Flask, session: Session, token: str) -> ComplaintFollowup
     sent = _aware(followup.sent_at or followup.created_at)
     if utcnow() - sent > timedelta(days=link_days(app)):
         return None
-    case = session.get(Complaint, followup.complaint_id)
+    case = get_unscoped(session, Complaint, followup.complaint_id, "around an authorised case")
     if case is None or case.destroyed_at is not None or case.restricted_at is not None:
         return None
     return followup

@@ -30,7 +30,7 @@ from collector.complaints.deadlines import ClockState, clock_state
 from collector.db import get_engine, writing
 from collector.mail import Mail
 from collector.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
-from collector.scoped import unscoped
+from collector.scoped import get_unscoped, unscoped
 
 REMINDER = "reminder"
 ESCALATED = "escalated"
@@ -166,7 +166,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
         by_agency[case.agency_id].append(case)
     mails: list[Mail] = []
     for agency_id, agency_cases in by_agency.items():
-        agency = session.get(Agency, agency_id)
+        agency = get_unscoped(session, Agency, agency_id, "deadline reminders")
         if agency is None:
             continue
         policy = case_service.policy_for(session, agency_id)
@@ -187,14 +187,20 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
             if case.id in done:
                 summary.already += 1
                 continue
-            category = session.get(ComplaintCategory, case.category_id)
+            category = get_unscoped(
+                session, ComplaintCategory, case.category_id, "deadline reminders"
+            )
             item = Item(
                 case.case_number,
                 f"{category.name_zh} {category.name_en}" if category else "",
                 case.due_on,
                 state,
             )
-            handler = session.get(User, case.handler_id) if case.handler_id else None
+            handler = (
+                get_unscoped(session, User, case.handler_id, "deadline reminders")
+                if case.handler_id
+                else None
+            )
             if state == ClockState.OVERDUE:
                 recipients = admins
                 kind = ESCALATED
@@ -223,7 +229,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
         users = {u.id: u for u in admins}
         for user_id in digests:
             if user_id not in users:
-                user = session.get(User, user_id)
+                user = get_unscoped(session, User, user_id, "deadline reminders")
                 if user is not None:
                     users[user_id] = user
         for user_id, (due, overdue) in digests.items():

@@ -36,7 +36,7 @@ from collector.models import (
 )
 from collector.permissions import Actor, allowed, require
 from collector.scoped import get_scoped, scoped, unscoped
-from collector.views.cases import StaffForm, placeholder_list, service_calls
+from collector.views.cases import StaffForm, placeholder_list
 
 bp = Blueprint("case_settings", __name__)
 staff_area(bp)
@@ -86,8 +86,7 @@ def recompute_open_cases(
     ).scalars()
     for case in list(rows):
         before = case.due_on
-        with service_calls():
-            cases.refresh_due(app, session, case)
+        cases.refresh_due(app, session, case)
         if case.due_on != before:
             session.add(case)
             moved += 1

@@ -17,8 +17,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +26,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     redirect,
     render_template,
     request,
@@ -93,25 +91,6 @@ CASE_LANGUAGES = ("zh-Hant-TW", "en")
 HANDLER_ROLES = ("case_handler", "agency_admin")
 PLACEHOLDERS = ("case_number", "name", "subject", "received_on", "agency")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
-
-
-@contextmanager
-def service_calls() -> Iterator[None]:
-    """Run the case service (``collector.complaints.cases``, ``followups``) on a case this
-    request has already authorised with ``get_scoped``.
-
-    The service reads the rows around a case by key (its agency's policy, its category,
-    the unit and handler it is given, the receiving agency of a transfer) with
-    ``session.get``, which the staff pages' scoped-query guard would refuse. The guard
-    is off only for the duration of the call; every query a view makes itself stays
-    scoped.
-    """
-    previous = g.get("collector_strict_scope")
-    g.collector_strict_scope = False
-    try:
-        yield
-    finally:
-        g.collector_strict_scope = previous
 
 
 def _policy(db: Session, agency_id: int, action: str) -> ComplaintPolicy:
@@ -791,27 +770,26 @@ def new() -> Any:
             ).scalar_one_or_none()
             if category is None:
                 raise cases.CaseError("case_bad_category", "no such category")
-            with service_calls():
-                filed = cases.new_case(
-                    wdb,
-                    app,
-                    agency=agency,
-                    category=category,
-                    subject=form.subject.data or "",
-                    description=form.description.data or "",
-                    channel=form.channel.data or "",
-                    language=form.language.data or "zh-Hant-TW",
-                    location=form.location.data,
-                    anonymous=bool(form.anonymous.data),
-                    confidential=bool(form.confidential.data),
-                    name=form.name.data,
-                    email=form.email.data,
-                    phone=form.phone.data,
-                    address=form.address.data,
-                    reply_channel=form.reply_channel.data or "email",
-                    read_back_confirmed=True if oral else None,
-                    actor=actor,
-                )
+            filed = cases.new_case(
+                wdb,
+                app,
+                agency=agency,
+                category=category,
+                subject=form.subject.data or "",
+                description=form.description.data or "",
+                channel=form.channel.data or "",
+                language=form.language.data or "zh-Hant-TW",
+                location=form.location.data,
+                anonymous=bool(form.anonymous.data),
+                confidential=bool(form.confidential.data),
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                address=form.address.data,
+                reply_channel=form.reply_channel.data or "email",
+                read_back_confirmed=True if oral else None,
+                actor=actor,
+            )
             stored = attachments.store(
                 wdb, filed.case, prepared, uploaded_by=actor.user_id, app=app
             )
@@ -1212,8 +1190,7 @@ def act(case_id: int) -> Any:
             cases.check_version(fresh, form.version.data)
             if fresh.restricted_at is not None or fresh.destroyed_at is not None:
                 raise cases.CaseError("case_action_not_allowed", "restricted")
-            with service_calls():
-                mails = _run(action, form, wdb, fresh, actor)
+            mails = _run(action, form, wdb, fresh, actor)
             wdb.commit()
     except cases.StaleCase as exc:
         get_session().expire_all()
@@ -1306,8 +1283,7 @@ def restrict(case_id: int) -> Any:
         with _write_session() as wdb:
             fresh = get_scoped(wdb, Complaint, case_id, MANAGE)
             cases.check_version(fresh, form.version.data)
-            with service_calls():
-                cases.restrict(app, wdb, fresh, actor, reason=form.reason.data or "")
+            cases.restrict(app, wdb, fresh, actor, reason=form.reason.data or "")
             wdb.commit()
     except cases.StaleCase as exc:
         get_session().expire_all()
@@ -1340,10 +1316,7 @@ def destroy(case_id: int) -> Any:
                     with _write_session() as wdb:
                         fresh = get_scoped(wdb, Complaint, case_id, MANAGE)
                         cases.check_version(fresh, form.version.data)
-                        with service_calls():
-                            names = cases.destroy(
-                                app, wdb, fresh, actor, reason=form.reason.data or ""
-                            )
+                        names = cases.destroy(app, wdb, fresh, actor, reason=form.reason.data or "")
                         wdb.commit()
                 except cases.StaleCase as exc:
                     form.confirm_number.errors = [*form.confirm_number.errors, _t(exc.key)]
