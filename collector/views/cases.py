@@ -34,7 +34,7 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 from wtforms import (
     BooleanField,
@@ -506,8 +506,10 @@ def queue() -> Any:
         conditions.append(Complaint.restricted_at.is_not(None))  # type: ignore[union-attr]
     else:
         conditions.append(Complaint.restricted_at.is_(None))  # type: ignore[union-attr]
-    if who == "mine":
-        conditions.append(Complaint.handler_id == actor.user_id)
+    if who == "mine":  # my cases, and the agency's cases nobody has taken yet
+        conditions.append(
+            or_(Complaint.handler_id == actor.user_id, Complaint.handler_id.is_(None))  # type: ignore[union-attr]
+        )
     elif who == "unit":
         conditions.append(Complaint.unit_id.in_(my_units or [-1]))  # type: ignore[union-attr]
     if status == "open":

@@ -140,7 +140,7 @@ def test_a_complaint_from_filing_to_the_satisfaction_answer(
     # -- the handler extends the deadline with a reason, then transfers the case ----------
     handler = new_context(DESKTOP).new_page()
     log_in(handler, url, HANDLER)
-    handler.goto(url + "/staff/cases?lang=en&who=all")
+    handler.goto(url + "/staff/cases?lang=en")
     handler.get_by_role("link", name=case_number).click()
     expect(handler.locator("h1")).to_contain_text(case_number)
     expect(handler.locator("main")).to_contain_text("路燈.jpg")
@@ -170,7 +170,7 @@ def test_a_complaint_from_filing_to_the_satisfaction_answer(
     # -- the receiving agency replies and closes -------------------------------------------------
     receiver = new_context(DESKTOP).new_page()
     log_in(receiver, url, RECEIVER)
-    receiver.goto(url + "/staff/cases?lang=en&who=all")
+    receiver.goto(url + "/staff/cases?lang=en")
     with session_scope(app) as session:
         received = session.execute(
             select(Complaint).where(Complaint.transferred_from_id.is_not(None))  # type: ignore[union-attr]

@@ -492,11 +492,14 @@ def test_the_queue_sorts_by_due_date_and_marks_and_filters(
     file_case(app, category, subject="很久以前的案件")
     app.config["COMPLAINT_TODAY"] = None
     fresh_id, _ = file_case(app, category, subject="新案件")
+    taken_id, _ = file_case(app, category, subject="別人承辦的案件")
     admin, _ = login(app, ADMIN)
     assert act(admin, fresh_id, "assign", handler=people[HANDLER]).status_code == 303
+    assert act(admin, taken_id, "assign", handler=people[ADMIN]).status_code == 303
     client, _ = login(app, HANDLER)
-    mine = client.get("/staff/cases").text  # a handler starts with their own cases
-    assert "新案件" in mine and "很久以前的案件" not in mine
+    # A handler starts with their own cases and those nobody has taken yet.
+    mine = client.get("/staff/cases").text
+    assert "新案件" in mine and "很久以前的案件" in mine and "別人承辦的案件" not in mine
     everything = client.get("/staff/cases?who=all").text
     assert everything.index("很久以前的案件") < everything.index("新案件")  # due first
     assert "mark-overdue" in everything
