@@ -68,6 +68,7 @@ from collector.models import (
     Unit,
     User,
 )
+from collector.numbers import whole_number
 from collector.permissions import Actor, allowed, require
 from collector.scoped import get_scoped, scoped, unscoped
 from collector.security import csrf
@@ -451,8 +452,7 @@ def _due_marker(
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+    return whole_number(request.args.get(name, ""))
 
 
 @bp.get("")

@@ -38,6 +38,7 @@ from collector.db import get_session
 from collector.forms import build_form_class
 from collector.i18n import LANGUAGE_NAMES, current_language, translate
 from collector.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Response, Unit
+from collector.numbers import whole_number
 from collector.permissions import Actor, require
 from collector.plugins import PluginSet, get_plugins
 from collector.questionnaires import PUBLIC_KINDS, current_version, definition_of
@@ -103,8 +104,9 @@ def keyed_answers(
 
 
 def _by_number(values: list[str], code: str) -> str:
-    if code.isdigit() and 1 <= int(code) <= len(values):
-        return values[int(code) - 1]
+    number = whole_number(code)
+    if number is not None and 1 <= number <= len(values):
+        return values[number - 1]
     return code
 
 

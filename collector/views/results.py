@@ -34,6 +34,7 @@ from collector.exporters import export_timezone
 from collector.i18n import current_language, translate
 from collector.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit, utcnow
 from collector.models import Response as StoredResponse
+from collector.numbers import whole_number
 from collector.permissions import Actor, may_somewhere, require
 from collector.plugins import get_plugins
 from collector.responses import ResponseTable, load_table
@@ -64,8 +65,7 @@ def read_action(actor: Actor) -> str:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.args.get(name, ""))
 
 
 class Filters:

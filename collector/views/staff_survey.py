@@ -38,6 +38,7 @@ from collector.models import (
     StaffInvitation,
     Unit,
 )
+from collector.numbers import whole_number
 from collector.permissions import Actor, agencies_for, deny, require
 from collector.plugins import get_plugins
 from collector.questionnaires import current_version, definition_of
@@ -61,8 +62,7 @@ def _write_session() -> Session:
 
 
 def _campaign_id() -> int | None:
-    raw = request.values.get("campaign", "")
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+    return whole_number(request.values.get("campaign", ""))
 
 
 def _campaign(action: str) -> Campaign:
@@ -427,11 +427,10 @@ def outbox() -> Any:
 @bp.get("/outbox/message")
 def outbox_message() -> Any:
     actor = require(MANAGE, any_agency=True)
-    raw = request.args.get("agency", "")
+    agency_id = whole_number(request.args.get("agency", ""))
     name = request.args.get("name", "")
-    if not raw.isdigit() or len(raw) > 12 or not name:
+    if agency_id is None or not name:
         abort(400)
-    agency_id = int(raw)
     if agency_id not in agencies_for(actor, MANAGE):
         deny(actor, MANAGE, agency_id, status=404, target=f"outbox:{agency_id}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from collector.db import session_scope
@@ -192,3 +193,9 @@ def test_comments_of_fewer_than_five_respondents_are_withheld(staff_app: Flask) 
     assert "Fewer than 5 respondents: comments are not shown" in small
     whole = page_as(staff_app, "analyst@alpha.example.test").text
     assert "only two of us here" in whole and "counter one is fine" in whole
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "١"])
+def test_odd_numbers_in_the_address_are_ignored_not_a_500(staff_app: Flask, value: str) -> None:
+    response = page_as(staff_app, "analyst@alpha.example.test", unit=value, campaign=value)
+    assert response.status_code == 200
