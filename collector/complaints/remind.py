@@ -43,6 +43,7 @@ class Item:
     category: str
     due_on: date
     state: str
+    case_id: int = 0
 
 
 @dataclass
@@ -119,6 +120,9 @@ def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[I
                 f"- {item.case_number}（{item.category}）期限 {item.due_on.isoformat()}"
             )
             lines_en.append(f"- {item.case_number} ({item.category}) due {item.due_on.isoformat()}")
+            if base:
+                lines_zh.append(f"  {base}/staff/cases/{item.case_id}")
+                lines_en.append(f"  {base}/staff/cases/{item.case_id}")
         lines_zh.append("")
         lines_en.append("")
     if due:
@@ -130,6 +134,9 @@ def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[I
                 f"- {item.case_number}（{item.category}）期限 {item.due_on.isoformat()}{paused}"
             )
             lines_en.append(f"- {item.case_number} ({item.category}) due {item.due_on.isoformat()}")
+            if base:
+                lines_zh.append(f"  {base}/staff/cases/{item.case_id}")
+                lines_en.append(f"  {base}/staff/cases/{item.case_id}")
     if base:
         lines_zh += ["", f"員工後台：{base}/staff/"]
         lines_en += ["", f"Staff console: {base}/staff/"]
@@ -195,6 +202,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
                 f"{category.name_zh} {category.name_en}" if category else "",
                 case.due_on,
                 state,
+                case.id,  # type: ignore[arg-type]
             )
             handler = (
                 get_unscoped(session, User, case.handler_id, "deadline reminders")

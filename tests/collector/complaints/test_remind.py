@@ -80,6 +80,8 @@ def test_digests_escalations_and_a_second_run_that_sends_nothing(fapp: Flask) ->
     assert nobody.case_number in alpha_mail[fd.ADMIN]  # unassigned: to the administrators
     assert late.case_number in alpha_mail[fd.ADMIN] and "逾處理期限" in alpha_mail[fd.ADMIN]
     assert far.case_number not in alpha_mail[handler] + alpha_mail[fd.ADMIN]
+    assert f"https://survey.example.test/staff/cases/{mine.id}" in alpha_mail[handler]
+    assert f"/staff/cases/{late.id}" in alpha_mail[fd.ADMIN]
     for body in alpha_mail.values():
         assert "王小明" not in body and "wang@example.test" not in body and "0912345678" not in body
     assert set(_mails(fapp, "beta")) == {"admin@beta.example.test"}
