@@ -70,6 +70,14 @@ DEFAULTS: dict[str, Any] = {
     "COMPLAINT_RETENTION_YEARS": {"short": 3, "standard": 5, "long": 15, "permanent": None},
     "COMPLAINT_MAX_EXTENSION_DAYS": 60,
     "COMPLAINT_TODAY": None,  # pin "today" (YYYY-MM-DD) for demonstrations and tests
+    "COMPLAINT_FOLLOWUP_DAYS": 60,  # how long a handling-satisfaction link works
+    # The Open311 GeoReport v2 facade (docs/complaints-followup.md): API keys that may
+    # file requests (empty: anyone may, rate-limited), and the discovery document's texts.
+    "OPEN311_API_KEYS": [],
+    "OPEN311_CONTACT": "",
+    "OPEN311_KEY_SERVICE": "",
+    # The public complaint pages' own limits (attachments, following, filing) are in
+    # collector.views.complaints_public.DEFAULTS.
 }
 
 
