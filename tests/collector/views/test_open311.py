@@ -8,7 +8,8 @@ initialized module 'open311'``; it also calls ``Element.getchildren()`` (removed
 Python 3.9) and posts a ``str`` body to ``urlopen`` (bytes are required). Nothing of
 it is vendored: these tests speak the protocol with ``requests`` the way that
 client does (``jurisdiction_id`` and ``api_key`` in the query string of a
-form-encoded POST, ``.json``/``.xml`` paths).
+form-encoded POST, ``.json``/``.xml`` paths). The reading side is also checked with
+``georeport`` (PyPI, 2025), a maintained GeoReport v2 client that cannot file.
 """
 
 from __future__ import annotations
@@ -316,3 +317,32 @@ def test_undecodable_text_is_refused(server: tuple[Flask, str]) -> None:
     assert response.status_code == 400 and "UTF-8" in response.json()[0]["description"]
     with session_scope(app) as session:
         assert session.execute(select(Complaint)).first() is None
+
+
+@pytest.mark.parametrize("output_format", ["json", "xml"])
+def test_a_georeport_client_reads_services_and_requests(
+    server: tuple[Flask, str], output_format: str
+) -> None:
+    """``georeport`` (PyPI, 2025), a maintained GeoReport v2 client, reads what an
+    Open311 app filed: it cannot file (it says so), so the report goes in as above."""
+    from georeport import GeoReport
+
+    _app, base = server
+    filed = post(base, REPORT)
+    assert filed.status_code == 201, filed.text
+    request_id = filed.json()[0]["service_request_id"]
+    client = GeoReport(base, jurisdiction="alpha", output_format=output_format)
+    services = client.get_service_list()
+    if isinstance(services, dict):  # xmltodict: one <service> is a dict, not a list
+        services = [services]
+    assert [s["service_code"] for s in services] == ["lights"]
+    found = client.get_service_requests(service_request_id=request_id)
+    if isinstance(found, dict):
+        found = [found]
+    (request,) = found
+    assert request["service_request_id"] == request_id
+    assert request["status"] == "open" and request["expected_datetime"]
+    text = str(found)
+    assert "wang@example.test" not in text and "0912-345-678" not in text  # no personal data
+    other = GeoReport(base, jurisdiction="beta", output_format="json")
+    assert other.get_service_requests(service_request_id=request_id) == []
