@@ -34,7 +34,6 @@ from collector.complaints import followups as fu
 from collector.db import get_engine, get_session, writing
 from collector.exporters import neutralise
 from collector.i18n import (
-    LANGUAGE_NAMES,
     current_language,
     pick_language,
     translate,
@@ -54,7 +53,7 @@ from collector.questionnaires import current_version, definition_of
 from collector.ratelimit import limit
 from collector.scoped import get_scoped, scope_for, scoped, unscoped
 from collector.submission import InvalidSubmission, Submission, _release_connection, prepare
-from collector.views.survey import _privacy_notice, _relevance, open_form, show_errors
+from collector.views.survey import open_form, render_survey, show_errors
 
 public_bp = Blueprint("complaint_feedback", __name__)
 bp = Blueprint("complaint_followup", __name__, url_prefix="/staff/cases/followup")
@@ -88,27 +87,18 @@ def _render(
     **extra: Any,
 ) -> tuple[str, int]:
     """The survey page (the citizen's template) with this feature's additions."""
-    questionnaire = definition_of(version)
-    return (
-        render_template(
-            template,
-            questionnaire=questionnaire,
-            version=version,
-            form=form,
-            agency=agency,
-            unit=unit,
-            language=language,
-            languages=[(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in questionnaire.languages],
-            errors=errors,
-            notice=notice,
-            relevance=_relevance(questionnaire),
-            form_keys={q.key for q in questionnaire.questions()},
-            plugins=get_plugins(),
-            notice_text=_privacy_notice(questionnaire, agency, language),
-            privacy_hint="fb_privacy_summary_hint",
-            **extra,
-        ),
-        422 if errors else 200,
+    return render_survey(
+        definition_of(version),
+        version,
+        form,
+        agency,
+        unit,
+        language,
+        errors,
+        notice,
+        template=template,
+        privacy_hint="fb_privacy_summary_hint",
+        **extra,
     )
 
 

@@ -195,11 +195,14 @@ def render_survey(
     language: str,
     errors: dict[str, str],
     notice: str | None,
+    template: str = "survey.html",
+    **extra: Any,
 ) -> tuple[str, int]:
-    """The survey page (422 while answers need attention); shared with the staff survey."""
+    """The survey page (422 while answers need attention); shared with the staff survey
+    and the complaint follow-up, which pass their own template and additions."""
     return (
         render_template(
-            "survey.html",
+            template,
             questionnaire=questionnaire,
             version=version,
             form=form,
@@ -213,6 +216,7 @@ def render_survey(
             form_keys={q.key for q in questionnaire.questions()},
             plugins=get_plugins(),
             notice_text=_privacy_notice(questionnaire, agency, language),
+            **extra,
         ),
         422 if errors else 200,
     )
