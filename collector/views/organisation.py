@@ -182,8 +182,29 @@ def agencies() -> Any:
 
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
 def agency(agency_id: int) -> Any:
+    return _rename(
+        Agency,
+        agency_id,
+        AGENCIES,
+        org.rename_agency,
+        url_for("organisation.agencies", renamed=agency_id),
+        "staff/organisation/agency.html",
+        "agency",
+    )
+
+
+def _rename(
+    model: Any,
+    ident: int,
+    action: str,
+    rename: Any,
+    done_url: str,
+    template: str,
+    name: str,
+) -> Any:
+    """The rename page of one agency or unit: names only, codes are fixed."""
     db = get_session()
-    row = get_scoped(db, Agency, agency_id, AGENCIES)
+    row = get_scoped(db, model, ident, action)
     actor = current_actor()
     assert actor is not None
     form = NamesForm(obj=row if request.method == "GET" else None)
@@ -192,9 +213,9 @@ def agency(agency_id: int) -> Any:
         try:
             with _write_session() as wdb:
                 fresh = wdb.execute(
-                    scoped(select(Agency).where(Agency.id == agency_id), AGENCIES, actor)
+                    scoped(select(model).where(model.id == ident), action, actor)
                 ).scalar_one()
-                org.rename_agency(
+                rename(
                     wdb,
                     fresh,
                     org.Names(form.name_zh.data or "", form.name_en.data or ""),
@@ -205,13 +226,10 @@ def agency(agency_id: int) -> Any:
             _errors_to_form(form, exc)
             status = 422
         else:
-            return redirect(url_for("organisation.agencies", renamed=agency_id), code=303)
+            return redirect(done_url, code=303)
     elif request.method == "POST":
         status = 422
-    return (
-        render_template("staff/organisation/agency.html", actor=actor, form=form, agency=row),
-        status,
-    )
+    return render_template(template, actor=actor, form=form, **{name: row}), status
 
 
 # -- units ----------------------------------------------------------------------------
@@ -281,33 +299,12 @@ def units() -> Any:
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 def unit(unit_id: int) -> Any:
-    db = get_session()
-    row = get_scoped(db, Unit, unit_id, UNITS)
-    actor = current_actor()
-    assert actor is not None
-    form = NamesForm(obj=row if request.method == "GET" else None)
-    status = 200
-    if form.validate_on_submit() and _checked(form, code=False):
-        try:
-            with _write_session() as wdb:
-                fresh = wdb.execute(
-                    scoped(select(Unit).where(Unit.id == unit_id), UNITS, actor)
-                ).scalar_one()
-                org.rename_unit(
-                    wdb,
-                    fresh,
-                    org.Names(form.name_zh.data or "", form.name_en.data or ""),
-                    actor=actor,
-                )
-                wdb.commit()
-        except org.OrganisationError as exc:
-            _errors_to_form(form, exc)
-            status = 422
-        else:
-            return redirect(url_for("organisation.units", renamed=1), code=303)
-    elif request.method == "POST":
-        status = 422
-    return (
-        render_template("staff/organisation/unit.html", actor=actor, form=form, unit=row),
-        status,
+    return _rename(
+        Unit,
+        unit_id,
+        UNITS,
+        org.rename_unit,
+        url_for("organisation.units", renamed=1),
+        "staff/organisation/unit.html",
+        "unit",
     )
