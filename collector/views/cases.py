@@ -451,6 +451,12 @@ def _due_marker(
 # -- the queue ------------------------------------------------------------------------
 
 
+def _rows_of(db: Session, model: Any, case: Complaint) -> list[Any]:
+    """A case's events or attachments, oldest first, read scoped."""
+    statement = select(model).where(model.complaint_id == case.id).order_by(model.id)
+    return list(db.execute(scoped(statement, READ)).scalars())
+
+
 def _int_arg(name: str) -> int | None:
     return whole_number(request.args.get(name, ""))
 
@@ -964,34 +970,8 @@ def _case_page(
         scoped(select(ComplaintCategory).where(ComplaintCategory.id == case.category_id), READ)
     ).scalar_one_or_none()
     who = None if hidden else cases.identity(db, case, actor)
-    events = (
-        []
-        if hidden
-        else list(
-            db.execute(
-                scoped(
-                    select(ComplaintEvent)
-                    .where(ComplaintEvent.complaint_id == case.id)
-                    .order_by(ComplaintEvent.id),  # type: ignore[arg-type]
-                    READ,
-                )
-            ).scalars()
-        )
-    )
-    files = (
-        []
-        if hidden
-        else list(
-            db.execute(
-                scoped(
-                    select(ComplaintAttachment)
-                    .where(ComplaintAttachment.complaint_id == case.id)
-                    .order_by(ComplaintAttachment.id),  # type: ignore[arg-type]
-                    READ,
-                )
-            ).scalars()
-        )
-    )
+    events = [] if hidden else _rows_of(db, ComplaintEvent, case)
+    files = [] if hidden else _rows_of(db, ComplaintAttachment, case)
     names = _agency_names()
     lines = {e.id: _event_lines(e, lookups, names) for e in events}
     transferred_in = next((e for e in events if e.kind == "transferred_in"), None)

@@ -184,6 +184,15 @@ def _raise_body_limit(files: int | None = None) -> None:
     request.max_content_length = attachments.request_limit(current_app, files)
 
 
+def _posted_switch() -> str | None:
+    """The language button a POST pressed, the body read under the attachment limit
+    (raises ``RequestEntityTooLarge`` for a body over it)."""
+    if request.method != "POST":
+        return None
+    _raise_body_limit()
+    return request.form.get("_lang")
+
+
 def _case_error(exc: cases.CaseError, language: str) -> str:
     key = f"cp_err_{exc.key}"
     return translate(key if key in MESSAGES["zh-Hant-TW"] else "cp_err_case", language)
@@ -214,14 +223,10 @@ def new(agency_code: str) -> Any:
     agency = agency_by_code(db, agency_code)
     if agency is None:
         abort(404)
-    if request.method == "POST":
-        _raise_body_limit()
-        try:
-            switch = request.form.get("_lang")
-        except RequestEntityTooLarge:
-            return _too_large()
-    else:
-        switch = None
+    try:
+        switch = _posted_switch()
+    except RequestEntityTooLarge:
+        return _too_large()
     language = _language(switch)
     categories = _categories(db, agency)
     if not categories:
@@ -457,14 +462,10 @@ def case_page() -> Any:
     """The followed case: status, due date, public history; a supplement when asked."""
     db = get_session()
     origin = _followed_case(db)
-    if request.method == "POST":
-        _raise_body_limit()
-        try:
-            switch = request.form.get("_lang")
-        except RequestEntityTooLarge:
-            return _too_large()
-    else:
-        switch = None
+    try:
+        switch = _posted_switch()
+    except RequestEntityTooLarge:
+        return _too_large()
     language = _language(switch)
     if origin is None:
         return redirect(url_for("complaints_public.follow", lang=language, expired=1), code=303)
