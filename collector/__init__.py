@@ -19,6 +19,7 @@ __all__ = ["create_app", "hookimpl"]
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, database, plugins, views."""
     from collector import (
+        api_responses,
         auth,
         cli,
         config,
@@ -81,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(case_views.bp)
     app.register_blueprint(case_settings_views.bp)
     cli.init_app(app, plugin_set)
+    api_responses.init_app(app)
     if app.config["AUTO_MIGRATE"]:
         migrations.upgrade(app)
         publish_registered(app)

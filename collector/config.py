@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     # Group commits: concurrent submissions in one process share one transaction.
     "WRITER_BATCH_MAX": 64,
     "WRITER_ENABLED": True,
+    # POST /api/v1/responses answered in front of Flask (collector.api_responses); False
+    # leaves it to the Flask view, which answers the same.
+    "API_FAST_PATH": True,
     # E-mail (collector.mail): "outbox" files messages under instance/outbox (development,
     # tests); "smtp" sends them. PUBLIC_BASE_URL (e.g. "https://survey.example.gov.tw")
     # makes links in e-mails; None: the address of the request that sends them.

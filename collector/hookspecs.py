@@ -70,7 +70,10 @@ def validate_submission(
     """Check a submission with agency rules; return ``{question_key: message}`` for problems.
 
     Called after every answer passed its question type's checks, before anything is
-    stored. A non-empty result rejects the submission and nothing is saved.
+    stored. A non-empty result rejects the submission and nothing is saved. Runs in
+    an application context, but a submission through ``POST /api/v1/responses`` has
+    no request context (``collector.api_responses``): use the arguments, not
+    ``flask.request``.
     """
 
 
@@ -79,7 +82,8 @@ def response_saved(response: SavedResponse) -> None:
     """React after a response was committed (``collector.submission.SavedResponse``).
 
     Runs after the answer is durable; an exception here is logged and never loses
-    or rejects the response. Not called for an idempotent replay.
+    or rejects the response. Not called for an idempotent replay. As for
+    ``validate_submission``, there may be no request context.
     """
 
 

@@ -53,13 +53,17 @@ def identify_kiosks_with(app: Flask, identify: Callable[[Request], str | None]) 
 
 def client_key() -> str:
     """Who a public request counts against: the kiosk when known, else the address."""
-    kiosk = g.get("kiosk_id")
-    identify = current_app.extensions.get("collector.kiosk_identifier")
+    return client_key_for(current_app, request, g.get("kiosk_id"))
+
+
+def client_key_for(app: Flask, req: Request, kiosk: str | None = None) -> str:
+    """:func:`client_key` for a request that has no request context around it."""
+    identify = app.extensions.get("collector.kiosk_identifier")
     if kiosk is None and identify is not None:
-        kiosk = identify(request)
+        kiosk = identify(req)
     if kiosk is not None:
         return f"kiosk:{kiosk}"
-    return f"addr:{request.remote_addr or '-'}"
+    return f"addr:{req.remote_addr or '-'}"
 
 
 def address_key() -> str:
@@ -128,7 +132,8 @@ def limit(
     return decorate
 
 
-def _rules(app: Flask, endpoint: str) -> list[tuple[str, tuple[str, ...], Callable[[], str]]]:
+def rules_for(app: Flask, endpoint: str) -> list[tuple[str, tuple[str, ...], Callable[[], str]]]:
+    """The limits on ``endpoint``: (config key, methods, key function) each."""
     view = app.view_functions.get(endpoint)
     rules = list(getattr(view, "_collector_limits", []))
     if endpoint in PUBLIC_ENDPOINTS:
@@ -141,7 +146,7 @@ def _check() -> None:
     limiter = get_limiter(app)
     if not limiter.enabled or request.endpoint is None:
         return
-    for config_key, methods, key in _rules(app, request.endpoint):
+    for config_key, methods, key in rules_for(app, request.endpoint):
         if request.method not in methods:
             continue
         value = app.config[config_key]

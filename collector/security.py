@@ -13,15 +13,27 @@ CSP = (
 )
 
 
-def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.endpoint and not request.endpoint.startswith("static"):
+HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+def headers_for(endpoint: str | None) -> list[tuple[str, str]]:
+    """The security headers a response from ``endpoint`` gets."""
+    headers = list(HEADERS)
+    if endpoint and not endpoint.startswith("static"):
         # Answers on a shared kiosk or phone must not come back from a cache.
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.append(("Cache-Control", "no-store"))
+    return headers
+
+
+def _headers(response: Response) -> Response:
+    for name, value in headers_for(request.endpoint):
+        response.headers.setdefault(name, value)
     return response
 
 

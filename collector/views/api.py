@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
+from collector import api_responses
 from collector.db import get_session
-from collector.i18n import pick_language
-from collector.lookups import cached_agency_by_code, cached_unit_by_code, public_agencies
-from collector.models import CHANNELS, utcnow
+from collector.lookups import public_agencies
 from collector.openapi import openapi_document
 from collector.plugins import get_plugins
 from collector.questionnaires import (
     PUBLIC_KINDS,
-    cached_current_version,
-    cached_version_by_number,
     current_version,
     definition_of,
 )
 from collector.ratelimit import address_key, limit
 from collector.security import csrf
-from collector.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
-
-MAX_KEY_LENGTH = 128
-
-
-def problem(status: int, message: str, **extra: Any) -> Any:
-    body = {"error": message, **extra}
-    return jsonify(body), status
 
 
 @bp.get("/openapi.json")
@@ -132,125 +120,19 @@ def questionnaires() -> Any:
     return jsonify({"questionnaires": out})
 
 
-def _field_errors(errors: dict[str, str]) -> Any:
-    return jsonify({"error": "invalid submission", "errors": errors}), 422
-
-
 @bp.post("/v1/responses")
 def create_response() -> Any:
-    """Store one response. Nothing is stored unless everything in it is valid."""
-    if not request.is_json:
-        return problem(415, "send the response as application/json")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return problem(400, "the body is not a JSON object (or not valid UTF-8 JSON)")
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
-        return problem(400, f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
-    language = pick_language(["en", "zh-Hant-TW"], None)  # integrators read English first
-
-    errors: dict[str, str] = {}
-    allowed = {
-        "questionnaire",
-        "version",
-        "agency",
-        "unit",
-        "channel",
-        "language",
-        "answers",
-        "started_at",
-    }
-    for name in body:
-        if name not in allowed:
-            errors[str(name)[:64]] = "unknown field"
-    # Cached lookups (collector.lookups, collector.questionnaires): a session is only
-    # opened, by calling get_session, when something is not cached yet.
-    slug = body.get("questionnaire")
-    version = None
-    if not isinstance(slug, str):
-        errors["questionnaire"] = "required: the questionnaire's slug"
-    else:
-        number = body.get("version")
-        if number is None:
-            version = cached_current_version(current_app, get_session, slug)
-        elif isinstance(number, int) and not isinstance(number, bool):
-            version = cached_version_by_number(current_app, get_session, slug, number)
-        if version is None:
-            errors["questionnaire"] = "no such questionnaire or version"
-        elif definition_of(version).kind not in PUBLIC_KINDS:
-            errors["questionnaire"] = "this questionnaire is not open to public submissions"
-    agency_code = body.get("agency")
-    agency = (
-        cached_agency_by_code(current_app, get_session, agency_code)
-        if isinstance(agency_code, str)
-        else None
+    """Store one response (collector.api_responses; usually answered before Flask routes)."""
+    reply = api_responses.answer(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        mimetype=request.mimetype,
+        data=request.get_data(cache=False),
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        accept_language=request.headers.get("Accept-Language"),
     )
-    if agency is None:
-        errors["agency"] = "no such agency"
-    unit = None
-    unit_code = body.get("unit")
-    if unit_code is not None:
-        unit = (
-            cached_unit_by_code(current_app, get_session, agency, unit_code)
-            if agency and isinstance(unit_code, str)
-            else None
-        )
-        if unit is None:
-            errors["unit"] = "no such unit in this agency"
-    channel = body.get("channel", "online")
-    if channel not in CHANNELS:
-        errors["channel"] = f"must be one of {list(CHANNELS)}"
-    answers = body.get("answers")
-    if not isinstance(answers, dict):
-        errors["answers"] = "required: an object of question key to answer"
-    started = body.get("started_at")
-    started_at = None
-    if started is not None:
-        try:
-            started_at = datetime.fromisoformat(str(started))
-            if started_at.tzinfo is None:
-                started_at = started_at.replace(tzinfo=UTC)  # no offset given: read as UTC
-            if started_at > utcnow():
-                raise ValueError
-        except ValueError:
-            errors["started_at"] = "an ISO 8601 time in the past"
-    if errors:
-        return _field_errors(errors)
-
-    assert version is not None and agency is not None and isinstance(answers, dict)
-    questionnaire = definition_of(version)
-    resp_language = body.get("language", questionnaire.languages[0])
-    if resp_language not in questionnaire.languages:
-        return _field_errors({"language": f"must be one of {questionnaire.languages}"})
-    submission = Submission(
-        questionnaire=version,
-        agency=agency,
-        unit=unit,
-        channel=channel,
-        language=resp_language,
-        answers=answers,
-        started_at=started_at,
-        idempotency_key=f"api:{key}" if key else None,
-    )
-    try:
-        saved = submit(current_app, get_plugins(), questionnaire, submission)
-    except InvalidSubmission as exc:
-        return _field_errors({k: e.text(language) for k, e in exc.errors.items()})
-    except IdempotencyConflict:
-        return problem(
-            422, "this Idempotency-Key was already used with a different body", errors={}
-        )
-    response = jsonify(
-        {
-            "receipt": saved.receipt,
-            "questionnaire": version.slug,
-            "version": version.version,
-            "submitted_at": saved.submitted_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        }
-    )
-    response.status_code = 201
-    if saved.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
+    response = jsonify(reply.body)
+    response.status_code = reply.status
+    response.headers.extend(reply.headers)
     return response
 
 

@@ -1,6 +1,6 @@
 """The group-commit writer: every acknowledged response stored exactly once.
 
-These tests pause the writer thread inside its first transaction (``paused``) so
+These tests pause the leading writer inside its first transaction (``paused``) so
 that the submissions made meanwhile queue up and are written together in the
 next batch: what they check happens inside one shared transaction, on purpose.
 """
@@ -97,10 +97,10 @@ def wait_queued(app: Flask, n: int) -> None:
     assert isinstance(writer, GroupCommitWriter)
     done = threading.Event()
     for _ in range(TIMEOUT * 100):
-        if writer._queue.qsize() >= n:
+        if len(writer._pending) >= n:
             return
         done.wait(0.01)
-    raise AssertionError(f"only {writer._queue.qsize()} of {n} submissions reached the writer")
+    raise AssertionError(f"only {len(writer._pending)} of {n} submissions reached the writer")
 
 
 def run_threads(targets: list[Any]) -> None:
@@ -274,30 +274,51 @@ def test_a_taken_key_with_another_body_is_refused_in_the_same_batch(
     assert count(app) == 2  # the blocker and the winner
 
 
-def test_the_writer_thread_restarts_after_a_fork(app: Flask) -> None:
+def test_a_forked_writer_does_not_use_its_parents_connection(app: Flask) -> None:
     writer = get_writer(app)
     assert isinstance(writer, GroupCommitWriter)
     assert writer.write(prepared(app)) is None
-    first_thread, first_queue = writer._thread, writer._queue
-    assert first_thread is not None and first_thread.is_alive()
-    writer._pid = -1  # as a forked child sees it: the thread belonged to its parent
+    parents = writer._conn
+    assert parents is not None
+    writer._pid = -1  # as a forked child sees it: the connection belonged to its parent
     assert writer.write(prepared(app)) is None
-    assert writer._thread is not first_thread and writer._thread.is_alive()  # type: ignore[union-attr]
-    assert writer._queue is not first_queue
+    assert writer._conn is not None and writer._conn is not parents
+    parents.close()
     assert count(app) == 2
 
 
-def test_the_writer_thread_restarts_after_it_died(app: Flask) -> None:
+def test_a_broken_connection_loses_nothing_and_is_replaced(app: Flask) -> None:
     writer = get_writer(app)
     assert isinstance(writer, GroupCommitWriter)
     assert writer.write(prepared(app)) is None
-    dead = threading.Thread(target=lambda: None)
-    dead.start()
-    dead.join()
-    writer._thread = dead
+    broken = writer._conn
+    assert broken is not None
+    broken.connection.driver_connection.close()  # as when the server went away
+    assert writer.write(prepared(app)) is None  # written one by one, on a fresh connection
+    assert writer._conn is None  # the broken one is gone; the next batch opens another
     assert writer.write(prepared(app)) is None
-    assert writer._thread is not dead
-    assert count(app) == 2
+    assert writer._conn is not None and writer._conn is not broken
+    assert count(app) == 3
+
+
+def test_the_lead_passes_to_a_waiting_writer(monkeypatch: pytest.MonkeyPatch, app: Flask) -> None:
+    """Submissions that arrive during a commit are written by one of them, together."""
+    with paused(monkeypatch, app) as pause:
+        threads = [
+            threading.Thread(target=get_writer(app).write, args=(prepared(app),)) for _ in range(5)
+        ]
+        for t in threads:
+            t.start()
+        wait_queued(app, 5)
+        pause.release.set()
+        for t in threads:
+            t.join(TIMEOUT)
+            assert not t.is_alive()
+    assert pause.batches == [1, 5]
+    writer = get_writer(app)
+    assert isinstance(writer, GroupCommitWriter)
+    assert not writer._leading and not writer._pending
+    assert count(app) == 6
 
 
 def test_direct_writer_reports_a_taken_key(make_app: Any) -> None:

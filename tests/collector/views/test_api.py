@@ -17,6 +17,16 @@ from collector.models import Answer, Response
 from tests.conftest import CITIZEN_ANSWERS, api_body, count_rows
 
 
+@pytest.fixture(params=[True, False], ids=["fast path", "flask view"])
+def app(request: pytest.FixtureRequest, make_app: Any) -> Flask:
+    """Every test twice: POST /api/v1/responses answered in front of Flask, and by its view."""
+    from tests.conftest import seed_agencies
+
+    app = make_app(API_FAST_PATH=request.param)
+    seed_agencies(app)
+    return app
+
+
 @pytest.fixture
 def spec(client: FlaskClient) -> OpenAPI:
     document = client.get("/api/openapi.json").get_json()
@@ -230,6 +240,8 @@ def test_malformed_requests(app: Flask, client: FlaskClient) -> None:
         content_type="application/json",
     )
     assert huge.status_code == 413 and "too large" in huge.get_json()["error"]
+    nested = client.post("/api/v1/responses", data=b"[" * 100_000, content_type="application/json")
+    assert nested.status_code == 400
     assert count(app) == 0
 
 
