@@ -228,6 +228,8 @@ class SubmissionEndpoint:
     def __init__(self, app: Flask, wrapped: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.wrapped = wrapped
+        self._checked_state: Any = None
+        self._known = False
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if (
@@ -259,8 +261,29 @@ class SubmissionEndpoint:
         return (text + "\n").encode("utf-8")
 
     def _only_known_hooks(self) -> bool:
-        """True when Flask would run nothing for this route that :meth:`_handle` does not."""
+        """True when Flask would run nothing for this route that :meth:`_handle` does not.
+
+        Worked out again whenever a registry changed (compared by its contents).
+        """
         app = self.app
+        registries = (
+            app.before_request_funcs,
+            app.after_request_funcs,
+            app.teardown_request_funcs,
+            app.url_value_preprocessors,
+            app.url_default_functions,
+        )
+        state = (
+            tuple(tuple(r.get(None, ())) + tuple(r.get("api", ())) for r in registries),
+            app.view_functions.get(ENDPOINT),  # its limits hang on the view function
+            tuple(bool(signal.receivers) for signal in SIGNALS),
+        )
+        if state != self._checked_state:
+            self._checked_state, self._known = state, self._check(app)
+        return self._known
+
+    @staticmethod
+    def _check(app: Flask) -> bool:
         if _names(app.before_request_funcs.get(None, ())) - KNOWN_BEFORE:
             return False
         if _names(app.after_request_funcs.get(None, ())) - KNOWN_AFTER:
@@ -282,17 +305,16 @@ class SubmissionEndpoint:
     def _handle(self, environ: dict[str, Any]) -> Reply:
         app = self.app
         with app.app_context():
-            request = app.request_class(environ)
             try:
-                limited = self._rate_limited(request)
+                limited = self._rate_limited(environ)
                 if limited is not None:
                     return limited
                 return answer(
                     app,
-                    mimetype=request.mimetype,
-                    data=request.get_data(cache=False),
-                    idempotency_key=request.headers.get("Idempotency-Key"),
-                    accept_language=request.headers.get("Accept-Language"),
+                    mimetype=environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower(),
+                    data=self._body(environ),
+                    idempotency_key=environ.get("HTTP_IDEMPOTENCY_KEY"),
+                    accept_language=environ.get("HTTP_ACCEPT_LANGUAGE"),
                 )
             except RequestEntityTooLarge:
                 return problem(413, "the request body is too large")
@@ -303,14 +325,25 @@ class SubmissionEndpoint:
                 log.exception("Exception on %s [POST]", PATH)
                 return Reply(500, {"error": translate("server_error", "en")})
 
-    def _rate_limited(self, request: Any) -> Reply | None:
+    def _body(self, environ: dict[str, Any]) -> bytes:
+        """The request body, no longer than MAX_CONTENT_LENGTH (else RequestEntityTooLarge)."""
+        length = environ.get("CONTENT_LENGTH", "")
+        if not (length.isascii() and length.isdigit()):
+            # No (or an odd) length, e.g. chunked: werkzeug reads it within the limit.
+            return self.app.request_class(environ).get_data(cache=False)
+        limit = self.app.config["MAX_CONTENT_LENGTH"]
+        if limit is not None and int(length) > limit:
+            raise RequestEntityTooLarge()
+        return environ["wsgi.input"].read(int(length)) if int(length) else b""
+
+    def _rate_limited(self, environ: dict[str, Any]) -> Reply | None:
         """The public rate limit, as ``collector.ratelimit`` applies it to this route."""
         limiter = get_limiter(self.app)
         if not limiter.enabled:
             return None
         config_key = PUBLIC_RULE[0]
         value = self.app.config[config_key]
-        identity = client_key_for(self.app, request)
+        identity = client_key_for(self.app, self.app.request_class(environ))
         if limiter.hit(value, config_key, identity):
             return None
         retry = limiter.retry_after(value, config_key, identity)

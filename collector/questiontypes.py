@@ -3,7 +3,9 @@
 A question type is a small class. The core's types live in
 ``collector.default_question_types`` and are registered through the
 ``register_question_types`` hook exactly as a plugin registers its own. One
-instance is made per question, holding the question and its questionnaire.
+instance is made per question, holding the question and its questionnaire, and
+checking reuses it for every answer to that question, from several threads at
+once: ``parse`` and ``to_rows`` must keep no state of their own.
 """
 
 from __future__ import annotations
@@ -186,7 +188,11 @@ class ChoiceType(QuestionType):
         return []
 
     def values(self) -> list[str]:
-        return [v for v, _ in self.options("en") or []]
+        """The choices' values (worked out once: the definition never changes)."""
+        values = self.__dict__.get("_values")
+        if values is None:
+            values = self.__dict__["_values"] = [v for v, _ in self.options("en") or []]
+        return values
 
     def parse(self, raw: Any) -> Any:
         value = _single(raw)

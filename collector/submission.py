@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
+import os
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -28,9 +29,38 @@ log = logging.getLogger(__name__)
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 
+class _RandomBits:
+    """Unguessable bits from the OS, fetched a few kilobytes at a time.
+
+    One ``getrandom`` call per receipt was a measurable share of a submission's
+    CPU on a virtual machine; the bytes are the same kind (``os.urandom``), only
+    fetched in bulk. A forked worker starts with an empty buffer of its own, so two
+    processes never hand out the same bits.
+    """
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._buffer = b""
+        self._pos = 0
+        self._pid = 0
+
+    def take(self, n: int) -> int:
+        with self._lock:
+            if self._pid != os.getpid() or self._pos + n > len(self._buffer):
+                self._buffer, self._pos, self._pid = os.urandom(self.SIZE), 0, os.getpid()
+            chunk = self._buffer[self._pos : self._pos + n]
+            self._pos += n
+        return int.from_bytes(chunk, "big")
+
+
+_random = _RandomBits()
+
+
 def new_receipt() -> str:
     """A random, unguessable receipt such as ``7KQ2M-XR4TB``: it identifies nothing else."""
-    bits = secrets.randbits(50)  # ten base-32 characters from one call to the OS's random source
+    bits = _random.take(7) >> 6  # 50 bits: ten base-32 characters
     chars = "".join(RECEIPT_ALPHABET[(bits >> (5 * i)) & 31] for i in range(10))
     return f"{chars[:5]}-{chars[5:]}"
 
@@ -109,6 +139,57 @@ class InvalidSubmission(Exception):
         self.errors = errors
 
 
+@dataclass
+class _Step:
+    """One question as checking needs it: its type (made once) and compiled conditions."""
+
+    question: Any
+    qtype: Any
+    relevant: Any
+    constraint: Any
+
+
+@dataclass
+class _Plan:
+    """A questionnaire ready for checking answers: nothing in it depends on the answers."""
+
+    known: frozenset[str]
+    sections: list[tuple[Any, list[_Step]]]
+    steps: dict[str, _Step]
+
+
+# (plugin set, questionnaire) by identity: definitions are immutable and cached for good.
+_plans: dict[tuple[int, int], tuple[PluginSet, Questionnaire, _Plan]] = {}
+_MAX_PLANS = 256
+
+
+def _plan_for(plugins: PluginSet, questionnaire: Questionnaire) -> _Plan:
+    key = (id(plugins), id(questionnaire))
+    held = _plans.get(key)
+    if held is not None and held[0] is plugins and held[1] is questionnaire:
+        return held[2]
+    sections = []
+    steps: dict[str, _Step] = {}
+    for section in questionnaire.sections:
+        section_steps = []
+        for question in section.questions:
+            step = _Step(
+                question,
+                plugins.question_types[question.type](question, questionnaire),
+                _compiled(question.relevant) if question.relevant else None,
+                _compiled(question.constraint) if question.constraint else None,
+            )
+            section_steps.append(step)
+            steps.setdefault(question.key, step)
+        relevant = _compiled(section.relevant) if section.relevant else None
+        sections.append((relevant, section_steps))
+    plan = _Plan(frozenset(steps), sections, steps)
+    if len(_plans) >= _MAX_PLANS:
+        _plans.clear()
+    _plans[key] = (plugins, questionnaire, plan)
+    return plan
+
+
 def check_answers(
     plugins: PluginSet, questionnaire: Questionnaire, raw: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, AnswerError]]:
@@ -116,23 +197,21 @@ def check_answers(
 
     Answers to questions that their conditions hide are dropped, never stored.
     """
+    plan = _plan_for(plugins, questionnaire)
     clean: dict[str, Any] = {}
     errors: dict[str, AnswerError] = {}
-    known = {q.key for q in questionnaire.questions()}
     for key in raw:
-        if key not in known:
+        if key not in plan.known:
             errors[str(key)[:64]] = AnswerError("unknown_question")
-    for section in questionnaire.sections:
-        section_on = _compiled(section.relevant).evaluate(clean) if section.relevant else True
-        for question in section.questions:
-            on = section_on and (
-                _compiled(question.relevant).evaluate(clean) if question.relevant else True
-            )
-            if not on:
+    for section_relevant, steps in plan.sections:
+        if section_relevant is not None and not section_relevant.evaluate(clean):
+            continue
+        for step in steps:
+            if step.relevant is not None and not step.relevant.evaluate(clean):
                 continue
-            qtype = plugins.question_types[question.type](question, questionnaire)
+            question = step.question
             try:
-                value = qtype.parse(raw.get(question.key))
+                value = step.qtype.parse(raw.get(question.key))
             except AnswerError as exc:
                 errors[question.key] = exc
                 continue
@@ -140,9 +219,7 @@ def check_answers(
                 if question.required:
                     errors[question.key] = AnswerError("required")
                 continue
-            if question.constraint and not _compiled(question.constraint).evaluate(
-                clean, current=value
-            ):
+            if step.constraint is not None and not step.constraint.evaluate(clean, current=value):
                 errors[question.key] = AnswerError(
                     "constraint", message=question.constraint_message
                 )
@@ -171,14 +248,9 @@ def prepare(plugins: PluginSet, questionnaire: Questionnaire, submission: Submis
     if errors:
         raise InvalidSubmission(errors)
     rows: list[tuple[str, int, float | None, str | None]] = []
-    questions: dict[str, Any] = {}
-    for question in questionnaire.questions():
-        questions.setdefault(question.key, question)
+    steps = _plan_for(plugins, questionnaire).steps
     for key, value in clean.items():
-        # as plugins.question_type(questionnaire, key), without a search per answer
-        question = questions[key]
-        qtype = plugins.question_types[question.type](question, questionnaire)
-        for position, (number, text) in enumerate(qtype.to_rows(value)):
+        for position, (number, text) in enumerate(steps[key].qtype.to_rows(value)):
             rows.append((key, position, number, text))
     return Prepared(
         submission=submission,

@@ -73,3 +73,38 @@ def test_receipts_are_random_and_readable() -> None:
     receipts = {new_receipt() for _ in range(2000)}
     assert len(receipts) == 2000
     assert all(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}", r) for r in receipts)
+
+
+def test_receipt_bits_are_fetched_again_after_a_fork() -> None:
+    from collector.submission import _RandomBits
+
+    bits = _RandomBits()
+    first = bits.take(7)
+    buffer = bits._buffer
+    bits._pid = -1  # as a forked child sees it: the buffer is its parent's
+    bits.take(7)
+    assert bits._buffer is not buffer and bits._pos == 7
+    assert 0 <= first < 2**56
+
+
+def test_receipt_bits_are_never_handed_out_twice() -> None:
+    from collector.submission import _RandomBits
+
+    bits = _RandomBits()
+    bits.SIZE = 70  # type: ignore[misc]  # ten receipts a buffer: refills are exercised
+    taken = [bits.take(7) for _ in range(1000)]
+    assert len(set(taken)) == len(taken)
+
+
+def test_checking_reuses_one_question_type_per_question(app: Any) -> None:
+    from collector.submission import _plan_for
+
+    plugins = get_plugins(app)
+    q = questionnaire()
+    plan = _plan_for(plugins, q)
+    assert _plan_for(plugins, q) is plan
+    assert _plan_for(plugins, questionnaire()) is not plan  # another definition, another plan
+    answers = {"visited": "yes", "age": 30}
+    first, first_errors = check_answers(plugins, q, answers)
+    again, again_errors = check_answers(plugins, q, answers)
+    assert again == first and set(again_errors) == set(first_errors)
