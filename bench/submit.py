@@ -242,11 +242,16 @@ class _LoadGen:
             # the next, as with real traffic, instead of one worker taking most of them.
             await asyncio.sleep(0.02)
         await asyncio.sleep(self.spec["warmup"])
+        server, dsn = self.spec.get("server_pid"), self.spec.get("pg_dsn")
+        commits0 = _commits(dsn)
+        split0 = _cpu_split(server)
         cpu0, stat0, t0 = _own_cpu(), _machine_cpu(), self.clock()
         self.measuring = True
         await asyncio.sleep(self.spec["seconds"])
         self.measuring = False
         t1, cpu1, stat1 = self.clock(), _own_cpu(), _machine_cpu()
+        split1, completed = _cpu_split(server), self.completed
+        commits1 = _commits(dsn)
         self.stopping = True
         await asyncio.wait_for(self.all_closed, 60)
         elapsed = t1 - t0
@@ -264,6 +269,20 @@ class _LoadGen:
             "error_samples": self.errors,
             "loadgen_cpu_cores": round((cpu1 - cpu0) / elapsed, 3),
             "machine_cpu_busy": round(busy, 3),
+            # CPU per completed request, by process: the server's (gunicorn master and
+            # workers), PostgreSQL's (every server process), the load generator's.
+            "cpu_us_per_request": {
+                "server": _per(split1[0] - split0[0], completed),
+                "postgresql": _per(split1[1] - split0[1], completed),
+                "load_generator": _per(cpu1 - cpu0, completed),
+            },
+            # Requests per PostgreSQL transaction committed in the window (the
+            # group commit's batch size, give or take a cache-miss read).
+            "requests_per_commit": (
+                round(completed / (commits1 - commits0), 2)
+                if commits0 is not None and commits1 is not None and commits1 > commits0
+                else None
+            ),
             "acked": self.acked if self.record else None,
         }
 
@@ -272,6 +291,50 @@ def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def _per(seconds: float, requests: int) -> float | None:
+    return round(seconds / requests * 1e6, 1) if requests else None
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_split(server_pid: int | None) -> tuple[float, float]:
+    """CPU seconds so far of the server's process tree and of PostgreSQL's processes."""
+    server = postgres = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(stat.rsplit(")", 1)[1].split()[1])
+        if server_pid is not None and server_pid in (pid, ppid):
+            server += _proc_cpu(pid)
+        elif cmdline.startswith(b"postgres"):
+            postgres += _proc_cpu(pid)
+    return server, postgres
+
+
+def _commits(dsn: str | None) -> int | None:
+    if not dsn:
+        return None
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    return int(row[0]) if row else None
 
 
 def _own_cpu() -> float:
@@ -347,9 +410,18 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def run_loadgen(port: int, args: argparse.Namespace, run: str, record: bool) -> dict[str, Any]:
+def run_loadgen(
+    port: int,
+    args: argparse.Namespace,
+    run: str,
+    record: bool,
+    server_pid: int | None = None,
+    pg_dsn: str | None = None,
+) -> dict[str, Any]:
     spec = {
         "port": port,
+        "server_pid": server_pid,
+        "pg_dsn": pg_dsn,
         "clients": args.clients,
         "seconds": args.seconds,
         "warmup": args.warmup,
@@ -492,7 +564,10 @@ def bench_database(kind: str, args: argparse.Namespace, tmp: Path) -> dict[str, 
     port = free_port()
     proc = start_gunicorn("wsgi:app", port, server_env(url), tmp / f"gunicorn-{kind}.log")
     try:
-        load = run_loadgen(port, args, f"{kind}-{secrets.token_hex(4)}", record=True)
+        dsn = url.replace("postgresql+psycopg://", "postgresql://", 1) if kind != "sqlite" else None
+        load = run_loadgen(
+            port, args, f"{kind}-{secrets.token_hex(4)}", True, server_pid=proc.pid, pg_dsn=dsn
+        )
     finally:
         stop(proc)
     acked = load.pop("acked")
@@ -530,7 +605,7 @@ def bench_bare(args: argparse.Namespace, tmp: Path, database_url: str) -> dict[s
     env = server_env(database_url)  # the bare app ignores it; the settings do not
     proc = start_gunicorn("submit:bare_app()", port, env, tmp / "gunicorn-bare.log")
     try:
-        load = run_loadgen(port, args, f"bare-{secrets.token_hex(4)}", record=False)
+        load = run_loadgen(port, args, f"bare-{secrets.token_hex(4)}", False, server_pid=proc.pid)
     finally:
         stop(proc)
     load.pop("acked")
@@ -575,6 +650,9 @@ def summarise(
             "bare_requests_per_s": bare["load"]["requests_per_s"],
             "bare_p50_ms": bare["load"]["p50_ms"],
             "bare_p99_ms": bare["load"]["p99_ms"],
+            "cpu_us_per_request": res["load"]["cpu_us_per_request"],
+            "bare_cpu_us_per_request": bare["load"]["cpu_us_per_request"],
+            "requests_per_commit": res["load"]["requests_per_commit"],
             "gunicorn_settings": res["gunicorn_settings"],
             "ratio_to_bare": ratio,
             "ratios_all_rounds": [r[kind]["ratio_to_bare"] for r in rounds],
