@@ -16,6 +16,13 @@ Prints one JSON document, in microseconds of CPU (and of wall time) each:
   unlogged table, in PostgreSQL's backend CPU: the difference is what a commit's
   WAL flush costs the server.
 
+With ``--schema``, it also makes a scratch database (``collector_costs``, dropped
+and made again), migrates it, and times the writer's real PostgreSQL batch
+statement for batches of 1, 4 and 16 complete citizen-satisfaction responses (18
+answer rows each), and the same batches with no answer rows: PostgreSQL's backend
+CPU and the client's, per response. It shows what the one-row-per-answer storage
+costs the database.
+
 These are why the submission path avoids thread hand-overs and shares commits
 (bench/README.md); on a virtual machine they cost several times what they cost on
 bare metal.
@@ -26,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -102,12 +110,97 @@ def postgres(dsn: str, n: int = 5000) -> dict[str, Any]:
             conn.execute("DROP TABLE IF EXISTS bench_costs_logged, bench_costs_unlogged")
 
 
+def schema(admin: str, n: int = 2000) -> dict[str, Any]:
+    """Server and client CPU per response of the writer's batch statement."""
+    import importlib.util
+    import secrets
+
+    import psycopg
+
+    from collector import create_app
+    from collector import writer as writer_module
+    from collector.db import get_engine, session_scope
+    from collector.models import Agency, Unit
+    from collector.plugins import get_plugins
+    from collector.questionnaires import current_version, definition_of
+    from collector.submission import Submission, prepare
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS collector_costs WITH (FORCE)")
+        conn.execute("CREATE DATABASE collector_costs")
+    base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    app = create_app({"DATABASE_URL": f"{base}/collector_costs", "SECRET_KEY": "costs"})
+    spec = importlib.util.spec_from_file_location("submit", Path(__file__).with_name("submit.py"))
+    assert spec is not None and spec.loader is not None
+    submit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(submit)
+    with session_scope(app) as session:
+        agency = Agency(code="costs", name_zh="測試", name_en="Costs")
+        session.add(agency)
+        session.flush()
+        unit = Unit(agency_id=agency.id, code="counter", name_zh="櫃台", name_en="Counter")
+        session.add(unit)
+        session.flush()
+        version = current_version(app, session, "citizen-satisfaction")
+        session.expunge_all()
+    questionnaire = definition_of(version)
+
+    def response() -> Any:
+        submission = Submission(
+            questionnaire=version,
+            agency=agency,
+            unit=unit,
+            channel="kiosk",
+            language="zh-Hant-TW",
+            answers=dict(submit.ANSWERS),
+            idempotency_key=secrets.token_hex(8),
+        )
+        return prepare(get_plugins(app), questionnaire, submission)
+
+    engine = get_engine(app)
+    results: dict[str, Any] = {}
+    for label, keep_rows in (("with_answers", True), ("without_answers", False)):
+        for size in (1, 4, 16):
+            batches = [[response() for _ in range(size)] for _ in range(n // size)]
+            if not keep_rows:
+                for batch in batches:
+                    for prepared in batch:
+                        prepared.rows = []
+            with engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                pid = conn.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
+                for batch in batches[:20]:
+                    writer_module.store(conn, batch)
+                server0, cpu0 = backend_cpu(pid), time.process_time()
+                for batch in batches[20:]:
+                    writer_module.store(conn, batch)
+                done = (len(batches) - 20) * size
+                results[f"{label}_batch_{size}"] = {
+                    "server_cpu_us_per_response": round((backend_cpu(pid) - server0) / done * 1e6),
+                    "client_cpu_us_per_response": round((time.process_time() - cpu0) / done * 1e6),
+                }
+    engine.dispose()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS collector_costs WITH (FORCE)")
+    return results
+
+
+HERE = Path(__file__).resolve().parent
+
+
 def main() -> None:
+    # bench/analysis.py must not stand in for the analysis package.
+    sys.path[:] = [str(HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument(
         "--pg",
         default=os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="a PostgreSQL database where two scratch tables may be made and dropped",
+    )
+    parser.add_argument(
+        "--schema",
+        action="store_true",
+        help="also time the writer's batch statement with and without answer rows",
     )
     args = parser.parse_args()
     result: dict[str, Any] = {"cores": os.cpu_count(), "thread_handover": handover()}
@@ -118,6 +211,8 @@ def main() -> None:
     finally:
         os.sched_setaffinity(0, pinned)
     result["postgresql"] = postgres(args.pg)
+    if args.schema:
+        result["writer_statement"] = schema(args.pg)
     print(json.dumps(result, indent=2))
 
 
