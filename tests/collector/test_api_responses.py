@@ -77,10 +77,8 @@ def test_the_fast_path_answers_exactly_as_the_flask_view(make_app: Any) -> None:
 
         from collector.db import session_scope
         from collector.models import Answer
-        from tests.conftest import drop_append_only_guards
 
         with session_scope(view) as session:
-            drop_append_only_guards(session.connection())
             session.execute(delete(Answer))
             session.execute(delete(Response))
     assert answers_of(view) == fast_answers
