@@ -288,19 +288,16 @@ class SubmissionEndpoint:
             return False
         if _names(app.after_request_funcs.get(None, ())) - KNOWN_AFTER:
             return False
-        if rules_for(app, ENDPOINT) != [PUBLIC_RULE]:
-            return False
-        for registry in (app.before_request_funcs, app.after_request_funcs):
-            if registry.get("api"):
-                return False
-        for registry in (
+        others = (
             app.teardown_request_funcs,
             app.url_value_preprocessors,
             app.url_default_functions,
-        ):
-            if registry.get(None) or registry.get("api"):
-                return False
-        return not any(signal.receivers for signal in SIGNALS)
+        )
+        if any(r.get(None) for r in others):
+            return False
+        if any(r.get("api") for r in (app.before_request_funcs, app.after_request_funcs, *others)):
+            return False
+        return rules_for(app, ENDPOINT) == [PUBLIC_RULE] and not any(s.receivers for s in SIGNALS)
 
     def _handle(self, environ: dict[str, Any]) -> Reply:
         app = self.app

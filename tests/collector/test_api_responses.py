@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import pytest
-from flask import Flask, g, request_started
+from flask import Flask, request_started
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from collector.api_responses import SubmissionEndpoint
@@ -106,19 +106,32 @@ def test_other_methods_and_paths_go_to_flask(app: Flask) -> None:
     assert client.get("/api/v1/agencies").status_code == 200
 
 
-def test_a_request_hook_of_a_plugin_is_never_skipped(make_app: Any) -> None:
+@pytest.mark.parametrize(
+    "registry, scope",
+    [
+        ("before_request_funcs", None),
+        ("after_request_funcs", None),
+        ("teardown_request_funcs", None),
+        ("before_request_funcs", "api"),
+        ("after_request_funcs", "api"),
+    ],
+)
+def test_a_request_hook_of_a_plugin_is_never_skipped(
+    make_app: Any, registry: str, scope: str | None
+) -> None:
     app = make_app()
     seed_agencies(app)
     seen: list[str] = []
 
-    @app.before_request
-    def count_requests() -> None:
-        g.counted = True
-        seen.append("before")
+    def hook(*args: Any) -> Any:
+        seen.append(registry)
+        return args[0] if registry == "after_request_funcs" else None
 
+    getattr(app, registry).setdefault(scope, []).append(hook)
     response = app.test_client().post(PATH, json=api_body())
     assert response.status_code == 201
-    assert seen == ["before"]  # Flask answered: the unknown hook ran
+    assert seen == [registry]  # Flask answered: the unknown hook ran
+    assert count_rows(app, Response) == 1
 
 
 def test_a_signal_receiver_is_never_skipped(app: Flask) -> None:
