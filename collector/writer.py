@@ -477,12 +477,6 @@ class GroupCommitWriter(DirectWriter):
             except BaseException as exc:
                 job.error = exc
 
-    def close(self) -> None:
-        """Hand the writer's connection back (it is opened again when needed)."""
-        with self._mutex:
-            if not self._leading:
-                self._conn = _close(self._conn)
-
 
 def _outcome(job: _Job) -> str | None:
     if job.error is not None:
