@@ -19,9 +19,9 @@ Prints one JSON document, in microseconds of CPU (and of wall time) each:
 With ``--schema``, it also makes a scratch database (``collector_costs``, dropped
 and made again), migrates it, and times the writer's real PostgreSQL batch
 statement for batches of 1, 4 and 16 complete citizen-satisfaction responses (18
-answer rows each), and the same batches with no answer rows: PostgreSQL's backend
-CPU and the client's, per response. It shows what the one-row-per-answer storage
-costs the database.
+answers each, kept in the response's row as one JSON document), and the same
+batches with an empty document: PostgreSQL's backend CPU and the client's, per
+response. It shows what storing the answers costs the database.
 
 These are why the submission path avoids thread hand-overs and shares commits
 (bench/README.md); on a virtual machine they cost several times what they cost on
@@ -159,13 +159,13 @@ def schema(admin: str, n: int = 2000) -> dict[str, Any]:
 
     engine = get_engine(app)
     results: dict[str, Any] = {}
-    for label, keep_rows in (("with_answers", True), ("without_answers", False)):
+    for label, keep_answers in (("with_answers", True), ("without_answers", False)):
         for size in (1, 4, 16):
             batches = [[response() for _ in range(size)] for _ in range(n // size)]
-            if not keep_rows:
+            if not keep_answers:
                 for batch in batches:
                     for prepared in batch:
-                        prepared.rows = []
+                        prepared.stored = {}
             with engine.connect() as conn:
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                 pid = conn.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
@@ -200,7 +200,7 @@ def main() -> None:
     parser.add_argument(
         "--schema",
         action="store_true",
-        help="also time the writer's batch statement with and without answer rows",
+        help="also time the writer's batch statement with and without its answers",
     )
     args = parser.parse_args()
     result: dict[str, Any] = {"cores": os.cpu_count(), "thread_handover": handover()}

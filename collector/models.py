@@ -1,15 +1,17 @@
 """Database tables (SQLModel). Migrations in ``collector/migrations`` mirror this file.
 
-Answers are stored one row per answer value (``answer``), so a questionnaire may
-have any number of questions and analysis reads one item across all responses
-with a single indexed query.
+A response keeps its answers with it, in one JSON document (``response.answers``):
+any number of questions, written with the response in one row (the submission
+path's cost is per row, see bench/README.md), and read back by analysis with the
+response in one query.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 CHANNELS = ("online", "qr", "kiosk", "paper", "phone")
@@ -89,19 +91,14 @@ class Response(SQLModel, table=True):
     # them (accountability for data entry; it says nothing about the citizen).
     batch: str | None = Field(default=None, max_length=32)
     entered_by: int | None = Field(default=None, foreign_key="staff_user.id")
-
-
-class Answer(SQLModel, table=True):
-    """One answer value: numeric answers in ``number``, everything else in ``text``.
-
-    A multiple-choice answer is one row per chosen value (``position`` 0, 1, ...).
-    """
-
-    response_id: int = Field(foreign_key="response.id", primary_key=True)
-    question_key: str = Field(max_length=64, primary_key=True)
-    position: int = Field(default=0, primary_key=True)
-    number: float | None = None
-    text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # {question key: [[number, text], ...]}: each answer as its question type's
+    # ``to_rows`` gave it (numeric values in ``number``, everything else in ``text``;
+    # a multiple-choice answer has one pair per chosen value, in order). Read it back
+    # with ``collector.responses.stored_answers`` and the type's ``from_rows``.
+    answers: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default=text("'{}'")),
+    )
 
 
 ROLES = (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.models import Agency, Answer, QuestionnaireVersion, Response, Unit
+from collector.models import Agency, QuestionnaireVersion, Response, Unit
 from collector.plugins import PluginSet
 from surveys import Questionnaire, parse
 
@@ -95,6 +94,7 @@ def load_table(
             Response.submitted_at,
             Response.batch,
             Response.entered_by,
+            Response.answers,
         )
         .join(Agency, Agency.id == Response.agency_id)
         .where(Response.questionnaire_version_id.in_(list(definitions)))  # type: ignore[attr-defined]
@@ -107,7 +107,6 @@ def load_table(
     if until is not None:
         query = query.where(Response.submitted_at < until)
     meta = session.execute(scope(query.order_by(Response.submitted_at, Response.id))).all()
-    ids = [row[0] for row in meta]
     # Unit codes looked up apart (not an outer join), so that a scoped query keeps
     # the responses that name no unit.
     unit_ids = sorted({row[4] for row in meta if row[4] is not None})
@@ -117,26 +116,11 @@ def load_table(
             session.execute(scope(select(Unit.id, Unit.code).where(Unit.id.in_(unit_ids)))).all()  # type: ignore[union-attr]
         )
 
-    answers: dict[int, dict[str, list[tuple[float | None, str | None]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for chunk_start in range(0, len(ids), 5000):
-        chunk = ids[chunk_start : chunk_start + 5000]
-        rows = session.execute(
-            scope(
-                select(Answer.response_id, Answer.question_key, Answer.number, Answer.text)
-                .where(Answer.response_id.in_(chunk))  # type: ignore[attr-defined]
-                .order_by(Answer.response_id, Answer.question_key, Answer.position)
-            )
-        ).all()
-        for response_id, key, num, text in rows:
-            answers[response_id][key].append((num, text))
-
     types: dict[tuple[int, str], Any] = {}
     records = []
     for row in meta:
-        rid, receipt, vid, agency, unit, channel, language, started, submitted = row[:9]
-        batch, entered_by = row[9], row[10]
+        _, receipt, vid, agency, unit, channel, language, started, submitted = row[:9]
+        batch, entered_by, stored = row[9], row[10], row[11]
         definition = definitions[vid]
         record: dict[str, Any] = {
             "receipt": receipt,
@@ -150,7 +134,7 @@ def load_table(
             "batch": batch,
             "entered_by": entered_by,
         }
-        for key, stored in answers.get(rid, {}).items():
+        for key, pairs in stored.items():
             if (vid, key) not in types:
                 try:
                     types[(vid, key)] = plugins.question_type(definition, key)
@@ -158,7 +142,7 @@ def load_table(
                     types[(vid, key)] = None
             qtype = types[(vid, key)]
             if qtype is not None:
-                record[key] = qtype.from_rows(stored)
+                record[key] = qtype.from_rows(pairs)
         records.append(record)
     # Columns follow the newest version; questions only older versions asked come after,
     # so an export never silently drops an answer.

@@ -13,8 +13,8 @@ How a table is scoped:
 - any table with an ``agency_id`` column: by that column; rows with a NULL
   ``agency_id`` (system-level rows) only when the action is allowed at the
   system level (``agency_id=None``);
-- a child table registered with :func:`register_via` (``answer`` through
-  ``response``): by its parent's scope;
+- a child table registered with :func:`register_via` (``staff_invitation``
+  through ``campaign``): by its parent's scope;
 - a table registered with :func:`register_global` (``questionnaire_version``):
   not agency data, never filtered.
 
@@ -66,15 +66,6 @@ def register_via(model: Any, column: str, parent: Any, parent_column: str = "id"
 
 def _table_of(model: Any) -> Table:
     return model if isinstance(model, Table) else model.__table__
-
-
-def _register_core() -> None:
-    from collector.models import Answer, Response
-
-    register_via(Answer, "response_id", Response)
-
-
-_register_core()
 
 
 def is_agency_data(table: Table) -> bool:

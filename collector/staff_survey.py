@@ -39,7 +39,6 @@ from collector.db import get_engine, writing
 from collector.mail import Mail, MailError, check_address, send
 from collector.models import (
     Agency,
-    Answer,
     Campaign,
     CampaignUnit,
     QuestionnaireVersion,
@@ -673,21 +672,15 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
     }
     answers = session.execute(
         scoped(
-            select(Response.unit_id, Answer.number)
-            .join(Answer, Answer.response_id == Response.id)
-            .where(Response.campaign_id == campaign.id, Answer.question_key == HEADLINE),
+            select(Response.unit_id, Response.answers).where(Response.campaign_id == campaign.id),
             action,
         )
     ).all()
-    responses = session.execute(
-        scoped(
-            select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id),
-            action,
-        )
-    ).scalar_one()
-    by_unit: dict[int | None, list[float]] = {}
-    for unit_id, number in answers:
-        by_unit.setdefault(unit_id, []).append(number)
+    responses = len(answers)
+    by_unit: dict[int | None, list[float | None]] = {}
+    for unit_id, stored in answers:
+        for number, _ in stored.get(HEADLINE, ()):
+            by_unit.setdefault(unit_id, []).append(number)
 
     rows: list[tuple[UnitRate, int, int | None]] = []  # (row, respondents, unit id)
     total_invited = total_used = 0

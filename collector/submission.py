@@ -125,7 +125,8 @@ class Prepared:
     receipt: str
     body_hash: str
     answers: dict[str, Any]
-    rows: list[tuple[str, int, float | None, str | None]] = field(default_factory=list)
+    # As ``Response.answers`` stores them: {key: [(number, text), ...]} (``to_rows``).
+    stored: dict[str, list[tuple[float | None, str | None]]] = field(default_factory=dict)
     submitted_at: datetime = field(default_factory=utcnow)
 
 
@@ -247,17 +248,13 @@ def prepare(plugins: PluginSet, questionnaire: Questionnaire, submission: Submis
                 )
     if errors:
         raise InvalidSubmission(errors)
-    rows: list[tuple[str, int, float | None, str | None]] = []
     steps = _plan_for(plugins, questionnaire).steps
-    for key, value in clean.items():
-        for position, (number, text) in enumerate(steps[key].qtype.to_rows(value)):
-            rows.append((key, position, number, text))
     return Prepared(
         submission=submission,
         receipt=new_receipt(),
         body_hash=submission.body_hash(),
         answers=clean,
-        rows=rows,
+        stored={key: steps[key].qtype.to_rows(value) for key, value in clean.items()},
     )
 
 

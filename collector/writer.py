@@ -6,12 +6,12 @@ is acknowledged before their commit. A batch that fails is retried one response
 at a time, so a bad neighbour never loses a good answer, and only the failing
 caller sees the error.
 
-A batch goes in as plain SQL with a fixed text whatever its size, its rows
+A batch goes in as one ``INSERT`` with a fixed text whatever its size, its rows
 serialised as JSON (values first converted by the models' own column types, so
-they are stored exactly as the ORM would store them): on PostgreSQL one
-statement inserts the responses and their answers and, on an autocommit
-connection, is its own transaction (one round trip per batch); on SQLite one
-statement per table inside ``BEGIN IMMEDIATE``. A response whose idempotency
+they are stored exactly as the ORM would store them; a response's answers are
+one JSON value in its row): on PostgreSQL, on an autocommit connection, that
+statement is its own transaction (one round trip per batch); on SQLite it runs
+inside ``BEGIN IMMEDIATE``. A response whose idempotency
 key is already taken is skipped by ``ON CONFLICT DO NOTHING`` instead of failing
 the batch, and its caller is told ``DUPLICATE`` so that it answers as the
 earlier one did (even when both were in the same batch).
@@ -42,7 +42,7 @@ from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from collector.db import writing
-from collector.models import Answer, Response
+from collector.models import Response
 
 if TYPE_CHECKING:
     from collector.submission import Prepared
@@ -65,8 +65,8 @@ RESPONSE_COLUMNS = (
     "campaign_id",
     "batch",
     "entered_by",
+    "answers",
 )
-ANSWER_COLUMNS = ("response_id", "question_key", "position", "number", "text")
 # Bound parameters per statement: well under PostgreSQL's 65535 and SQLite's 32766.
 MAX_PARAMETERS = 6000
 
@@ -89,7 +89,7 @@ class _Job:
 
 
 class _Statements:
-    """Portable multi-row inserts: ``VALUES (?, ...), (?, ...)`` and ``executemany``.
+    """Portable multi-row inserts: ``VALUES (?, ...), (?, ...)``.
 
     The base for the SQLite and PostgreSQL variants below, which replace the row
     transport with JSON; used as it is for any other database.
@@ -99,12 +99,7 @@ class _Statements:
         dialect = engine.dialect
         self.placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
         self.response_converters = _converters(Response.__table__, RESPONSE_COLUMNS, dialect)  # type: ignore[arg-type]
-        self.answer_converters = _converters(Answer.__table__, ANSWER_COLUMNS, dialect)  # type: ignore[arg-type]
         self.response_sql = lru_cache(maxsize=128)(self._response_sql)
-        self.answer_sql = (
-            f"INSERT INTO answer ({', '.join(ANSWER_COLUMNS)}) "
-            f"VALUES ({', '.join([self.placeholder] * len(ANSWER_COLUMNS))})"
-        )
 
     def _response_sql(self, rows: int) -> str:
         one = "(" + ", ".join([self.placeholder] * len(RESPONSE_COLUMNS)) + ")"
@@ -118,63 +113,38 @@ class _Statements:
     """True when :meth:`write` is one statement, atomic without a transaction around it."""
 
     def write(self, conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
-        inserted = self.insert_responses(conn, [_response_values(p) for p in batch])
-        stored = _stored(batch, inserted)
-        answers = [
-            (p.submission_id, *row)  # type: ignore[attr-defined]
-            for p, ok in zip(batch, stored, strict=True)
-            if ok
-            for row in p.rows
-        ]
-        self.insert_answers(conn, answers)
-        return stored
-
-    def insert_responses(self, conn: Connection, values: list[tuple]) -> list[tuple[int, str]]:
-        """Insert (skipping taken idempotency keys); return (id, receipt) of those stored."""
-        stored: list[tuple[int, str]] = []
+        inserted: list[tuple[int, str]] = []
+        values = [_response_values(p) for p in batch]
         for chunk in _chunks(values, MAX_PARAMETERS // len(RESPONSE_COLUMNS)):
             params: list[Any] = []
             for row in chunk:
                 params.extend(_convert(row, self.response_converters))
             result = conn.exec_driver_sql(self.response_sql(len(chunk)), [tuple(params)])
-            stored.extend(result.all())
-        return stored
-
-    def insert_answers(self, conn: Connection, rows: list[tuple]) -> None:
-        if rows:
-            conn.exec_driver_sql(
-                self.answer_sql, [_convert(r, self.answer_converters) for r in rows]
-            )
+            inserted.extend(result.all())
+        return _stored(batch, inserted)
 
 
 class _SqliteStatements(_Statements):
-    """SQLite: each table's rows as one JSON array, unpacked by ``json_each``.
+    """SQLite: the batch as one JSON array, unpacked by ``json_each``.
 
-    One statement per table, whatever the batch size: the sqlite3 module keeps it
-    compiled, and the rows go in with one step of the virtual machine, during which
-    the GIL is free, instead of one step (and one GIL hand-over) per answer row.
+    One statement whatever the batch size: the sqlite3 module keeps it compiled,
+    and the rows go in with one step of the virtual machine, during which the GIL
+    is free. Each response's answers are a JSON value inside the array, stored as
+    its text.
     """
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
+        self.response_converters[-1] = None  # the answers: already JSON inside the array
         self.response_json = (
             f"INSERT INTO response ({', '.join(RESPONSE_COLUMNS)}) "
             f"SELECT {_sqlite_json_columns(len(RESPONSE_COLUMNS))} FROM json_each(?) "
             "WHERE true ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
         )
-        self.answer_json = (
-            f"INSERT INTO answer ({', '.join(ANSWER_COLUMNS)}) "
-            f"SELECT {_sqlite_json_columns(len(ANSWER_COLUMNS))} FROM json_each(?)"
-        )
 
-    def insert_responses(self, conn: Connection, values: list[tuple]) -> list[tuple[int, str]]:
-        rows = [_convert(row, self.response_converters) for row in values]
-        return list(conn.exec_driver_sql(self.response_json, (_json(rows),)).all())
-
-    def insert_answers(self, conn: Connection, rows: list[tuple]) -> None:
-        if rows:
-            converted = [_convert(r, self.answer_converters) for r in rows]
-            conn.exec_driver_sql(self.answer_json, (_json(converted),))
+    def write(self, conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
+        rows = [_convert(_response_values(p), self.response_converters) for p in batch]
+        return _stored(batch, conn.exec_driver_sql(self.response_json, (_json(rows),)).all())
 
 
 def _sqlite_json_columns(n: int) -> str:
@@ -184,56 +154,45 @@ def _sqlite_json_columns(n: int) -> str:
 class _PostgresStatements(_Statements):
     """PostgreSQL: a whole batch in one statement, so one round trip and one commit.
 
-    The responses and their answers travel as two JSON arrays (encoded by the json
-    module's C encoder in one call each), unpacked by the server; the answers are
-    joined to the responses the statement actually inserted, by receipt. On a
-    connection in autocommit mode this single statement is its own transaction:
-    the server commits (and flushes) it before it answers. The statement text never
-    changes, so psycopg prepares it on the server once.
+    The responses travel as one JSON array (encoded by the json module's C encoder
+    in one call), unpacked by the server; each response's answers are a JSON value
+    inside it, stored as they are. On a connection in autocommit mode this single
+    statement is its own transaction: the server commits (and flushes) it before
+    it answers. The statement text never changes, so psycopg prepares it on the
+    server once.
     """
 
     single_statement = True
-    RESPONSE_TYPES = ("text", "int", "int", "int", "text", "text")
-    RESPONSE_TYPES += ("timestamptz", "timestamptz", "text", "text", "int", "text", "int")
-    ANSWER_TYPES = ("text", "text", "int", "float8", "text")  # receipt, then the answer
+    RESPONSE_TYPES = ("text", "int", "int", "int", "text", "text", "timestamptz")
+    RESPONSE_TYPES += ("timestamptz", "text", "text", "int", "text", "int", "json")
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
+        self.response_converters[-1] = None  # the answers: already JSON inside the array
         self.driver_error = engine.dialect.loaded_dbapi.Error
         if len(self.RESPONSE_TYPES) != len(RESPONSE_COLUMNS):
             raise RuntimeError("RESPONSE_TYPES must give a type for each of RESPONSE_COLUMNS")
-        answer = ANSWER_COLUMNS[1:]
-        answer_values = ", ".join(
-            f"(a->>{i})::{t}" for i, t in enumerate(self.ANSWER_TYPES) if i > 0
-        )
         self.batch_sql = (
-            f"WITH r AS (INSERT INTO response ({', '.join(RESPONSE_COLUMNS)}) "
+            f"INSERT INTO response ({', '.join(RESPONSE_COLUMNS)}) "
             f"SELECT {_json_columns(self.RESPONSE_TYPES)} FROM json_array_elements(%s::json) AS e "
-            "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt), "
-            f"a AS (INSERT INTO answer (response_id, {', '.join(answer)}) "
-            f"SELECT r.id, {answer_values} FROM json_array_elements(%s::json) AS a "
-            "JOIN r ON r.receipt = a->>0) "
-            "SELECT id, receipt FROM r"
+            "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
         )
 
     def write(self, conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
         responses = [_convert(_response_values(p), self.response_converters) for p in batch]
-        answers = [
-            _convert((p.receipt, *row), self.answer_converters) for p in batch for row in p.rows
-        ]
         # Straight to psycopg: SQLAlchemy's execution and result machinery costs more
         # CPU than the rest of the write, and this statement needs none of it.
-        params = (_json(responses), _json(answers))
         try:
             with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-                cursor.execute(self.batch_sql, params, prepare=True)
+                cursor.execute(self.batch_sql, (_json(responses),), prepare=True)
                 return _stored(batch, cursor.fetchall())
         except self.driver_error as exc:  # as SQLAlchemy would raise it (IntegrityError, ...)
             raise DBAPIError.instance(self.batch_sql, None, exc, self.driver_error) from exc
 
 
 def _json_columns(types: Sequence[str]) -> str:
-    return ", ".join(f"(e->>{i})::{t}" for i, t in enumerate(types))
+    """``e``'s elements as columns: JSON values as they are, the rest cast from text."""
+    return ", ".join(f"e->{i}" if t == "json" else f"(e->>{i})::{t}" for i, t in enumerate(types))
 
 
 def _json(rows: list) -> str:
@@ -274,6 +233,7 @@ def _response_values(p: Prepared) -> tuple:
         s.campaign_id,
         s.batch,
         s.entered_by,
+        p.stored,
     )
 
 

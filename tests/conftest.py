@@ -194,6 +194,16 @@ def count_rows(app: Flask, model: Any) -> int:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
+def count_answers(app: Flask) -> int:
+    """How many answers (question keys) all stored responses hold together."""
+    from sqlalchemy import select
+
+    from collector.models import Response
+
+    with session_scope(app) as session:
+        return sum(len(a) for a in session.execute(select(Response.answers)).scalars())
+
+
 def drop_append_only_guards(conn: Any) -> None:
     """Do what only a database administrator can: switch off the triggers that keep
     the audit log append-only (tests of tampering that the hash chain must reveal)."""

@@ -38,7 +38,7 @@ from analysis.design import SurveyDesign
 from analysis.quantile import qrule_math
 from analysis.satisfaction import item_means, top_two_box
 from collector.analyses import MIN_CELL
-from collector.models import Answer, Complaint, ComplaintEvent, ComplaintFollowup
+from collector.models import Complaint, ComplaintEvent, ComplaintFollowup, Response
 from collector.permissions import Actor
 from collector.scoped import scoped
 
@@ -382,18 +382,19 @@ def load_feedback_rows(
     response_ids = [f[2] for f in followups]
     answers: dict[int, dict[str, float]] = defaultdict(dict)
     wanted = set(items.all)
-    for response_id, key, number in session.execute(
+    for response_id, stored in session.execute(
         scoped(
-            select(Answer.response_id, Answer.question_key, Answer.number).where(
-                Answer.response_id.in_(response_ids),  # type: ignore[attr-defined]
-                Answer.question_key.in_(sorted(wanted)),  # type: ignore[attr-defined]
+            select(Response.id, Response.answers).where(
+                Response.id.in_(response_ids)  # type: ignore[union-attr]
             ),
             action,
             actor,
         )
     ).all():
-        if number is not None:
-            answers[response_id][key] = float(number)
+        for key in wanted.intersection(stored):
+            number = stored[key][0][0] if stored[key] else None
+            if number is not None:
+                answers[response_id][key] = float(number)
     phone_cases = [f[0] for f in followups if f[1] == "phone"]
     sampled = inclusions(session, phone_cases, action, actor) if phone_cases else {}
     rows = []

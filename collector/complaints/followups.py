@@ -562,7 +562,7 @@ def analysis_table(
     weight N/r; online answers have no stratum and no weight (self-selected).
     No case number, name or contact detail."""
     from collector.complaints.cases import local_date
-    from collector.models import Answer, ComplaintCategory, Unit
+    from collector.models import ComplaintCategory, Response, Unit
 
     followups = session.execute(
         scoped(
@@ -611,17 +611,19 @@ def analysis_table(
         if channel == "phone" and complaint_id in sampled:
             answered[sampled[complaint_id].stratum] += 1
     values: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for response_id, key, number, text in session.execute(
+    for response_id, stored in session.execute(
         scoped(
-            select(Answer.response_id, Answer.question_key, Answer.number, Answer.text)
-            .where(Answer.response_id.in_([f[2] for f in followups]))  # type: ignore[attr-defined]
-            .order_by(Answer.response_id, Answer.question_key, Answer.position),
+            select(Response.id, Response.answers).where(
+                Response.id.in_([f[2] for f in followups])  # type: ignore[union-attr]
+            ),
             action,
             actor,
         )
     ).all():
-        value = text if text is not None else (f"{number:g}" if number is not None else "")
-        values[response_id][key].append(value)
+        for key, pairs in stored.items():
+            values[response_id][key] = [
+                t if t is not None else (f"{n:g}" if n is not None else "") for n, t in pairs
+            ]
     rows: list[dict[str, object]] = []
     for complaint_id, channel, response_id in followups:
         case = cases.get(complaint_id)

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 import collector.views.survey as survey_view
 from collector.db import session_scope
-from collector.models import Answer, Response
+from collector.models import Response
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
 from tests.conftest import CITIZEN_ANSWERS
 
@@ -49,8 +49,8 @@ def stored(app: Flask) -> tuple[Response, dict[str, str]]:
     """The only stored response and its answers as text ("8", "na", "櫃台很親切 𠊎")."""
     with session_scope(app) as session:
         response = session.execute(select(Response)).scalar_one()
-        rows = session.execute(select(Answer)).scalars().all()
-    answers = {a.question_key: a.text if a.number is None else f"{a.number:g}" for a in rows}
+    last = {key: pairs[-1] for key, pairs in response.answers.items()}
+    answers = {key: t if n is None else f"{n:g}" for key, (n, t) in last.items()}
     return response, answers
 
 

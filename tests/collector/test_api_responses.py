@@ -76,10 +76,8 @@ def test_the_fast_path_answers_exactly_as_the_flask_view(make_app: Any) -> None:
         from sqlalchemy import delete
 
         from collector.db import session_scope
-        from collector.models import Answer
 
         with session_scope(view) as session:
-            session.execute(delete(Answer))
             session.execute(delete(Response))
     assert answers_of(view) == fast_answers
     assert count_rows(view, Response) == count == 1

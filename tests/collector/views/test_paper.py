@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from collector.db import session_scope
-from collector.models import Answer, Response, Unit
+from collector.models import Response, Unit
 from collector.plugins import get_plugins
 from collector.views.paper import keyed_answers
 from tests.collector.staff import Auth, csrf_from, logged_in
@@ -95,12 +95,10 @@ def stored(app: Flask) -> list[Response]:
 
 def answers_of(app: Flask, response_id: int) -> dict[str, tuple[float | None, str | None]]:
     with session_scope(app) as session:
-        return {
-            a.question_key: (a.number, a.text)
-            for a in session.execute(
-                select(Answer).where(Answer.response_id == response_id)
-            ).scalars()
-        }
+        stored = session.execute(
+            select(Response.answers).where(Response.id == response_id)
+        ).scalar_one()
+    return {key: (pairs[0][0], pairs[0][1]) for key, pairs in stored.items()}
 
 
 def test_counter_staff_key_in_a_questionnaire(
