@@ -154,12 +154,12 @@ def _sqlite_json_columns(n: int) -> str:
 class _PostgresStatements(_Statements):
     """PostgreSQL: a whole batch in one statement, so one round trip and one commit.
 
-    The responses travel as one JSON array (encoded by the json module's C encoder
-    in one call), unpacked by the server; each response's answers are a JSON value
-    inside it, stored as they are. On a connection in autocommit mode this single
-    statement is its own transaction: the server commits (and flushes) it before
-    it answers. The statement text never changes, so psycopg prepares it on the
-    server once.
+    The responses travel as one JSON array of objects (encoded by the json module's
+    C encoder in one call), turned into typed rows by ``json_to_recordset``, which
+    parses the document once; each response's answers are a JSON value inside it,
+    stored as they are. On a connection in autocommit mode this single statement
+    is its own transaction: the server commits (and flushes) it before it answers.
+    The statement text never changes, so psycopg prepares it on the server once.
     """
 
     single_statement = True
@@ -170,16 +170,27 @@ class _PostgresStatements(_Statements):
         super().__init__(engine)
         self.response_converters[-1] = None  # the answers: already JSON inside the array
         self.driver_error = engine.dialect.loaded_dbapi.Error
-        if len(self.RESPONSE_TYPES) != len(RESPONSE_COLUMNS):
-            raise RuntimeError("RESPONSE_TYPES must give a type for each of RESPONSE_COLUMNS")
+        columns = ", ".join(RESPONSE_COLUMNS)
+        typed = ", ".join(
+            f"{c} {t}" for c, t in zip(RESPONSE_COLUMNS, self.RESPONSE_TYPES, strict=True)
+        )
         self.batch_sql = (
-            f"INSERT INTO response ({', '.join(RESPONSE_COLUMNS)}) "
-            f"SELECT {_json_columns(self.RESPONSE_TYPES)} FROM json_array_elements(%s::json) AS e "
+            f"INSERT INTO response ({columns}) "
+            f"SELECT {columns} FROM json_to_recordset(%s::json) AS e({typed}) "
             "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
         )
 
     def write(self, conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
-        responses = [_convert(_response_values(p), self.response_converters) for p in batch]
+        responses = [
+            dict(
+                zip(
+                    RESPONSE_COLUMNS,
+                    _convert(_response_values(p), self.response_converters),
+                    strict=True,
+                )
+            )
+            for p in batch
+        ]
         # Straight to psycopg: SQLAlchemy's execution and result machinery costs more
         # CPU than the rest of the write, and this statement needs none of it.
         try:
@@ -188,11 +199,6 @@ class _PostgresStatements(_Statements):
                 return _stored(batch, cursor.fetchall())
         except self.driver_error as exc:  # as SQLAlchemy would raise it (IntegrityError, ...)
             raise DBAPIError.instance(self.batch_sql, None, exc, self.driver_error) from exc
-
-
-def _json_columns(types: Sequence[str]) -> str:
-    """``e``'s elements as columns: JSON values as they are, the rest cast from text."""
-    return ", ".join(f"e->{i}" if t == "json" else f"(e->>{i})::{t}" for i, t in enumerate(types))
 
 
 def _json(rows: list) -> str:
