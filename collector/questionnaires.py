@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from flask import Flask
@@ -146,11 +145,19 @@ def cached_version_by_number(
     return version
 
 
-@lru_cache(maxsize=256)
-def _parsed(definition: str, label: str) -> Questionnaire:
-    return parse(json.loads(definition), label)
+# Parsed definitions by their text (a version's text never changes). Keyed by the
+# text alone, whose hash Python keeps, so that a hit (several per submission) costs
+# one dictionary lookup; the label only names the version in a parse error.
+_parsed: dict[str, Questionnaire] = {}
+_MAX_PARSED = 256
 
 
 def definition_of(version: QuestionnaireVersion) -> Questionnaire:
     """The questionnaire as it was published in this version (cached: versions never change)."""
-    return _parsed(version.definition, f"{version.slug} v{version.version}")
+    parsed = _parsed.get(version.definition)
+    if parsed is None:
+        parsed = parse(json.loads(version.definition), f"{version.slug} v{version.version}")
+        if len(_parsed) >= _MAX_PARSED:
+            _parsed.clear()
+        _parsed[version.definition] = parsed
+    return parsed

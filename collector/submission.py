@@ -65,6 +65,10 @@ def new_receipt() -> str:
     return f"{chars[:5]}-{chars[5:]}"
 
 
+# What body_hash hashes (as json.dumps with these options; answers come from parsed
+# JSON, so they hold no cycles to check for).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, check_circular=False)
+
 # Expressions are immutable once compiled; a questionnaire's few are compiled once.
 _compiled = lru_cache(maxsize=1024)(compile_expression)
 
@@ -96,8 +100,7 @@ class Submission:
             "language": self.language,
             "answers": self.answers,
         }
-        text = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return hashlib.sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()
 
 
 @dataclass

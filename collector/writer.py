@@ -201,14 +201,20 @@ class _PostgresStatements(_Statements):
             raise DBAPIError.instance(self.batch_sql, None, exc, self.driver_error) from exc
 
 
-def _json(rows: list) -> str:
-    return json.dumps(rows, ensure_ascii=False, default=_json_default, allow_nan=False)
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()  # aware (UTC) datetimes: read back exactly by ::timestamptz
     raise TypeError(f"cannot store {type(value).__name__} in a batch")
+
+
+# Compact, and no cycle check: a batch is built here from parsed JSON and plain values.
+_json = json.JSONEncoder(
+    ensure_ascii=False,
+    allow_nan=False,
+    check_circular=False,
+    separators=(",", ":"),
+    default=_json_default,
+).encode
 
 
 def _converters(table: Table, columns: Sequence[str], dialect: Any) -> list[Callable | None]:
