@@ -270,10 +270,12 @@ class _LoadGen:
             "loadgen_cpu_cores": round((cpu1 - cpu0) / elapsed, 3),
             "machine_cpu_busy": round(busy, 3),
             # CPU per completed request, by process: the server's (gunicorn master and
-            # workers), PostgreSQL's (every server process), the load generator's.
+            # workers; and of that, in the kernel), PostgreSQL's (every server
+            # process), the load generator's.
             "cpu_us_per_request": {
                 "server": _per(split1[0] - split0[0], completed),
-                "postgresql": _per(split1[1] - split0[1], completed),
+                "server_system": _per(split1[1] - split0[1], completed),
+                "postgresql": _per(split1[2] - split0[2], completed),
                 "load_generator": _per(cpu1 - cpu0, completed),
             },
             # Requests per PostgreSQL transaction committed in the window (the
@@ -297,18 +299,19 @@ def _per(seconds: float, requests: int) -> float | None:
     return round(seconds / requests * 1e6, 1) if requests else None
 
 
-def _proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process has used; 0 once it is gone."""
+def _proc_cpu(pid: int) -> tuple[float, float]:
+    """CPU seconds (user, system) a process has used; 0 once it is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
-def _cpu_split(server_pid: int | None) -> tuple[float, float]:
-    """CPU seconds so far of the server's process tree and of PostgreSQL's processes."""
-    server = postgres = 0.0
+def _cpu_split(server_pid: int | None) -> tuple[float, float, float]:
+    """CPU seconds so far of the server's process tree (all, system) and of PostgreSQL."""
+    server = server_system = postgres = 0.0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -319,10 +322,12 @@ def _cpu_split(server_pid: int | None) -> tuple[float, float]:
             continue
         pid, ppid = int(entry.name), int(stat.rsplit(")", 1)[1].split()[1])
         if server_pid is not None and server_pid in (pid, ppid):
-            server += _proc_cpu(pid)
+            user, system = _proc_cpu(pid)
+            server += user + system
+            server_system += system
         elif cmdline.startswith(b"postgres"):
-            postgres += _proc_cpu(pid)
-    return server, postgres
+            postgres += sum(_proc_cpu(pid))
+    return server, server_system, postgres
 
 
 def _commits(dsn: str | None) -> int | None:
