@@ -124,6 +124,22 @@ def answer(
     return reply
 
 
+def cut_at_limit(environ: dict[str, Any], data: bytes, limit: int | None) -> bool:
+    """True when a body sent without a length (chunked) went on past ``limit``.
+
+    Werkzeug reads such a body up to MAX_CONTENT_LENGTH and stops there without a
+    word; one more byte on the raw input tells a body cut short from one that ended
+    at the limit, so that the client hears "too large" instead of "not JSON".
+    """
+    return (
+        limit is not None
+        and len(data) >= limit
+        and not environ.get("CONTENT_LENGTH")
+        and bool(environ.get("wsgi.input_terminated"))
+        and bool(environ["wsgi.input"].read(1))
+    )
+
+
 def _read(app: Flask, body: dict[str, Any], key: str | None) -> Submission | Reply:
     """The body's fields checked and looked up (cached: no query unless something is new)."""
     errors: dict[str, str] = {}
@@ -325,10 +341,13 @@ class SubmissionEndpoint:
     def _body(self, environ: dict[str, Any]) -> bytes:
         """The request body, no longer than MAX_CONTENT_LENGTH (else RequestEntityTooLarge)."""
         length = environ.get("CONTENT_LENGTH", "")
+        limit = self.app.config["MAX_CONTENT_LENGTH"]
         if not (length.isascii() and length.isdigit()):
             # No (or an odd) length, e.g. chunked: werkzeug reads it within the limit.
-            return self.app.request_class(environ).get_data(cache=False)
-        limit = self.app.config["MAX_CONTENT_LENGTH"]
+            data = self.app.request_class(environ).get_data(cache=False)
+            if cut_at_limit(environ, data, limit):
+                raise RequestEntityTooLarge()
+            return data
         if limit is not None and int(length) > limit:
             raise RequestEntityTooLarge()
         return environ["wsgi.input"].read(int(length)) if int(length) else b""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from collector import api_responses
 from collector.db import get_session
@@ -123,10 +124,13 @@ def questionnaires() -> Any:
 @bp.post("/v1/responses")
 def create_response() -> Any:
     """Store one response (collector.api_responses; usually answered before Flask routes)."""
+    data = request.get_data(cache=False)
+    if api_responses.cut_at_limit(request.environ, data, current_app.config["MAX_CONTENT_LENGTH"]):
+        raise RequestEntityTooLarge()
     reply = api_responses.answer(
         current_app._get_current_object(),  # type: ignore[attr-defined]
         mimetype=request.mimetype,
-        data=request.get_data(cache=False),
+        data=data,
         idempotency_key=request.headers.get("Idempotency-Key"),
         accept_language=request.headers.get("Accept-Language"),
     )
