@@ -12,11 +12,23 @@ from urllib.parse import unquote_to_bytes
 
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField
+from wtforms.i18n import get_translations
 
 from collector.plugins import PluginSet
 from surveys import Questionnaire
 
 FIELD_PREFIX = "q_"
+
+
+class LocalisedForm(FlaskForm):
+    """A form whose WTForms messages ("This field is required.") speak the interface
+    language, from WTForms' own catalogues (Traditional Chinese: ``zh_TW``)."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            from collector.i18n import current_language
+
+            return get_translations(["zh_TW" if current_language().startswith("zh") else "en"])
 
 
 class SurveyForm(FlaskForm):

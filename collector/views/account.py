@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlmodel import Session
 from wtforms import PasswordField
@@ -21,6 +20,7 @@ from collector import audit
 from collector.accounts import AccountError, change_password
 from collector.auth import current_actor, staff_area, start_session
 from collector.db import get_engine, get_session, writing
+from collector.forms import LocalisedForm
 from collector.i18n import current_language, translate
 from collector.models import User
 from collector.ratelimit import get_limiter
@@ -30,7 +30,7 @@ bp = Blueprint("account", __name__, url_prefix="/staff/account")
 staff_area(bp)
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(LocalisedForm):
     """No WTForms validators: ``change_password`` checks every field, in the interface language."""
 
     current_password = PasswordField()

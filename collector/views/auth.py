@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
@@ -18,6 +17,7 @@ from collector.auth import (
     staff_area,
     start_session,
 )
+from collector.forms import LocalisedForm
 from collector.ratelimit import address_key, limit
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -26,7 +26,7 @@ staff_area(bp, exempt=("auth.login", "auth.logout"))
 ENDED_REASONS = {"idle", "absolute", "revoked", "logout"}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(LocalisedForm):
     email = EmailField(validators=[InputRequired(), Length(max=254)])
     password = PasswordField(validators=[InputRequired(), Length(max=MAX_PASSWORD)])
 

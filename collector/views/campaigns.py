@@ -23,7 +23,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlmodel import Session
 from wtforms import (
@@ -42,6 +41,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from collector import campaigns as logic
 from collector.auth import current_actor, staff_area
 from collector.db import get_engine, get_session, writing
+from collector.forms import LocalisedForm
 from collector.i18n import current_language, localised, translate
 from collector.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Response, Unit
 from collector.permissions import Actor, allowed, require
@@ -80,7 +80,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(LocalisedForm):
     title = StringField(validators=[InputRequired(), Length(max=200)])
     questionnaire = SelectField(validators=[InputRequired()])
     units = CheckboxesField(coerce=int)  # none chosen: refused with a message by the logic

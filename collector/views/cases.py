@@ -45,7 +45,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
@@ -54,6 +53,7 @@ from collector.auth import current_actor, staff_area
 from collector.complaints import attachments, cases, clock
 from collector.complaints.deadlines import clock_state, days_left
 from collector.db import get_engine, get_session, writing
+from collector.forms import LocalisedForm
 from collector.i18n import current_language, translate
 from collector.mail import Mail
 from collector.models import (
@@ -180,15 +180,11 @@ def strip_controls(value: Any) -> Any:
     return _CONTROL.sub("", value) if isinstance(value, str) else value
 
 
-class StaffForm(FlaskForm):
+class StaffForm(LocalisedForm):
     """A staff form whose text fields drop control characters before validation and
-    whose validation messages are in the interface language (WTForms' own catalogues)."""
+    whose validation messages are in the interface language."""
 
     class Meta:
-        def get_translations(self, form: Any) -> Any:
-            language = current_language()
-            return wtforms_translations(["zh_TW" if language.startswith("zh") else "en"])
-
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             if issubclass(unbound_field.field_class, StringField):  # TextAreaField too
                 filters = unbound_field.kwargs.get("filters", ())

@@ -26,6 +26,7 @@ from wtforms.validators import InputRequired
 from collector import organisation as org
 from collector.auth import current_actor, staff_area
 from collector.db import get_engine, get_session, writing
+from collector.forms import LocalisedForm
 from collector.i18n import current_language, translate
 from collector.models import Agency, Unit
 from collector.permissions import Actor, allowed, require
@@ -49,7 +50,7 @@ def _name(row: Agency | Unit) -> str:
 
 # Text fields carry no WTForms validators: ``collector.organisation`` checks them and
 # :func:`_checked` reports every problem at once, in the interface language.
-class NamesForm(FlaskForm):
+class NamesForm(LocalisedForm):
     name_zh = StringField()
     name_en = StringField()
 

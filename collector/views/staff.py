@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlmodel import Session
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -19,6 +18,7 @@ from collector.accounts import AccountError, NewUser, create_user, may_assign, r
 from collector.audit import verify_chain
 from collector.auth import MAX_PASSWORD, current_actor, now, staff_area
 from collector.db import get_engine, get_session, writing
+from collector.forms import LocalisedForm
 from collector.i18n import current_language, translate
 from collector.models import ROLES, Agency, AuditEvent, User
 from collector.permissions import ACTIONS, Actor, allowed, may_somewhere, require
@@ -103,7 +103,7 @@ def home() -> Any:
     )
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(LocalisedForm):
     email = EmailField(validators=[InputRequired(), Length(max=254)])
     display_name = StringField(validators=[InputRequired(), Length(max=100)])
     role = SelectField(validators=[InputRequired()])
