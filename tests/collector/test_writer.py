@@ -321,3 +321,28 @@ def test_direct_writer_reports_a_taken_key(make_app: Any) -> None:
     assert first.status_code == second.status_code == 201
     assert first.get_json()["receipt"] == second.get_json()["receipt"]
     assert second.headers["Idempotent-Replayed"] == "true"
+
+
+@pytest.mark.parametrize(
+    "statements", [writer_module._Statements, None], ids=["portable", "this-database"]
+)
+def test_every_statement_variant_stores_the_answers_as_the_orm_reads_them(
+    app: Flask, statements: Any
+) -> None:
+    """The portable ``VALUES`` insert (any other database) and this database's own
+    variant store the same: the answers read back as the question types gave them."""
+    from collector.db import get_engine, writing
+
+    engine = get_engine(app)
+    cls = statements or type(writer_module._statements_for(engine))
+    first = prepared(app, "api:variant-1", comment='第一 "quoted" \\ text')
+    again = prepared(app, "api:variant-1")  # the same key: skipped, not an error
+    with writing(engine).begin() as conn:
+        stored = cls(engine).write(conn, [first, again])
+    assert stored == [True, False]
+    with session_scope(app) as session:
+        answers = session.execute(
+            select(Response.answers).where(Response.receipt == first.receipt)
+        ).scalar_one()
+    assert answers == {k: [list(pair) for pair in v] for k, v in first.stored.items()}
+    assert answers["comment"] == [[None, '第一 "quoted" \\ text']]
