@@ -24,7 +24,9 @@ from collector.i18n import localised, translate
 from surveys import Question, Questionnaire
 
 Row = tuple[float | None, str | None]
-"""How one answer value is stored: (number, text)."""
+"""How one answer value is stored: (number, text). A response keeps each answer's
+pairs in its ``answers`` JSON document, so ``from_rows`` gets them back as lists
+(``[number, text]``), with each number as the type gave it (an int stays an int)."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ufeff]")
 
