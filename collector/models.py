@@ -93,8 +93,8 @@ class Response(SQLModel, table=True):
     entered_by: int | None = Field(default=None, foreign_key="staff_user.id")
     # {question key: [[number, text], ...]}: each answer as its question type's
     # ``to_rows`` gave it (numeric values in ``number``, everything else in ``text``;
-    # a multiple-choice answer has one pair per chosen value, in order). Read it back
-    # with ``collector.responses.stored_answers`` and the type's ``from_rows``.
+    # a multiple-choice answer has one pair per chosen value, in order). Read each
+    # answer back with its type's ``from_rows`` (``collector.responses.load_table``).
     answers: dict[str, Any] = Field(
         default_factory=dict,
         sa_column=Column(JSON, nullable=False, server_default=text("'{}'")),
