@@ -118,12 +118,12 @@ def schema(admin: str, n: int = 2000) -> dict[str, Any]:
     import psycopg
 
     from collector import create_app
-    from collector import writer as writer_module
-    from collector.db import get_engine, session_scope
-    from collector.models import Agency, Unit
-    from collector.plugins import get_plugins
-    from collector.questionnaires import current_version, definition_of
-    from collector.submission import Submission, prepare
+    from collector.answers import writer as writer_module
+    from collector.answers.submission import Submission, prepare
+    from collector.core.db import get_engine, session_scope
+    from collector.core.models import Agency, Unit
+    from collector.core.plugins import get_plugins
+    from collector.core.questionnaires import current_version, definition_of
 
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS collector_costs WITH (FORCE)")

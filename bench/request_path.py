@@ -68,10 +68,12 @@ def main() -> None:
 
 
 def measure(submit: Any, repeat: int) -> dict[str, Any]:
-    from collector import api_responses, create_app, writer
-    from collector import submission as sub
-    from collector.plugins import get_plugins
-    from collector.questionnaires import definition_of
+    from collector import create_app
+    from collector.answers import fast_path as api_responses
+    from collector.answers import submission as sub
+    from collector.answers import writer
+    from collector.core.plugins import get_plugins
+    from collector.core.questionnaires import definition_of
 
     app = create_app()
     body = submit.request_body()

@@ -450,7 +450,7 @@ def server_env(database_url: str | None) -> dict[str, str]:
     env["COLLECTOR_LOG_LEVEL"] = "warning"
     env.pop("COLLECTOR_ACCESS_LOG", None)
     # All the load comes from one loopback address, which the per-address limit on
-    # public endpoints (collector.ratelimit) exists to stop: measure capacity instead.
+    # public endpoints (collector.access.ratelimit) exists to stop: measure capacity instead.
     env["COLLECTOR_RATELIMIT_ENABLED"] = "false"
     if database_url:
         env["COLLECTOR_DATABASE_URL"] = database_url
@@ -474,11 +474,11 @@ def prepare_database(url: str) -> dict[str, Any]:
     from sqlalchemy import text
 
     from collector import create_app
-    from collector.db import get_engine, session_scope
-    from collector.models import Agency, Unit
-    from collector.plugins import get_plugins
-    from collector.questionnaires import current_version, definition_of
-    from collector.submission import check_answers
+    from collector.answers.submission import check_answers
+    from collector.core.db import get_engine, session_scope
+    from collector.core.models import Agency, Unit
+    from collector.core.plugins import get_plugins
+    from collector.core.questionnaires import current_version, definition_of
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     with session_scope(app) as session:
@@ -517,8 +517,8 @@ def verify(url: str, acked: dict[str, str], expected: dict[str, Any]) -> dict[st
     """Every acknowledged response stored exactly once, with its receipt and all its answers."""
     from sqlalchemy import select
 
-    from collector.db import make_engine
-    from collector.models import Response
+    from collector.core.db import make_engine
+    from collector.core.models import Response
 
     engine = make_engine(url)
     with engine.connect() as conn:

@@ -18,16 +18,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import click
 from argon2 import PasswordHasher
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from collector.db import get_engine, session_scope
-from collector.models import Agency, QuestionnaireVersion, Unit, utcnow
-from collector.plugins import get_plugins
-from collector.questionnaires import current_version, definition_of
-from collector.submission import InvalidSubmission, Submission, prepare
-from collector.writer import insert_batch
+from collector.answers.submission import InvalidSubmission, Submission, prepare
+from collector.answers.writer import insert_batch
+from collector.core.commands import prepare_database
+from collector.core.db import get_engine, session_scope
+from collector.core.hookspecs import hookimpl
+from collector.core.models import Agency, QuestionnaireVersion, Unit, utcnow
+from collector.core.plugins import get_plugins
+from collector.core.questionnaires import current_version, definition_of
 
 MINISTRY = ("demo-city", "示範市政府", "Demo City Government")
 AGENCIES: list[dict[str, Any]] = [
@@ -249,9 +253,9 @@ DEMO_STAFF: list[tuple[str, str, str, str | None]] = [
 
 def seed_demo_staff(app: Flask) -> list[tuple[str, str, str | None]]:
     """Create the demo staff accounts that do not exist yet; list every demo account."""
-    from collector import audit
-    from collector.auth import hash_password
-    from collector.models import User
+    from collector.access import audit
+    from collector.access.auth import hash_password
+    from collector.core.models import User
 
     with session_scope(app) as session:
         codes = {a.code: a.id for a in session.execute(select(Agency)).scalars()}
@@ -444,9 +448,9 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
     restarts the clock on its day, a closing fixes the retention date from its day).
     The e-mails the service returns are not sent: demo complainants are fictitious.
     """
-    from collector.auth import actor_for_user
+    from collector.access.auth import actor_for_user
     from collector.complaints import cases
-    from collector.models import (
+    from collector.core.models import (
         Complaint,
         ComplaintCategory,
         ComplaintPolicy,
@@ -626,3 +630,35 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
         else:
             hashers["collector.hasher"] = saved_hasher
     return DemoCases(made, sample)
+
+
+@click.command()
+@click.option("--seed", default=20261123, show_default=True, help="Random seed.")
+@click.option("--months", default=24, show_default=True, help="How many months of history.")
+@with_appcontext
+def demo(seed: int, months: int) -> None:
+    """Seed a demo ministry, two agencies, units, staff accounts and about two years of responses (once)."""
+    prepare_database(current_app)
+    summary = seed_demo(current_app, seed=seed, months=months)
+    if summary is None:
+        click.echo("Demo data is already there; nothing to do.")
+    else:
+        click.echo(
+            f"Seeded {summary['agencies']} agencies, {summary['units']} units and "
+            f"{summary['responses']} responses in {summary['seconds']:.1f} s."
+        )
+    accounts = seed_demo_staff(current_app)
+    click.echo(f"Demo staff accounts at /staff/login (password for all: {DEMO_PASSWORD}):")
+    for email, role, agency_code in accounts:
+        click.echo(f"  {email:32} {role:15} {agency_code or ''}")
+    complaints = seed_demo_cases(current_app, seed=seed)
+    if complaints.made:
+        click.echo(f"Seeded {complaints.made} demo complaint cases (/staff/cases).")
+    if complaints.sample:
+        number, password = complaints.sample
+        click.echo(f"Follow a demo case at /complaints/follow: {number}, password {password}")
+
+
+@hookimpl
+def register_commands() -> list[click.Command]:
+    return [demo]

@@ -7,6 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from collector import serving
+from collector.app import create_app
 
 
 class _Application(BaseApplication):
@@ -21,8 +22,6 @@ class _Application(BaseApplication):
         self.cfg.set("post_fork", serving.post_fork)
 
     def load(self) -> Any:
-        from collector import create_app
-
         return create_app()
 
 

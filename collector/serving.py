@@ -1,7 +1,7 @@
 """Recommended gunicorn settings, shared by ``collector serve`` and ``gunicorn.conf.py``.
 
 Threads let concurrent submissions in one worker share a group commit
-(collector.writer); the app is preloaded once so migrations and questionnaire
+(collector.answers.writer); the app is preloaded once so migrations and questionnaire
 publishing run in the master, not in every worker at once.
 
 The defaults are for a small server (measured on 2 cores, see bench/README.md):

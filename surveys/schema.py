@@ -50,7 +50,7 @@ class Choice(_Model):
 
 
 class Question(_Model):
-    """One question. ``type`` names a registered question type (see collector.questiontypes)."""
+    """One question. ``type`` names a registered question type (see collector.answers.question_types)."""
 
     key: str = Field(pattern=KEY_PATTERN)
     type: str = Field(pattern=r"^[a-z][a-z0-9_]*$")

@@ -19,8 +19,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from collector import create_app
-from collector.db import session_scope
-from collector.models import Agency, Unit
+from collector.core.db import session_scope
+from collector.core.models import Agency, Unit
 
 TEST_DATABASE_URL = os.environ.get("COLLECTOR_TEST_DATABASE_URL")
 
@@ -198,7 +198,7 @@ def count_answers(app: Flask) -> int:
     """How many answers (question keys) all stored responses hold together."""
     from sqlalchemy import select
 
-    from collector.models import Response
+    from collector.core.models import Response
 
     with session_scope(app) as session:
         return sum(len(a) for a in session.execute(select(Response.answers)).scalars())

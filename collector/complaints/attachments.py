@@ -50,8 +50,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage
 
-from collector.i18n import translate
-from collector.models import Complaint, ComplaintAttachment
+from collector.core.i18n import translate
+from collector.core.models import Complaint, ComplaintAttachment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_FILES = 5

@@ -1,8 +1,8 @@
 """The life of a complaint case: intake, routing, deadlines, handling, transfer,
 reply, closing, retention. Every change is one append-only ``ComplaintEvent``.
 
-Views call these functions inside a write transaction (``collector.db.writing``)
-with a case they fetched through ``collector.scoped``; the functions check the
+Views call these functions inside a write transaction (``collector.core.db.writing``)
+with a case they fetched through ``collector.access.scoped``; the functions check the
 state machine (:data:`TRANSITIONS`), record the event, recompute the due date and
 return the e-mails to send once the transaction has committed
 (:func:`send_notices`). Nothing here reads the request.
@@ -24,11 +24,13 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector import audit
-from collector.auth import hasher
-from collector.complaints import clock
-from collector.mail import Mail, MailError, send
-from collector.models import (
+from collector.access import audit
+from collector.access.auth import hasher
+from collector.access.scoped import get_unscoped, unscoped
+from collector.complaints import calendars as clock
+from collector.core.hooktypes import Actor, Route
+from collector.core.mail import Mail, MailError, send
+from collector.core.models import (
     Agency,
     Complaint,
     ComplaintCategory,
@@ -38,8 +40,6 @@ from collector.models import (
     User,
     utcnow,
 )
-from collector.permissions import Actor
-from collector.scoped import get_unscoped, unscoped
 
 OPEN = frozenset({"received", "assigned", "in_progress", "awaiting_supplement", "reopened"})
 """Statuses in which the deadline clock runs (or is paused) and the handler must act."""
@@ -97,14 +97,6 @@ class NewCase:
     password: str  # shown to the complainant once; only its hash is stored
     link_token: str  # the follow link's secret; only its hash is stored
     mails: list[Mail] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Route:
-    """Where a new case goes: a unit and, optionally, a handler (``route_complaint``)."""
-
-    unit_id: int | None = None
-    handler_id: int | None = None
 
 
 # -- small helpers -------------------------------------------------------------
@@ -324,7 +316,7 @@ def _move(
 
 def route(app: Flask, session: Session, case: Complaint, category: ComplaintCategory) -> Route:
     """Ask the ``route_complaint`` hook (plugins first, the core's category rule last)."""
-    from collector.plugins import get_plugins
+    from collector.core.plugins import get_plugins
 
     answer = get_plugins(app).hook.route_complaint(case=case, category=category)
     if answer is None:
@@ -470,7 +462,7 @@ def new_case(
 
 def find_for_complainant(session: Session, case_number: str, password: str) -> Complaint | None:
     """The case, if the number and password match; None otherwise (same work either way)."""
-    from collector.auth import _dummy_hash
+    from collector.access.auth import _dummy_hash
 
     number = normalise_case_number(case_number)
     case = session.execute(
@@ -926,7 +918,7 @@ def close(
 ) -> list[Mail]:
     """Close the case, fix its retention date and offer the handling-satisfaction survey."""
     from collector.complaints import followups
-    from collector.models import OUTCOMES
+    from collector.core.models import OUTCOMES
 
     if outcome not in OUTCOMES:
         raise CaseError("case_bad_outcome", "choose how the case ended")
@@ -1097,7 +1089,7 @@ def destroy(
     history and attachments go; a tombstone (number, agency, category, dates) and
     the audit event stay. Returns the stored attachment names to delete from disk
     after the commit."""
-    from collector.models import ComplaintAttachment, ComplaintFollowup
+    from collector.core.models import ComplaintAttachment, ComplaintFollowup
 
     if not destroyable(app, case):
         raise CaseError("case_not_destroyable", "the case's retention period has not ended")

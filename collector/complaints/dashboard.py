@@ -3,7 +3,7 @@
 The computations (:func:`case_metrics`, :func:`satisfaction`, :func:`suppress`)
 are pure functions over plain rows, so they can be checked by hand; the loaders
 (:func:`load_case_rows`, :func:`load_feedback_rows`) read those rows through
-``collector.scoped``. Definitions (docs/complaints-followup.md):
+``collector.access.scoped``. Definitions (docs/complaints-followup.md):
 
 * volume: cases received in the month (``received_on``);
 * on-time share: of the cases first answered (replied to or declined) in the
@@ -37,10 +37,10 @@ from sqlmodel import Session
 from analysis.design import SurveyDesign
 from analysis.quantile import qrule_math
 from analysis.satisfaction import item_means, top_two_box
-from collector.analyses import MIN_CELL
-from collector.models import Complaint, ComplaintEvent, ComplaintFollowup, Response
-from collector.permissions import Actor
-from collector.scoped import scoped
+from collector.access.scoped import scoped
+from collector.core.hooktypes import Actor
+from collector.core.models import Complaint, ComplaintEvent, ComplaintFollowup, Response
+from collector.results.analyses import MIN_CELL
 
 ANSWERED = ("reply", "decline")
 CLOSED = ("close", "decline")

@@ -44,7 +44,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal, get_args
 
-from collector.complaints.calendar import WorkCalendar
+from collector.core.workdays import WorkCalendar
 
 DeadlineKind = Literal["calendar", "working"]
 Pause = tuple[date, date | None]

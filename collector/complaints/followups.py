@@ -32,19 +32,19 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from collector import audit
-from collector.db import get_engine, writing
-from collector.mail import Mail
-from collector.models import (
+from collector.access import audit
+from collector.access.scoped import get_unscoped, scoped, unscoped
+from collector.answers.submission import Prepared
+from collector.core.db import get_engine, writing
+from collector.core.hooktypes import Actor
+from collector.core.mail import Mail
+from collector.core.models import (
     Agency,
     Complaint,
     ComplaintEvent,
     ComplaintFollowup,
     utcnow,
 )
-from collector.permissions import Actor
-from collector.scoped import get_unscoped, scoped, unscoped
-from collector.submission import Prepared
 
 QUESTIONNAIRE = "complaint-handling"
 """The bundled complaint-handling satisfaction questionnaire (surveys/)."""
@@ -179,7 +179,7 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
     requests only one goes on (PostgreSQL re-checks the condition after the
     other's row lock; SQLite's BEGIN IMMEDIATE serialises them).
     """
-    from collector.writer import store
+    from collector.answers.writer import store
 
     engine = writing(get_engine(app))
     with engine.begin() as conn:
@@ -562,7 +562,7 @@ def analysis_table(
     weight N/r; online answers have no stratum and no weight (self-selected).
     No case number, name or contact detail."""
     from collector.complaints.cases import local_date
-    from collector.models import ComplaintCategory, Response, Unit
+    from collector.core.models import ComplaintCategory, Response, Unit
 
     followups = session.execute(
         scoped(

@@ -29,10 +29,10 @@ from wtforms import (
 )
 from wtforms.validators import ValidationError
 
-from collector.i18n import translate
-from collector.mail import MailError, check_address
-from collector.models import Agency, ComplaintCategory
-from collector.questiontypes import select_choices
+from collector.answers.question_types import select_choices
+from collector.core.i18n import translate
+from collector.core.mail import MailError, check_address
+from collector.core.models import Agency, ComplaintCategory
 
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 5000

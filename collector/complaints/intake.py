@@ -20,10 +20,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.complaints import cases as case_service
-from collector.db import get_engine, writing
-from collector.lookups import agency_by_code
-from collector.mail import MailError, check_address
-from collector.models import Agency, ComplaintCategory
+from collector.core.db import get_engine, writing
+from collector.core.lookups import agency_by_code
+from collector.core.mail import MailError, check_address
+from collector.core.models import Agency, ComplaintCategory
 
 MAX_SUBJECT = 200
 MAX_DESCRIPTION = 5000

@@ -24,13 +24,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlmodel import Session
 
+from collector.access.scoped import get_unscoped, unscoped
+from collector.complaints import calendars as clock
 from collector.complaints import cases as case_service
-from collector.complaints import clock
 from collector.complaints.deadlines import ClockState, clock_state
-from collector.db import get_engine, writing
-from collector.mail import Mail
-from collector.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
-from collector.scoped import get_unscoped, unscoped
+from collector.core.commands import prepare_database
+from collector.core.db import get_engine, writing
+from collector.core.mail import Mail
+from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
 
 REMINDER = "reminder"
 ESCALATED = "escalated"
@@ -272,9 +273,7 @@ def complaints_command() -> None:
 @with_appcontext
 def remind_command(day: str | None) -> None:
     """E-mail handlers their cases due soon and escalate overdue cases (once a day)."""
-    from collector.cli import _ready
-
-    _ready(current_app)
+    prepare_database(current_app)
     when = None
     if day:
         try:

@@ -17,7 +17,8 @@ from typing import Any
 from wtforms import Field, StringField
 
 from collector import hookimpl
-from collector.questiontypes import AnswerError, QuestionType, Row
+from collector.answers.question_types import QuestionType, Row
+from collector.core.hooktypes import AnswerError
 
 HERE = Path(__file__).parent
 ROC_OFFSET = 1911

@@ -23,8 +23,8 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from collector.db import session_scope
-from collector.models import Complaint, ComplaintAttachment, ComplaintFollowup, Response
+from collector.core.db import session_scope
+from collector.core.models import Complaint, ComplaintAttachment, ComplaintFollowup, Response
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
 from tests.browser.test_survey_page import choose
 from tests.collector.complaints.casework import add_category, unit

@@ -26,8 +26,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from collector.db import session_scope
-from collector.models import Campaign, Response, StaffInvitation
+from collector.core.db import session_scope
+from collector.core.models import Campaign, Response, StaffInvitation
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
 from tests.browser.test_survey_page import answer, receipt_code, submit
 from tests.collector.staff import FAST_HASH

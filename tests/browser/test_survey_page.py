@@ -18,9 +18,9 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-import collector.views.survey as survey_view
-from collector.db import session_scope
-from collector.models import Response
+import collector.answers.views.survey as survey_view
+from collector.core.db import session_scope
+from collector.core.models import Response
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer
 from tests.conftest import CITIZEN_ANSWERS
 

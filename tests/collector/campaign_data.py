@@ -8,10 +8,10 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from collector.campaigns import link_token
-from collector.db import session_scope
-from collector.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit
-from collector.questionnaires import current_version
+from collector.campaigns.service import link_token
+from collector.core.db import session_scope
+from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit
+from collector.core.questionnaires import current_version
 
 SLUG = "citizen-satisfaction"
 

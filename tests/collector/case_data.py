@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from collector.complaints import attachments, cases
-from collector.db import session_scope
-from collector.models import Agency, CalendarDay, ComplaintCategory
+from collector.core.db import session_scope
+from collector.core.models import Agency, CalendarDay, ComplaintCategory
 
 TEMPLATE_ZH = (
     "{name} 您好：\n關於 {subject}（案號 {case_number}，{received_on} 收件），{agency} 回復如下。"

@@ -13,10 +13,11 @@ from flask.cli import with_appcontext
 
 import surveys
 from collector import hookimpl
-from collector.analyses import Analysis
-from collector.auth import actor_for_user, find_user
-from collector.exporters import Exporter
-from collector.questiontypes import AnswerError, QuestionType
+from collector.access.auth import actor_for_user, find_user
+from collector.answers.question_types import QuestionType
+from collector.core.hooktypes import AnswerError
+from collector.results.analyses import Analysis
+from collector.results.exporters import Exporter
 
 SEEN: dict[str, list[Any]] = {"saved": [], "validated": [], "routed": []}
 
@@ -170,9 +171,9 @@ def route_complaint(case: Any, category: Any) -> Any:
     from sqlalchemy import select
     from sqlalchemy.orm import object_session
 
-    from collector.complaints.cases import Route
-    from collector.models import Unit
-    from collector.scoped import unscoped
+    from collector.access.scoped import unscoped
+    from collector.core.hooktypes import Route
+    from collector.core.models import Unit
 
     if "[c2]" not in case.subject:
         return None
@@ -189,7 +190,7 @@ def complaint_calendar(agency_id: int) -> Any:
     """A typhoon day off (停班) on Monday 30 November 2026."""
     from datetime import date
 
-    from collector.complaints.calendar import SpecialDay, taiwan_calendar
+    from collector.core.workdays import SpecialDay, taiwan_calendar
 
     typhoon = SpecialDay(date(2026, 11, 30), "holiday", "颱風停班", "Typhoon day")
     return taiwan_calendar().merged([typhoon])

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from collector.auth import hash_password
-from collector.db import session_scope
-from collector.models import Agency, User
+from collector.access.auth import hash_password
+from collector.core.db import session_scope
+from collector.core.models import Agency, User
 
 FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 """Argon2id parameters cheap enough for tests (production uses argon2-cffi's defaults)."""

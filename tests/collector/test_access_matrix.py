@@ -1,7 +1,7 @@
 """Every route, as everyone: the documented access matrix (docs/access.md) is the behaviour.
 
 The test parses the two tables of docs/access.md: the role x action matrix must
-equal ``collector.permissions.MATRIX``, and the route table must list every rule
+equal ``collector.access.permissions.MATRIX``, and the route table must list every rule
 of ``app.url_map``. Then each route is requested (GET, and POST where the rule
 allows it) as an anonymous visitor, as each role of agency ``alpha``, as the
 ministry and system administrators, and as staff of agency ``beta``, and the
@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from collector.models import ROLES
-from collector.permissions import ACTIONS, MATRIX
+from collector.access.permissions import ACTIONS, MATRIX
+from collector.core.models import ROLES
 from tests.collector.campaign_data import make_campaign
 from tests.collector.case_data import make_case
 from tests.collector.complaints.followup_data import make_followup
@@ -258,8 +258,8 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
 def test_a_denial_is_audited(walked: Flask) -> None:
     from sqlalchemy import select
 
-    from collector.db import session_scope
-    from collector.models import AuditEvent
+    from collector.core.db import session_scope
+    from collector.core.models import AuditEvent
 
     client = walked.test_client()
     assert logged_in(Auth(client).login("counter@alpha.example.test"))

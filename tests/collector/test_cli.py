@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from collector.db import session_scope
-from collector.models import Agency, Response
+from collector.core.db import session_scope
+from collector.core.models import Agency, Response
 
 
 def test_demo_seeds_once(make_app: Any) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from collector.plugins import get_plugins
-from collector.questiontypes import AnswerError
+from collector.core.hooktypes import AnswerError
+from collector.core.plugins import get_plugins
 from plugins.land_office import format_roc_date, parse_roc_date
 
 

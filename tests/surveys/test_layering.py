@@ -81,12 +81,15 @@ def test_these_tests_are_pure_too(path: Path) -> None:
         ("import os\nfrom flask import Flask", ["2: flask"]),
         ("from sqlalchemy.orm import Session", ["1: sqlalchemy.orm"]),
         ("import sqlmodel as sm", ["1: sqlmodel"]),
-        ("from collector.i18n import translate", ["1: collector.i18n"]),
+        ("from collector.core.i18n import translate", ["1: collector.core.i18n"]),
         ("import collector", ["1: collector"]),
         ("import flask_wtf", ["1: flask_wtf"]),
         ("def f():\n    import flask\n", ["2: flask"]),
         ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flask", ["3: flask"]),
-        ("import importlib\nimportlib.import_module('collector.db')", ["2: collector.db"]),
+        (
+            "import importlib\nimportlib.import_module('collector.core.db')",
+            ["2: collector.core.db"],
+        ),
         ("__import__('sqlalchemy')", ["1: sqlalchemy"]),
         # Near misses that are fine.
         ("import collections\nfrom collections import Counter", []),

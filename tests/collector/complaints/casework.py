@@ -9,11 +9,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.auth import actor_for_user
+from collector.access.auth import actor_for_user
 from collector.complaints import cases
-from collector.db import get_engine, session_scope, writing
-from collector.models import Agency, Complaint, ComplaintCategory, Unit, User
-from collector.permissions import Actor
+from collector.core.db import get_engine, session_scope, writing
+from collector.core.hooktypes import Actor
+from collector.core.models import Agency, Complaint, ComplaintCategory, Unit, User
 
 T = TypeVar("T")
 

@@ -11,11 +11,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector import mail
-from collector.auth import actor_for_user
+from collector.access.auth import actor_for_user
 from collector.complaints import cases
-from collector.db import get_engine, session_scope, writing
-from collector.models import Agency, Complaint, ComplaintCategory, ComplaintFollowup, User
+from collector.core import mail
+from collector.core.db import get_engine, session_scope, writing
+from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintFollowup, User
 
 ADMIN = "admin@alpha.example.test"
 LINK = re.compile(r"https?://\S+/complaints/feedback/[A-Za-z0-9_\-]+")
@@ -181,7 +181,7 @@ def make_followup(app: Flask) -> dict[str, Any]:
     """Sample values of agency alpha for the access matrix: a closed case drawn into a
     phone sample, and its number and Open311 token."""
     from collector.complaints import followups
-    from collector.views.open311 import _token
+    from collector.complaints.views.open311 import _token
 
     category_id = add_category(app, "alpha", "fu-access")
     filed = file(app, "alpha", category_id, name="甲", phone="0912345678")

@@ -16,8 +16,8 @@ from werkzeug.datastructures import FileStorage
 
 from collector.complaints import attachments
 from collector.complaints.attachments import AttachmentError, check, clean_filename
-from collector.db import session_scope
-from collector.models import ComplaintAttachment
+from collector.core.db import session_scope
+from collector.core.models import ComplaintAttachment
 from tests.collector.complaints import casework
 from tests.collector.complaints.files import (
     HTML,

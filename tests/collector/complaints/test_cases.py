@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.complaints import cases
-from collector.db import get_engine
-from collector.models import (
+from collector.core.db import get_engine
+from collector.core.models import (
     AuditEvent,
     Complaint,
     ComplaintAttachment,
@@ -128,7 +128,7 @@ def test_a_category_routes_new_cases_to_its_unit_and_handler(app: Flask, handler
 
 def test_routing_ignores_a_disabled_handler(app: Flask, handler: int) -> None:
     with Session(get_engine(app)) as session:
-        from collector.models import User
+        from collector.core.models import User
 
         user = session.get(User, handler)
         assert user is not None

@@ -215,10 +215,10 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from collector.auth import actor_for_user
+    from collector.access.auth import actor_for_user
     from collector.complaints import cases
-    from collector.db import get_engine
-    from collector.models import User
+    from collector.core.db import get_engine
+    from collector.core.models import User
 
     fd.pin(fapp, "2026-10-01")
     filed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
@@ -267,9 +267,9 @@ def test_phone_answers_keyed_in_carry_their_stratum_to_the_dashboard(fapp: Flask
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from collector.auth import actor_for_user
-    from collector.db import get_engine
-    from collector.models import User
+    from collector.access.auth import actor_for_user
+    from collector.core.db import get_engine
+    from collector.core.models import User
     from tests.collector.staff import csrf_from
 
     lights = fd.add_category(fapp, "alpha", "lights")

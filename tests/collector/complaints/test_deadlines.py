@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.complaints.calendar import SpecialDay, YearNotCovered, taiwan_calendar
 from collector.complaints.deadlines import (
     ClockState,
     DeadlinePolicy,
@@ -20,6 +19,7 @@ from collector.complaints.deadlines import (
     deadline,
     due_date,
 )
+from collector.core.workdays import SpecialDay, YearNotCovered, taiwan_calendar
 
 TW = taiwan_calendar()
 THIRTY = DeadlinePolicy()  # 30 calendar days, the directive's general rule

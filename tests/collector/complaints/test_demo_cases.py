@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from collector.complaints import cases
-from collector.db import session_scope
-from collector.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
+from collector.core.db import session_scope
+from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
 from tests.collector.staff import Auth, logged_in
 
 

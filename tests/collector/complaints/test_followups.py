@@ -13,10 +13,10 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from collector.auth import actor_for_user
+from collector.access.auth import actor_for_user
 from collector.complaints import followups as fu
-from collector.db import get_engine, session_scope, writing
-from collector.models import Complaint, ComplaintEvent, ComplaintFollowup, User
+from collector.core.db import get_engine, session_scope, writing
+from collector.core.models import Complaint, ComplaintEvent, ComplaintFollowup, User
 from tests.collector.complaints import followup_data as fd
 
 
@@ -140,7 +140,7 @@ def test_the_frame_leaves_out_who_cannot_or_need_not_be_called(fapp: Flask) -> N
             .values(response_id=None, used_at=fu.utcnow())
         )
         # an online answer: any response id marks the case as answered
-        from collector.models import QuestionnaireVersion, Response
+        from collector.core.models import QuestionnaireVersion, Response
 
         version = session.execute(select(QuestionnaireVersion)).scalars().first()
         response = Response(
@@ -226,10 +226,10 @@ def test_a_recorded_sample_keeps_N_and_n_and_is_not_drawn_twice(fapp: Flask) -> 
 def test_two_concurrent_answers_to_one_link_store_one_response(fapp: Flask) -> None:
     import threading
 
-    from collector.models import Agency, Response
-    from collector.plugins import get_plugins
-    from collector.questionnaires import current_version, definition_of
-    from collector.submission import Submission, prepare
+    from collector.answers.submission import Submission, prepare
+    from collector.core.models import Agency, Response
+    from collector.core.plugins import get_plugins
+    from collector.core.questionnaires import current_version, definition_of
 
     fd.pin(fapp, "2026-10-05")
     filed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")

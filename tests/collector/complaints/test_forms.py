@@ -17,7 +17,7 @@ from collector.complaints.forms import (
     SupplementForm,
     privacy_notice,
 )
-from collector.models import Agency, ComplaintCategory
+from collector.core.models import Agency, ComplaintCategory
 
 CATEGORIES = [
     ComplaintCategory(id=7, agency_id=1, code="roads", name_zh="道路", name_en="Roads"),

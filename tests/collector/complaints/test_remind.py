@@ -13,8 +13,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from collector.complaints import cases
-from collector.db import session_scope
-from collector.models import ComplaintEvent
+from collector.core.db import session_scope
+from collector.core.models import ComplaintEvent
 from tests.collector.complaints import followup_data as fd
 
 

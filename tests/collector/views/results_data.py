@@ -8,11 +8,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, update
 
-from collector.db import session_scope
-from collector.models import Agency, Response, Unit, utcnow
-from collector.plugins import get_plugins
-from collector.questionnaires import current_version, definition_of
-from collector.submission import Submission, submit
+from collector.answers.submission import Submission, submit
+from collector.core.db import session_scope
+from collector.core.models import Agency, Response, Unit, utcnow
+from collector.core.plugins import get_plugins
+from collector.core.questionnaires import current_version, definition_of
 from tests.conftest import CITIZEN_ANSWERS
 
 SLUG = "citizen-satisfaction"

@@ -12,8 +12,8 @@ import openpyxl
 from flask import Flask
 from sqlalchemy import select
 
-from collector.db import session_scope
-from collector.models import AuditEvent
+from collector.core.db import session_scope
+from collector.core.models import AuditEvent
 from tests.collector.staff import Auth, logged_in
 from tests.collector.views.results_data import SLUG, add_responses
 
@@ -119,7 +119,7 @@ def test_exports_say_which_batch_and_staff_account_keyed_a_paper_response(
 ) -> None:
     from sqlalchemy import update
 
-    from collector.models import Response
+    from collector.core.models import Response
 
     online = add_responses(staff_app, "alpha", "c1", 1)
     paper = add_responses(staff_app, "alpha", "c1", 2, channel="paper")

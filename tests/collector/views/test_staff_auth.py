@@ -1,4 +1,4 @@
-"""The log-in and log-out pages (collector.views.auth)."""
+"""The log-in and log-out pages (collector.access.views.login)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,214 @@
+"""The append-only, hash-chained audit log.
+
+Every event's ``hash`` is SHA-256 over the canonical JSON of its fields and the
+previous event's hash, so changing, removing or reordering a stored event breaks
+the chain at that point, and :func:`verify_chain` names the first broken event.
+(Removing the newest events leaves a shorter valid chain: keep the head hash
+that ``collector audit verify`` prints somewhere else to detect that.)
+
+The code only ever inserts. Appends are serialised so the chain never forks: on
+SQLite by the write transaction itself (``BEGIN IMMEDIATE``), on PostgreSQL by a
+transaction-level advisory lock taken before reading the last hash; the unique
+``prev_hash`` column makes a fork impossible even if a caller got that wrong.
+
+What is audited (``action``): ``login.success``, ``login.failure``,
+``login.locked``, ``logout``, ``permission.denied``, ``user.created``,
+``user.disabled``, ``user.enabled``, ``responses.export``, and, for features
+built later, ``personal_data.view`` and configuration changes
+(``<thing>.changed``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app, has_request_context, request
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from collector.access.scoped import unscoped
+from collector.core.db import get_engine, writing
+from collector.core.models import AuditEvent, utcnow
+
+if TYPE_CHECKING:
+    from collector.core.hooktypes import Actor
+
+GENESIS = "0" * 64
+"""The ``prev_hash`` of the first event."""
+
+ADVISORY_LOCK_KEY = 0x636F6C6C6563  # "collec": the PostgreSQL advisory lock of the chain
+
+MAX_TARGET = 254
+MAX_LABEL = 254
+
+
+def _iso(at: datetime) -> str:
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(event: AuditEvent) -> str:
+    """The exact text that is hashed: every field but ``id`` and ``hash``, sorted keys."""
+    return json.dumps(
+        {
+            "at": _iso(event.at),
+            "actor_user_id": event.actor_user_id,
+            "actor_label": event.actor_label,
+            "agency_id": event.agency_id,
+            "action": event.action,
+            "target": event.target,
+            "detail": event.detail,
+            "address": event.address,
+            "prev_hash": event.prev_hash,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def event_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(canonical(event).encode("utf-8")).hexdigest()
+
+
+def _detail_text(detail: dict[str, Any] | None) -> str:
+    return json.dumps(
+        detail or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+
+
+def _lock_chain(session: Session) -> None:
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        session.execute(
+            unscoped(text("SELECT pg_advisory_xact_lock(:key)"), "audit chain lock"),
+            {"key": ADVISORY_LOCK_KEY},
+        )
+    elif dialect == "sqlite" and not connection.get_execution_options().get("collector_write"):
+        # A deferred transaction could read the same last hash as another writer.
+        raise RuntimeError(
+            "audit.record needs a write transaction: use collector.core.db.writing()"
+        )
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor: Actor | None = None,
+    actor_user_id: int | None = None,
+    actor_label: str | None = None,
+    agency_id: int | None = None,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+    address: str | None = None,
+) -> AuditEvent:
+    """Append one event inside ``session``'s (write) transaction; the caller commits.
+
+    Use it when the event must commit together with the change it records.
+    """
+    _lock_chain(session)
+    last = session.execute(
+        unscoped(
+            select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1),  # type: ignore[union-attr]
+            "audit chain head",
+        )
+    ).scalar_one_or_none()
+    if actor_label is None:
+        actor_label = actor.label if actor is not None else ""
+    event = AuditEvent(
+        at=utcnow(),
+        actor_user_id=actor.user_id if actor is not None else actor_user_id,
+        actor_label=actor_label[:MAX_LABEL],
+        agency_id=agency_id,
+        action=action,
+        target=str(target)[:MAX_TARGET],
+        detail=_detail_text(detail),
+        address=address[:64] if address else None,
+        prev_hash=last or GENESIS,
+        hash="",
+    )
+    event.hash = event_hash(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def request_address() -> str | None:
+    return request.remote_addr if has_request_context() else None
+
+
+def log(
+    action: str,
+    *,
+    app: Flask | None = None,
+    actor: Actor | None = None,
+    actor_label: str | None = None,
+    agency_id: int | None = None,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+    address: str | None = None,
+) -> AuditEvent:
+    """Append one event in its own write transaction, committed on return.
+
+    In a request, the actor defaults to the current one and the address to the
+    client's. Never call it while holding a write transaction of your own (on
+    SQLite it would wait for itself): use :func:`record` with that session.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if has_request_context():
+        if actor is None and actor_label is None:
+            from collector.access.auth import current_actor
+
+            actor = current_actor()
+        address = address or request_address()
+    with Session(writing(get_engine(app)), expire_on_commit=False) as session:
+        event = record(
+            session,
+            action,
+            actor=actor,
+            actor_label=actor_label,
+            agency_id=agency_id,
+            target=target,
+            detail=detail,
+            address=address,
+        )
+        session.commit()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """The result of :func:`verify_chain`."""
+
+    ok: bool
+    checked: int
+    head: str
+    first_broken_id: int | None = None
+    reason: str = ""
+
+
+def verify_chain(session: Session) -> ChainStatus:
+    """Walk the whole chain in order; report the first event whose link or hash is wrong."""
+    previous = GENESIS
+    checked = 0
+    rows = session.execute(
+        unscoped(
+            select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500),  # type: ignore[arg-type]
+            "audit chain verification",
+        )
+    ).scalars()
+    for event in rows:
+        if event.prev_hash != previous:
+            return ChainStatus(False, checked, previous, event.id, "link to the previous event")
+        if event_hash(event) != event.hash:
+            return ChainStatus(False, checked, previous, event.id, "content changed")
+        previous = event.hash
+        checked += 1
+    return ChainStatus(True, checked, previous)

@@ -1,0 +1,439 @@
+"""Staff authentication: passwords, log-in, sessions and who the current actor is.
+
+- Passwords are hashed with Argon2id (``argon2-cffi``; parameters in
+  ``PASSWORD_HASH``), re-hashed at log-in when the parameters change. An unknown
+  e-mail address is checked against a dummy hash so that it takes as long as a
+  wrong password, and every failure gets the same message.
+- Failed log-ins lock an account for ``LOGIN_LOCKOUT_MINUTES`` after
+  ``LOGIN_MAX_FAILURES`` in a row, and are counted per client address
+  (``LOGIN_FAILURES_PER_ADDRESS``, in the rate-limit store).
+- A log-in clears the session and issues a new one (a new random ``staff_sid``)
+  so that a session planted before log-in is worth nothing. The session records
+  the account's ``session_version``: disabling an account or logging out bumps it,
+  which ends every session of that account on its next request. Sessions end
+  after ``SESSION_IDLE_MINUTES`` without a request and ``SESSION_ABSOLUTE_HOURS``
+  after log-in whatever the activity.
+- :func:`current_actor` asks the ``actor_from_request`` hook (a plugin's single
+  sign-on first, the session last) once per request.
+
+Time comes from :func:`now`, which tests replace through the ``CLOCK`` setting.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import (
+    Blueprint,
+    Flask,
+    Request,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+from sqlmodel import Session
+
+from collector.access import audit
+from collector.access.permissions import may_somewhere, scope_of
+from collector.access.scoped import enforce_on_this_request, unscoped
+from collector.core.db import get_engine, get_session, writing
+from collector.core.hooktypes import Actor
+from collector.core.models import Agency, User, utcnow
+
+SESSION_KEYS = ("staff_uid", "staff_sv", "staff_sid", "staff_login", "staff_seen")
+SEEN_GRANULARITY = 15  # seconds: how stale ``staff_seen`` may get before it is rewritten
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_PASSWORD = 256  # longer inputs are refused before hashing (hashing cost is the DoS)
+
+
+def now() -> datetime:
+    """The current time (UTC, aware); ``app.config["CLOCK"]`` replaces it in tests."""
+    clock = current_app.config.get("CLOCK")
+    return clock() if clock else utcnow()
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def valid_email(email: str) -> bool:
+    return len(email) <= 254 and bool(EMAIL_RE.match(email))
+
+
+# -- passwords --------------------------------------------------------------
+
+
+def hasher(app: Flask | None = None) -> PasswordHasher:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if "collector.hasher" not in app.extensions:
+        app.extensions["collector.hasher"] = PasswordHasher(**app.config["PASSWORD_HASH"])
+    return app.extensions["collector.hasher"]
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password with the app's parameters, made on first use."""
+    extensions = current_app.extensions
+    if "collector.dummy_hash" not in extensions:
+        extensions["collector.dummy_hash"] = hasher().hash(secrets.token_urlsafe(16))
+    return extensions["collector.dummy_hash"]
+
+
+def hash_password(password: str, app: Flask | None = None) -> str:
+    return hasher(app).hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """Check ``password``; with no stored hash, spend the same time on a dummy one."""
+    ph = hasher()
+    if len(password) > MAX_PASSWORD:
+        password = password[:MAX_PASSWORD]  # still hash: the same time as any failure
+        stored = None
+    target = stored or _dummy_hash()
+    try:
+        ph.verify(target, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return stored is not None
+
+
+def check_password_policy(password: str, email: str = "") -> str | None:
+    """The i18n key of the first problem with a new password, or None."""
+    if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
+        return "err_password_short"
+    if len(password) > MAX_PASSWORD:
+        return "err_password_long"
+    if email and password.lower() == email.lower():
+        return "err_password_is_email"
+    return None
+
+
+# -- actors -----------------------------------------------------------------
+
+
+def _agency_tree(db: Session) -> tuple[list[int], dict[int, list[int]]]:
+    if "agency_tree" not in g:
+        children: dict[int, list[int]] = defaultdict(list)
+        ids = []
+        rows = db.execute(unscoped(select(Agency.id, Agency.parent_id), "agency tree"))
+        for agency_id, parent_id in rows:
+            ids.append(agency_id)
+            if parent_id is not None:
+                children[parent_id].append(agency_id)
+        g.agency_tree = (ids, children)
+    return g.agency_tree
+
+
+def visible_agencies(db: Session, role: str, agency_id: int | None) -> frozenset[int]:
+    """Every agency a user of ``role`` at ``agency_id`` can see: all for a system
+    administrator, else the agency and every agency below it."""
+    ids, children = _agency_tree(db)
+    if role == "system_admin":
+        return frozenset(ids)
+    if agency_id is None:
+        return frozenset()
+    seen = {agency_id}
+    stack = [agency_id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return frozenset(seen)
+
+
+def actor_for_user(user: User, source: str = "session", db: Session | None = None) -> Actor:
+    """The actor for a stored staff user (a plugin's SSO uses this too)."""
+    db = db or get_session()
+    return Actor(
+        user_id=user.id,
+        role=user.role,
+        agency_id=user.agency_id,
+        visible_agency_ids=visible_agencies(db, user.role, user.agency_id),
+        label=user.email,
+        display_name=user.display_name,
+        source=source,
+    )
+
+
+def find_user(email: str, db: Session | None = None) -> User | None:
+    """A staff user by e-mail address (any agency: for authentication only)."""
+    db = db or get_session()
+    statement = select(User).where(User.email == normalise_email(email))
+    return db.execute(unscoped(statement, "authentication")).scalar_one_or_none()
+
+
+def _load_user(db: Session, user_id: Any) -> User | None:
+    if not isinstance(user_id, int):
+        return None
+    statement = select(User).where(User.id == user_id)
+    return db.execute(unscoped(statement, "authentication")).scalar_one_or_none()
+
+
+def _end(reason: str) -> None:
+    for key in SESSION_KEYS:
+        session.pop(key, None)
+    g.session_ended = reason
+
+
+def session_actor(req: Request) -> Actor | None:
+    """The actor of the staff session, enforcing time-outs and revocation.
+
+    The core's ``actor_from_request`` (``collector.access.hooks``).
+    """
+    user_id = session.get("staff_uid")
+    if user_id is None:
+        return None
+    moment = now().timestamp()
+    config = current_app.config
+    login_at = float(session.get("staff_login", 0))
+    seen = float(session.get("staff_seen", 0))
+    if moment - login_at > config["SESSION_ABSOLUTE_HOURS"] * 3600:
+        _end("absolute")
+        return None
+    if moment - seen > config["SESSION_IDLE_MINUTES"] * 60:
+        _end("idle")
+        return None
+    db = get_session()
+    user = _load_user(db, user_id)
+    if user is None or not user.active or session.get("staff_sv") != user.session_version:
+        _end("revoked")
+        return None
+    if moment - seen >= SEEN_GRANULARITY:
+        session["staff_seen"] = moment
+    return actor_for_user(user, db=db)
+
+
+def current_actor() -> Actor | None:
+    """Who is making this request (None: nobody logged in). Computed once per request."""
+    if "collector_actor" in g:
+        return g.collector_actor
+    from collector.core.plugins import get_plugins
+
+    actor = get_plugins().hook.actor_from_request(request=request)
+    if actor is not None and actor.user_id is not None and actor.source != "session":
+        # An SSO plugin vouched for a stored account: a disabled one still gets nothing.
+        user = _load_user(get_session(), actor.user_id)
+        if user is None or not user.active:
+            actor = None
+    g.collector_actor = actor
+    return actor
+
+
+# -- log-in -----------------------------------------------------------------
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    reason: str  # ok | unknown | password | locked | disabled | throttled
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == "ok"
+
+
+def authenticate(email: str, password: str) -> LoginResult:
+    """Check a log-in attempt, count failures, audit it. Does not touch the session."""
+    from collector.access.ratelimit import address_key, get_limiter
+
+    config = current_app.config
+    address = request.remote_addr
+    limiter = get_limiter()
+    per_address = config["LOGIN_FAILURES_PER_ADDRESS"]
+    email = normalise_email(email)[:254]
+    if not limiter.test(per_address, "login-failures", address_key()):
+        audit.log("login.failure", actor_label=email, target=email, detail={"reason": "throttled"})
+        return LoginResult(None, "throttled")
+
+    user = find_user(email)
+    password_ok = verify_password(user.password_hash if user else None, password)
+    moment = now()
+    with Session(writing(get_engine()), expire_on_commit=False) as db:
+        fresh = None
+        if user is not None:
+            statement = select(User).where(User.id == user.id).with_for_update()
+            fresh = db.execute(unscoped(statement, "log-in")).scalar_one()
+        if fresh is None:
+            reason = "unknown"
+        elif fresh.locked_until is not None and fresh.locked_until > moment:
+            reason = "locked"
+        elif not fresh.active:
+            reason = "disabled"
+        elif not password_ok:
+            reason = "password"
+        else:
+            reason = "ok"
+        actor_label = fresh.email if fresh else email
+        agency_id = fresh.agency_id if fresh else None
+        if fresh is not None and reason == "password":
+            if fresh.locked_until is not None and fresh.locked_until <= moment:
+                fresh.failed_logins = 0
+                fresh.locked_until = None
+            fresh.failed_logins += 1
+            if fresh.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+                fresh.locked_until = moment + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+                fresh.failed_logins = 0
+                audit.record(
+                    db,
+                    "login.locked",
+                    actor_label=actor_label,
+                    agency_id=agency_id,
+                    target=actor_label,
+                    detail={"minutes": config["LOGIN_LOCKOUT_MINUTES"]},
+                    address=address,
+                )
+        elif fresh is not None and reason == "ok":
+            fresh.failed_logins = 0
+            fresh.locked_until = None
+            fresh.last_login_at = moment
+            if fresh.password_hash and hasher().check_needs_rehash(fresh.password_hash):
+                fresh.password_hash = hash_password(password)
+        if fresh is not None:
+            db.add(fresh)
+        audit.record(
+            db,
+            "login.success" if reason == "ok" else "login.failure",
+            actor_user_id=fresh.id if fresh is not None and reason == "ok" else None,
+            actor_label=actor_label,
+            agency_id=agency_id,
+            target=actor_label,
+            detail={} if reason == "ok" else {"reason": reason},
+            address=address,
+        )
+        db.commit()
+    if reason != "ok":
+        limiter.hit(per_address, "login-failures", address_key())
+    return LoginResult(fresh if reason == "ok" else None, reason)
+
+
+def start_session(user: User) -> None:
+    """Rotate the session: drop everything (a planted session id, CSRF token) and
+    issue a new one for ``user``."""
+    language = session.get("lang")
+    session.clear()
+    moment = now().timestamp()
+    session["staff_uid"] = user.id
+    session["staff_sv"] = user.session_version
+    session["staff_sid"] = secrets.token_urlsafe(24)
+    session["staff_login"] = moment
+    session["staff_seen"] = moment
+    if language:
+        session["lang"] = language
+    g.pop("collector_actor", None)
+
+
+def end_all_sessions(db: Session, user: User) -> None:
+    """End every session of ``user`` (on its next request): bump ``session_version``."""
+    user.session_version += 1
+    db.add(user)
+
+
+def logout() -> None:
+    """End this account's sessions everywhere and clear this browser's session."""
+    actor = current_actor()
+    if actor is not None and actor.user_id is not None and actor.source == "session":
+        with Session(writing(get_engine()), expire_on_commit=False) as db:
+            statement = select(User).where(User.id == actor.user_id).with_for_update()
+            user = db.execute(unscoped(statement, "log-out")).scalar_one_or_none()
+            if user is not None:
+                end_all_sessions(db, user)
+            audit.record(
+                db,
+                "logout",
+                actor=actor,
+                agency_id=actor.agency_id,
+                target=actor.label,
+                address=request.remote_addr,
+            )
+            db.commit()
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    g.pop("collector_actor", None)
+
+
+# -- guarding the staff area ------------------------------------------------
+
+
+def safe_next(target: str | None) -> str | None:
+    """A post-log-in destination inside the staff area, or None (no open redirects)."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/staff/"):
+        return None
+    if target.startswith("//"):
+        return None
+    return target
+
+
+def _login_redirect() -> Any:
+    if request.path.startswith("/api/") or request.path.startswith("/-/"):
+        return jsonify({"error": "log in first"}), 401
+    args: dict[str, Any] = {}
+    if request.method == "GET" and safe_next(request.full_path.rstrip("?")):
+        args["next"] = request.full_path.rstrip("?")
+    if g.get("session_ended"):
+        args["ended"] = g.session_ended
+    return redirect(url_for("auth.login", **args))
+
+
+def staff_area(bp: Blueprint, exempt: tuple[str, ...] = ()) -> None:
+    """Protect every view of ``bp``: a logged-in actor allowed ``console.use``, the
+    scoped-query guard on, the staff language chosen. ``exempt`` endpoints skip the
+    log-in check (the log-in page itself)."""
+
+    @bp.before_request
+    def _staff_only() -> Any:
+        enforce_on_this_request()
+        from collector.core.i18n import staff_language
+
+        staff_language()
+        if request.endpoint in exempt:
+            return None
+        actor = current_actor()
+        if actor is None:
+            return _login_redirect()
+        if not may_somewhere(actor, "console.use"):
+            from collector.access.permissions import deny
+
+            deny(actor, "console.use", actor.agency_id, status=403)
+        return None
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For a view outside a ``staff_area`` blueprint (a plugin's page)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        enforce_on_this_request()
+        if current_actor() is None:
+            return _login_redirect()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(401)
+    def _unauthorised(_exc: Exception) -> Any:
+        return _login_redirect()
+
+    hasher(app)  # fail at start-up on bad PASSWORD_HASH parameters (hashing nothing yet)
+    app.add_template_global(scope_of)  # the console's navigation asks the role's scope

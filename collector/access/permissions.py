@@ -1,0 +1,201 @@
+"""Who may do what, decided in one place.
+
+A request's :class:`Actor` comes from the ``actor_from_request`` hook (the core's
+default reads the staff session, ``collector.access.hooks``). Whether an actor
+may perform an action on an agency's data is :func:`allowed`: the core first
+refuses any agency outside the actor's visible tree, then asks the
+``permission_allowed`` hook; plugins answer ``True``/``False`` or ``None`` (no
+opinion) and the core's default, :func:`default_allowed`, reads :data:`MATRIX`.
+
+The matrix is documented in docs/access.md; ``tests/collector/test_access_matrix.py``
+parses that page, so the document and this module cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, has_request_context
+
+from collector.core.hooktypes import Actor
+from collector.core.models import ROLES
+
+ACTIONS: dict[str, str] = {
+    "console.use": "open the staff console",
+    "aggregates.read": "read aggregate results (small cells suppressed)",
+    "results.read": "read the agency's detailed results and comments",
+    "responses.read": "read raw responses, one row per respondent",
+    "responses.export": "export raw responses as files",
+    "campaigns.manage": "set up survey campaigns, QR posters and questionnaires",
+    "paper.enter": "key in paper questionnaires",
+    "kiosks.manage": "register and reset kiosks",
+    "cases.intake": "record complaints received by phone, at the counter, by letter or e-mail",
+    "cases.read": "read the agency's complaint cases and their history",
+    "cases.handle": "handle complaint cases: assign, extend, transfer, reply, close",
+    "cases.manage": "set complaint categories, deadlines, reply templates, retention and destruction",
+    "calendar.manage": "edit the working-day calendar (holidays and make-up working days)",
+    "agencies.manage": "create and rename agencies",
+    "units.manage": "create and rename service units",
+    "users.manage": "create, disable and enable staff accounts",
+    "audit.read": "read the audit log",
+}
+"""Every action the core knows, with what it allows."""
+
+ALL = "all"  # every agency, and system-level records (agency_id NULL)
+TREE = "tree"  # the actor's agency and every agency below it
+OWN = "own"  # the actor's agency only
+
+MATRIX: dict[str, dict[str, str]] = {
+    "system_admin": {
+        "console.use": ALL,
+        "agencies.manage": ALL,
+        "units.manage": ALL,
+        "calendar.manage": ALL,
+        "users.manage": ALL,
+        "audit.read": ALL,
+    },
+    "ministry_admin": {
+        "console.use": OWN,
+        "aggregates.read": TREE,
+        "agencies.manage": TREE,
+        "users.manage": OWN,
+        "audit.read": OWN,
+    },
+    "agency_admin": {
+        "console.use": OWN,
+        "aggregates.read": OWN,
+        "results.read": OWN,
+        "campaigns.manage": OWN,
+        "kiosks.manage": OWN,
+        "units.manage": OWN,
+        "cases.intake": OWN,
+        "cases.read": OWN,
+        "cases.handle": OWN,
+        "cases.manage": OWN,
+        "calendar.manage": OWN,
+        "users.manage": OWN,
+        "audit.read": OWN,
+    },
+    "analyst": {
+        "console.use": OWN,
+        "aggregates.read": OWN,
+        "results.read": OWN,
+        "responses.read": OWN,
+        "responses.export": OWN,
+    },
+    "case_handler": {
+        "console.use": OWN,
+        "cases.intake": OWN,
+        "cases.read": OWN,
+        "cases.handle": OWN,
+    },
+    "counter_staff": {
+        "console.use": OWN,
+        "paper.enter": OWN,
+        "kiosks.manage": OWN,
+        "cases.intake": OWN,
+    },
+}
+"""Role x action: the scope within which the role may act; absent means never."""
+
+assert set(MATRIX) == set(ROLES)
+assert all(set(actions) <= set(ACTIONS) for actions in MATRIX.values())
+
+
+def scope_of(actor: Actor, action: str) -> str | None:
+    """The matrix's scope for the actor's role and ``action`` (None: never)."""
+    return MATRIX.get(actor.role, {}).get(action)
+
+
+def default_allowed(actor: Actor, action: str, agency_id: int | None) -> bool:
+    """The core's answer, from :data:`MATRIX` alone."""
+    scope = scope_of(actor, action)
+    if scope is None:
+        return False
+    if agency_id is None:
+        return scope == ALL
+    if scope == ALL:
+        return True
+    if scope == TREE:
+        return agency_id in actor.visible_agency_ids
+    return agency_id == actor.agency_id
+
+
+def allowed(actor: Actor | None, action: str, agency_id: int | None = None) -> bool:
+    """May ``actor`` perform ``action`` on ``agency_id``'s data (None: system-level)?"""
+    if actor is None:
+        return False
+    if agency_id is not None and agency_id not in actor.visible_agency_ids:
+        return False
+    from collector.core.plugins import get_plugins
+
+    answer = get_plugins().hook.permission_allowed(actor=actor, action=action, agency_id=agency_id)
+    if answer is None:  # only when the core's default is not registered (unit tests)
+        answer = default_allowed(actor, action, agency_id)
+    return answer is True
+
+
+def may_somewhere(actor: Actor | None, action: str) -> bool:
+    """Is there any agency (or the system level) where ``actor`` may do ``action``?
+
+    Used for pages that list an action's objects across the agencies the actor may
+    act on (the list itself is then filtered by ``collector.access.scoped``).
+    """
+    if actor is None:
+        return False
+    if allowed(actor, action, None):
+        return True
+    return any(allowed(actor, action, a) for a in sorted(actor.visible_agency_ids))
+
+
+def agencies_for(actor: Actor | None, action: str) -> frozenset[int]:
+    """The agencies on which ``actor`` may perform ``action``."""
+    if actor is None:
+        return frozenset()
+    return frozenset(a for a in actor.visible_agency_ids if allowed(actor, action, a))
+
+
+def require(action: str, agency_id: int | None = None, *, any_agency: bool = False) -> Actor:
+    """The current actor, if it may do ``action``; otherwise stop the request.
+
+    Anonymous: 401 (the staff pages turn it into a redirect to the log-in page).
+    Not allowed: 403, and the denial is audited. ``any_agency=True`` asks whether
+    the actor may do ``action`` anywhere (for list pages). For a single object of
+    another agency use ``collector.access.scoped.get_scoped``, which answers 404.
+    """
+    from collector.access.auth import current_actor
+
+    actor = current_actor()
+    if actor is None:
+        abort(401)
+    ok = may_somewhere(actor, action) if any_agency else allowed(actor, action, agency_id)
+    if not ok:
+        deny(actor, action, agency_id, status=403)
+    return actor
+
+
+def deny(
+    actor: Actor,
+    action: str,
+    agency_id: int | None,
+    *,
+    status: int,
+    target: str | None = None,
+    **detail: Any,
+) -> None:
+    """Audit a refusal, then answer ``status`` (403, or 404 for another agency's object)."""
+    from collector.access import audit
+
+    extra: dict[str, Any] = {"permission": action, "agency_id": agency_id, **detail}
+    if has_request_context():
+        from flask import request
+
+        extra.update(method=request.method, path=request.path[:200])
+    audit.log(
+        "permission.denied",
+        actor=actor,
+        agency_id=agency_id if agency_id in actor.visible_agency_ids else actor.agency_id,
+        target=target or action,
+        detail=extra,
+    )
+    abort(status)

@@ -1,0 +1,182 @@
+"""Rate limits on public endpoints and on log-in, with a shared store when there are workers.
+
+Counters live in ``RATELIMIT_STORAGE_URI``: ``memory://`` (the default, per
+process) or a Redis URL (``redis://host:6379/0``, needs the ``redis`` package)
+so that every gunicorn worker and host shares them. Limits use the ``limits``
+notation (``"600 per minute"``) and a moving window.
+
+Keys: a citizen's request is keyed by :func:`client_key`, the client address;
+many kiosks may sit behind one address, so a request that the kiosk feature has
+authenticated as a kiosk (through :func:`identify_kiosks_with`, or by setting
+``g.kiosk_id`` before the check) is keyed by that kiosk instead, and the
+per-address limit stays generous enough for a mobile carrier's shared addresses.
+Behind a reverse proxy, make ``request.remote_addr`` the client's address
+(werkzeug's ``ProxyFix``), or every citizen shares the proxy's budget. Failed log-ins are counted per address (and per account, in
+the database: ``collector.access.auth``).
+
+When the store fails (Redis down), requests are let through and the failure is
+logged: the survey stays available and the per-account lock-out still holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Request, current_app, g, jsonify, render_template, request
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
+
+log = logging.getLogger(__name__)
+
+PUBLIC_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "survey.answer": ("POST",),
+    "api.create_response": ("POST",),
+}
+"""Endpoints outside the core's own decorators that get ``RATELIMIT_PUBLIC``."""
+
+
+def identify_kiosks_with(app: Flask, identify: Callable[[Request], str | None]) -> None:
+    """Let the kiosk feature say which kiosk sent a request.
+
+    ``identify(request)`` must *authenticate* the kiosk (a device token it issued,
+    not a client-chosen header, or anyone could pick a fresh key per request) and
+    return its id, or None for a request that is not from a kiosk.
+    """
+    app.extensions["collector.kiosk_identifier"] = identify
+
+
+def client_key() -> str:
+    """Who a public request counts against: the kiosk when known, else the address."""
+    return client_key_for(current_app, request, g.get("kiosk_id"))
+
+
+def client_key_for(app: Flask, req: Request, kiosk: str | None = None) -> str:
+    """:func:`client_key` for a request that has no request context around it."""
+    identify = app.extensions.get("collector.kiosk_identifier")
+    if kiosk is None and identify is not None:
+        kiosk = identify(req)
+    if kiosk is not None:
+        return f"kiosk:{kiosk}"
+    return f"addr:{req.remote_addr or '-'}"
+
+
+def address_key() -> str:
+    return f"addr:{request.remote_addr or '-'}"
+
+
+class RateLimiter:
+    """The app's limiter; the store is opened on first use (after gunicorn forks)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.enabled = bool(app.config["RATELIMIT_ENABLED"])
+        self.uri = app.config["RATELIMIT_STORAGE_URI"]
+        self._limiter: MovingWindowRateLimiter | None = None
+
+    @property
+    def limiter(self) -> MovingWindowRateLimiter:
+        if self._limiter is None:
+            self._limiter = MovingWindowRateLimiter(storage_from_string(self.uri))
+        return self._limiter
+
+    def hit(self, limit: str | RateLimitItem, *key: str) -> bool:
+        """Count one event; False when the limit is exceeded."""
+        if not self.enabled:
+            return True
+        item = parse(limit) if isinstance(limit, str) else limit
+        try:
+            return self.limiter.hit(item, *key)
+        except Exception:  # the store is down: stay available
+            log.exception("rate limit store failed; letting the request through")
+            return True
+
+    def test(self, limit: str | RateLimitItem, *key: str) -> bool:
+        """Would one more event still be within the limit? (Counts nothing.)"""
+        if not self.enabled:
+            return True
+        item = parse(limit) if isinstance(limit, str) else limit
+        try:
+            return self.limiter.test(item, *key)
+        except Exception:
+            log.exception("rate limit store failed; letting the request through")
+            return True
+
+    def retry_after(self, limit: str, *key: str) -> int:
+        try:
+            stats = self.limiter.get_window_stats(parse(limit), *key)
+            return max(1, math.ceil(stats.reset_time - time.time()))
+        except Exception:
+            return 60
+
+
+def get_limiter(app: Flask | None = None) -> RateLimiter:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions["collector.access.ratelimit"]
+
+
+def limit(
+    config_key: str, methods: tuple[str, ...] = ("POST",), key: Callable[[], str] = client_key
+) -> Callable[[Any], Any]:
+    """Decorate a view: at most ``app.config[config_key]`` requests per ``key()``."""
+
+    def decorate(view: Any) -> Any:
+        rules = [*getattr(view, "_collector_limits", []), (config_key, methods, key)]
+        view._collector_limits = rules
+        return view
+
+    return decorate
+
+
+def rules_for(app: Flask, endpoint: str) -> list[tuple[str, tuple[str, ...], Callable[[], str]]]:
+    """The limits on ``endpoint``: (config key, methods, key function) each."""
+    view = app.view_functions.get(endpoint)
+    rules = list(getattr(view, "_collector_limits", []))
+    if endpoint in PUBLIC_ENDPOINTS:
+        rules.append(("RATELIMIT_PUBLIC", PUBLIC_ENDPOINTS[endpoint], client_key))
+    return rules
+
+
+def _check() -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    limiter = get_limiter(app)
+    if not limiter.enabled or request.endpoint is None:
+        return
+    for config_key, methods, key in rules_for(app, request.endpoint):
+        if request.method not in methods:
+            continue
+        value = app.config[config_key]
+        identity = key()
+        if not limiter.hit(value, config_key, identity):
+            raise TooManyRequests(retry_after=limiter.retry_after(value, config_key, identity))
+
+
+def _too_many(exc: TooManyRequests) -> Any:
+    from collector.core.i18n import pick_language, translate, use_language
+
+    retry = getattr(exc, "retry_after", None)
+    if request.path.startswith("/api/") or request.path.startswith("/-/"):
+        response = jsonify({"error": "too many requests; try again later"})
+    else:
+        language = use_language(pick_language(current_app.config["LANGUAGES"], None))
+        response = current_app.make_response(
+            render_template(
+                "error.html",
+                title=translate("too_many_requests", language),
+                body=translate("too_many_requests_body", language),
+            )
+        )
+    response.status_code = 429
+    if isinstance(retry, int):
+        response.headers["Retry-After"] = str(retry)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["collector.access.ratelimit"] = RateLimiter(app)
+    app.before_request(_check)
+    app.register_error_handler(TooManyRequests, _too_many)

@@ -1,0 +1,120 @@
+"""The logged-in staff member's own account (``/staff/account/...``): changing the password.
+
+Changing the password ends every other session of the account (``session_version``
+is bumped) and gives this browser a fresh session. Wrong current passwords are
+limited per account (``LOGIN_MAX_FAILURES`` per ``LOGIN_LOCKOUT_MINUTES``), so a
+session left open cannot be used to guess the password; every failure and the
+change itself are audited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlmodel import Session
+from wtforms import PasswordField
+
+from collector.access import audit
+from collector.access.accounts import AccountError, change_password
+from collector.access.auth import current_actor, staff_area, start_session
+from collector.access.ratelimit import get_limiter
+from collector.access.scoped import unscoped
+from collector.core.db import get_engine, get_session, writing
+from collector.core.forms import LocalisedForm
+from collector.core.i18n import current_language, translate
+from collector.core.models import User
+
+bp = Blueprint("account", __name__, url_prefix="/staff/account", template_folder="../templates")
+staff_area(bp)
+
+
+class PasswordForm(LocalisedForm):
+    """No WTForms validators: ``change_password`` checks every field, in the interface language."""
+
+    current_password = PasswordField()
+    new_password = PasswordField()
+    confirm_password = PasswordField()
+
+
+def _failure_limit() -> str:
+    config = current_app.config
+    return f"{config['LOGIN_MAX_FAILURES']} per {config['LOGIN_LOCKOUT_MINUTES']} minutes"
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> Any:
+    actor = current_actor()
+    assert actor is not None  # staff_area
+    language = current_language()
+    db = get_session()
+    user = None
+    if actor.user_id is not None and actor.source == "session":
+        user = db.execute(
+            unscoped(select(User).where(User.id == actor.user_id), "one's own account")
+        ).scalar_one_or_none()
+    form = PasswordForm()
+    status = 200
+    notice = None
+    key = ("password-change", str(actor.user_id))
+    limiter = get_limiter()
+    if user is None or user.password_hash is None:
+        # Single sign-on: the password (if any) is kept elsewhere.
+        notice = translate("password_elsewhere", language)
+        status = 409 if request.method == "POST" else 200
+    elif form.validate_on_submit():
+        if not limiter.test(_failure_limit(), *key):
+            notice = translate("password_too_many", language)
+            status = 429
+        else:
+            try:
+                with Session(writing(get_engine()), expire_on_commit=False) as wdb:
+                    fresh = wdb.execute(
+                        unscoped(
+                            select(User).where(User.id == user.id).with_for_update(),
+                            "one's own account",
+                        )
+                    ).scalar_one()
+                    change_password(
+                        wdb,
+                        fresh,
+                        form.current_password.data or "",
+                        form.new_password.data or "",
+                        form.confirm_password.data or "",
+                        actor=actor,
+                    )
+                    wdb.commit()
+            except AccountError as exc:
+                if exc.key == "err_current_password" and form.current_password.data:
+                    limiter.hit(_failure_limit(), *key)
+                    audit.log(
+                        "password.change_failed",
+                        actor=actor,
+                        agency_id=actor.agency_id,
+                        target=actor.label,
+                    )
+                field = getattr(form, exc.field)
+                field.errors = [
+                    *field.errors,
+                    translate(exc.key, language, min=current_app.config["PASSWORD_MIN_LENGTH"]),
+                ]
+                status = 422
+            else:
+                start_session(fresh)  # this browser stays in, with a new session
+                return redirect(url_for("account.password", changed=1), code=303)
+    elif request.method == "POST":
+        status = 422
+    for field in (form.current_password, form.new_password, form.confirm_password):
+        field.data = ""
+    return (
+        render_template(
+            "access/account_password.html",
+            actor=actor,
+            form=form,
+            notice=notice,
+            changed=request.args.get("changed") == "1",
+            can_change=user is not None and user.password_hash is not None,
+        ),
+        status,
+    )

@@ -1,0 +1,29 @@
+"""The answers feature as a plugin: the standard question types, the bundled
+questionnaires and the pages that take answers (survey, JSON API, paper entry)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint
+
+import surveys
+from collector.answers.question_types import QuestionType
+from collector.answers.standard_types import CORE_TYPES
+from collector.answers.views import api, paper, survey
+from collector.core.hookspecs import hookimpl
+
+
+@hookimpl
+def register_question_types() -> list[type[QuestionType]]:
+    return list(CORE_TYPES)
+
+
+@hookimpl
+def register_questionnaires() -> list[Path]:
+    return surveys.bundled()
+
+
+@hookimpl
+def register_blueprints() -> list[Blueprint]:
+    return [survey.bp, api.bp, paper.bp]

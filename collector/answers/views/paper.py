@@ -1,0 +1,435 @@
+"""Keying in paper questionnaires at the counter (``/staff/paper``, action ``paper.enter``).
+
+Counter staff choose a unit of their agency, a questionnaire, optionally an open
+campaign of the agency (the response then records it, as a QR response does) and
+a batch number (remembered in the session between entries), then key each paper questionnaire
+into a compact, keyboard-only form. The typed codes are turned into the answers
+the questionnaire expects (:func:`keyed_answers`: a digit picks an option, ``n``
+or ``0`` is "not applicable" on a 5-point scale) and the response goes through
+the same checker as the citizen's page (``collector.answers.submission.submit``) with
+channel ``paper``, the batch and who keyed it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+
+from collector.access.auth import staff_area
+from collector.access.permissions import require
+from collector.answers.forms import build_form_class
+from collector.answers.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
+from collector.campaigns import service as campaign_logic
+from collector.core.db import get_session
+from collector.core.hooktypes import Actor
+from collector.core.i18n import LANGUAGE_NAMES, current_language, translate
+from collector.core.models import (
+    Agency,
+    Campaign,
+    CampaignUnit,
+    QuestionnaireVersion,
+    Response,
+    Unit,
+)
+from collector.core.numbers import whole_number
+from collector.core.plugins import PluginSet, get_plugins
+from collector.core.questionnaires import PUBLIC_KINDS, current_version, definition_of
+from surveys import Question, Questionnaire
+
+bp = Blueprint("paper", __name__, url_prefix="/staff/paper", template_folder="../templates")
+staff_area(bp)
+
+ACTION = "paper.enter"
+CHANNEL = "paper"
+BATCH_MAX = 32
+PAPER_KINDS = ("citizen", "other")
+SESSION_KEY = "paper_setup"
+SAVED_KEY = "paper_saved"
+NOT_APPLICABLE_KEYS = ("n", "0")
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+# -- keyboard conventions ----------------------------------------------------------
+
+
+def entry_kind(plugins: PluginSet, questionnaire: Questionnaire, question: Question) -> str:
+    """How a question is keyed: ``likert`` (1-5, n/0 = not applicable), ``options``
+    (the option's number), ``multiple`` (several numbers), ``number`` or ``text``."""
+    qtype = plugins.question_type(questionnaire, question.key)
+    if question.type == "likert5":
+        return "likert"
+    if qtype.multiple:
+        return "multiple"
+    if qtype.widget == "radio":
+        return "options"
+    if qtype.widget == "scale" or getattr(qtype, "numeric", False):
+        return "number"
+    return "text"
+
+
+def keyed_answers(
+    plugins: PluginSet, questionnaire: Questionnaire, typed: dict[str, str], language: str
+) -> dict[str, Any]:
+    """The typed codes as the shared checker reads answers; it alone decides validity.
+
+    A code that means nothing here (a ``9`` for a question with three options) is
+    passed on as typed, so that the checker refuses it with its usual message.
+    """
+    raw: dict[str, Any] = {}
+    for question in questionnaire.questions():
+        text = (typed.get(question.key) or "").strip()
+        if not text:
+            continue
+        kind = entry_kind(plugins, questionnaire, question)
+        qtype = plugins.question_type(questionnaire, question.key)
+        if kind == "likert":
+            raw[question.key] = "na" if text.lower() in NOT_APPLICABLE_KEYS else text
+        elif kind in ("options", "multiple"):
+            values = [v for v, _label in (qtype.options(language) or [])]
+            codes = _SEPARATORS.split(text) if kind == "multiple" else [text]
+            picked = [_by_number(values, code) for code in codes if code]
+            raw[question.key] = picked if kind == "multiple" else picked[0]
+        else:
+            raw[question.key] = text
+    return raw
+
+
+def _by_number(values: list[str], code: str) -> str:
+    number = whole_number(code)
+    if number is not None and 1 <= number <= len(values):
+        return values[number - 1]
+    return code
+
+
+def legend(
+    plugins: PluginSet, questionnaire: Questionnaire, question: Question, language: str
+) -> list[tuple[str, str]]:
+    """The codes to type for a question, as (code, meaning) pairs."""
+    kind = entry_kind(plugins, questionnaire, question)
+    qtype = plugins.question_type(questionnaire, question.key)
+    options = qtype.options(language) or []
+    if kind == "likert":
+        pairs = [(v, label) for v, label in options if v != "na"]
+        if question.not_applicable:
+            pairs.append(("n / 0", translate("not_applicable", language)))
+        return pairs
+    if kind in ("options", "multiple"):
+        return [(str(i), label) for i, (_v, label) in enumerate(options, start=1)]
+    return []
+
+
+# -- the shared checker on a staff page ------------------------------------------------
+
+
+@contextmanager
+def _public_submission_path() -> Iterator[None]:
+    """Run ``submit`` as the citizen's page does.
+
+    The staff area refuses unscoped ORM queries; the checker's only read is its
+    idempotency look-up, limited to ``Submission.agency``, which the caller has
+    already established the actor may key in for.
+    """
+    previous = g.get("collector_strict_scope")
+    g.collector_strict_scope = False
+    try:
+        yield
+    finally:
+        g.collector_strict_scope = previous
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+def _units(actor: Actor) -> list[Unit]:
+    from collector.access.scoped import scoped
+
+    statement = scoped(select(Unit).order_by(Unit.agency_id, Unit.code), ACTION, actor)  # type: ignore[arg-type]
+    return list(get_session().execute(statement).scalars())
+
+
+def _questionnaires(plugins: PluginSet) -> list[Questionnaire]:
+    return [q for q in plugins.questionnaires.values() if q.kind in PAPER_KINDS]
+
+
+def _name(obj: Any) -> str:
+    return obj.name_en if current_language() == "en" else obj.name_zh
+
+
+class PaperCampaign:
+    """An open campaign paper questionnaires may be keyed into: its units and questionnaire."""
+
+    def __init__(self, campaign: Campaign, version: QuestionnaireVersion, unit_ids: set[int]):
+        self.campaign = campaign
+        self.version = version
+        self.unit_ids = unit_ids
+
+    @property
+    def id(self) -> int:
+        return self.campaign.id  # type: ignore[return-value]
+
+
+def _open_campaigns(actor: Actor, campaign_id: int | None = None) -> list[PaperCampaign]:
+    """The actor's agency's campaigns taking responses today (public questionnaires only)."""
+    from collector.access.scoped import scoped
+
+    db = get_session()
+    statement = select(Campaign, QuestionnaireVersion).join(
+        QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id
+    )
+    if campaign_id is not None:
+        statement = statement.where(Campaign.id == campaign_id)
+    statement = statement.order_by(Campaign.starts_on.desc(), Campaign.id.desc())  # type: ignore[attr-defined]
+    today = campaign_logic.today()
+    rows = [
+        (campaign, version)
+        for campaign, version in db.execute(scoped(statement, ACTION, actor)).all()
+        if campaign_logic.state_on(campaign, today) == "open"
+        and definition_of(version).kind in PUBLIC_KINDS
+    ]
+    if not rows:
+        return []
+    links = db.execute(
+        scoped(
+            select(CampaignUnit.campaign_id, CampaignUnit.unit_id).where(
+                CampaignUnit.campaign_id.in_([c.id for c, _v in rows])  # type: ignore[attr-defined]
+            ),
+            ACTION,
+            actor,
+        )
+    ).all()
+    units: dict[int, set[int]] = {}
+    for cid, uid in links:
+        units.setdefault(cid, set()).add(uid)
+    return [PaperCampaign(c, v, units.get(c.id, set())) for c, v in rows]  # type: ignore[arg-type]
+
+
+@bp.route("", methods=["GET", "POST"])
+def setup() -> Any:
+    """Choose unit, questionnaire, language and batch for the entries that follow."""
+    actor = require(ACTION, any_agency=True)
+    plugins = get_plugins()
+    units = _units(actor)
+    questionnaires = _questionnaires(plugins)
+    current = session.get(SESSION_KEY) or {}
+    errors: dict[str, str] = {}
+    campaigns = _open_campaigns(actor)
+    values = {
+        "unit": str(current.get("unit", "")),
+        "questionnaire": current.get("slug", ""),
+        "campaign": str(current.get("campaign") or ""),
+        "language": current.get("language", "zh-Hant-TW"),
+        "batch": current.get("batch", ""),
+    }
+    if request.method == "GET" and request.args.get("ended") == "1":
+        errors["campaign"] = translate("err_paper_campaign_ended", current_language())
+    status = 200
+    if request.method == "POST":
+        form = FlaskForm()
+        language = current_language()
+        values = {k: (request.form.get(k) or "").strip() for k in values}
+        unit = next((u for u in units if str(u.id) == values["unit"]), None)
+        questionnaire = next((q for q in questionnaires if q.slug == values["questionnaire"]), None)
+        if not form.validate():
+            errors["form"] = translate("session_expired_staff", language)
+        if unit is None:
+            errors["unit"] = translate("err_paper_unit", language)
+        if questionnaire is None:
+            errors["questionnaire"] = translate("err_paper_questionnaire", language)
+        elif values["language"] not in questionnaire.languages:
+            values["language"] = questionnaire.languages[0]
+        if not values["batch"] or len(values["batch"]) > BATCH_MAX:
+            errors["batch"] = translate("err_paper_batch", language, max=BATCH_MAX)
+        chosen = None
+        if values["campaign"]:
+            chosen = next((c for c in campaigns if str(c.id) == values["campaign"]), None)
+            if chosen is None:
+                errors["campaign"] = translate("err_paper_campaign", language)
+            elif unit is not None and unit.id not in chosen.unit_ids:
+                errors["campaign"] = translate("err_paper_campaign_unit", language)
+            elif questionnaire is not None and chosen.version.slug != questionnaire.slug:
+                errors["campaign"] = translate("err_paper_campaign_questionnaire", language)
+        if not errors:
+            assert unit is not None and questionnaire is not None
+            session[SESSION_KEY] = {
+                "unit": unit.id,
+                "slug": questionnaire.slug,
+                "language": values["language"],
+                "batch": values["batch"],
+                "campaign": chosen.id if chosen is not None else None,
+            }
+            session.pop(SAVED_KEY, None)
+            return redirect(url_for("paper.entry"), code=303)
+        status = 422
+    return (
+        render_template(
+            "answers/paper_setup.html",
+            actor=actor,
+            units=[(u.id, f"{_name(u)} ({u.code})") for u in units],
+            questionnaires=[(q.slug, q.text(q.title, current_language())) for q in questionnaires],
+            campaigns=[
+                (
+                    str(c.id),
+                    f"{c.campaign.title} ({c.campaign.starts_on.isoformat()} – "
+                    f"{c.campaign.ends_on.isoformat()})",
+                )
+                for c in campaigns
+            ],
+            languages=list(LANGUAGE_NAMES.items()),
+            values=values,
+            errors=errors,
+            batch_max=BATCH_MAX,
+        ),
+        status,
+    )
+
+
+def _batch_count(actor: Actor, batch: str) -> int:
+    from collector.access.scoped import scoped
+
+    statement = (
+        select(func.count())
+        .select_from(Response)
+        .where(Response.channel == CHANNEL, Response.batch == batch)
+    )
+    return int(get_session().execute(scoped(statement, ACTION, actor)).scalar_one())
+
+
+@bp.route("/entry", methods=["GET", "POST"])
+def entry() -> Any:
+    """The compact keying form; after a save the same empty form comes back."""
+    from collector.access.scoped import scoped
+
+    actor = require(ACTION, any_agency=True)
+    setup_data = session.get(SESSION_KEY)
+    plugins = get_plugins()
+    if not setup_data or setup_data.get("slug") not in plugins.questionnaires:
+        return redirect(url_for("paper.setup"), code=303)
+    db = get_session()
+    unit = db.execute(
+        scoped(select(Unit).where(Unit.id == setup_data["unit"]), ACTION, actor)
+    ).scalar_one_or_none()
+    if unit is None:  # gone, or the actor moved agency: choose again
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("paper.setup"), code=303)
+    agency = db.execute(
+        scoped(select(Agency).where(Agency.id == unit.agency_id), ACTION, actor)
+    ).scalar_one()
+    slug = setup_data["slug"]
+    chosen = None
+    campaign_gone = False
+    if setup_data.get("campaign"):
+        found = _open_campaigns(actor, int(setup_data["campaign"]))
+        chosen = found[0] if found else None
+        if chosen is None or unit.id not in chosen.unit_ids or chosen.version.slug != slug:
+            # Closed or ended since it was chosen: choose again. A form being saved is
+            # shown back with what was typed, unsaved.
+            chosen = None
+            if request.method == "GET":
+                return redirect(url_for("paper.setup", ended=1), code=303)
+            campaign_gone = True
+    version = chosen.version if chosen is not None else current_version(current_app, db, slug)
+    if version is None:
+        abort(404)
+    questionnaire = definition_of(version)
+    language = setup_data.get("language") or questionnaire.languages[0]
+    if language not in questionnaire.languages:
+        language = questionnaire.languages[0]
+    ui_language = current_language()
+    batch = setup_data["batch"]
+
+    form = build_form_class(plugins, questionnaire, language)()
+    typed: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    notice = None
+    status = 200
+    if request.method == "POST":
+        typed = {
+            q.key: (request.form.get(f"q_{q.key}") or "")[:4000] for q in questionnaire.questions()
+        }
+        if campaign_gone:
+            notice = translate("err_paper_campaign_ended", ui_language)
+            status = 409
+        elif not form.validate():  # only the CSRF token can fail
+            notice = translate("session_expired_staff", ui_language)
+            status = 422
+        else:
+            token = (request.form.get("submission_token") or "")[:100] or secrets.token_urlsafe(18)
+            submission = Submission(
+                questionnaire=version,
+                agency=agency,
+                unit=unit,
+                channel=CHANNEL,
+                language=language,
+                answers=keyed_answers(plugins, questionnaire, typed, language),
+                idempotency_key=f"paper:{token}",
+                batch=batch,
+                entered_by=actor.user_id,
+                campaign_id=chosen.id if chosen is not None else None,
+            )
+            try:
+                with _public_submission_path():
+                    saved = submit(current_app, plugins, questionnaire, submission)
+            except InvalidSubmission as exc:
+                errors = {key: err.text(ui_language) for key, err in exc.errors.items()}
+                status = 422
+            except IdempotencyConflict:
+                notice = translate("paper_resubmitted", ui_language)
+                status = 409
+            else:
+                session[SAVED_KEY] = {
+                    "receipt": saved.receipt,
+                    "count": _batch_count(actor, batch),
+                    "replayed": saved.replayed,
+                }
+                return redirect(url_for("paper.entry"), code=303)
+    saved_info = session.pop(SAVED_KEY, None) if request.method == "GET" else None
+    questions = [
+        {
+            "key": q.key,
+            "label": questionnaire.text(q.label, language),
+            "required": q.required,
+            "kind": entry_kind(plugins, questionnaire, q),
+            "legend": legend(plugins, questionnaire, q, language),
+            "conditional": bool(q.relevant),
+        }
+        for q in questionnaire.questions()
+    ]
+    first_error = next((q["key"] for q in questions if q["key"] in errors), None)
+    return (
+        render_template(
+            "answers/paper_entry.html",
+            actor=actor,
+            questionnaire=questionnaire,
+            title=questionnaire.text(questionnaire.title, language),
+            unit_label=f"{_name(unit)} ({unit.code})",
+            campaign_title=chosen.campaign.title if chosen is not None else None,
+            batch=batch,
+            count=_batch_count(actor, batch),
+            saved=saved_info,
+            questions=questions,
+            typed=typed,
+            errors=errors,
+            first_error=first_error,
+            notice=notice,
+            token=secrets.token_urlsafe(18),
+            csrf_field=form.csrf_token,
+        ),
+        status,
+    )

@@ -1,0 +1,165 @@
+"""The citizen's survey pages: mobile-first, server-rendered, working without JavaScript."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from collector.access.security import csrf
+from collector.answers.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
+from collector.answers.survey_page import open_form, render_survey, show_errors
+from collector.campaigns.service import link_on_survey_page
+from collector.core.db import get_session
+from collector.core.i18n import pick_language, translate, use_language
+from collector.core.lookups import agency_by_code, public_agencies, unit_by_code
+from collector.core.models import Agency, Unit, utcnow
+from collector.core.plugins import get_plugins
+from collector.core.questionnaires import PUBLIC_KINDS, current_version, definition_of
+from surveys import Questionnaire
+
+bp = Blueprint("survey", __name__, template_folder="../templates")
+csrf.exempt(bp)  # the survey form checks its own token, keeping answers
+
+PUBLIC_CHANNELS = {"online", "qr"}
+
+
+def _ui_language() -> str:
+    return use_language(pick_language(current_app.config["LANGUAGES"], request.args.get("lang")))
+
+
+@bp.get("/")
+def index() -> str:
+    language = _ui_language()
+    plugins = get_plugins()
+    db = get_session()
+    citizen = [q for q in plugins.questionnaires.values() if q.kind in PUBLIC_KINDS]
+    return render_template(
+        "answers/index.html",
+        language=language,
+        agencies=public_agencies(db),
+        questionnaires=citizen,
+    )
+
+
+def _load(
+    agency_code: str, slug: str, unit_code: str | None
+) -> tuple[Agency, Unit | None, Any, Questionnaire]:
+    db = get_session()
+    agency = agency_by_code(db, agency_code)
+    if agency is None:
+        abort(404)
+    unit = None
+    if unit_code is not None:
+        unit = unit_by_code(db, agency, unit_code)
+        if unit is None:
+            abort(404)
+    version = current_version(current_app, db, slug)
+    if version is None or definition_of(version).kind not in PUBLIC_KINDS:
+        abort(404)
+    return agency, unit, version, definition_of(version)
+
+
+def _started(value: str | None) -> datetime | None:
+    """When the form was first shown; ignored when implausible."""
+    if not value:
+        return None
+    try:
+        started = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=UTC)
+    now = utcnow()
+    if not now - timedelta(days=1) <= started <= now:
+        return None
+    return started
+
+
+@bp.route("/s/<agency_code>/<slug>", methods=["GET", "POST"])
+@bp.route("/s/<agency_code>/<unit_code>/<slug>", methods=["GET", "POST"])
+def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
+    agency, unit, version, questionnaire = _load(agency_code, slug, unit_code)
+    plugins = get_plugins()
+    channel = request.args.get("ch", "online")
+    if channel not in PUBLIC_CHANNELS:
+        channel = "online"
+    # A campaign is recorded only through its signed link's token (``?c=``, kept on
+    # POST by the form's own URL), verified on every request: never from a plain id.
+    link = None
+    if "c" in request.args:
+        # An answer posted after the campaign ended is kept, outside the campaign.
+        link = link_on_survey_page(
+            get_session(), request.args["c"], agency, unit, slug, request.method == "POST"
+        )
+        channel = "qr"
+        if link is not None:
+            version, questionnaire = link.version, definition_of(link.version)
+    form, language, switch, answers = open_form(questionnaire)
+    if request.method == "GET":
+        form.started.data = utcnow().isoformat(timespec="seconds")
+
+    errors: dict[str, str] = {}
+    notice = None
+    if request.method == "POST" and not switch:
+        if not form.validate():
+            # Only the CSRF token can fail here: keep the answers and ask again.
+            notice = translate("session_expired", language)
+        else:
+            token = (form.submission_token.data or "")[:128] or None
+            submission = Submission(
+                questionnaire=version,
+                agency=agency,
+                unit=unit,
+                channel=channel,
+                language=language,
+                answers=answers(),
+                started_at=_started(form.started.data),
+                idempotency_key=f"web:{token}" if token else None,
+                campaign_id=link.campaign_id if link else None,
+            )
+            try:
+                saved = submit(current_app, plugins, questionnaire, submission)
+            except InvalidSubmission as exc:
+                errors = show_errors(form, exc, language)
+            except IdempotencyConflict:
+                # The same page was submitted before with other answers: take this as new.
+                form.submission_token.data = secrets.token_urlsafe(24)
+                notice = translate("session_expired", language)
+            else:
+                session["receipt"] = {
+                    "receipt": saved.receipt,
+                    "slug": slug,
+                    "agency": agency.code,
+                    "language": language,
+                }
+                return redirect(url_for("survey.thanks"), code=303)
+    return render_survey(questionnaire, version, form, agency, unit, language, errors, notice)
+
+
+@bp.get("/thanks")
+def thanks() -> Any:
+    data = session.get("receipt")
+    if not data:
+        return redirect(url_for("survey.index"))
+    plugins = get_plugins()
+    questionnaire = plugins.questionnaires.items.get(data["slug"])
+    language = use_language(data.get("language", "zh-Hant-TW"))
+    return render_template(
+        "answers/thanks.html",
+        receipt=data["receipt"],
+        questionnaire=questionnaire,
+        language=language,
+        agency_code=data["agency"],
+    )

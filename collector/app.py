@@ -1,0 +1,71 @@
+"""``create_app``: configuration, database, plugins (each feature among them), in order."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from flask import Flask
+
+from collector import demo
+from collector.access import auth, ratelimit, scoped, security
+from collector.access import hooks as access_hooks
+from collector.answers import fast_path, writer
+from collector.answers import hooks as answers_hooks
+from collector.answers.question_types import QuestionType
+from collector.campaigns import hooks as campaigns_hooks
+from collector.complaints import hooks as complaints_hooks
+from collector.console import hooks as console_hooks
+from collector.core import config, db, errors, i18n, migrations, plugins
+from collector.core import hooks as core_hooks
+from collector.core.questionnaires import publish_registered
+from collector.core.registry import PluginConfigurationError
+from collector.organisation import hooks as organisation_hooks
+from collector.results import hooks as results_hooks
+from collector.results.analyses import Analysis
+from collector.results.exporters import Exporter
+from collector.staff_survey import hooks as staff_survey_hooks
+
+CORE_PLUGINS: tuple[ModuleType, ...] = (
+    core_hooks,
+    access_hooks,
+    console_hooks,
+    organisation_hooks,
+    answers_hooks,
+    results_hooks,
+    campaigns_hooks,
+    staff_survey_hooks,
+    complaints_hooks,
+    demo,
+)
+"""Each feature's hook implementations, registered as essential plugins: the core's
+pages, commands and default answers come through the same hooks as a plugin's."""
+
+BASES = plugins.BaseClasses(question_type=QuestionType, exporter=Exporter, analysis=Analysis)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, database, plugins, views."""
+    app = Flask("collector", instance_relative_config=True)
+    config.load(app, test_config)
+    db.init_app(app)
+    writer.init_app(app, db.get_engine(app))
+    plugin_set = plugins.init_app(app, CORE_PLUGINS, BASES)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    ratelimit.init_app(app)
+    scoped.init_app(app)
+    auth.init_app(app)
+    for name, command in plugin_set.commands.items.items():
+        if name in app.cli.commands:
+            raise PluginConfigurationError(
+                f"command {name!r} of plugin {plugin_set.commands.owners[name]!r} clashes with "
+                "a command of Flask's"
+            )
+        app.cli.add_command(command)
+    fast_path.init_app(app)
+    if app.config["AUTO_MIGRATE"]:
+        migrations.upgrade(app)
+        publish_registered(app)
+    return app

@@ -1,0 +1,91 @@
+"""The deadline clock as the application sees it: which calendar an agency uses
+(the ``complaint_calendar`` hook, then the editable ``calendar_day`` rows on top)
+and the due date of a case. The rules themselves are pure: ``deadlines`` and
+``calendar``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from flask import Flask
+from sqlalchemy import select
+from sqlmodel import Session
+
+from collector.access.scoped import unscoped
+from collector.complaints.deadlines import DeadlinePolicy, Pause, deadline
+from collector.core.models import CalendarDay
+from collector.core.workdays import SpecialDay, WorkCalendar, YearNotCovered
+
+Policy = DeadlinePolicy
+
+FALLBACK_YEARS = 3
+"""Years past the calendar's data that count by the weekend rule alone (flagged
+provisional) rather than stopping intake when the data has not been updated."""
+
+
+def _rows(session: Session, agency_id: int | None) -> list[CalendarDay]:
+    condition = (
+        CalendarDay.agency_id.is_(None)  # type: ignore[union-attr]
+        if agency_id is None
+        else CalendarDay.agency_id == agency_id
+    )
+    statement = select(CalendarDay).where(condition).order_by(CalendarDay.day)  # type: ignore[arg-type]
+    return list(session.execute(unscoped(statement, "the working-day calendar")).scalars())
+
+
+def _special(row: CalendarDay) -> SpecialDay:
+    return SpecialDay(
+        day=row.day,
+        kind="workday" if row.working else "holiday",
+        name_zh=row.name_zh,
+        name_en=row.name_en,
+    )
+
+
+def _with_fallback(calendar: WorkCalendar) -> WorkCalendar:
+    last = max(calendar.years)
+    extra = frozenset(range(last + 1, last + 1 + FALLBACK_YEARS))
+    return WorkCalendar(
+        name=calendar.name,
+        years=calendar.years | extra,
+        days=calendar.days,
+        provisional_years=calendar.provisional_years | extra,
+    )
+
+
+def calendar_for(app: Flask, session: Session, agency_id: int) -> WorkCalendar:
+    """The agency's calendar: a plugin's, else the national one; then the national
+    and the agency's own edited days (``calendar_day``) override it."""
+    from collector.core.plugins import get_plugins
+
+    base = get_plugins(app).hook.complaint_calendar(agency_id=agency_id)
+    if base is None:  # only when the core's default plugin is disabled (unit tests)
+        from collector.core.workdays import taiwan_calendar
+
+        base = taiwan_calendar()
+    calendar = _with_fallback(base)
+    for scope in (None, agency_id):
+        days = [_special(r) for r in _rows(session, scope) if r.day.year in calendar.years]
+        if days:
+            calendar = calendar.merged(days)
+    return calendar
+
+
+def due_date(
+    received_on: date,
+    policy: DeadlinePolicy,
+    calendar: WorkCalendar,
+    *,
+    pauses: Sequence[Pause] = (),
+    extension_days: int = 0,
+    today: date | None = None,
+) -> date:
+    """The due date (provisional while a pause is open: as if it ended today)."""
+    try:
+        return deadline(received_on, policy, calendar, pauses, extension_days, today).due
+    except YearNotCovered:
+        # Beyond even the fallback years: count calendar days on the weekend rule.
+        fallback = WorkCalendar(name="weekends", years=frozenset(range(1900, 2200)))
+        return deadline(received_on, policy, fallback, pauses, extension_days, today).due

@@ -1,0 +1,47 @@
+"""The complaints feature as a plugin: its pages, the ``complaints`` command, and the
+core's own complaint hooks, asked after every other plugin's (route a new case by
+its category, count deadlines on Taiwan's national calendar)."""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint
+
+from collector.complaints import remind
+from collector.complaints.views import api, cases, dashboard, feedback, open311, public, settings
+from collector.core.hookspecs import hookimpl
+from collector.core.hooktypes import Route
+from collector.core.models import Complaint, ComplaintCategory
+from collector.core.workdays import WorkCalendar, taiwan_calendar
+
+
+@hookimpl(trylast=True)
+def route_complaint(case: Complaint, category: ComplaintCategory) -> Route | None:
+    """The category's unit and handler, when it names either."""
+    if category.unit_id is None and category.handler_id is None:
+        return None
+    return Route(unit_id=category.unit_id, handler_id=category.handler_id)
+
+
+@hookimpl(trylast=True)
+def complaint_calendar(agency_id: int) -> WorkCalendar | None:
+    return taiwan_calendar()
+
+
+@hookimpl
+def register_blueprints() -> list[Blueprint]:
+    return [
+        public.bp,
+        api.bp,
+        open311.bp,
+        feedback.public_bp,
+        feedback.bp,
+        cases.bp,
+        settings.bp,
+        dashboard.bp,
+    ]
+
+
+@hookimpl
+def register_commands() -> list[click.Command]:
+    return list(remind.COMMANDS)

@@ -1,0 +1,498 @@
+"""The handling-satisfaction follow-up: the complainant's one-time page
+(``/complaints/feedback/<token>``) and the phone sample in the console
+(``/staff/cases/followup...``, action ``cases.manage``).
+
+See ``collector.complaints.followups`` and docs/complaints-followup.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import date, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from analysis.aapor import Dispositions, response_rates
+from collector.access.audit import log as audit_log
+from collector.access.auth import current_actor, staff_area
+from collector.access.permissions import agencies_for, allowed, deny, require
+from collector.access.ratelimit import limit
+from collector.access.scoped import get_scoped, scope_for, scoped, unscoped
+from collector.access.security import csrf
+from collector.answers.submission import InvalidSubmission, Submission, _release_connection, prepare
+from collector.answers.survey_page import open_form, render_survey, show_errors
+from collector.complaints import cases as case_service
+from collector.complaints import followups as fu
+from collector.core.db import get_engine, get_session, writing
+from collector.core.hooktypes import Actor
+from collector.core.i18n import (
+    current_language,
+    pick_language,
+    translate,
+    use_language,
+)
+from collector.core.models import (
+    Agency,
+    Complaint,
+    ComplaintCategory,
+    ComplaintFollowup,
+    QuestionnaireVersion,
+    Unit,
+)
+from collector.core.plugins import get_plugins
+from collector.core.questionnaires import current_version, definition_of
+from collector.results.exporters import neutralise
+
+public_bp = Blueprint("complaint_feedback", __name__, template_folder="../templates")
+csrf.exempt(public_bp)  # the survey form checks its own token, keeping answers
+bp = Blueprint(
+    "complaint_followup",
+    __name__,
+    url_prefix="/staff/cases/followup",
+    template_folder="../templates",
+)
+staff_area(bp)
+
+MANAGE = "cases.manage"
+EXPORT = "responses.export"
+
+
+def _gone(language: str) -> Any:
+    """Used, expired or unknown: one kind page for all (it says nothing about which)."""
+    return render_template("complaints/feedback/gone.html", language=language), 410
+
+
+def _questionnaire(db: Session) -> QuestionnaireVersion:
+    version = current_version(current_app, db, fu.QUESTIONNAIRE)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _render(
+    template: str,
+    version: QuestionnaireVersion,
+    form: Any,
+    agency: Agency,
+    unit: Unit | None,
+    language: str,
+    errors: dict[str, str],
+    notice: str | None,
+    **extra: Any,
+) -> tuple[str, int]:
+    """The survey page (the citizen's template) with this feature's additions."""
+    return render_survey(
+        definition_of(version),
+        version,
+        form,
+        agency,
+        unit,
+        language,
+        errors,
+        notice,
+        template=template,
+        privacy_hint="fb_privacy_summary_hint",
+        **extra,
+    )
+
+
+def _answer(
+    target: ComplaintFollowup,
+    agency: Agency,
+    unit: Unit | None,
+    channel: str,
+    template: str,
+    entered_by: int | None = None,
+    **extra: Any,
+) -> Any:
+    """Show the questionnaire for ``target``; on a valid POST store it (once)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db = get_session()
+    version = _questionnaire(db)
+    questionnaire = definition_of(version)
+    form, language, switch, answers = open_form(questionnaire)
+    errors: dict[str, str] = {}
+    notice: str | None = None
+    if request.method == "POST" and not switch:
+        if not form.validate():
+            notice = translate("session_expired", language)
+        else:
+            submission = Submission(
+                questionnaire=version,
+                agency=agency,
+                unit=unit,
+                channel=channel,
+                language=language,
+                answers=answers(),
+                entered_by=entered_by,
+            )
+            try:
+                prepared = prepare(get_plugins(), questionnaire, submission)
+            except InvalidSubmission as exc:
+                errors = show_errors(form, exc, language)
+            else:
+                _release_connection()
+                response_id = fu.store_answer(app, target.id, prepared)  # type: ignore[arg-type]
+                if response_id is None:
+                    return _gone(language) if channel == "online" else _already(target)
+                return _stored(channel, target, questionnaire, language)
+    return _render(
+        template,
+        version,
+        form,
+        agency,
+        unit,
+        language,
+        errors,
+        notice or translate("fb_linked_notice", language),
+        **extra,
+    )
+
+
+def _stored(channel: str, followup: ComplaintFollowup, questionnaire: Any, language: str) -> Any:
+    if channel == "online":
+        return render_template(
+            "complaints/feedback/thanks.html", questionnaire=questionnaire, language=language
+        )
+    return redirect(
+        url_for("complaint_followup.sample", sample_id=followup.sample_id, saved=followup.id),
+        code=303,
+    )
+
+
+def _already(followup: ComplaintFollowup) -> Any:
+    return redirect(
+        url_for("complaint_followup.sample", sample_id=followup.sample_id, already=followup.id),
+        code=303,
+    )
+
+
+@public_bp.route("/complaints/feedback/<token>", methods=["GET", "POST"])
+@limit("RATELIMIT_PUBLIC", ("GET", "POST"))
+def feedback(token: str) -> Any:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db = get_session()
+    followup = fu.find_by_token(app, db, token)
+    if followup is None:
+        return _gone(
+            use_language(pick_language(app.config["LANGUAGES"], request.values.get("lang")))
+        )
+    case = db.get(Complaint, followup.complaint_id)
+    agency = db.get(Agency, followup.agency_id)
+    if case is None or agency is None:
+        return _gone(current_language())
+    unit = db.get(Unit, case.unit_id) if case.unit_id is not None else None
+    return _answer(followup, agency, unit, "online", "complaints/feedback/survey.html")
+
+
+# -- the phone sample (console) ------------------------------------------------------
+
+
+def _write_session() -> Session:
+    return Session(writing(get_engine()), expire_on_commit=False)
+
+
+def _own_agency(actor: Actor) -> int | None:
+    ids = agencies_for(actor, MANAGE)
+    if actor.agency_id in ids:
+        return actor.agency_id
+    return min(ids) if ids else None
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def _samples() -> list[dict[str, Any]]:
+    """Every phone sample the actor may manage: id, cases drawn, answers keyed."""
+    rows = (
+        get_session()
+        .execute(
+            scoped(
+                select(
+                    ComplaintFollowup.sample_id,
+                    ComplaintFollowup.agency_id,
+                    func.min(ComplaintFollowup.created_at),
+                    func.count(),
+                    func.count(ComplaintFollowup.response_id),
+                )
+                .where(ComplaintFollowup.channel == "phone")
+                .group_by(ComplaintFollowup.sample_id, ComplaintFollowup.agency_id)
+                .order_by(func.min(ComplaintFollowup.created_at).desc()),
+                MANAGE,
+            )
+        )
+        .all()
+    )
+    return [
+        {"sample_id": s, "agency_id": a, "created_at": c, "drawn": n, "answered": r}
+        for s, a, c, n, r in rows
+    ]
+
+
+@bp.route("", methods=["GET", "POST"])
+def index() -> Any:
+    actor = require(MANAGE, any_agency=True)
+    language = current_language()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    today = case_service.today_for(app)
+    values = {
+        "start": request.form.get(
+            "start", (today.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
+        ),
+        "end": request.form.get("end", (today.replace(day=1) - timedelta(days=1)).isoformat()),
+        "size_kind": request.form.get("size_kind", "per_stratum"),
+        "size": request.form.get("size", "5"),
+        "seed": request.form.get("seed", ""),
+    }
+    errors: list[str] = []
+    if request.method == "POST":
+        agency_id = _own_agency(actor)
+        start, end = _date(values["start"]), _date(values["end"])
+        per_stratum: int | None = None
+        fraction: float | None = None
+        raw_size = values["size"].strip()[:12]
+        try:
+            if values["size_kind"] == "fraction":
+                fraction = float(raw_size)
+            else:
+                per_stratum = int(raw_size)
+        except ValueError:
+            errors.append(translate("followup_size", language))
+        seed_raw = values["seed"].strip()[:12]
+        seed = int(seed_raw) if seed_raw.isdigit() else None
+        if seed_raw and seed is None:
+            errors.append(translate("followup_seed", language))
+        if start is None or end is None:
+            errors.append(translate("followup_period", language))
+        if agency_id is None:
+            abort(404)
+        if not errors:
+            assert start is not None and end is not None
+            seed = seed if seed is not None else secrets.randbelow(10**9)
+            try:
+                with _write_session() as wdb:
+                    frame = fu.sampling_frame(wdb, agency_id, start, end, actor)
+                    result = fu.draw(frame, per_stratum=per_stratum, fraction=fraction, seed=seed)
+                    if result.size == 0:
+                        raise fu.FollowupError("followup_empty", "no case to draw")
+                    sample_id = fu.record_sample(
+                        wdb, agency_id=agency_id, result=result, start=start, end=end, actor=actor
+                    )
+                    wdb.commit()
+            except fu.FollowupError as exc:
+                errors.append(translate(exc.key, language))
+            else:
+                return redirect(url_for("complaint_followup.sample", sample_id=sample_id), code=303)
+    return (
+        render_template(
+            "complaints/followup/index.html",
+            actor=actor,
+            samples=_samples(),
+            values=values,
+            errors=errors,
+        ),
+        422 if errors else 200,
+    )
+
+
+def _sample_rows(sample_id: str) -> tuple[Actor, list[ComplaintFollowup]]:
+    """The sample's follow-ups, as ``get_scoped`` answers for one object: 404 (audited
+    when it exists) outside the actor's agencies, 403 inside without the action."""
+    actor = current_actor()
+    if actor is None:
+        abort(401)
+    if len(sample_id) > 32:
+        abort(404)
+    db = get_session()
+    statement = (
+        select(ComplaintFollowup)
+        .where(ComplaintFollowup.sample_id == sample_id, ComplaintFollowup.channel == "phone")
+        .order_by(ComplaintFollowup.id)  # type: ignore[arg-type]
+    )
+    visible = scope_for(
+        statement, actor.visible_agency_ids, allowed(actor, MANAGE, None), f"visible:{MANAGE}"
+    )
+    rows = list(db.execute(visible).scalars())
+    if not rows:
+        exists = db.execute(
+            unscoped(
+                select(ComplaintFollowup.id).where(ComplaintFollowup.sample_id == sample_id),
+                "probe",
+            )
+        ).first()
+        if exists is not None:
+            deny(actor, MANAGE, None, status=404, target=f"sample:{sample_id}")
+        abort(404)
+    if not allowed(actor, MANAGE, rows[0].agency_id):
+        deny(actor, MANAGE, rows[0].agency_id, status=403, target=f"sample:{sample_id}")
+    return actor, rows
+
+
+@bp.get("/export.csv")
+def export() -> Any:
+    """Every follow-up answer of one agency with its design columns, for analysts
+    (``responses.export``); audited."""
+    actor = require(EXPORT, any_agency=True)
+    allowed_ids = sorted(agencies_for(actor, EXPORT))
+    raw = request.args.get("agency", "")
+    if raw:
+        if not raw.isdigit() or int(raw) not in allowed_ids:
+            abort(404)
+        agency_id = int(raw)
+    else:
+        agency_id = actor.agency_id if actor.agency_id in allowed_ids else allowed_ids[0]
+    version = _questionnaire(get_session())
+    keys = [q.key for q in definition_of(version).questions()]
+    rows = fu.analysis_table(get_session(), agency_id, keys, EXPORT)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    columns = [*fu.DESIGN_COLUMNS, *keys]
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([neutralise(row.get(c, "")) for c in columns])
+    audit_log(
+        "responses.export",
+        actor=actor,
+        agency_id=agency_id,
+        target=f"questionnaire:{fu.QUESTIONNAIRE}",
+        detail={"format": "csv", "rows": len(rows), "design": "complaint follow-up"},
+    )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="complaint-followup.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/<sample_id>")
+def sample(sample_id: str) -> Any:
+    actor, rows = _sample_rows(sample_id)
+    db = get_session()
+    ids = [r.complaint_id for r in rows]
+    cases = {
+        c.id: c
+        for c in db.execute(
+            scoped(select(Complaint).where(Complaint.id.in_(ids)), MANAGE)  # type: ignore[union-attr]
+        ).scalars()
+    }
+    categories = {
+        c.id: c
+        for c in db.execute(
+            scoped(
+                select(ComplaintCategory).where(ComplaintCategory.agency_id == rows[0].agency_id),
+                MANAGE,
+            )
+        ).scalars()
+    }
+    inclusion = fu.inclusions(db, ids, MANAGE)
+    tried = fu.attempts(db, ids, MANAGE)
+    phones: dict[int, Any] = {}
+    if request.args.get("phones") == "1":
+        # Each complainant's contact details through cases.identity: withheld when
+        # confidential and not the actor's to see, and every view audited.
+        phones = {
+            row.id: case_service.identity(db, cases[row.complaint_id], actor)
+            for row in rows
+            if row.response_id is None and row.complaint_id in cases
+        }
+    counts = fu.disposition_counts(rows, tried)
+    rates = response_rates(Dispositions(**counts)) if len(rows) else {}
+    return render_template(
+        "complaints/followup/sample.html",
+        actor=actor,
+        sample_id=sample_id,
+        rows=rows,
+        cases=cases,
+        categories=categories,
+        inclusion=inclusion,
+        saved=request.args.get("saved", ""),
+        already=request.args.get("already", ""),
+        gone=request.args.get("gone", ""),
+        noted=request.args.get("noted", ""),
+        tried=tried,
+        phones=phones,
+        counts=counts,
+        rates=rates,
+    )
+
+
+def _attempt(followup: ComplaintFollowup, case: Complaint, actor: Actor) -> Any:
+    """A call that gave no interview: note its disposition, back to the list."""
+    disposition = request.form.get("disposition", "")
+    if disposition not in fu.DISPOSITIONS:
+        abort(400)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _write_session() as wdb:
+        fresh = wdb.execute(scoped(select(Complaint).where(Complaint.id == case.id), MANAGE))
+        fu.record_attempt(app, wdb, followup, fresh.scalar_one(), disposition, actor)
+        wdb.commit()
+    return redirect(
+        url_for("complaint_followup.sample", sample_id=followup.sample_id, noted=followup.id),
+        code=303,
+    )
+
+
+def _one(statement: Any) -> Any:
+    return get_session().execute(scoped(statement, MANAGE)).scalar_one_or_none()
+
+
+@bp.route("/call/<int:followup_id>", methods=["GET", "POST"])
+def call(followup_id: int) -> Any:
+    db = get_session()
+    followup = get_scoped(db, ComplaintFollowup, followup_id, MANAGE)
+    actor = current_actor()
+    assert actor is not None  # get_scoped answered 401 otherwise
+    if followup.channel != "phone":
+        abort(404)
+    case = get_scoped(db, Complaint, followup.complaint_id, MANAGE)
+    if followup.response_id is not None or followup.used_at is not None:
+        return _already(followup)
+    if case.restricted_at is not None or case.destroyed_at is not None:
+        return redirect(
+            url_for("complaint_followup.sample", sample_id=followup.sample_id, gone=followup.id),
+            code=303,
+        )
+    if request.method == "POST" and "disposition" in request.form:
+        return _attempt(followup, case, actor)
+    identity = None
+    if request.method == "GET":
+        identity = case_service.identity(db, case, actor)  # audited
+    category = _one(select(ComplaintCategory).where(ComplaintCategory.id == case.category_id))
+    agency = _one(select(Agency).where(Agency.id == case.agency_id))
+    unit = _one(select(Unit).where(Unit.id == case.unit_id)) if case.unit_id is not None else None
+    if agency is None:
+        abort(404)
+    return _answer(
+        followup,
+        agency,
+        unit,
+        "phone",
+        "complaints/followup/call.html",
+        entered_by=actor.user_id,
+        actor=actor,
+        followup=followup,
+        case=case,
+        category=category,
+        identity=identity,
+    )

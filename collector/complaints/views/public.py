@@ -1,0 +1,588 @@
+"""The citizen's complaint pages: filing a complaint (陳情) with attachments, and
+following it without an account (case number and password, or the e-mailed link).
+
+No page here is a staff page: nothing is read through ``collector.access.scoped``, and each
+page shows one case only, the one the visitor proved they may see. That proof is
+kept in the signed session cookie for ``COMPLAINT_FOLLOW_MINUTES`` (30): the case
+id and an expiry, nothing else. Attachments are served only to such a session and
+only through a signed, short-lived URL naming both the file and the case, so a
+guessed or leaked URL alone never serves a file. ``POST /complaints/end`` forgets
+everything at once (a shared computer, a kiosk).
+
+The blueprint is exempt from the global CSRF check (as the survey pages are) so
+that the request body limit can be raised for attachments before the body is
+read; every form here checks its own CSRF token (Flask-WTF) instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlmodel import Session
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from collector.access.ratelimit import address_key, client_key, get_limiter, limit
+from collector.access.security import csrf
+from collector.complaints import attachments, cases
+from collector.complaints.forms import (
+    NOTICE_VERSION,
+    REPLY_CHANNELS,
+    ComplaintForm,
+    FollowForm,
+    SupplementForm,
+    privacy_notice,
+)
+from collector.core.db import get_engine, get_session, writing
+from collector.core.i18n import LANGUAGE_NAMES, MESSAGES, pick_language, translate, use_language
+from collector.core.lookups import agency_by_code
+from collector.core.models import (
+    Agency,
+    Complaint,
+    ComplaintAttachment,
+    ComplaintCategory,
+    ComplaintEvent,
+)
+
+bp = Blueprint("complaints_public", __name__, template_folder="../templates")
+csrf.exempt(
+    bp
+)  # the body limit is raised for attachments first, then the form checks its own token
+
+DEFAULTS: dict[str, Any] = {
+    "COMPLAINT_ATTACHMENT_MAX_BYTES": attachments.DEFAULT_MAX_BYTES,
+    "COMPLAINT_ATTACHMENTS_MAX": attachments.DEFAULT_MAX_FILES,
+    "COMPLAINT_IMAGE_MAX_PIXELS": attachments.DEFAULT_MAX_PIXELS,
+    "COMPLAINT_ATTACHMENT_DIR": None,
+    "COMPLAINT_FOLLOW_MINUTES": 30,
+    # Wrong case number or password: counted per address and per case number typed.
+    "COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS": "20 per 15 minutes",
+    "COMPLAINT_FOLLOW_FAILURES_PER_CASE": "5 per 15 minutes",
+    # Complaints filed from one address (or kiosk).
+    "COMPLAINT_FILINGS_PER_CLIENT": "20 per hour",
+}
+"""Settings of these pages; ``instance/config.py``, the environment or the test config
+override them (they are filled in only where unset)."""
+
+FOLLOW_KEY = "complaint_follow"
+FILED_KEY = "complaint_filed"
+FILE_SALT = "complaint-attachment"
+PASSWORD_ALPHABET = set(cases.CASE_NUMBER_ALPHABET)
+
+
+@bp.record_once
+def _defaults(state: Any) -> None:
+    for key, value in DEFAULTS.items():
+        state.app.config.setdefault(key, value)
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def _language(switch: str | None = None) -> str:
+    offered = current_app.config["LANGUAGES"]
+    return use_language(pick_language(offered, switch or request.values.get("lang")))
+
+
+def _languages() -> list[tuple[str, str]]:
+    return [(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in current_app.config["LANGUAGES"]]
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _follow_minutes() -> int:
+    return int(current_app.config["COMPLAINT_FOLLOW_MINUTES"])
+
+
+def _remember_case(case: Complaint) -> None:
+    session[FOLLOW_KEY] = {"id": case.id, "until": int(_now()) + 60 * _follow_minutes()}
+
+
+def _followed_case(db: Session) -> Complaint | None:
+    """The case this browser proved it may follow, while the proof lasts."""
+    data = session.get(FOLLOW_KEY)
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return None
+    if not isinstance(data.get("until"), int) or data["until"] < _now():
+        session.pop(FOLLOW_KEY, None)
+        return None
+    case = db.get(Complaint, data["id"])
+    if case is None or case.destroyed_at is not None:
+        session.pop(FOLLOW_KEY, None)
+        return None
+    return case
+
+
+def _name(row: Any, language: str) -> str:
+    return row.name_en if language == "en" else row.name_zh
+
+
+def _status_text(case: Complaint, language: str) -> str:
+    return translate(cases.complainant_status(case), language)
+
+
+def _event_text(event: ComplaintEvent, language: str) -> str:
+    key = f"cp_event_{event.kind}"
+    return translate(key if key in MESSAGES["zh-Hant-TW"] else "cp_event_other", language)
+
+
+def _local(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment.astimezone(UTC) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+def _categories(db: Session, agency: Agency) -> list[ComplaintCategory]:
+    return list(
+        db.execute(
+            select(ComplaintCategory)
+            .where(ComplaintCategory.agency_id == agency.id, ComplaintCategory.active.is_(True))
+            .order_by(ComplaintCategory.code)
+        ).scalars()
+    )
+
+
+def _complainant_files(db: Session, chain: list[Complaint]) -> list[ComplaintAttachment]:
+    """Files the complainant sent on any case of the chain (never staff's own files)."""
+    ids = [c.id for c in chain]
+    return list(
+        db.execute(
+            select(ComplaintAttachment)
+            .where(
+                ComplaintAttachment.complaint_id.in_(ids),
+                ComplaintAttachment.uploaded_by.is_(None),
+            )
+            .order_by(ComplaintAttachment.uploaded_at, ComplaintAttachment.id)
+        ).scalars()
+    )
+
+
+def _file_signer(app: Flask) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(app.secret_key, salt=FILE_SALT)  # type: ignore[arg-type]
+
+
+def _file_url(case: Complaint, att: ComplaintAttachment) -> str:
+    token = _file_signer(current_app).dumps({"a": att.id, "c": case.id})
+    return url_for("complaints_public.download", token=token)
+
+
+def _raise_body_limit(files: int | None = None) -> None:
+    """Let this request carry attachments (the app's limit is for survey answers)."""
+    request.max_content_length = attachments.request_limit(current_app, files)
+
+
+def _posted_switch() -> str | None:
+    """The language button a POST pressed, the body read under the attachment limit
+    (raises ``RequestEntityTooLarge`` for a body over it)."""
+    if request.method != "POST":
+        return None
+    _raise_body_limit()
+    return request.form.get("_lang")
+
+
+def _case_error(exc: cases.CaseError, language: str) -> str:
+    key = f"cp_err_{exc.key}"
+    return translate(key if key in MESSAGES["zh-Hant-TW"] else "cp_err_case", language)
+
+
+def _too_large() -> tuple[str, int]:
+    """The body was not read (so neither is ``lang`` in it): the page's own language."""
+    offered = current_app.config["LANGUAGES"]
+    language = use_language(pick_language(offered, request.args.get("lang")))
+    lim = attachments.limits()
+    return (
+        render_template(
+            "error.html",
+            title=translate("cp_too_large", language),
+            body=translate("cp_too_large_body", language, max=lim.max_size, count=lim.max_files),
+        ),
+        413,
+    )
+
+
+# -- filing ----------------------------------------------------------------------
+
+
+@bp.route("/complaints/<agency_code>/new", methods=["GET", "POST"])
+@limit("RATELIMIT_PUBLIC")
+def new(agency_code: str) -> Any:
+    db = get_session()
+    agency = agency_by_code(db, agency_code)
+    if agency is None:
+        abort(404)
+    try:
+        switch = _posted_switch()
+    except RequestEntityTooLarge:
+        return _too_large()
+    language = _language(switch)
+    categories = _categories(db, agency)
+    if not categories:
+        return render_template(
+            "complaints/public/unavailable.html",
+            agency=agency,
+            language=language,
+            languages=_languages(),
+        )
+    form = ComplaintForm(categories=categories, language=language)
+    if request.method == "GET":
+        form.submission_token.data = secrets.token_urlsafe(24)
+    notice = None
+    errors: list[tuple[str, str]] = []
+    status = 200
+    if request.method == "POST" and not switch:
+        filed = session.get(FILED_KEY)
+        token = form.submission_token.data or ""
+        if token and isinstance(filed, dict) and filed.get("token") == token:
+            # The same page sent twice (a double click): the case exists already.
+            return redirect(url_for("complaints_public.filed", lang=language), code=303)
+        result = _file(agency, form, language)
+        if isinstance(result, Complaint):
+            return redirect(url_for("complaints_public.filed", lang=language), code=303)
+        notice, errors, status = result
+    policy = cases.policy_for(db, agency.id)  # type: ignore[arg-type]
+    return (
+        render_template(
+            "complaints/public/new.html",
+            agency=agency,
+            form=form,
+            language=language,
+            languages=_languages(),
+            errors=errors,
+            notice=notice,
+            notice_parts=privacy_notice(agency, language),
+            notice_version=NOTICE_VERSION,
+            accept_anonymous=policy.accept_anonymous,
+            limits=attachments.limits(),
+            accept=attachments.ACCEPT,
+            reply_channels=REPLY_CHANNELS,
+        ),
+        status,
+    )
+
+
+def _file(
+    agency: Agency, form: ComplaintForm, language: str
+) -> Complaint | tuple[str | None, list[tuple[str, str]], int]:
+    """File the complaint, or say why not: (notice, errors, status). Nothing is
+    stored unless everything, attachments included, is acceptable."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not form.validate():
+        if form.csrf_failed:
+            return translate("cp_session_expired", language), form.error_list(), 400
+        return None, form.error_list(), 422
+    prepared, refused = attachments.prepare_all(form.attachments.data or [], 0, app)
+    if refused:
+        form.attachments.errors = [e.text(language) for e in refused]
+        return None, form.error_list(), 422
+    limiter = get_limiter(app)
+    rule = app.config["COMPLAINT_FILINGS_PER_CLIENT"]
+    if not limiter.test(rule, "complaint-filing", client_key()):
+        return translate("cp_too_many_filings", language), [], 429
+    category = form.chosen_category
+    assert category is not None
+    stored: list[ComplaintAttachment] = []
+    try:
+        with Session(writing(get_engine(app)), expire_on_commit=False) as db:
+            made = cases.new_case(
+                db,
+                app,
+                agency=db.get(Agency, agency.id),  # type: ignore[arg-type]
+                category=db.get(ComplaintCategory, category.id),  # type: ignore[arg-type]
+                channel="online",
+                language=language,
+                **form.case_fields(),
+            )
+            stored = attachments.store(db, made.case, prepared, app=app)
+            db.commit()
+    except cases.CaseError as exc:
+        attachments.delete_files(stored, app)
+        return _case_error(exc, language), [], 422
+    except BaseException:
+        attachments.delete_files(stored, app)
+        raise
+    limiter.hit(rule, "complaint-filing", client_key())
+    cases.send_notices(app, made.mails)
+    session[FILED_KEY] = {
+        "id": made.case.id,
+        "password": made.password,
+        "link": made.link_token,
+        "token": form.submission_token.data or "",
+        "until": int(_now()) + 60 * _follow_minutes(),
+    }
+    return made.case
+
+
+@bp.get("/complaints/filed")
+def filed() -> Any:
+    """The confirmation: shown with the password and follow link once, then without."""
+    language = _language()
+    data = session.get(FILED_KEY)
+    db = get_session()
+    case = None
+    fresh = (
+        isinstance(data, dict) and isinstance(data.get("until"), int) and data["until"] >= _now()
+    )
+    if fresh and isinstance(data.get("id"), int):
+        case = db.get(Complaint, data["id"])
+    if case is None:
+        session.pop(FILED_KEY, None)
+        return render_template(
+            "complaints/public/gone.html",
+            language=language,
+            title=translate("cp_filed_gone", language),
+            body=translate("cp_filed_gone_body", language),
+        )
+    password = data.pop("password", None)
+    link_token = data.pop("link", None)
+    session[FILED_KEY] = data  # the secrets are shown this once
+    agency = db.get(Agency, case.agency_id)
+    category = db.get(ComplaintCategory, case.category_id)
+    files = _complainant_files(db, [case])
+    follow_link = (
+        cases.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
+        + url_for("complaints_public.follow_link", token=link_token)
+        if link_token
+        else None
+    )
+    return render_template(
+        "complaints/public/filed.html",
+        case=case,
+        agency=agency,
+        category=category,
+        files=files,
+        password=password,
+        follow_link=follow_link,
+        language=language,
+        languages=_languages(),
+        due_on=case.due_on.isoformat(),
+        reply_channel=translate(f"cp_reply_{case.reply_channel}", language),
+    )
+
+
+@bp.post("/complaints/end")
+def end() -> Any:
+    """Forget the confirmation and any case followed in this browser."""
+    language = _language()
+    form = FollowForm(language=language)  # only its CSRF token is used
+    form.validate()
+    if form.csrf_failed:
+        abort(400)
+    session.pop(FILED_KEY, None)
+    session.pop(FOLLOW_KEY, None)
+    return redirect(url_for("complaints_public.follow", lang=language, ended=1), code=303)
+
+
+# -- following -------------------------------------------------------------------
+
+
+@bp.route("/complaints/follow", methods=["GET", "POST"])
+@limit("RATELIMIT_PUBLIC")
+def follow() -> Any:
+    language = _language(request.form.get("_lang") if request.method == "POST" else None)
+    form = FollowForm(language=language)
+    notice = None
+    if request.args.get("ended"):
+        notice = translate("cp_follow_ended", language)
+    elif request.args.get("expired"):
+        notice = translate("cp_follow_expired", language)
+    status = 200
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST" and not request.form.get("_lang"):
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        if not form.validate():
+            if form.csrf_failed:
+                notice, status = translate("cp_session_expired_follow", language), 400
+            else:
+                errors, status = form.error_list(), 422
+        else:
+            number = cases.normalise_case_number(form.case_number.data)
+            limiter = get_limiter(app)
+            per_address = app.config["COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS"]
+            per_case = app.config["COMPLAINT_FOLLOW_FAILURES_PER_CASE"]
+            keys = ((per_address, "complaint-follow-addr", address_key()),)
+            keys += ((per_case, "complaint-follow-case", number),)
+            if not all(limiter.test(rule, scope, key) for rule, scope, key in keys):
+                notice, status = translate("cp_follow_throttled", language), 429
+            else:
+                # The password alphabet is upper case: accept it typed in lower case.
+                password = "".join(form.password.data.split()).upper()
+                if set(password) - PASSWORD_ALPHABET:
+                    password = form.password.data
+                case = cases.find_for_complainant(get_session(), number, password)
+                if case is None:
+                    for rule, scope, key in keys:
+                        limiter.hit(rule, scope, key)
+                    notice, status = translate("cp_follow_failed", language), 422
+                else:
+                    _remember_case(case)
+                    return redirect(url_for("complaints_public.case_page", lang=language), 303)
+        form.password.data = ""
+    return (
+        render_template(
+            "complaints/public/follow.html",
+            form=form,
+            language=language,
+            languages=_languages(),
+            notice=notice,
+            errors=errors,
+        ),
+        status,
+    )
+
+
+@bp.get("/complaints/follow/<token>")
+@limit("RATELIMIT_PUBLIC", methods=("GET",))
+def follow_link(token: str) -> Any:
+    """The e-mailed link: proves the case like the password does, then the case page."""
+    language = _language()
+    case = cases.find_by_link(get_session(), token)
+    if case is None:
+        return render_template(
+            "complaints/public/gone.html",
+            language=language,
+            title=translate("cp_link_invalid", language),
+            body=translate("cp_link_invalid_body", language),
+        )
+    _remember_case(case)
+    return redirect(url_for("complaints_public.case_page", lang=language), code=303)
+
+
+@bp.route("/complaints/follow/case", methods=["GET", "POST"])
+def case_page() -> Any:
+    """The followed case: status, due date, public history; a supplement when asked."""
+    db = get_session()
+    origin = _followed_case(db)
+    try:
+        switch = _posted_switch()
+    except RequestEntityTooLarge:
+        return _too_large()
+    language = _language(switch)
+    if origin is None:
+        return redirect(url_for("complaints_public.follow", lang=language, expired=1), code=303)
+    _remember_case(origin)  # the time limit counts from the last page shown, not the first
+    current = cases.current_case(db, origin)
+    form = SupplementForm(language=language)
+    notice = None
+    errors: list[tuple[str, str]] = []
+    status = 200
+    if request.method == "POST" and not switch:
+        if current.status != "awaiting_supplement":
+            notice, status = translate("cp_supplement_not_asked", language), 409
+        else:
+            outcome = _supplement(db, origin, current, form, language)
+            if outcome is None:
+                return redirect(
+                    url_for("complaints_public.case_page", lang=language, sent=1), code=303
+                )
+            notice, errors, status = outcome
+    if request.args.get("sent") and notice is None:
+        notice = translate("cp_supplement_sent", language)
+    chain = cases.chain_of(db, origin)
+    events = cases.public_events(db, origin)
+    files = _complainant_files(db, chain)
+    agency = db.get(Agency, current.agency_id)
+    origin_agency = db.get(Agency, origin.agency_id)
+    category = db.get(ComplaintCategory, origin.category_id)
+    return (
+        render_template(
+            "complaints/public/case.html",
+            case=origin,
+            current=current,
+            agency=agency,
+            origin_agency=origin_agency,
+            category=category,
+            status_text=_status_text(current, language),
+            open=current.status in cases.OPEN,
+            awaiting=current.status == "awaiting_supplement",
+            events=[(e, _event_text(e, language), _local(e.at)) for e in events],
+            files=[(f, _file_url(origin, f)) for f in files],
+            form=form,
+            notice=notice,
+            errors=errors,
+            language=language,
+            languages=_languages(),
+            limits=attachments.limits(),
+            accept=attachments.ACCEPT,
+            files_left=max(0, attachments.limits().max_files - len(files)),
+            minutes=_follow_minutes(),
+        ),
+        status,
+    )
+
+
+def _supplement(
+    db: Session, origin: Complaint, current: Complaint, form: SupplementForm, language: str
+) -> tuple[str | None, list[tuple[str, str]], int] | None:
+    """Record the supplement (text and files) on the case being handled; None when done."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not form.validate():
+        if form.csrf_failed:
+            return translate("cp_session_expired", language), form.error_list(), 400
+        return None, form.error_list(), 422
+    already = len(_complainant_files(db, cases.chain_of(db, origin)))
+    prepared, refused = attachments.prepare_all(form.attachments.data or [], already, app)
+    if refused:
+        form.attachments.errors = [e.text(language) for e in refused]
+        return None, form.error_list(), 422
+    stored: list[ComplaintAttachment] = []
+    try:
+        with Session(writing(get_engine(app)), expire_on_commit=False) as write:
+            case = write.get(Complaint, current.id)
+            assert case is not None
+            mails = cases.add_supplement(write, app, case, form.text.data)
+            stored = attachments.store(write, case, prepared, app=app)
+            write.commit()
+    except cases.CaseError as exc:
+        attachments.delete_files(stored, app)
+        return _case_error(exc, language), [], 409
+    except BaseException:
+        attachments.delete_files(stored, app)
+        raise
+    cases.send_notices(app, mails)
+    return None
+
+
+@bp.get("/complaints/follow/file/<token>")
+def download(token: str) -> Any:
+    """A file of the followed case: the signed URL must name the case this browser
+    follows, and the file must be one the complainant sent on that case's chain."""
+    language = _language()
+    db = get_session()
+    origin = _followed_case(db)
+    try:
+        data = _file_signer(current_app).loads(token, max_age=60 * _follow_minutes())
+        att_id, case_id = int(data["a"]), int(data["c"])
+    except (BadData, KeyError, TypeError, ValueError):
+        origin = None
+    if origin is None or origin.id != case_id:
+        return (
+            render_template(
+                "complaints/public/gone.html",
+                language=language,
+                title=translate("cp_file_gone", language),
+                body=translate("cp_file_gone_body", language),
+            ),
+            410,
+        )
+    att = db.get(ComplaintAttachment, att_id)
+    chain_ids = {c.id for c in cases.chain_of(db, origin)}
+    if att is None or att.complaint_id not in chain_ids or att.uploaded_by is not None:
+        abort(404)
+    return attachments.send_attachment(att)

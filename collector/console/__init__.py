@@ -1,0 +1,1 @@
+"""The staff console's first page and the navigation between its pages."""

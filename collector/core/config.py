@@ -1,0 +1,115 @@
+"""Configuration defaults and where overrides come from.
+
+Order (later wins): these defaults, ``instance/config.py``, ``COLLECTOR_*``
+environment variables (values parsed as JSON when they are JSON), the test config.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Database: None means a SQLite file in the instance folder.
+    "DATABASE_URL": None,
+    "DATABASE_ECHO": False,
+    # Apply migrations and publish registered questionnaires when the app starts.
+    "AUTO_MIGRATE": True,
+    # Plugins: bundled ones load unless disabled; an allow-list, when set, restricts
+    # every non-essential plugin (bundled and entry points) to the names it lists.
+    "PLUGINS_DISABLED": [],
+    "PLUGINS_ALLOWLIST": None,
+    "PLUGINS_LOAD_ENTRY_POINTS": True,
+    # Request limits: survey answers are small; anything larger is refused early.
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+    "MAX_FORM_PARTS": 2000,
+    # Languages the interface speaks, first is the default.
+    "LANGUAGES": ["zh-Hant-TW", "en"],
+    "TIMEZONE": "Asia/Taipei",
+    "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Staff accounts and sessions (collector.access.auth). Argon2id parameters: argon2-cffi's
+    # defaults (RFC 9106 low-memory profile); tests pass cheaper ones.
+    "PASSWORD_HASH": {"time_cost": 3, "memory_cost": 65536, "parallelism": 4},
+    "PASSWORD_MIN_LENGTH": 12,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    # Rate limits (collector.access.ratelimit): "memory://" per process, or a Redis URL shared
+    # by every worker (pip install redis). Limits in the ``limits`` notation.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_PUBLIC": "600 per minute",
+    "RATELIMIT_LOGIN": "30 per minute",
+    "LOGIN_FAILURES_PER_ADDRESS": "50 per 15 minutes",
+    # Group commits: concurrent submissions in one process share one transaction.
+    "WRITER_BATCH_MAX": 64,
+    "WRITER_ENABLED": True,
+    # POST /api/v1/responses answered in front of Flask (collector.answers.fast_path); False
+    # leaves it to the Flask view, which answers the same.
+    "API_FAST_PATH": True,
+    # E-mail (collector.core.mail): "outbox" files messages under instance/outbox (development,
+    # tests); "smtp" sends them. PUBLIC_BASE_URL (e.g. "https://survey.example.gov.tw")
+    # makes links in e-mails; None: the address of the request that sends them.
+    "MAIL_BACKEND": "outbox",
+    "MAIL_OUTBOX_DIR": None,
+    "MAIL_FROM": "no-reply@collector.invalid",
+    "MAIL_SMTP_HOST": "localhost",
+    "MAIL_SMTP_PORT": 587,
+    "MAIL_SMTP_USER": None,
+    "MAIL_SMTP_PASSWORD": None,
+    "MAIL_SMTP_STARTTLS": True,
+    "MAIL_SMTP_TIMEOUT": 30,
+    "PUBLIC_BASE_URL": None,
+    # Complaints (collector.complaints): years a closed case is kept by retention class
+    # (None: permanently; 檔案法), the longest single extension, attachments.
+    "COMPLAINT_RETENTION_YEARS": {"short": 3, "standard": 5, "long": 15, "permanent": None},
+    "COMPLAINT_MAX_EXTENSION_DAYS": 60,
+    "COMPLAINT_TODAY": None,  # pin "today" (YYYY-MM-DD) for demonstrations and tests
+    "COMPLAINT_FOLLOWUP_DAYS": 60,  # how long a handling-satisfaction link works
+    # The Open311 GeoReport v2 facade (docs/complaints-followup.md): API keys that may
+    # file requests (empty: anyone may, rate-limited), and the discovery document's texts.
+    "OPEN311_API_KEYS": [],
+    "OPEN311_CONTACT": "",
+    "OPEN311_KEY_SERVICE": "",
+    # The public complaint pages' own limits (attachments, following, filing) are in
+    # collector.complaints.views.public.DEFAULTS.
+}
+
+
+def _secret_key(instance: Path) -> str:
+    """A random key kept in the instance folder, made once, readable by the owner only."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from every source in order."""
+    app.config.from_mapping(DEFAULTS)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("COLLECTOR")
+    if test_config:
+        app.config.from_mapping(test_config)
+    for key in ("PLUGINS_DISABLED", "PLUGINS_ALLOWLIST"):
+        value = app.config.get(key)
+        if isinstance(value, str):
+            app.config[key] = [v.strip() for v in value.split(",") if v.strip()]
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'collector.sqlite'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)

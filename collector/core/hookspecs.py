@@ -1,0 +1,128 @@
+"""Every hook a plugin can implement. The full contract is in docs/plugin_hooks.md.
+
+Registration hooks (``register_*``) return lists; the core merges them and
+refuses to start when two plugins register the same name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from collector.core.hooktypes import (
+    Actor,
+    Agency,
+    AnswerError,
+    Blueprint,
+    Command,
+    Complaint,
+    ComplaintCategory,
+    Questionnaire,
+    Request,
+    Route,
+    SavedResponse,
+    Unit,
+    WorkCalendar,
+)
+
+hookspec = pluggy.HookspecMarker("collector")
+hookimpl = pluggy.HookimplMarker("collector")
+
+
+@hookspec
+def register_question_types() -> list[type]:
+    """Return ``collector.answers.question_types.QuestionType`` subclasses this plugin provides."""
+
+
+@hookspec
+def register_questionnaires() -> list[Questionnaire | str | Path]:
+    """Return questionnaires: ``surveys.Questionnaire`` objects or paths to YAML files."""
+
+
+@hookspec
+def register_exporters() -> list[type]:
+    """Return ``collector.results.exporters.Exporter`` subclasses that turn responses into files."""
+
+
+@hookspec
+def register_analyses() -> list[type]:
+    """Return ``collector.results.analyses.Analysis`` subclasses that summarise responses."""
+
+
+@hookspec
+def register_blueprints() -> list[Blueprint]:
+    """Return Flask blueprints to mount on the app."""
+
+
+@hookspec
+def register_commands() -> list[Command]:
+    """Return click commands to add under the ``collector`` command."""
+
+
+@hookspec
+def validate_submission(
+    questionnaire: Questionnaire,
+    answers: dict[str, Any],
+    agency: Agency,
+    unit: Unit | None,
+    channel: str,
+) -> dict[str, str | AnswerError] | None:
+    """Check a submission with agency rules; return ``{question_key: message}`` for problems.
+
+    Called after every answer passed its question type's checks, before anything is
+    stored. A non-empty result rejects the submission and nothing is saved. Runs in
+    an application context, but a submission through ``POST /api/v1/responses`` has
+    no request context (``collector.answers.fast_path``): use the arguments, not
+    ``flask.request``.
+    """
+
+
+@hookspec
+def response_saved(response: SavedResponse) -> None:
+    """React after a response was committed (``collector.answers.submission.SavedResponse``).
+
+    Runs after the answer is durable; an exception here is logged and never loses
+    or rejects the response. Not called for an idempotent replay. As for
+    ``validate_submission``, there may be no request context.
+    """
+
+
+@hookspec(firstresult=True)
+def actor_from_request(request: Request) -> Actor | None:
+    """Say who is making ``request``: a ``collector.access.permissions.Actor``, or None.
+
+    The first non-None answer wins; the core's own answer (the staff session) comes
+    last. Lets an agency plug in its single sign-on. Called at most once a request.
+    """
+
+
+@hookspec(firstresult=True)
+def permission_allowed(actor: Actor, action: str, agency_id: int | None) -> bool | None:
+    """Decide whether ``actor`` may perform ``action`` on ``agency_id`` (None: system level).
+
+    Return True or False to decide, None for no opinion; the first decision wins and
+    the core's matrix (docs/access.md) decides last. Never asked about an agency
+    outside ``actor.visible_agency_ids``: those are refused before any plugin.
+    """
+
+
+@hookspec(firstresult=True)
+def route_complaint(case: Complaint, category: ComplaintCategory) -> Route | None:
+    """Choose the unit and/or handler for a new complaint case (``cases.Route``).
+
+    Called inside the intake transaction, after the case row exists. The first
+    non-None answer wins; the core's rule (the category's unit and handler) comes
+    last. A unit or handler of another agency, or a disabled handler, is ignored.
+    """
+
+
+@hookspec(firstresult=True)
+def complaint_calendar(agency_id: int) -> WorkCalendar | None:
+    """The working-day calendar for ``agency_id``'s complaint deadlines.
+
+    The first non-None answer wins; the core's answer (Taiwan's national calendar
+    from ``collector/core/data/taiwan.yaml``) comes last. Days edited in the
+    console (``calendar_day``) are laid over whichever calendar is returned.
+    """

@@ -1,0 +1,103 @@
+"""The values that hooks take and return, beside the base classes plugins subclass.
+
+``collector.core.hookspecs`` imports only this module (and pluggy), so that the
+plugin contract sits at the bottom of the dependency graph: the classes that
+plugins register (question types, exporters, analyses) have their base classes
+in the feature that uses them and are checked by the plugin manager.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from click import Command
+from flask import Blueprint, Request
+
+from collector.core.i18n import localised, translate
+from collector.core.models import Agency, Complaint, ComplaintCategory, Unit
+from collector.core.workdays import WorkCalendar
+from surveys import Questionnaire
+
+__all__ = [
+    "Actor",
+    "Agency",
+    "AnswerError",
+    "Blueprint",
+    "Command",
+    "Complaint",
+    "ComplaintCategory",
+    "Questionnaire",
+    "Request",
+    "Route",
+    "SavedResponse",
+    "Unit",
+    "WorkCalendar",
+]
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be accepted; the message is chosen per language.
+
+    ``code`` names an interface text (``err_<code>`` in collector.core.i18n); a plugin
+    type that needs its own words passes ``message={"zh-Hant-TW": ..., "en": ...}``.
+    """
+
+    def __init__(
+        self, code: str, message: Mapping[str, str] | None = None, **params: object
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = dict(message) if message else None
+        self.params = params
+
+    def text(self, language: str) -> str:
+        if self.message:
+            return localised(self.message, language).format(**self.params)
+        return translate(f"err_{self.code}", language, **self.params)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a staff user from the session or an identity from a plugin's SSO.
+
+    ``visible_agency_ids`` bounds everything: no plugin can grant an action on an
+    agency outside it. Build one for a stored user with
+    ``collector.access.auth.actor_for_user``.
+    """
+
+    user_id: int | None
+    role: str
+    agency_id: int | None
+    visible_agency_ids: frozenset[int]
+    label: str  # for the audit log: an e-mail address or the SSO's name for the person
+    display_name: str = ""
+    source: str = "session"  # "session", or the plugin that vouched for the actor
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a new case goes: a unit and, optionally, a handler (``route_complaint``)."""
+
+    unit_id: int | None = None
+    handler_id: int | None = None
+
+
+@dataclass
+class SavedResponse:
+    """A committed response, as plugins see it in ``response_saved``."""
+
+    id: int
+    receipt: str
+    questionnaire: Questionnaire
+    version: int
+    agency_code: str
+    unit_code: str | None
+    channel: str
+    language: str
+    answers: dict[str, Any]
+    submitted_at: datetime
+    replayed: bool = False

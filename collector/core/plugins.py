@@ -1,0 +1,263 @@
+"""One plugin manager per app: which plugins load, and what they register.
+
+Essential plugins (each feature's ``hooks`` module, listed by ``collector.app``)
+always load. Bundled plugins
+(``plugins/``) load unless configuration disables them. External plugins come
+from the ``collector`` entry-point group. ``PLUGINS_ALLOWLIST`` restricts the
+non-essential ones to the names it lists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import inspect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+from flask import Flask, current_app
+
+import plugins as bundled_package
+from collector.core import hookspecs
+from collector.core.registry import PluginConfigurationError, Registry, collect
+from surveys import Questionnaire, QuestionnaireError, load
+
+ENTRY_POINT_GROUP = "collector"
+
+
+@dataclass(frozen=True)
+class BaseClasses:
+    """The classes that registered question types, exporters and analyses must extend.
+
+    They live in the features that use them (``collector.app`` passes them in), so
+    the plugin manager depends on no feature.
+    """
+
+    question_type: type
+    exporter: type
+    analysis: type
+
+
+@dataclass
+class LoadedPlugin:
+    name: str
+    origin: str  # essential | bundled | entry point
+    module: str
+    version: str | None = None
+
+
+@dataclass
+class PluginSet:
+    """What the app's plugins registered, by name."""
+
+    manager: pluggy.PluginManager
+    plugins: list[LoadedPlugin]
+    question_types: Registry[Any]
+    questionnaires: Registry[Questionnaire]
+    exporters: Registry[Any]
+    analyses: Registry[Any]
+    blueprints: Registry[Any] = field(default_factory=lambda: Registry("blueprint"))
+    commands: Registry[Any] = field(default_factory=lambda: Registry("command"))
+
+    @property
+    def hook(self) -> Any:
+        return self.manager.hook
+
+    def question_type(self, questionnaire: Questionnaire, key: str) -> Any:
+        question = questionnaire.question(key)
+        return self.question_types[question.type](question, questionnaire)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """A JSON-able listing: each plugin and the names it registered."""
+        out = []
+        registries = {
+            "question_types": self.question_types,
+            "questionnaires": self.questionnaires,
+            "exporters": self.exporters,
+            "analyses": self.analyses,
+            "blueprints": self.blueprints,
+            "commands": self.commands,
+        }
+        for plugin in self.plugins:
+            hooks = sorted(
+                h.name
+                for h in self.manager.get_hookcallers(self.manager.get_plugin(plugin.name)) or []
+            )
+            entry: dict[str, Any] = {
+                "name": plugin.name,
+                "origin": plugin.origin,
+                "module": plugin.module,
+                "version": plugin.version,
+                "hooks": hooks,
+            }
+            for kind, registry in registries.items():
+                names = sorted(n for n, owner in registry.owners.items() if owner == plugin.name)
+                if names:
+                    entry[kind] = names
+            out.append(entry)
+        return out
+
+
+def bundled_plugins() -> dict[str, str]:
+    """Name to module of every plugin shipped in ``plugins/``."""
+    return dict(bundled_package.BUNDLED)
+
+
+def _entry_points() -> list[importlib.metadata.EntryPoint]:
+    return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def build_plugin_manager(
+    config: Mapping[str, Any], essential: Sequence[ModuleType] = ()
+) -> tuple[pluggy.PluginManager, list[LoadedPlugin]]:
+    """Load and register plugins as configuration says; refuse anything unclear."""
+    pm = pluggy.PluginManager("collector")
+    pm.add_hookspecs(hookspecs)
+    loaded: list[LoadedPlugin] = []
+
+    for module in essential:
+        pm.register(module, name=module.__name__)
+        loaded.append(LoadedPlugin(module.__name__, "essential", module.__name__))
+    essential_names = {module.__name__ for module in essential}
+
+    bundled = bundled_plugins()
+    entry_points = _entry_points() if config.get("PLUGINS_LOAD_ENTRY_POINTS", True) else []
+    known = set(bundled) | {ep.name for ep in entry_points}
+    disabled = list(config.get("PLUGINS_DISABLED") or [])
+    allow = config.get("PLUGINS_ALLOWLIST")
+    for setting, names in (("PLUGINS_DISABLED", disabled), ("PLUGINS_ALLOWLIST", allow or [])):
+        unknown = sorted(set(names) - known - essential_names)
+        if unknown:
+            raise PluginConfigurationError(
+                f"{setting} names unknown plugin(s) {unknown}; known plugins: {sorted(known)}"
+            )
+        named = sorted(set(names) & essential_names)
+        if setting == "PLUGINS_DISABLED" and named:
+            raise PluginConfigurationError(f"essential plugin(s) {named} cannot be disabled")
+
+    def wanted(name: str) -> bool:
+        return name not in disabled and (allow is None or name in allow)
+
+    for name, module_name in bundled.items():
+        if wanted(name):
+            pm.register(importlib.import_module(module_name), name=name)
+            loaded.append(LoadedPlugin(name, "bundled", module_name))
+
+    for ep in entry_points:
+        if not wanted(ep.name):
+            continue
+        if ep.name in bundled or pm.get_plugin(ep.name) is not None:
+            raise PluginConfigurationError(
+                f"plugin name {ep.name!r} from entry point {ep.value!r} is already taken"
+            )
+        plugin = ep.load()
+        pm.register(plugin, name=ep.name)
+        version = ep.dist.version if ep.dist else None
+        loaded.append(LoadedPlugin(ep.name, "entry point", ep.value, version))
+
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginConfigurationError(
+            f"plugin {exc.plugin!r} implements a hook that does not exist: {exc}"
+        ) from None
+    return pm, loaded
+
+
+def _to_questionnaire(raw: Any, owner: str) -> Questionnaire:
+    if isinstance(raw, Questionnaire):
+        return raw
+    if isinstance(raw, str | Path):
+        try:
+            return load(raw)
+        except QuestionnaireError as exc:
+            raise PluginConfigurationError(f"plugin {owner!r}: {exc}") from None
+    raise PluginConfigurationError(
+        f"plugin {owner!r} registered a questionnaire of type {type(raw).__name__}; "
+        "expected surveys.Questionnaire or a path"
+    )
+
+
+def _named_class(base: type, kind: str) -> Any:
+    def check(raw: Any, owner: str) -> Any:
+        if not (inspect.isclass(raw) and issubclass(raw, base)):
+            raise PluginConfigurationError(
+                f"plugin {owner!r} registered {raw!r} as a {kind}; expected a subclass of "
+                f"{base.__module__}.{base.__name__}"
+            )
+        if not getattr(raw, "name", None):
+            raise PluginConfigurationError(f"plugin {owner!r}: {kind} {raw.__name__} has no name")
+        return raw
+
+    return check
+
+
+def _check_questionnaires(plugin_set: PluginSet) -> None:
+    """Every question must name a registered type and suit it: fail at start-up, not mid-survey."""
+    for slug, questionnaire in plugin_set.questionnaires.items.items():
+        owner = plugin_set.questionnaires.owners[slug]
+        for question in questionnaire.questions():
+            if question.type not in plugin_set.question_types:
+                raise PluginConfigurationError(
+                    f"questionnaire {slug!r} (plugin {owner!r}): question {question.key!r} has "
+                    f"unknown type {question.type!r}; registered types: "
+                    f"{sorted(plugin_set.question_types)}"
+                )
+            problems = plugin_set.question_type(questionnaire, question.key).check_definition()
+            if problems:
+                raise PluginConfigurationError(
+                    f"questionnaire {slug!r} (plugin {owner!r}): question {question.key!r}: "
+                    + "; ".join(problems)
+                )
+
+
+def init_app(app: Flask, essential: Sequence[ModuleType], bases: BaseClasses) -> PluginSet:
+    """Build the app's plugin manager and registries; store them in ``app.extensions``."""
+    pm, loaded = build_plugin_manager(app.config, essential)
+    plugin_set = PluginSet(
+        manager=pm,
+        plugins=loaded,
+        question_types=collect(
+            pm,
+            "register_question_types",
+            "question type",
+            lambda c: c.name,
+            _named_class(bases.question_type, "question type"),
+        ),
+        questionnaires=collect(
+            pm, "register_questionnaires", "questionnaire", lambda q: q.slug, _to_questionnaire
+        ),
+        exporters=collect(
+            pm,
+            "register_exporters",
+            "exporter",
+            lambda c: c.name,
+            _named_class(bases.exporter, "exporter"),
+        ),
+        analyses=collect(
+            pm,
+            "register_analyses",
+            "analysis",
+            lambda c: c.name,
+            _named_class(bases.analysis, "analysis"),
+        ),
+        blueprints=collect(pm, "register_blueprints", "blueprint", lambda b: b.name),
+        commands=collect(pm, "register_commands", "command", lambda c: c.name),
+    )
+    _check_questionnaires(plugin_set)
+    for blueprint in plugin_set.blueprints.values():
+        app.register_blueprint(blueprint)
+    app.extensions["collector.core.plugins"] = plugin_set
+    return plugin_set
+
+
+def get_plugins(app: Flask | None = None) -> PluginSet:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions["collector.core.plugins"]
+
+
+__all__ = ["ModuleType", "PluginConfigurationError", "PluginSet", "get_plugins", "init_app"]

@@ -1,0 +1,86 @@
+"""``collector export`` and ``collector analyse``: responses through registered exporters
+and analyses, from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from collector.access import audit
+from collector.core.commands import cli_label, prepare_database
+from collector.core.db import session_scope
+from collector.core.lookups import agency_by_code
+from collector.core.plugins import get_plugins
+from collector.results.reading import load_table
+
+
+def _response_table(slug: str, agency_code: str | None) -> tuple[Any, list[int] | None]:
+    """Responses to SLUG (of one agency when a code is given), or a usage error."""
+    with session_scope(current_app) as session:
+        agency_ids = None
+        if agency_code:
+            agency = agency_by_code(session, agency_code)
+            if agency is None:
+                raise click.BadParameter(f"no agency {agency_code!r}")
+            agency_ids = [agency.id or 0]
+        try:
+            return load_table(session, get_plugins(), slug, agency_ids=agency_ids), agency_ids
+        except LookupError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--format", "fmt", default="csv", show_default=True, help="Exporter name.")
+@click.option("--agency", "agency_code", default=None, help="Only this agency's responses.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-")
+@with_appcontext
+def export(slug: str, fmt: str, agency_code: str | None, output: str) -> None:
+    """Export every response to questionnaire SLUG with a registered exporter."""
+    plugins = get_plugins()
+    if fmt not in plugins.exporters:
+        raise click.BadParameter(f"unknown exporter; registered: {sorted(plugins.exporters)}")
+    prepare_database(current_app)
+    table, agency_ids = _response_table(slug, agency_code)
+    data = plugins.exporters[fmt]().export(table)
+    audit.log(
+        "responses.export",
+        app=current_app,
+        actor_label=cli_label(),
+        agency_id=agency_ids[0] if agency_ids else None,
+        target=slug,
+        detail={"format": fmt, "responses": len(table.frame), "via": "command line"},
+    )
+    if output == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        with open(output, "wb") as fh:
+            fh.write(data)
+        click.echo(f"Wrote {len(table.frame)} responses to {output}", err=True)
+
+
+@click.command()
+@click.argument("slug")
+@click.option("--analysis", "name", default=None, help="Run only this analysis.")
+@click.option("--agency", "agency_code", default=None, help="Only this agency's responses.")
+@with_appcontext
+def analyse(slug: str, name: str | None, agency_code: str | None) -> None:
+    """Run the registered analyses on questionnaire SLUG and print JSON."""
+    plugins = get_plugins()
+    prepare_database(current_app)
+    table, _ = _response_table(slug, agency_code)
+    results: dict[str, Any] = {}
+    for analysis_name, cls in plugins.analyses.items.items():
+        if name and analysis_name != name:
+            continue
+        analysis = cls()
+        if analysis.applies_to(table.questionnaire):
+            results[analysis_name] = analysis.run(table)
+    if name and name not in results:
+        raise click.BadParameter(f"analysis {name!r} is unknown or does not apply to {slug!r}")
+    click.echo(json.dumps(results, ensure_ascii=False, indent=2, default=str))

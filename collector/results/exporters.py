@@ -1,0 +1,558 @@
+"""Exporters turn a table of responses into a file; plugins add their own formats.
+
+The core's two exporters, CSV and XLSX, share the column handling here:
+:func:`cell_value` turns one stored value into one spreadsheet cell (a number, a
+local date-time, or NFC text passed through :func:`neutralise`), and
+:func:`export_rows` applies it to a whole table, knowing which columns hold dates.
+Times are stored in UTC and exported as local time in the app's ``TIMEZONE``
+(Asia/Taipei); a spreadsheet cannot hold a time zone, so the XLSX dictionary
+and about sheets state it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from flask import current_app, has_app_context
+
+from collector.answers.question_types import QuestionType
+from collector.core.models import CHANNELS
+from collector.results.reading import META_COLUMNS, ResponseTable
+from surveys import Question, Questionnaire
+
+DEFAULT_TIMEZONE = "Asia/Taipei"
+MIN_CELL = (
+    5  # collector.results.analyses.MIN_CELL; repeated so that exporters need not import analyses
+)
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DATE_FORMAT = "yyyy-mm-dd"
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+CellValue = None | bool | int | float | datetime | date | str
+"""What one cell holds before a file format writes it."""
+
+
+def neutralise(value: Any) -> Any:
+    """Defuse spreadsheet formulas (CSV injection) while real numbers stay numbers.
+
+    A text that a spreadsheet would run as a formula gets a leading apostrophe; a
+    value that is a genuine number (including a negative one) is left alone.
+    """
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def export_timezone() -> ZoneInfo:
+    """The zone exported times are shown in: the app's ``TIMEZONE``, else Asia/Taipei."""
+    name = DEFAULT_TIMEZONE
+    if has_app_context():
+        name = current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE
+    return ZoneInfo(name)
+
+
+def _text(value: Any) -> str:
+    text = str(value)
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT
+
+
+def cell_value(value: Any, tz: tzinfo | None = None) -> CellValue:
+    """One stored value as one spreadsheet cell, the same for every file format.
+
+    Missing values (None, NaN, NaT) become None; numbers stay numbers (a whole
+    float becomes an int, so 4.0 is written 4); a date-time becomes a naive local
+    time in ``tz`` (default Asia/Taipei; a naive stored time is read as UTC); a
+    date stays a date; a list is joined with ``;``; anything else becomes NFC
+    text passed through :func:`neutralise`.
+    """
+    kind = type(value)
+    if kind is str:  # the common cases first: this runs once per cell
+        return neutralise(_text(value))
+    if kind is int:
+        return value
+    if _missing(value):
+        return None
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+        if value is pd.NaT:
+            return None
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, list | tuple):
+        items = [_text(v) for v in value if not _missing(v) and v == v]
+        return neutralise(";".join(items)) if items else None
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if not math.isfinite(value):
+            return neutralise(str(value))
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        local = aware.astimezone(tz or ZoneInfo(DEFAULT_TIMEZONE)).replace(tzinfo=None)
+        return local.to_pydatetime() if isinstance(local, pd.Timestamp) else local
+    if isinstance(value, date):
+        return value
+    return neutralise(_text(value))
+
+
+def cell_text(value: CellValue) -> str:
+    """A cell as CSV text: empty for missing, ``YYYY-MM-DD HH:MM:SS`` for local times."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# -- columns ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """One column of a response table and what it holds."""
+
+    key: str
+    question: Question | None = None
+    question_type: QuestionType | None = None
+
+    @property
+    def is_meta(self) -> bool:
+        return self.question is None and self.key in META_COLUMNS
+
+    @property
+    def holds_dates(self) -> bool:
+        return self.question_type is not None and self.question_type.widget == "date"
+
+
+def question_type_of(questionnaire: Questionnaire, question: Question) -> QuestionType | None:
+    """The question's type object: from the app's plugins, else the core's types."""
+    registry: Any = None
+    if has_app_context():
+        plugins = current_app.extensions.get("collector.core.plugins")
+        registry = plugins.question_types.items if plugins is not None else None
+    if registry is None:
+        from collector.answers.standard_types import CORE_TYPES
+
+        registry = {t.name: t for t in CORE_TYPES}
+    cls = registry.get(question.type)
+    return cls(question, questionnaire) if cls is not None else None
+
+
+def export_columns(table: ResponseTable) -> list[ExportColumn]:
+    """The table's columns in order, each with its question when it has one."""
+    questions = {q.key: q for q in table.questionnaire.questions()}
+    columns = []
+    for key in table.frame.columns:
+        question = questions.get(str(key))
+        qtype = question_type_of(table.questionnaire, question) if question else None
+        columns.append(ExportColumn(str(key), question, qtype))
+    return columns
+
+
+def export_rows(
+    table: ResponseTable, tz: tzinfo | None = None, columns: list[ExportColumn] | None = None
+) -> Iterator[list[CellValue]]:
+    """Every response as a list of cells (see :func:`cell_value`), header excluded."""
+    tz = tz or export_timezone()
+    columns = columns if columns is not None else export_columns(table)
+    dates = [c.holds_dates for c in columns]
+    for row in table.frame.itertuples(index=False, name=None):
+        cells = []
+        for value, is_date in zip(row, dates, strict=True):
+            if is_date and isinstance(value, str):
+                try:
+                    cells.append(date.fromisoformat(value))
+                    continue
+                except ValueError:
+                    pass
+            cells.append(cell_value(value, tz))
+        yield cells
+
+
+# -- exporters -------------------------------------------------------------------
+
+
+class Exporter:
+    """Base class: set ``name``, ``description``, ``media_type``, ``extension``; write export()."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    media_type: ClassVar[str] = "application/octet-stream"
+    extension: ClassVar[str] = "bin"
+
+    def export(self, table: ResponseTable, language: str = "zh-Hant-TW") -> bytes:
+        raise NotImplementedError
+
+    @staticmethod
+    def cell(value: Any) -> Any:
+        """A response value as one text-or-number cell: lists flattened, formulas defused.
+
+        Numbers stay numbers and missing values are None; times are local text
+        (``YYYY-MM-DD HH:MM:SS``, see :func:`export_timezone`).
+        """
+        result = cell_value(value, export_timezone())
+        return cell_text(result) if isinstance(result, date) else result
+
+
+class CsvExporter(Exporter):
+    """CSV in UTF-8 with a byte-order mark, so that Excel opens Chinese text correctly.
+
+    Rows end in CRLF; times are local (Asia/Taipei) ``YYYY-MM-DD HH:MM:SS``.
+    """
+
+    name = "csv"
+    description = "CSV (UTF-8 with BOM), one row per response"
+    media_type = "text/csv; charset=utf-8"
+    extension = "csv"
+
+    def export(self, table: ResponseTable, language: str = "zh-Hant-TW") -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        columns = export_columns(table)
+        writer.writerow([cell_text(cell_value(c.key)) for c in columns])
+        for cells in export_rows(table, export_timezone(), columns):
+            writer.writerow([cell_text(c) for c in cells])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+# -- the data dictionary -----------------------------------------------------------
+
+DICTIONARY_FIELDS = [
+    "column",
+    "type",
+    "required",
+    "allowed_values",
+    "min",
+    "max",
+    "relevant",
+    "analysis_role",
+    "notes",
+]
+"""The dictionary's columns; ``label_<language>`` columns follow ``column``."""
+
+_META: dict[str, tuple[str, dict[str, str]]] = {
+    "receipt": (
+        "text",
+        {
+            "zh-Hant-TW": "回執編號（填答者收到的編號，不含個人資料）",
+            "en": "Receipt number given to the respondent (no personal data)",
+        },
+    ),
+    "version": (
+        "integer",
+        {
+            "zh-Hant-TW": "填答時的問卷版本；欄位依最新版本排列，該版本沒有的題目為空白",
+            "en": "Questionnaire version answered; columns follow the latest version, "
+            "and questions that version lacked are empty",
+        },
+    ),
+    "agency": ("text", {"zh-Hant-TW": "機關代碼", "en": "Agency code"}),
+    "unit": (
+        "text",
+        {
+            "zh-Hant-TW": "單位（櫃台）代碼，未指定時空白",
+            "en": "Unit (counter) code; empty if none",
+        },
+    ),
+    "channel": ("text", {"zh-Hant-TW": "填答管道", "en": "Channel the response came through"}),
+    "language": ("text", {"zh-Hant-TW": "填答語言", "en": "Language the respondent used"}),
+    "started_at": (
+        "datetime",
+        {
+            "zh-Hant-TW": "開始填答時間（{tz} 當地時間；未知時空白）",
+            "en": "When the respondent started ({tz} local time; empty if unknown)",
+        },
+    ),
+    "submitted_at": (
+        "datetime",
+        {
+            "zh-Hant-TW": "送出時間（{tz} 當地時間）",
+            "en": "When the response was submitted ({tz} local time)",
+        },
+    ),
+    "batch": (
+        "text",
+        {
+            "zh-Hant-TW": "紙本問卷的批號（登打時輸入；其他管道空白）",
+            "en": "Batch of a paper questionnaire (typed when keyed in; empty for other channels)",
+        },
+    ),
+    "entered_by": (
+        "integer",
+        {
+            "zh-Hant-TW": "登打紙本問卷的員工帳號編號（不是姓名；其他管道空白）",
+            "en": "Id of the staff account that keyed in a paper questionnaire "
+            "(not a name; empty for other channels)",
+        },
+    ),
+}
+
+_NOTES = {
+    "multiple": {
+        "zh-Hant-TW": "可複選，多個值以「;」分隔",
+        "en": "Several answers allowed, joined with ';'",
+    },
+    "date": {"zh-Hant-TW": "日期", "en": "Date"},
+    "likert5": {"zh-Hant-TW": "5 為最正面", "en": "5 = most favourable"},
+    "unknown": {
+        "zh-Hant-TW": "不在最新版本問卷中",
+        "en": "Not a question of the latest version",
+    },
+}
+
+
+def _pick(texts: dict[str, str], language: str) -> str:
+    return texts.get(language) or texts.get("zh-Hant-TW") or ""
+
+
+def _label_languages(questionnaire: Questionnaire) -> list[str]:
+    """zh-Hant-TW and en always, then any other language the questionnaire speaks."""
+    first = ["zh-Hant-TW", "en"]
+    return first + [lang for lang in questionnaire.languages if lang not in first]
+
+
+def _roles(questionnaire: Questionnaire, language: str) -> dict[str, list[str]]:
+    roles: dict[str, list[str]] = {}
+    spec = questionnaire.analysis
+    if spec.overall:
+        roles.setdefault(spec.overall, []).append("overall")
+    for name, keys in spec.dimensions.items():
+        label = spec.dimension_labels.get(name)
+        shown = f"dimension: {name}" + (
+            f" ({questionnaire.text(label, language)})" if label else ""
+        )
+        for key in keys:
+            roles.setdefault(key, []).append(shown)
+    for name, keys in spec.groups.items():
+        for key in keys:
+            roles.setdefault(key, []).append(f"group: {name}")
+    for name, key in spec.demographics.items():
+        roles.setdefault(key, []).append(f"demographic: {name}")
+    if spec.comment:
+        roles.setdefault(spec.comment, []).append("comment")
+    return roles
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def dictionary_rows(
+    table: ResponseTable, language: str = "zh-Hant-TW", tz: tzinfo | None = None
+) -> list[dict[str, Any]]:
+    """The data dictionary: one row per column of the table (see DICTIONARY_FIELDS)."""
+    questionnaire = table.questionnaire
+    zone = str(tz or export_timezone())
+    languages = _label_languages(questionnaire)
+    roles = _roles(questionnaire, language)
+    section_of = {q.key: s for s in questionnaire.sections for q in s.questions}
+    rows = []
+    for column in export_columns(table):
+        row: dict[str, Any] = {"column": column.key}
+        question = column.question
+        if column.is_meta:
+            kind, texts = _META.get(column.key, ("text", {}))
+            for lang in languages:
+                row[f"label_{lang}"] = _pick(texts, lang).format(tz=zone)
+            row["type"] = f"meta ({kind})"
+            row["required"] = "no" if column.key in ("unit", "started_at") else "yes"
+            if column.key == "channel":
+                row["allowed_values"] = "; ".join(CHANNELS)
+            elif column.key == "language":
+                row["allowed_values"] = "; ".join(questionnaire.languages)
+            if kind == "datetime":
+                row["notes"] = f"{zone}, {DATETIME_FORMAT}"
+        elif question is not None:
+            for lang in languages:
+                row[f"label_{lang}"] = questionnaire.text(question.label, lang)
+            row["type"] = question.type
+            row["required"] = "yes" if question.required else "no"
+            qtype = column.question_type
+            if qtype is not None:
+                options = qtype.options(language)
+                low, high = qtype.bounds()
+            else:
+                choices = questionnaire.choices_for(question)
+                options = (
+                    [(c.value, questionnaire.text(c.label, language)) for c in choices]
+                    if choices
+                    else None
+                )
+                low, high = question.min, question.max
+            if options:
+                row["allowed_values"] = "; ".join(
+                    value if label in ("", value) else f"{value}={label}"
+                    for value, label in options
+                )
+            if column.holds_dates:
+                low = question.params.get("min", low)
+                high = question.params.get("max", high)
+            row["min"] = _number(low)
+            row["max"] = _number(high)
+            section = section_of[question.key]
+            conditions = [c for c in (section.relevant, question.relevant) if c]
+            if len(conditions) > 1:
+                row["relevant"] = " and ".join(f"({c})" for c in conditions)
+            elif conditions:
+                row["relevant"] = conditions[0]
+            row["analysis_role"] = "; ".join(roles.get(question.key, []))
+            notes = []
+            if qtype is not None and qtype.multiple:
+                notes.append(_pick(_NOTES["multiple"], language))
+            if column.holds_dates:
+                notes.append(f"{_pick(_NOTES['date'], language)} ({DATE_FORMAT})")
+            if question.type == "likert5":
+                notes.append(_pick(_NOTES["likert5"], language))
+            row["notes"] = "; ".join(notes)
+        else:
+            row["notes"] = _pick(_NOTES["unknown"], language)
+        rows.append(row)
+    return rows
+
+
+# -- XLSX ------------------------------------------------------------------------
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+_PRIVACY_FIELDS = {
+    "controller": "蒐集機關 controller",
+    "purpose": "蒐集目的 purpose",
+    "categories": "個人資料類別 categories",
+    "use": "利用期間、地區、對象及方式 use",
+    "rights": "當事人權利 rights",
+    "optional_data": "選填說明 optional data",
+}
+
+
+class XlsxExporter(Exporter):
+    """An Excel workbook with three sheets: ``responses``, ``dictionary`` and ``about``.
+
+    Written in openpyxl's write-only mode, so a large table streams row by row.
+    Every text is a string cell (never a formula or an error value), neutralised
+    as in CSV; numbers are numeric cells; times are Excel date-times in local
+    time (the dictionary and about sheets name the zone).
+    """
+
+    name = "xlsx"
+    description = "Excel workbook (XLSX): responses, data dictionary and about sheets"
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    extension = "xlsx"
+
+    def export(self, table: ResponseTable, language: str = "zh-Hant-TW") -> bytes:
+        from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
+
+        tz = export_timezone()
+        workbook = Workbook(write_only=True)
+        columns = export_columns(table)
+
+        responses = workbook.create_sheet("responses")
+        responses.freeze_panes = "A2"
+        responses.append(self._cells(responses, [c.key for c in columns]))
+        for cells in export_rows(table, tz, columns):
+            responses.append(self._cells(responses, cells))
+
+        dictionary = workbook.create_sheet("dictionary")
+        dictionary.freeze_panes = "B2"
+        rows = dictionary_rows(table, language, tz)
+        fields = DICTIONARY_FIELDS[:1]
+        fields += [f"label_{lang}" for lang in _label_languages(table.questionnaire)]
+        fields += DICTIONARY_FIELDS[1:]
+        widths = {"column": 24, "type": 18, "required": 9, "min": 8, "max": 8}
+        for number, field in enumerate(fields, start=1):
+            width = widths.get(field, 40 if field.startswith("label_") else 30)
+            dictionary.column_dimensions[get_column_letter(number)].width = width
+        dictionary.append(self._cells(dictionary, fields))
+        for row in rows:
+            dictionary.append(self._cells(dictionary, [row.get(f) for f in fields]))
+
+        about = workbook.create_sheet("about")
+        about.column_dimensions["A"].width = 32
+        about.column_dimensions["B"].width = 100
+        for row in self.about_rows(table, tz):
+            about.append(self._cells(about, list(row)))
+
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    @staticmethod
+    def about_rows(table: ResponseTable, tz: tzinfo) -> list[tuple[str, Any]]:
+        """(what, value) rows of the about sheet."""
+        questionnaire = table.questionnaire
+        versions: list[int] = []
+        if "version" in table.frame.columns:
+            versions = sorted({int(v) for v in table.frame["version"].dropna()})
+        now = datetime.now(tz)
+        notice = questionnaire.privacy_notice
+        rows: list[tuple[str, Any]] = [
+            ("問卷 questionnaire", questionnaire.slug),
+            ("問卷名稱 title", questionnaire.text(questionnaire.title, "zh-Hant-TW")),
+            ("納入版本 versions included", ", ".join(str(v) for v in versions)),
+            ("匯出時間 exported at", now.replace(tzinfo=None)),
+            ("時區 time zone", f"{tz} (UTC{now.strftime('%z')[:3]}:{now.strftime('%z')[3:]})"),
+            ("回覆數 responses", len(table.frame)),
+            (
+                "公布限制 publication",
+                f"人數少於 {MIN_CELL} 人之分組（細格）不得公布。"
+                f"Cells of fewer than {MIN_CELL} respondents must not be published.",
+            ),
+            ("個人資料蒐集告知（最新版本）PDPA notice (latest version)", None),
+        ]
+        for field, label in _PRIVACY_FIELDS.items():
+            rows.append((label, questionnaire.text(getattr(notice, field), "zh-Hant-TW")))
+        return rows
+
+    @staticmethod
+    def _cells(sheet: Any, values: list[Any]) -> list[Any]:
+        """Cells for a write-only sheet: text forced to string cells, times formatted."""
+        from openpyxl.cell import WriteOnlyCell
+
+        out: list[Any] = []
+        for value in values:
+            if value is None or (isinstance(value, str) and value == ""):
+                out.append(None)
+            elif isinstance(value, str):
+                text = neutralise(_text(value))
+                # XML turns a bare CR into LF when read; an Excel line break is LF anyway.
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                text = _ILLEGAL_XML.sub("\ufffd", text)
+                cell = WriteOnlyCell(sheet, value=text)
+                cell.data_type = "s"  # never a formula ("=…") nor an error value ("#N/A")
+                out.append(cell)
+            elif isinstance(value, datetime):
+                out.append(WriteOnlyCell(sheet, value=value))
+                out[-1].number_format = DATETIME_FORMAT
+            elif isinstance(value, date):
+                out.append(WriteOnlyCell(sheet, value=value))
+                out[-1].number_format = DATE_FORMAT
+            else:
+                out.append(value)
+        return out

@@ -1,0 +1,1 @@
+"""collector.staff_survey.service."""

@@ -1,0 +1,765 @@
+"""The internal staff-satisfaction survey: invitations with one-time tokens, unlinkable answers.
+
+A staff survey is a :class:`~collector.core.models.Campaign` of the agency on the
+current version of the ``staff-satisfaction`` questionnaire. Its invitees are
+:class:`~collector.core.models.StaffInvitation` rows, made from an imported staff list
+(e-mail address and unit code) or, when the agency hands out links itself, from
+a head-count per unit (``CampaignUnit.population``), one unnamed invitation per
+person.
+
+Unlinkability (docs/staff-survey.md): an invitation keeps only the SHA-256 of its
+token and a ``used`` flag. Answering flips ``used`` and inserts the response in
+one transaction (:func:`store_answer`), and nothing ties the two rows together:
+the response carries no token, no invitation id, no start time, and its
+``submitted_at`` is coarsened to the day (midnight UTC); its unit is kept only
+when that unit has at least :data:`MIN_UNIT_INVITEES` invitees. So the database
+can count who has not answered (reminders, response rates) but cannot tell who
+answered what.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from flask import Flask
+from sqlalchemy import Connection, Integer, cast, func, select, update
+from sqlmodel import Session
+
+from collector.access import audit
+from collector.access.scoped import register_via, scoped
+from collector.answers.submission import Prepared
+from collector.core.db import get_engine, writing
+from collector.core.hooktypes import Actor
+from collector.core.mail import Mail, MailError, check_address, send
+from collector.core.models import (
+    Agency,
+    Campaign,
+    CampaignUnit,
+    QuestionnaireVersion,
+    Response,
+    StaffInvitation,
+    Unit,
+    utcnow,
+)
+from collector.results.analyses import MIN_CELL
+
+SLUG = "staff-satisfaction"
+MIN_UNIT_INVITEES = 5
+"""A response records its unit only when the unit has at least this many invitees."""
+MAX_STAFF_ROWS = 20000
+MAX_COUNT_PER_UNIT = 5000
+HEADLINE = "overall_satisfaction"
+
+register_via(StaffInvitation, "campaign_id", Campaign)
+register_via(CampaignUnit, "campaign_id", Campaign)
+
+
+class StaffSurveyError(ValueError):
+    """A request the survey's state does not allow (``key`` is an i18n key)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def today(app: Flask) -> date:
+    return datetime.now(ZoneInfo(app.config.get("TIMEZONE", "Asia/Taipei"))).date()
+
+
+def coarse(moment: datetime) -> datetime:
+    """``moment`` cut to its day, midnight UTC: no time of day to match anything against."""
+    moment = moment.astimezone(UTC)
+    return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+
+
+# -- creating and listing ---------------------------------------------------------
+
+
+def staff_campaigns(session: Session, action: str, actor: Actor | None = None) -> list[Campaign]:
+    """The staff surveys of every agency where the actor may do ``action``, newest first."""
+    statement = (
+        select(Campaign)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id)
+        .where(QuestionnaireVersion.slug == SLUG)
+        .order_by(Campaign.id.desc())  # type: ignore[union-attr]
+    )
+    return list(session.execute(scoped(statement, action, actor)).scalars())
+
+
+def is_staff_campaign(session: Session, campaign: Campaign, action: str) -> bool:
+    statement = select(QuestionnaireVersion.slug).where(
+        QuestionnaireVersion.id == campaign.questionnaire_version_id
+    )
+    return session.execute(scoped(statement, action)).scalar_one_or_none() == SLUG
+
+
+def create(
+    session: Session,
+    *,
+    agency: Agency,
+    version: QuestionnaireVersion,
+    title: str,
+    starts_on: date,
+    ends_on: date,
+    actor: Actor,
+) -> Campaign:
+    """A new, open staff survey for ``agency`` (the caller commits)."""
+    if ends_on < starts_on:
+        raise StaffSurveyError("ss_err_period")
+    campaign = Campaign(
+        agency_id=agency.id,  # type: ignore[arg-type]
+        questionnaire_version_id=version.id,  # type: ignore[arg-type]
+        title=title,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        status="open",
+        target_n=1,
+        created_by=actor.user_id,
+    )
+    session.add(campaign)
+    session.flush()
+    audit.record(
+        session,
+        "staff_survey.created",
+        actor=actor,
+        agency_id=agency.id,
+        target=f"campaign:{campaign.id}",
+        detail={"version": version.version},
+    )
+    return campaign
+
+
+# -- the staff list ---------------------------------------------------------------
+
+
+@dataclass
+class LineError:
+    line: int
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+HEADER_WORDS = {"email", "e-mail", "mail", "電子郵件", "信箱"}
+
+
+def parse_staff_list(
+    data: bytes,
+    units: dict[str, Unit],
+    taken: set[str] = frozenset(),  # type: ignore[assignment]
+) -> tuple[list[tuple[str, Unit]], list[LineError]]:
+    """Rows ``email, unit code`` (UTF-8, with or without a BOM; a header row is optional).
+
+    Returns the rows and every line's error; the caller imports nothing unless the
+    error list is empty.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [LineError(0, "ss_err_not_utf8")]
+    rows: list[tuple[str, Unit]] = []
+    errors: list[LineError] = []
+    seen: dict[str, int] = {}
+    reader = csv.reader(io.StringIO(text, newline=""))
+    first = True
+    line = 0
+    try:
+        for cells in reader:
+            line = reader.line_num
+            values = [c.strip() for c in cells]
+            while values and values[-1] == "":
+                values.pop()
+            if not values:
+                continue
+            if first:
+                first = False
+                if values[0].lower() in HEADER_WORDS:
+                    continue
+            if len(rows) + len(errors) >= MAX_STAFF_ROWS:
+                errors.append(LineError(line, "ss_err_too_many", {"max": MAX_STAFF_ROWS}))
+                break
+            if len(values) != 2:
+                errors.append(LineError(line, "ss_err_columns"))
+                continue
+            raw_email, code = values
+            try:
+                email = check_address(raw_email)
+            except MailError:
+                errors.append(LineError(line, "ss_err_email"))
+                continue
+            unit = units.get(code)
+            if unit is None:
+                errors.append(LineError(line, "ss_err_unit", {"code": code[:32]}))
+                continue
+            if email in seen:
+                errors.append(LineError(line, "ss_err_duplicate", {"other": seen[email]}))
+                continue
+            if email in taken:
+                errors.append(LineError(line, "ss_err_already"))
+                continue
+            seen[email] = line
+            rows.append((email, unit))
+    except csv.Error:
+        errors.append(LineError(line + 1, "ss_err_columns"))
+    if not rows and not errors:
+        errors.append(LineError(0, "ss_err_empty"))
+    return rows, errors
+
+
+def invited_emails(session: Session, campaign: Campaign, actor: Actor) -> set[str]:
+    statement = select(StaffInvitation.email).where(
+        StaffInvitation.campaign_id == campaign.id,
+        StaffInvitation.email.is_not(None),  # type: ignore[union-attr]
+    )
+    return set(session.execute(scoped(statement, "campaigns.manage", actor)).scalars())
+
+
+def import_staff(
+    session: Session, campaign: Campaign, rows: list[tuple[str, Unit]], actor: Actor
+) -> int:
+    """Add one invitation per row, not yet sent (its placeholder token is never known)."""
+    _must_be_open(campaign)
+    counted = _count_based_units(session, campaign, actor)
+    for email, unit in rows:
+        if unit.id in counted:
+            raise StaffSurveyError("ss_err_unit_counted", code=unit.code)
+        session.add(
+            StaffInvitation(
+                campaign_id=campaign.id,  # type: ignore[arg-type]
+                unit_id=unit.id,
+                email=email,
+                token_hash=hash_token(new_token()),  # replaced when the invitation is sent
+            )
+        )
+    _ensure_campaign_units(session, campaign, {unit.id for _, unit in rows}, actor)  # type: ignore[misc]
+    session.flush()
+    _update_target(session, campaign, actor)
+    audit.record(
+        session,
+        "staff_survey.staff_imported",
+        actor=actor,
+        agency_id=campaign.agency_id,
+        target=f"campaign:{campaign.id}",
+        detail={"rows": len(rows)},
+    )
+    return len(rows)
+
+
+def _count_based_units(session: Session, campaign: Campaign, actor: Actor) -> set[int]:
+    statement = select(CampaignUnit.unit_id).where(
+        CampaignUnit.campaign_id == campaign.id,
+        CampaignUnit.population.is_not(None),  # type: ignore[union-attr]
+    )
+    return set(session.execute(scoped(statement, "campaigns.manage", actor)).scalars())
+
+
+def _ensure_campaign_units(
+    session: Session, campaign: Campaign, unit_ids: set[int], actor: Actor
+) -> None:
+    statement = select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign.id)
+    have = set(session.execute(scoped(statement, "campaigns.manage", actor)).scalars())
+    for unit_id in sorted(unit_ids - have):
+        session.add(CampaignUnit(campaign_id=campaign.id, unit_id=unit_id))  # type: ignore[arg-type]
+
+
+def _update_target(session: Session, campaign: Campaign, actor: Actor) -> None:
+    statement = select(func.count()).where(StaffInvitation.campaign_id == campaign.id)
+    invited = session.execute(
+        scoped(statement.select_from(StaffInvitation), "campaigns.manage", actor)
+    ).scalar_one()
+    campaign.target_n = max(1, int(invited))
+    session.add(campaign)
+
+
+def parse_counts(form: dict[str, str], units: list[Unit]) -> tuple[dict[int, int], list[str]]:
+    """Head-counts per unit from fields ``count_<unit code>``; returns (counts, bad codes)."""
+    counts: dict[int, int] = {}
+    bad: list[str] = []
+    for unit in units:
+        raw = (form.get(f"count_{unit.code}") or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or not 0 < int(raw) <= MAX_COUNT_PER_UNIT:
+            bad.append(unit.code)
+            continue
+        counts[unit.id] = int(raw)  # type: ignore[index]
+    return counts, bad
+
+
+def issue_counted(
+    session: Session, campaign: Campaign, counts: dict[int, int], actor: Actor
+) -> dict[int, list[str]]:
+    """For each unit, ``population`` unnamed invitations; returns the tokens, once.
+
+    Only the tokens' hashes are stored: the list of links can be printed now and
+    never again. A unit that already has invitations is refused.
+    """
+    _must_be_open(campaign)
+    statement = select(StaffInvitation.unit_id).where(StaffInvitation.campaign_id == campaign.id)
+    used_units = set(session.execute(scoped(statement, "campaigns.manage", actor)).scalars())
+    if used_units & set(counts):
+        raise StaffSurveyError("ss_err_unit_has_invitations")
+    statement_cu = select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id)
+    existing = {
+        cu.unit_id: cu
+        for cu in session.execute(scoped(statement_cu, "campaigns.manage", actor)).scalars()
+    }
+    now = utcnow()
+    tokens: dict[int, list[str]] = {}
+    for unit_id, number in counts.items():
+        cu = existing.get(unit_id) or CampaignUnit(campaign_id=campaign.id, unit_id=unit_id)  # type: ignore[arg-type]
+        cu.population = number
+        session.add(cu)
+        tokens[unit_id] = []
+        for _ in range(number):
+            token = new_token()
+            tokens[unit_id].append(token)
+            session.add(
+                StaffInvitation(
+                    campaign_id=campaign.id,  # type: ignore[arg-type]
+                    unit_id=unit_id,
+                    email=None,
+                    token_hash=hash_token(token),
+                    sent_at=now,
+                )
+            )
+    session.flush()
+    _update_target(session, campaign, actor)
+    audit.record(
+        session,
+        "staff_survey.links_issued",
+        actor=actor,
+        agency_id=campaign.agency_id,
+        target=f"campaign:{campaign.id}",
+        detail={"links": sum(counts.values()), "units": len(counts)},
+    )
+    return tokens
+
+
+def _must_be_open(campaign: Campaign) -> None:
+    if campaign.status != "open":
+        raise StaffSurveyError("ss_err_closed")
+
+
+# -- invitations and reminders ---------------------------------------------------
+
+
+@dataclass
+class Outgoing:
+    invitation_id: int
+    email: str
+    unit: Unit | None
+    token: str
+
+
+def prepare_mailing(
+    session: Session, campaign: Campaign, actor: Actor, *, reminder: bool
+) -> list[Outgoing]:
+    """Fresh tokens for the invitations to mail now (the caller commits, then mails).
+
+    Invitations: every named invitation not yet sent. Reminders: every sent one not
+    used; its new token replaces the old (the earlier link stops working).
+    """
+    _must_be_open(campaign)
+    statement = (
+        select(StaffInvitation, Unit)
+        .outerjoin(Unit, Unit.id == StaffInvitation.unit_id)
+        .where(StaffInvitation.campaign_id == campaign.id, StaffInvitation.email.is_not(None))  # type: ignore[union-attr]
+        .order_by(StaffInvitation.id)
+    )
+    if reminder:
+        statement = statement.where(
+            StaffInvitation.sent_at.is_not(None),  # type: ignore[union-attr]
+            StaffInvitation.used.is_(False),  # type: ignore[attr-defined]
+        )
+    else:
+        statement = statement.where(StaffInvitation.sent_at.is_(None))  # type: ignore[union-attr]
+    now = utcnow()
+    outgoing: list[Outgoing] = []
+    for invitation, unit in session.execute(scoped(statement, "campaigns.manage", actor)).all():
+        token = new_token()
+        invitation.token_hash = hash_token(token)
+        if reminder:
+            invitation.reminded_at = now
+        else:
+            invitation.sent_at = now
+        session.add(invitation)
+        outgoing.append(Outgoing(invitation.id, invitation.email, unit, token))
+    audit.record(
+        session,
+        "staff_survey.reminded" if reminder else "staff_survey.invited",
+        actor=actor,
+        agency_id=campaign.agency_id,
+        target=f"campaign:{campaign.id}",
+        detail={"messages": len(outgoing)},
+    )
+    return outgoing
+
+
+def compose(
+    agency: Agency, campaign: Campaign, item: Outgoing, link: str, *, reminder: bool
+) -> Mail:
+    """The bilingual plain-text invitation (or reminder)."""
+    unit_zh = item.unit.name_zh if item.unit else "—"
+    unit_en = item.unit.name_en if item.unit else "—"
+    ends = campaign.ends_on.isoformat()
+    if reminder:
+        subject = f"[提醒 Reminder] {agency.name_zh} 內部員工滿意度調查 Staff survey"
+        opening_zh = "提醒您：我們尚未收到您的填答。此信附上新的填答連結，先前的連結已失效。"
+        opening_en = (
+            "A reminder: we have not received your answers yet. This message has a new "
+            "link; the earlier one no longer works."
+        )
+    else:
+        subject = f"{agency.name_zh} 內部員工滿意度調查 Staff survey"
+        opening_zh = "誠摯邀請您填寫本機關內部員工滿意度調查。"
+        opening_en = "You are invited to take part in the agency's internal staff survey."
+    body = (
+        f"同仁您好：\n\n{opening_zh}\n"
+        f"調查：{campaign.title}\n機關：{agency.name_zh}\n單位：{unit_zh}\n"
+        f"填答期限：{ends}\n\n請點選以下連結填答（僅能使用一次）：\n{link}\n\n"
+        "本問卷不具名：連結只用來確認每人填答一次，系統不會記錄是誰填了哪一份答案，"
+        "只會知道尚未填答的人數，以寄送提醒及計算回收率。人數少於 5 人的分組結果不予呈現。\n"
+        "\n-----\n\n"
+        f"Dear colleague,\n\n{opening_en}\n"
+        f"Survey: {campaign.title}\nAgency: {agency.name_en}\nUnit: {unit_en}\n"
+        f"Please answer by: {ends}\n\nYour one-time link:\n{link}\n\n"
+        "The survey is anonymous: the link only makes sure each person answers once. "
+        "The system never records who gave which answers; it only knows how many have "
+        "not answered yet, to send reminders and to report response rates. No result "
+        "is shown for a group of fewer than 5 people.\n"
+    )
+    return Mail(
+        to=item.email,
+        subject=subject,
+        body=body,
+        agency_id=agency.id,
+        agency_code=agency.code,
+    )
+
+
+def mail_out(
+    app: Flask,
+    agency: Agency,
+    campaign: Campaign,
+    outgoing: list[Outgoing],
+    link_for: Any,
+    *,
+    reminder: bool,
+) -> list[Outgoing]:
+    """Send the prepared messages; return those that failed."""
+    mails = [
+        compose(agency, campaign, item, link_for(item.token), reminder=reminder)
+        for item in outgoing
+    ]
+    by_address = {item.email: item for item in outgoing}
+    try:
+        failed = send(app, mails)
+    except (OSError, MailError):
+        return list(outgoing)
+    return [by_address[m.to] for m in failed if m.to in by_address]
+
+
+def unsend(session: Session, failed: list[Outgoing], actor: Actor, *, reminder: bool) -> None:
+    """Mark invitations whose message failed as not sent, so a later run retries them."""
+    if not failed or reminder:
+        return
+    statement = (
+        update(StaffInvitation)
+        .where(StaffInvitation.id.in_([f.invitation_id for f in failed]))  # type: ignore[union-attr]
+        .values(sent_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(scoped(statement, "campaigns.manage", actor))
+
+
+def close(session: Session, campaign: Campaign, actor: Actor) -> None:
+    """Close the survey: no token works any more, and every e-mail address is erased.
+
+    Every invitation row is rewritten here (not only those with an address), so
+    no trace of the transaction that marked one used survives in the row itself
+    (PostgreSQL's ``xmin``; see docs/staff-survey.md).
+    """
+    campaign.status = "closed"
+    session.add(campaign)
+    statement = (
+        update(StaffInvitation)
+        .where(StaffInvitation.campaign_id == campaign.id)
+        .values(email=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(scoped(statement, "campaigns.manage", actor))
+    audit.record(
+        session,
+        "staff_survey.closed",
+        actor=actor,
+        agency_id=campaign.agency_id,
+        target=f"campaign:{campaign.id}",
+    )
+
+
+# -- answering --------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """What a valid token lets its holder answer (no invitation id is carried on)."""
+
+    token_hash: str
+    campaign_id: int
+    agency_id: int
+    unit_id: int | None
+    version_id: int
+
+
+def find_target(session: Session, app: Flask, token: str) -> Target | None:
+    """The open staff survey that ``token`` may still answer, else None."""
+    if not token or len(token) > 100:
+        return None
+    token_hash = hash_token(token)
+    row = session.execute(
+        select(StaffInvitation.unit_id, Campaign)
+        .join(Campaign, Campaign.id == StaffInvitation.campaign_id)
+        .where(StaffInvitation.token_hash == token_hash, StaffInvitation.used.is_(False))  # type: ignore[attr-defined]
+    ).first()
+    if row is None:
+        return None
+    unit_id, campaign = row
+    if campaign.status != "open" or not campaign.starts_on <= today(app) <= campaign.ends_on:
+        return None
+    if unit_id is not None:
+        invitees = session.execute(
+            select(func.count())
+            .select_from(StaffInvitation)
+            .where(StaffInvitation.campaign_id == campaign.id, StaffInvitation.unit_id == unit_id)
+        ).scalar_one()
+        if invitees < MIN_UNIT_INVITEES:
+            unit_id = None
+    return Target(
+        token_hash=token_hash,
+        campaign_id=campaign.id,
+        agency_id=campaign.agency_id,
+        unit_id=unit_id,
+        version_id=campaign.questionnaire_version_id,
+    )
+
+
+def anonymise(prepared: Prepared) -> Prepared:
+    """Strip what could tie the response to the moment (and so the invitation) it came from."""
+    prepared.submitted_at = coarse(prepared.submitted_at)
+    prepared.submission.started_at = None
+    prepared.submission.idempotency_key = None
+    return prepared
+
+
+def store_answer(app: Flask, target: Target, prepared: Prepared) -> bool:
+    """Spend the token and store the response in ONE transaction; False if already spent.
+
+    The conditional ``UPDATE ... WHERE used = false`` comes first: of two requests
+    with one token, only one updates a row (PostgreSQL re-checks the condition
+    after waiting for the other's row lock; SQLite's BEGIN IMMEDIATE runs them one
+    after the other). The response is then inserted by the writer's own
+    ``store`` on the same connection; if it fails, the whole transaction, the
+    spent token included, rolls back.
+    """
+    from collector.answers.writer import store
+
+    anonymise(prepared)
+    engine = writing(get_engine(app))
+    with engine.begin() as conn:
+        if not _spend(conn, target):
+            return False
+        stored = store(conn, [prepared])
+        if not all(stored):
+            raise RuntimeError("the staff survey response was not stored")
+    return True
+
+
+def _spend(conn: Connection, target: Target) -> bool:
+    open_campaign = select(Campaign.id).where(
+        Campaign.id == target.campaign_id, Campaign.status == "open"
+    )
+    result = conn.execute(
+        update(StaffInvitation)
+        .where(
+            StaffInvitation.token_hash == target.token_hash,
+            StaffInvitation.used.is_(False),  # type: ignore[attr-defined]
+            StaffInvitation.campaign_id.in_(open_campaign),  # type: ignore[attr-defined]
+        )
+        .values(used=True)
+    )
+    return result.rowcount == 1
+
+
+# -- results ----------------------------------------------------------------------
+
+
+@dataclass
+class UnitRate:
+    code: str
+    name_zh: str
+    name_en: str
+    invited: int
+    respondents: int | None  # None: suppressed (< 5)
+    rate: float | None
+    satisfaction: dict[str, Any] | None = None
+
+
+@dataclass
+class Results:
+    units: list[UnitRate]
+    other: UnitRate | None
+    overall: UnitRate
+    headline: dict[str, Any]
+    responses: int
+
+
+def results(session: Session, campaign: Campaign, action: str = "results.read") -> Results:
+    """Response rate per unit and overall; the headline satisfaction; cells < 5 suppressed.
+
+    A unit's rate is used / invited (or used / population for a head-counted unit).
+    A unit with fewer than 5 respondents shows "<5" and no rate; those units are
+    merged into "other units", itself suppressed when still under 5. Secondary
+    suppression: while the merged units hold 1-4 respondents, the smallest unit
+    shown is merged too (else total minus the units shown would give them away);
+    per-unit satisfaction follows the same rule.
+    """
+    inv = session.execute(
+        scoped(
+            select(
+                StaffInvitation.unit_id,
+                func.count(),
+                func.sum(cast(StaffInvitation.used, Integer)),
+            )
+            .where(StaffInvitation.campaign_id == campaign.id)
+            .group_by(StaffInvitation.unit_id),
+            action,
+        )
+    ).all()
+    population = dict(
+        session.execute(
+            scoped(
+                select(CampaignUnit.unit_id, CampaignUnit.population).where(
+                    CampaignUnit.campaign_id == campaign.id,
+                    CampaignUnit.population.is_not(None),  # type: ignore[union-attr]
+                ),
+                action,
+            )
+        ).all()
+    )
+    units = {
+        u.id: u
+        for u in session.execute(
+            scoped(select(Unit).where(Unit.agency_id == campaign.agency_id), action)
+        ).scalars()
+    }
+    answers = session.execute(
+        scoped(
+            select(Response.unit_id, Response.answers).where(Response.campaign_id == campaign.id),
+            action,
+        )
+    ).all()
+    responses = len(answers)
+    by_unit: dict[int | None, list[float | None]] = {}
+    for unit_id, stored in answers:
+        for number, _ in stored.get(HEADLINE, ()):
+            by_unit.setdefault(unit_id, []).append(number)
+
+    rows: list[tuple[UnitRate, int, int | None]] = []  # (row, respondents, unit id)
+    total_invited = total_used = 0
+    for unit_id, invited, used in sorted(inv, key=lambda r: _unit_key(units, r[0])):
+        used = int(used or 0)
+        denominator = int(population.get(unit_id) or invited)
+        total_invited += denominator
+        total_used += used
+        unit = units.get(unit_id) if unit_id is not None else None
+        row = UnitRate(
+            code=unit.code if unit else "",
+            name_zh=unit.name_zh if unit else "（未指定單位）",
+            name_en=unit.name_en if unit else "(no unit)",
+            invited=denominator,
+            respondents=used,
+            rate=used / denominator if denominator else None,
+        )
+        rows.append((row, used, unit_id))
+    # Primary suppression: units under 5. Secondary: while the suppressed units hold
+    # 1-4 respondents together, the total minus the units shown would reveal them,
+    # so the smallest unit shown joins them.
+    hidden = {i for i, (_, used, _) in enumerate(rows) if used < MIN_CELL}
+    while True:
+        rest = sum(rows[i][1] for i in hidden)
+        visible = [i for i in range(len(rows)) if i not in hidden]
+        if not (0 < rest < MIN_CELL) or not visible:
+            break
+        hidden.add(min(visible, key=lambda i: (rows[i][1], i)))
+    # The same for satisfaction: responses without a unit count as suppressed ones.
+    n_of = {i: len(by_unit.get(rows[i][2], [])) for i in range(len(rows)) if i not in hidden}
+    scored = {i for i, n in n_of.items() if n >= MIN_CELL}
+    all_scores = sum(len(v) for v in by_unit.values())
+    while True:
+        rest = all_scores - sum(n_of[i] for i in scored)
+        if not (0 < rest < MIN_CELL) or not scored:
+            break
+        scored.discard(min(scored, key=lambda i: (n_of[i], i)))
+    shown: list[UnitRate] = []
+    other_invited = other_used = 0
+    for i, (row, used, unit_id) in enumerate(rows):
+        if i in hidden:
+            row.respondents = row.rate = None
+            other_invited += row.invited
+            other_used += used
+        elif i in scored:
+            row.satisfaction = _summary(by_unit.get(unit_id, []))
+        shown.append(row)
+    other = None
+    if hidden:
+        other = UnitRate(
+            code="",
+            name_zh="其他單位（合併呈現）",
+            name_en="Other units (merged)",
+            invited=other_invited,
+            respondents=other_used if other_used >= MIN_CELL else None,
+            rate=other_used / other_invited if other_used >= MIN_CELL and other_invited else None,
+        )
+    overall = UnitRate(
+        code="",
+        name_zh="全機關",
+        name_en="Whole agency",
+        invited=total_invited,
+        respondents=total_used if total_used >= MIN_CELL else None,
+        rate=total_used / total_invited if total_used >= MIN_CELL and total_invited else None,
+    )
+    headline = _summary([v for values in by_unit.values() for v in values])
+    return Results(shown, other, overall, headline, int(responses))
+
+
+def _summary(values: list[float | None]) -> dict[str, Any]:
+    from collector.results.summaries import likert_summary
+
+    return likert_summary(pd.Series(values, dtype="float64"))
+
+
+def _unit_key(units: dict[int, Unit], unit_id: int | None) -> tuple[int, str]:
+    unit = units.get(unit_id) if unit_id is not None else None
+    return (0, unit.code) if unit else (1, "")
+
+
+def default_ends_on(app: Flask) -> date:
+    return today(app) + timedelta(days=14)

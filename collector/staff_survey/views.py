@@ -1,0 +1,507 @@
+"""The staff survey in the console (``/staff/staff-survey``, ``/staff/outbox``) and the
+public one-time link (``/t/<token>``) staff answer through.
+
+Running a survey needs ``campaigns.manage``; its results need ``results.read``.
+The answering page reuses the citizen survey's form and template; see
+``collector.staff_survey.service`` and docs/staff-survey.md for why an answer cannot be
+linked to the invitation it came from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from collector.access.audit import log as audit_log
+from collector.access.auth import current_actor, staff_area
+from collector.access.permissions import agencies_for, deny, require
+from collector.access.ratelimit import limit
+from collector.access.scoped import get_scoped, scoped
+from collector.access.security import csrf
+from collector.answers.submission import InvalidSubmission, Submission, _release_connection, prepare
+from collector.answers.survey_page import open_form, render_survey, show_errors
+from collector.core import mail as mailer
+from collector.core.db import get_engine, get_session, writing
+from collector.core.hooktypes import Actor
+from collector.core.i18n import current_language, pick_language, translate, use_language
+from collector.core.models import (
+    Agency,
+    Campaign,
+    CampaignUnit,
+    QuestionnaireVersion,
+    StaffInvitation,
+    Unit,
+)
+from collector.core.numbers import whole_number
+from collector.core.plugins import get_plugins
+from collector.core.questionnaires import current_version, definition_of
+from collector.staff_survey import service as ss
+
+bp = Blueprint("staff_survey", __name__, url_prefix="/staff", template_folder="templates")
+staff_area(bp)
+
+answer_bp = Blueprint("staff_answer", __name__, template_folder="templates")
+csrf.exempt(answer_bp)  # the survey form checks its own token, keeping answers
+
+MANAGE = "campaigns.manage"
+RESULTS = "results.read"
+OUTBOX_PAGE = 200
+
+
+def _write_session() -> Session:
+    return Session(writing(get_engine()), expire_on_commit=False)
+
+
+def _campaign_id() -> int | None:
+    return whole_number(request.values.get("campaign", ""))
+
+
+def _campaign(action: str) -> Campaign:
+    """The staff survey named by ``campaign=``: 400 without one, 404 for another
+    agency's (audited) or for a campaign that is not a staff survey."""
+    campaign_id = _campaign_id()
+    if campaign_id is None:
+        abort(400)
+    db = get_session()
+    campaign = get_scoped(db, Campaign, campaign_id, action)
+    if not ss.is_staff_campaign(db, campaign, action):
+        abort(404)
+    return campaign
+
+
+def _fresh(wdb: Session, campaign: Campaign) -> Campaign:
+    """``campaign`` again, in the write session (the check was made on the request's)."""
+    statement = scoped(select(Campaign).where(Campaign.id == campaign.id), MANAGE)
+    return wdb.execute(statement).scalar_one()
+
+
+def _agency(agency_id: int, action: str) -> Agency:
+    statement = scoped(select(Agency).where(Agency.id == agency_id), action)
+    return get_session().execute(statement).scalar_one()
+
+
+def _units(agency_id: int, action: str) -> list[Unit]:
+    statement = scoped(
+        select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.code),
+        action,  # type: ignore[arg-type]
+    )
+    return list(get_session().execute(statement).scalars())
+
+
+def _own_agency(actor: Actor, action: str) -> int | None:
+    ids = agencies_for(actor, action)
+    if actor.agency_id in ids:
+        return actor.agency_id
+    return min(ids) if ids else None
+
+
+def _link_for(token: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return base.rstrip("/") + url_for("staff_answer.answer", token=token)
+
+
+def _manage_url(campaign: Campaign, **args: Any) -> str:
+    return url_for("staff_survey.manage", campaign=campaign.id, **args)
+
+
+# -- list and create ----------------------------------------------------------------
+
+
+@bp.route("/staff-survey", methods=["GET", "POST"])
+def index() -> Any:
+    actor = require(MANAGE, any_agency=True)
+    language = current_language()
+    errors: list[str] = []
+    title = request.form.get("title", "").strip()
+    ends_raw = request.form.get("ends_on", "").strip()
+    status = 200
+    if request.method == "POST":
+        agency_id = _own_agency(actor, MANAGE)
+        ends_on = _date(ends_raw)
+        if not title or len(title) > 200:
+            errors.append(translate("ss_err_title", language))
+        if ends_on is None:
+            errors.append(translate("ss_err_ends_on", language))
+        version = current_version(current_app, get_session(), ss.SLUG)
+        if version is None or agency_id is None:
+            abort(404)
+        if not errors:
+            agency = _agency(agency_id, MANAGE)
+            starts_on = ss.today(current_app)
+            try:
+                with _write_session() as wdb:
+                    campaign = ss.create(
+                        wdb,
+                        agency=agency,
+                        version=version,
+                        title=title,
+                        starts_on=starts_on,
+                        ends_on=ends_on,  # type: ignore[arg-type]
+                        actor=actor,
+                    )
+                    wdb.commit()
+            except ss.StaffSurveyError as exc:
+                errors.append(translate(exc.key, language, **exc.params))
+            else:
+                return redirect(_manage_url(campaign), code=303)
+        status = 422
+    return (
+        render_template(
+            "staff_survey/index.html",
+            actor=actor,
+            campaigns=ss.staff_campaigns(get_session(), MANAGE),
+            errors=errors,
+            title=title,
+            ends_on=ends_raw or ss.default_ends_on(current_app).isoformat(),
+        ),
+        status,
+    )
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+# -- one survey -----------------------------------------------------------------
+
+
+def _status(campaign: Campaign) -> list[dict[str, Any]]:
+    """Per unit: invitations, with an address, sent, reminded, not yet answered."""
+    db = get_session()
+    rows = db.execute(
+        scoped(
+            select(
+                StaffInvitation.unit_id,
+                func.count(),
+                func.count(StaffInvitation.email),
+                func.count(StaffInvitation.sent_at),
+                func.count(StaffInvitation.reminded_at),
+            )
+            .where(StaffInvitation.campaign_id == campaign.id)
+            .group_by(StaffInvitation.unit_id),
+            MANAGE,
+        )
+    ).all()
+    pending = dict(
+        db.execute(
+            scoped(
+                select(StaffInvitation.unit_id, func.count())
+                .where(
+                    StaffInvitation.campaign_id == campaign.id,
+                    StaffInvitation.used.is_(False),  # type: ignore[attr-defined]
+                )
+                .group_by(StaffInvitation.unit_id),
+                MANAGE,
+            )
+        ).all()
+    )
+    counted = dict(
+        db.execute(
+            scoped(
+                select(CampaignUnit.unit_id, CampaignUnit.population).where(
+                    CampaignUnit.campaign_id == campaign.id
+                ),
+                MANAGE,
+            )
+        ).all()
+    )
+    units = {u.id: u for u in _units(campaign.agency_id, MANAGE)}
+    out = []
+    for unit_id, invited, named, sent, reminded in rows:
+        out.append(
+            {
+                "unit": units.get(unit_id),
+                "invited": invited,
+                "named": named,
+                "sent": sent,
+                "reminded": reminded,
+                "pending": pending.get(unit_id, 0),
+                "population": counted.get(unit_id),
+            }
+        )
+    out.sort(key=lambda r: r["unit"].code if r["unit"] else "")
+    return out
+
+
+def _render_manage(
+    campaign: Campaign,
+    status: int = 200,
+    problem: str = "",
+    line_errors: list[tuple[int, str]] | None = None,
+) -> Any:
+    actor = current_actor()
+    return (
+        render_template(
+            "staff_survey/manage.html",
+            actor=actor,
+            campaign=campaign,
+            agency=_agency(campaign.agency_id, MANAGE),
+            units=_units(campaign.agency_id, MANAGE),
+            status_rows=_status(campaign),
+            message=request.args.get("done", ""),
+            count=request.args.get("n", type=int),
+            failed=request.args.get("failed", type=int),
+            min_unit=ss.MIN_UNIT_INVITEES,
+            problem=problem,
+            line_errors=line_errors or [],
+        ),
+        status,
+    )
+
+
+@bp.get("/staff-survey/manage")
+def manage() -> Any:
+    require(MANAGE, any_agency=True)
+    if _campaign_id() is None:
+        return redirect(url_for("staff_survey.index"), code=303)
+    return _render_manage(_campaign(MANAGE))
+
+
+@bp.post("/staff-survey/import")
+def import_list() -> Any:
+    actor = require(MANAGE, any_agency=True)
+    campaign = _campaign(MANAGE)
+    language = current_language()
+    upload = request.files.get("staff_list")
+    data = upload.read() if upload is not None else b""
+    units = {u.code: u for u in _units(campaign.agency_id, MANAGE)}
+    if campaign.status != "open":
+        return _render_manage(campaign, 409, problem=translate("ss_err_closed", language))
+    taken = ss.invited_emails(get_session(), campaign, actor)
+    rows, errors = ss.parse_staff_list(data, units, taken)
+    if errors:
+        messages = [(e.line, translate(e.key, language, **e.params)) for e in errors[:200]]
+        return _render_manage(
+            campaign, 422, problem=translate("ss_import_refused", language), line_errors=messages
+        )
+    try:
+        with _write_session() as wdb:
+            fresh = _fresh(wdb, campaign)
+            count = ss.import_staff(wdb, fresh, rows, actor)
+            wdb.commit()
+    except ss.StaffSurveyError as exc:
+        return _render_manage(campaign, 409, problem=translate(exc.key, language, **exc.params))
+    return redirect(_manage_url(campaign, done="imported", n=count), code=303)
+
+
+@bp.post("/staff-survey/counts")
+def counts() -> Any:
+    """Head-counts per unit: unnamed one-time links, shown once as a printable list."""
+    actor = require(MANAGE, any_agency=True)
+    campaign = _campaign(MANAGE)
+    language = current_language()
+    units = _units(campaign.agency_id, MANAGE)
+    numbers, bad = ss.parse_counts(request.form, units)
+    if bad or not numbers:
+        problem = translate("ss_err_counts", language, max=ss.MAX_COUNT_PER_UNIT)
+        return _render_manage(campaign, 422, problem=problem)
+    try:
+        with _write_session() as wdb:
+            fresh = _fresh(wdb, campaign)
+            tokens = ss.issue_counted(wdb, fresh, numbers, actor)
+            wdb.commit()
+    except ss.StaffSurveyError as exc:
+        return _render_manage(campaign, 409, problem=translate(exc.key, language, **exc.params))
+    by_id = {u.id: u for u in units}
+    sheets = [
+        (by_id[unit_id], [_link_for(t) for t in unit_tokens])
+        for unit_id, unit_tokens in sorted(tokens.items(), key=lambda kv: by_id[kv[0]].code)
+    ]
+    return render_template(
+        "staff_survey/links.html",
+        actor=actor,
+        campaign=campaign,
+        agency=_agency(campaign.agency_id, MANAGE),
+        sheets=sheets,
+    )
+
+
+def _mailing(reminder: bool) -> Any:
+    actor = require(MANAGE, any_agency=True)
+    campaign = _campaign(MANAGE)
+    language = current_language()
+    agency = _agency(campaign.agency_id, MANAGE)
+    try:
+        with _write_session() as wdb:
+            fresh = _fresh(wdb, campaign)
+            outgoing = ss.prepare_mailing(wdb, fresh, actor, reminder=reminder)
+            wdb.commit()
+    except ss.StaffSurveyError as exc:
+        return _render_manage(campaign, 409, problem=translate(exc.key, language, **exc.params))
+    failed = ss.mail_out(current_app, agency, campaign, outgoing, _link_for, reminder=reminder)
+    if failed:
+        with _write_session() as wdb:
+            ss.unsend(wdb, failed, actor, reminder=reminder)
+            wdb.commit()
+    done = "reminded" if reminder else "invited"
+    return redirect(
+        _manage_url(campaign, done=done, n=len(outgoing) - len(failed), failed=len(failed)),
+        code=303,
+    )
+
+
+@bp.post("/staff-survey/invite")
+def invite() -> Any:
+    return _mailing(reminder=False)
+
+
+@bp.post("/staff-survey/remind")
+def remind() -> Any:
+    return _mailing(reminder=True)
+
+
+@bp.post("/staff-survey/close")
+def close() -> Any:
+    actor = require(MANAGE, any_agency=True)
+    campaign = _campaign(MANAGE)
+    with _write_session() as wdb:
+        fresh = _fresh(wdb, campaign)
+        ss.close(wdb, fresh, actor)
+        wdb.commit()
+    return redirect(_manage_url(campaign, done="closed"), code=303)
+
+
+# -- results --------------------------------------------------------------------
+
+
+@bp.get("/staff-survey/results")
+def results() -> Any:
+    actor = require(RESULTS, any_agency=True)
+    if _campaign_id() is None:
+        return render_template(
+            "staff_survey/results.html",
+            actor=actor,
+            campaigns=ss.staff_campaigns(get_session(), RESULTS),
+            campaign=None,
+        )
+    campaign = _campaign(RESULTS)
+    return render_template(
+        "staff_survey/results.html",
+        actor=actor,
+        campaign=campaign,
+        agency=_agency(campaign.agency_id, RESULTS),
+        results=ss.results(get_session(), campaign, RESULTS),
+        min_cell=ss.MIN_CELL,
+    )
+
+
+# -- the outbox -------------------------------------------------------------------
+
+
+@bp.get("/outbox")
+def outbox() -> Any:
+    actor = require(MANAGE, any_agency=True)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    boxes = []
+    for agency_id in sorted(agencies_for(actor, MANAGE)):
+        names = mailer.outbox_messages(app, agency_id)[:OUTBOX_PAGE]
+        messages = [m for n in names if (m := mailer.read_outbox(app, agency_id, n))]
+        boxes.append((_agency(agency_id, MANAGE), messages))
+    if any(messages for _, messages in boxes):
+        audit_log(
+            "personal_data.view",
+            agency_id=actor.agency_id,
+            target="outbox",
+            detail={"messages": sum(len(m) for _, m in boxes)},
+        )
+    return render_template(
+        "staff_survey/outbox.html",
+        actor=actor,
+        boxes=boxes,
+        backend=app.config.get("MAIL_BACKEND"),
+    )
+
+
+@bp.get("/outbox/message")
+def outbox_message() -> Any:
+    actor = require(MANAGE, any_agency=True)
+    agency_id = whole_number(request.args.get("agency", ""))
+    name = request.args.get("name", "")
+    if agency_id is None or not name:
+        abort(400)
+    if agency_id not in agencies_for(actor, MANAGE):
+        deny(actor, MANAGE, agency_id, status=404, target=f"outbox:{agency_id}")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    message = mailer.read_outbox(app, agency_id, name)
+    if message is None:
+        abort(404)
+    audit_log("personal_data.view", agency_id=agency_id, target=f"outbox:{name}"[:254])
+    return render_template(
+        "staff_survey/outbox_message.html",
+        actor=actor,
+        agency=_agency(agency_id, MANAGE),
+        message=message,
+    )
+
+
+# -- answering: the public one-time link -----------------------------------------
+
+
+def _gone(language: str) -> Any:
+    """Used, unknown, closed: one page for all (it says nothing about which)."""
+    return render_template("staff_survey/answer/gone.html", language=language), 410
+
+
+@answer_bp.route("/t/<token>", methods=["GET", "POST"])
+@limit("RATELIMIT_PUBLIC", ("GET", "POST"))
+def answer(token: str) -> Any:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    offered = app.config["LANGUAGES"]
+    db = get_session()
+    target = ss.find_target(db, app, token)
+    if target is None:
+        return _gone(use_language(pick_language(offered, request.values.get("lang"))))
+    version = db.get(QuestionnaireVersion, target.version_id)
+    agency = db.get(Agency, target.agency_id)
+    if version is None or agency is None:
+        abort(404)
+    unit = db.get(Unit, target.unit_id) if target.unit_id is not None else None
+    questionnaire = definition_of(version)
+    plugins = get_plugins()
+    form, language, switch, answers = open_form(questionnaire)
+    errors: dict[str, str] = {}
+    notice = None
+    if request.method == "POST" and not switch:
+        if not form.validate():
+            notice = translate("session_expired", language)
+        else:
+            submission = Submission(
+                questionnaire=version,
+                agency=agency,
+                unit=unit,
+                channel="online",
+                language=language,
+                answers=answers(),
+                campaign_id=target.campaign_id,
+            )
+            try:
+                prepared = prepare(plugins, questionnaire, submission)
+            except InvalidSubmission as exc:
+                errors = show_errors(form, exc, language)
+            else:
+                _release_connection()
+                if not ss.store_answer(app, target, prepared):
+                    return _gone(language)
+                # No receipt, no response id, no response_saved hook: nothing that
+                # could be matched with this request (docs/staff-survey.md).
+                return render_template(
+                    "staff_survey/answer/thanks.html",
+                    questionnaire=questionnaire,
+                    language=language,
+                )
+    return render_survey(questionnaire, version, form, agency, None, language, errors, notice)

@@ -1,1 +1,0 @@
-"""Blueprints: the citizen survey pages, the JSON API and the meta endpoints."""

@@ -1,0 +1,459 @@
+"""The JSON API contract integrators and the kiosk depend on, checked against OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_spec_validator import validate
+from sqlalchemy import select
+
+from collector.core.db import session_scope
+from collector.core.models import Response
+from tests.conftest import CITIZEN_ANSWERS, api_body, count_answers, count_rows
+
+
+@pytest.fixture(params=[True, False], ids=["fast path", "flask view"])
+def app(request: pytest.FixtureRequest, make_app: Any) -> Flask:
+    """Every test twice: POST /api/v1/responses answered in front of Flask, and by its view."""
+    from tests.conftest import seed_agencies
+
+    app = make_app(API_FAST_PATH=request.param)
+    seed_agencies(app)
+    return app
+
+
+@pytest.fixture
+def spec(client: FlaskClient) -> OpenAPI:
+    document = client.get("/api/openapi.json").get_json()
+    validate(document)
+    return OpenAPI.from_dict(document)
+
+
+def checked(spec: OpenAPI, client: FlaskClient, method: str, path: str, **kwargs: Any) -> Any:
+    """Make a request and check both it and the answer against the OpenAPI document."""
+    response = client.open(path, method=method, **kwargs)
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path=path, method=method, base_url="http://localhost", **kwargs)
+    request = builder.get_request()
+    openapi_request = WerkzeugOpenAPIRequest(request)
+    spec.validate_response(openapi_request, WerkzeugOpenAPIResponse(response))
+    return response
+
+
+body = api_body
+
+
+def count(app: Flask, model: Any = Response) -> int:
+    return count_rows(app, model)
+
+
+def test_agencies_lists_public_information_only(spec: OpenAPI, client: FlaskClient) -> None:
+    data = checked(spec, client, "GET", "/api/v1/agencies").get_json()
+    codes = [a["code"] for a in data["agencies"]]
+    assert codes == ["alpha", "beta"]  # the ministry takes no responses itself
+    alpha = data["agencies"][0]
+    assert alpha["name"] == {"zh-Hant-TW": "甲機關", "en": "Agency Alpha"}
+    assert [u["code"] for u in alpha["units"]] == ["c1", "c2"]
+    assert set(alpha) == {"code", "name", "units"}
+
+
+def test_questionnaires_describe_questions(spec: OpenAPI, client: FlaskClient) -> None:
+    data = checked(spec, client, "GET", "/api/v1/questionnaires").get_json()
+    by_slug = {q["slug"]: q for q in data["questionnaires"]}
+    citizen = by_slug["citizen-satisfaction"]
+    assert citizen["version"] == 1
+    questions = {q["key"]: q for q in citizen["questions"]}
+    env = questions["env_signage"]
+    assert env["type"] == "likert5" and env["required"] is True
+    assert [c["value"] for c in env["choices"]] == ["5", "4", "3", "2", "1", "na"]
+    assert env["choices"][0]["label"] == {"zh-Hant-TW": "非常滿意", "en": "Very satisfied"}
+    assert (env["min"], env["max"]) == (1, 5)
+    assert questions["recommend"]["min"] == 0 and questions["recommend"]["max"] == 10
+    assert questions["comment"]["choices"] is None
+    assert questions["service_type_other"]["relevant"] == "${service_type} = 'other'"
+    assert "land-office-service" in by_slug
+
+
+def test_questionnaires_in_one_language(client: FlaskClient) -> None:
+    data = client.get("/api/v1/questionnaires?lang=en").get_json()
+    citizen = next(q for q in data["questionnaires"] if q["slug"] == "citizen-satisfaction")
+    assert citizen["title"] == {"en": "Citizen Service Satisfaction Survey"}
+
+
+def test_submit_stores_one_response(spec: OpenAPI, app: Flask, client: FlaskClient) -> None:
+    response = checked(spec, client, "POST", "/api/v1/responses", json=body())
+    assert response.status_code == 201
+    data = response.get_json()
+    assert data["questionnaire"] == "citizen-satisfaction" and data["version"] == 1
+    assert count(app) == 1
+    # The 18 answers given, kept with their response.
+    assert count_answers(app) == len(CITIZEN_ANSWERS)
+    exported = app.test_cli_runner().invoke(args=["export", "citizen-satisfaction"])
+    assert "櫃台很親切 𠊎" in exported.output
+    assert data["receipt"] in exported.output
+
+
+def test_idempotent_retry_returns_the_same_receipt(app: Flask, client: FlaskClient) -> None:
+    headers = {"Idempotency-Key": "retry-123"}
+    first = client.post("/api/v1/responses", json=body(), headers=headers)
+    second = client.post("/api/v1/responses", json=body(), headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["receipt"] == second.get_json()["receipt"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert count(app) == 1
+
+
+def test_same_key_with_another_body_is_refused(app: Flask, client: FlaskClient) -> None:
+    headers = {"Idempotency-Key": "retry-456"}
+    assert client.post("/api/v1/responses", json=body(), headers=headers).status_code == 201
+    changed = body()
+    changed["answers"]["overall_satisfaction"] = 1
+    second = client.post("/api/v1/responses", json=changed, headers=headers)
+    assert second.status_code == 422
+    assert "Idempotency-Key" in second.get_json()["error"]
+    assert count(app) == 1
+
+
+def test_idempotency_keys_are_scoped_per_agency(app: Flask, client: FlaskClient) -> None:
+    headers = {"Idempotency-Key": "same"}
+    assert client.post("/api/v1/responses", json=body(), headers=headers).status_code == 201
+    other = client.post("/api/v1/responses", json=body(agency="beta", unit="c2"), headers=headers)
+    assert other.status_code == 201
+    assert count(app) == 2
+
+
+@pytest.mark.parametrize(
+    ("answers", "key", "message"),
+    [
+        ({"env_signage": 6}, "env_signage", "choose one of the options"),
+        (
+            {"env_signage": "na", "courtesy_attitude": "na"},
+            "courtesy_attitude",
+            "choose one of the options",
+        ),
+        ({"service_type": "bribe"}, "service_type", "choose one of the options"),
+        ({"recommend": 11}, "recommend", "choose one of the options"),
+        ({"overall_satisfaction": None}, "overall_satisfaction", "needs an answer"),
+        ({"comment": "x" * 2001}, "comment", "at most 2000"),
+        ({"comment": "a\x00b"}, "comment", "could not be read"),
+        ({"sex": ["female", "male"]}, "sex", "wrong format"),
+        ({"first_visit": {"nested": 1}}, "first_visit", "wrong format"),
+        ({"no_such_question": 1}, "no_such_question", "no such question"),
+    ],
+)
+def test_invalid_answers_are_422_and_store_nothing(
+    spec: OpenAPI, app: Flask, client: FlaskClient, answers: dict, key: str, message: str
+) -> None:
+    data = body()
+    data["answers"].update(answers)
+    data["answers"] = {k: v for k, v in data["answers"].items() if v is not None}
+    response = checked(spec, client, "POST", "/api/v1/responses", json=data)
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert key in errors and message in errors[key].lower()
+    assert count(app) == 0
+
+
+def test_error_messages_follow_accept_language(client: FlaskClient) -> None:
+    data = body()
+    del data["answers"]["overall_satisfaction"]
+    response = client.post(
+        "/api/v1/responses", json=data, headers={"Accept-Language": "zh-TW,zh;q=0.9"}
+    )
+    assert response.get_json()["errors"]["overall_satisfaction"] == "這一題必須回答。"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"questionnaire": "nope"}, "questionnaire"),
+        ({"version": 99}, "questionnaire"),
+        ({"agency": "moi"}, "agency"),  # a ministry takes no responses
+        ({"agency": "zeta"}, "agency"),
+        ({"unit": "c9"}, "unit"),
+        ({"channel": "carrier-pigeon"}, "channel"),
+        ({"answers": [1, 2]}, "answers"),
+        ({"language": "fr"}, "language"),
+        ({"started_at": "yesterday"}, "started_at"),
+        ({"receipt": "forged"}, "receipt"),
+    ],
+)
+def test_invalid_envelope_is_422(
+    app: Flask, client: FlaskClient, overrides: dict, field: str
+) -> None:
+    response = client.post("/api/v1/responses", json=body(**overrides))
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+    assert count(app) == 0
+
+
+def test_unit_of_another_agency_is_refused(app: Flask, client: FlaskClient) -> None:
+    # Both agencies have a unit "c1"; the unit is looked up inside the named agency only.
+    response = client.post("/api/v1/responses", json=body(agency="beta", unit="c1"))
+    assert response.status_code == 201
+    from collector.core.plugins import get_plugins
+    from collector.results.reading import load_table
+
+    with session_scope(app) as session:
+        table = load_table(session, get_plugins(app), "citizen-satisfaction")
+    assert table.frame[["agency", "unit"]].values.tolist() == [["beta", "c1"]]
+
+
+def test_explicit_old_version_is_accepted(client: FlaskClient) -> None:
+    response = client.post("/api/v1/responses", json=body(version=1))
+    assert response.status_code == 201
+
+
+def test_conditional_answer_is_dropped_when_its_condition_fails(
+    app: Flask, client: FlaskClient
+) -> None:
+    data = body()
+    data["answers"]["service_type_other"] = "should not be kept"
+    assert client.post("/api/v1/responses", json=data).status_code == 201
+    with session_scope(app) as session:
+        keys = session.execute(select(Response.answers)).scalar_one()
+    assert "service_type_other" not in keys
+
+
+def test_malformed_requests(app: Flask, client: FlaskClient) -> None:
+    not_json = client.post("/api/v1/responses", data="answers=1", content_type="text/plain")
+    assert not_json.status_code == 415
+    broken = client.post("/api/v1/responses", data=b'{"a": ', content_type="application/json")
+    assert broken.status_code == 400 and "JSON" in broken.get_json()["error"]
+    bad_utf8 = client.post(
+        "/api/v1/responses", data=b'{"questionnaire": "\xff\xfe"}', content_type="application/json"
+    )
+    assert bad_utf8.status_code == 400
+    array = client.post("/api/v1/responses", json=[1, 2, 3])
+    assert array.status_code == 400
+    key = client.post("/api/v1/responses", json=body(), headers={"Idempotency-Key": "x" * 300})
+    assert key.status_code == 400
+    huge = client.post(
+        "/api/v1/responses",
+        data=b'{"answers": {"comment": "' + b"x" * 400_000 + b'"}}',
+        content_type="application/json",
+    )
+    assert huge.status_code == 413 and "too large" in huge.get_json()["error"]
+    nested = client.post("/api/v1/responses", data=b"[" * 100_000, content_type="application/json")
+    assert nested.status_code == 400
+    assert count(app) == 0
+
+
+def test_api_needs_no_csrf_token_and_sets_security_headers(client: FlaskClient) -> None:
+    response = client.post("/api/v1/responses", json=body())
+    assert response.status_code == 201
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_unknown_api_path_is_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/v1/nothing")
+    assert response.status_code == 404 and response.is_json
+
+
+def test_no_ip_address_is_stored(app: Flask, client: FlaskClient) -> None:
+    client.post("/api/v1/responses", json=body(), environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    from sqlalchemy import text
+
+    with session_scope(app) as session:
+        rows = session.execute(text("SELECT * FROM response")).all()
+    assert rows and "203.0.113.77" not in repr(rows)
+
+
+@pytest.mark.parametrize("slug", ["staff-satisfaction", "complaint-handling"])
+def test_non_public_questionnaires_are_not_offered_or_accepted(
+    app: Flask, client: FlaskClient, slug: str
+) -> None:
+    listed = [q["slug"] for q in client.get("/api/v1/questionnaires").get_json()["questionnaires"]]
+    assert slug not in listed
+    response = client.post("/api/v1/responses", json=body(questionnaire=slug, answers={}))
+    assert response.status_code == 422
+    assert "not open to public" in response.get_json()["errors"]["questionnaire"]
+    assert count(app) == 0
+
+
+# -- complaints (陳情) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def complaints(app: Flask, tmp_path: Any) -> Flask:
+    """Agency alpha takes complaints in category ``roads``; mail goes to an outbox folder."""
+    from tests.collector.complaints.followup_data import add_category
+
+    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
+    app.config["COMPLAINT_TODAY"] = "2026-11-02"
+    add_category(app, "alpha", "roads", name_zh="道路", name_en="Roads")
+    return app
+
+
+def complaint(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "agency": "alpha",
+        "category": "roads",
+        "subject": "路燈不亮",
+        "description": "中山路 12 號前的路燈已經一週不亮。",
+        "name": "王小明",
+        "email": "wang@example.test",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_filing_a_complaint_returns_number_password_link_and_due_date(
+    spec: OpenAPI, complaints: Flask, client: FlaskClient
+) -> None:
+    from collector.core.models import Complaint
+
+    filed = checked(spec, client, "POST", "/api/v1/complaints", json=complaint())
+    assert filed.status_code == 201
+    data = filed.get_json()
+    assert data["case_number"].startswith("20261102-")
+    assert len(data["password"]) == 12
+    assert "/complaints/follow/" in data["follow_url"]
+    assert data["due_on"] == "2026-12-02"  # 30 calendar days, the receipt day not counted
+    assert filed.headers["Cache-Control"] == "no-store"
+    with session_scope(complaints) as session:
+        case = session.execute(select(Complaint)).scalar_one()
+    assert (case.channel, case.name, case.email, case.reply_channel) == (
+        "api",
+        "王小明",
+        "wang@example.test",
+        "email",
+    )
+    status = checked(
+        spec,
+        client,
+        "GET",
+        f"/api/v1/complaints/{data['case_number']}",
+        headers={"X-Case-Password": data["password"]},
+    )
+    assert status.status_code == 200
+    shown = status.get_json()
+    assert (shown["status"], shown["due_on"], shown["received_on"]) == (
+        "received",
+        "2026-12-02",
+        "2026-11-02",
+    )
+    assert [h["event"] for h in shown["history"]] == ["received"]
+    assert "王小明" not in status.text and "wang@example.test" not in status.text
+
+
+def test_unknown_number_and_wrong_password_get_the_same_answer(
+    complaints: Flask, client: FlaskClient
+) -> None:
+    data = client.post("/api/v1/complaints", json=complaint()).get_json()
+    wrong = client.get(
+        f"/api/v1/complaints/{data['case_number']}", headers={"X-Case-Password": "WRONGWRONG22"}
+    )
+    unknown = client.get(
+        "/api/v1/complaints/20261102-ZZZZZZ", headers={"X-Case-Password": data["password"]}
+    )
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.get_json() == unknown.get_json()
+    missing = client.get(f"/api/v1/complaints/{data['case_number']}")
+    assert missing.status_code == 400 and "X-Case-Password" in missing.get_json()["error"]
+
+
+def test_password_guessing_is_throttled(complaints: Flask, client: FlaskClient) -> None:
+    complaints.config["RATELIMIT_LOGIN"] = "3 per minute"
+    codes = [
+        client.get(
+            "/api/v1/complaints/20261102-ZZZZZZ", headers={"X-Case-Password": f"guess{i}"}
+        ).status_code
+        for i in range(5)
+    ]
+    assert codes[:3] == [404, 404, 404] and codes[3:] == [429, 429]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"agency": "nowhere"}, "agency"),
+        ({"agency": "moi"}, "agency"),  # a ministry takes no complaints itself
+        ({"category": "nothing"}, "category"),
+        ({"description": ""}, "description"),
+        ({"description": "x" * 5001}, "description"),
+        ({"description": 42}, "description"),
+        ({"subject": "a\x00b"}, "subject"),
+        ({"email": "not an address"}, "email"),
+        ({"email": "a@example.test\r\nBcc: x@example.test"}, "email"),
+        ({"phone": "call me maybe"}, "phone"),
+        ({"latitude": 123, "longitude": 121}, "latitude"),
+        ({"latitude": 25}, "longitude"),
+        ({"anonymous": "yes"}, "anonymous"),
+        ({"reply_channel": "fax"}, "reply_channel"),
+        ({"reply_channel": "letter"}, "reply_channel"),  # no address given
+        ({"language": "fr"}, "language"),
+        ({"password": "chosen"}, "password"),  # unknown field
+    ],
+)
+def test_invalid_complaints_are_422_and_store_nothing(
+    complaints: Flask, client: FlaskClient, changes: dict[str, Any], field: str
+) -> None:
+    from collector.core.models import Complaint
+
+    response = client.post("/api/v1/complaints", json=complaint(**changes))
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]
+    assert count(complaints, Complaint) == 0
+
+
+def test_malformed_complaint_requests_are_4xx(complaints: Flask, client: FlaskClient) -> None:
+    assert client.post("/api/v1/complaints", data="x", content_type="text/plain").status_code == 415
+    assert (
+        client.post("/api/v1/complaints", data="[1", content_type="application/json").status_code
+        == 400
+    )
+    assert client.post("/api/v1/complaints", json=[1, 2]).status_code == 400
+    huge = client.post("/api/v1/complaints", json=complaint(description="長" * 200_000))
+    assert huge.status_code == 413 and huge.is_json
+    long_number = client.get("/api/v1/complaints/" + "9" * 500, headers={"X-Case-Password": "x"})
+    assert long_number.status_code == 404
+
+
+def test_script_in_a_complaint_comes_back_as_json_text(
+    complaints: Flask, client: FlaskClient
+) -> None:
+    evil = "<script>alert(1)</script>"
+    data = client.post(
+        "/api/v1/complaints", json=complaint(subject=evil, description=evil)
+    ).get_json()
+    status = client.get(
+        f"/api/v1/complaints/{data['case_number']}", headers={"X-Case-Password": data["password"]}
+    )
+    assert status.content_type.startswith("application/json")
+    assert evil not in status.text  # the subject and description are not echoed at all
+
+
+def test_an_anonymous_complaint_needs_the_agency_to_accept_it(
+    complaints: Flask, client: FlaskClient
+) -> None:
+    from collector.core.models import ComplaintPolicy
+    from tests.collector.complaints.followup_data import agency
+
+    anonymous = complaint(name=None, email=None)
+    ok = client.post("/api/v1/complaints", json=anonymous)
+    assert ok.status_code == 201
+    with session_scope(complaints) as session:
+        session.add(ComplaintPolicy(agency_id=agency(session, "alpha").id, accept_anonymous=False))
+    refused = client.post("/api/v1/complaints", json=anonymous)
+    assert refused.status_code == 422 and "anonymous" in refused.get_json()["errors"]["name"]
+
+
+@pytest.mark.parametrize("value", [None, True, 1, 1.5, [], {}, [1], {"a": 1}, "x" * 10000])
+@pytest.mark.parametrize(
+    "field", ["agency", "category", "description", "email", "latitude", "reply_channel", "name"]
+)
+def test_wrong_types_in_a_complaint_are_4xx(
+    complaints: Flask, client: FlaskClient, field: str, value: Any
+) -> None:
+    response = client.post("/api/v1/complaints", json=complaint(**{field: value}))
+    assert response.status_code in (201, 422), response.get_data(as_text=True)
+    if response.status_code == 422:
+        assert response.get_json()["errors"]

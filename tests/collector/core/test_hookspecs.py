@@ -1,0 +1,202 @@
+"""The hook documentation is true, and every hook is exercised through a real plugin."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from collector.complaints import cases
+from collector.core import hookspecs
+from collector.core import plugins as plugin_system
+from collector.core.db import session_scope
+from collector.core.models import Agency, ComplaintCategory, Unit, User
+from tests.collector import example_plugin
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugin_hooks.md"
+
+
+def hook_names() -> list[str]:
+    return sorted(
+        name
+        for name, fn in vars(hookspecs).items()
+        if inspect.isfunction(fn) and hasattr(fn, "collector_spec")
+    )
+
+
+def documented_signature(name: str) -> str:
+    text = DOCS.read_text(encoding="utf-8")
+    match = re.search(rf"^## {name}\n\n```python\n(.+?)\n```", text, re.M | re.S)
+    assert match, f"docs/plugin_hooks.md has no section with a signature for {name}"
+    return match.group(1).strip()
+
+
+def source_signature(name: str) -> str:
+    fn = getattr(hookspecs, name)
+    sig = inspect.signature(fn)
+    params = ", ".join(f"{p.name}: {p.annotation}" for p in sig.parameters.values())
+    return f"{name}({params}) -> {sig.return_annotation}"
+
+
+@pytest.mark.parametrize("name", hook_names())
+def test_every_hook_is_documented_with_its_exact_signature(name: str) -> None:
+    assert documented_signature(name) == source_signature(name)
+
+
+def test_docs_list_no_hook_that_does_not_exist() -> None:
+    documented = re.findall(r"^## (\w+)$", DOCS.read_text(encoding="utf-8"), re.M)
+    assert sorted(documented) == hook_names()
+
+
+def test_every_hookspec_has_a_docstring() -> None:
+    for name in hook_names():
+        assert (getattr(hookspecs, name).__doc__ or "").strip(), name
+
+
+@pytest.fixture
+def with_example_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend the example plugin is installed under the ``collector`` entry point group."""
+    ep = importlib.metadata.EntryPoint(
+        name="example", value="tests.collector.example_plugin", group="collector"
+    )
+    monkeypatch.setattr(plugin_system, "_entry_points", lambda: [ep])
+    example_plugin.SEEN["saved"].clear()
+    example_plugin.SEEN["validated"].clear()
+    example_plugin.SEEN["routed"].clear()
+
+
+def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> None:
+    """One pass through each hook with the example plugin, asserting its effect."""
+    from tests.conftest import seed_agencies
+
+    app = make_app(PLUGINS_LOAD_ENTRY_POINTS=True)
+    seed_agencies(app)
+    plugins = plugin_system.get_plugins(app)
+    exercised = set()
+
+    assert plugins.question_types.owners["postal_code"] == "example"
+    exercised.add("register_question_types")
+    assert plugins.questionnaires.owners["example-postal"] == "example"
+    exercised.add("register_questionnaires")
+    assert plugins.exporters.owners["jsonl"] == "example"
+    exercised.add("register_exporters")
+    assert plugins.analyses.owners["count"] == "example"
+    exercised.add("register_analyses")
+
+    client = app.test_client()
+    assert client.get("/example/hello").get_json() == {"hello": "world"}
+    exercised.add("register_blueprints")
+
+    result = app.test_cli_runner().invoke(args=["example-hello"])
+    assert result.output.strip() == "hello from the example plugin"
+    exercised.add("register_commands")
+
+    body = {
+        "questionnaire": "example-postal",
+        "agency": "alpha",
+        "answers": {"postal": "000", "score": 4},
+    }
+    rejected = client.post("/api/v1/responses", json=body)
+    assert rejected.status_code == 422
+    assert rejected.get_json()["errors"] == {"postal": "000 is not a real postal code"}
+    exercised.add("validate_submission")
+
+    body["answers"]["postal"] = "100"
+    stored = client.post("/api/v1/responses", json=body)
+    assert stored.status_code == 201
+    assert example_plugin.SEEN["saved"] == [stored.get_json()["receipt"]]
+    exercised.add("response_saved")
+
+    with session_scope(app) as session:
+        alpha = session.execute(select(Agency).where(Agency.code == "alpha")).scalar_one()
+        session.add(
+            User(
+                email="sso-admin@alpha.example",
+                display_name="SSO Admin",
+                role="agency_admin",
+                agency_id=alpha.id,
+            )
+        )
+    sso = {"X-Example-SSO": "sso-admin@alpha.example"}
+    home = client.get("/staff/", headers=sso)
+    assert home.status_code == 200 and "SSO Admin" in home.text
+    assert client.get("/staff/").status_code == 302  # no header, no session: nobody
+    exercised.add("actor_from_request")
+    assert client.get("/staff/audit", headers=sso).status_code == 200  # the core's matrix
+    assert client.get("/staff/users", headers=sso).status_code == 403  # the plugin said no
+    exercised.add("permission_allowed")
+
+    app.config["COMPLAINT_TODAY"] = "2026-11-27"  # a Friday
+    with session_scope(app) as session:
+        alpha = session.execute(select(Agency).where(Agency.code == "alpha")).scalar_one()
+        category = ComplaintCategory(
+            agency_id=alpha.id, code="road", name_zh="道路", name_en="Roads", deadline_days=1
+        )
+        category.day_kind = "working"
+        session.add(category)
+        session.flush()
+        with app.app_context():
+            routed = cases.new_case(
+                session,
+                app,
+                agency=alpha,
+                category=category,
+                subject="Pothole [c2]",
+                description="A deep pothole.",
+                channel="online",
+                language="en",
+                anonymous=True,
+            ).case
+        unit = session.get(Unit, routed.unit_id)
+        assert unit is not None and unit.code == "c2" and routed.status == "assigned"
+        assert example_plugin.SEEN["routed"] == [routed.case_number]
+        exercised.add("route_complaint")
+        # One working day after Friday is Monday, a typhoon day in the plugin's calendar.
+        assert routed.due_on == date(2026, 12, 1)
+        exercised.add("complaint_calendar")
+
+    assert exercised == set(hook_names())
+
+
+def test_a_failing_response_saved_hook_never_loses_the_response(
+    with_example_plugin: None, make_app: Any
+) -> None:
+    from tests.conftest import seed_agencies
+
+    app = make_app(PLUGINS_LOAD_ENTRY_POINTS=True)
+    seed_agencies(app)
+    client = app.test_client()
+    body = {
+        "questionnaire": "example-postal",
+        "agency": "alpha",
+        "answers": {"postal": "999", "score": 5},
+    }
+    response = client.post("/api/v1/responses", json=body)
+    assert response.status_code == 201
+    exported = app.test_cli_runner().invoke(args=["export", "example-postal", "--format", "jsonl"])
+    rows = [json.loads(line) for line in exported.output.splitlines() if line.startswith("{")]
+    assert [r["postal"] for r in rows] == ["999"]
+
+
+def test_plugin_question_type_checks_answers(with_example_plugin: None, make_app: Any) -> None:
+    from tests.conftest import seed_agencies
+
+    app = make_app(PLUGINS_LOAD_ENTRY_POINTS=True)
+    seed_agencies(app)
+    response = app.test_client().post(
+        "/api/v1/responses",
+        json={
+            "questionnaire": "example-postal",
+            "agency": "alpha",
+            "answers": {"postal": "12ab", "score": 3},
+        },
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"postal": "Enter a postal code."}
