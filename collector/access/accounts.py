@@ -31,6 +31,7 @@ from collector.access.permissions import allowed
 from collector.access.scoped import unscoped
 from collector.core.commands import cli_label, prepare_database
 from collector.core.hooktypes import Actor
+from collector.core.i18n import LazyText, lazy_gettext, translator
 from collector.core.models import ROLES, Agency, User
 
 ROLES_BY_LEVEL: dict[str | None, tuple[str, ...]] = {
@@ -41,16 +42,41 @@ ROLES_BY_LEVEL: dict[str | None, tuple[str, ...]] = {
 """Which roles an account may have, by the level of its agency (None: no agency)."""
 
 
+ACCOUNT_ERRORS: dict[str, LazyText] = {
+    "err_email": lazy_gettext("Enter a valid email address."),
+    "err_display_name": lazy_gettext("Enter a name (at most 100 characters)."),
+    "err_role": lazy_gettext("No such role."),
+    "err_role_for_agency": lazy_gettext(
+        "You cannot create an account with this role in this agency."
+    ),
+    "err_email_taken": lazy_gettext("An account with this email already exists."),
+    "err_disable_self": lazy_gettext("You cannot disable your own account."),
+    "err_current_password": lazy_gettext("The current password is not right."),
+    "err_password_mismatch": lazy_gettext("The two new passwords differ."),
+    "err_password_unchanged": lazy_gettext("The new password must differ from the current one."),
+    "err_password_short": lazy_gettext("The password needs at least %(min)s characters."),
+    "err_password_long": lazy_gettext("The password is too long."),
+    "err_password_is_email": lazy_gettext("The password must not be the email address."),
+}
+"""What each :class:`AccountError` key says (``min``: the shortest password allowed)."""
+
+
 class AccountError(ValueError):
     """A request to create or change an account that cannot be honoured.
 
-    ``field`` names the form field, ``key`` the i18n message.
+    ``field`` names the form field, ``key`` the problem (one of :data:`ACCOUNT_ERRORS`).
     """
 
     def __init__(self, field: str, key: str) -> None:
         super().__init__(f"{field}: {key}")
         self.field = field
         self.key = key
+
+    def text(self, language: str) -> str:
+        """The problem in ``language``."""
+        return translator(language).render(
+            ACCOUNT_ERRORS[self.key], min=current_app.config["PASSWORD_MIN_LENGTH"]
+        )
 
 
 @dataclass(frozen=True)
@@ -206,8 +232,6 @@ def users_create(
     email: str, role: str, agency_code: str | None, display_name: str | None, password_stdin: bool
 ) -> None:
     """Create a staff account (the password is prompted for, or read from stdin)."""
-    from collector.core.i18n import translate
-
     prepare_database(current_app)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -230,7 +254,7 @@ def users_create(
             )
         except AccountError as exc:
             raise click.BadParameter(
-                translate(exc.key, "en", min=current_app.config["PASSWORD_MIN_LENGTH"]),
+                exc.text("en"),
                 param_hint=f"--{exc.field.replace('_', '-')}",
             ) from None
         db.commit()

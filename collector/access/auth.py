@@ -112,7 +112,7 @@ def verify_password(stored: str | None, password: str) -> bool:
 
 
 def check_password_policy(password: str, email: str = "") -> str | None:
-    """The i18n key of the first problem with a new password, or None."""
+    """The key (in ``accounts.ACCOUNT_ERRORS``) of the first problem with a new password, or None."""
     if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
         return "err_password_short"
     if len(password) > MAX_PASSWORD:

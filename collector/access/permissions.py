@@ -18,6 +18,7 @@ from typing import Any
 from flask import abort, has_request_context
 
 from collector.core.hooktypes import Actor
+from collector.core.i18n import LazyText, lazy_gettext, lazy_pgettext
 from collector.core.models import ROLES
 
 ACTIONS: dict[str, str] = {
@@ -40,6 +41,42 @@ ACTIONS: dict[str, str] = {
     "audit.read": "read the audit log",
 }
 """Every action the core knows, with what it allows."""
+
+ACTION_LABELS: dict[str, LazyText] = {
+    "aggregates.read": lazy_gettext("Read aggregate results"),
+    "results.read": lazy_gettext("Read the agency's detailed results"),
+    "responses.read": lazy_gettext("Read raw responses"),
+    "responses.export": lazy_pgettext("permission", "Export raw responses"),
+    "campaigns.manage": lazy_gettext("Manage survey campaigns"),
+    "paper.enter": lazy_gettext("Enter paper questionnaires"),
+    "kiosks.manage": lazy_gettext("Manage kiosks"),
+    "cases.intake": lazy_gettext(
+        "Record complaints received by phone, at the counter, by letter or e-mail"
+    ),
+    "cases.read": lazy_gettext("Read complaint cases and their history"),
+    "cases.handle": lazy_gettext("Handle complaint cases (assign, extend, transfer, reply, close)"),
+    "cases.manage": lazy_gettext(
+        "Set complaint categories, deadlines, reply templates and retention"
+    ),
+    "calendar.manage": lazy_gettext(
+        "Edit the working-day calendar (holidays and make-up working days)"
+    ),
+    "agencies.manage": lazy_gettext("Create and rename agencies"),
+    "units.manage": lazy_gettext("Create and rename service units"),
+    "users.manage": lazy_gettext("Manage staff accounts"),
+    "audit.read": lazy_gettext("Read the audit log"),
+}
+"""What the staff console's home page says each action allows (``console.use`` goes unsaid)."""
+
+ROLE_LABELS: dict[str, LazyText] = {
+    "system_admin": lazy_gettext("System administrator"),
+    "ministry_admin": lazy_gettext("Ministry administrator"),
+    "agency_admin": lazy_gettext("Agency administrator"),
+    "analyst": lazy_gettext("Analyst"),
+    "case_handler": lazy_gettext("Case handler"),
+    "counter_staff": lazy_gettext("Counter staff"),
+}
+"""Each role of ``collector.core.models.ROLES`` as the interface names it."""
 
 ALL = "all"  # every agency, and system-level records (agency_id NULL)
 TREE = "tree"  # the actor's agency and every agency below it

@@ -156,7 +156,7 @@ def _check() -> None:
 
 
 def _too_many(exc: TooManyRequests) -> Any:
-    from collector.core.i18n import pick_language, translate, use_language
+    from collector.core.i18n import pick_language, translator, use_language
 
     retry = getattr(exc, "retry_after", None)
     if request.path.startswith("/api/") or request.path.startswith("/-/"):
@@ -166,8 +166,8 @@ def _too_many(exc: TooManyRequests) -> Any:
         response = current_app.make_response(
             render_template(
                 "error.html",
-                title=translate("too_many_requests", language),
-                body=translate("too_many_requests_body", language),
+                title=translator(language).gettext("Too many requests"),
+                body=translator(language).gettext("Please wait a moment and try again."),
             )
         )
     response.status_code = 429

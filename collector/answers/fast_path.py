@@ -31,7 +31,7 @@ from collector.access.ratelimit import client_key, client_key_for, get_limiter, 
 from collector.access.security import headers_for
 from collector.answers.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
 from collector.core.db import get_session
-from collector.core.i18n import pick_language, translate
+from collector.core.i18n import pick_language, translator
 from collector.core.lookups import cached_agency_by_code, cached_unit_by_code
 from collector.core.models import CHANNELS, utcnow
 from collector.core.plugins import get_plugins
@@ -336,7 +336,9 @@ class SubmissionEndpoint:
                 if propagate or (propagate is None and (app.testing or app.debug)):
                     raise
                 log.exception("Exception on %s [POST]", PATH)
-                return Reply(500, {"error": translate("server_error", "en")})
+                return Reply(
+                    500, {"error": translator("en").gettext("Something went wrong on our side")}
+                )
 
     def _body(self, environ: dict[str, Any]) -> bytes:
         """The request body, no longer than MAX_CONTENT_LENGTH (else RequestEntityTooLarge)."""

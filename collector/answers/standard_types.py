@@ -21,20 +21,27 @@ from collector.answers.question_types import (
     select_choices,
 )
 from collector.core.hooktypes import AnswerError
-from collector.core.i18n import translate
+from collector.core.i18n import LazyText, lazy_gettext, translator
 
 NOT_APPLICABLE = "na"
 
-LIKERT_SCALES = {
+LIKERT_SCALES: dict[str, list[LazyText]] = {
     "satisfaction": [
-        "very_satisfied",
-        "satisfied",
-        "neutral",
-        "dissatisfied",
-        "very_dissatisfied",
+        lazy_gettext("Very satisfied"),
+        lazy_gettext("Satisfied"),
+        lazy_gettext("Neutral"),
+        lazy_gettext("Dissatisfied"),
+        lazy_gettext("Very dissatisfied"),
     ],
-    "agreement": ["strongly_agree", "agree", "neither", "disagree", "strongly_disagree"],
+    "agreement": [
+        lazy_gettext("Strongly agree"),
+        lazy_gettext("Agree"),
+        lazy_gettext("Neither agree nor disagree"),
+        lazy_gettext("Disagree"),
+        lazy_gettext("Strongly disagree"),
+    ],
 }
+"""The labels of each built-in scale, 5 (most favourable) first."""
 
 
 class Likert5(QuestionType):
@@ -61,10 +68,11 @@ class Likert5(QuestionType):
             labels = {c.value: self.questionnaire.text(c.label, language) for c in custom}
             opts = [(v, labels[v]) for v in ("5", "4", "3", "2", "1")]
         else:
-            keys = LIKERT_SCALES[self.question.params.get("scale", "satisfaction")]
-            opts = [(str(5 - i), translate(k, language)) for i, k in enumerate(keys)]
+            labels = LIKERT_SCALES[self.question.params.get("scale", "satisfaction")]
+            text = translator(language)
+            opts = [(str(5 - i), text.render(label)) for i, label in enumerate(labels)]
         if self.question.not_applicable:
-            opts.append((NOT_APPLICABLE, translate("not_applicable", language)))
+            opts.append((NOT_APPLICABLE, translator(language).gettext("Not applicable")))
         return opts
 
     def bounds(self) -> tuple[float | None, float | None]:
@@ -156,7 +164,10 @@ class YesNo(QuestionType):
     numeric = True
 
     def options(self, language: str) -> list[tuple[str, str]]:
-        return [("yes", translate("yes", language)), ("no", translate("no", language))]
+        return [
+            ("yes", translator(language).gettext("Yes")),
+            ("no", translator(language).gettext("No")),
+        ]
 
     def parse(self, raw: Any) -> Any:
         value = _single(raw)

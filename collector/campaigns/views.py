@@ -46,7 +46,7 @@ from collector.campaigns import service as logic
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, localised, translate
+from collector.core.i18n import current_language, gettext, localised, translate, translator
 from collector.core.models import (
     Agency,
     Campaign,
@@ -124,8 +124,8 @@ def _form(units: list[Unit]) -> CampaignForm:
     form.questionnaire.choices = choices
     form.units.choices = [(u.id, f"{_name(u)} ({u.code})") for u in units]
     form.target_mode.choices = [
-        ("computed", translate("campaign_target_computed", language)),
-        ("typed", translate("campaign_target_typed", language)),
+        ("computed", translator(language).gettext("Compute from margin of error and confidence level")),
+        ("typed", translator(language).gettext("Type it in")),
     ]
     form.confidence.choices = [(f"{c:.2f}", f"{c:.0%}") for c in logic.CONFIDENCE_LEVELS]
     return form
@@ -136,7 +136,7 @@ def _computation(form: CampaignForm) -> logic.TargetComputation | None:
     if form.margin.data is None:
         form.margin.errors = [
             *form.margin.errors,
-            translate("err_campaign_margin", current_language()),
+            gettext("Enter a margin of error between 0.1 and 50."),
         ]
         return None
     try:
@@ -149,7 +149,7 @@ def _computation(form: CampaignForm) -> logic.TargetComputation | None:
     except ValueError:
         form.margin.errors = [
             *form.margin.errors,
-            translate("err_campaign_margin", current_language()),
+            gettext("Enter a margin of error between 0.1 and 50."),
         ]
         return None
 
@@ -225,8 +225,8 @@ def _not_a_campaign(campaign: Campaign) -> None:
         make_response(
             render_template(
                 "error.html",
-                title=translate("campaign_not_public", language),
-                body=translate("campaign_not_public_body", language),
+                title=translator(language).gettext("This is not an ordinary campaign"),
+                body=translator(language).gettext("A staff survey uses one-time links and answers that cannot be linked to anyone: manage it on the Staff survey pages. It has no QR posters or public links."),
             ),
             409,
         )
@@ -332,7 +332,7 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
         elif form.target_n.data is None:
             form.target_n.errors = [
                 *form.target_n.errors,
-                translate("err_campaign_target", language),
+                translator(language).gettext("Enter a target of at least 1."),
             ]
             valid = False
         if valid and "compute" not in request.form:

@@ -50,7 +50,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage
 
-from collector.core.i18n import translate
+from collector.core.i18n import translate, translator
 from collector.core.models import Complaint, ComplaintAttachment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -116,7 +116,7 @@ class AttachmentError(ValueError):
     def text(self, language: str) -> str:
         message = translate(f"att_err_{self.code}", language, **self.params)
         if self.filename:
-            return translate("att_err_file", language, name=self.filename, message=message)
+            return translator(language).gettext("“%(name)s”: %(message)s", name=self.filename, message=message)
         return message
 
 

@@ -30,7 +30,7 @@ from wtforms import (
 from wtforms.validators import ValidationError
 
 from collector.answers.question_types import select_choices
-from collector.core.i18n import translate
+from collector.core.i18n import translate, translator
 from collector.core.mail import MailError, check_address
 from collector.core.models import Agency, ComplaintCategory
 
@@ -106,11 +106,11 @@ def single_line(max_length: int, required_key: str | None = None) -> list[Any]:
                 raise ValidationError(_message(form, required_key))
             return
         if _has_controls(text):
-            raise ValidationError(_message(form, "cp_err_single_line"))
+            raise ValidationError(translator(_language(form)).gettext("This field takes one line of text: no line breaks or control characters."))
         if "\ufffd" in text:
-            raise ValidationError(_message(form, "err_bad_characters"))
+            raise ValidationError(translator(_language(form)).gettext("The text contains characters that could not be read. Please type it again."))
         if len(text) > max_length:
-            raise ValidationError(_message(form, "err_too_long", max=max_length))
+            raise ValidationError(translator(_language(form)).gettext("The text is too long: at most %(max)s characters.", max=max_length))
 
     return [check]
 
@@ -125,9 +125,9 @@ def multi_line(max_length: int, required_key: str | None = None) -> list[Any]:
                 raise ValidationError(_message(form, required_key))
             return
         if _has_controls(text, allowed="\n\t") or "\ufffd" in text:
-            raise ValidationError(_message(form, "err_bad_characters"))
+            raise ValidationError(translator(_language(form)).gettext("The text contains characters that could not be read. Please type it again."))
         if len(text) > max_length:
-            raise ValidationError(_message(form, "err_too_long", max=max_length))
+            raise ValidationError(translator(_language(form)).gettext("The text is too long: at most %(max)s characters.", max=max_length))
 
     return [check]
 
@@ -138,7 +138,7 @@ def _email(form: Any, field: Field) -> None:
     try:
         field.data = check_address(field.data)
     except MailError:
-        raise ValidationError(_message(form, "cp_err_email")) from None
+        raise ValidationError(translator(_language(form)).gettext("Enter one valid email address (no spaces, line breaks or lists).")) from None
 
 
 def _phone(form: Any, field: Field) -> None:
@@ -146,7 +146,7 @@ def _phone(form: Any, field: Field) -> None:
         return
     digits = sum(ch.isdigit() for ch in field.data)
     if not _PHONE.match(field.data) or not 6 <= digits <= 20:
-        raise ValidationError(_message(form, "cp_err_phone"))
+        raise ValidationError(translator(_language(form)).gettext("Enter a valid phone number (digits; +, -, brackets, spaces and # for an extension)."))
 
 
 def _coordinate(limit: float, key: str) -> Any:
@@ -245,7 +245,7 @@ class ComplaintForm(LocalisedForm):
     ) -> None:
         super().__init__(*args, language=language, **kwargs)
         self.category.choices = select_choices(
-            [("", translate("cp_choose_category", language))]
+            [("", translator(language).gettext("Choose one"))]
             + [(str(c.id), c.name_en if language == "en" else c.name_zh) for c in categories]
         )
         self._categories = {str(c.id): c for c in categories}
@@ -268,28 +268,28 @@ class ComplaintForm(LocalisedForm):
         ok = super().validate(extra_validators)
         language = self.language
         if self.chosen_category is None:
-            self.category.errors = [translate("cp_err_category", language)]
+            self.category.errors = [translator(language).gettext("Choose a category.")]
             ok = False
         if bool(self.latitude.data) != bool(self.longitude.data):
             target = self.longitude if self.latitude.data else self.latitude
             if not target.errors:
-                target.errors = [translate("cp_err_coordinates_pair", language)]
+                target.errors = [translator(language).gettext("Give both latitude and longitude, or neither.")]
             ok = False
         channel = self.reply_channel.data
         if channel not in REPLY_CHANNELS:
-            self.reply_channel.errors = [translate("cp_err_reply_channel", language)]
+            self.reply_channel.errors = [translator(language).gettext("Choose how we should reply.")]
             return False
         contact = [self.name, self.email, self.phone, self.address]
         if self.anonymous.data:
             if any(f.data for f in contact):
-                self.anonymous.errors = [translate("cp_err_anonymous_contact", language)]
+                self.anonymous.errors = [translator(language).gettext("An anonymous complaint has no contact details: untick “File anonymously”, or clear the name, email, phone and address.")]
                 ok = False
             if channel != "none":
-                self.reply_channel.errors = [translate("cp_err_anonymous_reply", language)]
+                self.reply_channel.errors = [translator(language).gettext("An anonymous complaint gets no reply: choose “No reply needed”.")]
                 ok = False
             return ok
         if not self.name.data and not self.name.errors:
-            self.name.errors = [translate("cp_err_name", language)]
+            self.name.errors = [translator(language).gettext("Enter your name, or tick “File anonymously”.")]
             ok = False
         needed = {"email": self.email, "letter": self.address, "phone": self.phone}.get(channel)
         if needed is not None and not needed.data and not needed.errors:

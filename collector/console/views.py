@@ -8,11 +8,11 @@ from flask import Blueprint, render_template, url_for
 from sqlalchemy import select
 
 from collector.access.auth import current_actor, staff_area
-from collector.access.permissions import ACTIONS, may_somewhere
+from collector.access.permissions import ACTION_LABELS, ACTIONS, ROLE_LABELS, may_somewhere
 from collector.access.scoped import scoped
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
-from collector.core.i18n import agency_name
+from collector.core.i18n import agency_name, gettext
 from collector.core.models import Agency
 
 bp = Blueprint("console", __name__, url_prefix="/staff", template_folder="templates")
@@ -23,40 +23,52 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
     """Links to the console pages this actor may open (only pages that exist)."""
     pages = []
     if may_somewhere(actor, "users.manage"):
-        pages.append(("staff_users", url_for("users.users")))
+        pages.append((gettext("Staff accounts"), url_for("users.users")))
     if may_somewhere(actor, "audit.read"):
-        pages.append(("staff_audit", url_for("audit.audit_log")))
+        pages.append((gettext("Audit log"), url_for("audit.audit_log")))
     if may_somewhere(actor, "agencies.manage"):
-        pages.append(("staff_agencies", url_for("organisation.agencies")))
+        pages.append((gettext("Agencies"), url_for("organisation.agencies")))
     if may_somewhere(actor, "units.manage"):
-        pages.append(("staff_units", url_for("organisation.units")))
+        pages.append((gettext("Service units"), url_for("organisation.units")))
     if may_somewhere(actor, "campaigns.manage"):
-        pages.append(("staff_survey", url_for("staff_survey.index")))
-        pages.append(("staff_outbox", url_for("staff_survey.outbox")))
+        pages.append((gettext("Internal staff survey"), url_for("staff_survey.index")))
+        pages.append((gettext("Outbox (development)"), url_for("staff_survey.outbox")))
     elif may_somewhere(actor, "results.read"):
-        pages.append(("staff_survey", url_for("staff_survey.results")))
+        pages.append((gettext("Internal staff survey"), url_for("staff_survey.results")))
     if may_somewhere(actor, "results.read"):
-        pages.append(("staff_campaigns", url_for("campaigns.index")))
+        pages.append((gettext("Survey campaigns"), url_for("campaigns.index")))
     if may_somewhere(actor, "paper.enter"):
-        pages.append(("staff_paper", url_for("paper.setup")))
+        pages.append((gettext("Paper questionnaire entry"), url_for("paper.setup")))
     if may_somewhere(actor, "aggregates.read"):
-        pages.append(("staff_results", url_for("results.results")))
+        pages.append((gettext("Results"), url_for("results.results")))
     if may_somewhere(actor, "cases.read"):
-        pages.append(("staff_cases", url_for("cases.queue")))
+        pages.append((gettext("Complaint cases"), url_for("cases.queue")))
     elif may_somewhere(actor, "cases.intake"):
-        pages.append(("cs_intake", url_for("cases.new")))
+        pages.append((gettext("Record a complaint"), url_for("cases.new")))
     if may_somewhere(actor, "cases.manage"):
-        pages.append(("staff_case_settings", url_for("case_settings.settings")))
+        pages.append((gettext("Complaint settings"), url_for("case_settings.settings")))
     if may_somewhere(actor, "calendar.manage"):
-        pages.append(("staff_calendar", url_for("case_settings.calendar")))
+        pages.append((gettext("Working-day calendar"), url_for("case_settings.calendar")))
     if may_somewhere(actor, "cases.read"):
-        pages.append(("dash_title", url_for("complaint_dashboard.index")))
+        pages.append((gettext("Complaint dashboard"), url_for("complaint_dashboard.index")))
     if may_somewhere(actor, "aggregates.read"):
-        pages.append(("dash_agencies_title", url_for("complaint_dashboard.agencies")))
+        pages.append(
+            (
+                gettext("Complaint dashboard: agencies compared"),
+                url_for("complaint_dashboard.agencies"),
+            )
+        )
     if may_somewhere(actor, "cases.manage"):
-        pages.append(("followup_title", url_for("complaint_followup.index")))
+        pages.append(
+            (gettext("Complaint handling: phone follow-up"), url_for("complaint_followup.index"))
+        )
     if may_somewhere(actor, "responses.export"):
-        pages.append(("followup_export", url_for("complaint_followup.export")))
+        pages.append(
+            (
+                gettext("Complaint follow-up answers with their sampling design (CSV)"),
+                url_for("complaint_followup.export"),
+            )
+        )
     return pages
 
 
@@ -77,5 +89,7 @@ def home() -> Any:
         actor=actor,
         agency_label=agency_name(agency),
         actions=may,
+        role_labels=ROLE_LABELS,
+        action_labels=ACTION_LABELS,
         pages=_pages(actor),
     )

@@ -9,15 +9,31 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from collector.core.i18n import pick_language, translate, use_language
+from collector.core.i18n import lazy_gettext, pick_language, translator, use_language
 
 log = logging.getLogger(__name__)
 
 PAGES = {
-    404: ("page_not_found", "page_not_found_body"),
-    413: ("too_large", "too_large_body"),
-    500: ("server_error", "server_error_body"),
+    404: (
+        lazy_gettext("Page not found"),
+        lazy_gettext("The address may be wrong, or this survey is no longer open."),
+    ),
+    413: (
+        lazy_gettext("Too much data was sent"),
+        lazy_gettext("Please shorten your text and try again."),
+    ),
+    500: (
+        lazy_gettext("Something went wrong on our side"),
+        lazy_gettext(
+            "Nothing was recorded unless you saw a receipt number. Please try again later."
+        ),
+    ),
 }
+"""Title and text of the error page per status; any other status is a bad request."""
+BAD_REQUEST = (
+    lazy_gettext("This request could not be handled"),
+    lazy_gettext("Please go back, reload the page and try again."),
+)
 
 
 def _wants_json() -> bool:
@@ -27,16 +43,12 @@ def _wants_json() -> bool:
 def _render(status: int, description: str | None = None) -> Any:
     if _wants_json():
         return jsonify(
-            {"error": description or translate(PAGES.get(status, ("bad_request",))[0], "en")}
+            {"error": description or translator("en").render(PAGES.get(status, BAD_REQUEST)[0])}
         ), status
     language = use_language(pick_language(["zh-Hant-TW", "en"], request.args.get("lang")))
-    title_key, body_key = PAGES.get(status, ("bad_request", "bad_request_body"))
-    return (
-        render_template(
-            "error.html", title=translate(title_key, language), body=translate(body_key, language)
-        ),
-        status,
-    )
+    title, body = PAGES.get(status, BAD_REQUEST)
+    text = translator(language)
+    return render_template("error.html", title=text.render(title), body=text.render(body)), status
 
 
 def init_app(app: Flask) -> None:

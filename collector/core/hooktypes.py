@@ -16,7 +16,7 @@ from typing import Any
 from click import Command
 from flask import Blueprint, Request
 
-from collector.core.i18n import localised, translate
+from collector.core.i18n import LazyText, lazy_gettext, localised, translator
 from collector.core.models import Agency, Complaint, ComplaintCategory, Unit
 from collector.core.workdays import WorkCalendar
 from surveys import Questionnaire
@@ -38,11 +38,32 @@ __all__ = [
 ]
 
 
+ANSWER_ERRORS: dict[str, LazyText] = {
+    "required": lazy_gettext("This question needs an answer."),
+    "choice": lazy_gettext("Please choose one of the options."),
+    "number": lazy_gettext("Please enter a number."),
+    "integer": lazy_gettext("Please enter a whole number."),
+    "min": lazy_gettext("The value must be at least %(min)s."),
+    "max": lazy_gettext("The value must be at most %(max)s."),
+    "date": lazy_gettext("Please enter a valid date (year-month-day)."),
+    "too_long": lazy_gettext("The text is too long: at most %(max)s characters."),
+    "bad_characters": lazy_gettext(
+        "The text contains characters that could not be read. Please type it again."
+    ),
+    "constraint": lazy_gettext("This answer does not meet the question's requirement."),
+    "type": lazy_gettext("This answer has the wrong format."),
+    "unknown_question": lazy_gettext("The questionnaire has no such question."),
+    "not_relevant": lazy_gettext("Given your earlier answers, this question does not apply."),
+}
+"""The interface's words for each ``AnswerError`` code (parameters as the code gives them)."""
+
+
 class AnswerError(ValueError):
     """An answer that cannot be accepted; the message is chosen per language.
 
-    ``code`` names an interface text (``err_<code>`` in collector.core.i18n); a plugin
-    type that needs its own words passes ``message={"zh-Hant-TW": ..., "en": ...}``.
+    ``code`` names one of :data:`ANSWER_ERRORS`; a plugin type that needs its own
+    words passes ``message={"zh-Hant-TW": ..., "en": ...}`` (``str.format``
+    placeholders filled from ``params``).
     """
 
     def __init__(
@@ -56,7 +77,10 @@ class AnswerError(ValueError):
     def text(self, language: str) -> str:
         if self.message:
             return localised(self.message, language).format(**self.params)
-        return translate(f"err_{self.code}", language, **self.params)
+        known = ANSWER_ERRORS.get(self.code)
+        if known is None:
+            return self.code
+        return translator(language).render(known, **self.params)
 
 
 @dataclass(frozen=True)

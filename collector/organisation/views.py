@@ -29,7 +29,7 @@ from collector.access.scoped import get_scoped, scoped
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, translate
+from collector.core.i18n import current_language, translate, translator
 from collector.core.models import Agency, Unit
 from collector.organisation import service as org
 
@@ -115,11 +115,11 @@ def _agency_form(actor: Actor, agencies: list[Agency]) -> AgencyForm:
     ]
     if system:
         # Last: a stand-alone agency is the exception, and cannot be moved later.
-        parents.append((TOP, translate("org_no_parent", language)))
+        parents.append((TOP, translator(language).gettext("(none: managed by the system administrators)")))
     form.parent.choices = parents
-    levels = [("agency", translate("org_level_agency", language))]
+    levels = [("agency", translator(language).gettext("Agency"))]
     if system:
-        levels.append(("ministry", translate("org_level_ministry", language)))
+        levels.append(("ministry", translator(language).gettext("Ministry (or city government)")))
     form.level.choices = levels
     return form
 

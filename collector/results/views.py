@@ -31,7 +31,7 @@ from collector.access.permissions import may_somewhere, require
 from collector.access.scoped import register_via, scoped
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, translate
+from collector.core.i18n import current_language, translate, translator
 from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit, utcnow
 from collector.core.models import Response as StoredResponse
 from collector.core.numbers import whole_number
@@ -205,7 +205,7 @@ def dimensions(
     ]
     rest = [q.key for q in likert if q.key not in grouped]
     if rest:
-        blocks.append(("", translate("results_other_items", language), rest))
+        blocks.append(("", translator(language).gettext("Other items"), rest))
     out = []
     for name, label, keys in blocks:
         keys = [k for k in keys if k in frame.columns]
@@ -279,7 +279,7 @@ def _choice_labels(questionnaire: Questionnaire, key: str | None, language: str)
         question = questionnaire.question(key)
         for choice in questionnaire.choices_for(question) or []:
             labels[choice.value] = questionnaire.text(choice.label, language)
-    labels[MISSING] = translate("results_not_answered", language)
+    labels[MISSING] = translator(language).gettext("Not answered")
     return labels
 
 
@@ -429,7 +429,7 @@ def _breakdowns(
     if detailed:
         units = db.execute(scoped(select(Unit).order_by(Unit.code), action, actor)).scalars()  # type: ignore[arg-type]
         labels = {u.code: f"{_name(u)} ({u.code})" for u in units}
-        labels[MISSING] = translate("results_no_unit", language)
+        labels[MISSING] = translator(language).pgettext("results", "No unit")
         out.append(("results_by_unit", breakdown(frame, "unit", overall, labels)))
     channels = {
         c: translate(f"channel_{c}", language) for c in ("online", "qr", "kiosk", "paper", "phone")

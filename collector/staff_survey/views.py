@@ -35,7 +35,7 @@ from collector.answers.survey_page import open_form, render_survey, show_errors
 from collector.core import mail as mailer
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, pick_language, translate, use_language
+from collector.core.i18n import current_language, pick_language, translate, translator, use_language
 from collector.core.models import (
     Agency,
     Campaign,
@@ -131,9 +131,9 @@ def index() -> Any:
         agency_id = _own_agency(actor, MANAGE)
         ends_on = _date(ends_raw)
         if not title or len(title) > 200:
-            errors.append(translate("ss_err_title", language))
+            errors.append(translator(language).gettext("Give the survey a title (at most 200 characters)."))
         if ends_on is None:
-            errors.append(translate("ss_err_ends_on", language))
+            errors.append(translator(language).gettext("Enter a valid closing date (year-month-day)."))
         version = current_version(current_app, get_session(), ss.SLUG)
         if version is None or agency_id is None:
             abort(404)
@@ -281,13 +281,13 @@ def import_list() -> Any:
     data = upload.read() if upload is not None else b""
     units = {u.code: u for u in _units(campaign.agency_id, MANAGE)}
     if campaign.status != "open":
-        return _render_manage(campaign, 409, problem=translate("ss_err_closed", language))
+        return _render_manage(campaign, 409, problem=translator(language).gettext("This survey is closed and can no longer be changed."))
     taken = ss.invited_emails(get_session(), campaign, actor)
     rows, errors = ss.parse_staff_list(data, units, taken)
     if errors:
         messages = [(e.line, translate(e.key, language, **e.params)) for e in errors[:200]]
         return _render_manage(
-            campaign, 422, problem=translate("ss_import_refused", language), line_errors=messages
+            campaign, 422, problem=translator(language).gettext("The list has errors, so nothing was imported. Correct these rows and upload it again:"), line_errors=messages
         )
     try:
         with _write_session() as wdb:
@@ -308,7 +308,7 @@ def counts() -> Any:
     units = _units(campaign.agency_id, MANAGE)
     numbers, bad = ss.parse_counts(request.form, units)
     if bad or not numbers:
-        problem = translate("ss_err_counts", language, max=ss.MAX_COUNT_PER_UNIT)
+        problem = translator(language).gettext("Enter a head-count from 1 to %(max)s for at least one unit.", max=ss.MAX_COUNT_PER_UNIT)
         return _render_manage(campaign, 422, problem=problem)
     try:
         with _write_session() as wdb:
@@ -478,7 +478,7 @@ def answer(token: str) -> Any:
     notice = None
     if request.method == "POST" and not switch:
         if not form.validate():
-            notice = translate("session_expired", language)
+            notice = translator(language).gettext("The page timed out. Please press Submit again; your answers are still here.")
         else:
             submission = Submission(
                 questionnaire=version,

@@ -23,7 +23,7 @@ from collector.access.ratelimit import get_limiter
 from collector.access.scoped import unscoped
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
-from collector.core.i18n import current_language, translate
+from collector.core.i18n import current_language, translator
 from collector.core.models import User
 
 bp = Blueprint("account", __name__, url_prefix="/staff/account", template_folder="../templates")
@@ -61,11 +61,15 @@ def password() -> Any:
     limiter = get_limiter()
     if user is None or user.password_hash is None:
         # Single sign-on: the password (if any) is kept elsewhere.
-        notice = translate("password_elsewhere", language)
+        notice = translator(language).gettext(
+            "This account signs in through single sign-on; its password is not changed here."
+        )
         status = 409 if request.method == "POST" else 200
     elif form.validate_on_submit():
         if not limiter.test(_failure_limit(), *key):
-            notice = translate("password_too_many", language)
+            notice = translator(language).gettext(
+                "Too many wrong current passwords; try again later."
+            )
             status = 429
         else:
             try:
@@ -97,7 +101,7 @@ def password() -> Any:
                 field = getattr(form, exc.field)
                 field.errors = [
                     *field.errors,
-                    translate(exc.key, language, min=current_app.config["PASSWORD_MIN_LENGTH"]),
+                    exc.text(language),
                 ]
                 status = 422
             else:

@@ -19,11 +19,22 @@ from collector.access.auth import (
 )
 from collector.access.ratelimit import address_key, limit
 from collector.core.forms import LocalisedForm
+from collector.core.i18n import LazyText, lazy_gettext
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="../templates")
 staff_area(bp, exempt=("auth.login", "auth.logout"))
 
-ENDED_REASONS = {"idle", "absolute", "revoked", "logout"}
+ENDED_REASONS: dict[str, LazyText] = {
+    "idle": lazy_gettext("You were logged out after a period of inactivity. Please log in again."),
+    "absolute": lazy_gettext("Your session reached its maximum length. Please log in again."),
+    "revoked": lazy_gettext("Your session was ended. Please log in again."),
+    "logout": lazy_gettext("You have logged out."),
+}
+"""Why a session ended (``?ended=``), as the log-in page tells it."""
+LOGIN_FAILED = lazy_gettext(
+    "The email or password is incorrect, or the account is temporarily locked."
+)
+LOGIN_THROTTLED = lazy_gettext("Too many failed log-ins from this address. Please try again later.")
 
 
 class LoginForm(LocalisedForm):
@@ -45,10 +56,10 @@ def login() -> Any:
         if result.ok and result.user is not None:
             start_session(result.user)
             return redirect(destination or url_for("console.home"), code=303)
-        error = "login_throttled" if result.reason == "throttled" else "login_failed"
+        error = LOGIN_THROTTLED if result.reason == "throttled" else LOGIN_FAILED
         status = 429 if result.reason == "throttled" else 200
     elif request.method == "POST":
-        error = "login_failed"
+        error = LOGIN_FAILED
     form.password.data = ""
     ended = request.args.get("ended")
     return (
@@ -56,7 +67,7 @@ def login() -> Any:
             "access/login.html",
             form=form,
             error=error,
-            ended=ended if ended in ENDED_REASONS else None,
+            ended=ENDED_REASONS.get(ended or ""),
             next=destination,
         ),
         status,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlmodel import Session
 from wtforms import EmailField, PasswordField, SelectField, StringField
@@ -23,12 +23,12 @@ from collector.access.accounts import (
     set_active,
 )
 from collector.access.auth import MAX_PASSWORD, current_actor, now, staff_area
-from collector.access.permissions import allowed, require
+from collector.access.permissions import ROLE_LABELS, allowed, require
 from collector.access.scoped import get_scoped, scoped
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import agency_name, current_language, translate
+from collector.core.i18n import agency_name, current_language, translator
 from collector.core.models import ROLES, Agency, User
 
 bp = Blueprint("users", __name__, url_prefix="/staff", template_folder="../templates")
@@ -56,12 +56,13 @@ def _user_form(actor: Actor, agencies: list[Agency]) -> CreateUserForm:
     language = current_language()
     agency_choices = [(a.code, f"{agency_name(a)} ({a.code})") for a in agencies]
     if allowed(actor, "users.manage", None):
-        agency_choices.insert(0, (NO_AGENCY, translate("no_agency", language)))
+        agency_choices.insert(0, (NO_AGENCY, translator(language).gettext("(whole system)")))
     form.agency.choices = agency_choices
     offered = {r for a in agencies for r in roles_for(a) if may_assign(actor, r, a)}
     if allowed(actor, "users.manage", None):
         offered.add("system_admin")
-    form.role.choices = [(r, translate(f"role_{r}", language)) for r in ROLES if r in offered]
+    text = translator(language)
+    form.role.choices = [(r, text.render(ROLE_LABELS[r])) for r in ROLES if r in offered]
     return form
 
 
@@ -96,9 +97,7 @@ def users() -> Any:
                 wdb.commit()
         except AccountError as exc:
             field = getattr(form, exc.field, None)
-            message = translate(
-                exc.key, current_language(), min=current_app.config["PASSWORD_MIN_LENGTH"]
-            )
+            message = exc.text(current_language())
             if field is not None:
                 field.errors = [*field.errors, message]
             status = 422
@@ -120,6 +119,7 @@ def users() -> Any:
             form=form,
             users=listed,
             agency_names=names,
+            role_labels=ROLE_LABELS,
             created=request.args.get("created") == "1",
             locked={u.id for u in listed if u.locked_until and u.locked_until > now()},
         ),

@@ -39,7 +39,7 @@ from collector.answers.submission import IdempotencyConflict, InvalidSubmission,
 from collector.campaigns import service as campaign_logic
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
-from collector.core.i18n import LANGUAGE_NAMES, current_language, translate
+from collector.core.i18n import LANGUAGE_NAMES, current_language, gettext, translator
 from collector.core.models import (
     Agency,
     Campaign,
@@ -128,7 +128,7 @@ def legend(
     if kind == "likert":
         pairs = [(v, label) for v, label in options if v != "na"]
         if question.not_applicable:
-            pairs.append(("n / 0", translate("not_applicable", language)))
+            pairs.append(("n / 0", translator(language).gettext("Not applicable")))
         return pairs
     if kind in ("options", "multiple"):
         return [(str(i), label) for i, (_v, label) in enumerate(options, start=1)]
@@ -238,7 +238,9 @@ def setup() -> Any:
         "batch": current.get("batch", ""),
     }
     if request.method == "GET" and request.args.get("ended") == "1":
-        errors["campaign"] = translate("err_paper_campaign_ended", current_language())
+        errors["campaign"] = gettext(
+            "The chosen campaign has ended or been closed; this questionnaire was not saved. Choose the campaign again."
+        )
     status = 200
     if request.method == "POST":
         form = FlaskForm()
@@ -247,24 +249,34 @@ def setup() -> Any:
         unit = next((u for u in units if str(u.id) == values["unit"]), None)
         questionnaire = next((q for q in questionnaires if q.slug == values["questionnaire"]), None)
         if not form.validate():
-            errors["form"] = translate("session_expired_staff", language)
+            errors["form"] = translator(language).gettext(
+                "The page timed out. Please submit again; what you typed is still here."
+            )
         if unit is None:
-            errors["unit"] = translate("err_paper_unit", language)
+            errors["unit"] = translator(language).gettext("Choose a service unit.")
         if questionnaire is None:
-            errors["questionnaire"] = translate("err_paper_questionnaire", language)
+            errors["questionnaire"] = translator(language).gettext("Choose a questionnaire.")
         elif values["language"] not in questionnaire.languages:
             values["language"] = questionnaire.languages[0]
         if not values["batch"] or len(values["batch"]) > BATCH_MAX:
-            errors["batch"] = translate("err_paper_batch", language, max=BATCH_MAX)
+            errors["batch"] = translator(language).gettext(
+                "Enter a batch number (at most %(max)s characters).", max=BATCH_MAX
+            )
         chosen = None
         if values["campaign"]:
             chosen = next((c for c in campaigns if str(c.id) == values["campaign"]), None)
             if chosen is None:
-                errors["campaign"] = translate("err_paper_campaign", language)
+                errors["campaign"] = translator(language).gettext(
+                    "Choose a running campaign of your agency, or “Not part of a campaign”."
+                )
             elif unit is not None and unit.id not in chosen.unit_ids:
-                errors["campaign"] = translate("err_paper_campaign_unit", language)
+                errors["campaign"] = translator(language).gettext(
+                    "This service unit does not take part in the chosen campaign."
+                )
             elif questionnaire is not None and chosen.version.slug != questionnaire.slug:
-                errors["campaign"] = translate("err_paper_campaign_questionnaire", language)
+                errors["campaign"] = translator(language).gettext(
+                    "The chosen campaign uses another questionnaire."
+                )
         if not errors:
             assert unit is not None and questionnaire is not None
             session[SESSION_KEY] = {
@@ -364,10 +376,14 @@ def entry() -> Any:
             q.key: (request.form.get(f"q_{q.key}") or "")[:4000] for q in questionnaire.questions()
         }
         if campaign_gone:
-            notice = translate("err_paper_campaign_ended", ui_language)
+            notice = translator(ui_language).gettext(
+                "The chosen campaign has ended or been closed; this questionnaire was not saved. Choose the campaign again."
+            )
             status = 409
         elif not form.validate():  # only the CSRF token can fail
-            notice = translate("session_expired_staff", ui_language)
+            notice = translator(ui_language).gettext(
+                "The page timed out. Please submit again; what you typed is still here."
+            )
             status = 422
         else:
             token = (request.form.get("submission_token") or "")[:100] or secrets.token_urlsafe(18)
@@ -390,7 +406,9 @@ def entry() -> Any:
                 errors = {key: err.text(ui_language) for key, err in exc.errors.items()}
                 status = 422
             except IdempotencyConflict:
-                notice = translate("paper_resubmitted", ui_language)
+                notice = translator(ui_language).gettext(
+                    "This questionnaire was already sent with other answers. Please check and save again."
+                )
                 status = 409
             else:
                 session[SAVED_KEY] = {

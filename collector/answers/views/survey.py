@@ -22,7 +22,7 @@ from collector.answers.submission import IdempotencyConflict, InvalidSubmission,
 from collector.answers.survey_page import open_form, render_survey, show_errors
 from collector.campaigns.service import link_on_survey_page
 from collector.core.db import get_session
-from collector.core.i18n import pick_language, translate, use_language
+from collector.core.i18n import pick_language, translator, use_language
 from collector.core.lookups import agency_by_code, public_agencies, unit_by_code
 from collector.core.models import Agency, Unit, utcnow
 from collector.core.plugins import get_plugins
@@ -115,7 +115,9 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
     if request.method == "POST" and not switch:
         if not form.validate():
             # Only the CSRF token can fail here: keep the answers and ask again.
-            notice = translate("session_expired", language)
+            notice = translator(language).gettext(
+                "The page timed out. Please press Submit again; your answers are still here."
+            )
         else:
             token = (form.submission_token.data or "")[:128] or None
             submission = Submission(
@@ -136,7 +138,9 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
             except IdempotencyConflict:
                 # The same page was submitted before with other answers: take this as new.
                 form.submission_token.data = secrets.token_urlsafe(24)
-                notice = translate("session_expired", language)
+                notice = translator(language).gettext(
+                    "The page timed out. Please press Submit again; your answers are still here."
+                )
             else:
                 session["receipt"] = {
                     "receipt": saved.receipt,

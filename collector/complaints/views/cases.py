@@ -59,7 +59,7 @@ from collector.complaints.deadlines import clock_state, days_left
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, translate
+from collector.core.i18n import current_language, gettext, translate
 from collector.core.mail import Mail
 from collector.core.models import (
     COMPLAINT_STATUSES,
@@ -314,13 +314,13 @@ class Lookups:
 
     def unit_choices(self, blank: bool) -> list[tuple[str, str]]:
         options = [(str(u.id), f"{_name(u)} ({u.code})") for u in self.units.values()]
-        return ([("", _t("cs_none"))] if blank else []) + options
+        return ([("", gettext("(none)"))] if blank else []) + options
 
     def handler_choices(self) -> list[tuple[str, str]]:
         options = [
             (str(u.id), f"{u.display_name} <{u.email}>") for u in self.handlers.values() if u.active
         ]
-        return [("", _t("cs_none")), *options]
+        return [("", gettext("(none)")), *options]
 
 
 def _lookups(agency_id: int) -> Lookups:
@@ -698,17 +698,17 @@ def new() -> Any:
     policy = _policy(policy_db, actor.agency_id, INTAKE)
     errors = False
     if form.anonymous.data and not policy.accept_anonymous:
-        form.anonymous.errors = [*form.anonymous.errors, _t("cs_anonymous_refused")]
+        form.anonymous.errors = [*form.anonymous.errors, gettext("This agency does not accept anonymous complaints.")]
         errors = True
     if not form.anonymous.data:
         if form.reply_channel.data == "email" and not form.email.data:
-            form.email.errors = [*form.email.errors, _t("cs_email_needed")]
+            form.email.errors = [*form.email.errors, gettext("A reply by e-mail needs an e-mail address.")]
             errors = True
         if form.reply_channel.data == "letter" and not form.address.data:
-            form.address.errors = [*form.address.errors, _t("cs_address_needed")]
+            form.address.errors = [*form.address.errors, gettext("A reply by letter needs an address.")]
             errors = True
         if form.reply_channel.data == "phone" and not form.phone.data:
-            form.phone.errors = [*form.phone.errors, _t("cs_phone_needed")]
+            form.phone.errors = [*form.phone.errors, gettext("A reply by phone needs a phone number.")]
             errors = True
     if errors:
         return render_template(
@@ -720,7 +720,7 @@ def new() -> Any:
         # Show the complaint back as a script; saving needs the confirmation box ticked
         # on this exact content.
         if form.read_back_of.data == fingerprint and not form.read_back_confirmed.data:
-            form.read_back_confirmed.errors = [_t("case_read_back_required")]
+            form.read_back_confirmed.errors = [gettext("A complaint by phone or at the counter must be read back to the complainant and confirmed before it is saved.")]
         form.read_back_of.data = fingerprint
         form.read_back_confirmed.data = False
         category = next((c for c in categories if str(c.id) == form.category.data), None)
@@ -882,58 +882,41 @@ def _event_lines(
     kind = event.kind
     if kind == "received":
         if detail.get("channel"):
-            lines.append(_t("cs_detail_channel", channel=_t(f"cs_channel_{detail['channel']}")))
+            lines.append(gettext("Channel: %(channel)s", channel=_t(f"cs_channel_{detail['channel']}")))
         if detail.get("anonymous"):
-            lines.append(_t("cs_anonymous"))
+            lines.append(gettext("Anonymous"))
         if detail.get("confidential"):
-            lines.append(_t("cs_confidential"))
+            lines.append(gettext("Identity kept confidential"))
     elif kind == "assign":
         lines.append(
-            _t(
-                "cs_detail_assign",
-                unit=unit_name(detail.get("unit_id")),
-                handler=staff_name(detail.get("handler_id")),
-            )
+            gettext("Unit: %(unit)s; handler: %(handler)s", unit=unit_name(detail.get("unit_id")), handler=staff_name(detail.get("handler_id")))
         )
     elif kind == "transfer_unit":
         lines.append(
-            _t(
-                "cs_detail_transfer_unit",
-                old=unit_name(detail.get("from_unit_id")),
-                new=unit_name(detail.get("unit_id")),
-            )
+            gettext("%(old)s → %(new)s", old=unit_name(detail.get("from_unit_id")), new=unit_name(detail.get("unit_id")))
         )
     elif kind == "decline" and detail.get("ground") in cases.DECLINE_GROUNDS:
         lines.append(_t(f"cs_ground_{detail['ground']}"))
     elif kind == "extend":
         lines.append(
-            _t(
-                "cs_detail_extend",
-                days=str(detail.get("days", "")),
-                old=str(detail.get("old_due_on", "")),
-                new=str(detail.get("new_due_on", "")),
-            )
+            gettext("Extended by %(days)s days: %(old)s → %(new)s", days=str(detail.get("days", "")), old=str(detail.get("old_due_on", "")), new=str(detail.get("new_due_on", "")))
         )
     elif kind == "transfer_agency":
         code = str(detail.get("agency_code", ""))
-        lines.append(_t("cs_detail_transfer_agency", agency=agency_names.get(code, code)))
+        lines.append(gettext("Transferred to: %(agency)s", agency=agency_names.get(code, code)))
     elif kind == "transferred_in":
         code = str(detail.get("from_agency_code", ""))
         lines.append(
-            _t(
-                "cs_transferred_in",
-                agency=agency_names.get(code, code),
-                number=str(detail.get("from_case_number", "")),
-            )
+            gettext("Transferred in from %(agency)s, case %(number)s", agency=agency_names.get(code, code), number=str(detail.get("from_case_number", "")))
         )
     elif kind == "close" and detail.get("outcome") in OUTCOMES:
         lines.append(_t(f"cs_outcome_{detail['outcome']}"))
     elif kind == "merge":
-        lines.append(_t("cs_detail_merged_into", number=str(detail.get("into_case_number", ""))))
+        lines.append(gettext("Merged into case %(number)s", number=str(detail.get("into_case_number", ""))))
     elif kind == "merged_in":
-        lines.append(_t("cs_detail_merged_in", number=str(detail.get("case_number", ""))))
+        lines.append(gettext("Case merged in: %(number)s", number=str(detail.get("case_number", ""))))
     elif kind == "reply" and detail.get("channel"):
-        lines.append(_t("cs_detail_reply_channel", channel=_t(f"cs_reply_{detail['channel']}")))
+        lines.append(gettext("Reply by: %(channel)s", channel=_t(f"cs_reply_{detail['channel']}")))
     return lines
 
 
@@ -1032,7 +1015,8 @@ def detail(case_id: int) -> Any:
     done = request.args.get("done", "")
     message = _t(f"cs_done_{done}") if done in (*ACTION_FORMS, "restrict") else None
     if request.args.get("unsent") == "1":
-        message = f"{message or ''} {_t('cs_notice_not_sent')}".strip()
+        unsent = gettext("The notice could not be sent: tell the complainant another way.")
+        message = f"{message or ''} {unsent}".strip()
     return _case_page(case, message=message)
 
 

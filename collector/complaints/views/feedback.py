@@ -39,12 +39,7 @@ from collector.complaints import cases as case_service
 from collector.complaints import followups as fu
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import (
-    current_language,
-    pick_language,
-    translate,
-    use_language,
-)
+from collector.core.i18n import current_language, pick_language, translate, translator, use_language
 from collector.core.models import (
     Agency,
     Complaint,
@@ -129,7 +124,7 @@ def _answer(
     notice: str | None = None
     if request.method == "POST" and not switch:
         if not form.validate():
-            notice = translate("session_expired", language)
+            notice = translator(language).gettext("The page timed out. Please press Submit again; your answers are still here.")
         else:
             submission = Submission(
                 questionnaire=version,
@@ -158,7 +153,7 @@ def _answer(
         unit,
         language,
         errors,
-        notice or translate("fb_linked_notice", language),
+        notice or translator(language).gettext("Your answers are linked to your complaint case so that results can be analysed by type of case and outcome; the staff who handled your case do not see individual answers, and results are only shown for groups of 5 people or more."),
         **extra,
     )
 
@@ -275,13 +270,13 @@ def index() -> Any:
             else:
                 per_stratum = int(raw_size)
         except ValueError:
-            errors.append(translate("followup_size", language))
+            errors.append(translator(language).gettext("Give 1 to 1000 cases per stratum, or a fraction above 0 and at most 1."))
         seed_raw = values["seed"].strip()[:12]
         seed = int(seed_raw) if seed_raw.isdigit() else None
         if seed_raw and seed is None:
-            errors.append(translate("followup_seed", language))
+            errors.append(translator(language).gettext("The random seed must be a number."))
         if start is None or end is None:
-            errors.append(translate("followup_period", language))
+            errors.append(translator(language).gettext("Give a valid period (at most a year, starting no later than it ends)."))
         if agency_id is None:
             abort(404)
         if not errors:

@@ -32,7 +32,7 @@ from collector.answers.forms import undecodable_fields
 from collector.complaints import cases as case_service
 from collector.complaints.intake import IntakeError, file_complaint
 from collector.core.db import get_session
-from collector.core.i18n import pick_language, translate
+from collector.core.i18n import pick_language, translate, translator
 from collector.core.lookups import agency_by_code
 from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent
 
@@ -361,7 +361,7 @@ def _create() -> Response:
         raise Open311Error(400, message) from None
     except case_service.CaseError as exc:
         raise Open311Error(400, str(exc)) from None
-    notice = translate("o311_notice", language, due=filed.due_on.isoformat())
+    notice = translator(language).gettext("Received; due by %(due)s.", due=filed.due_on.isoformat())
     return _answer(
         "service_requests",
         [

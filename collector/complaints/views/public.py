@@ -49,7 +49,14 @@ from collector.complaints.forms import (
     privacy_notice,
 )
 from collector.core.db import get_engine, get_session, writing
-from collector.core.i18n import LANGUAGE_NAMES, MESSAGES, pick_language, translate, use_language
+from collector.core.i18n import (
+    LANGUAGE_NAMES,
+    MESSAGES,
+    pick_language,
+    translate,
+    translator,
+    use_language,
+)
 from collector.core.lookups import agency_by_code
 from collector.core.models import (
     Agency,
@@ -210,8 +217,8 @@ def _too_large() -> tuple[str, int]:
     return (
         render_template(
             "error.html",
-            title=translate("cp_too_large", language),
-            body=translate("cp_too_large_body", language, max=lim.max_size, count=lim.max_files),
+            title=translator(language).gettext("The attachments are too large"),
+            body=translator(language).gettext("Each attachment may have at most %(max)s, and there may be at most %(count)s. The complaint was not sent: go back, make the files smaller or fewer and send again.", max=lim.max_size, count=lim.max_files),
         ),
         413,
     )
@@ -285,7 +292,7 @@ def _file(
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not form.validate():
         if form.csrf_failed:
-            return translate("cp_session_expired", language), form.error_list(), 400
+            return translator(language).gettext("The page timed out. Please send again; your text is still here (choose attachments again)."), form.error_list(), 400
         return None, form.error_list(), 422
     prepared, refused = attachments.prepare_all(form.attachments.data or [], 0, app)
     if refused:
@@ -294,7 +301,7 @@ def _file(
     limiter = get_limiter(app)
     rule = app.config["COMPLAINT_FILINGS_PER_CLIENT"]
     if not limiter.test(rule, "complaint-filing", client_key()):
-        return translate("cp_too_many_filings", language), [], 429
+        return translator(language).gettext("Too many complaints were sent from here. Please try again later, or complain by phone or at the counter."), [], 429
     category = form.chosen_category
     assert category is not None
     stored: list[ComplaintAttachment] = []
@@ -346,8 +353,8 @@ def filed() -> Any:
         return render_template(
             "complaints/public/gone.html",
             language=language,
-            title=translate("cp_filed_gone", language),
-            body=translate("cp_filed_gone_body", language),
+            title=translator(language).gettext("This page has expired"),
+            body=translator(language).gettext("The confirmation is kept for a short while only. Follow your case with its number and password, or with the link in your email."),
         )
     password = data.pop("password", None)
     link_token = data.pop("link", None)
@@ -399,16 +406,16 @@ def follow() -> Any:
     form = FollowForm(language=language)
     notice = None
     if request.args.get("ended"):
-        notice = translate("cp_follow_ended", language)
+        notice = translator(language).gettext("The page has been cleared.")
     elif request.args.get("expired"):
-        notice = translate("cp_follow_expired", language)
+        notice = translator(language).gettext("Your view of the case timed out. Please enter the case number and password again.")
     status = 200
     errors: list[tuple[str, str]] = []
     if request.method == "POST" and not request.form.get("_lang"):
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         if not form.validate():
             if form.csrf_failed:
-                notice, status = translate("cp_session_expired_follow", language), 400
+                notice, status = translator(language).gettext("The page timed out. Please enter the case number and password again."), 400
             else:
                 errors, status = form.error_list(), 422
         else:
@@ -419,7 +426,7 @@ def follow() -> Any:
             keys = ((per_address, "complaint-follow-addr", address_key()),)
             keys += ((per_case, "complaint-follow-case", number),)
             if not all(limiter.test(rule, scope, key) for rule, scope, key in keys):
-                notice, status = translate("cp_follow_throttled", language), 429
+                notice, status = translator(language).gettext("Too many wrong attempts. Please try again in 15 minutes, or use the link in your email."), 429
             else:
                 # The password alphabet is upper case: accept it typed in lower case.
                 password = "".join(form.password.data.split()).upper()
@@ -429,7 +436,7 @@ def follow() -> Any:
                 if case is None:
                     for rule, scope, key in keys:
                         limiter.hit(rule, scope, key)
-                    notice, status = translate("cp_follow_failed", language), 422
+                    notice, status = translator(language).gettext("The case number or the password is incorrect."), 422
                 else:
                     _remember_case(case)
                     return redirect(url_for("complaints_public.case_page", lang=language), 303)
@@ -457,8 +464,8 @@ def follow_link(token: str) -> Any:
         return render_template(
             "complaints/public/gone.html",
             language=language,
-            title=translate("cp_link_invalid", language),
-            body=translate("cp_link_invalid_body", language),
+            title=translator(language).gettext("This follow link is not valid"),
+            body=translator(language).gettext("The link may be incomplete or no longer valid. Check that you copied all of it, or use the case number and password."),
         )
     _remember_case(case)
     return redirect(url_for("complaints_public.case_page", lang=language), code=303)
@@ -484,7 +491,7 @@ def case_page() -> Any:
     status = 200
     if request.method == "POST" and not switch:
         if current.status != "awaiting_supplement":
-            notice, status = translate("cp_supplement_not_asked", language), 409
+            notice, status = translator(language).gettext("The case does not need a supplement now."), 409
         else:
             outcome = _supplement(db, origin, current, form, language)
             if outcome is None:
@@ -493,7 +500,7 @@ def case_page() -> Any:
                 )
             notice, errors, status = outcome
     if request.args.get("sent") and notice is None:
-        notice = translate("cp_supplement_sent", language)
+        notice = translator(language).gettext("Your supplement has been received.")
     chain = cases.chain_of(db, origin)
     events = cases.public_events(db, origin)
     files = _complainant_files(db, chain)
@@ -534,7 +541,7 @@ def _supplement(
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not form.validate():
         if form.csrf_failed:
-            return translate("cp_session_expired", language), form.error_list(), 400
+            return translator(language).gettext("The page timed out. Please send again; your text is still here (choose attachments again)."), form.error_list(), 400
         return None, form.error_list(), 422
     already = len(_complainant_files(db, cases.chain_of(db, origin)))
     prepared, refused = attachments.prepare_all(form.attachments.data or [], already, app)
@@ -576,8 +583,8 @@ def download(token: str) -> Any:
             render_template(
                 "complaints/public/gone.html",
                 language=language,
-                title=translate("cp_file_gone", language),
-                body=translate("cp_file_gone_body", language),
+                title=translator(language).gettext("This download link has expired"),
+                body=translator(language).gettext("Attachments can be downloaded only for a while after you open the case. Open the case again, then download."),
             ),
             410,
         )

@@ -28,7 +28,7 @@ from collector.complaints import cases
 from collector.complaints.views.cases import StaffForm, placeholder_list
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, translate
+from collector.core.i18n import current_language, gettext, translate
 from collector.core.models import (
     DAY_KINDS,
     CalendarDay,
@@ -109,7 +109,7 @@ class PolicyForm(StaffForm):
 
 def _day_kind_choices(blank: bool) -> list[tuple[str, str]]:
     options = [(k, _t(f"cs_day_kind_{k}")) for k in DAY_KINDS]
-    return ([("", _t("cs_policy_default"))] if blank else []) + options
+    return ([("", gettext("The agency's rule"))] if blank else []) + options
 
 
 def _policy_snapshot(policy: ComplaintPolicy) -> dict[str, Any]:
@@ -222,19 +222,19 @@ def _category_form(agency_id: int, category: ComplaintCategory | None) -> Catego
         )
     ).scalars()
     form.day_kind.choices = _day_kind_choices(blank=True)
-    form.unit.choices = [("", _t("cs_none"))] + [
+    form.unit.choices = [("", gettext("(none)"))] + [
         (str(u.id), f"{_name(u)} ({u.code})") for u in units
     ]
-    form.handler.choices = [("", _t("cs_none"))] + [
+    form.handler.choices = [("", gettext("(none)"))] + [
         (str(u.id), f"{u.display_name} <{u.email}>") for u in handlers
     ]
     classes: dict[str, int | None] = current_app.config["COMPLAINT_RETENTION_YEARS"]
     form.retention_class.choices = [
         (
             name,
-            _t("cs_retention_years", name=name, years=years)
+            gettext("%(name)s (%(years)s years)", name=name, years=years)
             if years
-            else _t("cs_retention_permanent", name=name),
+            else gettext("%(name)s (kept permanently)", name=name),
         )
         for name, years in classes.items()
     ]
@@ -311,7 +311,7 @@ def _category_page(actor: Actor, category: ComplaintCategory | None) -> Any:
                     )
                     wdb.commit()
             except IntegrityError:
-                form.code.errors = [*form.code.errors, _t("cs_code_taken")]
+                form.code.errors = [*form.code.errors, gettext("The agency already has this code.")]
             else:
                 return redirect(url_for("case_settings.settings", saved=1, moved=moved), code=303)
     return render_template(
@@ -431,7 +431,7 @@ def calendar() -> Any:
     if year not in base.years:
         year = years[-1]
     form = DayForm()
-    form.working.choices = [("0", _t("cs_day_holiday")), ("1", _t("cs_day_workday"))]
+    form.working.choices = [("0", gettext("Day off")), ("1", gettext("Working day (make-up)"))]
     status = 200
     if request.method == "POST":
         status = 422
@@ -440,13 +440,13 @@ def calendar() -> Any:
             if day.year not in base.years:
                 form.day.errors = [
                     *form.day.errors,
-                    _t("cs_day_year", first=years[0], last=years[-1]),
+                    gettext("The date must be in %(first)s to %(last)s.", first=years[0], last=years[-1]),
                 ]
             else:
                 agency_id = None if _national(actor) else actor.agency_id
                 taken = [r for r in _edited_rows(actor, db) if r.day == day]
                 if taken:
-                    form.day.errors = [*form.day.errors, _t("cs_day_taken")]
+                    form.day.errors = [*form.day.errors, gettext("This day is already edited: remove it first.")]
                 else:
                     try:
                         with _write_session() as wdb:
@@ -476,7 +476,7 @@ def calendar() -> Any:
                             )
                             wdb.commit()
                     except IntegrityError:
-                        form.day.errors = [*form.day.errors, _t("cs_day_taken")]
+                        form.day.errors = [*form.day.errors, gettext("This day is already edited: remove it first.")]
                     else:
                         return redirect(
                             url_for("case_settings.calendar", year=day.year, moved=moved), code=303
