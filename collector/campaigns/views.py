@@ -124,7 +124,10 @@ def _form(units: list[Unit]) -> CampaignForm:
     form.questionnaire.choices = choices
     form.units.choices = [(u.id, f"{_name(u)} ({u.code})") for u in units]
     form.target_mode.choices = [
-        ("computed", translator(language).gettext("Compute from margin of error and confidence level")),
+        (
+            "computed",
+            translator(language).gettext("Compute from margin of error and confidence level"),
+        ),
         ("typed", translator(language).gettext("Type it in")),
     ]
     form.confidence.choices = [(f"{c:.2f}", f"{c:.0%}") for c in logic.CONFIDENCE_LEVELS]
@@ -226,7 +229,9 @@ def _not_a_campaign(campaign: Campaign) -> None:
             render_template(
                 "error.html",
                 title=translator(language).gettext("This is not an ordinary campaign"),
-                body=translator(language).gettext("A staff survey uses one-time links and answers that cannot be linked to anyone: manage it on the Staff survey pages. It has no QR posters or public links."),
+                body=translator(language).gettext(
+                    "A staff survey uses one-time links and answers that cannot be linked to anyone: manage it on the Staff survey pages. It has no QR posters or public links."
+                ),
             ),
             409,
         )

@@ -116,7 +116,9 @@ class AttachmentError(ValueError):
     def text(self, language: str) -> str:
         message = translate(f"att_err_{self.code}", language, **self.params)
         if self.filename:
-            return translator(language).gettext("“%(name)s”: %(message)s", name=self.filename, message=message)
+            return translator(language).gettext(
+                "“%(name)s”: %(message)s", name=self.filename, message=message
+            )
         return message
 
 

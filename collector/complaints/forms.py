@@ -106,11 +106,23 @@ def single_line(max_length: int, required_key: str | None = None) -> list[Any]:
                 raise ValidationError(_message(form, required_key))
             return
         if _has_controls(text):
-            raise ValidationError(translator(_language(form)).gettext("This field takes one line of text: no line breaks or control characters."))
+            raise ValidationError(
+                translator(_language(form)).gettext(
+                    "This field takes one line of text: no line breaks or control characters."
+                )
+            )
         if "\ufffd" in text:
-            raise ValidationError(translator(_language(form)).gettext("The text contains characters that could not be read. Please type it again."))
+            raise ValidationError(
+                translator(_language(form)).gettext(
+                    "The text contains characters that could not be read. Please type it again."
+                )
+            )
         if len(text) > max_length:
-            raise ValidationError(translator(_language(form)).gettext("The text is too long: at most %(max)s characters.", max=max_length))
+            raise ValidationError(
+                translator(_language(form)).gettext(
+                    "The text is too long: at most %(max)s characters.", max=max_length
+                )
+            )
 
     return [check]
 
@@ -125,9 +137,17 @@ def multi_line(max_length: int, required_key: str | None = None) -> list[Any]:
                 raise ValidationError(_message(form, required_key))
             return
         if _has_controls(text, allowed="\n\t") or "\ufffd" in text:
-            raise ValidationError(translator(_language(form)).gettext("The text contains characters that could not be read. Please type it again."))
+            raise ValidationError(
+                translator(_language(form)).gettext(
+                    "The text contains characters that could not be read. Please type it again."
+                )
+            )
         if len(text) > max_length:
-            raise ValidationError(translator(_language(form)).gettext("The text is too long: at most %(max)s characters.", max=max_length))
+            raise ValidationError(
+                translator(_language(form)).gettext(
+                    "The text is too long: at most %(max)s characters.", max=max_length
+                )
+            )
 
     return [check]
 
@@ -138,7 +158,11 @@ def _email(form: Any, field: Field) -> None:
     try:
         field.data = check_address(field.data)
     except MailError:
-        raise ValidationError(translator(_language(form)).gettext("Enter one valid email address (no spaces, line breaks or lists).")) from None
+        raise ValidationError(
+            translator(_language(form)).gettext(
+                "Enter one valid email address (no spaces, line breaks or lists)."
+            )
+        ) from None
 
 
 def _phone(form: Any, field: Field) -> None:
@@ -146,7 +170,11 @@ def _phone(form: Any, field: Field) -> None:
         return
     digits = sum(ch.isdigit() for ch in field.data)
     if not _PHONE.match(field.data) or not 6 <= digits <= 20:
-        raise ValidationError(translator(_language(form)).gettext("Enter a valid phone number (digits; +, -, brackets, spaces and # for an extension)."))
+        raise ValidationError(
+            translator(_language(form)).gettext(
+                "Enter a valid phone number (digits; +, -, brackets, spaces and # for an extension)."
+            )
+        )
 
 
 def _coordinate(limit: float, key: str) -> Any:
@@ -273,23 +301,37 @@ class ComplaintForm(LocalisedForm):
         if bool(self.latitude.data) != bool(self.longitude.data):
             target = self.longitude if self.latitude.data else self.latitude
             if not target.errors:
-                target.errors = [translator(language).gettext("Give both latitude and longitude, or neither.")]
+                target.errors = [
+                    translator(language).gettext("Give both latitude and longitude, or neither.")
+                ]
             ok = False
         channel = self.reply_channel.data
         if channel not in REPLY_CHANNELS:
-            self.reply_channel.errors = [translator(language).gettext("Choose how we should reply.")]
+            self.reply_channel.errors = [
+                translator(language).gettext("Choose how we should reply.")
+            ]
             return False
         contact = [self.name, self.email, self.phone, self.address]
         if self.anonymous.data:
             if any(f.data for f in contact):
-                self.anonymous.errors = [translator(language).gettext("An anonymous complaint has no contact details: untick “File anonymously”, or clear the name, email, phone and address.")]
+                self.anonymous.errors = [
+                    translator(language).gettext(
+                        "An anonymous complaint has no contact details: untick “File anonymously”, or clear the name, email, phone and address."
+                    )
+                ]
                 ok = False
             if channel != "none":
-                self.reply_channel.errors = [translator(language).gettext("An anonymous complaint gets no reply: choose “No reply needed”.")]
+                self.reply_channel.errors = [
+                    translator(language).gettext(
+                        "An anonymous complaint gets no reply: choose “No reply needed”."
+                    )
+                ]
                 ok = False
             return ok
         if not self.name.data and not self.name.errors:
-            self.name.errors = [translator(language).gettext("Enter your name, or tick “File anonymously”.")]
+            self.name.errors = [
+                translator(language).gettext("Enter your name, or tick “File anonymously”.")
+            ]
             ok = False
         needed = {"email": self.email, "letter": self.address, "phone": self.phone}.get(channel)
         if needed is not None and not needed.data and not needed.errors:

@@ -209,6 +209,12 @@ class Translator:
         return numbers.format_percent(value, format, locale=self.locale)
 
 
+def by_language(message: LazyText | str, **params: Any) -> dict[str, str]:
+    """``message`` in every interface language, ``{"zh-Hant-TW": ..., "en": ...}``: for
+    records that keep both (a unit's two names, an export's data dictionary)."""
+    return {language: translator(language).render(message, **params) for language in LOCALES}
+
+
 def _load(locale: str) -> NullTranslations:
     path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
     if not path.is_file():

@@ -25,6 +25,7 @@ from collector.access import audit
 from collector.access.permissions import allowed
 from collector.access.scoped import unscoped
 from collector.core.hooktypes import Actor
+from collector.core.i18n import LazyText, lazy_gettext
 from collector.core.models import Agency, Unit
 
 CODE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
@@ -32,10 +33,34 @@ CODE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 CODE_MAX = 32
 NAME_MAX = 200
 LEVELS = ("ministry", "agency")
+LEVEL_LABELS: dict[str, LazyText] = {
+    "ministry": lazy_gettext("Ministry (or city government)"),
+    "agency": lazy_gettext("Agency"),
+}
+
+ORGANISATION_ERRORS: dict[str, LazyText] = {
+    "err_org_code": lazy_gettext(
+        "Use lower-case letters, digits and hyphens only (not first or last), "
+        "at most 32 characters."
+    ),
+    "err_org_code_taken": lazy_gettext("This code is already in use."),
+    "err_org_name": lazy_gettext("Enter a name (at most %(max)s characters)."),
+    "err_org_name_characters": lazy_gettext(
+        "The name contains control or invisible characters; type it again."
+    ),
+    "err_org_level": lazy_gettext("There is no such level."),
+    "err_org_parent": lazy_gettext("You cannot create an agency of this level here."),
+    "err_org_ministry_parent": lazy_gettext(
+        "A ministry has no ministry above it: choose “none” as the ministry above."
+    ),
+    "err_unit_agency": lazy_gettext("You cannot create service units for this agency."),
+}
+"""What each :class:`OrganisationError` key says (``max``: the longest name)."""
 
 
 class OrganisationError(ValueError):
-    """A refused change; ``field`` names the form field, ``key`` the i18n message."""
+    """A refused change; ``field`` names the form field, ``key`` the problem
+    (one of :data:`ORGANISATION_ERRORS`)."""
 
     def __init__(self, field: str, key: str) -> None:
         super().__init__(f"{field}: {key}")

@@ -29,7 +29,7 @@ from collector.access.scoped import get_scoped, scoped
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, translate, translator
+from collector.core.i18n import current_language, translator
 from collector.core.models import Agency, Unit
 from collector.organisation import service as org
 
@@ -69,7 +69,7 @@ class UnitForm(NamesForm):
 
 def _errors_to_form(form: FlaskForm, exc: org.OrganisationError) -> None:
     field = getattr(form, exc.field, None)
-    message = translate(exc.key, current_language(), max=org.NAME_MAX)
+    message = org.ORGANISATION_ERRORS[exc.key].format(max=org.NAME_MAX)
     if field is not None:
         field.errors = [*field.errors, message]
 
@@ -115,11 +115,14 @@ def _agency_form(actor: Actor, agencies: list[Agency]) -> AgencyForm:
     ]
     if system:
         # Last: a stand-alone agency is the exception, and cannot be moved later.
-        parents.append((TOP, translator(language).gettext("(none: managed by the system administrators)")))
+        parents.append(
+            (TOP, translator(language).gettext("(none: managed by the system administrators)"))
+        )
     form.parent.choices = parents
-    levels = [("agency", translator(language).gettext("Agency"))]
+    text = translator(language)
+    levels = [("agency", text.render(org.LEVEL_LABELS["agency"]))]
     if system:
-        levels.append(("ministry", translator(language).gettext("Ministry (or city government)")))
+        levels.append(("ministry", text.render(org.LEVEL_LABELS["ministry"])))
     form.level.choices = levels
     return form
 
@@ -169,6 +172,7 @@ def agencies() -> Any:
     return (
         render_template(
             "organisation/agencies.html",
+            level_labels=org.LEVEL_LABELS,
             actor=actor,
             form=form,
             agencies=listed,

@@ -38,6 +38,15 @@ from collector.access.scoped import register_via, scoped
 from collector.answers.submission import Prepared
 from collector.core.db import get_engine, writing
 from collector.core.hooktypes import Actor
+from collector.core.i18n import (
+    LazyText,
+    Translator,
+    by_language,
+    lazy_gettext,
+    lazy_ngettext,
+    lazy_pgettext,
+    translator,
+)
 from collector.core.mail import Mail, MailError, check_address, send
 from collector.core.models import (
     Agency,
@@ -62,13 +71,51 @@ register_via(StaffInvitation, "campaign_id", Campaign)
 register_via(CampaignUnit, "campaign_id", Campaign)
 
 
+STAFF_SURVEY_ERRORS: dict[str, LazyText] = {
+    "ss_err_period": lazy_gettext("The closing date cannot be before today."),
+    "ss_err_not_utf8": lazy_gettext("The file is not a UTF-8 CSV file."),
+    "ss_err_too_many": lazy_gettext("The list has more than %(max)s rows."),
+    "ss_err_columns": lazy_gettext("Each row needs exactly two columns: e-mail, unit code."),
+    "ss_err_email": lazy_gettext("Not a valid e-mail address (one address, no line breaks)."),
+    "ss_err_unit": lazy_gettext("There is no unit with the code “%(code)s”."),
+    "ss_err_duplicate": lazy_gettext("Same e-mail address as row %(other)s."),
+    "ss_err_already": lazy_gettext("This address is already on this survey's list."),
+    "ss_err_empty": lazy_gettext("The file holds no staff."),
+    "ss_err_closed": lazy_gettext("This survey is closed and can no longer be changed."),
+    "ss_err_unit_counted": lazy_gettext(
+        "Unit %(code)s hands out links by head-count; no list can be imported for it."
+    ),
+    "ss_err_unit_has_invitations": lazy_gettext(
+        "These units already have invitations; no links by head-count can be made for them."
+    ),
+}
+"""What each :class:`StaffSurveyError` and :class:`LineError` key says."""
+
+STATUS_LABELS: dict[str, LazyText] = {
+    "draft": lazy_gettext("Draft"),
+    "open": lazy_pgettext("staff survey status", "Open"),
+    "closed": lazy_pgettext("staff survey status", "Closed"),
+}
+
+DONE_NOTICES: dict[str, LazyText] = {
+    "imported": lazy_ngettext("%(num)s staff member imported.", "%(num)s staff imported."),
+    "invited": lazy_ngettext("%(num)s invitation sent.", "%(num)s invitations sent."),
+    "reminded": lazy_ngettext("%(num)s reminder sent.", "%(num)s reminders sent."),
+    "closed": lazy_gettext("The survey is closed and every e-mail address on its list is erased."),
+}
+"""What the manage page says after an action (``?done=``), the count as ``n``."""
+
+
 class StaffSurveyError(ValueError):
-    """A request the survey's state does not allow (``key`` is an i18n key)."""
+    """A request the survey's state does not allow (``key``: one of :data:`STAFF_SURVEY_ERRORS`)."""
 
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)
         self.key = key
         self.params = params
+
+    def text(self, language: str) -> str:
+        return translator(language).render(STAFF_SURVEY_ERRORS[self.key], **self.params)
 
 
 def hash_token(token: str) -> str:
@@ -153,8 +200,11 @@ def create(
 @dataclass
 class LineError:
     line: int
-    key: str
+    key: str  # one of STAFF_SURVEY_ERRORS
     params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, language: str) -> str:
+        return translator(language).render(STAFF_SURVEY_ERRORS[self.key], **self.params)
 
 
 HEADER_WORDS = {"email", "e-mail", "mail", "電子郵件", "信箱"}
@@ -416,39 +466,54 @@ def prepare_mailing(
 def compose(
     agency: Agency, campaign: Campaign, item: Outgoing, link: str, *, reminder: bool
 ) -> Mail:
-    """The bilingual plain-text invitation (or reminder)."""
-    unit_zh = item.unit.name_zh if item.unit else "—"
-    unit_en = item.unit.name_en if item.unit else "—"
-    ends = campaign.ends_on.isoformat()
+    """The bilingual plain-text invitation (or reminder): Chinese, then English."""
+    zh, en = translator("zh-Hant-TW"), translator("en")
+
+    def part(text: Translator, agency_name: str, unit_name: str) -> str:
+        if reminder:
+            opening = text.gettext(
+                "A reminder: we have not received your answers yet. This message has a new "
+                "link; the earlier one no longer works."
+            )
+        else:
+            opening = text.gettext(
+                "You are invited to take part in the agency's internal staff survey."
+            )
+        lines = [
+            text.gettext("Dear colleague,"),
+            "",
+            opening,
+            text.gettext("Survey: %(title)s", title=campaign.title),
+            text.gettext("Agency: %(agency)s", agency=agency_name),
+            text.gettext("Unit: %(unit)s", unit=unit_name),
+            # Machines do not read this date, but the ISO form is unambiguous in both languages.
+            text.gettext("Please answer by: %(date)s", date=campaign.ends_on.isoformat()),
+            "",
+            text.gettext("Your one-time link:"),
+            link,
+            "",
+            text.gettext(
+                "The survey is anonymous: the link only makes sure each person answers once. "
+                "The system never records who gave which answers; it only knows how many have "
+                "not answered yet, to send reminders and to report response rates. No result "
+                "is shown for a group of fewer than 5 people."
+            ),
+        ]
+        return "\n".join(lines) + "\n"
+
+    survey = (zh.gettext("Staff survey"), en.gettext("Staff survey"))
+    title = f"{agency.name_zh} {survey[0]} {survey[1]}"
     if reminder:
-        subject = f"[提醒 Reminder] {agency.name_zh} 內部員工滿意度調查 Staff survey"
-        opening_zh = "提醒您：我們尚未收到您的填答。此信附上新的填答連結，先前的連結已失效。"
-        opening_en = (
-            "A reminder: we have not received your answers yet. This message has a new "
-            "link; the earlier one no longer works."
-        )
-    else:
-        subject = f"{agency.name_zh} 內部員工滿意度調查 Staff survey"
-        opening_zh = "誠摯邀請您填寫本機關內部員工滿意度調查。"
-        opening_en = "You are invited to take part in the agency's internal staff survey."
+        reminders = (zh.gettext("Reminder"), en.gettext("Reminder"))
+        title = f"[{reminders[0]} {reminders[1]}] {title}"
     body = (
-        f"同仁您好：\n\n{opening_zh}\n"
-        f"調查：{campaign.title}\n機關：{agency.name_zh}\n單位：{unit_zh}\n"
-        f"填答期限：{ends}\n\n請點選以下連結填答（僅能使用一次）：\n{link}\n\n"
-        "本問卷不具名：連結只用來確認每人填答一次，系統不會記錄是誰填了哪一份答案，"
-        "只會知道尚未填答的人數，以寄送提醒及計算回收率。人數少於 5 人的分組結果不予呈現。\n"
-        "\n-----\n\n"
-        f"Dear colleague,\n\n{opening_en}\n"
-        f"Survey: {campaign.title}\nAgency: {agency.name_en}\nUnit: {unit_en}\n"
-        f"Please answer by: {ends}\n\nYour one-time link:\n{link}\n\n"
-        "The survey is anonymous: the link only makes sure each person answers once. "
-        "The system never records who gave which answers; it only knows how many have "
-        "not answered yet, to send reminders and to report response rates. No result "
-        "is shown for a group of fewer than 5 people.\n"
+        part(zh, agency.name_zh, item.unit.name_zh if item.unit else "—")
+        + "\n-----\n\n"
+        + part(en, agency.name_en, item.unit.name_en if item.unit else "—")
     )
     return Mail(
         to=item.email,
-        subject=subject,
+        subject=title,
         body=body,
         agency_id=agency.id,
         agency_code=agency.code,
@@ -683,6 +748,7 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
             by_unit.setdefault(unit_id, []).append(number)
 
     rows: list[tuple[UnitRate, int, int | None]] = []  # (row, respondents, unit id)
+    NO_UNIT = by_language(lazy_gettext("(no unit)"))
     total_invited = total_used = 0
     for unit_id, invited, used in sorted(inv, key=lambda r: _unit_key(units, r[0])):
         used = int(used or 0)
@@ -692,8 +758,8 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
         unit = units.get(unit_id) if unit_id is not None else None
         row = UnitRate(
             code=unit.code if unit else "",
-            name_zh=unit.name_zh if unit else "（未指定單位）",
-            name_en=unit.name_en if unit else "(no unit)",
+            name_zh=unit.name_zh if unit else NO_UNIT["zh-Hant-TW"],
+            name_en=unit.name_en if unit else NO_UNIT["en"],
             invited=denominator,
             respondents=used,
             rate=used / denominator if denominator else None,
@@ -730,18 +796,20 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
         shown.append(row)
     other = None
     if hidden:
+        merged = by_language(lazy_gettext("Other units (merged)"))
         other = UnitRate(
             code="",
-            name_zh="其他單位（合併呈現）",
-            name_en="Other units (merged)",
+            name_zh=merged["zh-Hant-TW"],
+            name_en=merged["en"],
             invited=other_invited,
             respondents=other_used if other_used >= MIN_CELL else None,
             rate=other_used / other_invited if other_used >= MIN_CELL and other_invited else None,
         )
+    whole = by_language(lazy_gettext("Whole agency"))
     overall = UnitRate(
         code="",
-        name_zh="全機關",
-        name_en="Whole agency",
+        name_zh=whole["zh-Hant-TW"],
+        name_en=whole["en"],
         invited=total_invited,
         respondents=total_used if total_used >= MIN_CELL else None,
         rate=total_used / total_invited if total_used >= MIN_CELL and total_invited else None,

@@ -35,7 +35,7 @@ from collector.answers.survey_page import open_form, render_survey, show_errors
 from collector.core import mail as mailer
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, pick_language, translate, translator, use_language
+from collector.core.i18n import current_language, pick_language, translator, use_language
 from collector.core.models import (
     Agency,
     Campaign,
@@ -58,6 +58,11 @@ csrf.exempt(answer_bp)  # the survey form checks its own token, keeping answers
 MANAGE = "campaigns.manage"
 RESULTS = "results.read"
 OUTBOX_PAGE = 200
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"status_labels": ss.STATUS_LABELS}
 
 
 def _write_session() -> Session:
@@ -131,9 +136,13 @@ def index() -> Any:
         agency_id = _own_agency(actor, MANAGE)
         ends_on = _date(ends_raw)
         if not title or len(title) > 200:
-            errors.append(translator(language).gettext("Give the survey a title (at most 200 characters)."))
+            errors.append(
+                translator(language).gettext("Give the survey a title (at most 200 characters).")
+            )
         if ends_on is None:
-            errors.append(translator(language).gettext("Enter a valid closing date (year-month-day)."))
+            errors.append(
+                translator(language).gettext("Enter a valid closing date (year-month-day).")
+            )
         version = current_version(current_app, get_session(), ss.SLUG)
         if version is None or agency_id is None:
             abort(404)
@@ -153,7 +162,7 @@ def index() -> Any:
                     )
                     wdb.commit()
             except ss.StaffSurveyError as exc:
-                errors.append(translate(exc.key, language, **exc.params))
+                errors.append(exc.text(language))
             else:
                 return redirect(_manage_url(campaign), code=303)
         status = 422
@@ -253,7 +262,7 @@ def _render_manage(
             agency=_agency(campaign.agency_id, MANAGE),
             units=_units(campaign.agency_id, MANAGE),
             status_rows=_status(campaign),
-            message=request.args.get("done", ""),
+            done_notice=ss.DONE_NOTICES.get(request.args.get("done", "")),
             count=request.args.get("n", type=int),
             failed=request.args.get("failed", type=int),
             min_unit=ss.MIN_UNIT_INVITEES,
@@ -281,13 +290,24 @@ def import_list() -> Any:
     data = upload.read() if upload is not None else b""
     units = {u.code: u for u in _units(campaign.agency_id, MANAGE)}
     if campaign.status != "open":
-        return _render_manage(campaign, 409, problem=translator(language).gettext("This survey is closed and can no longer be changed."))
+        return _render_manage(
+            campaign,
+            409,
+            problem=translator(language).gettext(
+                "This survey is closed and can no longer be changed."
+            ),
+        )
     taken = ss.invited_emails(get_session(), campaign, actor)
     rows, errors = ss.parse_staff_list(data, units, taken)
     if errors:
-        messages = [(e.line, translate(e.key, language, **e.params)) for e in errors[:200]]
+        messages = [(e.line, e.text(language)) for e in errors[:200]]
         return _render_manage(
-            campaign, 422, problem=translator(language).gettext("The list has errors, so nothing was imported. Correct these rows and upload it again:"), line_errors=messages
+            campaign,
+            422,
+            problem=translator(language).gettext(
+                "The list has errors, so nothing was imported. Correct these rows and upload it again:"
+            ),
+            line_errors=messages,
         )
     try:
         with _write_session() as wdb:
@@ -295,7 +315,7 @@ def import_list() -> Any:
             count = ss.import_staff(wdb, fresh, rows, actor)
             wdb.commit()
     except ss.StaffSurveyError as exc:
-        return _render_manage(campaign, 409, problem=translate(exc.key, language, **exc.params))
+        return _render_manage(campaign, 409, problem=exc.text(language))
     return redirect(_manage_url(campaign, done="imported", n=count), code=303)
 
 
@@ -308,7 +328,9 @@ def counts() -> Any:
     units = _units(campaign.agency_id, MANAGE)
     numbers, bad = ss.parse_counts(request.form, units)
     if bad or not numbers:
-        problem = translator(language).gettext("Enter a head-count from 1 to %(max)s for at least one unit.", max=ss.MAX_COUNT_PER_UNIT)
+        problem = translator(language).gettext(
+            "Enter a head-count from 1 to %(max)s for at least one unit.", max=ss.MAX_COUNT_PER_UNIT
+        )
         return _render_manage(campaign, 422, problem=problem)
     try:
         with _write_session() as wdb:
@@ -316,7 +338,7 @@ def counts() -> Any:
             tokens = ss.issue_counted(wdb, fresh, numbers, actor)
             wdb.commit()
     except ss.StaffSurveyError as exc:
-        return _render_manage(campaign, 409, problem=translate(exc.key, language, **exc.params))
+        return _render_manage(campaign, 409, problem=exc.text(language))
     by_id = {u.id: u for u in units}
     sheets = [
         (by_id[unit_id], [_link_for(t) for t in unit_tokens])
@@ -342,7 +364,7 @@ def _mailing(reminder: bool) -> Any:
             outgoing = ss.prepare_mailing(wdb, fresh, actor, reminder=reminder)
             wdb.commit()
     except ss.StaffSurveyError as exc:
-        return _render_manage(campaign, 409, problem=translate(exc.key, language, **exc.params))
+        return _render_manage(campaign, 409, problem=exc.text(language))
     failed = ss.mail_out(current_app, agency, campaign, outgoing, _link_for, reminder=reminder)
     if failed:
         with _write_session() as wdb:
@@ -478,7 +500,9 @@ def answer(token: str) -> Any:
     notice = None
     if request.method == "POST" and not switch:
         if not form.validate():
-            notice = translator(language).gettext("The page timed out. Please press Submit again; your answers are still here.")
+            notice = translator(language).gettext(
+                "The page timed out. Please press Submit again; your answers are still here."
+            )
         else:
             submission = Submission(
                 questionnaire=version,

@@ -698,17 +698,29 @@ def new() -> Any:
     policy = _policy(policy_db, actor.agency_id, INTAKE)
     errors = False
     if form.anonymous.data and not policy.accept_anonymous:
-        form.anonymous.errors = [*form.anonymous.errors, gettext("This agency does not accept anonymous complaints.")]
+        form.anonymous.errors = [
+            *form.anonymous.errors,
+            gettext("This agency does not accept anonymous complaints."),
+        ]
         errors = True
     if not form.anonymous.data:
         if form.reply_channel.data == "email" and not form.email.data:
-            form.email.errors = [*form.email.errors, gettext("A reply by e-mail needs an e-mail address.")]
+            form.email.errors = [
+                *form.email.errors,
+                gettext("A reply by e-mail needs an e-mail address."),
+            ]
             errors = True
         if form.reply_channel.data == "letter" and not form.address.data:
-            form.address.errors = [*form.address.errors, gettext("A reply by letter needs an address.")]
+            form.address.errors = [
+                *form.address.errors,
+                gettext("A reply by letter needs an address."),
+            ]
             errors = True
         if form.reply_channel.data == "phone" and not form.phone.data:
-            form.phone.errors = [*form.phone.errors, gettext("A reply by phone needs a phone number.")]
+            form.phone.errors = [
+                *form.phone.errors,
+                gettext("A reply by phone needs a phone number."),
+            ]
             errors = True
     if errors:
         return render_template(
@@ -720,7 +732,11 @@ def new() -> Any:
         # Show the complaint back as a script; saving needs the confirmation box ticked
         # on this exact content.
         if form.read_back_of.data == fingerprint and not form.read_back_confirmed.data:
-            form.read_back_confirmed.errors = [gettext("A complaint by phone or at the counter must be read back to the complainant and confirmed before it is saved.")]
+            form.read_back_confirmed.errors = [
+                gettext(
+                    "A complaint by phone or at the counter must be read back to the complainant and confirmed before it is saved."
+                )
+            ]
         form.read_back_of.data = fingerprint
         form.read_back_confirmed.data = False
         category = next((c for c in categories if str(c.id) == form.category.data), None)
@@ -882,24 +898,39 @@ def _event_lines(
     kind = event.kind
     if kind == "received":
         if detail.get("channel"):
-            lines.append(gettext("Channel: %(channel)s", channel=_t(f"cs_channel_{detail['channel']}")))
+            lines.append(
+                gettext("Channel: %(channel)s", channel=_t(f"cs_channel_{detail['channel']}"))
+            )
         if detail.get("anonymous"):
             lines.append(gettext("Anonymous"))
         if detail.get("confidential"):
             lines.append(gettext("Identity kept confidential"))
     elif kind == "assign":
         lines.append(
-            gettext("Unit: %(unit)s; handler: %(handler)s", unit=unit_name(detail.get("unit_id")), handler=staff_name(detail.get("handler_id")))
+            gettext(
+                "Unit: %(unit)s; handler: %(handler)s",
+                unit=unit_name(detail.get("unit_id")),
+                handler=staff_name(detail.get("handler_id")),
+            )
         )
     elif kind == "transfer_unit":
         lines.append(
-            gettext("%(old)s → %(new)s", old=unit_name(detail.get("from_unit_id")), new=unit_name(detail.get("unit_id")))
+            gettext(
+                "%(old)s → %(new)s",
+                old=unit_name(detail.get("from_unit_id")),
+                new=unit_name(detail.get("unit_id")),
+            )
         )
     elif kind == "decline" and detail.get("ground") in cases.DECLINE_GROUNDS:
         lines.append(_t(f"cs_ground_{detail['ground']}"))
     elif kind == "extend":
         lines.append(
-            gettext("Extended by %(days)s days: %(old)s → %(new)s", days=str(detail.get("days", "")), old=str(detail.get("old_due_on", "")), new=str(detail.get("new_due_on", "")))
+            gettext(
+                "Extended by %(days)s days: %(old)s → %(new)s",
+                days=str(detail.get("days", "")),
+                old=str(detail.get("old_due_on", "")),
+                new=str(detail.get("new_due_on", "")),
+            )
         )
     elif kind == "transfer_agency":
         code = str(detail.get("agency_code", ""))
@@ -907,14 +938,22 @@ def _event_lines(
     elif kind == "transferred_in":
         code = str(detail.get("from_agency_code", ""))
         lines.append(
-            gettext("Transferred in from %(agency)s, case %(number)s", agency=agency_names.get(code, code), number=str(detail.get("from_case_number", "")))
+            gettext(
+                "Transferred in from %(agency)s, case %(number)s",
+                agency=agency_names.get(code, code),
+                number=str(detail.get("from_case_number", "")),
+            )
         )
     elif kind == "close" and detail.get("outcome") in OUTCOMES:
         lines.append(_t(f"cs_outcome_{detail['outcome']}"))
     elif kind == "merge":
-        lines.append(gettext("Merged into case %(number)s", number=str(detail.get("into_case_number", ""))))
+        lines.append(
+            gettext("Merged into case %(number)s", number=str(detail.get("into_case_number", "")))
+        )
     elif kind == "merged_in":
-        lines.append(gettext("Case merged in: %(number)s", number=str(detail.get("case_number", ""))))
+        lines.append(
+            gettext("Case merged in: %(number)s", number=str(detail.get("case_number", "")))
+        )
     elif kind == "reply" and detail.get("channel"):
         lines.append(gettext("Reply by: %(channel)s", channel=_t(f"cs_reply_{detail['channel']}")))
     return lines

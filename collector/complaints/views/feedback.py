@@ -124,7 +124,9 @@ def _answer(
     notice: str | None = None
     if request.method == "POST" and not switch:
         if not form.validate():
-            notice = translator(language).gettext("The page timed out. Please press Submit again; your answers are still here.")
+            notice = translator(language).gettext(
+                "The page timed out. Please press Submit again; your answers are still here."
+            )
         else:
             submission = Submission(
                 questionnaire=version,
@@ -153,7 +155,10 @@ def _answer(
         unit,
         language,
         errors,
-        notice or translator(language).gettext("Your answers are linked to your complaint case so that results can be analysed by type of case and outcome; the staff who handled your case do not see individual answers, and results are only shown for groups of 5 people or more."),
+        notice
+        or translator(language).gettext(
+            "Your answers are linked to your complaint case so that results can be analysed by type of case and outcome; the staff who handled your case do not see individual answers, and results are only shown for groups of 5 people or more."
+        ),
         **extra,
     )
 
@@ -270,13 +275,21 @@ def index() -> Any:
             else:
                 per_stratum = int(raw_size)
         except ValueError:
-            errors.append(translator(language).gettext("Give 1 to 1000 cases per stratum, or a fraction above 0 and at most 1."))
+            errors.append(
+                translator(language).gettext(
+                    "Give 1 to 1000 cases per stratum, or a fraction above 0 and at most 1."
+                )
+            )
         seed_raw = values["seed"].strip()[:12]
         seed = int(seed_raw) if seed_raw.isdigit() else None
         if seed_raw and seed is None:
             errors.append(translator(language).gettext("The random seed must be a number."))
         if start is None or end is None:
-            errors.append(translator(language).gettext("Give a valid period (at most a year, starting no later than it ends)."))
+            errors.append(
+                translator(language).gettext(
+                    "Give a valid period (at most a year, starting no later than it ends)."
+                )
+            )
         if agency_id is None:
             abort(404)
         if not errors:

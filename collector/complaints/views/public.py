@@ -218,7 +218,11 @@ def _too_large() -> tuple[str, int]:
         render_template(
             "error.html",
             title=translator(language).gettext("The attachments are too large"),
-            body=translator(language).gettext("Each attachment may have at most %(max)s, and there may be at most %(count)s. The complaint was not sent: go back, make the files smaller or fewer and send again.", max=lim.max_size, count=lim.max_files),
+            body=translator(language).gettext(
+                "Each attachment may have at most %(max)s, and there may be at most %(count)s. The complaint was not sent: go back, make the files smaller or fewer and send again.",
+                max=lim.max_size,
+                count=lim.max_files,
+            ),
         ),
         413,
     )
@@ -292,7 +296,13 @@ def _file(
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not form.validate():
         if form.csrf_failed:
-            return translator(language).gettext("The page timed out. Please send again; your text is still here (choose attachments again)."), form.error_list(), 400
+            return (
+                translator(language).gettext(
+                    "The page timed out. Please send again; your text is still here (choose attachments again)."
+                ),
+                form.error_list(),
+                400,
+            )
         return None, form.error_list(), 422
     prepared, refused = attachments.prepare_all(form.attachments.data or [], 0, app)
     if refused:
@@ -301,7 +311,13 @@ def _file(
     limiter = get_limiter(app)
     rule = app.config["COMPLAINT_FILINGS_PER_CLIENT"]
     if not limiter.test(rule, "complaint-filing", client_key()):
-        return translator(language).gettext("Too many complaints were sent from here. Please try again later, or complain by phone or at the counter."), [], 429
+        return (
+            translator(language).gettext(
+                "Too many complaints were sent from here. Please try again later, or complain by phone or at the counter."
+            ),
+            [],
+            429,
+        )
     category = form.chosen_category
     assert category is not None
     stored: list[ComplaintAttachment] = []
@@ -354,7 +370,9 @@ def filed() -> Any:
             "complaints/public/gone.html",
             language=language,
             title=translator(language).gettext("This page has expired"),
-            body=translator(language).gettext("The confirmation is kept for a short while only. Follow your case with its number and password, or with the link in your email."),
+            body=translator(language).gettext(
+                "The confirmation is kept for a short while only. Follow your case with its number and password, or with the link in your email."
+            ),
         )
     password = data.pop("password", None)
     link_token = data.pop("link", None)
@@ -408,14 +426,21 @@ def follow() -> Any:
     if request.args.get("ended"):
         notice = translator(language).gettext("The page has been cleared.")
     elif request.args.get("expired"):
-        notice = translator(language).gettext("Your view of the case timed out. Please enter the case number and password again.")
+        notice = translator(language).gettext(
+            "Your view of the case timed out. Please enter the case number and password again."
+        )
     status = 200
     errors: list[tuple[str, str]] = []
     if request.method == "POST" and not request.form.get("_lang"):
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         if not form.validate():
             if form.csrf_failed:
-                notice, status = translator(language).gettext("The page timed out. Please enter the case number and password again."), 400
+                notice, status = (
+                    translator(language).gettext(
+                        "The page timed out. Please enter the case number and password again."
+                    ),
+                    400,
+                )
             else:
                 errors, status = form.error_list(), 422
         else:
@@ -426,7 +451,12 @@ def follow() -> Any:
             keys = ((per_address, "complaint-follow-addr", address_key()),)
             keys += ((per_case, "complaint-follow-case", number),)
             if not all(limiter.test(rule, scope, key) for rule, scope, key in keys):
-                notice, status = translator(language).gettext("Too many wrong attempts. Please try again in 15 minutes, or use the link in your email."), 429
+                notice, status = (
+                    translator(language).gettext(
+                        "Too many wrong attempts. Please try again in 15 minutes, or use the link in your email."
+                    ),
+                    429,
+                )
             else:
                 # The password alphabet is upper case: accept it typed in lower case.
                 password = "".join(form.password.data.split()).upper()
@@ -436,7 +466,12 @@ def follow() -> Any:
                 if case is None:
                     for rule, scope, key in keys:
                         limiter.hit(rule, scope, key)
-                    notice, status = translator(language).gettext("The case number or the password is incorrect."), 422
+                    notice, status = (
+                        translator(language).gettext(
+                            "The case number or the password is incorrect."
+                        ),
+                        422,
+                    )
                 else:
                     _remember_case(case)
                     return redirect(url_for("complaints_public.case_page", lang=language), 303)
@@ -465,7 +500,9 @@ def follow_link(token: str) -> Any:
             "complaints/public/gone.html",
             language=language,
             title=translator(language).gettext("This follow link is not valid"),
-            body=translator(language).gettext("The link may be incomplete or no longer valid. Check that you copied all of it, or use the case number and password."),
+            body=translator(language).gettext(
+                "The link may be incomplete or no longer valid. Check that you copied all of it, or use the case number and password."
+            ),
         )
     _remember_case(case)
     return redirect(url_for("complaints_public.case_page", lang=language), code=303)
@@ -491,7 +528,10 @@ def case_page() -> Any:
     status = 200
     if request.method == "POST" and not switch:
         if current.status != "awaiting_supplement":
-            notice, status = translator(language).gettext("The case does not need a supplement now."), 409
+            notice, status = (
+                translator(language).gettext("The case does not need a supplement now."),
+                409,
+            )
         else:
             outcome = _supplement(db, origin, current, form, language)
             if outcome is None:
@@ -541,7 +581,13 @@ def _supplement(
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not form.validate():
         if form.csrf_failed:
-            return translator(language).gettext("The page timed out. Please send again; your text is still here (choose attachments again)."), form.error_list(), 400
+            return (
+                translator(language).gettext(
+                    "The page timed out. Please send again; your text is still here (choose attachments again)."
+                ),
+                form.error_list(),
+                400,
+            )
         return None, form.error_list(), 422
     already = len(_complainant_files(db, cases.chain_of(db, origin)))
     prepared, refused = attachments.prepare_all(form.attachments.data or [], already, app)
@@ -584,7 +630,9 @@ def download(token: str) -> Any:
                 "complaints/public/gone.html",
                 language=language,
                 title=translator(language).gettext("This download link has expired"),
-                body=translator(language).gettext("Attachments can be downloaded only for a while after you open the case. Open the case again, then download."),
+                body=translator(language).gettext(
+                    "Attachments can be downloaded only for a while after you open the case. Open the case again, then download."
+                ),
             ),
             410,
         )

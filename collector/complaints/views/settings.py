@@ -440,13 +440,18 @@ def calendar() -> Any:
             if day.year not in base.years:
                 form.day.errors = [
                     *form.day.errors,
-                    gettext("The date must be in %(first)s to %(last)s.", first=years[0], last=years[-1]),
+                    gettext(
+                        "The date must be in %(first)s to %(last)s.", first=years[0], last=years[-1]
+                    ),
                 ]
             else:
                 agency_id = None if _national(actor) else actor.agency_id
                 taken = [r for r in _edited_rows(actor, db) if r.day == day]
                 if taken:
-                    form.day.errors = [*form.day.errors, gettext("This day is already edited: remove it first.")]
+                    form.day.errors = [
+                        *form.day.errors,
+                        gettext("This day is already edited: remove it first."),
+                    ]
                 else:
                     try:
                         with _write_session() as wdb:
@@ -476,7 +481,10 @@ def calendar() -> Any:
                             )
                             wdb.commit()
                     except IntegrityError:
-                        form.day.errors = [*form.day.errors, gettext("This day is already edited: remove it first.")]
+                        form.day.errors = [
+                            *form.day.errors,
+                            gettext("This day is already edited: remove it first."),
+                        ]
                     else:
                         return redirect(
                             url_for("case_settings.calendar", year=day.year, moved=moved), code=303
