@@ -27,6 +27,7 @@ import pandas as pd
 from flask import current_app, has_app_context
 
 from collector.answers.question_types import QuestionType
+from collector.core.i18n import LazyText, by_language, lazy_gettext, lazy_pgettext, translator
 from collector.core.models import CHANNELS
 from collector.results.reading import META_COLUMNS, ResponseTable
 from surveys import Question, Questionnaire
@@ -255,79 +256,47 @@ DICTIONARY_FIELDS = [
 ]
 """The dictionary's columns; ``label_<language>`` columns follow ``column``."""
 
-_META: dict[str, tuple[str, dict[str, str]]] = {
-    "receipt": (
-        "text",
-        {
-            "zh-Hant-TW": "回執編號（填答者收到的編號，不含個人資料）",
-            "en": "Receipt number given to the respondent (no personal data)",
-        },
-    ),
+_META: dict[str, tuple[str, LazyText]] = {
+    "receipt": ("text", lazy_gettext("Receipt number given to the respondent (no personal data)")),
     "version": (
         "integer",
-        {
-            "zh-Hant-TW": "填答時的問卷版本；欄位依最新版本排列，該版本沒有的題目為空白",
-            "en": "Questionnaire version answered; columns follow the latest version, "
-            "and questions that version lacked are empty",
-        },
+        lazy_gettext(
+            "Questionnaire version answered; columns follow the latest version, and questions that version lacked are empty"
+        ),
     ),
-    "agency": ("text", {"zh-Hant-TW": "機關代碼", "en": "Agency code"}),
-    "unit": (
-        "text",
-        {
-            "zh-Hant-TW": "單位（櫃台）代碼，未指定時空白",
-            "en": "Unit (counter) code; empty if none",
-        },
-    ),
-    "channel": ("text", {"zh-Hant-TW": "填答管道", "en": "Channel the response came through"}),
-    "language": ("text", {"zh-Hant-TW": "填答語言", "en": "Language the respondent used"}),
+    "agency": ("text", lazy_gettext("Agency code")),
+    "unit": ("text", lazy_gettext("Unit (counter) code; empty if none")),
+    "channel": ("text", lazy_gettext("Channel the response came through")),
+    "language": ("text", lazy_gettext("Language the respondent used")),
     "started_at": (
         "datetime",
-        {
-            "zh-Hant-TW": "開始填答時間（{tz} 當地時間；未知時空白）",
-            "en": "When the respondent started ({tz} local time; empty if unknown)",
-        },
+        lazy_gettext("When the respondent started (%(tz)s local time; empty if unknown)"),
     ),
     "submitted_at": (
         "datetime",
-        {
-            "zh-Hant-TW": "送出時間（{tz} 當地時間）",
-            "en": "When the response was submitted ({tz} local time)",
-        },
+        lazy_gettext("When the response was submitted (%(tz)s local time)"),
     ),
     "batch": (
         "text",
-        {
-            "zh-Hant-TW": "紙本問卷的批號（登打時輸入；其他管道空白）",
-            "en": "Batch of a paper questionnaire (typed when keyed in; empty for other channels)",
-        },
+        lazy_gettext(
+            "Batch of a paper questionnaire (typed when keyed in; empty for other channels)"
+        ),
     ),
     "entered_by": (
         "integer",
-        {
-            "zh-Hant-TW": "登打紙本問卷的員工帳號編號（不是姓名；其他管道空白）",
-            "en": "Id of the staff account that keyed in a paper questionnaire "
-            "(not a name; empty for other channels)",
-        },
+        lazy_gettext(
+            "Id of the staff account that keyed in a paper questionnaire (not a name; empty for other channels)"
+        ),
     ),
 }
+"""Each meta column's kind and label (``tz``: the export's time zone)."""
 
-_NOTES = {
-    "multiple": {
-        "zh-Hant-TW": "可複選，多個值以「;」分隔",
-        "en": "Several answers allowed, joined with ';'",
-    },
-    "date": {"zh-Hant-TW": "日期", "en": "Date"},
-    "likert5": {"zh-Hant-TW": "5 為最正面", "en": "5 = most favourable"},
-    "unknown": {
-        "zh-Hant-TW": "不在最新版本問卷中",
-        "en": "Not a question of the latest version",
-    },
+_NOTES: dict[str, LazyText] = {
+    "multiple": lazy_gettext("Several answers allowed, joined with ';'"),
+    "date": lazy_gettext("Date"),
+    "likert5": lazy_gettext("5 = most favourable"),
+    "unknown": lazy_gettext("Not a question of the latest version"),
 }
-
-
-def _pick(texts: dict[str, str], language: str) -> str:
-    return texts.get(language) or texts.get("zh-Hant-TW") or ""
 
 
 def _label_languages(questionnaire: Questionnaire) -> list[str]:
@@ -372,15 +341,16 @@ def dictionary_rows(
     zone = str(tz or export_timezone())
     languages = _label_languages(questionnaire)
     roles = _roles(questionnaire, language)
+    text = translator(language)
     section_of = {q.key: s for s in questionnaire.sections for q in s.questions}
     rows = []
     for column in export_columns(table):
         row: dict[str, Any] = {"column": column.key}
         question = column.question
         if column.is_meta:
-            kind, texts = _META.get(column.key, ("text", {}))
+            kind, texts = _META.get(column.key, ("text", None))
             for lang in languages:
-                row[f"label_{lang}"] = _pick(texts, lang).format(tz=zone)
+                row[f"label_{lang}"] = translator(lang).render(texts, tz=zone) if texts else ""
             row["type"] = f"meta ({kind})"
             row["required"] = "no" if column.key in ("unit", "started_at") else "yes"
             if column.key == "channel":
@@ -425,14 +395,14 @@ def dictionary_rows(
             row["analysis_role"] = "; ".join(roles.get(question.key, []))
             notes = []
             if qtype is not None and qtype.multiple:
-                notes.append(_pick(_NOTES["multiple"], language))
+                notes.append(text.render(_NOTES["multiple"]))
             if column.holds_dates:
-                notes.append(f"{_pick(_NOTES['date'], language)} ({DATE_FORMAT})")
+                notes.append(f"{text.render(_NOTES['date'])} ({DATE_FORMAT})")
             if question.type == "likert5":
-                notes.append(_pick(_NOTES["likert5"], language))
+                notes.append(text.render(_NOTES["likert5"]))
             row["notes"] = "; ".join(notes)
         else:
-            row["notes"] = _pick(_NOTES["unknown"], language)
+            row["notes"] = text.render(_NOTES["unknown"])
         rows.append(row)
     return rows
 
@@ -441,14 +411,20 @@ def dictionary_rows(
 
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-_PRIVACY_FIELDS = {
-    "controller": "蒐集機關 controller",
-    "purpose": "蒐集目的 purpose",
-    "categories": "個人資料類別 categories",
-    "use": "利用期間、地區、對象及方式 use",
-    "rights": "當事人權利 rights",
-    "optional_data": "選填說明 optional data",
+_PRIVACY_FIELDS: dict[str, LazyText] = {
+    "controller": lazy_pgettext("export", "controller"),
+    "purpose": lazy_pgettext("export", "purpose"),
+    "categories": lazy_pgettext("export", "categories"),
+    "use": lazy_pgettext("export", "use"),
+    "rights": lazy_pgettext("export", "rights"),
+    "optional_data": lazy_pgettext("export", "optional data"),
 }
+
+
+def _bilingual(message: LazyText, sep: str = " ", **params: Any) -> str:
+    """Chinese, then English: the about sheet speaks both."""
+    both = by_language(message, **params)
+    return f"{both['zh-Hant-TW']}{sep}{both['en']}"
 
 
 class XlsxExporter(Exporter):
@@ -513,21 +489,35 @@ class XlsxExporter(Exporter):
         now = datetime.now(tz)
         notice = questionnaire.privacy_notice
         rows: list[tuple[str, Any]] = [
-            ("問卷 questionnaire", questionnaire.slug),
-            ("問卷名稱 title", questionnaire.text(questionnaire.title, "zh-Hant-TW")),
-            ("納入版本 versions included", ", ".join(str(v) for v in versions)),
-            ("匯出時間 exported at", now.replace(tzinfo=None)),
-            ("時區 time zone", f"{tz} (UTC{now.strftime('%z')[:3]}:{now.strftime('%z')[3:]})"),
-            ("回覆數 responses", len(table.frame)),
+            (_bilingual(lazy_pgettext("export", "questionnaire")), questionnaire.slug),
             (
-                "公布限制 publication",
-                f"人數少於 {MIN_CELL} 人之分組（細格）不得公布。"
-                f"Cells of fewer than {MIN_CELL} respondents must not be published.",
+                _bilingual(lazy_pgettext("export", "title")),
+                questionnaire.text(questionnaire.title, "zh-Hant-TW"),
             ),
-            ("個人資料蒐集告知（最新版本）PDPA notice (latest version)", None),
+            (
+                _bilingual(lazy_pgettext("export", "versions included")),
+                ", ".join(str(v) for v in versions),
+            ),
+            (_bilingual(lazy_pgettext("export", "exported at")), now.replace(tzinfo=None)),
+            (
+                _bilingual(lazy_pgettext("export", "time zone")),
+                f"{tz} (UTC{now.strftime('%z')[:3]}:{now.strftime('%z')[3:]})",
+            ),
+            (_bilingual(lazy_pgettext("export", "responses")), len(table.frame)),
+            (
+                _bilingual(lazy_pgettext("export", "publication")),
+                _bilingual(
+                    lazy_gettext("Cells of fewer than %(min)s respondents must not be published."),
+                    sep="",
+                    min=MIN_CELL,
+                ),
+            ),
+            (_bilingual(lazy_pgettext("export", "PDPA notice (latest version)"), sep=""), None),
         ]
         for field, label in _PRIVACY_FIELDS.items():
-            rows.append((label, questionnaire.text(getattr(notice, field), "zh-Hant-TW")))
+            rows.append(
+                (_bilingual(label), questionnaire.text(getattr(notice, field), "zh-Hant-TW"))
+            )
         return rows
 
     @staticmethod

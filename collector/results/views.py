@@ -31,7 +31,7 @@ from collector.access.permissions import may_somewhere, require
 from collector.access.scoped import register_via, scoped
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, translate, translator
+from collector.core.i18n import LazyText, current_language, lazy_gettext, translator
 from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit, utcnow
 from collector.core.models import Response as StoredResponse
 from collector.core.numbers import whole_number
@@ -54,6 +54,20 @@ SUPPRESSED = "<5"
 EXPORT_FORMATS = ("csv", "xlsx")
 MISSING = "__missing__"
 DEFAULT_SLUG = "citizen-satisfaction"  # the core's citizen survey, shown first
+
+CHANNEL_LABELS: dict[str, LazyText] = {
+    "online": lazy_gettext("Online"),
+    "qr": lazy_gettext("QR code"),
+    "kiosk": lazy_gettext("Kiosk"),
+    "paper": lazy_gettext("Paper"),
+    "phone": lazy_gettext("Phone"),
+}
+"""Each response channel (``collector.core.models.CHANNELS``) as the results page names it."""
+
+DEMOGRAPHIC_TITLES: dict[str, LazyText] = {
+    "sex": lazy_gettext("By sex"),
+    "age_group": lazy_gettext("By age group"),
+}
 
 
 def _name(obj: Any) -> str:
@@ -418,6 +432,7 @@ def _breakdowns(
     language: str,
 ) -> list[dict[str, Any]]:
     overall = questionnaire.analysis.overall
+    text = translator(language)
     db = get_session()
     out = []
     agencies = list(
@@ -425,22 +440,20 @@ def _breakdowns(
     )  # type: ignore[arg-type]
     if len(agencies) > 1 or not detailed:
         labels = {a.code: _name(a) for a in agencies}
-        out.append(("results_by_agency", breakdown(frame, "agency", overall, labels)))
+        out.append((text.gettext("By agency"), breakdown(frame, "agency", overall, labels)))
     if detailed:
         units = db.execute(scoped(select(Unit).order_by(Unit.code), action, actor)).scalars()  # type: ignore[arg-type]
         labels = {u.code: f"{_name(u)} ({u.code})" for u in units}
         labels[MISSING] = translator(language).pgettext("results", "No unit")
-        out.append(("results_by_unit", breakdown(frame, "unit", overall, labels)))
-    channels = {
-        c: translate(f"channel_{c}", language) for c in ("online", "qr", "kiosk", "paper", "phone")
-    }
-    out.append(("results_by_channel", breakdown(frame, "channel", overall, channels)))
+        out.append((text.gettext("By service unit"), breakdown(frame, "unit", overall, labels)))
+    channels = {c: text.render(label) for c, label in CHANNEL_LABELS.items()}
+    out.append((text.gettext("By channel"), breakdown(frame, "channel", overall, channels)))
     demographics = questionnaire.analysis.demographics
-    for name in ("sex", "age_group"):
+    for name, title in DEMOGRAPHIC_TITLES.items():
         key = demographics.get(name)
         if key and key in frame.columns:
             labels = _choice_labels(questionnaire, key, language)
-            out.append((f"results_by_{name}", breakdown(frame, key, overall, labels)))
+            out.append((text.render(title), breakdown(frame, key, overall, labels)))
     return [{"title": title, "rows": rows} for title, rows in out if rows]
 
 
