@@ -32,7 +32,14 @@ from sqlmodel import Session
 from analysis.sample_size import sample_size
 from collector.access import audit
 from collector.access.scoped import register_via
-from collector.core.i18n import pick_language, translate, use_language
+from collector.core.i18n import (
+    LazyText,
+    lazy_gettext,
+    lazy_pgettext,
+    pick_language,
+    translator,
+    use_language,
+)
 from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit
 
 if TYPE_CHECKING:
@@ -44,8 +51,64 @@ CONFIDENCE_LEVELS = (0.90, 0.95, 0.99)
 register_via(CampaignUnit, "campaign_id", Campaign)
 
 
+CAMPAIGN_ERRORS: dict[str, LazyText] = {
+    "err_campaign_kind": lazy_gettext(
+        "A staff survey is created on the Staff survey pages, not as a campaign."
+    ),
+    "err_campaign_period": lazy_gettext("The last day cannot be before the first day."),
+    "err_campaign_questionnaire_fixed": lazy_gettext(
+        "The questionnaire cannot change once the campaign has opened."
+    ),
+    "err_campaign_status": lazy_gettext("The campaign cannot change to this status now."),
+    "err_campaign_target": lazy_gettext("Enter a target of at least 1."),
+    "err_campaign_title": lazy_gettext("Enter a title (at most 200 characters)."),
+    "err_campaign_unit_population": lazy_gettext(
+        "Enter a whole number from 1 to %(max)s, or leave it empty."
+    ),
+    "err_campaign_unit_target": lazy_gettext(
+        "Enter a whole number from 1 to %(max)s, or leave it empty."
+    ),
+    "err_campaign_units": lazy_gettext("Choose at least one unit of your agency."),
+}
+"""What each :class:`CampaignError` key says."""
+
+STATUS_LABELS: dict[str, LazyText] = {
+    "draft": lazy_gettext("Draft"),
+    "open": lazy_pgettext("campaign status", "Open"),
+    "closed": lazy_pgettext("campaign status", "Closed"),
+}
+STATE_LABELS: dict[str, LazyText] = {
+    "open": lazy_gettext("taking responses"),
+    "not_started": lazy_gettext("not started yet"),
+    "ended": lazy_gettext("period over"),
+}
+"""Where an open campaign's period stands (:func:`state_on`)."""
+
+LINK_PAGES: dict[str, tuple[LazyText, LazyText]] = {
+    "invalid": (
+        lazy_gettext("This QR code or link is not valid"),
+        lazy_gettext(
+            "The link may be incomplete or altered. Please scan the code on the poster again, "
+            "or ask the staff."
+        ),
+    ),
+    "ended": (
+        lazy_gettext("This survey has ended"),
+        lazy_gettext(
+            "Thank you for your interest. The survey is closed; you can still reach the agency "
+            "through its other channels."
+        ),
+    ),
+    "not_started": (
+        lazy_gettext("This survey has not started yet"),
+        lazy_gettext("Please scan the code again during the survey period. Thank you."),
+    ),
+}
+"""The page (title, text) a visitor sees for a link that does not lead to a survey."""
+
+
 class CampaignError(ValueError):
-    """A refused change; ``key`` is the i18n key of the message, ``field`` the form field."""
+    """A refused change; ``key`` is one of :data:`CAMPAIGN_ERRORS`, ``field`` the form field."""
 
     def __init__(self, key: str, field: str = "") -> None:
         super().__init__(key)
@@ -452,12 +515,10 @@ def friendly_page(kind: str) -> Any:
         pick_language(current_app.config["LANGUAGES"], request.values.get("lang"))
     )
     status = {"invalid": 404, "ended": 410, "not_started": 404}[kind]
+    title, body = LINK_PAGES[kind]
+    text = translator(language)
     response = make_response(
-        render_template(
-            "error.html",
-            title=translate(f"campaign_link_{kind}", language),
-            body=translate(f"campaign_link_{kind}_body", language),
-        ),
+        render_template("error.html", title=text.render(title), body=text.render(body)),
         status,
     )
     abort(response)
@@ -573,6 +634,9 @@ def poster_svg(*, url: str, agency: Agency, unit: Unit, title: str) -> str:
             f' text-anchor="middle"{lang_attr}>{xml_text(value)}</text>'
         )
 
+    # Translators: the call to action under the QR code on the printed poster.
+    scan = lazy_gettext("Scan to tell us how we did")
+    scan_zh, scan_en = translator("zh-Hant-TW").render(scan), translator("en").render(scan)
     body = [
         text(30, 11, agency.name_zh, "bold", "zh-Hant-TW"),
         text(40, 6.5, agency.name_en, "normal", "en"),
@@ -582,8 +646,8 @@ def poster_svg(*, url: str, agency: Agency, unit: Unit, title: str) -> str:
         f'<g transform="translate({qr_x:g} {qr_y:g}) scale({qr_size / modules:.6f})">'
         f'<rect width="{modules}" height="{modules}" fill="#fff"/>'
         f'<path id="qr" fill="#000" d="{path}"/></g>',
-        text(240, 8.5, "請掃描 QR code 填寫滿意度問卷", "bold", "zh-Hant-TW"),
-        text(251, 6.5, "Scan to tell us how we did", "normal", "en"),
+        text(240, 8.5, scan_zh, "bold", "zh-Hant-TW"),
+        text(251, 6.5, scan_en, "normal", "en"),
         f'<text x="105" y="270" font-size="{url_size:.2f}" text-anchor="middle"'
         f' font-family="monospace" id="url">{xml_text(url)}</text>',
     ]

@@ -46,7 +46,7 @@ from collector.campaigns import service as logic
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, gettext, localised, translate, translator
+from collector.core.i18n import current_language, gettext, localised, translator
 from collector.core.models import (
     Agency,
     Campaign,
@@ -66,6 +66,11 @@ links = Blueprint("campaign_links", __name__, template_folder="templates")
 MANAGE = "campaigns.manage"
 READ = "results.read"
 CITIZEN_SLUG = "citizen-satisfaction"
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {"status_labels": logic.STATUS_LABELS, "state_labels": logic.STATE_LABELS}
 
 
 def _write_session() -> Session:
@@ -239,6 +244,10 @@ def _not_a_campaign(campaign: Campaign) -> None:
 
 
 UNIT_FIELDS = (("target", "unit_target_"), ("population", "unit_population_"))
+UNIT_VALUE_ERRORS = {
+    "target": logic.CAMPAIGN_ERRORS["err_campaign_unit_target"],
+    "population": logic.CAMPAIGN_ERRORS["err_campaign_unit_population"],
+}
 
 
 def _unit_values(units: list[Unit], campaign: Campaign | None) -> dict[int, dict[str, str]]:
@@ -277,8 +286,9 @@ def _parse_unit_values(
             elif text.isascii() and text.isdigit() and 1 <= int(text) <= limits[name]:
                 parsed[name][unit_id] = int(text)
             else:
-                errors.setdefault(unit_id, {})[name] = translate(
-                    f"err_campaign_unit_{name}", language, max=f"{limits[name]:,}"
+                message = UNIT_VALUE_ERRORS[name]
+                errors.setdefault(unit_id, {})[name] = translator(language).render(
+                    message, max=translator(language).format_decimal(limits[name])
                 )
     return parsed["target"], parsed["population"], errors
 
@@ -385,7 +395,7 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
                     saved_id = saved.id
             except logic.CampaignError as exc:
                 field = getattr(form, exc.field, None) if exc.field else None
-                message = translate(exc.key, language)
+                message = translator(language).render(logic.CAMPAIGN_ERRORS[exc.key])
                 if field is not None:
                     field.errors = [*field.errors, message]
                 status = 422
