@@ -530,11 +530,6 @@ def public_events(session: Session, case: Complaint) -> list[ComplaintEvent]:
     return events
 
 
-def complainant_status(case: Complaint) -> str:
-    """The i18n key (``cp_status_*``) of the status as the complainant sees it."""
-    return f"cp_status_{case.status}"
-
-
 def origin_of(session: Session, case: Complaint) -> Complaint:
     """The case the complainant filed (a transfer copy may hold no contact details)."""
     seen = {case.id}

@@ -37,6 +37,7 @@ from collector.access.scoped import get_unscoped, scoped, unscoped
 from collector.answers.submission import Prepared
 from collector.core.db import get_engine, writing
 from collector.core.hooktypes import Actor
+from collector.core.i18n import LazyText, Translator, lazy_gettext, translator
 from collector.core.mail import Mail
 from collector.core.models import (
     Agency,
@@ -59,8 +60,20 @@ MAX_PER_STRATUM = 1000
 MAX_PERIOD_DAYS = 366
 
 
+FOLLOWUP_ERRORS: dict[str, LazyText] = {
+    "followup_disposition": lazy_gettext("Choose what happened on the call."),
+    "followup_period": lazy_gettext(
+        "Give a valid period (at most a year, starting no later than it ends)."
+    ),
+    "followup_size": lazy_gettext(
+        "Give 1 to 1000 cases per stratum, or a fraction above 0 and at most 1."
+    ),
+    "followup_empty": lazy_gettext("No closed case in this period can be sampled."),
+}
+
+
 class FollowupError(ValueError):
-    """A request the follow-up cannot honour; ``key`` is an i18n key."""
+    """A request the follow-up cannot honour; ``key`` is one of :data:`FOLLOWUP_ERRORS`."""
 
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
@@ -107,24 +120,32 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
     agency = get_unscoped(session, Agency, case.agency_id, "around an authorised case")
     english = origin.language.startswith("en")
     link = f"{public_base(app)}/complaints/feedback/{token}" + ("?lang=en" if english else "")
-    zh = (
-        f"{origin.name or '陳情人'} 您好：\n\n您的陳情（案號 {origin.case_number}）已處理完畢。"
-        f"為了改進服務，敬請撥冗填寫約 2 分鐘的處理滿意度問卷（連結僅能使用一次）：\n{link}\n\n"
-        f"{agency.name_zh if agency else ''} 敬上\n"
-    )
-    en = (
-        f"Dear {origin.name or 'complainant'},\n\nYour complaint (case {origin.case_number}) "
-        "has been closed. Please tell us how satisfied you are with how it was handled "
-        f"(about 2 minutes; the link works once):\n{link}\n\n{agency.name_en if agency else ''}\n"
+
+    def part(text: Translator, agency_name: str) -> str:
+        name = origin.name or text.pgettext("salutation", "complainant")
+        return (
+            text.gettext("Dear %(name)s,", name=name)
+            + "\n\n"
+            + text.gettext(
+                "Your complaint (case %(number)s) has been closed. Please tell us how satisfied "
+                "you are with how it was handled (about 2 minutes; the link works once):",
+                number=origin.case_number,
+            )
+            + f"\n{link}\n\n"
+            # Translators: the closing of a letter, above the agency's name.
+            + text.pgettext("letter closing", "%(agency)s", agency=agency_name)
+            + "\n"
+        )
+
+    zh = part(translator("zh-Hant-TW"), agency.name_zh if agency else "")
+    en = part(translator("en"), agency.name_en if agency else "")
+    subject = translator("en" if english else "zh-Hant-TW").gettext(
+        "How did we handle your complaint? (%(number)s)", number=origin.case_number
     )
     return [
         Mail(
             to=origin.email,
-            subject=(
-                f"How did we handle your complaint? ({origin.case_number})"
-                if english
-                else f"陳情處理滿意度調查（案號 {origin.case_number}）"
-            ),
+            subject=subject,
             body=f"{en}\n-----\n\n{zh}" if english else f"{zh}\n-----\n\n{en}",
             agency_id=case.agency_id,
             agency_code=agency.code if agency else "",

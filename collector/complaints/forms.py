@@ -30,7 +30,8 @@ from wtforms import (
 from wtforms.validators import ValidationError
 
 from collector.answers.question_types import select_choices
-from collector.core.i18n import translate, translator
+from collector.complaints.labels import PUBLIC_REPLY_CHANNELS, REPLY_NEEDS
+from collector.core.i18n import LazyText, lazy_gettext, lazy_pgettext, translator
 from collector.core.mail import MailError, check_address
 from collector.core.models import Agency, ComplaintCategory
 
@@ -51,15 +52,16 @@ REPLY_CHANNELS = ("email", "letter", "phone", "none")
 NOTICE_VERSION = "2026-11"
 """The version of the personal data notice shown on the form (docs/complaints.md)."""
 
-NOTICE_PARTS = (
-    "pdpa_controller",
-    "pdpa_purpose",
-    "pdpa_categories",
-    "pdpa_use",
-    "pdpa_rights",
-    "pdpa_optional",
+NOTICE_PARTS: tuple[tuple[LazyText, LazyText], ...] = (
+    (lazy_gettext("Who collects your data"), lazy_gettext("%(agency)s (the agency) gives you this notice under Article 8 of the Personal Data Protection Act.")),
+    (lazy_gettext("Purpose"), lazy_gettext("Handling complaints: receiving, assigning, investigating and answering your complaint, transferring it to the competent agency where the law requires, and asking how satisfied you were with the handling.")),
+    (lazy_gettext("Data collected"), lazy_gettext("Identification data (C001): name, email, phone, postal address; and whatever you write in the complaint, its location and attachments. The agency does not store your network address with the case.")),
+    (lazy_gettext("Period, area, recipients and manner of use"), lazy_gettext("Period: kept under the Archives Act for the agency's retention period, then destroyed with approval. Area: the Republic of China (Taiwan). Recipients: the agency's case handlers; when the matter belongs to another agency, the case is transferred to it and you are told (without your identity if you asked for confidentiality). Manner: handled and answered electronically or on paper.")),
+    (lazy_gettext("Your rights"), lazy_gettext("Under Article 3 of the Act you may ask the agency to let you see your data, give you a copy, complete or correct it, stop collecting, processing or using it, and delete it. A complaint file is an official record: on a request to delete, its use is restricted until the retention period ends, and it is then destroyed.")),
+    (lazy_gettext("If you do not give some data"), lazy_gettext("Everything except the category, subject and description is up to you. Without a contact detail the agency cannot reply that way; a complaint without a real name or address may be declined under Art. 173 of the Administrative Procedure Act (it is still logged).")),
 )
-"""The PDPA Art. 8 notice, one i18n key per item the article requires."""
+"""The PDPA Art. 8 notice: (heading, text) for each item the article requires;
+``agency`` is the agency's name."""
 
 _PHONE = re.compile(r"^\+?[0-9()\- #]+$")
 _LINE_BREAKS = "\u2028\u2029\x85"
@@ -68,9 +70,9 @@ _LINE_BREAKS = "\u2028\u2029\x85"
 def privacy_notice(agency: Agency, language: str) -> list[tuple[str, str]]:
     """The Art. 8 notice for ``agency``: (heading, text) pairs in ``language``."""
     name = agency.name_en if language == "en" else agency.name_zh
+    text = translator(language)
     return [
-        (translate(f"{key}_title", language), translate(key, language, agency=name))
-        for key in NOTICE_PARTS
+        (text.render(title), text.render(body, agency=name)) for title, body in NOTICE_PARTS
     ]
 
 
@@ -84,8 +86,12 @@ def _nfc(value: Any) -> Any:
     return unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _message(form: Any, key: str, **params: Any) -> str:
-    return translate(key, getattr(form, "language", "zh-Hant-TW"), **params)
+def _language(form: Any) -> str:
+    return getattr(form, "language", "zh-Hant-TW")
+
+
+def _message(form: Any, message: LazyText, **params: Any) -> str:
+    return translator(_language(form)).render(message, **params)
 
 
 def _has_controls(text: str, allowed: str = "") -> bool:
@@ -95,15 +101,15 @@ def _has_controls(text: str, allowed: str = "") -> bool:
     )
 
 
-def single_line(max_length: int, required_key: str | None = None) -> list[Any]:
-    """Validators of a one-line field: required (when ``required_key``), no control
+def single_line(max_length: int, required: LazyText | None = None) -> list[Any]:
+    """Validators of a one-line field: required (with the ``required`` message), no control
     characters at all (no CR/LF: no header injection), readable, at most ``max_length``."""
 
     def check(form: Any, field: Field) -> None:
         text = field.data or ""
         if not text:
-            if required_key:
-                raise ValidationError(_message(form, required_key))
+            if required is not None:
+                raise ValidationError(_message(form, required))
             return
         if _has_controls(text):
             raise ValidationError(
@@ -127,14 +133,14 @@ def single_line(max_length: int, required_key: str | None = None) -> list[Any]:
     return [check]
 
 
-def multi_line(max_length: int, required_key: str | None = None) -> list[Any]:
+def multi_line(max_length: int, required: LazyText | None = None) -> list[Any]:
     """Validators of a text area: line breaks and tabs allowed, other controls not."""
 
     def check(form: Any, field: Field) -> None:
         text = field.data or ""
         if not text:
-            if required_key:
-                raise ValidationError(_message(form, required_key))
+            if required is not None:
+                raise ValidationError(_message(form, required))
             return
         if _has_controls(text, allowed="\n\t") or "\ufffd" in text:
             raise ValidationError(
@@ -177,16 +183,16 @@ def _phone(form: Any, field: Field) -> None:
         )
 
 
-def _coordinate(limit: float, key: str) -> Any:
+def _coordinate(limit: float, message: LazyText) -> Any:
     def check(form: Any, field: Field) -> None:
         if not field.data:
             return
         try:
             value = float(field.data)
         except ValueError:
-            raise ValidationError(_message(form, key)) from None
+            raise ValidationError(_message(form, message)) from None
         if not math.isfinite(value) or not -limit <= value <= limit:
-            raise ValidationError(_message(form, key))
+            raise ValidationError(_message(form, message))
 
     return check
 
@@ -197,13 +203,14 @@ def _coordinate(limit: float, key: str) -> Any:
 class LocalisedForm(FlaskForm):
     """A form whose labels and messages are in ``language`` (set by the constructor)."""
 
-    LABELS: dict[str, str] = {}
+    LABELS: dict[str, LazyText] = {}
 
     def __init__(self, *args: Any, language: str = "zh-Hant-TW", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.language = language
-        for name, key in self.LABELS.items():
-            self[name].label.text = translate(key, language)
+        text = translator(language)
+        for name, label in self.LABELS.items():
+            self[name].label.text = text.render(label)
 
     def error_list(self) -> list[tuple[str, str]]:
         """(field id, first message) of every field in error, in page order (CSRF aside)."""
@@ -222,35 +229,35 @@ class ComplaintForm(LocalisedForm):
     """A complaint filed on the public page. ``categories`` are the agency's active ones."""
 
     LABELS = {
-        "category": "cp_category",
-        "subject": "cp_subject",
-        "description": "cp_description",
-        "location": "cp_location",
-        "latitude": "cp_latitude",
-        "longitude": "cp_longitude",
-        "attachments": "cp_attachments",
-        "anonymous": "cp_anonymous",
-        "confidential": "cp_confidential",
-        "name": "cp_name",
-        "email": "cp_email",
-        "phone": "cp_phone",
-        "address": "cp_address",
-        "reply_channel": "cp_reply_channel",
+        "category": lazy_pgettext("complaint form", "Category"),
+        "subject": lazy_pgettext("complaint form", "Subject"),
+        "description": lazy_gettext("Description"),
+        "location": lazy_gettext("Where"),
+        "latitude": lazy_gettext("Latitude"),
+        "longitude": lazy_gettext("Longitude"),
+        "attachments": lazy_gettext("Attachments"),
+        "anonymous": lazy_gettext("File anonymously"),
+        "confidential": lazy_gettext("Keep my identity confidential"),
+        "name": lazy_pgettext("complaint form", "Name"),
+        "email": lazy_gettext("Email"),
+        "phone": lazy_gettext("Phone"),
+        "address": lazy_gettext("Postal address"),
+        "reply_channel": lazy_gettext("How should we reply?"),
     }
 
     category = SelectField(choices=select_choices([]), validate_choice=False)
-    subject = StringField(filters=[_nfc], validators=single_line(SUBJECT_MAX, "cp_err_subject"))
+    subject = StringField(filters=[_nfc], validators=single_line(SUBJECT_MAX, lazy_gettext("Enter a subject.")))
     description = TextAreaField(
-        filters=[_nfc], validators=multi_line(DESCRIPTION_MAX, "cp_err_description")
+        filters=[_nfc], validators=multi_line(DESCRIPTION_MAX, lazy_gettext("Describe your complaint."))
     )
     location = StringField(filters=[_nfc], validators=single_line(LOCATION_MAX))
     latitude = StringField(
         filters=[_nfc],
-        validators=[*single_line(32), _coordinate(90, "cp_err_latitude")],
+        validators=[*single_line(32), _coordinate(90, lazy_gettext("Latitude is a number from −90 to 90."))],
     )
     longitude = StringField(
         filters=[_nfc],
-        validators=[*single_line(32), _coordinate(180, "cp_err_longitude")],
+        validators=[*single_line(32), _coordinate(180, lazy_gettext("Longitude is a number from −180 to 180."))],
     )
     attachments = MultipleFileField()
     anonymous = BooleanField()
@@ -278,7 +285,7 @@ class ComplaintForm(LocalisedForm):
         )
         self._categories = {str(c.id): c for c in categories}
         self.reply_channel.choices = select_choices(
-            [(c, translate(f"cp_reply_{c}", language)) for c in REPLY_CHANNELS]
+            [(c, translator(language).render(PUBLIC_REPLY_CHANNELS[c])) for c in REPLY_CHANNELS]
         )
         if not self.reply_channel.data:
             self.reply_channel.data = "email"
@@ -335,7 +342,7 @@ class ComplaintForm(LocalisedForm):
             ok = False
         needed = {"email": self.email, "letter": self.address, "phone": self.phone}.get(channel)
         if needed is not None and not needed.data and not needed.errors:
-            needed.errors = [translate(f"cp_err_reply_needs_{channel}", language)]
+            needed.errors = [translator(language).render(REPLY_NEEDS[channel])]
             ok = False
         return ok
 
@@ -362,18 +369,18 @@ class ComplaintForm(LocalisedForm):
 class FollowForm(LocalisedForm):
     """Following a case without an account: its number and its password."""
 
-    LABELS = {"case_number": "cp_case_number", "password": "cp_password"}
+    LABELS = {"case_number": lazy_gettext("Case number"), "password": lazy_pgettext("complaint form", "Password")}
 
     case_number = StringField(
-        filters=[_nfc], validators=single_line(CASE_NUMBER_MAX * 2, "cp_err_case_number")
+        filters=[_nfc], validators=single_line(CASE_NUMBER_MAX * 2, lazy_gettext("Enter the case number."))
     )
-    password = PasswordField(validators=single_line(PASSWORD_MAX, "cp_err_password"))
+    password = PasswordField(validators=single_line(PASSWORD_MAX, lazy_gettext("Enter the password.")))
 
 
 class SupplementForm(LocalisedForm):
     """The complainant's answer to a request for supplement: text and files."""
 
-    LABELS = {"text": "cp_supplement_text", "attachments": "cp_attachments"}
+    LABELS = {"text": lazy_gettext("Your supplement"), "attachments": lazy_gettext("Attachments")}
 
-    text = TextAreaField(filters=[_nfc], validators=multi_line(SUPPLEMENT_MAX, "cp_err_supplement"))
+    text = TextAreaField(filters=[_nfc], validators=multi_line(SUPPLEMENT_MAX, lazy_gettext("Write your supplement.")))
     attachments = MultipleFileField()

@@ -39,7 +39,7 @@ from collector.complaints import cases as case_service
 from collector.complaints import followups as fu
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, pick_language, translate, translator, use_language
+from collector.core.i18n import current_language, pick_language, translator, use_language
 from collector.core.models import (
     Agency,
     Complaint,
@@ -100,7 +100,9 @@ def _render(
         errors,
         notice,
         template=template,
-        privacy_hint="fb_privacy_summary_hint",
+        privacy_hint=translator(language).gettext(
+            " (your answers are linked to your complaint case; select to read it in full)"
+        ),
         **extra,
     )
 
@@ -306,7 +308,7 @@ def index() -> Any:
                     )
                     wdb.commit()
             except fu.FollowupError as exc:
-                errors.append(translate(exc.key, language))
+                errors.append(translator(language).render(fu.FOLLOWUP_ERRORS[exc.key]))
             else:
                 return redirect(url_for("complaint_followup.sample", sample_id=sample_id), code=303)
     return (

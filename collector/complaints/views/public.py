@@ -39,7 +39,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from collector.access.ratelimit import address_key, client_key, get_limiter, limit
 from collector.access.security import csrf
-from collector.complaints import attachments, cases
+from collector.complaints import attachments, cases, labels
 from collector.complaints.forms import (
     NOTICE_VERSION,
     REPLY_CHANNELS,
@@ -51,9 +51,7 @@ from collector.complaints.forms import (
 from collector.core.db import get_engine, get_session, writing
 from collector.core.i18n import (
     LANGUAGE_NAMES,
-    MESSAGES,
     pick_language,
-    translate,
     translator,
     use_language,
 )
@@ -142,12 +140,12 @@ def _name(row: Any, language: str) -> str:
 
 
 def _status_text(case: Complaint, language: str) -> str:
-    return translate(cases.complainant_status(case), language)
+    return translator(language).render(labels.COMPLAINANT_STATUS[case.status])
 
 
 def _event_text(event: ComplaintEvent, language: str) -> str:
-    key = f"cp_event_{event.kind}"
-    return translate(key if key in MESSAGES["zh-Hant-TW"] else "cp_event_other", language)
+    text = labels.COMPLAINANT_EVENT.get(event.kind, labels.COMPLAINANT_EVENT["other"])
+    return translator(language).render(text)
 
 
 def _local(moment: datetime) -> str:
@@ -205,8 +203,8 @@ def _posted_switch() -> str | None:
 
 
 def _case_error(exc: cases.CaseError, language: str) -> str:
-    key = f"cp_err_{exc.key}"
-    return translate(key if key in MESSAGES["zh-Hant-TW"] else "cp_err_case", language)
+    text = labels.PUBLIC_ERRORS.get(exc.key, labels.PUBLIC_ERROR)
+    return translator(language).render(text)
 
 
 def _too_large() -> tuple[str, int]:
@@ -397,7 +395,9 @@ def filed() -> Any:
         language=language,
         languages=_languages(),
         due_on=case.due_on.isoformat(),
-        reply_channel=translate(f"cp_reply_{case.reply_channel}", language),
+        reply_channel=translator(language).render(
+            labels.PUBLIC_REPLY_CHANNELS[case.reply_channel]
+        ),
     )
 
 
