@@ -50,7 +50,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage
 
-from collector.core.i18n import translate, translator
+from collector.core.i18n import LazyText, lazy_gettext, translator
 from collector.core.models import Complaint, ComplaintAttachment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -103,6 +103,27 @@ _WINDOWS_RESERVED = {
 }
 _FORBIDDEN_IN_NAME = re.compile(r'[<>:"/\\|?*]')
 
+ATTACHMENT_ERRORS: dict[str, LazyText] = {
+    "empty": lazy_gettext("The file is empty."),
+    "image_damaged": lazy_gettext("The image is incomplete or damaged and cannot be read."),
+    "markup": lazy_gettext(
+        "The file contains web page or script code and is refused for safety. Send a PDF or an image instead, or paste the text into the description."
+    ),
+    "pdf_active": lazy_gettext(
+        "The PDF contains scripts, embedded files or form actions and is refused for safety. “Print to PDF” and send that file."
+    ),
+    "pdf_damaged": lazy_gettext("The PDF is incomplete or damaged."),
+    "pixels": lazy_gettext(
+        "The image is too large (over %(max)s megapixels). Make it smaller and send it again."
+    ),
+    "too_large": lazy_gettext("The file is larger than %(max)s."),
+    "too_many": lazy_gettext("At most %(max)s attachments (%(left)s more can be added)."),
+    "type": lazy_gettext(
+        "This kind of file is not accepted (judged by its content, not its name). Send JPEG or PNG images, PDF or UTF-8 plain text."
+    ),
+}
+"""Why an upload is refused, per :class:`AttachmentError` code."""
+
 
 class AttachmentError(ValueError):
     """An upload that is refused; ``text(language)`` says why, for the person uploading."""
@@ -114,7 +135,7 @@ class AttachmentError(ValueError):
         self.params = params
 
     def text(self, language: str) -> str:
-        message = translate(f"att_err_{self.code}", language, **self.params)
+        message = translator(language).render(ATTACHMENT_ERRORS[self.code], **self.params)
         if self.filename:
             return translator(language).gettext(
                 "“%(name)s”: %(message)s", name=self.filename, message=message

@@ -53,12 +53,42 @@ NOTICE_VERSION = "2026-11"
 """The version of the personal data notice shown on the form (docs/complaints.md)."""
 
 NOTICE_PARTS: tuple[tuple[LazyText, LazyText], ...] = (
-    (lazy_gettext("Who collects your data"), lazy_gettext("%(agency)s (the agency) gives you this notice under Article 8 of the Personal Data Protection Act.")),
-    (lazy_gettext("Purpose"), lazy_gettext("Handling complaints: receiving, assigning, investigating and answering your complaint, transferring it to the competent agency where the law requires, and asking how satisfied you were with the handling.")),
-    (lazy_gettext("Data collected"), lazy_gettext("Identification data (C001): name, email, phone, postal address; and whatever you write in the complaint, its location and attachments. The agency does not store your network address with the case.")),
-    (lazy_gettext("Period, area, recipients and manner of use"), lazy_gettext("Period: kept under the Archives Act for the agency's retention period, then destroyed with approval. Area: the Republic of China (Taiwan). Recipients: the agency's case handlers; when the matter belongs to another agency, the case is transferred to it and you are told (without your identity if you asked for confidentiality). Manner: handled and answered electronically or on paper.")),
-    (lazy_gettext("Your rights"), lazy_gettext("Under Article 3 of the Act you may ask the agency to let you see your data, give you a copy, complete or correct it, stop collecting, processing or using it, and delete it. A complaint file is an official record: on a request to delete, its use is restricted until the retention period ends, and it is then destroyed.")),
-    (lazy_gettext("If you do not give some data"), lazy_gettext("Everything except the category, subject and description is up to you. Without a contact detail the agency cannot reply that way; a complaint without a real name or address may be declined under Art. 173 of the Administrative Procedure Act (it is still logged).")),
+    (
+        lazy_gettext("Who collects your data"),
+        lazy_gettext(
+            "%(agency)s (the agency) gives you this notice under Article 8 of the Personal Data Protection Act."
+        ),
+    ),
+    (
+        lazy_gettext("Purpose"),
+        lazy_gettext(
+            "Handling complaints: receiving, assigning, investigating and answering your complaint, transferring it to the competent agency where the law requires, and asking how satisfied you were with the handling."
+        ),
+    ),
+    (
+        lazy_gettext("Data collected"),
+        lazy_gettext(
+            "Identification data (C001): name, email, phone, postal address; and whatever you write in the complaint, its location and attachments. The agency does not store your network address with the case."
+        ),
+    ),
+    (
+        lazy_gettext("Period, area, recipients and manner of use"),
+        lazy_gettext(
+            "Period: kept under the Archives Act for the agency's retention period, then destroyed with approval. Area: the Republic of China (Taiwan). Recipients: the agency's case handlers; when the matter belongs to another agency, the case is transferred to it and you are told (without your identity if you asked for confidentiality). Manner: handled and answered electronically or on paper."
+        ),
+    ),
+    (
+        lazy_gettext("Your rights"),
+        lazy_gettext(
+            "Under Article 3 of the Act you may ask the agency to let you see your data, give you a copy, complete or correct it, stop collecting, processing or using it, and delete it. A complaint file is an official record: on a request to delete, its use is restricted until the retention period ends, and it is then destroyed."
+        ),
+    ),
+    (
+        lazy_gettext("If you do not give some data"),
+        lazy_gettext(
+            "Everything except the category, subject and description is up to you. Without a contact detail the agency cannot reply that way; a complaint without a real name or address may be declined under Art. 173 of the Administrative Procedure Act (it is still logged)."
+        ),
+    ),
 )
 """The PDPA Art. 8 notice: (heading, text) for each item the article requires;
 ``agency`` is the agency's name."""
@@ -71,9 +101,7 @@ def privacy_notice(agency: Agency, language: str) -> list[tuple[str, str]]:
     """The Art. 8 notice for ``agency``: (heading, text) pairs in ``language``."""
     name = agency.name_en if language == "en" else agency.name_zh
     text = translator(language)
-    return [
-        (text.render(title), text.render(body, agency=name)) for title, body in NOTICE_PARTS
-    ]
+    return [(text.render(title), text.render(body, agency=name)) for title, body in NOTICE_PARTS]
 
 
 # -- filters and validators ----------------------------------------------------
@@ -246,18 +274,27 @@ class ComplaintForm(LocalisedForm):
     }
 
     category = SelectField(choices=select_choices([]), validate_choice=False)
-    subject = StringField(filters=[_nfc], validators=single_line(SUBJECT_MAX, lazy_gettext("Enter a subject.")))
+    subject = StringField(
+        filters=[_nfc], validators=single_line(SUBJECT_MAX, lazy_gettext("Enter a subject."))
+    )
     description = TextAreaField(
-        filters=[_nfc], validators=multi_line(DESCRIPTION_MAX, lazy_gettext("Describe your complaint."))
+        filters=[_nfc],
+        validators=multi_line(DESCRIPTION_MAX, lazy_gettext("Describe your complaint.")),
     )
     location = StringField(filters=[_nfc], validators=single_line(LOCATION_MAX))
     latitude = StringField(
         filters=[_nfc],
-        validators=[*single_line(32), _coordinate(90, lazy_gettext("Latitude is a number from −90 to 90."))],
+        validators=[
+            *single_line(32),
+            _coordinate(90, lazy_gettext("Latitude is a number from −90 to 90.")),
+        ],
     )
     longitude = StringField(
         filters=[_nfc],
-        validators=[*single_line(32), _coordinate(180, lazy_gettext("Longitude is a number from −180 to 180."))],
+        validators=[
+            *single_line(32),
+            _coordinate(180, lazy_gettext("Longitude is a number from −180 to 180.")),
+        ],
     )
     attachments = MultipleFileField()
     anonymous = BooleanField()
@@ -369,12 +406,18 @@ class ComplaintForm(LocalisedForm):
 class FollowForm(LocalisedForm):
     """Following a case without an account: its number and its password."""
 
-    LABELS = {"case_number": lazy_gettext("Case number"), "password": lazy_pgettext("complaint form", "Password")}
+    LABELS = {
+        "case_number": lazy_gettext("Case number"),
+        "password": lazy_pgettext("complaint form", "Password"),
+    }
 
     case_number = StringField(
-        filters=[_nfc], validators=single_line(CASE_NUMBER_MAX * 2, lazy_gettext("Enter the case number."))
+        filters=[_nfc],
+        validators=single_line(CASE_NUMBER_MAX * 2, lazy_gettext("Enter the case number.")),
     )
-    password = PasswordField(validators=single_line(PASSWORD_MAX, lazy_gettext("Enter the password.")))
+    password = PasswordField(
+        validators=single_line(PASSWORD_MAX, lazy_gettext("Enter the password."))
+    )
 
 
 class SupplementForm(LocalisedForm):
@@ -382,5 +425,8 @@ class SupplementForm(LocalisedForm):
 
     LABELS = {"text": lazy_gettext("Your supplement"), "attachments": lazy_gettext("Attachments")}
 
-    text = TextAreaField(filters=[_nfc], validators=multi_line(SUPPLEMENT_MAX, lazy_gettext("Write your supplement.")))
+    text = TextAreaField(
+        filters=[_nfc],
+        validators=multi_line(SUPPLEMENT_MAX, lazy_gettext("Write your supplement.")),
+    )
     attachments = MultipleFileField()

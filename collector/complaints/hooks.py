@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint
 
-from collector.complaints import remind
+from collector.complaints import labels, remind
 from collector.complaints.views import api, cases, dashboard, feedback, open311, public, settings
 from collector.core.hookspecs import hookimpl
 from collector.core.hooktypes import Route
@@ -28,9 +28,13 @@ def complaint_calendar(agency_id: int) -> WorkCalendar | None:
     return taiwan_calendar()
 
 
+def _labels() -> dict[str, object]:
+    return {"labels": labels}
+
+
 @hookimpl
 def register_blueprints() -> list[Blueprint]:
-    return [
+    blueprints = [
         public.bp,
         api.bp,
         open311.bp,
@@ -40,6 +44,11 @@ def register_blueprints() -> list[Blueprint]:
         settings.bp,
         dashboard.bp,
     ]
+    for blueprint in blueprints:
+        # The complaint pages name codes through labels' tables ({{ labels.CASE_STATUS[s] }}).
+        if _labels not in blueprint.template_context_processors[None]:
+            blueprint.context_processor(_labels)
+    return blueprints
 
 
 @hookimpl

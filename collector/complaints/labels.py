@@ -187,10 +187,16 @@ FOLLOWUP_OUTCOMES: dict[str, LazyText] = {
 """How a case ended, on the follow-up pages."""
 
 GROUNDS: dict[str, LazyText] = {
-    "no_concrete_content": lazy_gettext("No concrete content (Administrative Procedure Act §173 (1))"),
+    "no_concrete_content": lazy_gettext(
+        "No concrete content (Administrative Procedure Act §173 (1))"
+    ),
     "no_real_name_or_address": lazy_gettext("No real name or address (§173 (1))"),
-    "repeated_answered": lazy_gettext("The same matter was handled and clearly answered, and is raised again (§173 (2))"),
-    "not_a_complaint": lazy_gettext("Not a complaint (e.g. an administrative appeal or lawsuit is the remedy) (§173 (3))"),
+    "repeated_answered": lazy_gettext(
+        "The same matter was handled and clearly answered, and is raised again (§173 (2))"
+    ),
+    "not_a_complaint": lazy_gettext(
+        "Not a complaint (e.g. an administrative appeal or lawsuit is the remedy) (§173 (3))"
+    ),
     "other": lazy_gettext("Another legal ground (explain in the reason)"),
 }
 """Legal grounds for declining (cases.DECLINE_GROUNDS)."""
@@ -269,5 +275,47 @@ PUBLIC_ERRORS: dict[str, LazyText] = {
 }
 """Why the public pages refused a request (a CaseError code); anything else is the generic one."""
 
-PUBLIC_ERROR = lazy_gettext("This request could not be handled. Please reload the page and try again.")
+PUBLIC_ERROR = lazy_gettext(
+    "This request could not be handled. Please reload the page and try again."
+)
 """Any other refusal on the public pages."""
+
+CASE_ERRORS: dict[str, LazyText] = {
+    "case_action_not_allowed": lazy_gettext(
+        "The case's current status does not allow this action."
+    ),
+    "case_already_restricted": lazy_gettext("The case is already restricted."),
+    "case_assign_nobody": lazy_gettext("Choose a unit or a handler."),
+    "case_bad_category": lazy_gettext("Choose an active complaint category of that agency."),
+    "case_bad_extension": lazy_gettext("The extension is outside the allowed number of days."),
+    "case_bad_ground": lazy_gettext("Choose the legal ground for declining."),
+    "case_bad_handler": lazy_gettext(
+        "The handler must be an active case handler or administrator of this agency."
+    ),
+    "case_bad_merge": lazy_gettext(
+        "A case can only be merged into another open case of this agency."
+    ),
+    "case_bad_outcome": lazy_gettext("Choose how the case ended."),
+    "case_bad_retention": lazy_gettext("No such retention class."),
+    "case_bad_unit": lazy_gettext("This agency has no such unit."),
+    "case_content_required": lazy_gettext("A complaint needs a subject and a description."),
+    "case_not_destroyable": lazy_gettext(
+        "The case's retention period has not ended: it cannot be destroyed."
+    ),
+    "case_note_required": lazy_gettext("The note is empty."),
+    "case_reason_required": lazy_gettext("Give a reason."),
+    "case_reply_required": lazy_gettext("The reply is empty."),
+    "case_same_agency": lazy_gettext(
+        "Within the agency, transfer the case to another unit instead."
+    ),
+    "case_supplement_required": lazy_gettext("The supplement is empty."),
+    "case_stale": lazy_gettext(
+        "Someone changed this case after you opened it; nothing was done. Look at the case as it is now and try again."
+    ),
+    "case_read_back_required": lazy_gettext(
+        "A complaint by phone or at the counter must be read back to the complainant and confirmed before it is saved."
+    ),
+    "cs_merge_not_found": lazy_gettext("No such case number in this agency."),
+    "cs_confirm_number": lazy_gettext("Type this case's number to confirm."),
+}
+"""What the staff pages say for each ``cases.CaseError`` key (and the pages' own checks)."""

@@ -53,13 +53,13 @@ from collector.access.auth import current_actor, staff_area
 from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped, unscoped
 from collector.access.security import csrf
-from collector.complaints import attachments, cases
+from collector.complaints import attachments, cases, labels
 from collector.complaints import calendars as clock
 from collector.complaints.deadlines import clock_state, days_left
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, gettext, translate
+from collector.core.i18n import current_language, gettext
 from collector.core.mail import Mail
 from collector.core.models import (
     COMPLAINT_STATUSES,
@@ -112,10 +112,6 @@ def _actor() -> Actor:
     actor = current_actor()
     assert actor is not None  # staff_area
     return actor
-
-
-def _t(key: str, **params: Any) -> str:
-    return translate(key, current_language(), **params)
 
 
 def _name(row: Agency | Unit | ComplaintCategory | None) -> str:
@@ -378,9 +374,9 @@ def _prepare(form: VersionedForm, action: str, case: Complaint, lookups: Lookups
             c for c in lookups.unit_choices(blank=False) if c[0] != str(case.unit_id)
         ]
     elif isinstance(form, DeclineForm):
-        form.ground.choices = [(g, _t(f"cs_ground_{g}")) for g in cases.DECLINE_GROUNDS]
+        form.ground.choices = [(g, str(labels.GROUNDS[g])) for g in cases.DECLINE_GROUNDS]
     elif isinstance(form, CloseForm):
-        form.outcome.choices = [(o, _t(f"cs_outcome_{o}")) for o in OUTCOMES]
+        form.outcome.choices = [(o, str(labels.OUTCOMES[o])) for o in OUTCOMES]
     elif isinstance(form, TransferAgencyForm):
         form.category.choices = _transfer_choices(case.agency_id)  # type: ignore[assignment]
 
@@ -397,7 +393,7 @@ def _blank_form(action: str, case: Complaint, lookups: Lookups) -> VersionedForm
 
 def _error_to_form(form: FlaskForm, key: str) -> str | None:
     """Put a CaseError's message on its field; return it when no field shows it."""
-    message = _t(key)
+    message = str(labels.CASE_ERRORS[key])
     field = getattr(form, ERROR_FIELDS.get(key, ""), None)
     if field is not None:
         field.errors = [*field.errors, message]
@@ -673,11 +669,11 @@ def new() -> Any:
         request.max_content_length = attachments.request_limit(app)
     categories = _intake_categories(actor.agency_id)
     form = IntakeForm()
-    form.channel.choices = [(c, _t(f"cs_channel_{c}")) for c in INTAKE_CHANNELS]
+    form.channel.choices = [(c, str(labels.CHANNELS[c])) for c in INTAKE_CHANNELS]
     form.category.choices = [(str(c.id), f"{_name(c)} ({c.code})") for c in categories]
-    form.language.choices = [(code, _t(f"cs_language_{code}")) for code in CASE_LANGUAGES]
+    form.language.choices = [(code, str(labels.LANGUAGES[code])) for code in CASE_LANGUAGES]
     form.reply_channel.choices = [
-        (c, _t(f"cs_reply_{c}")) for c in ("email", "letter", "phone", "none")
+        (c, str(labels.REPLY_CHANNELS[c])) for c in ("email", "letter", "phone", "none")
     ]
     if request.method == "GET":
         form.intake_token.data = secrets.token_hex(16)
@@ -835,7 +831,7 @@ def new() -> Any:
             "case_content_required": form.description,
             "case_read_back_required": form.read_back_confirmed,
         }.get(exc.key, form.subject)
-        field.errors = [*field.errors, _t(exc.key)]
+        field.errors = [*field.errors, str(labels.CASE_ERRORS[exc.key])]
         return render_template(
             "complaints/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
         ), 422
@@ -899,7 +895,7 @@ def _event_lines(
     if kind == "received":
         if detail.get("channel"):
             lines.append(
-                gettext("Channel: %(channel)s", channel=_t(f"cs_channel_{detail['channel']}"))
+                gettext("Channel: %(channel)s", channel=labels.CHANNELS[detail["channel"]])
             )
         if detail.get("anonymous"):
             lines.append(gettext("Anonymous"))
@@ -922,7 +918,7 @@ def _event_lines(
             )
         )
     elif kind == "decline" and detail.get("ground") in cases.DECLINE_GROUNDS:
-        lines.append(_t(f"cs_ground_{detail['ground']}"))
+        lines.append(str(labels.GROUNDS[detail["ground"]]))
     elif kind == "extend":
         lines.append(
             gettext(
@@ -945,7 +941,7 @@ def _event_lines(
             )
         )
     elif kind == "close" and detail.get("outcome") in OUTCOMES:
-        lines.append(_t(f"cs_outcome_{detail['outcome']}"))
+        lines.append(str(labels.OUTCOMES[detail["outcome"]]))
     elif kind == "merge":
         lines.append(
             gettext("Merged into case %(number)s", number=str(detail.get("into_case_number", "")))
@@ -955,7 +951,9 @@ def _event_lines(
             gettext("Case merged in: %(number)s", number=str(detail.get("case_number", "")))
         )
     elif kind == "reply" and detail.get("channel"):
-        lines.append(gettext("Reply by: %(channel)s", channel=_t(f"cs_reply_{detail['channel']}")))
+        lines.append(
+            gettext("Reply by: %(channel)s", channel=labels.REPLY_CHANNELS[detail["channel"]])
+        )
     return lines
 
 
@@ -1052,7 +1050,7 @@ def _local_time(moment: datetime) -> str:
 def detail(case_id: int) -> Any:
     case = get_scoped(get_session(), Complaint, case_id, READ)
     done = request.args.get("done", "")
-    message = _t(f"cs_done_{done}") if done in (*ACTION_FORMS, "restrict") else None
+    message = str(labels.DONE[done]) if done in (*ACTION_FORMS, "restrict") else None
     if request.args.get("unsent") == "1":
         unsent = gettext("The notice could not be sent: tell the complainant another way.")
         message = f"{message or ''} {unsent}".strip()
@@ -1198,7 +1196,7 @@ def act(case_id: int) -> Any:
     except cases.StaleCase as exc:
         get_session().expire_all()
         case = get_scoped(get_session(), Complaint, case_id, READ)
-        return _case_page(case, message=_t(exc.key), status=409)
+        return _case_page(case, message=str(labels.CASE_ERRORS[exc.key]), status=409)
     except cases.CaseError as exc:
         get_session().expire_all()
         case = get_scoped(get_session(), Complaint, case_id, READ)
@@ -1291,7 +1289,9 @@ def restrict(case_id: int) -> Any:
     except cases.StaleCase as exc:
         get_session().expire_all()
         return _case_page(
-            get_scoped(get_session(), Complaint, case_id, READ), message=_t(exc.key), status=409
+            get_scoped(get_session(), Complaint, case_id, READ),
+            message=str(labels.CASE_ERRORS[exc.key]),
+            status=409,
         )
     except cases.CaseError as exc:
         message = _error_to_form(form, exc.key)
@@ -1322,7 +1322,10 @@ def destroy(case_id: int) -> Any:
                         names = cases.destroy(app, wdb, fresh, actor, reason=form.reason.data or "")
                         wdb.commit()
                 except cases.StaleCase as exc:
-                    form.confirm_number.errors = [*form.confirm_number.errors, _t(exc.key)]
+                    form.confirm_number.errors = [
+                        *form.confirm_number.errors,
+                        str(labels.CASE_ERRORS[exc.key]),
+                    ]
                 except cases.CaseError as exc:
                     message = _error_to_form(form, exc.key)
                     if message:

@@ -30,9 +30,10 @@ from collector.access.ratelimit import limit
 from collector.access.security import csrf
 from collector.answers.forms import undecodable_fields
 from collector.complaints import cases as case_service
+from collector.complaints import labels
 from collector.complaints.intake import IntakeError, file_complaint
 from collector.core.db import get_session
-from collector.core.i18n import pick_language, translate, translator
+from collector.core.i18n import pick_language, translator
 from collector.core.lookups import agency_by_code
 from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent
 
@@ -225,7 +226,8 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
         event = last.get(case.id)  # type: ignore[arg-type]
         notes = None
         if event is not None:
-            label = translate(f"pubev_{event.kind}", language)
+            known = labels.OPEN311_EVENT.get(event.kind)
+            label = translator(language).render(known) if known is not None else event.kind
             notes = f"{label} ({_iso(event.at)[:10]})" if event.at else label  # type: ignore[index]
         out.append(
             {

@@ -395,9 +395,7 @@ def filed() -> Any:
         language=language,
         languages=_languages(),
         due_on=case.due_on.isoformat(),
-        reply_channel=translator(language).render(
-            labels.PUBLIC_REPLY_CHANNELS[case.reply_channel]
-        ),
+        reply_channel=translator(language).render(labels.PUBLIC_REPLY_CHANNELS[case.reply_channel]),
     )
 
 

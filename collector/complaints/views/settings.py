@@ -24,11 +24,11 @@ from collector.access.auth import current_actor, staff_area
 from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped, unscoped
 from collector.complaints import calendars as clock
-from collector.complaints import cases
+from collector.complaints import cases, labels
 from collector.complaints.views.cases import StaffForm, placeholder_list
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, gettext, translate
+from collector.core.i18n import current_language, gettext
 from collector.core.models import (
     DAY_KINDS,
     CalendarDay,
@@ -50,10 +50,6 @@ CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 def _write_session() -> Session:
     return Session(writing(get_engine()), expire_on_commit=False)
-
-
-def _t(key: str, **params: Any) -> str:
-    return translate(key, current_language(), **params)
 
 
 def _name(row: Any) -> str:
@@ -108,7 +104,7 @@ class PolicyForm(StaffForm):
 
 
 def _day_kind_choices(blank: bool) -> list[tuple[str, str]]:
-    options = [(k, _t(f"cs_day_kind_{k}")) for k in DAY_KINDS]
+    options = [(k, str(labels.DAY_KINDS[k])) for k in DAY_KINDS]
     return ([("", gettext("The agency's rule"))] if blank else []) + options
 
 
