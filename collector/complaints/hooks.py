@@ -29,7 +29,7 @@ def complaint_calendar(agency_id: int) -> WorkCalendar | None:
 
 
 def _labels() -> dict[str, object]:
-    return {"labels": labels}
+    return {"complaint_labels": labels}
 
 
 @hookimpl
@@ -45,7 +45,7 @@ def register_blueprints() -> list[Blueprint]:
         dashboard.bp,
     ]
     for blueprint in blueprints:
-        # The complaint pages name codes through labels' tables ({{ labels.CASE_STATUS[s] }}).
+        # The complaint pages name codes through labels' tables ({{ complaint_labels.CASE_STATUS[s] }}).
         if _labels not in blueprint.template_context_processors[None]:
             blueprint.context_processor(_labels)
     return blueprints

@@ -2,7 +2,7 @@
 grounds, clock states, error codes. Each table maps a stored or posted code to a lazy
 message (``collector.core.i18n``), rendered in the page's language by ``str()`` or in
 the case's language by ``translator(case.language).render(...)``. Templates of the
-complaint pages see this module as ``labels``.
+complaint pages see this module as ``complaint_labels``.
 """
 
 from __future__ import annotations

@@ -143,21 +143,23 @@ class Translator:
         self.locale = Locale.parse(LOCALES[language])
         self.translations = _load(LOCALES[language])
 
-    def gettext(self, message: str, **params: Any) -> str:
+    def gettext(self, message: str, /, **params: Any) -> str:
         return _format(self.translations.gettext(message), params)
 
-    def ngettext(self, singular: str, plural: str, num: int, **params: Any) -> str:
+    def ngettext(self, singular: str, plural: str, num: int, /, **params: Any) -> str:
         params.setdefault("num", num)
         return _format(self.translations.ngettext(singular, plural, num), params)
 
-    def pgettext(self, context: str, message: str, **params: Any) -> str:
+    def pgettext(self, context: str, message: str, /, **params: Any) -> str:
         return _format(self.translations.pgettext(context, message), params)
 
-    def npgettext(self, context: str, singular: str, plural: str, num: int, **params: Any) -> str:
+    def npgettext(
+        self, context: str, singular: str, plural: str, num: int, /, **params: Any
+    ) -> str:
         params.setdefault("num", num)
         return _format(self.translations.npgettext(context, singular, plural, num), params)
 
-    def render(self, message: LazyText | str, **params: Any) -> str:
+    def render(self, message: LazyText | str, /, **params: Any) -> str:
         """A message marked elsewhere (a :class:`LazyText` from a table, or a msgid
         that was extracted where it was written) in this language; a plural
         message takes its count as ``n``."""
@@ -209,7 +211,7 @@ class Translator:
         return numbers.format_percent(value, format, locale=self.locale)
 
 
-def by_language(message: LazyText | str, **params: Any) -> dict[str, str]:
+def by_language(message: LazyText | str, /, **params: Any) -> dict[str, str]:
     """``message`` in every interface language, ``{"zh-Hant-TW": ..., "en": ...}``: for
     records that keep both (a unit's two names, an export's data dictionary)."""
     return {language: translator(language).render(message, **params) for language in LOCALES}
@@ -242,7 +244,7 @@ def _language_here() -> str:
     return DEFAULT_LANGUAGE
 
 
-def gettext(message: str, **params: Any) -> str:
+def gettext(message: str, /, **params: Any) -> str:
     """``message`` in the current page's language (see :func:`use_language`)."""
     return translator(_language_here()).gettext(message, **params)
 
@@ -250,15 +252,15 @@ def gettext(message: str, **params: Any) -> str:
 _ = gettext
 
 
-def ngettext(singular: str, plural: str, num: int, **params: Any) -> str:
+def ngettext(singular: str, plural: str, num: int, /, **params: Any) -> str:
     return translator(_language_here()).ngettext(singular, plural, num, **params)
 
 
-def pgettext(context: str, message: str, **params: Any) -> str:
+def pgettext(context: str, message: str, /, **params: Any) -> str:
     return translator(_language_here()).pgettext(context, message, **params)
 
 
-def npgettext(context: str, singular: str, plural: str, num: int, **params: Any) -> str:
+def npgettext(context: str, singular: str, plural: str, num: int, /, **params: Any) -> str:
     return translator(_language_here()).npgettext(context, singular, plural, num, **params)
 
 
