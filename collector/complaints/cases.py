@@ -29,6 +29,7 @@ from collector.access.auth import hasher
 from collector.access.scoped import get_unscoped, unscoped
 from collector.complaints import calendars as clock
 from collector.core.hooktypes import Actor, Route
+from collector.core.i18n import LazyText, Translator, lazy_gettext, translator
 from collector.core.mail import Mail, MailError, send
 from collector.core.models import (
     Agency,
@@ -863,8 +864,12 @@ def transfer_to_agency(
         session,
         case,
         "transferred",
-        extra_zh=f"{agency.name_zh}（新案號 {copy.case_number}）：{text}",
-        extra_en=f"{agency.name_en} (new case number {copy.case_number}): {text}",
+        **_both(
+            lazy_gettext("%(agency)s (new case number %(number)s): %(text)s"),
+            agency=(agency.name_zh, agency.name_en),
+            number=copy.case_number,
+            text=text,
+        ),
         app=app,
     )
     return copy, mails
@@ -1007,8 +1012,7 @@ def merge(
         session,
         case,
         "merged",
-        extra_zh=f"{into.case_number}：{text}",
-        extra_en=f"{into.case_number}: {text}",
+        **_both(lazy_gettext("%(number)s: %(text)s"), number=into.case_number, text=text),
         app=app,
     )
 
@@ -1167,51 +1171,53 @@ def identity(session: Session, case: Complaint, actor: Actor) -> Identity:
 
 # -- notices -------------------------------------------------------------------
 
-NOTICES: dict[str, tuple[str, str, str, str]] = {
+NOTICES: dict[str, tuple[LazyText, LazyText]] = {
     "received": (
-        "已收到您的陳情",
-        "We have received your complaint",
-        "我們已收到您的陳情，將依規定期限處理。",
-        "We have received your complaint and will handle it within the statutory period.",
+        lazy_gettext("We have received your complaint"),
+        lazy_gettext(
+            "We have received your complaint and will handle it within the statutory period."
+        ),
     ),
     "declined": (
-        "您的陳情不予處理",
-        "Your complaint will not be processed",
-        "依規定，本案不予處理，理由如下：",
-        "Under the rules, this complaint will not be processed, for this reason:",
+        lazy_gettext("Your complaint will not be processed"),
+        lazy_gettext("Under the rules, this complaint will not be processed, for this reason:"),
     ),
     "supplement": (
-        "請補充陳情資料",
-        "Please add information to your complaint",
-        "為處理您的陳情，請補充以下資料（補充前處理期限暫停計算）：",
-        "To handle your complaint we need more information (the deadline is paused "
-        "until you send it):",
+        lazy_gettext("Please add information to your complaint"),
+        lazy_gettext(
+            "To handle your complaint we need more information (the deadline is paused until you send it):"
+        ),
     ),
     "extended": (
-        "陳情案件展延處理期限",
-        "The deadline for your complaint has been extended",
-        "本案需延長處理期限，理由如下：",
-        "We need more time to handle your complaint, for this reason:",
+        lazy_gettext("The deadline for your complaint has been extended"),
+        lazy_gettext("We need more time to handle your complaint, for this reason:"),
     ),
     "transferred": (
-        "陳情案件已移送其他機關",
-        "Your complaint has been transferred to another agency",
-        "本案非屬本機關權責，已移送：",
-        "Your complaint concerns another agency and has been transferred to:",
+        lazy_gettext("Your complaint has been transferred to another agency"),
+        lazy_gettext("Your complaint concerns another agency and has been transferred to:"),
     ),
     "replied": (
-        "陳情案件處理結果",
-        "The reply to your complaint",
-        "本案處理情形如下：",
-        "Here is our reply:",
+        lazy_gettext("The reply to your complaint"),
+        lazy_gettext("Here is our reply:"),
     ),
     "merged": (
-        "陳情案件已併案處理",
-        "Your complaint is handled together with another case",
-        "本案與相同事由之案件併案處理：",
-        "Your complaint is handled together with a case on the same matter:",
+        lazy_gettext("Your complaint is handled together with another case"),
+        lazy_gettext("Your complaint is handled together with a case on the same matter:"),
     ),
 }
+"""Each notice's subject and opening line."""
+
+
+def _both(message: LazyText, **params: Any) -> dict[str, str]:
+    """``extra_zh`` and ``extra_en`` of a notice; a (zh, en) pair is a per-language value."""
+    out = {}
+    for key, language in (("extra_zh", "zh-Hant-TW"), ("extra_en", "en")):
+        values = {
+            k: (v[0] if language == "zh-Hant-TW" else v[1]) if isinstance(v, tuple) else v
+            for k, v in params.items()
+        }
+        out[key] = translator(language).render(message, **values)
+    return out
 
 
 def notice(
@@ -1231,46 +1237,46 @@ def notice(
         return []
     agency = get_unscoped(session, Agency, case.agency_id, "around an authorised case")
     current = current_case(session, case)
-    subject_zh, subject_en, lead_zh, lead_en = NOTICES[kind]
+    subject_text, lead = NOTICES[kind]
     english = origin.language.startswith("en")
-    subject = (
-        f"{subject_en} ({origin.case_number})"
-        if english
-        else f"{subject_zh}（案號 {origin.case_number}）"
-    )
     base = public_base(app)
     follow = f"{base}/complaints/follow/{link_token}" if link_token and base else ""
     where = f"{base}/complaints/follow" if base else ""
-    lines_zh = [
-        f"{origin.name or '陳情人'} 您好：",
-        "",
-        lead_zh,
-        extra_zh,
-        "",
-        f"機關：{agency.name_zh if agency else ''}",
-        f"案號：{origin.case_number}",
-        f"案由：{origin.subject}",
-    ]
-    lines_en = [
-        f"Dear {origin.name or 'complainant'},",
-        "",
-        lead_en,
-        extra_en,
-        "",
-        f"Agency: {agency.name_en if agency else ''}",
-        f"Case number: {origin.case_number}",
-        f"Subject: {origin.subject}",
-    ]
-    if current.status in OPEN:
-        lines_zh.append(f"預定處理期限：{current.due_on.isoformat()}")
-        lines_en.append(f"Due by: {current.due_on.isoformat()}")
-    if follow:
-        lines_zh.append(f"查詢進度（請勿轉寄此連結）：{follow}")
-        lines_en.append(f"Follow your case (do not forward this link): {follow}")
-    elif where:
-        lines_zh.append(f"以案號及密碼查詢進度：{where}")
-        lines_en.append(f"Follow your case with its number and password: {where}")
-    zh, en = "\n".join(lines_zh), "\n".join(lines_en)
+
+    def part(text: Translator, agency_name: str, extra: str) -> str:
+        lines = [
+            text.gettext(
+                "Dear %(name)s,", name=origin.name or text.pgettext("salutation", "complainant")
+            ),
+            "",
+            text.render(lead),
+            extra,
+            "",
+            text.gettext("Agency: %(agency)s", agency=agency_name),
+            text.gettext("Case number: %(number)s", number=origin.case_number),
+            text.pgettext("notice", "Subject: %(subject)s", subject=origin.subject),
+        ]
+        if current.status in OPEN:
+            # ISO dates in e-mails: unambiguous in both languages.
+            lines.append(text.gettext("Due by: %(date)s", date=current.due_on.isoformat()))
+        if follow:
+            lines.append(
+                text.gettext("Follow your case (do not forward this link): %(link)s", link=follow)
+            )
+        elif where:
+            lines.append(
+                text.gettext("Follow your case with its number and password: %(link)s", link=where)
+            )
+        return "\n".join(lines)
+
+    zh_text, en_text = translator("zh-Hant-TW"), translator("en")
+    zh = part(zh_text, agency.name_zh if agency else "", extra_zh)
+    en = part(en_text, agency.name_en if agency else "", extra_en)
+    subject = (en_text if english else zh_text).gettext(
+        "%(subject)s (%(number)s)",
+        subject=(en_text if english else zh_text).render(subject_text),
+        number=origin.case_number,
+    )
     body = f"{en}\n\n-----\n\n{zh}\n" if english else f"{zh}\n\n-----\n\n{en}\n"
     return [
         Mail(
