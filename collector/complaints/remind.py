@@ -30,6 +30,7 @@ from collector.complaints import cases as case_service
 from collector.complaints.deadlines import ClockState, clock_state
 from collector.core.commands import prepare_database
 from collector.core.db import get_engine, writing
+from collector.core.i18n import Translator, lazy_gettext, translator
 from collector.core.mail import Mail
 from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
 
@@ -111,40 +112,44 @@ def _admins(session: Session, agency_id: int) -> list[User]:
 
 def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[Item]) -> Mail:
     base = case_service.public_base(app)
-    lines_zh = [f"{to.display_name or to.email} 您好：", ""]
-    lines_en = [f"Dear {to.display_name or to.email},", ""]
-    if overdue:
-        lines_zh.append("下列陳情案件已逾處理期限，請督導處理：")
-        lines_en.append("These complaint cases are past their due date; please see to them:")
-        for item in overdue:
-            lines_zh.append(
-                f"- {item.case_number}（{item.category}）期限 {item.due_on.isoformat()}"
+
+    def part(text: Translator) -> list[str]:
+        lines = [text.gettext("Dear %(name)s,", name=to.display_name or to.email), ""]
+
+        def listed(item: Item, paused: bool) -> None:
+            # ISO dates: the digest is read next to the queue, which sorts by them.
+            line = text.gettext(
+                "- %(number)s (%(category)s) due %(date)s",
+                number=item.case_number,
+                category=item.category,
+                date=item.due_on.isoformat(),
             )
-            lines_en.append(f"- {item.case_number} ({item.category}) due {item.due_on.isoformat()}")
+            if paused:
+                line += text.gettext(" (awaiting a supplement)")
+            lines.append(line)
             if base:
-                lines_zh.append(f"  {base}/staff/cases/{item.case_id}")
-                lines_en.append(f"  {base}/staff/cases/{item.case_id}")
-        lines_zh.append("")
-        lines_en.append("")
-    if due:
-        lines_zh.append("下列陳情案件即將屆期：")
-        lines_en.append("These complaint cases are due soon:")
-        for item in due:
-            paused = "（待補正）" if item.state == ClockState.PAUSED else ""
-            lines_zh.append(
-                f"- {item.case_number}（{item.category}）期限 {item.due_on.isoformat()}{paused}"
+                lines.append(f"  {base}/staff/cases/{item.case_id}")
+
+        if overdue:
+            lines.append(
+                text.gettext("These complaint cases are past their due date; please see to them:")
             )
-            lines_en.append(f"- {item.case_number} ({item.category}) due {item.due_on.isoformat()}")
-            if base:
-                lines_zh.append(f"  {base}/staff/cases/{item.case_id}")
-                lines_en.append(f"  {base}/staff/cases/{item.case_id}")
-    if base:
-        lines_zh += ["", f"員工後台：{base}/staff/"]
-        lines_en += ["", f"Staff console: {base}/staff/"]
-    subject = (
-        f"陳情案件逾期 {len(overdue)} 件、即將屆期 {len(due)} 件 / "
-        f"Complaints: {len(overdue)} overdue, {len(due)} due soon"
-    )
+            for item in overdue:
+                listed(item, paused=False)
+            lines.append("")
+        if due:
+            lines.append(text.gettext("These complaint cases are due soon:"))
+            for item in due:
+                listed(item, paused=item.state == ClockState.PAUSED)
+        if base:
+            lines += ["", text.gettext("Staff console: %(link)s", link=f"{base}/staff/")]
+        return lines
+
+    zh, en = translator("zh-Hant-TW"), translator("en")
+    lines_zh, lines_en = part(zh), part(en)
+    counts = {"overdue": len(overdue), "due": len(due)}
+    summary = lazy_gettext("Complaints: %(overdue)s overdue, %(due)s due soon")
+    subject = f"{zh.render(summary, **counts)} / {en.render(summary, **counts)}"
     body = "\n".join(lines_zh) + "\n\n-----\n\n" + "\n".join(lines_en) + "\n"
     return Mail(
         to=to.email, subject=subject, body=body, agency_id=agency.id, agency_code=agency.code
