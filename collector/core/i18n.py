@@ -45,8 +45,6 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import escape
 
-from collector.core.legacy_messages import MESSAGES, translate  # noqa: F401  (until converted)
-
 DEFAULT_LANGUAGE = "zh-Hant-TW"
 LOCALES: dict[str, str] = {"zh-Hant-TW": "zh_Hant_TW", "en": "en"}
 """The app's language codes and the Babel locales (catalogue folders) they use."""
@@ -397,10 +395,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _inject() -> dict[str, object]:
-        def t(key: str, **params: object) -> str:
-            return translate(key, current_language(), **params)
-
-        return {"t": t, "html_lang": HTML_LANG.get(current_language(), current_language())}
+        return {"html_lang": HTML_LANG.get(current_language(), current_language())}
 
 
 def agency_name(agency: object | None, language: str | None = None) -> str:

@@ -59,7 +59,7 @@ from collector.complaints.deadlines import clock_state, days_left
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, gettext
+from collector.core.i18n import current_language, gettext, translator
 from collector.core.mail import Mail
 from collector.core.models import (
     COMPLAINT_STATUSES,
@@ -146,7 +146,8 @@ def _template_values(
     name = who.name if who is not None and not who.withheld and who.name else None
     return {
         "case_number": case.case_number,
-        "name": name or ("complainant" if english else "陳情人"),
+        "name": name
+        or translator("en" if english else "zh-Hant-TW").pgettext("salutation", "complainant"),
         "subject": case.subject,
         "received_on": case.received_on.isoformat(),
         "agency": (agency.name_en if english else agency.name_zh) if agency else "",
