@@ -202,6 +202,20 @@ class Translator:
             day=value.day,
         )
 
+    def format_official_date(self, value: dt.date | None) -> str:
+        """A date on staff pages that deal with official documents (due dates): the ROC
+        date with the ISO date beside it in Chinese, the ISO date in English."""
+        if value is None:
+            return ""
+        if not self.language.startswith("zh"):
+            return value.isoformat()
+        return self.pgettext(
+            "ROC calendar date with the Gregorian date",
+            "%(roc)s (%(iso)s)",
+            roc=self.format_roc_date(value),
+            iso=value.isoformat(),
+        )
+
     def format_decimal(self, value: Number, format: str | None = None) -> str:
         return numbers.format_decimal(value, format, locale=self.locale)
 
@@ -389,6 +403,7 @@ def init_app(app: Flask) -> None:
         format_date=lambda value, format="medium": _here().format_date(value, format),
         format_datetime=lambda value, format="medium": _here().format_datetime(value, format),
         format_roc_date=lambda value: _here().format_roc_date(value),
+        format_official_date=lambda value: _here().format_official_date(value),
         format_decimal=lambda value, format=None: _here().format_decimal(value, format),
         format_percent=lambda value, format=None: _here().format_percent(value, format),
     )

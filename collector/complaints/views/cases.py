@@ -154,6 +154,19 @@ def _template_values(
     }
 
 
+def _letter_lines(case: Complaint, reply: Any, english: bool) -> list[str]:
+    """The reply letter's heading lines, in the case's language: the date as official
+    letters write it (the ROC year in Chinese), the case number and the subject."""
+    if reply is None:
+        return []
+    text = translator("en" if english else "zh-Hant-TW")
+    return [
+        text.gettext("Date: %(date)s", date=text.format_roc_date(cases.local_date(reply.at))),
+        text.gettext("Case number: %(number)s", number=case.case_number),
+        text.pgettext("letter", "Subject: %(subject)s", subject=case.subject),
+    ]
+
+
 def reply_draft(
     category: ComplaintCategory | None,
     case: Complaint,
@@ -1265,7 +1278,7 @@ def letter(case_id: int) -> Any:
         who=who,
         english=english,
         letter_lang="en" if english else "zh-Hant-TW",
-        dated=cases.local_date(reply.at).isoformat() if reply is not None else "",
+        letter=_letter_lines(case, reply, english),
     )
 
 
