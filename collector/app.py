@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from collector import demo
-from collector.access import auth, ratelimit, scoped, security
+from collector.access import guard, ratelimit, security, sessions
 from collector.access import hooks as access_hooks
 from collector.answers import fast_path, writer
 from collector.answers import hooks as answers_hooks
@@ -55,8 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
-    scoped.init_app(app)
-    auth.init_app(app)
+    guard.init_app(app)
+    sessions.init_app(app)
     for name, command in plugin_set.commands.items.items():
         if name in app.cli.commands:
             raise PluginConfigurationError(

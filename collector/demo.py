@@ -24,13 +24,26 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from collector.answers.submission import InvalidSubmission, Submission, prepare
+from collector.access import audit
+from collector.access.identity import actor_for_user
+from collector.access.passwords import hash_password
+from collector.answers.records import Submission
+from collector.answers.submission import InvalidSubmission, prepare
 from collector.answers.writer import insert_batch
+from collector.complaints import cases, records
 from collector.core import clock
 from collector.core.commands import prepare_database
 from collector.core.db import get_engine, session_scope
 from collector.core.hookspecs import hookimpl
-from collector.core.models import Agency, QuestionnaireVersion, Unit
+from collector.core.models import (
+    Agency,
+    Complaint,
+    ComplaintCategory,
+    ComplaintPolicy,
+    QuestionnaireVersion,
+    Unit,
+    User,
+)
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version, definition_of
 
@@ -254,9 +267,6 @@ DEMO_STAFF: list[tuple[str, str, str, str | None]] = [
 
 def seed_demo_staff(app: Flask) -> list[tuple[str, str, str | None]]:
     """Create the demo staff accounts that do not exist yet; list every demo account."""
-    from collector.access import audit
-    from collector.access.auth import hash_password
-    from collector.core.models import User
 
     with session_scope(app) as session:
         codes = {a.code: a.id for a in session.execute(select(Agency)).scalars()}
@@ -449,14 +459,6 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
     restarts the clock on its day, a closing fixes the retention date from its day).
     The e-mails the service returns are not sent: demo complainants are fictitious.
     """
-    from collector.access.auth import actor_for_user
-    from collector.complaints import cases
-    from collector.core.models import (
-        Complaint,
-        ComplaintCategory,
-        ComplaintPolicy,
-        User,
-    )
 
     with session_scope(app) as session:
         agencies = {
@@ -477,7 +479,7 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
 
     rng = random.Random(seed)
     pinned = app.config.get("COMPLAINT_TODAY")
-    today = cases.today_for(app)
+    today = records.today_for(app)
     made = 0
     sample: tuple[str, str] | None = None
     # Demo complainants are fictitious: their passwords are hashed with light Argon2id
@@ -622,7 +624,7 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
                     Complaint.agency_id.in_([a.id for a in agencies.values()]),  # type: ignore[attr-defined]
                 )
             ).scalars():
-                cases.refresh_due(app, session, case)
+                records.refresh_due(app, session, case)
                 session.add(case)
     finally:
         app.config["COMPLAINT_TODAY"] = pinned

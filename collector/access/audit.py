@@ -24,19 +24,18 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from collector.access.scoped import unscoped
+from collector.access.guard import unscoped
+from collector.access.identity import current_actor
 from collector.core import clock
 from collector.core.db import get_engine, writing
+from collector.core.hooktypes import Actor
 from collector.core.models import AuditEvent
-
-if TYPE_CHECKING:
-    from collector.core.hooktypes import Actor
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first event."""
@@ -165,8 +164,6 @@ def log(
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if has_request_context():
         if actor is None and actor_label is None:
-            from collector.access.auth import current_actor
-
             actor = current_actor()
         address = address or request_address()
     with Session(writing(get_engine(app)), expire_on_commit=False) as session:

@@ -29,7 +29,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from collector.access.ratelimit import client_key, client_key_for, get_limiter, rules_for
 from collector.access.security import headers_for
-from collector.answers.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
+from collector.answers.records import Submission
+from collector.answers.submission import IdempotencyConflict, InvalidSubmission, submit
 from collector.core import clock
 from collector.core.db import get_session
 from collector.core.i18n import pick_language, translate

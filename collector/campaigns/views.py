@@ -1,7 +1,7 @@
 """Survey campaigns in the staff console (``/staff/campaigns``) and the public signed
 links (``/c/<token>``).
 
-Staff pages run behind ``collector.access.auth.staff_area``: listing and viewing need
+Staff pages run behind ``collector.access.sessions.staff_area``: listing and viewing need
 ``results.read``, creating, opening, closing and posters ``campaigns.manage``;
 every row is read through ``collector.access.scoped`` and one campaign is fetched with
 ``get_scoped`` (404 for another agency's). The agency of a new campaign is the
@@ -38,10 +38,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from collector.access.auth import current_actor, staff_area
+from collector.access.identity import current_actor
 from collector.access.permissions import allowed, require
 from collector.access.ratelimit import limit
 from collector.access.scoped import get_scoped, scoped
+from collector.access.sessions import staff_area
 from collector.campaigns import service as logic
 from collector.core import clock
 from collector.core.db import get_engine, get_session, writing

@@ -38,6 +38,7 @@ from analysis.design import SurveyDesign
 from analysis.quantile import qrule_math
 from analysis.satisfaction import item_means, top_two_box
 from collector.access.scoped import scoped
+from collector.complaints.followups import inclusions
 from collector.core import clock
 from collector.core.disclosure import MIN_CELL
 from collector.core.hooktypes import Actor
@@ -360,8 +361,6 @@ def load_feedback_rows(
     actor: Actor | None = None,
 ) -> list[FeedbackRow]:
     """The follow-up answers of ``case_rows``' cases, with the phone sample's strata."""
-    from collector.complaints.followups import inclusions
-
     by_case = {r.case_id: r for r in case_rows if r.closed_on is not None}
     if not by_case:
         return []

@@ -33,13 +33,24 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from collector.access import audit
-from collector.access.scoped import get_unscoped, scoped, unscoped
-from collector.answers.submission import Prepared
+from collector.access.guard import get_unscoped, unscoped
+from collector.access.scoped import scoped
+from collector.answers import writer
+from collector.answers.records import Prepared
+from collector.complaints.records import add_event, hash_token, origin_of, policy_for, public_base
 from collector.core import clock
 from collector.core.db import get_engine, writing
 from collector.core.hooktypes import Actor
 from collector.core.mail import Mail
-from collector.core.models import Agency, Complaint, ComplaintEvent, ComplaintFollowup
+from collector.core.models import (
+    Agency,
+    Complaint,
+    ComplaintCategory,
+    ComplaintEvent,
+    ComplaintFollowup,
+    Response,
+    Unit,
+)
 
 QUESTIONNAIRE = "complaint-handling"
 """The bundled complaint-handling satisfaction questionnaire (surveys/)."""
@@ -68,8 +79,6 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
 
     A case closed again after a reopening gets a new link (the earlier one stops
     working), unless it was answered already: one answer per case."""
-    from collector.complaints.cases import hash_token, origin_of, policy_for, public_base
-
     if not policy_for(session, case.agency_id).followup:
         return []
     origin = origin_of(session, case)
@@ -137,8 +146,6 @@ def link_days(app: Flask) -> int:
 def find_by_token(app: Flask, session: Session, token: str) -> ComplaintFollowup | None:
     """The unused, unexpired online follow-up of ``token`` (None for anything else,
     whatever the reason: the page says nothing about which)."""
-    from collector.complaints.cases import hash_token
-
     if not token or len(token) > 100:
         return None
     followup = session.execute(
@@ -174,8 +181,6 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
     requests only one goes on (PostgreSQL re-checks the condition after the
     other's row lock; SQLite's BEGIN IMMEDIATE serialises them).
     """
-    from collector.answers.writer import store
-
     engine = writing(get_engine(app))
     with engine.begin() as conn:
         spent = conn.execute(
@@ -189,7 +194,7 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
         )
         if spent.rowcount != 1:
             return None
-        if not all(store(conn, [prepared])):
+        if not all(writer.store(conn, [prepared])):
             raise RuntimeError("the follow-up response was not stored")
         response_id = int(prepared.submission_id)  # type: ignore[attr-defined]
         conn.execute(
@@ -348,8 +353,6 @@ def record_sample(
     """Store a draw: a phone follow-up and a ``followup_sampled`` event per case
     (stratum, N, n, seed), and an audit event with the whole design. The caller
     commits."""
-    from collector.complaints.cases import add_event
-
     sample_id = new_sample_id(start)
     cases = {
         c.id: c
@@ -468,8 +471,6 @@ def record_attempt(
     actor: Actor,
 ) -> None:
     """Note a call that gave no interview (append-only; the last one counts)."""
-    from collector.complaints.cases import add_event
-
     if disposition not in DISPOSITIONS:
         raise FollowupError("followup_disposition", "choose what happened on the call")
     add_event(
@@ -553,8 +554,6 @@ def analysis_table(
     sample the stratum, N (cases in the frame), n (drawn), r (answered) and the
     weight N/r; online answers have no stratum and no weight (self-selected).
     No case number, name or contact detail."""
-    from collector.core.models import ComplaintCategory, Response, Unit
-
     followups = session.execute(
         scoped(
             select(

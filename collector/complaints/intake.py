@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.complaints import cases as case_service
+from collector.complaints import records
 from collector.core.db import get_engine, writing
 from collector.core.lookups import agency_by_code
 from collector.core.mail import MailError, check_address
@@ -161,7 +162,7 @@ def file_complaint(
     if (
         agency is not None
         and anonymous
-        and not case_service.policy_for(session, agency.id).accept_anonymous  # type: ignore[arg-type]
+        and not records.policy_for(session, agency.id).accept_anonymous  # type: ignore[arg-type]
     ):
         errors["name"] = "this agency does not take anonymous complaints: give a contact"
     if errors:
@@ -191,7 +192,7 @@ def file_complaint(
         )
         wdb.commit()
     case_service.send_notices(app, filed.mails)
-    base = case_service.public_base(app)
+    base = records.public_base(app)
     return Filed(
         case_number=filed.case.case_number,
         password=filed.password,

@@ -24,8 +24,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.access.scoped import get_unscoped, unscoped
-from collector.complaints import calendars
+from collector.access.guard import get_unscoped, unscoped
+from collector.complaints import calendars, records
 from collector.complaints import cases as case_service
 from collector.complaints.deadlines import ClockState, clock_state
 from collector.core.commands import prepare_database
@@ -110,7 +110,7 @@ def _admins(session: Session, agency_id: int) -> list[User]:
 
 
 def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[Item]) -> Mail:
-    base = case_service.public_base(app)
+    base = records.public_base(app)
     lines_zh = [f"{to.display_name or to.email} 您好：", ""]
     lines_en = [f"Dear {to.display_name or to.email},", ""]
     if overdue:
@@ -177,7 +177,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
         agency = get_unscoped(session, Agency, agency_id, "deadline reminders")
         if agency is None:
             continue
-        policy = case_service.policy_for(session, agency_id)
+        policy = records.policy_for(session, agency_id)
         calendar = calendars.calendar_for(app, session, agency_id)
         admins = _admins(session, agency_id)
         digests: dict[int, tuple[list[Item], list[Item]]] = defaultdict(lambda: ([], []))
@@ -222,7 +222,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
                 counts["reminded"] += 1
                 for user in recipients:
                     digests[user.id][0].append(item)  # type: ignore[index]
-            case_service.add_event(
+            records.add_event(
                 session,
                 case,
                 kind,
@@ -253,7 +253,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
 
 def run(app: Flask, day: date | None = None) -> Summary:
     """One run: events committed first, then the digests sent."""
-    day = day or case_service.today_for(app)
+    day = day or records.today_for(app)
     with Session(writing(get_engine(app)), expire_on_commit=False) as session:
         summary, mails = remind(app, session, day)
         session.commit()

@@ -24,8 +24,12 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 from flask import current_app, has_app_context
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
 from collector.answers.question_types import QuestionType
+from collector.answers.standard_types import CORE_TYPES
 from collector.core import clock
 from collector.core.disclosure import MIN_CELL
 from collector.core.models import CHANNELS
@@ -145,8 +149,6 @@ def question_type_of(questionnaire: Questionnaire, question: Question) -> Questi
         plugins = current_app.extensions.get("collector.core.plugins")
         registry = plugins.question_types.items if plugins is not None else None
     if registry is None:
-        from collector.answers.standard_types import CORE_TYPES
-
         registry = {t.name: t for t in CORE_TYPES}
     cls = registry.get(question.type)
     return cls(question, questionnaire) if cls is not None else None
@@ -455,8 +457,6 @@ class XlsxExporter(Exporter):
     extension = "xlsx"
 
     def export(self, table: ResponseTable, language: str = "zh-Hant-TW") -> bytes:
-        from openpyxl import Workbook
-        from openpyxl.utils import get_column_letter
 
         tz = clock.zone()
         workbook = Workbook(write_only=True)
@@ -522,8 +522,6 @@ class XlsxExporter(Exporter):
     @staticmethod
     def _cells(sheet: Any, values: list[Any]) -> list[Any]:
         """Cells for a write-only sheet: text forced to string cells, times formatted."""
-        from openpyxl.cell import WriteOnlyCell
-
         out: list[Any] = []
         for value in values:
             if value is None or (isinstance(value, str) and value == ""):

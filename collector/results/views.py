@@ -26,9 +26,10 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
 from collector.access import audit
-from collector.access.auth import staff_area
+from collector.access.guard import register_via
 from collector.access.permissions import may_somewhere, require
-from collector.access.scoped import register_via, scoped
+from collector.access.scoped import scoped
+from collector.access.sessions import staff_area
 from collector.core import clock
 from collector.core.db import get_session
 from collector.core.disclosure import MIN_CELL, hidden_cells, too_small

@@ -33,8 +33,10 @@ from sqlalchemy import Connection, Integer, cast, func, select, update
 from sqlmodel import Session
 
 from collector.access import audit
-from collector.access.scoped import register_via, scoped
-from collector.answers.submission import Prepared
+from collector.access.guard import register_via
+from collector.access.scoped import scoped
+from collector.answers import writer
+from collector.answers.records import Prepared
 from collector.core import clock
 from collector.core.db import get_engine, writing
 from collector.core.disclosure import MIN_CELL, hidden_cells
@@ -49,6 +51,7 @@ from collector.core.models import (
     StaffInvitation,
     Unit,
 )
+from collector.results.summaries import likert_summary
 
 SLUG = "staff-satisfaction"
 MIN_UNIT_INVITEES = 5
@@ -574,14 +577,12 @@ def store_answer(app: Flask, target: Target, prepared: Prepared) -> bool:
     ``store`` on the same connection; if it fails, the whole transaction, the
     spent token included, rolls back.
     """
-    from collector.answers.writer import store
-
     anonymise(prepared)
     engine = writing(get_engine(app))
     with engine.begin() as conn:
         if not _spend(conn, target):
             return False
-        stored = store(conn, [prepared])
+        stored = writer.store(conn, [prepared])
         if not all(stored):
             raise RuntimeError("the staff survey response was not stored")
     return True
@@ -735,8 +736,6 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
 
 
 def _summary(values: list[float | None]) -> dict[str, Any]:
-    from collector.results.summaries import likert_summary
-
     return likert_summary(pd.Series(values, dtype="float64"))
 
 

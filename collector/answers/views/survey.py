@@ -18,7 +18,8 @@ from flask import (
 )
 
 from collector.access.security import csrf
-from collector.answers.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
+from collector.answers.records import Submission
+from collector.answers.submission import IdempotencyConflict, InvalidSubmission, submit
 from collector.answers.survey_page import open_form, render_survey, show_errors
 from collector.campaigns.service import link_on_survey_page
 from collector.core import clock

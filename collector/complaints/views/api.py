@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, jsonify, request
 from collector.access.ratelimit import address_key, limit
 from collector.access.security import csrf
 from collector.complaints import cases as case_service
+from collector.complaints import records
 from collector.complaints.intake import IntakeError, file_complaint
 from collector.core.db import get_session
 from collector.core.models import Agency
@@ -108,7 +109,7 @@ def show(case_number: str) -> Any:
     case = case_service.find_for_complainant(db, case_number, password)
     if case is None:
         return _problem(404, NOT_FOUND)
-    current = case_service.current_case(db, case)
+    current = records.current_case(db, case)
     agency = db.get(Agency, current.agency_id)
     history = [
         {
@@ -117,7 +118,7 @@ def show(case_number: str) -> Any:
             "reason": event.reason or None,
             "text": event.body or None,
         }
-        for event in case_service.public_events(db, case)
+        for event in records.public_events(db, case)
     ]
     return jsonify(
         {

@@ -3,7 +3,7 @@ intake of complaints received by phone, at the counter, by letter or e-mail, the
 case page with the actions its status allows, attachments, the printable reply
 letter, restriction and destruction.
 
-Every view runs behind ``collector.access.auth.staff_area``. Cases are read through
+Every view runs behind ``collector.access.sessions.staff_area``. Cases are read through
 ``collector.access.scoped`` (``cases.read``) and one case is fetched with ``get_scoped``
 (404 for another agency's). Each action runs in one write transaction: the case
 is fetched again inside it, the service (``collector.complaints.cases``) checks
@@ -48,11 +48,13 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from collector.access import audit
-from collector.access.auth import current_actor, staff_area
+from collector.access.guard import unscoped
+from collector.access.identity import current_actor
 from collector.access.permissions import allowed, require
-from collector.access.scoped import get_scoped, scoped, unscoped
+from collector.access.scoped import get_scoped, scoped
 from collector.access.security import csrf
-from collector.complaints import attachments, calendars, cases
+from collector.access.sessions import staff_area
+from collector.complaints import attachments, calendars, cases, records
 from collector.complaints.deadlines import clock_state, days_left
 from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
@@ -419,7 +421,7 @@ def _due_marker(
 ) -> Callable[[Complaint], DueMark]:
     """A function giving a case its clock state on the agency's calendar and policy,
     and the days left in the kind of days its deadline counts."""
-    today = cases.today_for(app)
+    today = records.today_for(app)
     calendar = calendars.calendar_for(app, db, agency_id)
     policy = _policy(db, agency_id, READ)
 
@@ -464,7 +466,7 @@ def queue() -> Any:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     db = get_session()
     may_manage = allowed(actor, MANAGE, actor.agency_id)
-    today = cases.today_for(app)
+    today = records.today_for(app)
     default_scope = "mine" if actor.role == "case_handler" else "all"
     who = request.args.get("who", default_scope)
     if who not in ("mine", "unit", "all"):
@@ -1130,7 +1132,7 @@ def _run(
     if action == "reopen":
         return cases.reopen(app, wdb, case, actor, reason=f.reason.data, expected_version=version)
     if action == "merge":
-        number = cases.normalise_case_number(f.into.data or "")
+        number = records.normalise_case_number(f.into.data or "")
         into = wdb.execute(
             scoped(select(Complaint).where(Complaint.case_number == number), HANDLE, actor)
         ).scalar_one_or_none()
@@ -1282,7 +1284,7 @@ def destroy(case_id: int) -> Any:
     if request.method == "POST":
         status = 422
         if form.validate():
-            if cases.normalise_case_number(form.confirm_number.data or "") != case.case_number:
+            if records.normalise_case_number(form.confirm_number.data or "") != case.case_number:
                 _error_to_form(form, "cs_confirm_number")
             else:
                 try:

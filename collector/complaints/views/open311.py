@@ -30,6 +30,7 @@ from collector.access.ratelimit import limit
 from collector.access.security import csrf
 from collector.answers.forms import undecodable_fields
 from collector.complaints import cases as case_service
+from collector.complaints import records
 from collector.complaints.intake import IntakeError, file_complaint
 from collector.core import clock
 from collector.core.db import get_session
@@ -244,7 +245,7 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
 
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt: str) -> Response:
-    base = case_service.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
+    base = records.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
     changeset = CHANGESET
     return _answer(
         "discovery",
@@ -396,7 +397,7 @@ def requests_(fmt: str) -> Response:
         end_at = (
             _parse_time(end, "end_date")
             if end
-            else case_service.now_for(current_app._get_current_object())  # type: ignore[attr-defined]
+            else records.now_for(current_app._get_current_object())  # type: ignore[attr-defined]
         )
         start_at = (
             _parse_time(start, "start_date") if start else end_at - timedelta(days=DEFAULT_DAYS)
@@ -423,7 +424,7 @@ def requests_(fmt: str) -> Response:
 @limit("RATELIMIT_PUBLIC", ("GET",))
 def request_one(service_request_id: str, fmt: str) -> Response:
     agency = _agency()
-    number = case_service.normalise_case_number(service_request_id)
+    number = records.normalise_case_number(service_request_id)
     case = (
         get_session()
         .execute(_visible(agency).where(Complaint.case_number == number))

@@ -38,7 +38,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from collector.access.ratelimit import address_key, client_key, get_limiter, limit
 from collector.access.security import csrf
-from collector.complaints import attachments, cases
+from collector.complaints import attachments, cases, records
 from collector.complaints.forms import (
     NOTICE_VERSION,
     REPLY_CHANNELS,
@@ -82,7 +82,7 @@ override them (they are filled in only where unset)."""
 FOLLOW_KEY = "complaint_follow"
 FILED_KEY = "complaint_filed"
 FILE_SALT = "complaint-attachment"
-PASSWORD_ALPHABET = set(cases.CASE_NUMBER_ALPHABET)
+PASSWORD_ALPHABET = set(records.CASE_NUMBER_ALPHABET)
 
 
 @bp.record_once
@@ -250,7 +250,7 @@ def new(agency_code: str) -> Any:
         if isinstance(result, Complaint):
             return redirect(url_for("complaints_public.filed", lang=language), code=303)
         notice, errors, status = result
-    policy = cases.policy_for(db, agency.id)  # type: ignore[arg-type]
+    policy = records.policy_for(db, agency.id)  # type: ignore[arg-type]
     return (
         render_template(
             "complaints/public/new.html",
@@ -350,7 +350,7 @@ def filed() -> Any:
     category = db.get(ComplaintCategory, case.category_id)
     files = _complainant_files(db, [case])
     follow_link = (
-        cases.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
+        records.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
         + url_for("complaints_public.follow_link", token=link_token)
         if link_token
         else None
@@ -406,7 +406,7 @@ def follow() -> Any:
             else:
                 errors, status = form.error_list(), 422
         else:
-            number = cases.normalise_case_number(form.case_number.data)
+            number = records.normalise_case_number(form.case_number.data)
             limiter = get_limiter(app)
             per_address = app.config["COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS"]
             per_case = app.config["COMPLAINT_FOLLOW_FAILURES_PER_CASE"]
@@ -471,7 +471,7 @@ def case_page() -> Any:
     if origin is None:
         return redirect(url_for("complaints_public.follow", lang=language, expired=1), code=303)
     _remember_case(origin)  # the time limit counts from the last page shown, not the first
-    current = cases.current_case(db, origin)
+    current = records.current_case(db, origin)
     form = SupplementForm(language=language)
     notice = None
     errors: list[tuple[str, str]] = []
@@ -488,8 +488,8 @@ def case_page() -> Any:
             notice, errors, status = outcome
     if request.args.get("sent") and notice is None:
         notice = translate("cp_supplement_sent", language)
-    chain = cases.chain_of(db, origin)
-    events = cases.public_events(db, origin)
+    chain = records.chain_of(db, origin)
+    events = records.public_events(db, origin)
     files = _complainant_files(db, chain)
     agency = db.get(Agency, current.agency_id)
     origin_agency = db.get(Agency, origin.agency_id)
@@ -530,7 +530,7 @@ def _supplement(
         if form.csrf_failed:
             return translate("cp_session_expired", language), form.error_list(), 400
         return None, form.error_list(), 422
-    already = len(_complainant_files(db, cases.chain_of(db, origin)))
+    already = len(_complainant_files(db, records.chain_of(db, origin)))
     prepared, refused = attachments.prepare_all(form.attachments.data or [], already, app)
     if refused:
         form.attachments.errors = [e.text(language) for e in refused]
@@ -576,7 +576,7 @@ def download(token: str) -> Any:
             410,
         )
     att = db.get(ComplaintAttachment, att_id)
-    chain_ids = {c.id for c in cases.chain_of(db, origin)}
+    chain_ids = {c.id for c in records.chain_of(db, origin)}
     if att is None or att.complaint_id not in chain_ids or att.uploaded_by is not None:
         abort(404)
     return attachments.send_attachment(att)

@@ -4,7 +4,7 @@
 
 Every change is audited as a configuration change, in the transaction that makes
 it. A change to the deadlines or to the calendar moves the due dates of the open
-cases it touches, recomputed in the same transaction (``cases.refresh_due``).
+cases it touches, recomputed in the same transaction (``records.refresh_due``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from collector.access import audit
-from collector.access.auth import current_actor, staff_area
+from collector.access.guard import unscoped
+from collector.access.identity import current_actor
 from collector.access.permissions import allowed, require
-from collector.access.scoped import get_scoped, scoped, unscoped
-from collector.complaints import calendars, cases
+from collector.access.scoped import get_scoped, scoped
+from collector.access.sessions import staff_area
+from collector.complaints import calendars, cases, records
 from collector.complaints.views.cases import StaffForm, placeholder_list
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
@@ -87,7 +89,7 @@ def recompute_open_cases(
     ).scalars()
     for case in list(rows):
         before = case.due_on
-        cases.refresh_due(app, session, case)
+        records.refresh_due(app, session, case)
         if case.due_on != before:
             session.add(case)
             moved += 1
@@ -421,7 +423,7 @@ def calendar() -> Any:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     base = _base_calendar(actor, db)
     years = sorted(base.years)
-    today = cases.today_for(app)
+    today = records.today_for(app)
     year_arg = request.args.get("year", "")
     wanted = (
         int(year_arg) if year_arg.isascii() and year_arg.isdigit() and len(year_arg) == 4 else 0

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.access.auth import actor_for_user
+from collector.access.identity import actor_for_user
 from collector.complaints import cases
 from collector.core.db import get_engine, session_scope, writing
 from collector.core.hooktypes import Actor

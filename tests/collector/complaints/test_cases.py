@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.complaints import cases
+from collector.complaints import cases, records
 from collector.core.db import get_engine
 from collector.core.models import (
     AuditEvent,
@@ -371,8 +371,8 @@ def test_transfer_to_another_agency_restarts_the_clock_and_withholds_a_confident
     with app.app_context(), Session(get_engine(app)) as session:
         found = cases.find_for_complainant(session, sent.case_number, filed.password)
         assert found is not None
-        assert cases.current_case(session, found).id == received.id
-        kinds = [e.kind for e in cases.public_events(session, found)]
+        assert records.current_case(session, found).id == received.id
+        kinds = [e.kind for e in records.public_events(session, found)]
         assert kinds == ["received", "transfer_agency", "transferred_in"]
         with pytest.raises(cases.CaseError):  # no transfer to one's own agency
             cases.transfer_to_agency(

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from collector.complaints import dashboard as dash
+from collector.complaints import records
 from tests.collector.complaints import followup_data as fd
 from tests.collector.staff import Auth, logged_in
 
@@ -174,7 +175,7 @@ def test_the_unit_dashboard_counts_cases_and_hides_small_satisfaction(fapp: Flas
     for link in links:
         page = citizen.get(link)
         assert citizen.post(link, data=fd.answer_form(page.text)).status_code == 200
-    month = fd.cases.today_for(fapp).strftime("%Y-%m")
+    month = records.today_for(fapp).strftime("%Y-%m")
     admin = _client(fapp, fd.ADMIN)
     page = admin.get("/staff/cases/dashboard")
     assert page.status_code == 200
@@ -215,7 +216,7 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from collector.access.auth import actor_for_user
+    from collector.access.identity import actor_for_user
     from collector.complaints import cases
     from collector.core.db import get_engine
     from collector.core.models import User
@@ -267,7 +268,7 @@ def test_phone_answers_keyed_in_carry_their_stratum_to_the_dashboard(fapp: Flask
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from collector.access.auth import actor_for_user
+    from collector.access.identity import actor_for_user
     from collector.core.db import get_engine
     from collector.core.models import User
     from tests.collector.staff import csrf_from

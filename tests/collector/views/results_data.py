@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, update
 
-from collector.answers.submission import Submission, submit
+from collector.answers.records import Submission
+from collector.answers.submission import submit
 from collector.core.clock import utcnow
 from collector.core.db import session_scope
 from collector.core.models import Agency, Response, Unit

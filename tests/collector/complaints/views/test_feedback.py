@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from collector.core.clock import utcnow
 from collector.core.db import session_scope
 from collector.core.models import (
     AuditEvent,
@@ -153,7 +154,7 @@ def test_a_restricted_case_link_is_refused(fapp: Flask) -> None:
     case_id, link = _closed_with_link(fapp)
     with session_scope(fapp) as session:
         session.execute(
-            update(Complaint).where(Complaint.id == case_id).values(restricted_at=fd.cases.utcnow())
+            update(Complaint).where(Complaint.id == case_id).values(restricted_at=utcnow())
         )
     assert fapp.test_client().get(link).status_code == 410
 
@@ -322,7 +323,7 @@ def test_a_restricted_case_is_not_called(fapp: Flask) -> None:
     ]
     with session_scope(fapp) as session:
         session.execute(
-            update(Complaint).where(Complaint.id == case_id).values(restricted_at=fd.cases.utcnow())
+            update(Complaint).where(Complaint.id == case_id).values(restricted_at=utcnow())
         )
     refused = client.get(call_url)
     assert refused.status_code == 303 and "gone=" in refused.headers["Location"]

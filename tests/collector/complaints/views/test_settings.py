@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from collector.complaints import calendars, cases
+from collector.complaints import calendars, records
 from collector.core.db import session_scope
 from collector.core.models import (
     AuditEvent,
@@ -288,7 +288,7 @@ def test_the_system_administrator_edits_the_national_calendar(app: Flask) -> Non
 
 def test_the_calendar_year_is_checked(app: Flask) -> None:
     client = login(app, ADMIN)
-    today = cases.today_for(app)
+    today = records.today_for(app)
     for year in ("abc", "1900", "99999999999", "9" * 5000, "٢٠٢٦"):
         page = client.get(f"/staff/calendar?year={year}")
         assert page.status_code == 200
