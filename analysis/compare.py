@@ -32,7 +32,7 @@ _METHODS = {
 }
 
 
-def adjust_pvalues(p: Sequence[float], method: str = "holm") -> np.ndarray:
+def adjust_pvalues(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
     """Holm, Benjamini-Hochberg ('bh'), Bonferroni or 'none' adjusted p-values."""
     if method not in _METHODS:
         raise ValueError(f"method must be one of {list(_METHODS)}, got {method!r}")

@@ -54,7 +54,7 @@ def _interact(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _codes(values: Any) -> np.ndarray:
     """Sorted integer codes 0..k-1 of ``values`` (missing values get -1)."""
-    codes, _ = pd.factorize(values, sort=True)
+    codes: np.ndarray = pd.factorize(values, sort=True)[0]
     return codes.astype(np.int64)
 
 
@@ -510,6 +510,7 @@ class DesignCore:
         return self._copy(_w=weights, _calibration=calibration)
 
     def _as_mask(self, mask: Any) -> np.ndarray:
+        arr: np.ndarray
         if isinstance(mask, pd.Series):
             if not mask.index.equals(self.data.index):
                 if len(mask) != self.n or not mask.index.isin(self.data.index).all():

@@ -181,6 +181,7 @@ class SurveyDesign(DesignCore):
         psum = np.bincount(gi, weights=w, minlength=n_g)
         sums = np.bincount(gi, weights=w * yv, minlength=n_g)
         means = sums / psum
+        est: np.ndarray
         if stat == "mean":
             est = means
             score = (yv - est[gi]) * w / psum[gi]

@@ -71,7 +71,7 @@ def item_means(design: SurveyDesign, cols: Sequence[str], na_rm: bool = True) ->
     """Design means of several items (each with its own missing-value domain)."""
     if not cols:
         raise ValueError("cols must name at least one item")
-    items = {c: design.mean(c, na_rm=na_rm) for c in cols}
+    items: dict[object, Estimate] = {c: design.mean(c, na_rm=na_rm) for c in cols}
     v = np.diag([e.se**2 for e in items.values()])
     return Estimates(items, pd.DataFrame(v, index=list(cols), columns=list(cols)))
 

@@ -59,13 +59,14 @@ class StageInfo:
         if self.pop is None:
             return np.ones(self.n_strata)
         with np.errstate(divide="ignore", invalid="ignore"):
-            f = (self.pop - self.n_sampled) / self.pop
+            f: np.ndarray = (self.pop - self.n_sampled) / self.pop
         return np.where(np.isinf(self.pop), 1.0, f)
 
     @property
     def lonely(self) -> np.ndarray:
         """Strata with one sampled cluster that are not self-representing."""
-        return (self.n_sampled == 1) & ~(self.f < _SELF_REPRESENTING)
+        lonely: np.ndarray = (self.n_sampled == 1) & ~(self.f < _SELF_REPRESENTING)
+        return lonely
 
 
 @dataclass(frozen=True)
