@@ -26,10 +26,11 @@ from sqlalchemy import select
 
 from collector.answers.submission import InvalidSubmission, Submission, prepare
 from collector.answers.writer import insert_batch
+from collector.core import clock
 from collector.core.commands import prepare_database
 from collector.core.db import get_engine, session_scope
 from collector.core.hookspecs import hookimpl
-from collector.core.models import Agency, QuestionnaireVersion, Unit, utcnow
+from collector.core.models import Agency, QuestionnaireVersion, Unit
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version, definition_of
 
@@ -169,7 +170,7 @@ def seed_demo(app: Flask, seed: int = 20261123, months: int = 24) -> dict[str, A
     rng = random.Random(seed)
     plugins = get_plugins(app)
     engine = get_engine(app)
-    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    now = clock.now().replace(minute=0, second=0, microsecond=0)
     total = 0
     with session_scope(app) as session:
         versions: dict[str, QuestionnaireVersion] = {}

@@ -31,8 +31,9 @@ from sqlalchemy import select, text
 from sqlmodel import Session
 
 from collector.access.scoped import unscoped
+from collector.core import clock
 from collector.core.db import get_engine, writing
-from collector.core.models import AuditEvent, utcnow
+from collector.core.models import AuditEvent
 
 if TYPE_CHECKING:
     from collector.core.hooktypes import Actor
@@ -123,7 +124,7 @@ def record(
     if actor_label is None:
         actor_label = actor.label if actor is not None else ""
     event = AuditEvent(
-        at=utcnow(),
+        at=clock.utcnow(),  # the real time, never a configured CLOCK: the log is evidence
         actor_user_id=actor.user_id if actor is not None else actor_user_id,
         actor_label=actor_label[:MAX_LABEL],
         agency_id=agency_id,

@@ -16,7 +16,7 @@
 - :func:`current_actor` asks the ``actor_from_request`` hook (a plugin's single
   sign-on first, the session last) once per request.
 
-Time comes from :func:`now`, which tests replace through the ``CLOCK`` setting.
+Time comes from ``collector.core.clock``, which tests replace through the ``CLOCK`` setting.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -51,20 +51,15 @@ from sqlmodel import Session
 from collector.access import audit
 from collector.access.permissions import may_somewhere, scope_of
 from collector.access.scoped import enforce_on_this_request, unscoped
+from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
-from collector.core.models import Agency, User, utcnow
+from collector.core.models import Agency, User
 
 SESSION_KEYS = ("staff_uid", "staff_sv", "staff_sid", "staff_login", "staff_seen")
 SEEN_GRANULARITY = 15  # seconds: how stale ``staff_seen`` may get before it is rewritten
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_PASSWORD = 256  # longer inputs are refused before hashing (hashing cost is the DoS)
-
-
-def now() -> datetime:
-    """The current time (UTC, aware); ``app.config["CLOCK"]`` replaces it in tests."""
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock else utcnow()
 
 
 def normalise_email(email: str) -> str:
@@ -198,7 +193,7 @@ def session_actor(req: Request) -> Actor | None:
     user_id = session.get("staff_uid")
     if user_id is None:
         return None
-    moment = now().timestamp()
+    moment = clock.now().timestamp()
     config = current_app.config
     login_at = float(session.get("staff_login", 0))
     seen = float(session.get("staff_seen", 0))
@@ -262,7 +257,7 @@ def authenticate(email: str, password: str) -> LoginResult:
 
     user = find_user(email)
     password_ok = verify_password(user.password_hash if user else None, password)
-    moment = now()
+    moment = clock.now()
     with Session(writing(get_engine()), expire_on_commit=False) as db:
         fresh = None
         if user is not None:
@@ -326,7 +321,7 @@ def start_session(user: User) -> None:
     issue a new one for ``user``."""
     language = session.get("lang")
     session.clear()
-    moment = now().timestamp()
+    moment = clock.now().timestamp()
     session["staff_uid"] = user.id
     session["staff_sv"] = user.session_version
     session["staff_sid"] = secrets.token_urlsafe(24)

@@ -19,8 +19,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from collector.core.clock import utcnow
 from collector.core.hooktypes import AnswerError, SavedResponse
-from collector.core.models import CHANNELS, Agency, QuestionnaireVersion, Response, Unit, utcnow
+from collector.core.models import CHANNELS, Agency, QuestionnaireVersion, Response, Unit
 from collector.core.plugins import PluginSet
 from surveys import Questionnaire, compile_expression
 

@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, render_template, request
 from itsdangerous import BadData, URLSafeSerializer
@@ -32,6 +31,7 @@ from sqlmodel import Session
 from analysis.sample_size import sample_size
 from collector.access import audit
 from collector.access.scoped import register_via
+from collector.core import clock
 from collector.core.i18n import pick_language, translate, use_language
 from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit
 
@@ -415,13 +415,6 @@ def read_token(token: str, app: Flask | None = None) -> tuple[int, int] | None:
     return campaign_id, unit_id
 
 
-def today() -> date:
-    """Today where the agencies are (``TIMEZONE``), on the app's clock."""
-    from collector.access.auth import now
-
-    return now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
 def state_on(campaign: Campaign, day: date) -> str:
     """'open' (taking responses), 'not_started', or 'ended' (closed or past its period);
     a draft is 'not_started'."""
@@ -488,7 +481,7 @@ def resolve(session: Session, token: str, ended_ok: bool = False) -> CampaignLin
 
     if definition_of(version).kind not in PUBLIC_KINDS:
         friendly_page("invalid")  # a staff survey has one-time links, never campaign links
-    state = state_on(campaign, today())
+    state = state_on(campaign, clock.today())
     if state == "ended" and ended_ok:
         return None
     if state != "open":

@@ -16,7 +16,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,7 +27,8 @@ from sqlmodel import Session
 from collector.access import audit
 from collector.access.auth import hasher
 from collector.access.scoped import get_unscoped, unscoped
-from collector.complaints import calendars as clock
+from collector.complaints import calendars
+from collector.core import clock
 from collector.core.hooktypes import Actor, Route
 from collector.core.mail import Mail, MailError, send
 from collector.core.models import (
@@ -38,7 +39,6 @@ from collector.core.models import (
     ComplaintPolicy,
     Unit,
     User,
-    utcnow,
 )
 
 OPEN = frozenset({"received", "assigned", "in_progress", "awaiting_supplement", "reopened"})
@@ -145,19 +145,12 @@ def now_for(app: Flask) -> datetime:
     pinned = app.config.get("COMPLAINT_TODAY")
     if pinned:
         return datetime.combine(date.fromisoformat(str(pinned)), time(2, 0), tzinfo=UTC)
-    clock = app.config.get("CLOCK")
-    return clock() if clock is not None else utcnow()
+    return clock.now(app)
 
 
 def today_for(app: Flask) -> date:
     """Today in Taiwan: deadlines are counted in local days."""
-    return local_date(now_for(app))
-
-
-def local_date(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment.astimezone(UTC) + timedelta(hours=8)).date()
+    return clock.local_date(now_for(app), app)
 
 
 def policy_for(session: Session, agency_id: int) -> ComplaintPolicy:
@@ -167,7 +160,7 @@ def policy_for(session: Session, agency_id: int) -> ComplaintPolicy:
 
 def deadline_policy(
     session: Session, case: Complaint, category: ComplaintCategory | None = None
-) -> clock.Policy:
+) -> calendars.Policy:
     """The category's deadline, else the agency's."""
     policy = policy_for(session, case.agency_id)
     category = category or get_unscoped(
@@ -175,7 +168,7 @@ def deadline_policy(
     )
     days = (category.deadline_days if category else None) or policy.deadline_days
     kind = (category.day_kind if category else None) or policy.day_kind
-    return clock.Policy(days=days, kind=kind)
+    return calendars.Policy(days=days, kind=kind)
 
 
 def events_of(session: Session, case: Complaint) -> list[ComplaintEvent]:
@@ -193,9 +186,9 @@ def pauses_of(events: Sequence[ComplaintEvent], today: date) -> list[tuple[date,
     start: date | None = None
     for event in events:
         if event.kind == "request_supplement" and start is None:
-            start = local_date(event.at)
+            start = clock.local_date(event.at)
         elif event.kind in ("supplement_received", "transfer_agency") and start is not None:
-            pauses.append((start, local_date(event.at)))
+            pauses.append((start, clock.local_date(event.at)))
             start = None
     if start is not None:
         pauses.append((start, None))
@@ -206,9 +199,9 @@ def refresh_due(app: Flask, session: Session, case: Complaint) -> None:
     """Recompute ``due_on`` from the policy, calendar, pauses and extensions."""
     today = today_for(app)
     events = events_of(session, case)
-    since_restart = [e for e in events if local_date(e.at) >= case.received_on]
-    calendar = clock.calendar_for(app, session, case.agency_id)
-    case.due_on = clock.due_date(
+    since_restart = [e for e in events if clock.local_date(e.at) >= case.received_on]
+    calendar = calendars.calendar_for(app, session, case.agency_id)
+    case.due_on = calendars.due_date(
         case.received_on,
         deadline_policy(session, case),
         calendar,
@@ -242,7 +235,7 @@ def add_event(
     event = ComplaintEvent(
         complaint_id=case.id,  # type: ignore[arg-type]
         agency_id=case.agency_id,
-        at=at or (now_for(app) if app is not None else utcnow()),
+        at=at or (now_for(app) if app is not None else clock.now()),
         actor_user_id=actor.user_id if actor is not None else None,
         actor_label=(actor_label if actor_label is not None else _label(actor, ""))[:254],
         kind=kind,

@@ -26,7 +26,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import select, update
@@ -35,16 +35,11 @@ from sqlmodel import Session
 from collector.access import audit
 from collector.access.scoped import get_unscoped, scoped, unscoped
 from collector.answers.submission import Prepared
+from collector.core import clock
 from collector.core.db import get_engine, writing
 from collector.core.hooktypes import Actor
 from collector.core.mail import Mail
-from collector.core.models import (
-    Agency,
-    Complaint,
-    ComplaintEvent,
-    ComplaintFollowup,
-    utcnow,
-)
+from collector.core.models import Agency, Complaint, ComplaintEvent, ComplaintFollowup
 
 QUESTIONNAIRE = "complaint-handling"
 """The bundled complaint-handling satisfaction questionnaire (surveys/)."""
@@ -101,7 +96,7 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
             agency_id=case.agency_id,
             channel="online",
             token_hash=hash_token(token),
-            sent_at=utcnow(),
+            sent_at=clock.now(),
         )
     )
     agency = get_unscoped(session, Agency, case.agency_id, "around an authorised case")
@@ -158,7 +153,7 @@ def find_by_token(app: Flask, session: Session, token: str) -> ComplaintFollowup
     if followup is None or followup.used_at is not None:
         return None
     sent = _aware(followup.sent_at or followup.created_at)
-    if utcnow() - sent > timedelta(days=link_days(app)):
+    if clock.now() - sent > timedelta(days=link_days(app)):
         return None
     case = get_unscoped(session, Complaint, followup.complaint_id, "around an authorised case")
     if case is None or case.destroyed_at is not None or case.restricted_at is not None:
@@ -190,7 +185,7 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
                 ComplaintFollowup.used_at.is_(None),  # type: ignore[union-attr]
                 ComplaintFollowup.response_id.is_(None),  # type: ignore[union-attr]
             )
-            .values(used_at=utcnow())
+            .values(used_at=clock.now())
         )
         if spent.rowcount != 1:
             return None
@@ -288,10 +283,7 @@ def draw(
 
 def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """UTC instants of Taiwan's midnight on ``start`` and after ``end``."""
-    offset = timedelta(hours=8)
-    first = datetime.combine(start, time(), tzinfo=UTC) - offset
-    last = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC) - offset
-    return first, last
+    return clock.day_bounds(start, end)
 
 
 def sampling_frame(
@@ -561,7 +553,6 @@ def analysis_table(
     sample the stratum, N (cases in the frame), n (drawn), r (answered) and the
     weight N/r; online answers have no stratum and no weight (self-selected).
     No case number, name or contact detail."""
-    from collector.complaints.cases import local_date
     from collector.core.models import ComplaintCategory, Response, Unit
 
     followups = session.execute(
@@ -638,7 +629,7 @@ def analysis_table(
             "category": categories.get(case.category_id, ""),
             "outcome": case.outcome or "",
             "unit": units.get(case.unit_id, "") if case.unit_id else "",
-            "closed_month": f"{local_date(case.closed_at):%Y-%m}" if case.closed_at else "",
+            "closed_month": f"{clock.local_date(case.closed_at):%Y-%m}" if case.closed_at else "",
             "N": inclusion.population if inclusion else "",
             "n": inclusion.drawn if inclusion else "",
             "r": r if inclusion else "",

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.access.scoped import get_unscoped, unscoped
-from collector.complaints import calendars as clock
+from collector.complaints import calendars
 from collector.complaints import cases as case_service
 from collector.complaints.deadlines import ClockState, clock_state
 from collector.core.commands import prepare_database
@@ -178,7 +178,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
         if agency is None:
             continue
         policy = case_service.policy_for(session, agency_id)
-        calendar = clock.calendar_for(app, session, agency_id)
+        calendar = calendars.calendar_for(app, session, agency_id)
         admins = _admins(session, agency_id)
         digests: dict[int, tuple[list[Item], list[Item]]] = defaultdict(lambda: ([], []))
         counts = {"reminded": 0, "escalated": 0}

@@ -8,18 +8,15 @@ response in one query.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from collector.core.clock import utcnow
+
 CHANNELS = ("online", "qr", "kiosk", "paper", "phone")
-
-
-def utcnow() -> datetime:
-    """Now, in UTC, timezone-aware (SQLModel stores aware datetimes)."""
-    return datetime.now(UTC)
 
 
 class AgencyBase(SQLModel):

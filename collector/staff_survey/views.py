@@ -32,6 +32,7 @@ from collector.access.scoped import get_scoped, scoped
 from collector.access.security import csrf
 from collector.answers.submission import InvalidSubmission, Submission, _release_connection, prepare
 from collector.answers.survey_page import open_form, render_survey, show_errors
+from collector.core import clock
 from collector.core import mail as mailer
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
@@ -139,7 +140,7 @@ def index() -> Any:
             abort(404)
         if not errors:
             agency = _agency(agency_id, MANAGE)
-            starts_on = ss.today(current_app)
+            starts_on = clock.today()
             try:
                 with _write_session() as wdb:
                     campaign = ss.create(

@@ -22,9 +22,10 @@ from collector.access.accounts import (
     roles_for,
     set_active,
 )
-from collector.access.auth import MAX_PASSWORD, current_actor, now, staff_area
+from collector.access.auth import MAX_PASSWORD, current_actor, staff_area
 from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped
+from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
@@ -121,7 +122,7 @@ def users() -> Any:
             users=listed,
             agency_names=names,
             created=request.args.get("created") == "1",
-            locked={u.id for u in listed if u.locked_until and u.locked_until > now()},
+            locked={u.id for u in listed if u.locked_until and u.locked_until > clock.now()},
         ),
         status,
     )

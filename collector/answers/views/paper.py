@@ -37,6 +37,7 @@ from collector.access.permissions import require
 from collector.answers.forms import build_form_class
 from collector.answers.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
 from collector.campaigns import service as campaign_logic
+from collector.core import clock
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
 from collector.core.i18n import LANGUAGE_NAMES, current_language, translate
@@ -196,7 +197,7 @@ def _open_campaigns(actor: Actor, campaign_id: int | None = None) -> list[PaperC
     if campaign_id is not None:
         statement = statement.where(Campaign.id == campaign_id)
     statement = statement.order_by(Campaign.starts_on.desc(), Campaign.id.desc())  # type: ignore[attr-defined]
-    today = campaign_logic.today()
+    today = clock.today()
     rows = [
         (campaign, version)
         for campaign, version in db.execute(scoped(statement, ACTION, actor)).all()

@@ -19,7 +19,6 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -53,9 +52,9 @@ from collector.access.auth import current_actor, staff_area
 from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped, unscoped
 from collector.access.security import csrf
-from collector.complaints import attachments, cases
-from collector.complaints import calendars as clock
+from collector.complaints import attachments, calendars, cases
 from collector.complaints.deadlines import clock_state, days_left
+from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
@@ -421,7 +420,7 @@ def _due_marker(
     """A function giving a case its clock state on the agency's calendar and policy,
     and the days left in the kind of days its deadline counts."""
     today = cases.today_for(app)
-    calendar = clock.calendar_for(app, db, agency_id)
+    calendar = calendars.calendar_for(app, db, agency_id)
     policy = _policy(db, agency_id, READ)
 
     def mark(case: Complaint) -> DueMark:
@@ -1016,14 +1015,8 @@ def _case_page(
         placeholders=placeholder_list(),
         staff_names={u.id: u.display_name for u in lookups.staff.values()},
         name=_name,
-        local_time=_local_time,
+        local_time=clock.local_text,
     ), status
-
-
-def _local_time(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment.astimezone(UTC) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.get("/<int:case_id>")
@@ -1243,7 +1236,7 @@ def letter(case_id: int) -> Any:
         who=who,
         english=english,
         letter_lang="en" if english else "zh-Hant-TW",
-        dated=cases.local_date(reply.at).isoformat() if reply is not None else "",
+        dated=clock.local_date(reply.at).isoformat() if reply is not None else "",
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hmac
 import xml.etree.ElementTree as ET
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -31,6 +31,7 @@ from collector.access.security import csrf
 from collector.answers.forms import undecodable_fields
 from collector.complaints import cases as case_service
 from collector.complaints.intake import IntakeError, file_complaint
+from collector.core import clock
 from collector.core.db import get_session
 from collector.core.i18n import pick_language, translate
 from collector.core.lookups import agency_by_code
@@ -46,7 +47,6 @@ CHANGESET = "2026-11-24T00:00:00Z"
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
 MAX_IDS = 100
-TAIWAN = timedelta(hours=8)
 
 
 class Open311Error(Exception):
@@ -146,14 +146,11 @@ def _agency() -> Agency:
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(UTC) + TAIWAN
-    return local.replace(tzinfo=None, microsecond=0).isoformat() + "+08:00"
+    return clock.local(moment).replace(microsecond=0).isoformat()
 
 
 def _due(day: date) -> str:
-    return datetime.combine(day, time(23, 59, 59)).isoformat() + "+08:00"
+    return datetime.combine(day, time(23, 59, 59), tzinfo=clock.zone()).isoformat()
 
 
 def _name(row: Any, language: str) -> str:
@@ -181,9 +178,7 @@ def _parse_time(value: str, name: str) -> datetime:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise Open311Error(400, f"{name} must be a W3C (ISO 8601) date and time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC) - TAIWAN  # no offset: Taiwan time
-    return moment.astimezone(UTC)
+    return clock.from_local(moment)  # no offset: local (Taiwan) time
 
 
 def _visible(agency: Agency) -> Any:

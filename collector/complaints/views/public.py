@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -48,6 +47,7 @@ from collector.complaints.forms import (
     SupplementForm,
     privacy_notice,
 )
+from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.i18n import LANGUAGE_NAMES, MESSAGES, pick_language, translate, use_language
 from collector.core.lookups import agency_by_code
@@ -141,12 +141,6 @@ def _status_text(case: Complaint, language: str) -> str:
 def _event_text(event: ComplaintEvent, language: str) -> str:
     key = f"cp_event_{event.kind}"
     return translate(key if key in MESSAGES["zh-Hant-TW"] else "cp_event_other", language)
-
-
-def _local(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment.astimezone(UTC) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
 
 
 def _categories(db: Session, agency: Agency) -> list[ComplaintCategory]:
@@ -511,7 +505,7 @@ def case_page() -> Any:
             status_text=_status_text(current, language),
             open=current.status in cases.OPEN,
             awaiting=current.status == "awaiting_supplement",
-            events=[(e, _event_text(e, language), _local(e.at)) for e in events],
+            events=[(e, _event_text(e, language), clock.local_text(e.at)) for e in events],
             files=[(f, _file_url(origin, f)) for f in files],
             form=form,
             notice=notice,

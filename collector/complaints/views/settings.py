@@ -23,8 +23,7 @@ from collector.access import audit
 from collector.access.auth import current_actor, staff_area
 from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped, unscoped
-from collector.complaints import calendars as clock
-from collector.complaints import cases
+from collector.complaints import calendars, cases
 from collector.complaints.views.cases import StaffForm, placeholder_list
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
@@ -355,11 +354,11 @@ def _national(actor: Actor) -> bool:
 def _base_calendar(actor: Actor, db: Session) -> WorkCalendar:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if actor.agency_id is not None:
-        return clock.calendar_for(app, db, actor.agency_id)
-    # The national calendar as every agency gets it (clock.calendar_for), without an
+        return calendars.calendar_for(app, db, actor.agency_id)
+    # The national calendar as every agency gets it (calendars.calendar_for), without an
     # agency's own days: the bundled data, the fallback years, the edited national days.
     base = taiwan_calendar()
-    extra = frozenset(range(max(base.years) + 1, max(base.years) + 1 + clock.FALLBACK_YEARS))
+    extra = frozenset(range(max(base.years) + 1, max(base.years) + 1 + calendars.FALLBACK_YEARS))
     calendar = WorkCalendar(
         name=base.name,
         years=base.years | extra,

@@ -364,10 +364,3 @@ def test_a_plugin_actor_for_a_disabled_account_is_refused(staff_app: Flask) -> N
         analyst = session.execute(select(User).where(User.email == ANALYST)).scalar_one()
         set_active(session, analyst, False, actor=None, actor_label="test")
     assert client.get("/staff/", headers=headers).status_code == 302
-
-
-def test_now_follows_the_configured_clock(staff_app: Flask, clock: Clock) -> None:
-    with staff_app.app_context():
-        assert auth.now() == clock.now
-        clock.advance(hours=1)
-        assert auth.now() == clock.now

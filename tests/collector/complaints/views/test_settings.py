@@ -14,8 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from collector.complaints import calendars as clock
-from collector.complaints import cases
+from collector.complaints import calendars, cases
 from collector.core.db import session_scope
 from collector.core.models import (
     AuditEvent,
@@ -197,7 +196,7 @@ def test_a_calendar_change_moves_due_dates_and_is_audited(app: Flask) -> None:
     moved = due_on(app, case_id)
     assert moved > before
     with app.app_context(), session_scope(app) as session:
-        calendar = clock.calendar_for(app, session, agency_id(app, "alpha"))
+        calendar = calendars.calendar_for(app, session, agency_id(app, "alpha"))
         assert moved == calendar.add_working_days(before, 1)
     (event,) = audited(app, "calendar.day_added")
     assert event["day"] == before.isoformat() and event["moved"] == 1
