@@ -30,7 +30,8 @@ from collector.access.passwords import hash_password
 from collector.answers.records import Submission
 from collector.answers.submission import InvalidSubmission, prepare
 from collector.answers.writer import insert_batch
-from collector.complaints import cases, records
+from collector.complaints import lifecycle, records
+from collector.complaints.service import CaseService
 from collector.core import clock
 from collector.core.commands import prepare_database
 from collector.core.db import get_engine, session_scope
@@ -451,7 +452,7 @@ class DemoCases:
 
 def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
     """Complaint policies, categories (with reply templates) and demo cases made through
-    ``collector.complaints.cases`` so their histories are real; 0 when they exist.
+    ``collector.complaints.service`` so their histories are real; 0 when they exist.
 
     A case is received ``age`` days ago (``COMPLAINT_TODAY`` pinned to that day, so the
     deadlines vary: some cases are overdue, some due soon); its later actions count on
@@ -534,9 +535,9 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
                 channel = ("online", "phone", "counter", "letter", "email")[index % 5]
                 english = subject.isascii()
                 category = categories[code][index % len(categories[code])]
-                filed = cases.new_case(
-                    session,
-                    app,
+                filed = CaseService(
+                    app, session, None if channel == "online" else actor_of(code)
+                ).new_case(
                     agency=agencies[code],
                     category=category,
                     subject=subject,
@@ -550,7 +551,6 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
                     address=address,
                     reply_channel="letter" if channel == "letter" else "email",
                     read_back_confirmed=True if channel in ("phone", "counter") else None,
-                    actor=None if channel == "online" else actor_of(code),
                 )
                 case = filed.case
                 if sample is None and channel == "online":
@@ -563,27 +563,26 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
                     day = min(today, day + timedelta(days=rng.randint(0, 3)))
                     app.config["COMPLAINT_TODAY"] = day.isoformat()
                     if step == "start":
-                        cases.start(app, session, case, actor)
+                        CaseService(app, session, actor).start(case)
                     elif step == "note":
-                        cases.note(
-                            app, session, case, actor, text="已電話聯繫陳情人，了解詳細情形。"
+                        CaseService(app, session, actor).note(
+                            case, text="已電話聯繫陳情人，了解詳細情形。"
                         )
                     elif step == "supplement":
-                        cases.request_supplement(
-                            app, session, case, actor, reason="請提供發生的日期、時間及地點。"
+                        CaseService(app, session, actor).request_supplement(
+                            case, reason="請提供發生的日期、時間及地點。"
                         )
                     elif step == "supplied":
-                        cases.resume(app, session, case, actor, text="陳情人來電補充：上週三上午。")
+                        CaseService(app, session, actor).resume(
+                            case, text="陳情人來電補充：上週三上午。"
+                        )
                     elif step == "extend":
-                        cases.extend(
-                            app, session, case, actor, days=10, reason="需會同相關單位現場會勘。"
+                        CaseService(app, session, actor).extend(
+                            case, days=10, reason="需會同相關單位現場會勘。"
                         )
                     elif step == "reply":
-                        cases.reply(
-                            app,
-                            session,
+                        CaseService(app, session, actor).reply(
                             case,
-                            actor,
                             body=REPLY_ZH.replace(
                                 "（請承辦人填寫處理情形）", "已完成改善。"
                             ).format(
@@ -595,22 +594,16 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
                             ),
                         )
                     elif step.startswith("close:"):
-                        cases.close(app, session, case, actor, outcome=step.split(":", 1)[1])
+                        CaseService(app, session, actor).close(case, outcome=step.split(":", 1)[1])
                     elif step == "decline":
-                        cases.decline(
-                            app,
-                            session,
+                        CaseService(app, session, actor).decline(
                             case,
-                            actor,
                             ground="no_concrete_content",
                             reason="陳情內容未具體指明事實，無法查處。",
                         )
                     elif step == "transfer":
-                        cases.transfer_to_agency(
-                            app,
-                            session,
+                        CaseService(app, session, actor).transfer_to_agency(
                             case,
-                            actor,
                             agency=agencies["demo-household"],
                             category=categories["demo-household"][0],
                             reason="陳情事項屬戶籍登記，依行政程序法第 17 條移送戶政事務所。",
@@ -620,7 +613,7 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
             app.config["COMPLAINT_TODAY"] = pinned
             for case in session.execute(
                 select(Complaint).where(
-                    Complaint.status.in_(cases.OPEN),  # type: ignore[attr-defined]
+                    Complaint.status.in_(lifecycle.OPEN),  # type: ignore[attr-defined]
                     Complaint.agency_id.in_([a.id for a in agencies.values()]),  # type: ignore[attr-defined]
                 )
             ).scalars():
