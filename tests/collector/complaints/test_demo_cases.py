@@ -78,7 +78,7 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
             rows
         )
     # The demo handler's queue shows the demo cases.
-    from collector.demo import DEMO_PASSWORD
+    from collector.demo.staff import DEMO_PASSWORD
 
     client = app.test_client()
     assert logged_in(Auth(client).login("cases@demo-land.example", DEMO_PASSWORD))
