@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from collector.access.auth import hash_password
+from collector.access.passwords import hash_password
 from collector.core.db import session_scope
 from collector.core.models import Agency, User
 

@@ -1,0 +1,155 @@
+"""What the complainant is told by e-mail when their case moves (received, declined,
+supplement asked, extended, transferred, replied, merged), in the case's language
+with the other language below, and sending it once the change has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from sqlmodel import Session
+
+from collector.access.guard import get_unscoped
+from collector.complaints.lifecycle import OPEN
+from collector.complaints.records import current_case, origin_of
+from collector.core.i18n import LazyText, Translator, lazy_gettext, translator
+from collector.core.mail import Mail, MailError, send
+from collector.core.models import Agency, Complaint
+
+NOTICES: dict[str, tuple[LazyText, LazyText]] = {
+    "received": (
+        lazy_gettext("We have received your complaint"),
+        lazy_gettext(
+            "We have received your complaint and will handle it within the statutory period."
+        ),
+    ),
+    "declined": (
+        lazy_gettext("Your complaint will not be processed"),
+        lazy_gettext("Under the rules, this complaint will not be processed, for this reason:"),
+    ),
+    "supplement": (
+        lazy_gettext("Please add information to your complaint"),
+        lazy_gettext(
+            "To handle your complaint we need more information (the deadline is paused until you send it):"
+        ),
+    ),
+    "extended": (
+        lazy_gettext("The deadline for your complaint has been extended"),
+        lazy_gettext("We need more time to handle your complaint, for this reason:"),
+    ),
+    "transferred": (
+        lazy_gettext("Your complaint has been transferred to another agency"),
+        lazy_gettext("Your complaint concerns another agency and has been transferred to:"),
+    ),
+    "replied": (
+        lazy_gettext("The reply to your complaint"),
+        lazy_gettext("Here is our reply:"),
+    ),
+    "merged": (
+        lazy_gettext("Your complaint is handled together with another case"),
+        lazy_gettext("Your complaint is handled together with a case on the same matter:"),
+    ),
+}
+"""Each notice's subject and opening line."""
+
+
+def both(message: LazyText, **params: Any) -> dict[str, str]:
+    """``extra_zh`` and ``extra_en`` of a notice; a (zh, en) pair is a per-language value."""
+    out = {}
+    for key, language in (("extra_zh", "zh-Hant-TW"), ("extra_en", "en")):
+        values = {
+            k: (v[0] if language == "zh-Hant-TW" else v[1]) if isinstance(v, tuple) else v
+            for k, v in params.items()
+        }
+        out[key] = translator(language).render(message, **values)
+    return out
+
+
+def notice(
+    session: Session,
+    case: Complaint,
+    kind: str,
+    *,
+    extra_zh: str,
+    extra_en: str,
+    app: Flask,
+    link_token: str | None = None,
+) -> list[Mail]:
+    """The e-mail telling the complainant what happened, when they gave an address
+    and chose e-mail; otherwise nothing (letters are printed from the case page)."""
+    origin = origin_of(session, case)
+    if origin.anonymous or not origin.email or origin.reply_channel != "email":
+        return []
+    agency = get_unscoped(session, Agency, case.agency_id, "around an authorised case")
+    current = current_case(session, case)
+    subject_text, lead = NOTICES[kind]
+    english = origin.language.startswith("en")
+    base = public_base(app)
+    follow = f"{base}/complaints/follow/{link_token}" if link_token and base else ""
+    where = f"{base}/complaints/follow" if base else ""
+
+    def part(text: Translator, agency_name: str, extra: str) -> str:
+        lines = [
+            text.gettext(
+                "Dear %(name)s,", name=origin.name or text.pgettext("salutation", "complainant")
+            ),
+            "",
+            text.render(lead),
+            extra,
+            "",
+            text.gettext("Agency: %(agency)s", agency=agency_name),
+            text.gettext("Case number: %(number)s", number=origin.case_number),
+            text.pgettext("notice", "Subject: %(subject)s", subject=origin.subject),
+        ]
+        if current.status in OPEN:
+            # ISO dates in e-mails: unambiguous in both languages.
+            lines.append(text.gettext("Due by: %(date)s", date=current.due_on.isoformat()))
+        if follow:
+            lines.append(
+                text.gettext("Follow your case (do not forward this link): %(link)s", link=follow)
+            )
+        elif where:
+            lines.append(
+                text.gettext("Follow your case with its number and password: %(link)s", link=where)
+            )
+        return "\n".join(lines)
+
+    zh_text, en_text = translator("zh-Hant-TW"), translator("en")
+    zh = part(zh_text, agency.name_zh if agency else "", extra_zh)
+    en = part(en_text, agency.name_en if agency else "", extra_en)
+    subject = (en_text if english else zh_text).gettext(
+        "%(subject)s (%(number)s)",
+        subject=(en_text if english else zh_text).render(subject_text),
+        number=origin.case_number,
+    )
+    body = f"{en}\n\n-----\n\n{zh}\n" if english else f"{zh}\n\n-----\n\n{en}\n"
+    return [
+        Mail(
+            to=origin.email,
+            subject=subject,
+            body=body,
+            agency_id=case.agency_id,
+            agency_code=agency.code if agency else "",
+        )
+    ]
+
+
+def send_notices(app: Flask, mails: Iterable[Mail]) -> bool:
+    """Send after the commit; a failed notice is reported, never loses the change."""
+    batch = list(mails)
+    if not batch:
+        return True
+    try:
+        return not send(app, batch)
+    except (OSError, MailError):
+        app.logger.warning("complaint notice not sent", exc_info=True)
+        return False
+
+
+def public_base(app: Flask) -> str:
+    """Where links in e-mails point: PUBLIC_BASE_URL, else the current request's host."""
+    configured = app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return str(configured).rstrip("/")
+    return request.host_url.rstrip("/") if has_request_context() else ""
