@@ -14,7 +14,7 @@ import yaml
 from surveys.expressions import compile_expression
 from surveys.loader import bundled, load, parse
 from surveys.schema import Questionnaire
-from tests.surveys.factory import EN, ZH
+from tests.helpers.questionnaires import EN, ZH
 
 PATHS = bundled()
 IDS = [p.name for p in PATHS]

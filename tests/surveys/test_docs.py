@@ -19,7 +19,7 @@ from surveys.schema import (
     Questionnaire,
     Section,
 )
-from tests.surveys.factory import minimal
+from tests.helpers.questionnaires import minimal
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "questionnaire-format.md").read_text(encoding="utf-8")

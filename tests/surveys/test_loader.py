@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from surveys.loader import QuestionnaireError, load, parse
-from tests.surveys.factory import minimal, question
+from tests.helpers.questionnaires import minimal, question
 
 
 def write(tmp_path: Path, data: Any, name: str = "agency_survey.yaml") -> Path:

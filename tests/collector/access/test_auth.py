@@ -15,7 +15,8 @@ from collector.access.accounts import set_active
 from collector.core.db import session_scope
 from collector.core.hooktypes import Actor
 from collector.core.models import AuditEvent, User
-from tests.collector.staff import PASSWORD, Auth, Clock, csrf_from, logged_in, make_user
+from tests.helpers.staff import PASSWORD, Clock, make_user
+from tests.helpers.web import Auth, csrf_token, logged_in
 
 ADMIN = "admin@alpha.example.test"
 ANALYST = "analyst@alpha.example.test"
@@ -104,7 +105,7 @@ def test_login_needs_the_csrf_token(staff_client: Any) -> None:
 
 def test_login_refuses_a_token_from_another_session(staff_app: Flask) -> None:
     attacker, victim = staff_app.test_client(), staff_app.test_client()
-    token = csrf_from(attacker.get("/staff/login").text)
+    token = csrf_token(attacker.get("/staff/login").text)
     victim.get("/staff/login")
     response = victim.post(
         "/staff/login", data={"email": ADMIN, "password": PASSWORD, "csrf_token": token}
@@ -121,7 +122,7 @@ def test_login_rotates_the_session(staff_app: Flask, staff_client: Any, auth: Au
     before = staff_client.get_cookie("session").value
     response = staff_client.post(
         "/staff/login",
-        data={"email": ADMIN, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        data={"email": ADMIN, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
     )
     assert logged_in(response)
     after = session_cookie(response)
@@ -173,12 +174,11 @@ def test_a_success_resets_the_failure_count(staff_app: Flask, auth: Auth) -> Non
 
 
 def test_failures_are_throttled_per_address(make_app: Any, clock: Clock) -> None:
-    from tests.collector.staff import FAST_HASH, make_people
-    from tests.conftest import seed_agencies
+    from tests.helpers.staff import FAST_HASH
 
-    app = make_app(PASSWORD_HASH=FAST_HASH, CLOCK=clock, LOGIN_FAILURES_PER_ADDRESS="3 per hour")
-    seed_agencies(app)
-    make_people(app)
+    app = make_app(
+        seed="staff", PASSWORD_HASH=FAST_HASH, CLOCK=clock, LOGIN_FAILURES_PER_ADDRESS="3 per hour"
+    )
     attacker = Auth(app.test_client())
     for email in ("a@x.test", "b@x.test", "c@x.test"):
         assert attacker.login(email, "guess guess guess").status_code == 200
@@ -191,20 +191,18 @@ def test_failures_are_throttled_per_address(make_app: Any, clock: Clock) -> None
     page = elsewhere.get("/staff/login", environ_base={"REMOTE_ADDR": "192.0.2.9"})
     response = elsewhere.post(
         "/staff/login",
-        data={"email": ADMIN, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        data={"email": ADMIN, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
         environ_base={"REMOTE_ADDR": "192.0.2.9"},
     )
     assert logged_in(response)
 
 
 def test_login_requests_are_rate_limited_per_address(make_app: Any) -> None:
-    from tests.collector.staff import FAST_HASH
-    from tests.conftest import seed_agencies
+    from tests.helpers.staff import FAST_HASH
 
-    app = make_app(PASSWORD_HASH=FAST_HASH, RATELIMIT_LOGIN="2 per minute")
-    seed_agencies(app)
+    app = make_app(seed="agencies", PASSWORD_HASH=FAST_HASH, RATELIMIT_LOGIN="2 per minute")
     client = app.test_client()
-    token = csrf_from(client.get("/staff/login").text)
+    token = csrf_token(client.get("/staff/login").text)
     statuses = [
         client.post("/staff/login", data={"csrf_token": token}).status_code for _ in range(3)
     ]
@@ -229,12 +227,9 @@ def test_idle_timeout(staff_client: Any, auth: Auth, clock: Clock) -> None:
 
 
 def test_idle_timeout_is_configurable(make_app: Any, clock: Clock) -> None:
-    from tests.collector.staff import FAST_HASH, make_people
-    from tests.conftest import seed_agencies
+    from tests.helpers.staff import FAST_HASH
 
-    app = make_app(PASSWORD_HASH=FAST_HASH, CLOCK=clock, SESSION_IDLE_MINUTES=5)
-    seed_agencies(app)
-    make_people(app)
+    app = make_app(seed="staff", PASSWORD_HASH=FAST_HASH, CLOCK=clock, SESSION_IDLE_MINUTES=5)
     client = app.test_client()
     assert logged_in(Auth(client).login(ADMIN))
     clock.advance(minutes=6)

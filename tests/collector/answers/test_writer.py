@@ -26,7 +26,8 @@ from collector.core.lookups import cached_agency_by_code, cached_unit_by_code
 from collector.core.models import Response
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import cached_current_version, definition_of
-from tests.conftest import CITIZEN_ANSWERS, api_body, count_answers, count_rows
+from tests.helpers.answers import CITIZEN_ANSWERS, api_body
+from tests.helpers.database import count_answers, count_rows
 
 TIMEOUT = 30
 
@@ -305,10 +306,8 @@ def test_a_broken_connection_loses_nothing_and_is_replaced(app: Flask) -> None:
 
 
 def test_direct_writer_reports_a_taken_key(make_app: Any) -> None:
-    from tests.conftest import seed_agencies
 
-    app = make_app(WRITER_ENABLED=False)
-    seed_agencies(app)
+    app = make_app(seed="agencies", WRITER_ENABLED=False)
     writer = get_writer(app)
     assert not isinstance(writer, GroupCommitWriter)
     assert writer.write(prepared(app, key="api:direct")) is None

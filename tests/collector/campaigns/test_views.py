@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent, Campaign, CampaignUnit, Response, Unit
-from tests.collector.campaign_data import make_campaign
-from tests.collector.staff import Auth, Clock, agency_id, logged_in
-from tests.conftest import CITIZEN_ANSWERS, csrf_token, form_data, hidden
+from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.campaigns import make_campaign
+from tests.helpers.organisation import agency_id
+from tests.helpers.staff import Clock
+from tests.helpers.web import Auth, csrf_token, form_data, hidden, logged_in
 
 ADMIN = "admin@alpha.example.test"
 ANALYST = "analyst@alpha.example.test"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from collector.complaints import dashboard as dash
-from tests.collector.complaints import followup_data as fd
-from tests.collector.staff import Auth, logged_in
+from tests.helpers import complaints as fd
+from tests.helpers.web import Auth, logged_in
 
 
 def row(case_id: int, unit: int | None, received: str, due: str, answered: str | None,
@@ -152,8 +151,8 @@ def test_groups_by_agency_for_the_ministry() -> None:
 
 
 @pytest.fixture
-def fapp(make_app: Any, tmp_path: Path, clock: Any) -> Flask:
-    app = fd.build_app(make_app, tmp_path, clock)
+def fapp(outbox_app: Flask) -> Flask:
+    app = outbox_app
     app.config["ROADS"] = fd.add_category(app, "alpha", "roads")
     return app
 
@@ -166,7 +165,7 @@ def _client(app: Flask, email: str) -> Any:
 
 def test_the_unit_dashboard_counts_cases_and_hides_small_satisfaction(fapp: Flask) -> None:
     for _ in range(2):
-        filed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
+        filed = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
         fd.close_case(fapp, filed.case.id)  # type: ignore[arg-type]
     links = fd.feedback_links(fapp)
     assert len(links) == 2
@@ -221,14 +220,14 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
     from collector.core.models import User
 
     fd.pin(fapp, "2026-10-01")
-    filed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
+    filed = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
     case_id = filed.case.id
     fd.close_case(fapp, case_id, "upheld", replied="2026-10-05", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-10-10")
     fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="未修好"))
     fd.close_case(fapp, case_id, "upheld", replied="2026-10-12", closed="2026-10-13")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-10-02")
-    declined = fd.file(fapp, "alpha", fapp.config["ROADS"], name="乙", email="b@example.test")
+    declined = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="乙", email="b@example.test")
     fd.pin(fapp, "2026-10-03")
     fd.act(
         fapp,
@@ -270,18 +269,18 @@ def test_phone_answers_keyed_in_carry_their_stratum_to_the_dashboard(fapp: Flask
     from collector.access.auth import actor_for_user
     from collector.core.db import get_engine
     from collector.core.models import User
-    from tests.collector.staff import csrf_from
+    from tests.helpers.web import csrf_token
 
     lights = fd.add_category(fapp, "alpha", "lights")
     fd.pin(fapp, "2026-10-05")
     for i, (category, outcome) in enumerate(
         [(fapp.config["ROADS"], "upheld")] * 4 + [(lights, "not_upheld")] * 3
     ):
-        filed = fd.file(fapp, "alpha", category, name=f"民{i}", phone=f"09120000{i:02d}")
+        filed = fd.file_case(fapp, "alpha", category, name=f"民{i}", phone=f"09120000{i:02d}")
         fd.close_case(fapp, filed.case.id, outcome, replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-11-03")
     admin = _client(fapp, fd.ADMIN)
-    token = csrf_from(admin.get("/staff/cases/followup").text)
+    token = csrf_token(admin.get("/staff/cases/followup").text)
     drawn = admin.post(
         "/staff/cases/followup",
         data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},

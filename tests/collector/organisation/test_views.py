@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import Agency, AuditEvent, Unit
-from tests.collector.staff import Auth, agency_id, logged_in
+from tests.helpers.organisation import agency_id
+from tests.helpers.web import Auth, logged_in
 
 SYSADMIN = "sysadmin@example.test"
 MINISTRY = "ministry@moi.example.test"
@@ -423,7 +424,7 @@ def test_unit_names_are_escaped(staff_app: Flask) -> None:
 def test_a_new_agency_without_units_is_sent_to_the_units_page(staff_app: Flask) -> None:
     client, auth = login(staff_app, SYSADMIN)
     assert new_agency(client, auth, parent=str(agency_id(staff_app, "moi"))).status_code == 303
-    from tests.collector.staff import make_user
+    from tests.helpers.staff import make_user
 
     make_user(staff_app, "admin@tax.example.test", "agency_admin", "tax")
     admin, _ = login(staff_app, "admin@tax.example.test")

@@ -18,7 +18,7 @@ import surveys
 from collector.core.plugins import get_plugins
 from collector.results.exporters import CsvExporter, XlsxExporter
 from collector.results.reading import META_COLUMNS, ResponseTable
-from tests.conftest import CITIZEN_ANSWERS
+from tests.helpers.answers import CITIZEN_ANSWERS
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 ATTACKS = ["=1+1", "+cmd", "-2+3", "@SUM(1)", "\tx", "\rx"]

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent, User
-from tests.collector.staff import FAST_HASH, PASSWORD, Auth, logged_in
+from tests.helpers.staff import FAST_HASH, PASSWORD
+from tests.helpers.web import Auth, logged_in
 
 ANALYST = "analyst@alpha.example.test"
 NEW = "a brand new passphrase"
@@ -69,11 +70,9 @@ def test_change_password_ends_other_sessions_and_keeps_this_one(staff_app: Flask
 
 
 def test_the_new_hash_uses_the_current_parameters(make_app: Any) -> None:
-    from tests.collector.staff import make_user
-    from tests.conftest import seed_agencies
+    from tests.helpers.staff import make_user
 
-    app = make_app(PASSWORD_HASH=FAST_HASH)
-    seed_agencies(app)
+    app = make_app(seed="agencies", PASSWORD_HASH=FAST_HASH)
     make_user(app, ANALYST, "analyst", "alpha")
     stronger = {**FAST_HASH, "time_cost": 2}
     app.config["PASSWORD_HASH"] = stronger
@@ -131,7 +130,7 @@ def test_csrf_and_log_in_are_required(staff_app: Flask) -> None:
 
 def test_an_account_without_a_password_is_told_so(staff_app: Flask) -> None:
     """Single sign-on only (no stored hash): nothing to change here."""
-    from tests.collector.staff import make_user
+    from tests.helpers.staff import make_user
 
     make_user(staff_app, "sso@alpha.example.test", "analyst", "alpha", password=None)
     # Log in as the analyst, then point the session at the SSO-only account's id.

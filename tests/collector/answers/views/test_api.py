@@ -14,16 +14,15 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import Response
-from tests.conftest import CITIZEN_ANSWERS, api_body, count_answers, count_rows
+from tests.helpers.answers import CITIZEN_ANSWERS, api_body
+from tests.helpers.database import count_answers, count_rows
 
 
 @pytest.fixture(params=[True, False], ids=["fast path", "flask view"])
 def app(request: pytest.FixtureRequest, make_app: Any) -> Flask:
     """Every test twice: POST /api/v1/responses answered in front of Flask, and by its view."""
-    from tests.conftest import seed_agencies
 
-    app = make_app(API_FAST_PATH=request.param)
-    seed_agencies(app)
+    app = make_app(seed="agencies", API_FAST_PATH=request.param)
     return app
 
 
@@ -284,7 +283,7 @@ def test_non_public_questionnaires_are_not_offered_or_accepted(
 @pytest.fixture
 def complaints(app: Flask, tmp_path: Any) -> Flask:
     """Agency alpha takes complaints in category ``roads``; mail goes to an outbox folder."""
-    from tests.collector.complaints.followup_data import add_category
+    from tests.helpers.complaints import add_category
 
     app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
     app.config["COMPLAINT_TODAY"] = "2026-11-02"
@@ -435,7 +434,7 @@ def test_an_anonymous_complaint_needs_the_agency_to_accept_it(
     complaints: Flask, client: FlaskClient
 ) -> None:
     from collector.core.models import ComplaintPolicy
-    from tests.collector.complaints.followup_data import agency
+    from tests.helpers.organisation import agency
 
     anonymous = complaint(name=None, email=None)
     ok = client.post("/api/v1/complaints", json=anonymous)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,13 +18,13 @@ from collector.core.models import (
     ComplaintPolicy,
     Response,
 )
-from tests.collector.complaints import followup_data as fd
-from tests.collector.staff import Auth, csrf_from, logged_in
+from tests.helpers import complaints as fd
+from tests.helpers.web import Auth, csrf_token, logged_in
 
 
 @pytest.fixture
-def fapp(make_app: Any, tmp_path: Path, clock: Any) -> Flask:
-    app = fd.build_app(make_app, tmp_path, clock)
+def fapp(outbox_app: Flask) -> Flask:
+    app = outbox_app
     app.config["ROADS"] = fd.add_category(app, "alpha", "roads", name_zh="道路", name_en="Roads")
     return app
 
@@ -172,7 +171,7 @@ def _phone_cases(app: Flask, n: int, outcome: str = "upheld", **contact: Any) ->
     fd.pin(app, "2026-10-05")
     ids = []
     for i in range(n):
-        filed = fd.file(
+        filed = fd.file_case(
             app, "alpha", app.config["ROADS"], name=f"民眾{i}", phone=f"0912-000-{i:03d}", **contact
         )
         fd.close_case(app, filed.case.id, outcome, replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
@@ -189,7 +188,7 @@ def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
     drawn = client.post(
         "/staff/cases/followup",
         data={
-            "csrf_token": csrf_from(index.text),
+            "csrf_token": csrf_token(index.text),
             "start": "2026-10-01",
             "end": "2026-10-31",
             "size_kind": "per_stratum",
@@ -233,7 +232,7 @@ def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
 
 def test_draw_errors_are_explained_not_500(fapp: Flask) -> None:
     client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
+    token = csrf_token(client.get("/staff/cases/followup").text)
     for data in (
         {"start": "nonsense", "end": "2026-10-31", "size": "3"},
         {"start": "2026-10-01", "end": "2026-10-31", "size": "x"},
@@ -253,7 +252,7 @@ def test_another_agency_cannot_see_or_key_in_a_sample(fapp: Flask) -> None:
     _phone_cases(fapp, 2)
     fd.pin(fapp, "2026-11-03")
     client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
+    token = csrf_token(client.get("/staff/cases/followup").text)
     drawn = client.post(
         "/staff/cases/followup",
         data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "2"},
@@ -273,11 +272,11 @@ def test_another_agency_cannot_see_or_key_in_a_sample(fapp: Flask) -> None:
 def test_category_names_are_escaped_on_the_call_list(fapp: Flask) -> None:
     evil = fd.add_category(fapp, "alpha", "evil", name_zh="<script>alert(1)</script>")
     fd.pin(fapp, "2026-10-05")
-    filed = fd.file(fapp, "alpha", evil, name="甲", phone="0912345678")
+    filed = fd.file_case(fapp, "alpha", evil, name="甲", phone="0912345678")
     fd.close_case(fapp, filed.case.id, "explained", replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-11-03")
     client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
+    token = csrf_token(client.get("/staff/cases/followup").text)
     drawn = client.post(
         "/staff/cases/followup",
         data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "1"},
@@ -311,7 +310,7 @@ def test_a_restricted_case_is_not_called(fapp: Flask) -> None:
     [case_id] = _phone_cases(fapp, 1)
     fd.pin(fapp, "2026-11-03")
     client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
+    token = csrf_token(client.get("/staff/cases/followup").text)
     drawn = client.post(
         "/staff/cases/followup",
         data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "1"},
@@ -336,7 +335,7 @@ def test_calls_without_an_interview_are_noted_and_counted(fapp: Flask) -> None:
     _phone_cases(fapp, 3)
     fd.pin(fapp, "2026-11-03")
     client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
+    token = csrf_token(client.get("/staff/cases/followup").text)
     drawn = client.post(
         "/staff/cases/followup",
         data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},
@@ -348,10 +347,10 @@ def test_calls_without_an_interview_are_noted_and_counted(fapp: Flask) -> None:
     first = client.get(calls[0])
     for disposition in ("no_contact", "refused"):
         noted = client.post(
-            calls[0], data={"csrf_token": csrf_from(first.text), "disposition": disposition}
+            calls[0], data={"csrf_token": csrf_token(first.text), "disposition": disposition}
         )
         assert noted.status_code == 303 and "noted=" in noted.headers["Location"]
-    bad = client.post(calls[1], data={"csrf_token": csrf_from(first.text), "disposition": "x"})
+    bad = client.post(calls[1], data={"csrf_token": csrf_token(first.text), "disposition": "x"})
     assert bad.status_code == 400
     second = client.get(calls[1])
     client.post(calls[1], data=fd.answer_form(second.text))
@@ -386,7 +385,7 @@ def test_the_call_list_shows_phones_on_request_each_audited(fapp: Flask) -> None
     _phone_cases(fapp, 3)
     fd.pin(fapp, "2026-11-03")
     client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
+    token = csrf_token(client.get("/staff/cases/followup").text)
     drawn = client.post(
         "/staff/cases/followup",
         data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "2"},
@@ -409,7 +408,7 @@ def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
     _phone_cases(fapp, 4)
     fd.pin(fapp, "2026-11-03")
     client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
+    token = csrf_token(client.get("/staff/cases/followup").text)
     drawn = client.post(
         "/staff/cases/followup",
         data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},

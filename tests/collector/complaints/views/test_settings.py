@@ -24,8 +24,9 @@ from collector.core.models import (
     ComplaintCategory,
     ComplaintPolicy,
 )
-from tests.collector.case_data import file_case, make_category
-from tests.collector.staff import Auth, agency_id, csrf_from, logged_in
+from tests.helpers.complaints import file_with_contact, make_category
+from tests.helpers.organisation import agency_id
+from tests.helpers.web import Auth, csrf_token, logged_in
 
 XSS = '<script>alert("x")</script>'
 ADMIN = "admin@alpha.example.test"
@@ -44,7 +45,7 @@ def login(app: Flask, email: str) -> FlaskClient:
 
 
 def post(client: FlaskClient, url: str, **data: Any) -> Any:
-    token = csrf_from(client.get("/staff/").text)
+    token = csrf_token(client.get("/staff/").text)
     return client.post(url, data={"csrf_token": token, **{k: str(v) for k, v in data.items()}})
 
 
@@ -77,7 +78,7 @@ def test_only_the_agency_administrator_changes_settings(app: Flask) -> None:
 
 def test_the_policy_is_saved_audited_and_moves_open_due_dates(app: Flask) -> None:
     category = make_category(app)
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     received = due_on(app, case_id)
     client = login(app, ADMIN)
     page = client.get("/staff/cases/settings")
@@ -156,7 +157,7 @@ def test_categories_are_created_edited_escaped_and_audited(
         )
     assert len(audited(app, "complaint.category_created")) == 1
     # A new case of the category is routed to its default handler.
-    case_id, _ = file_case(app, category_id)
+    case_id, _ = file_with_contact(app, category_id)
     with session_scope(app) as session:
         case = session.get(Complaint, case_id)
         assert case is not None and case.status == "assigned"
@@ -179,7 +180,7 @@ def test_categories_are_created_edited_escaped_and_audited(
 
 def test_a_calendar_change_moves_due_dates_and_is_audited(app: Flask) -> None:
     category = make_category(app, deadline_days=3, day_kind="working")
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     before = due_on(app, case_id)
     client = login(app, ADMIN)
     page = client.get(f"/staff/calendar?year={before.year}")
@@ -234,7 +235,7 @@ def test_a_calendar_change_moves_due_dates_and_is_audited(app: Flask) -> None:
 
 def test_recompute_refreshes_due_dates_stored_before_a_change(app: Flask) -> None:
     category = make_category(app, deadline_days=3, day_kind="working")
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     before = due_on(app, case_id)
     with session_scope(app) as session:  # a row written behind the pages' back
         session.add(
@@ -256,8 +257,8 @@ def test_recompute_refreshes_due_dates_stored_before_a_change(app: Flask) -> Non
 def test_the_system_administrator_edits_the_national_calendar(app: Flask) -> None:
     alpha = make_category(app, deadline_days=3, day_kind="working")
     beta = make_category(app, "beta", deadline_days=3, day_kind="working")
-    alpha_case, _ = file_case(app, alpha)
-    beta_case, _ = file_case(app, beta, agency_code="beta")
+    alpha_case, _ = file_with_contact(app, alpha)
+    beta_case, _ = file_with_contact(app, beta, agency_code="beta")
     day = due_on(app, alpha_case)
     client = login(app, "sysadmin@example.test")
     page = client.get(f"/staff/calendar?year={day.year}")
