@@ -17,6 +17,7 @@ from flask import Flask
 
 import collector.core.plugins
 from collector import create_app
+from collector.core.questionnaires import publish_registered
 from surveys import Questionnaire
 from tests.helpers.database import BASE_SETTINGS, PUBLISHED, STAFF, TestDatabase, dispose
 from tests.helpers.staff import FAST_HASH
@@ -38,12 +39,22 @@ class AppMaker:
             settings["PASSWORD_HASH"] = FAST_HASH
         settings.update(config)
         todo: list[str] = []
+        copied = False  # the first app on a database just copied from a template
         if settings["DATABASE_URL"] == self.database.url:
+            first = self.database.state is None
             todo = self.database.prepare(seed, settings)
+            copied = first and self.database.from_template
             if seed == STAFF:
                 assert settings["PASSWORD_HASH"] == FAST_HASH, "the staff are hashed with FAST_HASH"
+        publish = copied and settings.get("AUTO_MIGRATE", True)
+        if publish:
+            # The template is at the head revision: what AUTO_MIGRATE does, less the
+            # upgrade that would find nothing to do (it reads every revision file).
+            settings["AUTO_MIGRATE"] = False
         app = create_app(settings)
         self.made.append(app)
+        if publish:
+            publish_registered(app)
         self.database.seed(app, todo)
         if seed == STAFF:
             app.config["PEOPLE"] = dict(self.database.people)

@@ -142,6 +142,7 @@ class TestDatabase:
     state: str | None = None  # None: not made yet
     people: dict[str, int] = field(default_factory=dict)
     fresh: bool = False  # the test migrates an empty database itself
+    from_template: bool = False  # copied from a template: migrated to the head revision
 
     def prepare(self, seed: str, settings: dict[str, Any]) -> list[str]:
         """Bring the database to ``seed`` before an app is made on it; returns the seeds
@@ -153,6 +154,7 @@ class TestDatabase:
                 start = seed if uses_default_plugins(settings) else SCHEMA
                 assert self.path is not None
                 shutil.copyfile(self.templates.path(start), self.path)
+                self.from_template = True
                 self.state = start
                 if start == STAFF:
                     self.people = dict(self.templates.people)

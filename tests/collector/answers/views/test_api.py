@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 import pytest
@@ -22,15 +24,20 @@ from tests.helpers.database import count_answers, count_rows
 def app(request: pytest.FixtureRequest, make_app: Any) -> Flask:
     """Every test twice: POST /api/v1/responses answered in front of Flask, and by its view."""
 
-    app = make_app(seed="agencies", API_FAST_PATH=request.param)
-    return app
+    return make_app(seed="agencies", API_FAST_PATH=request.param)
+
+
+@functools.cache
+def openapi(document: str) -> OpenAPI:
+    """The OpenAPI document (as canonical JSON), validated: once per distinct document."""
+    data = json.loads(document)
+    validate(data)
+    return OpenAPI.from_dict(data)
 
 
 @pytest.fixture
 def spec(client: FlaskClient) -> OpenAPI:
-    document = client.get("/api/openapi.json").get_json()
-    validate(document)
-    return OpenAPI.from_dict(document)
+    return openapi(json.dumps(client.get("/api/openapi.json").get_json(), sort_keys=True))
 
 
 def checked(spec: OpenAPI, client: FlaskClient, method: str, path: str, **kwargs: Any) -> Any:
