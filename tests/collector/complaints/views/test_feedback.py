@@ -19,7 +19,7 @@ from collector.core.models import (
     Response,
 )
 from tests.helpers import complaints as fd
-from tests.helpers.web import Auth, csrf_token, logged_in
+from tests.helpers.web import csrf_token, login
 
 
 @pytest.fixture
@@ -43,6 +43,25 @@ def _responses(app: Flask) -> list[Response]:
         return list(session.execute(select(Response)).scalars())
 
 
+def _followup(app: Flask, case_id: int) -> ComplaintFollowup:
+    with session_scope(app) as session:
+        return session.execute(
+            select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case_id)
+        ).scalar_one()
+
+
+def _restrict(app: Flask, case_id: int) -> None:
+    with session_scope(app) as session:
+        session.execute(
+            update(Complaint).where(Complaint.id == case_id).values(restricted_at=fd.cases.utcnow())
+        )
+
+
+def _audited(app: Flask, action: str) -> int:
+    with session_scope(app) as session:
+        return len(session.execute(select(AuditEvent).where(AuditEvent.action == action)).all())
+
+
 def test_the_link_from_the_mail_opens_the_questionnaire_once(fapp: Flask) -> None:
     case_id, link = _closed_with_link(fapp)
     client = fapp.test_client()
@@ -55,12 +74,8 @@ def test_the_link_from_the_mail_opens_the_questionnaire_once(fapp: Flask) -> Non
     assert done.status_code == 200
     assert "感謝您的寶貴意見" in done.text
     [response] = _responses(fapp)
-    with session_scope(fapp) as session:
-        case = session.get(Complaint, case_id)
-        followup = session.execute(
-            select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case_id)
-        ).scalar_one()
-    assert case is not None
+    case = fd.load(fapp, case_id)
+    followup = _followup(fapp, case_id)
     assert (response.channel, response.agency_id, response.unit_id) == (
         "online",
         case.agency_id,
@@ -113,11 +128,9 @@ def test_unknown_tokens_get_the_kind_page(fapp: Flask, token: str) -> None:
 
 def test_an_expired_link_is_refused_kindly(fapp: Flask) -> None:
     case_id, link = _closed_with_link(fapp)
+    followup = _followup(fapp, case_id)
+    followup.sent_at = followup.sent_at - timedelta(days=61)  # type: ignore[operator]
     with session_scope(fapp) as session:
-        followup = session.execute(
-            select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case_id)
-        ).scalar_one()
-        followup.sent_at = followup.sent_at - timedelta(days=61)  # type: ignore[operator]
         session.add(followup)
     assert fapp.test_client().get(link).status_code == 410
 
@@ -130,11 +143,7 @@ def test_invalid_answers_keep_the_link_unused(fapp: Flask) -> None:
     bad = client.post(link, data=fd.answer_form(page.text, answers))
     assert bad.status_code == 422
     assert _responses(fapp) == []
-    with session_scope(fapp) as session:
-        followup = session.execute(
-            select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case_id)
-        ).scalar_one()
-    assert followup.used_at is None
+    assert _followup(fapp, case_id).used_at is None
     good = client.post(link, data=fd.answer_form(bad.text))
     assert good.status_code == 200
 
@@ -150,21 +159,28 @@ def test_anonymous_and_opted_out_cases_get_no_link(fapp: Flask) -> None:
 
 def test_a_restricted_case_link_is_refused(fapp: Flask) -> None:
     case_id, link = _closed_with_link(fapp)
-    with session_scope(fapp) as session:
-        session.execute(
-            update(Complaint).where(Complaint.id == case_id).values(restricted_at=fd.cases.utcnow())
-        )
+    _restrict(fapp, case_id)
     assert fapp.test_client().get(link).status_code == 410
 
 
 # -- the phone sample in the console ------------------------------------------------
 
 
-def _login(app: Flask, email: str = fd.ADMIN) -> tuple[Any, Auth]:
-    client = app.test_client()
-    auth = Auth(client)
-    assert logged_in(auth.login(email))
-    return client, auth
+CALL = re.compile(r'href="(/staff/cases/followup/call/\d+)"')
+
+
+def _draw(client: Any, size: str, **fields: str) -> str:
+    """Draw a phone sample of October 2026's closed cases; the sample's page."""
+    token = csrf_token(client.get("/staff/cases/followup").text)
+    period = {"start": "2026-10-01", "end": "2026-10-31", "size": size}
+    drawn = client.post("/staff/cases/followup", data={"csrf_token": token, **period, **fields})
+    assert drawn.status_code == 303
+    return drawn.headers["Location"]
+
+
+def _calls(client: Any, sample_url: str) -> list[str]:
+    """The call pages linked from a sample's page."""
+    return CALL.findall(client.get(sample_url).text)
 
 
 def _phone_cases(app: Flask, n: int, outcome: str = "upheld", **contact: Any) -> list[int]:
@@ -182,36 +198,19 @@ def _phone_cases(app: Flask, n: int, outcome: str = "upheld", **contact: Any) ->
 def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
     ids = _phone_cases(fapp, 4)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    index = client.get("/staff/cases/followup")
-    assert index.status_code == 200
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={
-            "csrf_token": csrf_token(index.text),
-            "start": "2026-10-01",
-            "end": "2026-10-31",
-            "size_kind": "per_stratum",
-            "size": "3",
-            "seed": "42",
-        },
-    )
-    assert drawn.status_code == 303
-    sample_url = drawn.headers["Location"]
+    client = login(fapp, fd.ADMIN)
+    assert client.get("/staff/cases/followup").status_code == 200
+    sample_url = _draw(client, "3", size_kind="per_stratum", seed="42")
     listing = client.get(sample_url)
     assert listing.status_code == 200
     assert "3 / 4" in listing.text
     assert "0912" not in listing.text  # no phone number on the list
-    call_links = re.findall(r'href="(/staff/cases/followup/call/\d+)"', listing.text)
+    call_links = CALL.findall(listing.text)
     assert len(call_links) == 3
     call = client.get(call_links[0])
     assert call.status_code == 200
     assert re.search(r"0912-000-\d{3}", call.text)
-    with session_scope(fapp) as session:
-        views = session.execute(
-            select(AuditEvent).where(AuditEvent.action == "complaint.identity_viewed")
-        ).all()
-    assert len(views) == 1
+    assert _audited(fapp, "complaint.identity_viewed") == 1
     saved = client.post(call_links[0], data=fd.answer_form(call.text))
     assert saved.status_code == 303 and "saved=" in saved.headers["Location"]
     [response] = _responses(fapp)
@@ -231,7 +230,7 @@ def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
 
 
 def test_draw_errors_are_explained_not_500(fapp: Flask) -> None:
-    client, _auth = _login(fapp)
+    client = login(fapp, fd.ADMIN)
     token = csrf_token(client.get("/staff/cases/followup").text)
     for data in (
         {"start": "nonsense", "end": "2026-10-31", "size": "3"},
@@ -251,21 +250,14 @@ def test_draw_errors_are_explained_not_500(fapp: Flask) -> None:
 def test_another_agency_cannot_see_or_key_in_a_sample(fapp: Flask) -> None:
     _phone_cases(fapp, 2)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_token(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "2"},
-    )
-    sample_url = drawn.headers["Location"]
-    call_url = re.findall(r'href="(/staff/cases/followup/call/\d+)"', client.get(sample_url).text)[
-        0
-    ]
-    beta, _ = _login(fapp, "admin@beta.example.test")
+    client = login(fapp, fd.ADMIN)
+    sample_url = _draw(client, "2")
+    call_url = _calls(client, sample_url)[0]
+    beta = login(fapp, "admin@beta.example.test")
     assert beta.get(sample_url).status_code == 404
     assert beta.get(call_url).status_code == 404
     assert "S2026" not in beta.get("/staff/cases/followup").text
-    handler, _ = _login(fapp, "cases@alpha.example.test")
+    handler = login(fapp, "cases@alpha.example.test")
     assert handler.get(sample_url).status_code == 403
 
 
@@ -275,13 +267,8 @@ def test_category_names_are_escaped_on_the_call_list(fapp: Flask) -> None:
     filed = fd.file_case(fapp, "alpha", evil, name="甲", phone="0912345678")
     fd.close_case(fapp, filed.case.id, "explained", replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_token(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "1"},
-    )
-    page = client.get(drawn.headers["Location"])
+    client = login(fapp, fd.ADMIN)
+    page = client.get(_draw(client, "1"))
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
 
@@ -289,19 +276,22 @@ def test_category_names_are_escaped_on_the_call_list(fapp: Flask) -> None:
 def test_a_reclosed_case_gets_one_new_link_and_one_answer_at_most(fapp: Flask) -> None:
     from collector.complaints import cases
 
+    def reclose(reason: str, body: str) -> None:
+        fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason=reason))
+        fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reply(fapp, s, c, a, body=body))
+        fd.act(
+            fapp, case_id, fd.ADMIN, lambda s, c, a: cases.close(fapp, s, c, a, outcome="upheld")
+        )
+
     case_id, first = _closed_with_link(fapp)
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="未修好"))
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reply(fapp, s, c, a, body="已修好"))
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.close(fapp, s, c, a, outcome="upheld"))
+    reclose("未修好", "已修好")
     links = fd.feedback_links(fapp)
     assert len(links) == 2 and links[0] == first
     client = fapp.test_client()
     assert client.get(first).status_code == 410  # the earlier link stopped working
     page = client.get(links[1])
     assert client.post(links[1], data=fd.answer_form(page.text)).status_code == 200
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="又壞了"))
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reply(fapp, s, c, a, body="再修"))
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.close(fapp, s, c, a, outcome="upheld"))
+    reclose("又壞了", "再修")
     assert len(fd.feedback_links(fapp)) == 2  # answered already: no third link
     assert len(_responses(fapp)) == 1
 
@@ -309,20 +299,9 @@ def test_a_reclosed_case_gets_one_new_link_and_one_answer_at_most(fapp: Flask) -
 def test_a_restricted_case_is_not_called(fapp: Flask) -> None:
     [case_id] = _phone_cases(fapp, 1)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_token(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "1"},
-    )
-    sample_url = drawn.headers["Location"]
-    call_url = re.findall(r'href="(/staff/cases/followup/call/\d+)"', client.get(sample_url).text)[
-        0
-    ]
-    with session_scope(fapp) as session:
-        session.execute(
-            update(Complaint).where(Complaint.id == case_id).values(restricted_at=fd.cases.utcnow())
-        )
+    client = login(fapp, fd.ADMIN)
+    call_url = _calls(client, _draw(client, "1"))[0]
+    _restrict(fapp, case_id)
     refused = client.get(call_url)
     assert refused.status_code == 303 and "gone=" in refused.headers["Location"]
     assert "不再進行訪問" in client.get(refused.headers["Location"]).text
@@ -334,15 +313,9 @@ def test_calls_without_an_interview_are_noted_and_counted(fapp: Flask) -> None:
 
     _phone_cases(fapp, 3)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_token(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},
-    )
-    sample_url = drawn.headers["Location"]
-    listing = client.get(sample_url).text
-    calls = re.findall(r'href="(/staff/cases/followup/call/\d+)"', listing)
+    client = login(fapp, fd.ADMIN)
+    sample_url = _draw(client, "3")
+    calls = _calls(client, sample_url)
     assert len(calls) == 3
     first = client.get(calls[0])
     for disposition in ("no_contact", "refused"):
@@ -384,21 +357,12 @@ def test_an_english_complainant_gets_the_page_in_english(fapp: Flask) -> None:
 def test_the_call_list_shows_phones_on_request_each_audited(fapp: Flask) -> None:
     _phone_cases(fapp, 3)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_token(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "2"},
-    )
-    sample_url = drawn.headers["Location"]
+    client = login(fapp, fd.ADMIN)
+    sample_url = _draw(client, "2")
     assert "0912" not in client.get(sample_url).text
     shown = client.get(sample_url + "?phones=1")
     assert len(re.findall(r"0912-000-\d{3}", shown.text)) == 2
-    with session_scope(fapp) as session:
-        views = session.execute(
-            select(AuditEvent).where(AuditEvent.action == "complaint.identity_viewed")
-        ).all()
-    assert len(views) == 2
+    assert _audited(fapp, "complaint.identity_viewed") == 2
 
 
 def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
@@ -407,20 +371,13 @@ def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
 
     _phone_cases(fapp, 4)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_token(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},
-    )
-    calls = re.findall(
-        r'href="(/staff/cases/followup/call/\d+)"', client.get(drawn.headers["Location"]).text
-    )
+    client = login(fapp, fd.ADMIN)
+    calls = _calls(client, _draw(client, "3"))
     for url in calls[:2]:
         page = client.get(url)
         answers = dict(fd.ANSWERS, comment='=HYPERLINK("http://x")')
         client.post(url, data=fd.answer_form(page.text, answers))
-    analyst, _ = _login(fapp, "analyst@alpha.example.test")
+    analyst = login(fapp, "analyst@alpha.example.test")
     response = analyst.get("/staff/cases/followup/export.csv")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
@@ -434,14 +391,10 @@ def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
         assert row["comment"].startswith("'=")  # a formula defused
     assert "0912" not in response.text and "民眾" not in response.text
     assert "20261005-" not in response.text  # no case number
-    with session_scope(fapp) as session:
-        audited = session.execute(
-            select(AuditEvent).where(AuditEvent.action == "responses.export")
-        ).all()
-    assert len(audited) == 1
-    beta, _ = _login(fapp, "analyst@beta.example.test")
+    assert _audited(fapp, "responses.export") == 1
+    beta = login(fapp, "analyst@beta.example.test")
     assert len(beta.get("/staff/cases/followup/export.csv").text.strip().splitlines()) == 1
-    handler, _ = _login(fapp, "cases@alpha.example.test")
+    handler = login(fapp, "cases@alpha.example.test")
     assert handler.get("/staff/cases/followup/export.csv").status_code == 403
     with session_scope(fapp) as session:
         alpha_id = fd.agency(session, "alpha").id
