@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, func, select, text
 from collector import create_app
 from collector.core import migrations
 from collector.core.db import session_scope
-from collector.core.models import Response
+from collector.core.models import AuditEvent, Response
 from tests.helpers.organisation import seed_agencies
 from tests.helpers.staff import FAST_HASH, make_people
 
@@ -211,6 +211,17 @@ def empty_postgres(url: str) -> None:
             # A tampering test may have switched the guard off (drop_append_only_guards).
             conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
     engine.dispose()
+
+
+def audit_events(app: Flask, action: str | None = None) -> list[AuditEvent]:
+    """The audit log, oldest first (only the events of ``action`` if given)."""
+    with session_scope(app) as session:
+        statement = select(AuditEvent).order_by(AuditEvent.id)  # type: ignore[arg-type]
+        if action:
+            statement = statement.where(AuditEvent.action == action)
+        rows = list(session.execute(statement).scalars())
+        session.expunge_all()
+    return rows
 
 
 def count_rows(app: Flask, model: Any) -> int:

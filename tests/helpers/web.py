@@ -62,11 +62,18 @@ def logged_in(response: Any) -> bool:
     return response.status_code == 303 and response.headers["Location"].endswith("/staff/")
 
 
-def login(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
-    """A new client of ``app`` logged in as ``email`` (the log-in must succeed)."""
+def login(app: Flask, email: str, password: str = PASSWORD) -> tuple[FlaskClient, Auth]:
+    """A new client of ``app`` logged in as ``email`` (the log-in must succeed), and its
+    :class:`Auth` (for CSRF tokens and logging out)."""
     client = app.test_client()
-    assert logged_in(Auth(client).login(email, password))
-    return client
+    auth = Auth(client)
+    assert logged_in(auth.login(email, password))
+    return client, auth
+
+
+def client_as(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
+    """A new client of ``app`` logged in as ``email`` (the log-in must succeed)."""
+    return login(app, email, password)[0]
 
 
 def post_form(client: FlaskClient, url: str, page: str = "/staff/", **data: Any) -> Any:

@@ -14,20 +14,13 @@ from collector.access import auth
 from collector.access.accounts import set_active
 from collector.core.db import session_scope
 from collector.core.hooktypes import Actor
-from collector.core.models import AuditEvent, User
+from collector.core.models import User
+from tests.helpers.database import audit_events
 from tests.helpers.staff import PASSWORD, Clock, make_user
 from tests.helpers.web import Auth, csrf_token, logged_in
 
 ADMIN = "admin@alpha.example.test"
 ANALYST = "analyst@alpha.example.test"
-
-
-def events(app: Flask, action: str | None = None) -> list[AuditEvent]:
-    with session_scope(app) as session:
-        statement = select(AuditEvent).order_by(AuditEvent.id)
-        if action:
-            statement = statement.where(AuditEvent.action == action)
-        return list(session.execute(statement).scalars())
 
 
 def session_cookie(response: Any) -> str | None:
@@ -56,7 +49,7 @@ def test_log_in_and_see_the_console(staff_app: Flask, auth: Auth, staff_client: 
     assert home.status_code == 200
     assert ADMIN in home.text
     assert user(staff_app, ADMIN).last_login_at is not None
-    (success,) = events(staff_app, "login.success")
+    (success,) = audit_events(staff_app, "login.success")
     assert success.actor_label == ADMIN and success.actor_user_id == user(staff_app, ADMIN).id
 
 
@@ -83,7 +76,7 @@ def test_unknown_email_and_wrong_password_look_the_same(
     assert message in unknown.text and message in wrong.text
     # The unknown address still cost one Argon2 verification (of a dummy hash).
     assert len(verified) == 2 and all(h.startswith("$argon2id$") for h in verified)
-    reasons = [e.detail for e in events(staff_app, "login.failure")]
+    reasons = [e.detail for e in audit_events(staff_app, "login.failure")]
     assert reasons == ['{"reason":"unknown"}', '{"reason":"password"}']
 
 
@@ -152,12 +145,12 @@ def test_lockout_after_five_failures(staff_app: Flask, auth: Auth, clock: Clock)
         assert auth.login(ADMIN, "wrong password!!").status_code == 200
     locked = user(staff_app, ADMIN)
     assert locked.locked_until is not None and locked.locked_until > clock.now
-    assert len(events(staff_app, "login.locked")) == 1
+    assert len(audit_events(staff_app, "login.locked")) == 1
     # Even the right password is refused while locked, with the same message.
     refused = auth.login(ADMIN)
     assert not logged_in(refused)
     assert "電子郵件或密碼不正確，或帳號暫時鎖定。" in refused.text
-    assert events(staff_app, "login.failure")[-1].detail == '{"reason":"locked"}'
+    assert audit_events(staff_app, "login.failure")[-1].detail == '{"reason":"locked"}'
     clock.advance(minutes=14)
     assert not logged_in(auth.login(ADMIN))
     clock.advance(minutes=2)
@@ -285,7 +278,7 @@ def test_logout_ends_the_session_everywhere(staff_app: Flask, staff_client: Any)
     replay = staff_app.test_client()
     replay.set_cookie("session", stolen)
     assert replay.get("/staff/").status_code == 302
-    assert [e.actor_label for e in events(staff_app, "logout")] == [ADMIN]
+    assert [e.actor_label for e in audit_events(staff_app, "logout")] == [ADMIN]
 
 
 def test_logout_needs_post_and_csrf(staff_client: Any, auth: Auth) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 from flask import Flask
 
 from collector.complaints import dashboard as dash
 from tests.helpers import complaints as fd
-from tests.helpers.web import Auth, logged_in
+from tests.helpers.web import client_as
 
 
 def row(case_id: int, unit: int | None, received: str, due: str, answered: str | None,
@@ -157,12 +156,6 @@ def fapp(outbox_app: Flask) -> Flask:
     return app
 
 
-def _client(app: Flask, email: str) -> Any:
-    client = app.test_client()
-    assert logged_in(Auth(client).login(email))
-    return client
-
-
 def test_the_unit_dashboard_counts_cases_and_hides_small_satisfaction(fapp: Flask) -> None:
     for _ in range(2):
         filed = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
@@ -174,16 +167,16 @@ def test_the_unit_dashboard_counts_cases_and_hides_small_satisfaction(fapp: Flas
         page = citizen.get(link)
         assert citizen.post(link, data=fd.answer_form(page.text)).status_code == 200
     month = fd.cases.today_for(fapp).strftime("%Y-%m")
-    admin = _client(fapp, fd.ADMIN)
+    admin = client_as(fapp, fd.ADMIN)
     page = admin.get("/staff/cases/dashboard")
     assert page.status_code == 200
     assert month in page.text
     assert "線上連結（未加權）" in page.text
     assert "&lt;5" in page.text  # two respondents: suppressed
-    handler = _client(fapp, "cases@alpha.example.test")
+    handler = client_as(fapp, "cases@alpha.example.test")
     assert handler.get("/staff/cases/dashboard").status_code == 200
     assert handler.get("/staff/cases/dashboard/agencies").status_code == 403
-    ministry = _client(fapp, "ministry@moi.example.test")
+    ministry = client_as(fapp, "ministry@moi.example.test")
     assert ministry.get("/staff/cases/dashboard").status_code == 403
     side = ministry.get("/staff/cases/dashboard/agencies")
     assert side.status_code == 200
@@ -197,13 +190,13 @@ def test_the_unit_dashboard_counts_cases_and_hides_small_satisfaction(fapp: Flas
      "?agency=abc", "?from=" + "9" * 500],
 )  # fmt: skip
 def test_bad_dashboard_queries_are_4xx(fapp: Flask, query: str) -> None:
-    response = _client(fapp, fd.ADMIN).get("/staff/cases/dashboard" + query)
+    response = client_as(fapp, fd.ADMIN).get("/staff/cases/dashboard" + query)
     assert 400 <= response.status_code < 500 or response.status_code == 200
     assert response.status_code != 500
 
 
 def test_another_agency_is_not_offered(fapp: Flask) -> None:
-    beta = _client(fapp, "admin@beta.example.test")
+    beta = client_as(fapp, "admin@beta.example.test")
     with fd.session_scope(fapp) as session:
         alpha_id = fd.agency(session, "alpha").id
     assert beta.get(f"/staff/cases/dashboard?agency={alpha_id}").status_code == 404
@@ -279,7 +272,7 @@ def test_phone_answers_keyed_in_carry_their_stratum_to_the_dashboard(fapp: Flask
         filed = fd.file_case(fapp, "alpha", category, name=f"民{i}", phone=f"09120000{i:02d}")
         fd.close_case(fapp, filed.case.id, outcome, replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-11-03")
-    admin = _client(fapp, fd.ADMIN)
+    admin = client_as(fapp, fd.ADMIN)
     token = csrf_token(admin.get("/staff/cases/followup").text)
     drawn = admin.post(
         "/staff/cases/followup",

@@ -14,17 +14,10 @@ from collector.core.models import AuditEvent, User
 from tests.helpers.database import drop_append_only_guards
 from tests.helpers.organisation import agency_id
 from tests.helpers.staff import PASSWORD, make_user
-from tests.helpers.web import Auth, csrf_token, logged_in
+from tests.helpers.web import Auth, csrf_token, logged_in, login
 
 ADMIN = "admin@alpha.example.test"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def login(app: Flask, email: str) -> tuple[Any, Auth]:
-    client = app.test_client()
-    auth = Auth(client)
-    assert logged_in(auth.login(email))
-    return client, auth
 
 
 def account(app: Flask, email: str) -> User | None:

@@ -18,7 +18,7 @@ from collector.complaints.views.cases import fill_template
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent, Complaint, ComplaintAttachment, ComplaintEvent, Unit
 from tests.helpers.complaints import file_with_contact, make_category
-from tests.helpers.web import Auth, csrf_token, logged_in
+from tests.helpers.web import csrf_token, login
 
 XSS = '<script>alert("x")</script>'
 HANDLER = "cases@alpha.example.test"
@@ -35,13 +35,6 @@ def app(staff_app: Flask, tmp_path: Path) -> Flask:
 @pytest.fixture
 def category(app: Flask) -> int:
     return make_category(app)
-
-
-def login(app: Flask, email: str) -> tuple[FlaskClient, Auth]:
-    client = app.test_client()
-    auth = Auth(client)
-    assert logged_in(auth.login(email))
-    return client, auth
 
 
 def load(app: Flask, case_id: int) -> Complaint:

@@ -12,14 +12,14 @@ from sqlalchemy import select, update
 
 from collector.core.db import session_scope
 from collector.core.models import (
-    AuditEvent,
     Complaint,
     ComplaintFollowup,
     ComplaintPolicy,
     Response,
 )
 from tests.helpers import complaints as fd
-from tests.helpers.web import csrf_token, login
+from tests.helpers.database import audit_events
+from tests.helpers.web import client_as, csrf_token
 
 
 @pytest.fixture
@@ -55,11 +55,6 @@ def _restrict(app: Flask, case_id: int) -> None:
         session.execute(
             update(Complaint).where(Complaint.id == case_id).values(restricted_at=fd.cases.utcnow())
         )
-
-
-def _audited(app: Flask, action: str) -> int:
-    with session_scope(app) as session:
-        return len(session.execute(select(AuditEvent).where(AuditEvent.action == action)).all())
 
 
 def test_the_link_from_the_mail_opens_the_questionnaire_once(fapp: Flask) -> None:
@@ -198,7 +193,7 @@ def _phone_cases(app: Flask, n: int, outcome: str = "upheld", **contact: Any) ->
 def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
     ids = _phone_cases(fapp, 4)
     fd.pin(fapp, "2026-11-03")
-    client = login(fapp, fd.ADMIN)
+    client = client_as(fapp, fd.ADMIN)
     assert client.get("/staff/cases/followup").status_code == 200
     sample_url = _draw(client, "3", size_kind="per_stratum", seed="42")
     listing = client.get(sample_url)
@@ -210,7 +205,7 @@ def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
     call = client.get(call_links[0])
     assert call.status_code == 200
     assert re.search(r"0912-000-\d{3}", call.text)
-    assert _audited(fapp, "complaint.identity_viewed") == 1
+    assert len(audit_events(fapp, "complaint.identity_viewed")) == 1
     saved = client.post(call_links[0], data=fd.answer_form(call.text))
     assert saved.status_code == 303 and "saved=" in saved.headers["Location"]
     [response] = _responses(fapp)
@@ -230,7 +225,7 @@ def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
 
 
 def test_draw_errors_are_explained_not_500(fapp: Flask) -> None:
-    client = login(fapp, fd.ADMIN)
+    client = client_as(fapp, fd.ADMIN)
     token = csrf_token(client.get("/staff/cases/followup").text)
     for data in (
         {"start": "nonsense", "end": "2026-10-31", "size": "3"},
@@ -250,14 +245,14 @@ def test_draw_errors_are_explained_not_500(fapp: Flask) -> None:
 def test_another_agency_cannot_see_or_key_in_a_sample(fapp: Flask) -> None:
     _phone_cases(fapp, 2)
     fd.pin(fapp, "2026-11-03")
-    client = login(fapp, fd.ADMIN)
+    client = client_as(fapp, fd.ADMIN)
     sample_url = _draw(client, "2")
     call_url = _calls(client, sample_url)[0]
-    beta = login(fapp, "admin@beta.example.test")
+    beta = client_as(fapp, "admin@beta.example.test")
     assert beta.get(sample_url).status_code == 404
     assert beta.get(call_url).status_code == 404
     assert "S2026" not in beta.get("/staff/cases/followup").text
-    handler = login(fapp, "cases@alpha.example.test")
+    handler = client_as(fapp, "cases@alpha.example.test")
     assert handler.get(sample_url).status_code == 403
 
 
@@ -267,7 +262,7 @@ def test_category_names_are_escaped_on_the_call_list(fapp: Flask) -> None:
     filed = fd.file_case(fapp, "alpha", evil, name="甲", phone="0912345678")
     fd.close_case(fapp, filed.case.id, "explained", replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-11-03")
-    client = login(fapp, fd.ADMIN)
+    client = client_as(fapp, fd.ADMIN)
     page = client.get(_draw(client, "1"))
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
@@ -299,7 +294,7 @@ def test_a_reclosed_case_gets_one_new_link_and_one_answer_at_most(fapp: Flask) -
 def test_a_restricted_case_is_not_called(fapp: Flask) -> None:
     [case_id] = _phone_cases(fapp, 1)
     fd.pin(fapp, "2026-11-03")
-    client = login(fapp, fd.ADMIN)
+    client = client_as(fapp, fd.ADMIN)
     call_url = _calls(client, _draw(client, "1"))[0]
     _restrict(fapp, case_id)
     refused = client.get(call_url)
@@ -313,7 +308,7 @@ def test_calls_without_an_interview_are_noted_and_counted(fapp: Flask) -> None:
 
     _phone_cases(fapp, 3)
     fd.pin(fapp, "2026-11-03")
-    client = login(fapp, fd.ADMIN)
+    client = client_as(fapp, fd.ADMIN)
     sample_url = _draw(client, "3")
     calls = _calls(client, sample_url)
     assert len(calls) == 3
@@ -357,12 +352,12 @@ def test_an_english_complainant_gets_the_page_in_english(fapp: Flask) -> None:
 def test_the_call_list_shows_phones_on_request_each_audited(fapp: Flask) -> None:
     _phone_cases(fapp, 3)
     fd.pin(fapp, "2026-11-03")
-    client = login(fapp, fd.ADMIN)
+    client = client_as(fapp, fd.ADMIN)
     sample_url = _draw(client, "2")
     assert "0912" not in client.get(sample_url).text
     shown = client.get(sample_url + "?phones=1")
     assert len(re.findall(r"0912-000-\d{3}", shown.text)) == 2
-    assert _audited(fapp, "complaint.identity_viewed") == 2
+    assert len(audit_events(fapp, "complaint.identity_viewed")) == 2
 
 
 def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
@@ -371,13 +366,13 @@ def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
 
     _phone_cases(fapp, 4)
     fd.pin(fapp, "2026-11-03")
-    client = login(fapp, fd.ADMIN)
+    client = client_as(fapp, fd.ADMIN)
     calls = _calls(client, _draw(client, "3"))
     for url in calls[:2]:
         page = client.get(url)
         answers = dict(fd.ANSWERS, comment='=HYPERLINK("http://x")')
         client.post(url, data=fd.answer_form(page.text, answers))
-    analyst = login(fapp, "analyst@alpha.example.test")
+    analyst = client_as(fapp, "analyst@alpha.example.test")
     response = analyst.get("/staff/cases/followup/export.csv")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
@@ -391,10 +386,10 @@ def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
         assert row["comment"].startswith("'=")  # a formula defused
     assert "0912" not in response.text and "民眾" not in response.text
     assert "20261005-" not in response.text  # no case number
-    assert _audited(fapp, "responses.export") == 1
-    beta = login(fapp, "analyst@beta.example.test")
+    assert len(audit_events(fapp, "responses.export")) == 1
+    beta = client_as(fapp, "analyst@beta.example.test")
     assert len(beta.get("/staff/cases/followup/export.csv").text.strip().splitlines()) == 1
-    handler = login(fapp, "cases@alpha.example.test")
+    handler = client_as(fapp, "cases@alpha.example.test")
     assert handler.get("/staff/cases/followup/export.csv").status_code == 403
     with session_scope(fapp) as session:
         alpha_id = fd.agency(session, "alpha").id
