@@ -53,6 +53,17 @@ def api_body(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def retried(client: Any, key: str, body: dict[str, Any]) -> None:
+    """Post ``body`` to the API twice with one ``Idempotency-Key``: both are 201 with one
+    receipt, and the second says it was replayed."""
+    headers = {"Idempotency-Key": key}
+    first = client.post("/api/v1/responses", json=body, headers=headers)
+    second = client.post("/api/v1/responses", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["receipt"] == second.get_json()["receipt"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+
+
 def add_responses(
     app: Flask,
     agency_code: str,

@@ -26,7 +26,7 @@ from collector.core.lookups import cached_agency_by_code, cached_unit_by_code
 from collector.core.models import Response
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import cached_current_version, definition_of
-from tests.helpers.answers import CITIZEN_ANSWERS, api_body
+from tests.helpers.answers import CITIZEN_ANSWERS, api_body, retried
 from tests.helpers.database import count_answers, count_rows
 
 TIMEOUT = 30
@@ -296,13 +296,7 @@ def test_direct_writer_reports_a_taken_key(make_app: Any) -> None:
     assert writer.write(prepared(app, key="api:direct")) is None
     assert writer.write(prepared(app, key="api:direct")) == DUPLICATE
     assert count(app) == 1
-    client = app.test_client()
-    headers = {"Idempotency-Key": "direct-http"}
-    first = client.post("/api/v1/responses", json=body(), headers=headers)
-    second = client.post("/api/v1/responses", json=body(), headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.get_json()["receipt"] == second.get_json()["receipt"]
-    assert second.headers["Idempotent-Replayed"] == "true"
+    retried(app.test_client(), "direct-http", body())
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import Response
-from tests.helpers.answers import CITIZEN_ANSWERS, api_body
+from tests.helpers.answers import CITIZEN_ANSWERS, api_body, retried
 from tests.helpers.database import count_answers, count_rows
 
 
@@ -106,12 +106,7 @@ def test_submit_stores_one_response(spec: OpenAPI, app: Flask, client: FlaskClie
 
 
 def test_idempotent_retry_returns_the_same_receipt(app: Flask, client: FlaskClient) -> None:
-    headers = {"Idempotency-Key": "retry-123"}
-    first = client.post("/api/v1/responses", json=body(), headers=headers)
-    second = client.post("/api/v1/responses", json=body(), headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.get_json()["receipt"] == second.get_json()["receipt"]
-    assert second.headers["Idempotent-Replayed"] == "true"
+    retried(client, "retry-123", body())
     assert count(app) == 1
 
 

@@ -315,15 +315,20 @@ def test_an_oral_complaint_is_read_back_and_confirmed_before_it_is_saved(
     assert "/staff/cases/" + str(case.id) not in saved.text  # counter staff cannot read cases
 
 
-def test_a_letter_is_recorded_at_once_and_input_is_checked(app: Flask, category: int) -> None:
+def letter_intake(app: Flask, category: int) -> tuple[FlaskClient, dict[str, str]]:
+    """A case handler on the intake page; the fields of a letter (tokens included)."""
     client, _ = login(app, HANDLER)
     page = client.get("/staff/cases/new").text
-    base = intake_fields(
+    return client, intake_fields(
         channel="letter",
         category=str(category),
         csrf_token=csrf_token(page),
         intake_token=form_token(page),
     )
+
+
+def test_a_letter_is_recorded_at_once_and_input_is_checked(app: Flask, category: int) -> None:
+    client, base = letter_intake(app, category)
     bad = client.post("/staff/cases/new", data={**base, "reply_channel": "letter"})
     assert bad.status_code == 422  # a reply by letter needs an address
     bad = client.post("/staff/cases/new", data={**base, "category": "99999"})
@@ -645,14 +650,7 @@ def test_staff_pages_link_the_queue(app: Flask) -> None:
 def test_a_letter_comes_with_attachments(app: Flask, category: int) -> None:
     import io
 
-    client, _ = login(app, HANDLER)
-    page = client.get("/staff/cases/new").text
-    base = intake_fields(
-        channel="letter",
-        category=str(category),
-        csrf_token=csrf_token(page),
-        intake_token=form_token(page),
-    )
+    client, base = letter_intake(app, category)
     big = ("信件內容 letter text\n" * 20000).encode()  # above the app's survey body limit
     assert len(big) > app.config["MAX_CONTENT_LENGTH"]
 
