@@ -13,15 +13,12 @@ report Wilson intervals; it has no R reference value.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from scipy import stats
 from scipy.special import expit, logit
 
+from analysis.core import DesignCore
 from analysis.estimate import Estimate, critical_value
-
-if TYPE_CHECKING:
-    from analysis.design import SurveyDesign
 
 __all__ = ["CIPROP_METHODS", "svyciprop"]
 
@@ -59,9 +56,7 @@ def _interval(
     return (centre - half, centre + half)
 
 
-def svyciprop(
-    design: SurveyDesign, col: str, method: str = "logit", na_rm: bool = False
-) -> Estimate:
+def svyciprop(design: DesignCore, col: str, method: str = "logit", na_rm: bool = False) -> Estimate:
     """Proportion of ``col`` (0/1 or boolean) with the interval of ``method``.
 
     The estimate and SE are ``svymean``'s; ``.ci(level)`` gives the method's interval, and at
@@ -69,18 +64,18 @@ def svyciprop(
     """
     if method not in CIPROP_METHODS:
         raise ValueError(f"method must be one of {CIPROP_METHODS}, got {method!r}")
-    y = design._column(col)
-    d = design._usable(y, col, na_rm)
+    y = design.column(col)
+    d = design.usable(y, col, na_rm)
     vals = y[d]
     if ((vals < 0) | (vals > 1)).any():
         raise ValueError(
             f"ciprop needs a 0/1 (or boolean) column; {col!r} has values outside [0, 1]"
         )
-    est, v, deff = design._mean_block(y[:, None], d, f"ciprop of {col!r}")
+    est, v, deff = design.mean_block(y[:, None], d, f"ciprop of {col!r}")
     p = float(est[0])
     se = math.sqrt(max(float(v[0, 0]), 0.0))
     df = design.degf(d)
-    nrow = design._nrow(d)
+    nrow = design.nrow(d)
 
     def ci(level: float) -> tuple[float, float]:
         return _interval(method, p, se, df, nrow, level)

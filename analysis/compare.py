@@ -32,7 +32,7 @@ _METHODS = {
 }
 
 
-def adjust_pvalues(p: Sequence[float], method: str = "holm") -> np.ndarray:
+def adjust_pvalues(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.ndarray:
     """Holm, Benjamini-Hochberg ('bh'), Bonferroni or 'none' adjusted p-values."""
     if method not in _METHODS:
         raise ValueError(f"method must be one of {list(_METHODS)}, got {method!r}")
@@ -50,7 +50,7 @@ def pairwise(
     design: SurveyDesign, col: str, group: str, method: str = "holm", na_rm: bool = True
 ) -> pd.DataFrame:
     """All pairwise differences of group means, design-based t tests, adjusted p-values."""
-    levels = design._levels(group)
+    levels = design.levels(group)
     rows = []
     for a, b in itertools.combinations(levels, 2):
         est = design.difference(col, group, [a, b], na_rm=na_rm)
@@ -104,18 +104,18 @@ class RaoScott:
 
 def rao_scott(design: SurveyDesign, row: str, col: str) -> RaoScott:
     """R ``svychisq(~row + col, design)`` with its default second-order correction."""
-    rl = design._levels(row)
-    cl = design._levels(col)
+    rl = design.levels(row)
+    cl = design.levels(col)
     nr, nc = len(rl), len(cl)
     if nr < 2 or nc < 2:
         raise ValueError(f"{row!r} and {col!r} need at least two levels each")
     r = pd.Categorical(design.data[row], categories=rl).codes
     c = pd.Categorical(design.data[col], categories=cl).codes
-    d = design._mask() & (r >= 0) & (c >= 0)
+    d = design.domain_mask() & (r >= 0) & (c >= 0)
     cell = np.where(d, r + nr * c, -1)
     y = np.column_stack([(cell == k).astype(float) for k in range(nr * nc)])
-    est, v, _ = design._mean_block(y, d, f"table of {row!r} by {col!r}")
-    n_rows = design._nrow(design._mask())
+    est, v, _ = design.mean_block(y, d, f"table of {row!r} by {col!r}")
+    n_rows = design.nrow(design.domain_mask())
     rr = np.tile(np.arange(nr), nc)
     cc = np.repeat(np.arange(nc), nr)
     x1 = np.column_stack(
@@ -137,7 +137,6 @@ def rao_scott(design: SurveyDesign, row: str, col: str) -> RaoScott:
     table = (est * n_rows).reshape(nc, nr).T
     expected = np.outer(table.sum(1), table.sum(0)) / table.sum()
     pearson = float(((table - expected) ** 2 / expected).sum())
-    s = design._struct
-    nu = s.n_psu - s.n_strata
+    nu = design.n_psu - design.n_strata
     f = pearson / tr
     return RaoScott(f, d0, d0 * nu, float(stats.f.sf(f, d0, d0 * nu)), pearson)

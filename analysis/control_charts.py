@@ -17,7 +17,7 @@ import pandas as pd
 __all__ = ["p_chart", "run_rules", "u_chart"]
 
 
-def run_rules(z: Sequence[float]) -> list[list[str]]:
+def run_rules(z: Sequence[float] | np.ndarray) -> list[list[str]]:
     """Western Electric rules 1-4 plus Nelson's trend rule, per point.
 
     WE1 one point beyond 3σ; WE2 two of three beyond 2σ on one side; WE3 four of five beyond

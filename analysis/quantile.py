@@ -10,14 +10,11 @@ is R's: the interval width divided by twice the critical value (Lumley 2010 §2.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from analysis.core import DesignCore
 from analysis.estimate import Estimate, critical_value
-
-if TYPE_CHECKING:
-    from analysis.design import SurveyDesign
 
 __all__ = ["qrule_math", "svyquantile"]
 
@@ -46,13 +43,13 @@ def qrule_math(x: np.ndarray, w: np.ndarray, p: float) -> float:
     return float(xs[pos] if wlow == 0 else xs[posnext])
 
 
-def svyquantile(design: SurveyDesign, col: str, q: float, na_rm: bool = False) -> Estimate:
+def svyquantile(design: DesignCore, col: str, q: float, na_rm: bool = False) -> Estimate:
     """Quantile ``q`` of ``col`` with R's default Woodruff interval and SE."""
     if not 0.0 <= q <= 1.0:
         raise ValueError(f"quantile q must be between 0 and 1, got {q!r}")
-    y = design._column(col)
-    d = design._usable(y, col, na_rm)
-    w = np.where(d, design._w, 0.0)
+    y = design.column(col)
+    d = design.usable(y, col, na_rm)
+    w = np.where(d, design.row_weights, 0.0)
     if not w.sum() > 0:
         raise ValueError(f"quantile of {col!r}: the domain is empty")
     yv = np.where(d, y, 0.0)
@@ -62,7 +59,7 @@ def svyquantile(design: SurveyDesign, col: str, q: float, na_rm: bool = False) -
     psum = w.sum()
     pm = float((w * ind).sum() / psum)
     score = (ind - pm) * w / psum
-    v = design._variance(score, d)[0, 0]
+    v = design.variance(score, d)[0, 0]
     se_p = math.sqrt(max(v, 0.0))
     df = design.degf(d)
 

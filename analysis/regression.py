@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,8 +20,7 @@ import patsy
 import statsmodels.api as sm
 from scipy import stats
 
-if TYPE_CHECKING:
-    from analysis.design import SurveyDesign
+from analysis.core import DesignCore
 
 __all__ = ["FAMILIES", "GLMResult", "svyglm"]
 
@@ -85,10 +83,19 @@ def _response(y: pd.DataFrame) -> np.ndarray:
     raise ValueError(f"the response must be one numeric or boolean column, got {list(y.columns)}")
 
 
-def svyglm(design: SurveyDesign, formula: str, family: str = "gaussian") -> GLMResult:
-    """Fit ``formula`` (patsy syntax) on the design; ``family`` gaussian or (quasi)binomial."""
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+@dataclass(frozen=True)
+class _ModelRows:
+    """The rows a model is fitted on: complete, in the domain, with positive weight."""
+
+    rows: np.ndarray  # row positions in the design's data
+    domain: np.ndarray  # boolean per design row: the same rows, for the variance
+    y: np.ndarray
+    x: np.ndarray
+    names: list[str]
+
+
+def _model_rows(design: DesignCore, formula: str) -> _ModelRows:
+    """Response and model matrix by patsy; incomplete rows drop out as a domain (R ``svyglm``)."""
     try:
         y_df, x_df = patsy.dmatrices(
             formula, design.data.reset_index(drop=True), return_type="dataframe", NA_action="drop"
@@ -98,7 +105,7 @@ def svyglm(design: SurveyDesign, formula: str, family: str = "gaussian") -> GLMR
     rows = y_df.index.to_numpy(dtype=np.int64)
     used = np.zeros(design.n, dtype=bool)
     used[rows] = True
-    d = design._mask() & used & (design._w != 0)
+    d = design.domain_mask() & used & (design.row_weights != 0)
     sel = d[rows]
     rows = rows[sel]
     y = _response(y_df)[sel]
@@ -108,36 +115,55 @@ def svyglm(design: SurveyDesign, formula: str, family: str = "gaussian") -> GLMR
         raise ValueError(f"{formula!r}: no complete rows with positive weight in the domain")
     if np.linalg.matrix_rank(x) < x.shape[1]:
         raise ValueError(f"{formula!r}: the model matrix is rank deficient in the domain ({names})")
-    w = design._w[rows]
-    w = w / w.mean()
+    return _ModelRows(rows=rows, domain=d, y=y, x=x, names=names)
+
+
+def _family(family: str, y: np.ndarray, formula: str) -> sm.families.Family:
     if family == "gaussian":
-        fam: sm.families.Family = sm.families.Gaussian()
-    else:
-        if ((y < 0) | (y > 1)).any():
-            raise ValueError(f"{formula!r}: a binomial response must lie in [0, 1]")
-        fam = sm.families.Binomial()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = sm.GLM(y, x, family=fam, var_weights=w).fit(tol=1e-12, maxiter=100)
-    beta = np.asarray(fit.params, dtype=float)
-    eta = x @ beta
+        return sm.families.Gaussian()
+    if ((y < 0) | (y > 1)).any():
+        raise ValueError(f"{formula!r}: a binomial response must lie in [0, 1]")
+    return sm.families.Binomial()
+
+
+def _influence(
+    m: _ModelRows, w: np.ndarray, fam: sm.families.Family, beta: np.ndarray
+) -> np.ndarray:
+    """Each row's influence on the coefficients: estimating function times A^-1 (Binder 1983)."""
+    eta = m.x @ beta
     mu = fam.link.inverse(eta)
     mu_eta = fam.link.inverse_deriv(eta)
     var = fam.variance(mu)
     work_w = w * mu_eta**2 / var
-    info = (x * work_w[:, None]).T @ x
+    info = (m.x * work_w[:, None]).T @ m.x
     a_inv = np.linalg.inv(info)
-    estfun = x * (w * (y - mu) * mu_eta / var)[:, None]
-    infl = np.zeros((design.n, x.shape[1]))
-    infl[rows] = estfun @ a_inv
-    cov = design._variance(infl, d)
-    df_resid = design.degf(d) + 1 - x.shape[1]
+    estfun = m.x * (w * (m.y - mu) * mu_eta / var)[:, None]
+    return np.asarray(estfun @ a_inv)
+
+
+def svyglm(design: DesignCore, formula: str, family: str = "gaussian") -> GLMResult:
+    """Fit ``formula`` (patsy syntax) on the design; ``family`` gaussian or (quasi)binomial."""
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
+    m = _model_rows(design, formula)
+    w = design.row_weights[m.rows]
+    w = w / w.mean()
+    fam = _family(family, m.y, formula)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(m.y, m.x, family=fam, var_weights=w).fit(tol=1e-12, maxiter=100)
+    beta = np.asarray(fit.params, dtype=float)
+    infl = np.zeros((design.n, m.x.shape[1]))
+    infl[m.rows] = _influence(m, w, fam, beta)
+    cov = design.variance(infl, m.domain)
+    df_resid = design.degf(m.domain) + 1 - m.x.shape[1]
+    names = m.names
     return GLMResult(
         params=pd.Series(beta, index=names),
         bse=pd.Series(np.sqrt(np.maximum(np.diag(cov), 0.0)), index=names),
         cov_params=pd.DataFrame(cov, index=names, columns=names),
         df_resid=float(df_resid),
         family=family,
-        nobs=len(rows),
+        nobs=len(m.rows),
         formula=formula,
     )

@@ -40,7 +40,7 @@ def top_two_box(
     Missing answers (don't know, refused) drop out as a domain by default.
     """
     _check_scale(scale)
-    y = design._column(col)
+    y = design.column(col)
     out = ~np.isnan(y) & ((y < scale[0]) | (y > scale[1]))
     if out.any():
         raise ValueError(f"column {col!r} has values outside the scale {scale}")
@@ -71,7 +71,7 @@ def item_means(design: SurveyDesign, cols: Sequence[str], na_rm: bool = True) ->
     """Design means of several items (each with its own missing-value domain)."""
     if not cols:
         raise ValueError("cols must name at least one item")
-    items = {c: design.mean(c, na_rm=na_rm) for c in cols}
+    items: dict[object, Estimate] = {c: design.mean(c, na_rm=na_rm) for c in cols}
     v = np.diag([e.se**2 for e in items.values()])
     return Estimates(items, pd.DataFrame(v, index=list(cols), columns=list(cols)))
 
@@ -104,9 +104,9 @@ def importance_performance(
     rows = []
     if method == "correlation":
         w = design.weights.to_numpy()
-        yo = design._column(overall)
+        yo = design.column(overall)
         for c in items:
-            x = design._column(c)
+            x = design.column(c)
             ok = ~np.isnan(x) & ~np.isnan(yo) & (w > 0)
             rows.append((c, _weighted_corr(x[ok], yo[ok], w[ok]), math.nan))
     else:

@@ -19,6 +19,7 @@ import numpy as np
 
 __all__ = [
     "LONELY_PSU_OPTIONS",
+    "CalibrationStep",
     "PostStratumStep",
     "RakingStep",
     "StageInfo",
@@ -58,13 +59,14 @@ class StageInfo:
         if self.pop is None:
             return np.ones(self.n_strata)
         with np.errstate(divide="ignore", invalid="ignore"):
-            f = (self.pop - self.n_sampled) / self.pop
+            f: np.ndarray = (self.pop - self.n_sampled) / self.pop
         return np.where(np.isinf(self.pop), 1.0, f)
 
     @property
     def lonely(self) -> np.ndarray:
         """Strata with one sampled cluster that are not self-representing."""
-        return (self.n_sampled == 1) & ~(self.f < _SELF_REPRESENTING)
+        lonely: np.ndarray = (self.n_sampled == 1) & ~(self.f < _SELF_REPRESENTING)
+        return lonely
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,10 @@ class RakingStep:
     margins: tuple[tuple[np.ndarray, int, np.ndarray], ...]
 
 
+#: One weighting step whose residuals replace the scores in every variance.
+CalibrationStep = PostStratumStep | RakingStep
+
+
 def group_sums(codes: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
     """Column sums of ``x`` (n, p) within integer groups, shape (n_groups, p)."""
     if x.ndim == 1:
@@ -94,9 +100,7 @@ def group_sums(codes: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
     return out
 
 
-def calibration_residuals(
-    x: np.ndarray, steps: tuple[PostStratumStep | RakingStep, ...]
-) -> np.ndarray:
+def calibration_residuals(x: np.ndarray, steps: tuple[CalibrationStep, ...]) -> np.ndarray:
     """Replace weighted scores by calibration residuals, in the order the steps were applied.
 
     Post-stratification subtracts each post-stratum's mean of ``x * oldw / w`` (weighted by

@@ -56,9 +56,10 @@ def _key_codes(design: SurveyDesign, cols: Sequence[str]) -> tuple[np.ndarray, l
 
 def _poststep(
     design: SurveyDesign, cols: Sequence[str], population: Mapping[Any, float], partial: bool
-) -> SurveyDesign:
+) -> PostStratumStep:
+    """One ``postStratify`` step: the weights scaled to the population count of each cell."""
     codes, levels = _key_codes(design, cols)
-    w = design._w
+    w = design.row_weights
     sample = np.bincount(codes, weights=w, minlength=len(levels))
     name = cols[0] if len(cols) == 1 else tuple(cols)
     pop = {}
@@ -84,8 +85,7 @@ def _poststep(
             "pass partial=True to ignore them (R's partial=TRUE)"
         )
     new_w = w * reweight[codes]
-    step = PostStratumStep(codes=codes, n_levels=len(levels), old_weights=w.copy(), weights=new_w)
-    return design._copy(_w=new_w, _calibration=(*design._calibration, step))
+    return PostStratumStep(codes=codes, n_levels=len(levels), old_weights=w.copy(), weights=new_w)
 
 
 def _check_full(design: SurveyDesign, what: str) -> None:
@@ -106,12 +106,13 @@ def poststratify(
     """
     _check_full(design, "poststratify")
     cols = [col] if isinstance(col, str) else list(col)
-    return _poststep(design, cols, population, partial)
+    step = _poststep(design, cols, population, partial)
+    return design.with_weights(step.weights, (*design.calibration, step))
 
 
 def _table(design: SurveyDesign, cols: list[str]) -> np.ndarray:
     codes, levels = _key_codes(design, cols)
-    return np.bincount(codes, weights=design._w, minlength=len(levels))
+    return np.bincount(codes, weights=design.row_weights, minlength=len(levels))
 
 
 def rake(
@@ -131,30 +132,27 @@ def rake(
     if not margins:
         raise ValueError("rake needs at least one margin")
     cols = list(margins)
-    eps = epsilon * float(design._w.sum()) if epsilon < 1 else epsilon
+    eps = epsilon * float(design.row_weights.sum()) if epsilon < 1 else epsilon
     old_table = _table(design, cols)
-    base_cal = design._calibration
     current = design
     converged = False
     iteration = 0
-    steps: tuple = ()
+    steps: list[PostStratumStep] = []
     while iteration < maxit:
-        current = current._copy(_calibration=())
+        steps = []
         for c in cols:
-            current = _poststep(current, [c], margins[c], partial=False)
-        steps = current._calibration
+            steps.append(_poststep(current, [c], margins[c], partial=False))
+            current = current.with_weights(steps[-1].weights)
         new_table = _table(current, cols)
         if float(np.max(np.abs(old_table - new_table))) < eps:
             converged = True
             break
         old_table = new_table
         iteration += 1
-    raking = RakingStep(
-        margins=tuple((s.codes, s.n_levels, s.weights) for s in steps)  # type: ignore[union-attr]
-    )
+    raking = RakingStep(margins=tuple((s.codes, s.n_levels, s.weights) for s in steps))
     if not converged:
         warnings.warn(f"raking did not converge after {iteration} iterations", stacklevel=2)
-    return current._copy(_calibration=(*base_cal, raking))
+    return current.with_weights(current.row_weights, (*design.calibration, raking))
 
 
 def trim_weights(
@@ -164,7 +162,7 @@ def trim_weights(
     _check_full(design, "trim_weights")
     if lower > upper:
         raise ValueError(f"lower ({lower}) must not exceed upper ({upper})")
-    pw = design._w
+    pw = design.row_weights
     outside = (pw < lower) | (pw > upper)
     if not outside.any():
         return design
@@ -172,7 +170,7 @@ def trim_weights(
     trimmed = pw - new
     new = new.copy()
     new[~outside] += trimmed.sum() / (~outside).sum()
-    out = design._copy(_w=new)
+    out = design.with_weights(new)
     return trim_weights(out, upper, lower, strict=True) if strict else out
 
 
@@ -217,10 +215,10 @@ def _gof_design(
 ) -> tuple[float, float, float, np.ndarray]:
     """R ``svygofchisq``: Pearson statistic on estimated totals, Satterthwaite p-value."""
     y = np.column_stack([(design.data[col] == lv).to_numpy(dtype=float) for lv in levels])
-    d = design._mask()
-    w = np.where(d, design._w, 0.0)
+    d = design.domain_mask()
+    w = np.where(d, design.row_weights, 0.0)
     tot = (w[:, None] * y).sum(axis=0)
-    v = design._variance(y * w[:, None], d)
+    v = design.variance(y * w[:, None], d)
     n_total = tot.sum()
     e = p * n_total
     x2 = float(((tot - e) ** 2 / e).sum())
@@ -254,7 +252,7 @@ def representativeness_test(
     totals, referred to a scaled chi-square with Satterthwaite df). A design raked or
     post-stratified on ``col`` matches exactly, so ``after`` then has statistic 0.
     """
-    levels = design._levels(col)
+    levels = design.levels(col)
     unknown = [k for k in population if k not in levels]
     if unknown:
         raise ValueError(f"population levels {unknown} do not occur in column {col!r} ({levels})")
@@ -265,7 +263,7 @@ def representativeness_test(
             f"every sampled level of {col!r} needs a positive population count; missing {zero}"
         )
     p = p / p.sum()
-    d = design._mask()
+    d = design.domain_mask()
     s = design.data[col]
     counts = np.array([int(((s == lv).to_numpy() & d).sum()) for lv in levels])
     n = counts.sum()

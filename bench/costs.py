@@ -119,7 +119,8 @@ def schema(admin: str, n: int = 2000) -> dict[str, Any]:
 
     from collector import create_app
     from collector.answers import writer as writer_module
-    from collector.answers.submission import Submission, prepare
+    from collector.answers.records import Submission
+    from collector.answers.submission import prepare
     from collector.core.db import get_engine, session_scope
     from collector.core.models import Agency, Unit
     from collector.core.plugins import get_plugins

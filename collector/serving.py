@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from flask import Flask
+
 
 def default_workers(database_url: str | None = None) -> int:
     """Worker processes when COLLECTOR_WORKERS does not say.
@@ -56,8 +58,6 @@ SETTINGS: dict[str, object] = settings()
 
 def _engine_of(obj: Any) -> Any:
     """The collector engine of the preloaded app held by a gunicorn arbiter or worker."""
-    from flask import Flask
-
     app = getattr(obj, "app", None)  # gunicorn's Application: the loaded WSGI app is .callable
     flask_app = getattr(obj, "wsgi", None) or getattr(app, "callable", None)
     if isinstance(flask_app, Flask):

@@ -41,6 +41,9 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
+#: A node of the compiled tree: ``(kind, *operands)``, operands being nodes or literals.
+Node = tuple[Any, ...]
+
 _FUNCTIONS = {"not": 1, "selected": 2, "count-selected": 1, "string-length": 1}
 
 
@@ -96,7 +99,7 @@ class _Parser:
         self.i += 1
         return tok
 
-    def parse(self) -> tuple:
+    def parse(self) -> Node:
         if not self.tokens:
             raise ExpressionError("the expression is empty")
         node = self.or_expr()
@@ -106,28 +109,28 @@ class _Parser:
             raise ExpressionError(f"unexpected {_shown(tok)!r} at {tok.pos}")
         return node
 
-    def or_expr(self) -> tuple:
+    def or_expr(self) -> Node:
         node = self.and_expr()
         while (tok := self.peek()) and tok.kind == "word" and tok.value == "or":
             self.take()
             node = ("or", node, self.and_expr())
         return node
 
-    def and_expr(self) -> tuple:
+    def and_expr(self) -> Node:
         node = self.comparison()
         while (tok := self.peek()) and tok.kind == "word" and tok.value == "and":
             self.take()
             node = ("and", node, self.comparison())
         return node
 
-    def comparison(self) -> tuple:
+    def comparison(self) -> Node:
         node = self.primary()
         if (tok := self.peek()) and tok.kind == "op":
             self.take()
             node = ("cmp", tok.value, node, self.primary())
         return node
 
-    def primary(self) -> tuple:
+    def primary(self) -> Node:
         tok = self.take()
         if tok.kind == "ref":
             return ("ref", tok.value)
@@ -160,7 +163,7 @@ class _Parser:
         raise ExpressionError(f"unexpected {_shown(tok)!r} at {tok.pos}")
 
 
-def _references(node: tuple) -> set[str]:
+def _references(node: Node) -> set[str]:
     if node[0] == "ref":
         return {node[1]}
     found: set[str] = set()
@@ -198,7 +201,7 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def _evaluate(node: tuple, answers: Mapping[str, Any], current: Any) -> Any:
+def _evaluate(node: Node, answers: Mapping[str, Any], current: Any) -> Any:
     kind = node[0]
     if kind == "lit":
         return node[1]
@@ -249,7 +252,7 @@ class Expression:
     """A compiled expression: its source text, its tree and the keys it reads."""
 
     source: str
-    tree: tuple
+    tree: Node
     references: frozenset[str]
 
     def evaluate(self, answers: Mapping[str, Any], current: Any = None) -> bool:

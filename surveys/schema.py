@@ -199,9 +199,9 @@ class Questionnaire(_Model):
         named = [roles.overall, roles.comment, *roles.demographics.values()]
         named += [k for ks in roles.dimensions.values() for k in ks]
         named += [k for ks in roles.groups.values() for k in ks]
-        unknown = sorted({k for k in named if k and k not in keys})
-        if unknown:
-            raise ValueError(f"analysis names questions that do not exist: {unknown}")
+        missing = sorted({k for k in named if k and k not in keys})
+        if missing:
+            raise ValueError(f"analysis names questions that do not exist: {missing}")
         return self
 
     # -- reading it -------------------------------------------------------
@@ -255,7 +255,7 @@ _TEXT_FIELDS = {
 
 def _expand_bare_texts(data: Any, first: str) -> Any:
     if isinstance(data, dict):
-        out = {}
+        out: dict[Any, Any] = {}
         for key, value in data.items():
             if key in _TEXT_FIELDS and isinstance(value, str):
                 out[key] = {first: value}

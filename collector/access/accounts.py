@@ -19,18 +19,15 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.access import audit
-from collector.access.auth import (
-    check_password_policy,
-    end_all_sessions,
-    hash_password,
-    normalise_email,
-    valid_email,
-    verify_password,
-)
+from collector.access.guard import unscoped
+from collector.access.identity import normalise_email, valid_email
+from collector.access.passwords import check_password_policy, hash_password, verify_password
 from collector.access.permissions import allowed
-from collector.access.scoped import unscoped
+from collector.access.sessions import end_all_sessions
 from collector.core.commands import cli_label, prepare_database
+from collector.core.db import get_engine, writing
 from collector.core.hooktypes import Actor
+from collector.core.i18n import translate
 from collector.core.models import ROLES, Agency, User
 
 ROLES_BY_LEVEL: dict[str | None, tuple[str, ...]] = {
@@ -185,8 +182,6 @@ def change_password(
 
 
 def _write_session() -> Session:
-    from collector.core.db import get_engine, writing
-
     return Session(writing(get_engine()), expire_on_commit=False)
 
 
@@ -206,8 +201,6 @@ def users_create(
     email: str, role: str, agency_code: str | None, display_name: str | None, password_stdin: bool
 ) -> None:
     """Create a staff account (the password is prompted for, or read from stdin)."""
-    from collector.core.i18n import translate
-
     prepare_database(current_app)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

@@ -24,18 +24,18 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from collector.access.scoped import unscoped
+from collector.access.guard import unscoped
+from collector.access.identity import current_actor
+from collector.core import clock
 from collector.core.db import get_engine, writing
-from collector.core.models import AuditEvent, utcnow
-
-if TYPE_CHECKING:
-    from collector.core.hooktypes import Actor
+from collector.core.hooktypes import Actor
+from collector.core.models import AuditEvent
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first event."""
@@ -123,7 +123,7 @@ def record(
     if actor_label is None:
         actor_label = actor.label if actor is not None else ""
     event = AuditEvent(
-        at=utcnow(),
+        at=clock.utcnow(),  # the real time, never a configured CLOCK: the log is evidence
         actor_user_id=actor.user_id if actor is not None else actor_user_id,
         actor_label=actor_label[:MAX_LABEL],
         agency_id=agency_id,
@@ -164,8 +164,6 @@ def log(
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if has_request_context():
         if actor is None and actor_label is None:
-            from collector.access.auth import current_actor
-
             actor = current_actor()
         address = address or request_address()
     with Session(writing(get_engine(app)), expire_on_commit=False) as session:

@@ -13,8 +13,8 @@ import click
 from flask import Blueprint
 
 from collector.access import accounts
-from collector.access.auth import session_actor
 from collector.access.permissions import default_allowed
+from collector.access.sessions import session_actor
 from collector.access.views import account, audit, login, users
 from collector.core.hookspecs import hookimpl
 from collector.core.hooktypes import Actor

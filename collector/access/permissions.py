@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, has_request_context
+from flask import abort, has_request_context, request
 
+from collector.access import audit
+from collector.access.identity import current_actor
 from collector.core.hooktypes import Actor
 from collector.core.models import ROLES
+from collector.core.plugins import get_plugins
 
 ACTIONS: dict[str, str] = {
     "console.use": "open the staff console",
@@ -127,8 +130,6 @@ def allowed(actor: Actor | None, action: str, agency_id: int | None = None) -> b
         return False
     if agency_id is not None and agency_id not in actor.visible_agency_ids:
         return False
-    from collector.core.plugins import get_plugins
-
     answer = get_plugins().hook.permission_allowed(actor=actor, action=action, agency_id=agency_id)
     if answer is None:  # only when the core's default is not registered (unit tests)
         answer = default_allowed(actor, action, agency_id)
@@ -163,8 +164,6 @@ def require(action: str, agency_id: int | None = None, *, any_agency: bool = Fal
     the actor may do ``action`` anywhere (for list pages). For a single object of
     another agency use ``collector.access.scoped.get_scoped``, which answers 404.
     """
-    from collector.access.auth import current_actor
-
     actor = current_actor()
     if actor is None:
         abort(401)
@@ -184,12 +183,8 @@ def deny(
     **detail: Any,
 ) -> None:
     """Audit a refusal, then answer ``status`` (403, or 404 for another agency's object)."""
-    from collector.access import audit
-
     extra: dict[str, Any] = {"permission": action, "agency_id": agency_id, **detail}
     if has_request_context():
-        from flask import request
-
         extra.update(method=request.method, path=request.path[:200])
     audit.log(
         "permission.denied",

@@ -32,6 +32,8 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from collector.core.i18n import pick_language, translate, use_language
+
 log = logging.getLogger(__name__)
 
 PUBLIC_ENDPOINTS: dict[str, tuple[str, ...]] = {
@@ -156,8 +158,6 @@ def _check() -> None:
 
 
 def _too_many(exc: TooManyRequests) -> Any:
-    from collector.core.i18n import pick_language, translate, use_language
-
     retry = getattr(exc, "retry_after", None)
     if request.path.startswith("/api/") or request.path.startswith("/-/"):
         response = jsonify({"error": "too many requests; try again later"})

@@ -29,11 +29,13 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from collector.access.ratelimit import client_key, client_key_for, get_limiter, rules_for
 from collector.access.security import headers_for
-from collector.answers.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
+from collector.answers.records import Submission
+from collector.answers.submission import IdempotencyConflict, InvalidSubmission, submit
+from collector.core import clock
 from collector.core.db import get_session
 from collector.core.i18n import pick_language, translate
 from collector.core.lookups import cached_agency_by_code, cached_unit_by_code
-from collector.core.models import CHANNELS, utcnow
+from collector.core.models import CHANNELS
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import (
     PUBLIC_KINDS,
@@ -191,7 +193,7 @@ def _read(app: Flask, body: dict[str, Any], key: str | None) -> Submission | Rep
             started_at = datetime.fromisoformat(str(started))
             if started_at.tzinfo is None:
                 started_at = started_at.replace(tzinfo=UTC)  # no offset given: read as UTC
-            if started_at > utcnow():
+            if started_at > clock.now():
                 raise ValueError
         except ValueError:
             errors["started_at"] = "an ISO 8601 time in the past"

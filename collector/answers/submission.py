@@ -6,21 +6,22 @@ are written in one transaction, and only a committed response gets a receipt.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from sqlalchemy import select
+from sqlmodel import Session
 
+from collector.answers.records import Prepared, Submission
+from collector.answers.writer import get_writer
+from collector.core.db import get_engine, get_session
 from collector.core.hooktypes import AnswerError, SavedResponse
-from collector.core.models import CHANNELS, Agency, QuestionnaireVersion, Response, Unit, utcnow
+from collector.core.models import CHANNELS, Response
 from collector.core.plugins import PluginSet
 from surveys import Questionnaire, compile_expression
 
@@ -65,55 +66,8 @@ def new_receipt() -> str:
     return f"{chars[:5]}-{chars[5:]}"
 
 
-# What body_hash hashes (as json.dumps with these options; answers come from parsed
-# JSON, so they hold no cycles to check for).
-_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str, check_circular=False)
-
 # Expressions are immutable once compiled; a questionnaire's few are compiled once.
 _compiled = lru_cache(maxsize=1024)(compile_expression)
-
-
-@dataclass
-class Submission:
-    """What a citizen (or a client on their behalf) sent."""
-
-    questionnaire: QuestionnaireVersion
-    agency: Agency
-    unit: Unit | None
-    channel: str
-    language: str
-    answers: dict[str, Any]
-    started_at: datetime | None = None
-    idempotency_key: str | None = None
-    campaign_id: int | None = None
-    batch: str | None = None  # paper questionnaires: the batch they were keyed in from
-    entered_by: int | None = None  # paper questionnaires: the staff member who keyed them
-
-    def body_hash(self) -> str:
-        """What a retry must repeat exactly for its idempotency key to be honoured."""
-        body = {
-            "questionnaire": self.questionnaire.slug,
-            "version": self.questionnaire.version,
-            "agency": self.agency.code,
-            "unit": self.unit.code if self.unit else None,
-            "channel": self.channel,
-            "language": self.language,
-            "answers": self.answers,
-        }
-        return hashlib.sha256(_CANONICAL.encode(body).encode("utf-8")).hexdigest()
-
-
-@dataclass
-class Prepared:
-    """A valid submission turned into rows, ready for the writer."""
-
-    submission: Submission
-    receipt: str
-    body_hash: str
-    answers: dict[str, Any]
-    # As ``Response.answers`` stores them: {key: [(number, text), ...]} (``to_rows``).
-    stored: dict[str, list[tuple[float | None, str | None]]] = field(default_factory=dict)
-    submitted_at: datetime = field(default_factory=utcnow)
 
 
 class IdempotencyConflict(Exception):
@@ -269,11 +223,6 @@ def submit(
     app: Flask, plugins: PluginSet, questionnaire: Questionnaire, submission: Submission
 ) -> SavedResponse:
     """Validate, store durably (or find the earlier identical submission) and notify plugins."""
-    from sqlmodel import Session
-
-    from collector.answers.writer import get_writer
-    from collector.core.db import get_engine, get_session
-
     # A taken idempotency key is found by the insert itself (the writer skips it and
     # says so), so a first submission costs no lookup; a body that fails validation
     # is still answered as the earlier response with its key was, as before.
@@ -284,7 +233,7 @@ def submit(
         if existing is not None:
             return _saved_from_existing(existing, questionnaire, submission)
         raise
-    _release_connection()
+    release_connection()
     outcome = get_writer(app).write(prepared)
     if outcome is not None:  # a retry, or lost a race with one: answer as the first did
         # In a session of its own: the request's may read a snapshot taken before the
@@ -308,14 +257,12 @@ def submit(
     return saved
 
 
-def _release_connection() -> None:
+def release_connection() -> None:
     """End the request session's read-only transaction before waiting for the writer.
 
     Its pooled connection goes back to the pool instead of being held while the
     request waits: the writer may need one, and so may the other requests.
     """
-    from flask import g
-
     session = g.get("db_session")
     if (
         session is not None

@@ -35,17 +35,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from collector.answers.records import Prepared
 from collector.core.db import writing
 from collector.core.models import Response
-
-if TYPE_CHECKING:
-    from collector.answers.submission import Prepared
 
 log = logging.getLogger(__name__)
 

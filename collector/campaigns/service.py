@@ -21,22 +21,25 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
+from typing import Any
+from xml.sax.saxutils import escape
 
-from flask import Flask, abort, current_app, render_template, request
+import segno
+from flask import Flask, abort, current_app, make_response, render_template, request
 from itsdangerous import BadData, URLSafeSerializer
+from scipy import stats
 from sqlalchemy import select
 from sqlmodel import Session
 
 from analysis.sample_size import sample_size
 from collector.access import audit
-from collector.access.scoped import register_via
+from collector.access.guard import register_via
+from collector.access.scoped import scoped
+from collector.core import clock
+from collector.core.hooktypes import Actor
 from collector.core.i18n import pick_language, translate, use_language
 from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit
-
-if TYPE_CHECKING:
-    from collector.core.hooktypes import Actor
+from collector.core.questionnaires import PUBLIC_KINDS, definition_of
 
 SALT = "campaign-link"
 CONFIDENCE_LEVELS = (0.90, 0.95, 0.99)
@@ -100,8 +103,6 @@ def compute_target(
     ``analysis.sample_size.sample_size`` does the arithmetic (p = 0.5, the most
     conservative): ±3 points at 95 % is 1,068; with N = 300, 235.
     """
-    from scipy import stats
-
     target = sample_size(margin, confidence, population=population, deff=design_effect)
     z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     n0 = z**2 * 0.25 / margin**2
@@ -168,8 +169,6 @@ def check_public_kind(session: Session, version_id: int) -> QuestionnaireVersion
     ``/staff/staff-survey`` (``collector.staff_survey.service``), never as a campaign with
     public QR links; other internal kinds have their own features.
     """
-    from collector.core.questionnaires import PUBLIC_KINDS, definition_of
-
     version = session.execute(
         select(QuestionnaireVersion).where(QuestionnaireVersion.id == version_id)
     ).scalar_one_or_none()
@@ -289,8 +288,6 @@ def update_campaign(
     """Change a campaign's settings and units (in the caller's write transaction), audited
     as ``campaign.changed`` with what changed. The questionnaire is fixed once the
     campaign has opened; the agency and the status never change here."""
-    from collector.access.scoped import scoped
-
     title = _check(new, campaign.agency_id, units)
     check_public_kind(session, campaign.questionnaire_version_id)
     check_public_kind(session, new.questionnaire_version_id)
@@ -415,13 +412,6 @@ def read_token(token: str, app: Flask | None = None) -> tuple[int, int] | None:
     return campaign_id, unit_id
 
 
-def today() -> date:
-    """Today where the agencies are (``TIMEZONE``), on the app's clock."""
-    from collector.access.auth import now
-
-    return now().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-
-
 def state_on(campaign: Campaign, day: date) -> str:
     """'open' (taking responses), 'not_started', or 'ended' (closed or past its period);
     a draft is 'not_started'."""
@@ -446,8 +436,6 @@ class CampaignLink:
 def friendly_page(kind: str) -> Any:
     """Stop the request with the visitor-facing page for a bad link: ``invalid`` (404),
     ``ended`` (410) or ``not_started`` (404), in the visitor's language."""
-    from flask import make_response
-
     language = use_language(
         pick_language(current_app.config["LANGUAGES"], request.values.get("lang"))
     )
@@ -484,11 +472,10 @@ def resolve(session: Session, token: str, ended_ok: bool = False) -> CampaignLin
     if row is None:
         friendly_page("invalid")
     campaign, agency, unit, version = row  # type: ignore[misc]
-    from collector.core.questionnaires import PUBLIC_KINDS, definition_of
 
     if definition_of(version).kind not in PUBLIC_KINDS:
         friendly_page("invalid")  # a staff survey has one-time links, never campaign links
-    state = state_on(campaign, today())
+    state = state_on(campaign, clock.today())
     if state == "ended" and ended_ok:
         return None
     if state != "open":
@@ -528,16 +515,12 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]
 
 def xml_text(value: str) -> str:
     """``value`` safe as XML character data or a quoted attribute value."""
-    from xml.sax.saxutils import escape
-
     return escape(_NOT_XML.sub("", value), {'"': "&quot;", "'": "&apos;"})
 
 
 def qr_path(data: str) -> tuple[str, int]:
     """The QR code of ``data`` as one SVG path (one unit per module, quiet zone
     included) and its size in modules."""
-    import segno
-
     qr = segno.make(data, error="m", micro=False)
     rows = list(qr.matrix_iter(scale=1, border=4))
     parts = []

@@ -1,7 +1,7 @@
 """Survey campaigns in the staff console (``/staff/campaigns``) and the public signed
 links (``/c/<token>``).
 
-Staff pages run behind ``collector.access.auth.staff_area``: listing and viewing need
+Staff pages run behind ``collector.access.sessions.staff_area``: listing and viewing need
 ``results.read``, creating, opening, closing and posters ``campaigns.manage``;
 every row is read through ``collector.access.scoped`` and one campaign is fetched with
 ``get_scoped`` (404 for another agency's). The agency of a new campaign is the
@@ -38,11 +38,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from collector.access.auth import current_actor, staff_area
+from collector.access.identity import current_actor
 from collector.access.permissions import allowed, require
 from collector.access.ratelimit import limit
 from collector.access.scoped import get_scoped, scoped
+from collector.access.sessions import staff_area
 from collector.campaigns import service as logic
+from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
@@ -191,7 +193,7 @@ def index() -> Any:
         may_manage_staff=allowed(actor, MANAGE, actor.agency_id),
         counts=counts,
         may_manage=allowed(actor, MANAGE, actor.agency_id),
-        today=logic.today(),
+        today=clock.today(),
         state_on=logic.state_on,
     )
 
@@ -319,7 +321,7 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
             else:
                 form.target_mode.data = "typed"
         else:
-            form.starts_on.data = form.starts_on.data or logic.today()
+            form.starts_on.data = form.starts_on.data or clock.today()
     if request.method == "POST":
         valid = form.validate()
         unit_targets, unit_populations, unit_errors = _parse_unit_values(
@@ -477,7 +479,7 @@ def detail(campaign_id: int) -> Any:
         unit_links=unit_links,
         total=sum(counts.values()),
         computation=logic.computation_of(campaign),
-        state=logic.state_on(campaign, logic.today()),
+        state=logic.state_on(campaign, clock.today()),
         may_manage=allowed(actor, MANAGE, campaign.agency_id),
     )
 

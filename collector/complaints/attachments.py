@@ -49,6 +49,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
 
 from collector.core.i18n import translate
 from collector.core.models import Complaint, ComplaintAttachment
@@ -459,8 +460,6 @@ def send_attachment(att: ComplaintAttachment, app: Flask | None = None) -> Respo
 
     The caller has decided that the requester may see the case. A missing file is 404.
     """
-    from werkzeug.exceptions import NotFound
-
     try:
         path = path_of(att, app)
     except ValueError:

@@ -13,10 +13,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.access.scoped import unscoped
+from collector.access.guard import unscoped
 from collector.complaints.deadlines import DeadlinePolicy, Pause, deadline
 from collector.core.models import CalendarDay
-from collector.core.workdays import SpecialDay, WorkCalendar, YearNotCovered
+from collector.core.plugins import get_plugins
+from collector.core.workdays import SpecialDay, WorkCalendar, YearNotCovered, taiwan_calendar
 
 Policy = DeadlinePolicy
 
@@ -58,12 +59,8 @@ def _with_fallback(calendar: WorkCalendar) -> WorkCalendar:
 def calendar_for(app: Flask, session: Session, agency_id: int) -> WorkCalendar:
     """The agency's calendar: a plugin's, else the national one; then the national
     and the agency's own edited days (``calendar_day``) override it."""
-    from collector.core.plugins import get_plugins
-
     base = get_plugins(app).hook.complaint_calendar(agency_id=agency_id)
     if base is None:  # only when the core's default plugin is disabled (unit tests)
-        from collector.core.workdays import taiwan_calendar
-
         base = taiwan_calendar()
     calendar = _with_fallback(base)
     for scope in (None, agency_id):

@@ -38,9 +38,11 @@ from analysis.design import SurveyDesign
 from analysis.quantile import qrule_math
 from analysis.satisfaction import item_means, top_two_box
 from collector.access.scoped import scoped
+from collector.complaints.followups import inclusions
+from collector.core import clock
+from collector.core.disclosure import MIN_CELL
 from collector.core.hooktypes import Actor
 from collector.core.models import Complaint, ComplaintEvent, ComplaintFollowup, Response
-from collector.results.analyses import MIN_CELL
 
 ANSWERED = ("reply", "decline")
 CLOSED = ("close", "decline")
@@ -301,7 +303,6 @@ def load_case_rows(
     """Cases received up to ``end`` whose receipt, answer or closing may fall in
     ``start``..``end`` (received within 400 days before ``start``), as the actor
     may see them for ``action``. Destroyed cases count (their dates are kept)."""
-    from collector.complaints.cases import local_date
 
     earliest = date.fromordinal(start.toordinal() - 400)
     statement = select(
@@ -330,7 +331,7 @@ def load_case_rows(
     closed: dict[int, date] = {}
     reopened: set[int] = set()
     for case_id, kind, at in events:
-        day = local_date(at)
+        day = clock.local_date(at)
         if kind in ANSWERED:
             answered.setdefault(case_id, day)
         if kind in CLOSED:
@@ -360,8 +361,6 @@ def load_feedback_rows(
     actor: Actor | None = None,
 ) -> list[FeedbackRow]:
     """The follow-up answers of ``case_rows``' cases, with the phone sample's strata."""
-    from collector.complaints.followups import inclusions
-
     by_case = {r.case_id: r for r in case_rows if r.closed_on is not None}
     if not by_case:
         return []

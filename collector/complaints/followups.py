@@ -26,24 +26,31 @@ import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import select, update
 from sqlmodel import Session
 
 from collector.access import audit
-from collector.access.scoped import get_unscoped, scoped, unscoped
-from collector.answers.submission import Prepared
+from collector.access.guard import get_unscoped, unscoped
+from collector.access.scoped import scoped
+from collector.answers import writer
+from collector.answers.records import Prepared
+from collector.complaints.notices import public_base
+from collector.complaints.records import add_event, hash_token, origin_of, policy_for
+from collector.core import clock
 from collector.core.db import get_engine, writing
 from collector.core.hooktypes import Actor
 from collector.core.mail import Mail
 from collector.core.models import (
     Agency,
     Complaint,
+    ComplaintCategory,
     ComplaintEvent,
     ComplaintFollowup,
-    utcnow,
+    Response,
+    Unit,
 )
 
 QUESTIONNAIRE = "complaint-handling"
@@ -73,8 +80,6 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
 
     A case closed again after a reopening gets a new link (the earlier one stops
     working), unless it was answered already: one answer per case."""
-    from collector.complaints.cases import hash_token, origin_of, policy_for, public_base
-
     if not policy_for(session, case.agency_id).followup:
         return []
     origin = origin_of(session, case)
@@ -101,7 +106,7 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
             agency_id=case.agency_id,
             channel="online",
             token_hash=hash_token(token),
-            sent_at=utcnow(),
+            sent_at=clock.now(),
         )
     )
     agency = get_unscoped(session, Agency, case.agency_id, "around an authorised case")
@@ -142,8 +147,6 @@ def link_days(app: Flask) -> int:
 def find_by_token(app: Flask, session: Session, token: str) -> ComplaintFollowup | None:
     """The unused, unexpired online follow-up of ``token`` (None for anything else,
     whatever the reason: the page says nothing about which)."""
-    from collector.complaints.cases import hash_token
-
     if not token or len(token) > 100:
         return None
     followup = session.execute(
@@ -158,7 +161,7 @@ def find_by_token(app: Flask, session: Session, token: str) -> ComplaintFollowup
     if followup is None or followup.used_at is not None:
         return None
     sent = _aware(followup.sent_at or followup.created_at)
-    if utcnow() - sent > timedelta(days=link_days(app)):
+    if clock.now() - sent > timedelta(days=link_days(app)):
         return None
     case = get_unscoped(session, Complaint, followup.complaint_id, "around an authorised case")
     if case is None or case.destroyed_at is not None or case.restricted_at is not None:
@@ -179,8 +182,6 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
     requests only one goes on (PostgreSQL re-checks the condition after the
     other's row lock; SQLite's BEGIN IMMEDIATE serialises them).
     """
-    from collector.answers.writer import store
-
     engine = writing(get_engine(app))
     with engine.begin() as conn:
         spent = conn.execute(
@@ -190,11 +191,11 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
                 ComplaintFollowup.used_at.is_(None),  # type: ignore[union-attr]
                 ComplaintFollowup.response_id.is_(None),  # type: ignore[union-attr]
             )
-            .values(used_at=utcnow())
+            .values(used_at=clock.now())
         )
         if spent.rowcount != 1:
             return None
-        if not all(store(conn, [prepared])):
+        if not all(writer.store(conn, [prepared])):
             raise RuntimeError("the follow-up response was not stored")
         response_id = int(prepared.submission_id)  # type: ignore[attr-defined]
         conn.execute(
@@ -288,10 +289,7 @@ def draw(
 
 def local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """UTC instants of Taiwan's midnight on ``start`` and after ``end``."""
-    offset = timedelta(hours=8)
-    first = datetime.combine(start, time(), tzinfo=UTC) - offset
-    last = datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC) - offset
-    return first, last
+    return clock.day_bounds(start, end)
 
 
 def sampling_frame(
@@ -356,8 +354,6 @@ def record_sample(
     """Store a draw: a phone follow-up and a ``followup_sampled`` event per case
     (stratum, N, n, seed), and an audit event with the whole design. The caller
     commits."""
-    from collector.complaints.cases import add_event
-
     sample_id = new_sample_id(start)
     cases = {
         c.id: c
@@ -476,8 +472,6 @@ def record_attempt(
     actor: Actor,
 ) -> None:
     """Note a call that gave no interview (append-only; the last one counts)."""
-    from collector.complaints.cases import add_event
-
     if disposition not in DISPOSITIONS:
         raise FollowupError("followup_disposition", "choose what happened on the call")
     add_event(
@@ -561,9 +555,6 @@ def analysis_table(
     sample the stratum, N (cases in the frame), n (drawn), r (answered) and the
     weight N/r; online answers have no stratum and no weight (self-selected).
     No case number, name or contact detail."""
-    from collector.complaints.cases import local_date
-    from collector.core.models import ComplaintCategory, Response, Unit
-
     followups = session.execute(
         scoped(
             select(
@@ -638,7 +629,7 @@ def analysis_table(
             "category": categories.get(case.category_id, ""),
             "outcome": case.outcome or "",
             "unit": units.get(case.unit_id, "") if case.unit_id else "",
-            "closed_month": f"{local_date(case.closed_at):%Y-%m}" if case.closed_at else "",
+            "closed_month": f"{clock.local_date(case.closed_at):%Y-%m}" if case.closed_at else "",
             "N": inclusion.population if inclusion else "",
             "n": inclusion.drawn if inclusion else "",
             "r": r if inclusion else "",

@@ -19,7 +19,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.complaints import cases as case_service
+from collector.complaints import notices, records
+from collector.complaints.service import CaseService
 from collector.core.db import get_engine, writing
 from collector.core.lookups import agency_by_code
 from collector.core.mail import MailError, check_address
@@ -161,7 +162,7 @@ def file_complaint(
     if (
         agency is not None
         and anonymous
-        and not case_service.policy_for(session, agency.id).accept_anonymous  # type: ignore[arg-type]
+        and not records.policy_for(session, agency.id).accept_anonymous  # type: ignore[arg-type]
     ):
         errors["name"] = "this agency does not take anonymous complaints: give a contact"
     if errors:
@@ -169,11 +170,9 @@ def file_complaint(
     assert agency is not None and category is not None and description is not None
     subject = subject or description.splitlines()[0][:MAX_SUBJECT]
     with Session(writing(get_engine(app)), expire_on_commit=False) as wdb:
-        filed = case_service.new_case(
-            wdb,
-            app,
-            agency=wdb.get(Agency, agency.id),  # type: ignore[arg-type]
-            category=wdb.get(ComplaintCategory, category.id),  # type: ignore[arg-type]
+        filed = CaseService(app, wdb).new_case(
+            agency=wdb.get(Agency, agency.id),
+            category=wdb.get(ComplaintCategory, category.id),
             subject=subject,
             description=description,
             channel=channel,
@@ -190,8 +189,8 @@ def file_complaint(
             reply_channel="none" if anonymous else reply_channel,
         )
         wdb.commit()
-    case_service.send_notices(app, filed.mails)
-    base = case_service.public_base(app)
+    notices.send_notices(app, filed.mails)
+    base = notices.public_base(app)
     return Filed(
         case_number=filed.case.case_number,
         password=filed.password,

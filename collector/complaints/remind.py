@@ -24,9 +24,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.access.scoped import get_unscoped, unscoped
-from collector.complaints import calendars as clock
-from collector.complaints import cases as case_service
+from collector.access.guard import get_unscoped, unscoped
+from collector.complaints import calendars, lifecycle, notices, records
 from collector.complaints.deadlines import ClockState, clock_state
 from collector.core.commands import prepare_database
 from collector.core.db import get_engine, writing
@@ -110,7 +109,7 @@ def _admins(session: Session, agency_id: int) -> list[User]:
 
 
 def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[Item]) -> Mail:
-    base = case_service.public_base(app)
+    base = notices.public_base(app)
     lines_zh = [f"{to.display_name or to.email} 您好：", ""]
     lines_en = [f"Dear {to.display_name or to.email},", ""]
     if overdue:
@@ -160,7 +159,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
             unscoped(
                 select(Complaint)
                 .where(
-                    Complaint.status.in_(sorted(case_service.OPEN)),  # type: ignore[attr-defined]
+                    Complaint.status.in_(sorted(lifecycle.OPEN)),  # type: ignore[attr-defined]
                     Complaint.destroyed_at.is_(None),  # type: ignore[union-attr]
                 )
                 .order_by(Complaint.agency_id, Complaint.due_on, Complaint.id),  # type: ignore[arg-type]
@@ -177,8 +176,8 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
         agency = get_unscoped(session, Agency, agency_id, "deadline reminders")
         if agency is None:
             continue
-        policy = case_service.policy_for(session, agency_id)
-        calendar = clock.calendar_for(app, session, agency_id)
+        policy = records.policy_for(session, agency_id)
+        calendar = calendars.calendar_for(app, session, agency_id)
         admins = _admins(session, agency_id)
         digests: dict[int, tuple[list[Item], list[Item]]] = defaultdict(lambda: ([], []))
         counts = {"reminded": 0, "escalated": 0}
@@ -222,7 +221,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
                 counts["reminded"] += 1
                 for user in recipients:
                     digests[user.id][0].append(item)  # type: ignore[index]
-            case_service.add_event(
+            records.add_event(
                 session,
                 case,
                 kind,
@@ -253,12 +252,12 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
 
 def run(app: Flask, day: date | None = None) -> Summary:
     """One run: events committed first, then the digests sent."""
-    day = day or case_service.today_for(app)
+    day = day or records.today_for(app)
     with Session(writing(get_engine(app)), expire_on_commit=False) as session:
         summary, mails = remind(app, session, day)
         session.commit()
     summary.mails = len(mails)
-    if mails and not case_service.send_notices(app, mails):
+    if mails and not notices.send_notices(app, mails):
         summary.unsent = len(mails)
     return summary
 

@@ -7,9 +7,10 @@ from typing import Any
 from flask import Blueprint, render_template, url_for
 from sqlalchemy import select
 
-from collector.access.auth import current_actor, staff_area
+from collector.access.identity import current_actor
 from collector.access.permissions import ACTIONS, may_somewhere
 from collector.access.scoped import scoped
+from collector.access.sessions import staff_area
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
 from collector.core.i18n import agency_name

@@ -65,7 +65,7 @@ class Actor:
 
     ``visible_agency_ids`` bounds everything: no plugin can grant an action on an
     agency outside it. Build one for a stored user with
-    ``collector.access.auth.actor_for_user``.
+    ``collector.access.identity.actor_for_user``.
     """
 
     user_id: int | None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-Hant-TW": {
@@ -2025,8 +2025,6 @@ def current_language() -> str:
 def staff_language() -> str:
     """The staff console's language: ``?lang=`` (remembered in the session), else the
     remembered choice, else the browser's."""
-    from flask import session
-
     offered = current_app.config["LANGUAGES"]
     explicit = request.args.get("lang")
     if explicit in offered:

@@ -8,18 +8,15 @@ response in one query.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from collector.core.clock import utcnow
+
 CHANNELS = ("online", "qr", "kiosk", "paper", "phone")
-
-
-def utcnow() -> datetime:
-    """Now, in UTC, timezone-aware (SQLModel stores aware datetimes)."""
-    return datetime.now(UTC)
 
 
 class AgencyBase(SQLModel):
@@ -239,7 +236,7 @@ COMPLAINT_STATUSES = (
     "merged",
     "transferred",
 )
-"""Where a case stands; ``collector.complaints.cases.TRANSITIONS`` says what may follow what."""
+"""Where a case stands; ``collector.complaints.lifecycle.TRANSITIONS`` says what may follow what."""
 
 COMPLAINT_CHANNELS = ("online", "phone", "counter", "letter", "email", "open311", "api")
 REPLY_CHANNELS = ("email", "letter", "phone", "none")
@@ -292,7 +289,7 @@ class ComplaintCategory(SQLModel, table=True):
 
 class Complaint(SQLModel, table=True):
     """A complaint case. Contact details are personal data: read them through
-    ``collector.complaints.cases.identity`` (which hides a confidential
+    ``collector.complaints.complainant.identity`` (which hides a confidential
     complainant from staff who do not need it and audits the view).
 
     ``received_on`` starts the deadline clock (a transfer restarts it at the

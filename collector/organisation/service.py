@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.access import audit
+from collector.access.guard import unscoped
 from collector.access.permissions import allowed
-from collector.access.scoped import unscoped
 from collector.core.hooktypes import Actor
 from collector.core.models import Agency, Unit
 

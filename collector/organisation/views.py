@@ -23,9 +23,10 @@ from sqlmodel import Session
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired
 
-from collector.access.auth import current_actor, staff_area
+from collector.access.identity import current_actor
 from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped
+from collector.access.sessions import staff_area
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor

@@ -11,9 +11,6 @@ from typing import Any, ClassVar
 from collector.results.reading import ResponseTable
 from surveys import Questionnaire
 
-MIN_CELL = 5
-"""No statistic is shown for fewer respondents than this (PDPA practice)."""
-
 
 class Analysis:
     """Base class: set ``name`` and ``description``; implement applies_to() and run()."""

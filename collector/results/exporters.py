@@ -20,21 +20,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from flask import current_app, has_app_context
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 
 from collector.answers.question_types import QuestionType
+from collector.answers.standard_types import CORE_TYPES
+from collector.core import clock
+from collector.core.disclosure import MIN_CELL
 from collector.core.models import CHANNELS
 from collector.results.reading import META_COLUMNS, ResponseTable
 from surveys import Question, Questionnaire
 
-DEFAULT_TIMEZONE = "Asia/Taipei"
-MIN_CELL = (
-    5  # collector.results.analyses.MIN_CELL; repeated so that exporters need not import analyses
-)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -57,14 +58,6 @@ def neutralise(value: Any) -> Any:
     if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
         return "'" + text
     return text
-
-
-def export_timezone() -> ZoneInfo:
-    """The zone exported times are shown in: the app's ``TIMEZONE``, else Asia/Taipei."""
-    name = DEFAULT_TIMEZONE
-    if has_app_context():
-        name = current_app.config.get("TIMEZONE") or DEFAULT_TIMEZONE
-    return ZoneInfo(name)
 
 
 def _text(value: Any) -> str:
@@ -111,7 +104,7 @@ def cell_value(value: Any, tz: tzinfo | None = None) -> CellValue:
         return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if isinstance(value, datetime):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        local = aware.astimezone(tz or ZoneInfo(DEFAULT_TIMEZONE)).replace(tzinfo=None)
+        local = aware.astimezone(tz or clock.zone()).replace(tzinfo=None)
         return local.to_pydatetime() if isinstance(local, pd.Timestamp) else local
     if isinstance(value, date):
         return value
@@ -156,8 +149,6 @@ def question_type_of(questionnaire: Questionnaire, question: Question) -> Questi
         plugins = current_app.extensions.get("collector.core.plugins")
         registry = plugins.question_types.items if plugins is not None else None
     if registry is None:
-        from collector.answers.standard_types import CORE_TYPES
-
         registry = {t.name: t for t in CORE_TYPES}
     cls = registry.get(question.type)
     return cls(question, questionnaire) if cls is not None else None
@@ -178,7 +169,7 @@ def export_rows(
     table: ResponseTable, tz: tzinfo | None = None, columns: list[ExportColumn] | None = None
 ) -> Iterator[list[CellValue]]:
     """Every response as a list of cells (see :func:`cell_value`), header excluded."""
-    tz = tz or export_timezone()
+    tz = tz or clock.zone()
     columns = columns if columns is not None else export_columns(table)
     dates = [c.holds_dates for c in columns]
     for row in table.frame.itertuples(index=False, name=None):
@@ -213,9 +204,9 @@ class Exporter:
         """A response value as one text-or-number cell: lists flattened, formulas defused.
 
         Numbers stay numbers and missing values are None; times are local text
-        (``YYYY-MM-DD HH:MM:SS``, see :func:`export_timezone`).
+        (``YYYY-MM-DD HH:MM:SS``, see ``collector.core.clock.zone``).
         """
-        result = cell_value(value, export_timezone())
+        result = cell_value(value, clock.zone())
         return cell_text(result) if isinstance(result, date) else result
 
 
@@ -235,7 +226,7 @@ class CsvExporter(Exporter):
         writer = csv.writer(buffer, lineterminator="\r\n")
         columns = export_columns(table)
         writer.writerow([cell_text(cell_value(c.key)) for c in columns])
-        for cells in export_rows(table, export_timezone(), columns):
+        for cells in export_rows(table, clock.zone(), columns):
             writer.writerow([cell_text(c) for c in cells])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -369,7 +360,7 @@ def dictionary_rows(
 ) -> list[dict[str, Any]]:
     """The data dictionary: one row per column of the table (see DICTIONARY_FIELDS)."""
     questionnaire = table.questionnaire
-    zone = str(tz or export_timezone())
+    zone = str(tz or clock.zone())
     languages = _label_languages(questionnaire)
     roles = _roles(questionnaire, language)
     section_of = {q.key: s for s in questionnaire.sections for q in s.questions}
@@ -466,10 +457,8 @@ class XlsxExporter(Exporter):
     extension = "xlsx"
 
     def export(self, table: ResponseTable, language: str = "zh-Hant-TW") -> bytes:
-        from openpyxl import Workbook
-        from openpyxl.utils import get_column_letter
 
-        tz = export_timezone()
+        tz = clock.zone()
         workbook = Workbook(write_only=True)
         columns = export_columns(table)
 
@@ -533,8 +522,6 @@ class XlsxExporter(Exporter):
     @staticmethod
     def _cells(sheet: Any, values: list[Any]) -> list[Any]:
         """Cells for a write-only sheet: text forced to string cells, times formatted."""
-        from openpyxl.cell import WriteOnlyCell
-
         out: list[Any] = []
         for value in values:
             if value is None or (isinstance(value, str) and value == ""):

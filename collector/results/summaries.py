@@ -8,7 +8,8 @@ import pandas as pd
 
 from analysis.design import SurveyDesign
 from analysis.satisfaction import score_0_100, top_two_box
-from collector.results.analyses import MIN_CELL, Analysis
+from collector.core.disclosure import MIN_CELL
+from collector.results.analyses import Analysis
 from collector.results.reading import ResponseTable
 from surveys import Questionnaire
 

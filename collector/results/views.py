@@ -26,18 +26,19 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 
 from collector.access import audit
-from collector.access.auth import staff_area
+from collector.access.guard import register_via
 from collector.access.permissions import may_somewhere, require
-from collector.access.scoped import register_via, scoped
+from collector.access.scoped import scoped
+from collector.access.sessions import staff_area
+from collector.core import clock
 from collector.core.db import get_session
+from collector.core.disclosure import MIN_CELL, hidden_cells, too_small
 from collector.core.hooktypes import Actor
 from collector.core.i18n import current_language, translate
-from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit, utcnow
+from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit
 from collector.core.models import Response as StoredResponse
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
-from collector.results.analyses import MIN_CELL
-from collector.results.exporters import export_timezone
 from collector.results.reading import ResponseTable, load_table
 from collector.results.summaries import likert_summary
 from surveys import Questionnaire
@@ -150,7 +151,7 @@ def per_day(frame: pd.DataFrame, today: date, days: int = DAYS) -> list[tuple[da
     """Responses per local day for the ``days`` days ending ``today`` (oldest first)."""
     counts: dict[date, int] = {}
     if len(frame):
-        tz = export_timezone()
+        tz = clock.zone()
         stamps = pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(tz).dt.date
         counts = stamps.value_counts().to_dict()
     first = today - timedelta(days=days - 1)
@@ -241,7 +242,7 @@ def breakdown(
         if n == 0:
             continue
         label = labels.get(key, key)
-        if n < MIN_CELL:
+        if too_small(n):
             rows.append({"label": label, "n_shown": SUPPRESSED, "suppressed": True, "n": n})
             continue
         row: dict[str, Any] = {"label": label, "n_shown": n, "suppressed": False, "n": n}
@@ -259,17 +260,10 @@ def protect_complement(
     MIN_CELL respondents the smallest shown group's figures are hidden too."""
     if overall is None or likert_summary(overall)["suppressed"]:
         return rows
-    hidden = sum(1 for r in rows if r["suppressed"])
-    if not hidden:
-        return rows
-    hidden_n = sum(r.get("n", 0) for r in rows if r["suppressed"] and "n" in r)
-    shown = sorted((r for r in rows if not r["suppressed"]), key=lambda r: r["n"])
-    for row in shown:
-        if hidden_n >= MIN_CELL:
-            break
-        row["headline"] = None
-        row["secondary"] = True
-        hidden_n += row["n"]
+    for i in hidden_cells({i: row["n"] for i, row in enumerate(rows)}):
+        if not rows[i]["suppressed"]:
+            rows[i]["headline"] = None
+            rows[i]["secondary"] = True
     return rows
 
 
@@ -290,7 +284,7 @@ def latest_comments(questionnaire: Questionnaire, frame: pd.DataFrame) -> list[d
     texts = frame[[key, "submitted_at"]].dropna(subset=[key])
     texts = texts[texts[key].astype(str).str.strip() != ""]
     texts = texts.sort_values("submitted_at", ascending=False).head(COMMENTS)
-    tz = export_timezone()
+    tz = clock.zone()
     return [
         {
             "text": str(row[key]),
@@ -328,7 +322,7 @@ def results() -> Any:
     if table is not None and questionnaire is not None:
         questionnaire = table.questionnaire
         frame = table.frame
-        today = utcnow().astimezone(export_timezone()).date()
+        today = clock.today()
         days = per_day(frame, today)
         context.update(
             questionnaire=questionnaire,
@@ -492,7 +486,7 @@ def export() -> Any:
             "unit_id": filters.unit.id if filters.unit else None,
         },
     )
-    stamp = utcnow().astimezone(export_timezone()).strftime("%Y%m%d-%H%M")
+    stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M")
     filename = safe_filename(filters.slug, agency_code, stamp, extension=exporter.extension)
     return Response(
         body,

@@ -26,7 +26,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from flask import Flask
@@ -34,9 +33,13 @@ from sqlalchemy import Connection, Integer, cast, func, select, update
 from sqlmodel import Session
 
 from collector.access import audit
-from collector.access.scoped import register_via, scoped
-from collector.answers.submission import Prepared
+from collector.access.guard import register_via
+from collector.access.scoped import scoped
+from collector.answers import writer
+from collector.answers.records import Prepared
+from collector.core import clock
 from collector.core.db import get_engine, writing
+from collector.core.disclosure import MIN_CELL, hidden_cells
 from collector.core.hooktypes import Actor
 from collector.core.mail import Mail, MailError, check_address, send
 from collector.core.models import (
@@ -47,9 +50,8 @@ from collector.core.models import (
     Response,
     StaffInvitation,
     Unit,
-    utcnow,
 )
-from collector.results.analyses import MIN_CELL
+from collector.results.summaries import likert_summary
 
 SLUG = "staff-satisfaction"
 MIN_UNIT_INVITEES = 5
@@ -78,10 +80,6 @@ def hash_token(token: str) -> str:
 def new_token() -> str:
     """256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
-
-
-def today(app: Flask) -> date:
-    return datetime.now(ZoneInfo(app.config.get("TIMEZONE", "Asia/Taipei"))).date()
 
 
 def coarse(moment: datetime) -> datetime:
@@ -321,7 +319,7 @@ def issue_counted(
         cu.unit_id: cu
         for cu in session.execute(scoped(statement_cu, "campaigns.manage", actor)).scalars()
     }
-    now = utcnow()
+    now = clock.now()
     tokens: dict[int, list[str]] = {}
     for unit_id, number in counts.items():
         cu = existing.get(unit_id) or CampaignUnit(campaign_id=campaign.id, unit_id=unit_id)  # type: ignore[arg-type]
@@ -391,7 +389,7 @@ def prepare_mailing(
         )
     else:
         statement = statement.where(StaffInvitation.sent_at.is_(None))  # type: ignore[union-attr]
-    now = utcnow()
+    now = clock.now()
     outgoing: list[Outgoing] = []
     for invitation, unit in session.execute(scoped(statement, "campaigns.manage", actor)).all():
         token = new_token()
@@ -542,7 +540,7 @@ def find_target(session: Session, app: Flask, token: str) -> Target | None:
     if row is None:
         return None
     unit_id, campaign = row
-    if campaign.status != "open" or not campaign.starts_on <= today(app) <= campaign.ends_on:
+    if campaign.status != "open" or not campaign.starts_on <= clock.today(app) <= campaign.ends_on:
         return None
     if unit_id is not None:
         invitees = session.execute(
@@ -579,14 +577,12 @@ def store_answer(app: Flask, target: Target, prepared: Prepared) -> bool:
     ``store`` on the same connection; if it fails, the whole transaction, the
     spent token included, rolls back.
     """
-    from collector.answers.writer import store
-
     anonymise(prepared)
     engine = writing(get_engine(app))
     with engine.begin() as conn:
         if not _spend(conn, target):
             return False
-        stored = store(conn, [prepared])
+        stored = writer.store(conn, [prepared])
         if not all(stored):
             raise RuntimeError("the staff survey response was not stored")
     return True
@@ -702,22 +698,11 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
     # Primary suppression: units under 5. Secondary: while the suppressed units hold
     # 1-4 respondents together, the total minus the units shown would reveal them,
     # so the smallest unit shown joins them.
-    hidden = {i for i, (_, used, _) in enumerate(rows) if used < MIN_CELL}
-    while True:
-        rest = sum(rows[i][1] for i in hidden)
-        visible = [i for i in range(len(rows)) if i not in hidden]
-        if not (0 < rest < MIN_CELL) or not visible:
-            break
-        hidden.add(min(visible, key=lambda i: (rows[i][1], i)))
+    hidden = hidden_cells({i: used for i, (_, used, _) in enumerate(rows)})
     # The same for satisfaction: responses without a unit count as suppressed ones.
     n_of = {i: len(by_unit.get(rows[i][2], [])) for i in range(len(rows)) if i not in hidden}
-    scored = {i for i, n in n_of.items() if n >= MIN_CELL}
     all_scores = sum(len(v) for v in by_unit.values())
-    while True:
-        rest = all_scores - sum(n_of[i] for i in scored)
-        if not (0 < rest < MIN_CELL) or not scored:
-            break
-        scored.discard(min(scored, key=lambda i: (n_of[i], i)))
+    scored = set(n_of) - hidden_cells(n_of, all_scores)
     shown: list[UnitRate] = []
     other_invited = other_used = 0
     for i, (row, used, unit_id) in enumerate(rows):
@@ -751,8 +736,6 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
 
 
 def _summary(values: list[float | None]) -> dict[str, Any]:
-    from collector.results.summaries import likert_summary
-
     return likert_summary(pd.Series(values, dtype="float64"))
 
 
@@ -762,4 +745,4 @@ def _unit_key(units: dict[int, Unit], unit_id: int | None) -> tuple[int, str]:
 
 
 def default_ends_on(app: Flask) -> date:
-    return today(app) + timedelta(days=14)
+    return clock.today(app) + timedelta(days=14)

@@ -25,13 +25,16 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from collector.access.audit import log as audit_log
-from collector.access.auth import current_actor, staff_area
+from collector.access.identity import current_actor
 from collector.access.permissions import agencies_for, deny, require
 from collector.access.ratelimit import limit
 from collector.access.scoped import get_scoped, scoped
 from collector.access.security import csrf
-from collector.answers.submission import InvalidSubmission, Submission, _release_connection, prepare
+from collector.access.sessions import staff_area
+from collector.answers.records import Submission
+from collector.answers.submission import InvalidSubmission, prepare, release_connection
 from collector.answers.survey_page import open_form, render_survey, show_errors
+from collector.core import clock
 from collector.core import mail as mailer
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
@@ -139,7 +142,7 @@ def index() -> Any:
             abort(404)
         if not errors:
             agency = _agency(agency_id, MANAGE)
-            starts_on = ss.today(current_app)
+            starts_on = clock.today()
             try:
                 with _write_session() as wdb:
                     campaign = ss.create(
@@ -494,7 +497,7 @@ def answer(token: str) -> Any:
             except InvalidSubmission as exc:
                 errors = show_errors(form, exc, language)
             else:
-                _release_connection()
+                release_connection()
                 if not ss.store_answer(app, target, prepared):
                     return _gone(language)
                 # No receipt, no response id, no response_saved hook: nothing that

@@ -9,9 +9,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, update
 
-from collector.answers.submission import Submission, submit
+from collector.answers.records import Submission
+from collector.answers.submission import submit
+from collector.core.clock import utcnow
 from collector.core.db import session_scope
-from collector.core.models import Agency, Response, Unit, utcnow
+from collector.core.models import Agency, Response, Unit
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version, definition_of
 

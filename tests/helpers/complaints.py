@@ -14,8 +14,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.access.auth import actor_for_user
-from collector.complaints import attachments, cases
+from collector.access.identity import actor_for_user
+from collector.complaints import attachments, notices, service
+from collector.complaints.service import CaseService
 from collector.core import mail
 from collector.core.db import get_engine, session_scope, writing
 from collector.core.hooktypes import Actor
@@ -119,7 +120,7 @@ def user_id(app: Flask, email: str) -> int:
 
 def file_case(
     app: Flask, agency_code: str, category_id: int, files: tuple[bytes, ...] = (), **fields: Any
-) -> cases.NewCase:
+) -> service.NewCase:
     """A complaint filed online (anonymous unless contact details are given), with
     ``files`` attached."""
     values: dict[str, Any] = {
@@ -132,11 +133,9 @@ def file_case(
     if files:
         attachment_dir(app)
     with app.app_context(), Session(writing(get_engine(app)), expire_on_commit=False) as session:
-        filed = cases.new_case(
-            session,
-            app,
+        filed = CaseService(app, session).new_case(
             agency=agency(session, agency_code),
-            category=session.get(ComplaintCategory, category_id),  # type: ignore[arg-type]
+            category=session.get(ComplaintCategory, category_id),
             **values,
         )
         session.flush()
@@ -181,7 +180,7 @@ def act(
         result = work(session, case, actor(session, who))
         session.commit()
     if send and isinstance(result, list) and all(isinstance(m, mail.Mail) for m in result):
-        cases.send_notices(app, result)
+        notices.send_notices(app, result)
     return result
 
 
@@ -204,11 +203,11 @@ def close_case(
     """Start, reply to and close a case (on the pinned days given)."""
     if replied is not None:
         pin(app, replied)
-    act(app, case_id, email, lambda s, c, a: cases.start(app, s, c, a))
-    act(app, case_id, email, lambda s, c, a: cases.reply(app, s, c, a, body="已派員修復。"))
+    act(app, case_id, email, lambda s, c, a: CaseService(app, s, a).start(c))
+    act(app, case_id, email, lambda s, c, a: CaseService(app, s, a).reply(c, body="已派員修復。"))
     if closed is not None:
         pin(app, closed)
-    act(app, case_id, email, lambda s, c, a: cases.close(app, s, c, a, outcome=outcome))
+    act(app, case_id, email, lambda s, c, a: CaseService(app, s, a).close(c, outcome=outcome))
 
 
 def closed_case(

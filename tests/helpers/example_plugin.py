@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 import surveys
 from collector import hookimpl
-from collector.access.auth import actor_for_user, find_user
+from collector.access.identity import actor_for_user, find_user
 from collector.answers.question_types import QuestionType
 from collector.core.hooktypes import AnswerError
 from collector.results.analyses import Analysis
@@ -169,7 +169,7 @@ def route_complaint(case: Any, category: Any) -> Any:
     from sqlalchemy import select
     from sqlalchemy.orm import object_session
 
-    from collector.access.scoped import unscoped
+    from collector.access.guard import unscoped
     from collector.core.hooktypes import Route
     from collector.core.models import Unit
 

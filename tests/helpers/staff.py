@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from collector.access.auth import hash_password
+from collector.access.passwords import hash_password
 from collector.core.db import session_scope
 from collector.core.models import User
 from tests.helpers.organisation import agency_id

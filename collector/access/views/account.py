@@ -18,9 +18,10 @@ from wtforms import PasswordField
 
 from collector.access import audit
 from collector.access.accounts import AccountError, change_password
-from collector.access.auth import current_actor, staff_area, start_session
+from collector.access.guard import unscoped
+from collector.access.identity import current_actor
 from collector.access.ratelimit import get_limiter
-from collector.access.scoped import unscoped
+from collector.access.sessions import staff_area, start_session
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.i18n import current_language, translate

@@ -8,9 +8,9 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from collector.access.audit import verify_chain
-from collector.access.auth import staff_area
 from collector.access.permissions import require
 from collector.access.scoped import scoped
+from collector.access.sessions import staff_area
 from collector.core.db import get_session
 from collector.core.models import Agency, AuditEvent
 

@@ -8,16 +8,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from collector.access.auth import (
-    MAX_PASSWORD,
-    authenticate,
-    current_actor,
-    logout,
-    safe_next,
-    staff_area,
-    start_session,
-)
+from collector.access.identity import current_actor
+from collector.access.passwords import MAX_PASSWORD
 from collector.access.ratelimit import address_key, limit
+from collector.access.sessions import authenticate, logout, safe_next, staff_area, start_session
 from collector.core.forms import LocalisedForm
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="../templates")

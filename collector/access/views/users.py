@@ -1,6 +1,6 @@
 """Staff accounts (``/staff/users``): list, create, disable and enable.
 
-Every view here runs behind ``collector.access.auth.staff_area`` (log-in required, the
+Every view here runs behind ``collector.access.sessions.staff_area`` (log-in required, the
 scoped-query guard on) and reads agency data only through ``collector.access.scoped``.
 """
 
@@ -22,9 +22,12 @@ from collector.access.accounts import (
     roles_for,
     set_active,
 )
-from collector.access.auth import MAX_PASSWORD, current_actor, now, staff_area
+from collector.access.identity import current_actor
+from collector.access.passwords import MAX_PASSWORD
 from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped
+from collector.access.sessions import staff_area
+from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
@@ -121,7 +124,7 @@ def users() -> Any:
             users=listed,
             agency_names=names,
             created=request.args.get("created") == "1",
-            locked={u.id for u in listed if u.locked_until and u.locked_until > now()},
+            locked={u.id for u in listed if u.locked_until and u.locked_until > clock.now()},
         ),
         status,
     )

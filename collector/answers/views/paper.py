@@ -32,11 +32,14 @@ from flask import (
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
-from collector.access.auth import staff_area
 from collector.access.permissions import require
+from collector.access.scoped import scoped
+from collector.access.sessions import staff_area
 from collector.answers.forms import build_form_class
-from collector.answers.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
+from collector.answers.records import Submission
+from collector.answers.submission import IdempotencyConflict, InvalidSubmission, submit
 from collector.campaigns import service as campaign_logic
+from collector.core import clock
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
 from collector.core.i18n import LANGUAGE_NAMES, current_language, translate
@@ -158,8 +161,6 @@ def _public_submission_path() -> Iterator[None]:
 
 
 def _units(actor: Actor) -> list[Unit]:
-    from collector.access.scoped import scoped
-
     statement = scoped(select(Unit).order_by(Unit.agency_id, Unit.code), ACTION, actor)  # type: ignore[arg-type]
     return list(get_session().execute(statement).scalars())
 
@@ -187,8 +188,6 @@ class PaperCampaign:
 
 def _open_campaigns(actor: Actor, campaign_id: int | None = None) -> list[PaperCampaign]:
     """The actor's agency's campaigns taking responses today (public questionnaires only)."""
-    from collector.access.scoped import scoped
-
     db = get_session()
     statement = select(Campaign, QuestionnaireVersion).join(
         QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id
@@ -196,7 +195,7 @@ def _open_campaigns(actor: Actor, campaign_id: int | None = None) -> list[PaperC
     if campaign_id is not None:
         statement = statement.where(Campaign.id == campaign_id)
     statement = statement.order_by(Campaign.starts_on.desc(), Campaign.id.desc())  # type: ignore[attr-defined]
-    today = campaign_logic.today()
+    today = clock.today()
     rows = [
         (campaign, version)
         for campaign, version in db.execute(scoped(statement, ACTION, actor)).all()
@@ -301,8 +300,6 @@ def setup() -> Any:
 
 
 def _batch_count(actor: Actor, batch: str) -> int:
-    from collector.access.scoped import scoped
-
     statement = (
         select(func.count())
         .select_from(Response)
@@ -314,8 +311,6 @@ def _batch_count(actor: Actor, batch: str) -> int:
 @bp.route("/entry", methods=["GET", "POST"])
 def entry() -> Any:
     """The compact keying form; after a save the same empty form comes back."""
-    from collector.access.scoped import scoped
-
     actor = require(ACTION, any_agency=True)
     setup_data = session.get(SESSION_KEY)
     plugins = get_plugins()

@@ -18,13 +18,15 @@ from flask import (
 )
 
 from collector.access.security import csrf
-from collector.answers.submission import IdempotencyConflict, InvalidSubmission, Submission, submit
+from collector.answers.records import Submission
+from collector.answers.submission import IdempotencyConflict, InvalidSubmission, submit
 from collector.answers.survey_page import open_form, render_survey, show_errors
 from collector.campaigns.service import link_on_survey_page
+from collector.core import clock
 from collector.core.db import get_session
 from collector.core.i18n import pick_language, translate, use_language
 from collector.core.lookups import agency_by_code, public_agencies, unit_by_code
-from collector.core.models import Agency, Unit, utcnow
+from collector.core.models import Agency, Unit
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS, current_version, definition_of
 from surveys import Questionnaire
@@ -81,7 +83,7 @@ def _started(value: str | None) -> datetime | None:
         return None
     if started.tzinfo is None:
         started = started.replace(tzinfo=UTC)
-    now = utcnow()
+    now = clock.now()
     if not now - timedelta(days=1) <= started <= now:
         return None
     return started
@@ -108,7 +110,7 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
             version, questionnaire = link.version, definition_of(link.version)
     form, language, switch, answers = open_form(questionnaire)
     if request.method == "GET":
-        form.started.data = utcnow().isoformat(timespec="seconds")
+        form.started.data = clock.now().isoformat(timespec="seconds")
 
     errors: dict[str, str] = {}
     notice = None

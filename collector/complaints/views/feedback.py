@@ -28,14 +28,17 @@ from sqlmodel import Session
 
 from analysis.aapor import Dispositions, response_rates
 from collector.access.audit import log as audit_log
-from collector.access.auth import current_actor, staff_area
+from collector.access.guard import scope_for, unscoped
+from collector.access.identity import current_actor
 from collector.access.permissions import agencies_for, allowed, deny, require
 from collector.access.ratelimit import limit
-from collector.access.scoped import get_scoped, scope_for, scoped, unscoped
+from collector.access.scoped import get_scoped, scoped
 from collector.access.security import csrf
-from collector.answers.submission import InvalidSubmission, Submission, _release_connection, prepare
+from collector.access.sessions import staff_area
+from collector.answers.records import Submission
+from collector.answers.submission import InvalidSubmission, prepare, release_connection
 from collector.answers.survey_page import open_form, render_survey, show_errors
-from collector.complaints import cases as case_service
+from collector.complaints import complainant, records
 from collector.complaints import followups as fu
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
@@ -145,7 +148,7 @@ def _answer(
             except InvalidSubmission as exc:
                 errors = show_errors(form, exc, language)
             else:
-                _release_connection()
+                release_connection()
                 response_id = fu.store_answer(app, target.id, prepared)  # type: ignore[arg-type]
                 if response_id is None:
                     return _gone(language) if channel == "online" else _already(target)
@@ -252,7 +255,7 @@ def index() -> Any:
     actor = require(MANAGE, any_agency=True)
     language = current_language()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    today = case_service.today_for(app)
+    today = records.today_for(app)
     values = {
         "start": request.form.get(
             "start", (today.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
@@ -409,10 +412,10 @@ def sample(sample_id: str) -> Any:
     tried = fu.attempts(db, ids, MANAGE)
     phones: dict[int, Any] = {}
     if request.args.get("phones") == "1":
-        # Each complainant's contact details through cases.identity: withheld when
+        # Each complainant's contact details through complainant.identity: withheld when
         # confidential and not the actor's to see, and every view audited.
         phones = {
-            row.id: case_service.identity(db, cases[row.complaint_id], actor)
+            row.id: complainant.identity(db, cases[row.complaint_id], actor)
             for row in rows
             if row.response_id is None and row.complaint_id in cases
         }
@@ -477,7 +480,7 @@ def call(followup_id: int) -> Any:
         return _attempt(followup, case, actor)
     identity = None
     if request.method == "GET":
-        identity = case_service.identity(db, case, actor)  # audited
+        identity = complainant.identity(db, case, actor)  # audited
     category = _one(select(ComplaintCategory).where(ComplaintCategory.id == case.category_id))
     agency = _one(select(Agency).where(Agency.id == case.agency_id))
     unit = _one(select(Unit).where(Unit.id == case.unit_id)) if case.unit_id is not None else None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hmac
 import xml.etree.ElementTree as ET
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -29,8 +29,9 @@ from werkzeug.exceptions import HTTPException
 from collector.access.ratelimit import limit
 from collector.access.security import csrf
 from collector.answers.forms import undecodable_fields
-from collector.complaints import cases as case_service
+from collector.complaints import lifecycle, notices, records
 from collector.complaints.intake import IntakeError, file_complaint
+from collector.core import clock
 from collector.core.db import get_session
 from collector.core.i18n import pick_language, translate
 from collector.core.lookups import agency_by_code
@@ -46,7 +47,6 @@ CHANGESET = "2026-11-24T00:00:00Z"
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
 MAX_IDS = 100
-TAIWAN = timedelta(hours=8)
 
 
 class Open311Error(Exception):
@@ -146,14 +146,11 @@ def _agency() -> Agency:
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(UTC) + TAIWAN
-    return local.replace(tzinfo=None, microsecond=0).isoformat() + "+08:00"
+    return clock.local(moment).replace(microsecond=0).isoformat()
 
 
 def _due(day: date) -> str:
-    return datetime.combine(day, time(23, 59, 59)).isoformat() + "+08:00"
+    return datetime.combine(day, time(23, 59, 59), tzinfo=clock.zone()).isoformat()
 
 
 def _name(row: Any, language: str) -> str:
@@ -181,9 +178,7 @@ def _parse_time(value: str, name: str) -> datetime:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise Open311Error(400, f"{name} must be a W3C (ISO 8601) date and time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC) - TAIWAN  # no offset: Taiwan time
-    return moment.astimezone(UTC)
+    return clock.from_local(moment)  # no offset: local (Taiwan) time
 
 
 def _visible(agency: Agency) -> Any:
@@ -230,7 +225,7 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
         out.append(
             {
                 "service_request_id": case.case_number,
-                "status": "open" if case.status in case_service.OPEN else "closed",
+                "status": "open" if case.status in lifecycle.OPEN else "closed",
                 "status_notes": notes,
                 "service_name": _name(category, language) if category else None,
                 "service_code": category.code if category else None,
@@ -249,7 +244,7 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
 
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt: str) -> Response:
-    base = case_service.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
+    base = notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
     changeset = CHANGESET
     return _answer(
         "discovery",
@@ -359,7 +354,7 @@ def _create() -> Response:
         names = {"category": "service_code", "latitude": "lat", "longitude": "long"}
         message = "; ".join(f"{names.get(k, k)}: {v}" for k, v in exc.errors.items())
         raise Open311Error(400, message) from None
-    except case_service.CaseError as exc:
+    except lifecycle.CaseError as exc:
         raise Open311Error(400, str(exc)) from None
     notice = translate("o311_notice", language, due=filed.due_on.isoformat())
     return _answer(
@@ -401,7 +396,7 @@ def requests_(fmt: str) -> Response:
         end_at = (
             _parse_time(end, "end_date")
             if end
-            else case_service.now_for(current_app._get_current_object())  # type: ignore[attr-defined]
+            else records.now_for(current_app._get_current_object())  # type: ignore[attr-defined]
         )
         start_at = (
             _parse_time(start, "start_date") if start else end_at - timedelta(days=DEFAULT_DAYS)
@@ -416,9 +411,9 @@ def requests_(fmt: str) -> Response:
             if not wanted <= {"open", "closed"}:
                 raise Open311Error(400, "status must be open, closed or both")
             if wanted == {"open"}:
-                statement = statement.where(Complaint.status.in_(sorted(case_service.OPEN)))  # type: ignore[attr-defined]
+                statement = statement.where(Complaint.status.in_(sorted(lifecycle.OPEN)))  # type: ignore[attr-defined]
             elif wanted == {"closed"}:
-                statement = statement.where(Complaint.status.not_in(sorted(case_service.OPEN)))  # type: ignore[attr-defined]
+                statement = statement.where(Complaint.status.not_in(sorted(lifecycle.OPEN)))  # type: ignore[attr-defined]
     statement = statement.order_by(Complaint.received_at.desc()).limit(MAX_RESULTS)  # type: ignore[attr-defined]
     cases = list(get_session().execute(statement).scalars())
     return _answer("service_requests", _describe(cases, language))
@@ -428,7 +423,7 @@ def requests_(fmt: str) -> Response:
 @limit("RATELIMIT_PUBLIC", ("GET",))
 def request_one(service_request_id: str, fmt: str) -> Response:
     agency = _agency()
-    number = case_service.normalise_case_number(service_request_id)
+    number = records.normalise_case_number(service_request_id)
     case = (
         get_session()
         .execute(_visible(agency).where(Complaint.case_number == number))

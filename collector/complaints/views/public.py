@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import (
@@ -39,7 +38,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from collector.access.ratelimit import address_key, client_key, get_limiter, limit
 from collector.access.security import csrf
-from collector.complaints import attachments, cases
+from collector.complaints import attachments, complainant, lifecycle, notices, records
 from collector.complaints.forms import (
     NOTICE_VERSION,
     REPLY_CHANNELS,
@@ -48,6 +47,8 @@ from collector.complaints.forms import (
     SupplementForm,
     privacy_notice,
 )
+from collector.complaints.service import CaseService
+from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.i18n import LANGUAGE_NAMES, MESSAGES, pick_language, translate, use_language
 from collector.core.lookups import agency_by_code
@@ -82,7 +83,7 @@ override them (they are filled in only where unset)."""
 FOLLOW_KEY = "complaint_follow"
 FILED_KEY = "complaint_filed"
 FILE_SALT = "complaint-attachment"
-PASSWORD_ALPHABET = set(cases.CASE_NUMBER_ALPHABET)
+PASSWORD_ALPHABET = set(records.CASE_NUMBER_ALPHABET)
 
 
 @bp.record_once
@@ -135,18 +136,12 @@ def _name(row: Any, language: str) -> str:
 
 
 def _status_text(case: Complaint, language: str) -> str:
-    return translate(cases.complainant_status(case), language)
+    return translate(complainant.complainant_status(case), language)
 
 
 def _event_text(event: ComplaintEvent, language: str) -> str:
     key = f"cp_event_{event.kind}"
     return translate(key if key in MESSAGES["zh-Hant-TW"] else "cp_event_other", language)
-
-
-def _local(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment.astimezone(UTC) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
 
 
 def _categories(db: Session, agency: Agency) -> list[ComplaintCategory]:
@@ -197,7 +192,7 @@ def _posted_switch() -> str | None:
     return request.form.get("_lang")
 
 
-def _case_error(exc: cases.CaseError, language: str) -> str:
+def _case_error(exc: lifecycle.CaseError, language: str) -> str:
     key = f"cp_err_{exc.key}"
     return translate(key if key in MESSAGES["zh-Hant-TW"] else "cp_err_case", language)
 
@@ -256,7 +251,7 @@ def new(agency_code: str) -> Any:
         if isinstance(result, Complaint):
             return redirect(url_for("complaints_public.filed", lang=language), code=303)
         notice, errors, status = result
-    policy = cases.policy_for(db, agency.id)  # type: ignore[arg-type]
+    policy = records.policy_for(db, agency.id)  # type: ignore[arg-type]
     return (
         render_template(
             "complaints/public/new.html",
@@ -300,25 +295,23 @@ def _file(
     stored: list[ComplaintAttachment] = []
     try:
         with Session(writing(get_engine(app)), expire_on_commit=False) as db:
-            made = cases.new_case(
-                db,
-                app,
-                agency=db.get(Agency, agency.id),  # type: ignore[arg-type]
-                category=db.get(ComplaintCategory, category.id),  # type: ignore[arg-type]
+            made = CaseService(app, db).new_case(
+                agency=db.get(Agency, agency.id),
+                category=db.get(ComplaintCategory, category.id),
                 channel="online",
                 language=language,
                 **form.case_fields(),
             )
             stored = attachments.store(db, made.case, prepared, app=app)
             db.commit()
-    except cases.CaseError as exc:
+    except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
         return _case_error(exc, language), [], 422
     except BaseException:
         attachments.delete_files(stored, app)
         raise
     limiter.hit(rule, "complaint-filing", client_key())
-    cases.send_notices(app, made.mails)
+    notices.send_notices(app, made.mails)
     session[FILED_KEY] = {
         "id": made.case.id,
         "password": made.password,
@@ -356,7 +349,7 @@ def filed() -> Any:
     category = db.get(ComplaintCategory, case.category_id)
     files = _complainant_files(db, [case])
     follow_link = (
-        cases.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
+        notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
         + url_for("complaints_public.follow_link", token=link_token)
         if link_token
         else None
@@ -412,7 +405,7 @@ def follow() -> Any:
             else:
                 errors, status = form.error_list(), 422
         else:
-            number = cases.normalise_case_number(form.case_number.data)
+            number = records.normalise_case_number(form.case_number.data)
             limiter = get_limiter(app)
             per_address = app.config["COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS"]
             per_case = app.config["COMPLAINT_FOLLOW_FAILURES_PER_CASE"]
@@ -425,7 +418,7 @@ def follow() -> Any:
                 password = "".join(form.password.data.split()).upper()
                 if set(password) - PASSWORD_ALPHABET:
                     password = form.password.data
-                case = cases.find_for_complainant(get_session(), number, password)
+                case = complainant.find_for_complainant(get_session(), number, password)
                 if case is None:
                     for rule, scope, key in keys:
                         limiter.hit(rule, scope, key)
@@ -452,7 +445,7 @@ def follow() -> Any:
 def follow_link(token: str) -> Any:
     """The e-mailed link: proves the case like the password does, then the case page."""
     language = _language()
-    case = cases.find_by_link(get_session(), token)
+    case = complainant.find_by_link(get_session(), token)
     if case is None:
         return render_template(
             "complaints/public/gone.html",
@@ -477,7 +470,7 @@ def case_page() -> Any:
     if origin is None:
         return redirect(url_for("complaints_public.follow", lang=language, expired=1), code=303)
     _remember_case(origin)  # the time limit counts from the last page shown, not the first
-    current = cases.current_case(db, origin)
+    current = records.current_case(db, origin)
     form = SupplementForm(language=language)
     notice = None
     errors: list[tuple[str, str]] = []
@@ -494,8 +487,8 @@ def case_page() -> Any:
             notice, errors, status = outcome
     if request.args.get("sent") and notice is None:
         notice = translate("cp_supplement_sent", language)
-    chain = cases.chain_of(db, origin)
-    events = cases.public_events(db, origin)
+    chain = records.chain_of(db, origin)
+    events = records.public_events(db, origin)
     files = _complainant_files(db, chain)
     agency = db.get(Agency, current.agency_id)
     origin_agency = db.get(Agency, origin.agency_id)
@@ -509,9 +502,9 @@ def case_page() -> Any:
             origin_agency=origin_agency,
             category=category,
             status_text=_status_text(current, language),
-            open=current.status in cases.OPEN,
+            open=current.status in lifecycle.OPEN,
             awaiting=current.status == "awaiting_supplement",
-            events=[(e, _event_text(e, language), _local(e.at)) for e in events],
+            events=[(e, _event_text(e, language), clock.local_text(e.at)) for e in events],
             files=[(f, _file_url(origin, f)) for f in files],
             form=form,
             notice=notice,
@@ -536,7 +529,7 @@ def _supplement(
         if form.csrf_failed:
             return translate("cp_session_expired", language), form.error_list(), 400
         return None, form.error_list(), 422
-    already = len(_complainant_files(db, cases.chain_of(db, origin)))
+    already = len(_complainant_files(db, records.chain_of(db, origin)))
     prepared, refused = attachments.prepare_all(form.attachments.data or [], already, app)
     if refused:
         form.attachments.errors = [e.text(language) for e in refused]
@@ -546,16 +539,16 @@ def _supplement(
         with Session(writing(get_engine(app)), expire_on_commit=False) as write:
             case = write.get(Complaint, current.id)
             assert case is not None
-            mails = cases.add_supplement(write, app, case, form.text.data)
+            mails = CaseService(app, write).add_supplement(case, form.text.data)
             stored = attachments.store(write, case, prepared, app=app)
             write.commit()
-    except cases.CaseError as exc:
+    except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
         return _case_error(exc, language), [], 409
     except BaseException:
         attachments.delete_files(stored, app)
         raise
-    cases.send_notices(app, mails)
+    notices.send_notices(app, mails)
     return None
 
 
@@ -582,7 +575,7 @@ def download(token: str) -> Any:
             410,
         )
     att = db.get(ComplaintAttachment, att_id)
-    chain_ids = {c.id for c in cases.chain_of(db, origin)}
+    chain_ids = {c.id for c in records.chain_of(db, origin)}
     if att is None or att.complaint_id not in chain_ids or att.uploaded_by is not None:
         abort(404)
     return attachments.send_attachment(att)

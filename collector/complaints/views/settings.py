@@ -4,7 +4,7 @@
 
 Every change is audited as a configuration change, in the transaction that makes
 it. A change to the deadlines or to the calendar moves the due dates of the open
-cases it touches, recomputed in the same transaction (``cases.refresh_due``).
+cases it touches, recomputed in the same transaction (``records.refresh_due``).
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from collector.access import audit
-from collector.access.auth import current_actor, staff_area
+from collector.access.guard import unscoped
+from collector.access.identity import current_actor
 from collector.access.permissions import allowed, require
-from collector.access.scoped import get_scoped, scoped, unscoped
-from collector.complaints import calendars as clock
-from collector.complaints import cases
+from collector.access.scoped import get_scoped, scoped
+from collector.access.sessions import staff_area
+from collector.complaints import calendars, lifecycle, records
 from collector.complaints.views.cases import StaffForm, placeholder_list
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
@@ -75,7 +76,7 @@ def recompute_open_cases(
     """Recompute the due date of every open case of ``agency_ids`` (None: every agency);
     ``where`` narrows by column (``category_id=...``). Returns how many moved."""
     statement = select(Complaint).where(
-        Complaint.status.in_(cases.OPEN),  # type: ignore[attr-defined]
+        Complaint.status.in_(lifecycle.OPEN),  # type: ignore[attr-defined]
         Complaint.destroyed_at.is_(None),  # type: ignore[union-attr]
     )
     if agency_ids is not None:
@@ -88,7 +89,7 @@ def recompute_open_cases(
     ).scalars()
     for case in list(rows):
         before = case.due_on
-        cases.refresh_due(app, session, case)
+        records.refresh_due(app, session, case)
         if case.due_on != before:
             session.add(case)
             moved += 1
@@ -355,11 +356,11 @@ def _national(actor: Actor) -> bool:
 def _base_calendar(actor: Actor, db: Session) -> WorkCalendar:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if actor.agency_id is not None:
-        return clock.calendar_for(app, db, actor.agency_id)
-    # The national calendar as every agency gets it (clock.calendar_for), without an
+        return calendars.calendar_for(app, db, actor.agency_id)
+    # The national calendar as every agency gets it (calendars.calendar_for), without an
     # agency's own days: the bundled data, the fallback years, the edited national days.
     base = taiwan_calendar()
-    extra = frozenset(range(max(base.years) + 1, max(base.years) + 1 + clock.FALLBACK_YEARS))
+    extra = frozenset(range(max(base.years) + 1, max(base.years) + 1 + calendars.FALLBACK_YEARS))
     calendar = WorkCalendar(
         name=base.name,
         years=base.years | extra,
@@ -422,7 +423,7 @@ def calendar() -> Any:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     base = _base_calendar(actor, db)
     years = sorted(base.years)
-    today = cases.today_for(app)
+    today = records.today_for(app)
     year_arg = request.args.get("year", "")
     wanted = (
         int(year_arg) if year_arg.isascii() and year_arg.isdigit() and len(year_arg) == 4 else 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from flask import Flask
 
 from collector.core.db import get_engine
@@ -29,7 +30,5 @@ def downgrade(app: Flask, revision: str) -> None:
 
 
 def current(app: Flask) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     with get_engine(app).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from collector import hookimpl
-from collector.access.auth import actor_for_user
+from collector.access.identity import actor_for_user
 from collector.access.permissions import (
     ACTIONS,
     MATRIX,

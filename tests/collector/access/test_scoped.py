@@ -11,8 +11,10 @@ from flask import Blueprint, Flask, g
 from sqlalchemy import Column, Integer, MetaData, Table, delete, func, select, text, update
 from sqlalchemy.orm import aliased
 
-from collector.access.auth import actor_for_user, staff_area
-from collector.access.scoped import UnscopedQuery, get_scoped, scoped, unscoped
+from collector.access.guard import UnscopedQuery, unscoped
+from collector.access.identity import actor_for_user
+from collector.access.scoped import get_scoped, scoped
+from collector.access.sessions import staff_area
 from collector.core.db import get_session, session_scope
 from collector.core.models import (
     Agency,

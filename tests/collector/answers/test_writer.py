@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from collector.answers import writer as writer_module
-from collector.answers.submission import Prepared, Submission, prepare
+from collector.answers.records import Prepared, Submission
+from collector.answers.submission import prepare
 from collector.answers.writer import DUPLICATE, GroupCommitWriter, get_writer
 from collector.core.db import get_session, session_scope
 from collector.core.lookups import cached_agency_by_code, cached_unit_by_code

@@ -8,6 +8,8 @@ import pytest
 from flask import Flask
 
 from collector.complaints import dashboard as dash
+from collector.complaints import records
+from collector.complaints.service import CaseService
 from tests.helpers import complaints as fd
 from tests.helpers.web import client_as
 
@@ -166,7 +168,7 @@ def test_the_unit_dashboard_counts_cases_and_hides_small_satisfaction(fapp: Flas
     for link in links:
         page = citizen.get(link)
         assert citizen.post(link, data=fd.answer_form(page.text)).status_code == 200
-    month = fd.cases.today_for(fapp).strftime("%Y-%m")
+    month = records.today_for(fapp).strftime("%Y-%m")
     admin = client_as(fapp, fd.ADMIN)
     page = admin.get("/staff/cases/dashboard")
     assert page.status_code == 200
@@ -207,8 +209,7 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from collector.access.auth import actor_for_user
-    from collector.complaints import cases
+    from collector.access.identity import actor_for_user
     from collector.core.db import get_engine
     from collector.core.models import User
 
@@ -217,7 +218,9 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
     case_id = filed.case.id
     fd.close_case(fapp, case_id, "upheld", replied="2026-10-05", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-10-10")
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="未修好"))
+    fd.act(
+        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reopen(c, reason="未修好")
+    )
     fd.close_case(fapp, case_id, "upheld", replied="2026-10-12", closed="2026-10-13")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-10-02")
     declined = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="乙", email="b@example.test")
@@ -226,7 +229,9 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
         fapp,
         declined.case.id,
         fd.ADMIN,
-        lambda s, c, a: cases.decline(fapp, s, c, a, ground="repeated_answered", reason="重複"),
+        lambda s, c, a: CaseService(fapp, s, a).decline(
+            c, ground="repeated_answered", reason="重複"
+        ),
     )
     with fapp.app_context(), Session(get_engine(fapp)) as session:
         user = session.execute(select(User).where(User.email == fd.ADMIN)).scalar_one()
@@ -259,7 +264,7 @@ def test_phone_answers_keyed_in_carry_their_stratum_to_the_dashboard(fapp: Flask
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from collector.access.auth import actor_for_user
+    from collector.access.identity import actor_for_user
     from collector.core.db import get_engine
     from collector.core.models import User
     from tests.helpers.web import csrf_token

@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from collector.complaints import cases
+from collector.complaints import lifecycle, records
+from collector.core import clock
 from collector.core.db import session_scope
 from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
 from tests.helpers.web import Auth, logged_in
@@ -18,7 +19,7 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
     result = runner.invoke(args=["demo", "--months", "1"])
     assert result.exit_code == 0, result.output
     assert "demo complaint cases" in result.output
-    today = cases.today_for(app)
+    today = records.today_for(app)
     with session_scope(app) as session:
         codes = {a.id: a.code for a in session.execute(select(Agency)).scalars()}
         rows = list(session.execute(select(Complaint)).scalars())
@@ -32,7 +33,7 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
             "explained",
             "not_upheld",
         }
-        open_rows = [r for r in rows if r.status in cases.OPEN]
+        open_rows = [r for r in rows if r.status in lifecycle.OPEN]
         assert any(r.due_on < today for r in open_rows)  # overdue
         assert any(r.due_on >= today for r in open_rows)
         assert any(r.extension_days for r in rows)
@@ -52,7 +53,7 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
             ).scalar_one()
             assert first in ("received", "transferred_in")
         received_days = {
-            cases.local_date(e.at)
+            clock.local_date(e.at)
             for e in session.execute(
                 select(ComplaintEvent).where(ComplaintEvent.kind == "received")
             ).scalars()
@@ -77,7 +78,7 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
             rows
         )
     # The demo handler's queue shows the demo cases.
-    from collector.demo import DEMO_PASSWORD
+    from collector.demo.staff import DEMO_PASSWORD
 
     client = app.test_client()
     assert logged_in(Auth(client).login("cases@demo-land.example", DEMO_PASSWORD))

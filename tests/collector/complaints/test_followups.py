@@ -12,8 +12,9 @@ from flask import Flask
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from collector.access.auth import actor_for_user
+from collector.access.identity import actor_for_user
 from collector.complaints import followups as fu
+from collector.core.clock import utcnow
 from collector.core.db import get_engine, session_scope, writing
 from collector.core.models import Complaint, ComplaintEvent, ComplaintFollowup, User
 from tests.helpers import complaints as fd
@@ -136,7 +137,7 @@ def test_the_frame_leaves_out_who_cannot_or_need_not_be_called(fapp: Flask) -> N
         session.execute(
             update(ComplaintFollowup)
             .where(ComplaintFollowup.complaint_id == answered)
-            .values(response_id=None, used_at=fu.utcnow())
+            .values(response_id=None, used_at=utcnow())
         )
         # an online answer: any response id marks the case as answered
         from collector.core.models import QuestionnaireVersion, Response
@@ -157,7 +158,7 @@ def test_the_frame_leaves_out_who_cannot_or_need_not_be_called(fapp: Flask) -> N
             .values(response_id=response.id)
         )
         session.execute(
-            update(Complaint).where(Complaint.id == restricted).values(restricted_at=fu.utcnow())
+            update(Complaint).where(Complaint.id == restricted).values(restricted_at=utcnow())
         )
     with fapp.app_context(), session_scope(fapp) as session:
         alpha = fd.agency(session, "alpha").id
@@ -225,7 +226,8 @@ def test_a_recorded_sample_keeps_N_and_n_and_is_not_drawn_twice(fapp: Flask) -> 
 def test_two_concurrent_answers_to_one_link_store_one_response(fapp: Flask) -> None:
     import threading
 
-    from collector.answers.submission import Submission, prepare
+    from collector.answers.records import Submission
+    from collector.answers.submission import prepare
     from collector.core.models import Agency, Response
     from collector.core.plugins import get_plugins
     from collector.core.questionnaires import current_version, definition_of

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 
 import surveys
+from collector.core import clock
 from collector.results.exporters import (
     CsvExporter,
     Exporter,
     cell_text,
     cell_value,
-    export_timezone,
     neutralise,
 )
 from collector.results.reading import META_COLUMNS, ResponseTable
@@ -88,7 +88,7 @@ def test_cell_value(value: Any, expected: Any) -> None:
 
 
 def test_cell_value_shows_times_in_taipei() -> None:
-    taipei = export_timezone()
+    taipei = clock.zone()
     assert str(taipei) == "Asia/Taipei"
     aware = datetime(2025, 1, 1, 16, 30, tzinfo=UTC)
     expected = datetime(2025, 1, 2, 0, 30)

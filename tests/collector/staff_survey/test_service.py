@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from collector.answers.submission import Submission, prepare
+from collector.answers.records import Submission
+from collector.answers.submission import prepare
 from collector.core.db import session_scope
 from collector.core.models import Agency, Campaign, Response, StaffInvitation, Unit
 from collector.core.plugins import get_plugins

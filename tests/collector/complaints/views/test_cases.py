@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from collector.complaints import attachments, cases
+from collector.complaints import attachments, complainant, records
 from collector.complaints.views.cases import fill_template
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent, Complaint, ComplaintAttachment, ComplaintEvent, Unit
@@ -311,7 +311,7 @@ def test_an_oral_complaint_is_read_back_and_confirmed_before_it_is_saved(
         case = session.execute(select(Complaint)).scalar_one()
         assert case.case_number == number.group(1)
         assert case.read_back_confirmed is True and case.channel == "phone"
-        assert cases.find_for_complainant(session, number.group(1), password.group(1))
+        assert complainant.find_for_complainant(session, number.group(1), password.group(1))
     assert "/staff/cases/" + str(case.id) not in saved.text  # counter staff cannot read cases
 
 
@@ -485,7 +485,7 @@ def test_a_transfer_leaves_a_read_only_trail_at_the_sender(app: Flask, category:
 def test_the_queue_sorts_by_due_date_and_marks_and_filters(
     app: Flask, category: int, people: dict[str, int]
 ) -> None:
-    today = cases.today_for(app)
+    today = records.today_for(app)
     app.config["COMPLAINT_TODAY"] = (today - timedelta(days=60)).isoformat()
     file_with_contact(app, category, subject="很久以前的案件")
     app.config["COMPLAINT_TODAY"] = None

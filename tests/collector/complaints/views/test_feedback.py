@@ -10,6 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from collector.complaints.service import CaseService
+from collector.core.clock import utcnow
 from collector.core.db import session_scope
 from collector.core.models import (
     Complaint,
@@ -53,7 +55,7 @@ def _followup(app: Flask, case_id: int) -> ComplaintFollowup:
 def _restrict(app: Flask, case_id: int) -> None:
     with session_scope(app) as session:
         session.execute(
-            update(Complaint).where(Complaint.id == case_id).values(restricted_at=fd.cases.utcnow())
+            update(Complaint).where(Complaint.id == case_id).values(restricted_at=utcnow())
         )
 
 
@@ -269,13 +271,20 @@ def test_category_names_are_escaped_on_the_call_list(fapp: Flask) -> None:
 
 
 def test_a_reclosed_case_gets_one_new_link_and_one_answer_at_most(fapp: Flask) -> None:
-    from collector.complaints import cases
 
     def reclose(reason: str, body: str) -> None:
-        fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason=reason))
-        fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reply(fapp, s, c, a, body=body))
         fd.act(
-            fapp, case_id, fd.ADMIN, lambda s, c, a: cases.close(fapp, s, c, a, outcome="upheld")
+            fapp,
+            case_id,
+            fd.ADMIN,
+            lambda s, c, a: CaseService(fapp, s, a).reopen(c, reason=reason),
+        )
+        fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reply(c, body=body))
+        fd.act(
+            fapp,
+            case_id,
+            fd.ADMIN,
+            lambda s, c, a: CaseService(fapp, s, a).close(c, outcome="upheld"),
         )
 
     case_id, first = _closed_with_link(fapp)

@@ -25,7 +25,7 @@ from flask import Flask
 from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
-from collector.complaints import cases
+from collector.core.clock import utcnow
 from collector.core.db import session_scope
 from collector.core.models import Complaint, ComplaintCategory
 from tests.helpers import complaints as fd
@@ -213,9 +213,7 @@ def test_restricted_cases_are_not_shown(server: tuple[Flask, str]) -> None:
     number = post(base, REPORT).json()[0]["service_request_id"]
     with session_scope(app) as session:
         session.execute(
-            update(Complaint)
-            .where(Complaint.case_number == number)
-            .values(restricted_at=cases.utcnow())
+            update(Complaint).where(Complaint.case_number == number).values(restricted_at=utcnow())
         )
     gone = requests.get(
         f"{base}/requests/{number}.json", params={"jurisdiction_id": "alpha"}, timeout=10

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
-from collector.complaints import cases
+from collector.complaints.service import CaseService
 from collector.complaints.views import public as complaints_public
 from collector.core.db import session_scope
 from collector.core.models import Complaint, ComplaintAttachment, ComplaintEvent
@@ -527,7 +527,7 @@ def ask_for_supplement(app: Flask, reason: str = "請提供照片") -> None:
         app,
         case_id,
         handler,
-        lambda s, c, a: cases.request_supplement(app, s, c, a, reason=reason),
+        lambda s, c, a: CaseService(app, s, a).request_supplement(c, reason=reason),
         send=False,
     )
 

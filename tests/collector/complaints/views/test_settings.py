@@ -13,8 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from collector.complaints import calendars as clock
-from collector.complaints import cases
+from collector.complaints import calendars, records
 from collector.core.db import session_scope
 from collector.core.models import (
     AuditEvent,
@@ -188,7 +187,7 @@ def test_a_calendar_change_moves_due_dates_and_is_audited(app: Flask) -> None:
     moved = due_on(app, case_id)
     assert moved > before
     with app.app_context(), session_scope(app) as session:
-        calendar = clock.calendar_for(app, session, agency_id(app, "alpha"))
+        calendar = calendars.calendar_for(app, session, agency_id(app, "alpha"))
         assert moved == calendar.add_working_days(before, 1)
     (event,) = audited(app, "calendar.day_added")
     assert event["day"] == before.isoformat() and event["moved"] == 1
@@ -281,7 +280,7 @@ def test_the_system_administrator_edits_the_national_calendar(app: Flask) -> Non
 
 def test_the_calendar_year_is_checked(app: Flask) -> None:
     client = client_as(app, ADMIN)
-    today = cases.today_for(app)
+    today = records.today_for(app)
     for year in ("abc", "1900", "99999999999", "9" * 5000, "٢٠٢٦"):
         page = client.get(f"/staff/calendar?year={year}")
         assert page.status_code == 200

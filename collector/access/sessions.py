@@ -1,9 +1,7 @@
-"""Staff authentication: passwords, log-in, sessions and who the current actor is.
+"""Staff log-in and sessions, and the staff area that requires them.
 
-- Passwords are hashed with Argon2id (``argon2-cffi``; parameters in
-  ``PASSWORD_HASH``), re-hashed at log-in when the parameters change. An unknown
-  e-mail address is checked against a dummy hash so that it takes as long as a
-  wrong password, and every failure gets the same message.
+- Passwords are checked by ``collector.access.passwords``; every failure gets the
+  same message.
 - Failed log-ins lock an account for ``LOGIN_LOCKOUT_MINUTES`` after
   ``LOGIN_MAX_FAILURES`` in a row, and are counted per client address
   (``LOGIN_FAILURES_PER_ADDRESS``, in the rate-limit store).
@@ -13,26 +11,22 @@
   which ends every session of that account on its next request. Sessions end
   after ``SESSION_IDLE_MINUTES`` without a request and ``SESSION_ABSOLUTE_HOURS``
   after log-in whatever the activity.
-- :func:`current_actor` asks the ``actor_from_request`` hook (a plugin's single
-  sign-on first, the session last) once per request.
+- :func:`session_actor` is the core's answer to ``actor_from_request``
+  (``collector.access.identity.current_actor`` asks the hook).
 
-Time comes from :func:`now`, which tests replace through the ``CLOCK`` setting.
+Time comes from ``collector.core.clock``, which tests replace through the ``CLOCK`` setting.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import (
     Blueprint,
     Flask,
@@ -49,139 +43,31 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.access import audit
-from collector.access.permissions import may_somewhere, scope_of
-from collector.access.scoped import enforce_on_this_request, unscoped
+from collector.access.guard import enforce_on_this_request, unscoped
+from collector.access.identity import (
+    actor_for_user,
+    current_actor,
+    find_user,
+    load_user,
+    normalise_email,
+)
+from collector.access.passwords import hash_password, hasher, verify_password
+from collector.access.permissions import deny, may_somewhere, scope_of
+from collector.access.ratelimit import address_key, get_limiter
+from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
-from collector.core.models import Agency, User, utcnow
+from collector.core.i18n import staff_language
+from collector.core.models import User
 
 SESSION_KEYS = ("staff_uid", "staff_sv", "staff_sid", "staff_login", "staff_seen")
 SEEN_GRANULARITY = 15  # seconds: how stale ``staff_seen`` may get before it is rewritten
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_PASSWORD = 256  # longer inputs are refused before hashing (hashing cost is the DoS)
-
-
-def now() -> datetime:
-    """The current time (UTC, aware); ``app.config["CLOCK"]`` replaces it in tests."""
-    clock = current_app.config.get("CLOCK")
-    return clock() if clock else utcnow()
-
-
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
-def valid_email(email: str) -> bool:
-    return len(email) <= 254 and bool(EMAIL_RE.match(email))
 
 
 # -- passwords --------------------------------------------------------------
 
 
-def hasher(app: Flask | None = None) -> PasswordHasher:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    if "collector.hasher" not in app.extensions:
-        app.extensions["collector.hasher"] = PasswordHasher(**app.config["PASSWORD_HASH"])
-    return app.extensions["collector.hasher"]
-
-
-def _dummy_hash() -> str:
-    """A hash of a random password with the app's parameters, made on first use."""
-    extensions = current_app.extensions
-    if "collector.dummy_hash" not in extensions:
-        extensions["collector.dummy_hash"] = hasher().hash(secrets.token_urlsafe(16))
-    return extensions["collector.dummy_hash"]
-
-
-def hash_password(password: str, app: Flask | None = None) -> str:
-    return hasher(app).hash(password)
-
-
-def verify_password(stored: str | None, password: str) -> bool:
-    """Check ``password``; with no stored hash, spend the same time on a dummy one."""
-    ph = hasher()
-    if len(password) > MAX_PASSWORD:
-        password = password[:MAX_PASSWORD]  # still hash: the same time as any failure
-        stored = None
-    target = stored or _dummy_hash()
-    try:
-        ph.verify(target, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-    return stored is not None
-
-
-def check_password_policy(password: str, email: str = "") -> str | None:
-    """The i18n key of the first problem with a new password, or None."""
-    if len(password) < current_app.config["PASSWORD_MIN_LENGTH"]:
-        return "err_password_short"
-    if len(password) > MAX_PASSWORD:
-        return "err_password_long"
-    if email and password.lower() == email.lower():
-        return "err_password_is_email"
-    return None
-
-
 # -- actors -----------------------------------------------------------------
-
-
-def _agency_tree(db: Session) -> tuple[list[int], dict[int, list[int]]]:
-    if "agency_tree" not in g:
-        children: dict[int, list[int]] = defaultdict(list)
-        ids = []
-        rows = db.execute(unscoped(select(Agency.id, Agency.parent_id), "agency tree"))
-        for agency_id, parent_id in rows:
-            ids.append(agency_id)
-            if parent_id is not None:
-                children[parent_id].append(agency_id)
-        g.agency_tree = (ids, children)
-    return g.agency_tree
-
-
-def visible_agencies(db: Session, role: str, agency_id: int | None) -> frozenset[int]:
-    """Every agency a user of ``role`` at ``agency_id`` can see: all for a system
-    administrator, else the agency and every agency below it."""
-    ids, children = _agency_tree(db)
-    if role == "system_admin":
-        return frozenset(ids)
-    if agency_id is None:
-        return frozenset()
-    seen = {agency_id}
-    stack = [agency_id]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return frozenset(seen)
-
-
-def actor_for_user(user: User, source: str = "session", db: Session | None = None) -> Actor:
-    """The actor for a stored staff user (a plugin's SSO uses this too)."""
-    db = db or get_session()
-    return Actor(
-        user_id=user.id,
-        role=user.role,
-        agency_id=user.agency_id,
-        visible_agency_ids=visible_agencies(db, user.role, user.agency_id),
-        label=user.email,
-        display_name=user.display_name,
-        source=source,
-    )
-
-
-def find_user(email: str, db: Session | None = None) -> User | None:
-    """A staff user by e-mail address (any agency: for authentication only)."""
-    db = db or get_session()
-    statement = select(User).where(User.email == normalise_email(email))
-    return db.execute(unscoped(statement, "authentication")).scalar_one_or_none()
-
-
-def _load_user(db: Session, user_id: Any) -> User | None:
-    if not isinstance(user_id, int):
-        return None
-    statement = select(User).where(User.id == user_id)
-    return db.execute(unscoped(statement, "authentication")).scalar_one_or_none()
 
 
 def _end(reason: str) -> None:
@@ -198,7 +84,7 @@ def session_actor(req: Request) -> Actor | None:
     user_id = session.get("staff_uid")
     if user_id is None:
         return None
-    moment = now().timestamp()
+    moment = clock.now().timestamp()
     config = current_app.config
     login_at = float(session.get("staff_login", 0))
     seen = float(session.get("staff_seen", 0))
@@ -209,29 +95,13 @@ def session_actor(req: Request) -> Actor | None:
         _end("idle")
         return None
     db = get_session()
-    user = _load_user(db, user_id)
+    user = load_user(db, user_id)
     if user is None or not user.active or session.get("staff_sv") != user.session_version:
         _end("revoked")
         return None
     if moment - seen >= SEEN_GRANULARITY:
         session["staff_seen"] = moment
     return actor_for_user(user, db=db)
-
-
-def current_actor() -> Actor | None:
-    """Who is making this request (None: nobody logged in). Computed once per request."""
-    if "collector_actor" in g:
-        return g.collector_actor
-    from collector.core.plugins import get_plugins
-
-    actor = get_plugins().hook.actor_from_request(request=request)
-    if actor is not None and actor.user_id is not None and actor.source != "session":
-        # An SSO plugin vouched for a stored account: a disabled one still gets nothing.
-        user = _load_user(get_session(), actor.user_id)
-        if user is None or not user.active:
-            actor = None
-    g.collector_actor = actor
-    return actor
 
 
 # -- log-in -----------------------------------------------------------------
@@ -249,8 +119,6 @@ class LoginResult:
 
 def authenticate(email: str, password: str) -> LoginResult:
     """Check a log-in attempt, count failures, audit it. Does not touch the session."""
-    from collector.access.ratelimit import address_key, get_limiter
-
     config = current_app.config
     address = request.remote_addr
     limiter = get_limiter()
@@ -262,7 +130,7 @@ def authenticate(email: str, password: str) -> LoginResult:
 
     user = find_user(email)
     password_ok = verify_password(user.password_hash if user else None, password)
-    moment = now()
+    moment = clock.now()
     with Session(writing(get_engine()), expire_on_commit=False) as db:
         fresh = None
         if user is not None:
@@ -326,7 +194,7 @@ def start_session(user: User) -> None:
     issue a new one for ``user``."""
     language = session.get("lang")
     session.clear()
-    moment = now().timestamp()
+    moment = clock.now().timestamp()
     session["staff_uid"] = user.id
     session["staff_sv"] = user.session_version
     session["staff_sid"] = secrets.token_urlsafe(24)
@@ -402,8 +270,6 @@ def staff_area(bp: Blueprint, exempt: tuple[str, ...] = ()) -> None:
     @bp.before_request
     def _staff_only() -> Any:
         enforce_on_this_request()
-        from collector.core.i18n import staff_language
-
         staff_language()
         if request.endpoint in exempt:
             return None
@@ -411,8 +277,6 @@ def staff_area(bp: Blueprint, exempt: tuple[str, ...] = ()) -> None:
         if actor is None:
             return _login_redirect()
         if not may_somewhere(actor, "console.use"):
-            from collector.access.permissions import deny
-
             deny(actor, "console.use", actor.agency_id, status=403)
         return None
 

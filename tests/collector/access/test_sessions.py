@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
-from collector.access import auth
+from collector.access import identity, sessions
 from collector.access.accounts import set_active
 from collector.core.db import session_scope
 from collector.core.hooktypes import Actor
@@ -302,7 +302,7 @@ def test_logout_needs_post_and_csrf(staff_client: Any, auth: Auth) -> None:
     ],
 )
 def test_safe_next(target: str, expected: str | None) -> None:
-    assert auth.safe_next(target) == expected
+    assert sessions.safe_next(target) == expected
 
 
 def test_login_redirects_to_next_inside_the_staff_area_only(auth: Auth) -> None:
@@ -341,8 +341,8 @@ def test_a_plugin_actor_for_a_disabled_account_is_refused(staff_app: Flask) -> N
     class Sso:
         @hookimpl
         def actor_from_request(self, request: Any) -> Actor | None:
-            found = auth.find_user(request.headers.get("X-Test-SSO", ""))
-            return auth.actor_for_user(found, source="test-sso") if found else None
+            found = identity.find_user(request.headers.get("X-Test-SSO", ""))
+            return identity.actor_for_user(found, source="test-sso") if found else None
 
     get_plugins(staff_app).manager.register(Sso(), name="test-sso")
     client = staff_app.test_client()
@@ -352,10 +352,3 @@ def test_a_plugin_actor_for_a_disabled_account_is_refused(staff_app: Flask) -> N
         analyst = session.execute(select(User).where(User.email == ANALYST)).scalar_one()
         set_active(session, analyst, False, actor=None, actor_label="test")
     assert client.get("/staff/", headers=headers).status_code == 302
-
-
-def test_now_follows_the_configured_clock(staff_app: Flask, clock: Clock) -> None:
-    with staff_app.app_context():
-        assert auth.now() == clock.now
-        clock.advance(hours=1)
-        assert auth.now() == clock.now
