@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers.apps import AppMaker, questionnaires_loaded_once
+from tests.helpers.apps import AppMaker, apps_made_cheaply
 from tests.helpers.complaints import FOLLOWUP_SETTINGS
 from tests.helpers.database import (
     AGENCIES,
@@ -41,8 +41,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _questionnaires_loaded_once() -> Iterator[None]:
-    with questionnaires_loaded_once():
+def _apps_made_cheaply() -> Iterator[None]:
+    with apps_made_cheaply():
         yield
 
 

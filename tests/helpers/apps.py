@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.routing import Rule
 
 import collector.core.plugins
 from collector import create_app
@@ -84,10 +85,30 @@ def _load(path: str | Path) -> Questionnaire:
     return _load_once(resolved.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
+_COMPILE_BUILDER = Rule._compile_builder
+_builders: dict[Any, Any] = {}
+
+
+def _compile_builder(self: Rule, append_unknown: bool = True) -> Any:
+    """Werkzeug's URL builder for a rule, generated (``ast`` and ``compile``) once per
+    session for each distinct rule: the code depends only on the rule's text, its parsed
+    parts and the names of its defaults, and is bound to each rule by the caller. A rule
+    with a default for one of its variables (resolved by its converter) is not cached."""
+    defaults = self.defaults or {}
+    if any(dynamic and name in defaults for dynamic, name in self._trace):
+        return _COMPILE_BUILDER(self, append_unknown)
+    key = (self.rule, append_unknown, tuple(self._trace), tuple(defaults))
+    if key not in _builders:
+        _builders[key] = _COMPILE_BUILDER(self, append_unknown)
+    return _builders[key]
+
+
 @contextmanager
-def questionnaires_loaded_once() -> Iterator[None]:
+def apps_made_cheaply() -> Iterator[None]:
     """Within: every app reuses the questionnaires read from a file before (the bundled
-    ones are read and validated once per session instead of once per app)."""
+    ones are read and validated once per session instead of once per app), and the URL
+    builders werkzeug generated for the same rules before (most of an app's making)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(collector.core.plugins, "load", _load)
+        patch.setattr(Rule, "_compile_builder", _compile_builder)
         yield
