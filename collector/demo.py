@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from sqlmodel import col
 
 from collector.access import audit
 from collector.access.identity import actor_for_user
@@ -145,14 +146,17 @@ def _answers(rng: random.Random, questionnaire: Any, plugins: Any, latent: float
 
 def _ensure_agencies(app: Flask) -> tuple[list[Agency], dict[str, list[tuple[Unit, float]]]] | None:
     with session_scope(app) as session:
-        if session.execute(select(Agency).where(Agency.code == MINISTRY[0])).scalar_one_or_none():
+        if session.execute(
+            select(Agency).where(col(Agency.code) == MINISTRY[0])
+        ).scalar_one_or_none():
             return None
         ministry = Agency(
             code=MINISTRY[0], name_zh=MINISTRY[1], name_en=MINISTRY[2], level="ministry"
         )
         session.add(ministry)
         session.flush()
-        agencies, units = [], {}
+        agencies: list[Agency] = []
+        units: dict[str, list[tuple[Unit, float]]] = {}
         for spec in AGENCIES:
             agency = Agency(
                 code=spec["code"],
@@ -163,6 +167,7 @@ def _ensure_agencies(app: Flask) -> tuple[list[Agency], dict[str, list[tuple[Uni
             )
             session.add(agency)
             session.flush()
+            assert agency.id is not None  # flushed: the database gave it one
             agencies.append(agency)
             units[agency.code] = []
             for code, zh, en, effect in spec["units"]:
@@ -270,7 +275,7 @@ def seed_demo_staff(app: Flask) -> list[tuple[str, str, str | None]]:
 
     with session_scope(app) as session:
         codes = {a.code: a.id for a in session.execute(select(Agency)).scalars()}
-        existing = set(session.execute(select(User.email)).scalars())
+        existing = set(session.execute(select(col(User.email))).scalars())
         password_hash = None
         for email, name, role, agency_code in DEMO_STAFF:
             if email in existing or (agency_code is not None and agency_code not in codes):
@@ -346,7 +351,7 @@ DEMO_CATEGORIES: dict[str, list[dict[str, Any]]] = {
 }
 """Each demo agency's complaint categories (routing: default unit, sometimes a handler)."""
 
-DEMO_POLICIES = {
+DEMO_POLICIES: dict[str, dict[str, Any]] = {
     "demo-land": {"deadline_days": 30, "day_kind": "calendar", "due_soon_days": 3},
     "demo-household": {"deadline_days": 6, "day_kind": "working", "due_soon_days": 2},
 }
@@ -464,14 +469,14 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
         agencies = {
             a.code: a
             for a in session.execute(
-                select(Agency).where(Agency.code.in_(list(DEMO_CATEGORIES)))  # type: ignore[attr-defined]
+                select(Agency).where(col(Agency.code).in_(list(DEMO_CATEGORIES)))
             ).scalars()
         }
         if len(agencies) < len(DEMO_CATEGORIES):
             return DemoCases(0, None)
         taken = session.execute(
-            select(ComplaintCategory.id).where(
-                ComplaintCategory.agency_id.in_([a.id for a in agencies.values()])  # type: ignore[attr-defined]
+            select(col(ComplaintCategory.id)).where(
+                col(ComplaintCategory.agency_id).in_([a.id for a in agencies.values()])
             )
         ).first()
         if taken is not None:
@@ -497,14 +502,14 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
                 units = {
                     u.code: u.id
                     for u in session.execute(
-                        select(Unit).where(Unit.agency_id == agency.id)
+                        select(Unit).where(col(Unit.agency_id) == agency.id)
                     ).scalars()
                 }
                 categories[code] = []
                 for spec in specs:
                     handler = users.get(spec.get("handler", ""))
                     row = ComplaintCategory(
-                        agency_id=agency.id,  # type: ignore[arg-type]
+                        agency_id=agency.id,
                         code=spec["code"],
                         name_zh=spec["name_zh"],
                         name_en=spec["name_en"],
@@ -620,8 +625,8 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
             app.config["COMPLAINT_TODAY"] = pinned
             for case in session.execute(
                 select(Complaint).where(
-                    Complaint.status.in_(cases.OPEN),  # type: ignore[attr-defined]
-                    Complaint.agency_id.in_([a.id for a in agencies.values()]),  # type: ignore[attr-defined]
+                    col(Complaint.status).in_(cases.OPEN),
+                    col(Complaint.agency_id).in_([a.id for a in agencies.values()]),
                 )
             ).scalars():
                 records.refresh_due(app, session, case)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.core.models import Agency, QuestionnaireVersion, Response, Unit
 from collector.core.plugins import PluginSet
@@ -46,10 +46,10 @@ class ResponseTable:
 
 def versions_of(session: Session, slug: str) -> list[QuestionnaireVersion]:
     return list(
-        session.exec(  # type: ignore[call-overload]
+        session.execute(
             select(QuestionnaireVersion)
-            .where(QuestionnaireVersion.slug == slug)
-            .order_by(QuestionnaireVersion.version)
+            .where(col(QuestionnaireVersion.slug) == slug)
+            .order_by(col(QuestionnaireVersion.version))
         ).scalars()
     )
 
@@ -83,37 +83,41 @@ def load_table(
 
     query = (
         select(
-            Response.id,
-            Response.receipt,
-            Response.questionnaire_version_id,
-            Agency.code,
-            Response.unit_id,
-            Response.channel,
-            Response.language,
-            Response.started_at,
-            Response.submitted_at,
-            Response.batch,
-            Response.entered_by,
-            Response.answers,
+            col(Response.id),
+            col(Response.receipt),
+            col(Response.questionnaire_version_id),
+            col(Agency.code),
+            col(Response.unit_id),
+            col(Response.channel),
+            col(Response.language),
+            col(Response.started_at),
+            col(Response.submitted_at),
+            col(Response.batch),
+            col(Response.entered_by),
+            col(Response.answers),
         )
-        .join(Agency, Agency.id == Response.agency_id)
-        .where(Response.questionnaire_version_id.in_(list(definitions)))  # type: ignore[attr-defined]
+        .join(Agency, col(Agency.id) == Response.agency_id)
+        .where(col(Response.questionnaire_version_id).in_(list(definitions)))
         .where(*where)
     )
     if agency_ids is not None:
-        query = query.where(Response.agency_id.in_(list(agency_ids)))  # type: ignore[attr-defined]
+        query = query.where(col(Response.agency_id).in_(list(agency_ids)))
     if since is not None:
-        query = query.where(Response.submitted_at >= since)
+        query = query.where(col(Response.submitted_at) >= since)
     if until is not None:
-        query = query.where(Response.submitted_at < until)
-    meta = session.execute(scope(query.order_by(Response.submitted_at, Response.id))).all()
+        query = query.where(col(Response.submitted_at) < until)
+    meta = session.execute(
+        scope(query.order_by(col(Response.submitted_at), col(Response.id)))
+    ).all()
     # Unit codes looked up apart (not an outer join), so that a scoped query keeps
     # the responses that name no unit.
     unit_ids = sorted({row[4] for row in meta if row[4] is not None})
     units: dict[int, str] = {}
     if unit_ids:
         units = dict(
-            session.execute(scope(select(Unit.id, Unit.code).where(Unit.id.in_(unit_ids)))).all()  # type: ignore[union-attr]
+            session.execute(
+                scope(select(col(Unit.id), col(Unit.code)).where(col(Unit.id).in_(unit_ids)))
+            ).all()
         )
 
     types: dict[tuple[int, str], Any] = {}
