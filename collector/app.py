@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask
 
-from collector import demo
 from collector.access import guard, ratelimit, security, sessions
 from collector.access import hooks as access_hooks
 from collector.answers import fast_path, writer
@@ -20,6 +19,7 @@ from collector.core import config, db, errors, i18n, migrations, plugins
 from collector.core import hooks as core_hooks
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
+from collector.demo import hooks as demo_hooks
 from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
 from collector.results.analyses import Analysis
@@ -36,7 +36,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     campaigns_hooks,
     staff_survey_hooks,
     complaints_hooks,
-    demo,
+    demo_hooks,
 )
 """Each feature's hook implementations, registered as essential plugins: the core's
 pages, commands and default answers come through the same hooks as a plugin's."""

@@ -37,7 +37,8 @@ from collector.access.guard import get_unscoped, unscoped
 from collector.access.scoped import scoped
 from collector.answers import writer
 from collector.answers.records import Prepared
-from collector.complaints.records import add_event, hash_token, origin_of, policy_for, public_base
+from collector.complaints.notices import public_base
+from collector.complaints.records import add_event, hash_token, origin_of, policy_for
 from collector.core import clock
 from collector.core.db import get_engine, writing
 from collector.core.hooktypes import Actor

@@ -19,8 +19,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.complaints import cases as case_service
-from collector.complaints import records
+from collector.complaints import notices, records
+from collector.complaints.service import CaseService
 from collector.core.db import get_engine, writing
 from collector.core.lookups import agency_by_code
 from collector.core.mail import MailError, check_address
@@ -170,11 +170,9 @@ def file_complaint(
     assert agency is not None and category is not None and description is not None
     subject = subject or description.splitlines()[0][:MAX_SUBJECT]
     with Session(writing(get_engine(app)), expire_on_commit=False) as wdb:
-        filed = case_service.new_case(
-            wdb,
-            app,
-            agency=wdb.get(Agency, agency.id),  # type: ignore[arg-type]
-            category=wdb.get(ComplaintCategory, category.id),  # type: ignore[arg-type]
+        filed = CaseService(app, wdb).new_case(
+            agency=wdb.get(Agency, agency.id),
+            category=wdb.get(ComplaintCategory, category.id),
             subject=subject,
             description=description,
             channel=channel,
@@ -191,8 +189,8 @@ def file_complaint(
             reply_channel="none" if anonymous else reply_channel,
         )
         wdb.commit()
-    case_service.send_notices(app, filed.mails)
-    base = records.public_base(app)
+    notices.send_notices(app, filed.mails)
+    base = notices.public_base(app)
     return Filed(
         case_number=filed.case.case_number,
         password=filed.password,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -119,9 +119,10 @@ def pauses_of(events: Sequence[ComplaintEvent], today: date) -> list[tuple[date,
     return pauses
 
 
-def refresh_due(app: Flask, session: Session, case: Complaint) -> None:
-    """Recompute ``due_on`` from the policy, calendar, pauses and extensions."""
-    today = today_for(app)
+def refresh_due(app: Flask, session: Session, case: Complaint, today: date | None = None) -> None:
+    """Recompute ``due_on`` from the policy, calendar, pauses and extensions, as of
+    ``today`` (default: the complaint calendar's today, :func:`today_for`)."""
+    today = today or today_for(app)
     events = events_of(session, case)
     since_restart = [e for e in events if clock.local_date(e.at) >= case.received_on]
     calendar = calendars.calendar_for(app, session, case.agency_id)
@@ -232,11 +233,3 @@ def origin_of(session: Session, case: Complaint) -> Complaint:
         seen.add(parent.id)
         case = parent
     return case
-
-
-def public_base(app: Flask) -> str:
-    """Where links in e-mails point: PUBLIC_BASE_URL, else the current request's host."""
-    configured = app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return str(configured).rstrip("/")
-    return request.host_url.rstrip("/") if has_request_context() else ""

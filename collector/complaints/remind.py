@@ -25,8 +25,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.access.guard import get_unscoped, unscoped
-from collector.complaints import calendars, records
-from collector.complaints import cases as case_service
+from collector.complaints import calendars, lifecycle, notices, records
 from collector.complaints.deadlines import ClockState, clock_state
 from collector.core.commands import prepare_database
 from collector.core.db import get_engine, writing
@@ -110,7 +109,7 @@ def _admins(session: Session, agency_id: int) -> list[User]:
 
 
 def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[Item]) -> Mail:
-    base = records.public_base(app)
+    base = notices.public_base(app)
     lines_zh = [f"{to.display_name or to.email} 您好：", ""]
     lines_en = [f"Dear {to.display_name or to.email},", ""]
     if overdue:
@@ -160,7 +159,7 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
             unscoped(
                 select(Complaint)
                 .where(
-                    Complaint.status.in_(sorted(case_service.OPEN)),  # type: ignore[attr-defined]
+                    Complaint.status.in_(sorted(lifecycle.OPEN)),  # type: ignore[attr-defined]
                     Complaint.destroyed_at.is_(None),  # type: ignore[union-attr]
                 )
                 .order_by(Complaint.agency_id, Complaint.due_on, Complaint.id),  # type: ignore[arg-type]
@@ -258,7 +257,7 @@ def run(app: Flask, day: date | None = None) -> Summary:
         summary, mails = remind(app, session, day)
         session.commit()
     summary.mails = len(mails)
-    if mails and not case_service.send_notices(app, mails):
+    if mails and not notices.send_notices(app, mails):
         summary.unsent = len(mails)
     return summary
 

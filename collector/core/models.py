@@ -236,7 +236,7 @@ COMPLAINT_STATUSES = (
     "merged",
     "transferred",
 )
-"""Where a case stands; ``collector.complaints.cases.TRANSITIONS`` says what may follow what."""
+"""Where a case stands; ``collector.complaints.lifecycle.TRANSITIONS`` says what may follow what."""
 
 COMPLAINT_CHANNELS = ("online", "phone", "counter", "letter", "email", "open311", "api")
 REPLY_CHANNELS = ("email", "letter", "phone", "none")
@@ -289,7 +289,7 @@ class ComplaintCategory(SQLModel, table=True):
 
 class Complaint(SQLModel, table=True):
     """A complaint case. Contact details are personal data: read them through
-    ``collector.complaints.cases.identity`` (which hides a confidential
+    ``collector.complaints.complainant.identity`` (which hides a confidential
     complainant from staff who do not need it and audits the view).
 
     ``received_on`` starts the deadline clock (a transfer restarts it at the

@@ -54,33 +54,14 @@ def versions_of(session: Session, slug: str) -> list[QuestionnaireVersion]:
     )
 
 
-def load_table(
-    session: Session,
-    plugins: PluginSet,
-    slug: str,
-    *,
-    agency_ids: Sequence[int] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    where: Sequence[Any] = (),
-    scope: Callable[[Any], Any] | None = None,
-) -> ResponseTable:
-    """Every response to ``slug`` (all versions), answers decoded by their question types.
-
-    Columns follow the newest version, then any question that only older versions
-    asked; a question a version lacked is empty for its responses.
-
-    ``where`` adds conditions on ``Response``; ``scope`` is applied to every statement
-    that reads agency data (staff pages pass ``lambda s: scoped(s, action)``).
-    """
-    scope = scope or (lambda statement: statement)
-    versions = versions_of(session, slug)
-    if not versions:
-        raise LookupError(f"no published questionnaire {slug!r}")
-    definitions = {v.id: parse(json.loads(v.definition), f"{slug} v{v.version}") for v in versions}
-    latest = definitions[versions[-1].id]
-    number = {v.id: v.version for v in versions}
-
+def _response_query(
+    version_ids: Sequence[int | None],  # the versions' ids, as the model types them
+    agency_ids: Sequence[int] | None,
+    since: datetime | None,
+    until: datetime | None,
+    where: Sequence[Any],
+) -> Any:
+    """The responses' meta columns and stored answers, oldest first."""
     query = (
         select(
             col(Response.id),
@@ -97,7 +78,7 @@ def load_table(
             col(Response.answers),
         )
         .join(Agency, col(Agency.id) == Response.agency_id)
-        .where(col(Response.questionnaire_version_id).in_(list(definitions)))
+        .where(col(Response.questionnaire_version_id).in_(list(version_ids)))
         .where(*where)
     )
     if agency_ids is not None:
@@ -106,52 +87,83 @@ def load_table(
         query = query.where(col(Response.submitted_at) >= since)
     if until is not None:
         query = query.where(col(Response.submitted_at) < until)
-    meta = session.execute(
-        scope(query.order_by(col(Response.submitted_at), col(Response.id)))
-    ).all()
-    # Unit codes looked up apart (not an outer join), so that a scoped query keeps
-    # the responses that name no unit.
-    unit_ids = sorted({row[4] for row in meta if row[4] is not None})
-    units: dict[int, str] = {}
-    if unit_ids:
-        units = dict(
-            session.execute(
-                scope(select(col(Unit.id), col(Unit.code)).where(col(Unit.id).in_(unit_ids)))
-            ).all()
-        )
+    return query.order_by(col(Response.submitted_at), col(Response.id))
 
-    types: dict[tuple[int, str], Any] = {}
+
+def _unit_codes(
+    session: Session, unit_ids: set[int], scope: Callable[[Any], Any]
+) -> dict[int, str]:
+    """Unit codes looked up apart (not an outer join), so that a scoped query keeps the
+    responses that name no unit."""
+    if not unit_ids:
+        return {}
+    statement = select(col(Unit.id), col(Unit.code)).where(col(Unit.id).in_(sorted(unit_ids)))
+    return dict(session.execute(scope(statement)).all())
+
+
+class _Decoder:
+    """Stored answers back to values, with one question type per version and question."""
+
+    def __init__(self, plugins: PluginSet, definitions: dict[int | None, Questionnaire]) -> None:
+        self.plugins = plugins
+        self.definitions = definitions
+        self.types: dict[tuple[int, str], Any] = {}
+
+    def value(self, version_id: int, key: str, pairs: Any) -> tuple[bool, Any]:
+        """(known, value): False for a question the version's definition lacks."""
+        if (version_id, key) not in self.types:
+            try:
+                qtype = self.plugins.question_type(self.definitions[version_id], key)
+            except KeyError:
+                qtype = None
+            self.types[(version_id, key)] = qtype
+        qtype = self.types[(version_id, key)]
+        return (False, None) if qtype is None else (True, qtype.from_rows(pairs))
+
+
+def load_table(
+    session: Session,
+    plugins: PluginSet,
+    slug: str,
+    *,
+    agency_ids: Sequence[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    where: Sequence[Any] = (),
+    scope: Callable[[Any], Any] | None = None,
+) -> ResponseTable:
+    """Every response to ``slug`` (all versions), answers decoded by their question types.
+
+    Columns follow the newest version, then any question that only older versions
+    asked (so an export never silently drops an answer); a question a version lacked
+    is empty for its responses.
+
+    ``where`` adds conditions on ``Response``; ``scope`` is applied to every statement
+    that reads agency data (staff pages pass ``lambda s: scoped(s, action)``).
+    """
+    scope = scope or (lambda statement: statement)
+    versions = versions_of(session, slug)
+    if not versions:
+        raise LookupError(f"no published questionnaire {slug!r}")
+    definitions = {v.id: parse(json.loads(v.definition), f"{slug} v{v.version}") for v in versions}
+    number = {v.id: v.version for v in versions}
+    query = _response_query(list(definitions), agency_ids, since, until, where)
+    rows = session.execute(scope(query)).all()
+    units = _unit_codes(session, {row[4] for row in rows if row[4] is not None}, scope)
+    decoder = _Decoder(plugins, definitions)
     records = []
-    for row in meta:
-        _, receipt, vid, agency, unit, channel, language, started, submitted = row[:9]
-        batch, entered_by, stored = row[9], row[10], row[11]
-        definition = definitions[vid]
-        record: dict[str, Any] = {
-            "receipt": receipt,
-            "version": number[vid],
-            "agency": agency,
-            "unit": units.get(unit) if unit is not None else None,
-            "channel": channel,
-            "language": language,
-            "started_at": started,
-            "submitted_at": submitted,
-            "batch": batch,
-            "entered_by": entered_by,
-        }
+    for _, receipt, vid, agency, unit, channel, language, started, submitted, *rest in rows:
+        batch, entered_by, stored = rest
+        meta: tuple[Any, ...] = (receipt, number[vid], agency, units.get(unit), channel, language)
+        meta += (started, submitted, batch, entered_by)
+        record: dict[str, Any] = dict(zip(META_COLUMNS, meta, strict=True))
         for key, pairs in stored.items():
-            if (vid, key) not in types:
-                try:
-                    types[(vid, key)] = plugins.question_type(definition, key)
-                except KeyError:
-                    types[(vid, key)] = None
-            qtype = types[(vid, key)]
-            if qtype is not None:
-                record[key] = qtype.from_rows(pairs)
+            known, value = decoder.value(vid, key, pairs)
+            if known:
+                record[key] = value
         records.append(record)
-    # Columns follow the newest version; questions only older versions asked come after,
-    # so an export never silently drops an answer.
-    keys = [q.key for q in latest.questions()]
+    keys = [q.key for q in definitions[versions[-1].id].questions()]
     for version in reversed(versions[:-1]):
         keys += [q.key for q in definitions[version.id].questions() if q.key not in keys]
     frame = pd.DataFrame.from_records(records, columns=META_COLUMNS + keys)
-    return ResponseTable(latest, frame)
+    return ResponseTable(definitions[versions[-1].id], frame)

@@ -10,7 +10,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from collector.complaints import attachments, cases
+from collector.complaints import attachments
+from collector.complaints.service import CaseService
 from collector.core.db import session_scope
 from collector.core.models import Agency, CalendarDay, ComplaintCategory
 
@@ -72,7 +73,7 @@ def file_case(
         agency = session.execute(select(Agency).where(Agency.code == agency_code)).scalar_one()
         category = session.get(ComplaintCategory, category_id)
         assert category is not None
-        filed = cases.new_case(session, app, agency=agency, category=category, **values)
+        filed = CaseService(app, session).new_case(agency=agency, category=category, **values)
         session.flush()
         prepared = [attachments.check(data, shown=f"file{i}.txt") for i, data in enumerate(files)]
         rows = attachments.store(session, filed.case, prepared, app=app)

@@ -51,3 +51,42 @@ def test_collector_imports_at_module_top() -> None:
 def test_hookspecs_import_only_pluggy_and_the_hook_types() -> None:
     graph = collector_graph()
     assert graph["collector.core.hookspecs"] == {"collector.core.hooktypes"}
+
+
+LAYERS = [
+    {"core"},
+    {"access"},
+    {"organisation", "console", "campaigns"},
+    {"answers"},
+    {"results"},
+    {"staff_survey", "complaints"},
+    {"demo"},
+    {"app"},
+    {"gunicorn_app", "serving", "cli"},
+]
+"""The packages of collector/, bottom to top, as ARCHITECTURE.md draws them: a package
+imports only from its own layer's package or from layers below."""
+
+
+def layer_of(module: str) -> int:
+    name = module.split(".")[1] if "." in module else "app"
+    return next(i for i, layer in enumerate(LAYERS) if name in layer)
+
+
+def test_packages_import_only_downwards() -> None:
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in collector_graph().items()
+        if module != "collector"
+        for target in targets
+        if target != "collector"
+        and module.split(".")[:2] != target.split(".")[:2]
+        and layer_of(target) >= layer_of(module)
+        and not (layer_of(target) == layer_of(module) == 8)  # the server's own modules
+    )
+    assert upward == []
+
+
+def test_every_package_has_a_layer() -> None:
+    packages = {m.split(".")[1] for m in collector_graph() if "." in m}
+    assert packages == set().union(*LAYERS)

@@ -11,8 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from collector.access.ratelimit import address_key, limit
 from collector.access.security import csrf
-from collector.complaints import cases as case_service
-from collector.complaints import records
+from collector.complaints import complainant, lifecycle, records
 from collector.complaints.intake import IntakeError, file_complaint
 from collector.core.db import get_session
 from collector.core.models import Agency
@@ -80,7 +79,7 @@ def create() -> Any:
         )
     except IntakeError as exc:
         return _problem(422, "invalid complaint", errors=exc.errors)
-    except case_service.CaseError as exc:
+    except lifecycle.CaseError as exc:
         return _problem(422, "invalid complaint", errors={"description": str(exc)})
     response = jsonify(
         {
@@ -106,7 +105,7 @@ def show(case_number: str) -> Any:
     if len(password) > 100 or len(case_number) > 40:
         return _problem(404, NOT_FOUND)
     db = get_session()
-    case = case_service.find_for_complainant(db, case_number, password)
+    case = complainant.find_for_complainant(db, case_number, password)
     if case is None:
         return _problem(404, NOT_FOUND)
     current = records.current_case(db, case)
@@ -127,7 +126,7 @@ def show(case_number: str) -> Any:
             "agency": agency.code if agency else None,
             "status": current.status,
             "received_on": case.received_on.isoformat(),
-            "due_on": current.due_on.isoformat() if current.status in case_service.OPEN else None,
+            "due_on": current.due_on.isoformat() if current.status in lifecycle.OPEN else None,
             "history": history,
         }
     )

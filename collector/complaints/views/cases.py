@@ -6,7 +6,7 @@ letter, restriction and destruction.
 Every view runs behind ``collector.access.sessions.staff_area``. Cases are read through
 ``collector.access.scoped`` (``cases.read``) and one case is fetched with ``get_scoped``
 (404 for another agency's). Each action runs in one write transaction: the case
-is fetched again inside it, the service (``collector.complaints.cases``) checks
+is fetched again inside it, the service (``collector.complaints.service``) checks
 the state machine and the form's ``version`` (a stale form changes nothing), and
 the complainant's notices are sent only after the commit.
 """
@@ -54,8 +54,17 @@ from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped
 from collector.access.security import csrf
 from collector.access.sessions import staff_area
-from collector.complaints import attachments, calendars, cases, records
+from collector.complaints import (
+    attachments,
+    calendars,
+    complainant,
+    lifecycle,
+    notices,
+    records,
+    retention,
+)
 from collector.complaints.deadlines import clock_state, days_left
+from collector.complaints.service import CaseService
 from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
@@ -145,7 +154,7 @@ def fill_template(template: str, values: dict[str, str]) -> str:
 
 
 def _template_values(
-    case: Complaint, agency: Agency | None, who: cases.Identity | None
+    case: Complaint, agency: Agency | None, who: complainant.Identity | None
 ) -> dict[str, str]:
     english = case.language.startswith("en")
     name = who.name if who is not None and not who.withheld and who.name else None
@@ -162,7 +171,7 @@ def reply_draft(
     category: ComplaintCategory | None,
     case: Complaint,
     agency: Agency | None,
-    who: cases.Identity | None,
+    who: complainant.Identity | None,
 ) -> str:
     if category is None:
         return ""
@@ -282,7 +291,7 @@ ACTION_FORMS: dict[str, type[VersionedForm]] = {
     "merge": MergeForm,
     "note": TextForm,
 }
-"""The case page's action forms, keyed by ``cases.TRANSITIONS`` action (also the prefix)."""
+"""The case page's action forms, keyed by ``lifecycle.TRANSITIONS`` action (also the prefix)."""
 
 ERROR_FIELDS = {
     "case_reason_required": "reason",
@@ -379,7 +388,7 @@ def _prepare(form: VersionedForm, action: str, case: Complaint, lookups: Lookups
             c for c in lookups.unit_choices(blank=False) if c[0] != str(case.unit_id)
         ]
     elif isinstance(form, DeclineForm):
-        form.ground.choices = [(g, _t(f"cs_ground_{g}")) for g in cases.DECLINE_GROUNDS]
+        form.ground.choices = [(g, _t(f"cs_ground_{g}")) for g in lifecycle.DECLINE_GROUNDS]
     elif isinstance(form, CloseForm):
         form.outcome.choices = [(o, _t(f"cs_outcome_{o}")) for o in OUTCOMES]
     elif isinstance(form, TransferAgencyForm):
@@ -426,7 +435,7 @@ def _due_marker(
     policy = _policy(db, agency_id, READ)
 
     def mark(case: Complaint) -> DueMark:
-        if case.status not in cases.OPEN or case.destroyed_at is not None:
+        if case.status not in lifecycle.OPEN or case.destroyed_at is not None:
             return DueMark("", None)
         category = categories.get(case.category_id)
         kind = (category.day_kind if category is not None else None) or policy.day_kind
@@ -497,7 +506,7 @@ def queue() -> Any:
                         .where(
                             Complaint.handler_id == actor.user_id,
                             Complaint.unit_id.is_not(None),  # type: ignore[union-attr]
-                            Complaint.status.in_(cases.OPEN),  # type: ignore[attr-defined]
+                            Complaint.status.in_(lifecycle.OPEN),  # type: ignore[attr-defined]
                         )
                         .distinct(),
                         READ,
@@ -518,13 +527,13 @@ def queue() -> Any:
     elif who == "unit":
         conditions.append(Complaint.unit_id.in_(my_units or [-1]))  # type: ignore[union-attr]
     if status == "open":
-        conditions.append(Complaint.status.in_(cases.OPEN))  # type: ignore[attr-defined]
+        conditions.append(Complaint.status.in_(lifecycle.OPEN))  # type: ignore[attr-defined]
     elif status != "any":
         conditions.append(Complaint.status == status)
     if category_id is not None:
         conditions.append(Complaint.category_id == category_id)
     if overdue:
-        conditions.append(Complaint.status.in_(cases.OPEN))  # type: ignore[attr-defined]
+        conditions.append(Complaint.status.in_(lifecycle.OPEN))  # type: ignore[attr-defined]
         conditions.append(Complaint.due_on < today)
     if retention_ended:
         conditions.append(Complaint.retain_until.is_not(None))  # type: ignore[union-attr]
@@ -533,7 +542,7 @@ def queue() -> Any:
     total = db.execute(
         scoped(select(func.count()).select_from(Complaint).where(*conditions), READ)
     ).scalar_one()
-    open_first = sql_case((Complaint.status.in_(cases.OPEN), 0), else_=1)  # type: ignore[attr-defined]
+    open_first = sql_case((Complaint.status.in_(lifecycle.OPEN), 0), else_=1)  # type: ignore[attr-defined]
     rows = list(
         db.execute(
             scoped(
@@ -776,10 +785,8 @@ def new() -> Any:
                 )
             ).scalar_one_or_none()
             if category is None:
-                raise cases.CaseError("case_bad_category", "no such category")
-            filed = cases.new_case(
-                wdb,
-                app,
+                raise lifecycle.CaseError("case_bad_category", "no such category")
+            filed = CaseService(app, wdb, actor).new_case(
                 agency=agency,
                 category=category,
                 subject=form.subject.data or "",
@@ -795,7 +802,6 @@ def new() -> Any:
                 address=form.address.data,
                 reply_channel=form.reply_channel.data or "email",
                 read_back_confirmed=True if oral else None,
-                actor=actor,
             )
             stored = attachments.store(
                 wdb, filed.case, prepared, uploaded_by=actor.user_id, app=app
@@ -813,7 +819,7 @@ def new() -> Any:
                 },
             )
             wdb.commit()
-    except cases.CaseError as exc:
+    except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
         field = {
             "case_bad_category": form.category,
@@ -832,7 +838,7 @@ def new() -> Any:
     )
     remembered[form.intake_token.data or ""] = filed.case.id
     session[INTAKE_DONE_KEY] = remembered
-    sent = cases.send_notices(app, filed.mails)
+    sent = notices.send_notices(app, filed.mails)
     return render_template(
         "complaints/cases/created.html",
         actor=actor,
@@ -857,7 +863,7 @@ def _available(case: Complaint, actor: Actor) -> list[str]:
         or not allowed(actor, HANDLE, case.agency_id)
     ):
         return []
-    return [a for a in ACTION_FORMS if case.status in cases.TRANSITIONS[a][0]]
+    return [a for a in ACTION_FORMS if case.status in lifecycle.TRANSITIONS[a][0]]
 
 
 def _event_lines(
@@ -904,7 +910,7 @@ def _event_lines(
                 new=unit_name(detail.get("unit_id")),
             )
         )
-    elif kind == "decline" and detail.get("ground") in cases.DECLINE_GROUNDS:
+    elif kind == "decline" and detail.get("ground") in lifecycle.DECLINE_GROUNDS:
         lines.append(_t(f"cs_ground_{detail['ground']}"))
     elif kind == "extend":
         lines.append(
@@ -968,7 +974,7 @@ def _case_page(
     category = db.execute(
         scoped(select(ComplaintCategory).where(ComplaintCategory.id == case.category_id), READ)
     ).scalar_one_or_none()
-    who = None if hidden else cases.identity(db, case, actor)
+    who = None if hidden else complainant.identity(db, case, actor)
     events = [] if hidden else _rows_of(db, ComplaintEvent, case)
     files = [] if hidden else _rows_of(db, ComplaintAttachment, case)
     names = _agency_names()
@@ -1006,7 +1012,7 @@ def _case_page(
         due=_due_marker(app, db, case.agency_id, {category.id: category} if category else {})(case),
         forms=forms,
         restrict_form=restrict_form,
-        destroyable=may_manage and cases.destroyable(app, case),
+        destroyable=may_manage and retention.destroyable(case, records.today_for(app)),
         may_manage=may_manage,
         message=message,
         transferred_in=transferred_in,
@@ -1039,53 +1045,32 @@ def _run(
     version = form.version.data
     f: Any = form
     if action == "assign":
-        return cases.assign(
-            app,
-            wdb,
+        return CaseService(app, wdb, actor).assign(
             case,
-            actor,
             unit_id=int(f.unit.data) if f.unit.data else None,
             handler_id=int(f.handler.data) if f.handler.data else None,
             reason=f.reason.data or "",
             expected_version=version,
         )
     if action == "start":
-        return cases.start(app, wdb, case, actor, expected_version=version)
+        return CaseService(app, wdb, actor).start(case, expected_version=version)
     if action == "decline":
-        return cases.decline(
-            app,
-            wdb,
-            case,
-            actor,
-            ground=f.ground.data,
-            reason=f.reason.data,
-            expected_version=version,
+        return CaseService(app, wdb, actor).decline(
+            case, ground=f.ground.data, reason=f.reason.data, expected_version=version
         )
     if action == "request_supplement":
-        return cases.request_supplement(
-            app, wdb, case, actor, reason=f.reason.data, expected_version=version
+        return CaseService(app, wdb, actor).request_supplement(
+            case, reason=f.reason.data, expected_version=version
         )
     if action == "supplement_received":
-        return cases.resume(app, wdb, case, actor, text=f.text.data, expected_version=version)
+        return CaseService(app, wdb, actor).resume(case, text=f.text.data, expected_version=version)
     if action == "extend":
-        return cases.extend(
-            app,
-            wdb,
-            case,
-            actor,
-            days=f.days.data,
-            reason=f.reason.data,
-            expected_version=version,
+        return CaseService(app, wdb, actor).extend(
+            case, days=f.days.data, reason=f.reason.data, expected_version=version
         )
     if action == "transfer_unit":
-        return cases.transfer_to_unit(
-            app,
-            wdb,
-            case,
-            actor,
-            unit_id=int(f.unit.data),
-            reason=f.reason.data,
-            expected_version=version,
+        return CaseService(app, wdb, actor).transfer_to_unit(
+            case, unit_id=int(f.unit.data), reason=f.reason.data, expected_version=version
         )
     if action == "transfer_agency":
         category = wdb.execute(
@@ -1105,44 +1090,33 @@ def _run(
             else None
         )
         if category is None or agency is None:
-            raise cases.CaseError("case_bad_category", "no such category")
-        _copy, mails = cases.transfer_to_agency(
-            app,
-            wdb,
-            case,
-            actor,
-            agency=agency,
-            category=category,
-            reason=f.reason.data,
-            expected_version=version,
+            raise lifecycle.CaseError("case_bad_category", "no such category")
+        _copy, mails = CaseService(app, wdb, actor).transfer_to_agency(
+            case, agency=agency, category=category, reason=f.reason.data, expected_version=version
         )
         return mails
     if action == "reply":
-        return cases.reply(app, wdb, case, actor, body=f.body.data, expected_version=version)
+        return CaseService(app, wdb, actor).reply(case, body=f.body.data, expected_version=version)
     if action == "close":
-        return cases.close(
-            app,
-            wdb,
-            case,
-            actor,
-            outcome=f.outcome.data,
-            reason=f.reason.data or "",
-            expected_version=version,
+        return CaseService(app, wdb, actor).close(
+            case, outcome=f.outcome.data, reason=f.reason.data or "", expected_version=version
         )
     if action == "reopen":
-        return cases.reopen(app, wdb, case, actor, reason=f.reason.data, expected_version=version)
+        return CaseService(app, wdb, actor).reopen(
+            case, reason=f.reason.data, expected_version=version
+        )
     if action == "merge":
         number = records.normalise_case_number(f.into.data or "")
         into = wdb.execute(
             scoped(select(Complaint).where(Complaint.case_number == number), HANDLE, actor)
         ).scalar_one_or_none()
         if into is None or into.destroyed_at is not None:
-            raise cases.CaseError("cs_merge_not_found", "no such case in this agency")
-        return cases.merge(
-            app, wdb, case, actor, into=into, reason=f.reason.data, expected_version=version
+            raise lifecycle.CaseError("cs_merge_not_found", "no such case in this agency")
+        return CaseService(app, wdb, actor).merge(
+            case, into=into, reason=f.reason.data, expected_version=version
         )
     if action == "note":
-        return cases.note(app, wdb, case, actor, text=f.text.data, expected_version=version)
+        return CaseService(app, wdb, actor).note(case, text=f.text.data, expected_version=version)
     raise AssertionError(action)
 
 
@@ -1162,22 +1136,22 @@ def act(case_id: int) -> Any:
     try:
         with _write_session() as wdb:
             fresh = get_scoped(wdb, Complaint, case_id, HANDLE)
-            cases.check_version(fresh, form.version.data)
+            lifecycle.check_version(fresh, form.version.data)
             if fresh.restricted_at is not None or fresh.destroyed_at is not None:
-                raise cases.CaseError("case_action_not_allowed", "restricted")
+                raise lifecycle.CaseError("case_action_not_allowed", "restricted")
             mails = _run(action, form, wdb, fresh, actor)
             wdb.commit()
-    except cases.StaleCase as exc:
+    except lifecycle.StaleCase as exc:
         get_session().expire_all()
         case = get_scoped(get_session(), Complaint, case_id, READ)
         return _case_page(case, message=_t(exc.key), status=409)
-    except cases.CaseError as exc:
+    except lifecycle.CaseError as exc:
         get_session().expire_all()
         case = get_scoped(get_session(), Complaint, case_id, READ)
         message = _error_to_form(form, exc.key)
         form.version.data = case.version if message is None else form.version.data
         return _case_page(case, posted={action: form}, message=message, status=422)
-    sent = cases.send_notices(app, mails)
+    sent = notices.send_notices(app, mails)
     query: dict[str, str] = {"done": action}
     if not sent:
         query["unsent"] = "1"
@@ -1227,7 +1201,7 @@ def letter(case_id: int) -> Any:
     agency = db.execute(
         scoped(select(Agency).where(Agency.id == case.agency_id), READ)
     ).scalar_one()
-    who = cases.identity(db, case, actor) if reply is not None else None
+    who = complainant.identity(db, case, actor) if reply is not None else None
     english = case.language.startswith("en")
     return render_template(
         "complaints/cases/letter.html",
@@ -1257,15 +1231,15 @@ def restrict(case_id: int) -> Any:
     try:
         with _write_session() as wdb:
             fresh = get_scoped(wdb, Complaint, case_id, MANAGE)
-            cases.check_version(fresh, form.version.data)
-            cases.restrict(app, wdb, fresh, actor, reason=form.reason.data or "")
+            lifecycle.check_version(fresh, form.version.data)
+            CaseService(app, wdb, actor).restrict(fresh, reason=form.reason.data or "")
             wdb.commit()
-    except cases.StaleCase as exc:
+    except lifecycle.StaleCase as exc:
         get_session().expire_all()
         return _case_page(
             get_scoped(get_session(), Complaint, case_id, READ), message=_t(exc.key), status=409
         )
-    except cases.CaseError as exc:
+    except lifecycle.CaseError as exc:
         message = _error_to_form(form, exc.key)
         return _case_page(case, posted={"restrict": form}, message=message, status=422)
     return redirect(url_for("cases.detail", case_id=case_id, done="restrict"), code=303)
@@ -1290,12 +1264,14 @@ def destroy(case_id: int) -> Any:
                 try:
                     with _write_session() as wdb:
                         fresh = get_scoped(wdb, Complaint, case_id, MANAGE)
-                        cases.check_version(fresh, form.version.data)
-                        names = cases.destroy(app, wdb, fresh, actor, reason=form.reason.data or "")
+                        lifecycle.check_version(fresh, form.version.data)
+                        names = CaseService(app, wdb, actor).destroy(
+                            fresh, reason=form.reason.data or ""
+                        )
                         wdb.commit()
-                except cases.StaleCase as exc:
+                except lifecycle.StaleCase as exc:
                     form.confirm_number.errors = [*form.confirm_number.errors, _t(exc.key)]
-                except cases.CaseError as exc:
+                except lifecycle.CaseError as exc:
                     message = _error_to_form(form, exc.key)
                     if message:
                         form.confirm_number.errors = [*form.confirm_number.errors, message]
@@ -1308,5 +1284,5 @@ def destroy(case_id: int) -> Any:
         actor=actor,
         case=case,
         form=form,
-        destroyable=cases.destroyable(app, case),
+        destroyable=retention.destroyable(case, records.today_for(app)),
     ), status

@@ -17,8 +17,8 @@ from collector.access.permissions import agencies_for, require
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.complaints import dashboard as dash
-from collector.complaints.cases import today_for
 from collector.complaints.followups import QUESTIONNAIRE
+from collector.complaints.records import today_for
 from collector.core.db import get_session
 from collector.core.i18n import current_language
 from collector.core.models import Agency, Unit

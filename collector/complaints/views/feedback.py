@@ -38,9 +38,8 @@ from collector.access.sessions import staff_area
 from collector.answers.records import Submission
 from collector.answers.submission import InvalidSubmission, prepare, release_connection
 from collector.answers.survey_page import open_form, render_survey, show_errors
-from collector.complaints import cases as case_service
+from collector.complaints import complainant, records
 from collector.complaints import followups as fu
-from collector.complaints import records
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
 from collector.core.i18n import (
@@ -413,10 +412,10 @@ def sample(sample_id: str) -> Any:
     tried = fu.attempts(db, ids, MANAGE)
     phones: dict[int, Any] = {}
     if request.args.get("phones") == "1":
-        # Each complainant's contact details through cases.identity: withheld when
+        # Each complainant's contact details through complainant.identity: withheld when
         # confidential and not the actor's to see, and every view audited.
         phones = {
-            row.id: case_service.identity(db, cases[row.complaint_id], actor)
+            row.id: complainant.identity(db, cases[row.complaint_id], actor)
             for row in rows
             if row.response_id is None and row.complaint_id in cases
         }
@@ -481,7 +480,7 @@ def call(followup_id: int) -> Any:
         return _attempt(followup, case, actor)
     identity = None
     if request.method == "GET":
-        identity = case_service.identity(db, case, actor)  # audited
+        identity = complainant.identity(db, case, actor)  # audited
     category = _one(select(ComplaintCategory).where(ComplaintCategory.id == case.category_id))
     agency = _one(select(Agency).where(Agency.id == case.agency_id))
     unit = _one(select(Unit).where(Unit.id == case.unit_id)) if case.unit_id is not None else None

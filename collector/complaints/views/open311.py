@@ -29,8 +29,7 @@ from werkzeug.exceptions import HTTPException
 from collector.access.ratelimit import limit
 from collector.access.security import csrf
 from collector.answers.forms import undecodable_fields
-from collector.complaints import cases as case_service
-from collector.complaints import records
+from collector.complaints import lifecycle, notices, records
 from collector.complaints.intake import IntakeError, file_complaint
 from collector.core import clock
 from collector.core.db import get_session
@@ -226,7 +225,7 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
         out.append(
             {
                 "service_request_id": case.case_number,
-                "status": "open" if case.status in case_service.OPEN else "closed",
+                "status": "open" if case.status in lifecycle.OPEN else "closed",
                 "status_notes": notes,
                 "service_name": _name(category, language) if category else None,
                 "service_code": category.code if category else None,
@@ -245,7 +244,7 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
 
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt: str) -> Response:
-    base = records.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
+    base = notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
     changeset = CHANGESET
     return _answer(
         "discovery",
@@ -355,7 +354,7 @@ def _create() -> Response:
         names = {"category": "service_code", "latitude": "lat", "longitude": "long"}
         message = "; ".join(f"{names.get(k, k)}: {v}" for k, v in exc.errors.items())
         raise Open311Error(400, message) from None
-    except case_service.CaseError as exc:
+    except lifecycle.CaseError as exc:
         raise Open311Error(400, str(exc)) from None
     notice = translate("o311_notice", language, due=filed.due_on.isoformat())
     return _answer(
@@ -412,9 +411,9 @@ def requests_(fmt: str) -> Response:
             if not wanted <= {"open", "closed"}:
                 raise Open311Error(400, "status must be open, closed or both")
             if wanted == {"open"}:
-                statement = statement.where(Complaint.status.in_(sorted(case_service.OPEN)))  # type: ignore[attr-defined]
+                statement = statement.where(Complaint.status.in_(sorted(lifecycle.OPEN)))  # type: ignore[attr-defined]
             elif wanted == {"closed"}:
-                statement = statement.where(Complaint.status.not_in(sorted(case_service.OPEN)))  # type: ignore[attr-defined]
+                statement = statement.where(Complaint.status.not_in(sorted(lifecycle.OPEN)))  # type: ignore[attr-defined]
     statement = statement.order_by(Complaint.received_at.desc()).limit(MAX_RESULTS)  # type: ignore[attr-defined]
     cases = list(get_session().execute(statement).scalars())
     return _answer("service_requests", _describe(cases, language))

@@ -38,7 +38,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from collector.access.ratelimit import address_key, client_key, get_limiter, limit
 from collector.access.security import csrf
-from collector.complaints import attachments, cases, records
+from collector.complaints import attachments, complainant, lifecycle, notices, records
 from collector.complaints.forms import (
     NOTICE_VERSION,
     REPLY_CHANNELS,
@@ -47,6 +47,7 @@ from collector.complaints.forms import (
     SupplementForm,
     privacy_notice,
 )
+from collector.complaints.service import CaseService
 from collector.core import clock
 from collector.core.db import get_engine, get_session, writing
 from collector.core.i18n import LANGUAGE_NAMES, MESSAGES, pick_language, translate, use_language
@@ -135,7 +136,7 @@ def _name(row: Any, language: str) -> str:
 
 
 def _status_text(case: Complaint, language: str) -> str:
-    return translate(cases.complainant_status(case), language)
+    return translate(complainant.complainant_status(case), language)
 
 
 def _event_text(event: ComplaintEvent, language: str) -> str:
@@ -191,7 +192,7 @@ def _posted_switch() -> str | None:
     return request.form.get("_lang")
 
 
-def _case_error(exc: cases.CaseError, language: str) -> str:
+def _case_error(exc: lifecycle.CaseError, language: str) -> str:
     key = f"cp_err_{exc.key}"
     return translate(key if key in MESSAGES["zh-Hant-TW"] else "cp_err_case", language)
 
@@ -294,25 +295,23 @@ def _file(
     stored: list[ComplaintAttachment] = []
     try:
         with Session(writing(get_engine(app)), expire_on_commit=False) as db:
-            made = cases.new_case(
-                db,
-                app,
-                agency=db.get(Agency, agency.id),  # type: ignore[arg-type]
-                category=db.get(ComplaintCategory, category.id),  # type: ignore[arg-type]
+            made = CaseService(app, db).new_case(
+                agency=db.get(Agency, agency.id),
+                category=db.get(ComplaintCategory, category.id),
                 channel="online",
                 language=language,
                 **form.case_fields(),
             )
             stored = attachments.store(db, made.case, prepared, app=app)
             db.commit()
-    except cases.CaseError as exc:
+    except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
         return _case_error(exc, language), [], 422
     except BaseException:
         attachments.delete_files(stored, app)
         raise
     limiter.hit(rule, "complaint-filing", client_key())
-    cases.send_notices(app, made.mails)
+    notices.send_notices(app, made.mails)
     session[FILED_KEY] = {
         "id": made.case.id,
         "password": made.password,
@@ -350,7 +349,7 @@ def filed() -> Any:
     category = db.get(ComplaintCategory, case.category_id)
     files = _complainant_files(db, [case])
     follow_link = (
-        records.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
+        notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
         + url_for("complaints_public.follow_link", token=link_token)
         if link_token
         else None
@@ -419,7 +418,7 @@ def follow() -> Any:
                 password = "".join(form.password.data.split()).upper()
                 if set(password) - PASSWORD_ALPHABET:
                     password = form.password.data
-                case = cases.find_for_complainant(get_session(), number, password)
+                case = complainant.find_for_complainant(get_session(), number, password)
                 if case is None:
                     for rule, scope, key in keys:
                         limiter.hit(rule, scope, key)
@@ -446,7 +445,7 @@ def follow() -> Any:
 def follow_link(token: str) -> Any:
     """The e-mailed link: proves the case like the password does, then the case page."""
     language = _language()
-    case = cases.find_by_link(get_session(), token)
+    case = complainant.find_by_link(get_session(), token)
     if case is None:
         return render_template(
             "complaints/public/gone.html",
@@ -503,7 +502,7 @@ def case_page() -> Any:
             origin_agency=origin_agency,
             category=category,
             status_text=_status_text(current, language),
-            open=current.status in cases.OPEN,
+            open=current.status in lifecycle.OPEN,
             awaiting=current.status == "awaiting_supplement",
             events=[(e, _event_text(e, language), clock.local_text(e.at)) for e in events],
             files=[(f, _file_url(origin, f)) for f in files],
@@ -540,16 +539,16 @@ def _supplement(
         with Session(writing(get_engine(app)), expire_on_commit=False) as write:
             case = write.get(Complaint, current.id)
             assert case is not None
-            mails = cases.add_supplement(write, app, case, form.text.data)
+            mails = CaseService(app, write).add_supplement(case, form.text.data)
             stored = attachments.store(write, case, prepared, app=app)
             write.commit()
-    except cases.CaseError as exc:
+    except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
         return _case_error(exc, language), [], 409
     except BaseException:
         attachments.delete_files(stored, app)
         raise
-    cases.send_notices(app, mails)
+    notices.send_notices(app, mails)
     return None
 
 

@@ -25,7 +25,7 @@ from collector.access.identity import current_actor
 from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped
 from collector.access.sessions import staff_area
-from collector.complaints import calendars, cases, records
+from collector.complaints import calendars, lifecycle, records
 from collector.complaints.views.cases import StaffForm, placeholder_list
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
@@ -76,7 +76,7 @@ def recompute_open_cases(
     """Recompute the due date of every open case of ``agency_ids`` (None: every agency);
     ``where`` narrows by column (``category_id=...``). Returns how many moved."""
     statement = select(Complaint).where(
-        Complaint.status.in_(cases.OPEN),  # type: ignore[attr-defined]
+        Complaint.status.in_(lifecycle.OPEN),  # type: ignore[attr-defined]
         Complaint.destroyed_at.is_(None),  # type: ignore[union-attr]
     )
     if agency_ids is not None:

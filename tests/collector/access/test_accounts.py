@@ -187,9 +187,10 @@ def test_users_disable_enable_and_list(accounts_app: Flask) -> None:
 
 
 def test_demo_staff_accounts(accounts_app: Flask) -> None:
-    from collector.demo import DEMO_PASSWORD, DEMO_STAFF, _ensure_agencies, seed_demo_staff
+    from collector.demo.responses import ensure_agencies
+    from collector.demo.staff import DEMO_PASSWORD, DEMO_STAFF, seed_demo_staff
 
-    _ensure_agencies(accounts_app)
+    ensure_agencies(accounts_app)
     listed = seed_demo_staff(accounts_app)
     assert len(listed) == len(DEMO_STAFF) == 10
     stored = users(accounts_app)

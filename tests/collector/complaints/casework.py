@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.access.identity import actor_for_user
-from collector.complaints import cases
+from collector.complaints import service
+from collector.complaints.service import CaseService
 from collector.core.db import get_engine, session_scope, writing
 from collector.core.hooktypes import Actor
 from collector.core.models import Agency, Complaint, ComplaintCategory, Unit, User
@@ -62,7 +63,7 @@ def actor(session: Session, user_id: int) -> Actor:
     return actor_for_user(user, db=session)
 
 
-def file_case(app: Flask, agency_code: str, category_id: int, **fields: Any) -> cases.NewCase:
+def file_case(app: Flask, agency_code: str, category_id: int, **fields: Any) -> service.NewCase:
     """A complaint filed online (anonymous unless contact details are given)."""
     values: dict[str, Any] = {
         "subject": "路燈不亮 Street light out",
@@ -72,11 +73,9 @@ def file_case(app: Flask, agency_code: str, category_id: int, **fields: Any) -> 
     }
     values.update(fields)
     with app.app_context(), session_scope(app) as session:
-        filed = cases.new_case(
-            session,
-            app,
+        filed = CaseService(app, session).new_case(
             agency=agency(session, agency_code),
-            category=session.get(ComplaintCategory, category_id),  # type: ignore[arg-type]
+            category=session.get(ComplaintCategory, category_id),
             **values,
         )
         session.flush()

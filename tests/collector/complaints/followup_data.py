@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.access.identity import actor_for_user
-from collector.complaints import cases
+from collector.complaints import notices, service
+from collector.complaints.service import CaseService
 from collector.core import mail
 from collector.core.db import get_engine, session_scope, writing
 from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintFollowup, User
@@ -48,7 +49,7 @@ def user_id(app: Flask, email: str) -> int:
         return session.execute(select(User.id).where(User.email == email)).scalar_one()
 
 
-def file(app: Flask, agency_code: str, category_id: int, **fields: Any) -> cases.NewCase:
+def file(app: Flask, agency_code: str, category_id: int, **fields: Any) -> service.NewCase:
     values: dict[str, Any] = {
         "subject": "路燈不亮",
         "description": "中山路 12 號前的路燈已經一週不亮。",
@@ -57,11 +58,9 @@ def file(app: Flask, agency_code: str, category_id: int, **fields: Any) -> cases
     }
     values.update(fields)
     with app.app_context(), Session(writing(get_engine(app)), expire_on_commit=False) as session:
-        filed = cases.new_case(
-            session,
-            app,
+        filed = CaseService(app, session).new_case(
             agency=agency(session, agency_code),
-            category=session.get(ComplaintCategory, category_id),  # type: ignore[arg-type]
+            category=session.get(ComplaintCategory, category_id),
             **values,
         )
         session.commit()
@@ -79,7 +78,7 @@ def act(app: Flask, case_id: int, email: str, work: Any) -> Any:
         result = work(session, case, actor)
         session.commit()
     if isinstance(result, list) and all(isinstance(m, mail.Mail) for m in result):
-        cases.send_notices(app, result)
+        notices.send_notices(app, result)
     return result
 
 
@@ -95,11 +94,11 @@ def close_case(
     """Start, reply to and close a case (on the pinned days given)."""
     if replied is not None:
         pin(app, replied)
-    act(app, case_id, email, lambda s, c, a: cases.start(app, s, c, a))
-    act(app, case_id, email, lambda s, c, a: cases.reply(app, s, c, a, body="已派員修復。"))
+    act(app, case_id, email, lambda s, c, a: CaseService(app, s, a).start(c))
+    act(app, case_id, email, lambda s, c, a: CaseService(app, s, a).reply(c, body="已派員修復。"))
     if closed is not None:
         pin(app, closed)
-    act(app, case_id, email, lambda s, c, a: cases.close(app, s, c, a, outcome=outcome))
+    act(app, case_id, email, lambda s, c, a: CaseService(app, s, a).close(c, outcome=outcome))
 
 
 def closed_case(

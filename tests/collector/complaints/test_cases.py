@@ -11,7 +11,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.complaints import cases, records
+from collector.complaints import complainant, lifecycle, records
+from collector.complaints.service import CaseService
 from collector.core.db import get_engine
 from collector.core.models import (
     AuditEvent,
@@ -142,7 +143,7 @@ def test_routing_ignores_a_disabled_handler(app: Flask, handler: int) -> None:
 
 def test_an_oral_complaint_must_be_read_back_and_confirmed(app: Flask) -> None:
     category = add_category(app, "alpha")
-    with pytest.raises(cases.CaseError) as refused:
+    with pytest.raises(lifecycle.CaseError) as refused:
         file_case(app, "alpha", category, channel="phone")
     assert refused.value.key == "case_read_back_required"
     case = file_case(app, "alpha", category, channel="phone", read_back_confirmed=True).case
@@ -151,7 +152,7 @@ def test_an_oral_complaint_must_be_read_back_and_confirmed(app: Flask) -> None:
 
 def test_another_agencys_category_is_refused(app: Flask) -> None:
     beta_category = add_category(app, "beta")
-    with pytest.raises(cases.CaseError):
+    with pytest.raises(lifecycle.CaseError):
         file_case(app, "alpha", beta_category)
 
 
@@ -177,13 +178,13 @@ def test_the_complainant_finds_the_case_only_with_number_and_password(app: Flask
     filed = file_case(app, "alpha", category)
     number = filed.case.case_number
     with app.app_context(), Session(get_engine(app)) as session:
-        found = cases.find_for_complainant(session, number.lower(), filed.password)
+        found = complainant.find_for_complainant(session, number.lower(), filed.password)
         assert found is not None and found.id == filed.case.id
-        assert cases.find_for_complainant(session, number, "WRONG") is None
-        assert cases.find_for_complainant(session, "20260302-ZZZZZZ", filed.password) is None
-        assert cases.find_by_link(session, filed.link_token).id == filed.case.id  # type: ignore[union-attr]
-        assert cases.find_by_link(session, "x" * 43) is None
-        assert cases.find_by_link(session, "x" * 1000) is None
+        assert complainant.find_for_complainant(session, number, "WRONG") is None
+        assert complainant.find_for_complainant(session, "20260302-ZZZZZZ", filed.password) is None
+        assert complainant.find_by_link(session, filed.link_token).id == filed.case.id  # type: ignore[union-attr]
+        assert complainant.find_by_link(session, "x" * 43) is None
+        assert complainant.find_by_link(session, "x" * 1000) is None
 
 
 # -- the state machine ------------------------------------------------------------
@@ -193,11 +194,11 @@ def test_actions_the_state_does_not_allow_are_refused(app: Flask, handler: int) 
     category = add_category(app, "alpha")
     case_id = file_case(app, "alpha", category).case.id
     assert case_id is not None
-    with pytest.raises(cases.CaseError) as refused:
-        by(app, handler, lambda s, c, a: cases.close(app, s, c, a, outcome="upheld"), case_id)
+    with pytest.raises(lifecycle.CaseError) as refused:
+        by(app, handler, lambda s, c, a: CaseService(app, s, a).close(c, outcome="upheld"), case_id)
     assert refused.value.key == "case_action_not_allowed"
-    with pytest.raises(cases.CaseError):
-        by(app, handler, lambda s, c, a: cases.resume(app, s, c, a, text="x"), case_id)
+    with pytest.raises(lifecycle.CaseError):
+        by(app, handler, lambda s, c, a: CaseService(app, s, a).resume(c, text="x"), case_id)
     assert load(app, case_id).status == "received"
     assert len(events(app, case_id)) == 1
 
@@ -206,12 +207,12 @@ def test_a_stale_form_changes_nothing(app: Flask, handler: int) -> None:
     category = add_category(app, "alpha")
     case_id = file_case(app, "alpha", category).case.id
     assert case_id is not None
-    by(app, handler, lambda s, c, a: cases.start(app, s, c, a, expected_version=1), case_id)
-    with pytest.raises(cases.StaleCase):
+    by(app, handler, lambda s, c, a: CaseService(app, s, a).start(c, expected_version=1), case_id)
+    with pytest.raises(lifecycle.StaleCase):
         by(
             app,
             handler,
-            lambda s, c, a: cases.note(app, s, c, a, text="late", expected_version=1),
+            lambda s, c, a: CaseService(app, s, a).note(c, text="late", expected_version=1),
             case_id,
         )
     assert [e.kind for e in events(app, case_id)] == ["received", "start"]
@@ -222,18 +223,20 @@ def test_a_decline_needs_a_legal_ground_and_a_reason(app: Flask, handler: int) -
     case_id = file_case(app, "alpha", category, **CONTACT).case.id
     assert case_id is not None
     for ground, reason in (("made_up", "why"), ("no_concrete_content", "  ")):
-        with pytest.raises(cases.CaseError):
+        with pytest.raises(lifecycle.CaseError):
             by(
                 app,
                 handler,
-                lambda s, c, a, g=ground, r=reason: cases.decline(app, s, c, a, ground=g, reason=r),
+                lambda s, c, a, g=ground, r=reason: CaseService(app, s, a).decline(
+                    c, ground=g, reason=r
+                ),
                 case_id,
             )
     mails = by(
         app,
         handler,
-        lambda s, c, a: cases.decline(
-            app, s, c, a, ground="no_concrete_content", reason="未載明具體事項"
+        lambda s, c, a: CaseService(app, s, a).decline(
+            c, ground="no_concrete_content", reason="未載明具體事項"
         ),
         case_id,
     )
@@ -252,7 +255,7 @@ def test_a_supplement_request_pauses_the_clock(app: Flask, handler: int) -> None
     mails = by(
         app,
         handler,
-        lambda s, c, a: cases.request_supplement(app, s, c, a, reason="請提供照片"),
+        lambda s, c, a: CaseService(app, s, a).request_supplement(c, reason="請提供照片"),
         case_id,
     )
     assert "請提供照片" in mails[0].body
@@ -260,7 +263,7 @@ def test_a_supplement_request_pauses_the_clock(app: Flask, handler: int) -> None
     with app.app_context(), Session(get_engine(app)) as session:
         case = session.get(Complaint, case_id)
         assert case is not None and case.status == "awaiting_supplement"
-        cases.add_supplement(session, app, case, "照片已寄出")
+        CaseService(app, session).add_supplement(case, "照片已寄出")
         session.commit()
     case = load(app, case_id)
     # Thu 5 - Mon 9 March did not run: three working days (5, 6, 9) later -> Thu 19 March.
@@ -273,15 +276,25 @@ def test_an_extension_needs_a_reason_moves_the_due_date_and_tells_the_complainan
     category = add_category(app, "alpha")
     case_id = file_case(app, "alpha", category, **CONTACT).case.id
     assert case_id is not None
-    with pytest.raises(cases.CaseError) as refused:
-        by(app, handler, lambda s, c, a: cases.extend(app, s, c, a, days=10, reason=""), case_id)
+    with pytest.raises(lifecycle.CaseError) as refused:
+        by(
+            app,
+            handler,
+            lambda s, c, a: CaseService(app, s, a).extend(c, days=10, reason=""),
+            case_id,
+        )
     assert refused.value.key == "case_reason_required"
-    with pytest.raises(cases.CaseError):
-        by(app, handler, lambda s, c, a: cases.extend(app, s, c, a, days=0, reason="x"), case_id)
+    with pytest.raises(lifecycle.CaseError):
+        by(
+            app,
+            handler,
+            lambda s, c, a: CaseService(app, s, a).extend(c, days=0, reason="x"),
+            case_id,
+        )
     mails = by(
         app,
         handler,
-        lambda s, c, a: cases.extend(app, s, c, a, days=10, reason="需會勘現場"),
+        lambda s, c, a: CaseService(app, s, a).extend(c, days=10, reason="需會勘現場"),
         case_id,
     )
     case = load(app, case_id)
@@ -295,14 +308,18 @@ def test_reply_close_and_the_follow_up_link(app: Flask, handler: int) -> None:
     category = add_category(app, "alpha", retention_class="short")
     case_id = file_case(app, "alpha", category, **CONTACT).case.id
     assert case_id is not None
-    by(app, handler, lambda s, c, a: cases.start(app, s, c, a), case_id)
-    with pytest.raises(cases.CaseError):
-        by(app, handler, lambda s, c, a: cases.reply(app, s, c, a, body="  "), case_id)
-    replied = by(app, handler, lambda s, c, a: cases.reply(app, s, c, a, body="已修復"), case_id)
+    by(app, handler, lambda s, c, a: CaseService(app, s, a).start(c), case_id)
+    with pytest.raises(lifecycle.CaseError):
+        by(app, handler, lambda s, c, a: CaseService(app, s, a).reply(c, body="  "), case_id)
+    replied = by(
+        app, handler, lambda s, c, a: CaseService(app, s, a).reply(c, body="已修復"), case_id
+    )
     assert "已修復" in replied[0].body
-    with pytest.raises(cases.CaseError):
-        by(app, handler, lambda s, c, a: cases.close(app, s, c, a, outcome="??"), case_id)
-    offered = by(app, handler, lambda s, c, a: cases.close(app, s, c, a, outcome="upheld"), case_id)
+    with pytest.raises(lifecycle.CaseError):
+        by(app, handler, lambda s, c, a: CaseService(app, s, a).close(c, outcome="??"), case_id)
+    offered = by(
+        app, handler, lambda s, c, a: CaseService(app, s, a).close(c, outcome="upheld"), case_id
+    )
     case = load(app, case_id)
     assert case.status == "closed" and case.outcome == "upheld"
     assert case.retain_until == date(2029, 3, 2)  # "short": 3 years
@@ -310,7 +327,7 @@ def test_reply_close_and_the_follow_up_link(app: Flask, handler: int) -> None:
     with Session(get_engine(app)) as session:
         [followup] = session.execute(select(ComplaintFollowup)).scalars()
         assert followup.complaint_id == case_id and followup.channel == "online"
-    by(app, handler, lambda s, c, a: cases.reopen(app, s, c, a, reason="仍未修復"), case_id)
+    by(app, handler, lambda s, c, a: CaseService(app, s, a).reopen(c, reason="仍未修復"), case_id)
     case = load(app, case_id)
     assert case.status == "reopened" and case.retain_until is None and case.outcome is None
 
@@ -321,17 +338,17 @@ def test_transfer_to_a_unit_keeps_the_clock(app: Flask, handler: int) -> None:
     assert case_id is not None
     with Session(get_engine(app)) as session:
         c2, beta_c1 = unit(session, "alpha", "c2").id, unit(session, "beta", "c1").id
-    with pytest.raises(cases.CaseError):
+    with pytest.raises(lifecycle.CaseError):
         by(
             app,
             handler,
-            lambda s, c, a: cases.transfer_to_unit(app, s, c, a, unit_id=beta_c1, reason="x"),
+            lambda s, c, a: CaseService(app, s, a).transfer_to_unit(c, unit_id=beta_c1, reason="x"),
             case_id,
         )
     by(
         app,
         handler,
-        lambda s, c, a: cases.transfer_to_unit(app, s, c, a, unit_id=c2, reason="權責單位"),
+        lambda s, c, a: CaseService(app, s, a).transfer_to_unit(c, unit_id=c2, reason="權責單位"),
         case_id,
     )
     case = load(app, case_id)
@@ -351,8 +368,8 @@ def test_transfer_to_another_agency_restarts_the_clock_and_withholds_a_confident
     def transfer(session: Session, case: Complaint, who: Any) -> Any:
         beta = agency(session, "beta")
         target = session.get(ComplaintCategory, beta_category)
-        return cases.transfer_to_agency(
-            app, session, case, who, agency=beta, category=target, reason="屬乙機關權責"
+        return CaseService(app, session, who).transfer_to_agency(
+            case, agency=beta, category=target, reason="屬乙機關權責"
         )
 
     copy, mails = by(app, handler, transfer, case_id)
@@ -364,31 +381,28 @@ def test_transfer_to_another_agency_restarts_the_clock_and_withholds_a_confident
     assert received.identity_withheld and received.name is None and received.email is None
     assert received.case_number in mails[0].body and mails[0].to == "ming@example.test"
     # The sender's trail is read-only now.
-    with pytest.raises(cases.CaseError):
-        by(app, handler, lambda s, c, a: cases.note(app, s, c, a, text="x"), case_id)
+    with pytest.raises(lifecycle.CaseError):
+        by(app, handler, lambda s, c, a: CaseService(app, s, a).note(c, text="x"), case_id)
     beta_handler = add_handler(app, "beta", "h2@beta.example.test")
     # The complainant follows the original number and sees both agencies' public steps.
     with app.app_context(), Session(get_engine(app)) as session:
-        found = cases.find_for_complainant(session, sent.case_number, filed.password)
+        found = complainant.find_for_complainant(session, sent.case_number, filed.password)
         assert found is not None
         assert records.current_case(session, found).id == received.id
         kinds = [e.kind for e in records.public_events(session, found)]
         assert kinds == ["received", "transfer_agency", "transferred_in"]
-        with pytest.raises(cases.CaseError):  # no transfer to one's own agency
-            cases.transfer_to_agency(
-                app,
-                session,
+        with pytest.raises(lifecycle.CaseError):  # no transfer to one's own agency
+            CaseService(app, session, actor(session, beta_handler)).transfer_to_agency(
                 received,
-                actor(session, beta_handler),
                 agency=agency(session, "beta"),
-                category=session.get(ComplaintCategory, beta_category),  # type: ignore[arg-type]
+                category=session.get(ComplaintCategory, beta_category),
                 reason="x",
             )
     # Notices for the receiving agency's case still reach the complainant.
     mails = by(
         app,
         beta_handler,
-        lambda s, c, a: cases.extend(app, s, c, a, days=5, reason="需調閱資料"),
+        lambda s, c, a: CaseService(app, s, a).extend(c, days=5, reason="需調閱資料"),
         received.id,
     )
     assert mails[0].to == "ming@example.test" and sent.case_number in mails[0].subject
@@ -403,13 +417,13 @@ def test_merge_a_duplicate_into_an_open_case(app: Flask, handler: int) -> None:
     def merge_into(target: Complaint) -> Any:
         def work(session: Session, case: Complaint, who: Any) -> Any:
             into = session.get(Complaint, target.id)
-            return cases.merge(app, session, case, who, into=into, reason="同一事由")
+            return CaseService(app, session, who).merge(case, into=into, reason="同一事由")
 
         return work
 
-    with pytest.raises(cases.CaseError):
+    with pytest.raises(lifecycle.CaseError):
         by(app, handler, merge_into(other), second.id)
-    with pytest.raises(cases.CaseError):
+    with pytest.raises(lifecycle.CaseError):
         by(app, handler, merge_into(second), second.id)
     by(app, handler, merge_into(first), second.id)
     assert load(app, second.id).status == "merged"  # type: ignore[arg-type]
@@ -430,9 +444,11 @@ def test_a_confidential_identity_is_shown_only_to_the_assigned_handler_and_audit
     with app.app_context(), Session(get_engine(app)) as session:
         case = session.get(Complaint, case_id)
         assert case is not None
-        assert cases.identity(session, case, actor(session, other)).withheld
-        assert cases.identity(session, case, actor(session, handler)).name == "王小明"
-        assert cases.identity(session, case, actor(session, admin)).email == "ming@example.test"
+        assert complainant.identity(session, case, actor(session, other)).withheld
+        assert complainant.identity(session, case, actor(session, handler)).name == "王小明"
+        assert (
+            complainant.identity(session, case, actor(session, admin)).email == "ming@example.test"
+        )
     with Session(get_engine(app)) as session:
         viewed = session.execute(
             select(AuditEvent).where(AuditEvent.action == "complaint.identity_viewed")
@@ -461,15 +477,22 @@ def test_restriction_and_destruction_after_the_retention_period(app: Flask, hand
             )
         )
         session.commit()
-    by(app, handler, lambda s, c, a: cases.reply(app, s, c, a, body="已處理"), case_id)
-    by(app, handler, lambda s, c, a: cases.close(app, s, c, a, outcome="explained"), case_id)
-    by(app, admin, lambda s, c, a: cases.restrict(app, s, c, a, reason="當事人請求刪除"), case_id)
+    by(app, handler, lambda s, c, a: CaseService(app, s, a).reply(c, body="已處理"), case_id)
+    by(app, handler, lambda s, c, a: CaseService(app, s, a).close(c, outcome="explained"), case_id)
+    by(
+        app,
+        admin,
+        lambda s, c, a: CaseService(app, s, a).restrict(c, reason="當事人請求刪除"),
+        case_id,
+    )
     assert load(app, case_id).restricted_at is not None
-    with pytest.raises(cases.CaseError) as early:
-        by(app, admin, lambda s, c, a: cases.destroy(app, s, c, a, reason="屆期"), case_id)
+    with pytest.raises(lifecycle.CaseError) as early:
+        by(app, admin, lambda s, c, a: CaseService(app, s, a).destroy(c, reason="屆期"), case_id)
     assert early.value.key == "case_not_destroyable"
     app.config["COMPLAINT_TODAY"] = "2029-03-02"
-    names = by(app, admin, lambda s, c, a: cases.destroy(app, s, c, a, reason="屆期銷毀"), case_id)
+    names = by(
+        app, admin, lambda s, c, a: CaseService(app, s, a).destroy(c, reason="屆期銷毀"), case_id
+    )
     assert names == ["f" * 32]
     case = load(app, case_id)
     assert case.destroyed_at is not None and case.name is None and case.description == ""

@@ -11,6 +11,7 @@ from flask import Flask
 
 from collector.complaints import dashboard as dash
 from collector.complaints import records
+from collector.complaints.service import CaseService
 from tests.collector.complaints import followup_data as fd
 from tests.collector.staff import Auth, logged_in
 
@@ -217,7 +218,6 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
     from sqlmodel import Session
 
     from collector.access.identity import actor_for_user
-    from collector.complaints import cases
     from collector.core.db import get_engine
     from collector.core.models import User
 
@@ -226,7 +226,9 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
     case_id = filed.case.id
     fd.close_case(fapp, case_id, "upheld", replied="2026-10-05", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-10-10")
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="未修好"))
+    fd.act(
+        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reopen(c, reason="未修好")
+    )
     fd.close_case(fapp, case_id, "upheld", replied="2026-10-12", closed="2026-10-13")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-10-02")
     declined = fd.file(fapp, "alpha", fapp.config["ROADS"], name="乙", email="b@example.test")
@@ -235,7 +237,9 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
         fapp,
         declined.case.id,
         fd.ADMIN,
-        lambda s, c, a: cases.decline(fapp, s, c, a, ground="repeated_answered", reason="重複"),
+        lambda s, c, a: CaseService(fapp, s, a).decline(
+            c, ground="repeated_answered", reason="重複"
+        ),
     )
     with fapp.app_context(), Session(get_engine(fapp)) as session:
         user = session.execute(select(User).where(User.email == fd.ADMIN)).scalar_one()

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from collector.complaints import cases, records
+from collector.complaints import lifecycle, records
 from collector.core import clock
 from collector.core.db import session_scope
 from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
@@ -33,7 +33,7 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
             "explained",
             "not_upheld",
         }
-        open_rows = [r for r in rows if r.status in cases.OPEN]
+        open_rows = [r for r in rows if r.status in lifecycle.OPEN]
         assert any(r.due_on < today for r in open_rows)  # overdue
         assert any(r.due_on >= today for r in open_rows)
         assert any(r.extension_days for r in rows)
@@ -78,7 +78,7 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
             rows
         )
     # The demo handler's queue shows the demo cases.
-    from collector.demo import DEMO_PASSWORD
+    from collector.demo.staff import DEMO_PASSWORD
 
     client = app.test_client()
     assert logged_in(Auth(client).login("cases@demo-land.example", DEMO_PASSWORD))

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from collector.complaints import cases
+from collector.complaints.service import CaseService
 from collector.core.db import session_scope
 from collector.core.models import ComplaintEvent
 from tests.collector.complaints import followup_data as fd
@@ -61,7 +61,7 @@ def test_digests_escalations_and_a_second_run_that_sends_nothing(fapp: Flask) ->
     nobody = fd.file(fapp, "alpha", fapp.config["ROADS"], **contact).case
     far = fd.file(fapp, "alpha", fapp.config["SLOW"], **contact).case
     handler = "cases@alpha.example.test"
-    fd.act(fapp, mine.id, handler, lambda s, c, a: cases.start(fapp, s, c, a))
+    fd.act(fapp, mine.id, handler, lambda s, c, a: CaseService(fapp, s, a).start(c))
     day = mine.due_on - timedelta(days=2)
     assert late.due_on < day and beta_late.due_on < day and far.due_on > day + timedelta(days=10)
 
@@ -108,7 +108,7 @@ def test_closed_and_paused_cases_are_left_alone(fapp: Flask) -> None:
         fapp,
         waiting.id,
         fd.ADMIN,
-        lambda s, c, a: cases.request_supplement(fapp, s, c, a, reason="請提供照片"),
+        lambda s, c, a: CaseService(fapp, s, a).request_supplement(c, reason="請提供照片"),
     )
     day = closed.due_on - timedelta(days=2)
     summary = _remind(fapp, day.isoformat())

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from collector.complaints import cases
+from collector.complaints.service import CaseService
 from collector.core import hookspecs
 from collector.core import plugins as plugin_system
 from collector.core.db import session_scope
@@ -143,17 +143,19 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
         session.add(category)
         session.flush()
         with app.app_context():
-            routed = cases.new_case(
-                session,
-                app,
-                agency=alpha,
-                category=category,
-                subject="Pothole [c2]",
-                description="A deep pothole.",
-                channel="online",
-                language="en",
-                anonymous=True,
-            ).case
+            routed = (
+                CaseService(app, session)
+                .new_case(
+                    agency=alpha,
+                    category=category,
+                    subject="Pothole [c2]",
+                    description="A deep pothole.",
+                    channel="online",
+                    language="en",
+                    anonymous=True,
+                )
+                .case
+            )
         unit = session.get(Unit, routed.unit_id)
         assert unit is not None and unit.code == "c2" and routed.status == "assigned"
         assert example_plugin.SEEN["routed"] == [routed.case_number]

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from collector.complaints import attachments, cases, records
+from collector.complaints import attachments, complainant, records
 from collector.complaints.views.cases import fill_template
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent, Complaint, ComplaintAttachment, ComplaintEvent, Unit
@@ -318,7 +318,7 @@ def test_an_oral_complaint_is_read_back_and_confirmed_before_it_is_saved(
         case = session.execute(select(Complaint)).scalar_one()
         assert case.case_number == number.group(1)
         assert case.read_back_confirmed is True and case.channel == "phone"
-        assert cases.find_for_complainant(session, number.group(1), password.group(1))
+        assert complainant.find_for_complainant(session, number.group(1), password.group(1))
     assert "/staff/cases/" + str(case.id) not in saved.text  # counter staff cannot read cases
 
 

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from collector.complaints.service import CaseService
 from collector.core.clock import utcnow
 from collector.core.db import session_scope
 from collector.core.models import (
@@ -289,21 +290,28 @@ def test_category_names_are_escaped_on_the_call_list(fapp: Flask) -> None:
 
 
 def test_a_reclosed_case_gets_one_new_link_and_one_answer_at_most(fapp: Flask) -> None:
-    from collector.complaints import cases
 
     case_id, first = _closed_with_link(fapp)
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="未修好"))
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reply(fapp, s, c, a, body="已修好"))
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.close(fapp, s, c, a, outcome="upheld"))
+    fd.act(
+        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reopen(c, reason="未修好")
+    )
+    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reply(c, body="已修好"))
+    fd.act(
+        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).close(c, outcome="upheld")
+    )
     links = fd.feedback_links(fapp)
     assert len(links) == 2 and links[0] == first
     client = fapp.test_client()
     assert client.get(first).status_code == 410  # the earlier link stopped working
     page = client.get(links[1])
     assert client.post(links[1], data=fd.answer_form(page.text)).status_code == 200
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reopen(fapp, s, c, a, reason="又壞了"))
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.reply(fapp, s, c, a, body="再修"))
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: cases.close(fapp, s, c, a, outcome="upheld"))
+    fd.act(
+        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reopen(c, reason="又壞了")
+    )
+    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reply(c, body="再修"))
+    fd.act(
+        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).close(c, outcome="upheld")
+    )
     assert len(fd.feedback_links(fapp)) == 2  # answered already: no third link
     assert len(_responses(fapp)) == 1
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import select
 
-from collector.complaints import cases
+from collector.complaints.service import CaseService
 from collector.complaints.views import public as complaints_public
 from collector.core.db import session_scope
 from collector.core.models import Complaint, ComplaintAttachment, ComplaintEvent
@@ -521,8 +521,8 @@ def ask_for_supplement(app: Flask, reason: str = "請提供照片") -> None:
         case_id = session.execute(select(Complaint.id)).scalar_one()
 
     def work(session: Any, case: Complaint) -> None:
-        cases.request_supplement(
-            app, session, case, casework.actor(session, handler), reason=reason
+        CaseService(app, session, casework.actor(session, handler)).request_supplement(
+            case, reason=reason
         )
 
     casework.act(app, case_id, work)
