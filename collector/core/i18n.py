@@ -7,8 +7,9 @@ words of the interface itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Protocol
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 
 MESSAGES: dict[str, dict[str, str]] = {
     "zh-Hant-TW": {
@@ -1966,8 +1967,8 @@ def pick_language(
     """The language to use: an explicit choice, else the browser's best match, else the first."""
     offered = list(offered)
     if explicit in offered:
-        return explicit  # type: ignore[return-value]
-    if header is None and request:
+        return explicit
+    if header is None and has_request_context():
         header = request.headers.get("Accept-Language")
     if header:
         ranked = sorted(_parse_accept(header), key=lambda x: -x[1])
@@ -2041,9 +2042,16 @@ def init_app(app: Flask) -> None:
         return {"t": t, "html_lang": HTML_LANG.get(current_language(), current_language())}
 
 
-def agency_name(agency: object | None, language: str | None = None) -> str:
+class Named(Protocol):
+    """An agency or a unit: anything with a name in both languages."""
+
+    name_zh: str
+    name_en: str
+
+
+def agency_name(agency: Named | None, language: str | None = None) -> str:
     """An agency's (or unit's) name in the interface language; "no agency" for None."""
     language = language or current_language()
     if agency is None:
         return translate("no_agency", language)
-    return agency.name_en if language == "en" else agency.name_zh  # type: ignore[attr-defined]
+    return agency.name_en if language == "en" else agency.name_zh
