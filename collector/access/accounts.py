@@ -16,7 +16,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access import audit
 from collector.access.guard import unscoped
@@ -119,7 +119,7 @@ def create_user(
         if problem:
             raise AccountError("password", problem)
     exists = db.execute(
-        unscoped(select(User.id).where(User.email == email), "unique e-mail")
+        unscoped(select(col(User.id)).where(col(User.email) == email), "unique e-mail")
     ).first()
     if exists is not None:
         raise AccountError("email", "err_email_taken")
@@ -235,7 +235,7 @@ def users_create(
         agency = None
         if agency_code:
             agency = db.execute(
-                unscoped(select(Agency).where(Agency.code == agency_code), "command line")
+                unscoped(select(Agency).where(col(Agency.code) == agency_code), "command line")
             ).scalar_one_or_none()
             if agency is None:
                 raise click.BadParameter(f"no agency {agency_code!r}", param_hint="--agency")
@@ -259,7 +259,7 @@ def _set_active_cli(email: str, active: bool) -> None:
     prepare_database(current_app)
     with _write_session() as db:
         user = db.execute(
-            unscoped(select(User).where(User.email == normalise_email(email)), "command line")
+            unscoped(select(User).where(col(User.email) == normalise_email(email)), "command line")
         ).scalar_one_or_none()
         if user is None:
             raise click.BadParameter(f"no account {email!r}", param_hint="EMAIL")
@@ -290,9 +290,11 @@ def users_list() -> None:
     """List staff accounts."""
     prepare_database(current_app)
     with _write_session() as db:
-        codes = dict(db.execute(unscoped(select(Agency.id, Agency.code), "command line")).all())
+        codes = dict(
+            db.execute(unscoped(select(col(Agency.id), col(Agency.code)), "command line")).all()
+        )
         users = db.execute(
-            unscoped(select(User).order_by(User.email), "command line")  # type: ignore[arg-type]
+            unscoped(select(User).order_by(col(User.email)), "command line")
         ).scalars()
         for user in users:
             state = "active" if user.active else "disabled"

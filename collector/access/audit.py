@@ -28,7 +28,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access.guard import unscoped
 from collector.access.identity import current_actor
@@ -116,7 +116,7 @@ def record(
     _lock_chain(session)
     last = session.execute(
         unscoped(
-            select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1),  # type: ignore[union-attr]
+            select(col(AuditEvent.hash)).order_by(col(AuditEvent.id).desc()).limit(1),
             "audit chain head",
         )
     ).scalar_one_or_none()
@@ -161,7 +161,7 @@ def log(
     client's. Never call it while holding a write transaction of your own (on
     SQLite it would wait for itself): use :func:`record` with that session.
     """
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     if has_request_context():
         if actor is None and actor_label is None:
             actor = current_actor()
@@ -198,7 +198,7 @@ def verify_chain(session: Session) -> ChainStatus:
     checked = 0
     rows = session.execute(
         unscoped(
-            select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500),  # type: ignore[arg-type]
+            select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=500),
             "audit chain verification",
         )
     ).scalars()

@@ -19,13 +19,13 @@ chain, rows reached through an object already authorised)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import g, has_request_context
-from sqlalchemy import Delete, Select, Table, TextClause, Update, event, or_, select
+from sqlalchemy import Delete, Executable, Select, Table, TextClause, Update, event, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from sqlalchemy.sql.selectable import Alias, CompoundSelect, FromClause, Join, Subquery
 from sqlalchemy.sql.util import find_tables
 
@@ -33,7 +33,11 @@ SCOPE_OPTION = "collector_scope"
 """Execution option set on a statement that went through :func:`scoped` or :func:`unscoped`."""
 
 
-S = TypeVar("S", Select[Any], Update, Delete)
+# A bound, not constraints, so that scoped(select(A, B)) keeps its Select[A, B] type; a
+# string, so that nothing about Select's type parameters is evaluated at run time.
+S = TypeVar("S", bound="Select[*tuple[Any, ...]] | Update | Delete")
+# unscoped() only sets an execution option, which every statement has (text() too).
+E = TypeVar("E", bound=Executable)
 
 
 class UnscopedQuery(RuntimeError):
@@ -92,7 +96,7 @@ def _is_marked(element: Any) -> bool:
 def _condition(
     from_: FromClause, ids: frozenset[int], with_null: bool
 ) -> ColumnElement[bool] | None:
-    table = from_ if isinstance(from_, Table) else from_.element  # type: ignore[attr-defined]
+    table = from_ if isinstance(from_, Table) else from_.element  # type: ignore[attr-defined]  # _leaves() gives a Table or an Alias of one
     name = table.name
     if name in _GLOBAL:
         return None
@@ -112,7 +116,7 @@ def _condition(
             f"table {name!r} has no agency_id column: register how it is scoped with "
             "collector.access.scoped.register_via() or register_global()"
         )
-    condition = column.in_(sorted(ids))
+    condition: ColumnElement[bool] = column.in_(sorted(ids))
     if with_null and table.c[column.name].nullable:
         condition = or_(condition, column.is_(None))
     return condition
@@ -145,10 +149,12 @@ def scope_for(statement: S, agency_ids: frozenset[int], with_null: bool, label: 
         for leaf in _leaves(from_)
         if (c := _condition(leaf, agency_ids, with_null)) is not None
     ]
-    return statement.where(*conditions).execution_options(**{SCOPE_OPTION: label})
+    filtered = statement.where(*conditions).execution_options(**{SCOPE_OPTION: label})
+    # Both calls return the statement's own type; mypy types them on S's bound instead.
+    return cast(S, filtered)
 
 
-def unscoped(statement: S, reason: str) -> S:
+def unscoped(statement: E, reason: str) -> E:
     """Mark ``statement`` as deliberately unscoped (authentication, the audit chain).
 
     Every use is a place where agency isolation does not apply: keep them few and
@@ -176,7 +182,8 @@ def _guard(state: ORMExecuteState) -> None:
     statement = state.statement
     if isinstance(statement, TextClause):
         raise UnscopedQuery("raw SQL on a staff page: use scoped() or unscoped()")
-    for table in find_tables(statement, check_columns=True, include_crud=True):
+    # Typed Executable, but every SQLAlchemy statement is also a ClauseElement.
+    for table in find_tables(cast(ClauseElement, statement), check_columns=True, include_crud=True):
         if isinstance(table, Table) and is_agency_data(table):
             raise UnscopedQuery(
                 f"unscoped query of {table.name!r} on a staff page: wrap it in "

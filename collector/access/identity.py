@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import g, request
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access.guard import unscoped
 from collector.core.db import get_session
@@ -33,7 +33,7 @@ def _agency_tree(db: Session) -> tuple[list[int], dict[int, list[int]]]:
     if "agency_tree" not in g:
         children: dict[int, list[int]] = defaultdict(list)
         ids = []
-        rows = db.execute(unscoped(select(Agency.id, Agency.parent_id), "agency tree"))
+        rows = db.execute(unscoped(select(col(Agency.id), col(Agency.parent_id)), "agency tree"))
         for agency_id, parent_id in rows:
             ids.append(agency_id)
             if parent_id is not None:
@@ -77,14 +77,14 @@ def actor_for_user(user: User, source: str = "session", db: Session | None = Non
 def find_user(email: str, db: Session | None = None) -> User | None:
     """A staff user by e-mail address (any agency: for authentication only)."""
     db = db or get_session()
-    statement = select(User).where(User.email == normalise_email(email))
+    statement = select(User).where(col(User.email) == normalise_email(email))
     return db.execute(unscoped(statement, "authentication")).scalar_one_or_none()
 
 
 def load_user(db: Session, user_id: Any) -> User | None:
     if not isinstance(user_id, int):
         return None
-    statement = select(User).where(User.id == user_id)
+    statement = select(User).where(col(User.id) == user_id)
     return db.execute(unscoped(statement, "authentication")).scalar_one_or_none()
 
 

@@ -14,7 +14,7 @@ MAX_PASSWORD = 256  # longer inputs are refused before hashing (hashing cost is 
 
 
 def hasher(app: Flask | None = None) -> PasswordHasher:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     if "collector.hasher" not in app.extensions:
         app.extensions["collector.hasher"] = PasswordHasher(**app.config["PASSWORD_HASH"])
     return app.extensions["collector.hasher"]

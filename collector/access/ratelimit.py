@@ -117,7 +117,7 @@ class RateLimiter:
 
 
 def get_limiter(app: Flask | None = None) -> RateLimiter:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     return app.extensions["collector.access.ratelimit"]
 
 
@@ -144,7 +144,7 @@ def rules_for(app: Flask, endpoint: str) -> list[tuple[str, tuple[str, ...], Cal
 
 
 def _check() -> None:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     limiter = get_limiter(app)
     if not limiter.enabled or request.endpoint is None:
         return

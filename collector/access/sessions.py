@@ -40,7 +40,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access import audit
 from collector.access.guard import enforce_on_this_request, unscoped
@@ -134,7 +134,7 @@ def authenticate(email: str, password: str) -> LoginResult:
     with Session(writing(get_engine()), expire_on_commit=False) as db:
         fresh = None
         if user is not None:
-            statement = select(User).where(User.id == user.id).with_for_update()
+            statement = select(User).where(col(User.id) == user.id).with_for_update()
             fresh = db.execute(unscoped(statement, "log-in")).scalar_one()
         if fresh is None:
             reason = "unknown"
@@ -216,7 +216,7 @@ def logout() -> None:
     actor = current_actor()
     if actor is not None and actor.user_id is not None and actor.source == "session":
         with Session(writing(get_engine()), expire_on_commit=False) as db:
-            statement = select(User).where(User.id == actor.user_id).with_for_update()
+            statement = select(User).where(col(User.id) == actor.user_id).with_for_update()
             user = db.execute(unscoped(statement, "log-out")).scalar_one_or_none()
             if user is not None:
                 end_all_sessions(db, user)

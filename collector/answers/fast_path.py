@@ -377,4 +377,4 @@ def _status_line(status: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.wsgi_app = SubmissionEndpoint(app, app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = SubmissionEndpoint(app, app.wsgi_app)  # type: ignore[method-assign]  # WSGI middleware, as Flask documents it

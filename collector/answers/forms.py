@@ -7,6 +7,7 @@ the kiosk accept exactly the same answers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -33,7 +34,10 @@ class SurveyForm(FlaskForm):
         return self[FIELD_PREFIX + key]
 
     def raw_answers(
-        self, questionnaire: Questionnaire, multiple: set[str], undecodable: set[str] = frozenset()
+        self,
+        questionnaire: Questionnaire,
+        multiple: set[str],
+        undecodable: Collection[str] = frozenset(),
     ) -> dict[str, Any]:
         """The submitted answers as the shared checker reads them: text, or lists of text.
 

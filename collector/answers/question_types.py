@@ -14,10 +14,10 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms (3.2) lacks it
 from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
 
 from collector.core.hooktypes import AnswerError
@@ -296,9 +296,13 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+class _HasRenderKw(Protocol):
+    def _render_kw(self) -> dict[str, Any]: ...
+
+
 class TextAreaMixin:
-    def make_field(self, language: str) -> Field:
-        return TextAreaField(render_kw=self._render_kw() | {"rows": 5})  # type: ignore[attr-defined]
+    def make_field(self: _HasRenderKw, language: str) -> Field:
+        return TextAreaField(render_kw=self._render_kw() | {"rows": 5})
 
 
 __all__ = [

@@ -68,9 +68,9 @@ class Likert5(QuestionType):
             labels = {c.value: self.questionnaire.text(c.label, language) for c in custom}
             opts = [(v, labels[v]) for v in ("5", "4", "3", "2", "1")]
         else:
-            labels = LIKERT_SCALES[self.question.params.get("scale", "satisfaction")]
+            scale = LIKERT_SCALES[self.question.params.get("scale", "satisfaction")]
             text = translator(language)
-            opts = [(str(5 - i), text.render(label)) for i, label in enumerate(labels)]
+            opts = [(str(5 - i), text.render(label)) for i, label in enumerate(scale)]
         if self.question.not_applicable:
             opts.append((NOT_APPLICABLE, translator(language).gettext("Not applicable")))
         return opts

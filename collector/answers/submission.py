@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, g
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.answers.records import Prepared, Submission
 from collector.answers.writer import get_writer
@@ -210,8 +210,8 @@ def find_replay(session: Any, submission: Submission) -> Response | None:
         return None
     existing = session.execute(
         select(Response).where(
-            Response.agency_id == submission.agency.id,
-            Response.idempotency_key == submission.idempotency_key,
+            col(Response.agency_id) == submission.agency.id,
+            col(Response.idempotency_key) == submission.idempotency_key,
         )
     ).scalar_one_or_none()
     if existing is not None and existing.body_hash != submission.body_hash():
@@ -246,7 +246,7 @@ def submit(
     saved = _saved(
         questionnaire,
         submission,
-        id=prepared.submission_id,  # type: ignore[attr-defined]
+        id=prepared.submission_id,  # type: ignore[attr-defined]  # the writer sets it on what it stored
         receipt=prepared.receipt,
         channel=submission.channel,
         language=submission.language,

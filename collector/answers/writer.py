@@ -96,7 +96,7 @@ class _Statements:
     def __init__(self, engine: Engine) -> None:
         dialect = engine.dialect
         self.placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
-        self.response_converters = _converters(Response.__table__, RESPONSE_COLUMNS, dialect)  # type: ignore[arg-type]
+        self.response_converters = _converters(Response.__table__, RESPONSE_COLUMNS, dialect)  # type: ignore[attr-defined]  # SQLModel sets __table__ without declaring it
         self.response_sql = lru_cache(maxsize=128)(self._response_sql)
 
     def _response_sql(self, rows: int) -> str:
@@ -161,7 +161,7 @@ class _PostgresStatements(_Statements):
     """
 
     single_statement = True
-    RESPONSE_TYPES = ("text", "int", "int", "int", "text", "text", "timestamptz")
+    RESPONSE_TYPES: tuple[str, ...] = ("text", "int", "int", "int", "text", "text", "timestamptz")
     RESPONSE_TYPES += ("timestamptz", "text", "text", "int", "text", "int", "json")
 
     def __init__(self, engine: Engine) -> None:
@@ -192,7 +192,7 @@ class _PostgresStatements(_Statements):
         # Straight to psycopg: SQLAlchemy's execution and result machinery costs more
         # CPU than the rest of the write, and this statement needs none of it.
         try:
-            with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]  # None only for a pool record not connected; this one is in use
                 cursor.execute(self.batch_sql, (_json(responses),), prepare=True)
                 return _stored(batch, cursor.fetchall())
         except self.driver_error as exc:  # as SQLAlchemy would raise it (IntegrityError, ...)
@@ -276,7 +276,7 @@ def _stored(batch: Sequence[Prepared], inserted: Sequence[Any]) -> list[bool]:
     for p in batch:
         response_id = ids.get(p.receipt)
         if response_id is not None:
-            p.submission_id = response_id  # type: ignore[attr-defined]
+            p.submission_id = response_id  # type: ignore[attr-defined]  # set here once stored; not a field of Prepared
         stored.append(response_id is not None)
     return stored
 

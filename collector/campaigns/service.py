@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 from xml.sax.saxutils import escape
 
 import segno
@@ -29,7 +29,7 @@ from flask import Flask, abort, current_app, make_response, render_template, req
 from itsdangerous import BadData, URLSafeSerializer
 from scipy import stats
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from analysis.sample_size import sample_size
 from collector.access import audit
@@ -233,7 +233,7 @@ def check_public_kind(session: Session, version_id: int) -> QuestionnaireVersion
     public QR links; other internal kinds have their own features.
     """
     version = session.execute(
-        select(QuestionnaireVersion).where(QuestionnaireVersion.id == version_id)
+        select(QuestionnaireVersion).where(col(QuestionnaireVersion.id) == version_id)
     ).scalar_one_or_none()
     if version is None or definition_of(version).kind not in PUBLIC_KINDS:
         raise CampaignError("err_campaign_kind", "questionnaire")
@@ -318,11 +318,12 @@ def create_campaign(
     _apply(campaign, new, title)
     session.add(campaign)
     session.flush()
+    assert campaign.id is not None  # flushed: the database gave it one
     unit_ids = sorted(settings)
     for unit_id, (target, population) in settings.items():
         session.add(
             CampaignUnit(
-                campaign_id=campaign.id,  # type: ignore[arg-type]
+                campaign_id=campaign.id,
                 unit_id=unit_id,
                 target_n=target,
                 population=population,
@@ -366,7 +367,7 @@ def update_campaign(
     changes: dict[str, Any] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     rows = session.execute(
         scoped(
-            select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id),
+            select(CampaignUnit).where(col(CampaignUnit.campaign_id) == campaign.id),
             "campaigns.manage",
             actor,
         )
@@ -380,11 +381,12 @@ def update_campaign(
         elif (row.target_n, row.population) != settings[unit_id]:
             row.target_n, row.population = settings[unit_id]
             session.add(row)
+    assert campaign.id is not None  # a stored campaign
     for unit_id in sorted(wanted - set(current)):
         target, population = settings[unit_id]
         session.add(
             CampaignUnit(
-                campaign_id=campaign.id,  # type: ignore[arg-type]
+                campaign_id=campaign.id,
                 unit_id=unit_id,
                 target_n=target,
                 population=population,
@@ -450,7 +452,7 @@ def set_status(session: Session, campaign: Campaign, status: str, *, actor: Acto
 
 
 def _serializer(app: Flask | None = None) -> URLSafeSerializer:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     return URLSafeSerializer(app.config["SECRET_KEY"], salt=SALT)
 
 
@@ -496,7 +498,7 @@ class CampaignLink:
     version: QuestionnaireVersion
 
 
-def friendly_page(kind: str) -> Any:
+def friendly_page(kind: str) -> NoReturn:
     """Stop the request with the visitor-facing page for a bad link: ``invalid`` (404),
     ``ended`` (410) or ``not_started`` (404), in the visitor's language."""
     language = use_language(
@@ -521,18 +523,20 @@ def resolve(session: Session, token: str, ended_ok: bool = False) -> CampaignLin
     ids = read_token(token)
     if ids is None:
         friendly_page("invalid")
-    campaign_id, unit_id = ids  # type: ignore[misc]
+    campaign_id, unit_id = ids
     row = session.execute(
         select(Campaign, Agency, Unit, QuestionnaireVersion)
-        .join(CampaignUnit, CampaignUnit.campaign_id == Campaign.id)  # type: ignore[arg-type]
-        .join(Unit, Unit.id == CampaignUnit.unit_id)  # type: ignore[arg-type]
-        .join(Agency, Agency.id == Campaign.agency_id)  # type: ignore[arg-type]
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id)  # type: ignore[arg-type]
-        .where(Campaign.id == campaign_id, CampaignUnit.unit_id == unit_id)
+        .join(CampaignUnit, col(CampaignUnit.campaign_id) == Campaign.id)
+        .join(Unit, col(Unit.id) == CampaignUnit.unit_id)
+        .join(Agency, col(Agency.id) == Campaign.agency_id)
+        .join(
+            QuestionnaireVersion, col(QuestionnaireVersion.id) == Campaign.questionnaire_version_id
+        )
+        .where(col(Campaign.id) == campaign_id, col(CampaignUnit.unit_id) == unit_id)
     ).first()
     if row is None:
         friendly_page("invalid")
-    campaign, agency, unit, version = row  # type: ignore[misc]
+    campaign, agency, unit, version = row
 
     if definition_of(version).kind not in PUBLIC_KINDS:
         friendly_page("invalid")  # a staff survey has one-time links, never campaign links
@@ -583,7 +587,8 @@ def qr_path(data: str) -> tuple[str, int]:
     """The QR code of ``data`` as one SVG path (one unit per module, quiet zone
     included) and its size in modules."""
     qr = segno.make(data, error="m", micro=False)
-    rows = list(qr.matrix_iter(scale=1, border=4))
+    # segno types the rows as iterables; they are indexed below (tuple() of a tuple is itself)
+    rows = [tuple(row) for row in qr.matrix_iter(scale=1, border=4)]
     parts = []
     for y, row in enumerate(rows):
         x = 0

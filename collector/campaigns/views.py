@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 from wtforms import (
     DateField,
     DecimalField,
@@ -107,7 +107,7 @@ class CampaignForm(LocalisedForm):
     confidence = SelectField(default="0.95")
     population = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000_000)])
     design_effect = DecimalField(
-        places=None, default=1, validators=[Optional(), NumberRange(min=0.1, max=20)]
+        places=None, default=Decimal(1), validators=[Optional(), NumberRange(min=0.1, max=20)]
     )
     sampling_instructions = TextAreaField(validators=[Optional(), Length(max=5000)])
 
@@ -166,7 +166,7 @@ def _computation(form: CampaignForm) -> logic.TargetComputation | None:
 
 def _agency_units(agency_id: int) -> list[Unit]:
     statement = scoped(
-        select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.code),  # type: ignore[arg-type]
+        select(Unit).where(col(Unit.agency_id) == agency_id).order_by(col(Unit.code)),
         MANAGE,
     )
     return list(get_session().execute(statement).scalars())
@@ -178,15 +178,18 @@ def index() -> Any:
     db = get_session()
     rows = list(
         db.execute(
-            scoped(select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc()), READ)  # type: ignore[attr-defined]
+            scoped(
+                select(Campaign).order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc()),
+                READ,
+            )
         ).scalars()
     )
     counts = dict(
         db.execute(
             scoped(
-                select(Response.campaign_id, func.count())
-                .where(Response.campaign_id.is_not(None))  # type: ignore[union-attr]
-                .group_by(Response.campaign_id),
+                select(col(Response.campaign_id), func.count())
+                .where(col(Response.campaign_id).is_not(None))
+                .group_by(col(Response.campaign_id)),
                 READ,
             )
         ).all()
@@ -214,14 +217,15 @@ def _kinds(db: Session, rows: list[Campaign]) -> dict[int, str]:
     versions = {
         v.id: definition_of(v).kind
         for v in db.execute(
-            select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(ids))  # type: ignore[union-attr]
+            select(QuestionnaireVersion).where(col(QuestionnaireVersion.id).in_(ids))
         ).scalars()
     }
-    return {c.id: versions.get(c.questionnaire_version_id, "") for c in rows}  # type: ignore[misc]
+    return {c.id: versions.get(c.questionnaire_version_id, "") for c in rows}  # type: ignore[misc]  # stored rows: their ids are set
 
 
 def _kind(campaign: Campaign) -> str:
-    return _kinds(get_session(), [campaign]).get(campaign.id, "")  # type: ignore[arg-type]
+    assert campaign.id is not None  # a stored campaign
+    return _kinds(get_session(), [campaign]).get(campaign.id, "")
 
 
 def _not_a_campaign(campaign: Campaign) -> None:
@@ -254,14 +258,14 @@ UNIT_VALUE_ERRORS = {
 
 def _unit_values(units: list[Unit], campaign: Campaign | None) -> dict[int, dict[str, str]]:
     """The per-unit target and population as typed (POST) or stored (GET)."""
-    values: dict[int, dict[str, str]] = {u.id: {"target": "", "population": ""} for u in units}  # type: ignore[misc]
+    values: dict[int, dict[str, str]] = {u.id: {"target": "", "population": ""} for u in units}  # type: ignore[misc]  # stored rows: their ids are set
     if request.method == "POST":
         for unit_id in values:
             for name, prefix in UNIT_FIELDS:
                 values[unit_id][name] = (request.form.get(f"{prefix}{unit_id}") or "").strip()[:20]
     elif campaign is not None:
         rows = get_session().execute(
-            scoped(select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id), MANAGE)
+            scoped(select(CampaignUnit).where(col(CampaignUnit.campaign_id) == campaign.id), MANAGE)
         )
         for row in rows.scalars():
             if row.unit_id in values:
@@ -298,7 +302,8 @@ def _parse_unit_values(
 def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
     """The create (``campaign`` None) and edit pages: one form, checked the same way."""
     agency_id = campaign.agency_id if campaign is not None else actor.agency_id
-    units = _agency_units(agency_id)  # type: ignore[arg-type]
+    assert agency_id is not None  # create() refuses an actor without an agency
+    units = _agency_units(agency_id)
     form = _form(units)
     unit_values = _unit_values(units, campaign)
     unit_errors: dict[int, dict[str, str]] = {}
@@ -310,17 +315,20 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
     if campaign is not None:
         fixed_version = db.execute(
             select(QuestionnaireVersion).where(
-                QuestionnaireVersion.id == campaign.questionnaire_version_id
+                col(QuestionnaireVersion.id) == campaign.questionnaire_version_id
             )
         ).scalar_one()
-        slugs = [slug for slug, _ in form.questionnaire.choices]  # type: ignore[misc]
+        offered = form.questionnaire.choices
+        assert isinstance(offered, list)  # _form() set it: (slug, title) pairs
+        slugs = [choice[0] for choice in offered]
         if fixed_version.slug not in slugs or campaign.status != "draft":
             # An opened campaign keeps its questionnaire; show only that one.
             form.questionnaire.choices = [(fixed_version.slug, _questionnaire_title(fixed_version))]
     if request.method == "GET":
         if campaign is not None:
+            assert fixed_version is not None  # read above for every campaign
             form.title.data = campaign.title
-            form.questionnaire.data = fixed_version.slug  # type: ignore[union-attr]
+            form.questionnaire.data = fixed_version.slug
             form.units.data = [u.id for u in _units_of(campaign, MANAGE)]
             form.starts_on.data = campaign.starts_on
             form.ends_on.data = campaign.ends_on
@@ -360,12 +368,14 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
                 version = current_version(current_app, db, slug)
             if version is None:
                 abort(400)
+            # Both InputRequired, and the form is valid.
+            assert form.starts_on.data is not None and form.ends_on.data is not None
             new = logic.NewCampaign(
                 title=form.title.data or "",
-                questionnaire_version_id=version.id,  # type: ignore[arg-type]
+                questionnaire_version_id=version.id,
                 unit_ids=list(form.units.data or []),
-                starts_on=form.starts_on.data,  # type: ignore[arg-type]
-                ends_on=form.ends_on.data,  # type: ignore[arg-type]
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
                 target_n=computation.target if computation else int(form.target_n.data or 0),
                 sampling_instructions=form.sampling_instructions.data or "",
                 margin=computation.margin if computation else None,
@@ -375,24 +385,26 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
                 unit_targets=unit_targets,
                 unit_populations=unit_populations,
             )
-            by_id = {u.id: u for u in units}
+            by_id: dict[int, Unit] = {u.id: u for u in units}  # type: ignore[misc]  # stored rows: their ids are set
             try:
                 with _write_session() as wdb:
                     if campaign is None:
                         saved = logic.create_campaign(
                             wdb,
                             new,
-                            agency_id=agency_id,  # type: ignore[arg-type]
-                            units=by_id,  # type: ignore[arg-type]
+                            agency_id=agency_id,
+                            units=by_id,
                             actor=actor,
                         )
                     else:
                         saved = wdb.execute(
                             scoped(
-                                select(Campaign).where(Campaign.id == campaign.id), MANAGE, actor
+                                select(Campaign).where(col(Campaign.id) == campaign.id),
+                                MANAGE,
+                                actor,
                             )
                         ).scalar_one()
-                        logic.update_campaign(wdb, saved, new, units=by_id, actor=actor)  # type: ignore[arg-type]
+                        logic.update_campaign(wdb, saved, new, units=by_id, actor=actor)
                     wdb.commit()
                     saved_id = saved.id
             except logic.CampaignError as exc:
@@ -439,9 +451,9 @@ def edit(campaign_id: int) -> Any:
 def _units_of(campaign: Campaign, action: str) -> list[Unit]:
     statement = (
         select(Unit)
-        .join(CampaignUnit, CampaignUnit.unit_id == Unit.id)  # type: ignore[arg-type]
-        .where(CampaignUnit.campaign_id == campaign.id)
-        .order_by(Unit.code)
+        .join(CampaignUnit, col(CampaignUnit.unit_id) == Unit.id)
+        .where(col(CampaignUnit.campaign_id) == campaign.id)
+        .order_by(col(Unit.code))
     )
     return list(get_session().execute(scoped(statement, action)).scalars())
 
@@ -461,15 +473,15 @@ def detail(campaign_id: int) -> Any:
     units = _units_of(campaign, READ)
     version = db.execute(
         select(QuestionnaireVersion).where(
-            QuestionnaireVersion.id == campaign.questionnaire_version_id
+            col(QuestionnaireVersion.id) == campaign.questionnaire_version_id
         )
     ).scalar_one_or_none()
     counts = dict(
         db.execute(
             scoped(
-                select(Response.unit_id, func.count())
-                .where(Response.campaign_id == campaign.id)
-                .group_by(Response.unit_id),
+                select(col(Response.unit_id), func.count())
+                .where(col(Response.campaign_id) == campaign.id)
+                .group_by(col(Response.unit_id)),
                 READ,
             )
         ).all()
@@ -479,7 +491,7 @@ def detail(campaign_id: int) -> Any:
             unit,
             url_for(
                 "campaign_links.follow",
-                token=logic.link_token(campaign.id, unit.id),  # type: ignore[arg-type]
+                token=logic.link_token(campaign.id, unit.id),  # type: ignore[arg-type]  # stored rows: their ids are set
                 _external=True,
             ),
             counts.get(unit.id, 0),
@@ -504,12 +516,13 @@ def _change_status(campaign_id: int, status: str) -> Any:
     # 404 for another agency's campaign, 403 without the permission (both audited),
     # decided before the write transaction.
     _not_a_campaign(get_scoped(get_session(), Campaign, campaign_id, MANAGE))
+    assert actor is not None  # get_scoped() answered 401 otherwise
     with _write_session() as db:
         campaign = db.execute(
-            scoped(select(Campaign).where(Campaign.id == campaign_id), MANAGE, actor)
+            scoped(select(Campaign).where(col(Campaign.id) == campaign_id), MANAGE, actor)
         ).scalar_one()
         try:
-            logic.set_status(db, campaign, status, actor=actor)  # type: ignore[arg-type]
+            logic.set_status(db, campaign, status, actor=actor)
         except logic.CampaignError:
             abort(409)
         db.commit()
@@ -534,8 +547,9 @@ def poster(campaign_id: int, unit_id: int) -> Any:
     unit = next((u for u in _units_of(campaign, MANAGE) if u.id == unit_id), None)
     if unit is None:
         abort(404)
+    assert unit.id is not None  # it equals unit_id
     agency = db.execute(
-        scoped(select(Agency).where(Agency.id == campaign.agency_id), MANAGE)
+        scoped(select(Agency).where(col(Agency.id) == campaign.agency_id), MANAGE)
     ).scalar_one()
     url = url_for(
         "campaign_links.follow",

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, url_for
 from sqlalchemy import select
+from sqlmodel import col
 
 from collector.access.identity import current_actor
 from collector.access.permissions import ACTION_LABELS, ACTIONS, ROLE_LABELS, may_somewhere
@@ -81,7 +82,7 @@ def home() -> Any:
     if actor.agency_id is not None:
         agency = (
             get_session()
-            .execute(scoped(select(Agency).where(Agency.id == actor.agency_id), "console.use"))
+            .execute(scoped(select(Agency).where(col(Agency.id) == actor.agency_id), "console.use"))
             .scalar_one_or_none()
         )
     may = [a for a in ACTIONS if a != "console.use" and may_somewhere(actor, a)]

@@ -26,7 +26,7 @@ def utcnow() -> datetime:
 def _app(app: Flask | None) -> Flask | None:
     if app is not None:
         return app
-    return current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+    return current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
 
 
 def now(app: Flask | None = None) -> datetime:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -57,7 +57,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
     if url.startswith("postgresql") and "+psycopg" not in url.split("://", 1)[0]:
         url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    if current_app and current_app.config.get("DATABASE_NULLPOOL"):
+    if has_app_context() and current_app.config.get("DATABASE_NULLPOOL"):
         kwargs["poolclass"] = NullPool
     else:
         kwargs.update(pool_size=10, max_overflow=10)
@@ -65,7 +65,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 def get_engine(app: Flask | None = None) -> Engine:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     return app.extensions["collector.engine"]
 
 

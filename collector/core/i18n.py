@@ -36,11 +36,11 @@ import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from babel import Locale, dates, numbers
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, has_app_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import escape
@@ -149,7 +149,7 @@ class Translator:
         return _format(self.translations.ngettext(singular, plural, num), params)
 
     def pgettext(self, context: str, message: str, /, **params: Any) -> str:
-        return _format(self.translations.pgettext(context, message), params)
+        return _format(str(self.translations.pgettext(context, message)), params)
 
     def npgettext(
         self, context: str, singular: str, plural: str, num: int, /, **params: Any
@@ -285,8 +285,8 @@ def pick_language(
     """The language to use: an explicit choice, else the browser's best match, else the first."""
     offered = list(offered)
     if explicit in offered:
-        return explicit  # type: ignore[return-value]
-    if header is None and request:
+        return explicit
+    if header is None and has_request_context():
         header = request.headers.get("Accept-Language")
     if header:
         ranked = sorted(_parse_accept(header), key=lambda x: -x[1])
@@ -413,9 +413,16 @@ def init_app(app: Flask) -> None:
         return {"html_lang": HTML_LANG.get(current_language(), current_language())}
 
 
-def agency_name(agency: object | None, language: str | None = None) -> str:
+class Named(Protocol):
+    """An agency or a unit: anything with a name in both languages."""
+
+    name_zh: str
+    name_en: str
+
+
+def agency_name(agency: Named | None, language: str | None = None) -> str:
     """An agency's (or unit's) name in the interface language; "no agency" for None."""
     language = language or current_language()
     if agency is None:
         return translator(language).gettext("(whole system)")
-    return agency.name_en if language == "en" else agency.name_zh  # type: ignore[attr-defined]
+    return agency.name_en if language == "en" else agency.name_zh

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from collector.core.models import Agency, Unit
 
@@ -19,7 +19,7 @@ def agency_by_code(session: Session, code: str) -> Agency | None:
     if not code or len(code) > 32:
         return None
     return session.execute(
-        select(Agency).where(Agency.code == code, Agency.level == "agency")
+        select(Agency).where(col(Agency.code) == code, col(Agency.level) == "agency")
     ).scalar_one_or_none()
 
 
@@ -27,18 +27,22 @@ def unit_by_code(session: Session, agency: Agency, code: str) -> Unit | None:
     if not code or len(code) > 32:
         return None
     return session.execute(
-        select(Unit).where(Unit.agency_id == agency.id, Unit.code == code)
+        select(Unit).where(col(Unit.agency_id) == agency.id, col(Unit.code) == code)
     ).scalar_one_or_none()
 
 
 def public_agencies(session: Session) -> list[tuple[Agency, list[Unit]]]:
     """Agencies that take responses, each with its units, in code order."""
     agencies = (
-        session.execute(select(Agency).where(Agency.level == "agency").order_by(Agency.code))
+        session.execute(
+            select(Agency).where(col(Agency.level) == "agency").order_by(col(Agency.code))
+        )
         .scalars()
         .all()
     )
-    units = session.execute(select(Unit).order_by(Unit.agency_id, Unit.code)).scalars().all()
+    units = (
+        session.execute(select(Unit).order_by(col(Unit.agency_id), col(Unit.code))).scalars().all()
+    )
     by_agency: dict[int, list[Unit]] = {}
     for unit in units:
         by_agency.setdefault(unit.agency_id, []).append(unit)

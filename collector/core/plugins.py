@@ -256,7 +256,7 @@ def init_app(app: Flask, essential: Sequence[ModuleType], bases: BaseClasses) ->
 
 
 def get_plugins(app: Flask | None = None) -> PluginSet:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     return app.extensions["collector.core.plugins"]
 
 

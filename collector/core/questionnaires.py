@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.core.db import session_scope
 from collector.core.lookups import detached_copy
@@ -33,15 +33,15 @@ def publish(session: Session, questionnaire: Questionnaire, source: str) -> Ques
     fingerprint = questionnaire.fingerprint()
     existing = session.execute(
         select(QuestionnaireVersion).where(
-            QuestionnaireVersion.slug == questionnaire.slug,
-            QuestionnaireVersion.fingerprint == fingerprint,
+            col(QuestionnaireVersion.slug) == questionnaire.slug,
+            col(QuestionnaireVersion.fingerprint) == fingerprint,
         )
     ).scalar_one_or_none()
     if existing is not None:
         return existing
     latest = session.execute(
         select(func.max(QuestionnaireVersion.version)).where(
-            QuestionnaireVersion.slug == questionnaire.slug
+            col(QuestionnaireVersion.slug) == questionnaire.slug
         )
     ).scalar()
     row = QuestionnaireVersion(
@@ -83,7 +83,8 @@ def current_version(app: Flask, session: Session, slug: str) -> QuestionnaireVer
     fingerprint = plugins.questionnaires[slug].fingerprint()
     return session.execute(
         select(QuestionnaireVersion).where(
-            QuestionnaireVersion.slug == slug, QuestionnaireVersion.fingerprint == fingerprint
+            col(QuestionnaireVersion.slug) == slug,
+            col(QuestionnaireVersion.fingerprint) == fingerprint,
         )
     ).scalar_one_or_none()
 
@@ -91,7 +92,7 @@ def current_version(app: Flask, session: Session, slug: str) -> QuestionnaireVer
 def version_by_number(session: Session, slug: str, number: int) -> QuestionnaireVersion | None:
     return session.execute(
         select(QuestionnaireVersion).where(
-            QuestionnaireVersion.slug == slug, QuestionnaireVersion.version == number
+            col(QuestionnaireVersion.slug) == slug, col(QuestionnaireVersion.version) == number
         )
     ).scalar_one_or_none()
 

@@ -19,7 +19,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access.identity import actor_for_user
 from collector.complaints import lifecycle, records
@@ -85,7 +85,7 @@ DEMO_CATEGORIES: dict[str, list[dict[str, Any]]] = {
 """Each demo agency's complaint categories (routing: default unit, sometimes a handler)."""
 
 
-DEMO_POLICIES = {
+DEMO_POLICIES: dict[str, dict[str, Any]] = {
     "demo-land": {"deadline_days": 30, "day_kind": "calendar", "due_soon_days": 3},
     "demo-household": {"deadline_days": 6, "day_kind": "working", "due_soon_days": 2},
 }
@@ -266,14 +266,14 @@ def _demo_agencies(session: Session) -> dict[str, Agency] | None:
     agencies = {
         a.code: a
         for a in session.execute(
-            select(Agency).where(Agency.code.in_(list(DEMO_CATEGORIES)))  # type: ignore[attr-defined]
+            select(Agency).where(col(Agency.code).in_(list(DEMO_CATEGORIES)))
         ).scalars()
     }
     if len(agencies) < len(DEMO_CATEGORIES):
         return None
     taken = session.execute(
-        select(ComplaintCategory.id).where(
-            ComplaintCategory.agency_id.in_([a.id for a in agencies.values()])  # type: ignore[attr-defined]
+        select(col(ComplaintCategory.id)).where(
+            col(ComplaintCategory.agency_id).in_([a.id for a in agencies.values()])
         )
     ).first()
     return None if taken is not None else agencies
@@ -286,16 +286,17 @@ def _categories(
     categories: dict[str, list[ComplaintCategory]] = {}
     for code, specs in DEMO_CATEGORIES.items():
         agency = agencies[code]
+        assert agency.id is not None  # a stored agency
         session.add(ComplaintPolicy(agency_id=agency.id, **DEMO_POLICIES[code]))
         units = {
             u.code: u.id
-            for u in session.execute(select(Unit).where(Unit.agency_id == agency.id)).scalars()
+            for u in session.execute(select(Unit).where(col(Unit.agency_id) == agency.id)).scalars()
         }
         categories[code] = []
         for spec in specs:
             handler = users.get(spec.get("handler", ""))
             row = ComplaintCategory(
-                agency_id=agency.id,  # type: ignore[arg-type]
+                agency_id=agency.id,
                 code=spec["code"],
                 name_zh=spec["name_zh"],
                 name_en=spec["name_en"],
@@ -379,8 +380,8 @@ class _Seeder:
     def refresh_open_cases(self) -> None:
         """Every open case's due date on today's view of its (now dated) history."""
         statement = select(Complaint).where(
-            Complaint.status.in_(lifecycle.OPEN),  # type: ignore[attr-defined]
-            Complaint.agency_id.in_([a.id for a in self.agencies.values()]),  # type: ignore[attr-defined]
+            col(Complaint.status).in_(lifecycle.OPEN),
+            col(Complaint.agency_id).in_([a.id for a in self.agencies.values()]),
         )
         for case in self.session.execute(statement).scalars():
             records.refresh_due(self.app, self.session, case, self.today)
@@ -397,7 +398,7 @@ def seed_demo_cases(app: Flask, seed: int = 20261123) -> DemoCases:
     today = records.today_for(app)
     sample: tuple[str, str] | None = None
     with app.app_context(), session_scope(app) as session:
-        agencies = {code: session.get(Agency, a.id) for code, a in agencies.items()}  # type: ignore[misc]
+        agencies = {code: session.get(Agency, a.id) for code, a in agencies.items()}  # type: ignore[misc]  # read just above: every row exists
         users = {u.email: u for u in session.execute(select(User)).scalars()}
         categories = _categories(session, agencies, users)
         seeder = _Seeder(app, session, agencies, categories, users, today)

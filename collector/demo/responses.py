@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
+from sqlmodel import col
 
 from collector.answers.records import Submission
 from collector.answers.submission import InvalidSubmission, prepare
@@ -130,14 +131,17 @@ def _answers(rng: random.Random, questionnaire: Any, plugins: Any, latent: float
 
 def ensure_agencies(app: Flask) -> tuple[list[Agency], dict[str, list[tuple[Unit, float]]]] | None:
     with session_scope(app) as session:
-        if session.execute(select(Agency).where(Agency.code == MINISTRY[0])).scalar_one_or_none():
+        if session.execute(
+            select(Agency).where(col(Agency.code) == MINISTRY[0])
+        ).scalar_one_or_none():
             return None
         ministry = Agency(
             code=MINISTRY[0], name_zh=MINISTRY[1], name_en=MINISTRY[2], level="ministry"
         )
         session.add(ministry)
         session.flush()
-        agencies, units = [], {}
+        agencies: list[Agency] = []
+        units: dict[str, list[tuple[Unit, float]]] = {}
         for spec in AGENCIES:
             agency = Agency(
                 code=spec["code"],
@@ -148,6 +152,7 @@ def ensure_agencies(app: Flask) -> tuple[list[Agency], dict[str, list[tuple[Unit
             )
             session.add(agency)
             session.flush()
+            assert agency.id is not None  # flushed: the database gave it one
             agencies.append(agency)
             units[agency.code] = []
             for code, zh, en, effect in spec["units"]:

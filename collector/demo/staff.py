@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import select
+from sqlmodel import col
 
 from collector.access import audit
 from collector.access.passwords import hash_password
@@ -37,7 +38,7 @@ def seed_demo_staff(app: Flask) -> list[tuple[str, str, str | None]]:
 
     with session_scope(app) as session:
         codes = {a.code: a.id for a in session.execute(select(Agency)).scalars()}
-        existing = set(session.execute(select(User.email)).scalars())
+        existing = set(session.execute(select(col(User.email))).scalars())
         password_hash = None
         for email, name, role, agency_code in DEMO_STAFF:
             if email in existing or (agency_code is not None and agency_code not in codes):

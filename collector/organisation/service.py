@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access import audit
 from collector.access.guard import unscoped
@@ -122,7 +122,7 @@ def create_agency(
     if not may_create_agency(actor, level, parent):
         raise OrganisationError("parent", "err_org_parent")
     taken = db.execute(
-        unscoped(select(Agency.id).where(Agency.code == code), "agency codes are unique")
+        unscoped(select(col(Agency.id)).where(col(Agency.code) == code), "agency codes are unique")
     ).first()
     if taken is not None:
         raise OrganisationError("code", "err_org_code_taken")
@@ -200,13 +200,14 @@ def create_unit(db: Session, agency: Agency, *, code: str, names: Names, actor: 
         raise OrganisationError("code", "err_unit_agency")
     taken = db.execute(
         unscoped(
-            select(Unit.id).where(Unit.agency_id == agency.id, Unit.code == code),
+            select(col(Unit.id)).where(col(Unit.agency_id) == agency.id, col(Unit.code) == code),
             "unit codes are unique within their agency",
         )
     ).first()
     if taken is not None:
         raise OrganisationError("code", "err_org_code_taken")
-    unit = Unit(agency_id=agency.id, code=code, name_zh=names.name_zh, name_en=names.name_en)  # type: ignore[arg-type]
+    assert agency.id is not None  # a stored agency
+    unit = Unit(agency_id=agency.id, code=code, name_zh=names.name_zh, name_en=names.name_en)
     db.add(unit)
     db.flush()
     audit.record(

@@ -19,7 +19,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired
 
@@ -80,7 +80,7 @@ def _checked(form: FlaskForm, *, code: bool) -> bool:
     problems = []
     if code:
         try:
-            org.check_code((form.code.data or "").strip())  # type: ignore[attr-defined]
+            org.check_code((form.code.data or "").strip())
         except org.OrganisationError as exc:
             problems.append(exc)
     for field in ("name_zh", "name_en"):
@@ -132,9 +132,7 @@ def _agency_form(actor: Actor, agencies: list[Agency]) -> AgencyForm:
 def agencies() -> Any:
     actor = require(AGENCIES, any_agency=True)
     db = get_session()
-    listed = list(
-        db.execute(scoped(select(Agency).order_by(Agency.code), AGENCIES)).scalars()  # type: ignore[arg-type]
-    )
+    listed = list(db.execute(scoped(select(Agency).order_by(col(Agency.code)), AGENCIES)).scalars())
     form = _agency_form(actor, listed)
     status = 200
     if form.validate_on_submit() and _checked(form, code=True):
@@ -147,7 +145,7 @@ def agencies() -> Any:
             with _write_session() as wdb:
                 if parent is not None:  # fresh, in the write transaction
                     parent = wdb.execute(
-                        scoped(select(Agency).where(Agency.id == parent.id), AGENCIES, actor)
+                        scoped(select(Agency).where(col(Agency.id) == parent.id), AGENCIES, actor)
                     ).scalar_one()
                 created = org.create_agency(
                     wdb,
@@ -248,7 +246,7 @@ def units() -> Any:
     db = get_session()
     agencies = [
         a
-        for a in db.execute(scoped(select(Agency).order_by(Agency.code), UNITS)).scalars()  # type: ignore[arg-type]
+        for a in db.execute(scoped(select(Agency).order_by(col(Agency.code)), UNITS)).scalars()
         if a.level == "agency"
     ]
     form = UnitForm()
@@ -263,7 +261,7 @@ def units() -> Any:
         try:
             with _write_session() as wdb:
                 fresh = wdb.execute(
-                    scoped(select(Agency).where(Agency.id == chosen.id), UNITS, actor)
+                    scoped(select(Agency).where(col(Agency.id) == chosen.id), UNITS, actor)
                 ).scalar_one()
                 org.create_unit(
                     wdb,
@@ -285,7 +283,7 @@ def units() -> Any:
         status = 422
     listed = list(
         db.execute(
-            scoped(select(Unit).order_by(Unit.agency_id, Unit.code), UNITS)  # type: ignore[arg-type]
+            scoped(select(Unit).order_by(col(Unit.agency_id), col(Unit.code)), UNITS)
         ).scalars()
     )
     return (

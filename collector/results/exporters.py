@@ -174,7 +174,7 @@ def export_rows(
     columns = columns if columns is not None else export_columns(table)
     dates = [c.holds_dates for c in columns]
     for row in table.frame.itertuples(index=False, name=None):
-        cells = []
+        cells: list[CellValue] = []
         for value, is_date in zip(row, dates, strict=True):
             if is_date and isinstance(value, str):
                 try:
@@ -461,8 +461,8 @@ class XlsxExporter(Exporter):
         about = workbook.create_sheet("about")
         about.column_dimensions["A"].width = 32
         about.column_dimensions["B"].width = 100
-        for row in self.about_rows(table, tz):
-            about.append(self._cells(about, list(row)))
+        for line in self.about_rows(table, tz):
+            about.append(self._cells(about, list(line)))
 
         buffer = io.BytesIO()
         workbook.save(buffer)
@@ -528,7 +528,7 @@ class XlsxExporter(Exporter):
                 out.append(WriteOnlyCell(sheet, value=value))
                 out[-1].number_format = DATETIME_FORMAT
             elif isinstance(value, date):
-                out.append(WriteOnlyCell(sheet, value=value))
+                out.append(WriteOnlyCell(sheet, value=value))  # type: ignore[arg-type]  # types-openpyxl's WriteOnlyCell omits date; openpyxl takes one
                 out[-1].number_format = DATE_FORMAT
             else:
                 out.append(value)

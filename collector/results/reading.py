@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.core.models import Agency, QuestionnaireVersion, Response, Unit
 from collector.core.plugins import PluginSet
@@ -46,16 +46,16 @@ class ResponseTable:
 
 def versions_of(session: Session, slug: str) -> list[QuestionnaireVersion]:
     return list(
-        session.exec(  # type: ignore[call-overload]
+        session.execute(
             select(QuestionnaireVersion)
-            .where(QuestionnaireVersion.slug == slug)
-            .order_by(QuestionnaireVersion.version)
+            .where(col(QuestionnaireVersion.slug) == slug)
+            .order_by(col(QuestionnaireVersion.version))
         ).scalars()
     )
 
 
 def _response_query(
-    version_ids: Sequence[int],
+    version_ids: Sequence[int | None],  # the versions' ids, as the model types them
     agency_ids: Sequence[int] | None,
     since: datetime | None,
     until: datetime | None,
@@ -64,30 +64,30 @@ def _response_query(
     """The responses' meta columns and stored answers, oldest first."""
     query = (
         select(
-            Response.id,
-            Response.receipt,
-            Response.questionnaire_version_id,
-            Agency.code,
-            Response.unit_id,
-            Response.channel,
-            Response.language,
-            Response.started_at,
-            Response.submitted_at,
-            Response.batch,
-            Response.entered_by,
-            Response.answers,
+            col(Response.id),
+            col(Response.receipt),
+            col(Response.questionnaire_version_id),
+            col(Agency.code),
+            col(Response.unit_id),
+            col(Response.channel),
+            col(Response.language),
+            col(Response.started_at),
+            col(Response.submitted_at),
+            col(Response.batch),
+            col(Response.entered_by),
+            col(Response.answers),
         )
-        .join(Agency, Agency.id == Response.agency_id)
-        .where(Response.questionnaire_version_id.in_(list(version_ids)))  # type: ignore[attr-defined]
+        .join(Agency, col(Agency.id) == Response.agency_id)
+        .where(col(Response.questionnaire_version_id).in_(list(version_ids)))
         .where(*where)
     )
     if agency_ids is not None:
-        query = query.where(Response.agency_id.in_(list(agency_ids)))  # type: ignore[attr-defined]
+        query = query.where(col(Response.agency_id).in_(list(agency_ids)))
     if since is not None:
-        query = query.where(Response.submitted_at >= since)
+        query = query.where(col(Response.submitted_at) >= since)
     if until is not None:
-        query = query.where(Response.submitted_at < until)
-    return query.order_by(Response.submitted_at, Response.id)
+        query = query.where(col(Response.submitted_at) < until)
+    return query.order_by(col(Response.submitted_at), col(Response.id))
 
 
 def _unit_codes(
@@ -97,14 +97,14 @@ def _unit_codes(
     responses that name no unit."""
     if not unit_ids:
         return {}
-    statement = select(Unit.id, Unit.code).where(Unit.id.in_(sorted(unit_ids)))  # type: ignore[union-attr]
+    statement = select(col(Unit.id), col(Unit.code)).where(col(Unit.id).in_(sorted(unit_ids)))
     return dict(session.execute(scope(statement)).all())
 
 
 class _Decoder:
     """Stored answers back to values, with one question type per version and question."""
 
-    def __init__(self, plugins: PluginSet, definitions: dict[int, Questionnaire]) -> None:
+    def __init__(self, plugins: PluginSet, definitions: dict[int | None, Questionnaire]) -> None:
         self.plugins = plugins
         self.definitions = definitions
         self.types: dict[tuple[int, str], Any] = {}
@@ -150,11 +150,11 @@ def load_table(
     query = _response_query(list(definitions), agency_ids, since, until, where)
     rows = session.execute(scope(query)).all()
     units = _unit_codes(session, {row[4] for row in rows if row[4] is not None}, scope)
-    decoder = _Decoder(plugins, definitions)  # type: ignore[arg-type]
+    decoder = _Decoder(plugins, definitions)
     records = []
     for _, receipt, vid, agency, unit, channel, language, started, submitted, *rest in rows:
         batch, entered_by, stored = rest
-        meta = (receipt, number[vid], agency, units.get(unit), channel, language)
+        meta: tuple[Any, ...] = (receipt, number[vid], agency, units.get(unit), channel, language)
         meta += (started, submitted, batch, entered_by)
         record: dict[str, Any] = dict(zip(META_COLUMNS, meta, strict=True))
         for key, pairs in stored.items():

@@ -17,13 +17,14 @@ reads under.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
+from sqlmodel import col
 
 from collector.access import audit
 from collector.access.guard import register_via
@@ -109,10 +110,10 @@ class Filters:
                 select(Campaign)
                 .join(
                     QuestionnaireVersion,
-                    QuestionnaireVersion.id == Campaign.questionnaire_version_id,
+                    col(QuestionnaireVersion.id) == Campaign.questionnaire_version_id,
                 )
-                .where(QuestionnaireVersion.slug == slug)
-                .order_by(Campaign.starts_on.desc(), Campaign.id.desc()),  # type: ignore[attr-defined, union-attr]
+                .where(col(QuestionnaireVersion.slug) == slug)
+                .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc()),
                 action,
                 actor,
             )
@@ -125,7 +126,9 @@ class Filters:
         if allow_unit:
             self.units = list(
                 db.execute(
-                    scoped(select(Unit).order_by(Unit.agency_id, Unit.code), action, actor)  # type: ignore[arg-type]
+                    scoped(
+                        select(Unit).order_by(col(Unit.agency_id), col(Unit.code)), action, actor
+                    )
                 ).scalars()
             )
             wanted = _int_arg("unit")
@@ -163,7 +166,7 @@ def _load(actor: Actor, action: str, filters: Filters) -> ResponseTable | None:
 
 def per_day(frame: pd.DataFrame, today: date, days: int = DAYS) -> list[tuple[date, int]]:
     """Responses per local day for the ``days`` days ending ``today`` (oldest first)."""
-    counts: dict[date, int] = {}
+    counts: dict[Hashable, int] = {}  # the days, as value_counts().to_dict() types them
     if len(frame):
         tz = clock.zone()
         stamps = pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(tz).dt.date
@@ -371,8 +374,8 @@ def _target(filters: Filters, action: str, actor: Actor) -> int | None:
             .execute(
                 scoped(
                     select(CampaignUnit).where(
-                        CampaignUnit.campaign_id == campaign.id,
-                        CampaignUnit.unit_id == filters.unit.id,
+                        col(CampaignUnit.campaign_id) == campaign.id,
+                        col(CampaignUnit.unit_id) == filters.unit.id,
                     ),
                     action,
                     actor,
@@ -396,9 +399,9 @@ def _unit_progress(
         .execute(
             scoped(
                 select(CampaignUnit, Unit)
-                .join(Unit, Unit.id == CampaignUnit.unit_id)
-                .where(CampaignUnit.campaign_id == filters.campaign.id)
-                .order_by(Unit.code),
+                .join(Unit, col(Unit.id) == CampaignUnit.unit_id)
+                .where(col(CampaignUnit.campaign_id) == filters.campaign.id)
+                .order_by(col(Unit.code)),
                 action,
                 actor,
             )
@@ -430,13 +433,13 @@ def _breakdowns(
     db = get_session()
     out = []
     agencies = list(
-        db.execute(scoped(select(Agency).order_by(Agency.code), action, actor)).scalars()
-    )  # type: ignore[arg-type]
+        db.execute(scoped(select(Agency).order_by(col(Agency.code)), action, actor)).scalars()
+    )
     if len(agencies) > 1 or not detailed:
         labels = {a.code: _name(a) for a in agencies}
         out.append((text.gettext("By agency"), breakdown(frame, "agency", overall, labels)))
     if detailed:
-        units = db.execute(scoped(select(Unit).order_by(Unit.code), action, actor)).scalars()  # type: ignore[arg-type]
+        units = db.execute(scoped(select(Unit).order_by(col(Unit.code)), action, actor)).scalars()
         labels = {u.code: f"{_name(u)} ({u.code})" for u in units}
         labels[MISSING] = translator(language).pgettext("results", "No unit")
         out.append((text.gettext("By service unit"), breakdown(frame, "unit", overall, labels)))
@@ -482,7 +485,9 @@ def export() -> Any:
         agency = (
             get_session()
             .execute(
-                scoped(select(Agency).where(Agency.id == actor.agency_id), "console.use", actor)
+                scoped(
+                    select(Agency).where(col(Agency.id) == actor.agency_id), "console.use", actor
+                )
             )
             .scalar_one_or_none()
         )

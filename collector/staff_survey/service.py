@@ -23,6 +23,7 @@ import csv
 import hashlib
 import io
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 import pandas as pd
 from flask import Flask
 from sqlalchemy import Connection, Integer, cast, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access import audit
 from collector.access.guard import register_via
@@ -142,16 +143,18 @@ def staff_campaigns(session: Session, action: str, actor: Actor | None = None) -
     """The staff surveys of every agency where the actor may do ``action``, newest first."""
     statement = (
         select(Campaign)
-        .join(QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id)
-        .where(QuestionnaireVersion.slug == SLUG)
-        .order_by(Campaign.id.desc())  # type: ignore[union-attr]
+        .join(
+            QuestionnaireVersion, col(QuestionnaireVersion.id) == Campaign.questionnaire_version_id
+        )
+        .where(col(QuestionnaireVersion.slug) == SLUG)
+        .order_by(col(Campaign.id).desc())
     )
     return list(session.execute(scoped(statement, action, actor)).scalars())
 
 
 def is_staff_campaign(session: Session, campaign: Campaign, action: str) -> bool:
-    statement = select(QuestionnaireVersion.slug).where(
-        QuestionnaireVersion.id == campaign.questionnaire_version_id
+    statement = select(col(QuestionnaireVersion.slug)).where(
+        col(QuestionnaireVersion.id) == campaign.questionnaire_version_id
     )
     return session.execute(scoped(statement, action)).scalar_one_or_none() == SLUG
 
@@ -169,9 +172,10 @@ def create(
     """A new, open staff survey for ``agency`` (the caller commits)."""
     if ends_on < starts_on:
         raise StaffSurveyError("ss_err_period")
+    assert agency.id is not None and version.id is not None  # both are stored rows
     campaign = Campaign(
-        agency_id=agency.id,  # type: ignore[arg-type]
-        questionnaire_version_id=version.id,  # type: ignore[arg-type]
+        agency_id=agency.id,
+        questionnaire_version_id=version.id,
         title=title,
         starts_on=starts_on,
         ends_on=ends_on,
@@ -211,7 +215,7 @@ HEADER_WORDS = {"email", "e-mail", "mail", "電子郵件", "信箱"}
 def parse_staff_list(
     data: bytes,
     units: dict[str, Unit],
-    taken: set[str] = frozenset(),  # type: ignore[assignment]
+    taken: Collection[str] = frozenset(),
 ) -> tuple[list[tuple[str, Unit]], list[LineError]]:
     """Rows ``email, unit code`` (UTF-8, with or without a BOM; a header row is optional).
 
@@ -272,9 +276,9 @@ def parse_staff_list(
 
 
 def invited_emails(session: Session, campaign: Campaign, actor: Actor) -> set[str]:
-    statement = select(StaffInvitation.email).where(
-        StaffInvitation.campaign_id == campaign.id,
-        StaffInvitation.email.is_not(None),  # type: ignore[union-attr]
+    statement = select(col(StaffInvitation.email)).where(
+        col(StaffInvitation.campaign_id) == campaign.id,
+        col(StaffInvitation.email).is_not(None),
     )
     return set(session.execute(scoped(statement, "campaigns.manage", actor)).scalars())
 
@@ -284,19 +288,20 @@ def import_staff(
 ) -> int:
     """Add one invitation per row, not yet sent (its placeholder token is never known)."""
     _must_be_open(campaign)
+    assert campaign.id is not None  # a stored campaign
     counted = _count_based_units(session, campaign, actor)
     for email, unit in rows:
         if unit.id in counted:
             raise StaffSurveyError("ss_err_unit_counted", code=unit.code)
         session.add(
             StaffInvitation(
-                campaign_id=campaign.id,  # type: ignore[arg-type]
+                campaign_id=campaign.id,
                 unit_id=unit.id,
                 email=email,
                 token_hash=hash_token(new_token()),  # replaced when the invitation is sent
             )
         )
-    _ensure_campaign_units(session, campaign, {unit.id for _, unit in rows}, actor)  # type: ignore[misc]
+    _ensure_campaign_units(session, campaign, {unit.id for _, unit in rows}, actor)  # type: ignore[misc]  # stored units: ids set
     session.flush()
     _update_target(session, campaign, actor)
     audit.record(
@@ -311,9 +316,9 @@ def import_staff(
 
 
 def _count_based_units(session: Session, campaign: Campaign, actor: Actor) -> set[int]:
-    statement = select(CampaignUnit.unit_id).where(
-        CampaignUnit.campaign_id == campaign.id,
-        CampaignUnit.population.is_not(None),  # type: ignore[union-attr]
+    statement = select(col(CampaignUnit.unit_id)).where(
+        col(CampaignUnit.campaign_id) == campaign.id,
+        col(CampaignUnit.population).is_not(None),
     )
     return set(session.execute(scoped(statement, "campaigns.manage", actor)).scalars())
 
@@ -321,14 +326,17 @@ def _count_based_units(session: Session, campaign: Campaign, actor: Actor) -> se
 def _ensure_campaign_units(
     session: Session, campaign: Campaign, unit_ids: set[int], actor: Actor
 ) -> None:
-    statement = select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign.id)
+    statement = select(col(CampaignUnit.unit_id)).where(
+        col(CampaignUnit.campaign_id) == campaign.id
+    )
     have = set(session.execute(scoped(statement, "campaigns.manage", actor)).scalars())
+    assert campaign.id is not None  # a stored campaign
     for unit_id in sorted(unit_ids - have):
-        session.add(CampaignUnit(campaign_id=campaign.id, unit_id=unit_id))  # type: ignore[arg-type]
+        session.add(CampaignUnit(campaign_id=campaign.id, unit_id=unit_id))
 
 
 def _update_target(session: Session, campaign: Campaign, actor: Actor) -> None:
-    statement = select(func.count()).where(StaffInvitation.campaign_id == campaign.id)
+    statement = select(func.count()).where(col(StaffInvitation.campaign_id) == campaign.id)
     invited = session.execute(
         scoped(statement.select_from(StaffInvitation), "campaigns.manage", actor)
     ).scalar_one()
@@ -347,7 +355,8 @@ def parse_counts(form: dict[str, str], units: list[Unit]) -> tuple[dict[int, int
         if not raw.isdigit() or not 0 < int(raw) <= MAX_COUNT_PER_UNIT:
             bad.append(unit.code)
             continue
-        counts[unit.id] = int(raw)  # type: ignore[index]
+        assert unit.id is not None  # the units come from the database
+        counts[unit.id] = int(raw)
     return counts, bad
 
 
@@ -360,11 +369,14 @@ def issue_counted(
     never again. A unit that already has invitations is refused.
     """
     _must_be_open(campaign)
-    statement = select(StaffInvitation.unit_id).where(StaffInvitation.campaign_id == campaign.id)
+    assert campaign.id is not None  # a stored campaign
+    statement = select(col(StaffInvitation.unit_id)).where(
+        col(StaffInvitation.campaign_id) == campaign.id
+    )
     used_units = set(session.execute(scoped(statement, "campaigns.manage", actor)).scalars())
     if used_units & set(counts):
         raise StaffSurveyError("ss_err_unit_has_invitations")
-    statement_cu = select(CampaignUnit).where(CampaignUnit.campaign_id == campaign.id)
+    statement_cu = select(CampaignUnit).where(col(CampaignUnit.campaign_id) == campaign.id)
     existing = {
         cu.unit_id: cu
         for cu in session.execute(scoped(statement_cu, "campaigns.manage", actor)).scalars()
@@ -372,7 +384,7 @@ def issue_counted(
     now = clock.now()
     tokens: dict[int, list[str]] = {}
     for unit_id, number in counts.items():
-        cu = existing.get(unit_id) or CampaignUnit(campaign_id=campaign.id, unit_id=unit_id)  # type: ignore[arg-type]
+        cu = existing.get(unit_id) or CampaignUnit(campaign_id=campaign.id, unit_id=unit_id)
         cu.population = number
         session.add(cu)
         tokens[unit_id] = []
@@ -381,7 +393,7 @@ def issue_counted(
             tokens[unit_id].append(token)
             session.add(
                 StaffInvitation(
-                    campaign_id=campaign.id,  # type: ignore[arg-type]
+                    campaign_id=campaign.id,
                     unit_id=unit_id,
                     email=None,
                     token_hash=hash_token(token),
@@ -428,17 +440,19 @@ def prepare_mailing(
     _must_be_open(campaign)
     statement = (
         select(StaffInvitation, Unit)
-        .outerjoin(Unit, Unit.id == StaffInvitation.unit_id)
-        .where(StaffInvitation.campaign_id == campaign.id, StaffInvitation.email.is_not(None))  # type: ignore[union-attr]
-        .order_by(StaffInvitation.id)
+        .outerjoin(Unit, col(Unit.id) == StaffInvitation.unit_id)
+        .where(
+            col(StaffInvitation.campaign_id) == campaign.id, col(StaffInvitation.email).is_not(None)
+        )
+        .order_by(col(StaffInvitation.id))
     )
     if reminder:
         statement = statement.where(
-            StaffInvitation.sent_at.is_not(None),  # type: ignore[union-attr]
-            StaffInvitation.used.is_(False),  # type: ignore[attr-defined]
+            col(StaffInvitation.sent_at).is_not(None),
+            col(StaffInvitation.used).is_(False),
         )
     else:
-        statement = statement.where(StaffInvitation.sent_at.is_(None))  # type: ignore[union-attr]
+        statement = statement.where(col(StaffInvitation.sent_at).is_(None))
     now = clock.now()
     outgoing: list[Outgoing] = []
     for invitation, unit in session.execute(scoped(statement, "campaigns.manage", actor)).all():
@@ -546,7 +560,7 @@ def unsend(session: Session, failed: list[Outgoing], actor: Actor, *, reminder: 
         return
     statement = (
         update(StaffInvitation)
-        .where(StaffInvitation.id.in_([f.invitation_id for f in failed]))  # type: ignore[union-attr]
+        .where(col(StaffInvitation.id).in_([f.invitation_id for f in failed]))
         .values(sent_at=None)
         .execution_options(synchronize_session=False)
     )
@@ -564,7 +578,7 @@ def close(session: Session, campaign: Campaign, actor: Actor) -> None:
     session.add(campaign)
     statement = (
         update(StaffInvitation)
-        .where(StaffInvitation.campaign_id == campaign.id)
+        .where(col(StaffInvitation.campaign_id) == campaign.id)
         .values(email=None)
         .execution_options(synchronize_session=False)
     )
@@ -598,9 +612,9 @@ def find_target(session: Session, app: Flask, token: str) -> Target | None:
         return None
     token_hash = hash_token(token)
     row = session.execute(
-        select(StaffInvitation.unit_id, Campaign)
-        .join(Campaign, Campaign.id == StaffInvitation.campaign_id)
-        .where(StaffInvitation.token_hash == token_hash, StaffInvitation.used.is_(False))  # type: ignore[attr-defined]
+        select(col(StaffInvitation.unit_id), Campaign)
+        .join(Campaign, col(Campaign.id) == StaffInvitation.campaign_id)
+        .where(col(StaffInvitation.token_hash) == token_hash, col(StaffInvitation.used).is_(False))
     ).first()
     if row is None:
         return None
@@ -611,7 +625,10 @@ def find_target(session: Session, app: Flask, token: str) -> Target | None:
         invitees = session.execute(
             select(func.count())
             .select_from(StaffInvitation)
-            .where(StaffInvitation.campaign_id == campaign.id, StaffInvitation.unit_id == unit_id)
+            .where(
+                col(StaffInvitation.campaign_id) == campaign.id,
+                col(StaffInvitation.unit_id) == unit_id,
+            )
         ).scalar_one()
         if invitees < MIN_UNIT_INVITEES:
             unit_id = None
@@ -654,15 +671,15 @@ def store_answer(app: Flask, target: Target, prepared: Prepared) -> bool:
 
 
 def _spend(conn: Connection, target: Target) -> bool:
-    open_campaign = select(Campaign.id).where(
-        Campaign.id == target.campaign_id, Campaign.status == "open"
+    open_campaign = select(col(Campaign.id)).where(
+        col(Campaign.id) == target.campaign_id, col(Campaign.status) == "open"
     )
     result = conn.execute(
         update(StaffInvitation)
         .where(
-            StaffInvitation.token_hash == target.token_hash,
-            StaffInvitation.used.is_(False),  # type: ignore[attr-defined]
-            StaffInvitation.campaign_id.in_(open_campaign),  # type: ignore[attr-defined]
+            col(StaffInvitation.token_hash) == target.token_hash,
+            col(StaffInvitation.used).is_(False),
+            col(StaffInvitation.campaign_id).in_(open_campaign),
         )
         .values(used=True)
     )
@@ -705,21 +722,21 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
     inv = session.execute(
         scoped(
             select(
-                StaffInvitation.unit_id,
+                col(StaffInvitation.unit_id),
                 func.count(),
                 func.sum(cast(StaffInvitation.used, Integer)),
             )
-            .where(StaffInvitation.campaign_id == campaign.id)
-            .group_by(StaffInvitation.unit_id),
+            .where(col(StaffInvitation.campaign_id) == campaign.id)
+            .group_by(col(StaffInvitation.unit_id)),
             action,
         )
     ).all()
     population = dict(
         session.execute(
             scoped(
-                select(CampaignUnit.unit_id, CampaignUnit.population).where(
-                    CampaignUnit.campaign_id == campaign.id,
-                    CampaignUnit.population.is_not(None),  # type: ignore[union-attr]
+                select(col(CampaignUnit.unit_id), col(CampaignUnit.population)).where(
+                    col(CampaignUnit.campaign_id) == campaign.id,
+                    col(CampaignUnit.population).is_not(None),
                 ),
                 action,
             )
@@ -728,12 +745,14 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
     units = {
         u.id: u
         for u in session.execute(
-            scoped(select(Unit).where(Unit.agency_id == campaign.agency_id), action)
+            scoped(select(Unit).where(col(Unit.agency_id) == campaign.agency_id), action)
         ).scalars()
     }
     answers = session.execute(
         scoped(
-            select(Response.unit_id, Response.answers).where(Response.campaign_id == campaign.id),
+            select(col(Response.unit_id), col(Response.answers)).where(
+                col(Response.campaign_id) == campaign.id
+            ),
             action,
         )
     ).all()
@@ -768,7 +787,8 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
     # The same for satisfaction: responses without a unit count as suppressed ones.
     n_of = {i: len(by_unit.get(rows[i][2], [])) for i in range(len(rows)) if i not in hidden}
     all_scores = sum(len(v) for v in by_unit.values())
-    scored = set(n_of) - hidden_cells(n_of, all_scores)
+    withheld = hidden_cells(n_of, all_scores)  # apart: within "-", mypy infers K as object
+    scored = set(n_of) - withheld
     shown: list[UnitRate] = []
     other_invited = other_used = 0
     for i, (row, used, unit_id) in enumerate(rows):

@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access.audit import log as audit_log
 from collector.access.identity import current_actor
@@ -91,19 +91,19 @@ def _campaign(action: str) -> Campaign:
 
 def _fresh(wdb: Session, campaign: Campaign) -> Campaign:
     """``campaign`` again, in the write session (the check was made on the request's)."""
-    statement = scoped(select(Campaign).where(Campaign.id == campaign.id), MANAGE)
+    statement = scoped(select(Campaign).where(col(Campaign.id) == campaign.id), MANAGE)
     return wdb.execute(statement).scalar_one()
 
 
 def _agency(agency_id: int, action: str) -> Agency:
-    statement = scoped(select(Agency).where(Agency.id == agency_id), action)
+    statement = scoped(select(Agency).where(col(Agency.id) == agency_id), action)
     return get_session().execute(statement).scalar_one()
 
 
 def _units(agency_id: int, action: str) -> list[Unit]:
     statement = scoped(
-        select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.code),
-        action,  # type: ignore[arg-type]
+        select(Unit).where(col(Unit.agency_id) == agency_id).order_by(col(Unit.code)),
+        action,
     )
     return list(get_session().execute(statement).scalars())
 
@@ -150,6 +150,7 @@ def index() -> Any:
         if version is None or agency_id is None:
             abort(404)
         if not errors:
+            assert ends_on is not None  # else errors would not be empty
             agency = _agency(agency_id, MANAGE)
             starts_on = clock.today()
             try:
@@ -160,7 +161,7 @@ def index() -> Any:
                         version=version,
                         title=title,
                         starts_on=starts_on,
-                        ends_on=ends_on,  # type: ignore[arg-type]
+                        ends_on=ends_on,
                         actor=actor,
                     )
                     wdb.commit()
@@ -198,26 +199,26 @@ def _status(campaign: Campaign) -> list[dict[str, Any]]:
     rows = db.execute(
         scoped(
             select(
-                StaffInvitation.unit_id,
+                col(StaffInvitation.unit_id),
                 func.count(),
-                func.count(StaffInvitation.email),
-                func.count(StaffInvitation.sent_at),
-                func.count(StaffInvitation.reminded_at),
+                func.count(col(StaffInvitation.email)),
+                func.count(col(StaffInvitation.sent_at)),
+                func.count(col(StaffInvitation.reminded_at)),
             )
-            .where(StaffInvitation.campaign_id == campaign.id)
-            .group_by(StaffInvitation.unit_id),
+            .where(col(StaffInvitation.campaign_id) == campaign.id)
+            .group_by(col(StaffInvitation.unit_id)),
             MANAGE,
         )
     ).all()
     pending = dict(
         db.execute(
             scoped(
-                select(StaffInvitation.unit_id, func.count())
+                select(col(StaffInvitation.unit_id), func.count())
                 .where(
-                    StaffInvitation.campaign_id == campaign.id,
-                    StaffInvitation.used.is_(False),  # type: ignore[attr-defined]
+                    col(StaffInvitation.campaign_id) == campaign.id,
+                    col(StaffInvitation.used).is_(False),
                 )
-                .group_by(StaffInvitation.unit_id),
+                .group_by(col(StaffInvitation.unit_id)),
                 MANAGE,
             )
         ).all()
@@ -225,8 +226,8 @@ def _status(campaign: Campaign) -> list[dict[str, Any]]:
     counted = dict(
         db.execute(
             scoped(
-                select(CampaignUnit.unit_id, CampaignUnit.population).where(
-                    CampaignUnit.campaign_id == campaign.id
+                select(col(CampaignUnit.unit_id), col(CampaignUnit.population)).where(
+                    col(CampaignUnit.campaign_id) == campaign.id
                 ),
                 MANAGE,
             )
@@ -431,7 +432,7 @@ def results() -> Any:
 @bp.get("/outbox")
 def outbox() -> Any:
     actor = require(MANAGE, any_agency=True)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     boxes = []
     for agency_id in sorted(agencies_for(actor, MANAGE)):
         names = mailer.outbox_messages(app, agency_id)[:OUTBOX_PAGE]
@@ -461,7 +462,7 @@ def outbox_message() -> Any:
         abort(400)
     if agency_id not in agencies_for(actor, MANAGE):
         deny(actor, MANAGE, agency_id, status=404, target=f"outbox:{agency_id}")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     message = mailer.read_outbox(app, agency_id, name)
     if message is None:
         abort(404)
@@ -485,7 +486,7 @@ def _gone(language: str) -> Any:
 @answer_bp.route("/t/<token>", methods=["GET", "POST"])
 @limit("RATELIMIT_PUBLIC", ("GET", "POST"))
 def answer(token: str) -> Any:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     offered = app.config["LANGUAGES"]
     db = get_session()
     target = ss.find_target(db, app, token)

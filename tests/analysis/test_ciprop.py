@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from analysis.design import SurveyDesign
-from tests.analysis._reference import API_DESIGNS, EST_RTOL, SE_RTOL, api_design, close, ref
+from tests.helpers.r_reference import API_DESIGNS, EST_RTOL, SE_RTOL, api_design, close, ref
 
 
 @pytest.mark.parametrize("name", API_DESIGNS)

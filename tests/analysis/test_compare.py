@@ -7,7 +7,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 from analysis.compare import adjust_pvalues, pairwise, rao_scott, subgroup_tests
-from tests.analysis._reference import (
+from tests.helpers.r_reference import (
     API_DESIGNS,
     EST_RTOL,
     SE_RTOL,

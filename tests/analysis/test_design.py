@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.design import SurveyDesign
-from tests.analysis._reference import (
+from tests.helpers.r_reference import (
     API_DESIGNS,
     EST_RTOL,
     SE_RTOL,

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from analysis.estimate import Estimate, critical_value
-from tests.analysis._reference import api_design
+from tests.helpers.r_reference import api_design
 
 
 def test_estimate_helpers() -> None:

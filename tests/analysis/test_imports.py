@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.import_graph import ROOT, cycles, import_graph, late_imports, late_imports_in
+from tests.helpers.import_graph import ROOT, cycles, import_graph, late_imports, late_imports_in
 
 PACKAGE = ROOT / "analysis"
 

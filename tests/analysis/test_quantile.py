@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analysis.quantile import qrule_math
-from tests.analysis._reference import (
+from tests.helpers.r_reference import (
     API_DESIGNS,
     EST_RTOL,
     SE_RTOL,

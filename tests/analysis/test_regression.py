@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from analysis import weighting
-from tests.analysis._reference import (
+from tests.helpers.r_reference import (
     API_DESIGNS,
     EST_RTOL,
     R_TERMS,

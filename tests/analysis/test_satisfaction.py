@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis.satisfaction import importance_performance, item_means, score_0_100, top_two_box
-from tests.analysis._reference import SE_RTOL, check_stat, close, corner_fpc_design, ref
+from tests.helpers.r_reference import SE_RTOL, check_stat, close, corner_fpc_design, ref
 
 
 def test_top_two_box_matches_r_mean() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from analysis import weighting
 from analysis.design import SurveyDesign
-from tests.analysis._reference import (
+from tests.helpers.r_reference import (
     EST_RTOL,
     SE_RTOL,
     api_design,

@@ -25,10 +25,10 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import Complaint, ComplaintAttachment, ComplaintFollowup, Response
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer
-from tests.browser.test_survey_page import choose
-from tests.collector.complaints.casework import add_category, unit
-from tests.collector.staff import FAST_HASH, PASSWORD, make_user
+from tests.helpers.browser import DESKTOP, PHONE, LiveServer, choose
+from tests.helpers.complaints import add_category
+from tests.helpers.organisation import unit
+from tests.helpers.staff import FAST_HASH, PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -39,14 +39,13 @@ CITIZEN_EMAIL = "lin.citizen@example.test"
 
 @pytest.fixture
 def app(make_app: Any, tmp_path: Path) -> Flask:
-    from tests.conftest import seed_agencies
 
     app = make_app(
+        seed="agencies",
         PASSWORD_HASH=FAST_HASH,
         MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
         COMPLAINT_ATTACHMENT_DIR=str(tmp_path / "attachments"),
     )
-    seed_agencies(app)
     with session_scope(app) as session:
         c1 = unit(session, "alpha", "c1").id
     add_category(app, "alpha", "lights", name_zh="路燈", name_en="Street lights", unit_id=c1)

@@ -28,10 +28,9 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import Campaign, Response, StaffInvitation
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer
-from tests.browser.test_survey_page import answer, receipt_code, submit
-from tests.collector.staff import FAST_HASH
-from tests.conftest import CITIZEN_ANSWERS
+from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.browser import DESKTOP, PHONE, LiveServer, answer, receipt_code, submit
+from tests.helpers.staff import FAST_HASH
 
 pytestmark = pytest.mark.browser
 

@@ -21,14 +21,24 @@ from sqlalchemy import func, select
 import collector.answers.views.survey as survey_view
 from collector.core.db import session_scope
 from collector.core.models import Response
-from tests.browser.conftest import DESKTOP, PHONE, LiveServer
-from tests.conftest import CITIZEN_ANSWERS
+from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.browser import (
+    DESKTOP,
+    PHONE,
+    TEXT_KEYS,
+    LiveServer,
+    answer,
+    choose,
+    is_phone,
+    option,
+    receipt_code,
+    submit,
+    write,
+)
 
 pytestmark = pytest.mark.browser
 
 PATH = "/s/alpha/c1/citizen-satisfaction"
-RECEIPT = re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")
-TEXT_KEYS = {"service_type_other", "comment"}
 # "Other" reveals the conditional question; in page order, as the keyboard walk meets them.
 OTHER_ANSWERS: dict[str, Any] = {
     "service_type": "other",
@@ -62,52 +72,6 @@ def as_text(answers: dict[str, Any]) -> dict[str, str]:
     return {
         key: YES_NO[value] if key == "first_visit" else str(value) for key, value in answers.items()
     }
-
-
-def is_phone(page: Page) -> bool:
-    size = page.viewport_size
-    return size is not None and size["width"] < 600
-
-
-def option(page: Page, key: str, value: Any) -> Any:
-    """The visible label of one choice (the thing a citizen taps)."""
-    return page.locator(f'label.option:has(input[name="q_{key}"][value="{value}"])')
-
-
-def choose(page: Page, key: str, value: Any) -> None:
-    label = option(page, key, value)
-    if is_phone(page):
-        label.tap()
-    else:
-        label.click()
-    expect(label.locator("input")).to_be_checked()
-
-
-def write(page: Page, key: str, text: str) -> None:
-    """Click the question's label (focusing its box) and type, as a person would."""
-    page.locator(f'label[for="q-{key}"]').click()
-    expect(page.locator(f"#q-{key}")).to_be_focused()
-    page.keyboard.type(text)
-    expect(page.locator(f"#q-{key}")).to_have_value(text)
-
-
-def answer(page: Page, answers: dict[str, Any]) -> None:
-    for key, value in answers.items():
-        if key in TEXT_KEYS:
-            write(page, key, str(value))
-        else:
-            choose(page, key, value)
-
-
-def submit(page: Page) -> None:
-    page.locator("button.primary").click()
-
-
-def receipt_code(page: Page) -> str:
-    expect(page.locator(".receipt[role=status]")).to_be_visible()
-    code = page.locator(".receipt-code").inner_text().strip()
-    assert RECEIPT.match(code), code
-    return code
 
 
 def assert_kept(page: Page, answers: dict[str, Any]) -> None:

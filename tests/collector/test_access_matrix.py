@@ -20,10 +20,11 @@ from flask import Flask
 
 from collector.access.permissions import ACTIONS, MATRIX
 from collector.core.models import ROLES
-from tests.collector.campaign_data import make_campaign
-from tests.collector.case_data import make_case
-from tests.collector.complaints.followup_data import make_followup
-from tests.collector.staff import PEOPLE, Auth, agency_id, csrf_from, logged_in, make_user
+from tests.helpers.campaigns import make_campaign
+from tests.helpers.complaints import make_case, make_followup
+from tests.helpers.organisation import agency_id
+from tests.helpers.staff import PEOPLE, make_user
+from tests.helpers.web import Auth, csrf_token, logged_in
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 NEVER = "—"
@@ -273,4 +274,4 @@ def test_a_denial_is_audited(walked: Flask) -> None:
 
 
 def test_the_login_page_csrf_token_helper_finds_tokens() -> None:
-    assert csrf_from('<input name="csrf_token" type="hidden" value="abc">') == "abc"
+    assert csrf_token('<input name="csrf_token" type="hidden" value="abc">') == "abc"

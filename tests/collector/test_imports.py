@@ -1,4 +1,4 @@
-"""collector/ has no import cycle, and imports at module top (see tests/import_graph.py).
+"""collector/ has no import cycle, and imports at module top (see tests/helpers/import_graph.py).
 
 Alembic's migration scripts are left out: they are run by Alembic, never imported by
 the application, and must keep the code they had when they were written.
@@ -6,7 +6,7 @@ the application, and must keep the code they had when they were written.
 
 from __future__ import annotations
 
-from tests.import_graph import ROOT, cycles, import_graph, late_imports_in
+from tests.helpers.import_graph import ROOT, cycles, import_graph, late_imports_in
 
 PACKAGE = ROOT / "collector"
 MIGRATION_SCRIPTS = "collector.core.migrations.versions."

@@ -14,22 +14,11 @@ import yaml
 from surveys.expressions import compile_expression
 from surveys.loader import bundled, load, parse
 from surveys.schema import Questionnaire
-from tests.surveys.factory import EN, ZH
+from tests.helpers.questionnaires import CORE_TYPES, EN, NOTICE_FIELDS, ZH
 
 PATHS = bundled()
 IDS = [p.name for p in PATHS]
 
-CORE_TYPES = {
-    "likert5",
-    "single_choice",
-    "multiple_choice",
-    "rating_0_10",
-    "yes_no",
-    "number",
-    "date",
-    "text",
-    "long_text",
-}
 TEXT_KEYS = {
     "title",
     "description",
@@ -37,12 +26,7 @@ TEXT_KEYS = {
     "hint",
     "constraint_message",
     "thanks",
-    "controller",
-    "purpose",
-    "categories",
-    "use",
-    "rights",
-    "optional_data",
+    *NOTICE_FIELDS,
 }
 CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 

@@ -19,23 +19,12 @@ from surveys.schema import (
     Questionnaire,
     Section,
 )
-from tests.surveys.factory import minimal
+from tests.helpers.questionnaires import CORE_TYPES, minimal
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "questionnaire-format.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", DOC, flags=re.DOTALL)
 YAML_BLOCKS = [body for lang, body in BLOCKS if lang == "yaml"]
-CORE_TYPES = [
-    "likert5",
-    "single_choice",
-    "multiple_choice",
-    "rating_0_10",
-    "yes_no",
-    "number",
-    "date",
-    "text",
-    "long_text",
-]
 EXPRESSION_LINE = re.compile(r'^(relevant|constraint): "(.*)"$')
 
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from surveys.loader import QuestionnaireError, load, parse
-from tests.surveys.factory import minimal, question
+from tests.helpers.questionnaires import minimal, question
 
 
 def write(tmp_path: Path, data: Any, name: str = "agency_survey.yaml") -> Path:
@@ -37,46 +37,72 @@ def test_a_json_file_loads_too(tmp_path: Path) -> None:
     assert load(path).slug == "test-survey"
 
 
-def test_error_names_the_file_and_the_field_path_with_keys(tmp_path: Path) -> None:
-    data = minimal()
+def _bad_type(data: dict[str, Any]) -> None:
     question(data, 1, 0)["type"] = "Likert5"
-    message = load_error(write(tmp_path, data))
-    assert message.startswith(
-        "agency_survey.yaml: sections[1](environment).questions[0](env_signage).type: "
-    )
-    assert "String should match pattern" in message
 
 
-def test_a_missing_field_is_named(tmp_path: Path) -> None:
-    data = minimal()
+def _no_purpose(data: dict[str, Any]) -> None:
     del data["privacy_notice"]["purpose"]
-    message = load_error(write(tmp_path, data))
-    assert message == "agency_survey.yaml: privacy_notice.purpose: Field required"
 
 
-def test_a_bad_choice_in_a_named_list_is_located(tmp_path: Path) -> None:
-    data = minimal()
+def _bad_choice(data: dict[str, Any]) -> None:
     data["choice_lists"]["colour"][1]["value"] = "not valid"
-    message = load_error(write(tmp_path, data))
-    assert message.startswith("agency_survey.yaml: choice_lists.colour[1].value: ")
 
 
-def test_a_question_level_rule_names_the_question(tmp_path: Path) -> None:
-    data = minimal()
+def _min_above_max(data: dict[str, Any]) -> None:
     question(data, 1, 1).update(type="number", min=5, max=1)
-    message = load_error(write(tmp_path, data))
-    assert message.startswith(
-        "agency_survey.yaml: sections[1](environment).questions[1](overall): "
-    )
-    assert "'min' (5.0) is larger than 'max' (1.0)" in message
 
 
-def test_a_whole_questionnaire_rule_is_reported_at_the_top_level(tmp_path: Path) -> None:
-    data = minimal()
+def _key_twice(data: dict[str, Any]) -> None:
     question(data, 1, 0)["key"] = "visited"
+
+
+@pytest.mark.parametrize(
+    ("bend", "start", "detail"),
+    [
+        pytest.param(
+            _bad_type,
+            "agency_survey.yaml: sections[1](environment).questions[0](env_signage).type: ",
+            "String should match pattern",
+            id="the file and the field path with keys",
+        ),
+        pytest.param(
+            _no_purpose,
+            "agency_survey.yaml: privacy_notice.purpose: Field required",
+            None,  # the whole message
+            id="a missing field",
+        ),
+        pytest.param(
+            _bad_choice,
+            "agency_survey.yaml: choice_lists.colour[1].value: ",
+            "",
+            id="a bad choice in a named list",
+        ),
+        pytest.param(
+            _min_above_max,
+            "agency_survey.yaml: sections[1](environment).questions[1](overall): ",
+            "'min' (5.0) is larger than 'max' (1.0)",
+            id="a question-level rule names the question",
+        ),
+        pytest.param(
+            _key_twice,
+            "agency_survey.yaml: (top level): ",
+            "question key 'visited' is used twice",
+            id="a whole-questionnaire rule at the top level",
+        ),
+    ],
+)
+def test_an_error_names_the_file_and_where(
+    tmp_path: Path, bend: Any, start: str, detail: str | None
+) -> None:
+    data = minimal()
+    bend(data)
     message = load_error(write(tmp_path, data))
-    assert message.startswith("agency_survey.yaml: (top level): ")
-    assert "question key 'visited' is used twice" in message
+    if detail is None:
+        assert message == start
+    else:
+        assert message.startswith(start)
+        assert detail in message
 
 
 def test_every_problem_is_reported_on_its_own_line(tmp_path: Path) -> None:

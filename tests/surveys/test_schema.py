@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from surveys.schema import Questionnaire
-from tests.surveys.factory import EN, ZH, minimal, question, t
+from tests.helpers.questionnaires import EN, ZH, minimal, question, t
 
 
 def build(data: dict[str, Any]) -> Questionnaire:

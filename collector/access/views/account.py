@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 from wtforms import PasswordField
 
 from collector.access import audit
@@ -53,7 +53,7 @@ def password() -> Any:
     user = None
     if actor.user_id is not None and actor.source == "session":
         user = db.execute(
-            unscoped(select(User).where(User.id == actor.user_id), "one's own account")
+            unscoped(select(User).where(col(User.id) == actor.user_id), "one's own account")
         ).scalar_one_or_none()
     form = PasswordForm()
     status = 200
@@ -77,7 +77,7 @@ def password() -> Any:
                 with Session(writing(get_engine()), expire_on_commit=False) as wdb:
                     fresh = wdb.execute(
                         unscoped(
-                            select(User).where(User.id == user.id).with_for_update(),
+                            select(User).where(col(User.id) == user.id).with_for_update(),
                             "one's own account",
                         )
                     ).scalar_one()

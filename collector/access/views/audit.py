@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
+from sqlmodel import col
 
 from collector.access.audit import verify_chain
 from collector.access.permissions import require
@@ -24,15 +25,12 @@ AUDIT_PAGE = 100
 def audit_log() -> Any:
     actor = require("audit.read", any_agency=True)
     db = get_session()
-    statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)  # type: ignore[union-attr]
+    statement = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(AUDIT_PAGE)
     before = request.args.get("before", type=int)
     if before is not None:
-        statement = statement.where(AuditEvent.id < before)  # type: ignore[operator]
+        statement = statement.where(col(AuditEvent.id) < before)
     events = list(db.execute(scoped(statement, "audit.read")).scalars())
-    agencies = {
-        a.id: a.code
-        for a in db.execute(scoped(select(Agency), "audit.read")).scalars()  # type: ignore[arg-type]
-    }
+    agencies = {a.id: a.code for a in db.execute(scoped(select(Agency), "audit.read")).scalars()}
     return render_template(
         "access/audit.html",
         actor=actor,

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
@@ -74,7 +74,7 @@ def users() -> Any:
     actor = require("users.manage", any_agency=True)
     db = get_session()
     agencies = list(
-        db.execute(scoped(select(Agency).order_by(Agency.code), "users.manage")).scalars()  # type: ignore[arg-type]
+        db.execute(scoped(select(Agency).order_by(col(Agency.code)), "users.manage")).scalars()
     )
     form = _user_form(actor, agencies)
     status = 200
@@ -111,7 +111,7 @@ def users() -> Any:
     form.password.data = ""
     listed = list(
         db.execute(
-            scoped(select(User).order_by(User.agency_id, User.email), "users.manage")  # type: ignore[arg-type]
+            scoped(select(User).order_by(col(User.agency_id), col(User.email)), "users.manage")
         ).scalars()
     )
     names = {a.id: agency_name(a) for a in agencies}
@@ -136,7 +136,7 @@ def _set_active(user_id: int, active: bool) -> Any:
     # decided before the write transaction (SQLite: a denial is its own write).
     get_scoped(get_session(), User, user_id, "users.manage")
     with _write_session() as db:
-        statement = scoped(select(User).where(User.id == user_id), "users.manage", actor)
+        statement = scoped(select(User).where(col(User.id) == user_id), "users.manage", actor)
         user = db.execute(statement).scalar_one()
         try:
             set_active(db, user, active, actor=actor)

@@ -127,7 +127,7 @@ def create_response() -> Any:
     if api_responses.cut_at_limit(request.environ, data, current_app.config["MAX_CONTENT_LENGTH"]):
         raise RequestEntityTooLarge()
     reply = api_responses.answer(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
         mimetype=request.mimetype,
         data=data,
         idempotency_key=request.headers.get("Idempotency-Key"),

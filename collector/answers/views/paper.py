@@ -31,6 +31,7 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from collector.access.permissions import require
 from collector.access.scoped import scoped
@@ -161,7 +162,7 @@ def _public_submission_path() -> Iterator[None]:
 
 
 def _units(actor: Actor) -> list[Unit]:
-    statement = scoped(select(Unit).order_by(Unit.agency_id, Unit.code), ACTION, actor)  # type: ignore[arg-type]
+    statement = scoped(select(Unit).order_by(col(Unit.agency_id), col(Unit.code)), ACTION, actor)
     return list(get_session().execute(statement).scalars())
 
 
@@ -183,18 +184,19 @@ class PaperCampaign:
 
     @property
     def id(self) -> int:
-        return self.campaign.id  # type: ignore[return-value]
+        assert self.campaign.id is not None  # a stored campaign
+        return self.campaign.id
 
 
 def _open_campaigns(actor: Actor, campaign_id: int | None = None) -> list[PaperCampaign]:
     """The actor's agency's campaigns taking responses today (public questionnaires only)."""
     db = get_session()
     statement = select(Campaign, QuestionnaireVersion).join(
-        QuestionnaireVersion, QuestionnaireVersion.id == Campaign.questionnaire_version_id
+        QuestionnaireVersion, col(QuestionnaireVersion.id) == Campaign.questionnaire_version_id
     )
     if campaign_id is not None:
-        statement = statement.where(Campaign.id == campaign_id)
-    statement = statement.order_by(Campaign.starts_on.desc(), Campaign.id.desc())  # type: ignore[attr-defined]
+        statement = statement.where(col(Campaign.id) == campaign_id)
+    statement = statement.order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc())
     today = clock.today()
     rows = [
         (campaign, version)
@@ -206,8 +208,8 @@ def _open_campaigns(actor: Actor, campaign_id: int | None = None) -> list[PaperC
         return []
     links = db.execute(
         scoped(
-            select(CampaignUnit.campaign_id, CampaignUnit.unit_id).where(
-                CampaignUnit.campaign_id.in_([c.id for c, _v in rows])  # type: ignore[attr-defined]
+            select(col(CampaignUnit.campaign_id), col(CampaignUnit.unit_id)).where(
+                col(CampaignUnit.campaign_id).in_([c.id for c, _v in rows])
             ),
             ACTION,
             actor,
@@ -216,7 +218,7 @@ def _open_campaigns(actor: Actor, campaign_id: int | None = None) -> list[PaperC
     units: dict[int, set[int]] = {}
     for cid, uid in links:
         units.setdefault(cid, set()).add(uid)
-    return [PaperCampaign(c, v, units.get(c.id, set())) for c, v in rows]  # type: ignore[arg-type]
+    return [PaperCampaign(c, v, units.get(c.id, set())) for c, v in rows]
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -315,7 +317,7 @@ def _batch_count(actor: Actor, batch: str) -> int:
     statement = (
         select(func.count())
         .select_from(Response)
-        .where(Response.channel == CHANNEL, Response.batch == batch)
+        .where(col(Response.channel) == CHANNEL, col(Response.batch) == batch)
     )
     return int(get_session().execute(scoped(statement, ACTION, actor)).scalar_one())
 
@@ -330,13 +332,13 @@ def entry() -> Any:
         return redirect(url_for("paper.setup"), code=303)
     db = get_session()
     unit = db.execute(
-        scoped(select(Unit).where(Unit.id == setup_data["unit"]), ACTION, actor)
+        scoped(select(Unit).where(col(Unit.id) == setup_data["unit"]), ACTION, actor)
     ).scalar_one_or_none()
     if unit is None:  # gone, or the actor moved agency: choose again
         session.pop(SESSION_KEY, None)
         return redirect(url_for("paper.setup"), code=303)
     agency = db.execute(
-        scoped(select(Agency).where(Agency.id == unit.agency_id), ACTION, actor)
+        scoped(select(Agency).where(col(Agency.id) == unit.agency_id), ACTION, actor)
     ).scalar_one()
     slug = setup_data["slug"]
     chosen = None

@@ -11,14 +11,13 @@ from sqlalchemy import select
 from collector.access.accounts import AccountError, NewUser, create_user, may_assign, roles_for
 from collector.core.db import session_scope
 from collector.core.models import Agency, AuditEvent, User
-from tests.collector.staff import FAST_HASH, Auth, logged_in
-from tests.conftest import seed_agencies
+from tests.helpers.staff import FAST_HASH
+from tests.helpers.web import Auth, logged_in
 
 
 @pytest.fixture
 def accounts_app(make_app: Any) -> Flask:
-    app = make_app(PASSWORD_HASH=FAST_HASH)
-    seed_agencies(app)
+    app = make_app(seed="agencies", PASSWORD_HASH=FAST_HASH)
     return app
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from collector.access import audit
 from collector.core.db import get_engine, session_scope
 from collector.core.models import AuditEvent
-from tests.conftest import drop_append_only_guards
+from tests.helpers.database import drop_append_only_guards
 
 
 def chain(app: Flask) -> list[AuditEvent]:

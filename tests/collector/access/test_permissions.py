@@ -24,7 +24,7 @@ from collector.core.db import get_session, session_scope
 from collector.core.hooktypes import Actor
 from collector.core.models import ROLES, AuditEvent, User
 from collector.core.plugins import get_plugins
-from tests.collector.staff import agency_id
+from tests.helpers.organisation import agency_id
 
 
 def actor(app: Flask, email: str) -> Actor:

@@ -8,15 +8,14 @@ import pytest
 from flask import Flask
 
 from collector.access.ratelimit import get_limiter, identify_kiosks_with
-from tests.conftest import CITIZEN_ANSWERS, seed_agencies
+from tests.helpers.answers import CITIZEN_ANSWERS
 
 BODY = {"questionnaire": "citizen-satisfaction", "agency": "alpha", "answers": CITIZEN_ANSWERS}
 
 
 @pytest.fixture
 def limited(make_app: Any) -> Flask:
-    app = make_app(RATELIMIT_PUBLIC="3 per minute")
-    seed_agencies(app)
+    app = make_app(seed="agencies", RATELIMIT_PUBLIC="3 per minute")
     return app
 
 
@@ -45,8 +44,7 @@ def test_survey_page_posts_are_limited_and_reading_is_not(limited: Flask) -> Non
 
 
 def test_kiosks_behind_one_address_count_separately(make_app: Any) -> None:
-    app = make_app(RATELIMIT_PUBLIC="2 per minute")
-    seed_agencies(app)
+    app = make_app(seed="agencies", RATELIMIT_PUBLIC="2 per minute")
 
     # Stands in for the kiosk feature, which will authenticate a device token.
     identify_kiosks_with(app, lambda request: request.headers.get("X-Test-Kiosk"))
@@ -61,8 +59,7 @@ def test_kiosks_behind_one_address_count_separately(make_app: Any) -> None:
 
 
 def test_limits_can_be_turned_off(make_app: Any) -> None:
-    app = make_app(RATELIMIT_PUBLIC="1 per minute", RATELIMIT_ENABLED=False)
-    seed_agencies(app)
+    app = make_app(seed="agencies", RATELIMIT_PUBLIC="1 per minute", RATELIMIT_ENABLED=False)
     client = app.test_client()
     assert [post(client).status_code for _ in range(3)] == [201, 201, 201]
 

@@ -25,8 +25,9 @@ from collector.core.models import (
     Unit,
     User,
 )
-from tests.collector.staff import Auth, agency_id, logged_in
-from tests.conftest import CITIZEN_ANSWERS
+from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.organisation import agency_id
+from tests.helpers.web import Auth, logged_in
 
 
 def submit(app: Flask, agency: str, count: int = 1) -> None:

@@ -14,19 +14,13 @@ from collector.access import identity, sessions
 from collector.access.accounts import set_active
 from collector.core.db import session_scope
 from collector.core.hooktypes import Actor
-from collector.core.models import AuditEvent, User
-from tests.collector.staff import PASSWORD, Auth, Clock, csrf_from, logged_in, make_user
+from collector.core.models import User
+from tests.helpers.database import audit_events
+from tests.helpers.staff import PASSWORD, Clock, make_user
+from tests.helpers.web import Auth, csrf_token, logged_in
 
 ADMIN = "admin@alpha.example.test"
 ANALYST = "analyst@alpha.example.test"
-
-
-def events(app: Flask, action: str | None = None) -> list[AuditEvent]:
-    with session_scope(app) as session:
-        statement = select(AuditEvent).order_by(AuditEvent.id)
-        if action:
-            statement = statement.where(AuditEvent.action == action)
-        return list(session.execute(statement).scalars())
 
 
 def session_cookie(response: Any) -> str | None:
@@ -55,7 +49,7 @@ def test_log_in_and_see_the_console(staff_app: Flask, auth: Auth, staff_client: 
     assert home.status_code == 200
     assert ADMIN in home.text
     assert user(staff_app, ADMIN).last_login_at is not None
-    (success,) = events(staff_app, "login.success")
+    (success,) = audit_events(staff_app, "login.success")
     assert success.actor_label == ADMIN and success.actor_user_id == user(staff_app, ADMIN).id
 
 
@@ -82,7 +76,7 @@ def test_unknown_email_and_wrong_password_look_the_same(
     assert message in unknown.text and message in wrong.text
     # The unknown address still cost one Argon2 verification (of a dummy hash).
     assert len(verified) == 2 and all(h.startswith("$argon2id$") for h in verified)
-    reasons = [e.detail for e in events(staff_app, "login.failure")]
+    reasons = [e.detail for e in audit_events(staff_app, "login.failure")]
     assert reasons == ['{"reason":"unknown"}', '{"reason":"password"}']
 
 
@@ -104,7 +98,7 @@ def test_login_needs_the_csrf_token(staff_client: Any) -> None:
 
 def test_login_refuses_a_token_from_another_session(staff_app: Flask) -> None:
     attacker, victim = staff_app.test_client(), staff_app.test_client()
-    token = csrf_from(attacker.get("/staff/login").text)
+    token = csrf_token(attacker.get("/staff/login").text)
     victim.get("/staff/login")
     response = victim.post(
         "/staff/login", data={"email": ADMIN, "password": PASSWORD, "csrf_token": token}
@@ -121,7 +115,7 @@ def test_login_rotates_the_session(staff_app: Flask, staff_client: Any, auth: Au
     before = staff_client.get_cookie("session").value
     response = staff_client.post(
         "/staff/login",
-        data={"email": ADMIN, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        data={"email": ADMIN, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
     )
     assert logged_in(response)
     after = session_cookie(response)
@@ -151,12 +145,12 @@ def test_lockout_after_five_failures(staff_app: Flask, auth: Auth, clock: Clock)
         assert auth.login(ADMIN, "wrong password!!").status_code == 200
     locked = user(staff_app, ADMIN)
     assert locked.locked_until is not None and locked.locked_until > clock.now
-    assert len(events(staff_app, "login.locked")) == 1
+    assert len(audit_events(staff_app, "login.locked")) == 1
     # Even the right password is refused while locked, with the same message.
     refused = auth.login(ADMIN)
     assert not logged_in(refused)
     assert "電子郵件或密碼不正確，或帳號暫時鎖定。" in refused.text
-    assert events(staff_app, "login.failure")[-1].detail == '{"reason":"locked"}'
+    assert audit_events(staff_app, "login.failure")[-1].detail == '{"reason":"locked"}'
     clock.advance(minutes=14)
     assert not logged_in(auth.login(ADMIN))
     clock.advance(minutes=2)
@@ -173,12 +167,11 @@ def test_a_success_resets_the_failure_count(staff_app: Flask, auth: Auth) -> Non
 
 
 def test_failures_are_throttled_per_address(make_app: Any, clock: Clock) -> None:
-    from tests.collector.staff import FAST_HASH, make_people
-    from tests.conftest import seed_agencies
+    from tests.helpers.staff import FAST_HASH
 
-    app = make_app(PASSWORD_HASH=FAST_HASH, CLOCK=clock, LOGIN_FAILURES_PER_ADDRESS="3 per hour")
-    seed_agencies(app)
-    make_people(app)
+    app = make_app(
+        seed="staff", PASSWORD_HASH=FAST_HASH, CLOCK=clock, LOGIN_FAILURES_PER_ADDRESS="3 per hour"
+    )
     attacker = Auth(app.test_client())
     for email in ("a@x.test", "b@x.test", "c@x.test"):
         assert attacker.login(email, "guess guess guess").status_code == 200
@@ -191,20 +184,18 @@ def test_failures_are_throttled_per_address(make_app: Any, clock: Clock) -> None
     page = elsewhere.get("/staff/login", environ_base={"REMOTE_ADDR": "192.0.2.9"})
     response = elsewhere.post(
         "/staff/login",
-        data={"email": ADMIN, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+        data={"email": ADMIN, "password": PASSWORD, "csrf_token": csrf_token(page.text)},
         environ_base={"REMOTE_ADDR": "192.0.2.9"},
     )
     assert logged_in(response)
 
 
 def test_login_requests_are_rate_limited_per_address(make_app: Any) -> None:
-    from tests.collector.staff import FAST_HASH
-    from tests.conftest import seed_agencies
+    from tests.helpers.staff import FAST_HASH
 
-    app = make_app(PASSWORD_HASH=FAST_HASH, RATELIMIT_LOGIN="2 per minute")
-    seed_agencies(app)
+    app = make_app(seed="agencies", PASSWORD_HASH=FAST_HASH, RATELIMIT_LOGIN="2 per minute")
     client = app.test_client()
-    token = csrf_from(client.get("/staff/login").text)
+    token = csrf_token(client.get("/staff/login").text)
     statuses = [
         client.post("/staff/login", data={"csrf_token": token}).status_code for _ in range(3)
     ]
@@ -229,12 +220,9 @@ def test_idle_timeout(staff_client: Any, auth: Auth, clock: Clock) -> None:
 
 
 def test_idle_timeout_is_configurable(make_app: Any, clock: Clock) -> None:
-    from tests.collector.staff import FAST_HASH, make_people
-    from tests.conftest import seed_agencies
+    from tests.helpers.staff import FAST_HASH
 
-    app = make_app(PASSWORD_HASH=FAST_HASH, CLOCK=clock, SESSION_IDLE_MINUTES=5)
-    seed_agencies(app)
-    make_people(app)
+    app = make_app(seed="staff", PASSWORD_HASH=FAST_HASH, CLOCK=clock, SESSION_IDLE_MINUTES=5)
     client = app.test_client()
     assert logged_in(Auth(client).login(ADMIN))
     clock.advance(minutes=6)
@@ -290,7 +278,7 @@ def test_logout_ends_the_session_everywhere(staff_app: Flask, staff_client: Any)
     replay = staff_app.test_client()
     replay.set_cookie("session", stolen)
     assert replay.get("/staff/").status_code == 302
-    assert [e.actor_label for e in events(staff_app, "logout")] == [ADMIN]
+    assert [e.actor_label for e in audit_events(staff_app, "logout")] == [ADMIN]
 
 
 def test_logout_needs_post_and_csrf(staff_client: Any, auth: Auth) -> None:

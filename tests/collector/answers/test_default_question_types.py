@@ -10,6 +10,7 @@ import surveys
 from collector.answers.question_types import QuestionType
 from collector.answers.standard_types import CORE_TYPES
 from collector.core.hooktypes import AnswerError
+from tests.helpers.questionnaires import NOTICE_FIELDS, t
 
 TYPES = {cls.name: cls for cls in CORE_TYPES}
 
@@ -25,17 +26,7 @@ def make(kind: str, **question: Any) -> QuestionType:
         {
             "slug": "types",
             "title": {"zh-Hant-TW": "題型", "en": "Types"},
-            "privacy_notice": {
-                part: {"zh-Hant-TW": "說明", "en": "text"}
-                for part in (
-                    "controller",
-                    "purpose",
-                    "categories",
-                    "use",
-                    "rights",
-                    "optional_data",
-                )
-            },
+            "privacy_notice": {part: t("說明", "text") for part in NOTICE_FIELDS},
             "sections": [
                 {"key": "s", "title": {"zh-Hant-TW": "節", "en": "S"}, "questions": [definition]}
             ],

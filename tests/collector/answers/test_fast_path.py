@@ -11,7 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from collector.answers.fast_path import SubmissionEndpoint
 from collector.core.models import Response
-from tests.conftest import api_body, count_rows, seed_agencies
+from tests.helpers.answers import api_body
+from tests.helpers.database import count_rows
 
 PATH = "/api/v1/responses"
 VARYING = {"receipt", "submitted_at"}  # new for every stored response
@@ -65,8 +66,7 @@ def answers_of(app: Flask) -> list[tuple[str, int, dict[str, Any], dict[str, str
 
 
 def test_the_fast_path_answers_exactly_as_the_flask_view(make_app: Any) -> None:
-    fast = make_app(API_FAST_PATH=True)
-    seed_agencies(fast)
+    fast = make_app(seed="agencies", API_FAST_PATH=True)
     fast_answers = answers_of(fast)
     count = count_rows(fast, Response)
     fast.extensions["collector.engine"].dispose()
@@ -117,8 +117,7 @@ def test_other_methods_and_paths_go_to_flask(app: Flask) -> None:
 def test_a_request_hook_of_a_plugin_is_never_skipped(
     make_app: Any, registry: str, scope: str | None
 ) -> None:
-    app = make_app()
-    seed_agencies(app)
+    app = make_app(seed="agencies")
     seen: list[str] = []
 
     def hook(*args: Any) -> Any:
@@ -144,8 +143,7 @@ def test_a_signal_receiver_is_never_skipped(app: Flask) -> None:
 
 
 def test_the_public_rate_limit_holds_on_the_fast_path(make_app: Any) -> None:
-    app = make_app(RATELIMIT_PUBLIC="2 per minute")
-    seed_agencies(app)
+    app = make_app(seed="agencies", RATELIMIT_PUBLIC="2 per minute")
     client = app.test_client()
     statuses = [client.post(PATH, json=api_body()).status_code for _ in range(3)]
     assert statuses == [201, 201, 429]
@@ -161,8 +159,7 @@ def test_the_public_rate_limit_holds_on_the_fast_path(make_app: Any) -> None:
 def test_kiosks_are_counted_apart_on_the_fast_path(make_app: Any) -> None:
     from collector.access.ratelimit import identify_kiosks_with
 
-    app = make_app(RATELIMIT_PUBLIC="1 per minute")
-    seed_agencies(app)
+    app = make_app(seed="agencies", RATELIMIT_PUBLIC="1 per minute")
     identify_kiosks_with(app, lambda req: req.headers.get("X-Test-Kiosk"))
     client = app.test_client()
     for kiosk in ("k1", "k2"):
@@ -179,8 +176,7 @@ def test_a_body_without_length_is_read_up_to_the_limit(make_app: Any, fast: bool
     here, being nothing but brackets)."""
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-    app = make_app(API_FAST_PATH=fast)
-    seed_agencies(app)
+    app = make_app(seed="agencies", API_FAST_PATH=fast)
     limit = app.config["MAX_CONTENT_LENGTH"]
     for size, expected in ((limit + 1, "413"), (400_000, "413"), (limit, "400"), (10, "400")):
         environ = EnvironBuilder(
@@ -196,8 +192,7 @@ def test_a_body_without_length_is_read_up_to_the_limit(make_app: Any, fast: bool
 def test_an_unexpected_failure_is_a_json_500_and_logged(
     make_app: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
-    seed_agencies(app)
+    app = make_app(seed="agencies", TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")
@@ -211,8 +206,7 @@ def test_an_unexpected_failure_is_a_json_500_and_logged(
 
 
 def test_a_proxy_fix_around_the_app_still_comes_first(make_app: Any) -> None:
-    app = make_app(RATELIMIT_PUBLIC="1 per minute")
-    seed_agencies(app)
+    app = make_app(seed="agencies", RATELIMIT_PUBLIC="1 per minute")
     assert isinstance(app.wsgi_app, SubmissionEndpoint)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
     client = app.test_client()

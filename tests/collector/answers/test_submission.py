@@ -8,11 +8,9 @@ from typing import Any
 import surveys
 from collector.answers.submission import check_answers, new_receipt
 from collector.core.plugins import get_plugins
+from tests.helpers.questionnaires import NOTICE_FIELDS, t
 
-NOTICE = {
-    part: {"zh-Hant-TW": "說明", "en": "text"}
-    for part in ("controller", "purpose", "categories", "use", "rights", "optional_data")
-}
+NOTICE = {part: t("說明", "text") for part in NOTICE_FIELDS}
 
 
 def questionnaire() -> surveys.Questionnaire:

@@ -27,7 +27,8 @@ from collector.core.lookups import cached_agency_by_code, cached_unit_by_code
 from collector.core.models import Response
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import cached_current_version, definition_of
-from tests.conftest import CITIZEN_ANSWERS, api_body, count_answers, count_rows
+from tests.helpers.answers import CITIZEN_ANSWERS, api_body, retried
+from tests.helpers.database import count_answers, count_rows
 
 TIMEOUT = 30
 
@@ -104,6 +105,20 @@ def wait_queued(app: Flask, n: int) -> None:
     raise AssertionError(f"only {len(writer._pending)} of {n} submissions reached the writer")
 
 
+def while_paused(monkeypatch: pytest.MonkeyPatch, app: Flask, targets: list[Any]) -> Pause:
+    """Run ``targets`` in threads while the writer is held in its first batch; release
+    it once all of them have queued, wait for them; the pause tells the batch sizes."""
+    with paused(monkeypatch, app) as pause:
+        threads = [threading.Thread(target=t) for t in targets]
+        for t in threads:
+            t.start()
+        wait_queued(app, len(targets))
+        pause.release.set()
+        for t in threads:
+            t.join(TIMEOUT)
+    return pause
+
+
 def run_threads(targets: list[Any]) -> None:
     threads = [threading.Thread(target=t) for t in targets]
     for t in threads:
@@ -144,15 +159,8 @@ def test_queued_submissions_share_one_transaction(
     writer = get_writer(app)
     jobs = [prepared(app, key=f"api:batch-{i}") for i in range(10)]
     outcomes: dict[int, Any] = {}
-    with paused(monkeypatch, app) as pause:
-        targets = [lambda i=i: outcomes.__setitem__(i, writer.write(jobs[i])) for i in range(10)]
-        threads = [threading.Thread(target=t) for t in targets]
-        for t in threads:
-            t.start()
-        wait_queued(app, 10)
-        pause.release.set()
-        for t in threads:
-            t.join(TIMEOUT)
+    targets = [lambda i=i: outcomes.__setitem__(i, writer.write(jobs[i])) for i in range(10)]
+    pause = while_paused(monkeypatch, app, targets)
     # The ten that arrived during the first commit were written by one of them, together.
     assert pause.batches == [1, 10]
     assert outcomes == dict.fromkeys(range(10))
@@ -178,14 +186,7 @@ def test_a_failing_response_fails_alone(monkeypatch: pytest.MonkeyPatch, app: Fl
         except Exception as exc:
             outcomes[i] = exc
 
-    with paused(monkeypatch, app) as pause:
-        threads = [threading.Thread(target=write, args=(i,)) for i in range(len(jobs))]
-        for t in threads:
-            t.start()
-        wait_queued(app, len(jobs))
-        pause.release.set()
-        for t in threads:
-            t.join(TIMEOUT)
+    pause = while_paused(monkeypatch, app, [lambda i=i: write(i) for i in range(len(jobs))])
     # One batch with all six failed as a whole, then each was written on its own.
     assert pause.batches[:2] == [1, 6] and len(pause.batches) == 2 + 6
     assert isinstance(outcomes.pop(2), IntegrityError)
@@ -209,14 +210,7 @@ def test_identical_retries_racing_in_one_batch_store_one_response(
             )
         )
 
-    with paused(monkeypatch, app) as pause:
-        threads = [threading.Thread(target=send) for _ in range(2)]
-        for t in threads:
-            t.start()
-        wait_queued(app, 2)
-        pause.release.set()
-        for t in threads:
-            t.join(TIMEOUT)
+    pause = while_paused(monkeypatch, app, [send, send])
     assert pause.batches == [1, 2]  # both in one INSERT
     assert [r.status_code for r in responses] == [201, 201]
     first, second = (r.get_json() for r in responses)
@@ -262,17 +256,7 @@ def test_a_taken_key_with_another_body_is_refused_in_the_same_batch(
             "/api/v1/responses", json=data, headers={"Idempotency-Key": "contested"}
         )
 
-    with paused(monkeypatch, app) as pause:
-        threads = [
-            threading.Thread(target=send, args=("a", 5)),
-            threading.Thread(target=send, args=("b", 1)),
-        ]
-        for t in threads:
-            t.start()
-        wait_queued(app, 2)
-        pause.release.set()
-        for t in threads:
-            t.join(TIMEOUT)
+    while_paused(monkeypatch, app, [lambda: send("a", 5), lambda: send("b", 1)])
     statuses = sorted(r.status_code for r in responses.values())
     assert statuses == [201, 422]
     assert count(app) == 2  # the blocker and the winner
@@ -306,22 +290,14 @@ def test_a_broken_connection_loses_nothing_and_is_replaced(app: Flask) -> None:
 
 
 def test_direct_writer_reports_a_taken_key(make_app: Any) -> None:
-    from tests.conftest import seed_agencies
 
-    app = make_app(WRITER_ENABLED=False)
-    seed_agencies(app)
+    app = make_app(seed="agencies", WRITER_ENABLED=False)
     writer = get_writer(app)
     assert not isinstance(writer, GroupCommitWriter)
     assert writer.write(prepared(app, key="api:direct")) is None
     assert writer.write(prepared(app, key="api:direct")) == DUPLICATE
     assert count(app) == 1
-    client = app.test_client()
-    headers = {"Idempotency-Key": "direct-http"}
-    first = client.post("/api/v1/responses", json=body(), headers=headers)
-    second = client.post("/api/v1/responses", json=body(), headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.get_json()["receipt"] == second.get_json()["receipt"]
-    assert second.headers["Idempotent-Replayed"] == "true"
+    retried(app.test_client(), "direct-http", body())
 
 
 @pytest.mark.parametrize(

@@ -10,22 +10,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from collector.core.db import session_scope
-from collector.core.models import AuditEvent, Campaign, CampaignUnit, Response, Unit
-from tests.collector.campaign_data import make_campaign
-from tests.collector.staff import Auth, Clock, agency_id, logged_in
-from tests.conftest import CITIZEN_ANSWERS, csrf_token, form_data, hidden
+from collector.core.models import Campaign, CampaignUnit, Response, Unit
+from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.campaigns import make_campaign
+from tests.helpers.database import audit_events
+from tests.helpers.organisation import agency_id
+from tests.helpers.staff import Clock
+from tests.helpers.web import Auth, csrf_token, form_data, hidden, login
 
 ADMIN = "admin@alpha.example.test"
 ANALYST = "analyst@alpha.example.test"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def login(app: Flask, email: str) -> tuple[Any, Auth]:
-    client = app.test_client()
-    auth = Auth(client)
-    assert logged_in(auth.login(email))
-    return client, auth
 
 
 def unit_ids(app: Flask, agency: str) -> dict[str, int]:
@@ -39,15 +35,6 @@ def unit_ids(app: Flask, agency: str) -> dict[str, int]:
 def campaigns(app: Flask) -> list[Campaign]:
     with session_scope(app) as session:
         rows = list(session.execute(select(Campaign).order_by(Campaign.id)).scalars())
-        session.expunge_all()
-    return rows
-
-
-def events(app: Flask, action: str) -> list[AuditEvent]:
-    with session_scope(app) as session:
-        rows = list(
-            session.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars()
-        )
         session.expunge_all()
     return rows
 
@@ -99,7 +86,7 @@ def test_admin_creates_a_campaign_with_a_computed_target(staff_app: Flask) -> No
     page = client.get(response.headers["Location"]).text
     assert "1,068" in page and "n0 = z²" in page and "每第 5 位" in page
     assert page.count("/c/") == 2  # one signed link per unit
-    (event,) = events(staff_app, "campaign.created")
+    (event,) = audit_events(staff_app, "campaign.created")
     assert event.actor_label == ADMIN and event.target == f"campaign:{campaign.id}"
 
 
@@ -205,11 +192,11 @@ def test_open_and_close_are_audited(staff_app: Flask) -> None:
     assert client.post(f"{detail}/close", data={"csrf_token": auth.csrf()}).status_code == 303
     assert campaigns(staff_app)[0].status == "closed"
     assert client.post(f"{detail}/open", data={"csrf_token": auth.csrf()}).status_code == 303
-    assert [e.detail for e in events(staff_app, "campaign.opened")] == [
+    assert [e.detail for e in audit_events(staff_app, "campaign.opened")] == [
         '{"from":"draft","to":"open"}',
         '{"from":"closed","to":"open"}',
     ]
-    assert len(events(staff_app, "campaign.closed")) == 1
+    assert len(audit_events(staff_app, "campaign.closed")) == 1
     assert client.get(detail).status_code == 200
 
 
@@ -232,7 +219,7 @@ def test_another_agencys_campaign_is_404_everywhere(staff_app: Flask) -> None:
     beta_unit = beta_campaign["unit_id"]
     assert admin.get(f"{detail}/units/{beta_unit}/poster.svg").status_code == 404
     assert campaigns(staff_app)[0].status == "draft"
-    assert len(events(staff_app, "permission.denied")) >= 4
+    assert len(audit_events(staff_app, "permission.denied")) >= 4
 
 
 def test_titles_and_unit_names_are_escaped(staff_app: Flask) -> None:
@@ -489,7 +476,7 @@ def test_admin_edits_a_campaign_and_the_change_is_audited(staff_app: Flask) -> N
             select(CampaignUnit.unit_id).where(CampaignUnit.campaign_id == campaign.id)
         ).scalars()
         assert list(linked) == [units["c1"]]
-    (event,) = events(staff_app, "campaign.changed")
+    (event,) = audit_events(staff_app, "campaign.changed")
     assert '"title":["2026 臨櫃滿意度調查","改名後的調查"]' in event.detail
     assert '"units":[' in event.detail and event.actor_label == ADMIN
     # The second unit's link no longer works.
@@ -610,7 +597,7 @@ def test_each_unit_gets_its_own_target_and_population(staff_app: Flask) -> None:
         units["c1"]: (300, 12000),
         units["c2"]: (None, None),
     }
-    (event,) = events(staff_app, "campaign.created")
+    (event,) = audit_events(staff_app, "campaign.created")
     assert f'"{units["c1"]}":{{"population":12000,"target_n":300}}' in event.detail
     # Shown again on the edit page, changed there, and the change audited.
     url = f"/staff/campaigns/{campaign.id}/edit"
@@ -623,7 +610,7 @@ def test_each_unit_gets_its_own_target_and_population(staff_app: Flask) -> None:
     )
     assert client.post(url, data=data).status_code == 303
     assert unit_settings(staff_app, campaign.id)[units["c1"]] == (250, 12000)  # type: ignore[arg-type]
-    (changed,) = events(staff_app, "campaign.changed")
+    (changed,) = audit_events(staff_app, "campaign.changed")
     assert '"unit_settings":[' in changed.detail and '"target_n":300' in changed.detail
     # The results page measures the unit against its own target.
     analyst, _ = login(staff_app, ANALYST)

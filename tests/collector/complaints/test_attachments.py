@@ -18,16 +18,9 @@ from collector.complaints import attachments
 from collector.complaints.attachments import AttachmentError, check, clean_filename
 from collector.core.db import session_scope
 from collector.core.models import ComplaintAttachment
-from tests.collector.complaints import casework
-from tests.collector.complaints.files import (
-    HTML,
-    POLYGLOT_PDF,
-    POLYGLOT_PNG,
-    jpeg_with_gps,
-    pdf,
-    png,
-)
-from tests.collector.staff import FAST_HASH
+from tests.helpers import complaints
+from tests.helpers.files import HTML, POLYGLOT_PDF, POLYGLOT_PNG, jpeg_with_gps, pdf, png
+from tests.helpers.staff import FAST_HASH
 
 
 def upload(data: bytes, name: str = "file.bin") -> FileStorage:
@@ -197,17 +190,17 @@ def test_prepare_all_counts_files_of_the_case_and_skips_empty_inputs() -> None:
 
 @pytest.fixture
 def complaint_app(make_app: Any, tmp_path: Path) -> Flask:
-    from tests.conftest import seed_agencies
 
-    app = make_app(PASSWORD_HASH=FAST_HASH, COMPLAINT_ATTACHMENT_DIR=str(tmp_path / "files"))
-    seed_agencies(app)
+    app = make_app(
+        seed="agencies", PASSWORD_HASH=FAST_HASH, COMPLAINT_ATTACHMENT_DIR=str(tmp_path / "files")
+    )
     return app
 
 
 def test_store_writes_private_files_with_random_names_and_rows(complaint_app: Flask) -> None:
     app = complaint_app
-    category = casework.add_category(app, "alpha")
-    case = casework.file_case(app, "alpha", category).case
+    category = complaints.add_category(app, "alpha")
+    case = complaints.file_case(app, "alpha", category).case
     prepared = [check(pdf(), shown="a.pdf"), check(png(), shown="b.png")]
     with app.app_context(), session_scope(app) as session:
         rows = attachments.store(session, case, prepared, app=app)
@@ -240,8 +233,8 @@ def test_delete_files_ignores_names_that_are_not_ours(complaint_app: Flask, tmp_
 
 def test_send_attachment_is_a_download_that_is_never_rendered(complaint_app: Flask) -> None:
     app = complaint_app
-    category = casework.add_category(app, "alpha")
-    case = casework.file_case(app, "alpha", category).case
+    category = complaints.add_category(app, "alpha")
+    case = complaints.file_case(app, "alpha", category).case
     kept = check(POLYGLOT_PNG[: -len(b"<script>fetch('/staff/users')</script>")])
     prepared = [attachments.Prepared("路燈 照片.png", kept.content_type, kept.data, kept.sha256)]
     with app.app_context(), session_scope(app) as session:

@@ -23,17 +23,9 @@ from collector.core.models import (
     ComplaintFollowup,
     ComplaintPolicy,
 )
-from tests.collector.complaints.casework import (
-    act,
-    actor,
-    add_category,
-    add_handler,
-    agency,
-    file_case,
-    load,
-    unit,
-)
-from tests.collector.staff import FAST_HASH
+from tests.helpers.complaints import act, actor, add_category, add_handler, file_case, load
+from tests.helpers.organisation import agency, unit
+from tests.helpers.staff import FAST_HASH
 
 CONTACT = {
     "name": "王小明",
@@ -44,10 +36,10 @@ CONTACT = {
 
 @pytest.fixture
 def app(make_app: Any) -> Flask:
-    from tests.conftest import seed_agencies
 
-    app = make_app(COMPLAINT_TODAY="2026-03-02", PASSWORD_HASH=FAST_HASH)  # a Monday
-    seed_agencies(app)
+    app = make_app(
+        seed="agencies", COMPLAINT_TODAY="2026-03-02", PASSWORD_HASH=FAST_HASH
+    )  # a Monday
     return app
 
 
@@ -67,7 +59,7 @@ def events(app: Flask, case_id: int) -> list[ComplaintEvent]:
 
 
 def by(app: Flask, user_id: int, work: Any, case_id: int) -> Any:
-    return act(app, case_id, lambda s, c: work(s, c, actor(s, user_id)))
+    return act(app, case_id, user_id, work, send=False)
 
 
 # -- intake -----------------------------------------------------------------------

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -12,8 +10,8 @@ from flask import Flask
 from collector.complaints import dashboard as dash
 from collector.complaints import records
 from collector.complaints.service import CaseService
-from tests.collector.complaints import followup_data as fd
-from tests.collector.staff import Auth, logged_in
+from tests.helpers import complaints as fd
+from tests.helpers.web import client_as
 
 
 def row(case_id: int, unit: int | None, received: str, due: str, answered: str | None,
@@ -154,21 +152,15 @@ def test_groups_by_agency_for_the_ministry() -> None:
 
 
 @pytest.fixture
-def fapp(make_app: Any, tmp_path: Path, clock: Any) -> Flask:
-    app = fd.build_app(make_app, tmp_path, clock)
+def fapp(outbox_app: Flask) -> Flask:
+    app = outbox_app
     app.config["ROADS"] = fd.add_category(app, "alpha", "roads")
     return app
 
 
-def _client(app: Flask, email: str) -> Any:
-    client = app.test_client()
-    assert logged_in(Auth(client).login(email))
-    return client
-
-
 def test_the_unit_dashboard_counts_cases_and_hides_small_satisfaction(fapp: Flask) -> None:
     for _ in range(2):
-        filed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
+        filed = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
         fd.close_case(fapp, filed.case.id)  # type: ignore[arg-type]
     links = fd.feedback_links(fapp)
     assert len(links) == 2
@@ -177,16 +169,16 @@ def test_the_unit_dashboard_counts_cases_and_hides_small_satisfaction(fapp: Flas
         page = citizen.get(link)
         assert citizen.post(link, data=fd.answer_form(page.text)).status_code == 200
     month = records.today_for(fapp).strftime("%Y-%m")
-    admin = _client(fapp, fd.ADMIN)
+    admin = client_as(fapp, fd.ADMIN)
     page = admin.get("/staff/cases/dashboard")
     assert page.status_code == 200
     assert month in page.text
     assert "線上連結（未加權）" in page.text
     assert "&lt;5" in page.text  # two respondents: suppressed
-    handler = _client(fapp, "cases@alpha.example.test")
+    handler = client_as(fapp, "cases@alpha.example.test")
     assert handler.get("/staff/cases/dashboard").status_code == 200
     assert handler.get("/staff/cases/dashboard/agencies").status_code == 403
-    ministry = _client(fapp, "ministry@moi.example.test")
+    ministry = client_as(fapp, "ministry@moi.example.test")
     assert ministry.get("/staff/cases/dashboard").status_code == 403
     side = ministry.get("/staff/cases/dashboard/agencies")
     assert side.status_code == 200
@@ -200,13 +192,13 @@ def test_the_unit_dashboard_counts_cases_and_hides_small_satisfaction(fapp: Flas
      "?agency=abc", "?from=" + "9" * 500],
 )  # fmt: skip
 def test_bad_dashboard_queries_are_4xx(fapp: Flask, query: str) -> None:
-    response = _client(fapp, fd.ADMIN).get("/staff/cases/dashboard" + query)
+    response = client_as(fapp, fd.ADMIN).get("/staff/cases/dashboard" + query)
     assert 400 <= response.status_code < 500 or response.status_code == 200
     assert response.status_code != 500
 
 
 def test_another_agency_is_not_offered(fapp: Flask) -> None:
-    beta = _client(fapp, "admin@beta.example.test")
+    beta = client_as(fapp, "admin@beta.example.test")
     with fd.session_scope(fapp) as session:
         alpha_id = fd.agency(session, "alpha").id
     assert beta.get(f"/staff/cases/dashboard?agency={alpha_id}").status_code == 404
@@ -222,7 +214,7 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
     from collector.core.models import User
 
     fd.pin(fapp, "2026-10-01")
-    filed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
+    filed = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
     case_id = filed.case.id
     fd.close_case(fapp, case_id, "upheld", replied="2026-10-05", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-10-10")
@@ -231,7 +223,7 @@ def test_rows_come_from_the_case_history(fapp: Flask) -> None:
     )
     fd.close_case(fapp, case_id, "upheld", replied="2026-10-12", closed="2026-10-13")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-10-02")
-    declined = fd.file(fapp, "alpha", fapp.config["ROADS"], name="乙", email="b@example.test")
+    declined = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="乙", email="b@example.test")
     fd.pin(fapp, "2026-10-03")
     fd.act(
         fapp,
@@ -275,18 +267,18 @@ def test_phone_answers_keyed_in_carry_their_stratum_to_the_dashboard(fapp: Flask
     from collector.access.identity import actor_for_user
     from collector.core.db import get_engine
     from collector.core.models import User
-    from tests.collector.staff import csrf_from
+    from tests.helpers.web import csrf_token
 
     lights = fd.add_category(fapp, "alpha", "lights")
     fd.pin(fapp, "2026-10-05")
     for i, (category, outcome) in enumerate(
         [(fapp.config["ROADS"], "upheld")] * 4 + [(lights, "not_upheld")] * 3
     ):
-        filed = fd.file(fapp, "alpha", category, name=f"民{i}", phone=f"09120000{i:02d}")
+        filed = fd.file_case(fapp, "alpha", category, name=f"民{i}", phone=f"09120000{i:02d}")
         fd.close_case(fapp, filed.case.id, outcome, replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-11-03")
-    admin = _client(fapp, fd.ADMIN)
-    token = csrf_from(admin.get("/staff/cases/followup").text)
+    admin = client_as(fapp, fd.ADMIN)
+    token = csrf_token(admin.get("/staff/cases/followup").text)
     drawn = admin.post(
         "/staff/cases/followup",
         data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},

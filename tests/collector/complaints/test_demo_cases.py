@@ -10,7 +10,7 @@ from collector.complaints import lifecycle, records
 from collector.core import clock
 from collector.core.db import session_scope
 from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
-from tests.collector.staff import Auth, logged_in
+from tests.helpers.web import Auth, logged_in
 
 
 def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from collector.complaints import followups as fu
 from collector.core.clock import utcnow
 from collector.core.db import get_engine, session_scope, writing
 from collector.core.models import Complaint, ComplaintEvent, ComplaintFollowup, User
-from tests.collector.complaints import followup_data as fd
+from tests.helpers import complaints as fd
 
 
 def frame(sizes: dict[tuple[int, str], int]) -> list[fu.FrameCase]:
@@ -93,8 +92,8 @@ def test_bad_sizes_are_refused(per_stratum: int | None, fraction: float | None) 
 
 
 @pytest.fixture
-def fapp(make_app: Any, tmp_path: Path, clock: Any) -> Flask:
-    app = fd.build_app(make_app, tmp_path, clock)
+def fapp(outbox_app: Flask) -> Flask:
+    app = outbox_app
     app.config["ROADS"] = fd.add_category(app, "alpha", "roads")
     app.config["LIGHTS"] = fd.add_category(app, "alpha", "lights")
     return app
@@ -103,7 +102,7 @@ def fapp(make_app: Any, tmp_path: Path, clock: Any) -> Flask:
 def _closed(app: Flask, category: str, outcome: str, agency: str = "alpha", **contact: Any) -> int:
     fd.pin(app, "2026-10-05")
     category_id = app.config[category] if agency == "alpha" else app.config["BETA_ROADS"]
-    filed = fd.file(app, agency, category_id, **contact)
+    filed = fd.file_case(app, agency, category_id, **contact)
     fd.close_case(
         app,
         filed.case.id,  # type: ignore[arg-type]
@@ -133,7 +132,7 @@ def test_the_frame_leaves_out_who_cannot_or_need_not_be_called(fapp: Flask) -> N
     restricted = _closed(fapp, "LIGHTS", "explained", name="丁", phone="0912000004")
     _closed(fapp, "ROADS", "upheld", agency="beta", name="戊", phone="0912000005")
     fd.pin(fapp, "2026-10-05")
-    still_open = fd.file(fapp, "alpha", fapp.config["ROADS"], name="己", phone="0912000006")
+    still_open = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="己", phone="0912000006")
     with session_scope(fapp) as session:
         session.execute(
             update(ComplaintFollowup)
@@ -234,7 +233,7 @@ def test_two_concurrent_answers_to_one_link_store_one_response(fapp: Flask) -> N
     from collector.core.questionnaires import current_version, definition_of
 
     fd.pin(fapp, "2026-10-05")
-    filed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
+    filed = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")
     fd.close_case(fapp, filed.case.id)  # type: ignore[arg-type]
     with fapp.app_context(), session_scope(fapp) as session:
         followup_id = session.execute(select(ComplaintFollowup.id)).scalar_one()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,12 +14,12 @@ from sqlalchemy import func, select
 from collector.complaints.service import CaseService
 from collector.core.db import session_scope
 from collector.core.models import ComplaintEvent
-from tests.collector.complaints import followup_data as fd
+from tests.helpers import complaints as fd
 
 
 @pytest.fixture
-def fapp(make_app: Any, tmp_path: Path, clock: Any) -> Flask:
-    app = fd.build_app(make_app, tmp_path, clock)
+def fapp(outbox_app: Flask) -> Flask:
+    app = outbox_app
     app.config["ROADS"] = fd.add_category(app, "alpha", "roads", name_en="Roads")
     app.config["SLOW"] = fd.add_category(app, "alpha", "slow", deadline_days=90)
     app.config["BETA"] = fd.add_category(app, "beta", "roads")
@@ -54,12 +53,12 @@ def _mails(app: Flask, agency: str = "alpha") -> dict[str, str]:
 def test_digests_escalations_and_a_second_run_that_sends_nothing(fapp: Flask) -> None:
     contact = {"name": "王小明", "email": "wang@example.test", "phone": "0912345678"}
     fd.pin(fapp, "2026-10-01")
-    late = fd.file(fapp, "alpha", fapp.config["ROADS"], **contact).case
-    beta_late = fd.file(fapp, "beta", fapp.config["BETA"], **contact).case
+    late = fd.file_case(fapp, "alpha", fapp.config["ROADS"], **contact).case
+    beta_late = fd.file_case(fapp, "beta", fapp.config["BETA"], **contact).case
     fd.pin(fapp, "2026-11-02")
-    mine = fd.file(fapp, "alpha", fapp.config["ROADS"], **contact).case
-    nobody = fd.file(fapp, "alpha", fapp.config["ROADS"], **contact).case
-    far = fd.file(fapp, "alpha", fapp.config["SLOW"], **contact).case
+    mine = fd.file_case(fapp, "alpha", fapp.config["ROADS"], **contact).case
+    nobody = fd.file_case(fapp, "alpha", fapp.config["ROADS"], **contact).case
+    far = fd.file_case(fapp, "alpha", fapp.config["SLOW"], **contact).case
     handler = "cases@alpha.example.test"
     fd.act(fapp, mine.id, handler, lambda s, c, a: CaseService(fapp, s, a).start(c))
     day = mine.due_on - timedelta(days=2)
@@ -101,9 +100,13 @@ def test_digests_escalations_and_a_second_run_that_sends_nothing(fapp: Flask) ->
 
 def test_closed_and_paused_cases_are_left_alone(fapp: Flask) -> None:
     fd.pin(fapp, "2026-10-01")
-    closed = fd.file(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test").case
+    closed = fd.file_case(
+        fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test"
+    ).case
     fd.close_case(fapp, closed.id)  # type: ignore[arg-type]
-    waiting = fd.file(fapp, "alpha", fapp.config["ROADS"], name="乙", email="b@example.test").case
+    waiting = fd.file_case(
+        fapp, "alpha", fapp.config["ROADS"], name="乙", email="b@example.test"
+    ).case
     fd.act(
         fapp,
         waiting.id,

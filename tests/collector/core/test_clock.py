@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from collector.core import clock
-from tests.collector.staff import Clock
+from tests.helpers.staff import Clock
 
 
 def test_now_follows_the_configured_clock(make_app: Any) -> None:

@@ -18,7 +18,7 @@ from collector.core import hookspecs
 from collector.core import plugins as plugin_system
 from collector.core.db import session_scope
 from collector.core.models import Agency, ComplaintCategory, Unit, User
-from tests.collector import example_plugin
+from tests.helpers import example_plugin
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugin_hooks.md"
 
@@ -64,7 +64,7 @@ def test_every_hookspec_has_a_docstring() -> None:
 def with_example_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend the example plugin is installed under the ``collector`` entry point group."""
     ep = importlib.metadata.EntryPoint(
-        name="example", value="tests.collector.example_plugin", group="collector"
+        name="example", value="tests.helpers.example_plugin", group="collector"
     )
     monkeypatch.setattr(plugin_system, "_entry_points", lambda: [ep])
     example_plugin.SEEN["saved"].clear()
@@ -74,10 +74,8 @@ def with_example_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> None:
     """One pass through each hook with the example plugin, asserting its effect."""
-    from tests.conftest import seed_agencies
 
-    app = make_app(PLUGINS_LOAD_ENTRY_POINTS=True)
-    seed_agencies(app)
+    app = make_app(seed="agencies", PLUGINS_LOAD_ENTRY_POINTS=True)
     plugins = plugin_system.get_plugins(app)
     exercised = set()
 
@@ -170,10 +168,8 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
 def test_a_failing_response_saved_hook_never_loses_the_response(
     with_example_plugin: None, make_app: Any
 ) -> None:
-    from tests.conftest import seed_agencies
 
-    app = make_app(PLUGINS_LOAD_ENTRY_POINTS=True)
-    seed_agencies(app)
+    app = make_app(seed="agencies", PLUGINS_LOAD_ENTRY_POINTS=True)
     client = app.test_client()
     body = {
         "questionnaire": "example-postal",
@@ -188,10 +184,8 @@ def test_a_failing_response_saved_hook_never_loses_the_response(
 
 
 def test_plugin_question_type_checks_answers(with_example_plugin: None, make_app: Any) -> None:
-    from tests.conftest import seed_agencies
 
-    app = make_app(PLUGINS_LOAD_ENTRY_POINTS=True)
-    seed_agencies(app)
+    app = make_app(seed="agencies", PLUGINS_LOAD_ENTRY_POINTS=True)
     response = app.test_client().post(
         "/api/v1/responses",
         json={

@@ -1,7 +1,11 @@
-"""Migrations build exactly the schema the models describe, and run both ways."""
+"""Migrations build exactly the schema the models describe, and run both ways.
+
+Every test here starts from an empty database that its app migrates (no template).
+"""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -12,6 +16,8 @@ from sqlmodel import SQLModel
 from collector.core import migrations
 from collector.core.db import get_engine
 from collector.core.models import Response
+
+pytestmark = pytest.mark.fresh_database
 
 
 def head(app: Flask) -> str | None:

@@ -142,7 +142,7 @@ def test_misspelled_hook_fails_at_startup(monkeypatch: pytest.MonkeyPatch) -> No
 def test_questionnaire_with_unknown_type_fails_naming_question(
     monkeypatch: pytest.MonkeyPatch, make_app: Any
 ) -> None:
-    from tests.collector.example_plugin import QUESTIONNAIRE
+    from tests.helpers.example_plugin import QUESTIONNAIRE
 
     install_module(monkeypatch, "ext_q", register_questionnaires=hookimpl(lambda: [QUESTIONNAIRE]))
     entry_points(monkeypatch, q="ext_q")

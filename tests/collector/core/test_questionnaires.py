@@ -12,7 +12,7 @@ from collector.core.db import session_scope
 from collector.core.models import QuestionnaireVersion, Response
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version, definition_of, publish_registered
-from tests.conftest import CITIZEN_ANSWERS
+from tests.helpers.answers import CITIZEN_ANSWERS
 
 
 def versions(app: Flask, slug: str) -> list[int]:

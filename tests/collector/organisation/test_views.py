@@ -11,21 +11,15 @@ from flask import Flask
 from sqlalchemy import select
 
 from collector.core.db import session_scope
-from collector.core.models import Agency, AuditEvent, Unit
-from tests.collector.staff import Auth, agency_id, logged_in
+from collector.core.models import Agency, Unit
+from tests.helpers.database import audit_events
+from tests.helpers.organisation import agency_id
+from tests.helpers.web import Auth, login
 
 SYSADMIN = "sysadmin@example.test"
 MINISTRY = "ministry@moi.example.test"
 ADMIN = "admin@alpha.example.test"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def login(app: Flask, email: str, password: str | None = None) -> tuple[Any, Auth]:
-    client = app.test_client()
-    auth = Auth(client)
-    response = auth.login(email) if password is None else auth.login(email, password)
-    assert logged_in(response)
-    return client, auth
 
 
 def agency(app: Flask, code: str) -> Agency | None:
@@ -44,15 +38,6 @@ def units_of(app: Flask, code: str) -> dict[str, Unit]:
         )
         session.expunge_all()
     return {u.code: u for u in rows}
-
-
-def events(app: Flask, action: str) -> list[AuditEvent]:
-    with session_scope(app) as session:
-        rows = list(
-            session.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars()
-        )
-        session.expunge_all()
-    return rows
 
 
 def counts(app: Flask) -> tuple[int, int]:
@@ -126,7 +111,7 @@ def test_system_admin_creates_a_ministry_an_agency_and_its_first_admin(staff_app
         "測試稅務局",
         "Test Tax Bureau",
     )
-    created = events(staff_app, "agency.created")
+    created = audit_events(staff_app, "agency.created")
     assert [e.target for e in created] == ["agency:mof", "agency:tax"]
     assert created[1].actor_label == SYSADMIN and created[1].agency_id == tax.id
     assert json.loads(created[1].detail)["parent_id"] == ministry.id
@@ -297,7 +282,7 @@ def test_rename_an_agency_keeps_its_code_and_is_audited(staff_app: Flask) -> Non
     row = agency(staff_app, "alpha")
     assert row is not None and row.name_zh == "甲機關（新）" and row.level == "agency"
     assert row.parent_id == agency_id(staff_app, "moi")
-    [event] = events(staff_app, "agency.renamed")
+    [event] = audit_events(staff_app, "agency.renamed")
     assert json.loads(event.detail) == {
         "name_zh": ["甲機關", "甲機關（新）"],
         "name_en": ["Agency Alpha", "Agency Alpha (new)"],
@@ -348,7 +333,7 @@ def test_agency_admin_creates_and_renames_a_unit(staff_app: Flask) -> None:
     assert "已新增服務單位" in client.get(response.headers["Location"]).text
     north = units_of(staff_app, "alpha")["north"]
     assert (north.name_zh, north.name_en) == ("北區分局", "North Branch")
-    [event] = events(staff_app, "unit.created")
+    [event] = audit_events(staff_app, "unit.created")
     assert event.target == "unit:alpha/north" and event.agency_id == alpha
     # The public survey list offers it at once.
     assert "北區分局" in staff_app.test_client().get("/").text
@@ -364,7 +349,7 @@ def test_agency_admin_creates_and_renames_a_unit(staff_app: Flask) -> None:
     assert response.status_code == 303
     renamed = units_of(staff_app, "alpha")["north"]
     assert renamed.name_zh == "北區服務站" and renamed.id == north.id
-    assert len(events(staff_app, "unit.renamed")) == 1
+    assert len(audit_events(staff_app, "unit.renamed")) == 1
 
 
 def test_unit_codes_are_unique_within_the_agency(staff_app: Flask) -> None:
@@ -423,7 +408,7 @@ def test_unit_names_are_escaped(staff_app: Flask) -> None:
 def test_a_new_agency_without_units_is_sent_to_the_units_page(staff_app: Flask) -> None:
     client, auth = login(staff_app, SYSADMIN)
     assert new_agency(client, auth, parent=str(agency_id(staff_app, "moi"))).status_code == 303
-    from tests.collector.staff import make_user
+    from tests.helpers.staff import make_user
 
     make_user(staff_app, "admin@tax.example.test", "agency_admin", "tax")
     admin, _ = login(staff_app, "admin@tax.example.test")

@@ -18,7 +18,8 @@ import surveys
 from collector.core.plugins import get_plugins
 from collector.results.exporters import CsvExporter, XlsxExporter
 from collector.results.reading import META_COLUMNS, ResponseTable
-from tests.conftest import CITIZEN_ANSWERS
+from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.questionnaires import NOTICE_FIELDS
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 ATTACKS = ["=1+1", "+cmd", "-2+3", "@SUM(1)", "\tx", "\rx"]
@@ -304,7 +305,7 @@ def test_about_sheet() -> None:
     assert "fewer than 5 respondents must not be published" in about["公布限制 publication"].value
     notice = table.questionnaire.privacy_notice
     texts = [c.value for c in about.values() if c.value]
-    for field in ("controller", "purpose", "categories", "use", "rights", "optional_data"):
+    for field in NOTICE_FIELDS:
         assert getattr(notice, field)["zh-Hant-TW"] in texts
 
 

@@ -13,9 +13,9 @@ from flask import Flask
 from collector.core.db import session_scope
 from collector.core.models import Campaign, CampaignUnit
 from collector.core.questionnaires import current_version
-from tests.collector.answers.views.test_paper import unit_id
-from tests.collector.staff import Auth, agency_id, logged_in
-from tests.collector.views.results_data import SLUG, add_responses
+from tests.helpers.answers import SLUG, add_responses
+from tests.helpers.organisation import agency_id, unit_id
+from tests.helpers.web import Auth, logged_in
 
 ANALYST = "analyst@alpha.example.test"
 

@@ -17,8 +17,7 @@ from sqlalchemy import select, text
 
 from collector.core.db import session_scope
 from collector.core.models import Campaign, Response, StaffInvitation, Unit
-from tests.collector.staff import Auth, csrf_from, logged_in
-from tests.conftest import csrf_token, form_data, hidden
+from tests.helpers.web import Auth, csrf_token, form_data, hidden, logged_in
 
 ADMIN = "admin@alpha.example.test"
 LIKERT = [
@@ -55,14 +54,14 @@ def admin(ss_app: Flask) -> Any:
 
 
 def csrf(client: Any) -> str:
-    return csrf_from(client.get("/staff/staff-survey").text)
+    return csrf_token(client.get("/staff/staff-survey").text)
 
 
 def create_survey(client: Any, title: str = "2026 員工滿意度") -> int:
     page = client.get("/staff/staff-survey")
     response = client.post(
         "/staff/staff-survey",
-        data={"title": title, "ends_on": "2099-12-31", "csrf_token": csrf_from(page.text)},
+        data={"title": title, "ends_on": "2099-12-31", "csrf_token": csrf_token(page.text)},
     )
     assert response.status_code == 303, response.text
     return int(re.search(r"campaign=(\d+)", response.headers["Location"]).group(1))  # type: ignore[union-attr]
@@ -374,7 +373,7 @@ def test_another_agency_cannot_see_or_run_the_survey_or_its_outbox(
     beta = ss_app.test_client()
     assert logged_in(Auth(beta).login("admin@beta.example.test"))
     assert beta.get(f"/staff/staff-survey/manage?campaign={campaign}").status_code == 404
-    token = csrf_from(beta.get("/staff/staff-survey").text)
+    token = csrf_token(beta.get("/staff/staff-survey").text)
     for action in ("invite", "remind", "close", "import", "counts"):
         response = beta.post(
             f"/staff/staff-survey/{action}?campaign={campaign}", data={"csrf_token": token}

@@ -9,17 +9,11 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent, User
-from tests.collector.staff import FAST_HASH, PASSWORD, Auth, logged_in
+from tests.helpers.staff import FAST_HASH, PASSWORD
+from tests.helpers.web import Auth, logged_in, login
 
 ANALYST = "analyst@alpha.example.test"
 NEW = "a brand new passphrase"
-
-
-def login(app: Flask, email: str = ANALYST, password: str = PASSWORD) -> tuple[Any, Auth]:
-    client = app.test_client()
-    auth = Auth(client)
-    assert logged_in(auth.login(email, password))
-    return client, auth
 
 
 def user(app: Flask, email: str = ANALYST) -> User:
@@ -46,8 +40,8 @@ def change(client: Any, auth: Auth, **fields: str) -> Any:
 
 
 def test_change_password_ends_other_sessions_and_keeps_this_one(staff_app: Flask) -> None:
-    client, auth = login(staff_app)
-    other, _ = login(staff_app)
+    client, auth = login(staff_app, ANALYST)
+    other, _ = login(staff_app, ANALYST)
     assert other.get("/staff/").status_code == 200
     page = client.get("/staff/")
     assert 'href="/staff/account/password"' in page.text
@@ -69,22 +63,20 @@ def test_change_password_ends_other_sessions_and_keeps_this_one(staff_app: Flask
 
 
 def test_the_new_hash_uses_the_current_parameters(make_app: Any) -> None:
-    from tests.collector.staff import make_user
-    from tests.conftest import seed_agencies
+    from tests.helpers.staff import make_user
 
-    app = make_app(PASSWORD_HASH=FAST_HASH)
-    seed_agencies(app)
+    app = make_app(seed="agencies", PASSWORD_HASH=FAST_HASH)
     make_user(app, ANALYST, "analyst", "alpha")
     stronger = {**FAST_HASH, "time_cost": 2}
     app.config["PASSWORD_HASH"] = stronger
     app.extensions.pop("collector.hasher")
-    client, auth = login(app)  # log-in itself may rehash; the change must use t=2 as well
+    client, auth = login(app, ANALYST)  # log-in itself may rehash; the change must use t=2 as well
     assert change(client, auth).status_code == 303
     assert ",t=2," in user(app).password_hash  # type: ignore[operator]
 
 
 def test_refusals_change_nothing(staff_app: Flask) -> None:
-    client, auth = login(staff_app)
+    client, auth = login(staff_app, ANALYST)
     before = user(staff_app)
     cases = [
         ({"current_password": "wrong password here"}, "目前的密碼不正確"),
@@ -111,7 +103,7 @@ def test_refusals_change_nothing(staff_app: Flask) -> None:
 
 
 def test_wrong_current_passwords_are_limited(staff_app: Flask) -> None:
-    client, auth = login(staff_app)
+    client, auth = login(staff_app, ANALYST)
     for _ in range(staff_app.config["LOGIN_MAX_FAILURES"]):
         assert change(client, auth, current_password="guess guess guess").status_code == 422
     blocked = change(client, auth)  # even the right one, for now
@@ -124,18 +116,18 @@ def test_csrf_and_log_in_are_required(staff_app: Flask) -> None:
     anonymous = staff_app.test_client()
     response = anonymous.get("/staff/account/password")
     assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
-    client, auth = login(staff_app)
+    client, auth = login(staff_app, ANALYST)
     assert change(client, auth, csrf_token="").status_code == 400
     assert logged_in(Auth(staff_app.test_client()).login(ANALYST, PASSWORD))
 
 
 def test_an_account_without_a_password_is_told_so(staff_app: Flask) -> None:
     """Single sign-on only (no stored hash): nothing to change here."""
-    from tests.collector.staff import make_user
+    from tests.helpers.staff import make_user
 
     make_user(staff_app, "sso@alpha.example.test", "analyst", "alpha", password=None)
     # Log in as the analyst, then point the session at the SSO-only account's id.
-    client, auth = login(staff_app)
+    client, auth = login(staff_app, ANALYST)
     sso = user(staff_app, "sso@alpha.example.test")
     with client.session_transaction() as session:
         session["staff_uid"] = sso.id

@@ -11,18 +11,13 @@ from sqlalchemy import select, text
 from collector.access import audit
 from collector.core.db import get_engine, session_scope
 from collector.core.models import AuditEvent, User
-from tests.collector.staff import PASSWORD, Auth, agency_id, csrf_from, logged_in, make_user
-from tests.conftest import drop_append_only_guards
+from tests.helpers.database import drop_append_only_guards
+from tests.helpers.organisation import agency_id
+from tests.helpers.staff import PASSWORD, make_user
+from tests.helpers.web import Auth, csrf_token, logged_in, login
 
 ADMIN = "admin@alpha.example.test"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-def login(app: Flask, email: str) -> tuple[Any, Auth]:
-    client = app.test_client()
-    auth = Auth(client)
-    assert logged_in(auth.login(email))
-    return client, auth
 
 
 def account(app: Flask, email: str) -> User | None:
@@ -317,4 +312,4 @@ def test_audit_page_pages_backwards(staff_app: Flask) -> None:
 
 def test_csrf_token_on_the_create_form(staff_app: Flask) -> None:
     client, _ = login(staff_app, ADMIN)
-    assert csrf_from(client.get("/staff/users").text)
+    assert csrf_token(client.get("/staff/users").text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 
 import pytest
@@ -14,24 +16,28 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import Response
-from tests.conftest import CITIZEN_ANSWERS, api_body, count_answers, count_rows
+from tests.helpers.answers import CITIZEN_ANSWERS, api_body, retried
+from tests.helpers.database import count_answers, count_rows
 
 
 @pytest.fixture(params=[True, False], ids=["fast path", "flask view"])
 def app(request: pytest.FixtureRequest, make_app: Any) -> Flask:
     """Every test twice: POST /api/v1/responses answered in front of Flask, and by its view."""
-    from tests.conftest import seed_agencies
 
-    app = make_app(API_FAST_PATH=request.param)
-    seed_agencies(app)
-    return app
+    return make_app(seed="agencies", API_FAST_PATH=request.param)
+
+
+@functools.cache
+def openapi(document: str) -> OpenAPI:
+    """The OpenAPI document (as canonical JSON), validated: once per distinct document."""
+    data = json.loads(document)
+    validate(data)
+    return OpenAPI.from_dict(data)
 
 
 @pytest.fixture
 def spec(client: FlaskClient) -> OpenAPI:
-    document = client.get("/api/openapi.json").get_json()
-    validate(document)
-    return OpenAPI.from_dict(document)
+    return openapi(json.dumps(client.get("/api/openapi.json").get_json(), sort_keys=True))
 
 
 def checked(spec: OpenAPI, client: FlaskClient, method: str, path: str, **kwargs: Any) -> Any:
@@ -100,12 +106,7 @@ def test_submit_stores_one_response(spec: OpenAPI, app: Flask, client: FlaskClie
 
 
 def test_idempotent_retry_returns_the_same_receipt(app: Flask, client: FlaskClient) -> None:
-    headers = {"Idempotency-Key": "retry-123"}
-    first = client.post("/api/v1/responses", json=body(), headers=headers)
-    second = client.post("/api/v1/responses", json=body(), headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.get_json()["receipt"] == second.get_json()["receipt"]
-    assert second.headers["Idempotent-Replayed"] == "true"
+    retried(client, "retry-123", body())
     assert count(app) == 1
 
 
@@ -284,7 +285,7 @@ def test_non_public_questionnaires_are_not_offered_or_accepted(
 @pytest.fixture
 def complaints(app: Flask, tmp_path: Any) -> Flask:
     """Agency alpha takes complaints in category ``roads``; mail goes to an outbox folder."""
-    from tests.collector.complaints.followup_data import add_category
+    from tests.helpers.complaints import add_category
 
     app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
     app.config["COMPLAINT_TODAY"] = "2026-11-02"
@@ -435,7 +436,7 @@ def test_an_anonymous_complaint_needs_the_agency_to_accept_it(
     complaints: Flask, client: FlaskClient
 ) -> None:
     from collector.core.models import ComplaintPolicy
-    from tests.collector.complaints.followup_data import agency
+    from tests.helpers.organisation import agency
 
     anonymous = complaint(name=None, email=None)
     ok = client.post("/api/v1/complaints", json=anonymous)

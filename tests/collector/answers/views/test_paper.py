@@ -12,8 +12,8 @@ from collector.answers.views.paper import keyed_answers
 from collector.core.db import session_scope
 from collector.core.models import Response, Unit
 from collector.core.plugins import get_plugins
-from tests.collector.staff import Auth, csrf_from, logged_in
-from tests.collector.views.results_data import SLUG
+from tests.helpers.answers import SLUG
+from tests.helpers.web import Auth, csrf_token, logged_in
 
 COUNTER = "counter@alpha.example.test"
 
@@ -40,7 +40,7 @@ KEYED: dict[str, str] = {
 
 
 def unit_id(app: Flask, agency: str, code: str) -> int:
-    from tests.collector.staff import agency_id
+    from tests.helpers.organisation import agency_id
 
     with session_scope(app) as session:
         return session.execute(
@@ -61,7 +61,7 @@ def start(
     return client.post(
         "/staff/paper",
         data={
-            "csrf_token": csrf_from(page.text),
+            "csrf_token": csrf_token(page.text),
             "unit": str(unit or unit_id(app, "alpha", "c1")),
             "questionnaire": questionnaire,
             "campaign": str(campaign),
@@ -73,7 +73,7 @@ def start(
 
 def entry_form(page: str) -> dict[str, str]:
     return {
-        "csrf_token": csrf_from(page),
+        "csrf_token": csrf_token(page),
         "submission_token": re.search(r'name="submission_token" value="([^"]+)"', page).group(1),  # type: ignore[union-attr]
     }
 
@@ -249,7 +249,7 @@ def test_keyboard_conventions(staff_app: Flask) -> None:
 def test_a_paper_response_can_record_an_open_campaign(
     staff_app: Flask, staff_client: Any, auth: Auth
 ) -> None:
-    from tests.collector.campaign_data import make_campaign
+    from tests.helpers.campaigns import make_campaign
 
     running = make_campaign(staff_app, units=("c1",), title="2026 臨櫃調查")
     closed = make_campaign(staff_app, status="closed", title="已結束的調查")
@@ -291,7 +291,7 @@ def test_a_campaign_closed_during_entry_is_not_recorded(
     staff_app: Flask, staff_client: Any, auth: Auth
 ) -> None:
     from collector.core.models import Campaign
-    from tests.collector.campaign_data import make_campaign
+    from tests.helpers.campaigns import make_campaign
 
     running = make_campaign(staff_app, units=("c1",))
     assert logged_in(auth.login(COUNTER))

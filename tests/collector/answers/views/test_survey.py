@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from collector.core.db import session_scope
 from collector.core.models import Response
-from tests.conftest import CITIZEN_ANSWERS, csrf_token, form_data, hidden
+from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.web import csrf_token, form_data, hidden
 
 URL = "/s/alpha/c1/citizen-satisfaction"
 

@@ -17,8 +17,8 @@ from collector.complaints import attachments, complainant, records
 from collector.complaints.views.cases import fill_template
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent, Complaint, ComplaintAttachment, ComplaintEvent, Unit
-from tests.collector.case_data import file_case, make_category
-from tests.collector.staff import Auth, csrf_from, logged_in
+from tests.helpers.complaints import file_with_contact, make_category
+from tests.helpers.web import csrf_token, login
 
 XSS = '<script>alert("x")</script>'
 HANDLER = "cases@alpha.example.test"
@@ -35,13 +35,6 @@ def app(staff_app: Flask, tmp_path: Path) -> Flask:
 @pytest.fixture
 def category(app: Flask) -> int:
     return make_category(app)
-
-
-def login(app: Flask, email: str) -> tuple[FlaskClient, Auth]:
-    client = app.test_client()
-    auth = Auth(client)
-    assert logged_in(auth.login(email))
-    return client, auth
 
 
 def load(app: Flask, case_id: int) -> Complaint:
@@ -77,7 +70,7 @@ def version_on(page: str, action: str) -> str:
 def act(client: FlaskClient, case_id: int, action: str, version: Any = None, **fields: Any) -> Any:
     """Post one action's form as the case page renders it."""
     page = client.get(f"/staff/cases/{case_id}").text
-    token = csrf_from(page)
+    token = csrf_token(page)
     data = {
         "action": action,
         "csrf_token": token,
@@ -89,7 +82,7 @@ def act(client: FlaskClient, case_id: int, action: str, version: Any = None, **f
 
 
 def unit_id(app: Flask, code: str = "c1", agency: str = "alpha") -> int:
-    from tests.collector.staff import agency_id
+    from tests.helpers.organisation import agency_id
 
     owner = agency_id(app, agency)
     with session_scope(app) as session:
@@ -102,8 +95,8 @@ def unit_id(app: Flask, code: str = "c1", agency: str = "alpha") -> int:
 
 
 def test_every_action_through_the_web(app: Flask, category: int, people: dict[str, int]) -> None:
-    case_id, _ = file_case(app, category)
-    other_id, _ = file_case(app, category, subject="同一路燈")
+    case_id, _ = file_with_contact(app, category)
+    other_id, _ = file_with_contact(app, category, subject="同一路燈")
     client, _ = login(app, HANDLER)
     me = people[HANDLER]
 
@@ -146,7 +139,7 @@ def test_every_action_through_the_web(app: Flask, category: int, people: dict[st
     assert act(client, other_id, "merge", into=number.lower(), reason="同一事由").status_code == 303
     merged = load(app, other_id)
     assert merged.status == "merged" and merged.merged_into_id == case_id
-    third, _ = file_case(app, category)
+    third, _ = file_with_contact(app, category)
     assert (
         act(client, third, "decline", ground="no_concrete_content", reason="無具體內容").status_code
         == 303
@@ -177,7 +170,7 @@ def test_every_action_through_the_web(app: Flask, category: int, people: dict[st
 def test_the_state_machine_refuses_what_the_status_does_not_allow(
     app: Flask, category: int
 ) -> None:
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     client, _ = login(app, HANDLER)
     page = client.get(f"/staff/cases/{case_id}").text
     assert 'id="form-reply"' in page and 'id="form-close"' not in page  # only what it allows
@@ -191,7 +184,7 @@ def test_the_state_machine_refuses_what_the_status_does_not_allow(
 
 
 def test_bad_input_is_a_form_error_and_changes_nothing(app: Flask, category: int) -> None:
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     client, _ = login(app, HANDLER)
     for action, fields in (
         ("extend", {"days": "abc", "reason": "x"}),
@@ -216,13 +209,13 @@ def test_bad_input_is_a_form_error_and_changes_nothing(app: Flask, category: int
     assert load(app, case_id).version == 1
     page = client.get(f"/staff/cases/{case_id}")
     response = client.post(
-        f"/staff/cases/{case_id}/act", data={"csrf_token": csrf_from(page.text), "action": "zap"}
+        f"/staff/cases/{case_id}/act", data={"csrf_token": csrf_token(page.text), "action": "zap"}
     )
     assert response.status_code == 400
 
 
 def test_a_stale_form_changes_nothing_and_says_so(app: Flask, category: int) -> None:
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     client, _ = login(app, HANDLER)
     other, _ = login(app, ADMIN)
     stale = version_on(client.get(f"/staff/cases/{case_id}").text, "note")
@@ -236,7 +229,7 @@ def test_a_stale_form_changes_nothing_and_says_so(app: Flask, category: int) -> 
 
 
 def test_csrf_is_required(app: Flask, category: int) -> None:
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     client, _ = login(app, HANDLER)
     version = version_on(client.get(f"/staff/cases/{case_id}").text, "note")
     response = client.post(
@@ -276,7 +269,7 @@ def test_an_oral_complaint_is_read_back_and_confirmed_before_it_is_saved(
     client, _ = login(app, "counter@alpha.example.test")  # counter staff may record complaints
     page = client.get("/staff/cases/new")
     assert page.status_code == 200
-    token = csrf_from(page.text)
+    token = csrf_token(page.text)
     fields = intake_fields(
         category=str(category), csrf_token=token, intake_token=form_token(page.text)
     )
@@ -322,15 +315,20 @@ def test_an_oral_complaint_is_read_back_and_confirmed_before_it_is_saved(
     assert "/staff/cases/" + str(case.id) not in saved.text  # counter staff cannot read cases
 
 
-def test_a_letter_is_recorded_at_once_and_input_is_checked(app: Flask, category: int) -> None:
+def letter_intake(app: Flask, category: int) -> tuple[FlaskClient, dict[str, str]]:
+    """A case handler on the intake page; the fields of a letter (tokens included)."""
     client, _ = login(app, HANDLER)
     page = client.get("/staff/cases/new").text
-    base = intake_fields(
+    return client, intake_fields(
         channel="letter",
         category=str(category),
-        csrf_token=csrf_from(page),
+        csrf_token=csrf_token(page),
         intake_token=form_token(page),
     )
+
+
+def test_a_letter_is_recorded_at_once_and_input_is_checked(app: Flask, category: int) -> None:
+    client, base = letter_intake(app, category)
     bad = client.post("/staff/cases/new", data={**base, "reply_channel": "letter"})
     assert bad.status_code == 422  # a reply by letter needs an address
     bad = client.post("/staff/cases/new", data={**base, "category": "99999"})
@@ -360,7 +358,7 @@ def test_a_letter_is_recorded_at_once_and_input_is_checked(app: Flask, category:
 def test_a_confidential_identity_is_withheld_from_a_handler_not_assigned(
     app: Flask, category: int, people: dict[str, int]
 ) -> None:
-    case_id, _ = file_case(app, category, confidential=True)
+    case_id, _ = file_with_contact(app, category, confidential=True)
     client, _ = login(app, HANDLER)
     page = client.get(f"/staff/cases/{case_id}").text
     assert "陳情人身分保密（不提供）" in page and "王小明" not in page
@@ -378,7 +376,7 @@ def test_a_confidential_identity_is_withheld_from_a_handler_not_assigned(
 
 
 def test_another_agency_gets_404_for_every_case_url(app: Flask, category: int) -> None:
-    case_id, (att_id,) = file_case(app, category, files=(b"hello\n",))
+    case_id, (att_id,) = file_with_contact(app, category, files=(b"hello\n",))
     client, auth = login(app, "admin@beta.example.test")
     token = auth.csrf()
     for url in (
@@ -396,8 +394,8 @@ def test_another_agency_gets_404_for_every_case_url(app: Flask, category: int) -
 
 
 def test_an_attachment_is_downloaded_and_the_view_audited(app: Flask, category: int) -> None:
-    case_id, (att_id,) = file_case(app, category, files=("照片說明\n".encode(),))
-    other_case, _ = file_case(app, category)
+    case_id, (att_id,) = file_with_contact(app, category, files=("照片說明\n".encode(),))
+    other_case, _ = file_with_contact(app, category)
     client, _ = login(app, HANDLER)
     page = client.get(f"/staff/cases/{case_id}").text
     assert f"/staff/cases/{case_id}/attachments/{att_id}" in page
@@ -411,7 +409,7 @@ def test_an_attachment_is_downloaded_and_the_view_audited(app: Flask, category: 
 
 
 def test_staff_entered_text_is_escaped_everywhere(app: Flask, category: int) -> None:
-    case_id, _ = file_case(
+    case_id, _ = file_with_contact(
         app,
         category,
         subject=XSS,
@@ -422,7 +420,7 @@ def test_staff_entered_text_is_escaped_everywhere(app: Flask, category: int) -> 
         phone="<b>1</b>",
         reply_channel="letter",
     )
-    other_id, _ = file_case(app, category)
+    other_id, _ = file_with_contact(app, category)
     client, _ = login(app, ADMIN)
     for action, fields in (
         ("assign", {"unit": unit_id(app), "handler": "", "reason": XSS}),
@@ -457,7 +455,7 @@ def test_staff_entered_text_is_escaped_everywhere(app: Flask, category: int) -> 
 
 def test_a_transfer_leaves_a_read_only_trail_at_the_sender(app: Flask, category: int) -> None:
     beta_category = make_category(app, "beta", "parks", name_zh="公園", name_en="Parks")
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     client, _ = login(app, HANDLER)
     page = client.get(f"/staff/cases/{case_id}").text
     assert "乙機關 (beta)" in page and "公園 (parks)" in page  # a destination to choose
@@ -489,10 +487,10 @@ def test_the_queue_sorts_by_due_date_and_marks_and_filters(
 ) -> None:
     today = records.today_for(app)
     app.config["COMPLAINT_TODAY"] = (today - timedelta(days=60)).isoformat()
-    file_case(app, category, subject="很久以前的案件")
+    file_with_contact(app, category, subject="很久以前的案件")
     app.config["COMPLAINT_TODAY"] = None
-    fresh_id, _ = file_case(app, category, subject="新案件")
-    taken_id, _ = file_case(app, category, subject="別人承辦的案件")
+    fresh_id, _ = file_with_contact(app, category, subject="新案件")
+    taken_id, _ = file_with_contact(app, category, subject="別人承辦的案件")
     admin, _ = login(app, ADMIN)
     assert act(admin, fresh_id, "assign", handler=people[HANDLER]).status_code == 303
     assert act(admin, taken_id, "assign", handler=people[ADMIN]).status_code == 303
@@ -510,7 +508,7 @@ def test_the_queue_sorts_by_due_date_and_marks_and_filters(
     assert client.get("/staff/cases?category=²&page=٣&unit=¹").status_code == 200
     # A category due in one working day is due soon (the policy warns 3 working days ahead).
     quick = make_category(app, "alpha", "quick", deadline_days=1, day_kind="working")
-    soon_id, _ = file_case(app, quick, subject="很快到期")
+    soon_id, _ = file_with_contact(app, quick, subject="很快到期")
     soon_page = client.get(f"/staff/cases/{soon_id}").text
     assert "mark-due_soon" in soon_page
     assert "個工作天" in soon_page  # counted in the deadline's kind of days
@@ -530,7 +528,7 @@ def test_the_queue_pages(app: Flask, category: int) -> None:
     from collector.complaints.views import cases as views
 
     for n in range(views.PAGE_SIZE + 2):
-        file_case(app, category, subject=f"案件{n:03d}")
+        file_with_contact(app, category, subject=f"案件{n:03d}")
     client, _ = login(app, ADMIN)
     first = client.get("/staff/cases?who=all").text
     assert "第 1 頁，共 2 頁" in first
@@ -542,10 +540,10 @@ def test_the_queue_pages(app: Flask, category: int) -> None:
 
 
 def test_restriction_hides_a_case_from_the_queue(app: Flask, category: int) -> None:
-    case_id, _ = file_case(app, category, subject="要求刪除的案件")
+    case_id, _ = file_with_contact(app, category, subject="要求刪除的案件")
     admin, _ = login(app, ADMIN)
     page = admin.get(f"/staff/cases/{case_id}").text
-    token = csrf_from(page)
+    token = csrf_token(page)
     data = {
         "csrf_token": token,
         "restrict-csrf_token": token,
@@ -567,7 +565,7 @@ def test_restriction_hides_a_case_from_the_queue(app: Flask, category: int) -> N
 
 
 def test_destruction_only_after_the_retention_period(app: Flask, category: int) -> None:
-    case_id, (att_id,) = file_case(app, category, files=(b"evidence\n",))
+    case_id, (att_id,) = file_with_contact(app, category, files=(b"evidence\n",))
     admin, _ = login(app, ADMIN)
     assert act(admin, case_id, "reply", body="已處理").status_code == 303
     assert act(admin, case_id, "close", outcome="explained").status_code == 303
@@ -580,7 +578,7 @@ def test_destruction_only_after_the_retention_period(app: Flask, category: int) 
 
     def destroy(number: str) -> Any:
         page = admin.get(f"/staff/cases/{case_id}/destroy")
-        token = csrf_from(page.text)
+        token = csrf_token(page.text)
         return admin.post(
             f"/staff/cases/{case_id}/destroy",
             data={
@@ -615,7 +613,7 @@ def test_destruction_only_after_the_retention_period(app: Flask, category: int) 
 
 
 def test_a_reply_letter_prints_without_script(app: Flask, category: int) -> None:
-    case_id, _ = file_case(app, category, reply_channel="letter", email=None)
+    case_id, _ = file_with_contact(app, category, reply_channel="letter", email=None)
     client, _ = login(app, ADMIN)
     assert "本案尚未回復" in client.get(f"/staff/cases/{case_id}/letter").text
     assert act(client, case_id, "reply", body="路燈已於本週修復。").status_code == 303
@@ -652,14 +650,7 @@ def test_staff_pages_link_the_queue(app: Flask) -> None:
 def test_a_letter_comes_with_attachments(app: Flask, category: int) -> None:
     import io
 
-    client, _ = login(app, HANDLER)
-    page = client.get("/staff/cases/new").text
-    base = intake_fields(
-        channel="letter",
-        category=str(category),
-        csrf_token=csrf_from(page),
-        intake_token=form_token(page),
-    )
+    client, base = letter_intake(app, category)
     big = ("信件內容 letter text\n" * 20000).encode()  # above the app's survey body limit
     assert len(big) > app.config["MAX_CONTENT_LENGTH"]
 
@@ -692,10 +683,10 @@ def test_a_letter_comes_with_attachments(app: Flask, category: int) -> None:
 
 @pytest.mark.parametrize("junk", ["\x00", "a\x00b\x1b", "9" * 5000, "-1", "<x>"])
 def test_junk_in_any_field_never_gives_a_500(app: Flask, category: int, junk: str) -> None:
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     client, _ = login(app, ADMIN)
     page = client.get(f"/staff/cases/{case_id}").text
-    token = csrf_from(page)
+    token = csrf_token(page)
     fields = {
         "assign": ("unit", "handler", "reason"),
         "decline": ("ground", "reason"),
@@ -730,7 +721,7 @@ def test_junk_in_any_field_never_gives_a_500(app: Flask, category: int, junk: st
     intake = client.get("/staff/cases/new").text
     data = {
         **intake_fields(category=str(category)),
-        "csrf_token": csrf_from(intake),
+        "csrf_token": csrf_token(intake),
         "intake_token": form_token(intake),
         "subject": junk,
         "description": junk,
@@ -744,7 +735,7 @@ def test_junk_in_any_field_never_gives_a_500(app: Flask, category: int, junk: st
 
 
 def test_control_characters_are_dropped_from_staff_text(app: Flask, category: int) -> None:
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     client, _ = login(app, HANDLER)
     assert act(client, case_id, "note", text="甲\x00乙\x1b丙\n丁").status_code == 303
     with session_scope(app) as session:

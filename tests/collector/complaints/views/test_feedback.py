@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,19 +14,19 @@ from collector.complaints.service import CaseService
 from collector.core.clock import utcnow
 from collector.core.db import session_scope
 from collector.core.models import (
-    AuditEvent,
     Complaint,
     ComplaintFollowup,
     ComplaintPolicy,
     Response,
 )
-from tests.collector.complaints import followup_data as fd
-from tests.collector.staff import Auth, csrf_from, logged_in
+from tests.helpers import complaints as fd
+from tests.helpers.database import audit_events
+from tests.helpers.web import client_as, csrf_token
 
 
 @pytest.fixture
-def fapp(make_app: Any, tmp_path: Path, clock: Any) -> Flask:
-    app = fd.build_app(make_app, tmp_path, clock)
+def fapp(outbox_app: Flask) -> Flask:
+    app = outbox_app
     app.config["ROADS"] = fd.add_category(app, "alpha", "roads", name_zh="道路", name_en="Roads")
     return app
 
@@ -46,6 +45,20 @@ def _responses(app: Flask) -> list[Response]:
         return list(session.execute(select(Response)).scalars())
 
 
+def _followup(app: Flask, case_id: int) -> ComplaintFollowup:
+    with session_scope(app) as session:
+        return session.execute(
+            select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case_id)
+        ).scalar_one()
+
+
+def _restrict(app: Flask, case_id: int) -> None:
+    with session_scope(app) as session:
+        session.execute(
+            update(Complaint).where(Complaint.id == case_id).values(restricted_at=utcnow())
+        )
+
+
 def test_the_link_from_the_mail_opens_the_questionnaire_once(fapp: Flask) -> None:
     case_id, link = _closed_with_link(fapp)
     client = fapp.test_client()
@@ -58,12 +71,8 @@ def test_the_link_from_the_mail_opens_the_questionnaire_once(fapp: Flask) -> Non
     assert done.status_code == 200
     assert "感謝您的寶貴意見" in done.text
     [response] = _responses(fapp)
-    with session_scope(fapp) as session:
-        case = session.get(Complaint, case_id)
-        followup = session.execute(
-            select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case_id)
-        ).scalar_one()
-    assert case is not None
+    case = fd.load(fapp, case_id)
+    followup = _followup(fapp, case_id)
     assert (response.channel, response.agency_id, response.unit_id) == (
         "online",
         case.agency_id,
@@ -116,11 +125,9 @@ def test_unknown_tokens_get_the_kind_page(fapp: Flask, token: str) -> None:
 
 def test_an_expired_link_is_refused_kindly(fapp: Flask) -> None:
     case_id, link = _closed_with_link(fapp)
+    followup = _followup(fapp, case_id)
+    followup.sent_at = followup.sent_at - timedelta(days=61)  # type: ignore[operator]
     with session_scope(fapp) as session:
-        followup = session.execute(
-            select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case_id)
-        ).scalar_one()
-        followup.sent_at = followup.sent_at - timedelta(days=61)  # type: ignore[operator]
         session.add(followup)
     assert fapp.test_client().get(link).status_code == 410
 
@@ -133,11 +140,7 @@ def test_invalid_answers_keep_the_link_unused(fapp: Flask) -> None:
     bad = client.post(link, data=fd.answer_form(page.text, answers))
     assert bad.status_code == 422
     assert _responses(fapp) == []
-    with session_scope(fapp) as session:
-        followup = session.execute(
-            select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case_id)
-        ).scalar_one()
-    assert followup.used_at is None
+    assert _followup(fapp, case_id).used_at is None
     good = client.post(link, data=fd.answer_form(bad.text))
     assert good.status_code == 200
 
@@ -153,28 +156,35 @@ def test_anonymous_and_opted_out_cases_get_no_link(fapp: Flask) -> None:
 
 def test_a_restricted_case_link_is_refused(fapp: Flask) -> None:
     case_id, link = _closed_with_link(fapp)
-    with session_scope(fapp) as session:
-        session.execute(
-            update(Complaint).where(Complaint.id == case_id).values(restricted_at=utcnow())
-        )
+    _restrict(fapp, case_id)
     assert fapp.test_client().get(link).status_code == 410
 
 
 # -- the phone sample in the console ------------------------------------------------
 
 
-def _login(app: Flask, email: str = fd.ADMIN) -> tuple[Any, Auth]:
-    client = app.test_client()
-    auth = Auth(client)
-    assert logged_in(auth.login(email))
-    return client, auth
+CALL = re.compile(r'href="(/staff/cases/followup/call/\d+)"')
+
+
+def _draw(client: Any, size: str, **fields: str) -> str:
+    """Draw a phone sample of October 2026's closed cases; the sample's page."""
+    token = csrf_token(client.get("/staff/cases/followup").text)
+    period = {"start": "2026-10-01", "end": "2026-10-31", "size": size}
+    drawn = client.post("/staff/cases/followup", data={"csrf_token": token, **period, **fields})
+    assert drawn.status_code == 303
+    return drawn.headers["Location"]
+
+
+def _calls(client: Any, sample_url: str) -> list[str]:
+    """The call pages linked from a sample's page."""
+    return CALL.findall(client.get(sample_url).text)
 
 
 def _phone_cases(app: Flask, n: int, outcome: str = "upheld", **contact: Any) -> list[int]:
     fd.pin(app, "2026-10-05")
     ids = []
     for i in range(n):
-        filed = fd.file(
+        filed = fd.file_case(
             app, "alpha", app.config["ROADS"], name=f"民眾{i}", phone=f"0912-000-{i:03d}", **contact
         )
         fd.close_case(app, filed.case.id, outcome, replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
@@ -185,36 +195,19 @@ def _phone_cases(app: Flask, n: int, outcome: str = "upheld", **contact: Any) ->
 def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
     ids = _phone_cases(fapp, 4)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    index = client.get("/staff/cases/followup")
-    assert index.status_code == 200
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={
-            "csrf_token": csrf_from(index.text),
-            "start": "2026-10-01",
-            "end": "2026-10-31",
-            "size_kind": "per_stratum",
-            "size": "3",
-            "seed": "42",
-        },
-    )
-    assert drawn.status_code == 303
-    sample_url = drawn.headers["Location"]
+    client = client_as(fapp, fd.ADMIN)
+    assert client.get("/staff/cases/followup").status_code == 200
+    sample_url = _draw(client, "3", size_kind="per_stratum", seed="42")
     listing = client.get(sample_url)
     assert listing.status_code == 200
     assert "3 / 4" in listing.text
     assert "0912" not in listing.text  # no phone number on the list
-    call_links = re.findall(r'href="(/staff/cases/followup/call/\d+)"', listing.text)
+    call_links = CALL.findall(listing.text)
     assert len(call_links) == 3
     call = client.get(call_links[0])
     assert call.status_code == 200
     assert re.search(r"0912-000-\d{3}", call.text)
-    with session_scope(fapp) as session:
-        views = session.execute(
-            select(AuditEvent).where(AuditEvent.action == "complaint.identity_viewed")
-        ).all()
-    assert len(views) == 1
+    assert len(audit_events(fapp, "complaint.identity_viewed")) == 1
     saved = client.post(call_links[0], data=fd.answer_form(call.text))
     assert saved.status_code == 303 and "saved=" in saved.headers["Location"]
     [response] = _responses(fapp)
@@ -234,8 +227,8 @@ def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
 
 
 def test_draw_errors_are_explained_not_500(fapp: Flask) -> None:
-    client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
+    client = client_as(fapp, fd.ADMIN)
+    token = csrf_token(client.get("/staff/cases/followup").text)
     for data in (
         {"start": "nonsense", "end": "2026-10-31", "size": "3"},
         {"start": "2026-10-01", "end": "2026-10-31", "size": "x"},
@@ -254,64 +247,55 @@ def test_draw_errors_are_explained_not_500(fapp: Flask) -> None:
 def test_another_agency_cannot_see_or_key_in_a_sample(fapp: Flask) -> None:
     _phone_cases(fapp, 2)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "2"},
-    )
-    sample_url = drawn.headers["Location"]
-    call_url = re.findall(r'href="(/staff/cases/followup/call/\d+)"', client.get(sample_url).text)[
-        0
-    ]
-    beta, _ = _login(fapp, "admin@beta.example.test")
+    client = client_as(fapp, fd.ADMIN)
+    sample_url = _draw(client, "2")
+    call_url = _calls(client, sample_url)[0]
+    beta = client_as(fapp, "admin@beta.example.test")
     assert beta.get(sample_url).status_code == 404
     assert beta.get(call_url).status_code == 404
     assert "S2026" not in beta.get("/staff/cases/followup").text
-    handler, _ = _login(fapp, "cases@alpha.example.test")
+    handler = client_as(fapp, "cases@alpha.example.test")
     assert handler.get(sample_url).status_code == 403
 
 
 def test_category_names_are_escaped_on_the_call_list(fapp: Flask) -> None:
     evil = fd.add_category(fapp, "alpha", "evil", name_zh="<script>alert(1)</script>")
     fd.pin(fapp, "2026-10-05")
-    filed = fd.file(fapp, "alpha", evil, name="甲", phone="0912345678")
+    filed = fd.file_case(fapp, "alpha", evil, name="甲", phone="0912345678")
     fd.close_case(fapp, filed.case.id, "explained", replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "1"},
-    )
-    page = client.get(drawn.headers["Location"])
+    client = client_as(fapp, fd.ADMIN)
+    page = client.get(_draw(client, "1"))
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
 
 
 def test_a_reclosed_case_gets_one_new_link_and_one_answer_at_most(fapp: Flask) -> None:
 
+    def reclose(reason: str, body: str) -> None:
+        fd.act(
+            fapp,
+            case_id,
+            fd.ADMIN,
+            lambda s, c, a: CaseService(fapp, s, a).reopen(c, reason=reason),
+        )
+        fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reply(c, body=body))
+        fd.act(
+            fapp,
+            case_id,
+            fd.ADMIN,
+            lambda s, c, a: CaseService(fapp, s, a).close(c, outcome="upheld"),
+        )
+
     case_id, first = _closed_with_link(fapp)
-    fd.act(
-        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reopen(c, reason="未修好")
-    )
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reply(c, body="已修好"))
-    fd.act(
-        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).close(c, outcome="upheld")
-    )
+    reclose("未修好", "已修好")
     links = fd.feedback_links(fapp)
     assert len(links) == 2 and links[0] == first
     client = fapp.test_client()
     assert client.get(first).status_code == 410  # the earlier link stopped working
     page = client.get(links[1])
     assert client.post(links[1], data=fd.answer_form(page.text)).status_code == 200
-    fd.act(
-        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reopen(c, reason="又壞了")
-    )
-    fd.act(fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).reply(c, body="再修"))
-    fd.act(
-        fapp, case_id, fd.ADMIN, lambda s, c, a: CaseService(fapp, s, a).close(c, outcome="upheld")
-    )
+    reclose("又壞了", "再修")
     assert len(fd.feedback_links(fapp)) == 2  # answered already: no third link
     assert len(_responses(fapp)) == 1
 
@@ -319,20 +303,9 @@ def test_a_reclosed_case_gets_one_new_link_and_one_answer_at_most(fapp: Flask) -
 def test_a_restricted_case_is_not_called(fapp: Flask) -> None:
     [case_id] = _phone_cases(fapp, 1)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "1"},
-    )
-    sample_url = drawn.headers["Location"]
-    call_url = re.findall(r'href="(/staff/cases/followup/call/\d+)"', client.get(sample_url).text)[
-        0
-    ]
-    with session_scope(fapp) as session:
-        session.execute(
-            update(Complaint).where(Complaint.id == case_id).values(restricted_at=utcnow())
-        )
+    client = client_as(fapp, fd.ADMIN)
+    call_url = _calls(client, _draw(client, "1"))[0]
+    _restrict(fapp, case_id)
     refused = client.get(call_url)
     assert refused.status_code == 303 and "gone=" in refused.headers["Location"]
     assert "不再進行訪問" in client.get(refused.headers["Location"]).text
@@ -344,23 +317,17 @@ def test_calls_without_an_interview_are_noted_and_counted(fapp: Flask) -> None:
 
     _phone_cases(fapp, 3)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},
-    )
-    sample_url = drawn.headers["Location"]
-    listing = client.get(sample_url).text
-    calls = re.findall(r'href="(/staff/cases/followup/call/\d+)"', listing)
+    client = client_as(fapp, fd.ADMIN)
+    sample_url = _draw(client, "3")
+    calls = _calls(client, sample_url)
     assert len(calls) == 3
     first = client.get(calls[0])
     for disposition in ("no_contact", "refused"):
         noted = client.post(
-            calls[0], data={"csrf_token": csrf_from(first.text), "disposition": disposition}
+            calls[0], data={"csrf_token": csrf_token(first.text), "disposition": disposition}
         )
         assert noted.status_code == 303 and "noted=" in noted.headers["Location"]
-    bad = client.post(calls[1], data={"csrf_token": csrf_from(first.text), "disposition": "x"})
+    bad = client.post(calls[1], data={"csrf_token": csrf_token(first.text), "disposition": "x"})
     assert bad.status_code == 400
     second = client.get(calls[1])
     client.post(calls[1], data=fd.answer_form(second.text))
@@ -394,21 +361,12 @@ def test_an_english_complainant_gets_the_page_in_english(fapp: Flask) -> None:
 def test_the_call_list_shows_phones_on_request_each_audited(fapp: Flask) -> None:
     _phone_cases(fapp, 3)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "2"},
-    )
-    sample_url = drawn.headers["Location"]
+    client = client_as(fapp, fd.ADMIN)
+    sample_url = _draw(client, "2")
     assert "0912" not in client.get(sample_url).text
     shown = client.get(sample_url + "?phones=1")
     assert len(re.findall(r"0912-000-\d{3}", shown.text)) == 2
-    with session_scope(fapp) as session:
-        views = session.execute(
-            select(AuditEvent).where(AuditEvent.action == "complaint.identity_viewed")
-        ).all()
-    assert len(views) == 2
+    assert len(audit_events(fapp, "complaint.identity_viewed")) == 2
 
 
 def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
@@ -417,20 +375,13 @@ def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
 
     _phone_cases(fapp, 4)
     fd.pin(fapp, "2026-11-03")
-    client, _auth = _login(fapp)
-    token = csrf_from(client.get("/staff/cases/followup").text)
-    drawn = client.post(
-        "/staff/cases/followup",
-        data={"csrf_token": token, "start": "2026-10-01", "end": "2026-10-31", "size": "3"},
-    )
-    calls = re.findall(
-        r'href="(/staff/cases/followup/call/\d+)"', client.get(drawn.headers["Location"]).text
-    )
+    client = client_as(fapp, fd.ADMIN)
+    calls = _calls(client, _draw(client, "3"))
     for url in calls[:2]:
         page = client.get(url)
         answers = dict(fd.ANSWERS, comment='=HYPERLINK("http://x")')
         client.post(url, data=fd.answer_form(page.text, answers))
-    analyst, _ = _login(fapp, "analyst@alpha.example.test")
+    analyst = client_as(fapp, "analyst@alpha.example.test")
     response = analyst.get("/staff/cases/followup/export.csv")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
@@ -444,14 +395,10 @@ def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
         assert row["comment"].startswith("'=")  # a formula defused
     assert "0912" not in response.text and "民眾" not in response.text
     assert "20261005-" not in response.text  # no case number
-    with session_scope(fapp) as session:
-        audited = session.execute(
-            select(AuditEvent).where(AuditEvent.action == "responses.export")
-        ).all()
-    assert len(audited) == 1
-    beta, _ = _login(fapp, "analyst@beta.example.test")
+    assert len(audit_events(fapp, "responses.export")) == 1
+    beta = client_as(fapp, "analyst@beta.example.test")
     assert len(beta.get("/staff/cases/followup/export.csv").text.strip().splitlines()) == 1
-    handler, _ = _login(fapp, "cases@alpha.example.test")
+    handler = client_as(fapp, "cases@alpha.example.test")
     assert handler.get("/staff/cases/followup/export.csv").status_code == 403
     with session_scope(fapp) as session:
         alpha_id = fd.agency(session, "alpha").id

@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +28,7 @@ from werkzeug.serving import make_server
 from collector.core.clock import utcnow
 from collector.core.db import session_scope
 from collector.core.models import Complaint, ComplaintCategory
-from tests.collector.complaints import followup_data as fd
+from tests.helpers import complaints as fd
 
 REPORT = {
     "service_code": "lights",
@@ -46,8 +45,8 @@ REPORT = {
 
 
 @pytest.fixture
-def server(make_app: Any, tmp_path: Path, clock: Any) -> Iterator[tuple[Flask, str]]:
-    app = fd.build_app(make_app, tmp_path, clock)
+def server(outbox_app: Flask) -> Iterator[tuple[Flask, str]]:
+    app = outbox_app
     fd.add_category(app, "alpha", "lights", name_zh="路燈", name_en="Street lights")
     fd.add_category(app, "alpha", "old", name_zh="停用", name_en="Retired", active=False)
     fd.add_category(app, "beta", "parks", name_zh="公園", name_en="Parks")

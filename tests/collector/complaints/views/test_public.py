@@ -19,10 +19,11 @@ from collector.complaints.service import CaseService
 from collector.complaints.views import public as complaints_public
 from collector.core.db import session_scope
 from collector.core.models import Complaint, ComplaintAttachment, ComplaintEvent
-from tests.collector.complaints import casework
-from tests.collector.complaints.files import HTML, POLYGLOT_PNG, jpeg_with_gps, pdf, png
-from tests.collector.staff import FAST_HASH
-from tests.conftest import count_rows, csrf_token, hidden, seed_agencies
+from tests.helpers import complaints
+from tests.helpers.database import count_rows
+from tests.helpers.files import HTML, POLYGLOT_PNG, jpeg_with_gps, pdf, png
+from tests.helpers.staff import FAST_HASH
+from tests.helpers.web import csrf_token, hidden
 
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 RAW = ("<script>alert(1)</script>", "<img src=x onerror")
@@ -32,13 +33,15 @@ RAW = ("<script>alert(1)</script>", "<img src=x onerror")
 def capp(make_app: Any, tmp_path: Path) -> Flask:
     """Agencies alpha and beta; alpha takes complaints in two categories."""
     app = make_app(
+        seed="agencies",
         PASSWORD_HASH=FAST_HASH,
         COMPLAINT_ATTACHMENT_DIR=str(tmp_path / "attachments"),
         MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
     )
-    seed_agencies(app)
-    app.config["CATEGORY"] = casework.add_category(app, "alpha", "roads", name_zh="道路")
-    casework.add_category(app, "alpha", "noise", name_zh="噪音", name_en="Noise")
+    app.config["CATEGORY"] = complaints.add_category(
+        app, "alpha", "roads", name_zh="道路", name_en="Roads"
+    )
+    complaints.add_category(app, "alpha", "noise", name_zh="噪音", name_en="Noise")
     return app
 
 
@@ -498,7 +501,7 @@ def test_staff_files_are_not_served_to_the_complainant(client: FlaskClient, capp
     from collector.complaints import attachments
 
     filed = file_one(client, capp)
-    handler = casework.add_handler(capp, "alpha", "handler@alpha.example.test")
+    handler = complaints.add_handler(capp, "alpha", "handler@alpha.example.test")
     with session_scope(capp) as session:
         case = session.execute(select(Complaint)).scalar_one()
         kept = attachments.check(pdf(), shown="internal.pdf")
@@ -516,16 +519,17 @@ def test_staff_files_are_not_served_to_the_complainant(client: FlaskClient, capp
 
 
 def ask_for_supplement(app: Flask, reason: str = "請提供照片") -> None:
-    handler = casework.add_handler(app, "alpha", "handler@alpha.example.test")
+    handler = complaints.add_handler(app, "alpha", "handler@alpha.example.test")
     with session_scope(app) as session:
         case_id = session.execute(select(Complaint.id)).scalar_one()
 
-    def work(session: Any, case: Complaint) -> None:
-        CaseService(app, session, casework.actor(session, handler)).request_supplement(
-            case, reason=reason
-        )
-
-    casework.act(app, case_id, work)
+    complaints.act(
+        app,
+        case_id,
+        handler,
+        lambda s, c, a: CaseService(app, s, a).request_supplement(c, reason=reason),
+        send=False,
+    )
 
 
 def test_a_supplement_with_a_file_resumes_the_case(client: FlaskClient, capp: Flask) -> None:

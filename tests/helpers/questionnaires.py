@@ -15,6 +15,20 @@ def t(zh: str, en: str | None = None) -> dict[str, str]:
 
 
 NOTICE_FIELDS = ("controller", "purpose", "categories", "use", "rights", "optional_data")
+"""The parts of a privacy notice (PDPA Art. 8)."""
+
+CORE_TYPES = (
+    "likert5",
+    "single_choice",
+    "multiple_choice",
+    "rating_0_10",
+    "yes_no",
+    "number",
+    "date",
+    "text",
+    "long_text",
+)
+"""The question types collector itself registers."""
 
 _MINIMAL: dict[str, Any] = {
     "slug": "test-survey",

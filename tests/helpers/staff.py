@@ -1,18 +1,16 @@
-"""Helpers for tests of the staff console: fast password hashing, people, log-in, a clock."""
+"""Staff accounts for tests: fast password hashing, one account per role, a clock."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import select
 
 from collector.access.passwords import hash_password
 from collector.core.db import session_scope
-from collector.core.models import Agency, User
+from collector.core.models import User
+from tests.helpers.organisation import agency_id
 
 FAST_HASH = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 """Argon2id parameters cheap enough for tests (production uses argon2-cffi's defaults)."""
@@ -45,11 +43,6 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def agency_id(app: Flask, code: str) -> int:
-    with session_scope(app) as session:
-        return session.execute(select(Agency.id).where(Agency.code == code)).scalar_one()
-
-
 def make_user(
     app: Flask,
     email: str,
@@ -79,37 +72,3 @@ def make_user(
 
 def make_people(app: Flask) -> dict[str, int]:
     return {email: make_user(app, email, role, code) for email, (role, code) in PEOPLE.items()}
-
-
-def csrf_from(html: str) -> str:
-    match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-class Auth:
-    """Log in and out through the real pages (the tutorial's ``AuthActions``)."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def login(self, email: str, password: str = PASSWORD, **query: str) -> Any:
-        page = self.client.get("/staff/login", query_string=query)
-        return self.client.post(
-            "/staff/login",
-            query_string=query,
-            data={"email": email, "password": password, "csrf_token": csrf_from(page.text)},
-        )
-
-    def csrf(self) -> str:
-        page = self.client.get("/staff/")
-        if page.status_code != 200:
-            page = self.client.get("/staff/login")
-        return csrf_from(page.text)
-
-    def logout(self) -> Any:
-        return self.client.post("/staff/logout", data={"csrf_token": self.csrf()})
-
-
-def logged_in(response: Any) -> bool:
-    return response.status_code == 303 and response.headers["Location"].endswith("/staff/")

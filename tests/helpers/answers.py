@@ -1,4 +1,5 @@
-"""Storing responses for the results and export tests (through the shared checker)."""
+"""Survey answers for tests: a complete citizen-satisfaction answer set, an API body, and
+responses stored through the shared checker (for the results and export tests)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,54 @@ from collector.core.db import session_scope
 from collector.core.models import Agency, Response, Unit
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version, definition_of
-from tests.conftest import CITIZEN_ANSWERS
 
 SLUG = "citizen-satisfaction"
+
+CITIZEN_ANSWERS: dict[str, Any] = {
+    "service_type": "certificate",
+    "first_visit": "no",
+    "env_signage": 4,
+    "env_comfort": 5,
+    "env_facilities": "na",
+    "courtesy_attitude": 5,
+    "courtesy_proactive": 4,
+    "prof_knowledge": 4,
+    "prof_efficiency": 3,
+    "prof_consistency": 4,
+    "measures_online": "na",
+    "measures_information": 4,
+    "measures_wait": 2,
+    "overall_satisfaction": 4,
+    "recommend": 8,
+    "comment": "櫃台很親切 𠊎",
+    "sex": "female",
+    "age_group": "65plus",
+}
+
+
+def api_body(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid ``POST /api/v1/responses`` body for agency alpha, unit c1."""
+    data = {
+        "questionnaire": SLUG,
+        "agency": "alpha",
+        "unit": "c1",
+        "channel": "online",
+        "language": "zh-Hant-TW",
+        "answers": dict(CITIZEN_ANSWERS),
+    }
+    data.update(overrides)
+    return data
+
+
+def retried(client: Any, key: str, body: dict[str, Any]) -> None:
+    """Post ``body`` to the API twice with one ``Idempotency-Key``: both are 201 with one
+    receipt, and the second says it was replayed."""
+    headers = {"Idempotency-Key": key}
+    first = client.post("/api/v1/responses", json=body, headers=headers)
+    second = client.post("/api/v1/responses", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["receipt"] == second.get_json()["receipt"]
+    assert second.headers["Idempotent-Replayed"] == "true"
 
 
 def add_responses(

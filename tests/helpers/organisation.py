@@ -1,0 +1,52 @@
+"""The organisation every test starts from (ministry moi > agencies alpha, beta, each
+with counters c1 and c2), and finding its rows again."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+from sqlmodel import Session
+
+from collector.core.db import session_scope
+from collector.core.models import Agency, Unit
+
+
+def seed_agencies(app: Flask) -> None:
+    """Two agencies of one ministry, each with units: enough to test isolation."""
+    with session_scope(app) as session:
+        ministry = Agency(code="moi", name_zh="測試部", name_en="Test Ministry", level="ministry")
+        session.add(ministry)
+        session.flush()
+        for code, zh, en in (
+            ("alpha", "甲機關", "Agency Alpha"),
+            ("beta", "乙機關", "Agency Beta"),
+        ):
+            agency = Agency(code=code, name_zh=zh, name_en=en, parent_id=ministry.id)
+            session.add(agency)
+            session.flush()
+            session.add(
+                Unit(agency_id=agency.id, code="c1", name_zh="第一櫃台", name_en="Counter 1")
+            )
+            session.add(
+                Unit(agency_id=agency.id, code="c2", name_zh="第二櫃台", name_en="Counter 2")
+            )
+
+
+def agency(session: Session, code: str) -> Agency:
+    return session.execute(select(Agency).where(Agency.code == code)).scalar_one()
+
+
+def unit(session: Session, agency_code: str, code: str) -> Unit:
+    owner = agency(session, agency_code)
+    statement = select(Unit).where(Unit.agency_id == owner.id, Unit.code == code)
+    return session.execute(statement).scalar_one()
+
+
+def agency_id(app: Flask, code: str) -> int:
+    with session_scope(app) as session:
+        return agency(session, code).id  # type: ignore[return-value]
+
+
+def unit_id(app: Flask, agency_code: str, code: str) -> int:
+    with session_scope(app) as session:
+        return unit(session, agency_code, code).id  # type: ignore[return-value]
