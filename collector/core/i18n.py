@@ -392,7 +392,7 @@ def init_app(app: Flask) -> None:
     parameters escaped) and Babel's formatting, all in the page's language."""
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.add_extension("jinja2.ext.do")  # {% do list.append(x) %}: `_` is gettext
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
         _template_gettext,
         _template_ngettext,
         newstyle=True,
