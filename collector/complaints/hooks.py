@@ -8,7 +8,16 @@ import click
 from flask import Blueprint
 
 from collector.complaints import labels, remind
-from collector.complaints.views import api, cases, dashboard, feedback, open311, public, settings
+from collector.complaints.views import (
+    api,
+    cases,
+    dashboard,
+    feedback,
+    intake,
+    open311,
+    public,
+    settings,
+)
 from collector.core.hookspecs import hookimpl
 from collector.core.hooktypes import Route
 from collector.core.models import Complaint, ComplaintCategory
@@ -41,6 +50,7 @@ def register_blueprints() -> list[Blueprint]:
         feedback.public_bp,
         feedback.bp,
         cases.bp,
+        intake.bp,
         settings.bp,
         dashboard.bp,
     ]

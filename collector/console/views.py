@@ -46,7 +46,7 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
     if may_somewhere(actor, "cases.read"):
         pages.append((gettext("Complaint cases"), url_for("cases.queue")))
     elif may_somewhere(actor, "cases.intake"):
-        pages.append((gettext("Record a complaint"), url_for("cases.new")))
+        pages.append((gettext("Record a complaint"), url_for("case_intake.new")))
     if may_somewhere(actor, "cases.manage"):
         pages.append((gettext("Complaint settings"), url_for("case_settings.settings")))
     if may_somewhere(actor, "calendar.manage"):

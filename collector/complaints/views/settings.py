@@ -26,7 +26,8 @@ from collector.access.permissions import allowed, require
 from collector.access.scoped import get_scoped, scoped
 from collector.access.sessions import staff_area
 from collector.complaints import calendars, labels, lifecycle, records
-from collector.complaints.views.cases import StaffForm, placeholder_list
+from collector.complaints.replies import placeholder_list
+from collector.complaints.staff_forms import StaffForm
 from collector.core.db import get_engine, get_session, writing
 from collector.core.hooktypes import Actor
 from collector.core.i18n import current_language, gettext

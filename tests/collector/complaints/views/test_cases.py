@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from collector.complaints import attachments, complainant, records
-from collector.complaints.views.cases import fill_template
+from collector.complaints.replies import fill_template
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent, Complaint, ComplaintAttachment, ComplaintEvent, Unit
 from tests.helpers.complaints import file_with_contact, make_category
