@@ -13,6 +13,8 @@ the complainant's notices are sent only after the commit.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -26,6 +28,7 @@ from flask import (
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select
+from sqlmodel import Session, col
 
 from collector.access import audit
 from collector.access.permissions import allowed, require
@@ -61,6 +64,7 @@ from collector.complaints.views.case_page import (
     write_session,
 )
 from collector.core.db import get_session
+from collector.core.hooktypes import Actor
 from collector.core.i18n import gettext
 from collector.core.models import (
     COMPLAINT_STATUSES,
@@ -69,6 +73,7 @@ from collector.core.models import (
     ComplaintAttachment,
     ComplaintCategory,
     ComplaintEvent,
+    Unit,
 )
 from collector.core.numbers import whole_number
 
@@ -95,145 +100,150 @@ def _int_arg(name: str) -> int | None:
     return whole_number(request.args.get(name, ""))
 
 
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the queue shows, from the address (unknown values fall back to defaults)."""
+
+    who: str  # mine | unit | all
+    status: str  # open | any | a status
+    category_id: int | None
+    unit_id: int | None
+    overdue: bool
+    restricted: bool  # only restricted cases (case managers)
+    retention_ended: bool  # only cases whose retention has ended (case managers)
+    page: int
+
+    @classmethod
+    def from_request(cls, actor: Actor, may_manage: bool) -> QueueFilter:
+        default_scope = "mine" if actor.role == "case_handler" else "all"
+        who = request.args.get("who", default_scope)
+        status = request.args.get("status", "open")
+        return cls(
+            who=who if who in ("mine", "unit", "all") else default_scope,
+            status=status if status in ("open", "any", *COMPLAINT_STATUSES) else "open",
+            category_id=_int_arg("category"),
+            unit_id=_int_arg("unit"),
+            overdue=request.args.get("overdue") == "1",
+            restricted=may_manage and request.args.get("restricted") == "1",
+            retention_ended=may_manage and request.args.get("retention") == "1",
+            page=max(1, min(_int_arg("page") or 1, 100_000)),
+        )
+
+    def conditions(self, actor: Actor, today: date, my_units: list[int]) -> list[Any]:
+        """The ``WHERE`` of the queue (scoped to the actor's agencies by the caller)."""
+        restricted = col(Complaint.restricted_at)
+        found: list[Any] = [col(Complaint.destroyed_at).is_(None)]
+        found.append(restricted.is_not(None) if self.restricted else restricted.is_(None))
+        if self.who == "mine":  # my cases, and the agency's cases nobody has taken yet
+            handler = col(Complaint.handler_id)
+            found.append(or_(handler == actor.user_id, handler.is_(None)))
+        elif self.who == "unit":
+            found.append(col(Complaint.unit_id).in_(my_units or [-1]))
+        open_status = col(Complaint.status).in_(lifecycle.OPEN)
+        if self.status == "open":
+            found.append(open_status)
+        elif self.status != "any":
+            found.append(col(Complaint.status) == self.status)
+        if self.category_id is not None:
+            found.append(col(Complaint.category_id) == self.category_id)
+        if self.overdue:
+            found += [open_status, col(Complaint.due_on) < today]
+        if self.retention_ended:
+            retain = col(Complaint.retain_until)
+            found += [retain.is_not(None), retain <= today]
+        return found
+
+    def params(self) -> dict[str, Any]:
+        """The filter as address parameters, for the page links."""
+        values = {
+            "who": self.who,
+            "status": self.status,
+            "category": self.category_id,
+            "unit": self.unit_id if self.who == "unit" else None,
+            "overdue": "1" if self.overdue else None,
+            "restricted": "1" if self.restricted else None,
+            "retention": "1" if self.retention_ended else None,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+
+def _my_units(db: Session, actor: Actor, chosen: int | None, units: dict[int, Unit]) -> list[int]:
+    """The unit chosen, else "my unit": the units of my cases that are still open."""
+    if chosen is not None and chosen in units:
+        return [chosen]
+    statement = (
+        select(Complaint.unit_id)
+        .where(
+            col(Complaint.handler_id) == actor.user_id,
+            col(Complaint.unit_id).is_not(None),
+            col(Complaint.status).in_(lifecycle.OPEN),
+        )
+        .distinct()
+    )
+    return [u for u in db.execute(scoped(statement, READ)).scalars() if u is not None]
+
+
+def _due_marks(
+    app: Any, db: Session, rows: list[Complaint], categories: dict[int, ComplaintCategory]
+) -> dict[int, DueMark]:
+    """Each case's deadline mark, on its own agency's calendar and policy."""
+    markers: dict[int, Callable[[Complaint], DueMark]] = {}
+    marks: dict[int, DueMark] = {}
+    for row in rows:
+        if row.agency_id not in markers:
+            markers[row.agency_id] = due_marker(app, db, row.agency_id, categories)
+        marks[row.id] = markers[row.agency_id](row)  # type: ignore[index]
+    return marks
+
+
 @bp.get("")
 def queue() -> Any:
     actor = require(READ, any_agency=True)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     db = get_session()
     may_manage = allowed(actor, MANAGE, actor.agency_id)
-    today = records.today_for(app)
-    default_scope = "mine" if actor.role == "case_handler" else "all"
-    who = request.args.get("who", default_scope)
-    if who not in ("mine", "unit", "all"):
-        who = default_scope
-    status = request.args.get("status", "open")
-    if status not in ("open", "any", *COMPLAINT_STATUSES):
-        status = "open"
-    category_id = _int_arg("category")
-    unit_id = _int_arg("unit")
-    overdue = request.args.get("overdue") == "1"
-    restricted = may_manage and request.args.get("restricted") == "1"
-    retention_ended = may_manage and request.args.get("retention") == "1"
-    page = max(1, min(_int_arg("page") or 1, 100_000))
-
+    shown = QueueFilter.from_request(actor, may_manage)
     lookups = lookups_for(actor.agency_id) if actor.agency_id is not None else Lookups({}, {}, {})
-    units = lookups.units
-    my_units: list[int] = []
-    if who == "unit":
-        if unit_id is not None and unit_id in units:
-            my_units = [unit_id]
-        else:
-            # "My unit": the units of the cases assigned to me that are still open.
-            my_units = [
-                u
-                for u in db.execute(
-                    scoped(
-                        select(Complaint.unit_id)
-                        .where(
-                            Complaint.handler_id == actor.user_id,
-                            Complaint.unit_id.is_not(None),  # type: ignore[union-attr]
-                            Complaint.status.in_(lifecycle.OPEN),  # type: ignore[attr-defined]
-                        )
-                        .distinct(),
-                        READ,
-                    )
-                ).scalars()
-                if u is not None
-            ]
-
-    conditions: list[Any] = [Complaint.destroyed_at.is_(None)]  # type: ignore[union-attr]
-    if restricted:
-        conditions.append(Complaint.restricted_at.is_not(None))  # type: ignore[union-attr]
-    else:
-        conditions.append(Complaint.restricted_at.is_(None))  # type: ignore[union-attr]
-    if who == "mine":  # my cases, and the agency's cases nobody has taken yet
-        conditions.append(
-            or_(Complaint.handler_id == actor.user_id, Complaint.handler_id.is_(None))  # type: ignore[union-attr]
-        )
-    elif who == "unit":
-        conditions.append(Complaint.unit_id.in_(my_units or [-1]))  # type: ignore[union-attr]
-    if status == "open":
-        conditions.append(Complaint.status.in_(lifecycle.OPEN))  # type: ignore[attr-defined]
-    elif status != "any":
-        conditions.append(Complaint.status == status)
-    if category_id is not None:
-        conditions.append(Complaint.category_id == category_id)
-    if overdue:
-        conditions.append(Complaint.status.in_(lifecycle.OPEN))  # type: ignore[attr-defined]
-        conditions.append(Complaint.due_on < today)
-    if retention_ended:
-        conditions.append(Complaint.retain_until.is_not(None))  # type: ignore[union-attr]
-        conditions.append(Complaint.retain_until <= today)  # type: ignore[operator]
-
+    my_units = _my_units(db, actor, shown.unit_id, lookups.units) if shown.who == "unit" else []
+    conditions = shown.conditions(actor, records.today_for(app), my_units)
     total = db.execute(
         scoped(select(func.count()).select_from(Complaint).where(*conditions), READ)
     ).scalar_one()
-    open_first = sql_case((Complaint.status.in_(lifecycle.OPEN), 0), else_=1)  # type: ignore[attr-defined]
-    rows = list(
-        db.execute(
-            scoped(
-                select(Complaint)
-                .where(*conditions)
-                .order_by(open_first, Complaint.due_on, Complaint.id)  # type: ignore[arg-type]
-                .limit(PAGE_SIZE)
-                .offset((page - 1) * PAGE_SIZE),
-                READ,
-            )
-        ).scalars()
+    open_first = sql_case((col(Complaint.status).in_(lifecycle.OPEN), 0), else_=1)
+    ordered = (
+        select(Complaint)
+        .where(*conditions)
+        .order_by(open_first, col(Complaint.due_on), col(Complaint.id))
+        .limit(PAGE_SIZE)
+        .offset((shown.page - 1) * PAGE_SIZE)
     )
-    categories = {
-        c.id: c
-        for c in db.execute(
-            scoped(select(ComplaintCategory).order_by(ComplaintCategory.code), READ)  # type: ignore[arg-type]
-        ).scalars()
-    }
-    marks: dict[int, DueMark] = {}
-    markers: dict[int, Callable[[Complaint], DueMark]] = {}
-    for row in rows:
-        if row.agency_id not in markers:
-            markers[row.agency_id] = due_marker(app, db, row.agency_id, categories)
-        marks[row.id] = markers[row.agency_id](row)  # type: ignore[index]
-    pages = max(1, -(-total // PAGE_SIZE))
-    params = {
-        k: v
-        for k, v in {
-            "who": who,
-            "status": status,
-            "category": category_id,
-            "unit": unit_id if who == "unit" else None,
-            "overdue": "1" if overdue else None,
-            "restricted": "1" if restricted else None,
-            "retention": "1" if retention_ended else None,
-        }.items()
-        if v is not None
-    }
+    rows = list(db.execute(scoped(ordered, READ)).scalars())
+    every_category = select(ComplaintCategory).order_by(col(ComplaintCategory.code))
+    categories = {c.id: c for c in db.execute(scoped(every_category, READ)).scalars()}
     return render_template(
         "complaints/cases/queue.html",
         actor=actor,
         rows=rows,
-        marks=marks,
+        marks=_due_marks(app, db, rows, categories),  # type: ignore[arg-type]
         categories=categories,
-        units=units,
+        units=lookups.units,
         handlers=lookups.staff,
         total=total,
-        page=page,
-        pages=pages,
-        params=params,
-        who=who,
-        status=status,
-        category_id=category_id,
-        unit_id=unit_id,
-        overdue=overdue,
-        restricted=restricted,
-        retention_ended=retention_ended,
+        page=shown.page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        params=shown.params(),
+        who=shown.who,
+        status=shown.status,
+        category_id=shown.category_id,
+        unit_id=shown.unit_id,
+        overdue=shown.overdue,
+        restricted=shown.restricted,
+        retention_ended=shown.retention_ended,
         statuses=COMPLAINT_STATUSES,
         may_manage=may_manage,
         may_intake=allowed(actor, INTAKE, actor.agency_id),
         name=local_name,
     )
-
-
-# -- intake ------------------------------------------------------------------------------
 
 
 # -- one case ------------------------------------------------------------------------------

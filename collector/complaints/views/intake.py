@@ -30,7 +30,7 @@ from collector.complaints import (
     lifecycle,
     notices,
 )
-from collector.complaints.service import CaseService
+from collector.complaints.service import CaseService, NewCase
 from collector.complaints.staff_forms import IntakeForm
 from collector.complaints.views.case_page import (
     INTAKE,
@@ -40,12 +40,14 @@ from collector.complaints.views.case_page import (
     write_session,
 )
 from collector.core.db import get_session
+from collector.core.hooktypes import Actor
 from collector.core.i18n import current_language, gettext
 from collector.core.models import (
     Agency,
     Complaint,
     ComplaintAttachment,
     ComplaintCategory,
+    ComplaintPolicy,
 )
 
 bp = Blueprint("case_intake", __name__, url_prefix="/staff/cases", template_folder="../templates")
@@ -106,6 +108,149 @@ def _limits() -> dict[str, Any]:
     return {"accept": attachments.ACCEPT, "max_files": lim.max_files, "max_size": lim.max_size}
 
 
+def _form(categories: list[ComplaintCategory]) -> IntakeForm:
+    form = IntakeForm()
+    form.channel.choices = [(c, str(labels.CHANNELS[c])) for c in INTAKE_CHANNELS]
+    form.category.choices = [(str(c.id), f"{local_name(c)} ({c.code})") for c in categories]
+    form.language.choices = [(code, str(labels.LANGUAGES[code])) for code in CASE_LANGUAGES]
+    form.reply_channel.choices = [
+        (c, str(labels.REPLY_CHANNELS[c])) for c in ("email", "letter", "phone", "none")
+    ]
+    return form
+
+
+def _page(actor: Actor, form: IntakeForm, status: int = 200, **extra: Any) -> Any:
+    extra.setdefault("read_back", False)
+    page = render_template("complaints/cases/intake.html", actor=actor, form=form, **extra)
+    return page, status
+
+
+def _add_error(field: Any, message: str) -> None:
+    field.errors = [*field.errors, message]
+
+
+def _contact_problems(form: IntakeForm, policy: ComplaintPolicy) -> bool:
+    """Mark what the agency's policy and the chosen reply channel require; True if any."""
+    problems = False
+    if form.anonymous.data and not policy.accept_anonymous:
+        _add_error(form.anonymous, gettext("This agency does not accept anonymous complaints."))
+        problems = True
+    if form.anonymous.data:
+        return problems
+    needs = {
+        "email": (form.email, gettext("A reply by e-mail needs an e-mail address.")),
+        "letter": (form.address, gettext("A reply by letter needs an address.")),
+        "phone": (form.phone, gettext("A reply by phone needs a phone number.")),
+    }
+    field, message = needs.get(form.reply_channel.data or "", (None, ""))
+    if field is not None and not field.data:
+        _add_error(field, message)
+        problems = True
+    return problems
+
+
+def _read_back(actor: Actor, form: IntakeForm, categories: list[ComplaintCategory]) -> Any:
+    """The complaint shown back as a script, unless this exact content was read back and
+    confirmed (None: go on and save it)."""
+    fingerprint = _intake_fingerprint(form)
+    if form.read_back_of.data == fingerprint and form.read_back_confirmed.data:
+        return None
+    if form.read_back_of.data == fingerprint:
+        form.read_back_confirmed.errors = [
+            gettext(
+                "A complaint by phone or at the counter must be read back to the complainant and confirmed before it is saved."
+            )
+        ]
+    form.read_back_of.data = fingerprint
+    form.read_back_confirmed.data = False
+    category = next((c for c in categories if str(c.id) == form.category.data), None)
+    status = 422 if form.read_back_confirmed.errors else 200
+    return _page(actor, form, status, read_back=True, category_name=local_name(category))
+
+
+def _created(actor: Actor, case: Complaint, password: str | None, notice_sent: bool) -> Any:
+    return render_template(
+        "complaints/cases/created.html",
+        actor=actor,
+        case=case,
+        password=password,
+        notice_sent=notice_sent,
+        may_read=allowed(actor, READ, case.agency_id),
+    )
+
+
+def _saved_before(token: str) -> Complaint | None:
+    """The case this form (by its token) already recorded: a reload or a double click."""
+    done = session.get(INTAKE_DONE_KEY) or {}
+    if not isinstance(done, dict) or token not in done:
+        return None
+    statement = select(Complaint).where(Complaint.id == done[token])
+    return get_session().execute(scoped(statement, INTAKE)).scalar_one_or_none()
+
+
+def _remember(token: str, case_id: int) -> None:
+    done = session.get(INTAKE_DONE_KEY) or {}
+    kept = dict(list(done.items())[-(INTAKE_DONE_KEEP - 1) :]) if isinstance(done, dict) else {}
+    kept[token] = case_id
+    session[INTAKE_DONE_KEY] = kept
+
+
+def _record(
+    app: Any, actor: Actor, form: IntakeForm, prepared: list[Any], stored: list[Any]
+) -> NewCase:
+    """Store the case, its attachments (appended to ``stored``) and the audit event."""
+    with write_session() as wdb:
+        agency = wdb.execute(
+            scoped(select(Agency).where(Agency.id == actor.agency_id), INTAKE, actor)
+        ).scalar_one()
+        chosen = select(ComplaintCategory).where(
+            ComplaintCategory.id == int(form.category.data or 0)
+        )
+        category = wdb.execute(scoped(chosen, INTAKE, actor)).scalar_one_or_none()
+        if category is None:
+            raise lifecycle.CaseError("case_bad_category", "no such category")
+        filed = CaseService(app, wdb, actor).new_case(
+            agency=agency,
+            category=category,
+            subject=form.subject.data or "",
+            description=form.description.data or "",
+            channel=form.channel.data or "",
+            language=form.language.data or "zh-Hant-TW",
+            location=form.location.data,
+            anonymous=bool(form.anonymous.data),
+            confidential=bool(form.confidential.data),
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            address=form.address.data,
+            reply_channel=form.reply_channel.data or "email",
+            read_back_confirmed=True if form.channel.data in ORAL_CHANNELS else None,
+        )
+        stored += attachments.store(wdb, filed.case, prepared, uploaded_by=actor.user_id, app=app)
+        audit.record(
+            wdb,
+            "complaint.intake",
+            actor=actor,
+            agency_id=agency.id,
+            target=f"complaint:{filed.case.id}",
+            detail={
+                "channel": filed.case.channel,
+                "case_number": filed.case.case_number,
+                "attachments": len(stored),
+            },
+        )
+        wdb.commit()
+    return filed
+
+
+ERROR_FIELD = {
+    "case_bad_category": "category",
+    "case_content_required": "description",
+    "case_read_back_required": "read_back_confirmed",
+}
+"""Which intake field shows a case error (others: the subject)."""
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @csrf.exempt  # the form checks its token itself, after raising the body limit
 def new() -> Any:
@@ -119,184 +264,38 @@ def new() -> Any:
         # check, which would read the body first, is off for this view).
         request.max_content_length = attachments.request_limit(app)
     categories = _intake_categories(actor.agency_id)
-    form = IntakeForm()
-    form.channel.choices = [(c, str(labels.CHANNELS[c])) for c in INTAKE_CHANNELS]
-    form.category.choices = [(str(c.id), f"{local_name(c)} ({c.code})") for c in categories]
-    form.language.choices = [(code, str(labels.LANGUAGES[code])) for code in CASE_LANGUAGES]
-    form.reply_channel.choices = [
-        (c, str(labels.REPLY_CHANNELS[c])) for c in ("email", "letter", "phone", "none")
-    ]
+    form = _form(categories)
     if request.method == "GET":
         form.intake_token.data = secrets.token_hex(16)
-        return render_template(
-            "complaints/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
-        )
+        return _page(actor, form, **_limits())
     if not form.validate():
-        status = 400 if form.csrf_token.errors else 422
-        return render_template(
-            "complaints/cases/intake.html",
-            actor=actor,
-            form=form,
-            read_back=False,
-            expired=bool(form.csrf_token.errors),
-            **_limits(),
-        ), status
-    policy_db = get_session()
-    policy = complaint_policy(policy_db, actor.agency_id, INTAKE)
-    errors = False
-    if form.anonymous.data and not policy.accept_anonymous:
-        form.anonymous.errors = [
-            *form.anonymous.errors,
-            gettext("This agency does not accept anonymous complaints."),
-        ]
-        errors = True
-    if not form.anonymous.data:
-        if form.reply_channel.data == "email" and not form.email.data:
-            form.email.errors = [
-                *form.email.errors,
-                gettext("A reply by e-mail needs an e-mail address."),
-            ]
-            errors = True
-        if form.reply_channel.data == "letter" and not form.address.data:
-            form.address.errors = [
-                *form.address.errors,
-                gettext("A reply by letter needs an address."),
-            ]
-            errors = True
-        if form.reply_channel.data == "phone" and not form.phone.data:
-            form.phone.errors = [
-                *form.phone.errors,
-                gettext("A reply by phone needs a phone number."),
-            ]
-            errors = True
-    if errors:
-        return render_template(
-            "complaints/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
-        ), 422
-    oral = form.channel.data in ORAL_CHANNELS
-    fingerprint = _intake_fingerprint(form)
-    if oral and (form.read_back_of.data != fingerprint or not form.read_back_confirmed.data):
-        # Show the complaint back as a script; saving needs the confirmation box ticked
-        # on this exact content.
-        if form.read_back_of.data == fingerprint and not form.read_back_confirmed.data:
-            form.read_back_confirmed.errors = [
-                gettext(
-                    "A complaint by phone or at the counter must be read back to the complainant and confirmed before it is saved."
-                )
-            ]
-        form.read_back_of.data = fingerprint
-        form.read_back_confirmed.data = False
-        category = next((c for c in categories if str(c.id) == form.category.data), None)
-        return render_template(
-            "complaints/cases/intake.html",
-            actor=actor,
-            form=form,
-            read_back=True,
-            category_name=local_name(category),
-            **_limits(),
-        ), (422 if form.read_back_confirmed.errors else 200)
-    done = session.get(INTAKE_DONE_KEY) or {}
-    if isinstance(done, dict) and form.intake_token.data in done:
-        # The same form sent again (a reload, a double click): the case exists already.
-        earlier = (
-            get_session()
-            .execute(
-                scoped(
-                    select(Complaint).where(Complaint.id == done[form.intake_token.data]), INTAKE
-                )
-            )
-            .scalar_one_or_none()
-        )
-        if earlier is not None:
-            return render_template(
-                "complaints/cases/created.html",
-                actor=actor,
-                case=earlier,
-                password=None,
-                notice_sent=False,
-                may_read=allowed(actor, READ, earlier.agency_id),
-            )
+        expired = bool(form.csrf_token.errors)
+        return _page(actor, form, 400 if expired else 422, expired=expired, **_limits())
+    if _contact_problems(form, complaint_policy(get_session(), actor.agency_id, INTAKE)):
+        return _page(actor, form, 422, **_limits())
+    if form.channel.data in ORAL_CHANNELS:
+        script = _read_back(actor, form, categories)
+        if script is not None:
+            return script
+    earlier = _saved_before(form.intake_token.data or "")
+    if earlier is not None:
+        return _created(actor, earlier, None, False)
     prepared, refused = attachments.prepare_all(form.attachments.data or [], 0, app)
     if refused:
         form.attachments.errors = [e.text(current_language()) for e in refused]
-        return render_template(
-            "complaints/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
-        ), 422
+        return _page(actor, form, 422, **_limits())
     stored: list[ComplaintAttachment] = []
     try:
-        with write_session() as wdb:
-            agency = wdb.execute(
-                scoped(select(Agency).where(Agency.id == actor.agency_id), INTAKE, actor)
-            ).scalar_one()
-            category = wdb.execute(
-                scoped(
-                    select(ComplaintCategory).where(
-                        ComplaintCategory.id == int(form.category.data or 0)
-                    ),
-                    INTAKE,
-                    actor,
-                )
-            ).scalar_one_or_none()
-            if category is None:
-                raise lifecycle.CaseError("case_bad_category", "no such category")
-            filed = CaseService(app, wdb, actor).new_case(
-                agency=agency,
-                category=category,
-                subject=form.subject.data or "",
-                description=form.description.data or "",
-                channel=form.channel.data or "",
-                language=form.language.data or "zh-Hant-TW",
-                location=form.location.data,
-                anonymous=bool(form.anonymous.data),
-                confidential=bool(form.confidential.data),
-                name=form.name.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                address=form.address.data,
-                reply_channel=form.reply_channel.data or "email",
-                read_back_confirmed=True if oral else None,
-            )
-            stored = attachments.store(
-                wdb, filed.case, prepared, uploaded_by=actor.user_id, app=app
-            )
-            audit.record(
-                wdb,
-                "complaint.intake",
-                actor=actor,
-                agency_id=agency.id,
-                target=f"complaint:{filed.case.id}",
-                detail={
-                    "channel": filed.case.channel,
-                    "case_number": filed.case.case_number,
-                    "attachments": len(stored),
-                },
-            )
-            wdb.commit()
+        filed = _record(app, actor, form, prepared, stored)
     except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
-        field = {
-            "case_bad_category": form.category,
-            "case_content_required": form.description,
-            "case_read_back_required": form.read_back_confirmed,
-        }.get(exc.key, form.subject)
-        field.errors = [*field.errors, str(labels.CASE_ERRORS[exc.key])]
-        return render_template(
-            "complaints/cases/intake.html", actor=actor, form=form, read_back=False, **_limits()
-        ), 422
+        _add_error(
+            getattr(form, ERROR_FIELD.get(exc.key, "subject")), str(labels.CASE_ERRORS[exc.key])
+        )
+        return _page(actor, form, 422, **_limits())
     except BaseException:
         attachments.delete_files(stored, app)
         raise
-    remembered = (
-        dict(list(done.items())[-(INTAKE_DONE_KEEP - 1) :]) if isinstance(done, dict) else {}
-    )
-    remembered[form.intake_token.data or ""] = filed.case.id
-    session[INTAKE_DONE_KEY] = remembered
+    _remember(form.intake_token.data or "", filed.case.id)  # type: ignore[arg-type]
     sent = notices.send_notices(app, filed.mails)
-    return render_template(
-        "complaints/cases/created.html",
-        actor=actor,
-        case=filed.case,
-        password=filed.password,
-        notice_sent=sent and bool(filed.mails),
-        may_read=allowed(actor, READ, filed.case.agency_id),
-    )
+    return _created(actor, filed.case, filed.password, sent and bool(filed.mails))
