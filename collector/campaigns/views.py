@@ -10,6 +10,7 @@ actor's; its status changes only through the open and close actions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -299,6 +300,110 @@ def _parse_unit_values(
     return parsed["target"], parsed["population"], errors
 
 
+def _fixed_version(db: Session, form: Any, campaign: Campaign) -> QuestionnaireVersion:
+    """An existing campaign's questionnaire version; once the campaign has opened (or its
+    questionnaire is no longer offered) the form offers only that one."""
+    version = db.execute(
+        select(QuestionnaireVersion).where(
+            col(QuestionnaireVersion.id) == campaign.questionnaire_version_id
+        )
+    ).scalar_one()
+    offered = form.questionnaire.choices
+    assert isinstance(offered, list)  # _form() set it: (slug, title) pairs
+    if version.slug not in [choice[0] for choice in offered] or campaign.status != "draft":
+        form.questionnaire.choices = [(version.slug, _questionnaire_title(version))]
+    return version
+
+
+def _fill(form: Any, campaign: Campaign, version: QuestionnaireVersion) -> Any:
+    """The edit form as the campaign stands; returns its target computation, if any."""
+    form.title.data = campaign.title
+    form.questionnaire.data = version.slug
+    form.units.data = [u.id for u in _units_of(campaign, MANAGE)]
+    form.starts_on.data = campaign.starts_on
+    form.ends_on.data = campaign.ends_on
+    form.sampling_instructions.data = campaign.sampling_instructions
+    form.target_n.data = campaign.target_n
+    if campaign.margin is None or campaign.confidence is None:
+        form.target_mode.data = "typed"
+        return None
+    form.target_mode.data = "computed"
+    form.margin.data = Decimal(f"{campaign.margin * 100:.6g}")
+    form.confidence.data = f"{campaign.confidence:.2f}"
+    form.population.data = campaign.population
+    form.design_effect.data = Decimal(f"{campaign.design_effect or 1:.6g}")
+    return logic.computation_of(campaign)
+
+
+@dataclass
+class _Checked:
+    """A posted campaign form, checked: the target computation and the per-unit values."""
+
+    valid: bool
+    computation: Any
+    unit_targets: dict[int, int | None]
+    unit_populations: dict[int, int | None]
+    unit_errors: dict[int, dict[str, str]]
+
+
+def _check(form: Any, unit_values: dict[int, dict[str, str]]) -> _Checked:
+    valid = form.validate()
+    chosen = [u for u in (form.units.data or []) if u in unit_values]
+    targets, populations, unit_errors = _parse_unit_values(unit_values, chosen)
+    valid = valid and not unit_errors
+    computation = None
+    if form.target_mode.data == "computed":
+        computation = _computation(form)
+        valid = valid and computation is not None
+    elif form.target_n.data is None:
+        message = translator(current_language()).gettext("Enter a target of at least 1.")
+        form.target_n.errors = [*form.target_n.errors, message]
+        valid = False
+    return _Checked(valid, computation, targets, populations, unit_errors)
+
+
+def _new_campaign(form: Any, version_id: int, checked: _Checked) -> logic.NewCampaign:
+    # Both InputRequired, and the form is valid.
+    assert form.starts_on.data is not None and form.ends_on.data is not None
+    computation = checked.computation
+    return logic.NewCampaign(
+        title=form.title.data or "",
+        questionnaire_version_id=version_id,
+        unit_ids=list(form.units.data or []),
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        target_n=computation.target if computation else int(form.target_n.data or 0),
+        sampling_instructions=form.sampling_instructions.data or "",
+        margin=computation.margin if computation else None,
+        confidence=computation.confidence if computation else None,
+        population=computation.population if computation else None,
+        design_effect=computation.design_effect if computation else None,
+        unit_targets=checked.unit_targets,
+        unit_populations=checked.unit_populations,
+    )
+
+
+def _save(
+    actor: Actor,
+    agency_id: int,
+    campaign: Campaign | None,
+    new: logic.NewCampaign,
+    units: list[Unit],
+) -> int:
+    """Create the campaign, or update ``campaign``; its id. Raises ``CampaignError``."""
+    by_id: dict[int, Unit] = {u.id: u for u in units}  # type: ignore[misc]  # stored rows: their ids are set
+    with _write_session() as wdb:
+        if campaign is None:
+            saved = logic.create_campaign(wdb, new, agency_id=agency_id, units=by_id, actor=actor)
+        else:
+            statement = select(Campaign).where(col(Campaign.id) == campaign.id)
+            saved = wdb.execute(scoped(statement, MANAGE, actor)).scalar_one()
+            logic.update_campaign(wdb, saved, new, units=by_id, actor=actor)
+        wdb.commit()
+        assert saved.id is not None  # committed
+        return saved.id
+
+
 def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
     """The create (``campaign`` None) and edit pages: one form, checked the same way."""
     agency_id = campaign.agency_id if campaign is not None else actor.agency_id
@@ -306,129 +411,45 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
     units = _agency_units(agency_id)
     form = _form(units)
     unit_values = _unit_values(units, campaign)
-    unit_errors: dict[int, dict[str, str]] = {}
-    language = current_language()
-    computation = None
-    status = 200
     db = get_session()
-    fixed_version = None
-    if campaign is not None:
-        fixed_version = db.execute(
-            select(QuestionnaireVersion).where(
-                col(QuestionnaireVersion.id) == campaign.questionnaire_version_id
+    fixed = _fixed_version(db, form, campaign) if campaign is not None else None
+    checked = _Checked(True, None, {}, {}, {})
+    status = 200
+    if request.method == "GET" and campaign is not None and fixed is not None:
+        checked.computation = _fill(form, campaign, fixed)
+    elif request.method == "GET":
+        form.starts_on.data = form.starts_on.data or clock.today()
+    else:
+        checked = _check(form, unit_values)
+        status = 200 if checked.valid else 422
+    if request.method == "POST" and checked.valid and "compute" not in request.form:
+        slug = form.questionnaire.data or ""
+        version = fixed if fixed is not None and slug == fixed.slug else None
+        version = version or current_version(current_app, db, slug)
+        if version is None or version.id is None:
+            abort(400)
+        try:
+            saved_id = _save(
+                actor, agency_id, campaign, _new_campaign(form, version.id, checked), units
             )
-        ).scalar_one()
-        offered = form.questionnaire.choices
-        assert isinstance(offered, list)  # _form() set it: (slug, title) pairs
-        slugs = [choice[0] for choice in offered]
-        if fixed_version.slug not in slugs or campaign.status != "draft":
-            # An opened campaign keeps its questionnaire; show only that one.
-            form.questionnaire.choices = [(fixed_version.slug, _questionnaire_title(fixed_version))]
-    if request.method == "GET":
-        if campaign is not None:
-            assert fixed_version is not None  # read above for every campaign
-            form.title.data = campaign.title
-            form.questionnaire.data = fixed_version.slug
-            form.units.data = [u.id for u in _units_of(campaign, MANAGE)]
-            form.starts_on.data = campaign.starts_on
-            form.ends_on.data = campaign.ends_on
-            form.sampling_instructions.data = campaign.sampling_instructions
-            form.target_n.data = campaign.target_n
-            if campaign.margin is not None and campaign.confidence is not None:
-                form.target_mode.data = "computed"
-                form.margin.data = Decimal(f"{campaign.margin * 100:.6g}")
-                form.confidence.data = f"{campaign.confidence:.2f}"
-                form.population.data = campaign.population
-                form.design_effect.data = Decimal(f"{campaign.design_effect or 1:.6g}")
-                computation = logic.computation_of(campaign)
-            else:
-                form.target_mode.data = "typed"
-        else:
-            form.starts_on.data = form.starts_on.data or clock.today()
-    if request.method == "POST":
-        valid = form.validate()
-        unit_targets, unit_populations, unit_errors = _parse_unit_values(
-            unit_values, [u for u in (form.units.data or []) if u in unit_values]
-        )
-        valid = valid and not unit_errors
-        if form.target_mode.data == "computed":
-            computation = _computation(form)
-            valid = valid and computation is not None
-        elif form.target_n.data is None:
-            form.target_n.errors = [
-                *form.target_n.errors,
-                translator(language).gettext("Enter a target of at least 1."),
-            ]
-            valid = False
-        if valid and "compute" not in request.form:
-            slug = form.questionnaire.data or ""
-            if fixed_version is not None and slug == fixed_version.slug:
-                version = fixed_version
-            else:
-                version = current_version(current_app, db, slug)
-            if version is None:
-                abort(400)
-            # Both InputRequired, and the form is valid.
-            assert form.starts_on.data is not None and form.ends_on.data is not None
-            new = logic.NewCampaign(
-                title=form.title.data or "",
-                questionnaire_version_id=version.id,
-                unit_ids=list(form.units.data or []),
-                starts_on=form.starts_on.data,
-                ends_on=form.ends_on.data,
-                target_n=computation.target if computation else int(form.target_n.data or 0),
-                sampling_instructions=form.sampling_instructions.data or "",
-                margin=computation.margin if computation else None,
-                confidence=computation.confidence if computation else None,
-                population=computation.population if computation else None,
-                design_effect=computation.design_effect if computation else None,
-                unit_targets=unit_targets,
-                unit_populations=unit_populations,
-            )
-            by_id: dict[int, Unit] = {u.id: u for u in units}  # type: ignore[misc]  # stored rows: their ids are set
-            try:
-                with _write_session() as wdb:
-                    if campaign is None:
-                        saved = logic.create_campaign(
-                            wdb,
-                            new,
-                            agency_id=agency_id,
-                            units=by_id,
-                            actor=actor,
-                        )
-                    else:
-                        saved = wdb.execute(
-                            scoped(
-                                select(Campaign).where(col(Campaign.id) == campaign.id),
-                                MANAGE,
-                                actor,
-                            )
-                        ).scalar_one()
-                        logic.update_campaign(wdb, saved, new, units=by_id, actor=actor)
-                    wdb.commit()
-                    saved_id = saved.id
-            except logic.CampaignError as exc:
-                field = getattr(form, exc.field, None) if exc.field else None
-                message = translator(language).render(logic.CAMPAIGN_ERRORS[exc.key])
-                if field is not None:
-                    field.errors = [*field.errors, message]
-                status = 422
-            else:
-                return redirect(url_for("campaigns.detail", campaign_id=saved_id), code=303)
-        elif not valid:
+        except logic.CampaignError as exc:
+            field = getattr(form, exc.field, None) if exc.field else None
+            message = translator(current_language()).render(logic.CAMPAIGN_ERRORS[exc.key])
+            if field is not None:
+                field.errors = [*field.errors, message]
             status = 422
-    return (
-        render_template(
-            "campaigns/campaign_form.html",
-            actor=actor,
-            form=form,
-            computation=computation,
-            campaign=campaign,
-            unit_values=unit_values,
-            unit_errors=unit_errors,
-        ),
-        status,
+        else:
+            return redirect(url_for("campaigns.detail", campaign_id=saved_id), code=303)
+    page = render_template(
+        "campaigns/campaign_form.html",
+        actor=actor,
+        form=form,
+        computation=checked.computation,
+        campaign=campaign,
+        unit_values=unit_values,
+        unit_errors=checked.unit_errors,
     )
+    return page, status
 
 
 @bp.route("/new", methods=["GET", "POST"])

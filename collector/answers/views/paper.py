@@ -16,6 +16,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
@@ -221,13 +222,50 @@ def _open_campaigns(actor: Actor, campaign_id: int | None = None) -> list[PaperC
     return [PaperCampaign(c, v, units.get(c.id, set())) for c, v in rows]
 
 
+def _check_setup(
+    values: dict[str, str],
+    units: list[Unit],
+    questionnaires: list[Questionnaire],
+    campaigns: list[PaperCampaign],
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The problems with a posted set-up (by field), and what it chose when there are
+    none: the unit, the questionnaire and the campaign (or None)."""
+    text = translator(current_language())
+    errors: dict[str, str] = {}
+    unit = next((u for u in units if str(u.id) == values["unit"]), None)
+    questionnaire = next((q for q in questionnaires if q.slug == values["questionnaire"]), None)
+    if unit is None:
+        errors["unit"] = text.gettext("Choose a service unit.")
+    if questionnaire is None:
+        errors["questionnaire"] = text.gettext("Choose a questionnaire.")
+    elif values["language"] not in questionnaire.languages:
+        values["language"] = questionnaire.languages[0]
+    if not values["batch"] or len(values["batch"]) > BATCH_MAX:
+        errors["batch"] = text.gettext(
+            "Enter a batch number (at most %(max)s characters).", max=BATCH_MAX
+        )
+    chosen = None
+    if values["campaign"]:
+        chosen = next((c for c in campaigns if str(c.id) == values["campaign"]), None)
+        if chosen is None:
+            errors["campaign"] = text.gettext(
+                "Choose a running campaign of your agency, or “Not part of a campaign”."
+            )
+        elif unit is not None and unit.id not in chosen.unit_ids:
+            errors["campaign"] = text.gettext(
+                "This service unit does not take part in the chosen campaign."
+            )
+        elif questionnaire is not None and chosen.version.slug != questionnaire.slug:
+            errors["campaign"] = text.gettext("The chosen campaign uses another questionnaire.")
+    return errors, {"unit": unit, "questionnaire": questionnaire, "campaign": chosen}
+
+
 @bp.route("", methods=["GET", "POST"])
 def setup() -> Any:
     """Choose unit, questionnaire, language and batch for the entries that follow."""
     actor = require(ACTION, any_agency=True)
-    plugins = get_plugins()
     units = _units(actor)
-    questionnaires = _questionnaires(plugins)
+    questionnaires = _questionnaires(get_plugins())
     current = session.get(SESSION_KEY) or {}
     errors: dict[str, str] = {}
     campaigns = _open_campaigns(actor)
@@ -242,75 +280,42 @@ def setup() -> Any:
         errors["campaign"] = gettext(
             "The chosen campaign has ended or been closed; this questionnaire was not saved. Choose the campaign again."
         )
-    status = 200
     if request.method == "POST":
-        form = FlaskForm()
-        language = current_language()
         values = {k: (request.form.get(k) or "").strip() for k in values}
-        unit = next((u for u in units if str(u.id) == values["unit"]), None)
-        questionnaire = next((q for q in questionnaires if q.slug == values["questionnaire"]), None)
-        if not form.validate():
-            errors["form"] = translator(language).gettext(
+        errors, chosen = _check_setup(values, units, questionnaires, campaigns)
+        if not FlaskForm().validate():
+            errors["form"] = translator(current_language()).gettext(
                 "The page timed out. Please submit again; what you typed is still here."
             )
-        if unit is None:
-            errors["unit"] = translator(language).gettext("Choose a service unit.")
-        if questionnaire is None:
-            errors["questionnaire"] = translator(language).gettext("Choose a questionnaire.")
-        elif values["language"] not in questionnaire.languages:
-            values["language"] = questionnaire.languages[0]
-        if not values["batch"] or len(values["batch"]) > BATCH_MAX:
-            errors["batch"] = translator(language).gettext(
-                "Enter a batch number (at most %(max)s characters).", max=BATCH_MAX
-            )
-        chosen = None
-        if values["campaign"]:
-            chosen = next((c for c in campaigns if str(c.id) == values["campaign"]), None)
-            if chosen is None:
-                errors["campaign"] = translator(language).gettext(
-                    "Choose a running campaign of your agency, or “Not part of a campaign”."
-                )
-            elif unit is not None and unit.id not in chosen.unit_ids:
-                errors["campaign"] = translator(language).gettext(
-                    "This service unit does not take part in the chosen campaign."
-                )
-            elif questionnaire is not None and chosen.version.slug != questionnaire.slug:
-                errors["campaign"] = translator(language).gettext(
-                    "The chosen campaign uses another questionnaire."
-                )
         if not errors:
-            assert unit is not None and questionnaire is not None
             session[SESSION_KEY] = {
-                "unit": unit.id,
-                "slug": questionnaire.slug,
+                "unit": chosen["unit"].id,
+                "slug": chosen["questionnaire"].slug,
                 "language": values["language"],
                 "batch": values["batch"],
-                "campaign": chosen.id if chosen is not None else None,
+                "campaign": chosen["campaign"].id if chosen["campaign"] is not None else None,
             }
             session.pop(SAVED_KEY, None)
             return redirect(url_for("paper.entry"), code=303)
-        status = 422
-    return (
-        render_template(
-            "answers/paper_setup.html",
-            actor=actor,
-            units=[(u.id, f"{_name(u)} ({u.code})") for u in units],
-            questionnaires=[(q.slug, q.text(q.title, current_language())) for q in questionnaires],
-            campaigns=[
-                (
-                    str(c.id),
-                    f"{c.campaign.title} ({c.campaign.starts_on.isoformat()} – "
-                    f"{c.campaign.ends_on.isoformat()})",
-                )
-                for c in campaigns
-            ],
-            languages=list(LANGUAGE_NAMES.items()),
-            values=values,
-            errors=errors,
-            batch_max=BATCH_MAX,
-        ),
-        status,
+    page = render_template(
+        "answers/paper_setup.html",
+        actor=actor,
+        units=[(u.id, f"{_name(u)} ({u.code})") for u in units],
+        questionnaires=[(q.slug, q.text(q.title, current_language())) for q in questionnaires],
+        campaigns=[
+            (
+                str(c.id),
+                f"{c.campaign.title} ({c.campaign.starts_on.isoformat()} – "
+                f"{c.campaign.ends_on.isoformat()})",
+            )
+            for c in campaigns
+        ],
+        languages=list(LANGUAGE_NAMES.items()),
+        values=values,
+        errors=errors,
+        batch_max=BATCH_MAX,
     )
+    return page, 422 if request.method == "POST" else 200
 
 
 def _batch_count(actor: Actor, batch: str) -> int:
@@ -322,18 +327,26 @@ def _batch_count(actor: Actor, batch: str) -> int:
     return int(get_session().execute(scoped(statement, ACTION, actor)).scalar_one())
 
 
-@bp.route("/entry", methods=["GET", "POST"])
-def entry() -> Any:
-    """The compact keying form; after a save the same empty form comes back."""
-    actor = require(ACTION, any_agency=True)
-    setup_data = session.get(SESSION_KEY)
-    plugins = get_plugins()
-    if not setup_data or setup_data.get("slug") not in plugins.questionnaires:
-        return redirect(url_for("paper.setup"), code=303)
+@dataclass
+class _Entry:
+    """What the set-up chose, as it stands now: where keyed questionnaires are stored."""
+
+    unit: Unit
+    agency: Agency
+    chosen: PaperCampaign | None
+    campaign_gone: bool  # the chosen campaign ended or closed since
+    version: QuestionnaireVersion
+    questionnaire: Questionnaire
+    language: str
+    batch: str
+
+
+def _entry_setup(actor: Actor, setup_data: dict[str, Any]) -> _Entry | Any:
+    """The set-up in the session, checked again; a redirect to choose again when its
+    unit is gone, or its campaign ended (on a GET)."""
     db = get_session()
-    unit = db.execute(
-        scoped(select(Unit).where(col(Unit.id) == setup_data["unit"]), ACTION, actor)
-    ).scalar_one_or_none()
+    statement = select(Unit).where(col(Unit.id) == setup_data["unit"])
+    unit = db.execute(scoped(statement, ACTION, actor)).scalar_one_or_none()
     if unit is None:  # gone, or the actor moved agency: choose again
         session.pop(SESSION_KEY, None)
         return redirect(url_for("paper.setup"), code=303)
@@ -360,61 +373,56 @@ def entry() -> Any:
     language = setup_data.get("language") or questionnaire.languages[0]
     if language not in questionnaire.languages:
         language = questionnaire.languages[0]
-    ui_language = current_language()
-    batch = setup_data["batch"]
+    return _Entry(
+        unit, agency, chosen, campaign_gone, version, questionnaire, language, setup_data["batch"]
+    )
 
-    form = build_form_class(plugins, questionnaire, language)()
-    typed: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    notice = None
-    status = 200
-    if request.method == "POST":
-        typed = {
-            q.key: (request.form.get(f"q_{q.key}") or "")[:4000] for q in questionnaire.questions()
-        }
-        if campaign_gone:
-            notice = translator(ui_language).gettext(
-                "The chosen campaign has ended or been closed; this questionnaire was not saved. Choose the campaign again."
-            )
-            status = 409
-        elif not form.validate():  # only the CSRF token can fail
-            notice = translator(ui_language).gettext(
-                "The page timed out. Please submit again; what you typed is still here."
-            )
-            status = 422
-        else:
-            token = (request.form.get("submission_token") or "")[:100] or secrets.token_urlsafe(18)
-            submission = Submission(
-                questionnaire=version,
-                agency=agency,
-                unit=unit,
-                channel=CHANNEL,
-                language=language,
-                answers=keyed_answers(plugins, questionnaire, typed, language),
-                idempotency_key=f"paper:{token}",
-                batch=batch,
-                entered_by=actor.user_id,
-                campaign_id=chosen.id if chosen is not None else None,
-            )
-            try:
-                with _public_submission_path():
-                    saved = submit(current_app, plugins, questionnaire, submission)
-            except InvalidSubmission as exc:
-                errors = {key: err.text(ui_language) for key, err in exc.errors.items()}
-                status = 422
-            except IdempotencyConflict:
-                notice = translator(ui_language).gettext(
-                    "This questionnaire was already sent with other answers. Please check and save again."
-                )
-                status = 409
-            else:
-                session[SAVED_KEY] = {
-                    "receipt": saved.receipt,
-                    "count": _batch_count(actor, batch),
-                    "replayed": saved.replayed,
-                }
-                return redirect(url_for("paper.entry"), code=303)
-    saved_info = session.pop(SAVED_KEY, None) if request.method == "GET" else None
+
+def _save_entry(actor: Actor, entry: _Entry, typed: dict[str, str]) -> tuple[Any, dict[str, str]]:
+    """Store one keyed questionnaire: (a redirect, or the notice for the page, and the
+    errors by question)."""
+    text = translator(current_language())
+    plugins = get_plugins()
+    token = (request.form.get("submission_token") or "")[:100] or secrets.token_urlsafe(18)
+    submission = Submission(
+        questionnaire=entry.version,
+        agency=entry.agency,
+        unit=entry.unit,
+        channel=CHANNEL,
+        language=entry.language,
+        answers=keyed_answers(plugins, entry.questionnaire, typed, entry.language),
+        idempotency_key=f"paper:{token}",
+        batch=entry.batch,
+        entered_by=actor.user_id,
+        campaign_id=entry.chosen.id if entry.chosen is not None else None,
+    )
+    try:
+        with _public_submission_path():
+            saved = submit(current_app, plugins, entry.questionnaire, submission)
+    except InvalidSubmission as exc:
+        return None, {key: err.text(current_language()) for key, err in exc.errors.items()}
+    except IdempotencyConflict:
+        return text.gettext(
+            "This questionnaire was already sent with other answers. Please check and save again."
+        ), {}
+    session[SAVED_KEY] = {
+        "receipt": saved.receipt,
+        "count": _batch_count(actor, entry.batch),
+        "replayed": saved.replayed,
+    }
+    return redirect(url_for("paper.entry"), code=303), {}
+
+
+def _entry_page(
+    actor: Actor,
+    entry: _Entry,
+    form: Any,
+    typed: dict[str, str],
+    errors: dict[str, str],
+    notice: str | None,
+) -> str:
+    plugins = get_plugins()
+    questionnaire, language = entry.questionnaire, entry.language
     questions = [
         {
             "key": q.key,
@@ -426,25 +434,68 @@ def entry() -> Any:
         }
         for q in questionnaire.questions()
     ]
-    first_error = next((q["key"] for q in questions if q["key"] in errors), None)
-    return (
-        render_template(
-            "answers/paper_entry.html",
-            actor=actor,
-            questionnaire=questionnaire,
-            title=questionnaire.text(questionnaire.title, language),
-            unit_label=f"{_name(unit)} ({unit.code})",
-            campaign_title=chosen.campaign.title if chosen is not None else None,
-            batch=batch,
-            count=_batch_count(actor, batch),
-            saved=saved_info,
-            questions=questions,
-            typed=typed,
-            errors=errors,
-            first_error=first_error,
-            notice=notice,
-            token=secrets.token_urlsafe(18),
-            csrf_field=form.csrf_token,
-        ),
-        status,
+    return render_template(
+        "answers/paper_entry.html",
+        actor=actor,
+        questionnaire=questionnaire,
+        title=questionnaire.text(questionnaire.title, language),
+        unit_label=f"{_name(entry.unit)} ({entry.unit.code})",
+        campaign_title=entry.chosen.campaign.title if entry.chosen is not None else None,
+        batch=entry.batch,
+        count=_batch_count(actor, entry.batch),
+        saved=session.pop(SAVED_KEY, None) if request.method == "GET" else None,
+        questions=questions,
+        typed=typed,
+        errors=errors,
+        first_error=next((q["key"] for q in questions if q["key"] in errors), None),
+        notice=notice,
+        token=secrets.token_urlsafe(18),
+        csrf_field=form.csrf_token,
     )
+
+
+@bp.route("/entry", methods=["GET", "POST"])
+def entry() -> Any:
+    """The compact keying form; after a save the same empty form comes back."""
+    actor = require(ACTION, any_agency=True)
+    setup_data = session.get(SESSION_KEY)
+    plugins = get_plugins()
+    if not setup_data or setup_data.get("slug") not in plugins.questionnaires:
+        return redirect(url_for("paper.setup"), code=303)
+    entry = _entry_setup(actor, setup_data)
+    if not isinstance(entry, _Entry):
+        return entry
+    form = build_form_class(plugins, entry.questionnaire, entry.language)()
+    typed: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    notice = None
+    status = 200
+    if request.method == "POST":
+        typed = {
+            q.key: (request.form.get(f"q_{q.key}") or "")[:4000]
+            for q in entry.questionnaire.questions()
+        }
+        text = translator(current_language())
+        if entry.campaign_gone:
+            notice, status = (
+                text.gettext(
+                    "The chosen campaign has ended or been closed; this questionnaire was not saved. Choose the campaign again."
+                ),
+                409,
+            )
+        elif not form.validate():  # only the CSRF token can fail
+            notice, status = (
+                text.gettext(
+                    "The page timed out. Please submit again; what you typed is still here."
+                ),
+                422,
+            )
+        else:
+            outcome, errors = _save_entry(actor, entry, typed)
+            if isinstance(outcome, str):
+                notice, status = outcome, 409
+            elif outcome is not None:
+                return outcome
+            else:
+                status = 422
+    return _entry_page(actor, entry, form, typed, errors, notice), status
