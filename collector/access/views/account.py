@@ -24,6 +24,7 @@ from collector.access.ratelimit import get_limiter
 from collector.access.sessions import staff_area, start_session
 from collector.core.db import get_engine, get_session, writing
 from collector.core.forms import LocalisedForm
+from collector.core.hooktypes import Actor
 from collector.core.i18n import current_language, translator
 from collector.core.models import User
 
@@ -44,82 +45,74 @@ def _failure_limit() -> str:
     return f"{config['LOGIN_MAX_FAILURES']} per {config['LOGIN_LOCKOUT_MINUTES']} minutes"
 
 
+def _change(actor: Actor, user: User, form: PasswordForm) -> User | None:
+    """Change the password; the fresh account row, or None with the problem on the form
+    (a wrong current password counts against the account's limit and is audited)."""
+    try:
+        with Session(writing(get_engine()), expire_on_commit=False) as wdb:
+            statement = select(User).where(col(User.id) == user.id).with_for_update()
+            fresh = wdb.execute(unscoped(statement, "one's own account")).scalar_one()
+            change_password(
+                wdb,
+                fresh,
+                form.current_password.data or "",
+                form.new_password.data or "",
+                form.confirm_password.data or "",
+                actor=actor,
+            )
+            wdb.commit()
+    except AccountError as exc:
+        if exc.key == "err_current_password" and form.current_password.data:
+            get_limiter().hit(_failure_limit(), "password-change", str(actor.user_id))
+            audit.log(
+                "password.change_failed", actor=actor, agency_id=actor.agency_id, target=actor.label
+            )
+        field = getattr(form, exc.field)
+        field.errors = [*field.errors, exc.text(current_language())]
+        return None
+    return fresh
+
+
 @bp.route("/password", methods=["GET", "POST"])
 def password() -> Any:
     actor = current_actor()
     assert actor is not None  # staff_area
-    language = current_language()
-    db = get_session()
+    text = translator(current_language())
     user = None
     if actor.user_id is not None and actor.source == "session":
-        user = db.execute(
-            unscoped(select(User).where(col(User.id) == actor.user_id), "one's own account")
-        ).scalar_one_or_none()
+        user = (
+            get_session()
+            .execute(
+                unscoped(select(User).where(col(User.id) == actor.user_id), "one's own account")
+            )
+            .scalar_one_or_none()
+        )
     form = PasswordForm()
-    status = 200
+    status = 422 if request.method == "POST" else 200
     notice = None
-    key = ("password-change", str(actor.user_id))
-    limiter = get_limiter()
     if user is None or user.password_hash is None:
         # Single sign-on: the password (if any) is kept elsewhere.
-        notice = translator(language).gettext(
+        notice = text.gettext(
             "This account signs in through single sign-on; its password is not changed here."
         )
         status = 409 if request.method == "POST" else 200
     elif form.validate_on_submit():
-        if not limiter.test(_failure_limit(), *key):
-            notice = translator(language).gettext(
-                "Too many wrong current passwords; try again later."
-            )
+        if not get_limiter().test(_failure_limit(), "password-change", str(actor.user_id)):
+            notice = text.gettext("Too many wrong current passwords; try again later.")
             status = 429
         else:
-            try:
-                with Session(writing(get_engine()), expire_on_commit=False) as wdb:
-                    fresh = wdb.execute(
-                        unscoped(
-                            select(User).where(col(User.id) == user.id).with_for_update(),
-                            "one's own account",
-                        )
-                    ).scalar_one()
-                    change_password(
-                        wdb,
-                        fresh,
-                        form.current_password.data or "",
-                        form.new_password.data or "",
-                        form.confirm_password.data or "",
-                        actor=actor,
-                    )
-                    wdb.commit()
-            except AccountError as exc:
-                if exc.key == "err_current_password" and form.current_password.data:
-                    limiter.hit(_failure_limit(), *key)
-                    audit.log(
-                        "password.change_failed",
-                        actor=actor,
-                        agency_id=actor.agency_id,
-                        target=actor.label,
-                    )
-                field = getattr(form, exc.field)
-                field.errors = [
-                    *field.errors,
-                    exc.text(language),
-                ]
-                status = 422
-            else:
+            fresh = _change(actor, user, form)
+            if fresh is not None:
                 start_session(fresh)  # this browser stays in, with a new session
                 return redirect(url_for("account.password", changed=1), code=303)
-    elif request.method == "POST":
-        status = 422
     for field in (form.current_password, form.new_password, form.confirm_password):
         field.data = ""
-    return (
-        render_template(
-            "access/account_password.html",
-            actor=actor,
-            form=form,
-            notice=notice,
-            changed=request.args.get("changed") == "1",
-            can_change=user is not None and user.password_hash is not None,
-        ),
-        status,
+    page = render_template(
+        "access/account_password.html",
+        actor=actor,
+        form=form,
+        notice=notice,
+        changed=request.args.get("changed") == "1",
+        can_change=user is not None and user.password_hash is not None,
     )
+    return page, status

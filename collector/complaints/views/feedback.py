@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -252,17 +253,69 @@ def _samples() -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class _Draw:
+    """A posted draw request, read: the period, the stratum size or fraction, the seed."""
+
+    start: date | None
+    end: date | None
+    per_stratum: int | None
+    fraction: float | None
+    seed: int | None
+    errors: list[str]
+
+
+def _read_draw(values: dict[str, str]) -> _Draw:
+    text = translator(current_language())
+    errors: list[str] = []
+    per_stratum: int | None = None
+    fraction: float | None = None
+    raw_size = values["size"].strip()[:12]
+    try:
+        if values["size_kind"] == "fraction":
+            fraction = float(raw_size)
+        else:
+            per_stratum = int(raw_size)
+    except ValueError:
+        errors.append(
+            text.gettext("Give 1 to 1000 cases per stratum, or a fraction above 0 and at most 1.")
+        )
+    seed_raw = values["seed"].strip()[:12]
+    seed = int(seed_raw) if seed_raw.isdigit() else None
+    if seed_raw and seed is None:
+        errors.append(text.gettext("The random seed must be a number."))
+    start, end = _date(values["start"]), _date(values["end"])
+    if start is None or end is None:
+        errors.append(
+            text.gettext("Give a valid period (at most a year, starting no later than it ends).")
+        )
+    return _Draw(start, end, per_stratum, fraction, seed, errors)
+
+
+def _record_draw(actor: Actor, agency_id: int, asked: _Draw) -> str:
+    """Draw the sample and store it; its id. Raises ``FollowupError``."""
+    assert asked.start is not None and asked.end is not None  # no errors
+    seed = asked.seed if asked.seed is not None else secrets.randbelow(10**9)
+    with _write_session() as wdb:
+        frame = fu.sampling_frame(wdb, agency_id, asked.start, asked.end, actor)
+        result = fu.draw(frame, per_stratum=asked.per_stratum, fraction=asked.fraction, seed=seed)
+        if result.size == 0:
+            raise fu.FollowupError("followup_empty", "no case to draw")
+        sample_id = fu.record_sample(
+            wdb, agency_id=agency_id, result=result, start=asked.start, end=asked.end, actor=actor
+        )
+        wdb.commit()
+    return sample_id
+
+
 @bp.route("", methods=["GET", "POST"])
 def index() -> Any:
     actor = require(MANAGE, any_agency=True)
-    language = current_language()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    today = records.today_for(app)
+    today = records.today_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    last_month_end = today.replace(day=1) - timedelta(days=1)
     values = {
-        "start": request.form.get(
-            "start", (today.replace(day=1) - timedelta(days=1)).replace(day=1).isoformat()
-        ),
-        "end": request.form.get("end", (today.replace(day=1) - timedelta(days=1)).isoformat()),
+        "start": request.form.get("start", last_month_end.replace(day=1).isoformat()),
+        "end": request.form.get("end", last_month_end.isoformat()),
         "size_kind": request.form.get("size_kind", "per_stratum"),
         "size": request.form.get("size", "5"),
         "seed": request.form.get("seed", ""),
@@ -270,60 +323,25 @@ def index() -> Any:
     errors: list[str] = []
     if request.method == "POST":
         agency_id = _own_agency(actor)
-        start, end = _date(values["start"]), _date(values["end"])
-        per_stratum: int | None = None
-        fraction: float | None = None
-        raw_size = values["size"].strip()[:12]
-        try:
-            if values["size_kind"] == "fraction":
-                fraction = float(raw_size)
-            else:
-                per_stratum = int(raw_size)
-        except ValueError:
-            errors.append(
-                translator(language).gettext(
-                    "Give 1 to 1000 cases per stratum, or a fraction above 0 and at most 1."
-                )
-            )
-        seed_raw = values["seed"].strip()[:12]
-        seed = int(seed_raw) if seed_raw.isdigit() else None
-        if seed_raw and seed is None:
-            errors.append(translator(language).gettext("The random seed must be a number."))
-        if start is None or end is None:
-            errors.append(
-                translator(language).gettext(
-                    "Give a valid period (at most a year, starting no later than it ends)."
-                )
-            )
+        asked = _read_draw(values)
+        errors = asked.errors
         if agency_id is None:
             abort(404)
         if not errors:
-            assert start is not None and end is not None
-            seed = seed if seed is not None else secrets.randbelow(10**9)
             try:
-                with _write_session() as wdb:
-                    frame = fu.sampling_frame(wdb, agency_id, start, end, actor)
-                    result = fu.draw(frame, per_stratum=per_stratum, fraction=fraction, seed=seed)
-                    if result.size == 0:
-                        raise fu.FollowupError("followup_empty", "no case to draw")
-                    sample_id = fu.record_sample(
-                        wdb, agency_id=agency_id, result=result, start=start, end=end, actor=actor
-                    )
-                    wdb.commit()
+                sample_id = _record_draw(actor, agency_id, asked)
             except fu.FollowupError as exc:
-                errors.append(translator(language).render(fu.FOLLOWUP_ERRORS[exc.key]))
+                errors.append(translator(current_language()).render(fu.FOLLOWUP_ERRORS[exc.key]))
             else:
                 return redirect(url_for("complaint_followup.sample", sample_id=sample_id), code=303)
-    return (
-        render_template(
-            "complaints/followup/index.html",
-            actor=actor,
-            samples=_samples(),
-            values=values,
-            errors=errors,
-        ),
-        422 if errors else 200,
+    page = render_template(
+        "complaints/followup/index.html",
+        actor=actor,
+        samples=_samples(),
+        values=values,
+        errors=errors,
     )
+    return page, 422 if errors else 200
 
 
 def _sample_rows(sample_id: str) -> tuple[Actor, list[ComplaintFollowup]]:

@@ -408,76 +408,81 @@ def end() -> Any:
 # -- following -------------------------------------------------------------------
 
 
+def _find_followed(form: FollowForm, language: str) -> tuple[Complaint | None, str, int]:
+    """The case the number and password prove, with the per-address and per-case limits on
+    wrong tries; else why not (a notice and a status)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    text = translator(language)
+    number = records.normalise_case_number(form.case_number.data)
+    limiter = get_limiter(app)
+    keys = (
+        (
+            app.config["COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS"],
+            "complaint-follow-addr",
+            address_key(),
+        ),
+        (app.config["COMPLAINT_FOLLOW_FAILURES_PER_CASE"], "complaint-follow-case", number),
+    )
+    if not all(limiter.test(rule, scope, key) for rule, scope, key in keys):
+        return (
+            None,
+            text.gettext(
+                "Too many wrong attempts. Please try again in 15 minutes, or use the link in your email."
+            ),
+            429,
+        )
+    # The password alphabet is upper case: accept it typed in lower case.
+    password = "".join(form.password.data.split()).upper()
+    if set(password) - PASSWORD_ALPHABET:
+        password = form.password.data
+    case = complainant.find_for_complainant(get_session(), number, password)
+    if case is None:
+        for rule, scope, key in keys:
+            limiter.hit(rule, scope, key)
+        return None, text.gettext("The case number or the password is incorrect."), 422
+    return case, "", 200
+
+
 @bp.route("/complaints/follow", methods=["GET", "POST"])
 @limit("RATELIMIT_PUBLIC")
 def follow() -> Any:
     language = _language(request.form.get("_lang") if request.method == "POST" else None)
+    text = translator(language)
     form = FollowForm(language=language)
     notice = None
     if request.args.get("ended"):
-        notice = translator(language).gettext("The page has been cleared.")
+        notice = text.gettext("The page has been cleared.")
     elif request.args.get("expired"):
-        notice = translator(language).gettext(
+        notice = text.gettext(
             "Your view of the case timed out. Please enter the case number and password again."
         )
     status = 200
     errors: list[tuple[str, str]] = []
     if request.method == "POST" and not request.form.get("_lang"):
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        if not form.validate():
-            if form.csrf_failed:
-                notice, status = (
-                    translator(language).gettext(
-                        "The page timed out. Please enter the case number and password again."
-                    ),
-                    400,
-                )
-            else:
-                errors, status = form.error_list(), 422
+        if form.validate():
+            case, notice, status = _find_followed(form, language)
+            if case is not None:
+                _remember_case(case)
+                return redirect(url_for("complaints_public.case_page", lang=language), 303)
+        elif form.csrf_failed:
+            notice, status = (
+                text.gettext(
+                    "The page timed out. Please enter the case number and password again."
+                ),
+                400,
+            )
         else:
-            number = records.normalise_case_number(form.case_number.data)
-            limiter = get_limiter(app)
-            per_address = app.config["COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS"]
-            per_case = app.config["COMPLAINT_FOLLOW_FAILURES_PER_CASE"]
-            keys = ((per_address, "complaint-follow-addr", address_key()),)
-            keys += ((per_case, "complaint-follow-case", number),)
-            if not all(limiter.test(rule, scope, key) for rule, scope, key in keys):
-                notice, status = (
-                    translator(language).gettext(
-                        "Too many wrong attempts. Please try again in 15 minutes, or use the link in your email."
-                    ),
-                    429,
-                )
-            else:
-                # The password alphabet is upper case: accept it typed in lower case.
-                password = "".join(form.password.data.split()).upper()
-                if set(password) - PASSWORD_ALPHABET:
-                    password = form.password.data
-                case = complainant.find_for_complainant(get_session(), number, password)
-                if case is None:
-                    for rule, scope, key in keys:
-                        limiter.hit(rule, scope, key)
-                    notice, status = (
-                        translator(language).gettext(
-                            "The case number or the password is incorrect."
-                        ),
-                        422,
-                    )
-                else:
-                    _remember_case(case)
-                    return redirect(url_for("complaints_public.case_page", lang=language), 303)
+            errors, status = form.error_list(), 422
         form.password.data = ""
-    return (
-        render_template(
-            "complaints/public/follow.html",
-            form=form,
-            language=language,
-            languages=_languages(),
-            notice=notice,
-            errors=errors,
-        ),
-        status,
+    page = render_template(
+        "complaints/public/follow.html",
+        form=form,
+        language=language,
+        languages=_languages(),
+        notice=notice,
+        errors=errors,
     )
+    return page, status
 
 
 @bp.get("/complaints/follow/<token>")
@@ -532,36 +537,42 @@ def case_page() -> Any:
             notice, errors, status = outcome
     if request.args.get("sent") and notice is None:
         notice = translator(language).gettext("Your supplement has been received.")
-    chain = records.chain_of(db, origin)
+    return _followed_page(db, origin, current, form, language, notice, errors), status
+
+
+def _followed_page(
+    db: Session,
+    origin: Complaint,
+    current: Complaint,
+    form: SupplementForm,
+    language: str,
+    notice: str | None,
+    errors: list[tuple[str, str]],
+) -> str:
+    """The followed case's page: where it stands, its public history and files."""
+    files = _complainant_files(db, records.chain_of(db, origin))
     events = records.public_events(db, origin)
-    files = _complainant_files(db, chain)
-    agency = db.get(Agency, current.agency_id)
-    origin_agency = db.get(Agency, origin.agency_id)
-    category = db.get(ComplaintCategory, origin.category_id)
-    return (
-        render_template(
-            "complaints/public/case.html",
-            case=origin,
-            current=current,
-            agency=agency,
-            origin_agency=origin_agency,
-            category=category,
-            status_text=_status_text(current, language),
-            open=current.status in lifecycle.OPEN,
-            awaiting=current.status == "awaiting_supplement",
-            events=[(e, _event_text(e, language), clock.local_text(e.at)) for e in events],
-            files=[(f, _file_url(origin, f)) for f in files],
-            form=form,
-            notice=notice,
-            errors=errors,
-            language=language,
-            languages=_languages(),
-            limits=attachments.limits(),
-            accept=attachments.ACCEPT,
-            files_left=max(0, attachments.limits().max_files - len(files)),
-            minutes=_follow_minutes(),
-        ),
-        status,
+    return render_template(
+        "complaints/public/case.html",
+        case=origin,
+        current=current,
+        agency=db.get(Agency, current.agency_id),
+        origin_agency=db.get(Agency, origin.agency_id),
+        category=db.get(ComplaintCategory, origin.category_id),
+        status_text=_status_text(current, language),
+        open=current.status in lifecycle.OPEN,
+        awaiting=current.status == "awaiting_supplement",
+        events=[(e, _event_text(e, language), clock.local_text(e.at)) for e in events],
+        files=[(f, _file_url(origin, f)) for f in files],
+        form=form,
+        notice=notice,
+        errors=errors,
+        language=language,
+        languages=_languages(),
+        limits=attachments.limits(),
+        accept=attachments.ACCEPT,
+        files_left=max(0, attachments.limits().max_files - len(files)),
+        minutes=_follow_minutes(),
     )
 
 

@@ -120,6 +120,34 @@ def _policy_snapshot(policy: ComplaintPolicy) -> dict[str, Any]:
     }
 
 
+def _save_policy(actor: Actor, agency_id: int, form: PolicyForm) -> int:
+    """Store the agency's policy, audited, and move its open cases' due dates (how many)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _write_session() as wdb:
+        statement = select(ComplaintPolicy).where(ComplaintPolicy.agency_id == agency_id)
+        row = wdb.execute(scoped(statement, MANAGE, actor)).scalar_one_or_none()
+        row = row or ComplaintPolicy(agency_id=agency_id)
+        before = _policy_snapshot(row)
+        row.deadline_days = int(form.deadline_days.data or 30)
+        row.day_kind = form.day_kind.data or "calendar"
+        row.due_soon_days = int(form.due_soon_days.data or 0)
+        row.accept_anonymous = bool(form.accept_anonymous.data)
+        row.followup = bool(form.followup.data)
+        wdb.add(row)
+        wdb.flush()
+        moved = recompute_open_cases(app, wdb, [agency_id])
+        audit.record(
+            wdb,
+            "complaint.policy_changed",
+            actor=actor,
+            agency_id=agency_id,
+            target=f"agency:{agency_id}",
+            detail={"before": before, "after": _policy_snapshot(row), "moved": moved},
+        )
+        wdb.commit()
+    return moved
+
+
 @bp.route("/staff/cases/settings", methods=["GET", "POST"])
 def settings() -> Any:
     actor = require(MANAGE, any_agency=True)
@@ -130,40 +158,10 @@ def settings() -> Any:
     ).scalar_one_or_none() or ComplaintPolicy(agency_id=agency_id)
     form = PolicyForm(obj=policy if request.method == "GET" else None)
     form.day_kind.choices = _day_kind_choices(blank=False)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate():
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            with _write_session() as wdb:
-                row = wdb.execute(
-                    scoped(
-                        select(ComplaintPolicy).where(ComplaintPolicy.agency_id == agency_id),
-                        MANAGE,
-                        actor,
-                    )
-                ).scalar_one_or_none()
-                if row is None:
-                    row = ComplaintPolicy(agency_id=agency_id)
-                before = _policy_snapshot(row)
-                row.deadline_days = int(form.deadline_days.data or 30)
-                row.day_kind = form.day_kind.data or "calendar"
-                row.due_soon_days = int(form.due_soon_days.data or 0)
-                row.accept_anonymous = bool(form.accept_anonymous.data)
-                row.followup = bool(form.followup.data)
-                wdb.add(row)
-                wdb.flush()
-                moved = recompute_open_cases(app, wdb, [agency_id])
-                audit.record(
-                    wdb,
-                    "complaint.policy_changed",
-                    actor=actor,
-                    agency_id=agency_id,
-                    target=f"agency:{agency_id}",
-                    detail={"before": before, "after": _policy_snapshot(row), "moved": moved},
-                )
-                wdb.commit()
-            return redirect(url_for("case_settings.settings", saved=1, moved=moved), code=303)
+    if request.method == "POST" and form.validate():
+        moved = _save_policy(actor, agency_id, form)
+        return redirect(url_for("case_settings.settings", saved=1, moved=moved), code=303)
+    status = 422 if request.method == "POST" else 200
     categories = list(
         db.execute(
             scoped(
@@ -411,85 +409,79 @@ def _agencies_to_recompute(actor: Actor) -> list[int] | None:
     return None if _national(actor) else [actor.agency_id]  # type: ignore[list-item]
 
 
+def _shown_year(base: WorkCalendar, today: date) -> int:
+    """The year asked for (``?year=``) when the calendar covers it, else this year, else
+    the last year covered."""
+    arg = request.args.get("year", "")
+    wanted = int(arg) if arg.isascii() and arg.isdigit() and len(arg) == 4 else 0
+    if wanted in base.years:
+        return wanted
+    return today.year if today.year in base.years else max(base.years)
+
+
+def _add_day(actor: Actor, db: Session, form: DayForm, base: WorkCalendar) -> Any:
+    """Store the posted day (and move the open cases' due dates); a redirect, or None
+    with the problem on the form."""
+    day: date = form.day.data  # type: ignore[assignment]  # InputRequired, and the form is valid
+    years = sorted(base.years)
+    taken = gettext("This day is already edited: remove it first.")
+    if day.year not in base.years:
+        message = gettext(
+            "The date must be in %(first)s to %(last)s.", first=years[0], last=years[-1]
+        )
+        form.day.errors = [*form.day.errors, message]
+        return None
+    if any(r.day == day for r in _edited_rows(actor, db)):
+        form.day.errors = [*form.day.errors, taken]
+        return None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    agency_id = None if _national(actor) else actor.agency_id
+    try:
+        with _write_session() as wdb:
+            row = CalendarDay(
+                agency_id=agency_id,
+                day=day,
+                working=form.working.data == "1",
+                name_zh=(form.name_zh.data or "").strip(),
+                name_en=(form.name_en.data or "").strip(),
+            )
+            wdb.add(row)
+            wdb.flush()
+            moved = recompute_open_cases(app, wdb, _agencies_to_recompute(actor))
+            detail = {"day": day.isoformat(), "working": row.working, "moved": moved}
+            audit.record(
+                wdb,
+                "calendar.day_added",
+                actor=actor,
+                agency_id=agency_id,
+                target=f"calendar_day:{row.id}",
+                detail={**detail, "name_zh": row.name_zh, "name_en": row.name_en},
+            )
+            wdb.commit()
+    except IntegrityError:
+        form.day.errors = [*form.day.errors, taken]
+        return None
+    return redirect(url_for("case_settings.calendar", year=day.year, moved=moved), code=303)
+
+
 @bp.route("/staff/calendar", methods=["GET", "POST"])
 def calendar() -> Any:
     actor = require(CALENDAR, any_agency=True)
     if not _national(actor):
         _own_agency(actor, CALENDAR)
     db = get_session()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     base = _base_calendar(actor, db)
-    years = sorted(base.years)
-    today = records.today_for(app)
-    year_arg = request.args.get("year", "")
-    wanted = (
-        int(year_arg) if year_arg.isascii() and year_arg.isdigit() and len(year_arg) == 4 else 0
-    )
-    year = wanted if wanted in base.years else today.year
-    if year not in base.years:
-        year = years[-1]
+    year = _shown_year(base, records.today_for(current_app._get_current_object()))  # type: ignore[attr-defined]
     form = DayForm()
     form.working.choices = [("0", gettext("Day off")), ("1", gettext("Working day (make-up)"))]
     status = 200
     if request.method == "POST":
         status = 422
-        if form.validate():
-            day: date = form.day.data  # type: ignore[assignment]
-            if day.year not in base.years:
-                form.day.errors = [
-                    *form.day.errors,
-                    gettext(
-                        "The date must be in %(first)s to %(last)s.", first=years[0], last=years[-1]
-                    ),
-                ]
-            else:
-                agency_id = None if _national(actor) else actor.agency_id
-                taken = [r for r in _edited_rows(actor, db) if r.day == day]
-                if taken:
-                    form.day.errors = [
-                        *form.day.errors,
-                        gettext("This day is already edited: remove it first."),
-                    ]
-                else:
-                    try:
-                        with _write_session() as wdb:
-                            row = CalendarDay(
-                                agency_id=agency_id,
-                                day=day,
-                                working=form.working.data == "1",
-                                name_zh=(form.name_zh.data or "").strip(),
-                                name_en=(form.name_en.data or "").strip(),
-                            )
-                            wdb.add(row)
-                            wdb.flush()
-                            moved = recompute_open_cases(app, wdb, _agencies_to_recompute(actor))
-                            audit.record(
-                                wdb,
-                                "calendar.day_added",
-                                actor=actor,
-                                agency_id=agency_id,
-                                target=f"calendar_day:{row.id}",
-                                detail={
-                                    "day": day.isoformat(),
-                                    "working": row.working,
-                                    "name_zh": row.name_zh,
-                                    "name_en": row.name_en,
-                                    "moved": moved,
-                                },
-                            )
-                            wdb.commit()
-                    except IntegrityError:
-                        form.day.errors = [
-                            *form.day.errors,
-                            gettext("This day is already edited: remove it first."),
-                        ]
-                    else:
-                        return redirect(
-                            url_for("case_settings.calendar", year=day.year, moved=moved), code=303
-                        )
+        added = _add_day(actor, db, form, base) if form.validate() else None
+        if added is not None:
+            return added
     edited = {r.day: r for r in _edited_rows(actor, db)}
     national = {r.day: r for r in _national_rows(db)} if not _national(actor) else {}
-    days = [d for d in base if d.day.year == year]
     only_rows = [
         r for r in edited.values() if r.day.year == year and base.special_day(r.day) is None
     ]
@@ -498,9 +490,9 @@ def calendar() -> Any:
         actor=actor,
         form=form,
         year=year,
-        years=years,
+        years=sorted(base.years),
         provisional=year in base.provisional_years,
-        days=days,
+        days=[d for d in base if d.day.year == year],
         edited=edited,
         national=national,
         only_rows=only_rows,
