@@ -22,7 +22,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access.guard import get_unscoped, unscoped
 from collector.complaints import calendars, lifecycle, notices, records
@@ -155,102 +155,125 @@ def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[I
     )
 
 
+def _open_cases(session: Session) -> list[Complaint]:
+    statement = (
+        select(Complaint)
+        .where(
+            col(Complaint.status).in_(sorted(lifecycle.OPEN)),
+            col(Complaint.destroyed_at).is_(None),
+        )
+        .order_by(col(Complaint.agency_id), col(Complaint.due_on), col(Complaint.id))
+    )
+    return list(session.execute(unscoped(statement, "deadline reminders (command line)")).scalars())
+
+
+Digests = dict[int, tuple[list[Item], list[Item]]]
+"""Staff user id -> (cases due soon, cases overdue) in their digest."""
+
+
+def _remind_case(
+    app: Flask,
+    session: Session,
+    case: Complaint,
+    state: ClockState,
+    admins: list[User],
+    digests: Digests,
+    day: date,
+) -> str:
+    """Put the case in its digests and record the event: due soon goes to its handler (or
+    the administrators without one), overdue is escalated to the administrators."""
+    category = get_unscoped(session, ComplaintCategory, case.category_id, "deadline reminders")
+    assert case.id is not None  # a stored case
+    item = Item(
+        case.case_number,
+        f"{category.name_zh} {category.name_en}" if category else "",
+        case.due_on,
+        state,
+        case.id,
+    )
+    if state == ClockState.OVERDUE:
+        recipients, kind, slot = admins, ESCALATED, 1
+    else:
+        handler = None
+        if case.handler_id:
+            handler = get_unscoped(session, User, case.handler_id, "deadline reminders")
+        active = handler is not None and handler.active
+        recipients, kind, slot = ([handler] if active else admins), REMINDER, 0  # type: ignore[list-item]  # checked just above
+    for user in recipients:
+        digests[user.id][slot].append(item)  # type: ignore[index]  # stored users
+    records.add_event(
+        session,
+        case,
+        kind,
+        app=app,
+        actor_label=LABEL,
+        detail={
+            "day": day.isoformat(),
+            "due_on": case.due_on.isoformat(),
+            "state": str(state),
+            "to": [u.id for u in recipients],
+        },
+    )
+    return kind
+
+
+def _remind_agency(
+    app: Flask,
+    session: Session,
+    agency: Agency,
+    cases: list[Complaint],
+    done: set[int],
+    day: date,
+    summary: Summary,
+) -> list[Mail]:
+    """One agency's reminders and escalations; its digests."""
+    policy = records.policy_for(session, agency.id)  # type: ignore[arg-type]  # a stored agency
+    calendar = calendars.calendar_for(app, session, agency.id)  # type: ignore[arg-type]  # a stored agency
+    admins = _admins(session, agency.id)  # type: ignore[arg-type]  # a stored agency
+    digests: Digests = defaultdict(lambda: ([], []))
+    counts = {"reminded": 0, "escalated": 0}
+    for case in cases:
+        state = clock_state(
+            case.due_on,
+            day,
+            calendar,
+            due_soon_within=policy.due_soon_days,
+            paused=case.status == "awaiting_supplement",
+        )
+        if state not in (ClockState.DUE_SOON, ClockState.OVERDUE):
+            continue
+        if case.id in done:
+            summary.already += 1
+            continue
+        kind = _remind_case(app, session, case, state, admins, digests, day)
+        counts["escalated" if kind == ESCALATED else "reminded"] += 1
+    users = {u.id: u for u in admins}
+    for user_id in digests:
+        if user_id not in users:
+            user = get_unscoped(session, User, user_id, "deadline reminders")
+            if user is not None:
+                users[user_id] = user
+    summary.reminded += counts["reminded"]
+    summary.escalated += counts["escalated"]
+    if counts["reminded"] or counts["escalated"]:
+        summary.agencies[agency.code] = counts
+    return [_mail(app, agency, users[u], due, overdue) for u, (due, overdue) in digests.items()]
+
+
 def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]]:
     """Record today's reminder and escalation events; return the digests to send
     once the caller has committed."""
     summary = Summary(day=day)
-    open_cases = list(
-        session.execute(
-            unscoped(
-                select(Complaint)
-                .where(
-                    Complaint.status.in_(sorted(lifecycle.OPEN)),  # type: ignore[attr-defined]
-                    Complaint.destroyed_at.is_(None),  # type: ignore[union-attr]
-                )
-                .order_by(Complaint.agency_id, Complaint.due_on, Complaint.id),  # type: ignore[arg-type]
-                "deadline reminders (command line)",
-            )
-        ).scalars()
-    )
-    done = _done_today(session, [c.id for c in open_cases], day)  # type: ignore[misc]
+    open_cases = _open_cases(session)
+    done = _done_today(session, [c.id for c in open_cases], day)  # type: ignore[misc]  # stored cases
     by_agency: dict[int, list[Complaint]] = defaultdict(list)
     for case in open_cases:
         by_agency[case.agency_id].append(case)
     mails: list[Mail] = []
     for agency_id, agency_cases in by_agency.items():
         agency = get_unscoped(session, Agency, agency_id, "deadline reminders")
-        if agency is None:
-            continue
-        policy = records.policy_for(session, agency_id)
-        calendar = calendars.calendar_for(app, session, agency_id)
-        admins = _admins(session, agency_id)
-        digests: dict[int, tuple[list[Item], list[Item]]] = defaultdict(lambda: ([], []))
-        counts = {"reminded": 0, "escalated": 0}
-        for case in agency_cases:
-            state = clock_state(
-                case.due_on,
-                day,
-                calendar,
-                due_soon_within=policy.due_soon_days,
-                paused=case.status == "awaiting_supplement",
-            )
-            if state not in (ClockState.DUE_SOON, ClockState.OVERDUE):
-                continue
-            if case.id in done:
-                summary.already += 1
-                continue
-            category = get_unscoped(
-                session, ComplaintCategory, case.category_id, "deadline reminders"
-            )
-            item = Item(
-                case.case_number,
-                f"{category.name_zh} {category.name_en}" if category else "",
-                case.due_on,
-                state,
-                case.id,  # type: ignore[arg-type]
-            )
-            handler = (
-                get_unscoped(session, User, case.handler_id, "deadline reminders")
-                if case.handler_id
-                else None
-            )
-            if state == ClockState.OVERDUE:
-                recipients = admins
-                kind = ESCALATED
-                counts["escalated"] += 1
-                for admin in admins:
-                    digests[admin.id][1].append(item)  # type: ignore[index]
-            else:
-                recipients = [handler] if handler is not None and handler.active else admins
-                kind = REMINDER
-                counts["reminded"] += 1
-                for user in recipients:
-                    digests[user.id][0].append(item)  # type: ignore[index]
-            records.add_event(
-                session,
-                case,
-                kind,
-                app=app,
-                actor_label=LABEL,
-                detail={
-                    "day": day.isoformat(),
-                    "due_on": case.due_on.isoformat(),
-                    "state": str(state),
-                    "to": [u.id for u in recipients],
-                },
-            )
-        users = {u.id: u for u in admins}
-        for user_id in digests:
-            if user_id not in users:
-                user = get_unscoped(session, User, user_id, "deadline reminders")
-                if user is not None:
-                    users[user_id] = user
-        for user_id, (due, overdue) in digests.items():
-            mails.append(_mail(app, agency, users[user_id], due, overdue))
-        summary.reminded += counts["reminded"]
-        summary.escalated += counts["escalated"]
-        if counts["reminded"] or counts["escalated"]:
-            summary.agencies[agency.code] = counts
+        if agency is not None:
+            mails += _remind_agency(app, session, agency, agency_cases, done, day, summary)
     session.flush()
     return summary, mails
 
