@@ -47,7 +47,7 @@ from typing import Any
 from flask import Flask, Response, current_app, send_file
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
@@ -395,7 +395,7 @@ def prepare_all(
 
 
 def directory(app: Flask | None = None) -> Path:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     configured = app.config.get("COMPLAINT_ATTACHMENT_DIR")
     return Path(configured) if configured else Path(app.instance_path) / "attachments"
 
@@ -411,7 +411,7 @@ def count_for(session: Session, case: Complaint) -> int:
     return session.execute(
         select(func.count())
         .select_from(ComplaintAttachment)
-        .where(ComplaintAttachment.complaint_id == case.id)
+        .where(col(ComplaintAttachment.complaint_id) == case.id)
     ).scalar_one()
 
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access.guard import unscoped
 from collector.complaints.deadlines import DeadlinePolicy, Pause, deadline
@@ -28,11 +28,11 @@ provisional) rather than stopping intake when the data has not been updated."""
 
 def _rows(session: Session, agency_id: int | None) -> list[CalendarDay]:
     condition = (
-        CalendarDay.agency_id.is_(None)  # type: ignore[union-attr]
+        col(CalendarDay.agency_id).is_(None)
         if agency_id is None
-        else CalendarDay.agency_id == agency_id
+        else col(CalendarDay.agency_id) == agency_id
     )
-    statement = select(CalendarDay).where(condition).order_by(CalendarDay.day)  # type: ignore[arg-type]
+    statement = select(CalendarDay).where(condition).order_by(col(CalendarDay.day))
     return list(session.execute(unscoped(statement, "the working-day calendar")).scalars())
 
 

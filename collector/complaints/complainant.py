@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access import audit
 from collector.access.guard import unscoped
@@ -22,11 +22,13 @@ def find_for_complainant(session: Session, case_number: str, password: str) -> C
     """The case, if the number and password match; None otherwise (same work either way)."""
     number = normalise_case_number(case_number)
     case = session.execute(
-        unscoped(select(Complaint).where(Complaint.case_number == number), "complainant follow")
+        unscoped(
+            select(Complaint).where(col(Complaint.case_number) == number), "complainant follow"
+        )
     ).scalar_one_or_none()
     stored = case.access_hash if case is not None and case.destroyed_at is None else dummy_hash()
     try:
-        ok = hasher().verify(stored, password or "")
+        ok: bool = hasher().verify(stored, password or "")
     except (VerificationError, InvalidHashError):
         ok = False
     return case if ok and case is not None and case.destroyed_at is None else None
@@ -37,7 +39,8 @@ def find_by_link(session: Session, token: str) -> Complaint | None:
         return None
     case = session.execute(
         unscoped(
-            select(Complaint).where(Complaint.link_hash == hash_token(token)), "complainant link"
+            select(Complaint).where(col(Complaint.link_hash) == hash_token(token)),
+            "complainant link",
         )
     ).scalar_one_or_none()
     return case if case is not None and case.destroyed_at is None else None

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from analysis.design import SurveyDesign
 from analysis.quantile import qrule_math
@@ -96,23 +96,23 @@ def case_metrics(
     cells: dict[tuple[Hashable, Month], CaseCell] = defaultdict(CaseCell)
     for row in rows:
         key = group(row)
-        cells[(key, month_of(row.received_on))].received += 1  # type: ignore[operator]
+        cells[(key, month_of(row.received_on))].received += 1  # type: ignore[operator]  # counting here: None only after suppress()
         if row.answered_on is not None:
             cell = cells[(key, month_of(row.answered_on))]
-            cell.answered += 1  # type: ignore[operator]
+            cell.answered += 1  # type: ignore[operator]  # counting here: None only after suppress()
             if row.answered_on <= row.due_on:
-                cell.on_time += 1  # type: ignore[operator]
+                cell.on_time += 1  # type: ignore[operator]  # counting here: None only after suppress()
         if row.closed_on is not None:
             cell = cells[(key, month_of(row.closed_on))]
-            cell.closed += 1  # type: ignore[operator]
+            cell.closed += 1  # type: ignore[operator]  # counting here: None only after suppress()
             cell.days.append((row.closed_on - row.received_on).days)
             if row.reopened:
-                cell.reopened += 1  # type: ignore[operator]
+                cell.reopened += 1  # type: ignore[operator]  # counting here: None only after suppress()
     for cell in cells.values():
-        cell.on_time_share = cell.on_time / cell.answered if cell.answered else None  # type: ignore[operator]
+        cell.on_time_share = cell.on_time / cell.answered if cell.answered else None  # type: ignore[operator]  # counting here: None only after suppress()
         cell.median_days = quantile(cell.days, 0.5)
         cell.p90_days = quantile(cell.days, 0.9)
-        cell.reopen_rate = cell.reopened / cell.closed if cell.closed else None  # type: ignore[operator]
+        cell.reopen_rate = cell.reopened / cell.closed if cell.closed else None  # type: ignore[operator]  # counting here: None only after suppress()
     return dict(sorted(cells.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])))
 
 
@@ -281,8 +281,8 @@ def satisfaction(
             continue
         for (key, month), _rows in part.groupby([column, "month"]):
             mask = ((part[column] == key) & (part["month"] == month)).to_numpy()
-            out[(int(key), str(month), channel)] = (  # type: ignore[arg-type]
-                _cell(design, mask, part, items)  # type: ignore[arg-type]
+            out[(int(key), str(month), channel)] = (  # type: ignore[call-overload]  # a group id: the column holds integers
+                _cell(design, mask, part, items)
                 if design is not None
                 else SatisfactionCell(respondents=None)
             )
@@ -306,23 +306,25 @@ def load_case_rows(
 
     earliest = date.fromordinal(start.toordinal() - 400)
     statement = select(
-        Complaint.id,
-        Complaint.agency_id,
-        Complaint.unit_id,
-        Complaint.received_on,
-        Complaint.due_on,
-    ).where(Complaint.received_on >= earliest, Complaint.received_on <= end)  # type: ignore[operator]
+        col(Complaint.id),
+        col(Complaint.agency_id),
+        col(Complaint.unit_id),
+        col(Complaint.received_on),
+        col(Complaint.due_on),
+    ).where(col(Complaint.received_on) >= earliest, col(Complaint.received_on) <= end)
     if agency_ids is not None:
-        statement = statement.where(Complaint.agency_id.in_(list(agency_ids)))  # type: ignore[attr-defined]
+        statement = statement.where(col(Complaint.agency_id).in_(list(agency_ids)))
     cases = session.execute(scoped(statement, action, actor)).all()
     events = session.execute(
         scoped(
-            select(ComplaintEvent.complaint_id, ComplaintEvent.kind, ComplaintEvent.at)
-            .where(
-                ComplaintEvent.kind.in_((*ANSWERED, *CLOSED, "reopen")),  # type: ignore[attr-defined]
-                ComplaintEvent.at >= pd.Timestamp(earliest).tz_localize("UTC").to_pydatetime(),  # type: ignore[operator]
+            select(
+                col(ComplaintEvent.complaint_id), col(ComplaintEvent.kind), col(ComplaintEvent.at)
             )
-            .order_by(ComplaintEvent.id),  # type: ignore[arg-type]
+            .where(
+                col(ComplaintEvent.kind).in_((*ANSWERED, *CLOSED, "reopen")),
+                col(ComplaintEvent.at) >= pd.Timestamp(earliest).tz_localize("UTC").to_pydatetime(),
+            )
+            .order_by(col(ComplaintEvent.id)),
             action,
             actor,
         )
@@ -367,10 +369,10 @@ def load_feedback_rows(
     followups = session.execute(
         scoped(
             select(
-                ComplaintFollowup.complaint_id,
-                ComplaintFollowup.channel,
-                ComplaintFollowup.response_id,
-            ).where(ComplaintFollowup.response_id.is_not(None)),  # type: ignore[union-attr]
+                col(ComplaintFollowup.complaint_id),
+                col(ComplaintFollowup.channel),
+                col(ComplaintFollowup.response_id),
+            ).where(col(ComplaintFollowup.response_id).is_not(None)),
             action,
             actor,
         )
@@ -383,8 +385,8 @@ def load_feedback_rows(
     wanted = set(items.all)
     for response_id, stored in session.execute(
         scoped(
-            select(Response.id, Response.answers).where(
-                Response.id.in_(response_ids)  # type: ignore[union-attr]
+            select(col(Response.id), col(Response.answers)).where(
+                col(Response.id).in_(response_ids)
             ),
             action,
             actor,
@@ -399,6 +401,7 @@ def load_feedback_rows(
     rows = []
     for case_id, channel, response_id in followups:
         case = by_case[case_id]
+        assert case.closed_on is not None  # by_case holds closed cases only
         inclusion = sampled.get(case_id)
         if channel == "phone" and inclusion is None:
             continue  # keyed in without a recorded draw: no inclusion probability
@@ -406,7 +409,7 @@ def load_feedback_rows(
             FeedbackRow(
                 agency_id=case.agency_id,
                 unit_id=case.unit_id,
-                month=month_of(case.closed_on),  # type: ignore[arg-type]
+                month=month_of(case.closed_on),
                 channel=channel,
                 answers=answers.get(response_id, {}),
                 stratum=inclusion.stratum if inclusion else None,

@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access import audit
 from collector.access.guard import get_unscoped, unscoped
@@ -101,7 +101,7 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
     earlier = list(
         session.execute(
             unscoped(
-                select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case.id),
+                select(ComplaintFollowup).where(col(ComplaintFollowup.complaint_id) == case.id),
                 "follow-ups of the case being closed",
             )
         ).scalars()
@@ -112,10 +112,11 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
         if unused.channel == "online" and unused.token_hash is not None:
             unused.token_hash = None  # the link of an earlier closing stops working
             session.add(unused)
+    assert case.id is not None  # a stored case: it is being closed
     token = secrets.token_urlsafe(32)
     session.add(
         ComplaintFollowup(
-            complaint_id=case.id,  # type: ignore[arg-type]
+            complaint_id=case.id,
             agency_id=case.agency_id,
             channel="online",
             token_hash=hash_token(token),
@@ -173,8 +174,8 @@ def find_by_token(app: Flask, session: Session, token: str) -> ComplaintFollowup
     followup = session.execute(
         unscoped(
             select(ComplaintFollowup).where(
-                ComplaintFollowup.token_hash == hash_token(token),
-                ComplaintFollowup.channel == "online",
+                col(ComplaintFollowup.token_hash) == hash_token(token),
+                col(ComplaintFollowup.channel) == "online",
             ),
             "complainant follow-up link",
         )
@@ -208,9 +209,9 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
         spent = conn.execute(
             update(ComplaintFollowup)
             .where(
-                ComplaintFollowup.id == followup_id,  # type: ignore[arg-type]
-                ComplaintFollowup.used_at.is_(None),  # type: ignore[union-attr]
-                ComplaintFollowup.response_id.is_(None),  # type: ignore[union-attr]
+                col(ComplaintFollowup.id) == followup_id,
+                col(ComplaintFollowup.used_at).is_(None),
+                col(ComplaintFollowup.response_id).is_(None),
             )
             .values(used_at=clock.now())
         )
@@ -218,10 +219,10 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
             return None
         if not all(writer.store(conn, [prepared])):
             raise RuntimeError("the follow-up response was not stored")
-        response_id = int(prepared.submission_id)  # type: ignore[attr-defined]
+        response_id = int(prepared.submission_id)  # type: ignore[attr-defined]  # the writer sets it on what it stored
         conn.execute(
             update(ComplaintFollowup)
-            .where(ComplaintFollowup.id == followup_id)  # type: ignore[arg-type]
+            .where(col(ComplaintFollowup.id) == followup_id)
             .values(response_id=response_id)
         )
     return response_id
@@ -324,17 +325,17 @@ def sampling_frame(
         raise FollowupError("followup_period", "the period must run forward, at most a year")
     first, last = local_bounds(start, end)
     statement = select(
-        Complaint.id, Complaint.category_id, Complaint.outcome, Complaint.phone
+        col(Complaint.id), col(Complaint.category_id), col(Complaint.outcome), col(Complaint.phone)
     ).where(
-        Complaint.agency_id == agency_id,
-        Complaint.status == "closed",
-        Complaint.outcome.is_not(None),  # type: ignore[union-attr]
-        Complaint.anonymous.is_(False),  # type: ignore[attr-defined]
-        Complaint.identity_withheld.is_(False),  # type: ignore[attr-defined]
-        Complaint.restricted_at.is_(None),  # type: ignore[union-attr]
-        Complaint.destroyed_at.is_(None),  # type: ignore[union-attr]
-        Complaint.closed_at >= first,  # type: ignore[operator]
-        Complaint.closed_at < last,  # type: ignore[operator]
+        col(Complaint.agency_id) == agency_id,
+        col(Complaint.status) == "closed",
+        col(Complaint.outcome).is_not(None),
+        col(Complaint.anonymous).is_(False),
+        col(Complaint.identity_withheld).is_(False),
+        col(Complaint.restricted_at).is_(None),
+        col(Complaint.destroyed_at).is_(None),
+        col(Complaint.closed_at) >= first,
+        col(Complaint.closed_at) < last,
     )
     rows = session.execute(scoped(statement, "cases.manage", actor)).all()
     taken = {
@@ -342,10 +343,10 @@ def sampling_frame(
         for complaint_id, channel, response_id in session.execute(
             scoped(
                 select(
-                    ComplaintFollowup.complaint_id,
-                    ComplaintFollowup.channel,
-                    ComplaintFollowup.response_id,
-                ).where(ComplaintFollowup.agency_id == agency_id),
+                    col(ComplaintFollowup.complaint_id),
+                    col(ComplaintFollowup.channel),
+                    col(ComplaintFollowup.response_id),
+                ).where(col(ComplaintFollowup.agency_id) == agency_id),
                 "cases.manage",
                 actor,
             )
@@ -381,7 +382,7 @@ def record_sample(
         for c in session.execute(
             scoped(
                 select(Complaint).where(
-                    Complaint.id.in_([i for s in result.strata for i in s.case_ids])  # type: ignore[union-attr]
+                    col(Complaint.id).in_([i for s in result.strata for i in s.case_ids])
                 ),
                 "cases.manage",
                 actor,
@@ -455,9 +456,9 @@ def inclusions(
         return {}
     events = session.execute(
         scoped(
-            select(ComplaintEvent.complaint_id, ComplaintEvent.detail).where(
-                ComplaintEvent.kind == SAMPLED,
-                ComplaintEvent.complaint_id.in_(list(case_ids)),  # type: ignore[attr-defined]
+            select(col(ComplaintEvent.complaint_id), col(ComplaintEvent.detail)).where(
+                col(ComplaintEvent.kind) == SAMPLED,
+                col(ComplaintEvent.complaint_id).in_(list(case_ids)),
             ),
             action,
             actor,
@@ -514,12 +515,12 @@ def attempts(
     out: dict[int, list[str]] = defaultdict(list)
     for complaint_id, detail in session.execute(
         scoped(
-            select(ComplaintEvent.complaint_id, ComplaintEvent.detail)
+            select(col(ComplaintEvent.complaint_id), col(ComplaintEvent.detail))
             .where(
-                ComplaintEvent.kind == ATTEMPT,
-                ComplaintEvent.complaint_id.in_(list(case_ids)),  # type: ignore[attr-defined]
+                col(ComplaintEvent.kind) == ATTEMPT,
+                col(ComplaintEvent.complaint_id).in_(list(case_ids)),
             )
-            .order_by(ComplaintEvent.id),  # type: ignore[arg-type]
+            .order_by(col(ComplaintEvent.id)),
             action,
             actor,
         )
@@ -579,15 +580,15 @@ def analysis_table(
     followups = session.execute(
         scoped(
             select(
-                ComplaintFollowup.complaint_id,
-                ComplaintFollowup.channel,
-                ComplaintFollowup.response_id,
+                col(ComplaintFollowup.complaint_id),
+                col(ComplaintFollowup.channel),
+                col(ComplaintFollowup.response_id),
             )
             .where(
-                ComplaintFollowup.agency_id == agency_id,
-                ComplaintFollowup.response_id.is_not(None),  # type: ignore[union-attr]
+                col(ComplaintFollowup.agency_id) == agency_id,
+                col(ComplaintFollowup.response_id).is_not(None),
             )
-            .order_by(ComplaintFollowup.id),  # type: ignore[arg-type]
+            .order_by(col(ComplaintFollowup.id)),
             action,
             actor,
         )
@@ -598,14 +599,14 @@ def analysis_table(
     cases = {
         c.id: c
         for c in session.execute(
-            scoped(select(Complaint).where(Complaint.id.in_(case_ids)), action, actor)  # type: ignore[union-attr]
+            scoped(select(Complaint).where(col(Complaint.id).in_(case_ids)), action, actor)
         ).scalars()
     }
     categories = dict(
         session.execute(
             scoped(
-                select(ComplaintCategory.id, ComplaintCategory.code).where(
-                    ComplaintCategory.agency_id == agency_id
+                select(col(ComplaintCategory.id), col(ComplaintCategory.code)).where(
+                    col(ComplaintCategory.agency_id) == agency_id
                 ),
                 action,
                 actor,
@@ -614,7 +615,11 @@ def analysis_table(
     )
     units = dict(
         session.execute(
-            scoped(select(Unit.id, Unit.code).where(Unit.agency_id == agency_id), action, actor)
+            scoped(
+                select(col(Unit.id), col(Unit.code)).where(col(Unit.agency_id) == agency_id),
+                action,
+                actor,
+            )
         ).all()
     )
     sampled = inclusions(session, [f[0] for f in followups if f[1] == "phone"], action, actor)
@@ -625,8 +630,8 @@ def analysis_table(
     values: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for response_id, stored in session.execute(
         scoped(
-            select(Response.id, Response.answers).where(
-                Response.id.in_([f[2] for f in followups])  # type: ignore[union-attr]
+            select(col(Response.id), col(Response.answers)).where(
+                col(Response.id).in_([f[2] for f in followups])
             ),
             action,
             actor,
@@ -656,7 +661,7 @@ def analysis_table(
             "r": r if inclusion else "",
             "weight": inclusion.population / r if inclusion and r else "",
         }
-        answers = values.get(response_id, {})  # type: ignore[arg-type]
+        answers = values.get(response_id, {})
         for key in question_keys:
             row[key] = ";".join(answers.get(key, []))
         rows.append(row)

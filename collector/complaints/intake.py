@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.complaints import notices, records
 from collector.complaints.service import CaseService
@@ -95,9 +95,9 @@ def find_category(session: Session, agency: Agency, code: Any) -> ComplaintCateg
         return None
     return session.execute(
         select(ComplaintCategory).where(
-            ComplaintCategory.agency_id == agency.id,
-            ComplaintCategory.code == code,
-            ComplaintCategory.active.is_(True),  # type: ignore[attr-defined]
+            col(ComplaintCategory.agency_id) == agency.id,
+            col(ComplaintCategory.code) == code,
+            col(ComplaintCategory.active).is_(True),
         )
     ).scalar_one_or_none()
 
@@ -162,7 +162,7 @@ def file_complaint(
     if (
         agency is not None
         and anonymous
-        and not records.policy_for(session, agency.id).accept_anonymous  # type: ignore[arg-type]
+        and not records.policy_for(session, agency.id).accept_anonymous  # type: ignore[arg-type]  # a stored agency
     ):
         errors["name"] = "this agency does not take anonymous complaints: give a contact"
     if errors:
@@ -171,8 +171,8 @@ def file_complaint(
     subject = subject or description.splitlines()[0][:MAX_SUBJECT]
     with Session(writing(get_engine(app)), expire_on_commit=False) as wdb:
         filed = CaseService(app, wdb).new_case(
-            agency=wdb.get(Agency, agency.id),
-            category=wdb.get(ComplaintCategory, category.id),
+            agency=wdb.get(Agency, agency.id),  # type: ignore[arg-type]  # read above: it exists
+            category=wdb.get(ComplaintCategory, category.id),  # type: ignore[arg-type]  # read above: it exists
             subject=subject,
             description=description,
             channel=channel,
@@ -197,5 +197,5 @@ def file_complaint(
         follow_url=f"{base}/complaints/follow/{filed.link_token}",
         due_on=filed.case.due_on,
         status=filed.case.status,
-        token_case_id=filed.case.id,  # type: ignore[arg-type]
+        token_case_id=filed.case.id,  # type: ignore[arg-type]  # committed: the case has its id
     )

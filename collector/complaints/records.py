@@ -11,14 +11,15 @@ import secrets
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access.guard import get_unscoped, unscoped
 from collector.complaints import calendars
+from collector.complaints.deadlines import DeadlineKind
 from collector.core import clock
 from collector.core.hooktypes import Actor
 from collector.core.models import Complaint, ComplaintCategory, ComplaintEvent, ComplaintPolicy
@@ -47,7 +48,10 @@ def new_case_number(session: Session, received: date) -> str:
         tail = "".join(secrets.choice(CASE_NUMBER_ALPHABET) for _ in range(6))
         number = f"{received:%Y%m%d}-{tail}"
         taken = session.execute(
-            unscoped(select(Complaint.id).where(Complaint.case_number == number), "case number")
+            unscoped(
+                select(col(Complaint.id)).where(col(Complaint.case_number) == number),
+                "case number",
+            )
         ).first()
         if taken is None:
             return number
@@ -92,14 +96,15 @@ def deadline_policy(
     )
     days = (category.deadline_days if category else None) or policy.deadline_days
     kind = (category.day_kind if category else None) or policy.day_kind
-    return calendars.Policy(days=days, kind=kind)
+    # the tables' check constraints allow only the two kinds, and Policy checks again
+    return calendars.Policy(days=days, kind=cast(DeadlineKind, kind))
 
 
 def events_of(session: Session, case: Complaint) -> list[ComplaintEvent]:
     statement = (
         select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == case.id)
-        .order_by(ComplaintEvent.id)  # type: ignore[arg-type]
+        .where(col(ComplaintEvent.complaint_id) == case.id)
+        .order_by(col(ComplaintEvent.id))
     )
     return list(session.execute(unscoped(statement, "events of an authorised case")).scalars())
 
@@ -157,8 +162,9 @@ def add_event(
     app: Flask | None = None,
 ) -> ComplaintEvent:
     """Append one event to the case's history (never updated afterwards)."""
+    assert case.id is not None  # a stored case: events are added after the flush
     event = ComplaintEvent(
-        complaint_id=case.id,  # type: ignore[arg-type]
+        complaint_id=case.id,
         agency_id=case.agency_id,
         at=at or (now_for(app) if app is not None else clock.now()),
         actor_user_id=actor.user_id if actor is not None else None,
@@ -183,7 +189,7 @@ def current_case(session: Session, case: Complaint) -> Complaint:
         if target_id is None or target_id in seen:
             return case
         nxt = session.execute(
-            unscoped(select(Complaint).where(Complaint.id == target_id), "follow a transfer")
+            unscoped(select(Complaint).where(col(Complaint.id) == target_id), "follow a transfer")
         ).scalar_one_or_none()
         if nxt is None:
             return case
@@ -206,7 +212,7 @@ def current_case_step(session: Session, case: Complaint) -> Complaint | None:
     if target_id is None:
         return None
     return session.execute(
-        unscoped(select(Complaint).where(Complaint.id == target_id), "follow a transfer")
+        unscoped(select(Complaint).where(col(Complaint.id) == target_id), "follow a transfer")
     ).scalar_one_or_none()
 
 
@@ -224,7 +230,7 @@ def origin_of(session: Session, case: Complaint) -> Complaint:
     while case.transferred_from_id is not None and case.transferred_from_id not in seen:
         parent = session.execute(
             unscoped(
-                select(Complaint).where(Complaint.id == case.transferred_from_id),
+                select(Complaint).where(col(Complaint.id) == case.transferred_from_id),
                 "complainant contact of a transferred case",
             )
         ).scalar_one_or_none()

@@ -75,9 +75,9 @@ def _done_today(session: Session, case_ids: list[int], day: date) -> set[int]:
         return set()
     rows = session.execute(
         unscoped(
-            select(ComplaintEvent.complaint_id, ComplaintEvent.detail).where(
-                ComplaintEvent.kind.in_((REMINDER, ESCALATED)),  # type: ignore[attr-defined]
-                ComplaintEvent.complaint_id.in_(case_ids),  # type: ignore[attr-defined]
+            select(col(ComplaintEvent.complaint_id), col(ComplaintEvent.detail)).where(
+                col(ComplaintEvent.kind).in_((REMINDER, ESCALATED)),
+                col(ComplaintEvent.complaint_id).in_(case_ids),
             ),
             "deadline reminders (command line)",
         )
@@ -98,11 +98,11 @@ def _admins(session: Session, agency_id: int) -> list[User]:
             unscoped(
                 select(User)
                 .where(
-                    User.agency_id == agency_id,
-                    User.role == "agency_admin",
-                    User.active.is_(True),  # type: ignore[attr-defined]
+                    col(User.agency_id) == agency_id,
+                    col(User.role) == "agency_admin",
+                    col(User.active).is_(True),
                 )
-                .order_by(User.id),  # type: ignore[arg-type]
+                .order_by(col(User.id)),
                 "deadline reminders (command line)",
             )
         ).scalars()
@@ -227,9 +227,10 @@ def _remind_agency(
     summary: Summary,
 ) -> list[Mail]:
     """One agency's reminders and escalations; its digests."""
-    policy = records.policy_for(session, agency.id)  # type: ignore[arg-type]  # a stored agency
-    calendar = calendars.calendar_for(app, session, agency.id)  # type: ignore[arg-type]  # a stored agency
-    admins = _admins(session, agency.id)  # type: ignore[arg-type]  # a stored agency
+    assert agency.id is not None  # a stored agency
+    policy = records.policy_for(session, agency.id)
+    calendar = calendars.calendar_for(app, session, agency.id)
+    admins = _admins(session, agency.id)
     digests: Digests = defaultdict(lambda: ([], []))
     counts = {"reminded": 0, "escalated": 0}
     for case in cases:
@@ -307,7 +308,7 @@ def remind_command(day: str | None) -> None:
             when = date.fromisoformat(day)
         except ValueError:
             raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
-    summary = run(current_app._get_current_object(), when)  # type: ignore[attr-defined]
+    summary = run(current_app._get_current_object(), when)  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, sort_keys=True))
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access import audit
 from collector.access.guard import get_unscoped, unscoped
@@ -195,6 +195,7 @@ class CaseService:
         """Record a complaint, route it and start its deadline clock (one transaction)."""
         if category.agency_id != agency.id or not category.active:
             raise CaseError("case_bad_category", "the category does not belong to this agency")
+        assert category.id is not None  # callers pass a stored category
         if channel in ("phone", "counter") and read_back_confirmed is not True:
             raise CaseError(
                 "case_read_back_required",
@@ -217,8 +218,8 @@ class CaseService:
             case_number=new_case_number(self.session, received_on),
             access_hash=self.password_hasher.hash(password),
             link_hash=hash_token(link_token),
-            agency_id=agency.id,  # type: ignore[arg-type]
-            category_id=category.id,  # type: ignore[arg-type]
+            agency_id=agency.id,
+            category_id=category.id,
             subject=subject_text,
             description=description_text,
             location=clean_text(location, 300),
@@ -230,7 +231,7 @@ class CaseService:
             anonymous=anonymous,
             confidential=confidential,
             name=clean_text(name, 100),
-            email=(clean_text(email, 254) or None) and email.strip().lower(),  # type: ignore[union-attr]
+            email=(clean_text(email, 254) or None) and email.strip().lower(),  # type: ignore[union-attr]  # not None: clean_text gave text
             phone=clean_text(phone, 40),
             address=clean_text(address, 300),
             reply_channel=reply_channel,
@@ -437,14 +438,15 @@ class CaseService:
             raise CaseError("case_same_agency", "transfer within the agency goes to another unit")
         if category.agency_id != agency.id or not category.active:
             raise CaseError("case_bad_category", "the category does not belong to that agency")
+        assert category.id is not None  # callers pass a stored category
         text = require_reason(reason, "a transfer")
         withhold = case.confidential or case.identity_withheld
         copy = Complaint(
             case_number=new_case_number(self.session, self.today()),
             access_hash=case.access_hash,
             link_hash=hash_token(secrets.token_urlsafe(32)),  # follow the original's link
-            agency_id=agency.id,  # type: ignore[arg-type]
-            category_id=category.id,  # type: ignore[arg-type]
+            agency_id=agency.id,
+            category_id=category.id,
             subject=case.subject,
             description=case.description,
             location=case.location,
@@ -662,7 +664,9 @@ class CaseService:
         attachments = list(
             self.session.execute(
                 unscoped(
-                    select(ComplaintAttachment).where(ComplaintAttachment.complaint_id == case.id),
+                    select(ComplaintAttachment).where(
+                        col(ComplaintAttachment.complaint_id) == case.id
+                    ),
                     "destroy a case",
                 )
             ).scalars()
@@ -674,7 +678,7 @@ class CaseService:
             self.session.delete(event)
         for followup in self.session.execute(
             unscoped(
-                select(ComplaintFollowup).where(ComplaintFollowup.complaint_id == case.id),
+                select(ComplaintFollowup).where(col(ComplaintFollowup.complaint_id) == case.id),
                 "destroy a case",
             )
         ).scalars():
