@@ -65,7 +65,7 @@ def create() -> Any:
         errors["language"] = f"must be one of {list(LANGUAGES)}"
     if errors:
         return _problem(422, "invalid complaint", errors=errors)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     fields = {k: v for k, v in body.items() if k not in ("agency", "category", "language")}
     try:
         filed = file_complaint(

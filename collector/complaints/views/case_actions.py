@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access.guard import unscoped
 from collector.access.scoped import scoped
@@ -34,7 +34,7 @@ def _transfer_agency(
     agency: a name, not data, of that agency (``case_page.transfer_choices``)."""
     category = service.session.execute(
         unscoped(
-            select(ComplaintCategory).where(ComplaintCategory.id == int(f.category.data)),
+            select(ComplaintCategory).where(col(ComplaintCategory.id) == int(f.category.data)),
             "the receiving agency's category of a transfer",
         )
     ).scalar_one_or_none()
@@ -42,7 +42,7 @@ def _transfer_agency(
     if category is not None:
         agency = service.session.execute(
             unscoped(
-                select(Agency).where(Agency.id == category.agency_id),
+                select(Agency).where(col(Agency.id) == category.agency_id),
                 "the receiving agency of a transfer",
             )
         ).scalar_one_or_none()
@@ -59,7 +59,7 @@ def _merge(service: CaseService, case: Complaint, f: Any, version: int | None) -
     number = records.normalise_case_number(f.into.data or "")
     session: Session = service.session
     into = session.execute(
-        scoped(select(Complaint).where(Complaint.case_number == number), HANDLE, service.actor)
+        scoped(select(Complaint).where(col(Complaint.case_number) == number), HANDLE, service.actor)
     ).scalar_one_or_none()
     if into is None or into.destroyed_at is not None:
         raise lifecycle.CaseError("cs_merge_not_found", "no such case in this agency")

@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from collector.access.guard import unscoped
 from collector.access.identity import current_actor
@@ -76,7 +76,7 @@ HANDLER_ROLES = ("case_handler", "agency_admin")
 def complaint_policy(db: Session, agency_id: int, action: str) -> ComplaintPolicy:
     """The agency's complaint policy (the defaults when it has none), read scoped."""
     row = db.execute(
-        scoped(select(ComplaintPolicy).where(ComplaintPolicy.agency_id == agency_id), action)
+        scoped(select(ComplaintPolicy).where(col(ComplaintPolicy.agency_id) == agency_id), action)
     ).scalar_one_or_none()
     return row if row is not None else ComplaintPolicy(agency_id=agency_id)
 
@@ -119,17 +119,20 @@ class Lookups:
 def lookups_for(agency_id: int) -> Lookups:
     db = get_session()
     units = db.execute(
-        scoped(select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.code), READ)  # type: ignore[arg-type]
+        scoped(select(Unit).where(col(Unit.agency_id) == agency_id).order_by(col(Unit.code)), READ)
     ).scalars()
     staff = list(
         db.execute(
-            scoped(select(User).where(User.agency_id == agency_id).order_by(User.email), READ)  # type: ignore[arg-type]
+            scoped(
+                select(User).where(col(User.agency_id) == agency_id).order_by(col(User.email)),
+                READ,
+            )
         ).scalars()
     )
     return Lookups(
-        units={u.id: u for u in units},  # type: ignore[misc]
-        handlers={u.id: u for u in staff if u.role in HANDLER_ROLES},  # type: ignore[misc]
-        staff={u.id: u for u in staff},  # type: ignore[misc]
+        units={u.id: u for u in units},
+        handlers={u.id: u for u in staff if u.role in HANDLER_ROLES},
+        staff={u.id: u for u in staff},
     )
 
 
@@ -143,12 +146,12 @@ def transfer_choices(own_agency_id: int) -> dict[str, list[tuple[str, str]]]:
     rows = db.execute(
         unscoped(
             select(ComplaintCategory, Agency)
-            .join(Agency, Agency.id == ComplaintCategory.agency_id)  # type: ignore[arg-type]
+            .join(Agency, col(Agency.id) == ComplaintCategory.agency_id)
             .where(
-                ComplaintCategory.agency_id != own_agency_id,
-                ComplaintCategory.active.is_(True),  # type: ignore[attr-defined]
+                col(ComplaintCategory.agency_id) != own_agency_id,
+                col(ComplaintCategory.active).is_(True),
             )
-            .order_by(Agency.code, ComplaintCategory.code),
+            .order_by(col(Agency.code), col(ComplaintCategory.code)),
             "transfer destinations: names of other agencies' complaint categories",
         )
     ).all()
@@ -175,7 +178,7 @@ def prepare_form(form: VersionedForm, action: str, case: Complaint, lookups: Loo
     elif isinstance(form, CloseForm):
         form.outcome.choices = [(o, str(labels.OUTCOMES[o])) for o in OUTCOMES]
     elif isinstance(form, TransferAgencyForm):
-        form.category.choices = transfer_choices(case.agency_id)  # type: ignore[assignment]
+        form.category.choices = transfer_choices(case.agency_id)
 
 
 def blank_form(action: str, case: Complaint, lookups: Lookups) -> VersionedForm:
@@ -368,16 +371,16 @@ def case_page(
     status: int = 200,
 ) -> Any:
     actor = staff_actor()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     db = get_session()
     may_manage = allowed(actor, MANAGE, case.agency_id)
     hidden = case.destroyed_at is not None or (case.restricted_at is not None and not may_manage)
     lookups = lookups_for(case.agency_id)
     agency = db.execute(
-        scoped(select(Agency).where(Agency.id == case.agency_id), READ)
+        scoped(select(Agency).where(col(Agency.id) == case.agency_id), READ)
     ).scalar_one()
     category = db.execute(
-        scoped(select(ComplaintCategory).where(ComplaintCategory.id == case.category_id), READ)
+        scoped(select(ComplaintCategory).where(col(ComplaintCategory.id) == case.category_id), READ)
     ).scalar_one_or_none()
     who = None if hidden else complainant.identity(db, case, actor)
     events = [] if hidden else rows_of(db, ComplaintEvent, case)
@@ -393,7 +396,7 @@ def case_page(
         else:
             forms[action] = blank_form(action, case, lookups)
     if "reply" in forms and not (posted and "reply" in posted):
-        forms["reply"].body.data = reply_draft(category, case, agency, who)  # type: ignore[attr-defined]
+        forms["reply"].body.data = reply_draft(category, case, agency, who)
     restrict_form = None
     if may_manage and case.restricted_at is None and case.destroyed_at is None:
         restrict_form = (posted or {}).get("restrict") or RestrictForm(

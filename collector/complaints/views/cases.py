@@ -172,7 +172,7 @@ def _my_units(db: Session, actor: Actor, chosen: int | None, units: dict[int, Un
     if chosen is not None and chosen in units:
         return [chosen]
     statement = (
-        select(Complaint.unit_id)
+        select(col(Complaint.unit_id))
         .where(
             col(Complaint.handler_id) == actor.user_id,
             col(Complaint.unit_id).is_not(None),
@@ -192,14 +192,14 @@ def _due_marks(
     for row in rows:
         if row.agency_id not in markers:
             markers[row.agency_id] = due_marker(app, db, row.agency_id, categories)
-        marks[row.id] = markers[row.agency_id](row)  # type: ignore[index]
+        marks[row.id] = markers[row.agency_id](row)  # type: ignore[index]  # stored rows: their ids are set
     return marks
 
 
 @bp.get("")
 def queue() -> Any:
     actor = require(READ, any_agency=True)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     db = get_session()
     may_manage = allowed(actor, MANAGE, actor.agency_id)
     shown = QueueFilter.from_request(actor, may_manage)
@@ -224,7 +224,7 @@ def queue() -> Any:
         "complaints/cases/queue.html",
         actor=actor,
         rows=rows,
-        marks=_due_marks(app, db, rows, categories),  # type: ignore[arg-type]
+        marks=_due_marks(app, db, rows, categories),
         categories=categories,
         units=lookups.units,
         handlers=lookups.staff,
@@ -272,7 +272,7 @@ def act(case_id: int) -> Any:
     prepare_form(form, action, case, lookups_for(case.agency_id))
     if not form.validate():
         return case_page(case, posted={action: form}, status=422)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     try:
         with write_session() as wdb:
             fresh = get_scoped(wdb, Complaint, case_id, HANDLE)
@@ -293,7 +293,7 @@ def act(case_id: int) -> Any:
         form.version.data = case.version if message is None else form.version.data
         return case_page(case, posted={action: form}, message=message, status=422)
     sent = notices.send_notices(app, mails)
-    query: dict[str, str] = {"done": action}
+    query: dict[str, Any] = {"done": action}
     if not sent:
         query["unsent"] = "1"
     return redirect(url_for("cases.detail", case_id=case_id, **query) + "#history", code=303)
@@ -333,14 +333,14 @@ def letter(case_id: int) -> Any:
     reply = db.execute(
         scoped(
             select(ComplaintEvent)
-            .where(ComplaintEvent.complaint_id == case.id, ComplaintEvent.kind == "reply")
-            .order_by(ComplaintEvent.id.desc())  # type: ignore[union-attr]
+            .where(col(ComplaintEvent.complaint_id) == case.id, col(ComplaintEvent.kind) == "reply")
+            .order_by(col(ComplaintEvent.id).desc())
             .limit(1),
             READ,
         )
     ).scalar_one_or_none()
     agency = db.execute(
-        scoped(select(Agency).where(Agency.id == case.agency_id), READ)
+        scoped(select(Agency).where(col(Agency.id) == case.agency_id), READ)
     ).scalar_one()
     who = complainant.identity(db, case, actor) if reply is not None else None
     english = case.language.startswith("en")
@@ -368,7 +368,7 @@ def restrict(case_id: int) -> Any:
     form = RestrictForm(prefix="restrict")
     if not form.validate():
         return case_page(case, posted={"restrict": form}, status=422)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     try:
         with write_session() as wdb:
             fresh = get_scoped(wdb, Complaint, case_id, MANAGE)
@@ -393,7 +393,7 @@ def destroy(case_id: int) -> Any:
     """Approved destruction after the retention period: a separate, confirmed step."""
     case = get_scoped(get_session(), Complaint, case_id, MANAGE)
     actor = staff_actor()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     form = DestroyForm(prefix="destroy")
     if request.method == "GET":
         form.version.data = case.version

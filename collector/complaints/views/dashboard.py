@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
+from sqlmodel import col
 
 from collector.access.permissions import agencies_for, require
 from collector.access.scoped import scoped
@@ -48,7 +49,7 @@ def _month(value: str | None) -> date | None:
 
 def _period() -> tuple[date, date, str, str]:
     """First and last day of the months asked for (default: the last 12 months)."""
-    today = today_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    today = today_for(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     default_end = today.replace(day=1)
     end_month = _month(request.args.get("to")) or default_end
     start_default = date(end_month.year - 1, end_month.month, 1)
@@ -129,11 +130,13 @@ def index() -> Any:
         agency_id = actor.agency_id if actor.agency_id in allowed else allowed[0]
     db = get_session()
     agencies = list(
-        db.execute(scoped(select(Agency).where(Agency.id.in_(allowed)), READ)).scalars()  # type: ignore[union-attr]
+        db.execute(scoped(select(Agency).where(col(Agency.id).in_(allowed)), READ)).scalars()
     )
     units = {
         u.id: u
-        for u in db.execute(scoped(select(Unit).where(Unit.agency_id == agency_id), READ)).scalars()
+        for u in db.execute(
+            scoped(select(Unit).where(col(Unit.agency_id) == agency_id), READ)
+        ).scalars()
     }
     return render_template(
         "complaints/dashboard.html",
@@ -154,7 +157,7 @@ def agencies() -> Any:
     rows = list(
         db.execute(
             scoped(
-                select(Agency).where(Agency.id.in_(allowed), Agency.level == "agency"),  # type: ignore[union-attr]
+                select(Agency).where(col(Agency.id).in_(allowed), col(Agency.level) == "agency"),
                 AGGREGATES,
             )
         ).scalars()
@@ -166,5 +169,5 @@ def agencies() -> Any:
         agencies=rows,
         agency_id=None,
         names={a.id: (a.name_zh, a.name_en) for a in rows},
-        **_figures(AGGREGATES, [a.id for a in rows], "agency"),  # type: ignore[misc]
+        **_figures(AGGREGATES, [a.id for a in rows], "agency"),
     )

@@ -18,6 +18,7 @@ from flask import (
     session,
 )
 from sqlalchemy import select
+from sqlmodel import col
 
 from collector.access import audit
 from collector.access.permissions import allowed, require
@@ -95,10 +96,10 @@ def _intake_categories(agency_id: int) -> list[ComplaintCategory]:
     statement = (
         select(ComplaintCategory)
         .where(
-            ComplaintCategory.agency_id == agency_id,
-            ComplaintCategory.active.is_(True),  # type: ignore[attr-defined]
+            col(ComplaintCategory.agency_id) == agency_id,
+            col(ComplaintCategory.active).is_(True),
         )
-        .order_by(ComplaintCategory.code)
+        .order_by(col(ComplaintCategory.code))
     )
     return list(get_session().execute(scoped(statement, INTAKE)).scalars())
 
@@ -201,10 +202,10 @@ def _record(
     """Store the case, its attachments (appended to ``stored``) and the audit event."""
     with write_session() as wdb:
         agency = wdb.execute(
-            scoped(select(Agency).where(Agency.id == actor.agency_id), INTAKE, actor)
+            scoped(select(Agency).where(col(Agency.id) == actor.agency_id), INTAKE, actor)
         ).scalar_one()
         chosen = select(ComplaintCategory).where(
-            ComplaintCategory.id == int(form.category.data or 0)
+            col(ComplaintCategory.id) == int(form.category.data or 0)
         )
         category = wdb.execute(scoped(chosen, INTAKE, actor)).scalar_one_or_none()
         if category is None:
@@ -252,12 +253,12 @@ ERROR_FIELD = {
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@csrf.exempt  # the form checks its token itself, after raising the body limit
+@csrf.exempt  # type: ignore[untyped-decorator]  # flask_wtf is untyped; the form checks its token itself, after raising the body limit
 def new() -> Any:
     actor = require(INTAKE, any_agency=True)
     if actor.agency_id is None or not allowed(actor, INTAKE, actor.agency_id):
         abort(403)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     if request.method == "POST":
         # A letter or an e-mail may come with files: this form may carry them (the app's
         # limit is for survey answers). The form checks its own CSRF token (the global
@@ -296,6 +297,6 @@ def new() -> Any:
     except BaseException:
         attachments.delete_files(stored, app)
         raise
-    _remember(form.intake_token.data or "", filed.case.id)  # type: ignore[arg-type]
+    _remember(form.intake_token.data or "", filed.case.id)  # type: ignore[arg-type]  # stored: the case has its id
     sent = notices.send_notices(app, filed.mails)
     return _created(actor, filed.case, filed.password, sent and bool(filed.mails))

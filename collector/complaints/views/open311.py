@@ -19,11 +19,12 @@ from __future__ import annotations
 import hmac
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, overload
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlmodel import col
 from werkzeug.exceptions import HTTPException
 
 from collector.access.ratelimit import limit
@@ -143,6 +144,10 @@ def _agency() -> Agency:
     return agency
 
 
+@overload
+def _iso(moment: datetime) -> str: ...
+@overload
+def _iso(moment: datetime | None) -> str | None: ...
 def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
@@ -183,9 +188,9 @@ def _parse_time(value: str, name: str) -> datetime:
 
 def _visible(agency: Agency) -> Any:
     return select(Complaint).where(
-        Complaint.agency_id == agency.id,
-        Complaint.restricted_at.is_(None),  # type: ignore[union-attr]
-        Complaint.destroyed_at.is_(None),  # type: ignore[union-attr]
+        col(Complaint.agency_id) == agency.id,
+        col(Complaint.restricted_at).is_(None),
+        col(Complaint.destroyed_at).is_(None),
     )
 
 
@@ -199,7 +204,7 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
         c.id: c
         for c in db.execute(
             select(ComplaintCategory).where(
-                ComplaintCategory.id.in_({c.category_id for c in cases})  # type: ignore[attr-defined]
+                col(ComplaintCategory.id).in_({c.category_id for c in cases})
             )
         ).scalars()
     }
@@ -208,21 +213,21 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
     for event in db.execute(
         select(ComplaintEvent)
         .where(
-            ComplaintEvent.complaint_id.in_(ids),  # type: ignore[attr-defined]
-            ComplaintEvent.public.is_(True),  # type: ignore[attr-defined]
+            col(ComplaintEvent.complaint_id).in_(ids),
+            col(ComplaintEvent.public).is_(True),
         )
-        .order_by(ComplaintEvent.id)  # type: ignore[arg-type]
+        .order_by(col(ComplaintEvent.id))
     ).scalars():
         last[event.complaint_id] = event
     out = []
     for case in cases:
         category = categories.get(case.category_id)
-        event = last.get(case.id)  # type: ignore[arg-type]
+        event = last.get(case.id)  # type: ignore[arg-type]  # stored cases: their ids are set
         notes = None
         if event is not None:
             known = labels.OPEN311_EVENT.get(event.kind)
             label = translator(language).render(known) if known is not None else event.kind
-            notes = f"{label} ({_iso(event.at)[:10]})" if event.at else label  # type: ignore[index]
+            notes = f"{label} ({_iso(event.at)[:10]})" if event.at is not None else label
         out.append(
             {
                 "service_request_id": case.case_number,
@@ -245,7 +250,7 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
 
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt: str) -> Response:
-    base = notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
+    base = notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     changeset = CHANGESET
     return _answer(
         "discovery",
@@ -276,10 +281,10 @@ def services(fmt: str) -> Response:
         .execute(
             select(ComplaintCategory)
             .where(
-                ComplaintCategory.agency_id == agency.id,
-                ComplaintCategory.active.is_(True),  # type: ignore[attr-defined]
+                col(ComplaintCategory.agency_id) == agency.id,
+                col(ComplaintCategory.active).is_(True),
             )
-            .order_by(ComplaintCategory.code)
+            .order_by(col(ComplaintCategory.code))
         )
         .scalars()
     )
@@ -343,7 +348,7 @@ def _create() -> Response:
     }
     try:
         filed = file_complaint(
-            current_app._get_current_object(),  # type: ignore[attr-defined]
+            current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
             get_session(),
             agency_code=agency.code,
             category_code=form.get("service_code", ""),
@@ -385,26 +390,26 @@ def requests_(fmt: str) -> Response:
         ids = [i.strip().upper() for i in ids_raw.split(",") if i.strip()]
         if len(ids) > MAX_IDS or any(len(i) > 20 for i in ids):
             raise Open311Error(400, f"at most {MAX_IDS} service_request_id values")
-        statement = statement.where(Complaint.case_number.in_(ids))  # type: ignore[attr-defined]
+        statement = statement.where(col(Complaint.case_number).in_(ids))
     else:
         code = request.args.get("service_code", "")
         if code:
             statement = statement.join(
-                ComplaintCategory, ComplaintCategory.id == Complaint.category_id
-            ).where(ComplaintCategory.code == code[:32])
+                ComplaintCategory, col(ComplaintCategory.id) == Complaint.category_id
+            ).where(col(ComplaintCategory.code) == code[:32])
         end = request.args.get("end_date")
         start = request.args.get("start_date")
         end_at = (
             _parse_time(end, "end_date")
             if end
-            else records.now_for(current_app._get_current_object())  # type: ignore[attr-defined]
+            else records.now_for(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
         )
         start_at = (
             _parse_time(start, "start_date") if start else end_at - timedelta(days=DEFAULT_DAYS)
         )
         statement = statement.where(
-            Complaint.received_at >= start_at,  # type: ignore[operator]
-            Complaint.received_at <= end_at,  # type: ignore[operator]
+            col(Complaint.received_at) >= start_at,
+            col(Complaint.received_at) <= end_at,
         )
         status = request.args.get("status", "")
         if status:
@@ -412,10 +417,10 @@ def requests_(fmt: str) -> Response:
             if not wanted <= {"open", "closed"}:
                 raise Open311Error(400, "status must be open, closed or both")
             if wanted == {"open"}:
-                statement = statement.where(Complaint.status.in_(sorted(lifecycle.OPEN)))  # type: ignore[attr-defined]
+                statement = statement.where(col(Complaint.status).in_(sorted(lifecycle.OPEN)))
             elif wanted == {"closed"}:
-                statement = statement.where(Complaint.status.not_in(sorted(lifecycle.OPEN)))  # type: ignore[attr-defined]
-    statement = statement.order_by(Complaint.received_at.desc()).limit(MAX_RESULTS)  # type: ignore[attr-defined]
+                statement = statement.where(col(Complaint.status).not_in(sorted(lifecycle.OPEN)))
+    statement = statement.order_by(col(Complaint.received_at).desc()).limit(MAX_RESULTS)
     cases = list(get_session().execute(statement).scalars())
     return _answer("service_requests", _describe(cases, language))
 
