@@ -57,7 +57,7 @@ def new_case_number(session: Session, received: date) -> str:
             return number
 
 
-def normalise_case_number(value: str) -> str:
+def normalise_case_number(value: str | None) -> str:
     text = unicodedata.normalize("NFKC", value or "").strip().upper().replace(" ", "")
     return text[:20]
 

@@ -266,7 +266,7 @@ class CaseService:
         )
         return NewCase(case=case, password=password, link_token=link_token, mails=mails)
 
-    def add_supplement(self, case: Complaint, text: str) -> list[Mail]:
+    def add_supplement(self, case: Complaint, text: str | None) -> list[Mail]:
         """The complainant's supplement: recorded, and the clock runs again."""
         body = clean_text(text, 20000)
         if not body:

@@ -25,7 +25,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from analysis.aapor import Dispositions, response_rates
 from collector.access.audit import log as audit_log
@@ -121,7 +121,7 @@ def _answer(
     **extra: Any,
 ) -> Any:
     """Show the questionnaire for ``target``; on a valid POST store it (once)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     db = get_session()
     version = _questionnaire(db)
     questionnaire = definition_of(version)
@@ -149,7 +149,7 @@ def _answer(
                 errors = show_errors(form, exc, language)
             else:
                 release_connection()
-                response_id = fu.store_answer(app, target.id, prepared)  # type: ignore[arg-type]
+                response_id = fu.store_answer(app, target.id, prepared)  # type: ignore[arg-type]  # a stored follow-up: its id is set
                 if response_id is None:
                     return _gone(language) if channel == "online" else _already(target)
                 return _stored(channel, target, questionnaire, language)
@@ -190,7 +190,7 @@ def _already(followup: ComplaintFollowup) -> Any:
 @public_bp.route("/complaints/feedback/<token>", methods=["GET", "POST"])
 @limit("RATELIMIT_PUBLIC", ("GET", "POST"))
 def feedback(token: str) -> Any:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     db = get_session()
     followup = fu.find_by_token(app, db, token)
     if followup is None:
@@ -233,15 +233,15 @@ def _samples() -> list[dict[str, Any]]:
         .execute(
             scoped(
                 select(
-                    ComplaintFollowup.sample_id,
-                    ComplaintFollowup.agency_id,
-                    func.min(ComplaintFollowup.created_at),
+                    col(ComplaintFollowup.sample_id),
+                    col(ComplaintFollowup.agency_id),
+                    func.min(col(ComplaintFollowup.created_at)),
                     func.count(),
-                    func.count(ComplaintFollowup.response_id),
+                    func.count(col(ComplaintFollowup.response_id)),
                 )
-                .where(ComplaintFollowup.channel == "phone")
-                .group_by(ComplaintFollowup.sample_id, ComplaintFollowup.agency_id)
-                .order_by(func.min(ComplaintFollowup.created_at).desc()),
+                .where(col(ComplaintFollowup.channel) == "phone")
+                .group_by(col(ComplaintFollowup.sample_id), col(ComplaintFollowup.agency_id))
+                .order_by(func.min(col(ComplaintFollowup.created_at)).desc()),
                 MANAGE,
             )
         )
@@ -311,7 +311,7 @@ def _record_draw(actor: Actor, agency_id: int, asked: _Draw) -> str:
 @bp.route("", methods=["GET", "POST"])
 def index() -> Any:
     actor = require(MANAGE, any_agency=True)
-    today = records.today_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    today = records.today_for(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     last_month_end = today.replace(day=1) - timedelta(days=1)
     values = {
         "start": request.form.get("start", last_month_end.replace(day=1).isoformat()),
@@ -355,8 +355,10 @@ def _sample_rows(sample_id: str) -> tuple[Actor, list[ComplaintFollowup]]:
     db = get_session()
     statement = (
         select(ComplaintFollowup)
-        .where(ComplaintFollowup.sample_id == sample_id, ComplaintFollowup.channel == "phone")
-        .order_by(ComplaintFollowup.id)  # type: ignore[arg-type]
+        .where(
+            col(ComplaintFollowup.sample_id) == sample_id, col(ComplaintFollowup.channel) == "phone"
+        )
+        .order_by(col(ComplaintFollowup.id))
     )
     visible = scope_for(
         statement, actor.visible_agency_ids, allowed(actor, MANAGE, None), f"visible:{MANAGE}"
@@ -365,7 +367,9 @@ def _sample_rows(sample_id: str) -> tuple[Actor, list[ComplaintFollowup]]:
     if not rows:
         exists = db.execute(
             unscoped(
-                select(ComplaintFollowup.id).where(ComplaintFollowup.sample_id == sample_id),
+                select(col(ComplaintFollowup.id)).where(
+                    col(ComplaintFollowup.sample_id) == sample_id
+                ),
                 "probe",
             )
         ).first()
@@ -424,14 +428,16 @@ def sample(sample_id: str) -> Any:
     cases = {
         c.id: c
         for c in db.execute(
-            scoped(select(Complaint).where(Complaint.id.in_(ids)), MANAGE)  # type: ignore[union-attr]
+            scoped(select(Complaint).where(col(Complaint.id).in_(ids)), MANAGE)
         ).scalars()
     }
     categories = {
         c.id: c
         for c in db.execute(
             scoped(
-                select(ComplaintCategory).where(ComplaintCategory.agency_id == rows[0].agency_id),
+                select(ComplaintCategory).where(
+                    col(ComplaintCategory.agency_id) == rows[0].agency_id
+                ),
                 MANAGE,
             )
         ).scalars()
@@ -443,7 +449,7 @@ def sample(sample_id: str) -> Any:
         # Each complainant's contact details through complainant.identity: withheld when
         # confidential and not the actor's to see, and every view audited.
         phones = {
-            row.id: complainant.identity(db, cases[row.complaint_id], actor)
+            row.id: complainant.identity(db, cases[row.complaint_id], actor)  # type: ignore[misc]  # stored rows: their ids are set
             for row in rows
             if row.response_id is None and row.complaint_id in cases
         }
@@ -473,9 +479,9 @@ def _attempt(followup: ComplaintFollowup, case: Complaint, actor: Actor) -> Any:
     disposition = request.form.get("disposition", "")
     if disposition not in fu.DISPOSITIONS:
         abort(400)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     with _write_session() as wdb:
-        fresh = wdb.execute(scoped(select(Complaint).where(Complaint.id == case.id), MANAGE))
+        fresh = wdb.execute(scoped(select(Complaint).where(col(Complaint.id) == case.id), MANAGE))
         fu.record_attempt(app, wdb, followup, fresh.scalar_one(), disposition, actor)
         wdb.commit()
     return redirect(

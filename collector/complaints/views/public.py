@@ -33,7 +33,7 @@ from flask import (
 )
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from collector.access.ratelimit import address_key, client_key, get_limiter, limit
@@ -153,8 +153,11 @@ def _categories(db: Session, agency: Agency) -> list[ComplaintCategory]:
     return list(
         db.execute(
             select(ComplaintCategory)
-            .where(ComplaintCategory.agency_id == agency.id, ComplaintCategory.active.is_(True))
-            .order_by(ComplaintCategory.code)
+            .where(
+                col(ComplaintCategory.agency_id) == agency.id,
+                col(ComplaintCategory.active).is_(True),
+            )
+            .order_by(col(ComplaintCategory.code))
         ).scalars()
     )
 
@@ -166,16 +169,16 @@ def _complainant_files(db: Session, chain: list[Complaint]) -> list[ComplaintAtt
         db.execute(
             select(ComplaintAttachment)
             .where(
-                ComplaintAttachment.complaint_id.in_(ids),
-                ComplaintAttachment.uploaded_by.is_(None),
+                col(ComplaintAttachment.complaint_id).in_(ids),
+                col(ComplaintAttachment.uploaded_by).is_(None),
             )
-            .order_by(ComplaintAttachment.uploaded_at, ComplaintAttachment.id)
+            .order_by(col(ComplaintAttachment.uploaded_at), col(ComplaintAttachment.id))
         ).scalars()
     )
 
 
 def _file_signer(app: Flask) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(app.secret_key, salt=FILE_SALT)  # type: ignore[arg-type]
+    return URLSafeTimedSerializer(app.secret_key, salt=FILE_SALT)  # type: ignore[arg-type]  # config.load() always sets SECRET_KEY
 
 
 def _file_url(case: Complaint, att: ComplaintAttachment) -> str:
@@ -260,7 +263,7 @@ def new(agency_code: str) -> Any:
         if isinstance(result, Complaint):
             return redirect(url_for("complaints_public.filed", lang=language), code=303)
         notice, errors, status = result
-    policy = records.policy_for(db, agency.id)  # type: ignore[arg-type]
+    policy = records.policy_for(db, agency.id)  # type: ignore[arg-type]  # a stored agency
     return (
         render_template(
             "complaints/public/new.html",
@@ -286,7 +289,7 @@ def _file(
 ) -> Complaint | tuple[str | None, list[tuple[str, str]], int]:
     """File the complaint, or say why not: (notice, errors, status). Nothing is
     stored unless everything, attachments included, is acceptable."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     if not form.validate():
         if form.csrf_failed:
             return (
@@ -317,8 +320,8 @@ def _file(
     try:
         with Session(writing(get_engine(app)), expire_on_commit=False) as db:
             made = CaseService(app, db).new_case(
-                agency=db.get(Agency, agency.id),
-                category=db.get(ComplaintCategory, category.id),
+                agency=db.get(Agency, agency.id),  # type: ignore[arg-type]  # read above: it exists
+                category=db.get(ComplaintCategory, category.id),  # type: ignore[arg-type]  # read above: it exists
                 channel="online",
                 language=language,
                 **form.case_fields(),
@@ -347,7 +350,7 @@ def _file(
 def filed() -> Any:
     """The confirmation: shown with the password and follow link once, then without."""
     language = _language()
-    data = session.get(FILED_KEY)
+    data: Any = session.get(FILED_KEY)  # a dict when fresh: checked just below
     db = get_session()
     case = None
     fresh = (
@@ -372,7 +375,7 @@ def filed() -> Any:
     category = db.get(ComplaintCategory, case.category_id)
     files = _complainant_files(db, [case])
     follow_link = (
-        notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]
+        notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
         + url_for("complaints_public.follow_link", token=link_token)
         if link_token
         else None
@@ -411,7 +414,7 @@ def end() -> Any:
 def _find_followed(form: FollowForm, language: str) -> tuple[Complaint | None, str, int]:
     """The case the number and password prove, with the per-address and per-case limits on
     wrong tries; else why not (a notice and a status)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     text = translator(language)
     number = records.normalise_case_number(form.case_number.data)
     limiter = get_limiter(app)
@@ -432,6 +435,7 @@ def _find_followed(form: FollowForm, language: str) -> tuple[Complaint | None, s
             429,
         )
     # The password alphabet is upper case: accept it typed in lower case.
+    assert form.password.data is not None  # required, and the form was validated
     password = "".join(form.password.data.split()).upper()
     if set(password) - PASSWORD_ALPHABET:
         password = form.password.data
@@ -580,7 +584,7 @@ def _supplement(
     db: Session, origin: Complaint, current: Complaint, form: SupplementForm, language: str
 ) -> tuple[str | None, list[tuple[str, str]], int] | None:
     """Record the supplement (text and files) on the case being handled; None when done."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     if not form.validate():
         if form.csrf_failed:
             return (
@@ -626,7 +630,7 @@ def download(token: str) -> Any:
         att_id, case_id = int(data["a"]), int(data["c"])
     except (BadData, KeyError, TypeError, ValueError):
         origin = None
-    if origin is None or origin.id != case_id:
+    if origin is None or origin.id != case_id:  # type: ignore[possibly-undefined]  # set unless the token failed, and then origin is None
         return (
             render_template(
                 "complaints/public/gone.html",
@@ -638,7 +642,7 @@ def download(token: str) -> Any:
             ),
             410,
         )
-    att = db.get(ComplaintAttachment, att_id)
+    att = db.get(ComplaintAttachment, att_id)  # type: ignore[possibly-undefined]  # set: origin is not None
     chain_ids = {c.id for c in records.chain_of(db, origin)}
     if att is None or att.complaint_id not in chain_ids or att.uploaded_by is not None:
         abort(404)

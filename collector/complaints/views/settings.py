@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
@@ -73,11 +73,11 @@ def recompute_open_cases(
     """Recompute the due date of every open case of ``agency_ids`` (None: every agency);
     ``where`` narrows by column (``category_id=...``). Returns how many moved."""
     statement = select(Complaint).where(
-        Complaint.status.in_(lifecycle.OPEN),  # type: ignore[attr-defined]
-        Complaint.destroyed_at.is_(None),  # type: ignore[union-attr]
+        col(Complaint.status).in_(lifecycle.OPEN),
+        col(Complaint.destroyed_at).is_(None),
     )
     if agency_ids is not None:
-        statement = statement.where(Complaint.agency_id.in_(agency_ids))  # type: ignore[attr-defined]
+        statement = statement.where(col(Complaint.agency_id).in_(agency_ids))
     for column, value in where.items():
         statement = statement.where(getattr(Complaint, column) == value)
     moved = 0
@@ -122,9 +122,9 @@ def _policy_snapshot(policy: ComplaintPolicy) -> dict[str, Any]:
 
 def _save_policy(actor: Actor, agency_id: int, form: PolicyForm) -> int:
     """Store the agency's policy, audited, and move its open cases' due dates (how many)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     with _write_session() as wdb:
-        statement = select(ComplaintPolicy).where(ComplaintPolicy.agency_id == agency_id)
+        statement = select(ComplaintPolicy).where(col(ComplaintPolicy.agency_id) == agency_id)
         row = wdb.execute(scoped(statement, MANAGE, actor)).scalar_one_or_none()
         row = row or ComplaintPolicy(agency_id=agency_id)
         before = _policy_snapshot(row)
@@ -154,7 +154,7 @@ def settings() -> Any:
     agency_id = _own_agency(actor, MANAGE)
     db = get_session()
     policy = db.execute(
-        scoped(select(ComplaintPolicy).where(ComplaintPolicy.agency_id == agency_id), MANAGE)
+        scoped(select(ComplaintPolicy).where(col(ComplaintPolicy.agency_id) == agency_id), MANAGE)
     ).scalar_one_or_none() or ComplaintPolicy(agency_id=agency_id)
     form = PolicyForm(obj=policy if request.method == "GET" else None)
     form.day_kind.choices = _day_kind_choices(blank=False)
@@ -166,8 +166,8 @@ def settings() -> Any:
         db.execute(
             scoped(
                 select(ComplaintCategory)
-                .where(ComplaintCategory.agency_id == agency_id)
-                .order_by(ComplaintCategory.code),  # type: ignore[arg-type]
+                .where(col(ComplaintCategory.agency_id) == agency_id)
+                .order_by(col(ComplaintCategory.code)),
                 MANAGE,
             )
         ).scalars()
@@ -203,17 +203,19 @@ def _category_form(agency_id: int, category: ComplaintCategory | None) -> Catego
     db = get_session()
     form = CategoryForm(obj=category if request.method == "GET" and category else None)
     units = db.execute(
-        scoped(select(Unit).where(Unit.agency_id == agency_id).order_by(Unit.code), MANAGE)  # type: ignore[arg-type]
+        scoped(
+            select(Unit).where(col(Unit.agency_id) == agency_id).order_by(col(Unit.code)), MANAGE
+        )
     ).scalars()
     handlers = db.execute(
         scoped(
             select(User)
             .where(
-                User.agency_id == agency_id,
-                User.active.is_(True),  # type: ignore[attr-defined]
-                User.role.in_(("case_handler", "agency_admin")),  # type: ignore[attr-defined]
+                col(User.agency_id) == agency_id,
+                col(User.active).is_(True),
+                col(User.role).in_(("case_handler", "agency_admin")),
             )
-            .order_by(User.email),  # type: ignore[arg-type]
+            .order_by(col(User.email)),
             MANAGE,
         )
     ).scalars()
@@ -269,12 +271,15 @@ def _category_page(actor: Actor, category: ComplaintCategory | None) -> Any:
     if request.method == "POST":
         status = 422
         if form.validate():
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
             try:
                 with _write_session() as wdb:
                     if category is None:
                         row = ComplaintCategory(
-                            agency_id=agency_id, code=form.code.data, name_zh="", name_en=""
+                            agency_id=agency_id,
+                            code=form.code.data,  # type: ignore[arg-type]  # InputRequired, and the form is valid
+                            name_zh="",
+                            name_en="",
                         )
                         before: dict[str, Any] | None = None
                     else:
@@ -349,7 +354,7 @@ def _national(actor: Actor) -> bool:
 
 
 def _base_calendar(actor: Actor, db: Session) -> WorkCalendar:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     if actor.agency_id is not None:
         return calendars.calendar_for(app, db, actor.agency_id)
     # The national calendar as every agency gets it (calendars.calendar_for), without an
@@ -380,8 +385,8 @@ def _national_rows(db: Session) -> list[CalendarDay]:
         db.execute(
             unscoped(
                 select(CalendarDay)
-                .where(CalendarDay.agency_id.is_(None))  # type: ignore[union-attr]
-                .order_by(CalendarDay.day),  # type: ignore[arg-type]
+                .where(col(CalendarDay.agency_id).is_(None))
+                .order_by(col(CalendarDay.day)),
                 "the national calendar's edited days (public information)",
             )
         ).scalars()
@@ -396,8 +401,8 @@ def _edited_rows(actor: Actor, db: Session) -> list[CalendarDay]:
         db.execute(
             scoped(
                 select(CalendarDay)
-                .where(CalendarDay.agency_id == actor.agency_id)
-                .order_by(CalendarDay.day),  # type: ignore[arg-type]
+                .where(col(CalendarDay.agency_id) == actor.agency_id)
+                .order_by(col(CalendarDay.day)),
                 CALENDAR,
             )
         ).scalars()
@@ -406,7 +411,7 @@ def _edited_rows(actor: Actor, db: Session) -> list[CalendarDay]:
 
 def _agencies_to_recompute(actor: Actor) -> list[int] | None:
     """A national change moves every agency's due dates; an agency's, its own."""
-    return None if _national(actor) else [actor.agency_id]  # type: ignore[list-item]
+    return None if _national(actor) else [actor.agency_id]  # type: ignore[list-item]  # not national: the view's _own_agency() saw its agency
 
 
 def _shown_year(base: WorkCalendar, today: date) -> int:
@@ -434,7 +439,7 @@ def _add_day(actor: Actor, db: Session, form: DayForm, base: WorkCalendar) -> An
     if any(r.day == day for r in _edited_rows(actor, db)):
         form.day.errors = [*form.day.errors, taken]
         return None
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     agency_id = None if _national(actor) else actor.agency_id
     try:
         with _write_session() as wdb:
@@ -471,7 +476,7 @@ def calendar() -> Any:
         _own_agency(actor, CALENDAR)
     db = get_session()
     base = _base_calendar(actor, db)
-    year = _shown_year(base, records.today_for(current_app._get_current_object()))  # type: ignore[attr-defined]
+    year = _shown_year(base, records.today_for(current_app._get_current_object()))  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     form = DayForm()
     form.working.choices = [("0", gettext("Day off")), ("1", gettext("Working day (make-up)"))]
     status = 200
@@ -510,7 +515,7 @@ def calendar_delete(day_id: int) -> Any:
     assert actor is not None
     if request.form.get("day") != row.day.isoformat():
         abort(400)  # the form names the day it removes: a bare POST removes nothing
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     with _write_session() as wdb:
         fresh = get_scoped(wdb, CalendarDay, day_id, CALENDAR)
         detail = {
@@ -541,7 +546,7 @@ def calendar_recompute() -> Any:
     actor = require(CALENDAR, any_agency=True)
     if not _national(actor):
         _own_agency(actor, CALENDAR)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     with _write_session() as wdb:
         moved = recompute_open_cases(app, wdb, _agencies_to_recompute(actor))
         audit.record(
