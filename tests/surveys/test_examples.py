@@ -15,5 +15,5 @@ def test_the_example_answers_the_citizen_questionnaire() -> None:
     assert required <= set(CITIZEN_ANSWERS)
     for question in questionnaire.questions():
         choices = questionnaire.choices_for(question)
-        if choices is not None:
+        if choices is not None and question.key in CITIZEN_ANSWERS:
             assert CITIZEN_ANSWERS[question.key] in [c.value for c in choices], question.key
