@@ -49,31 +49,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from surveys.examples import CITIZEN_ANSWERS
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PG_DATABASE = "collector_bench"
 AGENCY, UNIT = "bench", "counter"
 
-ANSWERS: dict[str, Any] = {
-    "service_type": "certificate",
-    "first_visit": "no",
-    "env_signage": 4,
-    "env_comfort": 5,
-    "env_facilities": "na",
-    "courtesy_attitude": 5,
-    "courtesy_proactive": 4,
-    "prof_knowledge": 4,
-    "prof_efficiency": 3,
-    "prof_consistency": 4,
-    "measures_online": "na",
-    "measures_information": 4,
-    "measures_wait": 2,
-    "overall_satisfaction": 4,
-    "recommend": 8,
-    "comment": "櫃台很親切，辦理速度也很快，謝謝！",
-    "sex": "female",
-    "age_group": "65plus",
-}
+ANSWERS = CITIZEN_ANSWERS
 
 
 def request_body() -> bytes:

@@ -12,7 +12,7 @@ from flask import render_template, request
 
 from collector.answers.forms import build_form_class, undecodable_fields
 from collector.answers.submission import InvalidSubmission
-from collector.core.i18n import LANGUAGE_NAMES, localised, pick_language, use_language
+from collector.core.i18n import LANGUAGE_NAMES, localised, pick_language, translator, use_language
 from collector.core.models import Agency, Unit
 from collector.core.plugins import get_plugins
 from surveys import Questionnaire, compile_expression
@@ -114,3 +114,10 @@ def relevance(questionnaire: Questionnaire) -> dict[str, Any]:
             if question.relevant:
                 trees[question.key] = compile_expression(question.relevant).to_json()
     return trees
+
+
+def timed_out(language: str) -> str:
+    """Why a posted questionnaire was not taken: its page (the CSRF token) expired."""
+    return translator(language).gettext(
+        "The page timed out. Please press Submit again; your answers are still here."
+    )

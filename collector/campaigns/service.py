@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NoReturn
@@ -297,6 +298,22 @@ def _apply(campaign: Campaign, new: NewCampaign, title: str) -> None:
     campaign.sampling_instructions = new.sampling_instructions.strip()[:5000]
 
 
+def _add_units(
+    session: Session,
+    campaign_id: int,
+    unit_ids: Iterable[int],
+    settings: dict[int, tuple[int | None, int | None]],
+) -> None:
+    """The campaign's rows for ``unit_ids``, each with its target and population."""
+    for unit_id in unit_ids:
+        target, population = settings[unit_id]
+        session.add(
+            CampaignUnit(
+                campaign_id=campaign_id, unit_id=unit_id, target_n=target, population=population
+            )
+        )
+
+
 def create_campaign(
     session: Session, new: NewCampaign, *, agency_id: int, units: dict[int, Unit], actor: Actor
 ) -> Campaign:
@@ -320,15 +337,7 @@ def create_campaign(
     session.flush()
     assert campaign.id is not None  # flushed: the database gave it one
     unit_ids = sorted(settings)
-    for unit_id, (target, population) in settings.items():
-        session.add(
-            CampaignUnit(
-                campaign_id=campaign.id,
-                unit_id=unit_id,
-                target_n=target,
-                population=population,
-            )
-        )
+    _add_units(session, campaign.id, settings, settings)
     session.flush()
     audit.record(
         session,
@@ -382,16 +391,7 @@ def update_campaign(
             row.target_n, row.population = settings[unit_id]
             session.add(row)
     assert campaign.id is not None  # a stored campaign
-    for unit_id in sorted(wanted - set(current)):
-        target, population = settings[unit_id]
-        session.add(
-            CampaignUnit(
-                campaign_id=campaign.id,
-                unit_id=unit_id,
-                target_n=target,
-                population=population,
-            )
-        )
+    _add_units(session, campaign.id, sorted(wanted - set(current)), settings)
     if wanted != set(current):
         changes["units"] = [sorted(current), sorted(wanted)]
     kept = {u: before_settings[u] for u in wanted & set(current)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -129,61 +129,49 @@ def _has_controls(text: str, allowed: str = "") -> bool:
     )
 
 
-def single_line(max_length: int, required: LazyText | None = None) -> list[Any]:
-    """Validators of a one-line field: required (with the ``required`` message), no control
-    characters at all (no CR/LF: no header injection), readable, at most ``max_length``."""
+def _text_check(
+    max_length: int, required: LazyText | None, allowed: str, one_line: bool
+) -> Callable[[Any, Field], None]:
+    """One field's text rules: required (with the ``required`` message), no control
+    character but ``allowed``, nothing unreadable, at most ``max_length`` characters."""
 
     def check(form: Any, field: Field) -> None:
         text = field.data or ""
+        words = translator(_language(form))
         if not text:
             if required is not None:
                 raise ValidationError(_message(form, required))
             return
-        if _has_controls(text):
+        unreadable = words.gettext(
+            "The text contains characters that could not be read. Please type it again."
+        )
+        if _has_controls(text, allowed=allowed):
             raise ValidationError(
-                translator(_language(form)).gettext(
+                words.gettext(
                     "This field takes one line of text: no line breaks or control characters."
                 )
+                if one_line
+                else unreadable
             )
         if "\ufffd" in text:
-            raise ValidationError(
-                translator(_language(form)).gettext(
-                    "The text contains characters that could not be read. Please type it again."
-                )
-            )
+            raise ValidationError(unreadable)
         if len(text) > max_length:
             raise ValidationError(
-                translator(_language(form)).gettext(
-                    "The text is too long: at most %(max)s characters.", max=max_length
-                )
+                words.gettext("The text is too long: at most %(max)s characters.", max=max_length)
             )
 
-    return [check]
+    return check
+
+
+def single_line(max_length: int, required: LazyText | None = None) -> list[Any]:
+    """Validators of a one-line field: required (with the ``required`` message), no control
+    characters at all (no CR/LF: no header injection), readable, at most ``max_length``."""
+    return [_text_check(max_length, required, allowed="", one_line=True)]
 
 
 def multi_line(max_length: int, required: LazyText | None = None) -> list[Any]:
     """Validators of a text area: line breaks and tabs allowed, other controls not."""
-
-    def check(form: Any, field: Field) -> None:
-        text = field.data or ""
-        if not text:
-            if required is not None:
-                raise ValidationError(_message(form, required))
-            return
-        if _has_controls(text, allowed="\n\t") or "\ufffd" in text:
-            raise ValidationError(
-                translator(_language(form)).gettext(
-                    "The text contains characters that could not be read. Please type it again."
-                )
-            )
-        if len(text) > max_length:
-            raise ValidationError(
-                translator(_language(form)).gettext(
-                    "The text is too long: at most %(max)s characters.", max=max_length
-                )
-            )
-
-    return [check]
+    return [_text_check(max_length, required, allowed="\n\t", one_line=False)]
 
 
 def _email(form: Any, field: Field) -> None:

@@ -146,6 +146,10 @@ class CaseService:
             refresh_due(self.app, self.session, case, self.today())
         return event
 
+    def _tell(self, case: Complaint, kind: str, text: str) -> list[Mail]:
+        """The complainant's notice of ``kind``, with the staff's ``text`` in every language."""
+        return notice(self.session, case, kind, extra_zh=text, extra_en=text, app=self.app)
+
     def _assign_by_route(
         self, case: Complaint, category: ComplaintCategory, at: datetime | None = None
     ) -> None:
@@ -347,7 +351,7 @@ class CaseService:
         case.decline_ground = ground
         case.closed_at = self.now()
         self.session.add(case)
-        return notice(self.session, case, "declined", extra_zh=text, extra_en=text, app=self.app)
+        return self._tell(case, "declined", text)
 
     def request_supplement(
         self, case: Complaint, *, reason: str, expected_version: int | None = None
@@ -363,7 +367,7 @@ class CaseService:
         )
         case.paused_since = self.today()
         self.session.add(case)
-        return notice(self.session, case, "supplement", extra_zh=text, extra_en=text, app=self.app)
+        return self._tell(case, "supplement", text)
 
     def resume(
         self, case: Complaint, *, text: str, expected_version: int | None = None
@@ -399,7 +403,7 @@ class CaseService:
             },
             public=True,
         )
-        return notice(self.session, case, "extended", extra_zh=text, extra_en=text, app=self.app)
+        return self._tell(case, "extended", text)
 
     def transfer_to_unit(
         self, case: Complaint, *, unit_id: int, reason: str, expected_version: int | None = None
@@ -540,7 +544,7 @@ class CaseService:
         case.replied_at = self.now()
         case.paused_since = None
         self.session.add(case)
-        return notice(self.session, case, "replied", extra_zh=text, extra_en=text, app=self.app)
+        return self._tell(case, "replied", text)
 
     def close(
         self,

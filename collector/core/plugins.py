@@ -215,38 +215,32 @@ def _check_questionnaires(plugin_set: PluginSet) -> None:
                 )
 
 
+def _name_of(registered: Any) -> str:
+    """What a registered class, blueprint or command is known by: its ``name``."""
+    return str(registered.name)
+
+
 def init_app(app: Flask, essential: Sequence[ModuleType], bases: BaseClasses) -> PluginSet:
     """Build the app's plugin manager and registries; store them in ``app.extensions``."""
     pm, loaded = build_plugin_manager(app.config, essential)
+    classes = {
+        "question_types": ("question type", bases.question_type),
+        "exporters": ("exporter", bases.exporter),
+        "analyses": ("analysis", bases.analysis),
+    }
+    registries: dict[str, Registry[Any]] = {
+        kind: collect(pm, f"register_{kind}", label, _name_of, _named_class(base, label))
+        for kind, (label, base) in classes.items()
+    }
     plugin_set = PluginSet(
         manager=pm,
         plugins=loaded,
-        question_types=collect(
-            pm,
-            "register_question_types",
-            "question type",
-            lambda c: c.name,
-            _named_class(bases.question_type, "question type"),
-        ),
         questionnaires=collect(
             pm, "register_questionnaires", "questionnaire", lambda q: q.slug, _to_questionnaire
         ),
-        exporters=collect(
-            pm,
-            "register_exporters",
-            "exporter",
-            lambda c: c.name,
-            _named_class(bases.exporter, "exporter"),
-        ),
-        analyses=collect(
-            pm,
-            "register_analyses",
-            "analysis",
-            lambda c: c.name,
-            _named_class(bases.analysis, "analysis"),
-        ),
-        blueprints=collect(pm, "register_blueprints", "blueprint", lambda b: b.name),
-        commands=collect(pm, "register_commands", "command", lambda c: c.name),
+        blueprints=collect(pm, "register_blueprints", "blueprint", _name_of),
+        commands=collect(pm, "register_commands", "command", _name_of),
+        **registries,
     )
     _check_questionnaires(plugin_set)
     for blueprint in plugin_set.blueprints.values():

@@ -33,7 +33,7 @@ from collector.access.security import csrf
 from collector.access.sessions import staff_area
 from collector.answers.records import Submission
 from collector.answers.submission import InvalidSubmission, prepare, release_connection
-from collector.answers.survey_page import open_form, render_survey, show_errors
+from collector.answers.survey_page import open_form, render_survey, show_errors, timed_out
 from collector.core import clock
 from collector.core import mail as mailer
 from collector.core.db import get_engine, get_session, writing
@@ -504,9 +504,7 @@ def answer(token: str) -> Any:
     notice = None
     if request.method == "POST" and not switch:
         if not form.validate():
-            notice = translator(language).gettext(
-                "The page timed out. Please press Submit again; your answers are still here."
-            )
+            notice = timed_out(language)
         else:
             submission = Submission(
                 questionnaire=version,

@@ -16,29 +16,12 @@ from collector.core.db import session_scope
 from collector.core.models import Agency, Response, Unit
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version, definition_of
+from surveys.examples import CITIZEN_ANSWERS as EXAMPLE
 
 SLUG = "citizen-satisfaction"
 
-CITIZEN_ANSWERS: dict[str, Any] = {
-    "service_type": "certificate",
-    "first_visit": "no",
-    "env_signage": 4,
-    "env_comfort": 5,
-    "env_facilities": "na",
-    "courtesy_attitude": 5,
-    "courtesy_proactive": 4,
-    "prof_knowledge": 4,
-    "prof_efficiency": 3,
-    "prof_consistency": 4,
-    "measures_online": "na",
-    "measures_information": 4,
-    "measures_wait": 2,
-    "overall_satisfaction": 4,
-    "recommend": 8,
-    "comment": "櫃台很親切 𠊎",
-    "sex": "female",
-    "age_group": "65plus",
-}
+CITIZEN_ANSWERS: dict[str, Any] = {**EXAMPLE, "comment": "櫃台很親切 𠊎"}
+"""The example response, with a comment outside the Basic Multilingual Plane (Hakka)."""
 
 
 def api_body(**overrides: Any) -> dict[str, Any]:

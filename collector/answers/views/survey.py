@@ -20,11 +20,11 @@ from flask import (
 from collector.access.security import csrf
 from collector.answers.records import Submission
 from collector.answers.submission import IdempotencyConflict, InvalidSubmission, submit
-from collector.answers.survey_page import open_form, render_survey, show_errors
+from collector.answers.survey_page import open_form, render_survey, show_errors, timed_out
 from collector.campaigns.service import link_on_survey_page
 from collector.core import clock
 from collector.core.db import get_session
-from collector.core.i18n import pick_language, translator, use_language
+from collector.core.i18n import pick_language, use_language
 from collector.core.lookups import agency_by_code, public_agencies, unit_by_code
 from collector.core.models import Agency, Unit
 from collector.core.plugins import get_plugins
@@ -117,9 +117,7 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
     if request.method == "POST" and not switch:
         if not form.validate():
             # Only the CSRF token can fail here: keep the answers and ask again.
-            notice = translator(language).gettext(
-                "The page timed out. Please press Submit again; your answers are still here."
-            )
+            notice = timed_out(language)
         else:
             token = (form.submission_token.data or "")[:128] or None
             submission = Submission(
@@ -140,9 +138,7 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
             except IdempotencyConflict:
                 # The same page was submitted before with other answers: take this as new.
                 form.submission_token.data = secrets.token_urlsafe(24)
-                notice = translator(language).gettext(
-                    "The page timed out. Please press Submit again; your answers are still here."
-                )
+                notice = timed_out(language)
             else:
                 session["receipt"] = {
                     "receipt": saved.receipt,

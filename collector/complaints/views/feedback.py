@@ -38,7 +38,7 @@ from collector.access.security import csrf
 from collector.access.sessions import staff_area
 from collector.answers.records import Submission
 from collector.answers.submission import InvalidSubmission, prepare, release_connection
-from collector.answers.survey_page import open_form, render_survey, show_errors
+from collector.answers.survey_page import open_form, render_survey, show_errors, timed_out
 from collector.complaints import complainant, records
 from collector.complaints import followups as fu
 from collector.core.db import get_engine, get_session, writing
@@ -130,9 +130,7 @@ def _answer(
     notice: str | None = None
     if request.method == "POST" and not switch:
         if not form.validate():
-            notice = translator(language).gettext(
-                "The page timed out. Please press Submit again; your answers are still here."
-            )
+            notice = timed_out(language)
         else:
             submission = Submission(
                 questionnaire=version,

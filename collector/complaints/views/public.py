@@ -284,22 +284,30 @@ def new(agency_code: str) -> Any:
     )
 
 
+def _form_refusal(
+    form: ComplaintForm | SupplementForm, language: str
+) -> tuple[str | None, list[tuple[str, str]], int] | None:
+    """Why a posted complaint or supplement form is refused: (notice, errors, status); None
+    when it is valid. An expired page keeps the text typed (files must be chosen again)."""
+    if form.validate():
+        return None
+    if form.csrf_failed:
+        notice = translator(language).gettext(
+            "The page timed out. Please send again; your text is still here (choose attachments again)."
+        )
+        return notice, form.error_list(), 400
+    return None, form.error_list(), 422
+
+
 def _file(
     agency: Agency, form: ComplaintForm, language: str
 ) -> Complaint | tuple[str | None, list[tuple[str, str]], int]:
     """File the complaint, or say why not: (notice, errors, status). Nothing is
     stored unless everything, attachments included, is acceptable."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
-    if not form.validate():
-        if form.csrf_failed:
-            return (
-                translator(language).gettext(
-                    "The page timed out. Please send again; your text is still here (choose attachments again)."
-                ),
-                form.error_list(),
-                400,
-            )
-        return None, form.error_list(), 422
+    refused_form = _form_refusal(form, language)
+    if refused_form is not None:
+        return refused_form
     prepared, refused = attachments.prepare_all(form.attachments.data or [], 0, app)
     if refused:
         form.attachments.errors = [e.text(language) for e in refused]
@@ -585,16 +593,9 @@ def _supplement(
 ) -> tuple[str | None, list[tuple[str, str]], int] | None:
     """Record the supplement (text and files) on the case being handled; None when done."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
-    if not form.validate():
-        if form.csrf_failed:
-            return (
-                translator(language).gettext(
-                    "The page timed out. Please send again; your text is still here (choose attachments again)."
-                ),
-                form.error_list(),
-                400,
-            )
-        return None, form.error_list(), 422
+    refused_form = _form_refusal(form, language)
+    if refused_form is not None:
+        return refused_form
     already = len(_complainant_files(db, records.chain_of(db, origin)))
     prepared, refused = attachments.prepare_all(form.attachments.data or [], already, app)
     if refused:
