@@ -6,6 +6,7 @@ analysts use it from a notebook and the web layer calls it. Start with
 """
 
 from analysis.design import SurveyDesign
-from analysis.estimate import Estimate, Estimates
+from analysis.estimate import Estimate
+from analysis.estimate import Estimates
 
 __all__ = ["Estimate", "Estimates", "SurveyDesign"]

@@ -7,7 +7,8 @@ cases that are eligible (AAPOR: estimate it from the known cases, the default he
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
+from dataclasses import dataclass
 
 __all__ = ["Dispositions", "response_rates"]
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import math
 
 from scipy import stats
-from scipy.special import expit, logit
+from scipy.special import expit
+from scipy.special import logit
 
 from analysis.core import DesignCore
-from analysis.estimate import Estimate, critical_value
+from analysis.estimate import Estimate
+from analysis.estimate import critical_value
 
 __all__ = ["CIPROP_METHODS", "svyciprop"]
 

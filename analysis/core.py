@@ -21,19 +21,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
+from typing import Self
 
 import numpy as np
 import pandas as pd
 
-from analysis.variance import (
-    LONELY_PSU_OPTIONS,
-    CalibrationStep,
-    StageInfo,
-    calibration_residuals,
-    group_sums,
-    recvar,
-)
+from analysis.variance import LONELY_PSU_OPTIONS
+from analysis.variance import CalibrationStep
+from analysis.variance import StageInfo
+from analysis.variance import calibration_residuals
+from analysis.variance import group_sums
+from analysis.variance import recvar
 
 __all__ = ["DesignCore"]
 

@@ -21,9 +21,11 @@ import pandas as pd
 
 from analysis.ciprop import svyciprop
 from analysis.core import DesignCore
-from analysis.estimate import Estimate, Estimates
+from analysis.estimate import Estimate
+from analysis.estimate import Estimates
 from analysis.quantile import svyquantile
-from analysis.regression import GLMResult, svyglm
+from analysis.regression import GLMResult
+from analysis.regression import svyglm
 
 __all__ = ["SurveyDesign"]
 

@@ -9,8 +9,11 @@ freedom. Each :class:`Estimate` remembers which of the two R would use, in ``ci_
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 
 import numpy as np
 import pandas as pd

@@ -14,7 +14,8 @@ import math
 import numpy as np
 
 from analysis.core import DesignCore
-from analysis.estimate import Estimate, critical_value
+from analysis.estimate import Estimate
+from analysis.estimate import critical_value
 
 __all__ = ["qrule_math", "svyquantile"]
 

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.design import SurveyDesign
-from analysis.estimate import Estimate, Estimates
+from analysis.estimate import Estimate
+from analysis.estimate import Estimates
 
 __all__ = ["importance_performance", "item_means", "score_0_100", "top_two_box"]
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+from statsmodels.duration.survfunc import SurvfuncRight
+from statsmodels.duration.survfunc import survdiff
 
 __all__ = ["TimeToClose", "logrank", "time_to_close"]
 

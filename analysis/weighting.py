@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis.design import SurveyDesign
-from analysis.variance import PostStratumStep, RakingStep
+from analysis.variance import PostStratumStep
+from analysis.variance import RakingStep
 
 __all__ = [
     "GoodnessOfFit",

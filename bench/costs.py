@@ -121,10 +121,13 @@ def schema(admin: str, n: int = 2000) -> dict[str, Any]:
     from collector.answers import writer as writer_module
     from collector.answers.records import Submission
     from collector.answers.submission import prepare
-    from collector.core.db import get_engine, session_scope
-    from collector.core.models import Agency, Unit
+    from collector.core.db import get_engine
+    from collector.core.db import session_scope
+    from collector.core.models import Agency
+    from collector.core.models import Unit
     from collector.core.plugins import get_plugins
-    from collector.core.questionnaires import current_version, definition_of
+    from collector.core.questionnaires import current_version
+    from collector.core.questionnaires import definition_of
 
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS collector_costs WITH (FORCE)")

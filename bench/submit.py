@@ -77,7 +77,9 @@ def request_body() -> bytes:
 
 def bare_app() -> Any:
     """``gunicorn 'submit:bare_app()'``: read the JSON body, answer a small JSON."""
-    from flask import Flask, jsonify, request
+    from flask import Flask
+    from flask import jsonify
+    from flask import request
 
     app = Flask("bare")
 
@@ -458,10 +460,13 @@ def prepare_database(url: str) -> dict[str, Any]:
 
     from collector import create_app
     from collector.answers.submission import check_answers
-    from collector.core.db import get_engine, session_scope
-    from collector.core.models import Agency, Unit
+    from collector.core.db import get_engine
+    from collector.core.db import session_scope
+    from collector.core.models import Agency
+    from collector.core.models import Unit
     from collector.core.plugins import get_plugins
-    from collector.core.questionnaires import current_version, definition_of
+    from collector.core.questionnaires import current_version
+    from collector.core.questionnaires import definition_of
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
     with session_scope(app) as session:

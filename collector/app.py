@@ -7,16 +7,25 @@ from typing import Any
 
 from flask import Flask
 
-from collector.access import guard, ratelimit, security, sessions
+from collector.access import guard
 from collector.access import hooks as access_hooks
-from collector.answers import fast_path, writer
+from collector.access import ratelimit
+from collector.access import security
+from collector.access import sessions
+from collector.answers import fast_path
 from collector.answers import hooks as answers_hooks
+from collector.answers import writer
 from collector.answers.question_types import QuestionType
 from collector.campaigns import hooks as campaigns_hooks
 from collector.complaints import hooks as complaints_hooks
 from collector.console import hooks as console_hooks
-from collector.core import config, db, errors, i18n, migrations, plugins
+from collector.core import config
+from collector.core import db
+from collector.core import errors
 from collector.core import hooks as core_hooks
+from collector.core import i18n
+from collector.core import migrations
+from collector.core import plugins
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks

@@ -15,7 +15,8 @@ JSON, by the survey page's script; nothing is ever passed to ``eval``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 

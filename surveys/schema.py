@@ -14,11 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from typing import Any, Literal
+from typing import Any
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import field_validator
+from pydantic import model_validator
 
-from surveys.expressions import ExpressionError, compile_expression
+from surveys.expressions import ExpressionError
+from surveys.expressions import compile_expression
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 DEFAULT_LANGUAGES = ("zh-Hant-TW", "en")

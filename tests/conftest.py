@@ -18,18 +18,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers.apps import AppMaker, apps_made_cheaply
+from tests.helpers.apps import AppMaker
+from tests.helpers.apps import apps_made_cheaply
 from tests.helpers.complaints import FOLLOWUP_SETTINGS
-from tests.helpers.database import (
-    AGENCIES,
-    STAFF,
-    Templates,
-    TestDatabase,
-    empty_postgres,
-    postgres_url,
-    reset_postgres,
-    scratch_folder,
-)
+from tests.helpers.database import AGENCIES
+from tests.helpers.database import STAFF
+from tests.helpers.database import Templates
+from tests.helpers.database import TestDatabase
+from tests.helpers.database import empty_postgres
+from tests.helpers.database import postgres_url
+from tests.helpers.database import reset_postgres
+from tests.helpers.database import scratch_folder
 from tests.helpers.staff import Clock
 from tests.helpers.web import Auth
 

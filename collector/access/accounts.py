@@ -16,19 +16,29 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access import audit
 from collector.access.guard import unscoped
-from collector.access.identity import normalise_email, valid_email
-from collector.access.passwords import check_password_policy, hash_password, verify_password
+from collector.access.identity import normalise_email
+from collector.access.identity import valid_email
+from collector.access.passwords import check_password_policy
+from collector.access.passwords import hash_password
+from collector.access.passwords import verify_password
 from collector.access.permissions import allowed
 from collector.access.sessions import end_all_sessions
-from collector.core.commands import cli_label, prepare_database
-from collector.core.db import get_engine, writing
+from collector.core.commands import cli_label
+from collector.core.commands import prepare_database
+from collector.core.db import get_engine
+from collector.core.db import writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import LazyText, lazy_gettext, translator
-from collector.core.models import ROLES, Agency, User
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
+from collector.core.models import ROLES
+from collector.core.models import Agency
+from collector.core.models import User
 
 ROLES_BY_LEVEL: dict[str | None, tuple[str, ...]] = {
     None: ("system_admin",),

@@ -23,17 +23,24 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
-from sqlalchemy import select, text
-from sqlmodel import Session, col
+from flask import Flask
+from flask import current_app
+from flask import has_request_context
+from flask import request
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access.guard import unscoped
 from collector.access.identity import current_actor
 from collector.core import clock
-from collector.core.db import get_engine, writing
+from collector.core.db import get_engine
+from collector.core.db import writing
 from collector.core.hooktypes import Actor
 from collector.core.models import AuditEvent
 

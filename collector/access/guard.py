@@ -19,14 +19,31 @@ chain, rows reached through an object already authorised)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, TypeVar, cast
+from typing import Any
+from typing import TypeVar
+from typing import cast
 
-from flask import g, has_request_context
-from sqlalchemy import Delete, Executable, Select, Table, TextClause, Update, event, or_, select
-from sqlalchemy.orm import ORMExecuteState, Session
+from flask import g
+from flask import has_request_context
+from sqlalchemy import Delete
+from sqlalchemy import Executable
+from sqlalchemy import Select
+from sqlalchemy import Table
+from sqlalchemy import TextClause
+from sqlalchemy import Update
+from sqlalchemy import event
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import ClauseElement, ColumnElement
-from sqlalchemy.sql.selectable import Alias, CompoundSelect, FromClause, Join, Subquery
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Alias
+from sqlalchemy.sql.selectable import CompoundSelect
+from sqlalchemy.sql.selectable import FromClause
+from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.selectable import Subquery
 from sqlalchemy.sql.util import find_tables
 
 SCOPE_OPTION = "collector_scope"

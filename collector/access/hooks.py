@@ -15,7 +15,10 @@ from flask import Blueprint
 from collector.access import accounts
 from collector.access.permissions import default_allowed
 from collector.access.sessions import session_actor
-from collector.access.views import account, audit, login, users
+from collector.access.views import account
+from collector.access.views import audit
+from collector.access.views import login
+from collector.access.views import users
 from collector.core.hookspecs import hookimpl
 from collector.core.hooktypes import Actor
 

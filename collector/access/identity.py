@@ -8,14 +8,17 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from flask import g, request
+from flask import g
+from flask import request
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access.guard import unscoped
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
-from collector.core.models import Agency, User
+from collector.core.models import Agency
+from collector.core.models import User
 from collector.core.plugins import get_plugins
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

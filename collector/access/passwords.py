@@ -7,8 +7,11 @@ from __future__ import annotations
 import secrets
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import Flask, current_app
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
+from argon2.exceptions import VerifyMismatchError
+from flask import Flask
+from flask import current_app
 
 MAX_PASSWORD = 256  # longer inputs are refused before hashing (hashing cost is the DoS)
 

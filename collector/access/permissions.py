@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, has_request_context, request
+from flask import abort
+from flask import has_request_context
+from flask import request
 
 from collector.access import audit
 from collector.access.identity import current_actor
 from collector.core.hooktypes import Actor
-from collector.core.i18n import LazyText, lazy_gettext, lazy_pgettext
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import lazy_pgettext
 from collector.core.models import ROLES
 from collector.core.plugins import get_plugins
 

@@ -26,13 +26,22 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Request, current_app, g, jsonify, render_template, request
-from limits import RateLimitItem, parse
+from flask import Flask
+from flask import Request
+from flask import current_app
+from flask import g
+from flask import jsonify
+from flask import render_template
+from flask import request
+from limits import RateLimitItem
+from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
-from collector.core.i18n import pick_language, translator, use_language
+from collector.core.i18n import pick_language
+from collector.core.i18n import translator
+from collector.core.i18n import use_language
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,15 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collector.access.guard import S, UnscopedQuery, scope_for, table_of, unscoped
+from collector.access.guard import S
+from collector.access.guard import UnscopedQuery
+from collector.access.guard import scope_for
+from collector.access.guard import table_of
+from collector.access.guard import unscoped
 from collector.access.identity import current_actor
-from collector.access.permissions import agencies_for, allowed, deny
+from collector.access.permissions import agencies_for
+from collector.access.permissions import allowed
+from collector.access.permissions import deny
 from collector.core.hooktypes import Actor
 
 

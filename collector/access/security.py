@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask
+from flask import Response
+from flask import request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()

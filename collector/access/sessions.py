@@ -27,35 +27,40 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import (
-    Blueprint,
-    Flask,
-    Request,
-    current_app,
-    g,
-    jsonify,
-    redirect,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint
+from flask import Flask
+from flask import Request
+from flask import current_app
+from flask import g
+from flask import jsonify
+from flask import redirect
+from flask import request
+from flask import session
+from flask import url_for
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access import audit
-from collector.access.guard import enforce_on_this_request, unscoped
-from collector.access.identity import (
-    actor_for_user,
-    current_actor,
-    find_user,
-    load_user,
-    normalise_email,
-)
-from collector.access.passwords import hash_password, hasher, verify_password
-from collector.access.permissions import deny, may_somewhere, scope_of
-from collector.access.ratelimit import address_key, get_limiter
+from collector.access.guard import enforce_on_this_request
+from collector.access.guard import unscoped
+from collector.access.identity import actor_for_user
+from collector.access.identity import current_actor
+from collector.access.identity import find_user
+from collector.access.identity import load_user
+from collector.access.identity import normalise_email
+from collector.access.passwords import hash_password
+from collector.access.passwords import hasher
+from collector.access.passwords import verify_password
+from collector.access.permissions import deny
+from collector.access.permissions import may_somewhere
+from collector.access.permissions import scope_of
+from collector.access.ratelimit import address_key
+from collector.access.ratelimit import get_limiter
 from collector.core import clock
-from collector.core.db import get_engine, get_session, writing
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.db import writing
 from collector.core.hooktypes import Actor
 from collector.core.i18n import staff_language
 from collector.core.models import User

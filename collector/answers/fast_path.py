@@ -18,31 +18,40 @@ so that nothing registered for every request is ever skipped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from flask import Flask, signals
+from flask import Flask
+from flask import signals
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 
-from collector.access.ratelimit import client_key, client_key_for, get_limiter, rules_for
+from collector.access.ratelimit import client_key
+from collector.access.ratelimit import client_key_for
+from collector.access.ratelimit import get_limiter
+from collector.access.ratelimit import rules_for
 from collector.access.security import headers_for
 from collector.answers.records import Submission
-from collector.answers.submission import IdempotencyConflict, InvalidSubmission, submit
+from collector.answers.submission import IdempotencyConflict
+from collector.answers.submission import InvalidSubmission
+from collector.answers.submission import submit
 from collector.core import clock
 from collector.core.db import get_session
-from collector.core.i18n import pick_language, translator
-from collector.core.lookups import cached_agency_by_code, cached_unit_by_code
+from collector.core.i18n import pick_language
+from collector.core.i18n import translator
+from collector.core.lookups import cached_agency_by_code
+from collector.core.lookups import cached_unit_by_code
 from collector.core.models import CHANNELS
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import (
-    PUBLIC_KINDS,
-    cached_current_version,
-    cached_version_by_number,
-    definition_of,
-)
+from collector.core.questionnaires import PUBLIC_KINDS
+from collector.core.questionnaires import cached_current_version
+from collector.core.questionnaires import cached_version_by_number
+from collector.core.questionnaires import definition_of
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField
+from wtforms import Field
+from wtforms import HiddenField
 
 from collector.core.plugins import PluginSet
 from surveys import Questionnaire

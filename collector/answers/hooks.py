@@ -10,7 +10,9 @@ from flask import Blueprint
 import surveys
 from collector.answers.question_types import QuestionType
 from collector.answers.standard_types import CORE_TYPES
-from collector.answers.views import api, paper, survey
+from collector.answers.views import api
+from collector.answers.views import paper
+from collector.answers.views import survey
 from collector.core.hookspecs import hookimpl
 
 

@@ -15,7 +15,9 @@ from typing import Any
 import yaml
 from flask import Flask
 
-from collector.core.models import CHANNELS, COMPLAINT_STATUSES, REPLY_CHANNELS
+from collector.core.models import CHANNELS
+from collector.core.models import COMPLAINT_STATUSES
+from collector.core.models import REPLY_CHANNELS
 from collector.core.plugins import get_plugins
 
 

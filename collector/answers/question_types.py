@@ -14,15 +14,25 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any, ClassVar, Protocol
+from typing import Any
+from typing import ClassVar
+from typing import Protocol
 
-from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import Field
+from wtforms import RadioField
+from wtforms import SelectMultipleField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # new in WTForms 3.3; types-WTForms (3.2) lacks it
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput
+from wtforms.widgets import CheckboxInput
+from wtforms.widgets import DateInput
+from wtforms.widgets import ListWidget
+from wtforms.widgets import NumberInput
 
 from collector.core.hooktypes import AnswerError
 from collector.core.i18n import localised
-from surveys import Question, Questionnaire
+from surveys import Question
+from surveys import Questionnaire
 
 Row = tuple[float | None, str | None]
 """How one answer value is stored: (number, text). A response keeps each answer's

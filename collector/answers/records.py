@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from collector.core.clock import utcnow
-from collector.core.models import Agency, QuestionnaireVersion, Unit
+from collector.core.models import Agency
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Unit
 
 # What body_hash hashes (as json.dumps with these options; answers come from parsed
 # JSON, so they hold no cycles to check for).

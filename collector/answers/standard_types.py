@@ -6,22 +6,24 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from wtforms import Field, RadioField, StringField
+from wtforms import Field
+from wtforms import RadioField
+from wtforms import StringField
 from wtforms.widgets import DateInput
 
-from collector.answers.question_types import (
-    ChoiceType,
-    MultipleChoiceType,
-    NumberType,
-    QuestionType,
-    Row,
-    TextAreaMixin,
-    _single,
-    parse_number,
-    select_choices,
-)
+from collector.answers.question_types import ChoiceType
+from collector.answers.question_types import MultipleChoiceType
+from collector.answers.question_types import NumberType
+from collector.answers.question_types import QuestionType
+from collector.answers.question_types import Row
+from collector.answers.question_types import TextAreaMixin
+from collector.answers.question_types import _single
+from collector.answers.question_types import parse_number
+from collector.answers.question_types import select_choices
 from collector.core.hooktypes import AnswerError
-from collector.core.i18n import LazyText, lazy_gettext, translator
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
 
 NOT_APPLICABLE = "na"
 

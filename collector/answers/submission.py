@@ -13,17 +13,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
+from flask import g
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
-from collector.answers.records import Prepared, Submission
+from collector.answers.records import Prepared
+from collector.answers.records import Submission
 from collector.answers.writer import get_writer
-from collector.core.db import get_engine, get_session
-from collector.core.hooktypes import AnswerError, SavedResponse
-from collector.core.models import CHANNELS, Response
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.hooktypes import AnswerError
+from collector.core.hooktypes import SavedResponse
+from collector.core.models import CHANNELS
+from collector.core.models import Response
 from collector.core.plugins import PluginSet
-from surveys import Questionnaire, compile_expression
+from surveys import Questionnaire
+from surveys import compile_expression
 
 log = logging.getLogger(__name__)
 

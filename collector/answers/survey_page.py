@@ -8,14 +8,22 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from flask import render_template, request
+from flask import render_template
+from flask import request
 
-from collector.answers.forms import build_form_class, undecodable_fields
+from collector.answers.forms import build_form_class
+from collector.answers.forms import undecodable_fields
 from collector.answers.submission import InvalidSubmission
-from collector.core.i18n import LANGUAGE_NAMES, localised, pick_language, translator, use_language
-from collector.core.models import Agency, Unit
+from collector.core.i18n import LANGUAGE_NAMES
+from collector.core.i18n import localised
+from collector.core.i18n import pick_language
+from collector.core.i18n import translator
+from collector.core.i18n import use_language
+from collector.core.models import Agency
+from collector.core.models import Unit
 from collector.core.plugins import get_plugins
-from surveys import Questionnaire, compile_expression
+from surveys import Questionnaire
+from surveys import compile_expression
 
 
 def open_form(questionnaire: Questionnaire) -> tuple[Any, str, bool, Callable[[], dict[str, Any]]]:

@@ -31,15 +31,21 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, Engine, Table
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Connection
+from sqlalchemy import Engine
+from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import IntegrityError
 
 from collector.answers.records import Prepared
 from collector.core.db import writing

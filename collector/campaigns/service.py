@@ -20,17 +20,26 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
-from typing import Any, NoReturn
+from typing import Any
+from typing import NoReturn
 from xml.sax.saxutils import escape
 
 import segno
-from flask import Flask, abort, current_app, make_response, render_template, request
-from itsdangerous import BadData, URLSafeSerializer
+from flask import Flask
+from flask import abort
+from flask import current_app
+from flask import make_response
+from flask import render_template
+from flask import request
+from itsdangerous import BadData
+from itsdangerous import URLSafeSerializer
 from scipy import stats
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from analysis.sample_size import sample_size
 from collector.access import audit
@@ -38,16 +47,19 @@ from collector.access.guard import register_via
 from collector.access.scoped import scoped
 from collector.core import clock
 from collector.core.hooktypes import Actor
-from collector.core.i18n import (
-    LazyText,
-    lazy_gettext,
-    lazy_pgettext,
-    pick_language,
-    translator,
-    use_language,
-)
-from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit
-from collector.core.questionnaires import PUBLIC_KINDS, definition_of
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import lazy_pgettext
+from collector.core.i18n import pick_language
+from collector.core.i18n import translator
+from collector.core.i18n import use_language
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Unit
+from collector.core.questionnaires import PUBLIC_KINDS
+from collector.core.questionnaires import definition_of
 
 SALT = "campaign-link"
 CONFIDENCE_LEVELS = (0.90, 0.95, 0.99)

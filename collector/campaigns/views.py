@@ -14,52 +14,61 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from sqlalchemy import func, select
-from sqlmodel import Session, col
-from wtforms import (
-    DateField,
-    DecimalField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlmodel import Session
+from sqlmodel import col
+from wtforms import DateField
+from wtforms import DecimalField
+from wtforms import IntegerField
+from wtforms import RadioField
+from wtforms import SelectField
+from wtforms import SelectMultipleField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput
+from wtforms.widgets import ListWidget
 
 from collector.access.identity import current_actor
-from collector.access.permissions import allowed, require
+from collector.access.permissions import allowed
+from collector.access.permissions import require
 from collector.access.ratelimit import limit
-from collector.access.scoped import get_scoped, scoped
+from collector.access.scoped import get_scoped
+from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.campaigns import service as logic
 from collector.core import clock
-from collector.core.db import get_engine, get_session, writing
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.db import writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, gettext, localised, translator
-from collector.core.models import (
-    Agency,
-    Campaign,
-    CampaignUnit,
-    QuestionnaireVersion,
-    Response,
-    Unit,
-)
+from collector.core.i18n import current_language
+from collector.core.i18n import gettext
+from collector.core.i18n import localised
+from collector.core.i18n import translator
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Response
+from collector.core.models import Unit
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import PUBLIC_KINDS, current_version, definition_of
+from collector.core.questionnaires import PUBLIC_KINDS
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
 
 bp = Blueprint("campaigns", __name__, url_prefix="/staff/campaigns", template_folder="templates")
 staff_area(bp)

@@ -40,19 +40,30 @@ import secrets
 import unicodedata
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, send_file
-from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from flask import Flask
+from flask import Response
+from flask import current_app
+from flask import send_file
+from PIL import Image
+from PIL import ImageOps
+from PIL import UnidentifiedImageError
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlmodel import Session
+from sqlmodel import col
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
-from collector.core.i18n import LazyText, lazy_gettext, translator
-from collector.core.models import Complaint, ComplaintAttachment
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_FILES = 5

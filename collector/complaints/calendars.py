@@ -11,13 +11,19 @@ from datetime import date
 
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access.guard import unscoped
-from collector.complaints.deadlines import DeadlinePolicy, Pause, deadline
+from collector.complaints.deadlines import DeadlinePolicy
+from collector.complaints.deadlines import Pause
+from collector.complaints.deadlines import deadline
 from collector.core.models import CalendarDay
 from collector.core.plugins import get_plugins
-from collector.core.workdays import SpecialDay, WorkCalendar, YearNotCovered, taiwan_calendar
+from collector.core.workdays import SpecialDay
+from collector.core.workdays import WorkCalendar
+from collector.core.workdays import YearNotCovered
+from collector.core.workdays import taiwan_calendar
 
 Policy = DeadlinePolicy
 

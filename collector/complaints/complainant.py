@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access import audit
 from collector.access.guard import unscoped
-from collector.access.passwords import dummy_hash, hasher
-from collector.complaints.records import hash_token, normalise_case_number
+from collector.access.passwords import dummy_hash
+from collector.access.passwords import hasher
+from collector.complaints.records import hash_token
+from collector.complaints.records import normalise_case_number
 from collector.core.hooktypes import Actor
 from collector.core.models import Complaint
 

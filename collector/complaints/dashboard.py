@@ -24,25 +24,35 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from collections.abc import Hashable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from analysis.design import SurveyDesign
 from analysis.quantile import qrule_math
-from analysis.satisfaction import item_means, top_two_box
+from analysis.satisfaction import item_means
+from analysis.satisfaction import top_two_box
 from collector.access.scoped import scoped
 from collector.complaints.followups import inclusions
 from collector.core import clock
 from collector.core.disclosure import MIN_CELL
 from collector.core.hooktypes import Actor
-from collector.core.models import Complaint, ComplaintEvent, ComplaintFollowup, Response
+from collector.core.models import Complaint
+from collector.core.models import ComplaintEvent
+from collector.core.models import ComplaintFollowup
+from collector.core.models import Response
 
 ANSWERED = ("reply", "decline")
 CLOSED = ("close", "decline")

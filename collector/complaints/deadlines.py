@@ -38,11 +38,14 @@ reads the clock, so a server running on UTC cannot shift a deadline by a day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from enum import StrEnum
-from typing import Literal, get_args
+from typing import Literal
+from typing import get_args
 
 from collector.core.workdays import WorkCalendar
 

@@ -25,34 +25,46 @@ import random
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import select, update
-from sqlmodel import Session, col
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access import audit
-from collector.access.guard import get_unscoped, unscoped
+from collector.access.guard import get_unscoped
+from collector.access.guard import unscoped
 from collector.access.scoped import scoped
 from collector.answers import writer
 from collector.answers.records import Prepared
 from collector.complaints.notices import public_base
-from collector.complaints.records import add_event, hash_token, origin_of, policy_for
+from collector.complaints.records import add_event
+from collector.complaints.records import hash_token
+from collector.complaints.records import origin_of
+from collector.complaints.records import policy_for
 from collector.core import clock
-from collector.core.db import get_engine, writing
+from collector.core.db import get_engine
+from collector.core.db import writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import LazyText, Translator, lazy_gettext, translator
+from collector.core.i18n import LazyText
+from collector.core.i18n import Translator
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
 from collector.core.mail import Mail
-from collector.core.models import (
-    Agency,
-    Complaint,
-    ComplaintCategory,
-    ComplaintEvent,
-    ComplaintFollowup,
-    Response,
-    Unit,
-)
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
+from collector.core.models import ComplaintFollowup
+from collector.core.models import Response
+from collector.core.models import Unit
 
 QUESTIONNAIRE = "complaint-handling"
 """The bundled complaint-handling satisfaction questionnaire (surveys/)."""

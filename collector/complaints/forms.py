@@ -12,28 +12,33 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    Field,
-    HiddenField,
-    MultipleFileField,
-    PasswordField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField
+from wtforms import Field
+from wtforms import HiddenField
+from wtforms import MultipleFileField
+from wtforms import PasswordField
+from wtforms import RadioField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
 from collector.answers.question_types import select_choices
-from collector.complaints.labels import PUBLIC_REPLY_CHANNELS, REPLY_NEEDS
-from collector.core.i18n import LazyText, lazy_gettext, lazy_pgettext, translator
-from collector.core.mail import MailError, check_address
-from collector.core.models import Agency, ComplaintCategory
+from collector.complaints.labels import PUBLIC_REPLY_CHANNELS
+from collector.complaints.labels import REPLY_NEEDS
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import lazy_pgettext
+from collector.core.i18n import translator
+from collector.core.mail import MailError
+from collector.core.mail import check_address
+from collector.core.models import Agency
+from collector.core.models import ComplaintCategory
 
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 5000

@@ -7,21 +7,22 @@ from __future__ import annotations
 import click
 from flask import Blueprint
 
-from collector.complaints import labels, remind
-from collector.complaints.views import (
-    api,
-    cases,
-    dashboard,
-    feedback,
-    intake,
-    open311,
-    public,
-    settings,
-)
+from collector.complaints import labels
+from collector.complaints import remind
+from collector.complaints.views import api
+from collector.complaints.views import cases
+from collector.complaints.views import dashboard
+from collector.complaints.views import feedback
+from collector.complaints.views import intake
+from collector.complaints.views import open311
+from collector.complaints.views import public
+from collector.complaints.views import settings
 from collector.core.hookspecs import hookimpl
 from collector.core.hooktypes import Route
-from collector.core.models import Complaint, ComplaintCategory
-from collector.core.workdays import WorkCalendar, taiwan_calendar
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.workdays import WorkCalendar
+from collector.core.workdays import taiwan_calendar
 
 
 @hookimpl(trylast=True)

@@ -17,14 +17,19 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
-from collector.complaints import notices, records
+from collector.complaints import notices
+from collector.complaints import records
 from collector.complaints.service import CaseService
-from collector.core.db import get_engine, writing
+from collector.core.db import get_engine
+from collector.core.db import writing
 from collector.core.lookups import agency_by_code
-from collector.core.mail import MailError, check_address
-from collector.core.models import Agency, ComplaintCategory
+from collector.core.mail import MailError
+from collector.core.mail import check_address
+from collector.core.models import Agency
+from collector.core.models import ComplaintCategory
 
 MAX_SUBJECT = 200
 MAX_DESCRIPTION = 5000

@@ -7,7 +7,9 @@ complaint pages see this module as ``complaint_labels``.
 
 from __future__ import annotations
 
-from collector.core.i18n import LazyText, lazy_gettext, lazy_pgettext
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import lazy_pgettext
 
 CASE_STATUS: dict[str, LazyText] = {
     "received": lazy_pgettext("case status", "Received"),

@@ -7,15 +7,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask
+from flask import has_request_context
+from flask import request
 from sqlmodel import Session
 
 from collector.access.guard import get_unscoped
 from collector.complaints.lifecycle import OPEN
-from collector.complaints.records import current_case, origin_of
-from collector.core.i18n import LazyText, Translator, lazy_gettext, translator
-from collector.core.mail import Mail, MailError, send
-from collector.core.models import Agency, Complaint
+from collector.complaints.records import current_case
+from collector.complaints.records import origin_of
+from collector.core.i18n import LazyText
+from collector.core.i18n import Translator
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
+from collector.core.mail import Mail
+from collector.core.mail import MailError
+from collector.core.mail import send
+from collector.core.models import Agency
+from collector.core.models import Complaint
 
 NOTICES: dict[str, tuple[LazyText, LazyText]] = {
     "received": (

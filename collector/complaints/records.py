@@ -10,19 +10,28 @@ import json
 import secrets
 import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
-from typing import Any, cast
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from typing import Any
+from typing import cast
 
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
-from collector.access.guard import get_unscoped, unscoped
+from collector.access.guard import get_unscoped
+from collector.access.guard import unscoped
 from collector.complaints import calendars
 from collector.complaints.deadlines import DeadlineKind
 from collector.core import clock
 from collector.core.hooktypes import Actor
-from collector.core.models import Complaint, ComplaintCategory, ComplaintEvent, ComplaintPolicy
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
+from collector.core.models import ComplaintPolicy
 
 CASE_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 

@@ -14,24 +14,39 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
-from collector.access.guard import get_unscoped, unscoped
-from collector.complaints import calendars, lifecycle, notices, records
-from collector.complaints.deadlines import ClockState, clock_state
+from collector.access.guard import get_unscoped
+from collector.access.guard import unscoped
+from collector.complaints import calendars
+from collector.complaints import lifecycle
+from collector.complaints import notices
+from collector.complaints import records
+from collector.complaints.deadlines import ClockState
+from collector.complaints.deadlines import clock_state
 from collector.core.commands import prepare_database
-from collector.core.db import get_engine, writing
-from collector.core.i18n import Translator, lazy_gettext, translator
+from collector.core.db import get_engine
+from collector.core.db import writing
+from collector.core.i18n import Translator
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
 from collector.core.mail import Mail
-from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
+from collector.core.models import User
 
 REMINDER = "reminder"
 ESCALATED = "escalated"

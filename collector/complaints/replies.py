@@ -7,16 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from collector.complaints import (
-    complainant,
-)
+from collector.complaints import complainant
 from collector.core import clock
 from collector.core.i18n import translator
-from collector.core.models import (
-    Agency,
-    Complaint,
-    ComplaintCategory,
-)
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
 
 PLACEHOLDERS = ("case_number", "name", "subject", "received_on", "agency")
 

@@ -8,7 +8,10 @@ from sqlmodel import Session
 
 from collector.access.guard import get_unscoped
 from collector.core.hooktypes import Route
-from collector.core.models import Complaint, ComplaintCategory, Unit, User
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import Unit
+from collector.core.models import User
 from collector.core.plugins import get_plugins
 
 

@@ -13,56 +13,57 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access import audit
-from collector.access.guard import get_unscoped, unscoped
+from collector.access.guard import get_unscoped
+from collector.access.guard import unscoped
 from collector.access.passwords import hasher
 from collector.complaints import followups
-from collector.complaints.lifecycle import (
-    DECLINE_GROUNDS,
-    OPEN,
-    TRANSITIONS,
-    CaseError,
-    check_version,
-    require_reason,
-)
-from collector.complaints.notices import both, notice
-from collector.complaints.records import (
-    add_event,
-    clean_text,
-    events_of,
-    hash_token,
-    new_case_number,
-    new_password,
-    now_for,
-    origin_of,
-    refresh_due,
-)
-from collector.complaints.retention import add_years, destroyable, retention_years
+from collector.complaints.lifecycle import DECLINE_GROUNDS
+from collector.complaints.lifecycle import OPEN
+from collector.complaints.lifecycle import TRANSITIONS
+from collector.complaints.lifecycle import CaseError
+from collector.complaints.lifecycle import check_version
+from collector.complaints.lifecycle import require_reason
+from collector.complaints.notices import both
+from collector.complaints.notices import notice
+from collector.complaints.records import add_event
+from collector.complaints.records import clean_text
+from collector.complaints.records import events_of
+from collector.complaints.records import hash_token
+from collector.complaints.records import new_case_number
+from collector.complaints.records import new_password
+from collector.complaints.records import now_for
+from collector.complaints.records import origin_of
+from collector.complaints.records import refresh_due
+from collector.complaints.retention import add_years
+from collector.complaints.retention import destroyable
+from collector.complaints.retention import retention_years
 from collector.complaints.routing import route
 from collector.core import clock
 from collector.core.hooktypes import Actor
 from collector.core.i18n import lazy_gettext
 from collector.core.mail import Mail
-from collector.core.models import (
-    OUTCOMES,
-    Agency,
-    Complaint,
-    ComplaintAttachment,
-    ComplaintCategory,
-    ComplaintEvent,
-    ComplaintFollowup,
-    Unit,
-    User,
-)
+from collector.core.models import OUTCOMES
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
+from collector.core.models import ComplaintFollowup
+from collector.core.models import Unit
+from collector.core.models import User
 
 
 @dataclass

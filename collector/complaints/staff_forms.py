@@ -7,16 +7,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from wtforms import (
-    BooleanField,
-    EmailField,
-    IntegerField,
-    MultipleFileField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField
+from wtforms import EmailField
+from wtforms import IntegerField
+from wtforms import MultipleFileField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from collector.core.forms import LocalisedForm

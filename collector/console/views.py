@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint
+from flask import render_template
+from flask import url_for
 from sqlalchemy import select
 from sqlmodel import col
 
 from collector.access.identity import current_actor
-from collector.access.permissions import ACTION_LABELS, ACTIONS, ROLE_LABELS, may_somewhere
+from collector.access.permissions import ACTION_LABELS
+from collector.access.permissions import ACTIONS
+from collector.access.permissions import ROLE_LABELS
+from collector.access.permissions import may_somewhere
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
-from collector.core.i18n import agency_name, gettext
+from collector.core.i18n import agency_name
+from collector.core.i18n import gettext
 from collector.core.models import Agency
 
 bp = Blueprint("console", __name__, url_prefix="/staff", template_folder="templates")

@@ -9,11 +9,17 @@ tools) the real time and Asia/Taipei are used. Stored times are aware UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
+from flask import current_app
+from flask import has_app_context
 
 DEFAULT_TIMEZONE = "Asia/Taipei"
 

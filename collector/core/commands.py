@@ -7,7 +7,8 @@ import getpass
 import json
 
 import click
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 from flask.cli import with_appcontext
 
 from collector.core import migrations

@@ -6,8 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import Engine, create_engine, event
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import has_app_context
+from sqlalchemy import Engine
+from sqlalchemy import create_engine
+from sqlalchemy import event
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 

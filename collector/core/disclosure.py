@@ -8,7 +8,8 @@ cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
+from collections.abc import Mapping
 from typing import TypeVar
 
 MIN_CELL = 5

@@ -5,11 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask
+from flask import jsonify
+from flask import render_template
+from flask import request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from collector.core.i18n import lazy_gettext, pick_language, translator, use_language
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import pick_language
+from collector.core.i18n import translator
+from collector.core.i18n import use_language
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask import Blueprint
 
-from collector.core import commands, meta
+from collector.core import commands
+from collector.core import meta
 from collector.core.hookspecs import hookimpl
 
 

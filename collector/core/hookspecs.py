@@ -11,21 +11,19 @@ from typing import Any
 
 import pluggy
 
-from collector.core.hooktypes import (
-    Actor,
-    Agency,
-    AnswerError,
-    Blueprint,
-    Command,
-    Complaint,
-    ComplaintCategory,
-    Questionnaire,
-    Request,
-    Route,
-    SavedResponse,
-    Unit,
-    WorkCalendar,
-)
+from collector.core.hooktypes import Actor
+from collector.core.hooktypes import Agency
+from collector.core.hooktypes import AnswerError
+from collector.core.hooktypes import Blueprint
+from collector.core.hooktypes import Command
+from collector.core.hooktypes import Complaint
+from collector.core.hooktypes import ComplaintCategory
+from collector.core.hooktypes import Questionnaire
+from collector.core.hooktypes import Request
+from collector.core.hooktypes import Route
+from collector.core.hooktypes import SavedResponse
+from collector.core.hooktypes import Unit
+from collector.core.hooktypes import WorkCalendar
 
 hookspec = pluggy.HookspecMarker("collector")
 hookimpl = pluggy.HookimplMarker("collector")

@@ -9,15 +9,23 @@ in the feature that uses them and are checked by the plugin manager.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from typing import Any
 
 from click import Command
-from flask import Blueprint, Request
+from flask import Blueprint
+from flask import Request
 
-from collector.core.i18n import LazyText, lazy_gettext, localised, translator
-from collector.core.models import Agency, Complaint, ComplaintCategory, Unit
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import localised
+from collector.core.i18n import translator
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import Unit
 from collector.core.workdays import WorkCalendar
 from surveys import Questionnaire
 

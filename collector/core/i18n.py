@@ -33,14 +33,25 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+from typing import Protocol
 
-from babel import Locale, dates, numbers
-from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from babel import Locale
+from babel import dates
+from babel import numbers
+from babel.support import NullTranslations
+from babel.support import Translations
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import has_app_context
+from flask import has_request_context
+from flask import request
+from flask import session
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import escape

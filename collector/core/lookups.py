@@ -9,9 +9,12 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session
+from sqlmodel import SQLModel
+from sqlmodel import col
 
-from collector.core.models import Agency, Unit
+from collector.core.models import Agency
+from collector.core.models import Unit
 
 
 def agency_by_code(session: Session, code: str) -> Agency | None:

@@ -27,11 +27,13 @@ import secrets
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 

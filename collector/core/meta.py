@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint
+from flask import jsonify
 from sqlalchemy import text
 
 from collector.core.db import get_engine

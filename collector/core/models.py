@@ -8,11 +8,19 @@ response in one query.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Column
+from sqlalchemy import Index
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy import text
+from sqlmodel import Field
+from sqlmodel import SQLModel
 
 from collector.core.clock import utcnow
 

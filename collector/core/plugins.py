@@ -12,19 +12,26 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import inspect
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pluggy
-from flask import Flask, current_app
+from flask import Flask
+from flask import current_app
 
 import plugins as bundled_package
 from collector.core import hookspecs
-from collector.core.registry import PluginConfigurationError, Registry, collect
-from surveys import Questionnaire, QuestionnaireError, load
+from collector.core.registry import PluginConfigurationError
+from collector.core.registry import Registry
+from collector.core.registry import collect
+from surveys import Questionnaire
+from surveys import QuestionnaireError
+from surveys import load
 
 ENTRY_POINT_GROUP = "collector"
 

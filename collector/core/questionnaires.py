@@ -12,15 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.core.db import session_scope
 from collector.core.lookups import detached_copy
 from collector.core.models import QuestionnaireVersion
 from collector.core.plugins import get_plugins
-from surveys import Questionnaire, parse
+from surveys import Questionnaire
+from surveys import parse
 
 PUBLIC_KINDS = ("citizen", "other")
 """Kinds anyone may answer on the public pages and API. Staff surveys are answered only

@@ -13,27 +13,31 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access.identity import actor_for_user
-from collector.complaints import lifecycle, records
+from collector.complaints import lifecycle
+from collector.complaints import records
 from collector.complaints.service import CaseService
 from collector.core.db import session_scope
 from collector.core.hooktypes import Actor
-from collector.core.models import (
-    Agency,
-    Complaint,
-    ComplaintCategory,
-    ComplaintPolicy,
-    Unit,
-    User,
-)
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintPolicy
+from collector.core.models import Unit
+from collector.core.models import User
 
 DEMO_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 """Demo complainants are fictitious: their case passwords are hashed with light

@@ -10,7 +10,8 @@ from collector.core.commands import prepare_database
 from collector.core.hookspecs import hookimpl
 from collector.demo.complaints import seed_demo_cases
 from collector.demo.responses import seed_demo
-from collector.demo.staff import DEMO_PASSWORD, seed_demo_staff
+from collector.demo.staff import DEMO_PASSWORD
+from collector.demo.staff import seed_demo_staff
 
 
 @click.command()

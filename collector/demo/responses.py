@@ -21,17 +21,18 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from collector.answers.records import Submission
-from collector.answers.submission import InvalidSubmission, prepare
+from collector.answers.submission import InvalidSubmission
+from collector.answers.submission import prepare
 from collector.answers.writer import insert_batch
 from collector.core import clock
-from collector.core.db import get_engine, session_scope
-from collector.core.models import (
-    Agency,
-    QuestionnaireVersion,
-    Unit,
-)
+from collector.core.db import get_engine
+from collector.core.db import session_scope
+from collector.core.models import Agency
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Unit
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import current_version, definition_of
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
 
 MINISTRY = ("demo-city", "示範市政府", "Demo City Government")
 AGENCIES: list[dict[str, Any]] = [

@@ -9,7 +9,8 @@ from sqlmodel import col
 from collector.access import audit
 from collector.access.passwords import hash_password
 from collector.core.db import session_scope
-from collector.core.models import Agency, User
+from collector.core.models import Agency
+from collector.core.models import User
 from collector.demo.responses import MINISTRY
 
 DEMO_PASSWORD = "collector-demo-2026"

@@ -19,14 +19,17 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access import audit
 from collector.access.guard import unscoped
 from collector.access.permissions import allowed
 from collector.core.hooktypes import Actor
-from collector.core.i18n import LazyText, lazy_gettext
-from collector.core.models import Agency, Unit
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
+from collector.core.models import Agency
+from collector.core.models import Unit
 
 CODE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 """A code: lower-case letters, digits and inner hyphens, 1 to 32 characters."""

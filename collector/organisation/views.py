@@ -15,23 +15,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint
+from flask import abort
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
-from wtforms import SelectField, StringField
+from sqlmodel import Session
+from sqlmodel import col
+from wtforms import SelectField
+from wtforms import StringField
 from wtforms.validators import InputRequired
 
 from collector.access.identity import current_actor
-from collector.access.permissions import allowed, require
-from collector.access.scoped import get_scoped, scoped
+from collector.access.permissions import allowed
+from collector.access.permissions import require
+from collector.access.scoped import get_scoped
+from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
-from collector.core.db import get_engine, get_session, writing
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.db import writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, translator
-from collector.core.models import Agency, Unit
+from collector.core.i18n import current_language
+from collector.core.i18n import translator
+from collector.core.models import Agency
+from collector.core.models import Unit
 from collector.organisation import service as org
 
 bp = Blueprint("organisation", __name__, url_prefix="/staff", template_folder="templates")

@@ -6,7 +6,8 @@ here picks the questions, calls it, and returns JSON-able results.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
+from typing import ClassVar
 
 from collector.results.reading import ResponseTable
 from surveys import Questionnaire

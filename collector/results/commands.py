@@ -12,7 +12,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from collector.access import audit
-from collector.core.commands import cli_label, prepare_database
+from collector.core.commands import cli_label
+from collector.core.commands import prepare_database
 from collector.core.db import session_scope
 from collector.core.lookups import agency_by_code
 from collector.core.plugins import get_plugins

@@ -18,12 +18,17 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
-from typing import Any, ClassVar
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import tzinfo
+from typing import Any
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from flask import current_app, has_app_context
+from flask import current_app
+from flask import has_app_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
@@ -32,10 +37,16 @@ from collector.answers.question_types import QuestionType
 from collector.answers.standard_types import CORE_TYPES
 from collector.core import clock
 from collector.core.disclosure import MIN_CELL
-from collector.core.i18n import LazyText, by_language, lazy_gettext, lazy_pgettext, translator
+from collector.core.i18n import LazyText
+from collector.core.i18n import by_language
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import lazy_pgettext
+from collector.core.i18n import translator
 from collector.core.models import CHANNELS
-from collector.results.reading import META_COLUMNS, ResponseTable
-from surveys import Question, Questionnaire
+from collector.results.reading import META_COLUMNS
+from collector.results.reading import ResponseTable
+from surveys import Question
+from surveys import Questionnaire
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"

@@ -7,9 +7,12 @@ import click
 from flask import Blueprint
 
 from collector.core.hookspecs import hookimpl
-from collector.results import commands, views
+from collector.results import commands
+from collector.results import views
 from collector.results.analyses import Analysis
-from collector.results.exporters import CsvExporter, Exporter, XlsxExporter
+from collector.results.exporters import CsvExporter
+from collector.results.exporters import Exporter
+from collector.results.exporters import XlsxExporter
 from collector.results.summaries import SatisfactionSummary
 
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
-from collector.core.models import Agency, QuestionnaireVersion, Response, Unit
+from collector.core.models import Agency
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Response
+from collector.core.models import Unit
 from collector.core.plugins import PluginSet
-from surveys import Questionnaire, parse
+from surveys import Questionnaire
+from surveys import parse
 
 META_COLUMNS = [
     "receipt",

@@ -7,7 +7,8 @@ from typing import Any
 import pandas as pd
 
 from analysis.design import SurveyDesign
-from analysis.satisfaction import score_0_100, top_two_box
+from analysis.satisfaction import score_0_100
+from analysis.satisfaction import top_two_box
 from collector.core.disclosure import MIN_CELL
 from collector.results.analyses import Analysis
 from collector.results.reading import ResponseTable

@@ -17,30 +17,48 @@ reads under.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Hashable
-from datetime import date, timedelta
+from collections.abc import Callable
+from collections.abc import Hashable
+from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import render_template
+from flask import request
+from flask import url_for
 from sqlalchemy import select
 from sqlmodel import col
 
 from collector.access import audit
 from collector.access.guard import register_via
-from collector.access.permissions import may_somewhere, require
+from collector.access.permissions import may_somewhere
+from collector.access.permissions import require
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.core import clock
 from collector.core.db import get_session
-from collector.core.disclosure import MIN_CELL, hidden_cells, too_small
+from collector.core.disclosure import MIN_CELL
+from collector.core.disclosure import hidden_cells
+from collector.core.disclosure import too_small
 from collector.core.hooktypes import Actor
-from collector.core.i18n import LazyText, current_language, lazy_gettext, translator
-from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit
+from collector.core.i18n import LazyText
+from collector.core.i18n import current_language
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
+from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response as StoredResponse
+from collector.core.models import Unit
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
-from collector.results.reading import ResponseTable, load_table
+from collector.results.reading import ResponseTable
+from collector.results.reading import load_table
 from collector.results.summaries import likert_summary
 from surveys import Questionnaire
 

@@ -24,14 +24,24 @@ import hashlib
 import io
 import secrets
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 from flask import Flask
-from sqlalchemy import Connection, Integer, cast, func, select, update
-from sqlmodel import Session, col
+from sqlalchemy import Connection
+from sqlalchemy import Integer
+from sqlalchemy import cast
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access import audit
 from collector.access.guard import register_via
@@ -39,28 +49,29 @@ from collector.access.scoped import scoped
 from collector.answers import writer
 from collector.answers.records import Prepared
 from collector.core import clock
-from collector.core.db import get_engine, writing
-from collector.core.disclosure import MIN_CELL, hidden_cells
+from collector.core.db import get_engine
+from collector.core.db import writing
+from collector.core.disclosure import MIN_CELL
+from collector.core.disclosure import hidden_cells
 from collector.core.hooktypes import Actor
-from collector.core.i18n import (
-    LazyText,
-    Translator,
-    by_language,
-    lazy_gettext,
-    lazy_ngettext,
-    lazy_pgettext,
-    translator,
-)
-from collector.core.mail import Mail, MailError, check_address, send
-from collector.core.models import (
-    Agency,
-    Campaign,
-    CampaignUnit,
-    QuestionnaireVersion,
-    Response,
-    StaffInvitation,
-    Unit,
-)
+from collector.core.i18n import LazyText
+from collector.core.i18n import Translator
+from collector.core.i18n import by_language
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import lazy_ngettext
+from collector.core.i18n import lazy_pgettext
+from collector.core.i18n import translator
+from collector.core.mail import Mail
+from collector.core.mail import MailError
+from collector.core.mail import check_address
+from collector.core.mail import send
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Response
+from collector.core.models import StaffInvitation
+from collector.core.models import Unit
 from collector.results.summaries import likert_summary
 
 SLUG = "staff-satisfaction"

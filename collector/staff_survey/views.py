@@ -12,44 +12,56 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access.audit import log as audit_log
 from collector.access.identity import current_actor
-from collector.access.permissions import agencies_for, deny, require
+from collector.access.permissions import agencies_for
+from collector.access.permissions import deny
+from collector.access.permissions import require
 from collector.access.ratelimit import limit
-from collector.access.scoped import get_scoped, scoped
+from collector.access.scoped import get_scoped
+from collector.access.scoped import scoped
 from collector.access.security import csrf
 from collector.access.sessions import staff_area
 from collector.answers.records import Submission
-from collector.answers.submission import InvalidSubmission, prepare, release_connection
-from collector.answers.survey_page import open_form, render_survey, show_errors, timed_out
+from collector.answers.submission import InvalidSubmission
+from collector.answers.submission import prepare
+from collector.answers.submission import release_connection
+from collector.answers.survey_page import open_form
+from collector.answers.survey_page import render_survey
+from collector.answers.survey_page import show_errors
+from collector.answers.survey_page import timed_out
 from collector.core import clock
 from collector.core import mail as mailer
-from collector.core.db import get_engine, get_session, writing
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.db import writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, pick_language, translator, use_language
-from collector.core.models import (
-    Agency,
-    Campaign,
-    CampaignUnit,
-    QuestionnaireVersion,
-    StaffInvitation,
-    Unit,
-)
+from collector.core.i18n import current_language
+from collector.core.i18n import pick_language
+from collector.core.i18n import translator
+from collector.core.i18n import use_language
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import StaffInvitation
+from collector.core.models import Unit
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import current_version, definition_of
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
 from collector.staff_survey import service as ss
 
 bp = Blueprint("staff_survey", __name__, url_prefix="/staff", template_folder="templates")

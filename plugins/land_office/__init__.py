@@ -14,10 +14,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from wtforms import Field, StringField
+from wtforms import Field
+from wtforms import StringField
 
 from collector import hookimpl
-from collector.answers.question_types import QuestionType, Row
+from collector.answers.question_types import QuestionType
+from collector.answers.question_types import Row
 from collector.core.hooktypes import AnswerError
 
 HERE = Path(__file__).parent

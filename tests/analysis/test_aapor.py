@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.aapor import Dispositions, response_rates
+from analysis.aapor import Dispositions
+from analysis.aapor import response_rates
 
 
 def test_rates_by_hand() -> None:

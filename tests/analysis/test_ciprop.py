@@ -10,7 +10,12 @@ import pytest
 from scipy import stats
 
 from analysis.design import SurveyDesign
-from tests.helpers.r_reference import API_DESIGNS, EST_RTOL, SE_RTOL, api_design, close, ref
+from tests.helpers.r_reference import API_DESIGNS
+from tests.helpers.r_reference import EST_RTOL
+from tests.helpers.r_reference import SE_RTOL
+from tests.helpers.r_reference import api_design
+from tests.helpers.r_reference import close
+from tests.helpers.r_reference import ref
 
 
 @pytest.mark.parametrize("name", API_DESIGNS)

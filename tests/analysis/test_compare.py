@@ -6,16 +6,17 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from analysis.compare import adjust_pvalues, pairwise, rao_scott, subgroup_tests
-from tests.helpers.r_reference import (
-    API_DESIGNS,
-    EST_RTOL,
-    SE_RTOL,
-    api_design,
-    close,
-    corner_fpc_design,
-    ref,
-)
+from analysis.compare import adjust_pvalues
+from analysis.compare import pairwise
+from analysis.compare import rao_scott
+from analysis.compare import subgroup_tests
+from tests.helpers.r_reference import API_DESIGNS
+from tests.helpers.r_reference import EST_RTOL
+from tests.helpers.r_reference import SE_RTOL
+from tests.helpers.r_reference import api_design
+from tests.helpers.r_reference import close
+from tests.helpers.r_reference import corner_fpc_design
+from tests.helpers.r_reference import ref
 
 
 @pytest.mark.parametrize("name", API_DESIGNS)

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.control_charts import p_chart, run_rules, u_chart
+from analysis.control_charts import p_chart
+from analysis.control_charts import run_rules
+from analysis.control_charts import u_chart
 
 
 def test_p_chart_varying_limits() -> None:

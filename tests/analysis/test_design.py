@@ -9,18 +9,16 @@ import pandas as pd
 import pytest
 
 from analysis.design import SurveyDesign
-from tests.helpers.r_reference import (
-    API_DESIGNS,
-    EST_RTOL,
-    SE_RTOL,
-    api_design,
-    check_stat,
-    close,
-    corner_fpc_design,
-    data,
-    ref,
-    vec,
-)
+from tests.helpers.r_reference import API_DESIGNS
+from tests.helpers.r_reference import EST_RTOL
+from tests.helpers.r_reference import SE_RTOL
+from tests.helpers.r_reference import api_design
+from tests.helpers.r_reference import check_stat
+from tests.helpers.r_reference import close
+from tests.helpers.r_reference import corner_fpc_design
+from tests.helpers.r_reference import data
+from tests.helpers.r_reference import ref
+from tests.helpers.r_reference import vec
 
 
 @pytest.fixture(scope="module", params=API_DESIGNS)

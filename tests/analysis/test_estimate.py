@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from analysis.estimate import Estimate, critical_value
+from analysis.estimate import Estimate
+from analysis.estimate import critical_value
 from tests.helpers.r_reference import api_design
 
 

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers.import_graph import ROOT, cycles, import_graph, late_imports, late_imports_in
+from tests.helpers.import_graph import ROOT
+from tests.helpers.import_graph import cycles
+from tests.helpers.import_graph import import_graph
+from tests.helpers.import_graph import late_imports
+from tests.helpers.import_graph import late_imports_in
 
 PACKAGE = ROOT / "analysis"
 

@@ -6,15 +6,13 @@ import numpy as np
 import pytest
 
 from analysis.quantile import qrule_math
-from tests.helpers.r_reference import (
-    API_DESIGNS,
-    EST_RTOL,
-    SE_RTOL,
-    api_design,
-    close,
-    corner_fpc_design,
-    ref,
-)
+from tests.helpers.r_reference import API_DESIGNS
+from tests.helpers.r_reference import EST_RTOL
+from tests.helpers.r_reference import SE_RTOL
+from tests.helpers.r_reference import api_design
+from tests.helpers.r_reference import close
+from tests.helpers.r_reference import corner_fpc_design
+from tests.helpers.r_reference import ref
 
 
 @pytest.mark.parametrize("name", API_DESIGNS)

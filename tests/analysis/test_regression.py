@@ -6,16 +6,14 @@ import numpy as np
 import pytest
 
 from analysis import weighting
-from tests.helpers.r_reference import (
-    API_DESIGNS,
-    EST_RTOL,
-    R_TERMS,
-    SE_RTOL,
-    api_design,
-    close,
-    corner_fpc_design,
-    ref,
-)
+from tests.helpers.r_reference import API_DESIGNS
+from tests.helpers.r_reference import EST_RTOL
+from tests.helpers.r_reference import R_TERMS
+from tests.helpers.r_reference import SE_RTOL
+from tests.helpers.r_reference import api_design
+from tests.helpers.r_reference import close
+from tests.helpers.r_reference import corner_fpc_design
+from tests.helpers.r_reference import ref
 
 
 def _check(result, key: str) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.sample_size import allocate, counter_plan, margin_of_error, sample_size
+from analysis.sample_size import allocate
+from analysis.sample_size import counter_plan
+from analysis.sample_size import margin_of_error
+from analysis.sample_size import sample_size
 
 
 def test_textbook_values() -> None:

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.satisfaction import importance_performance, item_means, score_0_100, top_two_box
-from tests.helpers.r_reference import SE_RTOL, check_stat, close, corner_fpc_design, ref
+from analysis.satisfaction import importance_performance
+from analysis.satisfaction import item_means
+from analysis.satisfaction import score_0_100
+from analysis.satisfaction import top_two_box
+from tests.helpers.r_reference import SE_RTOL
+from tests.helpers.r_reference import check_stat
+from tests.helpers.r_reference import close
+from tests.helpers.r_reference import corner_fpc_design
+from tests.helpers.r_reference import ref
 
 
 def test_top_two_box_matches_r_mean() -> None:

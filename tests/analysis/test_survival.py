@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.survival import logrank, time_to_close
+from analysis.survival import logrank
+from analysis.survival import time_to_close
 
 
 def _complaints() -> pd.DataFrame:

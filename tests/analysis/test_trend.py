@@ -7,7 +7,8 @@ import pytest
 import statsmodels.api as sm
 
 from analysis.estimate import Estimate
-from analysis.trend import linear_trend, wave_change
+from analysis.trend import linear_trend
+from analysis.trend import wave_change
 
 
 def test_wave_change() -> None:

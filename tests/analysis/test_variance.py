@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis.design import SurveyDesign
-from analysis.variance import group_sums, recvar
+from analysis.variance import group_sums
+from analysis.variance import recvar
 
 
 def test_stratified_srswor_mean_matches_cochran() -> None:

@@ -8,16 +8,14 @@ import pytest
 
 from analysis import weighting
 from analysis.design import SurveyDesign
-from tests.helpers.r_reference import (
-    EST_RTOL,
-    SE_RTOL,
-    api_design,
-    check_stat,
-    close,
-    corner_fpc_design,
-    data,
-    ref,
-)
+from tests.helpers.r_reference import EST_RTOL
+from tests.helpers.r_reference import SE_RTOL
+from tests.helpers.r_reference import api_design
+from tests.helpers.r_reference import check_stat
+from tests.helpers.r_reference import close
+from tests.helpers.r_reference import corner_fpc_design
+from tests.helpers.r_reference import data
+from tests.helpers.r_reference import ref
 
 STYPE = {"E": 4421, "H": 755, "M": 1018}
 SCHWIDE = {"No": 1460, "Yes": 4734}

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
+from werkzeug.serving import make_server
 
-from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, LiveServer, QuietHandler
+from tests.helpers.browser import CHROMIUM
+from tests.helpers.browser import CHROMIUM_ARGS
+from tests.helpers.browser import DESKTOP
+from tests.helpers.browser import PHONE
+from tests.helpers.browser import LiveServer
+from tests.helpers.browser import QuietHandler
 
 HERE = Path(__file__).parent
 

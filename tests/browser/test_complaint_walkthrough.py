@@ -13,22 +13,32 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from email import message_from_bytes, policy
+from email import message_from_bytes
+from email import policy
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from collector.core.db import session_scope
-from collector.core.models import Complaint, ComplaintAttachment, ComplaintFollowup, Response
-from tests.helpers.browser import DESKTOP, PHONE, LiveServer, choose
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintFollowup
+from collector.core.models import Response
+from tests.helpers.browser import DESKTOP
+from tests.helpers.browser import PHONE
+from tests.helpers.browser import LiveServer
+from tests.helpers.browser import choose
 from tests.helpers.complaints import add_category
 from tests.helpers.organisation import unit
-from tests.helpers.staff import FAST_HASH, PASSWORD, make_user
+from tests.helpers.staff import FAST_HASH
+from tests.helpers.staff import PASSWORD
+from tests.helpers.staff import make_user
 
 pytestmark = pytest.mark.browser
 

@@ -16,20 +16,29 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from collector.core.db import session_scope
-from collector.core.models import Campaign, Response, StaffInvitation
+from collector.core.models import Campaign
+from collector.core.models import Response
+from collector.core.models import StaffInvitation
 from tests.helpers.answers import CITIZEN_ANSWERS
-from tests.helpers.browser import DESKTOP, PHONE, LiveServer, answer, receipt_code, submit
+from tests.helpers.browser import DESKTOP
+from tests.helpers.browser import PHONE
+from tests.helpers.browser import LiveServer
+from tests.helpers.browser import answer
+from tests.helpers.browser import receipt_code
+from tests.helpers.browser import submit
 from tests.helpers.staff import FAST_HASH
 
 pytestmark = pytest.mark.browser

@@ -15,26 +15,26 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
-from sqlalchemy import func, select
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+from sqlalchemy import func
+from sqlalchemy import select
 
 import collector.answers.views.survey as survey_view
 from collector.core.db import session_scope
 from collector.core.models import Response
 from tests.helpers.answers import CITIZEN_ANSWERS
-from tests.helpers.browser import (
-    DESKTOP,
-    PHONE,
-    TEXT_KEYS,
-    LiveServer,
-    answer,
-    choose,
-    is_phone,
-    option,
-    receipt_code,
-    submit,
-    write,
-)
+from tests.helpers.browser import DESKTOP
+from tests.helpers.browser import PHONE
+from tests.helpers.browser import TEXT_KEYS
+from tests.helpers.browser import LiveServer
+from tests.helpers.browser import answer
+from tests.helpers.browser import choose
+from tests.helpers.browser import is_phone
+from tests.helpers.browser import option
+from tests.helpers.browser import receipt_code
+from tests.helpers.browser import submit
+from tests.helpers.browser import write
 
 pytestmark = pytest.mark.browser
 

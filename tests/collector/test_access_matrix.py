@@ -18,13 +18,18 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from collector.access.permissions import ACTIONS, MATRIX
+from collector.access.permissions import ACTIONS
+from collector.access.permissions import MATRIX
 from collector.core.models import ROLES
 from tests.helpers.campaigns import make_campaign
-from tests.helpers.complaints import make_case, make_followup
+from tests.helpers.complaints import make_case
+from tests.helpers.complaints import make_followup
 from tests.helpers.organisation import agency_id
-from tests.helpers.staff import PEOPLE, make_user
-from tests.helpers.web import Auth, csrf_token, logged_in
+from tests.helpers.staff import PEOPLE
+from tests.helpers.staff import make_user
+from tests.helpers.web import Auth
+from tests.helpers.web import csrf_token
+from tests.helpers.web import logged_in
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 NEVER = "—"

@@ -6,10 +6,12 @@ import json
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
 from collector.core.db import session_scope
-from collector.core.models import Agency, Response
+from collector.core.models import Agency
+from collector.core.models import Response
 
 
 def test_demo_seeds_once(make_app: Any) -> None:

@@ -6,7 +6,10 @@ the application, and must keep the code they had when they were written.
 
 from __future__ import annotations
 
-from tests.helpers.import_graph import ROOT, cycles, import_graph, late_imports_in
+from tests.helpers.import_graph import ROOT
+from tests.helpers.import_graph import cycles
+from tests.helpers.import_graph import import_graph
+from tests.helpers.import_graph import late_imports_in
 
 PACKAGE = ROOT / "collector"
 MIGRATION_SCRIPTS = "collector.core.migrations.versions."

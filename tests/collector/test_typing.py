@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.surveys.test_typing import ROOT, unjustified_ignores
+from tests.surveys.test_typing import ROOT
+from tests.surveys.test_typing import unjustified_ignores
 
 PACKAGE = ROOT / "collector"
 

@@ -7,15 +7,19 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy import update
 
 from collector.answers.records import Submission
 from collector.answers.submission import submit
 from collector.core.clock import utcnow
 from collector.core.db import session_scope
-from collector.core.models import Agency, Response, Unit
+from collector.core.models import Agency
+from collector.core.models import Response
+from collector.core.models import Unit
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import current_version, definition_of
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
 from surveys.examples import CITIZEN_ANSWERS as EXAMPLE
 
 SLUG = "citizen-satisfaction"

@@ -20,7 +20,11 @@ import collector.core.plugins
 from collector import create_app
 from collector.core.questionnaires import publish_registered
 from surveys import Questionnaire
-from tests.helpers.database import BASE_SETTINGS, PUBLISHED, STAFF, TestDatabase, dispose
+from tests.helpers.database import BASE_SETTINGS
+from tests.helpers.database import PUBLISHED
+from tests.helpers.database import STAFF
+from tests.helpers.database import TestDatabase
+from tests.helpers.database import dispose
 from tests.helpers.staff import FAST_HASH
 
 

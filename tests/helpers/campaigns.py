@@ -10,7 +10,11 @@ from sqlalchemy import select
 
 from collector.campaigns.service import link_token
 from collector.core.db import session_scope
-from collector.core.models import Agency, Campaign, CampaignUnit, QuestionnaireVersion, Unit
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Unit
 from collector.core.questionnaires import current_version
 
 SLUG = "citizen-satisfaction"

@@ -15,21 +15,25 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.access.identity import actor_for_user
-from collector.complaints import attachments, notices, service
+from collector.complaints import attachments
+from collector.complaints import notices
+from collector.complaints import service
 from collector.complaints.service import CaseService
 from collector.core import mail
-from collector.core.db import get_engine, session_scope, writing
+from collector.core.db import get_engine
+from collector.core.db import session_scope
+from collector.core.db import writing
 from collector.core.hooktypes import Actor
-from collector.core.models import (
-    CalendarDay,
-    Complaint,
-    ComplaintAttachment,
-    ComplaintCategory,
-    ComplaintFollowup,
-    User,
-)
+from collector.core.models import CalendarDay
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintFollowup
+from collector.core.models import User
 from tests.helpers.organisation import agency
-from tests.helpers.web import csrf_token, form_data, hidden
+from tests.helpers.web import csrf_token
+from tests.helpers.web import form_data
+from tests.helpers.web import hidden
 
 ADMIN = "admin@alpha.example.test"
 LINK = re.compile(r"https?://\S+/complaints/feedback/[A-Za-z0-9_\-]+")

@@ -25,20 +25,27 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
 
 from collector import create_app
 from collector.core import migrations
 from collector.core.db import session_scope
-from collector.core.models import AuditEvent, Response
+from collector.core.models import AuditEvent
+from collector.core.models import Response
 from tests.helpers.organisation import seed_agencies
-from tests.helpers.staff import FAST_HASH, make_people
+from tests.helpers.staff import FAST_HASH
+from tests.helpers.staff import make_people
 
 TEST_DATABASE_URL = os.environ.get("COLLECTOR_TEST_DATABASE_URL")
 

@@ -8,17 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import Blueprint, jsonify
+from flask import Blueprint
+from flask import jsonify
 from flask.cli import with_appcontext
 
 import surveys
 from collector import hookimpl
-from collector.access.identity import actor_for_user, find_user
+from collector.access.identity import actor_for_user
+from collector.access.identity import find_user
 from collector.answers.question_types import QuestionType
 from collector.core.hooktypes import AnswerError
 from collector.results.analyses import Analysis
 from collector.results.exporters import Exporter
-from tests.helpers.questionnaires import NOTICE_FIELDS, t
+from tests.helpers.questionnaires import NOTICE_FIELDS
+from tests.helpers.questionnaires import t
 
 SEEN: dict[str, list[Any]] = {"saved": [], "validated": [], "routed": []}
 
@@ -188,7 +191,8 @@ def complaint_calendar(agency_id: int) -> Any:
     """A typhoon day off (停班) on Monday 30 November 2026."""
     from datetime import date
 
-    from collector.core.workdays import SpecialDay, taiwan_calendar
+    from collector.core.workdays import SpecialDay
+    from collector.core.workdays import taiwan_calendar
 
     typhoon = SpecialDay(date(2026, 11, 30), "holiday", "颱風停班", "Typhoon day")
     return taiwan_calendar().merged([typhoon])

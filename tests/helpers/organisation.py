@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from collector.core.db import session_scope
-from collector.core.models import Agency, Unit
+from collector.core.models import Agency
+from collector.core.models import Unit
 
 
 def seed_agencies(app: Flask) -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from collector.core.hooktypes import AnswerError
 from collector.core.plugins import get_plugins
-from plugins.land_office import format_roc_date, parse_roc_date
+from plugins.land_office import format_roc_date
+from plugins.land_office import parse_roc_date
 
 
 @pytest.mark.parametrize(

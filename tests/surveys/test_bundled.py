@@ -12,9 +12,14 @@ import pytest
 import yaml
 
 from surveys.expressions import compile_expression
-from surveys.loader import bundled, load, parse
+from surveys.loader import bundled
+from surveys.loader import load
+from surveys.loader import parse
 from surveys.schema import Questionnaire
-from tests.helpers.questionnaires import CORE_TYPES, EN, NOTICE_FIELDS, ZH
+from tests.helpers.questionnaires import CORE_TYPES
+from tests.helpers.questionnaires import EN
+from tests.helpers.questionnaires import NOTICE_FIELDS
+from tests.helpers.questionnaires import ZH
 
 PATHS = bundled()
 IDS = [p.name for p in PATHS]

@@ -9,17 +9,19 @@ from typing import Any
 import pytest
 import yaml
 
-from surveys.expressions import ExpressionError, compile_expression
-from surveys.loader import QuestionnaireError, load, parse
-from surveys.schema import (
-    AnalysisRoles,
-    Choice,
-    PrivacyNotice,
-    Question,
-    Questionnaire,
-    Section,
-)
-from tests.helpers.questionnaires import CORE_TYPES, minimal
+from surveys.expressions import ExpressionError
+from surveys.expressions import compile_expression
+from surveys.loader import QuestionnaireError
+from surveys.loader import load
+from surveys.loader import parse
+from surveys.schema import AnalysisRoles
+from surveys.schema import Choice
+from surveys.schema import PrivacyNotice
+from surveys.schema import Question
+from surveys.schema import Questionnaire
+from surveys.schema import Section
+from tests.helpers.questionnaires import CORE_TYPES
+from tests.helpers.questionnaires import minimal
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "questionnaire-format.md").read_text(encoding="utf-8")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from surveys import bundled, load
+from surveys import bundled
+from surveys import load
 from surveys.examples import CITIZEN_ANSWERS
 
 

@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from surveys.expressions import Expression, ExpressionError, compile_expression
+from surveys.expressions import Expression
+from surveys.expressions import ExpressionError
+from surveys.expressions import compile_expression
 
 
 def ev(source: str, answers: dict | None = None, current: object = None) -> bool:

@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from surveys.loader import QuestionnaireError, load, parse
-from tests.helpers.questionnaires import minimal, question
+from surveys.loader import QuestionnaireError
+from surveys.loader import load
+from surveys.loader import parse
+from tests.helpers.questionnaires import minimal
+from tests.helpers.questionnaires import question
 
 
 def write(tmp_path: Path, data: Any, name: str = "agency_survey.yaml") -> Path:

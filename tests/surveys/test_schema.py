@@ -13,7 +13,11 @@ import pytest
 from pydantic import ValidationError
 
 from surveys.schema import Questionnaire
-from tests.helpers.questionnaires import EN, ZH, minimal, question, t
+from tests.helpers.questionnaires import EN
+from tests.helpers.questionnaires import ZH
+from tests.helpers.questionnaires import minimal
+from tests.helpers.questionnaires import question
+from tests.helpers.questionnaires import t
 
 
 def build(data: dict[str, Any]) -> Questionnaire:

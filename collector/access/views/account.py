@@ -11,21 +11,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 from wtforms import PasswordField
 
 from collector.access import audit
-from collector.access.accounts import AccountError, change_password
+from collector.access.accounts import AccountError
+from collector.access.accounts import change_password
 from collector.access.guard import unscoped
 from collector.access.identity import current_actor
 from collector.access.ratelimit import get_limiter
-from collector.access.sessions import staff_area, start_session
-from collector.core.db import get_engine, get_session, writing
+from collector.access.sessions import staff_area
+from collector.access.sessions import start_session
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.db import writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, translator
+from collector.core.i18n import current_language
+from collector.core.i18n import translator
 from collector.core.models import User
 
 bp = Blueprint("account", __name__, url_prefix="/staff/account", template_folder="../templates")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint
+from flask import render_template
+from flask import request
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -13,7 +15,8 @@ from collector.access.permissions import require
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.core.db import get_session
-from collector.core.models import Agency, AuditEvent
+from collector.core.models import Agency
+from collector.core.models import AuditEvent
 
 bp = Blueprint("audit", __name__, url_prefix="/staff", template_folder="../templates")
 staff_area(bp)

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
-from wtforms import EmailField, PasswordField
-from wtforms.validators import InputRequired, Length
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from wtforms import EmailField
+from wtforms import PasswordField
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
 
 from collector.access.identity import current_actor
 from collector.access.passwords import MAX_PASSWORD
-from collector.access.ratelimit import address_key, limit
-from collector.access.sessions import authenticate, logout, safe_next, staff_area, start_session
+from collector.access.ratelimit import address_key
+from collector.access.ratelimit import limit
+from collector.access.sessions import authenticate
+from collector.access.sessions import logout
+from collector.access.sessions import safe_next
+from collector.access.sessions import staff_area
+from collector.access.sessions import start_session
 from collector.core.forms import LocalisedForm
-from collector.core.i18n import LazyText, lazy_gettext
+from collector.core.i18n import LazyText
+from collector.core.i18n import lazy_gettext
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="../templates")
 staff_area(bp, exempt=("auth.login", "auth.logout"))

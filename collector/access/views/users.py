@@ -8,31 +8,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint
+from flask import abort
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from sqlalchemy import select
-from sqlmodel import Session, col
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length
+from sqlmodel import Session
+from sqlmodel import col
+from wtforms import EmailField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
 
-from collector.access.accounts import (
-    AccountError,
-    NewUser,
-    create_user,
-    may_assign,
-    roles_for,
-    set_active,
-)
+from collector.access.accounts import AccountError
+from collector.access.accounts import NewUser
+from collector.access.accounts import create_user
+from collector.access.accounts import may_assign
+from collector.access.accounts import roles_for
+from collector.access.accounts import set_active
 from collector.access.identity import current_actor
 from collector.access.passwords import MAX_PASSWORD
-from collector.access.permissions import ROLE_LABELS, allowed, require
-from collector.access.scoped import get_scoped, scoped
+from collector.access.permissions import ROLE_LABELS
+from collector.access.permissions import allowed
+from collector.access.permissions import require
+from collector.access.scoped import get_scoped
+from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.core import clock
-from collector.core.db import get_engine, get_session, writing
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.db import writing
 from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
-from collector.core.i18n import agency_name, current_language, translator
-from collector.core.models import ROLES, Agency, User
+from collector.core.i18n import agency_name
+from collector.core.i18n import current_language
+from collector.core.i18n import translator
+from collector.core.models import ROLES
+from collector.core.models import Agency
+from collector.core.models import User
 
 bp = Blueprint("users", __name__, url_prefix="/staff", template_folder="../templates")
 staff_area(bp)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from collector.access.security import csrf
@@ -13,11 +16,9 @@ from collector.answers.openapi import openapi_document
 from collector.core.db import get_session
 from collector.core.lookups import public_agencies
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import (
-    PUBLIC_KINDS,
-    current_version,
-    definition_of,
-)
+from collector.core.questionnaires import PUBLIC_KINDS
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
 
 bp = Blueprint("api", __name__, url_prefix="/api", template_folder="../templates")
 csrf.exempt(bp)

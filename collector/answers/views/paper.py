@@ -19,19 +19,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlmodel import col
 
 from collector.access.permissions import require
@@ -39,24 +38,31 @@ from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.answers.forms import build_form_class
 from collector.answers.records import Submission
-from collector.answers.submission import IdempotencyConflict, InvalidSubmission, submit
+from collector.answers.submission import IdempotencyConflict
+from collector.answers.submission import InvalidSubmission
+from collector.answers.submission import submit
 from collector.campaigns import service as campaign_logic
 from collector.core import clock
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
-from collector.core.i18n import LANGUAGE_NAMES, current_language, gettext, translator
-from collector.core.models import (
-    Agency,
-    Campaign,
-    CampaignUnit,
-    QuestionnaireVersion,
-    Response,
-    Unit,
-)
+from collector.core.i18n import LANGUAGE_NAMES
+from collector.core.i18n import current_language
+from collector.core.i18n import gettext
+from collector.core.i18n import translator
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Response
+from collector.core.models import Unit
 from collector.core.numbers import whole_number
-from collector.core.plugins import PluginSet, get_plugins
-from collector.core.questionnaires import PUBLIC_KINDS, current_version, definition_of
-from surveys import Question, Questionnaire
+from collector.core.plugins import PluginSet
+from collector.core.plugins import get_plugins
+from collector.core.questionnaires import PUBLIC_KINDS
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
+from surveys import Question
+from surveys import Questionnaire
 
 bp = Blueprint("paper", __name__, url_prefix="/staff/paper", template_folder="../templates")
 staff_area(bp)

@@ -3,32 +3,43 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
 
 from collector.access.security import csrf
 from collector.answers.records import Submission
-from collector.answers.submission import IdempotencyConflict, InvalidSubmission, submit
-from collector.answers.survey_page import open_form, render_survey, show_errors, timed_out
+from collector.answers.submission import IdempotencyConflict
+from collector.answers.submission import InvalidSubmission
+from collector.answers.submission import submit
+from collector.answers.survey_page import open_form
+from collector.answers.survey_page import render_survey
+from collector.answers.survey_page import show_errors
+from collector.answers.survey_page import timed_out
 from collector.campaigns.service import link_on_survey_page
 from collector.core import clock
 from collector.core.db import get_session
-from collector.core.i18n import pick_language, use_language
-from collector.core.lookups import agency_by_code, public_agencies, unit_by_code
-from collector.core.models import Agency, Unit
+from collector.core.i18n import pick_language
+from collector.core.i18n import use_language
+from collector.core.lookups import agency_by_code
+from collector.core.lookups import public_agencies
+from collector.core.lookups import unit_by_code
+from collector.core.models import Agency
+from collector.core.models import Unit
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import PUBLIC_KINDS, current_version, definition_of
+from collector.core.questionnaires import PUBLIC_KINDS
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
 from surveys import Questionnaire
 
 bp = Blueprint("survey", __name__, template_folder="../templates")

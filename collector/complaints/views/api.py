@@ -4,15 +4,23 @@ with the ``X-Case-Password`` header tells its complainant where it stands.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint
+from flask import current_app
+from flask import jsonify
+from flask import request
 
-from collector.access.ratelimit import address_key, limit
+from collector.access.ratelimit import address_key
+from collector.access.ratelimit import limit
 from collector.access.security import csrf
-from collector.complaints import complainant, lifecycle, records
-from collector.complaints.intake import IntakeError, file_complaint
+from collector.complaints import complainant
+from collector.complaints import lifecycle
+from collector.complaints import records
+from collector.complaints.intake import IntakeError
+from collector.complaints.intake import file_complaint
 from collector.core.db import get_session
 from collector.core.models import Agency
 

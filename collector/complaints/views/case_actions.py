@@ -9,15 +9,19 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access.guard import unscoped
 from collector.access.scoped import scoped
-from collector.complaints import lifecycle, records
+from collector.complaints import lifecycle
+from collector.complaints import records
 from collector.complaints.service import CaseService
 from collector.complaints.views.case_page import HANDLE
 from collector.core.mail import Mail
-from collector.core.models import Agency, Complaint, ComplaintCategory
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
 
 Run = Callable[[CaseService, Complaint, Any, int | None], list[Mail]]
 """(service, case, the validated form, the form's case version) -> the e-mails to send."""

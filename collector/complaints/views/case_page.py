@@ -9,54 +9,52 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import (
-    current_app,
-    render_template,
-)
+from flask import current_app
+from flask import render_template
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access.guard import unscoped
 from collector.access.identity import current_actor
 from collector.access.permissions import allowed
 from collector.access.scoped import scoped
-from collector.complaints import (
-    calendars,
-    complainant,
-    labels,
-    lifecycle,
-    records,
-    retention,
-)
-from collector.complaints.deadlines import clock_state, days_left
-from collector.complaints.replies import placeholder_list, reply_draft
-from collector.complaints.staff_forms import (
-    ACTION_FORMS,
-    ERROR_FIELDS,
-    AssignForm,
-    CloseForm,
-    DeclineForm,
-    RestrictForm,
-    TransferAgencyForm,
-    TransferUnitForm,
-    VersionedForm,
-)
+from collector.complaints import calendars
+from collector.complaints import complainant
+from collector.complaints import labels
+from collector.complaints import lifecycle
+from collector.complaints import records
+from collector.complaints import retention
+from collector.complaints.deadlines import clock_state
+from collector.complaints.deadlines import days_left
+from collector.complaints.replies import placeholder_list
+from collector.complaints.replies import reply_draft
+from collector.complaints.staff_forms import ACTION_FORMS
+from collector.complaints.staff_forms import ERROR_FIELDS
+from collector.complaints.staff_forms import AssignForm
+from collector.complaints.staff_forms import CloseForm
+from collector.complaints.staff_forms import DeclineForm
+from collector.complaints.staff_forms import RestrictForm
+from collector.complaints.staff_forms import TransferAgencyForm
+from collector.complaints.staff_forms import TransferUnitForm
+from collector.complaints.staff_forms import VersionedForm
 from collector.core import clock
-from collector.core.db import get_engine, get_session, writing
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.db import writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, gettext
-from collector.core.models import (
-    OUTCOMES,
-    Agency,
-    Complaint,
-    ComplaintAttachment,
-    ComplaintCategory,
-    ComplaintEvent,
-    ComplaintPolicy,
-    Unit,
-    User,
-)
+from collector.core.i18n import current_language
+from collector.core.i18n import gettext
+from collector.core.models import OUTCOMES
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
+from collector.core.models import ComplaintPolicy
+from collector.core.models import Unit
+from collector.core.models import User
 
 READ = "cases.read"
 

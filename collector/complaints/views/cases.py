@@ -17,64 +17,63 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, or_, select
-from sqlmodel import Session, col
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlmodel import Session
+from sqlmodel import col
 
 from collector.access import audit
-from collector.access.permissions import allowed, require
-from collector.access.scoped import get_scoped, scoped
+from collector.access.permissions import allowed
+from collector.access.permissions import require
+from collector.access.scoped import get_scoped
+from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
-from collector.complaints import (
-    attachments,
-    complainant,
-    labels,
-    lifecycle,
-    notices,
-    records,
-    retention,
-)
+from collector.complaints import attachments
+from collector.complaints import complainant
+from collector.complaints import labels
+from collector.complaints import lifecycle
+from collector.complaints import notices
+from collector.complaints import records
+from collector.complaints import retention
 from collector.complaints.replies import letter_lines
 from collector.complaints.service import CaseService
-from collector.complaints.staff_forms import ACTION_FORMS, DestroyForm, RestrictForm
+from collector.complaints.staff_forms import ACTION_FORMS
+from collector.complaints.staff_forms import DestroyForm
+from collector.complaints.staff_forms import RestrictForm
 from collector.complaints.views.case_actions import ACTIONS
-from collector.complaints.views.case_page import (
-    HANDLE,
-    INTAKE,
-    MANAGE,
-    READ,
-    DueMark,
-    Lookups,
-    case_page,
-    due_marker,
-    error_to_form,
-    local_name,
-    lookups_for,
-    prepare_form,
-    staff_actor,
-    write_session,
-)
+from collector.complaints.views.case_page import HANDLE
+from collector.complaints.views.case_page import INTAKE
+from collector.complaints.views.case_page import MANAGE
+from collector.complaints.views.case_page import READ
+from collector.complaints.views.case_page import DueMark
+from collector.complaints.views.case_page import Lookups
+from collector.complaints.views.case_page import case_page
+from collector.complaints.views.case_page import due_marker
+from collector.complaints.views.case_page import error_to_form
+from collector.complaints.views.case_page import local_name
+from collector.complaints.views.case_page import lookups_for
+from collector.complaints.views.case_page import prepare_form
+from collector.complaints.views.case_page import staff_actor
+from collector.complaints.views.case_page import write_session
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
 from collector.core.i18n import gettext
-from collector.core.models import (
-    COMPLAINT_STATUSES,
-    Agency,
-    Complaint,
-    ComplaintAttachment,
-    ComplaintCategory,
-    ComplaintEvent,
-    Unit,
-)
+from collector.core.models import COMPLAINT_STATUSES
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
+from collector.core.models import Unit
 from collector.core.numbers import whole_number
 
 bp = Blueprint("cases", __name__, url_prefix="/staff/cases", template_folder="../templates")

@@ -10,11 +10,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import render_template
+from flask import request
 from sqlalchemy import select
 from sqlmodel import col
 
-from collector.access.permissions import agencies_for, require
+from collector.access.permissions import agencies_for
+from collector.access.permissions import require
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.complaints import dashboard as dash
@@ -22,8 +27,10 @@ from collector.complaints.followups import QUESTIONNAIRE
 from collector.complaints.records import today_for
 from collector.core.db import get_session
 from collector.core.i18n import current_language
-from collector.core.models import Agency, Unit
-from collector.core.questionnaires import current_version, definition_of
+from collector.core.models import Agency
+from collector.core.models import Unit
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
 
 bp = Blueprint(
     "complaint_dashboard",

@@ -9,47 +9,42 @@ import json
 import secrets
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    render_template,
-    request,
-    session,
-)
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import render_template
+from flask import request
+from flask import session
 from sqlalchemy import select
 from sqlmodel import col
 
 from collector.access import audit
-from collector.access.permissions import allowed, require
+from collector.access.permissions import allowed
+from collector.access.permissions import require
 from collector.access.scoped import scoped
 from collector.access.security import csrf
 from collector.access.sessions import staff_area
-from collector.complaints import (
-    attachments,
-    labels,
-    lifecycle,
-    notices,
-)
-from collector.complaints.service import CaseService, NewCase
+from collector.complaints import attachments
+from collector.complaints import labels
+from collector.complaints import lifecycle
+from collector.complaints import notices
+from collector.complaints.service import CaseService
+from collector.complaints.service import NewCase
 from collector.complaints.staff_forms import IntakeForm
-from collector.complaints.views.case_page import (
-    INTAKE,
-    READ,
-    complaint_policy,
-    local_name,
-    write_session,
-)
+from collector.complaints.views.case_page import INTAKE
+from collector.complaints.views.case_page import READ
+from collector.complaints.views.case_page import complaint_policy
+from collector.complaints.views.case_page import local_name
+from collector.complaints.views.case_page import write_session
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, gettext
-from collector.core.models import (
-    Agency,
-    Complaint,
-    ComplaintAttachment,
-    ComplaintCategory,
-    ComplaintPolicy,
-)
+from collector.core.i18n import current_language
+from collector.core.i18n import gettext
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintPolicy
 
 bp = Blueprint("case_intake", __name__, url_prefix="/staff/cases", template_folder="../templates")
 staff_area(bp)

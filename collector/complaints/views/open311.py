@@ -18,11 +18,20 @@ from __future__ import annotations
 
 import hmac
 import xml.etree.ElementTree as ET
-from datetime import date, datetime, time, timedelta
-from typing import Any, overload
+from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from typing import Any
+from typing import overload
 
-from flask import Blueprint, Response, current_app, jsonify, request
-from itsdangerous import BadSignature, URLSafeSerializer
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import jsonify
+from flask import request
+from itsdangerous import BadSignature
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 from sqlmodel import col
 from werkzeug.exceptions import HTTPException
@@ -30,13 +39,21 @@ from werkzeug.exceptions import HTTPException
 from collector.access.ratelimit import limit
 from collector.access.security import csrf
 from collector.answers.forms import undecodable_fields
-from collector.complaints import labels, lifecycle, notices, records
-from collector.complaints.intake import IntakeError, file_complaint
+from collector.complaints import labels
+from collector.complaints import lifecycle
+from collector.complaints import notices
+from collector.complaints import records
+from collector.complaints.intake import IntakeError
+from collector.complaints.intake import file_complaint
 from collector.core import clock
 from collector.core.db import get_session
-from collector.core.i18n import pick_language, translator
+from collector.core.i18n import pick_language
+from collector.core.i18n import translator
 from collector.core.lookups import agency_by_code
-from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2", template_folder="../templates")
 csrf.exempt(bp)

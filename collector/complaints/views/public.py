@@ -20,50 +20,54 @@ import secrets
 import time
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from itsdangerous import BadData, URLSafeTimedSerializer
+from flask import Blueprint
+from flask import Flask
+from flask import abort
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from itsdangerous import BadData
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
+from sqlmodel import col
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from collector.access.ratelimit import address_key, client_key, get_limiter, limit
+from collector.access.ratelimit import address_key
+from collector.access.ratelimit import client_key
+from collector.access.ratelimit import get_limiter
+from collector.access.ratelimit import limit
 from collector.access.security import csrf
-from collector.complaints import attachments, complainant, labels, lifecycle, notices, records
-from collector.complaints.forms import (
-    NOTICE_VERSION,
-    REPLY_CHANNELS,
-    ComplaintForm,
-    FollowForm,
-    SupplementForm,
-    privacy_notice,
-)
+from collector.complaints import attachments
+from collector.complaints import complainant
+from collector.complaints import labels
+from collector.complaints import lifecycle
+from collector.complaints import notices
+from collector.complaints import records
+from collector.complaints.forms import NOTICE_VERSION
+from collector.complaints.forms import REPLY_CHANNELS
+from collector.complaints.forms import ComplaintForm
+from collector.complaints.forms import FollowForm
+from collector.complaints.forms import SupplementForm
+from collector.complaints.forms import privacy_notice
 from collector.complaints.service import CaseService
 from collector.core import clock
-from collector.core.db import get_engine, get_session, writing
-from collector.core.i18n import (
-    LANGUAGE_NAMES,
-    pick_language,
-    translator,
-    use_language,
-)
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.db import writing
+from collector.core.i18n import LANGUAGE_NAMES
+from collector.core.i18n import pick_language
+from collector.core.i18n import translator
+from collector.core.i18n import use_language
 from collector.core.lookups import agency_by_code
-from collector.core.models import (
-    Agency,
-    Complaint,
-    ComplaintAttachment,
-    ComplaintCategory,
-    ComplaintEvent,
-)
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
 
 bp = Blueprint("complaints_public", __name__, template_folder="../templates")
 csrf.exempt(

@@ -12,35 +12,59 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from sqlmodel import Session
+from sqlmodel import col
+from wtforms import BooleanField
+from wtforms import DateField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+from wtforms.validators import Regexp
 
 from collector.access import audit
 from collector.access.guard import unscoped
 from collector.access.identity import current_actor
-from collector.access.permissions import allowed, require
-from collector.access.scoped import get_scoped, scoped
+from collector.access.permissions import allowed
+from collector.access.permissions import require
+from collector.access.scoped import get_scoped
+from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
-from collector.complaints import calendars, labels, lifecycle, records
+from collector.complaints import calendars
+from collector.complaints import labels
+from collector.complaints import lifecycle
+from collector.complaints import records
 from collector.complaints.replies import placeholder_list
 from collector.complaints.staff_forms import StaffForm
-from collector.core.db import get_engine, get_session, writing
+from collector.core.db import get_engine
+from collector.core.db import get_session
+from collector.core.db import writing
 from collector.core.hooktypes import Actor
-from collector.core.i18n import current_language, gettext
-from collector.core.models import (
-    DAY_KINDS,
-    CalendarDay,
-    Complaint,
-    ComplaintCategory,
-    ComplaintPolicy,
-    Unit,
-    User,
-)
-from collector.core.workdays import SpecialDay, WorkCalendar, taiwan_calendar
+from collector.core.i18n import current_language
+from collector.core.i18n import gettext
+from collector.core.models import DAY_KINDS
+from collector.core.models import CalendarDay
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintPolicy
+from collector.core.models import Unit
+from collector.core.models import User
+from collector.core.workdays import SpecialDay
+from collector.core.workdays import WorkCalendar
+from collector.core.workdays import taiwan_calendar
 
 bp = Blueprint("case_settings", __name__, template_folder="../templates")
 staff_area(bp)

@@ -8,11 +8,18 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from collector.access.accounts import AccountError, NewUser, create_user, may_assign, roles_for
+from collector.access.accounts import AccountError
+from collector.access.accounts import NewUser
+from collector.access.accounts import create_user
+from collector.access.accounts import may_assign
+from collector.access.accounts import roles_for
 from collector.core.db import session_scope
-from collector.core.models import Agency, AuditEvent, User
+from collector.core.models import Agency
+from collector.core.models import AuditEvent
+from collector.core.models import User
 from tests.helpers.staff import FAST_HASH
-from tests.helpers.web import Auth, logged_in
+from tests.helpers.web import Auth
+from tests.helpers.web import logged_in
 
 
 @pytest.fixture
@@ -187,7 +194,9 @@ def test_users_disable_enable_and_list(accounts_app: Flask) -> None:
 
 def test_demo_staff_accounts(accounts_app: Flask) -> None:
     from collector.demo.responses import ensure_agencies
-    from collector.demo.staff import DEMO_PASSWORD, DEMO_STAFF, seed_demo_staff
+    from collector.demo.staff import DEMO_PASSWORD
+    from collector.demo.staff import DEMO_STAFF
+    from collector.demo.staff import seed_demo_staff
 
     ensure_agencies(accounts_app)
     listed = seed_demo_staff(accounts_app)

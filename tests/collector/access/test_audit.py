@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from collector.access import audit
-from collector.core.db import get_engine, session_scope
+from collector.core.db import get_engine
+from collector.core.db import session_scope
 from collector.core.models import AuditEvent
 from tests.helpers.database import drop_append_only_guards
 

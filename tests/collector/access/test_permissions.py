@@ -7,22 +7,24 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Unauthorized
 
 from collector import hookimpl
 from collector.access.identity import actor_for_user
-from collector.access.permissions import (
-    ACTIONS,
-    MATRIX,
-    agencies_for,
-    allowed,
-    default_allowed,
-    may_somewhere,
-    require,
-)
-from collector.core.db import get_session, session_scope
+from collector.access.permissions import ACTIONS
+from collector.access.permissions import MATRIX
+from collector.access.permissions import agencies_for
+from collector.access.permissions import allowed
+from collector.access.permissions import default_allowed
+from collector.access.permissions import may_somewhere
+from collector.access.permissions import require
+from collector.core.db import get_session
+from collector.core.db import session_scope
 from collector.core.hooktypes import Actor
-from collector.core.models import ROLES, AuditEvent, User
+from collector.core.models import ROLES
+from collector.core.models import AuditEvent
+from collector.core.models import User
 from collector.core.plugins import get_plugins
 from tests.helpers.organisation import agency_id
 

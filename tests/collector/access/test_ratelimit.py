@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from collector.access.ratelimit import get_limiter, identify_kiosks_with
+from collector.access.ratelimit import get_limiter
+from collector.access.ratelimit import identify_kiosks_with
 from tests.helpers.answers import CITIZEN_ANSWERS
 
 BODY = {"questionnaire": "citizen-satisfaction", "agency": "alpha", "answers": CITIZEN_ANSWERS}

@@ -7,27 +7,39 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from flask import Blueprint, Flask, g
-from sqlalchemy import Column, Integer, MetaData, Table, delete, func, select, text, update
+from flask import Blueprint
+from flask import Flask
+from flask import g
+from sqlalchemy import Column
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import Table
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy import update
 from sqlalchemy.orm import aliased
 
-from collector.access.guard import UnscopedQuery, unscoped
+from collector.access.guard import UnscopedQuery
+from collector.access.guard import unscoped
 from collector.access.identity import actor_for_user
-from collector.access.scoped import get_scoped, scoped
+from collector.access.scoped import get_scoped
+from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
-from collector.core.db import get_session, session_scope
-from collector.core.models import (
-    Agency,
-    AuditEvent,
-    QuestionnaireVersion,
-    Response,
-    StaffInvitation,
-    Unit,
-    User,
-)
+from collector.core.db import get_session
+from collector.core.db import session_scope
+from collector.core.models import Agency
+from collector.core.models import AuditEvent
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Response
+from collector.core.models import StaffInvitation
+from collector.core.models import Unit
+from collector.core.models import User
 from tests.helpers.answers import CITIZEN_ANSWERS
 from tests.helpers.organisation import agency_id
-from tests.helpers.web import Auth, logged_in
+from tests.helpers.web import Auth
+from tests.helpers.web import logged_in
 
 
 def submit(app: Flask, agency: str, count: int = 1) -> None:
@@ -169,7 +181,8 @@ def test_no_actor_no_query(data: Flask) -> None:
 def test_get_scoped_answers_404_for_another_agency_and_403_without_permission(
     data: Flask, people: dict[str, int]
 ) -> None:
-    from werkzeug.exceptions import Forbidden, NotFound
+    from werkzeug.exceptions import Forbidden
+    from werkzeug.exceptions import NotFound
 
     target = people["analyst@alpha.example.test"]
     with as_user(data, "admin@beta.example.test"), pytest.raises(NotFound):

@@ -10,14 +10,19 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
-from collector.access import identity, sessions
+from collector.access import identity
+from collector.access import sessions
 from collector.access.accounts import set_active
 from collector.core.db import session_scope
 from collector.core.hooktypes import Actor
 from collector.core.models import User
 from tests.helpers.database import audit_events
-from tests.helpers.staff import PASSWORD, Clock, make_user
-from tests.helpers.web import Auth, csrf_token, logged_in
+from tests.helpers.staff import PASSWORD
+from tests.helpers.staff import Clock
+from tests.helpers.staff import make_user
+from tests.helpers.web import Auth
+from tests.helpers.web import csrf_token
+from tests.helpers.web import logged_in
 
 ADMIN = "admin@alpha.example.test"
 ANALYST = "analyst@alpha.example.test"

@@ -10,7 +10,8 @@ import surveys
 from collector.answers.question_types import QuestionType
 from collector.answers.standard_types import CORE_TYPES
 from collector.core.hooktypes import AnswerError
-from tests.helpers.questionnaires import NOTICE_FIELDS, t
+from tests.helpers.questionnaires import NOTICE_FIELDS
+from tests.helpers.questionnaires import t
 
 TYPES = {cls.name: cls for cls in CORE_TYPES}
 

@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 import pytest
-from flask import Flask, request_started
+from flask import Flask
+from flask import request_started
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from collector.answers.fast_path import SubmissionEndpoint
@@ -174,7 +175,8 @@ def test_a_body_without_length_is_read_up_to_the_limit(make_app: Any, fast: bool
     """A chunked body (no Content-Length; the server says the input ends) is capped too:
     one past the limit is too large, one at the limit is read (and refused as JSON
     here, being nothing but brackets)."""
-    from werkzeug.test import EnvironBuilder, run_wsgi_app
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.test import run_wsgi_app
 
     app = make_app(seed="agencies", API_FAST_PATH=fast)
     limit = app.config["MAX_CONTENT_LENGTH"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask
+from flask import g
 
 from collector.answers.forms import undecodable_fields
 from collector.core.forms import LocalisedForm

@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 import surveys
-from collector.answers.submission import check_answers, new_receipt
+from collector.answers.submission import check_answers
+from collector.answers.submission import new_receipt
 from collector.core.plugins import get_plugins
-from tests.helpers.questionnaires import NOTICE_FIELDS, t
+from tests.helpers.questionnaires import NOTICE_FIELDS
+from tests.helpers.questionnaires import t
 
 NOTICE = {part: t("說明", "text") for part in NOTICE_FIELDS}
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 import pytest
@@ -19,16 +20,25 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from collector.answers import writer as writer_module
-from collector.answers.records import Prepared, Submission
+from collector.answers.records import Prepared
+from collector.answers.records import Submission
 from collector.answers.submission import prepare
-from collector.answers.writer import DUPLICATE, GroupCommitWriter, get_writer
-from collector.core.db import get_session, session_scope
-from collector.core.lookups import cached_agency_by_code, cached_unit_by_code
+from collector.answers.writer import DUPLICATE
+from collector.answers.writer import GroupCommitWriter
+from collector.answers.writer import get_writer
+from collector.core.db import get_session
+from collector.core.db import session_scope
+from collector.core.lookups import cached_agency_by_code
+from collector.core.lookups import cached_unit_by_code
 from collector.core.models import Response
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import cached_current_version, definition_of
-from tests.helpers.answers import CITIZEN_ANSWERS, api_body, retried
-from tests.helpers.database import count_answers, count_rows
+from collector.core.questionnaires import cached_current_version
+from collector.core.questionnaires import definition_of
+from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.answers import api_body
+from tests.helpers.answers import retried
+from tests.helpers.database import count_answers
+from tests.helpers.database import count_rows
 
 TIMEOUT = 30
 
@@ -308,7 +318,8 @@ def test_every_statement_variant_stores_the_answers_as_the_orm_reads_them(
 ) -> None:
     """The portable ``VALUES`` insert (any other database) and this database's own
     variant store the same: the answers read back as the question types gave them."""
-    from collector.core.db import get_engine, writing
+    from collector.core.db import get_engine
+    from collector.core.db import writing
 
     engine = get_engine(app)
     cls = statements or type(writer_module._statements_for(engine))

@@ -8,16 +8,16 @@ from datetime import date
 import pytest
 from flask import Flask
 
-from collector.campaigns.service import (
-    compute_target,
-    link_token,
-    poster_svg,
-    qr_path,
-    read_token,
-    state_on,
-    xml_text,
-)
-from collector.core.models import Agency, Campaign, Unit
+from collector.campaigns.service import compute_target
+from collector.campaigns.service import link_token
+from collector.campaigns.service import poster_svg
+from collector.campaigns.service import qr_path
+from collector.campaigns.service import read_token
+from collector.campaigns.service import state_on
+from collector.campaigns.service import xml_text
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import Unit
 
 SVG = "{http://www.w3.org/2000/svg}"
 XSS = '<script>alert("x")</script>&<img src=x onerror=alert(1)>'
@@ -146,8 +146,12 @@ def test_campaigns_refuse_questionnaires_that_are_not_public(app: Flask) -> None
     from sqlalchemy import select
     from sqlmodel import Session
 
-    from collector.campaigns.service import CampaignError, NewCampaign, create_campaign, set_status
-    from collector.core.db import get_engine, writing
+    from collector.campaigns.service import CampaignError
+    from collector.campaigns.service import NewCampaign
+    from collector.campaigns.service import create_campaign
+    from collector.campaigns.service import set_status
+    from collector.core.db import get_engine
+    from collector.core.db import writing
     from collector.core.hooktypes import Actor
     from collector.core.questionnaires import current_version
 

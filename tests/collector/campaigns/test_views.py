@@ -10,13 +10,20 @@ from flask import Flask
 from sqlalchemy import select
 
 from collector.core.db import session_scope
-from collector.core.models import Campaign, CampaignUnit, Response, Unit
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
+from collector.core.models import Response
+from collector.core.models import Unit
 from tests.helpers.answers import CITIZEN_ANSWERS
 from tests.helpers.campaigns import make_campaign
 from tests.helpers.database import audit_events
 from tests.helpers.organisation import agency_id
 from tests.helpers.staff import Clock
-from tests.helpers.web import Auth, csrf_token, form_data, hidden, login
+from tests.helpers.web import Auth
+from tests.helpers.web import csrf_token
+from tests.helpers.web import form_data
+from tests.helpers.web import hidden
+from tests.helpers.web import login
 
 ADMIN = "admin@alpha.example.test"
 ANALYST = "analyst@alpha.example.test"
@@ -416,7 +423,8 @@ def test_closed_and_expired_campaigns_say_the_survey_has_ended(
 
 
 def test_the_last_day_is_in_taipei_time(staff_app: Flask, clock: Clock) -> None:
-    from datetime import UTC, datetime
+    from datetime import UTC
+    from datetime import datetime
 
     ids = make_campaign(staff_app)
     client = staff_app.test_client()

@@ -15,11 +15,18 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from collector.complaints import attachments
-from collector.complaints.attachments import AttachmentError, check, clean_filename
+from collector.complaints.attachments import AttachmentError
+from collector.complaints.attachments import check
+from collector.complaints.attachments import clean_filename
 from collector.core.db import session_scope
 from collector.core.models import ComplaintAttachment
 from tests.helpers import complaints
-from tests.helpers.files import HTML, POLYGLOT_PDF, POLYGLOT_PNG, jpeg_with_gps, pdf, png
+from tests.helpers.files import HTML
+from tests.helpers.files import POLYGLOT_PDF
+from tests.helpers.files import POLYGLOT_PNG
+from tests.helpers.files import jpeg_with_gps
+from tests.helpers.files import pdf
+from tests.helpers.files import png
 from tests.helpers.staff import FAST_HASH
 
 

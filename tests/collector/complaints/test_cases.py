@@ -11,20 +11,26 @@ from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
 
-from collector.complaints import complainant, lifecycle, records
+from collector.complaints import complainant
+from collector.complaints import lifecycle
+from collector.complaints import records
 from collector.complaints.service import CaseService
 from collector.core.db import get_engine
-from collector.core.models import (
-    AuditEvent,
-    Complaint,
-    ComplaintAttachment,
-    ComplaintCategory,
-    ComplaintEvent,
-    ComplaintFollowup,
-    ComplaintPolicy,
-)
-from tests.helpers.complaints import act, actor, add_category, add_handler, file_case, load
-from tests.helpers.organisation import agency, unit
+from collector.core.models import AuditEvent
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
+from collector.core.models import ComplaintFollowup
+from collector.core.models import ComplaintPolicy
+from tests.helpers.complaints import act
+from tests.helpers.complaints import actor
+from tests.helpers.complaints import add_category
+from tests.helpers.complaints import add_handler
+from tests.helpers.complaints import file_case
+from tests.helpers.complaints import load
+from tests.helpers.organisation import agency
+from tests.helpers.organisation import unit
 from tests.helpers.staff import FAST_HASH
 
 CONTACT = {

@@ -5,21 +5,22 @@ Every expected date below was counted by hand on the DGPA office calendars.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.complaints.deadlines import (
-    ClockState,
-    DeadlinePolicy,
-    clock_state,
-    days_left,
-    deadline,
-    due_date,
-)
-from collector.core.workdays import SpecialDay, YearNotCovered, taiwan_calendar
+from collector.complaints.deadlines import ClockState
+from collector.complaints.deadlines import DeadlinePolicy
+from collector.complaints.deadlines import clock_state
+from collector.complaints.deadlines import days_left
+from collector.complaints.deadlines import deadline
+from collector.complaints.deadlines import due_date
+from collector.core.workdays import SpecialDay
+from collector.core.workdays import YearNotCovered
+from collector.core.workdays import taiwan_calendar
 
 TW = taiwan_calendar()
 THIRTY = DeadlinePolicy()  # 30 calendar days, the directive's general rule

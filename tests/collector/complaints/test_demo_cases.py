@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
-from collector.complaints import lifecycle, records
+from collector.complaints import lifecycle
+from collector.complaints import records
 from collector.core import clock
 from collector.core.db import session_scope
-from collector.core.models import Agency, Complaint, ComplaintCategory, ComplaintEvent, User
-from tests.helpers.web import Auth, logged_in
+from collector.core.models import Agency
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintEvent
+from collector.core.models import User
+from tests.helpers.web import Auth
+from tests.helpers.web import logged_in
 
 
 def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None:

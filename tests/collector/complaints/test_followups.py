@@ -9,14 +9,20 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlmodel import Session
 
 from collector.access.identity import actor_for_user
 from collector.complaints import followups as fu
 from collector.core.clock import utcnow
-from collector.core.db import get_engine, session_scope, writing
-from collector.core.models import Complaint, ComplaintEvent, ComplaintFollowup, User
+from collector.core.db import get_engine
+from collector.core.db import session_scope
+from collector.core.db import writing
+from collector.core.models import Complaint
+from collector.core.models import ComplaintEvent
+from collector.core.models import ComplaintFollowup
+from collector.core.models import User
 from tests.helpers import complaints as fd
 
 
@@ -140,7 +146,8 @@ def test_the_frame_leaves_out_who_cannot_or_need_not_be_called(fapp: Flask) -> N
             .values(response_id=None, used_at=utcnow())
         )
         # an online answer: any response id marks the case as answered
-        from collector.core.models import QuestionnaireVersion, Response
+        from collector.core.models import QuestionnaireVersion
+        from collector.core.models import Response
 
         version = session.execute(select(QuestionnaireVersion)).scalars().first()
         response = Response(
@@ -228,9 +235,11 @@ def test_two_concurrent_answers_to_one_link_store_one_response(fapp: Flask) -> N
 
     from collector.answers.records import Submission
     from collector.answers.submission import prepare
-    from collector.core.models import Agency, Response
+    from collector.core.models import Agency
+    from collector.core.models import Response
     from collector.core.plugins import get_plugins
-    from collector.core.questionnaires import current_version, definition_of
+    from collector.core.questionnaires import current_version
+    from collector.core.questionnaires import definition_of
 
     fd.pin(fapp, "2026-10-05")
     filed = fd.file_case(fapp, "alpha", fapp.config["ROADS"], name="甲", email="a@example.test")

@@ -9,15 +9,14 @@ import pytest
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
-from collector.complaints.forms import (
-    DESCRIPTION_MAX,
-    SUBJECT_MAX,
-    ComplaintForm,
-    FollowForm,
-    SupplementForm,
-    privacy_notice,
-)
-from collector.core.models import Agency, ComplaintCategory
+from collector.complaints.forms import DESCRIPTION_MAX
+from collector.complaints.forms import SUBJECT_MAX
+from collector.complaints.forms import ComplaintForm
+from collector.complaints.forms import FollowForm
+from collector.complaints.forms import SupplementForm
+from collector.complaints.forms import privacy_notice
+from collector.core.models import Agency
+from collector.core.models import ComplaintCategory
 
 CATEGORIES = [
     ComplaintCategory(id=7, agency_id=1, code="roads", name_zh="道路", name_en="Roads"),

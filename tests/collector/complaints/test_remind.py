@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
 from collector.complaints.service import CaseService
 from collector.core.db import session_scope

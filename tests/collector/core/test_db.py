@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from collector.core.db import get_engine, writing
+from collector.core.db import get_engine
+from collector.core.db import writing
 
 
 @pytest.fixture

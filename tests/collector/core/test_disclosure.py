@@ -5,7 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.core.disclosure import MIN_CELL, hidden_cells, too_small
+from collector.core.disclosure import MIN_CELL
+from collector.core.disclosure import hidden_cells
+from collector.core.disclosure import too_small
 
 
 def test_the_threshold_is_five() -> None:

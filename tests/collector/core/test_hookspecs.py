@@ -17,7 +17,10 @@ from collector.complaints.service import CaseService
 from collector.core import hookspecs
 from collector.core import plugins as plugin_system
 from collector.core.db import session_scope
-from collector.core.models import Agency, ComplaintCategory, Unit, User
+from collector.core.models import Agency
+from collector.core.models import ComplaintCategory
+from collector.core.models import Unit
+from collector.core.models import User
 from tests.helpers import example_plugin
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugin_hooks.md"

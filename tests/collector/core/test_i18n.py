@@ -8,23 +8,23 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS
+from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from flask import Flask, render_template_string
+from flask import Flask
+from flask import render_template_string
 
-from collector.core.i18n import (
-    LOCALES,
-    TRANSLATIONS_DIR,
-    by_language,
-    lazy_gettext,
-    lazy_ngettext,
-    lazy_pgettext,
-    pick_language,
-    translator,
-    use_language,
-)
+from collector.core.i18n import LOCALES
+from collector.core.i18n import TRANSLATIONS_DIR
+from collector.core.i18n import by_language
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import lazy_ngettext
+from collector.core.i18n import lazy_pgettext
+from collector.core.i18n import pick_language
+from collector.core.i18n import translator
+from collector.core.i18n import use_language
 
 ROOT = Path(__file__).resolve().parents[3]
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([diouxXeEfFgGcrs%])")

@@ -11,7 +11,9 @@ import pytest
 from flask import Flask
 
 from collector.core import mail
-from collector.core.mail import Mail, MailError, check_address
+from collector.core.mail import Mail
+from collector.core.mail import MailError
+from collector.core.mail import check_address
 
 
 @pytest.fixture

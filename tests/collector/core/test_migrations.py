@@ -10,7 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
+from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from collector.core import migrations

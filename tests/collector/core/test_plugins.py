@@ -13,7 +13,8 @@ from collector import hookimpl
 from collector.answers.question_types import QuestionType
 from collector.app import CORE_PLUGINS
 from collector.core import plugins as plugin_system
-from collector.core.plugins import PluginConfigurationError, build_plugin_manager
+from collector.core.plugins import PluginConfigurationError
+from collector.core.plugins import build_plugin_manager
 
 ESSENTIAL = [module.__name__ for module in CORE_PLUGINS]
 

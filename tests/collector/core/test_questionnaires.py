@@ -9,9 +9,12 @@ from sqlalchemy import select
 
 import surveys
 from collector.core.db import session_scope
-from collector.core.models import QuestionnaireVersion, Response
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Response
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import current_version, definition_of, publish_registered
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
+from collector.core.questionnaires import publish_registered
 from tests.helpers.answers import CITIZEN_ANSWERS
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 import configparser
 import dataclasses
-from datetime import date, timedelta
+from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collector.core import workdays as calendar_module
-from collector.core.workdays import (
-    CalendarDataError,
-    SpecialDay,
-    WorkCalendar,
-    YearNotCovered,
-    taiwan_calendar,
-)
+from collector.core.workdays import CalendarDataError
+from collector.core.workdays import SpecialDay
+from collector.core.workdays import WorkCalendar
+from collector.core.workdays import YearNotCovered
+from collector.core.workdays import taiwan_calendar
 
 ROOT = Path(__file__).resolve().parents[3]
 TW = taiwan_calendar()

@@ -7,13 +7,11 @@ from flask import Flask
 
 from collector.core.hooktypes import Actor
 from collector.core.models import Agency
-from collector.organisation.service import (
-    Names,
-    OrganisationError,
-    check_code,
-    check_names,
-    may_create_agency,
-)
+from collector.organisation.service import Names
+from collector.organisation.service import OrganisationError
+from collector.organisation.service import check_code
+from collector.organisation.service import check_names
+from collector.organisation.service import may_create_agency
 
 MINISTRY = Agency(id=1, code="moi", name_zh="部", name_en="M", level="ministry")
 OTHER_MINISTRY = Agency(id=9, code="mof", name_zh="部", name_en="F", level="ministry")

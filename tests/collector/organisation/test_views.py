@@ -11,10 +11,12 @@ from flask import Flask
 from sqlalchemy import select
 
 from collector.core.db import session_scope
-from collector.core.models import Agency, Unit
+from collector.core.models import Agency
+from collector.core.models import Unit
 from tests.helpers.database import audit_events
 from tests.helpers.organisation import agency_id
-from tests.helpers.web import Auth, login
+from tests.helpers.web import Auth
+from tests.helpers.web import login
 
 SYSADMIN = "sysadmin@example.test"
 MINISTRY = "ministry@moi.example.test"

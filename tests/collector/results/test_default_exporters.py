@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,8 +19,10 @@ from flask.testing import FlaskClient
 
 import surveys
 from collector.core.plugins import get_plugins
-from collector.results.exporters import CsvExporter, XlsxExporter
-from collector.results.reading import META_COLUMNS, ResponseTable
+from collector.results.exporters import CsvExporter
+from collector.results.exporters import XlsxExporter
+from collector.results.reading import META_COLUMNS
+from collector.results.reading import ResponseTable
 from tests.helpers.answers import CITIZEN_ANSWERS
 from tests.helpers.questionnaires import NOTICE_FIELDS
 

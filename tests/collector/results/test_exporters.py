@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 from typing import Any
 
 import numpy as np
@@ -14,14 +18,13 @@ import pytest
 
 import surveys
 from collector.core import clock
-from collector.results.exporters import (
-    CsvExporter,
-    Exporter,
-    cell_text,
-    cell_value,
-    neutralise,
-)
-from collector.results.reading import META_COLUMNS, ResponseTable
+from collector.results.exporters import CsvExporter
+from collector.results.exporters import Exporter
+from collector.results.exporters import cell_text
+from collector.results.exporters import cell_value
+from collector.results.exporters import neutralise
+from collector.results.reading import META_COLUMNS
+from collector.results.reading import ResponseTable
 
 ATTACKS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx"]
 

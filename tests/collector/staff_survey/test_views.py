@@ -13,11 +13,19 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select
+from sqlalchemy import text
 
 from collector.core.db import session_scope
-from collector.core.models import Campaign, Response, StaffInvitation, Unit
-from tests.helpers.web import Auth, csrf_token, form_data, hidden, logged_in
+from collector.core.models import Campaign
+from collector.core.models import Response
+from collector.core.models import StaffInvitation
+from collector.core.models import Unit
+from tests.helpers.web import Auth
+from tests.helpers.web import csrf_token
+from tests.helpers.web import form_data
+from tests.helpers.web import hidden
+from tests.helpers.web import logged_in
 
 ADMIN = "admin@alpha.example.test"
 LIKERT = [

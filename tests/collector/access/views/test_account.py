@@ -8,9 +8,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from collector.core.db import session_scope
-from collector.core.models import AuditEvent, User
-from tests.helpers.staff import FAST_HASH, PASSWORD
-from tests.helpers.web import Auth, logged_in, login
+from collector.core.models import AuditEvent
+from collector.core.models import User
+from tests.helpers.staff import FAST_HASH
+from tests.helpers.staff import PASSWORD
+from tests.helpers.web import Auth
+from tests.helpers.web import logged_in
+from tests.helpers.web import login
 
 ANALYST = "analyst@alpha.example.test"
 NEW = "a brand new passphrase"

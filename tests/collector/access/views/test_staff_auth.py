@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers.web import Auth, csrf_token, logged_in
+from tests.helpers.web import Auth
+from tests.helpers.web import csrf_token
+from tests.helpers.web import logged_in
 
 ADMIN = "admin@alpha.example.test"
 

@@ -6,15 +6,22 @@ import re
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select
+from sqlalchemy import text
 
 from collector.access import audit
-from collector.core.db import get_engine, session_scope
-from collector.core.models import AuditEvent, User
+from collector.core.db import get_engine
+from collector.core.db import session_scope
+from collector.core.models import AuditEvent
+from collector.core.models import User
 from tests.helpers.database import drop_append_only_guards
 from tests.helpers.organisation import agency_id
-from tests.helpers.staff import PASSWORD, make_user
-from tests.helpers.web import Auth, csrf_token, logged_in, login
+from tests.helpers.staff import PASSWORD
+from tests.helpers.staff import make_user
+from tests.helpers.web import Auth
+from tests.helpers.web import csrf_token
+from tests.helpers.web import logged_in
+from tests.helpers.web import login
 
 ADMIN = "admin@alpha.example.test"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -10,14 +10,18 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core import OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 from openapi_spec_validator import validate
 from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import Response
-from tests.helpers.answers import CITIZEN_ANSWERS, api_body, retried
-from tests.helpers.database import count_answers, count_rows
+from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.answers import api_body
+from tests.helpers.answers import retried
+from tests.helpers.database import count_answers
+from tests.helpers.database import count_rows
 
 
 @pytest.fixture(params=[True, False], ids=["fast path", "flask view"])

@@ -10,10 +10,13 @@ from sqlalchemy import select
 
 from collector.answers.views.paper import keyed_answers
 from collector.core.db import session_scope
-from collector.core.models import Response, Unit
+from collector.core.models import Response
+from collector.core.models import Unit
 from collector.core.plugins import get_plugins
 from tests.helpers.answers import SLUG
-from tests.helpers.web import Auth, csrf_token, logged_in
+from tests.helpers.web import Auth
+from tests.helpers.web import csrf_token
+from tests.helpers.web import logged_in
 
 COUNTER = "counter@alpha.example.test"
 

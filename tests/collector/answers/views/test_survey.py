@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import Response
 from tests.helpers.answers import CITIZEN_ANSWERS
-from tests.helpers.web import csrf_token, form_data, hidden
+from tests.helpers.web import csrf_token
+from tests.helpers.web import form_data
+from tests.helpers.web import hidden
 
 URL = "/s/alpha/c1/citizen-satisfaction"
 
@@ -261,7 +264,8 @@ def test_land_office_rule_shows_on_the_page(app: Flask, client: FlaskClient) -> 
         "overall_satisfaction": 5,
     }
     assert post(client, answers, url=url).status_code == 303
-    from datetime import date, timedelta
+    from datetime import date
+    from datetime import timedelta
 
     answers["filed_on"] = (date.today() - timedelta(days=3)).isoformat()
     answers["days_to_complete"] = 10

@@ -11,14 +11,23 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import select
 
-from collector.complaints import attachments, complainant, records
+from collector.complaints import attachments
+from collector.complaints import complainant
+from collector.complaints import records
 from collector.complaints.replies import fill_template
 from collector.core.db import session_scope
-from collector.core.models import AuditEvent, Complaint, ComplaintAttachment, ComplaintEvent, Unit
-from tests.helpers.complaints import file_with_contact, make_category
-from tests.helpers.web import csrf_token, login
+from collector.core.models import AuditEvent
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintEvent
+from collector.core.models import Unit
+from tests.helpers.complaints import file_with_contact
+from tests.helpers.complaints import make_category
+from tests.helpers.web import csrf_token
+from tests.helpers.web import login
 
 XSS = '<script>alert("x")</script>'
 HANDLER = "cases@alpha.example.test"

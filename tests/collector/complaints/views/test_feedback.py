@@ -8,20 +8,20 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy import update
 
 from collector.complaints.service import CaseService
 from collector.core.clock import utcnow
 from collector.core.db import session_scope
-from collector.core.models import (
-    Complaint,
-    ComplaintFollowup,
-    ComplaintPolicy,
-    Response,
-)
+from collector.core.models import Complaint
+from collector.core.models import ComplaintFollowup
+from collector.core.models import ComplaintPolicy
+from collector.core.models import Response
 from tests.helpers import complaints as fd
 from tests.helpers.database import audit_events
-from tests.helpers.web import client_as, csrf_token
+from tests.helpers.web import client_as
+from tests.helpers.web import csrf_token
 
 
 @pytest.fixture

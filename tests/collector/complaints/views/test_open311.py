@@ -22,12 +22,14 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy import update
 from werkzeug.serving import make_server
 
 from collector.core.clock import utcnow
 from collector.core.db import session_scope
-from collector.core.models import Complaint, ComplaintCategory
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
 from tests.helpers import complaints as fd
 
 REPORT = {

@@ -18,12 +18,19 @@ from sqlalchemy import select
 from collector.complaints.service import CaseService
 from collector.complaints.views import public as complaints_public
 from collector.core.db import session_scope
-from collector.core.models import Complaint, ComplaintAttachment, ComplaintEvent
+from collector.core.models import Complaint
+from collector.core.models import ComplaintAttachment
+from collector.core.models import ComplaintEvent
 from tests.helpers import complaints
 from tests.helpers.database import count_rows
-from tests.helpers.files import HTML, POLYGLOT_PNG, jpeg_with_gps, pdf, png
+from tests.helpers.files import HTML
+from tests.helpers.files import POLYGLOT_PNG
+from tests.helpers.files import jpeg_with_gps
+from tests.helpers.files import pdf
+from tests.helpers.files import png
 from tests.helpers.staff import FAST_HASH
-from tests.helpers.web import csrf_token, hidden
+from tests.helpers.web import csrf_token
+from tests.helpers.web import hidden
 
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 RAW = ("<script>alert(1)</script>", "<img src=x onerror")

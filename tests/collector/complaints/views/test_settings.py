@@ -13,18 +13,19 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from collector.complaints import calendars, records
+from collector.complaints import calendars
+from collector.complaints import records
 from collector.core.db import session_scope
-from collector.core.models import (
-    AuditEvent,
-    CalendarDay,
-    Complaint,
-    ComplaintCategory,
-    ComplaintPolicy,
-)
-from tests.helpers.complaints import file_with_contact, make_category
+from collector.core.models import AuditEvent
+from collector.core.models import CalendarDay
+from collector.core.models import Complaint
+from collector.core.models import ComplaintCategory
+from collector.core.models import ComplaintPolicy
+from tests.helpers.complaints import file_with_contact
+from tests.helpers.complaints import make_category
 from tests.helpers.organisation import agency_id
-from tests.helpers.web import client_as, post_form
+from tests.helpers.web import client_as
+from tests.helpers.web import post_form
 
 XSS = '<script>alert("x")</script>'
 ADMIN = "admin@alpha.example.test"
