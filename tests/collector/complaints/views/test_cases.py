@@ -209,7 +209,7 @@ def test_bad_input_is_a_form_error_and_changes_nothing(app: Flask, category: int
         assert response.status_code == 422, (action, fields)
         assert "This field" not in response.text and "Not a valid" not in response.text
     chinese = act(client, case_id, "extend", days=5000, reason="x")
-    assert "數字必須介於 1 和 365 之間" in chinese.text  # WTForms' messages, in Chinese
+    assert "請輸入 1 到 365 之間的數字。" in chinese.text  # WTForms' messages, in our Chinese
     assert f'href="/staff/cases/{case_id}?lang=en"' in chinese.text  # not the POST-only URL
     client.get("/staff/?lang=en")
     english = act(client, case_id, "extend", days=5000, reason="x")
