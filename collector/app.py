@@ -21,6 +21,7 @@ from collector.complaints import hooks as complaints_hooks
 from collector.console import hooks as console_hooks
 from collector.core import config
 from collector.core import db
+from collector.core import error_summary
 from collector.core import errors
 from collector.core import hooks as core_hooks
 from collector.core import i18n
@@ -62,6 +63,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     plugin_set = plugins.init_app(app, CORE_PLUGINS, BASES)
     security.init_app(app)
     i18n.init_app(app)
+    error_summary.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
     guard.init_app(app)

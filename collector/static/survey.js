@@ -81,22 +81,4 @@
   form.addEventListener("change", update);
   form.addEventListener("input", update);
   update();
-
-  var summary = document.getElementById("error-summary");
-  if (summary) {
-    summary.focus();
-    // A link in the summary moves focus to the answer itself and shows its question
-    // (browsers only scroll to a fragment; they do not focus it).
-    summary.addEventListener("click", function (event) {
-      var link = event.target.closest("a[href^='#']");
-      if (!link) { return; }
-      var target = document.getElementById(link.getAttribute("href").slice(1));
-      if (!target) { return; }
-      event.preventDefault();
-      history.replaceState(null, "", link.getAttribute("href"));
-      var block = target.closest(".question") || target;
-      block.scrollIntoView({ block: "start" });
-      target.focus({ preventScroll: true });
-    });
-  }
 })();

@@ -4,6 +4,9 @@ survey answers as posted, logging in and out of the staff console."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from dataclasses import field
+from html.parser import HTMLParser
 from typing import Any
 
 from flask import Flask
@@ -80,3 +83,63 @@ def post_form(client: FlaskClient, url: str, page: str = "/staff/", **data: Any)
     """POST ``data`` (values as strings) with the CSRF token read from ``page``."""
     token = csrf_token(client.get(page).text)
     return client.post(url, data={"csrf_token": token, **{k: str(v) for k, v in data.items()}})
+
+
+@dataclass
+class ErrorSummary:
+    """A page's error summary as a person meets it: its entries (link target or None,
+    text), where it starts in the page and whether it can take the focus."""
+
+    entries: list[tuple[str | None, str]] = field(default_factory=list)
+    start: int = -1
+    attrs: dict[str, str | None] = field(default_factory=dict)
+
+
+_VOID = {"br", "img", "input", "hr", "wbr"}
+
+
+class _SummaryReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.summary = ErrorSummary()
+        self.depth = 0  # inside the summary: its open elements
+        self.item: list[str] | None = None
+        self.href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if self.depth == 0 and values.get("id") == "error-summary":
+            assert self.summary.start < 0, "two error summaries on the page"
+            self.summary.start = self.getpos()[0]
+            self.summary.attrs = values
+            self.depth = 1
+            return
+        if self.depth:
+            self.depth += tag not in _VOID
+            if tag == "li":
+                self.item, self.href = [], None
+            elif tag == "a" and self.item is not None:
+                self.href = (values.get("href") or "").removeprefix("#")
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.depth:
+            return
+        self.depth -= 1
+        if tag == "li" and self.item is not None:
+            self.summary.entries.append((self.href, " ".join("".join(self.item).split())))
+            self.item = None
+
+    def handle_data(self, data: str) -> None:
+        if self.item is not None:
+            self.item.append(data)
+
+
+def error_summary(html: str) -> ErrorSummary:
+    """The page's ``#error-summary`` (``start`` is -1 when there is none)."""
+    reader = _SummaryReader()
+    reader.feed(html)
+    return reader.summary
+
+
+def element_ids(html: str) -> set[str]:
+    return set(re.findall(r'\sid="([^"]+)"', html))

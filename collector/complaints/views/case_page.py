@@ -189,6 +189,14 @@ def blank_form(action: str, case: Complaint, lookups: Lookups) -> VersionedForm:
     return form
 
 
+def keep_for_retry(form: VersionedForm, case: Complaint) -> VersionedForm:
+    """A refused form shown again with what was typed, carrying the case's current
+    version: sending it again is a decision taken on the page as it now stands."""
+    form.version.data = case.version
+    form.version.raw_data = [str(case.version)]
+    return form
+
+
 def error_to_form(form: FlaskForm, key: str) -> str | None:
     """Put a CaseError's message on its field; return it when no field shows it."""
     message = str(labels.CASE_ERRORS[key])
@@ -366,8 +374,12 @@ def case_page(
     *,
     posted: dict[str, VersionedForm] | None = None,
     message: str | None = None,
+    error: str | None = None,
     status: int = 200,
 ) -> Any:
+    """The case page. ``posted``: refused forms shown again as typed; ``message``: what
+    an action did; ``error``: why an action was refused, when no field of its form says
+    it (the page's error summary links it to the posted form)."""
     actor = staff_actor()
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     db = get_session()
@@ -421,6 +433,8 @@ def case_page(
         destroyable=may_manage and retention.destroyable(case, records.today_for(app)),
         may_manage=may_manage,
         message=message,
+        error=error,
+        error_form=next(iter(posted or {}), None),
         transferred_in=transferred_in,
         transferred_in_lines=lines.get(transferred_in.id) if transferred_in else [],
         transferred_out=transferred_out,

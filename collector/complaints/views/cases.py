@@ -59,6 +59,7 @@ from collector.complaints.views.case_page import Lookups
 from collector.complaints.views.case_page import case_page
 from collector.complaints.views.case_page import due_marker
 from collector.complaints.views.case_page import error_to_form
+from collector.complaints.views.case_page import keep_for_retry
 from collector.complaints.views.case_page import local_name
 from collector.complaints.views.case_page import lookups_for
 from collector.complaints.views.case_page import prepare_form
@@ -284,13 +285,13 @@ def act(case_id: int) -> Any:
     except lifecycle.StaleCase as exc:
         get_session().expire_all()
         case = get_scoped(get_session(), Complaint, case_id, READ)
-        return case_page(case, message=str(labels.CASE_ERRORS[exc.key]), status=409)
+        posted = {action: keep_for_retry(form, case)}
+        return case_page(case, posted=posted, error=str(labels.CASE_ERRORS[exc.key]), status=409)
     except lifecycle.CaseError as exc:
         get_session().expire_all()
         case = get_scoped(get_session(), Complaint, case_id, READ)
-        message = error_to_form(form, exc.key)
-        form.version.data = case.version if message is None else form.version.data
-        return case_page(case, posted={action: form}, message=message, status=422)
+        error = error_to_form(form, exc.key)
+        return case_page(case, posted={action: form}, error=error, status=422)
     sent = notices.send_notices(app, mails)
     query: dict[str, Any] = {"done": action}
     if not sent:
@@ -376,14 +377,12 @@ def restrict(case_id: int) -> Any:
             wdb.commit()
     except lifecycle.StaleCase as exc:
         get_session().expire_all()
-        return case_page(
-            get_scoped(get_session(), Complaint, case_id, READ),
-            message=str(labels.CASE_ERRORS[exc.key]),
-            status=409,
-        )
+        case = get_scoped(get_session(), Complaint, case_id, READ)
+        posted = {"restrict": keep_for_retry(form, case)}
+        return case_page(case, posted=posted, error=str(labels.CASE_ERRORS[exc.key]), status=409)
     except lifecycle.CaseError as exc:
-        message = error_to_form(form, exc.key)
-        return case_page(case, posted={"restrict": form}, message=message, status=422)
+        error = error_to_form(form, exc.key)
+        return case_page(case, posted={"restrict": form}, error=error, status=422)
     return redirect(url_for("cases.detail", case_id=case_id, done="restrict"), code=303)
 
 

@@ -27,6 +27,8 @@ from collector.core.models import Unit
 from tests.helpers.complaints import file_with_contact
 from tests.helpers.complaints import make_category
 from tests.helpers.web import csrf_token
+from tests.helpers.web import element_ids
+from tests.helpers.web import error_summary
 from tests.helpers.web import login
 
 XSS = '<script>alert("x")</script>'
@@ -223,6 +225,38 @@ def test_bad_input_is_a_form_error_and_changes_nothing(app: Flask, category: int
     assert response.status_code == 400
 
 
+def test_a_refused_action_opens_on_an_error_summary_and_keeps_what_was_typed(
+    app: Flask, category: int
+) -> None:
+    case_id, _ = file_with_contact(app, category)
+    client, _ = login(app, HANDLER)
+    response = act(client, case_id, "merge", into="", reason="與另案為同一路燈")
+    assert response.status_code == 422
+    page = response.text
+    summary = error_summary(page)
+    assert 0 <= summary.start < page.index("<h1")  # at the top, before the page's heading
+    assert summary.attrs["role"] == "alert" and summary.attrs["tabindex"] == "-1"
+    assert summary.entries == [("merge-into", "併入的案號：此欄位為必填。")]
+    assert "merge-into" in element_ids(page)  # the link leads to the field itself
+    assert re.search(r"<title>有 1 處需要修正 – ", page)
+    assert "與另案為同一路燈</textarea>" in page  # what was typed is kept
+    assert events(app, case_id) == ["received"]
+
+    client.get("/staff/?lang=en")
+    english = error_summary(act(client, case_id, "merge", into="", reason="x").text)
+    assert english.entries == [("merge-into", "Case number to merge into: This field is required.")]
+
+
+def test_a_refusal_no_field_explains_is_in_the_summary_too(app: Flask, category: int) -> None:
+    case_id, _ = file_with_contact(app, category)
+    client, _ = login(app, HANDLER)
+    page = client.get(f"/staff/cases/{case_id}").text
+    response = act(client, case_id, "close", version=version_on(page, "reply"), outcome="upheld")
+    assert response.status_code == 422
+    (entry,) = error_summary(response.text).entries
+    assert entry == (None, "案件目前的狀態不能執行這個動作。")  # no close form to link to
+
+
 def test_a_stale_form_changes_nothing_and_says_so(app: Flask, category: int) -> None:
     case_id, _ = file_with_contact(app, category)
     client, _ = login(app, HANDLER)
@@ -231,7 +265,10 @@ def test_a_stale_form_changes_nothing_and_says_so(app: Flask, category: int) -> 
     assert act(other, case_id, "note", text="先處理").status_code == 303
     response = act(client, case_id, "extend", version=stale, days=5, reason="晚一點")
     assert response.status_code == 409
-    assert "有人在您開啟頁面後變更了這個案件" in response.text
+    ((target, text),) = error_summary(response.text).entries
+    assert target == "form-extend" and "有人在您開啟頁面後變更了這個案件" in text
+    assert "晚一點</textarea>" in response.text  # kept, on a form for the case as it is now
+    assert version_on(response.text, "extend") == "2"
     case = load(app, case_id)
     assert case.extension_days == 0 and case.version == 2
     assert events(app, case_id) == ["received", "note"]
