@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from flask import Flask
 from flask import g
 
+from collector.core.i18n import LazyText
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -30,13 +32,18 @@ class Problem:
 
 
 def report_error(
-    messages: str | Iterable[str] | None, target: str | None = None, label: str | None = None
+    messages: str | LazyText | Iterable[str] | None,
+    target: str | None = None,
+    label: str | None = None,
 ) -> str:
     """Add one entry (the messages, joined) to this request's summary; returns "" so a
     template may also write ``{{ report_error(...) }}``."""
     if not messages:
         return ""
-    text = messages if isinstance(messages, str) else " ".join(str(m) for m in messages)
+    if isinstance(messages, str | LazyText):
+        text = str(messages)
+    else:
+        text = " ".join(str(m) for m in messages)
     if not text:
         return ""
     problems: list[Problem] = g.setdefault("error_summary", [])

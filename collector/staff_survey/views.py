@@ -143,7 +143,7 @@ def _manage_url(campaign: Campaign, **args: Any) -> str:
 def index() -> Any:
     actor = require(MANAGE, any_agency=True)
     language = current_language()
-    errors: list[str] = []
+    errors: dict[str, str] = {}  # by field name; "form" for one no field explains
     title = request.form.get("title", "").strip()
     ends_raw = request.form.get("ends_on", "").strip()
     status = 200
@@ -151,12 +151,12 @@ def index() -> Any:
         agency_id = _own_agency(actor, MANAGE)
         ends_on = _date(ends_raw)
         if not title or len(title) > 200:
-            errors.append(
-                translator(language).gettext("Give the survey a title (at most 200 characters).")
+            errors["title"] = translator(language).gettext(
+                "Give the survey a title (at most 200 characters)."
             )
         if ends_on is None:
-            errors.append(
-                translator(language).gettext("Enter a valid closing date (year-month-day).")
+            errors["ends_on"] = translator(language).gettext(
+                "Enter a valid closing date (year-month-day)."
             )
         version = current_version(current_app, get_session(), ss.SLUG)
         if version is None or agency_id is None:
@@ -178,7 +178,7 @@ def index() -> Any:
                     )
                     wdb.commit()
             except ss.StaffSurveyError as exc:
-                errors.append(exc.text(language))
+                errors["form"] = exc.text(language)
             else:
                 return redirect(_manage_url(campaign), code=303)
         status = 422
@@ -268,7 +268,10 @@ def _render_manage(
     status: int = 200,
     problem: str = "",
     line_errors: list[tuple[int, str]] | None = None,
+    problem_field: str | None = None,
 ) -> Any:
+    """The survey's page; ``problem`` (and the staff list's ``line_errors``) say why a
+    request was refused, ``problem_field`` is the id of the control it concerns."""
     actor = current_actor()
     return (
         render_template(
@@ -284,6 +287,7 @@ def _render_manage(
             min_unit=ss.MIN_UNIT_INVITEES,
             problem=problem,
             line_errors=line_errors or [],
+            problem_field=problem_field,
         ),
         status,
     )
@@ -324,6 +328,7 @@ def import_list() -> Any:
                 "The list has errors, so nothing was imported. Correct these rows and upload it again:"
             ),
             line_errors=messages,
+            problem_field="staff-list",
         )
     try:
         with _write_session() as wdb:
@@ -347,7 +352,9 @@ def counts() -> Any:
         problem = translator(language).gettext(
             "Enter a head-count from 1 to %(max)s for at least one unit.", max=ss.MAX_COUNT_PER_UNIT
         )
-        return _render_manage(campaign, 422, problem=problem)
+        return _render_manage(
+            campaign, 422, problem=problem, problem_field="count-1" if units else None
+        )
     try:
         with _write_session() as wdb:
             fresh = _fresh(wdb, campaign)

@@ -95,6 +95,7 @@ def users() -> Any:
     )
     form = _user_form(actor, agencies)
     status = 200
+    error = None  # a refusal no field of the form explains
     if form.validate_on_submit():
         by_code = {a.code: a for a in agencies}
         code = form.agency.data
@@ -120,6 +121,8 @@ def users() -> Any:
             message = exc.text(current_language())
             if field is not None:
                 field.errors = [*field.errors, message]
+            else:
+                error = message
             status = 422
         else:
             return redirect(url_for("users.users", created=1), code=303)
@@ -140,6 +143,7 @@ def users() -> Any:
             users=listed,
             agency_names=names,
             role_labels=ROLE_LABELS,
+            error=error,
             created=request.args.get("created") == "1",
             locked={u.id for u in listed if u.locked_until and u.locked_until > clock.now()},
         ),

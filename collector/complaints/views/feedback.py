@@ -277,12 +277,12 @@ class _Draw:
     per_stratum: int | None
     fraction: float | None
     seed: int | None
-    errors: list[str]
+    errors: dict[str, str]  # by field name
 
 
 def _read_draw(values: dict[str, str]) -> _Draw:
     text = translator(current_language())
-    errors: list[str] = []
+    errors: dict[str, str] = {}
     per_stratum: int | None = None
     fraction: float | None = None
     raw_size = values["size"].strip()[:12]
@@ -292,17 +292,17 @@ def _read_draw(values: dict[str, str]) -> _Draw:
         else:
             per_stratum = int(raw_size)
     except ValueError:
-        errors.append(
-            text.gettext("Give 1 to 1000 cases per stratum, or a fraction above 0 and at most 1.")
+        errors["size"] = text.gettext(
+            "Give 1 to 1000 cases per stratum, or a fraction above 0 and at most 1."
         )
     seed_raw = values["seed"].strip()[:12]
     seed = int(seed_raw) if seed_raw.isdigit() else None
     if seed_raw and seed is None:
-        errors.append(text.gettext("The random seed must be a number."))
+        errors["seed"] = text.gettext("The random seed must be a number.")
     start, end = _date(values["start"]), _date(values["end"])
     if start is None or end is None:
-        errors.append(
-            text.gettext("Give a valid period (at most a year, starting no later than it ends).")
+        errors["start"] = text.gettext(
+            "Give a valid period (at most a year, starting no later than it ends)."
         )
     return _Draw(start, end, per_stratum, fraction, seed, errors)
 
@@ -335,7 +335,7 @@ def index() -> Any:
         "size": request.form.get("size", "5"),
         "seed": request.form.get("seed", ""),
     }
-    errors: list[str] = []
+    errors: dict[str, str] = {}  # by field name; "form" for one no field explains
     if request.method == "POST":
         agency_id = _own_agency(actor)
         asked = _read_draw(values)
@@ -346,7 +346,7 @@ def index() -> Any:
             try:
                 sample_id = _record_draw(actor, agency_id, asked)
             except fu.FollowupError as exc:
-                errors.append(translator(current_language()).render(fu.FOLLOWUP_ERRORS[exc.key]))
+                errors["form"] = translator(current_language()).render(fu.FOLLOWUP_ERRORS[exc.key])
             else:
                 return redirect(url_for("complaint_followup.sample", sample_id=sample_id), code=303)
     page = render_template(

@@ -16,6 +16,7 @@ from collector.core.models import Unit
 from tests.helpers.database import audit_events
 from tests.helpers.organisation import agency_id
 from tests.helpers.web import Auth
+from tests.helpers.web import error_summary
 from tests.helpers.web import login
 
 SYSADMIN = "sysadmin@example.test"
@@ -242,7 +243,12 @@ def test_names_are_required_limited_and_escaped(staff_app: Flask) -> None:
     response = new_agency(client, auth, parent="-", code="", name_zh="", name_en=" ")
     assert response.status_code == 422
     assert response.text.count('aria-invalid="true"') == 3
-    assert response.text.count("請輸入名稱（最多 200 字）") == 2
+    assert response.text.count("請輸入名稱（最多 200 字）") == 4  # by each field, and at the top
+    assert [target for target, _ in error_summary(response.text).entries] == [
+        "code",
+        "name_zh",
+        "name_en",
+    ]
     assert "This field is required" not in response.text
     english = client.post(
         "/staff/agencies?lang=en",
