@@ -1,7 +1,9 @@
-"""The staff console's home page (``/staff/``): who is logged in, and the pages they may open."""
+"""The staff console's home page (``/staff/``): who is logged in, and an overview of the
+work their role does there, each task a link to its page."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint
@@ -21,63 +23,206 @@ from collector.core.db import get_session
 from collector.core.hooktypes import Actor
 from collector.core.i18n import agency_name
 from collector.core.i18n import gettext
+from collector.core.i18n import pgettext
 from collector.core.models import Agency
 
 bp = Blueprint("console", __name__, url_prefix="/staff", template_folder="templates")
 staff_area(bp)
 
 
-def _pages(actor: Actor) -> list[tuple[str, str]]:
-    """Links to the console pages this actor may open (only pages that exist)."""
-    pages = []
-    if may_somewhere(actor, "users.manage"):
-        pages.append((gettext("Staff accounts"), url_for("users.users")))
-    if may_somewhere(actor, "audit.read"):
-        pages.append((gettext("Audit log"), url_for("audit.audit_log")))
-    if may_somewhere(actor, "agencies.manage"):
-        pages.append((gettext("Agencies"), url_for("organisation.agencies")))
-    if may_somewhere(actor, "units.manage"):
-        pages.append((gettext("Service units"), url_for("organisation.units")))
-    if may_somewhere(actor, "campaigns.manage"):
-        pages.append((gettext("Internal staff survey"), url_for("staff_survey.index")))
-        pages.append((gettext("Outbox (development)"), url_for("staff_survey.outbox")))
-    elif may_somewhere(actor, "results.read"):
-        pages.append((gettext("Internal staff survey"), url_for("staff_survey.results")))
-    if may_somewhere(actor, "results.read"):
-        pages.append((gettext("Survey campaigns"), url_for("campaigns.index")))
-    if may_somewhere(actor, "paper.enter"):
-        pages.append((gettext("Paper questionnaire entry"), url_for("paper.setup")))
-    if may_somewhere(actor, "aggregates.read"):
-        pages.append((gettext("Results"), url_for("results.results")))
+@dataclass(frozen=True)
+class Task:
+    """One link of the overview: where it leads and, under it, what is done there."""
+
+    label: str
+    href: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Area:
+    """A heading of the overview and the tasks under it the actor may do."""
+
+    title: str
+    tasks: list[Task]
+
+
+def _complaint_tasks(actor: Actor) -> list[Task]:
+    tasks = []
     if may_somewhere(actor, "cases.read"):
-        pages.append((gettext("Complaint cases"), url_for("cases.queue")))
-    elif may_somewhere(actor, "cases.intake"):
-        pages.append((gettext("Record a complaint"), url_for("case_intake.new")))
-    if may_somewhere(actor, "cases.manage"):
-        pages.append((gettext("Complaint settings"), url_for("case_settings.settings")))
-    if may_somewhere(actor, "calendar.manage"):
-        pages.append((gettext("Working-day calendar"), url_for("case_settings.calendar")))
+        tasks += [
+            Task(
+                gettext("Cases due"),
+                url_for("cases.queue"),
+                gettext("Open cases, the soonest due first."),
+            ),
+            Task(
+                gettext("Overdue cases"),
+                url_for("cases.queue", overdue=1),
+                gettext("Open cases past their due date."),
+            ),
+            Task(
+                gettext("New complaints to assign"),
+                url_for("cases.queue", status="received"),
+                gettext("Received, not yet given to a unit or a handler."),
+            ),
+        ]
+    if may_somewhere(actor, "cases.intake"):
+        tasks.append(
+            Task(
+                gettext("Record a complaint"),
+                url_for("case_intake.new"),
+                gettext("Received by phone, at the counter, by letter or e-mail."),
+            )
+        )
     if may_somewhere(actor, "cases.read"):
-        pages.append((gettext("Complaint dashboard"), url_for("complaint_dashboard.index")))
+        tasks.append(
+            Task(
+                gettext("Complaint dashboard"),
+                url_for("complaint_dashboard.index"),
+                gettext(
+                    "Per unit and month: cases received, answered on time, days to close, satisfaction."
+                ),
+            )
+        )
     if may_somewhere(actor, "aggregates.read"):
-        pages.append(
-            (
+        tasks.append(
+            Task(
                 gettext("Complaint dashboard: agencies compared"),
                 url_for("complaint_dashboard.agencies"),
+                gettext("The agencies side by side (small counts suppressed)."),
             )
         )
     if may_somewhere(actor, "cases.manage"):
-        pages.append(
-            (gettext("Complaint handling: phone follow-up"), url_for("complaint_followup.index"))
-        )
-    if may_somewhere(actor, "responses.export"):
-        pages.append(
-            (
-                gettext("Complaint follow-up answers with their sampling design (CSV)"),
-                url_for("complaint_followup.export"),
+        tasks += [
+            Task(
+                gettext("Complaint handling: phone follow-up"),
+                url_for("complaint_followup.index"),
+                gettext("Draw a sample of closed cases and key in the calls."),
+            ),
+            Task(
+                gettext("Complaint settings"),
+                url_for("case_settings.settings"),
+                gettext("Deadlines, categories, routing and reply templates."),
+            ),
+        ]
+    if may_somewhere(actor, "calendar.manage"):
+        tasks.append(
+            Task(
+                gettext("Working-day calendar"),
+                url_for("case_settings.calendar"),
+                gettext("Holidays and make-up working days that deadlines count."),
             )
         )
-    return pages
+    if may_somewhere(actor, "responses.export"):
+        tasks.append(
+            Task(
+                gettext("Complaint follow-up answers with their sampling design (CSV)"),
+                url_for("complaint_followup.export"),
+                gettext("For analysis with the sampling weights."),
+            )
+        )
+    return tasks
+
+
+def _survey_tasks(actor: Actor) -> list[Task]:
+    tasks = []
+    if may_somewhere(actor, "results.read"):
+        tasks.append(
+            Task(
+                gettext("Survey campaigns"),
+                url_for("campaigns.index"),
+                gettext("Campaigns, their links and QR posters, responses so far."),
+            )
+        )
+    if may_somewhere(actor, "campaigns.manage"):
+        tasks.append(
+            Task(
+                gettext("New campaign"),
+                url_for("campaigns.create"),
+                gettext("A questionnaire for chosen units, a period and a target sample size."),
+            )
+        )
+    if may_somewhere(actor, "aggregates.read"):
+        tasks.append(
+            Task(
+                gettext("Results"),
+                url_for("results.results"),
+                gettext("Satisfaction, item means and exports (small counts suppressed)."),
+            )
+        )
+    if may_somewhere(actor, "paper.enter"):
+        tasks.append(
+            Task(
+                gettext("Paper questionnaire entry"),
+                url_for("paper.setup"),
+                gettext("Key in questionnaires filled in on paper."),
+            )
+        )
+    if may_somewhere(actor, "campaigns.manage"):
+        tasks.append(
+            Task(
+                gettext("Internal staff survey"),
+                url_for("staff_survey.index"),
+                gettext("Staff lists, one-time links, reminders and response rates."),
+            )
+        )
+    elif may_somewhere(actor, "results.read"):
+        tasks.append(
+            Task(
+                gettext("Internal staff survey"),
+                url_for("staff_survey.results"),
+                gettext("Response rates and results."),
+            )
+        )
+    return tasks
+
+
+def _admin_tasks(actor: Actor) -> list[Task]:
+    tasks = []
+    if may_somewhere(actor, "agencies.manage"):
+        tasks.append(
+            Task(
+                gettext("Agencies"),
+                url_for("organisation.agencies"),
+                gettext("Ministries and the agencies below them."),
+            )
+        )
+    if may_somewhere(actor, "units.manage"):
+        tasks.append(
+            Task(
+                gettext("Service units"),
+                url_for("organisation.units"),
+                gettext("Counters and branch offices that take responses."),
+            )
+        )
+    if may_somewhere(actor, "users.manage"):
+        tasks.append(
+            Task(
+                gettext("Staff accounts"),
+                url_for("users.users"),
+                gettext("Create accounts, give roles, disable and enable."),
+            )
+        )
+    if may_somewhere(actor, "audit.read"):
+        tasks.append(
+            Task(
+                gettext("Audit log"),
+                url_for("audit.audit_log"),
+                gettext("Who viewed, exported or changed what, and when."),
+            )
+        )
+    return tasks
+
+
+def overview(actor: Actor) -> list[Area]:
+    """The console's pages this actor may open, by area of work (only pages that exist)."""
+    areas = [
+        Area(gettext("Complaints"), _complaint_tasks(actor)),
+        Area(pgettext("console area", "Surveys"), _survey_tasks(actor)),
+        Area(gettext("Administration"), _admin_tasks(actor)),
+    ]
+    return [area for area in areas if area.tasks]
 
 
 @bp.get("/")
@@ -99,5 +244,5 @@ def home() -> Any:
         actions=may,
         role_labels=ROLE_LABELS,
         action_labels=ACTION_LABELS,
-        pages=_pages(actor),
+        areas=overview(actor),
     )

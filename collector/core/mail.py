@@ -11,7 +11,8 @@ Configuration (``collector.core.config``):
 - ``MAIL_BACKEND``: ``"outbox"`` (default) writes ``.eml`` files into
   ``MAIL_OUTBOX_DIR`` (default ``instance/outbox``), one folder per agency
   id, each message carrying an ``X-Collector-Agency`` header; the staff
-  console's outbox page (``/staff/outbox``) shows an agency its own messages.
+  console's outbox page (``/staff/outbox``, only with this backend) shows an
+  agency its own messages.
   ``"smtp"`` sends through ``MAIL_SMTP_HOST``/``MAIL_SMTP_PORT``, with
   ``MAIL_SMTP_STARTTLS`` and ``MAIL_SMTP_USER``/``MAIL_SMTP_PASSWORD`` when set.
 - ``MAIL_FROM``: the sender address.
@@ -102,6 +103,12 @@ def build(app: Flask, mail: Mail) -> EmailMessage:
 def outbox_dir(app: Flask) -> Path:
     configured = app.config.get("MAIL_OUTBOX_DIR")
     return Path(configured) if configured else Path(app.instance_path) / "outbox"
+
+
+def files_to_outbox(app: Flask) -> bool:
+    """Does this installation file its e-mail in the outbox instead of sending it
+    (development, demonstrations, tests)? Only then is the outbox shown to staff."""
+    return bool(app.config.get("MAIL_BACKEND", "outbox") == "outbox")
 
 
 def send(app: Flask, mails: list[Mail]) -> list[Mail]:

@@ -77,7 +77,7 @@ OUTBOX_PAGE = 200
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    return {"status_labels": ss.STATUS_LABELS}
+    return {"status_labels": ss.STATUS_LABELS, "mail_outbox": mailer.files_to_outbox(current_app)}
 
 
 def _write_session() -> Session:
@@ -452,6 +452,8 @@ def results() -> Any:
 def outbox() -> Any:
     actor = require(MANAGE, any_agency=True)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+    if not mailer.files_to_outbox(app):
+        abort(404)  # mail is really sent: an old outbox folder is not shown
     boxes = []
     for agency_id in sorted(agencies_for(actor, MANAGE)):
         names = mailer.outbox_messages(app, agency_id)[:OUTBOX_PAGE]
@@ -482,7 +484,7 @@ def outbox_message() -> Any:
     if agency_id not in agencies_for(actor, MANAGE):
         deny(actor, MANAGE, agency_id, status=404, target=f"outbox:{agency_id}")
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
-    message = mailer.read_outbox(app, agency_id, name)
+    message = mailer.read_outbox(app, agency_id, name) if mailer.files_to_outbox(app) else None
     if message is None:
         abort(404)
     audit_log("personal_data.view", agency_id=agency_id, target=f"outbox:{name}"[:254])
