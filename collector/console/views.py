@@ -114,14 +114,6 @@ def _complaint_tasks(actor: Actor) -> list[Task]:
                 gettext("Holidays and make-up working days that deadlines count."),
             )
         )
-    if may_somewhere(actor, "responses.export"):
-        tasks.append(
-            Task(
-                gettext("Complaint follow-up answers with their sampling design (CSV)"),
-                url_for("complaint_followup.export"),
-                gettext("For analysis with the sampling weights."),
-            )
-        )
     return tasks
 
 
@@ -173,6 +165,14 @@ def _survey_tasks(actor: Actor) -> list[Task]:
                 gettext("Internal staff survey"),
                 url_for("staff_survey.results"),
                 gettext("Response rates and results."),
+            )
+        )
+    if may_somewhere(actor, "responses.export"):
+        tasks.append(
+            Task(
+                gettext("Complaint follow-up answers with their sampling design (CSV)"),
+                url_for("complaint_followup.export"),
+                gettext("For analysis with the sampling weights."),
             )
         )
     return tasks

@@ -23,6 +23,7 @@ from tests.helpers.browser import CHROMIUM
 from tests.helpers.browser import CHROMIUM_ARGS
 from tests.helpers.browser import DESKTOP
 from tests.helpers.browser import PHONE
+from tests.helpers.browser import TIMEOUT_MS
 from tests.helpers.browser import LiveServer
 from tests.helpers.browser import QuietHandler
 
@@ -67,6 +68,7 @@ def chromium_executable() -> str:
 @pytest.fixture(scope="session")
 def browser(chromium_executable: str) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)  # its own default is 5 s
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_executable, args=CHROMIUM_ARGS, headless=True
@@ -82,7 +84,7 @@ def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
 
     def factory(profile: dict[str, Any] = PHONE, **overrides: Any) -> Any:
         context = browser.new_context(**(profile | overrides))
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         made.append(context)
         return context
 

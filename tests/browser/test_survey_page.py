@@ -27,6 +27,7 @@ from tests.helpers.answers import CITIZEN_ANSWERS
 from tests.helpers.browser import DESKTOP
 from tests.helpers.browser import PHONE
 from tests.helpers.browser import TEXT_KEYS
+from tests.helpers.browser import TIMEOUT_MS
 from tests.helpers.browser import LiveServer
 from tests.helpers.browser import answer
 from tests.helpers.browser import choose
@@ -34,6 +35,7 @@ from tests.helpers.browser import is_phone
 from tests.helpers.browser import option
 from tests.helpers.browser import receipt_code
 from tests.helpers.browser import submit
+from tests.helpers.browser import wait_for_styles
 from tests.helpers.browser import write
 
 pytestmark = pytest.mark.browser
@@ -221,8 +223,7 @@ def test_keyboard_alone_completes_the_survey(
     page.keyboard.press("Tab")
     skip = page.locator(".skip-link")
     expect(skip).to_be_focused()
-    box = skip.bounding_box()
-    assert box and box["x"] >= 0 and box["y"] >= 0, "skip link must be visible when focused"
+    expect(skip).to_be_in_viewport()  # shown when focused (it waits off screen otherwise)
     page.keyboard.press("Enter")
     expect(page.locator("#main")).to_be_focused()
 
@@ -280,12 +281,14 @@ TARGETS = """() => Array.from(document.querySelectorAll('label.option, button, s
 
 
 def small_targets(page: Page) -> list[dict[str, Any]]:
+    wait_for_styles(page)  # measured as shown, never before the stylesheet applies
     targets = page.evaluate(TARGETS)
     assert len(targets) > 80, "expected every option of the survey to be measured"
     return [t for t in targets if t["width"] < 44 or t["height"] < 44]
 
 
 def scroll_width(page: Page) -> int:
+    wait_for_styles(page)
     return page.evaluate("document.scrollingElement.scrollWidth")
 
 
@@ -379,14 +382,11 @@ def test_no_console_errors_or_csp_violations(
     assert foreign == []
 
     # The probe works: an inline script is refused by the CSP and reported.
-    page.evaluate(
-        "() => { const s = document.createElement('script');"
-        " s.textContent = 'window.pwned = 1'; document.body.appendChild(s); }"
-    )
-    for _ in range(40):
-        if problems:
-            break
-        page.wait_for_timeout(50)
+    with page.expect_console_message(lambda msg: "CSP violation: script-src" in msg.text):
+        page.evaluate(
+            "() => { const s = document.createElement('script');"
+            " s.textContent = 'window.pwned = 1'; document.body.appendChild(s); }"
+        )
     assert page.evaluate("window.pwned") is None
     assert any("CSP violation: script-src" in p for p in problems), problems
 
@@ -419,7 +419,7 @@ def test_second_tap_while_first_submit_is_on_its_way_stores_one_response(
     both requests store their (identical) answers at the same moment. The loser must
     answer with the winner's receipt (on SQLite it once raised: a 500 for a stored response).
     """
-    both_here = threading.Barrier(2, timeout=10)
+    both_here = threading.Barrier(2, timeout=TIMEOUT_MS / 1000)
     real_submit = survey_view.submit
 
     def submit_together(*args: Any, **kwargs: Any) -> Any:

@@ -34,6 +34,16 @@ PHONE: dict[str, Any] = {
 }
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-TW"}
 
+TIMEOUT_MS = 30_000
+"""How long a browser test waits for what it checks (actions, navigation, ``expect``):
+long enough for a machine busy with other work; a test that passes waits no longer
+than the page takes."""
+
+STYLES_APPLIED = """() => document.readyState === 'complete'
+  && Array.from(document.querySelectorAll('link[rel=stylesheet]'))
+       .every(link => link.sheet !== null && link.sheet.cssRules.length > 0)
+  && document.fonts.status === 'loaded'"""
+
 RECEIPT = re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")
 TEXT_KEYS = {"service_type_other", "comment"}
 """The survey's questions answered by typing."""
@@ -78,13 +88,20 @@ class LiveServer:
     def posts(self) -> int:
         return sum(1 for method, _ in self.requests if method == "POST")
 
-    def wait_for_posts(self, count: int, timeout: float = 10.0) -> None:
+    def wait_for_posts(self, count: int, timeout: float = TIMEOUT_MS / 1000) -> None:
         with self._lock:
             assert self._lock.wait_for(lambda: self.posts() >= count, timeout), self.requests
 
-    def wait_idle(self, timeout: float = 10.0) -> None:
+    def wait_idle(self, timeout: float = TIMEOUT_MS / 1000) -> None:
         with self._lock:
             assert self._lock.wait_for(lambda: self._busy == 0, timeout), "server still busy"
+
+
+def wait_for_styles(page: Page) -> None:
+    """Wait until the page has loaded and every stylesheet and font applies: what is
+    measured (sizes, positions, scrolling) is then what a person sees."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(STYLES_APPLIED)
 
 
 def is_phone(page: Page) -> bool:
