@@ -4,6 +4,7 @@ work their role does there, each task a link to its page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from flask import Blueprint
@@ -21,9 +22,10 @@ from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
+from collector.core.i18n import LazyText
 from collector.core.i18n import agency_name
-from collector.core.i18n import gettext
-from collector.core.i18n import pgettext
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import lazy_pgettext
 from collector.core.models import Agency
 
 bp = Blueprint("console", __name__, url_prefix="/staff", template_folder="templates")
@@ -32,197 +34,189 @@ staff_area(bp)
 
 @dataclass(frozen=True)
 class Task:
-    """One link of the overview: where it leads and, under it, what is done there."""
+    """One link of the overview: shown to whoever may do ``action`` somewhere (and not
+    ``unless``: they get another link for it), leading to ``endpoint``, with a line
+    saying what is done there."""
 
-    label: str
-    href: str
-    hint: str
+    area: str
+    action: str
+    label: LazyText
+    endpoint: str
+    hint: LazyText
+    args: dict[str, Any] = field(default_factory=dict)
+    unless: str | None = None
 
-
-@dataclass(frozen=True)
-class Area:
-    """A heading of the overview and the tasks under it the actor may do."""
-
-    title: str
-    tasks: list[Task]
-
-
-def _complaint_tasks(actor: Actor) -> list[Task]:
-    tasks = []
-    if may_somewhere(actor, "cases.read"):
-        tasks += [
-            Task(
-                gettext("Cases due"),
-                url_for("cases.queue"),
-                gettext("Open cases, the soonest due first."),
-            ),
-            Task(
-                gettext("Overdue cases"),
-                url_for("cases.queue", overdue=1),
-                gettext("Open cases past their due date."),
-            ),
-            Task(
-                gettext("New complaints to assign"),
-                url_for("cases.queue", status="received"),
-                gettext("Received, not yet given to a unit or a handler."),
-            ),
-        ]
-    if may_somewhere(actor, "cases.intake"):
-        tasks.append(
-            Task(
-                gettext("Record a complaint"),
-                url_for("case_intake.new"),
-                gettext("Received by phone, at the counter, by letter or e-mail."),
-            )
-        )
-    if may_somewhere(actor, "cases.read"):
-        tasks.append(
-            Task(
-                gettext("Complaint dashboard"),
-                url_for("complaint_dashboard.index"),
-                gettext(
-                    "Per unit and month: cases received, answered on time, days to close, satisfaction."
-                ),
-            )
-        )
-    if may_somewhere(actor, "aggregates.read"):
-        tasks.append(
-            Task(
-                gettext("Complaint dashboard: agencies compared"),
-                url_for("complaint_dashboard.agencies"),
-                gettext("The agencies side by side (small counts suppressed)."),
-            )
-        )
-    if may_somewhere(actor, "cases.manage"):
-        tasks += [
-            Task(
-                gettext("Complaint handling: phone follow-up"),
-                url_for("complaint_followup.index"),
-                gettext("Draw a sample of closed cases and key in the calls."),
-            ),
-            Task(
-                gettext("Complaint settings"),
-                url_for("case_settings.settings"),
-                gettext("Deadlines, categories, routing and reply templates."),
-            ),
-        ]
-    if may_somewhere(actor, "calendar.manage"):
-        tasks.append(
-            Task(
-                gettext("Working-day calendar"),
-                url_for("case_settings.calendar"),
-                gettext("Holidays and make-up working days that deadlines count."),
-            )
-        )
-    return tasks
+    def href(self) -> str:
+        return url_for(self.endpoint, **self.args)
 
 
-def _survey_tasks(actor: Actor) -> list[Task]:
-    tasks = []
-    if may_somewhere(actor, "results.read"):
-        tasks.append(
-            Task(
-                gettext("Survey campaigns"),
-                url_for("campaigns.index"),
-                gettext("Campaigns, their links and QR posters, responses so far."),
-            )
-        )
-    if may_somewhere(actor, "campaigns.manage"):
-        tasks.append(
-            Task(
-                gettext("New campaign"),
-                url_for("campaigns.create"),
-                gettext("A questionnaire for chosen units, a period and a target sample size."),
-            )
-        )
-    if may_somewhere(actor, "aggregates.read"):
-        tasks.append(
-            Task(
-                gettext("Results"),
-                url_for("results.results"),
-                gettext("Satisfaction, item means and exports (small counts suppressed)."),
-            )
-        )
-    if may_somewhere(actor, "paper.enter"):
-        tasks.append(
-            Task(
-                gettext("Paper questionnaire entry"),
-                url_for("paper.setup"),
-                gettext("Key in questionnaires filled in on paper."),
-            )
-        )
-    if may_somewhere(actor, "campaigns.manage"):
-        tasks.append(
-            Task(
-                gettext("Internal staff survey"),
-                url_for("staff_survey.index"),
-                gettext("Staff lists, one-time links, reminders and response rates."),
-            )
-        )
-    elif may_somewhere(actor, "results.read"):
-        tasks.append(
-            Task(
-                gettext("Internal staff survey"),
-                url_for("staff_survey.results"),
-                gettext("Response rates and results."),
-            )
-        )
-    if may_somewhere(actor, "responses.export"):
-        tasks.append(
-            Task(
-                gettext("Complaint follow-up answers with their sampling design (CSV)"),
-                url_for("complaint_followup.export"),
-                gettext("For analysis with the sampling weights."),
-            )
-        )
-    return tasks
+AREAS: dict[str, LazyText] = {
+    "complaints": lazy_gettext("Complaints"),
+    "surveys": lazy_pgettext("console area", "Surveys"),
+    "administration": lazy_gettext("Administration"),
+}
+"""The overview's headings, in page order."""
+
+TASKS: tuple[Task, ...] = (
+    Task(
+        "complaints",
+        "cases.read",
+        lazy_gettext("Cases due"),
+        "cases.queue",
+        lazy_gettext("Open cases, the soonest due first."),
+    ),
+    Task(
+        "complaints",
+        "cases.read",
+        lazy_gettext("Overdue cases"),
+        "cases.queue",
+        lazy_gettext("Open cases past their due date."),
+        {"overdue": 1},
+    ),
+    Task(
+        "complaints",
+        "cases.read",
+        lazy_gettext("New complaints to assign"),
+        "cases.queue",
+        lazy_gettext("Received, not yet given to a unit or a handler."),
+        {"status": "received"},
+    ),
+    Task(
+        "complaints",
+        "cases.intake",
+        lazy_gettext("Record a complaint"),
+        "case_intake.new",
+        lazy_gettext("Received by phone, at the counter, by letter or e-mail."),
+    ),
+    Task(
+        "complaints",
+        "cases.read",
+        lazy_gettext("Complaint dashboard"),
+        "complaint_dashboard.index",
+        lazy_gettext(
+            "Per unit and month: cases received, answered on time, days to close, satisfaction."
+        ),
+    ),
+    Task(
+        "complaints",
+        "aggregates.read",
+        lazy_gettext("Complaint dashboard: agencies compared"),
+        "complaint_dashboard.agencies",
+        lazy_gettext("The agencies side by side (small counts suppressed)."),
+    ),
+    Task(
+        "complaints",
+        "cases.manage",
+        lazy_gettext("Complaint handling: phone follow-up"),
+        "complaint_followup.index",
+        lazy_gettext("Draw a sample of closed cases and key in the calls."),
+    ),
+    Task(
+        "complaints",
+        "cases.manage",
+        lazy_gettext("Complaint settings"),
+        "case_settings.settings",
+        lazy_gettext("Deadlines, categories, routing and reply templates."),
+    ),
+    Task(
+        "complaints",
+        "calendar.manage",
+        lazy_gettext("Working-day calendar"),
+        "case_settings.calendar",
+        lazy_gettext("Holidays and make-up working days that deadlines count."),
+    ),
+    Task(
+        "surveys",
+        "results.read",
+        lazy_gettext("Survey campaigns"),
+        "campaigns.index",
+        lazy_gettext("Campaigns, their links and QR posters, responses so far."),
+    ),
+    Task(
+        "surveys",
+        "campaigns.manage",
+        lazy_gettext("New campaign"),
+        "campaigns.create",
+        lazy_gettext("A questionnaire for chosen units, a period and a target sample size."),
+    ),
+    Task(
+        "surveys",
+        "aggregates.read",
+        lazy_gettext("Results"),
+        "results.results",
+        lazy_gettext("Satisfaction, item means and exports (small counts suppressed)."),
+    ),
+    Task(
+        "surveys",
+        "paper.enter",
+        lazy_gettext("Paper questionnaire entry"),
+        "paper.setup",
+        lazy_gettext("Key in questionnaires filled in on paper."),
+    ),
+    Task(
+        "surveys",
+        "campaigns.manage",
+        lazy_gettext("Internal staff survey"),
+        "staff_survey.index",
+        lazy_gettext("Staff lists, one-time links, reminders and response rates."),
+    ),
+    Task(
+        "surveys",
+        "results.read",
+        lazy_gettext("Internal staff survey"),
+        "staff_survey.results",
+        lazy_gettext("Response rates and results."),
+        unless="campaigns.manage",
+    ),
+    Task(
+        "surveys",
+        "responses.export",
+        lazy_gettext("Complaint follow-up answers with their sampling design (CSV)"),
+        "complaint_followup.export",
+        lazy_gettext("For analysis with the sampling weights."),
+    ),
+    Task(
+        "administration",
+        "agencies.manage",
+        lazy_gettext("Agencies"),
+        "organisation.agencies",
+        lazy_gettext("Ministries and the agencies below them."),
+    ),
+    Task(
+        "administration",
+        "units.manage",
+        lazy_gettext("Service units"),
+        "organisation.units",
+        lazy_gettext("Counters and branch offices that take responses."),
+    ),
+    Task(
+        "administration",
+        "users.manage",
+        lazy_gettext("Staff accounts"),
+        "users.users",
+        lazy_gettext("Create accounts, give roles, disable and enable."),
+    ),
+    Task(
+        "administration",
+        "audit.read",
+        lazy_gettext("Audit log"),
+        "audit.audit_log",
+        lazy_gettext("Who viewed, exported or changed what, and when."),
+    ),
+)
+"""Every task of the overview, in page order within its area."""
 
 
-def _admin_tasks(actor: Actor) -> list[Task]:
-    tasks = []
-    if may_somewhere(actor, "agencies.manage"):
-        tasks.append(
-            Task(
-                gettext("Agencies"),
-                url_for("organisation.agencies"),
-                gettext("Ministries and the agencies below them."),
-            )
-        )
-    if may_somewhere(actor, "units.manage"):
-        tasks.append(
-            Task(
-                gettext("Service units"),
-                url_for("organisation.units"),
-                gettext("Counters and branch offices that take responses."),
-            )
-        )
-    if may_somewhere(actor, "users.manage"):
-        tasks.append(
-            Task(
-                gettext("Staff accounts"),
-                url_for("users.users"),
-                gettext("Create accounts, give roles, disable and enable."),
-            )
-        )
-    if may_somewhere(actor, "audit.read"):
-        tasks.append(
-            Task(
-                gettext("Audit log"),
-                url_for("audit.audit_log"),
-                gettext("Who viewed, exported or changed what, and when."),
-            )
-        )
-    return tasks
-
-
-def overview(actor: Actor) -> list[Area]:
-    """The console's pages this actor may open, by area of work (only pages that exist)."""
-    areas = [
-        Area(gettext("Complaints"), _complaint_tasks(actor)),
-        Area(pgettext("console area", "Surveys"), _survey_tasks(actor)),
-        Area(gettext("Administration"), _admin_tasks(actor)),
+def overview(actor: Actor) -> list[tuple[LazyText, list[Task]]]:
+    """The areas of work with the tasks this actor may do there (areas without any left out)."""
+    shown = [
+        task
+        for task in TASKS
+        if may_somewhere(actor, task.action)
+        and not (task.unless and may_somewhere(actor, task.unless))
     ]
-    return [area for area in areas if area.tasks]
+    areas = [(title, [t for t in shown if t.area == area]) for area, title in AREAS.items()]
+    return [(title, tasks) for title, tasks in areas if tasks]
 
 
 @bp.get("/")

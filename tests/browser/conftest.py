@@ -93,6 +93,12 @@ def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
         context.close()
 
 
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def device(request: pytest.FixtureRequest, new_context: Callable[..., Any]) -> Any:
+    """A page on a 390×844 phone, then on a 1280×900 desktop: the test runs on each."""
+    return new_context(request.param).new_page()
+
+
 @pytest.fixture
 def phone(new_context: Callable[..., Any]) -> Any:
     """A page in a 390×844 zh-TW touch phone context."""

@@ -61,16 +61,11 @@ def refuse_a_merge(page: Page, url: str, case_id: int) -> None:
     tap_or_click(page, form.get_by_role("button", name="併案"))
 
 
-@pytest.mark.parametrize("profile", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_a_refused_case_action_opens_on_its_error_summary(
-    app: Flask,
-    live_server: LiveServer,
-    new_context: Callable[..., Any],
-    profile: dict[str, Any],
-    tmp_path: Path,
+    app: Flask, live_server: LiveServer, device: Page, tmp_path: Path
 ) -> None:
     case_id, _ = file_with_contact(app, make_category(app))
-    page = new_context(profile).new_page()
+    page = device
     log_in(page, live_server.url, HANDLER)
     refuse_a_merge(page, live_server.url, case_id)
 

@@ -87,15 +87,10 @@ def assert_kept(page: Page, answers: dict[str, Any]) -> None:
 # -- 1. answering everything ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("profile", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_answering_everything_gives_a_receipt(
-    app: Flask,
-    live_server: LiveServer,
-    new_context: Callable[..., Any],
-    profile: dict[str, Any],
-    tmp_path: Path,
+    app: Flask, live_server: LiveServer, device: Page, tmp_path: Path
 ) -> None:
-    page = new_context(profile).new_page()
+    page = device
     page.goto(live_server.url + PATH)
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hant-TW")
     answer(page, CITIZEN_ANSWERS)
