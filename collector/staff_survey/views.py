@@ -47,7 +47,6 @@ from collector.core.i18n import translator
 from collector.core.i18n import use_language
 from collector.core.models import Agency
 from collector.core.models import Campaign
-from collector.core.models import CampaignUnit
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import StaffInvitation
 from collector.core.models import Unit
@@ -208,38 +207,17 @@ def _status(campaign: Campaign) -> list[dict[str, Any]]:
                 func.count(col(StaffInvitation.email)),
                 func.count(col(StaffInvitation.sent_at)),
                 func.count(col(StaffInvitation.reminded_at)),
+                func.count().filter(col(StaffInvitation.used).is_(False)),
             )
             .where(col(StaffInvitation.campaign_id) == campaign.id)
             .group_by(col(StaffInvitation.unit_id)),
             MANAGE,
         )
     ).all()
-    pending = dict(
-        db.execute(
-            scoped(
-                select(col(StaffInvitation.unit_id), func.count())
-                .where(
-                    col(StaffInvitation.campaign_id) == campaign.id,
-                    col(StaffInvitation.used).is_(False),
-                )
-                .group_by(col(StaffInvitation.unit_id)),
-                MANAGE,
-            )
-        ).all()
-    )
-    counted = dict(
-        db.execute(
-            scoped(
-                select(col(CampaignUnit.unit_id), col(CampaignUnit.population)).where(
-                    col(CampaignUnit.campaign_id) == campaign.id
-                ),
-                MANAGE,
-            )
-        ).all()
-    )
+    counted = ss.unit_populations(db, campaign, MANAGE)
     units = {u.id: u for u in _units(campaign.agency_id, MANAGE)}
     out = []
-    for unit_id, invited, named, sent, reminded in rows:
+    for unit_id, invited, named, sent, reminded, pending in rows:
         out.append(
             {
                 "unit": units.get(unit_id),
@@ -247,7 +225,7 @@ def _status(campaign: Campaign) -> list[dict[str, Any]]:
                 "named": named,
                 "sent": sent,
                 "reminded": reminded,
-                "pending": pending.get(unit_id, 0),
+                "pending": pending,
                 "population": counted.get(unit_id),
             }
         )
