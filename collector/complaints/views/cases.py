@@ -301,15 +301,22 @@ def act(case_id: int) -> Any:
 # -- attachments and letters ---------------------------------------------------------------
 
 
-@bp.get("/<int:case_id>/attachments/<int:att_id>")
-def attachment(case_id: int, att_id: int) -> Any:
+def _case_file(case_id: int, att_id: int, action: str) -> tuple[Complaint, ComplaintAttachment]:
+    """The case and one of its files, for ``action``; 404 for a file of another case, of a
+    destroyed case, or of a restricted one (except for case managers)."""
     db = get_session()
-    case = get_scoped(db, Complaint, case_id, READ)
-    att = get_scoped(db, ComplaintAttachment, att_id, READ)
+    case = get_scoped(db, Complaint, case_id, action)
+    att = get_scoped(db, ComplaintAttachment, att_id, action)
     if att.complaint_id != case.id or case.destroyed_at is not None:
         abort(404)
     if case.restricted_at is not None and not allowed(staff_actor(), MANAGE, case.agency_id):
         abort(404)
+    return case, att
+
+
+@bp.get("/<int:case_id>/attachments/<int:att_id>")
+def attachment(case_id: int, att_id: int) -> Any:
+    case, att = _case_file(case_id, att_id, READ)
     if not attachments.servable(att):
         return render_template(
             "error.html",
@@ -331,13 +338,7 @@ def attachment(case_id: int, att_id: int) -> Any:
 def release_attachment(case_id: int, att_id: int) -> Any:
     """Serve a file that no scanner checked: a handler's decision, audited. The form names
     the file's SHA-256, so a bare POST releases nothing."""
-    db = get_session()
-    case = get_scoped(db, Complaint, case_id, HANDLE)
-    att = get_scoped(db, ComplaintAttachment, att_id, HANDLE)
-    if att.complaint_id != case.id or case.destroyed_at is not None:
-        abort(404)
-    if case.restricted_at is not None and not allowed(staff_actor(), MANAGE, case.agency_id):
-        abort(404)
+    _, att = _case_file(case_id, att_id, HANDLE)
     if request.form.get("sha256") != att.sha256:
         abort(400)
     with write_session() as wdb:
