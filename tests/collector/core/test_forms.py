@@ -10,6 +10,7 @@ from flask import g
 from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
@@ -25,7 +26,7 @@ class ExampleForm(LocalisedForm):
 
     name = StringField(validators=[InputRequired(), Length(max=3)])
     days = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=365)])
-    kind = SelectField(choices=[("a", "A")])
+    kind = SelectField(choices=[SelectChoice("a", "A")])
 
 
 def errors(app: Flask, language: str, **data: Any) -> list[str]:
