@@ -1,0 +1,414 @@
+"""What demo respondents write in the open comment, and when each would write it.
+
+A comment is praise, a complaint or a suggestion about some items (``about``), and
+fits only a response whose ratings agree with it: praise needs an overall rating
+of 4 or 5 and every item it praises rated 4 or 5; a complaint needs an overall
+rating of 3 or less and every item it complains of rated 1 or 2 (with no item
+named, an overall 1 or 2); a suggestion needs an overall 3 or more and its items
+answered 2 to 4. Some comments belong to one agency or unit, or to the time before
+or after the story's improvement (``story``); English ones go with answers given
+in English.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+CITIZEN = "citizen-satisfaction"
+LAND_CASES = "land-office-service"
+STAFF = "staff-satisfaction"
+LAND = "demo-land"
+HOUSEHOLD = "demo-household"
+ENGLISH = "en"
+
+SPEED = ("prof_efficiency", "measures_wait")
+"""A comment that praises speed praises both: how fast the matter went and the wait."""
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str
+    tone: str  # "praise" | "complaint" | "suggestion"
+    about: tuple[str, ...] = ()
+    questionnaire: str = CITIZEN
+    agency: str | None = None
+    units: tuple[str, ...] = ()  # empty: any unit
+    era: str | None = None  # "before" or "after" the story's improvement; None: any time
+    language: str = "zh-Hant-TW"
+
+    def fits(self, answers: Mapping[str, Any], overall: int, where: Where) -> bool:
+        if (
+            where.questionnaire != self.questionnaire
+            or where.language != self.language
+            or (self.agency is not None and where.agency != self.agency)
+            or (self.units and where.unit not in self.units)
+            or (self.era is not None and (self.era == "after") != where.after)
+        ):
+            return False
+        given = [answers.get(key) for key in self.about]
+        scores = [score for score in given if isinstance(score, int)]
+        if len(scores) < len(given):
+            return False  # an item it speaks of was not rated (not applicable, skipped)
+        if self.tone == "praise":
+            return overall >= 4 and all(score >= 4 for score in scores)
+        if self.tone == "complaint":
+            if not scores:
+                return overall <= 2
+            return overall <= 3 and all(score <= 2 for score in scores)
+        return overall >= 3 and all(2 <= score <= 4 for score in scores)
+
+
+@dataclass(frozen=True)
+class Where:
+    """The response a comment is chosen for."""
+
+    questionnaire: str
+    agency: str
+    unit: str | None
+    language: str
+    after: bool  # answered after the story's improvement took effect there
+
+
+def _c(text: str, tone: str, *about: str, **fields: Any) -> Comment:
+    return Comment(text, tone, tuple(about), **fields)
+
+
+COMMENTS: list[Comment] = [
+    # -- the household registration office, citizens -------------------------------
+    _c(
+        "櫃台人員非常親切，手續一下子就辦好了，謝謝！",
+        "praise",
+        "courtesy_attitude",
+        *SPEED,
+        agency=HOUSEHOLD,
+    ),
+    _c(
+        "第一次來辦結婚登記，承辦人員很有耐心地一步一步說明，讓我們留下很好的回憶。",
+        "praise",
+        "courtesy_proactive",
+        agency=HOUSEHOLD,
+        units=("main", "branch"),
+    ),
+    _c(
+        "換發身分證很順利，現場還可以協助拍照，很方便。",
+        "praise",
+        "prof_efficiency",
+        agency=HOUSEHOLD,
+        units=("id",),
+    ),
+    _c("志工主動幫阿嬤填申請書，很貼心。", "praise", "courtesy_proactive", agency=HOUSEHOLD),
+    _c(
+        "環境乾淨明亮，有飲水機也有老花眼鏡，很貼心。",
+        "praise",
+        "env_comfort",
+        "env_facilities",
+        agency=HOUSEHOLD,
+        units=("main", "id"),
+    ),
+    _c(
+        "承辦人員對戶籍法規很熟悉，一次就把要準備的文件講清楚。",
+        "praise",
+        "prof_knowledge",
+        "prof_consistency",
+        agency=HOUSEHOLD,
+    ),
+    _c(
+        "現在可以網路預約取號，到現場幾乎不用等，進步很多！",
+        "praise",
+        *SPEED,
+        agency=HOUSEHOLD,
+        units=("main",),
+        era="after",
+    ),
+    _c(
+        "可以用手機看叫號進度，先去附近辦事再回來剛好輪到，很方便。",
+        "praise",
+        "measures_wait",
+        "measures_online",
+        agency=HOUSEHOLD,
+        units=("main",),
+        era="after",
+    ),
+    _c(
+        "中午來辦戶籍謄本，只開兩個櫃台，等了快一個小時。",
+        "complaint",
+        "measures_wait",
+        agency=HOUSEHOLD,
+        units=("main",),
+        era="before",
+    ),
+    _c(
+        "午休時間櫃台人力明顯不足，上班族只能請假來辦，希望改善。",
+        "complaint",
+        "measures_wait",
+        agency=HOUSEHOLD,
+        units=("main",),
+        era="before",
+    ),
+    _c(
+        "叫號很慢，現場也沒有顯示還要等多久。",
+        "complaint",
+        "measures_wait",
+        agency=HOUSEHOLD,
+        units=("main", "branch"),
+        era="before",
+    ),
+    _c(
+        "網站上寫的應備文件跟現場說的不一樣，白跑了一趟。",
+        "complaint",
+        "prof_consistency",
+        agency=HOUSEHOLD,
+    ),
+    _c(
+        "承辦人員口氣不太好，多問兩句就顯得不耐煩。",
+        "complaint",
+        "courtesy_attitude",
+        agency=HOUSEHOLD,
+    ),
+    _c(
+        "辦公處空間很小，人多的時候連坐的地方都沒有，冷氣也不夠涼。",
+        "complaint",
+        "env_comfort",
+        agency=HOUSEHOLD,
+        units=("branch",),
+    ),
+    _c(
+        "身分證換發的線上預約一直額滿，只好到現場排隊。",
+        "complaint",
+        "measures_online",
+        agency=HOUSEHOLD,
+        units=("id",),
+    ),
+    _c("希望能增加週六或夜間的服務時段。", "suggestion", agency=HOUSEHOLD),
+    _c(
+        "停車位太少，建議在網站上提供附近停車場的資訊。",
+        "suggestion",
+        "env_facilities",
+        agency=HOUSEHOLD,
+    ),
+    _c(
+        "叫號螢幕的字有點小，長輩看不太清楚，建議加上語音叫號。",
+        "suggestion",
+        "env_signage",
+        agency=HOUSEHOLD,
+    ),
+    _c(
+        "書寫台的申請書範例可以再多放幾份。", "suggestion", "measures_information", agency=HOUSEHOLD
+    ),
+    # -- the land office, citizens -------------------------------------------------
+    _c(
+        "申請地籍謄本很快就拿到了，櫃台人員也很客氣。",
+        "praise",
+        "courtesy_attitude",
+        *SPEED,
+        agency=LAND,
+        units=("reg", "info"),
+    ),
+    _c(
+        "承辦人員把買賣移轉要準備的文件一次講清楚，不用再跑第二趟，非常感謝。",
+        "praise",
+        "prof_consistency",
+        "prof_knowledge",
+        agency=LAND,
+        units=("reg",),
+    ),
+    _c(
+        "服務台志工很熱心，直接帶我到要辦的櫃台。",
+        "praise",
+        "courtesy_proactive",
+        agency=LAND,
+        units=("info",),
+    ),
+    _c(
+        "測量課同仁說明鑑界流程很仔細，讓我放心很多。",
+        "praise",
+        "prof_knowledge",
+        agency=LAND,
+        units=("survey",),
+    ),
+    _c("網路申辦和案件進度查詢都很方便，省了不少時間。", "praise", "measures_online", agency=LAND),
+    _c("環境明亮整潔，動線也很清楚。", "praise", "env_comfort", "env_signage", agency=LAND),
+    _c(
+        "補正了兩次才過件，希望第一次就告知所有要補的東西。",
+        "complaint",
+        "prof_consistency",
+        agency=LAND,
+        units=("reg",),
+    ),
+    _c(
+        "鑑界等了一個多月才排到，實在太久了。",
+        "complaint",
+        "measures_wait",
+        agency=LAND,
+        units=("survey",),
+    ),
+    _c(
+        "申請書範本看不懂，問櫃台也沒有講清楚。",
+        "complaint",
+        "prof_knowledge",
+        "measures_information",
+        agency=LAND,
+    ),
+    _c(
+        "下午只剩一個謄本櫃台在收件，排了很久。",
+        "complaint",
+        "measures_wait",
+        agency=LAND,
+        units=("reg",),
+    ),
+    _c("希望地籍圖謄本也可以線上申請、線上付款。", "suggestion", "measures_online", agency=LAND),
+    _c("附近停車不方便，常常找不到車位。", "suggestion", "env_facilities", agency=LAND),
+    _c("建議多設幾台自助謄本機。", "suggestion", agency=LAND, units=("reg", "info")),
+    _c("指引標示可以再清楚一點，第一次來找不到測量課。", "suggestion", "env_signage", agency=LAND),
+    # -- either office, in English -------------------------------------------------
+    _c(
+        "Quick and friendly service, thank you.",
+        "praise",
+        "courtesy_attitude",
+        *SPEED,
+        language=ENGLISH,
+    ),
+    _c(
+        "The staff explained everything in English, very helpful.",
+        "praise",
+        "prof_knowledge",
+        "courtesy_proactive",
+        language=ENGLISH,
+    ),
+    _c(
+        "I waited almost an hour and nobody could tell me how long it would take.",
+        "complaint",
+        "measures_wait",
+        era="before",
+        language=ENGLISH,
+    ),
+    _c(
+        "The forms are only in Chinese and nobody could tell me which one I needed.",
+        "complaint",
+        "measures_information",
+        language=ENGLISH,
+    ),
+    _c(
+        "Bilingual signs would help; I could not find the right counter at first.",
+        "suggestion",
+        "env_signage",
+        language=ENGLISH,
+    ),
+    # -- the land office's case survey ---------------------------------------------
+    _c(
+        "需要補正的地方一次就告知清楚，很快就辦好了。",
+        "praise",
+        "correction_once",
+        questionnaire=LAND_CASES,
+    ),
+    _c("網路可以隨時查詢辦理進度，很方便。", "praise", "progress_online", questionnaire=LAND_CASES),
+    _c(
+        "鑑界當天測量人員準時到場，指界說明很清楚。",
+        "praise",
+        "survey_appointment",
+        questionnaire=LAND_CASES,
+        units=("survey",),
+    ),
+    _c(
+        "補正通知分兩次寄來，多跑了一趟。", "complaint", "correction_once", questionnaire=LAND_CASES
+    ),
+    _c(
+        "鑑界排程等了快兩個月，希望增加測量人力。",
+        "complaint",
+        "survey_appointment",
+        questionnaire=LAND_CASES,
+        units=("survey",),
+    ),
+    _c(
+        "網路查不到案件進度，只能打電話問。",
+        "complaint",
+        "progress_online",
+        questionnaire=LAND_CASES,
+    ),
+    _c("希望規費可以用行動支付繳納。", "suggestion", questionnaire=LAND_CASES),
+    _c(
+        "希望可以線上預約鑑界的時間。",
+        "suggestion",
+        "survey_appointment",
+        questionnaire=LAND_CASES,
+        units=("survey",),
+    ),
+    # -- staff ---------------------------------------------------------------------
+    _c(
+        "主管很願意聽同仁的意見，也會說明決策的原因。",
+        "praise",
+        "lead_listening",
+        "lead_information",
+        questionnaire=STAFF,
+    ),
+    _c("同事之間互相支援，工作氣氛很好。", "praise", "load_division", questionnaire=STAFF),
+    _c(
+        "網路預約取號上線後，中午尖峰的壓力小了很多。",
+        "praise",
+        "load_amount",
+        questionnaire=STAFF,
+        agency=HOUSEHOLD,
+        era="after",
+    ),
+    _c(
+        "提案被採納後還記了嘉獎，覺得努力有被看見。",
+        "praise",
+        "innov_recognition",
+        questionnaire=STAFF,
+        agency=HOUSEHOLD,
+        era="after",
+    ),
+    _c(
+        "中午輪值人力不足，常常沒辦法好好休息。",
+        "complaint",
+        "load_staffing",
+        "load_amount",
+        questionnaire=STAFF,
+        agency=HOUSEHOLD,
+        era="before",
+    ),
+    _c(
+        "外業人力不足，鑑界案件一直積壓。",
+        "complaint",
+        "load_staffing",
+        questionnaire=STAFF,
+        agency=LAND,
+    ),
+    _c("資訊系統常常當機，影響櫃台作業。", "complaint", "env_systems", questionnaire=STAFF),
+    _c("公文流程還是有太多層核章，希望能再簡化。", "complaint", "proc_simple", questionnaire=STAFF),
+    _c("提了建議卻一直沒有下文。", "complaint", "innov_feedback", questionnaire=STAFF),
+    _c(
+        "希望教育訓練可以多開實務課程，例如與民眾溝通的技巧。",
+        "suggestion",
+        "train_relevance",
+        questionnaire=STAFF,
+    ),
+    _c(
+        "辦公區的空調可以再調整一下，下午常常很悶。", "suggestion", "env_space", questionnaire=STAFF
+    ),
+    _c("希望陞遷作業可以更公開透明。", "suggestion", "train_career", questionnaire=STAFF),
+]
+"""Every comment a demo respondent may write."""
+
+BY_TEXT: dict[str, Comment] = {c.text: c for c in COMMENTS}
+
+WRITES: dict[int, float] = {1: 0.6, 2: 0.5, 3: 0.3, 4: 0.15, 5: 0.15}
+"""How likely a respondent is to write a comment, by overall rating: the unhappy write more."""
+
+
+def pick_comment(
+    rng: random.Random, answers: Mapping[str, Any], overall: int, where: Where
+) -> str | None:
+    """A comment that fits the response, or None (most respondents write none)."""
+    if rng.random() >= WRITES.get(overall, 0.15):
+        return None
+    fitting = [c for c in COMMENTS if c.fits(answers, overall, where)]
+    if not fitting:
+        return None
+    # Comments about a rated item are likelier than general ones: people write about
+    # what struck them.
+    weights = [2.0 if c.about else 1.0 for c in fitting]
+    return rng.choices(fitting, weights=weights)[0].text
