@@ -150,7 +150,7 @@ STAFF_EFFECTS: dict[str, float] = {
 STAFF_AFTER: dict[str, float] = {
     "load_amount": 0.35,
     "load_balance": 0.25,
-    "innov_feedback": 0.45,
+    "innov_feedback": 0.6,
     "innov_recognition": 0.35,
 }
 """The household office's staff after the action: quieter lunch hours, and a proposal
