@@ -13,6 +13,7 @@ in English.
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -198,6 +199,29 @@ COMMENTS: list[Comment] = [
     _c(
         "書寫台的申請書範例可以再多放幾份。", "suggestion", "measures_information", agency=HOUSEHOLD
     ),
+    _c("櫃台小姐講解得很清楚，謝謝！", "praise", "prof_knowledge", agency=HOUSEHOLD),
+    _c(
+        "帶小孩來辦出生登記，同仁還主動讓我們先坐著等，很感動。",
+        "praise",
+        "courtesy_proactive",
+        agency=HOUSEHOLD,
+        units=("main", "branch"),
+    ),
+    _c("整體服務很好，下次會推薦朋友來這裡辦。", "praise", agency=HOUSEHOLD),
+    _c(
+        "希望網站可以直接查到現場還有多少人在等。",
+        "suggestion",
+        "measures_wait",
+        agency=HOUSEHOLD,
+        units=("main",),
+        era="before",
+    ),
+    _c(
+        "建議在門口放一張各項業務應備文件的一覽表。",
+        "suggestion",
+        "measures_information",
+        agency=HOUSEHOLD,
+    ),
     # -- the land office, citizens -------------------------------------------------
     _c(
         "申請地籍謄本很快就拿到了，櫃台人員也很客氣。",
@@ -263,6 +287,22 @@ COMMENTS: list[Comment] = [
     _c("附近停車不方便，常常找不到車位。", "suggestion", "env_facilities", agency=LAND),
     _c("建議多設幾台自助謄本機。", "suggestion", agency=LAND, units=("reg", "info")),
     _c("指引標示可以再清楚一點，第一次來找不到測量課。", "suggestion", "env_signage", agency=LAND),
+    _c("地政士朋友推薦來這裡辦，承辦人員果然很專業。", "praise", "prof_knowledge", agency=LAND),
+    _c("整體服務很好，謝謝各位同仁。", "praise", agency=LAND),
+    _c("希望規費也可以用行動支付繳納。", "suggestion", "measures_online", agency=LAND),
+    _c(
+        "建議中午也維持兩個謄本櫃台收件。",
+        "suggestion",
+        "measures_wait",
+        agency=LAND,
+        units=("reg",),
+    ),
+    _c(
+        "同一件事問了三個櫃台，每個人講的都不一樣。",
+        "complaint",
+        "prof_consistency",
+        agency=LAND,
+    ),
     # -- either office, in English -------------------------------------------------
     _c(
         "Quick and friendly service, thank you.",
@@ -288,6 +328,18 @@ COMMENTS: list[Comment] = [
     _c(
         "The forms are only in Chinese and nobody could tell me which one I needed.",
         "complaint",
+        "measures_information",
+        language=ENGLISH,
+    ),
+    _c(
+        "Very efficient, I was done in ten minutes.",
+        "praise",
+        *SPEED,
+        language=ENGLISH,
+    ),
+    _c(
+        "A checklist of the documents in English on the website would help.",
+        "suggestion",
         "measures_information",
         language=ENGLISH,
     ),
@@ -395,17 +447,25 @@ COMMENTS: list[Comment] = [
 
 BY_TEXT: dict[str, Comment] = {c.text: c for c in COMMENTS}
 
+RECENT = 8
+"""A comment is not written again while it is among the last few an office received."""
+
 WRITES: dict[int, float] = {1: 0.6, 2: 0.5, 3: 0.3, 4: 0.15, 5: 0.15}
 """How likely a respondent is to write a comment, by overall rating: the unhappy write more."""
 
 
 def pick_comment(
-    rng: random.Random, answers: Mapping[str, Any], overall: int, where: Where
+    rng: random.Random,
+    answers: Mapping[str, Any],
+    overall: int,
+    where: Where,
+    recent: Collection[str] = (),
 ) -> str | None:
-    """A comment that fits the response, or None (most respondents write none)."""
+    """A comment that fits the response and is not among the ``recent`` ones, or None
+    (most respondents write none)."""
     if rng.random() >= WRITES.get(overall, 0.15):
         return None
-    fitting = [c for c in COMMENTS if c.fits(answers, overall, where)]
+    fitting = [c for c in COMMENTS if c.text not in recent and c.fits(answers, overall, where)]
     if not fitting:
         return None
     # Comments about a rated item are likelier than general ones: people write about

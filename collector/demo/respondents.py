@@ -12,6 +12,7 @@ seeded too.
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -130,9 +131,12 @@ def answers_for(
     plugins: PluginSet,
     respondent: Respondent,
     item_noise: float,
+    recent: deque[str] | None = None,
 ) -> dict[str, Any]:
     """Raw answers as a citizen's form would send them (hidden questions are dropped
-    when the answers are checked)."""
+    when the answers are checked). ``recent`` holds the office's latest comments, in
+    the order of the visits: the comment written (if any) differs from them and joins
+    them."""
     answers: dict[str, Any] = {}
     rated: list[int] = []
     overall_key = questionnaire.analysis.overall
@@ -184,9 +188,11 @@ def answers_for(
             respondent.language,
             respondent.after,
         )
-        text = pick_comment(rng, answers, overall, where)
+        text = pick_comment(rng, answers, overall, where, recent or ())
         if text is not None:
             answers[comment_key] = text
+            if recent is not None:
+                recent.append(text)
     return answers
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import deque
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -41,6 +42,7 @@ from collector.core.questionnaires import definition_of
 from collector.core.workdays import taiwan_calendar
 from collector.demo import story
 from collector.demo.campaigns import DemoCampaign
+from collector.demo.comments import RECENT
 from collector.demo.respondents import Respondent
 from collector.demo.respondents import answers_for
 from collector.demo.waves import Wave
@@ -143,6 +145,7 @@ class ResponseSeeder:
         self.plugins = get_plugins(app)
         self.calendar = taiwan_calendar()
         self.effective = story.IMPROVEMENT.effective(waves)
+        self.recent: dict[tuple[str, str], deque[str]] = {}  # (agency, questionnaire)
         with session_scope(app) as session:
             self.agencies = {a.code: a for a in session.execute(select(Agency)).scalars()}
             self.units = {
@@ -178,43 +181,48 @@ class ResponseSeeder:
         share = len(days) / len(every)
         agency = self.agencies[campaign.design.agency]
         questionnaire = definition_of(version)
-        batch: list[Prepared] = []
+        visits: list[tuple[datetime, date, str]] = []
         for code, target in campaign.targets.items():
-            unit = self.units[(agency.code, code)]
-            count = math.floor(target * rng.uniform(*OVERSHOOT) * share)
-            for _ in range(count):
+            for _ in range(math.floor(target * rng.uniform(*OVERSHOOT) * share)):
                 day = rng.choice(days)
-                after = story.improved(agency.code, code, day, self.effective)
-                mean = story.latent_mean(agency.code, code, index) + _season(day)
-                respondent = Respondent(
-                    agency=agency.code,
-                    unit=code,
-                    day=day,
-                    language="en" if rng.random() < ENGLISH else "zh-Hant-TW",
-                    latent=rng.gauss(mean, story.NOISE),
-                    after=after,
-                    offset=partial(story.item_offset, agency.code, code, after=after),
-                )
-                raw = answers_for(rng, questionnaire, self.plugins, respondent, story.ITEM_NOISE)
-                channel = _channel(rng, agency.code, code)
-                when = _moment(rng, day)
-                submission = Submission(
-                    questionnaire=version,
-                    agency=agency,
-                    unit=unit,
-                    channel=channel,
-                    language=respondent.language,
-                    answers=raw,
-                    started_at=when - timedelta(seconds=rng.randint(70, 420)),
-                    campaign_id=None if channel == "online" else campaign.id,
-                )
-                if channel == "paper":
-                    submission.batch = f"{wave.roc_year}{day.month:02d}-{code}"
-                    submission.entered_by = self.clerks.get(agency.id)
-                try:
-                    prepared = prepare(self.plugins, questionnaire, submission)
-                except InvalidSubmission:
-                    continue  # a generated answer broke an agency's rule: not stored
-                prepared.submitted_at = when
-                batch.append(prepared)
+                visits.append((_moment(rng, day), day, code))
+        visits.sort()  # in the order of the visits, so that comments do not repeat closely
+        recent = self.recent.setdefault((agency.code, version.slug), deque(maxlen=RECENT))
+        batch: list[Prepared] = []
+        for when, day, code in visits:
+            unit = self.units[(agency.code, code)]
+            after = story.improved(agency.code, code, day, self.effective)
+            mean = story.latent_mean(agency.code, code, index) + _season(day)
+            respondent = Respondent(
+                agency=agency.code,
+                unit=code,
+                day=day,
+                language="en" if rng.random() < ENGLISH else "zh-Hant-TW",
+                latent=rng.gauss(mean, story.NOISE),
+                after=after,
+                offset=partial(story.item_offset, agency.code, code, after=after),
+            )
+            raw = answers_for(
+                rng, questionnaire, self.plugins, respondent, story.ITEM_NOISE, recent
+            )
+            channel = _channel(rng, agency.code, code)
+            submission = Submission(
+                questionnaire=version,
+                agency=agency,
+                unit=unit,
+                channel=channel,
+                language=respondent.language,
+                answers=raw,
+                started_at=when - timedelta(seconds=rng.randint(70, 420)),
+                campaign_id=None if channel == "online" else campaign.id,
+            )
+            if channel == "paper":
+                submission.batch = f"{wave.roc_year}{day.month:02d}-{code}"
+                submission.entered_by = self.clerks.get(agency.id)
+            try:
+                prepared = prepare(self.plugins, questionnaire, submission)
+            except InvalidSubmission:
+                continue  # a generated answer broke an agency's rule: not stored
+            prepared.submitted_at = when
+            batch.append(prepared)
         return batch

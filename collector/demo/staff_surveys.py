@@ -10,6 +10,7 @@ closes. A survey whose three weeks have not ended by today is not made.
 from __future__ import annotations
 
 import random
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import date
@@ -37,6 +38,7 @@ from collector.core.models import User
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import definition_of
 from collector.demo import story
+from collector.demo.comments import RECENT
 from collector.demo.respondents import Respondent
 from collector.demo.respondents import answers_for
 from collector.demo.waves import ROC_OFFSET
@@ -119,6 +121,7 @@ def seed_staff_surveys(
                 and code == story.IMPROVEMENT.agency
             )
             rate = rng.uniform(*TAKE_PART)
+            recent: deque[str] = deque(maxlen=RECENT)
             for unit_code, n in heads.items():
                 unit = units[unit_code]
                 for token in rng.sample(tokens[unit.id], round(n * rate)):
@@ -132,7 +135,7 @@ def seed_staff_surveys(
                         after=after,
                         offset=partial(story.staff_offset, code, after=after),
                     )
-                    raw = answers_for(rng, questionnaire, plugins, respondent, 0.6)
+                    raw = answers_for(rng, questionnaire, plugins, respondent, 0.6, recent)
                     submission = Submission(
                         questionnaire=version,
                         agency=agency,
