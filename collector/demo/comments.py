@@ -13,7 +13,9 @@ in English.
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Collection
+from collections.abc import Hashable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -177,6 +179,35 @@ COMMENTS: list[Comment] = [
         units=("branch",),
     ),
     _c(
+        "辦公處離家近，人也不多，辦事很方便。",
+        "praise",
+        "measures_wait",
+        agency=HOUSEHOLD,
+        units=("branch",),
+    ),
+    _c(
+        "辦公處的指標可以再明顯一點，第一次來差點走過頭。",
+        "suggestion",
+        "env_signage",
+        agency=HOUSEHOLD,
+        units=("branch",),
+    ),
+    _c(
+        "身分證換發流程很順暢，拍照、收件、領證都在同一區，很方便。",
+        "praise",
+        "prof_efficiency",
+        agency=HOUSEHOLD,
+        units=("id",),
+    ),
+    _c("預約的時間一到就叫號了，很準時。", "praise", *SPEED, agency=HOUSEHOLD, units=("id",)),
+    _c(
+        "希望身分證換發可以開放更多預約時段。",
+        "suggestion",
+        "measures_online",
+        agency=HOUSEHOLD,
+        units=("id",),
+    ),
+    _c(
         "身分證換發的線上預約一直額滿，只好到現場排隊。",
         "complaint",
         "measures_online",
@@ -287,6 +318,34 @@ COMMENTS: list[Comment] = [
     _c("附近停車不方便，常常找不到車位。", "suggestion", "env_facilities", agency=LAND),
     _c("建議多設幾台自助謄本機。", "suggestion", agency=LAND, units=("reg", "info")),
     _c("指引標示可以再清楚一點，第一次來找不到測量課。", "suggestion", "env_signage", agency=LAND),
+    _c(
+        "測量課櫃台人員很有耐心，教我怎麼填複丈申請書。",
+        "praise",
+        "courtesy_proactive",
+        agency=LAND,
+        units=("survey",),
+    ),
+    _c(
+        "希望鑑界也可以在網路上預約時段。",
+        "suggestion",
+        "measures_online",
+        agency=LAND,
+        units=("survey",),
+    ),
+    _c(
+        "鑑界費用怎麼算的沒有說明清楚。",
+        "complaint",
+        "measures_information",
+        agency=LAND,
+        units=("survey",),
+    ),
+    _c(
+        "收件很順利，文件一次就備齊了。",
+        "praise",
+        "prof_consistency",
+        agency=LAND,
+        units=("survey", "reg"),
+    ),
     _c("地政士朋友推薦來這裡辦，承辦人員果然很專業。", "praise", "prof_knowledge", agency=LAND),
     _c("整體服務很好，謝謝各位同仁。", "praise", agency=LAND),
     _c("希望規費也可以用行動支付繳納。", "suggestion", "measures_online", agency=LAND),
@@ -388,6 +447,77 @@ COMMENTS: list[Comment] = [
         questionnaire=LAND_CASES,
         units=("survey",),
     ),
+    _c(
+        "承辦人員主動打電話說明補正事項，很貼心。",
+        "praise",
+        "correction_once",
+        questionnaire=LAND_CASES,
+    ),
+    _c(
+        "希望補正通知也可以用簡訊或電子郵件寄送。",
+        "suggestion",
+        "correction_once",
+        questionnaire=LAND_CASES,
+    ),
+    _c("整體流程很順利，謝謝。", "praise", questionnaire=LAND_CASES),
+    _c(
+        "送件後一直沒有消息，網路上也查不到進度。",
+        "complaint",
+        "progress_online",
+        questionnaire=LAND_CASES,
+    ),
+    _c(
+        "地政士代為送件，進度都能在網路上查到，很放心。",
+        "praise",
+        "progress_online",
+        questionnaire=LAND_CASES,
+    ),
+    _c(
+        "抵押權塗銷當天就辦好了，效率很高。",
+        "praise",
+        "clear_requirements",
+        questionnaire=LAND_CASES,
+        units=("reg",),
+    ),
+    _c(
+        "承辦人員把應備文件說明得很清楚，一次就送件成功。",
+        "praise",
+        "clear_requirements",
+        questionnaire=LAND_CASES,
+    ),
+    _c(
+        "應備文件的說明太簡略，第一次送件就被退件。",
+        "complaint",
+        "clear_requirements",
+        questionnaire=LAND_CASES,
+    ),
+    _c("規費還要另外到繳費櫃台排隊，很不方便。", "complaint", questionnaire=LAND_CASES),
+    _c(
+        "希望登記完成後可以主動用簡訊通知領件。",
+        "suggestion",
+        "progress_online",
+        questionnaire=LAND_CASES,
+    ),
+    _c(
+        "建議網站提供各類登記案件的申請書填寫範例。",
+        "suggestion",
+        "clear_requirements",
+        questionnaire=LAND_CASES,
+    ),
+    _c(
+        "測量人員到場前有先打電話聯絡，很貼心。",
+        "praise",
+        "survey_appointment",
+        questionnaire=LAND_CASES,
+        units=("survey",),
+    ),
+    _c(
+        "鑑界當天等了一個小時測量人員才到。",
+        "complaint",
+        "survey_appointment",
+        questionnaire=LAND_CASES,
+        units=("survey",),
+    ),
     # -- staff ---------------------------------------------------------------------
     _c(
         "主管很願意聽同仁的意見，也會說明決策的原因。",
@@ -442,13 +572,42 @@ COMMENTS: list[Comment] = [
         "辦公區的空調可以再調整一下，下午常常很悶。", "suggestion", "env_space", questionnaire=STAFF
     ),
     _c("希望陞遷作業可以更公開透明。", "suggestion", "train_career", questionnaire=STAFF),
+    _c("遇到難溝通的民眾，同事都會互相支援。", "praise", "load_division", questionnaire=STAFF),
+    _c("希望增加電腦設備的汰換預算。", "suggestion", "env_equipment", questionnaire=STAFF),
+    _c(
+        "加班時數太多，假日也常常要處理公文。",
+        "complaint",
+        "load_balance",
+        "load_amount",
+        questionnaire=STAFF,
+    ),
+    _c("今年的訓練課程很實用，對工作很有幫助。", "praise", "train_relevance", questionnaire=STAFF),
 ]
 """Every comment a demo respondent may write."""
 
 BY_TEXT: dict[str, Comment] = {c.text: c for c in COMMENTS}
 
-RECENT = 8
-"""A comment is not written again while it is among the last few an office received."""
+RECENT = 10
+"""A comment is not written again while it is among the last few its office or its
+unit received, unless no other fits."""
+
+
+class Recent:
+    """The latest comments of each office and unit (any hashable key), so that the
+    newest comments a results page lists do not repeat one another."""
+
+    def __init__(self, size: int = RECENT) -> None:
+        self.size = size
+        self._latest: dict[Hashable, deque[str]] = {}
+
+    def of(self, *keys: Hashable) -> set[str]:
+        return {text for key in keys for text in self._latest.get(key, ())}
+
+    def add(self, text: str | None, *keys: Hashable) -> None:
+        if text is not None:
+            for key in keys:
+                self._latest.setdefault(key, deque(maxlen=self.size)).append(text)
+
 
 WRITES: dict[int, float] = {1: 0.6, 2: 0.5, 3: 0.3, 4: 0.15, 5: 0.15}
 """How likely a respondent is to write a comment, by overall rating: the unhappy write more."""
@@ -461,11 +620,12 @@ def pick_comment(
     where: Where,
     recent: Collection[str] = (),
 ) -> str | None:
-    """A comment that fits the response and is not among the ``recent`` ones, or None
-    (most respondents write none)."""
+    """A comment that fits the response, not among the ``recent`` ones if another fits,
+    or None (most respondents write none)."""
     if rng.random() >= WRITES.get(overall, 0.15):
         return None
-    fitting = [c for c in COMMENTS if c.text not in recent and c.fits(answers, overall, where)]
+    fitting = [c for c in COMMENTS if c.fits(answers, overall, where)]
+    fitting = [c for c in fitting if c.text not in recent] or fitting
     if not fitting:
         return None
     # Comments about a rated item are likelier than general ones: people write about

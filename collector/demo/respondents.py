@@ -12,8 +12,8 @@ seeded too.
 from __future__ import annotations
 
 import random
-from collections import deque
 from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
@@ -131,12 +131,11 @@ def answers_for(
     plugins: PluginSet,
     respondent: Respondent,
     item_noise: float,
-    recent: deque[str] | None = None,
+    recent: Collection[str] = (),
 ) -> dict[str, Any]:
     """Raw answers as a citizen's form would send them (hidden questions are dropped
-    when the answers are checked). ``recent`` holds the office's latest comments, in
-    the order of the visits: the comment written (if any) differs from them and joins
-    them."""
+    when the answers are checked); the comment, if any, is not one of ``recent`` when
+    another fits."""
     answers: dict[str, Any] = {}
     rated: list[int] = []
     overall_key = questionnaire.analysis.overall
@@ -188,11 +187,9 @@ def answers_for(
             respondent.language,
             respondent.after,
         )
-        text = pick_comment(rng, answers, overall, where, recent or ())
+        text = pick_comment(rng, answers, overall, where, recent)
         if text is not None:
             answers[comment_key] = text
-            if recent is not None:
-                recent.append(text)
     return answers
 
 

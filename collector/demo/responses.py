@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections import deque
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -42,7 +41,7 @@ from collector.core.questionnaires import definition_of
 from collector.core.workdays import taiwan_calendar
 from collector.demo import story
 from collector.demo.campaigns import DemoCampaign
-from collector.demo.comments import RECENT
+from collector.demo.comments import Recent
 from collector.demo.respondents import Respondent
 from collector.demo.respondents import answers_for
 from collector.demo.waves import Wave
@@ -145,7 +144,7 @@ class ResponseSeeder:
         self.plugins = get_plugins(app)
         self.calendar = taiwan_calendar()
         self.effective = story.IMPROVEMENT.effective(waves)
-        self.recent: dict[tuple[str, str], deque[str]] = {}  # (agency, questionnaire)
+        self.recent = Recent()
         with session_scope(app) as session:
             self.agencies = {a.code: a for a in session.execute(select(Agency)).scalars()}
             self.units = {
@@ -187,7 +186,6 @@ class ResponseSeeder:
                 day = rng.choice(days)
                 visits.append((_moment(rng, day), day, code))
         visits.sort()  # in the order of the visits, so that comments do not repeat closely
-        recent = self.recent.setdefault((agency.code, version.slug), deque(maxlen=RECENT))
         batch: list[Prepared] = []
         for when, day, code in visits:
             unit = self.units[(agency.code, code)]
@@ -202,9 +200,16 @@ class ResponseSeeder:
                 after=after,
                 offset=partial(story.item_offset, agency.code, code, after=after),
             )
+            office, counter = (agency.code, version.slug), (agency.code, version.slug, code)
             raw = answers_for(
-                rng, questionnaire, self.plugins, respondent, story.ITEM_NOISE, recent
+                rng,
+                questionnaire,
+                self.plugins,
+                respondent,
+                story.ITEM_NOISE,
+                self.recent.of(office, counter),
             )
+            self.recent.add(raw.get(questionnaire.analysis.comment or ""), office, counter)
             channel = _channel(rng, agency.code, code)
             submission = Submission(
                 questionnaire=version,

@@ -10,7 +10,6 @@ closes. A survey whose three weeks have not ended by today is not made.
 from __future__ import annotations
 
 import random
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import date
@@ -38,7 +37,7 @@ from collector.core.models import User
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import definition_of
 from collector.demo import story
-from collector.demo.comments import RECENT
+from collector.demo.comments import Recent
 from collector.demo.respondents import Respondent
 from collector.demo.respondents import answers_for
 from collector.demo.waves import ROC_OFFSET
@@ -121,7 +120,7 @@ def seed_staff_surveys(
                 and code == story.IMPROVEMENT.agency
             )
             rate = rng.uniform(*TAKE_PART)
-            recent: deque[str] = deque(maxlen=RECENT)
+            recent = Recent()
             for unit_code, n in heads.items():
                 unit = units[unit_code]
                 for token in rng.sample(tokens[unit.id], round(n * rate)):
@@ -135,7 +134,8 @@ def seed_staff_surveys(
                         after=after,
                         offset=partial(story.staff_offset, code, after=after),
                     )
-                    raw = answers_for(rng, questionnaire, plugins, respondent, 0.6, recent)
+                    raw = answers_for(rng, questionnaire, plugins, respondent, 0.6, recent.of(code))
+                    recent.add(raw.get(questionnaire.analysis.comment or ""), code)
                     submission = Submission(
                         questionnaire=version,
                         agency=agency,
