@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 from sqlmodel import col
 
-from collector.access.identity import actor_for_user
 from collector.campaigns.service import NewCampaign
 from collector.campaigns.service import compute_target
 from collector.campaigns.service import create_campaign
@@ -33,7 +32,9 @@ from collector.core.models import Campaign
 from collector.core.models import CampaignUnit
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Unit
-from collector.core.models import User
+from collector.demo.lookup import admin_actor
+from collector.demo.lookup import unit_ids
+from collector.demo.lookup import units_by_code
 from collector.demo.waves import Wave
 
 
@@ -128,22 +129,17 @@ def seed_campaigns(
         if version is None or agency is None:
             continue  # the questionnaire's plugin is not loaded
         assert version.id is not None and agency.id is not None  # stored rows
-        admin = session.execute(
-            select(User).where(col(User.email) == f"admin@{design.agency}.example")
-        ).scalar_one()
-        actor = actor_for_user(admin, source="demo", db=session)
-        units = {
-            u.code: u
-            for u in session.execute(select(Unit).where(col(Unit.agency_id) == agency.id)).scalars()
-        }
+        actor = admin_actor(session, design.agency)
+        units = units_by_code(session, agency.id)
         plan = compute_target(design.margin, 0.95, population=sum(design.population.values()))
         targets = _allocate(plan.target, design.population)
-        by_id = {u.id: u for u in units.values() if u.id is not None}
+        ids = unit_ids(units)
+        by_id = {ids[code]: unit for code, unit in units.items()}
         for wave in waves:
             new = NewCampaign(
                 title=f"{wave.label_zh}{design.title}",
                 questionnaire_version_id=version.id,
-                unit_ids=[units[code].id for code in design.population],
+                unit_ids=[ids[code] for code in design.population],
                 starts_on=wave.starts_on,
                 ends_on=wave.ends_on,
                 target_n=plan.target,
@@ -152,8 +148,8 @@ def seed_campaigns(
                 confidence=0.95,
                 population=sum(design.population.values()),
                 design_effect=None,
-                unit_targets={units[c].id: t for c, t in targets.items()},
-                unit_populations={units[c].id: n for c, n in design.population.items()},
+                unit_targets={ids[c]: t for c, t in targets.items()},
+                unit_populations={ids[c]: n for c, n in design.population.items()},
             )
             campaign = create_campaign(session, new, agency_id=agency.id, units=by_id, actor=actor)
             campaign.created_at = _created_at(wave.starts_on)

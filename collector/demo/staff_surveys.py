@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlmodel import col
 
-from collector.access.identity import actor_for_user
 from collector.answers.records import Submission
 from collector.answers.submission import InvalidSubmission
 from collector.answers.submission import prepare
@@ -32,12 +31,13 @@ from collector.core.models import Agency
 from collector.core.models import Campaign
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import StaffInvitation
-from collector.core.models import Unit
-from collector.core.models import User
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import definition_of
 from collector.demo import story
 from collector.demo.comments import Recent
+from collector.demo.lookup import admin_actor
+from collector.demo.lookup import unit_ids
+from collector.demo.lookup import units_by_code
 from collector.demo.respondents import Respondent
 from collector.demo.respondents import answers_for
 from collector.demo.waves import ROC_OFFSET
@@ -91,16 +91,8 @@ def seed_staff_surveys(
                 agency = session.execute(
                     select(Agency).where(col(Agency.code) == code)
                 ).scalar_one()
-                admin = session.execute(
-                    select(User).where(col(User.email) == f"admin@{code}.example")
-                ).scalar_one()
-                actor = actor_for_user(admin, source="demo", db=session)
-                units = {
-                    u.code: u
-                    for u in session.execute(
-                        select(Unit).where(col(Unit.agency_id) == agency.id)
-                    ).scalars()
-                }
+                actor = admin_actor(session, code)
+                units = units_by_code(session, agency.id)
                 campaign = staff_survey.create(
                     session,
                     agency=agency,
@@ -110,7 +102,8 @@ def seed_staff_surveys(
                     ends_on=work.ends_on,
                     actor=actor,
                 )
-                counts = {units[c].id: n for c, n in heads.items()}
+                ids = unit_ids(units)
+                counts = {ids[c]: n for c, n in heads.items()}
                 tokens = staff_survey.issue_counted(session, campaign, counts, actor)
                 session.expunge_all()
             assert campaign.id is not None and agency.id is not None  # stored rows
@@ -123,7 +116,7 @@ def seed_staff_surveys(
             recent = Recent()
             for unit_code, n in heads.items():
                 unit = units[unit_code]
-                for token in rng.sample(tokens[unit.id], round(n * rate)):
+                for token in rng.sample(tokens[ids[unit_code]], round(n * rate)):
                     day = work.starts_on + timedelta(days=rng.randint(0, 20))
                     respondent = Respondent(
                         agency=code,
@@ -158,19 +151,17 @@ def seed_staff_surveys(
                         version_id=campaign.questionnaire_version_id,
                     )
                     stored += staff_survey.store_answer(app, target, prepared)
-            _close(app, campaign.id, actor_email=f"admin@{code}.example", sent=work.starts_on)
+            _close(app, campaign.id, agency_code=code, sent=work.starts_on)
     return stored
 
 
-def _close(app: Flask, campaign_id: int, *, actor_email: str, sent: date) -> None:
+def _close(app: Flask, campaign_id: int, *, agency_code: str, sent: date) -> None:
     """Close the survey as its administrator would; its links were handed out on its
     first day and the survey was set up two weeks before."""
     with session_scope(app) as session:
-        admin = session.execute(select(User).where(col(User.email) == actor_email)).scalar_one()
-        actor = actor_for_user(admin, source="demo", db=session)
         campaign = session.get(Campaign, campaign_id)
         assert campaign is not None  # made above
-        staff_survey.close(session, campaign, actor)
+        staff_survey.close(session, campaign, admin_actor(session, agency_code))
         campaign.created_at = datetime.combine(sent - timedelta(days=14), time(2, 0), tzinfo=UTC)
         session.add(campaign)
         session.execute(
