@@ -9,7 +9,11 @@ with English answers.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
+
+from collector.demo.comments import load_comments
 from tests.helpers.demo import Answer
 from tests.helpers.demo import DemoData
 
@@ -97,3 +101,19 @@ def test_comments_speak_of_their_own_office(demo_data: DemoData) -> None:
     assert [
         t for a, t in comments if a.agency == "demo-land" and any(w in t for w in household_words)
     ] == []
+
+
+def test_the_comment_file_is_checked_when_read(tmp_path: Path) -> None:
+    """A misspelt tone would fit no response and vanish from the demo without a word."""
+    path = tmp_path / "comments.yaml"
+    path.write_text(
+        '- {text: "很好", tone: praised, about: [courtesy_attitude]}\n', encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="tone or era"):
+        load_comments(path)
+
+
+def test_every_bundled_comment_is_read() -> None:
+    comments = load_comments()
+    assert len(comments) == len({c.text for c in comments}) > 50
+    assert {c.tone for c in comments} == {"praise", "complaint", "suggestion"}
