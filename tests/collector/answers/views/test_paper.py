@@ -122,7 +122,7 @@ def test_counter_staff_key_in_a_questionnaire(
     response, _data = key_in(staff_client, KEYED)
     assert response.status_code == 303
     again = staff_client.get("/staff/paper/entry").text
-    assert "第 1 份已儲存 (receipt " in again
+    assert "第 1 份已儲存（收執編號 " in again
     assert 'value=""' in again and "字很小" not in again  # the same empty form
 
     (saved,) = stored(staff_app)
@@ -143,6 +143,25 @@ def test_counter_staff_key_in_a_questionnaire(
     key_in(staff_client, KEYED)
     assert "第 2 份已儲存" in staff_client.get("/staff/paper/entry").text
     assert len(stored(staff_app)) == 2
+
+
+def test_the_save_notice_speaks_the_interface_language_only(
+    staff_app: Flask, staff_client: Any, auth: Auth
+) -> None:
+    assert logged_in(auth.login(COUNTER))
+    start(staff_client, staff_app)
+    key_in(staff_client, KEYED)
+    key_in(staff_client, KEYED)
+    first, second = (r.receipt for r in stored(staff_app))
+    chinese = re.search(r'id="paper-saved">([^<]+)<', staff_client.get("/staff/paper/entry").text)
+    assert chinese is not None and second in chinese.group(1)
+    assert not re.search(r"[A-Za-z]", chinese.group(1).replace(second, "")), chinese.group(1)
+    key_in(staff_client, KEYED)
+    third = stored(staff_app)[-1].receipt
+    page = staff_client.get("/staff/paper/entry?lang=en").text
+    english = re.search(r'id="paper-saved">([^<]+)<', page)
+    assert english is not None and third in english.group(1) and first not in english.group(1)
+    assert not re.search(r"[\u3000-\u9fff\uff00-\uffef]", english.group(1)), english.group(1)
 
 
 def test_the_batch_is_remembered_and_counted_per_batch(
