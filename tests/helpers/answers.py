@@ -27,6 +27,28 @@ SLUG = "citizen-satisfaction"
 CITIZEN_ANSWERS: dict[str, Any] = {**EXAMPLE, "comment": "櫃台很親切 𠊎"}
 """The example response, with a comment outside the Basic Multilingual Plane (Hakka)."""
 
+PAPER_KEYED: dict[str, str] = {
+    "service_type": "2",  # certificate
+    "first_visit": "2",  # no
+    "env_signage": "4",
+    "env_comfort": "5",
+    "env_facilities": "n",
+    "courtesy_attitude": "5",
+    "courtesy_proactive": "4",
+    "prof_knowledge": "4",
+    "prof_efficiency": "3",
+    "prof_consistency": "4",
+    "measures_online": "0",
+    "measures_information": "4",
+    "measures_wait": "2",
+    "overall_satisfaction": "4",
+    "recommend": "8",
+    "comment": "字很小",
+    "sex": "2",  # female
+    "age_group": "7",  # 65plus
+}
+"""A paper citizen-satisfaction questionnaire as counter staff key it in (``/staff/paper/entry``)."""
+
 
 def api_body(**overrides: Any) -> dict[str, Any]:
     """A complete, valid ``POST /api/v1/responses`` body for agency alpha, unit c1."""
