@@ -47,6 +47,7 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
         pages.append((gettext("Survey campaigns"), url_for("campaigns.index")))
     if may_somewhere(actor, "paper.enter"):
         pages.append((gettext("Paper questionnaire entry"), url_for("paper.setup")))
+        pages.append((gettext("Keyed questionnaires"), url_for("paper_keyed.index")))
     if may_somewhere(actor, "aggregates.read"):
         pages.append((gettext("Results"), url_for("results.results")))
     if may_somewhere(actor, "cases.read"):

@@ -84,9 +84,12 @@ def add_responses(
     channel: str = "online",
     days_ago: int = 0,
     campaign_id: int | None = None,
+    batch: str | None = None,
+    entered_by: int | None = None,
     **answers: Any,
 ) -> list[str]:
-    """``count`` citizen-satisfaction responses (CITIZEN_ANSWERS with ``answers`` on top)."""
+    """``count`` citizen-satisfaction responses (CITIZEN_ANSWERS with ``answers`` on top);
+    keyed-in ones (``channel="paper"``) with their ``batch`` and who keyed them."""
     receipts = []
     with app.app_context():
         plugins = get_plugins(app)
@@ -114,6 +117,8 @@ def add_responses(
                     language="zh-Hant-TW",
                     answers={**CITIZEN_ANSWERS, **answers},
                     campaign_id=campaign_id,
+                    batch=batch,
+                    entered_by=entered_by,
                 ),
             )
             receipts.append(saved.receipt)
@@ -125,3 +130,12 @@ def add_responses(
                 .values(submitted_at=utcnow() - timedelta(days=days_ago))
             )
     return receipts
+
+
+def make_keyed(app: Flask, agency_code: str = "alpha") -> dict[str, Any]:
+    """A paper questionnaire keyed in at ``agency_code``'s c1, for the routes of one keyed
+    questionnaire: ``{"response_id": id}``."""
+    (receipt,) = add_responses(app, agency_code, "c1", channel="paper", batch="B-1")
+    with session_scope(app) as session:
+        found = session.execute(select(Response.id).where(Response.receipt == receipt))  # type: ignore[arg-type]
+        return {"response_id": found.scalar_one()}

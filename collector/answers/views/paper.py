@@ -38,6 +38,7 @@ from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.answers.forms import build_form_class
 from collector.answers.records import Submission
+from collector.answers.standard_types import NOT_APPLICABLE
 from collector.answers.submission import IdempotencyConflict
 from collector.answers.submission import InvalidSubmission
 from collector.answers.submission import submit
@@ -74,6 +75,7 @@ PAPER_KINDS = ("citizen", "other")
 SESSION_KEY = "paper_setup"
 SAVED_KEY = "paper_saved"
 NOT_APPLICABLE_KEYS = ("n", "0")
+NOT_APPLICABLE_CODE = "n / 0"  # as the legend writes the keys
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
@@ -111,7 +113,7 @@ def keyed_answers(
         kind = entry_kind(plugins, questionnaire, question)
         qtype = plugins.question_type(questionnaire, question.key)
         if kind == "likert":
-            raw[question.key] = "na" if text.lower() in NOT_APPLICABLE_KEYS else text
+            raw[question.key] = NOT_APPLICABLE if text.lower() in NOT_APPLICABLE_KEYS else text
         elif kind in ("options", "multiple"):
             values = [v for v, _label in (qtype.options(language) or [])]
             codes = _SEPARATORS.split(text) if kind == "multiple" else [text]
@@ -120,6 +122,56 @@ def keyed_answers(
         else:
             raw[question.key] = text
     return raw
+
+
+def typed_codes(
+    plugins: PluginSet, questionnaire: Questionnaire, stored: dict[str, Any], language: str
+) -> dict[str, str]:
+    """Stored answers as a clerk types them (the inverse of :func:`keyed_answers`): what
+    a correction form opens with, and what the history shows."""
+    typed: dict[str, str] = {}
+    for question in questionnaire.questions():
+        pairs = stored.get(question.key)
+        qtype = plugins.question_type(questionnaire, question.key)
+        value = qtype.from_rows(pairs) if pairs else None
+        if value is None or value == []:
+            continue
+        kind = entry_kind(plugins, questionnaire, question)
+        if kind == "likert" and value == NOT_APPLICABLE:
+            typed[question.key] = NOT_APPLICABLE_KEYS[0]
+        elif kind in ("options", "multiple"):
+            values = [v for v, _label in (qtype.options(language) or [])]
+            picked = value if isinstance(value, list) else [value]
+            typed[question.key] = " ".join(
+                str(values.index(v) + 1) if v in values else str(v) for v in picked
+            )
+        else:
+            typed[question.key] = _plain(value)
+    return typed
+
+
+def shown_answers(
+    plugins: PluginSet, questionnaire: Questionnaire, stored: dict[str, Any], language: str
+) -> dict[str, list[str]]:
+    """Stored answers for reading: each typed code with its meaning (``4 滿意``)."""
+    shown: dict[str, list[str]] = {}
+    for key, code in typed_codes(plugins, questionnaire, stored, language).items():
+        meanings = dict(legend(plugins, questionnaire, questionnaire.question(key), language))
+        if not meanings:
+            shown[key] = [code]
+            continue
+        parts = []
+        for part in code.split():
+            meaning = meanings.get(NOT_APPLICABLE_CODE if part == NOT_APPLICABLE_KEYS[0] else part)
+            parts.append(f"{part} {meaning}" if meaning else part)
+        shown[key] = parts
+    return shown
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _by_number(values: list[str], code: str) -> str:
@@ -139,7 +191,7 @@ def legend(
     if kind == "likert":
         pairs = [(v, label) for v, label in options if v != "na"]
         if question.not_applicable:
-            pairs.append(("n / 0", translator(language).gettext("Not applicable")))
+            pairs.append((NOT_APPLICABLE_CODE, translator(language).gettext("Not applicable")))
         return pairs
     if kind in ("options", "multiple"):
         return [(str(i), label) for i, (_v, label) in enumerate(options, start=1)]
@@ -168,12 +220,12 @@ def _public_submission_path() -> Iterator[None]:
 # -- pages -------------------------------------------------------------------------------
 
 
-def _units(actor: Actor) -> list[Unit]:
+def paper_units(actor: Actor) -> list[Unit]:
     statement = scoped(select(Unit).order_by(col(Unit.agency_id), col(Unit.code)), ACTION, actor)
     return list(get_session().execute(statement).scalars())
 
 
-def _questionnaires(plugins: PluginSet) -> list[Questionnaire]:
+def paper_questionnaires(plugins: PluginSet) -> list[Questionnaire]:
     return [q for q in plugins.questionnaires.values() if q.kind in PAPER_KINDS]
 
 
@@ -270,8 +322,8 @@ def _check_setup(
 def setup() -> Any:
     """Choose unit, questionnaire, language and batch for the entries that follow."""
     actor = require(ACTION, any_agency=True)
-    units = _units(actor)
-    questionnaires = _questionnaires(get_plugins())
+    units = paper_units(actor)
+    questionnaires = paper_questionnaires(get_plugins())
     current = session.get(SESSION_KEY) or {}
     errors: dict[str, str] = {}
     campaigns = _open_campaigns(actor)
@@ -427,19 +479,8 @@ def _entry_page(
     errors: dict[str, str],
     notice: str | None,
 ) -> str:
-    plugins = get_plugins()
     questionnaire, language = entry.questionnaire, entry.language
-    questions = [
-        {
-            "key": q.key,
-            "label": questionnaire.text(q.label, language),
-            "required": q.required,
-            "kind": entry_kind(plugins, questionnaire, q),
-            "legend": legend(plugins, questionnaire, q, language),
-            "conditional": bool(q.relevant),
-        }
-        for q in questionnaire.questions()
-    ]
+    questions = question_rows(get_plugins(), questionnaire, language)
     return render_template(
         "answers/paper_entry.html",
         actor=actor,
@@ -457,7 +498,27 @@ def _entry_page(
         notice=notice,
         token=secrets.token_urlsafe(18),
         csrf_field=form.csrf_token,
+        keyed_url=url_for(
+            "paper_keyed.index", unit=entry.unit.id, questionnaire=questionnaire.slug
+        ),
     )
+
+
+def question_rows(
+    plugins: PluginSet, questionnaire: Questionnaire, language: str
+) -> list[dict[str, Any]]:
+    """The questions as the keying form shows them (``answers/_paper_questions.html``)."""
+    return [
+        {
+            "key": q.key,
+            "label": questionnaire.text(q.label, language),
+            "required": q.required,
+            "kind": entry_kind(plugins, questionnaire, q),
+            "legend": legend(plugins, questionnaire, q, language),
+            "conditional": bool(q.relevant),
+        }
+        for q in questionnaire.questions()
+    ]
 
 
 @bp.route("/entry", methods=["GET", "POST"])
