@@ -324,3 +324,38 @@ def test_only_this_agencys_keyed_questionnaires_and_only_for_keying_staff(
     assert analyst.get("/staff/paper/keyed").status_code == 403
     assert post_change(beta, rid, "void", "x", 1).status_code == 404
     assert response(staff_app, id=rid).voided_at is None
+
+
+def test_a_resent_form_of_a_voided_questionnaire_is_answered_as_before(
+    staff_app: Flask, counter: Any
+) -> None:
+    """The double-submit guard still finds the first response when it has been voided."""
+    from tests.helpers.answers import PAPER_KEYED
+    from tests.helpers.organisation import unit_id
+
+    page = counter.get("/staff/paper")
+    counter.post(
+        "/staff/paper",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "unit": str(unit_id(staff_app, "alpha", "c1")),
+            "questionnaire": SLUG,
+            "campaign": "",
+            "language": "zh-Hant-TW",
+            "batch": "B-2",
+        },
+    )
+    entry = counter.get("/staff/paper/entry").text
+    token = re.search(r'name="submission_token" value="([^"]+)"', entry).group(1)  # type: ignore[union-attr]
+    data = {
+        "csrf_token": csrf_token(entry),
+        "submission_token": token,
+        **{f"q_{k}": v for k, v in PAPER_KEYED.items()},
+    }
+    assert counter.post("/staff/paper/entry", data=data).status_code == 303
+    with session_scope(staff_app) as session:
+        (rid,) = session.execute(select(Response.id)).scalars()
+    assert post_change(counter, rid, "void", "重複登打", 1).status_code == 303
+    assert counter.post("/staff/paper/entry", data=data).status_code == 303
+    with session_scope(staff_app) as session:
+        assert len(session.execute(including_voided(select(Response.id))).all()) == 1
