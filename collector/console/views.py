@@ -39,6 +39,7 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
     if may_somewhere(actor, "units.manage"):
         pages.append((gettext("Service units"), url_for("organisation.units")))
     if may_somewhere(actor, "campaigns.manage"):
+        pages.append((gettext("Questionnaires offered"), url_for("questionnaire_offers.index")))
         pages.append((gettext("Internal staff survey"), url_for("staff_survey.index")))
         pages.append((gettext("Outbox (development)"), url_for("staff_survey.outbox")))
     elif may_somewhere(actor, "results.read"):

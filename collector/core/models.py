@@ -72,6 +72,20 @@ class QuestionnaireVersion(SQLModel, table=True):
     published_at: datetime = Field(default_factory=utcnow)
 
 
+class QuestionnaireOffer(SQLModel, table=True):
+    """An agency's own choice to offer a registered questionnaire or not
+    (``collector.core.offering``); without one, the registering plugin's
+    ``questionnaire_offered`` hook decides, and a questionnaire nobody decides for is
+    offered everywhere."""
+
+    __tablename__ = "questionnaire_offer"
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    slug: str = Field(max_length=64, primary_key=True)
+    offered: bool
+    changed_at: datetime = Field(default_factory=utcnow)
+    changed_by: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
 class Response(SQLModel, table=True):
     """A submitted questionnaire. No IP address or other identifier is stored."""
 

@@ -57,6 +57,7 @@ from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
+from collector.core.offering import offered_by_agency
 from collector.core.plugins import PluginSet
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS
@@ -229,6 +230,16 @@ def paper_questionnaires(plugins: PluginSet) -> list[Questionnaire]:
     return [q for q in plugins.questionnaires.values() if q.kind in PAPER_KINDS]
 
 
+def _offered(actor: Actor, units: list[Unit]) -> dict[int, set[str]]:
+    """Per agency of ``units``: the questionnaires it offers (``collector.core.offering``)."""
+    db = get_session()
+    ids = sorted({u.agency_id for u in units})
+    agencies = db.execute(
+        scoped(select(Agency).where(col(Agency.id).in_(ids)), ACTION, actor)
+    ).scalars()
+    return offered_by_agency(db, get_plugins(), agencies, lambda s: scoped(s, ACTION, actor))
+
+
 def _name(obj: Any) -> str:
     return obj.name_en if current_language() == "en" else obj.name_zh
 
@@ -285,6 +296,7 @@ def _check_setup(
     units: list[Unit],
     questionnaires: list[Questionnaire],
     campaigns: list[PaperCampaign],
+    offered: dict[int, set[str]],
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The problems with a posted set-up (by field), and what it chose when there are
     none: the unit, the questionnaire and the campaign (or None)."""
@@ -296,6 +308,10 @@ def _check_setup(
         errors["unit"] = text.gettext("Choose a service unit.")
     if questionnaire is None:
         errors["questionnaire"] = text.gettext("Choose a questionnaire.")
+    elif unit is not None and questionnaire.slug not in offered.get(unit.agency_id, set()):
+        errors["questionnaire"] = text.gettext(
+            "The agency of this service unit does not use this questionnaire."
+        )
     elif values["language"] not in questionnaire.languages:
         values["language"] = questionnaire.languages[0]
     if not values["batch"] or len(values["batch"]) > BATCH_MAX:
@@ -323,7 +339,9 @@ def setup() -> Any:
     """Choose unit, questionnaire, language and batch for the entries that follow."""
     actor = require(ACTION, any_agency=True)
     units = paper_units(actor)
-    questionnaires = paper_questionnaires(get_plugins())
+    offered = _offered(actor, units)
+    anywhere = set().union(*offered.values())
+    questionnaires = [q for q in paper_questionnaires(get_plugins()) if q.slug in anywhere]
     current = session.get(SESSION_KEY) or {}
     errors: dict[str, str] = {}
     campaigns = _open_campaigns(actor)
@@ -340,7 +358,7 @@ def setup() -> Any:
         )
     if request.method == "POST":
         values = {k: (request.form.get(k) or "").strip() for k in values}
-        errors, chosen = _check_setup(values, units, questionnaires, campaigns)
+        errors, chosen = _check_setup(values, units, questionnaires, campaigns, offered)
         if not FlaskForm().validate():
             errors["form"] = translator(current_language()).gettext(
                 "The page timed out. Please submit again; what you typed is still here."
@@ -424,6 +442,10 @@ def _entry_setup(actor: Actor, setup_data: dict[str, Any]) -> _Entry | Any:
             if request.method == "GET":
                 return redirect(url_for("paper.setup", ended=1), code=303)
             campaign_gone = True
+    if chosen is None and slug not in _offered(actor, [unit]).get(unit.agency_id, set()):
+        # Switched off for the agency since it was chosen: choose again.
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("paper.setup"), code=303)
     version = chosen.version if chosen is not None else current_version(current_app, db, slug)
     if version is None:
         abort(404)

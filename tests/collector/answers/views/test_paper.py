@@ -15,6 +15,7 @@ from collector.core.models import Unit
 from collector.core.plugins import get_plugins
 from tests.helpers.answers import PAPER_KEYED
 from tests.helpers.answers import SLUG
+from tests.helpers.organisation import choose_offer
 from tests.helpers.web import Auth
 from tests.helpers.web import csrf_token
 from tests.helpers.web import logged_in
@@ -206,6 +207,23 @@ def test_setup_is_checked(staff_app: Flask, staff_client: Any, auth: Auth) -> No
     assert staff_client.get("/staff/paper/entry").headers["Location"].endswith("/staff/paper")
 
 
+def test_only_questionnaires_the_agency_uses_are_offered(
+    staff_app: Flask, staff_client: Any, auth: Auth
+) -> None:
+    assert logged_in(auth.login(COUNTER))
+    page = staff_client.get("/staff/paper").text
+    assert f'value="{SLUG}"' in page
+    assert 'value="land-office-service"' not in page  # alpha is not a land office
+    refused = start(staff_client, staff_app, questionnaire="land-office-service")
+    assert refused.status_code == 422 and 'href="#paper-questionnaire"' in refused.text
+
+    assert start(staff_client, staff_app).status_code == 303
+    choose_offer(staff_app, "alpha", SLUG, offered=False)  # switched off meanwhile
+    entry = staff_client.get("/staff/paper/entry")
+    assert entry.status_code == 303 and entry.headers["Location"].endswith("/staff/paper")
+    assert f'value="{SLUG}"' not in staff_client.get("/staff/paper").text
+
+
 def test_who_may_key_in(staff_app: Flask) -> None:
     for email, status in (
         (COUNTER, 200),
@@ -269,6 +287,7 @@ def test_a_paper_response_can_record_an_open_campaign(
     for hidden in ("已結束的調查", "草稿調查", "乙機關的調查", "員工調查"):
         assert hidden not in page, hidden
     # Only a campaign offered, for one of its units, with its questionnaire.
+    choose_offer(staff_app, "alpha", "land-office-service")  # alpha uses it too
     for campaign, unit, slug, status in (
         (closed["campaign_id"], None, SLUG, 422),
         (draft["campaign_id"], None, SLUG, 422),
