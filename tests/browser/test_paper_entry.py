@@ -105,3 +105,35 @@ def test_enter_moves_on_and_saves_on_the_last_answer(
     expect(desktop.locator("#paper-saved")).to_contain_text("第 1 份已儲存")
     live_server.wait_idle()
     assert len(receipts(app)) == 1
+
+
+def test_a_typing_error_is_corrected_and_a_duplicate_voided(
+    app: Flask, live_server: LiveServer, new_context: Callable[..., Any]
+) -> None:
+    page = new_context(PHONE).new_page()
+    log_in(page, live_server.url)
+    set_up(page, "B-0414")
+    type_answers(page, {**PAPER_KEYED, "overall_satisfaction": "2"})  # the paper says 4
+    page.keyboard.press("Enter")
+    expect(page.locator("#paper-saved")).to_contain_text("第 1 份已儲存")
+
+    page.get_by_role("link", name="已登打的問卷：更正或作廢").click()
+    expect(page.locator("h1")).to_have_text("已登打的問卷")
+    (receipt,) = receipts(app)
+    page.get_by_role("link", name=receipt).click()
+    page.get_by_role("link", name="更正答案").click()
+    field = page.locator("#q-overall_satisfaction")
+    expect(field).to_have_value("2")
+    field.fill("4")
+    page.get_by_label("更正理由").fill("紙本勾選「滿意」，登打成 2")
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_role("status")).to_have_text("已儲存更正，成為第 2 版。")
+    expect(page.locator(".paper-changes")).to_contain_text("整體而言")
+    expect(page.locator(".paper-changes del")).to_have_text("2 不滿意")
+    expect(page.locator(".paper-changes ins")).to_have_text("4 滿意")
+
+    page.get_by_label("理由").fill("同一份問卷登打兩次")
+    page.get_by_role("button", name="作廢這份問卷").click()
+    expect(page.locator("#keyed-status")).to_contain_text("已作廢")
+    page.get_by_role("link", name="所有已登打的問卷").click()
+    expect(page.get_by_role("row", name=receipt)).to_contain_text("已作廢")
