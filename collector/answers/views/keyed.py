@@ -317,6 +317,12 @@ def detail(response_id: int) -> Any:
     return _detail_page(actor, response)
 
 
+def _fresh(wdb: Session, response: Response, actor: Actor) -> Response:
+    """The response again, in the write transaction that changes it."""
+    statement = select(Response).where(col(Response.id) == response.id)
+    return wdb.execute(including_voided(scoped(statement, ACTION, actor))).scalar_one()
+
+
 def _seen_revision() -> int:
     return whole_number(request.form.get("revision", "")) or 0
 
@@ -327,11 +333,7 @@ def _change(response_id: int, kind: str) -> Any:
     reason = (request.form.get("reason") or "")[: corrections.REASON_MAX * 2]
     change = corrections.void if kind == "voided" else corrections.restore
     with _write_session() as wdb:
-        fresh = wdb.execute(
-            including_voided(
-                scoped(select(Response).where(col(Response.id) == response.id), ACTION, actor)
-            )
-        ).scalar_one()
+        fresh = _fresh(wdb, response, actor)
         try:
             made = change(wdb, fresh, reason=reason, actor=actor, seen_revision=_seen_revision())
         except corrections.ChangeRefused as exc:
@@ -421,11 +423,7 @@ def _save_correction(
         errors["reason"] = _text(exc.key, max=corrections.REASON_MAX)
     raw = keyed_answers(plugins, questionnaire, typed, response.language)
     with _write_session() as wdb:
-        fresh = wdb.execute(
-            including_voided(
-                scoped(select(Response).where(col(Response.id) == response.id), ACTION, actor)
-            )
-        ).scalar_one()
+        fresh = _fresh(wdb, response, actor)
         try:
             corrections.correct(
                 wdb,

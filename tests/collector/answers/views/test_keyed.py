@@ -80,6 +80,24 @@ def post_change(client: Any, response_id: int, action: str, reason: str, revisio
     )
 
 
+def start_entry(client: Any, app: Flask, batch: str) -> None:
+    """Set up paper entry at alpha's c1 for the citizen questionnaire, as on the page."""
+    from tests.helpers.organisation import unit_id
+
+    page = client.get("/staff/paper")
+    client.post(
+        "/staff/paper",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "unit": str(unit_id(app, "alpha", "c1")),
+            "questionnaire": SLUG,
+            "campaign": "",
+            "language": "zh-Hant-TW",
+            "batch": batch,
+        },
+    )
+
+
 # -- the list -----------------------------------------------------------------------------
 
 
@@ -131,18 +149,7 @@ def test_the_entry_page_links_to_the_list_of_its_unit_and_questionnaire(
 ) -> None:
     from tests.helpers.organisation import unit_id
 
-    page = counter.get("/staff/paper")
-    counter.post(
-        "/staff/paper",
-        data={
-            "csrf_token": csrf_token(page.text),
-            "unit": str(unit_id(staff_app, "alpha", "c1")),
-            "questionnaire": SLUG,
-            "campaign": "",
-            "language": "zh-Hant-TW",
-            "batch": "B-1",
-        },
-    )
+    start_entry(counter, staff_app, "B-1")
     entry = counter.get("/staff/paper/entry").text
     link = f'href="/staff/paper/keyed?unit={unit_id(staff_app, "alpha", "c1")}&amp;questionnaire={SLUG}"'
     assert link in entry
@@ -285,22 +292,10 @@ def test_a_voided_questionnaire_leaves_every_result_and_comes_back_when_restored
 def test_counts_on_the_entry_page_leave_out_voided_questionnaires(
     staff_app: Flask, counter: Any, people: dict[str, int]
 ) -> None:
-    from tests.helpers.organisation import unit_id
 
     ids = keyed_in(staff_app, people, 2)
     assert post_change(counter, ids[0], "void", "空白問卷", 1).status_code == 303
-    page = counter.get("/staff/paper")
-    counter.post(
-        "/staff/paper",
-        data={
-            "csrf_token": csrf_token(page.text),
-            "unit": str(unit_id(staff_app, "alpha", "c1")),
-            "questionnaire": SLUG,
-            "campaign": "",
-            "language": "zh-Hant-TW",
-            "batch": "B-7",
-        },
-    )
+    start_entry(counter, staff_app, "B-7")
     entry = counter.get("/staff/paper/entry").text
     assert '<dd id="paper-count">1</dd>' in entry
 
@@ -331,20 +326,8 @@ def test_a_resent_form_of_a_voided_questionnaire_is_answered_as_before(
 ) -> None:
     """The double-submit guard still finds the first response when it has been voided."""
     from tests.helpers.answers import PAPER_KEYED
-    from tests.helpers.organisation import unit_id
 
-    page = counter.get("/staff/paper")
-    counter.post(
-        "/staff/paper",
-        data={
-            "csrf_token": csrf_token(page.text),
-            "unit": str(unit_id(staff_app, "alpha", "c1")),
-            "questionnaire": SLUG,
-            "campaign": "",
-            "language": "zh-Hant-TW",
-            "batch": "B-2",
-        },
-    )
+    start_entry(counter, staff_app, "B-2")
     entry = counter.get("/staff/paper/entry").text
     token = re.search(r'name="submission_token" value="([^"]+)"', entry).group(1)  # type: ignore[union-attr]
     data = {
