@@ -133,6 +133,7 @@ DONE: dict[str, LazyText] = {
     "merge": lazy_gettext("Done: merge into another case."),
     "note": lazy_gettext("Done: internal note."),
     "restrict": lazy_gettext("The case is now restricted."),
+    "release": lazy_gettext("Done: the file is released and can be downloaded."),
 }
 """What the case page says once an action is done (``?done=``)."""
 

@@ -296,6 +296,10 @@ COMPLAINT_STATUSES = (
 COMPLAINT_CHANNELS = ("online", "phone", "counter", "letter", "email", "open311", "api")
 REPLY_CHANNELS = ("email", "letter", "phone", "none")
 DAY_KINDS = ("calendar", "working")
+ATTACHMENT_SCANS = ("clean", "held", "released", "unscanned")
+"""What the virus scanner said of an attachment: ``clean`` (it found nothing), ``held`` (no
+scanner is configured: not served until a handler releases it), ``released`` (released
+unscanned by a handler), ``unscanned`` (stored before scanning existed; served)."""
 OUTCOMES = ("upheld", "partly_upheld", "not_upheld", "explained", "withdrawn")
 """How a closed case ended, for the follow-up sample (stratified by category and outcome)."""
 
@@ -427,6 +431,7 @@ class ComplaintAttachment(SQLModel, table=True):
     """A file attached to a case, stored outside the web root under a random name."""
 
     __tablename__ = "complaint_attachment"
+    __table_args__ = (CheckConstraint(_in("scan", ATTACHMENT_SCANS), name="ck_attachment_scan"),)
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
@@ -437,6 +442,9 @@ class ComplaintAttachment(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     uploaded_at: datetime = Field(default_factory=utcnow)
     uploaded_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    scan: str = Field(default="held", max_length=16)
+    released_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    released_at: datetime | None = None
 
 
 class ComplaintFollowup(SQLModel, table=True):

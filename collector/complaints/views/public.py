@@ -79,6 +79,10 @@ DEFAULTS: dict[str, Any] = {
     "COMPLAINT_ATTACHMENTS_MAX": attachments.DEFAULT_MAX_FILES,
     "COMPLAINT_IMAGE_MAX_PIXELS": attachments.DEFAULT_MAX_PIXELS,
     "COMPLAINT_ATTACHMENT_DIR": None,
+    # The virus scanner (collector.complaints.scanning): "clamd:///run/clamav/clamd.ctl" or
+    # "clamd://host:3310"; None holds every upload for review instead.
+    "ATTACHMENT_SCANNER": None,
+    "ATTACHMENT_SCANNER_TIMEOUT": 30,
     "COMPLAINT_FOLLOW_MINUTES": 30,
     # Wrong case number or password: counted per address and per case number typed.
     "COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS": "20 per 15 minutes",
@@ -99,6 +103,7 @@ PASSWORD_ALPHABET = set(records.CASE_NUMBER_ALPHABET)
 def _defaults(state: Any) -> None:
     for key, value in DEFAULTS.items():
         state.app.config.setdefault(key, value)
+    attachments.configure(state.app)
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -309,13 +314,7 @@ def _file(
     """File the complaint, or say why not: (notice, errors, status). Nothing is
     stored unless everything, attachments included, is acceptable."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
-    refused_form = _form_refusal(form, language)
-    if refused_form is not None:
-        return refused_form
-    prepared, refused = attachments.prepare_all(form.attachments.data or [], 0, app)
-    if refused:
-        form.attachments.errors = [e.text(language) for e in refused]
-        return None, form.error_list(), 422
+    # The throttle first: a refused filing costs no decoding of its attachments.
     limiter = get_limiter(app)
     rule = app.config["COMPLAINT_FILINGS_PER_CLIENT"]
     if not limiter.test(rule, "complaint-filing", client_key()):
@@ -326,6 +325,13 @@ def _file(
             [],
             429,
         )
+    refused_form = _form_refusal(form, language)
+    if refused_form is not None:
+        return refused_form
+    prepared, refused = attachments.prepare_all(form.attachments.data or [], 0, app)
+    if refused:
+        form.attachments.errors = [e.text(language) for e in refused]
+        return None, form.error_list(), 422
     category = form.chosen_category
     assert category is not None
     stored: list[ComplaintAttachment] = []
@@ -579,7 +585,7 @@ def _followed_page(
         open=current.status in lifecycle.OPEN,
         awaiting=current.status == "awaiting_supplement",
         events=[(e, _event_text(e, language), clock.local_text(e.at)) for e in events],
-        files=[(f, _file_url(origin, f)) for f in files],
+        files=[(f, _file_url(origin, f) if attachments.servable(f) else None) for f in files],
         form=form,
         notice=notice,
         errors=errors,

@@ -22,9 +22,12 @@ from collector.core.models import Complaint
 from collector.core.models import ComplaintAttachment
 from collector.core.models import ComplaintEvent
 from tests.helpers import complaints
+from tests.helpers.clamd import EICAR
+from tests.helpers.clamd import FOUND
 from tests.helpers.database import count_rows
 from tests.helpers.files import HTML
 from tests.helpers.files import POLYGLOT_PNG
+from tests.helpers.files import count_decodes
 from tests.helpers.files import jpeg_with_gps
 from tests.helpers.files import pdf
 from tests.helpers.files import png
@@ -236,6 +239,62 @@ def test_filings_per_address_are_limited(client: FlaskClient, capp: Flask) -> No
     assert count_rows(capp, Complaint) == 1
 
 
+def test_an_infected_attachment_refuses_the_complaint_in_either_language(
+    client: FlaskClient, capp: Flask, clamd_socket: Path
+) -> None:
+    capp.config["ATTACHMENT_SCANNER"] = f"clamd://{clamd_socket}"
+    files = [(io.BytesIO(png()), "ok.png"), (io.BytesIO(EICAR), "說明.txt")]
+    response = post(client, complaint(capp, open_form(client), attachments=files))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"「說明.txt」：防毒掃描在檔案中發現惡意程式（{FOUND}），已拒收，未儲存。" in page
+    assert 'href="#attachments"' in page and 'value="路燈不亮"' in page
+    assert nothing_stored(capp)
+    files = [(io.BytesIO(EICAR), "notes.txt")]
+    english = complaint(capp, open_form(client), attachments=files, lang="en")
+    page = post(client, english).get_data(as_text=True)
+    assert "The virus scanner found malicious software in the file" in page
+    assert nothing_stored(capp)
+    # A clean file is stored as scanned, and served without a handler's release.
+    filed = file_one(client, capp, attachments=[(io.BytesIO(pdf()), "a.pdf")])
+    assert [row.scan for row in attachment_rows(capp)] == ["clean"]
+    page = client.get(filed["link"], follow_redirects=True).get_data(as_text=True)
+    download = re.search(r'href="(/complaints/follow/file/[^"]+)"', page)
+    assert download and client.get(download.group(1)).data == pdf()
+
+
+def test_without_a_scanner_files_are_held_until_a_handler_releases_them(
+    client: FlaskClient, capp: Flask
+) -> None:
+    filed = file_one(client, capp, attachments=[(io.BytesIO(pdf()), "公文.pdf")])
+    (row,) = attachment_rows(capp)
+    assert row.scan == "held" and len(stored_files(capp)) == 1  # kept, not served
+    page = client.get(filed["link"], follow_redirects=True).get_data(as_text=True)
+    assert "公文.pdf" in page and "機關檢查中，檢查完成後才能下載" in page
+    assert "/complaints/follow/file/" not in page
+    # Even a URL signed for this very file and case is refused while the file is held.
+    with capp.test_request_context():
+        token = complaints_public._file_signer(capp).dumps({"a": row.id, "c": row.complaint_id})
+    assert client.get(f"/complaints/follow/file/{token}").status_code == 404
+    release_all(capp)
+    page = client.get("/complaints/follow/case").get_data(as_text=True)
+    download = re.search(r'href="(/complaints/follow/file/[^"]+)"', page)
+    assert download and client.get(download.group(1)).data == pdf()
+
+
+def test_a_throttled_filing_decodes_no_image(
+    client: FlaskClient, capp: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capp.config["COMPLAINT_FILINGS_PER_CLIENT"] = "1 per hour"
+    file_one(client, capp)
+    decoded = count_decodes(monkeypatch)
+    photo = (io.BytesIO(png((2000, 1500), mode="RGB")), "map.png")
+    response = post(client, complaint(capp, open_form(client), attachments=[photo]))
+    assert response.status_code == 429
+    assert decoded == []  # the answer is 429 before any pixel is decoded
+    assert count_rows(capp, Complaint) == 1
+
+
 # -- attack inputs: nothing stored, never a 500 ----------------------------------------
 
 
@@ -390,8 +449,16 @@ def follow(client: FlaskClient, number: str, password: str) -> Any:
     return client.post("/complaints/follow", data=data)
 
 
+def release_all(app: Flask) -> None:
+    """Release every held file (the tests configure no virus scanner), as a handler does."""
+    handler = complaints.add_handler(app, "alpha", "releaser@alpha.example.test")
+    for case_id in {row.complaint_id for row in attachment_rows(app)}:
+        complaints.release_files(app, case_id, handler)
+
+
 def test_following_with_number_and_password(client: FlaskClient, capp: Flask) -> None:
     filed = file_one(client, capp, attachments=[(io.BytesIO(pdf()), "a.pdf")])
+    release_all(capp)
     other = capp.test_client()
     response = follow(other, filed["number"].lower(), filed["password"].lower())
     assert response.status_code == 303
@@ -494,6 +561,7 @@ def test_a_signed_file_url_of_another_case_is_refused(client: FlaskClient, capp:
     mine = file_one(client, capp)
     theirs_client = capp.test_client()
     theirs = file_one(theirs_client, capp, attachments=[(io.BytesIO(pdf()), "theirs.pdf")])
+    release_all(capp)
     page = theirs_client.get(theirs["link"], follow_redirects=True).get_data(as_text=True)
     url = re.search(r'href="(/complaints/follow/file/[^"]+)"', page)
     assert url

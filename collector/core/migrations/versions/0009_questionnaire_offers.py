@@ -1,7 +1,7 @@
 """questionnaire offers: an agency's own choice of the registered questionnaires it offers
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 12:00:00
 
 A plugin's questionnaire may be meant for some agencies only (the land office's is
@@ -14,8 +14,8 @@ No row: the default, as before this revision for every questionnaire nobody limi
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """keyed responses corrected, voided and restored: response.revision, response.voided_at, response_revision
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 09:00:00
 
 Typing errors are normal when paper questionnaires are keyed in. A keyed response
@@ -15,8 +15,8 @@ Existing responses get revision 1 and are not voided.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
