@@ -26,6 +26,7 @@ from collector.core import hooks as core_hooks
 from collector.core import i18n
 from collector.core import migrations
 from collector.core import plugins
+from collector.core import voiding
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks
@@ -65,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     ratelimit.init_app(app)
     guard.init_app(app)
+    voiding.init_app(app)
     sessions.init_app(app)
     for name, command in plugin_set.commands.items.items():
         if name in app.cli.commands:

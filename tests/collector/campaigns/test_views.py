@@ -702,3 +702,19 @@ def test_a_staff_survey_questionnaire_cannot_become_a_campaign(staff_app: Flask)
     )
     assert response.status_code == 422
     assert campaigns(staff_app) == []
+
+
+def test_only_the_questionnaires_the_agency_uses_can_run(staff_app: Flask) -> None:
+    from tests.helpers.organisation import choose_offer
+
+    client, auth = login(staff_app, ADMIN)
+    form = client.get("/staff/campaigns/new").text
+    assert 'value="citizen-satisfaction"' in form
+    assert 'value="land-office-service"' not in form  # alpha is not a land office
+    refused = client.post(
+        "/staff/campaigns/new",
+        data=create_form(staff_app, auth, questionnaire="land-office-service"),
+    )
+    assert refused.status_code == 422 and campaigns(staff_app) == []
+    choose_offer(staff_app, "alpha", "land-office-service")
+    assert 'value="land-office-service"' in client.get("/staff/campaigns/new").text
