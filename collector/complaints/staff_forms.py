@@ -144,6 +144,7 @@ ERROR_FIELDS = {
     "case_bad_merge": "into",
     "cs_merge_not_found": "into",
     "case_reply_required": "body",
+    "case_reply_placeholder": "body",
     "case_note_required": "text",
     "case_supplement_required": "text",
     "case_bad_category": "category",

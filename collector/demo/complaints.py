@@ -97,14 +97,14 @@ DEMO_POLICIES: dict[str, dict[str, Any]] = {
 
 REPLY_ZH = (
     "{name} 君 您好：\n\n您於 {received_on} 反映「{subject}」一案（案號 {case_number}），"
-    "本所處理情形如下：\n\n（請承辦人填寫處理情形）\n\n"
+    "本所處理情形如下：\n\n{請承辦人填寫處理情形}\n\n"
     "感謝您的寶貴意見。如有疑問，請洽本所服務台。\n\n{agency} 敬上"
 )
 
 
 REPLY_EN = (
     'Dear {name},\n\nThank you for your message of {received_on} about "{subject}" '
-    "(case {case_number}). Here is how we handled it:\n\n(the handler writes the answer)\n\n"
+    "(case {case_number}). Here is how we handled it:\n\n{the handler writes the answer}\n\n"
     "If you have any questions, please contact our information desk.\n\n{agency}"
 )
 
@@ -215,7 +215,7 @@ Step = Callable[[CaseService, Complaint, _Story], object]
 
 
 def _reply(service: CaseService, case: Complaint, story: _Story) -> object:
-    body = REPLY_ZH.replace("（請承辦人填寫處理情形）", "已完成改善。").format(
+    body = REPLY_ZH.replace("{請承辦人填寫處理情形}", "已完成改善。").format(
         name=story.name,
         received_on=story.received.isoformat(),
         subject=story.subject,
