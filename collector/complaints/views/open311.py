@@ -374,7 +374,13 @@ def _create() -> Response:
             language=language,
         )
     except IntakeError as exc:
-        names = {"category": "service_code", "latitude": "lat", "longitude": "long"}
+        names = {
+            "category": "service_code",
+            "latitude": "lat",
+            "longitude": "long",
+            "location": "address_string",
+            "name": "first_name/last_name",
+        }
         message = "; ".join(f"{names.get(k, k)}: {v}" for k, v in exc.errors.items())
         raise Open311Error(400, message) from None
     except lifecycle.CaseError as exc:
