@@ -25,6 +25,7 @@ from collector.complaints.service import CaseService
 from collector.core.db import get_engine
 from collector.core.db import writing
 from collector.core.i18n import LazyText
+from collector.core.links import public_base
 from collector.core.lookups import agency_by_code
 from collector.core.models import Agency
 from collector.core.models import ComplaintCategory
@@ -171,7 +172,7 @@ def file_complaint(
         )
         wdb.commit()
     notices.send_notices(app, filed.mails)
-    base = notices.public_base(app)
+    base = public_base(app)
     return Filed(
         case_number=filed.case.case_number,
         password=filed.password,

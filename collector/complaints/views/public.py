@@ -62,6 +62,7 @@ from collector.core.i18n import LANGUAGE_NAMES
 from collector.core.i18n import pick_language
 from collector.core.i18n import translator
 from collector.core.i18n import use_language
+from collector.core.links import external_url
 from collector.core.lookups import agency_by_code
 from collector.core.models import Agency
 from collector.core.models import Complaint
@@ -387,8 +388,11 @@ def filed() -> Any:
     category = db.get(ComplaintCategory, case.category_id)
     files = _complainant_files(db, [case])
     follow_link = (
-        notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
-        + url_for("complaints_public.follow_link", token=link_token)
+        external_url(
+            current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+            "complaints_public.follow_link",
+            token=link_token,
+        )
         if link_token
         else None
     )

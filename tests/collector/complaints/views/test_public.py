@@ -18,6 +18,7 @@ from sqlalchemy import select
 from collector.complaints.service import CaseService
 from collector.complaints.views import public as complaints_public
 from collector.core.db import session_scope
+from collector.core.links import DEVELOPMENT_BASE_URL
 from collector.core.models import Complaint
 from collector.core.models import ComplaintAttachment
 from collector.core.models import ComplaintEvent
@@ -90,7 +91,7 @@ def file_one(client: FlaskClient, app: Flask, **overrides: Any) -> dict[str, str
     assert response.headers["Location"].split("?")[0].endswith("/complaints/filed")
     page = client.get("/complaints/filed").get_data(as_text=True)
     number, password = re.findall(r'class="receipt-code">([^<]+)<', page)
-    link = re.search(r'href="http://localhost(/complaints/follow/[^"]+)"', page)
+    link = re.search(rf'href="{re.escape(DEVELOPMENT_BASE_URL)}(/complaints/follow/[^"]+)"', page)
     assert link
     return {"number": number, "password": password, "link": link.group(1), "page": page}
 
