@@ -18,13 +18,10 @@ from flask import session
 from flask import url_for
 
 from collector.access.security import csrf
-from collector.answers.records import Submission
 from collector.answers.submission import IdempotencyConflict
 from collector.answers.submission import InvalidSubmission
 from collector.answers.submission import submit
-from collector.answers.survey_page import open_form
-from collector.answers.survey_page import render_survey
-from collector.answers.survey_page import show_errors
+from collector.answers.survey_page import SurveyPage
 from collector.answers.survey_page import timed_out
 from collector.campaigns.service import link_on_survey_page
 from collector.core import clock
@@ -119,46 +116,34 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
         channel = "qr"
         if link is not None:
             version, questionnaire = link.version, definition_of(link.version)
-    form, language, switch, answers = open_form(questionnaire)
+    page = SurveyPage(questionnaire, version, agency, unit)
     if request.method == "GET":
-        form.started.data = clock.now().isoformat(timespec="seconds")
-
-    errors: dict[str, str] = {}
-    notice = None
-    if request.method == "POST" and not switch:
-        if not form.validate():
-            # Only the CSRF token can fail here: keep the answers and ask again.
-            notice = timed_out(language)
+        page.form.started.data = clock.now().isoformat(timespec="seconds")
+    token = (page.form.submission_token.data or "")[:128] or None
+    submission = page.submission(
+        channel,
+        started_at=_started(page.form.started.data),
+        idempotency_key=f"web:{token}" if token else None,
+        campaign_id=link.campaign_id if link else None,
+    )
+    if submission is not None:
+        try:
+            saved = submit(current_app, plugins, questionnaire, submission)
+        except InvalidSubmission as exc:
+            page.refuse(exc)
+        except IdempotencyConflict:
+            # The same page was submitted before with other answers: take this as new.
+            page.form.submission_token.data = secrets.token_urlsafe(24)
+            page.notice = timed_out(page.language)
         else:
-            token = (form.submission_token.data or "")[:128] or None
-            submission = Submission(
-                questionnaire=version,
-                agency=agency,
-                unit=unit,
-                channel=channel,
-                language=language,
-                answers=answers(),
-                started_at=_started(form.started.data),
-                idempotency_key=f"web:{token}" if token else None,
-                campaign_id=link.campaign_id if link else None,
-            )
-            try:
-                saved = submit(current_app, plugins, questionnaire, submission)
-            except InvalidSubmission as exc:
-                errors = show_errors(form, exc, language)
-            except IdempotencyConflict:
-                # The same page was submitted before with other answers: take this as new.
-                form.submission_token.data = secrets.token_urlsafe(24)
-                notice = timed_out(language)
-            else:
-                session["receipt"] = {
-                    "receipt": saved.receipt,
-                    "slug": slug,
-                    "agency": agency.code,
-                    "language": language,
-                }
-                return redirect(url_for("survey.thanks"), code=303)
-    return render_survey(questionnaire, version, form, agency, unit, language, errors, notice)
+            session["receipt"] = {
+                "receipt": saved.receipt,
+                "slug": slug,
+                "agency": agency.code,
+                "language": page.language,
+            }
+            return redirect(url_for("survey.thanks"), code=303)
+    return page.render()
 
 
 @bp.get("/thanks")
