@@ -277,7 +277,7 @@ class SubmissionEndpoint:
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(payload))),
             *reply.headers,
-            *headers_for(ENDPOINT),
+            *headers_for(ENDPOINT, self.app),
         ]
         start_response(_status_line(reply.status), headers)
         return [payload]

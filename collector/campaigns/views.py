@@ -59,6 +59,7 @@ from collector.core.i18n import current_language
 from collector.core.i18n import gettext
 from collector.core.i18n import localised
 from collector.core.i18n import translator
+from collector.core.links import external_url
 from collector.core.models import Agency
 from collector.core.models import Campaign
 from collector.core.models import CampaignUnit
@@ -524,10 +525,10 @@ def detail(campaign_id: int) -> Any:
     unit_links = [
         (
             unit,
-            url_for(
+            external_url(
+                current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
                 "campaign_links.follow",
                 token=logic.link_token(campaign.id, unit.id),  # type: ignore[arg-type]  # stored rows: their ids are set
-                _external=True,
             ),
             counts.get(unit.id, 0),
         )
@@ -586,10 +587,10 @@ def poster(campaign_id: int, unit_id: int) -> Any:
     agency = db.execute(
         scoped(select(Agency).where(col(Agency.id) == campaign.agency_id), MANAGE)
     ).scalar_one()
-    url = url_for(
+    url = external_url(
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
         "campaign_links.follow",
         token=logic.link_token(campaign.id, unit.id),
-        _external=True,
     )
     svg = logic.poster_svg(url=url, agency=agency, unit=unit, title=campaign.title)
     response = make_response(svg)

@@ -467,6 +467,22 @@ class ComplaintFollowup(SQLModel, table=True):
     sample_id: str | None = Field(default=None, max_length=32)  # which phone sample drew it
 
 
+class ComplaintReceipt(SQLModel, table=True):
+    """What the confirmation page shows once after a complaint is filed online: the
+    case's password and follow-link token. Kept here, not in the session cookie (signed,
+    not encrypted: readable in the browser), under the SHA-256 of a random key that the
+    session holds; deleted once shown, and when it expires."""
+
+    __tablename__ = "complaint_receipt"
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    password: str = Field(max_length=64)
+    link_token: str = Field(max_length=64)
+    expires_at: datetime = Field(index=True)
+
+
 class CalendarDay(SQLModel, table=True):
     """An editable exception to the weekend rule: a holiday or a make-up working day.
 

@@ -107,14 +107,14 @@ DEMO_POLICIES: dict[str, dict[str, Any]] = {
 
 REPLY_ZH = (
     "{name} 君 您好：\n\n您於 {received_on} 反映「{subject}」一案（案號 {case_number}），"
-    "本所處理情形如下：\n\n（請承辦人填寫處理情形）\n\n"
+    "本所處理情形如下：\n\n{請承辦人填寫處理情形}\n\n"
     "感謝您的寶貴意見。如有疑問，請洽本所服務台。\n\n{agency} 敬上"
 )
 
 
 REPLY_EN = (
     'Dear {name},\n\nThank you for your message of {received_on} about "{subject}" '
-    "(case {case_number}). Here is how we handled it:\n\n(the handler writes the answer)\n\n"
+    "(case {case_number}). Here is how we handled it:\n\n{the handler writes the answer}\n\n"
     "If you have any questions, please contact our information desk.\n\n{agency}"
 )
 
@@ -125,8 +125,8 @@ class DemoCases:
     sample: tuple[str, str] | None  # a case number and its password, to try the follow page
 
 
-PLACEHOLDER_ZH = "（請承辦人填寫處理情形）"
-PLACEHOLDER_EN = "(the handler writes the answer)"
+PLACEHOLDER_ZH = "{請承辦人填寫處理情形}"
+PLACEHOLDER_EN = "{the handler writes the answer}"
 DEFAULT_TEXTS = {
     "note": "已電話聯繫陳情人，了解詳細情形。",
     "supplement": "請提供發生的日期、時間及地點。",

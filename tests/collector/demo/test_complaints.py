@@ -11,6 +11,9 @@ from sqlalchemy import select
 
 from collector.complaints import lifecycle
 from collector.complaints import records
+from collector.complaints.replies import PLACEHOLDERS
+from collector.complaints.replies import fill_template
+from collector.complaints.replies import unfilled
 from collector.core import clock
 from collector.core.db import session_scope
 from collector.core.models import Agency
@@ -78,6 +81,10 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
             "{case_number}" in c.reply_template_zh for c in templates
         )
         assert all("{name}" in c.reply_template_en for c in templates)
+        # The handler's part is a placeholder: a draft sent unedited is refused.
+        filled = dict.fromkeys(PLACEHOLDERS, "x")
+        assert all(unfilled(fill_template(c.reply_template_zh, filled)) for c in templates)
+        assert all(unfilled(fill_template(c.reply_template_en, filled)) for c in templates)
         handler = session.execute(
             select(User).where(User.email == "cases@demo-land.example")
         ).scalar_one()
