@@ -20,8 +20,8 @@ injected:
 - ``kill-worker``: SIGKILL to one gunicorn worker (the master forks another);
 - ``db-restart``: PostgreSQL restarted (``pg_ctlcluster ... restart``, only as root
   with ``--allow-db-restart``: it disturbs every other user of the server), else
-  the app's connections terminated with ``pg_terminate_backend``, three times a
-  second apart, which is what the app sees of a restart; SQLite has no server;
+  the app's connections terminated with ``pg_terminate_backend``, six times half
+  a second apart, which is what the app sees of a restart; SQLite has no server;
 - ``write-lock``: another connection holds the write lock longer than SQLite's
   busy timeout (on PostgreSQL: ``LOCK TABLE response IN EXCLUSIVE MODE``, as long);
 - ``disk-full``: the SQLite file (PostgreSQL: the ``response`` table, through a
@@ -302,7 +302,14 @@ class Stage:
         return self.url.replace("postgresql+psycopg://", "postgresql://", 1)
 
     def start(self) -> None:
+        """gunicorn with the shipped settings, once all its workers are forked."""
+        from collector.serving import settings
+
         self.proc = self.submit.start_gunicorn("wsgi:app", self.port, self.env, self.log)
+        expected = int(str(settings(self.url)["workers"]))
+        deadline = time.monotonic() + 30
+        while len(self.workers()) < expected and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def workers(self) -> list[int]:
         assert self.proc is not None
@@ -427,16 +434,16 @@ def db_restart(stage: Stage) -> dict[str, Any]:
 
     terminated = 0
     with psycopg.connect(admin_dsn(stage.args), autocommit=True) as conn:
-        for _ in range(3):
+        for _ in range(6):
             row = conn.execute(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                 " WHERE datname = %s AND pid <> pg_backend_pid()",
                 (pg_name(),),
             ).fetchone()
             terminated += int(row[0]) if row else 0
-            time.sleep(1)
+            time.sleep(0.5)
     return {
-        "method": "pg_terminate_backend of the app's connections, 3 times, 1 s apart",
+        "method": "pg_terminate_backend of the app's connections, 6 times, 0.5 s apart",
         "terminated": terminated,
     }
 
