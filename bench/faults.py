@@ -22,8 +22,10 @@ injected:
   with ``--allow-db-restart``: it disturbs every other user of the server), else
   the app's connections terminated with ``pg_terminate_backend``, six times half
   a second apart, which is what the app sees of a restart; SQLite has no server;
-- ``write-lock``: another connection holds the write lock longer than SQLite's
-  busy timeout (on PostgreSQL: ``LOCK TABLE response IN EXCLUSIVE MODE``, as long);
+- ``write-lock``: another connection holds the write lock longer than a submission
+  waits for it on SQLite (twice the busy timeout and 3 s: the writer retries a
+  failed batch one response at a time); on PostgreSQL, as long, ``LOCK TABLE
+  response IN EXCLUSIVE MODE``;
 - ``disk-full``: the SQLite file (PostgreSQL: the ``response`` table, through a
   tablespace) on a small tmpfs (else loop-mounted ext4) file system, filled to the
   last byte by another file for a few seconds; skipped when it cannot be mounted;
@@ -454,8 +456,8 @@ def write_lock(stage: Stage) -> dict[str, Any]:
 
         conn = sqlite3.connect(stage.sqlite_path, isolation_level=None)
         try:
-            busy_ms = busy_timeout_ms(stage.url)
-            held = busy_ms / 1000 + 3
+            busy_ms = busy_timeout_ms()
+            held = lock_seconds(busy_ms)
             conn.execute("BEGIN IMMEDIATE")
             time.sleep(held)
             conn.execute("ROLLBACK")
@@ -468,7 +470,7 @@ def write_lock(stage: Stage) -> dict[str, Any]:
         }
     import psycopg
 
-    held = 13.0  # as long as on SQLite
+    held = lock_seconds(busy_timeout_ms())  # as long as on SQLite
     with psycopg.connect(stage.dsn) as holder:
         holder.execute("LOCK TABLE response IN EXCLUSIVE MODE")
         time.sleep(held)
@@ -476,16 +478,21 @@ def write_lock(stage: Stage) -> dict[str, Any]:
     return {"method": "LOCK TABLE response IN EXCLUSIVE MODE in another connection", "held_s": held}
 
 
-def busy_timeout_ms(url: str) -> int:
-    """The busy timeout the app's own engine sets on its SQLite connections."""
-    from collector.core.db import make_engine
+def lock_seconds(busy_timeout_ms: int) -> float:
+    """Longer than a submission waits for the lock on SQLite: a batch gives up after the busy
+    timeout and the writer then retries each response alone, waiting as long again."""
+    return 2 * busy_timeout_ms / 1000 + 3
 
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
-    finally:
-        engine.dispose()
+
+def busy_timeout_ms() -> int:
+    """The busy timeout the app sets on its SQLite connections (collector.core.db)."""
+    from collector.core.db import SQLITE_PRAGMAS
+
+    for pragma in SQLITE_PRAGMAS:
+        name, _, value = pragma.removeprefix("PRAGMA ").partition("=")
+        if name.strip() == "busy_timeout":
+            return int(value)
+    return 0
 
 
 def disk_full(stage: Stage) -> dict[str, Any]:
