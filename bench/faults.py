@@ -6,10 +6,10 @@ Usage::
                            [--scenarios kill-worker,db-restart,write-lock,disk-full,sigterm]
                            [--clients 8] [--allow-db-restart]
 
-For each database and scenario it makes a fresh database (a SQLite file in a
-temporary folder; the PostgreSQL database ``collector_faults_<pid>``, dropped at
-the end), migrates it with ``collector db upgrade``, seeds one agency and unit,
-and starts gunicorn with the shipped settings (``gunicorn.conf.py``) on a free
+For each database it migrates a database once with ``collector db upgrade`` and
+seeds one agency and unit; each scenario gets a fresh copy of it (a SQLite file in
+a temporary folder; the PostgreSQL database ``collector_faults_<pid>`` made from it
+as a template, dropped at the end) and starts gunicorn with the shipped settings (``gunicorn.conf.py``) on a free
 loopback port. ``--clients`` threads then submit complete citizen-satisfaction
 responses to ``POST /api/v1/responses``, each with its own ``Idempotency-Key``,
 retrying a refused, dropped, timed-out or 5xx request with the same key (honouring
