@@ -45,7 +45,6 @@ from collector.access.guard import unscoped
 from collector.access.scoped import scoped
 from collector.answers import writer
 from collector.answers.records import Prepared
-from collector.complaints.notices import public_base
 from collector.complaints.records import add_event
 from collector.complaints.records import hash_token
 from collector.complaints.records import origin_of
@@ -58,6 +57,7 @@ from collector.core.i18n import LazyText
 from collector.core.i18n import Translator
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
+from collector.core.links import public_base
 from collector.core.mail import Mail
 from collector.core.models import Agency
 from collector.core.models import Complaint

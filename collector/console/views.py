@@ -141,6 +141,13 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "surveys",
+        "campaigns.manage",
+        lazy_gettext("Questionnaires offered"),
+        "questionnaire_offers.index",
+        lazy_gettext("Which questionnaires the agency's units may use."),
+    ),
+    Task(
+        "surveys",
         "aggregates.read",
         lazy_gettext("Results"),
         "results.results",
@@ -152,6 +159,13 @@ TASKS: tuple[Task, ...] = (
         lazy_gettext("Paper questionnaire entry"),
         "paper.setup",
         lazy_gettext("Key in questionnaires filled in on paper."),
+    ),
+    Task(
+        "surveys",
+        "paper.enter",
+        lazy_gettext("Keyed questionnaires"),
+        "paper_keyed.index",
+        lazy_gettext("Those keyed in so far: correct, void or restore them."),
     ),
     Task(
         "surveys",

@@ -45,6 +45,7 @@ from collector.core.i18n import current_language
 from collector.core.i18n import pick_language
 from collector.core.i18n import translator
 from collector.core.i18n import use_language
+from collector.core.links import external_url
 from collector.core.models import Agency
 from collector.core.models import Campaign
 from collector.core.models import QuestionnaireVersion
@@ -119,8 +120,7 @@ def _own_agency(actor: Actor, action: str) -> int | None:
 
 
 def _link_for(token: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return base.rstrip("/") + url_for("staff_answer.answer", token=token)
+    return external_url(current_app._get_current_object(), "staff_answer.answer", token=token)  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
 
 
 def _manage_url(campaign: Campaign, **args: Any) -> str:

@@ -26,6 +26,7 @@ from collector.answers.survey_page import timed_out
 from collector.campaigns.service import link_on_survey_page
 from collector.core import clock
 from collector.core.db import get_session
+from collector.core.i18n import agency_name
 from collector.core.i18n import pick_language
 from collector.core.i18n import use_language
 from collector.core.lookups import agency_by_code
@@ -33,6 +34,8 @@ from collector.core.lookups import public_agencies
 from collector.core.lookups import unit_by_code
 from collector.core.models import Agency
 from collector.core.models import Unit
+from collector.core.offering import is_offered
+from collector.core.offering import offered_by_agency
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS
 from collector.core.questionnaires import current_version
@@ -55,12 +58,42 @@ def index() -> str:
     plugins = get_plugins()
     db = get_session()
     citizen = [q for q in plugins.questionnaires.values() if q.kind in PUBLIC_KINDS]
+    agencies = public_agencies(db)
+    offered = offered_by_agency(db, plugins, [agency for agency, _units in agencies])
     return render_template(
         "answers/index.html",
         language=language,
-        agencies=public_agencies(db),
-        questionnaires=citizen,
+        agencies=[
+            {
+                "agency": agency,
+                "units": units,
+                "questionnaires": [q for q in citizen if q.slug in offered[agency.id]],  # type: ignore[index]  # stored agencies: their ids are set
+            }
+            for agency, units in agencies
+        ],
     )
+
+
+def _not_offered(agency: Agency, unit: Unit | None, questionnaire: Questionnaire) -> Any:
+    """The clear 404 of a survey address whose agency does not offer the questionnaire."""
+    language = _ui_language()
+    plugins = get_plugins()
+    slugs = offered_by_agency(get_session(), plugins, [agency])[agency.id]  # type: ignore[index]  # a stored agency: its id is set
+    offered = [
+        (q.slug, q.text(q.title, language))
+        for q in plugins.questionnaires.values()
+        if q.kind in PUBLIC_KINDS and q.slug in slugs
+    ]
+    page = render_template(
+        "answers/not_offered.html",
+        language=language,
+        agency=agency,
+        unit=unit,
+        agency_label=agency_name(agency, language),
+        survey_title=questionnaire.text(questionnaire.title, language),
+        offered=offered,
+    )
+    return page, 404
 
 
 def _load(
@@ -116,6 +149,9 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
         channel = "qr"
         if link is not None:
             version, questionnaire = link.version, definition_of(link.version)
+    # A running campaign's signed link is the agency's own choice of questionnaire.
+    if link is None and not is_offered(get_session(), plugins, agency, slug):
+        return _not_offered(agency, unit, questionnaire)
     page = SurveyPage(questionnaire, version, agency, unit)
     if request.method == "GET":
         page.form.started.data = clock.now().isoformat(timespec="seconds")

@@ -443,7 +443,7 @@ def test_nothing_links_an_invitation_to_a_response(
     assert set(after["response"][0]) == {
         "id", "receipt", "questionnaire_version_id", "agency_id", "unit_id", "channel",
         "language", "started_at", "submitted_at", "idempotency_key", "body_hash",
-        "campaign_id", "batch", "entered_by", "answers",
+        "campaign_id", "batch", "entered_by", "answers", "revision", "voided_at",
     }  # fmt: skip
 
     # Answering changed only `used` on two invitations: no timestamp, no new value.

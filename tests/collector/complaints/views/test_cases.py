@@ -3,6 +3,7 @@ every action through the web, concurrency, confidentiality, isolation, retention
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from collector.core.models import ComplaintEvent
 from collector.core.models import Unit
 from tests.helpers.complaints import file_with_contact
 from tests.helpers.complaints import make_category
+from tests.helpers.complaints import outbox
 from tests.helpers.complaints import release_files
 from tests.helpers.web import csrf_token
 from tests.helpers.web import element_ids
@@ -710,6 +712,33 @@ def test_reply_templates_substitute_only_the_named_placeholders() -> None:
         "王/20261124-ABCDEF/{name.__class__}/{name[0]}/{name:>99999}/{unknown}/{{x}}"
     )
     assert fill_template("{subject}", {**values, "subject": "{name}"}) == "{name}"
+
+
+def test_a_reply_still_holding_a_placeholder_is_refused(app: Flask) -> None:
+    fill_in = "{請承辦人填寫處理情形}"
+    category = make_category(
+        app,
+        code="lights",
+        reply_template_zh=f"{{name}} 您好：\n{fill_in}\n{{agency}} 敬上",
+        reply_template_en="Dear {name},\n{the answer}\n{agency}",
+    )
+    case_id, _ = file_with_contact(app, category)
+    client, _ = login(app, HANDLER)
+    page = client.get(f"/staff/cases/{case_id}").text
+    draft = re.search(r'<textarea[^>]*name="reply-body"[^>]*>\n?([^<]*)</textarea>', page)
+    assert draft is not None and fill_in in html.unescape(draft.group(1))
+    mails = len(outbox(app))
+    refused = act(client, case_id, "reply", body=html.unescape(draft.group(1)))
+    assert refused.status_code == 422
+    assert "回復內容仍有待填寫的預留文字" in refused.text
+    client.get("/staff/?lang=en")
+    typed = act(client, case_id, "reply", body="Dear Wang, {name}, the lamp is fixed.")
+    assert typed.status_code == 422
+    assert "The reply still holds a placeholder" in typed.text
+    assert events(app, case_id) == ["received"]
+    assert load(app, case_id).version == 1 and load(app, case_id).replied_at is None
+    assert len(outbox(app)) == mails
+    assert act(client, case_id, "reply", body="路燈已於本週修復。").status_code == 303
 
 
 def test_staff_pages_link_the_queue(app: Flask) -> None:

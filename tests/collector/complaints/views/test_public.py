@@ -5,6 +5,7 @@ input failing safely (nothing stored, no 500)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,11 @@ from sqlalchemy import select
 from collector.complaints.service import CaseService
 from collector.complaints.views import public as complaints_public
 from collector.core.db import session_scope
+from collector.core.links import DEVELOPMENT_BASE_URL
 from collector.core.models import Complaint
 from collector.core.models import ComplaintAttachment
 from collector.core.models import ComplaintEvent
+from collector.core.models import ComplaintReceipt
 from tests.helpers import complaints
 from tests.helpers.clamd import EICAR
 from tests.helpers.clamd import FOUND
@@ -93,7 +96,7 @@ def file_one(client: FlaskClient, app: Flask, **overrides: Any) -> dict[str, str
     assert response.headers["Location"].split("?")[0].endswith("/complaints/filed")
     page = client.get("/complaints/filed").get_data(as_text=True)
     number, password = re.findall(r'class="receipt-code">([^<]+)<', page)
-    link = re.search(r'href="http://localhost(/complaints/follow/[^"]+)"', page)
+    link = re.search(rf'href="{re.escape(DEVELOPMENT_BASE_URL)}(/complaints/follow/[^"]+)"', page)
     assert link
     return {"number": number, "password": password, "link": link.group(1), "page": page}
 
@@ -199,6 +202,32 @@ def test_the_password_and_link_are_shown_once(client: FlaskClient, capp: Flask) 
     assert filed["number"] in again
     assert filed["password"] not in again and filed["link"] not in again
     assert "不再顯示" in again
+
+
+def test_the_password_and_link_never_sit_in_the_session_cookie(
+    client: FlaskClient, capp: Flask
+) -> None:
+    """Flask's cookie is signed, not encrypted: anyone with the browser reads it."""
+    assert post(client, complaint(capp, open_form(client))).status_code == 303
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    readable = json.dumps(
+        capp.session_interface.get_signing_serializer(capp).loads(cookie.value)  # type: ignore[attr-defined]
+    )
+    page = client.get("/complaints/filed").get_data(as_text=True)
+    _number, password = re.findall(r'class="receipt-code">([^<]+)<', page)
+    link = re.search(r'/complaints/follow/([A-Za-z0-9_\-]+)"', page)
+    assert link and password
+    assert password not in readable and link.group(1) not in readable
+    assert count_rows(capp, ComplaintReceipt) == 0  # deleted once shown
+
+
+def test_ending_the_visit_deletes_an_unshown_receipt(client: FlaskClient, capp: Flask) -> None:
+    assert post(client, complaint(capp, open_form(client))).status_code == 303
+    assert count_rows(capp, ComplaintReceipt) == 1
+    token = csrf_token(client.get("/complaints/follow").get_data(as_text=True))
+    assert client.post("/complaints/end", data={"csrf_token": token}).status_code == 303
+    assert count_rows(capp, ComplaintReceipt) == 0
 
 
 def test_the_complainant_gets_an_email_with_the_follow_link(
