@@ -19,7 +19,7 @@ from tests.helpers.answers import PAPER_KEYED
 from tests.helpers.browser import DESKTOP
 from tests.helpers.browser import PHONE
 from tests.helpers.browser import LiveServer
-from tests.helpers.staff import PASSWORD
+from tests.helpers.browser import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -30,14 +30,6 @@ COUNTER = "counter@alpha.example.test"
 def app(staff_app: Flask) -> Flask:
     """The live server serves the app with one account per role."""
     return staff_app
-
-
-def log_in(page: Page, url: str, email: str = COUNTER) -> None:
-    page.goto(url + "/staff/login")
-    page.get_by_label("電子郵件").fill(email)
-    page.get_by_label("密碼").fill(PASSWORD)
-    page.get_by_role("button", name="登入").click()
-    expect(page.locator("h1")).to_have_text("後台首頁")
 
 
 def set_up(page: Page, batch: str) -> None:
@@ -79,7 +71,7 @@ def test_ctrl_or_cmd_enter_saves_from_any_answer(
     chord: str,
 ) -> None:
     page = new_context(profile).new_page()
-    log_in(page, live_server.url)
+    log_in(page, live_server.url, COUNTER)
     set_up(page, "B-0412")
     # Every answer but the last two, then the chord on the third: the form is sent as
     # it stands (the questions left empty are optional).
@@ -98,7 +90,7 @@ def test_ctrl_or_cmd_enter_saves_from_any_answer(
 def test_enter_moves_on_and_saves_on_the_last_answer(
     app: Flask, live_server: LiveServer, desktop: Page
 ) -> None:
-    log_in(desktop, live_server.url)
+    log_in(desktop, live_server.url, COUNTER)
     set_up(desktop, "B-0413")
     type_answers(desktop, PAPER_KEYED)
     desktop.keyboard.press("Enter")
@@ -111,7 +103,7 @@ def test_a_typing_error_is_corrected_and_a_duplicate_voided(
     app: Flask, live_server: LiveServer, new_context: Callable[..., Any]
 ) -> None:
     page = new_context(PHONE).new_page()
-    log_in(page, live_server.url)
+    log_in(page, live_server.url, COUNTER)
     set_up(page, "B-0414")
     type_answers(page, {**PAPER_KEYED, "overall_satisfaction": "2"})  # the paper says 4
     page.keyboard.press("Enter")

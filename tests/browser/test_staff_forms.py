@@ -19,10 +19,10 @@ from tests.helpers.browser import DESKTOP
 from tests.helpers.browser import PHONE
 from tests.helpers.browser import LiveServer
 from tests.helpers.browser import is_phone
+from tests.helpers.browser import log_in
 from tests.helpers.browser import wait_for_styles
 from tests.helpers.complaints import file_with_contact
 from tests.helpers.complaints import make_category
-from tests.helpers.staff import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -36,14 +36,6 @@ REASON = "與中山路 12 號另案為同一盞路燈 𠊎"
 def app(staff_app: Flask) -> Flask:
     """Agency alpha with one account per role (tests/helpers/staff.py)."""
     return staff_app
-
-
-def log_in(page: Page, url: str, email: str) -> None:
-    page.goto(url + "/staff/login")
-    page.get_by_label("電子郵件").fill(email)
-    page.get_by_label("密碼").fill(PASSWORD)
-    page.get_by_role("button", name="登入").click()
-    expect(page.locator("h1")).to_have_text("後台首頁")
 
 
 def tap_or_click(page: Page, locator: Any) -> None:

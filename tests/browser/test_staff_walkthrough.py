@@ -37,6 +37,7 @@ from tests.helpers.browser import DESKTOP
 from tests.helpers.browser import PHONE
 from tests.helpers.browser import LiveServer
 from tests.helpers.browser import answer
+from tests.helpers.browser import log_in
 from tests.helpers.browser import receipt_code
 from tests.helpers.browser import submit
 from tests.helpers.staff import FAST_HASH
@@ -62,14 +63,6 @@ def app(make_app: Any, tmp_path: Path) -> Flask:
     )
     assert result.exit_code == 0, result.output
     return app
-
-
-def log_in(page: Page, url: str, email: str, password: str) -> None:
-    page.goto(url + "/staff/login")
-    page.get_by_label("電子郵件").fill(email)
-    page.get_by_label("密碼").fill(password)
-    page.get_by_role("button", name="登入").click()
-    expect(page.locator("h1")).to_have_text("後台首頁")
 
 
 def log_out(page: Page) -> None:

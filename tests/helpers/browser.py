@@ -15,6 +15,8 @@ from playwright.sync_api import Page
 from playwright.sync_api import expect
 from werkzeug.serving import WSGIRequestHandler
 
+from tests.helpers.staff import PASSWORD
+
 CHROMIUM = os.environ.get("COLLECTOR_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -102,6 +104,15 @@ def wait_for_styles(page: Page) -> None:
     measured (sizes, positions, scrolling) is then what a person sees."""
     page.wait_for_load_state("load")
     page.wait_for_function(STYLES_APPLIED)
+
+
+def log_in(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
+    """Log in to the staff console (in Chinese) as a person does; it opens on its home."""
+    page.goto(url + "/staff/login")
+    page.get_by_label("電子郵件").fill(email)
+    page.get_by_label("密碼").fill(password)
+    page.get_by_role("button", name="登入").click()
+    expect(page.locator("h1")).to_have_text("後台首頁")
 
 
 def is_phone(page: Page) -> bool:
