@@ -73,3 +73,23 @@ def test_the_outbox_is_offered_only_when_mail_goes_there(staff_app: Flask, tmp_p
     staff_app.config["MAIL_BACKEND"] = "smtp"
     page = client.get("/staff/staff-survey").text
     assert "/staff/outbox" not in page and client.get("/staff/outbox").status_code == 404
+
+
+@pytest.mark.parametrize("email", ["admin@alpha.example.test"])
+def test_every_console_page_has_one_heading_naming_it_as_the_title_does(
+    staff_app: Flask, email: str
+) -> None:
+    """The layout draws the heading from the page title (WCAG 2.4.2, 2.4.6), so the two
+    cannot drift apart, and a page drawing its own heading never gets two."""
+    client, _ = login(staff_app, email)
+    for href in ["/staff/", *overview_links(client.get("/staff/").text)]:
+        html = client.get(href).text
+        headings = re.findall(r"<h1[^>]*>(.*?)</h1>", html, flags=re.S)
+        assert len(headings) == 1, (href, headings)
+        title = re.search(r"<title>(.*?)</title>", html, flags=re.S)
+        assert title is not None
+        page_title = title.group(1).split(" · ")[0].strip()
+        assert re.sub(r"<[^>]+>", "", headings[0]).strip().startswith(page_title[:4]), (
+            href,
+            page_title,
+        )
