@@ -224,7 +224,6 @@ def agency(agency_id: int) -> Any:
         AGENCIES,
         org.rename_agency,
         url_for("organisation.agencies", renamed=agency_id),
-        "organisation/agency.html",
         "agency",
     )
 
@@ -235,10 +234,9 @@ def _rename(
     action: str,
     rename: Any,
     done_url: str,
-    template: str,
-    name: str,
+    kind: str,
 ) -> Any:
-    """The rename page of one agency or unit: names only, codes are fixed."""
+    """The rename page of one agency or unit (``kind``): names only, codes are fixed."""
     db = get_session()
     row = get_scoped(db, model, ident, action)
     actor = current_actor()
@@ -254,7 +252,10 @@ def _rename(
 
         if _save(form, change) is not None:
             return redirect(done_url, code=303)
-    return render_template(template, actor=actor, form=form, **{name: row}), _status()
+    page = render_template(
+        "organisation/rename.html", actor=actor, form=form, kind=kind, target=row
+    )
+    return page, _status()
 
 
 # -- units ----------------------------------------------------------------------------
@@ -316,6 +317,5 @@ def unit(unit_id: int) -> Any:
         UNITS,
         org.rename_unit,
         url_for("organisation.units", renamed=1),
-        "organisation/unit.html",
         "unit",
     )
