@@ -13,6 +13,7 @@ parses that page, so the document and this module cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from flask import abort
@@ -195,6 +196,19 @@ def agencies_for(actor: Actor | None, action: str) -> frozenset[int]:
     if actor is None:
         return frozenset()
     return frozenset(a for a in actor.visible_agency_ids if allowed(actor, action, a))
+
+
+def chosen_agency(actor: Actor, allowed_ids: Collection[int]) -> int:
+    """The agency a page is asked for (``?agency=``) among ``allowed_ids`` (those on
+    which ``actor`` may do the page's action): 404 for any other (whether it exists is not
+    told); without one, the actor's own agency if allowed, else the first allowed."""
+    raw = request.args.get("agency", "")
+    if raw:
+        if not raw.isdigit() or int(raw) not in allowed_ids:
+            abort(404)
+        return int(raw)
+    own = actor.agency_id
+    return own if own is not None and own in allowed_ids else min(allowed_ids)
 
 
 def require(action: str, agency_id: int | None = None, *, any_agency: bool = False) -> Actor:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from collector.access.permissions import agencies_for
+from collector.access.permissions import chosen_agency
 from collector.access.permissions import require
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
@@ -128,13 +129,7 @@ def _figures(action: str, agency_ids: list[int], group: str) -> dict[str, Any]:
 def index() -> Any:
     actor = require(READ, any_agency=True)
     allowed = sorted(agencies_for(actor, READ))
-    raw = request.args.get("agency", "")
-    if raw:
-        if not raw.isdigit() or int(raw) not in allowed:
-            abort(404)
-        agency_id = int(raw)
-    else:
-        agency_id = actor.agency_id if actor.agency_id in allowed else allowed[0]
+    agency_id = chosen_agency(actor, allowed)
     db = get_session()
     agencies = list(
         db.execute(scoped(select(Agency).where(col(Agency.id).in_(allowed)), READ)).scalars()

@@ -36,6 +36,7 @@ from collector.access.guard import unscoped
 from collector.access.identity import current_actor
 from collector.access.permissions import agencies_for
 from collector.access.permissions import allowed
+from collector.access.permissions import chosen_agency
 from collector.access.permissions import deny
 from collector.access.permissions import require
 from collector.access.ratelimit import limit
@@ -344,13 +345,7 @@ def export() -> Any:
     (``responses.export``); audited."""
     actor = require(EXPORT, any_agency=True)
     allowed_ids = sorted(agencies_for(actor, EXPORT))
-    raw = request.args.get("agency", "")
-    if raw:
-        if not raw.isdigit() or int(raw) not in allowed_ids:
-            abort(404)
-        agency_id = int(raw)
-    else:
-        agency_id = actor.agency_id if actor.agency_id in allowed_ids else allowed_ids[0]
+    agency_id = chosen_agency(actor, allowed_ids)
     version = _questionnaire(get_session())
     keys = [q.key for q in definition_of(version).questions()]
     rows = fu.analysis_table(get_session(), agency_id, keys, EXPORT)

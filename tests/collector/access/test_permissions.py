@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import Unauthorized
 
 from collector import hookimpl
@@ -16,6 +17,7 @@ from collector.access.permissions import ACTIONS
 from collector.access.permissions import MATRIX
 from collector.access.permissions import agencies_for
 from collector.access.permissions import allowed
+from collector.access.permissions import chosen_agency
 from collector.access.permissions import default_allowed
 from collector.access.permissions import may_somewhere
 from collector.access.permissions import require
@@ -149,3 +151,30 @@ def test_require(staff_app: Flask, people: dict[str, int]) -> None:
     assert all(d.actor_label == "analyst@alpha.example.test" for d in denials)
     assert all(d.agency_id == alpha for d in denials)
     assert '"path":"/staff/x"' in denials[0].detail
+
+
+def _ministry(agency_id: int | None) -> Actor:
+    return Actor(
+        user_id=1,
+        role="ministry_admin",
+        agency_id=agency_id,
+        visible_agency_ids=frozenset({3, 5, 8}),
+        label="m@example.test",
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "own", "expected"),
+    [("", 5, 5), ("", None, 3), ("", 9, 3), ("?agency=8", 5, 8), ("?agency=3", None, 3)],
+)
+def test_chosen_agency_is_the_asked_one_else_the_own_else_the_first(
+    query: str, own: int | None, expected: int
+) -> None:
+    with Flask(__name__).test_request_context("/x" + query):
+        assert chosen_agency(_ministry(own), [3, 5, 8]) == expected
+
+
+@pytest.mark.parametrize("query", ["?agency=9", "?agency=-3", "?agency=x", "?agency=3.0"])
+def test_chosen_agency_answers_404_for_any_other(query: str) -> None:
+    with Flask(__name__).test_request_context("/x" + query), pytest.raises(NotFound):
+        chosen_agency(_ministry(5), [3, 5, 8])
