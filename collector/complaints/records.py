@@ -25,13 +25,16 @@ from sqlmodel import col
 from collector.access.guard import get_unscoped
 from collector.access.guard import unscoped
 from collector.complaints import calendars
+from collector.complaints.deadlines import ClockState
 from collector.complaints.deadlines import DeadlineKind
+from collector.complaints.deadlines import clock_state
 from collector.core import clock
 from collector.core.hooktypes import Actor
 from collector.core.models import Complaint
 from collector.core.models import ComplaintCategory
 from collector.core.models import ComplaintEvent
 from collector.core.models import ComplaintPolicy
+from collector.core.workdays import WorkCalendar
 
 CASE_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
@@ -88,6 +91,20 @@ def now_for(app: Flask) -> datetime:
 def today_for(app: Flask) -> date:
     """Today in Taiwan: deadlines are counted in local days."""
     return clock.local_date(now_for(app), app)
+
+
+def clock_of(
+    case: Complaint, today: date, calendar: WorkCalendar, policy: ComplaintPolicy
+) -> ClockState:
+    """Where ``case`` stands against its due date on ``today``, as the agency's policy
+    counts "due soon"; its clock stops while the complainant is asked for a supplement."""
+    return clock_state(
+        case.due_on,
+        today,
+        calendar,
+        due_soon_within=policy.due_soon_days,
+        paused=case.status == "awaiting_supplement",
+    )
 
 
 def policy_for(session: Session, agency_id: int) -> ComplaintPolicy:

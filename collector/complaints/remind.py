@@ -34,7 +34,6 @@ from collector.complaints import lifecycle
 from collector.complaints import notices
 from collector.complaints import records
 from collector.complaints.deadlines import ClockState
-from collector.complaints.deadlines import clock_state
 from collector.core.commands import prepare_database
 from collector.core.db import get_engine
 from collector.core.db import writing
@@ -248,13 +247,7 @@ def _remind_agency(
     digests: Digests = defaultdict(lambda: ([], []))
     counts = {"reminded": 0, "escalated": 0}
     for case in cases:
-        state = clock_state(
-            case.due_on,
-            day,
-            calendar,
-            due_soon_within=policy.due_soon_days,
-            paused=case.status == "awaiting_supplement",
-        )
+        state = records.clock_of(case, day, calendar, policy)
         if state not in (ClockState.DUE_SOON, ClockState.OVERDUE):
             continue
         if case.id in done:

@@ -27,7 +27,6 @@ from collector.complaints import lifecycle
 from collector.complaints import records
 from collector.complaints import retention
 from collector.complaints import scanning
-from collector.complaints.deadlines import clock_state
 from collector.complaints.deadlines import days_left
 from collector.complaints.replies import placeholder_list
 from collector.complaints.replies import reply_draft
@@ -231,13 +230,7 @@ def due_marker(
         kind = (category.day_kind if category is not None else None) or policy.day_kind
         working = kind == "working"
         try:
-            state = clock_state(
-                case.due_on,
-                today,
-                calendar,
-                due_soon_within=policy.due_soon_days,
-                paused=case.status == "awaiting_supplement",
-            )
+            state = records.clock_of(case, today, calendar, policy)
             left = days_left(case.due_on, today, calendar, "working" if working else "calendar")
         except LookupError:  # a date beyond the calendar's data: show the date alone
             return DueMark("", None)

@@ -18,6 +18,9 @@ from collector.complaints.deadlines import clock_state
 from collector.complaints.deadlines import days_left
 from collector.complaints.deadlines import deadline
 from collector.complaints.deadlines import due_date
+from collector.complaints.records import clock_of
+from collector.core.models import Complaint
+from collector.core.models import ComplaintPolicy
 from collector.core.workdays import SpecialDay
 from collector.core.workdays import YearNotCovered
 from collector.core.workdays import taiwan_calendar
@@ -254,3 +257,15 @@ def test_a_longer_extension_never_brings_the_date_forward(
 ) -> None:
     shorter = due_date(received, policy, TW, extension_days=extension)
     assert due_date(received, policy, TW, extension_days=extension + 1) >= shorter
+
+
+def test_a_case_clock_counts_due_soon_by_the_agency_policy_and_stops_for_a_supplement() -> None:
+    policy = ComplaintPolicy(agency_id=1, due_soon_days=2)
+    case = Complaint(due_on=date(2026, 3, 10), status="in_progress")
+    assert (
+        clock_of(case, date(2026, 3, 6), TW, policy) is ClockState.DUE_SOON
+    )  # Fri: 2 working days
+    assert clock_of(case, date(2026, 3, 5), TW, policy) is ClockState.ON_TRACK
+    case.status = "awaiting_supplement"
+    assert clock_of(case, date(2026, 3, 6), TW, policy) is ClockState.PAUSED
+    assert clock_of(case, date(2026, 3, 11), TW, policy) is ClockState.OVERDUE
