@@ -25,6 +25,7 @@ from collector.core import errors
 from collector.core import hooks as core_hooks
 from collector.core import i18n
 from collector.core import migrations
+from collector.core import numbers
 from collector.core import plugins
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, database, plugins, views."""
     app = Flask("collector", instance_relative_config=True)
     config.load(app, test_config)
+    numbers.init_app(app)
     db.init_app(app)
     writer.init_app(app, db.get_engine(app))
     plugin_set = plugins.init_app(app, CORE_PLUGINS, BASES)

@@ -87,7 +87,7 @@ def coordinate(value: Any, name: str, bound: float, errors: dict[str, str]) -> f
         return None
     try:
         number = float(value) if not isinstance(value, bool) else math.nan
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond a float
         number = math.nan
     if not math.isfinite(number) or not -bound <= number <= bound:
         errors[name] = f"a number from -{bound:g} to {bound:g}"

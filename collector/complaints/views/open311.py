@@ -197,10 +197,12 @@ def _case_id_of(token: str) -> int | None:
 
 def _parse_time(value: str, name: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        # No offset: local (Taiwan) time.
+        return clock.parse_time(value.strip().replace("Z", "+00:00"), clock.zone())
     except ValueError:
-        raise Open311Error(400, f"{name} must be a W3C (ISO 8601) date and time") from None
-    return clock.from_local(moment)  # no offset: local (Taiwan) time
+        raise Open311Error(
+            400, f"{name} must be a W3C (ISO 8601) date and time from 1900 to 9998"
+        ) from None
 
 
 def _visible(agency: Agency) -> Any:

@@ -345,3 +345,32 @@ def test_a_georeport_client_reads_services_and_requests(
     assert "wang@example.test" not in text and "0912-345-678" not in text  # no personal data
     other = GeoReport(base, jurisdiction="beta", output_format="json")
     assert other.get_service_requests(service_request_id=request_id) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("start_date", "0001-01-01T00:00:00+14:00"),
+        ("start_date", "0001-01-01"),
+        ("end_date", "0001-01-01T00:00:00+14:00"),
+        ("end_date", "0001-03-01T00:00:00Z"),  # the default start is 90 days before
+        ("end_date", "9999-12-31T23:59:59-14:00"),
+        ("start_date", "9999-12-31T23:59:59"),
+        ("end_date", "99999-01-01T00:00:00Z"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_dates_out_of_range_get_the_spec_error_format(
+    server: tuple[Flask, str], name: str, value: str, fmt: str
+) -> None:
+    _app, base = server
+    response = requests.get(
+        f"{base}/requests.{fmt}", params={"jurisdiction_id": "alpha", name: value}, timeout=10
+    )
+    assert response.status_code == 400, response.text
+    if fmt == "json":
+        [error] = response.json()
+        description = error["description"]
+    else:
+        description = ET.fromstring(response.content).findtext("error/description") or ""
+    assert name in description
