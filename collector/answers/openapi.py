@@ -18,6 +18,7 @@ from flask import Flask
 from collector.core.models import CHANNELS
 from collector.core.models import COMPLAINT_STATUSES
 from collector.core.models import REPLY_CHANNELS
+from collector.core.numbers import INT_MAX
 from collector.core.plugins import get_plugins
 
 
@@ -57,6 +58,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     new_response = schemas["NewResponse"]["properties"]
     new_response["questionnaire"]["enum"] = sorted(k.split(".", 1)[1] for k in answers)
     new_response["channel"]["enum"] = list(CHANNELS)
+    new_response["version"]["maximum"] = INT_MAX  # what the column holds
     new_response["answers"]["anyOf"] = [
         {"$ref": f"#/components/schemas/{name}"} for name in sorted(answers)
     ]

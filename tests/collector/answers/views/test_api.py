@@ -589,3 +589,13 @@ def test_a_coordinate_beyond_a_float_is_422(
 ) -> None:
     response = client.post("/api/v1/complaints", json=complaint(latitude=value, longitude=121.5))
     assert response.status_code == 422 and "latitude" in response.get_json()["errors"]
+
+
+def test_the_document_bounds_the_version_as_the_server_does(client: FlaskClient) -> None:
+    document = client.get("/api/openapi.json").get_json()
+    bounds = document["components"]["schemas"]["NewResponse"]["properties"]["version"]
+    highest = client.post("/api/v1/responses", json=body(version=bounds["maximum"]))
+    assert highest.get_json()["errors"] == {"questionnaire": "no such questionnaire or version"}
+    for outside in (bounds["minimum"] - 1, bounds["maximum"] + 1):
+        refused = client.post("/api/v1/responses", json=body(version=outside))
+        assert set(refused.get_json()["errors"]) == {"version"}

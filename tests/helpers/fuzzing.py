@@ -1,0 +1,120 @@
+"""Fuzzing the app in-process: schemathesis against an OpenAPI document, hypothesis on
+forms. Few examples per operation or form (the suite stays fast), always the same ones
+(``derandomize``: a failure found once is found again on every run), nothing written to
+a ``.hypothesis`` folder.
+
+Generators stay within valid Unicode and modest numbers, so :func:`hostile` puts into
+each generated body, at a place hypothesis chooses, one of the values that were 500s
+(a lone surrogate, an integer no column holds, a time out of range, deep nesting).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.checks import response_schema_conformance
+
+from collector import create_app
+from collector.answers.openapi import openapi_document
+from tests.helpers.database import BASE_SETTINGS
+from tests.helpers.database import dispose
+
+CHECKS = [not_a_server_error, response_schema_conformance]
+"""What every fuzzed answer must pass: no 5xx, and a status and body the document allows."""
+
+FUZZ = settings(
+    max_examples=10,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+HOSTILE_VALUES: list[Any] = [
+    "\ud800",
+    "x\udfff",
+    "\udc00\ud800",
+    2**31,
+    2**63,
+    -(2**63) - 1,
+    10**400,
+    1e308,
+    -1e308,
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "1e400",
+    "\x00",
+    "",
+]
+"""Each was a 500 somewhere, or close to one."""
+
+
+def _nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+HOSTILE = st.one_of(st.sampled_from(HOSTILE_VALUES), st.just(_nested(64)), st.just({}))
+
+
+def _places(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value (the value itself included), as key paths."""
+    places = [path]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            places.extend(_places(child, (*path, key)))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            places.extend(_places(child, (*path, index)))
+    return places
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {**value, head: _replaced(value[head], rest, new)}
+    return [*value[:head], _replaced(value[head], rest, new), *value[head + 1 :]]
+
+
+@st.composite
+def hostile(draw: st.DrawFn, body: Any) -> Any:
+    """``body`` with one place (or a new key of an object) set to a hostile value."""
+    places = _places(body)
+    path = draw(st.sampled_from(places))
+    new = draw(HOSTILE)
+    target: Any = body
+    for step in path:
+        target = target[step]
+    if isinstance(target, dict) and draw(st.booleans()):
+        key = draw(st.sampled_from(["\ud800", *target] if target else ["\ud800"]))
+        return _replaced(body, path, {**target, key: new})
+    return _replaced(body, path, new)
+
+
+@cache
+def api_document() -> dict[str, Any]:
+    """``/api/openapi.json`` of an app with the default plugins (it depends on nothing
+    else), made once: schemathesis needs it when tests are collected."""
+    app = create_app({**BASE_SETTINGS, "DATABASE_URL": "sqlite://", "AUTO_MIGRATE": False})
+    try:
+        return openapi_document(app)
+    finally:
+        dispose(app)
+
+
+def api_schema() -> Any:
+    schema = schemathesis.openapi.from_dict(api_document())
+    # Hypothesis' examples only: the coverage phase sends a thousand boundary cases to
+    # POST /api/v1/responses alone, minutes of the suite.
+    schema.config.phases.update(phases=["examples", "fuzzing"])
+    return schema
