@@ -41,6 +41,8 @@ from collector.answers.submission import InvalidSubmission
 from collector.answers.submission import submit
 from collector.core import clock
 from collector.core.db import get_session
+from collector.core.db import is_outage
+from collector.core.errors import UNAVAILABLE
 from collector.core.i18n import pick_language
 from collector.core.i18n import translator
 from collector.core.jsonbody import BadJson
@@ -345,7 +347,13 @@ class SubmissionEndpoint:
                 )
             except RequestEntityTooLarge:
                 return problem(413, "the request body is too large")
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):
+                    log.error(
+                        "database unavailable on POST %s: %s", PATH, getattr(exc, "orig", exc)
+                    )
+                    retry = str(app.config["RETRY_AFTER_SECONDS"])
+                    return Reply(503, {"error": UNAVAILABLE}, [("Retry-After", retry)])
                 propagate = app.config["PROPAGATE_EXCEPTIONS"]
                 if propagate or (propagate is None and (app.testing or app.debug)):
                     raise

@@ -66,4 +66,17 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         schemas[name]["properties"]["status"]["enum"] = list(COMPLAINT_STATUSES)
     schemas["NewComplaint"]["properties"]["reply_channel"]["enum"] = list(REPLY_CHANNELS)
     schemas.update(answers)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            operation["responses"]["503"] = UNAVAILABLE
     return document
+
+
+UNAVAILABLE = {
+    "description": "The database is unavailable for a moment (a restart, a full disk, a "
+    "lock held too long): nothing was stored. Retry after the seconds in Retry-After, "
+    "with the same Idempotency-Key.",
+    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+"""Every operation's 503 (collector.core.errors)."""

@@ -136,10 +136,11 @@ def _http_error(exc: HTTPException) -> Response:
         405: "method not allowed",
         413: "the request is too large",
         429: "too many requests; try again later",
+        503: "the service is unavailable for a moment; try again later",
     }
     response = _error(status, messages.get(status, "bad request"))
     retry = getattr(exc, "retry_after", None)
-    if status == 429 and isinstance(retry, int):
+    if status in (429, 503) and isinstance(retry, int):
         response.headers["Retry-After"] = str(retry)
     return response
 
