@@ -11,6 +11,7 @@ each generated body, at a place hypothesis chooses, one of the values that were 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import schemathesis
@@ -60,6 +61,29 @@ def _nested(depth: int) -> Any:
     for _ in range(depth):
         value = [value]
     return value
+
+
+HOSTILE_TEXT = [
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01",
+    "99999999999999999999999",
+    "-99999999999999999999999",
+    "1e400",
+    "9" * 5000,
+    "\x00",
+    "\ufffd",
+    "",
+]
+"""Hostile values a query string or a form can carry (no lone surrogate: those are not
+UTF-8, so a URL or a form cannot spell them)."""
+
+
+@st.composite
+def hostile_fields(draw: st.DrawFn, fields: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """``fields`` (a query or a form) with one of ``names`` set to hostile text."""
+    name = draw(st.sampled_from(names))
+    return {**fields, name: draw(st.sampled_from(HOSTILE_TEXT))}
 
 
 HOSTILE = st.one_of(st.sampled_from(HOSTILE_VALUES), st.just(_nested(64)), st.just({}))
@@ -113,8 +137,20 @@ def api_document() -> dict[str, Any]:
 
 
 def api_schema() -> Any:
-    schema = schemathesis.openapi.from_dict(api_document())
+    """The OpenAPI document of /api/v1, for ``@schema.parametrize()``."""
+    return _fuzzed(schemathesis.openapi.from_dict(api_document()))
+
+
+def open311_schema(phases: tuple[str, ...] = ("examples", "fuzzing")) -> Any:
+    """The Open311 routes (JSON), described in ``open311.yaml`` beside this module
+    (``phases=("fuzzing",)`` for a test with strategies of its own: the document's
+    examples cannot fill them)."""
+    path = Path(__file__).with_name("open311.yaml")
+    return _fuzzed(schemathesis.openapi.from_path(path), phases)
+
+
+def _fuzzed(schema: Any, phases: tuple[str, ...] = ("examples", "fuzzing")) -> Any:
     # Hypothesis' examples only: the coverage phase sends a thousand boundary cases to
     # POST /api/v1/responses alone, minutes of the suite.
-    schema.config.phases.update(phases=["examples", "fuzzing"])
+    schema.config.phases.update(phases=list(phases))
     return schema

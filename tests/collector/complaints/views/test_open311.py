@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+from hypothesis import settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy import update
 from werkzeug.serving import make_server
@@ -31,6 +33,10 @@ from collector.core.db import session_scope
 from collector.core.models import Complaint
 from collector.core.models import ComplaintCategory
 from tests.helpers import complaints as fd
+from tests.helpers.fuzzing import CHECKS
+from tests.helpers.fuzzing import FUZZ
+from tests.helpers.fuzzing import hostile_fields
+from tests.helpers.fuzzing import open311_schema
 
 REPORT = {
     "service_code": "lights",
@@ -374,3 +380,37 @@ def test_dates_out_of_range_get_the_spec_error_format(
     else:
         description = ET.fromstring(response.content).findtext("error/description") or ""
     assert name in description
+
+
+schema = open311_schema()
+
+
+@pytest.fixture
+def open311_app(outbox_app: Flask) -> Flask:
+    """Agency alpha with service lights, answered in-process; no rate limit."""
+    outbox_app.config["RATELIMIT_ENABLED"] = False
+    fd.add_category(outbox_app, "alpha", "lights", name_zh="路燈", name_en="Street lights")
+    fd.pin(outbox_app, "2026-11-02")
+    return outbox_app
+
+
+@schema.parametrize()
+@FUZZ
+def test_every_route_answers_in_the_spec_format(case: Any, open311_app: Flask) -> None:
+    case.call_and_validate(app=open311_app, checks=CHECKS)
+
+
+hostile_schema = open311_schema(phases=("fuzzing",))
+
+
+@hostile_schema.parametrize()
+@hostile_schema.given(data=st.data())
+@settings(FUZZ, max_examples=40)
+def test_hostile_values_get_the_spec_error_format(case: Any, data: Any, open311_app: Flask) -> None:
+    names = [p.name for p in case.operation.query if p.name != "jurisdiction_id"]
+    if names:
+        query = {"jurisdiction_id": "alpha", **(case.query or {})}
+        case.query = data.draw(hostile_fields(query, names))
+    if isinstance(case.body, dict):
+        case.body = data.draw(hostile_fields({**REPORT, **case.body}, sorted(REPORT)))
+    case.call_and_validate(app=open311_app, checks=CHECKS)
