@@ -86,6 +86,20 @@ def hostile_fields(draw: st.DrawFn, fields: dict[str, Any], names: list[str]) ->
     return {**fields, name: draw(st.sampled_from(HOSTILE_TEXT))}
 
 
+FORM_TEXT = st.one_of(st.text(max_size=40), st.sampled_from(HOSTILE_TEXT))
+"""A form field's value as a person (or a script) could type it."""
+
+
+@st.composite
+def form_values(draw: st.DrawFn, names: list[str]) -> dict[str, Any]:
+    """Some of the fields ``names``, each with text, hostile text or several values."""
+    chosen = draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names)))
+    return {
+        name: draw(st.one_of(FORM_TEXT, st.lists(FORM_TEXT, min_size=2, max_size=3)))
+        for name in chosen
+    }
+
+
 HOSTILE = st.one_of(st.sampled_from(HOSTILE_VALUES), st.just(_nested(64)), st.just({}))
 
 
