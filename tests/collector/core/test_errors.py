@@ -30,6 +30,7 @@ from tests.helpers.database import count_rows
 from tests.helpers.outages import BUSY_TIMEOUT_MS
 from tests.helpers.outages import database_down
 from tests.helpers.outages import write_lock
+from tests.helpers.web import client_as
 from tests.helpers.web import csrf_token
 from tests.helpers.web import form_data
 from tests.helpers.web import hidden
@@ -178,3 +179,12 @@ def test_the_api_document_describes_the_503(app: Flask) -> None:
         for method, operation in operations.items():
             unavailable = operation["responses"]["503"]
             assert "Retry-After" in unavailable["headers"], (method, path)
+
+
+def test_staff_pages_during_an_outage_are_a_calm_page(make_app: Any) -> None:
+    staff = make_app(seed="staff", SQLITE_BUSY_TIMEOUT_MS=BUSY_TIMEOUT_MS)
+    client = client_as(staff, "admin@alpha.example.test")
+    with database_down(staff):
+        page = client.get("/staff/cases")
+    assert page.status_code == 503 and "系統暫時忙碌" in page.text
+    assert client.get("/staff/cases").status_code == 200
