@@ -71,29 +71,32 @@ def _sqlite_path(app: Flask) -> str:
 @contextmanager
 def write_lock(app: Flask) -> Iterator[None]:
     """Within: the app cannot write (SQLite: a write transaction held elsewhere)."""
-    if _backend(app) != "sqlite":
-        with _postgres_down(app):
-            yield
-        return
-    other = sqlite3.connect(_sqlite_path(app), isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
+    with _outage(app, reads_too=False):
         yield
-        other.execute("ROLLBACK")
-    finally:
-        other.close()
 
 
 @contextmanager
 def database_down(app: Flask) -> Iterator[None]:
     """Within: the app can neither read nor write."""
+    with _outage(app, reads_too=True):
+        yield
+
+
+@contextmanager
+def _outage(app: Flask, reads_too: bool) -> Iterator[None]:
     if _backend(app) != "sqlite":
         with _postgres_down(app):
             yield
         return
-    get_engine(app).dispose()
+    if reads_too:
+        get_engine(app).dispose()
     other = sqlite3.connect(_sqlite_path(app), isolation_level=None, timeout=1)
     try:
+        if not reads_too:
+            other.execute("BEGIN IMMEDIATE")
+            yield
+            other.execute("ROLLBACK")
+            return
         other.execute("PRAGMA locking_mode=EXCLUSIVE")
         other.execute("BEGIN EXCLUSIVE")
         other.execute("CREATE TABLE outage_marker (x)")  # a write: the lock is taken now

@@ -472,6 +472,12 @@ def raw_json(data: dict[str, Any], value: str, replacement: str) -> bytes:
     return text.replace(json.dumps(value), replacement).encode()
 
 
+def assert_surrogate_refused(client: FlaskClient, path: str, data: bytes) -> None:
+    response = client.post(path, data=data, content_type="application/json")
+    assert response.status_code == 400
+    assert "surrogate" in response.get_json()["error"]
+
+
 LONE_SURROGATES = ['"\\ud800"', '"x\\udfff"', '"\\udc00\\ud800"']
 
 
@@ -487,13 +493,7 @@ def test_a_lone_surrogate_in_a_response_is_400(
         data["answers"]["MARK"] = 1
     else:
         data[where] = "MARK"
-    response = client.post(
-        "/api/v1/responses",
-        data=raw_json(data, "MARK", replacement),
-        content_type="application/json",
-    )
-    assert response.status_code == 400
-    assert "surrogate" in response.get_json()["error"]
+    assert_surrogate_refused(client, "/api/v1/responses", raw_json(data, "MARK", replacement))
     assert count(app) == 0
 
 
@@ -554,13 +554,7 @@ def test_a_lone_surrogate_in_a_complaint_is_400(
     from collector.core.models import Complaint
 
     data = complaint(**{field: "MARK"}) if field != "MARK" else {**complaint(), "MARK": 1}
-    response = client.post(
-        "/api/v1/complaints",
-        data=raw_json(data, "MARK", replacement),
-        content_type="application/json",
-    )
-    assert response.status_code == 400
-    assert "surrogate" in response.get_json()["error"]
+    assert_surrogate_refused(client, "/api/v1/complaints", raw_json(data, "MARK", replacement))
     assert count(complaints, Complaint) == 0
 
 
