@@ -123,6 +123,18 @@ def _error(status: int, description: str) -> Response:
     return _answer("errors", [{"code": status, "description": description}], status)
 
 
+def _refuse_nul(values: Any) -> None:
+    """NUL (``%00``) in a parameter: PostgreSQL cannot compare text holding it."""
+    for name, value in values.items(multi=True):
+        if "\x00" in value:
+            raise Open311Error(400, f"{name[:40]}: contains a NUL character")
+
+
+@bp.before_request
+def _refuse_nul_in_query() -> None:
+    _refuse_nul(request.args)
+
+
 @bp.errorhandler(Open311Error)
 def _open311_error(exc: Open311Error) -> Response:
     return _error(exc.status, exc.description)
@@ -338,6 +350,7 @@ def _create() -> Response:
     undecodable: set[str] = set()
     if request.mimetype == "application/x-www-form-urlencoded":
         undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))
+    _refuse_nul(request.form)
     _check_key()
     agency = _agency()
     form = request.form

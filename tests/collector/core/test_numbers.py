@@ -51,3 +51,10 @@ def test_ids_that_fit_still_route(staff_app: Flask) -> None:
     client = client_as(staff_app, "sysadmin@example.test")
     assert client.get(f"/staff/cases/{2**31 - 1}").status_code == 404  # routed: no such case
     assert client.get(f"/staff/agencies/{agency_id(staff_app, 'alpha')}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/complaints/%00/new", "/s/alpha%00/citizen-satisfaction", "/c/%00x"]
+)
+def test_nul_in_an_address_matches_no_route(staff_app: Flask, path: str) -> None:
+    assert staff_app.test_client().get(path).status_code == 404

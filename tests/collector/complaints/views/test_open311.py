@@ -414,3 +414,21 @@ def test_hostile_values_get_the_spec_error_format(case: Any, data: Any, open311_
     if isinstance(case.body, dict):
         case.body = data.draw(hostile_fields({**REPORT, **case.body}, sorted(REPORT)))
     case.call_and_validate(app=open311_app, checks=CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("GET", "services.json?jurisdiction_id=al%00pha", "jurisdiction_id"),
+        ("GET", "requests.json?jurisdiction_id=alpha&service_code=%00", "service_code"),
+        ("POST", "requests.json?jurisdiction_id=alpha", "service_code"),
+    ],
+)
+def test_nul_in_a_parameter_is_400(open311_app: Flask, method: str, path: str, field: str) -> None:
+    response = open311_app.test_client().open(
+        f"/open311/v2/{path}", method=method, data={**REPORT, "service_code": "li\x00ghts"}
+    )
+    assert response.status_code == 400
+    assert response.get_json() == [
+        {"code": 400, "description": f"{field}: contains a NUL character"}
+    ]
