@@ -26,6 +26,7 @@ from collector.complaints.service import CaseService
 from collector.core.db import get_engine
 from collector.core.db import writing
 from collector.core.lookups import agency_by_code
+from collector.core.lookups import plausible_code
 from collector.core.mail import MailError
 from collector.core.mail import check_address
 from collector.core.models import Agency
@@ -96,7 +97,7 @@ def coordinate(value: Any, name: str, bound: float, errors: dict[str, str]) -> f
 
 
 def find_category(session: Session, agency: Agency, code: Any) -> ComplaintCategory | None:
-    if not isinstance(code, str) or not code or len(code) > 32:
+    if not plausible_code(code):
         return None
     return session.execute(
         select(ComplaintCategory).where(

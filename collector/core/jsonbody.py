@@ -2,8 +2,7 @@
 
 ``json.loads`` accepts what the rest of the application cannot handle: a lone
 surrogate escape (``"\\ud800"``) is a valid JSON string but no valid Unicode text,
-so it fails later when the text is encoded (for the database, a hash, an e-mail),
-and PostgreSQL refuses ``"\\u0000"`` (NUL) in any text;
+so it fails later when the text is encoded (for the database, a hash, an e-mail);
 and nesting a thousand levels deep raises ``RecursionError`` in the parser, or in
 whatever walks the value afterwards. Both are refused here, with a message for
 the client, before anything looks at the body.
@@ -18,7 +17,7 @@ from typing import Any
 MAX_DEPTH = 32
 """Arrays and objects inside one another; a survey response needs three."""
 
-_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # Surrogates can only come from \u escapes (as raw UTF-8 they are undecodable).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -42,7 +41,7 @@ def parse_json(data: bytes, loads: Callable[[str], Any]) -> Any:
         raise BadJson(f"the JSON is nested more than {MAX_DEPTH} levels deep") from None
     except ValueError:  # not UTF-8, or not JSON
         raise BadJson("the body is not valid UTF-8 JSON") from None
-    surrogates = _SURROGATE_ESCAPE.search(text) is not None or "\\u0000" in text
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
     deep = text.count("[") + text.count("{") > MAX_DEPTH
     if surrogates or deep:
         _walk(value)
@@ -55,10 +54,7 @@ def _walk(value: Any) -> None:
     while stack:
         item, depth = stack.pop()
         if isinstance(item, str):
-            found = _UNSTORABLE.search(item)
-            if found and found.group() == "\x00":
-                raise BadJson("a string in the JSON holds U+0000 (NUL), which cannot be stored")
-            if found:
+            if _SURROGATE.search(item):
                 raise BadJson(
                     "a string in the JSON holds a lone surrogate escape (such as \\ud800), "
                     "which is not a character"

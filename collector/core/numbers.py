@@ -1,5 +1,4 @@
-"""Reading whole numbers typed by people, put in addresses or sent as JSON (and the
-address converters that keep what no column can hold out of the routes).
+"""Reading whole numbers typed by people, put in addresses or sent as JSON.
 
 ``str.isdigit`` accepts characters that ``int`` refuses (superscripts such as
 "²") and any number of digits, which a database integer column then refuses: both
@@ -14,7 +13,6 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import Map
-from werkzeug.routing import UnicodeConverter
 
 MAX_DIGITS = 9
 """Nine digits always fit PostgreSQL's ``integer``."""
@@ -57,18 +55,6 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-class TextConverter(UnicodeConverter):
-    """Flask's default ``<name>`` converter without NUL (``%00``): PostgreSQL cannot
-    compare text holding it (a 500 on every lookup by code), and no address needs it."""
-
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        super().__init__(map, *args, **kwargs)
-        self.regex = self.regex.replace("[^/]", "[^/\x00]")  # it sets its own, by length
-
-
 def init_app(app: Flask) -> None:
-    """Install :class:`RowIdConverter` as ``int`` and :class:`TextConverter` as the
-    default: before any route is added."""
+    """Install :class:`RowIdConverter` as ``int``: before any route is added."""
     app.url_map.converters["int"] = RowIdConverter
-    app.url_map.converters["default"] = TextConverter
-    app.url_map.converters["string"] = TextConverter

@@ -65,9 +65,3 @@ def test_only_utf8_json_is_read(data: bytes) -> None:
 
 def test_a_byte_order_mark_is_skipped() -> None:
     assert parse(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
-
-
-@pytest.mark.parametrize("data", [b'"\\u0000"', b'{"a\\u0000": 1}', b'["x", {"b": "\\u0000y"}]'])
-def test_nul_is_refused(data: bytes) -> None:
-    with pytest.raises(BadJson, match="NUL"):
-        parse(data)

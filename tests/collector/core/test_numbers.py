@@ -56,5 +56,5 @@ def test_ids_that_fit_still_route(staff_app: Flask) -> None:
 @pytest.mark.parametrize(
     "path", ["/complaints/%00/new", "/s/alpha%00/citizen-satisfaction", "/c/%00x"]
 )
-def test_nul_in_an_address_matches_no_route(staff_app: Flask, path: str) -> None:
+def test_nul_in_an_address_is_404(staff_app: Flask, path: str) -> None:
     assert staff_app.test_client().get(path).status_code == 404

@@ -593,3 +593,15 @@ def test_the_document_bounds_the_version_as_the_server_does(client: FlaskClient)
     for outside in (bounds["minimum"] - 1, bounds["maximum"] + 1):
         refused = client.post("/api/v1/responses", json=body(version=outside))
         assert set(refused.get_json()["errors"]) == {"version"}
+
+
+@pytest.mark.parametrize("field", ["agency", "unit"])
+def test_nul_in_a_code_is_422(app: Flask, client: FlaskClient, field: str) -> None:
+    response = client.post("/api/v1/responses", json=body(**{field: "al\x00pha"}))
+    assert response.status_code == 422 and field in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("field", ["agency", "category"])
+def test_nul_in_a_complaint_code_is_422(complaints: Flask, client: FlaskClient, field: str) -> None:
+    response = client.post("/api/v1/complaints", json=complaint(**{field: "ro\x00ads"}))
+    assert response.status_code == 422 and field in response.get_json()["errors"]
