@@ -26,6 +26,7 @@ from collector.core import errors
 from collector.core import hooks as core_hooks
 from collector.core import i18n
 from collector.core import migrations
+from collector.core import numbers
 from collector.core import plugins
 from collector.core import voiding
 from collector.core.questionnaires import publish_registered
@@ -63,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
     config.load(app, test_config)
     if production:
         config.check_production(app)
+    numbers.init_app(app)
     db.init_app(app)
     writer.init_app(app, db.get_engine(app))
     plugin_set = plugins.init_app(app, CORE_PLUGINS, BASES)

@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
-from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -42,11 +41,17 @@ from collector.answers.submission import InvalidSubmission
 from collector.answers.submission import submit
 from collector.core import clock
 from collector.core.db import get_session
+from collector.core.db import is_outage
+from collector.core.errors import UNAVAILABLE
 from collector.core.i18n import pick_language
 from collector.core.i18n import translator
+from collector.core.jsonbody import BadJson
+from collector.core.jsonbody import parse_json
 from collector.core.lookups import cached_agency_by_code
 from collector.core.lookups import cached_unit_by_code
 from collector.core.models import CHANNELS
+from collector.core.numbers import INT_MAX
+from collector.core.numbers import stored_int
 from collector.core.offering import cached_is_offered
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS
@@ -100,9 +105,9 @@ def answer(
     if not is_json(mimetype):
         return problem(415, "send the response as application/json")
     try:
-        body = app.json.loads(data)
-    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
-        body = None
+        body = parse_json(data, app.json.loads)
+    except BadJson as exc:
+        return problem(400, str(exc))
     if not isinstance(body, dict):
         return problem(400, "the body is not a JSON object (or not valid UTF-8 JSON)")
     key = idempotency_key
@@ -166,11 +171,13 @@ def _read(app: Flask, body: dict[str, Any], key: str | None) -> Submission | Rep
         number = body.get("version")
         if number is None:
             version = cached_current_version(app, get_session, slug)
-        elif isinstance(number, int) and not isinstance(number, bool):
+        elif stored_int(number, low=1) is None:
+            errors["version"] = f"a whole number from 1 to {INT_MAX}"
+        else:
             version = cached_version_by_number(app, get_session, slug, number)
-        if version is None:
+        if version is None and "version" not in errors:
             errors["questionnaire"] = "no such questionnaire or version"
-        elif definition_of(version).kind not in PUBLIC_KINDS:
+        elif version is not None and definition_of(version).kind not in PUBLIC_KINDS:
             errors["questionnaire"] = "this questionnaire is not open to public submissions"
     agency_code = body.get("agency")
     agency = (
@@ -204,13 +211,11 @@ def _read(app: Flask, body: dict[str, Any], key: str | None) -> Submission | Rep
     started_at = None
     if started is not None:
         try:
-            started_at = datetime.fromisoformat(str(started))
-            if started_at.tzinfo is None:
-                started_at = started_at.replace(tzinfo=UTC)  # no offset given: read as UTC
+            started_at = clock.parse_time(str(started))  # no offset given: read as UTC
             if started_at > clock.now():
                 raise ValueError
         except ValueError:
-            errors["started_at"] = "an ISO 8601 time in the past"
+            errors["started_at"] = "an ISO 8601 time in the past, from 1900 on"
     if errors:
         return _field_errors(errors)
     assert version is not None and agency is not None and isinstance(answers, dict)
@@ -347,7 +352,13 @@ class SubmissionEndpoint:
                 )
             except RequestEntityTooLarge:
                 return problem(413, "the request body is too large")
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):
+                    log.error(
+                        "database unavailable on POST %s: %s", PATH, getattr(exc, "orig", exc)
+                    )
+                    retry = str(app.config["RETRY_AFTER_SECONDS"])
+                    return Reply(503, {"error": UNAVAILABLE}, [("Retry-After", retry)])
                 propagate = app.config["PROPAGATE_EXCEPTIONS"]
                 if propagate or (propagate is None and (app.testing or app.debug)):
                     raise

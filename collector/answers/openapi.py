@@ -18,6 +18,7 @@ from flask import Flask
 from collector.core.models import CHANNELS
 from collector.core.models import COMPLAINT_STATUSES
 from collector.core.models import REPLY_CHANNELS
+from collector.core.numbers import INT_MAX
 from collector.core.plugins import get_plugins
 
 
@@ -57,6 +58,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     new_response = schemas["NewResponse"]["properties"]
     new_response["questionnaire"]["enum"] = sorted(k.split(".", 1)[1] for k in answers)
     new_response["channel"]["enum"] = list(CHANNELS)
+    new_response["version"]["maximum"] = INT_MAX  # what the column holds
     new_response["answers"]["anyOf"] = [
         {"$ref": f"#/components/schemas/{name}"} for name in sorted(answers)
     ]
@@ -64,4 +66,17 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         schemas[name]["properties"]["status"]["enum"] = list(COMPLAINT_STATUSES)
     schemas["NewComplaint"]["properties"]["reply_channel"]["enum"] = list(REPLY_CHANNELS)
     schemas.update(answers)
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            operation["responses"]["503"] = UNAVAILABLE
     return document
+
+
+UNAVAILABLE = {
+    "description": "The database is unavailable for a moment (a restart, a full disk, a "
+    "lock held too long): nothing was stored. Retry after the seconds in Retry-After, "
+    "with the same Idempotency-Key.",
+    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+"""Every operation's 503 (collector.core.errors)."""

@@ -154,7 +154,10 @@ def parse_number(raw: Any, integer: bool = False) -> float | None:
     if isinstance(raw, bool):
         raise AnswerError("number")
     if isinstance(raw, int | float):
-        number = float(raw)
+        try:
+            number = float(raw)
+        except OverflowError:  # a JSON integer beyond any float
+            raise AnswerError("number") from None
     else:
         text = _clean_text(raw).replace(",", "").replace("，", "")
         text = text.translate(str.maketrans("０１２３４５６７８９．－", "0123456789.-"))

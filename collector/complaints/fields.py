@@ -140,7 +140,7 @@ def coordinate(value: Any, rule: tuple[float, LazyText]) -> tuple[float | None, 
         value = text
     try:
         number = float(value) if not isinstance(value, bool) else math.nan
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond a float
         number = math.nan
     if not math.isfinite(number) or not -bound <= number <= bound:
         return None, Problem(message)

@@ -27,6 +27,7 @@ from collector.core.db import writing
 from collector.core.i18n import LazyText
 from collector.core.links import public_base
 from collector.core.lookups import agency_by_code
+from collector.core.lookups import plausible_code
 from collector.core.models import Agency
 from collector.core.models import ComplaintCategory
 
@@ -81,7 +82,7 @@ def coordinate(
 
 
 def find_category(session: Session, agency: Agency, code: Any) -> ComplaintCategory | None:
-    if not isinstance(code, str) or not code or len(code) > 32:
+    if not plausible_code(code):
         return None
     return session.execute(
         select(ComplaintCategory).where(

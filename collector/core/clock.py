@@ -14,6 +14,7 @@ from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
+from datetime import tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,10 @@ from flask import current_app
 from flask import has_app_context
 
 DEFAULT_TIMEZONE = "Asia/Taipei"
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+"""The times a client may send (:func:`parse_time`): a year of margin below Python's
+``datetime.max``, so that a day or a season can be added or taken away."""
 
 
 def utcnow() -> datetime:
@@ -92,3 +97,22 @@ def from_local(moment: datetime, app: Flask | None = None) -> datetime:
     if moment.tzinfo is not None:
         return moment.astimezone(UTC)
     return moment.replace(tzinfo=zone(app)).astimezone(UTC)
+
+
+def parse_time(text: str, naive: tzinfo = UTC) -> datetime:
+    """An ISO 8601 date and time sent by a client, as an aware UTC instant from
+    :data:`EARLIEST` up to :data:`LATEST`; one without an offset is in ``naive``.
+
+    Raises ValueError for anything else: ``0001-01-01T00:00:00+14:00`` parses, but
+    falls before year 1 in UTC (an OverflowError in ``astimezone``).
+    """
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=naive)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range") from None
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"{text!r} is out of range")
+    return moment

@@ -19,6 +19,11 @@ DEFAULTS: dict[str, Any] = {
     # Database: None means a SQLite file in the instance folder.
     "DATABASE_URL": None,
     "DATABASE_ECHO": False,
+    # SQLite: how long a write waits for another's lock before the request is answered
+    # 503 (Retry-After) instead.
+    "SQLITE_BUSY_TIMEOUT_MS": 10_000,
+    # Seconds a client is asked to wait (Retry-After) when the database is unavailable.
+    "RETRY_AFTER_SECONDS": 5,
     # Apply migrations and publish registered questionnaires when the app starts.
     "AUTO_MIGRATE": True,
     # Plugins: bundled ones load unless disabled; an allow-list, when set, restricts

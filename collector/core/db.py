@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,6 +14,10 @@ from flask import has_app_context
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -20,18 +25,24 @@ SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     # FULL: a commit is on disk before we acknowledge it, even in WAL mode.
     "PRAGMA synchronous=FULL",
-    "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=ON",
 )
+BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite connection waits for another's lock before "database is locked"
+(the ``SQLITE_BUSY_TIMEOUT_MS`` setting)."""
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy issue BEGIN itself so that transactions are real (pysqlite quirk).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
+def _sqlite_connect_listener(busy_timeout_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy issue BEGIN itself so that transactions are real (pysqlite quirk).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    return on_connect
 
 
 WRITE = {"collector_write": True}
@@ -52,11 +63,11 @@ def writing(engine: Engine) -> Engine:
     return engine.execution_options(**WRITE)
 
 
-def make_engine(url: str, echo: bool = False) -> Engine:
+def make_engine(url: str, echo: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     """An engine with the settings each backend needs."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "connect", _sqlite_connect_listener(busy_timeout_ms))
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
@@ -98,6 +109,36 @@ def _close_session(_exc: BaseException | None) -> None:
 def init_app(app: Flask) -> None:
     with app.app_context():
         app.extensions["collector.engine"] = make_engine(
-            app.config["DATABASE_URL"], echo=app.config["DATABASE_ECHO"]
+            app.config["DATABASE_URL"],
+            echo=app.config["DATABASE_ECHO"],
+            busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
         )
     app.teardown_appcontext(_close_session)
+
+
+SQLITE_OUTAGES = (
+    "database is locked",
+    "database table is locked",
+    "disk i/o error",
+    "database or disk is full",
+    "unable to open database file",
+)
+"""SQLite errors that say the database cannot be used now, not that a statement is wrong."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database is unavailable for now (a restart, a lost
+    connection, a full disk, a lock held past the busy timeout), so that the same
+    request may succeed when retried; not a bug in a statement."""
+    if isinstance(exc, DisconnectionError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):
+        # "no such table" is an OperationalError too: a bug, not an outage.
+        message = str(exc.orig).lower()
+        return any(words in message for words in SQLITE_OUTAGES)
+    # PostgreSQL (psycopg): connection failures, shut-downs, lack of resources.
+    return True

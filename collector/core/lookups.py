@@ -17,9 +17,16 @@ from collector.core.models import Agency
 from collector.core.models import Unit
 
 
+def plausible_code(code: object) -> bool:
+    """Whether ``code`` may be an agency's, unit's or category's code at all: a string of
+    1 to 32 characters without NUL (PostgreSQL cannot compare text holding it: a query
+    with one was a 500)."""
+    return isinstance(code, str) and 0 < len(code) <= 32 and "\x00" not in code
+
+
 def agency_by_code(session: Session, code: str) -> Agency | None:
     """A (non-ministry) agency that takes responses."""
-    if not code or len(code) > 32:
+    if not plausible_code(code):
         return None
     return session.execute(
         select(Agency).where(col(Agency.code) == code, col(Agency.level) == "agency")
@@ -27,7 +34,7 @@ def agency_by_code(session: Session, code: str) -> Agency | None:
 
 
 def unit_by_code(session: Session, agency: Agency, code: str) -> Unit | None:
-    if not code or len(code) > 32:
+    if not plausible_code(code):
         return None
     return session.execute(
         select(Unit).where(col(Unit.agency_id) == agency.id, col(Unit.code) == code)
@@ -83,7 +90,7 @@ def detached_copy(row: SQLModel) -> Any:
 
 def cached_agency_by_code(app: Flask, session: Callable[[], Session], code: str) -> Agency | None:
     """:func:`agency_by_code` through the per-app cache; ``session`` is called on a miss."""
-    if not code or len(code) > 32:
+    if not plausible_code(code):
         return None
     return _cached(app, ("agency", code), lambda: agency_by_code(session(), code))
 
@@ -92,7 +99,7 @@ def cached_unit_by_code(
     app: Flask, session: Callable[[], Session], agency: Agency, code: str
 ) -> Unit | None:
     """:func:`unit_by_code` through the per-app cache; ``session`` is called on a miss."""
-    if not code or len(code) > 32:
+    if not plausible_code(code):
         return None
     return _cached(app, ("unit", agency.id, code), lambda: unit_by_code(session(), agency, code))
 

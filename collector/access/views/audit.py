@@ -17,6 +17,7 @@ from collector.access.sessions import staff_area
 from collector.core.db import get_session
 from collector.core.models import Agency
 from collector.core.models import AuditEvent
+from collector.core.numbers import id_in_query
 
 bp = Blueprint("audit", __name__, url_prefix="/staff", template_folder="../templates")
 staff_area(bp)
@@ -29,7 +30,7 @@ def audit_log() -> Any:
     actor = require("audit.read", any_agency=True)
     db = get_session()
     statement = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(AUDIT_PAGE)
-    before = request.args.get("before", type=int)
+    before = id_in_query(request.args.get("before"))
     if before is not None:
         statement = statement.where(col(AuditEvent.id) < before)
     events = list(db.execute(scoped(statement, "audit.read")).scalars())

@@ -22,6 +22,8 @@ from collector.complaints import records
 from collector.complaints.intake import IntakeError
 from collector.complaints.intake import file_complaint
 from collector.core.db import get_session
+from collector.core.jsonbody import BadJson
+from collector.core.jsonbody import parse_json
 from collector.core.models import Agency
 
 FIELDS = {
@@ -64,7 +66,10 @@ def create() -> Any:
     """File a complaint for an agency."""
     if not request.is_json:
         return _problem(415, "send the complaint as application/json")
-    body = request.get_json(silent=True)
+    try:
+        body = parse_json(request.get_data(cache=False), current_app.json.loads)
+    except BadJson as exc:
+        return _problem(400, str(exc))
     if not isinstance(body, dict):
         return _problem(400, "the body is not a JSON object (or not valid UTF-8 JSON)")
     errors = {str(k)[:64]: "unknown field" for k in body if k not in FIELDS}

@@ -123,6 +123,18 @@ def _error(status: int, description: str) -> Response:
     return _answer("errors", [{"code": status, "description": description}], status)
 
 
+def _refuse_nul(values: Any) -> None:
+    """NUL (``%00``) in a parameter: PostgreSQL cannot compare text holding it."""
+    for name, value in values.items(multi=True):
+        if "\x00" in value:
+            raise Open311Error(400, f"{name[:40]}: contains a NUL character")
+
+
+@bp.before_request
+def _refuse_nul_in_query() -> None:
+    _refuse_nul(request.args)
+
+
 @bp.errorhandler(Open311Error)
 def _open311_error(exc: Open311Error) -> Response:
     return _error(exc.status, exc.description)
@@ -136,10 +148,11 @@ def _http_error(exc: HTTPException) -> Response:
         405: "method not allowed",
         413: "the request is too large",
         429: "too many requests; try again later",
+        503: "the service is unavailable for a moment; try again later",
     }
     response = _error(status, messages.get(status, "bad request"))
     retry = getattr(exc, "retry_after", None)
-    if status == 429 and isinstance(retry, int):
+    if status in (429, 503) and isinstance(retry, int):
         response.headers["Retry-After"] = str(retry)
     return response
 
@@ -197,10 +210,12 @@ def _case_id_of(token: str) -> int | None:
 
 def _parse_time(value: str, name: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        # No offset: local (Taiwan) time.
+        return clock.parse_time(value.strip().replace("Z", "+00:00"), clock.zone())
     except ValueError:
-        raise Open311Error(400, f"{name} must be a W3C (ISO 8601) date and time") from None
-    return clock.from_local(moment)  # no offset: local (Taiwan) time
+        raise Open311Error(
+            400, f"{name} must be a W3C (ISO 8601) date and time from 1900 to 9998"
+        ) from None
 
 
 def _visible(agency: Agency) -> Any:
@@ -335,6 +350,7 @@ def _create() -> Response:
     undecodable: set[str] = set()
     if request.mimetype == "application/x-www-form-urlencoded":
         undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))
+    _refuse_nul(request.form)
     _check_key()
     agency = _agency()
     form = request.form

@@ -6,7 +6,9 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import pytest
 from flask import Flask
 
 from collector.core import clock
@@ -61,3 +63,26 @@ def test_a_time_without_offset_is_local() -> None:
     assert clock.from_local(datetime(2026, 5, 1, 8, 0)) == datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
     aware = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
     assert clock.from_local(aware) == aware
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+        "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
+        "1899-12-31T23:59:59Z",
+        "9999-01-01T00:00:00Z",
+        "yesterday",
+        "",
+    ],
+)
+def test_a_time_out_of_range_or_unreadable_is_a_value_error(text: str) -> None:
+    with pytest.raises(ValueError):
+        clock.parse_time(text)
+
+
+def test_a_time_without_an_offset_is_read_in_the_zone_given() -> None:
+    assert clock.parse_time("2026-11-02T08:00:00", ZoneInfo("Asia/Taipei")) == datetime(
+        2026, 11, 2, 0, 0, tzinfo=UTC
+    )
+    assert clock.parse_time("1900-01-01T00:00:00") == clock.EARLIEST

@@ -462,3 +462,146 @@ def test_wrong_types_in_a_complaint_are_4xx(
     assert response.status_code in (201, 422), response.get_data(as_text=True)
     if response.status_code == 422:
         assert response.get_json()["errors"]
+
+
+def raw_json(data: dict[str, Any], value: str, replacement: str) -> bytes:
+    """``data`` as JSON text with the JSON string ``value`` spelled ``replacement``:
+    a way to send what no Python string can encode (a lone surrogate escape)."""
+    text = json.dumps(data, ensure_ascii=True)
+    assert json.dumps(value) in text
+    return text.replace(json.dumps(value), replacement).encode()
+
+
+def assert_surrogate_refused(client: FlaskClient, path: str, data: bytes) -> None:
+    response = client.post(path, data=data, content_type="application/json")
+    assert response.status_code == 400
+    assert "surrogate" in response.get_json()["error"]
+
+
+LONE_SURROGATES = ['"\\ud800"', '"x\\udfff"', '"\\udc00\\ud800"']
+
+
+@pytest.mark.parametrize("replacement", LONE_SURROGATES)
+@pytest.mark.parametrize("where", ["comment", "agency", "unit", "a key"])
+def test_a_lone_surrogate_in_a_response_is_400(
+    app: Flask, client: FlaskClient, where: str, replacement: str
+) -> None:
+    data = body()
+    if where == "comment":
+        data["answers"]["comment"] = "MARK"
+    elif where == "a key":
+        data["answers"]["MARK"] = 1
+    else:
+        data[where] = "MARK"
+    assert_surrogate_refused(client, "/api/v1/responses", raw_json(data, "MARK", replacement))
+    assert count(app) == 0
+
+
+def test_a_surrogate_pair_is_one_character(app: Flask, client: FlaskClient) -> None:
+    data = body()
+    data["answers"]["comment"] = "MARK"
+    response = client.post(
+        "/api/v1/responses",
+        data=raw_json(data, "MARK", '"\\ud840\\udc8a"'),  # 𠂊, escaped as a pair
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("version", [2**31, 2**63, -(2**63) - 1, 10**23, 1e23, 0, -1, 1.0, True])
+def test_a_version_the_database_cannot_hold_is_422(
+    app: Flask, client: FlaskClient, version: Any
+) -> None:
+    response = client.post("/api/v1/responses", json=body(version=version))
+    assert response.status_code == 422
+    assert "version" in response.get_json()["errors"]
+    assert count(app) == 0
+
+
+@pytest.mark.parametrize(
+    "started_at",
+    [
+        "0001-01-01T00:00:00+14:00",
+        "0001-01-01T00:00:00",
+        "1899-12-31T23:59:59Z",
+        "9999-12-31T23:59:59-14:00",
+        "\u0661\u0669\u0669\u0669-01-01",
+    ],
+)
+def test_a_start_time_out_of_range_is_422(app: Flask, client: FlaskClient, started_at: str) -> None:
+    response = client.post("/api/v1/responses", json=body(started_at=started_at))
+    assert response.status_code == 422
+    assert "started_at" in response.get_json()["errors"]
+    assert count(app) == 0
+
+
+@pytest.mark.parametrize(
+    "value", [10**400, -(10**400), 1e308], ids=["10**400", "-10**400", "1e308"]
+)
+def test_a_number_answer_beyond_a_float_is_422(client: FlaskClient, value: Any) -> None:
+    answers = dict(CITIZEN_ANSWERS, recommend=value)
+    response = client.post("/api/v1/responses", json=body(answers=answers))
+    assert response.status_code == 422 and "recommend" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("replacement", LONE_SURROGATES)
+@pytest.mark.parametrize(
+    "field", ["agency", "category", "description", "address", "location", "MARK"]
+)
+def test_a_lone_surrogate_in_a_complaint_is_400(
+    complaints: Flask, client: FlaskClient, field: str, replacement: str
+) -> None:
+    from collector.core.models import Complaint
+
+    data = complaint(**{field: "MARK"}) if field != "MARK" else {**complaint(), "MARK": 1}
+    assert_surrogate_refused(client, "/api/v1/complaints", raw_json(data, "MARK", replacement))
+    assert count(complaints, Complaint) == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[" * 100_000,
+        b'{"description": ' + b"[" * 100_000,
+        b'{"description": ' + b"[" * 50 + b"]" * 50 + b"}",
+        b'{"description": ' + b'{"a":' * 40_000,
+    ],
+    ids=["array", "in a field", "closed, 50 deep", "objects"],
+)
+@pytest.mark.parametrize("path", ["/api/v1/complaints", "/api/v1/responses"])
+def test_absurd_nesting_is_400(app: Flask, client: FlaskClient, path: str, data: bytes) -> None:
+    response = client.post(path, data=data, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    "value", [10**400, -(10**400), "1e400", 1e308], ids=["10**400", "-10**400", "text", "1e308"]
+)
+def test_a_coordinate_beyond_a_float_is_422(
+    complaints: Flask, client: FlaskClient, value: Any
+) -> None:
+    response = client.post("/api/v1/complaints", json=complaint(latitude=value, longitude=121.5))
+    assert response.status_code == 422 and "latitude" in response.get_json()["errors"]
+
+
+def test_the_document_bounds_the_version_as_the_server_does(client: FlaskClient) -> None:
+    document = client.get("/api/openapi.json").get_json()
+    bounds = document["components"]["schemas"]["NewResponse"]["properties"]["version"]
+    highest = client.post("/api/v1/responses", json=body(version=bounds["maximum"]))
+    assert highest.get_json()["errors"] == {"questionnaire": "no such questionnaire or version"}
+    for outside in (bounds["minimum"] - 1, bounds["maximum"] + 1):
+        refused = client.post("/api/v1/responses", json=body(version=outside))
+        assert set(refused.get_json()["errors"]) == {"version"}
+
+
+@pytest.mark.parametrize("field", ["agency", "unit"])
+def test_nul_in_a_code_is_422(app: Flask, client: FlaskClient, field: str) -> None:
+    response = client.post("/api/v1/responses", json=body(**{field: "al\x00pha"}))
+    assert response.status_code == 422 and field in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize("field", ["agency", "category"])
+def test_nul_in_a_complaint_code_is_422(complaints: Flask, client: FlaskClient, field: str) -> None:
+    response = client.post("/api/v1/complaints", json=complaint(**{field: "ro\x00ads"}))
+    assert response.status_code == 422 and field in response.get_json()["errors"]

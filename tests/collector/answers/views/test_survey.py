@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
 from sqlalchemy import func
 from sqlalchemy import select
 
 from collector.core.db import session_scope
 from collector.core.models import Response
 from tests.helpers.answers import CITIZEN_ANSWERS
+from tests.helpers.fuzzing import FUZZ
+from tests.helpers.fuzzing import form_values
 from tests.helpers.web import csrf_token
 from tests.helpers.web import form_data
 from tests.helpers.web import hidden
@@ -280,3 +283,16 @@ def test_staff_and_complaint_surveys_have_no_public_page(client: FlaskClient, sl
     # Staff answer through one-time tokens only; complainants after their case closes.
     assert client.get(f"/s/alpha/{slug}").status_code == 404
     assert client.get(f"/s/alpha/c1/{slug}").status_code == 404
+
+
+SURVEY_FIELDS = [f"q_{key}" for key in CITIZEN_ANSWERS] + ["lang", "started", "submission_token"]
+
+
+@given(values=form_values(SURVEY_FIELDS))
+@FUZZ
+def test_any_form_gets_a_page_or_a_receipt(client: FlaskClient, values: dict[str, Any]) -> None:
+    data = page_fields(client) | form_data(CITIZEN_ANSWERS) | values
+    response = client.post(URL, data=data)
+    assert response.status_code in (200, 303, 400, 422), response.status_code
+    if response.status_code != 303:
+        assert response.mimetype == "text/html"  # the form again, saying what to fix

@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
+from hypothesis import settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy import update
 from werkzeug.serving import make_server
@@ -31,6 +33,10 @@ from collector.core.db import session_scope
 from collector.core.models import Complaint
 from collector.core.models import ComplaintCategory
 from tests.helpers import complaints as fd
+from tests.helpers.fuzzing import CHECKS
+from tests.helpers.fuzzing import FUZZ
+from tests.helpers.fuzzing import hostile_fields
+from tests.helpers.fuzzing import open311_schema
 
 REPORT = {
     "service_code": "lights",
@@ -345,3 +351,84 @@ def test_a_georeport_client_reads_services_and_requests(
     assert "wang@example.test" not in text and "0912-345-678" not in text  # no personal data
     other = GeoReport(base, jurisdiction="beta", output_format="json")
     assert other.get_service_requests(service_request_id=request_id) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("start_date", "0001-01-01T00:00:00+14:00"),
+        ("start_date", "0001-01-01"),
+        ("end_date", "0001-01-01T00:00:00+14:00"),
+        ("end_date", "0001-03-01T00:00:00Z"),  # the default start is 90 days before
+        ("end_date", "9999-12-31T23:59:59-14:00"),
+        ("start_date", "9999-12-31T23:59:59"),
+        ("end_date", "99999-01-01T00:00:00Z"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_dates_out_of_range_get_the_spec_error_format(
+    server: tuple[Flask, str], name: str, value: str, fmt: str
+) -> None:
+    _app, base = server
+    response = requests.get(
+        f"{base}/requests.{fmt}", params={"jurisdiction_id": "alpha", name: value}, timeout=10
+    )
+    assert response.status_code == 400, response.text
+    if fmt == "json":
+        [error] = response.json()
+        description = error["description"]
+    else:
+        description = ET.fromstring(response.content).findtext("error/description") or ""
+    assert name in description
+
+
+schema = open311_schema()
+
+
+@pytest.fixture
+def open311_app(outbox_app: Flask) -> Flask:
+    """Agency alpha with service lights, answered in-process; no rate limit."""
+    outbox_app.config["RATELIMIT_ENABLED"] = False
+    fd.add_category(outbox_app, "alpha", "lights", name_zh="路燈", name_en="Street lights")
+    fd.pin(outbox_app, "2026-11-02")
+    return outbox_app
+
+
+@schema.parametrize()
+@FUZZ
+def test_every_route_answers_in_the_spec_format(case: Any, open311_app: Flask) -> None:
+    case.call_and_validate(app=open311_app, checks=CHECKS)
+
+
+hostile_schema = open311_schema(phases=("fuzzing",))
+
+
+@hostile_schema.parametrize()
+@hostile_schema.given(data=st.data())
+@settings(FUZZ, max_examples=40)
+def test_hostile_values_get_the_spec_error_format(case: Any, data: Any, open311_app: Flask) -> None:
+    names = [p.name for p in case.operation.query if p.name != "jurisdiction_id"]
+    if names:
+        query = {"jurisdiction_id": "alpha", **(case.query or {})}
+        case.query = data.draw(hostile_fields(query, names))
+    if isinstance(case.body, dict):
+        case.body = data.draw(hostile_fields({**REPORT, **case.body}, sorted(REPORT)))
+    case.call_and_validate(app=open311_app, checks=CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [
+        ("GET", "services.json?jurisdiction_id=al%00pha", "jurisdiction_id"),
+        ("GET", "requests.json?jurisdiction_id=alpha&service_code=%00", "service_code"),
+        ("POST", "requests.json?jurisdiction_id=alpha", "service_code"),
+    ],
+)
+def test_nul_in_a_parameter_is_400(open311_app: Flask, method: str, path: str, field: str) -> None:
+    response = open311_app.test_client().open(
+        f"/open311/v2/{path}", method=method, data={**REPORT, "service_code": "li\x00ghts"}
+    )
+    assert response.status_code == 400
+    assert response.get_json() == [
+        {"code": 400, "description": f"{field}: contains a NUL character"}
+    ]

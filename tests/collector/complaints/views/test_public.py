@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
 from PIL import Image
 from sqlalchemy import select
 
@@ -34,6 +35,8 @@ from tests.helpers.files import count_decodes
 from tests.helpers.files import jpeg_with_gps
 from tests.helpers.files import pdf
 from tests.helpers.files import png
+from tests.helpers.fuzzing import FUZZ
+from tests.helpers.fuzzing import form_values
 from tests.helpers.staff import FAST_HASH
 from tests.helpers.web import csrf_token
 from tests.helpers.web import hidden
@@ -681,3 +684,34 @@ def test_a_bad_supplement_file_changes_nothing(client: FlaskClient, capp: Flask)
     with session_scope(capp) as session:
         assert session.execute(select(Complaint)).scalar_one().status == "awaiting_supplement"
     assert attachment_rows(capp) == [] and stored_files(capp) == []
+
+
+COMPLAINT_FIELDS = [
+    "lang",
+    "category",
+    "subject",
+    "description",
+    "location",
+    "latitude",
+    "longitude",
+    "anonymous",
+    "confidential",
+    "name",
+    "email",
+    "phone",
+    "address",
+    "reply_channel",
+    "submission_token",
+]
+
+
+@given(values=form_values(COMPLAINT_FIELDS))
+@FUZZ
+def test_any_complaint_form_gets_a_page_or_is_filed(
+    client: FlaskClient, capp: Flask, values: dict[str, Any]
+) -> None:
+    capp.config["RATELIMIT_ENABLED"] = False
+    response = post(client, complaint(capp, open_form(client)) | values)
+    assert response.status_code in (200, 303, 400, 422), response.status_code
+    if response.status_code != 303:
+        assert response.mimetype == "text/html"  # the form again, saying what to fix
