@@ -485,14 +485,13 @@ def lock_seconds(busy_timeout_ms: int) -> float:
 
 
 def busy_timeout_ms() -> int:
-    """The busy timeout the app sets on its SQLite connections (collector.core.db)."""
-    from collector.core.db import SQLITE_PRAGMAS
+    """The busy timeout the app sets on its SQLite connections: the server's
+    ``COLLECTOR_SQLITE_BUSY_TIMEOUT_MS`` if set, else the setting's default."""
+    from collector.core.config import DEFAULTS
 
-    for pragma in SQLITE_PRAGMAS:
-        name, _, value = pragma.removeprefix("PRAGMA ").partition("=")
-        if name.strip() == "busy_timeout":
-            return int(value)
-    return 0
+    return int(
+        os.environ.get("COLLECTOR_SQLITE_BUSY_TIMEOUT_MS", DEFAULTS["SQLITE_BUSY_TIMEOUT_MS"])
+    )
 
 
 def disk_full(stage: Stage) -> dict[str, Any]:
