@@ -207,6 +207,13 @@ def load(app: Flask, case_id: int) -> Complaint:
         return case
 
 
+def only_case(app: Flask) -> Complaint:
+    """The one complaint filed so far: a test that filed one checks what was stored
+    (``scalar_one`` fails on none or on a second, so a duplicate is caught too)."""
+    with session_scope(app) as session:
+        return session.execute(select(Complaint)).scalar_one()
+
+
 def close_case(
     app: Flask,
     case_id: int,

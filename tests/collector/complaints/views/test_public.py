@@ -27,6 +27,7 @@ from collector.core.models import ComplaintReceipt
 from tests.helpers import complaints
 from tests.helpers.clamd import EICAR
 from tests.helpers.clamd import FOUND
+from tests.helpers.complaints import only_case
 from tests.helpers.database import count_rows
 from tests.helpers.files import HTML
 from tests.helpers.files import POLYGLOT_PNG
@@ -244,8 +245,7 @@ def test_an_anonymous_complaint(client: FlaskClient, capp: Flask) -> None:
     file_one(
         client, capp, anonymous="y", name=None, email=None, reply_channel="none", confidential="y"
     )
-    with session_scope(capp) as session:
-        case = session.execute(select(Complaint)).scalar_one()
+    case = only_case(capp)
     assert case.anonymous and case.confidential and case.reply_channel == "none"
     assert case.name is case.email is None
 
