@@ -27,7 +27,6 @@ from collector.core.models import ComplaintReceipt
 from tests.helpers import complaints
 from tests.helpers.clamd import EICAR
 from tests.helpers.clamd import FOUND
-from tests.helpers.complaints import only_case
 from tests.helpers.database import count_rows
 from tests.helpers.files import HTML
 from tests.helpers.files import POLYGLOT_PNG
@@ -35,7 +34,6 @@ from tests.helpers.files import count_decodes
 from tests.helpers.files import jpeg_with_gps
 from tests.helpers.files import pdf
 from tests.helpers.files import png
-from tests.helpers.staff import FAST_HASH
 from tests.helpers.web import csrf_token
 from tests.helpers.web import hidden
 
@@ -46,12 +44,7 @@ RAW = ("<script>alert(1)</script>", "<img src=x onerror")
 @pytest.fixture
 def capp(make_app: Any, tmp_path: Path) -> Flask:
     """Agencies alpha and beta; alpha takes complaints in two categories."""
-    app = make_app(
-        seed="agencies",
-        PASSWORD_HASH=FAST_HASH,
-        COMPLAINT_ATTACHMENT_DIR=str(tmp_path / "attachments"),
-        MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
-    )
+    app = complaints.complaints_app(make_app, tmp_path)
     app.config["CATEGORY"] = complaints.add_category(
         app, "alpha", "roads", name_zh="道路", name_en="Roads"
     )
@@ -245,7 +238,7 @@ def test_an_anonymous_complaint(client: FlaskClient, capp: Flask) -> None:
     file_one(
         client, capp, anonymous="y", name=None, email=None, reply_channel="none", confidential="y"
     )
-    case = only_case(capp)
+    case = complaints.only_case(capp)
     assert case.anonymous and case.confidential and case.reply_channel == "none"
     assert case.name is case.email is None
 
