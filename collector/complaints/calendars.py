@@ -6,8 +6,8 @@ and the due date of a case. The rules themselves are pure: ``deadlines`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
+from typing import Unpack
 
 from flask import Flask
 from sqlalchemy import select
@@ -15,9 +15,9 @@ from sqlmodel import Session
 from sqlmodel import col
 
 from collector.access.guard import unscoped
+from collector.complaints import deadlines
+from collector.complaints.deadlines import DeadlineDetails
 from collector.complaints.deadlines import DeadlinePolicy
-from collector.complaints.deadlines import Pause
-from collector.complaints.deadlines import deadline
 from collector.core.models import CalendarDay
 from collector.core.plugins import get_plugins
 from collector.core.workdays import SpecialDay
@@ -26,6 +26,9 @@ from collector.core.workdays import YearNotCovered
 from collector.core.workdays import taiwan_calendar
 
 Policy = DeadlinePolicy
+
+_WEEKENDS = WorkCalendar(name="weekends", years=frozenset(range(1900, 2200)))
+"""The last resort of :func:`due_date`: Saturdays and Sundays off, any year."""
 
 FALLBACK_YEARS = 3
 """Years past the calendar's data that count by the weekend rule alone (flagged
@@ -80,15 +83,11 @@ def due_date(
     received_on: date,
     policy: DeadlinePolicy,
     calendar: WorkCalendar,
-    *,
-    pauses: Sequence[Pause] = (),
-    extension_days: int = 0,
-    today: date | None = None,
+    **details: Unpack[DeadlineDetails],
 ) -> date:
     """The due date (provisional while a pause is open: as if it ended today)."""
     try:
-        return deadline(received_on, policy, calendar, pauses, extension_days, today).due
+        return deadlines.due_date(received_on, policy, calendar, **details)
     except YearNotCovered:
         # Beyond even the fallback years: count calendar days on the weekend rule.
-        fallback = WorkCalendar(name="weekends", years=frozenset(range(1900, 2200)))
-        return deadline(received_on, policy, fallback, pauses, extension_days, today).due
+        return deadlines.due_date(received_on, policy, _WEEKENDS, **details)

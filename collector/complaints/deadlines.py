@@ -45,6 +45,8 @@ from datetime import date
 from datetime import timedelta
 from enum import StrEnum
 from typing import Literal
+from typing import TypedDict
+from typing import Unpack
 from typing import get_args
 
 from collector.core.workdays import WorkCalendar
@@ -82,6 +84,14 @@ class Deadline:
     due: date
     provisional: bool
     paused_days: int
+
+
+class DeadlineDetails(TypedDict, total=False):
+    """What a case adds to its receipt day, policy and calendar (see :func:`deadline`)."""
+
+    pauses: Sequence[Pause]
+    extension_days: int
+    today: date | None
 
 
 class ClockState(StrEnum):
@@ -158,15 +168,13 @@ def due_date(
     received_on: date,
     policy: DeadlinePolicy,
     calendar: WorkCalendar,
-    pauses: Sequence[Pause] = (),
-    extension_days: int = 0,
-    today: date | None = None,
+    **details: Unpack[DeadlineDetails],
 ) -> date:
     """The due date alone (``deadline(...).due``): a working day on ``calendar``.
 
     With an open pause, ``today`` is required and the date is provisional.
     """
-    return deadline(received_on, policy, calendar, pauses, extension_days, today).due
+    return deadline(received_on, policy, calendar, **details).due
 
 
 def days_left(due: date, today: date, calendar: WorkCalendar, kind: DeadlineKind) -> int:

@@ -35,8 +35,8 @@ from tests.helpers.browser import PHONE
 from tests.helpers.browser import LiveServer
 from tests.helpers.browser import choose
 from tests.helpers.complaints import add_category
+from tests.helpers.complaints import complaints_app
 from tests.helpers.organisation import unit
-from tests.helpers.staff import FAST_HASH
 from tests.helpers.staff import PASSWORD
 from tests.helpers.staff import make_user
 
@@ -49,13 +49,7 @@ CITIZEN_EMAIL = "lin.citizen@example.test"
 
 @pytest.fixture
 def app(make_app: Any, tmp_path: Path) -> Flask:
-
-    app = make_app(
-        seed="agencies",
-        PASSWORD_HASH=FAST_HASH,
-        MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
-        COMPLAINT_ATTACHMENT_DIR=str(tmp_path / "attachments"),
-    )
+    app = complaints_app(make_app, tmp_path)
     with session_scope(app) as session:
         c1 = unit(session, "alpha", "c1").id
     add_category(app, "alpha", "lights", name_zh="路燈", name_en="Street lights", unit_id=c1)

@@ -8,6 +8,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -30,7 +31,9 @@ from collector.core.models import ComplaintAttachment
 from collector.core.models import ComplaintCategory
 from collector.core.models import ComplaintFollowup
 from collector.core.models import User
+from tests.helpers.database import AGENCIES
 from tests.helpers.organisation import agency
+from tests.helpers.staff import FAST_HASH
 from tests.helpers.web import csrf_token
 from tests.helpers.web import form_data
 from tests.helpers.web import hidden
@@ -53,6 +56,17 @@ CONTACT: dict[str, Any] = {
     "reply_channel": "email",
 }
 """A complainant who gave every contact detail."""
+
+
+def complaints_app(make_app: Callable[..., Flask], folder: Path) -> Flask:
+    """Agencies (the ``agencies`` seed) with fast password hashing, keeping the case
+    files and the mail outbox in ``folder`` (``attachments/``, ``outbox/``)."""
+    return make_app(
+        seed=AGENCIES,
+        PASSWORD_HASH=FAST_HASH,
+        COMPLAINT_ATTACHMENT_DIR=str(folder / "attachments"),
+        MAIL_OUTBOX_DIR=str(folder / "outbox"),
+    )
 
 
 def attachment_dir(app: Flask) -> None:
@@ -205,6 +219,13 @@ def load(app: Flask, case_id: int) -> Complaint:
         case = session.get(Complaint, case_id)
         assert case is not None
         return case
+
+
+def only_case(app: Flask) -> Complaint:
+    """The one complaint filed so far: a test that filed one checks what was stored
+    (``scalar_one`` fails on none or on a second, so a duplicate is caught too)."""
+    with session_scope(app) as session:
+        return session.execute(select(Complaint)).scalar_one()
 
 
 def close_case(

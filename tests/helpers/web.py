@@ -79,6 +79,16 @@ def client_as(app: Flask, email: str, password: str = PASSWORD) -> FlaskClient:
     return login(app, email, password)[0]
 
 
+def who_may_open(app: Flask, path: str, statuses: dict[str, int]) -> None:
+    """Each person (e-mail: expected status) gets ``path`` with that status, and the
+    console home links to ``path`` exactly for those who get 200."""
+    for email, status in statuses.items():
+        client = client_as(app, email)
+        assert client.get(path).status_code == status, email
+        home = client.get("/staff/").text
+        assert (f'href="{path}"' in home) == (status == 200), email
+
+
 def post_form(client: FlaskClient, url: str, page: str = "/staff/", **data: Any) -> Any:
     """POST ``data`` (values as strings) with the CSRF token read from ``page``."""
     token = csrf_token(client.get(page).text)

@@ -168,32 +168,37 @@ def test_relevant_may_read_an_earlier_question() -> None:
     assert build(data).question("env_signage").relevant is not None
 
 
-def test_relevant_may_not_read_a_later_question() -> None:
+@pytest.mark.parametrize(
+    ("where", "field", "expression", "message"),
+    [
+        (
+            (0, 0),
+            "relevant",
+            "${overall} >= 4",
+            "question 'visited': relevant refers to ['overall'], which is not an earlier question",
+        ),
+        (
+            (0, 1),
+            "relevant",
+            "${colour} = 'red'",
+            "question 'colour': relevant refers to ['colour']",
+        ),
+        ((1, 0), "relevant", "${visted} = 'yes'", "refers to ['visted']"),
+        (
+            (0, 0),
+            "constraint",
+            ". != ${overall}",
+            "question 'visited': constraint refers to ['overall']",
+        ),
+    ],
+    ids=["relevant-later", "relevant-itself", "relevant-unknown", "constraint-later"],
+)
+def test_an_expression_may_read_only_earlier_questions(
+    where: tuple[int, int], field: str, expression: str, message: str
+) -> None:
     data = minimal()
-    question(data, 0, 0)["relevant"] = "${overall} >= 4"
-    message = error_of(data)
-    assert (
-        "question 'visited': relevant refers to ['overall'], which is not an earlier question"
-        in message
-    )
-
-
-def test_relevant_may_not_read_its_own_question() -> None:
-    data = minimal()
-    question(data, 0, 1)["relevant"] = "${colour} = 'red'"
-    assert "question 'colour': relevant refers to ['colour']" in error_of(data)
-
-
-def test_relevant_may_not_read_an_unknown_key() -> None:
-    data = minimal()
-    question(data, 1, 0)["relevant"] = "${visted} = 'yes'"
-    assert "refers to ['visted']" in error_of(data)
-
-
-def test_constraint_may_not_read_a_later_question() -> None:
-    data = minimal()
-    question(data, 0, 0)["constraint"] = ". != ${overall}"
-    assert "question 'visited': constraint refers to ['overall']" in error_of(data)
+    question(data, *where)[field] = expression
+    assert message in error_of(data)
 
 
 def test_constraint_reads_the_answer_as_dot() -> None:

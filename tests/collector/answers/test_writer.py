@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import Connection
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -272,12 +273,17 @@ def test_a_taken_key_with_another_body_is_refused_in_the_same_batch(
     assert count(app) == 2  # the blocker and the winner
 
 
-def test_a_forked_writer_does_not_use_its_parents_connection(app: Flask) -> None:
+def connected_writer(app: Flask) -> tuple[GroupCommitWriter, Connection]:
+    """The group-commit writer after one response, and the connection it kept open."""
     writer = get_writer(app)
     assert isinstance(writer, GroupCommitWriter)
     assert writer.write(prepared(app)) is None
-    parents = writer._conn
-    assert parents is not None
+    assert writer._conn is not None
+    return writer, writer._conn
+
+
+def test_a_forked_writer_does_not_use_its_parents_connection(app: Flask) -> None:
+    writer, parents = connected_writer(app)
     writer._pid = -1  # as a forked child sees it: the connection belonged to its parent
     assert writer.write(prepared(app)) is None
     assert writer._conn is not None and writer._conn is not parents
@@ -286,11 +292,7 @@ def test_a_forked_writer_does_not_use_its_parents_connection(app: Flask) -> None
 
 
 def test_a_broken_connection_loses_nothing_and_is_replaced(app: Flask) -> None:
-    writer = get_writer(app)
-    assert isinstance(writer, GroupCommitWriter)
-    assert writer.write(prepared(app)) is None
-    broken = writer._conn
-    assert broken is not None
+    writer, broken = connected_writer(app)
     broken.connection.driver_connection.close()  # as when the server went away
     assert writer.write(prepared(app)) is None  # written one by one, on a fresh connection
     assert writer._conn is None  # the broken one is gone; the next batch opens another

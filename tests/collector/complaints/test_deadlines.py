@@ -111,10 +111,10 @@ def test_a_pause_on_calendar_days() -> None:
 
 def test_a_pause_starting_and_ending_the_same_day_stops_nothing() -> None:
     same = (date(2026, 3, 4), date(2026, 3, 4))
-    assert due_date(date(2026, 3, 2), SIX_WORKING, TW, [same]) == date(2026, 3, 10)
+    assert due_date(date(2026, 3, 2), SIX_WORKING, TW, pauses=[same]) == date(2026, 3, 10)
     # A pause on the receipt day itself stops the clock from the next day.
     at_receipt = (date(2026, 3, 2), date(2026, 3, 3))
-    assert due_date(date(2026, 3, 2), SIX_WORKING, TW, [at_receipt]) == date(2026, 3, 11)
+    assert due_date(date(2026, 3, 2), SIX_WORKING, TW, pauses=[at_receipt]) == date(2026, 3, 11)
 
 
 def test_overlapping_pauses_count_once() -> None:
@@ -133,9 +133,9 @@ def test_an_open_pause_gives_a_provisional_date_that_moves_on() -> None:
     on_11th = deadline(received, SIX_WORKING, TW, [open_pause], today=date(2026, 3, 11))
     assert on_11th.due == date(2026, 3, 17)
     with pytest.raises(ValueError, match="needs today"):
-        due_date(received, SIX_WORKING, TW, [open_pause])
+        due_date(received, SIX_WORKING, TW, pauses=[open_pause])
     with pytest.raises(ValueError, match="after today"):
-        due_date(received, SIX_WORKING, TW, [open_pause], today=date(2026, 3, 3))
+        due_date(received, SIX_WORKING, TW, pauses=[open_pause], today=date(2026, 3, 3))
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_an_open_pause_gives_a_provisional_date_that_moves_on() -> None:
 )
 def test_impossible_pauses_are_refused(pause: tuple[date, date], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        due_date(date(2026, 3, 2), SIX_WORKING, TW, [pause])
+        due_date(date(2026, 3, 2), SIX_WORKING, TW, pauses=[pause])
 
 
 # -- extensions and transfers --------------------------------------------------------
@@ -163,7 +163,7 @@ def test_an_extension_adds_days_of_the_policy_kind() -> None:
 
 
 def test_a_transfer_restarts_the_clock_at_the_receiving_agency() -> None:
-    first = due_date(date(2026, 3, 2), THIRTY, TW, [(date(2026, 3, 5), date(2026, 3, 9))])
+    first = due_date(date(2026, 3, 2), THIRTY, TW, pauses=[(date(2026, 3, 5), date(2026, 3, 9))])
     assert first == date(2026, 4, 7)
     # Transferred on Fri 20 Mar: the receiving agency counts from that date, with
     # its own policy and none of the first agency's pause: 20 Mar + 30 = Sun 19 Apr.

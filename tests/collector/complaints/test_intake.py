@@ -15,6 +15,7 @@ from sqlalchemy import select
 from collector.core.db import session_scope
 from collector.core.models import Complaint
 from tests.helpers.complaints import add_category
+from tests.helpers.complaints import only_case
 
 API = {
     "agency": "alpha",
@@ -130,11 +131,10 @@ def test_what_the_form_takes_the_api_takes_and_stores_alike(
         },
     )
     assert response.status_code == 201, response.text
-    with session_scope(capp) as session:
-        case = session.execute(select(Complaint)).scalar_one()
-        assert (case.subject, case.description, case.phone, case.email) == (
-            "Caf\u00e9 噪音",
-            "一\n二\t三",
-            "(02) 2345 6789#123",
-            "ming@example.tw",
-        )
+    case = only_case(capp)
+    assert (case.subject, case.description, case.phone, case.email) == (
+        "Caf\u00e9 噪音",
+        "一\n二\t三",
+        "(02) 2345 6789#123",
+        "ming@example.tw",
+    )

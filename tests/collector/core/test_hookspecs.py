@@ -26,6 +26,15 @@ from tests.helpers import example_plugin
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugin_hooks.md"
 
 
+def postal_answers(postal: str, score: int) -> dict[str, Any]:
+    """An API submission of the example plugin's questionnaire (example-postal) at alpha."""
+    return {
+        "questionnaire": "example-postal",
+        "agency": "alpha",
+        "answers": {"postal": postal, "score": score},
+    }
+
+
 def hook_names() -> list[str]:
     return sorted(
         name
@@ -99,11 +108,7 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     assert result.output.strip() == "hello from the example plugin"
     exercised.add("register_commands")
 
-    body = {
-        "questionnaire": "example-postal",
-        "agency": "alpha",
-        "answers": {"postal": "000", "score": 4},
-    }
+    body = postal_answers("000", 4)
     rejected = client.post("/api/v1/responses", json=body)
     assert rejected.status_code == 422
     assert rejected.get_json()["errors"] == {"postal": "000 is not a real postal code"}
@@ -182,12 +187,7 @@ def test_a_failing_response_saved_hook_never_loses_the_response(
 
     app = make_app(seed="agencies", PLUGINS_LOAD_ENTRY_POINTS=True)
     client = app.test_client()
-    body = {
-        "questionnaire": "example-postal",
-        "agency": "alpha",
-        "answers": {"postal": "999", "score": 5},
-    }
-    response = client.post("/api/v1/responses", json=body)
+    response = client.post("/api/v1/responses", json=postal_answers("999", 5))
     assert response.status_code == 201
     exported = app.test_cli_runner().invoke(args=["export", "example-postal", "--format", "jsonl"])
     rows = [json.loads(line) for line in exported.output.splitlines() if line.startswith("{")]
@@ -199,11 +199,7 @@ def test_plugin_question_type_checks_answers(with_example_plugin: None, make_app
     app = make_app(seed="agencies", PLUGINS_LOAD_ENTRY_POINTS=True)
     response = app.test_client().post(
         "/api/v1/responses",
-        json={
-            "questionnaire": "example-postal",
-            "agency": "alpha",
-            "answers": {"postal": "12ab", "score": 3},
-        },
+        json=postal_answers("12ab", 3),
     )
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"postal": "Enter a postal code."}

@@ -16,6 +16,7 @@ from tests.helpers.campaigns import make_campaign
 from tests.helpers.organisation import unit_id
 from tests.helpers.web import Auth
 from tests.helpers.web import logged_in
+from tests.helpers.web import who_may_open
 
 ANALYST = "analyst@alpha.example.test"
 
@@ -142,19 +143,18 @@ def test_the_ministry_sees_its_agencies_side_by_side_aggregates_only(staff_app: 
 
 
 def test_who_may_read_results(staff_app: Flask) -> None:
-    for email, status in (
-        (ANALYST, 200),
-        ("admin@alpha.example.test", 200),
-        ("ministry@moi.example.test", 200),
-        ("counter@alpha.example.test", 403),
-        ("cases@alpha.example.test", 403),
-        ("sysadmin@example.test", 403),
-    ):
-        client = staff_app.test_client()
-        assert logged_in(Auth(client).login(email))
-        assert client.get("/staff/results").status_code == status, email
-        home = client.get("/staff/").text
-        assert ('href="/staff/results"' in home) == (status == 200), email
+    who_may_open(
+        staff_app,
+        "/staff/results",
+        {
+            ANALYST: 200,
+            "admin@alpha.example.test": 200,
+            "ministry@moi.example.test": 200,
+            "counter@alpha.example.test": 403,
+            "cases@alpha.example.test": 403,
+            "sysadmin@example.test": 403,
+        },
+    )
 
 
 def test_an_agency_admin_sees_the_agency_in_detail(staff_app: Flask) -> None:

@@ -20,6 +20,7 @@ from collector.core.models import Response
 from tests.helpers.answers import CITIZEN_ANSWERS
 from tests.helpers.answers import api_body
 from tests.helpers.answers import retried
+from tests.helpers.complaints import only_case
 from tests.helpers.database import count_answers
 from tests.helpers.database import count_rows
 
@@ -313,7 +314,6 @@ def complaint(**overrides: Any) -> dict[str, Any]:
 def test_filing_a_complaint_returns_number_password_link_and_due_date(
     spec: OpenAPI, complaints: Flask, client: FlaskClient
 ) -> None:
-    from collector.core.models import Complaint
 
     filed = checked(spec, client, "POST", "/api/v1/complaints", json=complaint())
     assert filed.status_code == 201
@@ -323,8 +323,7 @@ def test_filing_a_complaint_returns_number_password_link_and_due_date(
     assert "/complaints/follow/" in data["follow_url"]
     assert data["due_on"] == "2026-12-02"  # 30 calendar days, the receipt day not counted
     assert filed.headers["Cache-Control"] == "no-store"
-    with session_scope(complaints) as session:
-        case = session.execute(select(Complaint)).scalar_one()
+    case = only_case(complaints)
     assert (case.channel, case.name, case.email, case.reply_channel) == (
         "api",
         "王小明",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from tests.helpers.organisation import choose_offer
 from tests.helpers.web import Auth
 from tests.helpers.web import csrf_token
 from tests.helpers.web import logged_in
+from tests.helpers.web import who_may_open
 
 COUNTER = "counter@alpha.example.test"
 
@@ -85,6 +87,14 @@ def answers_of(app: Flask, response_id: int) -> dict[str, tuple[float | None, st
     return {key: (pairs[0][0], pairs[0][1]) for key, pairs in stored.items()}
 
 
+@pytest.fixture
+def keying(staff_app: Flask, staff_client: Any, auth: Auth) -> Any:
+    """The counter clerk's client, logged in, with the default batch (B-001) started."""
+    assert logged_in(auth.login(COUNTER))
+    start(staff_client, staff_app)
+    return staff_client
+
+
 def test_counter_staff_key_in_a_questionnaire(
     staff_app: Flask, staff_client: Any, auth: Auth, people: dict[str, int]
 ) -> None:
@@ -126,20 +136,16 @@ def test_counter_staff_key_in_a_questionnaire(
     assert len(stored(staff_app)) == 2
 
 
-def test_the_save_notice_speaks_the_interface_language_only(
-    staff_app: Flask, staff_client: Any, auth: Auth
-) -> None:
-    assert logged_in(auth.login(COUNTER))
-    start(staff_client, staff_app)
-    key_in(staff_client, PAPER_KEYED)
-    key_in(staff_client, PAPER_KEYED)
+def test_the_save_notice_speaks_the_interface_language_only(staff_app: Flask, keying: Any) -> None:
+    key_in(keying, PAPER_KEYED)
+    key_in(keying, PAPER_KEYED)
     first, second = (r.receipt for r in stored(staff_app))
-    chinese = re.search(r'id="paper-saved">([^<]+)<', staff_client.get("/staff/paper/entry").text)
+    chinese = re.search(r'id="paper-saved">([^<]+)<', keying.get("/staff/paper/entry").text)
     assert chinese is not None and second in chinese.group(1)
     assert not re.search(r"[A-Za-z]", chinese.group(1).replace(second, "")), chinese.group(1)
-    key_in(staff_client, PAPER_KEYED)
+    key_in(keying, PAPER_KEYED)
     third = stored(staff_app)[-1].receipt
-    page = staff_client.get("/staff/paper/entry?lang=en").text
+    page = keying.get("/staff/paper/entry?lang=en").text
     english = re.search(r'id="paper-saved">([^<]+)<', page)
     assert english is not None and third in english.group(1) and first not in english.group(1)
     assert not re.search(r"[\u3000-\u9fff\uff00-\uffef]", english.group(1)), english.group(1)
@@ -158,22 +164,16 @@ def test_the_batch_is_remembered_and_counted_per_batch(
     assert "第 1 份已儲存" in staff_client.get("/staff/paper/entry").text
 
 
-def test_a_double_submit_stores_one_response(
-    staff_app: Flask, staff_client: Any, auth: Auth
-) -> None:
-    assert logged_in(auth.login(COUNTER))
-    start(staff_client, staff_app)
-    first, data = key_in(staff_client, PAPER_KEYED)
-    second = staff_client.post("/staff/paper/entry", data=data)
+def test_a_double_submit_stores_one_response(staff_app: Flask, keying: Any) -> None:
+    first, data = key_in(keying, PAPER_KEYED)
+    second = keying.post("/staff/paper/entry", data=data)
     assert first.status_code == second.status_code == 303
     assert len(stored(staff_app)) == 1
 
 
 def test_invalid_entries_show_the_error_summary_and_keep_what_was_typed(
-    staff_app: Flask, staff_client: Any, auth: Auth
+    staff_app: Flask, keying: Any
 ) -> None:
-    assert logged_in(auth.login(COUNTER))
-    start(staff_client, staff_app)
     answers = {
         **PAPER_KEYED,
         "courtesy_attitude": "7",
@@ -181,7 +181,7 @@ def test_invalid_entries_show_the_error_summary_and_keep_what_was_typed(
         "comment": "<b>留著</b>",
     }
     del answers["overall_satisfaction"]
-    response, _ = key_in(staff_client, answers)
+    response, _ = key_in(keying, answers)
     assert response.status_code == 422
     page = response.text
     assert 'class="error-summary" role="alert"' in page
@@ -225,17 +225,16 @@ def test_only_questionnaires_the_agency_uses_are_offered(
 
 
 def test_who_may_key_in(staff_app: Flask) -> None:
-    for email, status in (
-        (COUNTER, 200),
-        ("analyst@alpha.example.test", 403),
-        ("admin@alpha.example.test", 403),
-        ("ministry@moi.example.test", 403),
-    ):
-        client = staff_app.test_client()
-        assert logged_in(Auth(client).login(email))
-        assert client.get("/staff/paper").status_code == status, email
-        home = client.get("/staff/").text
-        assert ('href="/staff/paper"' in home) == (status == 200), email
+    who_may_open(
+        staff_app,
+        "/staff/paper",
+        {
+            COUNTER: 200,
+            "analyst@alpha.example.test": 403,
+            "admin@alpha.example.test": 403,
+            "ministry@moi.example.test": 403,
+        },
+    )
 
 
 def test_keyboard_conventions(staff_app: Flask) -> None:

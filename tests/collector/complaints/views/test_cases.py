@@ -27,6 +27,7 @@ from collector.core.models import ComplaintEvent
 from collector.core.models import Unit
 from tests.helpers.complaints import file_with_contact
 from tests.helpers.complaints import make_category
+from tests.helpers.complaints import only_case
 from tests.helpers.complaints import outbox
 from tests.helpers.complaints import release_files
 from tests.helpers.web import csrf_token
@@ -388,9 +389,8 @@ def test_a_letter_is_recorded_at_once_and_input_is_checked(app: Flask, category:
         assert session.execute(select(func.count()).select_from(Complaint)).scalar_one() == 0
     saved = client.post("/staff/cases/new", data=base)
     assert saved.status_code == 200 and "查詢密碼" in saved.text
-    with session_scope(app) as session:
-        case = session.execute(select(Complaint)).scalar_one()
-        assert case.channel == "letter" and case.read_back_confirmed is None
+    case = only_case(app)
+    assert case.channel == "letter" and case.read_back_confirmed is None
     # The same form sent again (a reload): no second case, and no password shown again.
     again = client.post("/staff/cases/new", data=base)
     assert again.status_code == 200 and "這份表單已經儲存過" in again.text

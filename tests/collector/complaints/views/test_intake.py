@@ -14,6 +14,7 @@ from sqlalchemy import select
 from collector.core.db import session_scope
 from collector.core.models import Complaint
 from tests.helpers.complaints import make_category
+from tests.helpers.complaints import only_case
 from tests.helpers.web import csrf_token
 from tests.helpers.web import login
 
@@ -76,6 +77,5 @@ def test_the_public_forms_formats_hold(staff_app: Flask, field: str, value: str)
 def test_a_valid_letter_is_stored_normalised(staff_app: Flask) -> None:
     status, _page = letter(staff_app, subject=" Cafe\u0301 ", email="Lee@Example.TEST")
     assert status == 200
-    with session_scope(staff_app) as session:
-        case = session.execute(select(Complaint)).scalar_one()
-        assert (case.subject, case.email) == ("Caf\u00e9", "lee@example.test")
+    case = only_case(staff_app)
+    assert (case.subject, case.email) == ("Caf\u00e9", "lee@example.test")

@@ -33,6 +33,7 @@ from collector.core.db import session_scope
 from collector.core.models import Complaint
 from collector.core.models import ComplaintCategory
 from tests.helpers import complaints as fd
+from tests.helpers.complaints import only_case
 from tests.helpers.fuzzing import CHECKS
 from tests.helpers.fuzzing import FUZZ
 from tests.helpers.fuzzing import hostile_fields
@@ -121,8 +122,7 @@ def test_a_round_trip_never_shows_personal_data(server: tuple[Flask, str]) -> No
     [answer] = created.json()
     number, token = answer["service_request_id"], answer["token"]
     assert number.startswith("20261102-") and "2026-12-02" in answer["service_notice"]
-    with session_scope(app) as session:
-        case = session.execute(select(Complaint)).scalar_one()
+    case = only_case(app)
     assert (case.channel, case.name, case.email, case.phone) == (
         "open311",
         "小明 王",

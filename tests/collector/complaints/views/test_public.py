@@ -37,7 +37,6 @@ from tests.helpers.files import pdf
 from tests.helpers.files import png
 from tests.helpers.fuzzing import FUZZ
 from tests.helpers.fuzzing import form_values
-from tests.helpers.staff import FAST_HASH
 from tests.helpers.web import csrf_token
 from tests.helpers.web import hidden
 
@@ -48,12 +47,7 @@ RAW = ("<script>alert(1)</script>", "<img src=x onerror")
 @pytest.fixture
 def capp(make_app: Any, tmp_path: Path) -> Flask:
     """Agencies alpha and beta; alpha takes complaints in two categories."""
-    app = make_app(
-        seed="agencies",
-        PASSWORD_HASH=FAST_HASH,
-        COMPLAINT_ATTACHMENT_DIR=str(tmp_path / "attachments"),
-        MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
-    )
+    app = complaints.complaints_app(make_app, tmp_path)
     app.config["CATEGORY"] = complaints.add_category(
         app, "alpha", "roads", name_zh="道路", name_en="Roads"
     )
@@ -116,6 +110,15 @@ def attachment_rows(app: Flask) -> list[ComplaintAttachment]:
 
 def nothing_stored(app: Flask) -> bool:
     return count_rows(app, Complaint) == 0 and not stored_files(app) and not attachment_rows(app)
+
+
+def refused(client: FlaskClient, app: Flask, status: int, **overrides: Any) -> str:
+    """Send the form with ``overrides``: it must be refused with ``status`` and leave
+    nothing stored (no case, no file); returns the page shown."""
+    response = post(client, complaint(app, open_form(client), **overrides))
+    assert response.status_code == status
+    assert nothing_stored(app)
+    return str(response.get_data(as_text=True))
 
 
 def without_tokens(html: str) -> str:
@@ -247,8 +250,7 @@ def test_an_anonymous_complaint(client: FlaskClient, capp: Flask) -> None:
     file_one(
         client, capp, anonymous="y", name=None, email=None, reply_channel="none", confidential="y"
     )
-    with session_scope(capp) as session:
-        case = session.execute(select(Complaint)).scalar_one()
+    case = complaints.only_case(capp)
     assert case.anonymous and case.confidential and case.reply_channel == "none"
     assert case.name is case.email is None
 
@@ -276,12 +278,9 @@ def test_an_infected_attachment_refuses_the_complaint_in_either_language(
 ) -> None:
     capp.config["ATTACHMENT_SCANNER"] = f"clamd://{clamd_socket}"
     files = [(io.BytesIO(png()), "ok.png"), (io.BytesIO(EICAR), "說明.txt")]
-    response = post(client, complaint(capp, open_form(client), attachments=files))
-    page = response.get_data(as_text=True)
-    assert response.status_code == 422
+    page = refused(client, capp, 422, attachments=files)
     assert f"「說明.txt」：防毒掃描在檔案中發現惡意程式（{FOUND}），已拒收，未儲存。" in page
     assert 'href="#attachments"' in page and 'value="路燈不亮"' in page
-    assert nothing_stored(capp)
     files = [(io.BytesIO(EICAR), "notes.txt")]
     english = complaint(capp, open_form(client), attachments=files, lang="en")
     page = post(client, english).get_data(as_text=True)
@@ -344,14 +343,10 @@ def test_a_bad_attachment_refuses_the_whole_complaint(
     client: FlaskClient, capp: Flask, data: bytes, name: str, message: str
 ) -> None:
     good = (io.BytesIO(png()), "ok.png")
-    form = complaint(capp, open_form(client), attachments=[good, (io.BytesIO(data), name)])
-    response = post(client, form)
-    page = response.get_data(as_text=True)
-    assert response.status_code == 422
+    page = refused(client, capp, 422, attachments=[good, (io.BytesIO(data), name)])
     assert message in page and f"「{name}」" in page
     assert 'href="#attachments"' in page  # the summary links to the field
     assert 'value="路燈不亮"' in page  # the text is kept
-    assert nothing_stored(capp)
 
 
 def test_an_oversized_attachment_is_refused_clearly_and_nothing_is_stored(
@@ -359,10 +354,7 @@ def test_an_oversized_attachment_is_refused_clearly_and_nothing_is_stored(
 ) -> None:
     capp.config["COMPLAINT_ATTACHMENT_MAX_BYTES"] = 20_000
     big = (io.BytesIO(b"x" * 20_001), "notes.txt")
-    response = post(client, complaint(capp, open_form(client), attachments=[big]))
-    assert response.status_code == 422
-    assert "「notes.txt」：檔案超過 19 KB。" in response.get_data(as_text=True)
-    assert nothing_stored(capp)
+    assert "「notes.txt」：檔案超過 19 KB。" in refused(client, capp, 422, attachments=[big])
 
 
 def test_a_request_over_the_total_limit_is_413_with_a_clear_page(
@@ -371,18 +363,13 @@ def test_a_request_over_the_total_limit_is_413_with_a_clear_page(
     capp.config["COMPLAINT_ATTACHMENT_MAX_BYTES"] = 10_000
     capp.config["COMPLAINT_ATTACHMENTS_MAX"] = 1
     huge = (io.BytesIO(b"x" * 400_000), "huge.txt")
-    response = post(client, complaint(capp, open_form(client), attachments=[huge]))
-    assert response.status_code == 413
-    assert "陳情沒有送出" in response.get_data(as_text=True)
-    assert nothing_stored(capp)
+    assert "陳情沒有送出" in refused(client, capp, 413, attachments=[huge])
 
 
 def test_too_many_attachments(client: FlaskClient, capp: Flask) -> None:
     capp.config["COMPLAINT_ATTACHMENTS_MAX"] = 2
     files = [(io.BytesIO(png()), f"{i}.png") for i in range(3)]
-    response = post(client, complaint(capp, open_form(client), attachments=files))
-    assert response.status_code == 422 and "附件最多 2 個" in response.get_data(as_text=True)
-    assert nothing_stored(capp)
+    assert "附件最多 2 個" in refused(client, capp, 422, attachments=files)
 
 
 def test_a_path_traversal_name_is_only_a_display_name(client: FlaskClient, capp: Flask) -> None:
