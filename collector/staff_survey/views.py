@@ -9,8 +9,10 @@ linked to the invitation it came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
+from typing import TypeVar
 
 from flask import Blueprint
 from flask import abort
@@ -56,6 +58,8 @@ from collector.core.questionnaires import current_version
 from collector.core.questionnaires import definition_of
 from collector.staff_survey import service as ss
 
+T = TypeVar("T")
+
 bp = Blueprint("staff_survey", __name__, url_prefix="/staff", template_folder="templates")
 staff_area(bp)
 
@@ -97,6 +101,14 @@ def _fresh(wdb: Session, campaign: Campaign) -> Campaign:
     """``campaign`` again, in the write session (the check was made on the request's)."""
     statement = scoped(select(Campaign).where(col(Campaign.id) == campaign.id), MANAGE)
     return wdb.execute(statement).scalar_one()
+
+
+def _on_campaign(campaign: Campaign, change: Callable[[Session, Campaign], T]) -> T:
+    """``change`` made to ``campaign``, read again in a write session, and committed."""
+    with _write_session() as wdb:
+        result = change(wdb, _fresh(wdb, campaign))
+        wdb.commit()
+    return result
 
 
 def _agency(agency_id: int, action: str) -> Agency:
@@ -301,10 +313,7 @@ def import_list() -> Any:
             problem_field="staff-list",
         )
     try:
-        with _write_session() as wdb:
-            fresh = _fresh(wdb, campaign)
-            count = ss.import_staff(wdb, fresh, rows, actor)
-            wdb.commit()
+        count = _on_campaign(campaign, lambda wdb, fresh: ss.import_staff(wdb, fresh, rows, actor))
     except ss.StaffSurveyError as exc:
         return _render_manage(campaign, 409, problem=exc.text(language))
     return redirect(_manage_url(campaign, done="imported", n=count), code=303)
@@ -326,10 +335,9 @@ def counts() -> Any:
             campaign, 422, problem=problem, problem_field="count-1" if units else None
         )
     try:
-        with _write_session() as wdb:
-            fresh = _fresh(wdb, campaign)
-            tokens = ss.issue_counted(wdb, fresh, numbers, actor)
-            wdb.commit()
+        tokens = _on_campaign(
+            campaign, lambda wdb, fresh: ss.issue_counted(wdb, fresh, numbers, actor)
+        )
     except ss.StaffSurveyError as exc:
         return _render_manage(campaign, 409, problem=exc.text(language))
     by_id = {u.id: u for u in units}
@@ -352,10 +360,9 @@ def _mailing(reminder: bool) -> Any:
     language = current_language()
     agency = _agency(campaign.agency_id, MANAGE)
     try:
-        with _write_session() as wdb:
-            fresh = _fresh(wdb, campaign)
-            outgoing = ss.prepare_mailing(wdb, fresh, actor, reminder=reminder)
-            wdb.commit()
+        outgoing = _on_campaign(
+            campaign, lambda wdb, fresh: ss.prepare_mailing(wdb, fresh, actor, reminder=reminder)
+        )
     except ss.StaffSurveyError as exc:
         return _render_manage(campaign, 409, problem=exc.text(language))
     failed = ss.mail_out(current_app, agency, campaign, outgoing, _link_for, reminder=reminder)
@@ -384,10 +391,7 @@ def remind() -> Any:
 def close() -> Any:
     actor = require(MANAGE, any_agency=True)
     campaign = _campaign(MANAGE)
-    with _write_session() as wdb:
-        fresh = _fresh(wdb, campaign)
-        ss.close(wdb, fresh, actor)
-        wdb.commit()
+    _on_campaign(campaign, lambda wdb, fresh: ss.close(wdb, fresh, actor))
     return redirect(_manage_url(campaign, done="closed"), code=303)
 
 
