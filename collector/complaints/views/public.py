@@ -16,6 +16,7 @@ read; every form here checks its own CSRF token (Flask-WTF) instead.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from typing import Any
@@ -36,9 +37,8 @@ from sqlmodel import Session
 from sqlmodel import col
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from collector.access.ratelimit import address_key
+from collector.access.ratelimit import client_address
 from collector.access.ratelimit import client_key
-from collector.access.ratelimit import get_limiter
 from collector.access.ratelimit import limit
 from collector.access.security import csrf
 from collector.complaints import attachments
@@ -47,6 +47,7 @@ from collector.complaints import labels
 from collector.complaints import lifecycle
 from collector.complaints import notices
 from collector.complaints import records
+from collector.complaints import throttles
 from collector.complaints.forms import NOTICE_VERSION
 from collector.complaints.forms import REPLY_CHANNELS
 from collector.complaints.forms import ComplaintForm
@@ -80,11 +81,6 @@ DEFAULTS: dict[str, Any] = {
     "COMPLAINT_IMAGE_MAX_PIXELS": attachments.DEFAULT_MAX_PIXELS,
     "COMPLAINT_ATTACHMENT_DIR": None,
     "COMPLAINT_FOLLOW_MINUTES": 30,
-    # Wrong case number or password: counted per address and per case number typed.
-    "COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS": "20 per 15 minutes",
-    "COMPLAINT_FOLLOW_FAILURES_PER_CASE": "5 per 15 minutes",
-    # Complaints filed from one address (or kiosk).
-    "COMPLAINT_FILINGS_PER_CLIENT": "20 per hour",
 }
 """Settings of these pages; ``instance/config.py``, the environment or the test config
 override them (they are filled in only where unset)."""
@@ -316,9 +312,7 @@ def _file(
     if refused:
         form.attachments.errors = [e.text(language) for e in refused]
         return None, form.error_list(), 422
-    limiter = get_limiter(app)
-    rule = app.config["COMPLAINT_FILINGS_PER_CLIENT"]
-    if not limiter.test(rule, "complaint-filing", client_key()):
+    if not throttles.may_file(app, client_key()):
         return (
             translator(language).gettext(
                 "Too many complaints were sent from here. Please try again later, or complain by phone or at the counter."
@@ -346,8 +340,7 @@ def _file(
     except BaseException:
         attachments.delete_files(stored, app)
         raise
-    limiter.hit(rule, "complaint-filing", client_key())
-    notices.send_notices(app, made.mails)
+    notices.send_notices(app, throttles.acknowledgements(app, made.mails))
     session[FILED_KEY] = {
         "id": made.case.id,
         "password": made.password,
@@ -424,39 +417,29 @@ def end() -> Any:
 
 
 def _find_followed(form: FollowForm, language: str) -> tuple[Complaint | None, str, int]:
-    """The case the number and password prove, with the per-address and per-case limits on
-    wrong tries; else why not (a notice and a status)."""
+    """The case the number and password prove, the try counted against the back-offs
+    (``collector.complaints.throttles.follow_keys``); else why not (a notice and a status)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     text = translator(language)
-    number = records.normalise_case_number(form.case_number.data)
-    limiter = get_limiter(app)
-    keys = (
-        (
-            app.config["COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS"],
-            "complaint-follow-addr",
-            address_key(),
-        ),
-        (app.config["COMPLAINT_FOLLOW_FAILURES_PER_CASE"], "complaint-follow-case", number),
-    )
-    if not all(limiter.test(rule, scope, key) for rule, scope, key in keys):
-        return (
-            None,
-            text.gettext(
-                "Too many wrong attempts. Please try again in 15 minutes, or use the link in your email."
-            ),
-            429,
-        )
     # The password alphabet is upper case: accept it typed in lower case.
     assert form.password.data is not None  # required, and the form was validated
     password = "".join(form.password.data.split()).upper()
     if set(password) - PASSWORD_ALPHABET:
         password = form.password.data
-    case = complainant.find_for_complainant(get_session(), number, password)
-    if case is None:
-        for rule, scope, key in keys:
-            limiter.hit(rule, scope, key)
+    proof = complainant.prove(
+        app, get_session(), form.case_number.data or "", password, client_address(request)
+    )
+    if proof.retry_after:
+        minutes = max(1, math.ceil(proof.retry_after / 60))
+        notice = text.ngettext(
+            "Too many wrong attempts. Please try again in %(num)s minute, or use the link in your email.",
+            "Too many wrong attempts. Please try again in %(num)s minutes, or use the link in your email.",
+            minutes,
+        )
+        return None, notice, 429
+    if proof.case is None:
         return None, text.gettext("The case number or the password is incorrect."), 422
-    return case, "", 200
+    return proof.case, "", 200
 
 
 @bp.route("/complaints/follow", methods=["GET", "POST"])
