@@ -133,6 +133,7 @@ def _open311_error(exc: Open311Error) -> Response:
 
 
 @bp.errorhandler(HTTPException)
+@bp.errorhandler(429)  # before the app's own handler for 429 (collector.access.ratelimit)
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     messages = {
