@@ -4,7 +4,6 @@ holding under concurrent attempts, in one process and across processes."""
 from __future__ import annotations
 
 import multiprocessing
-import threading
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from collector.access.backoff import Key
 from collector.core.db import get_engine
 from collector.core.db import session_scope
 from collector.core.models import FailureBackoff
+from tests.helpers.concurrency import at_once
 from tests.helpers.database import BASE_SETTINGS
 from tests.helpers.database import dispose
 
@@ -102,19 +102,7 @@ def test_keys_are_stored_as_digests_and_forgotten_rows_are_deleted(app: Flask) -
 
 
 def test_concurrent_attempts_get_no_more_checks_than_the_free_failures(app: Flask) -> None:
-    k = (key(),)
-    allowed: list[bool] = []
-    start = threading.Barrier(20)
-
-    def guess() -> None:
-        start.wait()
-        allowed.append(fail(app, k, T0).allowed)
-
-    threads = [threading.Thread(target=guess) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    allowed = at_once([lambda: fail(app, (key(),), T0).allowed for _ in range(20)])
     assert allowed.count(True) == 3
 
 

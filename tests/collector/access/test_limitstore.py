@@ -3,7 +3,6 @@ every app on the database, atomic under concurrent hits."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -18,6 +17,7 @@ from collector.access.limitstore import DatabaseStorage
 from collector.core.db import get_engine
 from collector.core.db import session_scope
 from collector.core.models import RateLimitCounter
+from tests.helpers.concurrency import at_once
 
 
 def store(app: Flask) -> DatabaseStorage:
@@ -59,18 +59,7 @@ def test_two_apps_on_one_database_share_the_counts(make_app: Any) -> None:
 def test_concurrent_hits_never_pass_the_limit(app: Flask) -> None:
     limiter = SlidingWindowCounterRateLimiter(store(app))
     item = parse("5 per minute")
-    results: list[bool] = []
-    start = threading.Barrier(24)
-
-    def hit() -> None:
-        start.wait()
-        results.append(limiter.hit(item, "crowd"))
-
-    threads = [threading.Thread(target=hit) for _ in range(24)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once([lambda: limiter.hit(item, "crowd") for _ in range(24)])
     assert results.count(True) == 5
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -17,6 +17,8 @@ from collector.access.accounts import set_active
 from collector.core.db import session_scope
 from collector.core.hooktypes import Actor
 from collector.core.models import User
+from tests.helpers.concurrency import at_once
+from tests.helpers.concurrency import count_calls
 from tests.helpers.database import audit_events
 from tests.helpers.staff import PASSWORD
 from tests.helpers.staff import Clock
@@ -224,31 +226,15 @@ def test_an_ipv6_client_is_counted_by_its_network(staff_app: Flask) -> None:
 def test_concurrent_guesses_get_no_more_checks_than_the_free_failures(
     staff_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    checked: list[str] = []
-    original = sessions.verify_password
+    checked = count_calls(monkeypatch, sessions, "verify_password")
 
-    def counting(stored: str | None, password: str) -> bool:
-        checked.append(password)
-        return original(stored, password)
-
-    monkeypatch.setattr(sessions, "verify_password", counting)
-    pages = []
-    for _ in range(16):
+    def guesser() -> Callable[[], int]:
         client = staff_app.test_client()
-        pages.append((client, csrf_token(client.get("/staff/login").text)))
-    start = threading.Barrier(len(pages))
-    statuses: list[int] = []
-
-    def guess(client: Any, token: str) -> None:
-        start.wait()
+        token = csrf_token(client.get("/staff/login").text)
         data = {"email": ADMIN, "password": "guess guess guess", "csrf_token": token}
-        statuses.append(client.post("/staff/login", data=data).status_code)
+        return lambda: client.post("/staff/login", data=data).status_code
 
-    threads = [threading.Thread(target=guess, args=page) for page in pages]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once([guesser() for _ in range(16)])
     assert len(checked) == 5
     assert sorted(statuses) == [200] * 5 + [429] * 11
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from collector.core.models import Complaint
 from collector.core.models import ComplaintAttachment
 from collector.core.models import ComplaintEvent
 from tests.helpers import complaints
+from tests.helpers.concurrency import at_once
+from tests.helpers.concurrency import count_calls
 from tests.helpers.database import count_rows
 from tests.helpers.files import HTML
 from tests.helpers.files import POLYGLOT_PNG
@@ -387,10 +389,11 @@ def test_undecodable_bytes_are_refused_not_a_500(client: FlaskClient, capp: Flas
 # -- following ---------------------------------------------------------------------
 
 
-def follow(client: FlaskClient, number: str, password: str) -> Any:
-    page = client.get("/complaints/follow").get_data(as_text=True)
+def follow(client: FlaskClient, number: str, password: str, address: str = "127.0.0.1") -> Any:
+    where = {"REMOTE_ADDR": address}
+    page = client.get("/complaints/follow", environ_base=where).get_data(as_text=True)
     data = {"csrf_token": csrf_token(page), "case_number": number, "password": password}
-    return client.post("/complaints/follow", data=data)
+    return client.post("/complaints/follow", data=data, environ_base=where)
 
 
 def test_following_with_number_and_password(client: FlaskClient, capp: Flask) -> None:
@@ -434,11 +437,7 @@ def test_wrong_number_and_wrong_password_get_the_same_answer(
 
 def follow_from(app: Flask, address: str, number: str, password: str) -> Any:
     """Follow a case from a new browser at ``address``."""
-    client = app.test_client()
-    where = {"REMOTE_ADDR": address}
-    page = client.get("/complaints/follow", environ_base=where).get_data(as_text=True)
-    data = {"csrf_token": csrf_token(page), "case_number": number, "password": password}
-    return client.post("/complaints/follow", data=data, environ_base=where)
+    return follow(app.test_client(), number, password, address)
 
 
 def test_a_stranger_cannot_lock_the_complainant_out(client: FlaskClient, capp: Flask) -> None:
@@ -510,32 +509,15 @@ def test_concurrent_wrong_tries_get_no_more_checks_than_the_back_off_allows(
     client: FlaskClient, capp: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     filed = file_one(client, capp)
-    checked: list[str] = []
-    original = complainant.find_for_complainant
+    checked = count_calls(monkeypatch, complainant, "find_for_complainant")
 
-    def counting(session: Any, number: str, password: str) -> Any:
-        checked.append(password)
-        return original(session, number, password)
-
-    monkeypatch.setattr(complainant, "find_for_complainant", counting)
-    browsers = []
-    for _ in range(20):
+    def guesser() -> Callable[[], int]:
         browser = capp.test_client()
-        page = browser.get("/complaints/follow").get_data(as_text=True)
-        browsers.append((browser, csrf_token(page)))
-    start = threading.Barrier(len(browsers))
-    statuses: list[int] = []
-
-    def guess(browser: FlaskClient, token: str) -> None:
-        start.wait()
+        token = csrf_token(browser.get("/complaints/follow").get_data(as_text=True))
         data = {"csrf_token": token, "case_number": filed["number"], "password": "WRONGWRONG22"}
-        statuses.append(browser.post("/complaints/follow", data=data).status_code)
+        return lambda: browser.post("/complaints/follow", data=data).status_code
 
-    threads = [threading.Thread(target=guess, args=browser) for browser in browsers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once([guesser() for _ in range(20)])
     assert len(checked) == 5
     assert sorted(statuses) == [422] * 5 + [429] * 15
 
