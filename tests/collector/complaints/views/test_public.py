@@ -435,6 +435,10 @@ def test_wrong_number_and_wrong_password_get_the_same_answer(
     assert "案號或密碼不正確" in wrong_number.get_data(as_text=True)
 
 
+def backoff_setting(free: int) -> dict[str, int]:
+    return {"free": free, "first_seconds": 60, "longest_minutes": 15, "forget_hours": 24}
+
+
 def follow_from(app: Flask, address: str, number: str, password: str) -> Any:
     """Follow a case from a new browser at ``address``."""
     return follow(app.test_client(), number, password, address)
@@ -470,12 +474,7 @@ def test_guessing_backs_off_per_address_and_case_number(
 
 
 def test_guessing_backs_off_per_address(client: FlaskClient, capp: Flask) -> None:
-    capp.config["COMPLAINT_FOLLOW_ADDRESS_BACKOFF"] = {
-        "free": 4,
-        "first_seconds": 30,
-        "longest_minutes": 15,
-        "forget_hours": 1,
-    }
+    capp.config["COMPLAINT_FOLLOW_ADDRESS_BACKOFF"] = backoff_setting(free=4)
     filed = file_one(client, capp)
     here = "203.0.113.5"
     for i in range(4):
@@ -487,12 +486,7 @@ def test_guessing_backs_off_per_address(client: FlaskClient, capp: Flask) -> Non
 def test_the_case_wide_back_off_holds_back_the_password_but_never_the_link(
     client: FlaskClient, capp: Flask
 ) -> None:
-    capp.config["COMPLAINT_FOLLOW_CASE_BACKOFF"] = {
-        "free": 6,
-        "first_seconds": 60,
-        "longest_minutes": 15,
-        "forget_hours": 24,
-    }
+    capp.config["COMPLAINT_FOLLOW_CASE_BACKOFF"] = backoff_setting(free=6)
     filed = file_one(client, capp)
     for network in range(3):  # two wrong tries from each of three addresses
         for _ in range(2):
