@@ -16,6 +16,7 @@ from tests.helpers.complaints import add_category
 from tests.helpers.complaints import outbox
 from tests.helpers.complaints import pin
 from tests.helpers.database import count_rows
+from tests.helpers.staff import Clock
 from tests.helpers.web import csrf_token
 
 
@@ -23,6 +24,7 @@ from tests.helpers.web import csrf_token
 def capp(app: Flask, tmp_path: Path) -> Flask:
     """Agency alpha takes complaints in category ``roads``; mail goes to an outbox folder."""
     app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
+    app.config["CLOCK"] = Clock()  # waits are counted on it, not on the real time
     add_category(app, "alpha", "roads")
     pin(app, "2026-11-02")
     return app
