@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterator
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -109,6 +111,16 @@ class Attempt:
         return self.refused_by is None
 
 
+@contextmanager
+def _counting(engine: Engine) -> Iterator[Connection]:
+    """A write transaction whose commit need not wait for the disk on PostgreSQL: a crash
+    may forget the last failures counted, never reorder or double them."""
+    with writing(engine).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        yield conn
+
+
 def _ensure_rows(conn: Connection, digests: list[str], now: float) -> None:
     rows = [{"key": d, "failures": 0, "wait_until": 0.0, "expires_at": now} for d in digests]
     dialect = conn.dialect.name
@@ -126,7 +138,7 @@ def attempt(engine: Engine, keys: tuple[Key, ...], now: float) -> Attempt:
     by_digest = {key.digest: key for key in keys}
     digests = sorted(by_digest)
     outcome = Attempt(keys, now)
-    with writing(engine).begin() as conn:
+    with _counting(engine) as conn:
         _ensure_rows(conn, digests, now)
         rows = conn.execute(
             select(TABLE).where(TABLE.c.key.in_(digests)).order_by(TABLE.c.key).with_for_update()
@@ -171,7 +183,7 @@ def succeeded(engine: Engine, outcome: Attempt) -> None:
         return
     reset = [k.digest for k in outcome.keys if k.resets]
     undo = [k.digest for k in outcome.keys if not k.resets]
-    with writing(engine).begin() as conn:
+    with _counting(engine) as conn:
         # Lock in key order, as attempt() does, so that the two never deadlock.
         conn.execute(
             select(TABLE.c.key)
