@@ -432,6 +432,7 @@ def run_loadgen(
 def server_env(database_url: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("COLLECTOR_SECRET_KEY", "bench-" + secrets.token_hex(8))
+    env.setdefault("COLLECTOR_PUBLIC_BASE_URL", "http://127.0.0.1")  # wsgi:app needs one
     env["COLLECTOR_LOG_LEVEL"] = "warning"
     env.pop("COLLECTOR_ACCESS_LOG", None)
     # All the load comes from one loopback address, which the per-address limit on

@@ -26,6 +26,7 @@ from collector.core import hooks as core_hooks
 from collector.core import i18n
 from collector.core import migrations
 from collector.core import plugins
+from collector.core import voiding
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks
@@ -53,10 +54,14 @@ pages, commands and default answers come through the same hooks as a plugin's.""
 BASES = plugins.BaseClasses(question_type=QuestionType, exporter=Exporter, analysis=Analysis)
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: configuration, database, plugins, views."""
+def create_app(test_config: dict[str, Any] | None = None, *, production: bool = False) -> Flask:
+    """Build the application: configuration, database, plugins, views. ``production``
+    (the production servers' entry points) refuses to start without the settings
+    production needs (``config.check_production``)."""
     app = Flask("collector", instance_relative_config=True)
     config.load(app, test_config)
+    if production:
+        config.check_production(app)
     db.init_app(app)
     writer.init_app(app, db.get_engine(app))
     plugin_set = plugins.init_app(app, CORE_PLUGINS, BASES)
@@ -65,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     ratelimit.init_app(app)
     guard.init_app(app)
+    voiding.init_app(app)
     sessions.init_app(app)
     for name, command in plugin_set.commands.items.items():
         if name in app.cli.commands:
@@ -74,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             )
         app.cli.add_command(command)
     fast_path.init_app(app)
+    security.trust_proxies(app)  # outermost: every layer sees the client's address
     if app.config["AUTO_MIGRATE"]:
         migrations.upgrade(app)
         publish_registered(app)

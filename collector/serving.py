@@ -16,6 +16,7 @@ more than one worker, rate limits are counted in a store every worker shares
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Any
 
@@ -36,6 +37,28 @@ def default_workers(database_url: str | None = None) -> int:
     """
     url = database_url if database_url is not None else os.environ.get("COLLECTOR_DATABASE_URL")
     return 2 if (url or "").startswith("postgres") else 1
+
+
+def on_loopback(bind: str) -> bool:
+    """True when gunicorn's ``bind`` (``host:port``, ``[::1]:port``, ``unix:path``, several
+    separated by commas) listens on this machine only. A server that does may run without
+    ``PUBLIC_BASE_URL`` (a trial: links point to http://127.0.0.1:5000); any other is
+    production and refuses to start without it. A Unix socket is production (a proxy
+    serves it to the network)."""
+    for address in bind.split(","):
+        address = address.strip()
+        if address.startswith("unix:") or not address:
+            return False
+        host = address.rpartition(":")[0] if ":" in address else address
+        host = host.strip("[]")
+        if host == "localhost":
+            continue
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                return False
+        except ValueError:  # a host name: where it points is not ours to know
+            return False
+    return True
 
 
 def settings(database_url: str | None = None) -> dict[str, object]:

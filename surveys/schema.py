@@ -243,27 +243,25 @@ class Questionnaire(_Model):
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 
-_TEXT_FIELDS = {
-    "title",
-    "description",
-    "label",
-    "hint",
-    "constraint_message",
-    "thanks",
-    "controller",
-    "purpose",
-    "categories",
-    "use",
-    "rights",
-    "optional_data",
-}
+TEXT_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "label",
+        "hint",
+        "constraint_message",
+        "thanks",
+        *PrivacyNotice.model_fields,
+    }
+)
+"""The fields that hold a translatable text (and ``dimension_labels``, a mapping of them)."""
 
 
 def _expand_bare_texts(data: Any, first: str) -> Any:
     if isinstance(data, dict):
         out: dict[Any, Any] = {}
         for key, value in data.items():
-            if key in _TEXT_FIELDS and isinstance(value, str):
+            if key in TEXT_FIELDS and isinstance(value, str):
                 out[key] = {first: value}
             elif key == "dimension_labels" and isinstance(value, dict):
                 out[key] = {k: {first: v} if isinstance(v, str) else v for k, v in value.items()}
@@ -294,7 +292,7 @@ def _check_translations(q: Questionnaire) -> None:
         elif isinstance(node, list):
             for i, item in enumerate(node):
                 walk(item, f"{path}[{i}]")
-        elif isinstance(node, dict) and path.rsplit(".", 1)[-1] in _TEXT_FIELDS:
+        elif isinstance(node, dict) and path.rsplit(".", 1)[-1] in TEXT_FIELDS:
             check_text(node, path)
         elif isinstance(node, dict) and path.endswith("dimension_labels"):
             # A mapping of dimension name to text: each value is a text.

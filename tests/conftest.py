@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 
 from tests.helpers.apps import AppMaker
 from tests.helpers.apps import apps_made_cheaply
+from tests.helpers.clamd import running_clamd
 from tests.helpers.complaints import FOLLOWUP_SETTINGS
 from tests.helpers.database import AGENCIES
 from tests.helpers.database import STAFF
@@ -138,3 +139,11 @@ def auth(staff_client: FlaskClient) -> Auth:
 def people(staff_app: Flask) -> dict[str, int]:
     """E-mail address to user id of every account in ``staff.PEOPLE``."""
     return staff_app.config["PEOPLE"]
+
+
+@pytest.fixture(scope="session")
+def clamd_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A running clamd that knows one signature, EICAR's (``helpers.clamd``); its Unix
+    socket. Tests using it skip where clamd is not installed."""
+    with running_clamd(tmp_path_factory.mktemp("clamd")) as path:
+        yield path

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from typing import Any
+from typing import TypedDict
+from typing import Unpack
 
 from flask import Flask
 from flask import current_app
@@ -104,18 +106,22 @@ def _lock_chain(session: Session) -> None:
         )
 
 
-def record(
-    session: Session,
-    action: str,
-    *,
-    actor: Actor | None = None,
-    actor_user_id: int | None = None,
-    actor_label: str | None = None,
-    agency_id: int | None = None,
-    target: str = "",
-    detail: dict[str, Any] | None = None,
-    address: str | None = None,
-) -> AuditEvent:
+class EventFields(TypedDict, total=False):
+    """What an event says besides its action, as :func:`record` and :func:`log` take it:
+    who (``actor``, else ``actor_user_id`` and ``actor_label``), for which agency, on
+    what (``target``, default empty), ``detail`` (stored as canonical JSON) and the
+    client's ``address``; each may be left out."""
+
+    actor: Actor | None
+    actor_user_id: int | None
+    actor_label: str | None
+    agency_id: int | None
+    target: str
+    detail: dict[str, Any] | None
+    address: str | None
+
+
+def record(session: Session, action: str, **fields: Unpack[EventFields]) -> AuditEvent:
     """Append one event inside ``session``'s (write) transaction; the caller commits.
 
     Use it when the event must commit together with the change it records.
@@ -127,16 +133,19 @@ def record(
             "audit chain head",
         )
     ).scalar_one_or_none()
+    actor = fields.get("actor")
+    actor_label = fields.get("actor_label")
     if actor_label is None:
         actor_label = actor.label if actor is not None else ""
+    address = fields.get("address")
     event = AuditEvent(
         at=clock.utcnow(),  # the real time, never a configured CLOCK: the log is evidence
-        actor_user_id=actor.user_id if actor is not None else actor_user_id,
+        actor_user_id=actor.user_id if actor is not None else fields.get("actor_user_id"),
         actor_label=actor_label[:MAX_LABEL],
-        agency_id=agency_id,
+        agency_id=fields.get("agency_id"),
         action=action,
-        target=str(target)[:MAX_TARGET],
-        detail=_detail_text(detail),
+        target=str(fields.get("target", ""))[:MAX_TARGET],
+        detail=_detail_text(fields.get("detail")),
         address=address[:64] if address else None,
         prev_hash=last or GENESIS,
         hash="",
@@ -151,17 +160,7 @@ def request_address() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
-def log(
-    action: str,
-    *,
-    app: Flask | None = None,
-    actor: Actor | None = None,
-    actor_label: str | None = None,
-    agency_id: int | None = None,
-    target: str = "",
-    detail: dict[str, Any] | None = None,
-    address: str | None = None,
-) -> AuditEvent:
+def log(action: str, *, app: Flask | None = None, **fields: Unpack[EventFields]) -> AuditEvent:
     """Append one event in its own write transaction, committed on return.
 
     In a request, the actor defaults to the current one and the address to the
@@ -170,20 +169,11 @@ def log(
     """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     if has_request_context():
-        if actor is None and actor_label is None:
-            actor = current_actor()
-        address = address or request_address()
+        if fields.get("actor") is None and fields.get("actor_label") is None:
+            fields["actor"] = current_actor()
+        fields["address"] = fields.get("address") or request_address()
     with Session(writing(get_engine(app)), expire_on_commit=False) as session:
-        event = record(
-            session,
-            action,
-            actor=actor,
-            actor_label=actor_label,
-            agency_id=agency_id,
-            target=target,
-            detail=detail,
-            address=address,
-        )
+        event = record(session, action, **fields)
         session.commit()
     return event
 

@@ -13,7 +13,7 @@ than the limit, in one process or many.
 
 Keys are stored as SHA-256 digests. Expired rows count as absent and are deleted
 at most once a minute per worker, skipping rows another transaction holds. On
-PostgreSQL the table is unlogged (migration 0007): counters of a minute or an hour
+PostgreSQL the table is unlogged (migration 0011): counters of a minute or an hour
 need no crash safety, and a commit that wrote only to it does not wait for the disk.
 """
 

@@ -23,9 +23,9 @@ authenticated as a kiosk (through :func:`identify_kiosks_with`, or by setting
 ``g.kiosk_id`` before the check) is keyed by that kiosk instead, and the
 per-address limit stays generous enough for a mobile carrier's shared addresses.
 Behind a reverse proxy, make ``request.remote_addr`` the client's address
-(werkzeug's ``ProxyFix``), or every citizen shares the proxy's budget. Failed
-log-ins and case-password guesses are answered with a back-off in the database
-(``collector.access.backoff``), not here.
+(``TRUSTED_PROXIES``, docs/deployment.md), or every citizen shares the proxy's
+budget. Failed log-ins and case-password guesses are answered with a back-off in
+the database (``collector.access.backoff``), not here.
 
 When the store fails (Redis down), requests are let through and the failure is
 logged: the survey stays available and the back-off after failed log-ins still holds.

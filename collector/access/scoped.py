@@ -10,6 +10,7 @@ unscoped statements on staff pages, are in ``collector.access.guard``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import abort
@@ -37,9 +38,12 @@ def scoped(statement: S, action: str, actor: Actor | None = None) -> S:
     return scope_for(statement, ids, allowed(actor, action, None), action)
 
 
-def get_scoped(session: Session, model: Any, ident: Any, action: str) -> Any:
+def get_scoped(
+    session: Session, model: Any, ident: Any, action: str, *, options: Mapping[str, Any] = {}
+) -> Any:
     """One object by primary key, for ``action``: 404 unless the actor can see its
-    agency, 403 when it can see it but may not do ``action`` on it.
+    agency, 403 when it can see it but may not do ``action`` on it. ``options`` are
+    execution options of the look-up (e.g. ``collector.core.voiding.INCLUDE_VOIDED``).
 
     The 404 for an object of another agency is audited as a denial: it is a probe.
     """
@@ -48,13 +52,14 @@ def get_scoped(session: Session, model: Any, ident: Any, action: str) -> Any:
         abort(401)
     table = table_of(model)
     pk = next(iter(table.primary_key.columns))
-    base = select(model).where(pk == ident)
+    base = select(model).where(pk == ident).execution_options(**options)
     visible = scope_for(
         base, actor.visible_agency_ids, allowed(actor, action, None), f"visible:{action}"
     )
     obj = session.execute(visible).scalar_one_or_none()
     if obj is None:
-        exists = session.execute(unscoped(select(pk).where(pk == ident), "probe")).first()
+        probe = select(pk).where(pk == ident).execution_options(**options)
+        exists = session.execute(unscoped(probe, "probe")).first()
         if exists is not None:
             deny(actor, action, None, status=404, target=f"{table.name}:{ident}")
         abort(404)

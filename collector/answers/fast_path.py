@@ -47,6 +47,7 @@ from collector.core.i18n import translator
 from collector.core.lookups import cached_agency_by_code
 from collector.core.lookups import cached_unit_by_code
 from collector.core.models import CHANNELS
+from collector.core.offering import cached_is_offered
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS
 from collector.core.questionnaires import cached_current_version
@@ -179,6 +180,10 @@ def _read(app: Flask, body: dict[str, Any], key: str | None) -> Submission | Rep
     )
     if agency is None:
         errors["agency"] = "no such agency"
+    elif version is not None and not cached_is_offered(
+        app, get_plugins(app), get_session, agency, version.slug
+    ):
+        errors["questionnaire"] = "this questionnaire is not offered at this agency"
     unit = None
     unit_code = body.get("unit")
     if unit_code is not None:
@@ -272,7 +277,7 @@ class SubmissionEndpoint:
             ("Content-Type", "application/json"),
             ("Content-Length", str(len(payload))),
             *reply.headers,
-            *headers_for(ENDPOINT),
+            *headers_for(ENDPOINT, self.app),
         ]
         start_response(_status_line(reply.status), headers)
         return [payload]

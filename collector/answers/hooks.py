@@ -11,6 +11,7 @@ import surveys
 from collector.answers.question_types import QuestionType
 from collector.answers.standard_types import CORE_TYPES
 from collector.answers.views import api
+from collector.answers.views import keyed
 from collector.answers.views import paper
 from collector.answers.views import survey
 from collector.core.hookspecs import hookimpl
@@ -28,4 +29,4 @@ def register_questionnaires() -> list[Path]:
 
 @hookimpl
 def register_blueprints() -> list[Blueprint]:
-    return [survey.bp, api.bp, paper.bp]
+    return [survey.bp, api.bp, paper.bp, keyed.bp]

@@ -29,6 +29,7 @@ from collector.core.hooktypes import SavedResponse
 from collector.core.models import CHANNELS
 from collector.core.models import Response
 from collector.core.plugins import PluginSet
+from collector.core.voiding import including_voided
 from surveys import Questionnaire
 from surveys import compile_expression
 
@@ -215,10 +216,13 @@ def find_replay(session: Any, submission: Submission) -> Response | None:
     """An earlier response with the same idempotency key; raise if its body differed."""
     if not submission.idempotency_key:
         return None
+    # A voided response still holds its key: a resent form is answered as it was then.
     existing = session.execute(
-        select(Response).where(
-            col(Response.agency_id) == submission.agency.id,
-            col(Response.idempotency_key) == submission.idempotency_key,
+        including_voided(
+            select(Response).where(
+                col(Response.agency_id) == submission.agency.id,
+                col(Response.idempotency_key) == submission.idempotency_key,
+            )
         )
     ).scalar_one_or_none()
     if existing is not None and existing.body_hash != submission.body_hash():

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
 from typing import Any
 
 from flask import render_template
@@ -13,13 +15,18 @@ from flask import request
 
 from collector.answers.forms import build_form_class
 from collector.answers.forms import undecodable_fields
+from collector.answers.records import Prepared
+from collector.answers.records import Submission
 from collector.answers.submission import InvalidSubmission
+from collector.answers.submission import prepare
+from collector.answers.submission import release_connection
 from collector.core.i18n import LANGUAGE_NAMES
 from collector.core.i18n import localised
 from collector.core.i18n import pick_language
 from collector.core.i18n import translator
 from collector.core.i18n import use_language
 from collector.core.models import Agency
+from collector.core.models import QuestionnaireVersion
 from collector.core.models import Unit
 from collector.core.plugins import get_plugins
 from surveys import Questionnaire
@@ -53,49 +60,95 @@ def open_form(questionnaire: Questionnaire) -> tuple[Any, str, bool, Callable[[]
     )
 
 
-def render_survey(
-    questionnaire: Questionnaire,
-    version: Any,
-    form: Any,
-    agency: Agency,
-    unit: Unit | None,
-    language: str,
-    errors: dict[str, str],
-    notice: str | None,
-    template: str = "answers/survey.html",
-    **extra: Any,
-) -> tuple[str, int]:
-    """The survey page (422 while answers need attention); shared with the staff survey
-    and the complaint follow-up, which pass their own template and additions."""
-    return (
-        render_template(
-            template,
-            questionnaire=questionnaire,
-            version=version,
-            form=form,
-            agency=agency,
-            unit=unit,
-            language=language,
-            languages=[(lang, LANGUAGE_NAMES.get(lang, lang)) for lang in questionnaire.languages],
-            errors=errors,
-            notice=notice,
-            relevance=relevance(questionnaire),
-            form_keys={q.key for q in questionnaire.questions()},
-            plugins=get_plugins(),
-            notice_text=_privacy_notice(questionnaire, agency, language),
-            **extra,
-        ),
-        422 if errors else 200,
-    )
+@dataclass
+class SurveyPage:
+    """One request's questionnaire page for an agency (and unit): its form and language,
+    and what the page tells the person answering (each answer's error, a notice).
 
+    Shared by every page that shows a questionnaire: each reads the posted answers
+    (``submission``), checks or stores them its own way (``prepared``, or ``submit``
+    with ``refuse``) and shows the page (``render``).
+    """
 
-def show_errors(form: Any, exc: InvalidSubmission, language: str) -> dict[str, str]:
-    """Each invalid answer's message in ``language``, also attached to its field."""
-    errors = {key: err.text(language) for key, err in exc.errors.items()}
-    for key, message in errors.items():
-        if ("q_" + key) in form:
-            form.question_field(key).errors = [message]
-    return errors
+    questionnaire: Questionnaire
+    version: QuestionnaireVersion
+    agency: Agency
+    unit: Unit | None
+    form: Any = field(init=False)
+    language: str = field(init=False)
+    switch: bool = field(init=False)  # this POST only switches the language
+    answers: Callable[[], dict[str, Any]] = field(init=False)  # the posted raw answers
+    errors: dict[str, str] = field(default_factory=dict, init=False)
+    notice: str | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.form, self.language, self.switch, self.answers = open_form(self.questionnaire)
+
+    def submission(self, channel: str, **details: Any) -> Submission | None:
+        """The posted answers as a submission on ``channel`` (``details``: its other
+        fields); None on GET, on a POST that only switches language, and on one whose
+        page timed out (then with a notice, keeping the answers)."""
+        if request.method != "POST" or self.switch:
+            return None
+        if not self.form.validate():
+            # Only the CSRF token can fail here: keep the answers and ask again.
+            self.notice = timed_out(self.language)
+            return None
+        return Submission(
+            questionnaire=self.version,
+            agency=self.agency,
+            unit=self.unit,
+            channel=channel,
+            language=self.language,
+            answers=self.answers(),
+            **details,
+        )
+
+    def refuse(self, exc: InvalidSubmission) -> None:
+        """Each invalid answer's message in the page's language, also on its field."""
+        self.errors = {key: err.text(self.language) for key, err in exc.errors.items()}
+        for key, message in self.errors.items():
+            if ("q_" + key) in self.form:
+                self.form.question_field(key).errors = [message]
+
+    def prepared(self, submission: Submission) -> Prepared | None:
+        """The checked answers, ready to store (the request's read transaction ended, so
+        that waiting for the writer holds no connection); None when refused."""
+        try:
+            prepared = prepare(get_plugins(), self.questionnaire, submission)
+        except InvalidSubmission as exc:
+            self.refuse(exc)
+            return None
+        release_connection()
+        return prepared
+
+    def render(
+        self, template: str = "answers/survey.html", *, show_unit: bool = True, **extra: Any
+    ) -> tuple[str, int]:
+        """The page (422 while answers need attention), with the template's additions."""
+        questionnaire = self.questionnaire
+        return (
+            render_template(
+                template,
+                questionnaire=questionnaire,
+                version=self.version,
+                form=self.form,
+                agency=self.agency,
+                unit=self.unit if show_unit else None,
+                language=self.language,
+                languages=[
+                    (lang, LANGUAGE_NAMES.get(lang, lang)) for lang in questionnaire.languages
+                ],
+                errors=self.errors,
+                notice=self.notice,
+                relevance=relevance(questionnaire),
+                form_keys={q.key for q in questionnaire.questions()},
+                plugins=get_plugins(),
+                notice_text=_privacy_notice(questionnaire, self.agency, self.language),
+                **extra,
+            ),
+            422 if self.errors else 200,
+        )
 
 
 def _privacy_notice(questionnaire: Questionnaire, agency: Agency, language: str) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from collector.campaigns import offer_views
 from collector.campaigns import views
 from collector.core.hookspecs import hookimpl
 
 
 @hookimpl
 def register_blueprints() -> list[Blueprint]:
-    return [views.bp, views.links]
+    return [views.bp, views.links, offer_views.bp]

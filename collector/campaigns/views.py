@@ -59,12 +59,14 @@ from collector.core.i18n import current_language
 from collector.core.i18n import gettext
 from collector.core.i18n import localised
 from collector.core.i18n import translator
+from collector.core.links import external_url
 from collector.core.models import Agency
 from collector.core.models import Campaign
 from collector.core.models import CampaignUnit
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
 from collector.core.models import Unit
+from collector.core.offering import offered_by_agency
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS
 from collector.core.questionnaires import current_version
@@ -122,14 +124,18 @@ class CampaignForm(LocalisedForm):
     sampling_instructions = TextAreaField(validators=[Optional(), Length(max=5000)])
 
 
-def _form(units: list[Unit]) -> CampaignForm:
+def _form(agency_id: int, units: list[Unit]) -> CampaignForm:
     language = current_language()
     form = CampaignForm()
     plugins = get_plugins()
     db = get_session()
+    agency = db.execute(
+        scoped(select(Agency).where(col(Agency.id) == agency_id), MANAGE)
+    ).scalar_one()
+    offered = offered_by_agency(db, plugins, [agency], lambda s: scoped(s, MANAGE))[agency_id]
     choices = []
     for slug, questionnaire in plugins.questionnaires.items.items():
-        if questionnaire.kind not in PUBLIC_KINDS:
+        if questionnaire.kind not in PUBLIC_KINDS or slug not in offered:
             continue
         version = current_version(current_app, db, slug)
         if version is not None:
@@ -418,7 +424,7 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
     agency_id = campaign.agency_id if campaign is not None else actor.agency_id
     assert agency_id is not None  # create() refuses an actor without an agency
     units = _agency_units(agency_id)
-    form = _form(units)
+    form = _form(agency_id, units)
     unit_values = _unit_values(units, campaign)
     db = get_session()
     fixed = _fixed_version(db, form, campaign) if campaign is not None else None
@@ -519,10 +525,10 @@ def detail(campaign_id: int) -> Any:
     unit_links = [
         (
             unit,
-            url_for(
+            external_url(
+                current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
                 "campaign_links.follow",
                 token=logic.link_token(campaign.id, unit.id),  # type: ignore[arg-type]  # stored rows: their ids are set
-                _external=True,
             ),
             counts.get(unit.id, 0),
         )
@@ -581,10 +587,10 @@ def poster(campaign_id: int, unit_id: int) -> Any:
     agency = db.execute(
         scoped(select(Agency).where(col(Agency.id) == campaign.agency_id), MANAGE)
     ).scalar_one()
-    url = url_for(
+    url = external_url(
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
         "campaign_links.follow",
         token=logic.link_token(campaign.id, unit.id),
-        _external=True,
     )
     svg = logic.poster_svg(url=url, agency=agency, unit=unit, title=campaign.title)
     response = make_response(svg)

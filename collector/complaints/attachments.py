@@ -1,49 +1,64 @@
-"""Files attached to a complaint: checked by content, cleaned, stored outside the web root.
+"""Files attached to a complaint: checked by content, scanned, cleaned, stored outside the web root.
 
 What is accepted (decided by the bytes, never by the file name or the browser's
 declared type):
 
-- ``image/jpeg`` and ``image/png``: fully decoded by Pillow (a truncated or
-  corrupt image is refused, and so is one above ``COMPLAINT_IMAGE_MAX_PIXELS``,
-  a decompression bomb), then re-encoded from the pixels alone: orientation is
-  applied, and every piece of metadata (EXIF with GPS, XMP, ICC profiles,
-  comments, text chunks) and anything appended after the image is dropped.
+- ``image/jpeg`` and ``image/png``: the size the header declares is checked against
+  ``COMPLAINT_IMAGE_MAX_PIXELS`` before a single pixel is decoded (a decompression
+  bomb costs nothing), then the image is fully decoded by Pillow (a truncated or
+  corrupt one is refused) and re-encoded from the pixels alone: orientation is
+  applied, and every piece of metadata (EXIF with GPS, XMP, ICC profiles, comments,
+  text chunks) and anything appended after the image is dropped.
 - ``application/pdf``: must start with ``%PDF-`` and end with ``%%EOF`` (within
-  the last 1 KiB); a PDF that names active content (``/JavaScript``, ``/JS``,
-  ``/Launch``, ``/EmbeddedFile``, ``/RichMedia``, ``/XFA``) is refused. Names inside
-  compressed object streams are not inspected: this check lowers the risk, it does
-  not make a PDF safe; staff open attachments in an up-to-date viewer.
+  the last 1 KiB), and may hold no active content (scripts, launch actions, embedded
+  files, rich media, XFA, form submission, actions run on opening): every object is
+  read with pikepdf, those in compressed object streams included
+  (:mod:`collector.complaints.pdf_content`); a PDF that needs a password is refused.
 - ``text/plain``: UTF-8 (a BOM is allowed), no control characters other than tab,
   line breaks and form feed.
 
 Every upload, whatever its type, is refused when it contains HTML or script
 markup anywhere (``<script``, ``<html``, ``<svg``, ``javascript:``...): a file
 that a browser could be tricked into rendering as a page (a polyglot) never gets
-in. Stored files are served only by :func:`send_attachment`, always as a download
+in.
+
+The order of the checks follows their cost, each for every file of the form before
+the next: the count, the sizes, what the bytes are (the checks above, an image's
+header only), the virus scanner (:mod:`collector.complaints.scanning`, when
+``ATTACHMENT_SCANNER`` is set: a file it finds anything in is refused), and only then
+decoding the images. Without a scanner, files are stored ``held``: listed, but served
+to nobody until a handler releases them (:func:`release`, audited).
+
+Stored files are served only by :func:`send_attachment`, always as a download
 (``Content-Disposition: attachment``) with ``nosniff``, ``no-store`` and a
 ``sandbox`` content security policy.
 
 Limits (``app.config``): ``COMPLAINT_ATTACHMENT_MAX_BYTES`` per file (10 MiB),
 ``COMPLAINT_ATTACHMENTS_MAX`` per case over its whole life (5),
-``COMPLAINT_IMAGE_MAX_PIXELS`` (40 megapixels) and ``COMPLAINT_ATTACHMENT_DIR``
-(``instance/attachments``). Stored names are 32 random hexadecimal digits; the
-display name is cleaned by :func:`clean_filename` and never used as a path.
+``COMPLAINT_IMAGE_MAX_PIXELS`` (40 megapixels; Pillow's own process-wide
+``Image.MAX_IMAGE_PIXELS`` is set to it by :func:`configure`) and
+``COMPLAINT_ATTACHMENT_DIR`` (``instance/attachments``). Stored names are 32 random
+hexadecimal digits; the display name is cleaned by :func:`clean_filename` and never
+used as a path.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import re
 import secrets
 import unicodedata
 import warnings
+from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
+from typing import TypeVar
 
 from flask import Flask
 from flask import Response
@@ -51,7 +66,6 @@ from flask import current_app
 from flask import send_file
 from PIL import Image
 from PIL import ImageOps
-from PIL import UnidentifiedImageError
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlmodel import Session
@@ -59,11 +73,20 @@ from sqlmodel import col
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
+from collector.access import audit
+from collector.complaints import pdf_content
+from collector.complaints import scanning
+from collector.core import clock
+from collector.core.hooktypes import Actor
 from collector.core.i18n import LazyText
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
 from collector.core.models import Complaint
 from collector.core.models import ComplaintAttachment
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_FILES = 5
@@ -78,6 +101,15 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "text/plain": (".txt", ".text", ".log", ".csv"),
 }
 """The accepted types and the extensions a display name may keep for each (first: added)."""
+
+IMAGES = {"image/jpeg": "JPEG", "image/png": "PNG"}
+"""The image types and their Pillow format names."""
+
+CLEAN = "clean"
+HELD = "held"
+RELEASED = "released"
+"""Scan states (``ComplaintAttachment.scan``, see ``models.ATTACHMENT_SCANS``): a ``held``
+file is served to nobody."""
 
 ACCEPT = ",".join(ext for exts in EXTENSIONS.values() for ext in exts[:2])
 """For the file input's ``accept`` attribute: a hint to the browser, never trusted."""
@@ -118,6 +150,9 @@ _FORBIDDEN_IN_NAME = re.compile(r'[<>:"/\\|?*]')
 ATTACHMENT_ERRORS: dict[str, LazyText] = {
     "empty": lazy_gettext("The file is empty."),
     "image_damaged": lazy_gettext("The image is incomplete or damaged and cannot be read."),
+    "infected": lazy_gettext(
+        "The virus scanner found malicious software in the file (%(signature)s). It is refused and was not stored."
+    ),
     "markup": lazy_gettext(
         "The file contains web page or script code and is refused for safety. Send a PDF or an image instead, or paste the text into the description."
     ),
@@ -125,8 +160,14 @@ ATTACHMENT_ERRORS: dict[str, LazyText] = {
         "The PDF contains scripts, embedded files or form actions and is refused for safety. “Print to PDF” and send that file."
     ),
     "pdf_damaged": lazy_gettext("The PDF is incomplete or damaged."),
+    "pdf_encrypted": lazy_gettext(
+        "The PDF is protected with a password, so it cannot be checked. Save it without a password and send it again."
+    ),
     "pixels": lazy_gettext(
         "The image is too large (over %(max)s megapixels). Make it smaller and send it again."
+    ),
+    "scan_failed": lazy_gettext(
+        "The files could not be checked for viruses just now, so nothing was sent. Please try again in a few minutes."
     ),
     "too_large": lazy_gettext("The file is larger than %(max)s."),
     "too_many": lazy_gettext("At most %(max)s attachments (%(left)s more can be added)."),
@@ -170,6 +211,13 @@ class Limits:
         return f"{max(1, self.max_bytes // 1024)} KB"
 
 
+def configure(app: Flask) -> None:
+    """Check the scanner setting (a wrong one stops the app at start-up) and make Pillow's
+    own decompression-bomb limit the configured one (it is process-wide)."""
+    scanning.scanner_for(app)
+    Image.MAX_IMAGE_PIXELS = limits(app).max_pixels
+
+
 def limits(app: Flask | None = None) -> Limits:
     config = (app or current_app).config
     return Limits(
@@ -195,6 +243,7 @@ class Prepared:
     content_type: str
     data: bytes = field(repr=False)
     sha256: str
+    scan: str = HELD  # CLEAN once the scanner found nothing
 
     @property
     def size(self) -> int:
@@ -282,30 +331,43 @@ def _is_text(data: bytes) -> bool:
     return not _TEXT_CONTROL.search(text)
 
 
-def check(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, shown: str = "") -> Prepared:
-    """The bytes to keep and the type of an upload, or :class:`AttachmentError`.
-
-    ``shown`` names the file in messages (and is the returned ``filename``; :func:`prepare`
-    puts the cleaned display name there).
-    """
+def inspect(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, shown: str = "") -> str:
+    """The type of an upload, from its bytes, without decoding an image (its header only),
+    or :class:`AttachmentError`."""
     content_type = sniff(data)
     markup = _MARKUP_ANY if content_type == "text/plain" else _MARKUP_LONG
     if markup.search(data) or _MARKUP_ANY.search(data[:SNIFF_WINDOW]):
         raise AttachmentError("markup", shown)
     if content_type is None:
         raise AttachmentError("type", shown)
-    if content_type in ("image/jpeg", "image/png"):
-        kept = _reencode(data, content_type, max_pixels, shown)
-    else:
-        if content_type == "application/pdf":
-            _check_pdf(data, shown)
-        kept = data
-    return Prepared(
-        filename=shown,
-        content_type=content_type,
-        data=kept,
-        sha256=hashlib.sha256(kept).hexdigest(),
-    )
+    if content_type in IMAGES:
+        _check_header(data, content_type, max_pixels, shown)
+    elif content_type == "application/pdf":
+        _check_pdf(data, shown)
+    return content_type
+
+
+def clean(data: bytes, content_type: str, shown: str = "") -> bytes:
+    """The bytes to keep: an image decoded and re-encoded from its pixels, anything else
+    as sent. Call :func:`inspect` first: it checks the declared size."""
+    if content_type in IMAGES:
+        return _reencode(data, content_type, shown)
+    return data
+
+
+def check(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS, shown: str = "") -> Prepared:
+    """The bytes to keep and the type of one upload (not scanned: ``scan`` is ``HELD``),
+    or :class:`AttachmentError`.
+
+    ``shown`` names the file in messages (and is the returned ``filename``; :func:`prepare`
+    puts the cleaned display name there).
+    """
+    content_type = inspect(data, max_pixels, shown)
+    return _prepared(shown, content_type, clean(data, content_type, shown))
+
+
+def _prepared(filename: str, content_type: str, kept: bytes, scan: str = HELD) -> Prepared:
+    return Prepared(filename, content_type, kept, hashlib.sha256(kept).hexdigest(), scan)
 
 
 def _check_pdf(data: bytes, shown: str) -> None:
@@ -317,27 +379,46 @@ def _check_pdf(data: bytes, shown: str) -> None:
     names = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), outside)
     if _PDF_ACTIVE.search(names):
         raise AttachmentError("pdf_active", shown)
+    # What the byte search cannot see: object streams, encrypted streams.
+    try:
+        found = pdf_content.active_content(data)
+    except pdf_content.Encrypted:
+        raise AttachmentError("pdf_encrypted", shown) from None
+    except pdf_content.Unreadable:
+        raise AttachmentError("pdf_damaged", shown) from None
+    if found is not None:
+        raise AttachmentError("pdf_active", shown)
 
 
-def _reencode(data: bytes, content_type: str, max_pixels: int, shown: str) -> bytes:
-    expected = "JPEG" if content_type == "image/jpeg" else "PNG"
+def _check_header(data: bytes, content_type: str, max_pixels: int, shown: str) -> None:
+    """The image's declared width times height against ``max_pixels``, from the header
+    alone (``Image.open`` decodes no pixel)."""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[expected]) as im:
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked here
+            with Image.open(io.BytesIO(data), formats=[IMAGES[content_type]]) as im:
                 width, height = im.size
-                if width * height > max_pixels:
-                    raise AttachmentError("pixels", shown, max=f"{max_pixels / 1e6:g}")
+    except Image.DecompressionBombError:
+        raise AttachmentError("pixels", shown, max=f"{max_pixels / 1e6:g}") from None
+    except Exception as exc:  # any header a decoder cannot read is a bad image, not a 500
+        raise AttachmentError("image_damaged", shown) from exc
+    if width * height > max_pixels:
+        raise AttachmentError("pixels", shown, max=f"{max_pixels / 1e6:g}")
+
+
+def _reencode(data: bytes, content_type: str, shown: str) -> bytes:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # _check_header
+            with Image.open(io.BytesIO(data), formats=[IMAGES[content_type]]) as im:
                 im.load()  # every pixel: a truncated or corrupt image fails here
                 upright = ImageOps.exif_transpose(im)
-                return _encode_pixels(upright, expected)
-    except AttachmentError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise AttachmentError("pixels", shown, max=f"{max_pixels / 1e6:g}") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise AttachmentError("image_damaged", shown) from exc
-    except Exception as exc:  # a decoder's unexpected failure is a bad image, not a 500
+                return _encode_pixels(upright, IMAGES[content_type])
+    except Image.DecompressionBombError:
+        raise AttachmentError(
+            "pixels", shown, max=f"{(Image.MAX_IMAGE_PIXELS or 0) / 1e6:g}"
+        ) from None
+    except Exception as exc:  # a decoder's failure is a bad image, not a 500
         raise AttachmentError("image_damaged", shown) from exc
 
 
@@ -362,16 +443,11 @@ def _encode_pixels(im: Image.Image, fmt: str) -> bytes:
 
 
 def prepare(upload: FileStorage, app: Flask | None = None) -> Prepared:
-    """One upload checked and cleaned (nothing stored yet), or :class:`AttachmentError`."""
-    lim = limits(app)
-    shown = shown_name(upload.filename) or "attachment"
-    checked = check(_read(upload, lim, shown), lim.max_pixels, shown)
-    return Prepared(
-        filename=clean_filename(upload.filename, checked.content_type),
-        content_type=checked.content_type,
-        data=checked.data,
-        sha256=checked.sha256,
-    )
+    """One upload checked, scanned and cleaned (nothing stored yet), or :class:`AttachmentError`."""
+    prepared, refused = _prepare([upload], app)
+    if refused:
+        raise refused[0]
+    return prepared[0]
 
 
 def uploads_in(files: Iterable[FileStorage | None]) -> list[FileStorage]:
@@ -382,7 +458,8 @@ def uploads_in(files: Iterable[FileStorage | None]) -> list[FileStorage]:
 def prepare_all(
     uploads: Iterable[FileStorage | None], already: int = 0, app: Flask | None = None
 ) -> tuple[list[Prepared], list[AttachmentError]]:
-    """Every chosen upload checked: what passed, and the refusals (one per bad file).
+    """Every chosen upload checked, scanned and cleaned: what passed, and the refusals (one
+    per bad file); nothing passes when anything is refused.
 
     ``already`` is how many files the case holds; more than the per-case limit in
     all is one refusal.
@@ -392,14 +469,71 @@ def prepare_all(
     if already + len(chosen) > lim.max_files:
         left = max(0, lim.max_files - already)
         return [], [AttachmentError("too_many", max=lim.max_files, left=left)]
-    prepared: list[Prepared] = []
-    errors: list[AttachmentError] = []
-    for upload in chosen:
+    return _prepare(chosen, app)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """An upload read: the name it came with, that name for messages, its bytes."""
+
+    name: str | None
+    shown: str
+    data: bytes = field(repr=False)
+
+
+def _every(items: Iterable[_T], step: Callable[[_T], _R]) -> tuple[list[_R], list[AttachmentError]]:
+    """``step`` for each item: the results, and the refusals it raised."""
+    results: list[_R] = []
+    refused: list[AttachmentError] = []
+    for item in items:
         try:
-            prepared.append(prepare(upload, app))
+            results.append(step(item))
         except AttachmentError as exc:
-            errors.append(exc)
-    return prepared, errors
+            refused.append(exc)
+    return results, refused
+
+
+def _prepare(
+    uploads: list[FileStorage], app: Flask | None
+) -> tuple[list[Prepared], list[AttachmentError]]:
+    """The checks from the cheapest up, each for every file before the next; the first
+    step that refuses a file ends it, so a refusal never waits for a decoder."""
+    lim = limits(app)
+
+    def read(upload: FileStorage) -> _Sent:
+        shown = shown_name(upload.filename) or "attachment"
+        return _Sent(upload.filename, shown, _read(upload, lim, shown))
+
+    sent, refused = _every(uploads, read)
+    if refused:
+        return [], refused
+    types, refused = _every(sent, lambda s: inspect(s.data, lim.max_pixels, s.shown))
+    if refused:
+        return [], refused
+    scanner = scanning.scanner_for(app)
+    if scanner is not None:
+        _, refused = _every(sent, lambda s: _scan(scanner, s))
+        if refused:
+            return [], refused
+    scan = CLEAN if scanner is not None else HELD
+
+    def keep(pair: tuple[_Sent, str]) -> Prepared:
+        item, content_type = pair
+        kept = clean(item.data, content_type, item.shown)
+        return _prepared(clean_filename(item.name, content_type), content_type, kept, scan)
+
+    return _every(zip(sent, types, strict=True), keep)
+
+
+def _scan(scanner: scanning.ClamdScanner, item: _Sent) -> None:
+    try:
+        found = scanner.scan(item.data)
+    except scanning.ScannerUnavailable as exc:
+        log.error("attachment not scanned, upload refused: %s", exc)
+        raise AttachmentError("scan_failed") from exc
+    if found is not None:
+        log.warning("attachment refused: the scanner found %s", found)
+        raise AttachmentError("infected", item.shown, signature=found)
 
 
 # -- storage ------------------------------------------------------------------
@@ -458,6 +592,7 @@ def store(
                 size=item.size,
                 sha256=item.sha256,
                 uploaded_by=uploaded_by,
+                scan=item.scan,
             )
             rows.append(row)
             with os.fdopen(fd, "wb") as fh:
@@ -488,12 +623,40 @@ def delete_files(attachments: Iterable[ComplaintAttachment | str], app: Flask | 
     return removed
 
 
+def servable(att: ComplaintAttachment) -> bool:
+    """Whether the file may be served: not one held for review."""
+    return att.scan != HELD
+
+
+def release(session: Session, att: ComplaintAttachment, actor: Actor) -> bool:
+    """A handler releases a file held for review (no scanner checked it), audited in the
+    caller's transaction; False when it was not held (nothing changes)."""
+    if att.scan != HELD:
+        return False
+    att.scan = RELEASED
+    att.released_by = actor.user_id
+    att.released_at = clock.now()
+    session.add(att)
+    audit.record(
+        session,
+        "complaint.attachment_released",
+        actor=actor,
+        agency_id=att.agency_id,
+        target=f"complaint:{att.complaint_id}",
+        detail={"attachment": att.id, "filename": att.filename, "sha256": att.sha256},
+    )
+    return True
+
+
 def send_attachment(att: ComplaintAttachment, app: Flask | None = None) -> Response:
     """The file as a download, never rendered: attachment disposition (RFC 6266/5987
     names, Chinese kept), the detected type, ``nosniff``, ``no-store`` and a sandbox CSP.
 
-    The caller has decided that the requester may see the case. A missing file is 404.
+    The caller has decided that the requester may see the case. A missing file is 404,
+    and so is one held for review (callers say why first: :func:`servable`).
     """
+    if not servable(att):
+        raise NotFound()
     try:
         path = path_of(att, app)
     except ValueError:

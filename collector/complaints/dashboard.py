@@ -45,14 +45,14 @@ from analysis.quantile import qrule_math
 from analysis.satisfaction import item_means
 from analysis.satisfaction import top_two_box
 from collector.access.scoped import scoped
+from collector.complaints.followups import answered_followups
 from collector.complaints.followups import inclusions
+from collector.complaints.followups import stored_answers
 from collector.core import clock
 from collector.core.disclosure import MIN_CELL
 from collector.core.hooktypes import Actor
 from collector.core.models import Complaint
 from collector.core.models import ComplaintEvent
-from collector.core.models import ComplaintFollowup
-from collector.core.models import Response
 
 ANSWERED = ("reply", "decline")
 CLOSED = ("close", "decline")
@@ -376,32 +376,13 @@ def load_feedback_rows(
     by_case = {r.case_id: r for r in case_rows if r.closed_on is not None}
     if not by_case:
         return []
-    followups = session.execute(
-        scoped(
-            select(
-                col(ComplaintFollowup.complaint_id),
-                col(ComplaintFollowup.channel),
-                col(ComplaintFollowup.response_id),
-            ).where(col(ComplaintFollowup.response_id).is_not(None)),
-            action,
-            actor,
-        )
-    ).all()
-    followups = [f for f in followups if f[0] in by_case]
+    followups = [f for f in answered_followups(session, action, actor) if f[0] in by_case]
     if not followups:
         return []
     response_ids = [f[2] for f in followups]
     answers: dict[int, dict[str, float]] = defaultdict(dict)
     wanted = set(items.all)
-    for response_id, stored in session.execute(
-        scoped(
-            select(col(Response.id), col(Response.answers)).where(
-                col(Response.id).in_(response_ids)
-            ),
-            action,
-            actor,
-        )
-    ).all():
+    for response_id, stored in stored_answers(session, response_ids, action, actor).items():
         for key in wanted.intersection(stored):
             number = stored[key][0][0] if stored[key] else None
             if number is not None:

@@ -31,6 +31,7 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -44,7 +45,6 @@ from collector.access.guard import unscoped
 from collector.access.scoped import scoped
 from collector.answers import writer
 from collector.answers.records import Prepared
-from collector.complaints.notices import public_base
 from collector.complaints.records import add_event
 from collector.complaints.records import hash_token
 from collector.complaints.records import origin_of
@@ -57,6 +57,7 @@ from collector.core.i18n import LazyText
 from collector.core.i18n import Translator
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
+from collector.core.links import public_base
 from collector.core.mail import Mail
 from collector.core.models import Agency
 from collector.core.models import Complaint
@@ -488,6 +489,41 @@ def inclusions(
     return out
 
 
+def answered_followups(
+    session: Session, action: str, actor: Actor | None = None, agency_id: int | None = None
+) -> list[tuple[int, str, int]]:
+    """The follow-ups that hold an answer, oldest first (of ``agency_id``, else of every
+    agency the actor may see for ``action``): (case id, channel, response id)."""
+    statement = select(
+        col(ComplaintFollowup.complaint_id),
+        col(ComplaintFollowup.channel),
+        col(ComplaintFollowup.response_id),
+    ).where(col(ComplaintFollowup.response_id).is_not(None))
+    if agency_id is not None:
+        statement = statement.where(col(ComplaintFollowup.agency_id) == agency_id)
+    statement = statement.order_by(col(ComplaintFollowup.id))
+    return [
+        (case_id, channel, response_id)
+        for case_id, channel, response_id in session.execute(scoped(statement, action, actor))
+    ]
+
+
+def stored_answers(
+    session: Session, response_ids: Sequence[int], action: str, actor: Actor | None = None
+) -> dict[int, dict[str, Any]]:
+    """The answers of these responses as stored ({key: [(number, text), ...]}), by id."""
+    rows = session.execute(
+        scoped(
+            select(col(Response.id), col(Response.answers)).where(
+                col(Response.id).in_(list(response_ids))
+            ),
+            action,
+            actor,
+        )
+    )
+    return {response_id: stored for response_id, stored in rows}
+
+
 # -- call attempts (AAPOR dispositions) --------------------------------------------
 
 ATTEMPT = "followup_attempt"
@@ -589,22 +625,7 @@ def analysis_table(
     sample the stratum, N (cases in the frame), n (drawn), r (answered) and the
     weight N/r; online answers have no stratum and no weight (self-selected).
     No case number, name or contact detail."""
-    followups = session.execute(
-        scoped(
-            select(
-                col(ComplaintFollowup.complaint_id),
-                col(ComplaintFollowup.channel),
-                col(ComplaintFollowup.response_id),
-            )
-            .where(
-                col(ComplaintFollowup.agency_id) == agency_id,
-                col(ComplaintFollowup.response_id).is_not(None),
-            )
-            .order_by(col(ComplaintFollowup.id)),
-            action,
-            actor,
-        )
-    ).all()
+    followups = answered_followups(session, action, actor, agency_id)
     if not followups:
         return []
     case_ids = [f[0] for f in followups]
@@ -640,15 +661,8 @@ def analysis_table(
         if channel == "phone" and complaint_id in sampled:
             answered[sampled[complaint_id].stratum] += 1
     values: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for response_id, stored in session.execute(
-        scoped(
-            select(col(Response.id), col(Response.answers)).where(
-                col(Response.id).in_([f[2] for f in followups])
-            ),
-            action,
-            actor,
-        )
-    ).all():
+    by_response = stored_answers(session, [f[2] for f in followups], action, actor)
+    for response_id, stored in by_response.items():
         for key, pairs in stored.items():
             values[response_id][key] = [
                 t if t is not None else (f"{n:g}" if n is not None else "") for n, t in pairs

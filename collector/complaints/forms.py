@@ -1,24 +1,19 @@
 """The public complaint forms (WTForms; CSRF from Flask-WTF): filing a complaint,
 following a case with its number and password, and sending a supplement.
 
-Every message is in the page's language (``form.language``). Text is NFC and
-trimmed; a single-line field refuses every control character (CR and LF
-included, so nothing typed here can inject a mail header), a multi-line one
-every control character but line breaks and tabs. Lengths are the model's.
+Every message is in the page's language (``form.language``). Each field obeys its
+rule in ``collector.complaints.fields`` (the same on every channel): text is NFC and
+trimmed, a one-line field refuses every control character and line break (no mail
+header injection), lengths are the model's.
 """
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
-from wtforms import Field
 from wtforms import HiddenField
 from wtforms import MultipleFileField
 from wtforms import PasswordField
@@ -26,30 +21,20 @@ from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
-from wtforms.validators import ValidationError
 
 from collector.answers.question_types import select_choices
+from collector.complaints import fields
 from collector.complaints.labels import PUBLIC_REPLY_CHANNELS
 from collector.complaints.labels import REPLY_NEEDS
 from collector.core.i18n import LazyText
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import lazy_pgettext
 from collector.core.i18n import translator
-from collector.core.mail import MailError
-from collector.core.mail import check_address
 from collector.core.models import Agency
 from collector.core.models import ComplaintCategory
 
-SUBJECT_MAX = 200
-DESCRIPTION_MAX = 5000
-SUPPLEMENT_MAX = 5000
-LOCATION_MAX = 300
-NAME_MAX = 100
-EMAIL_MAX = 254
-PHONE_MAX = 40
-ADDRESS_MAX = 300
-CASE_NUMBER_MAX = 20
-PASSWORD_MAX = 128
+SUBJECT_MAX = fields.SUBJECT.max_length
+DESCRIPTION_MAX = fields.DESCRIPTION.max_length
 
 REPLY_CHANNELS = ("email", "letter", "phone", "none")
 """The reply channels a complainant may choose, in the order shown."""
@@ -98,9 +83,6 @@ NOTICE_PARTS: tuple[tuple[LazyText, LazyText], ...] = (
 """The PDPA Art. 8 notice: (heading, text) for each item the article requires;
 ``agency`` is the agency's name."""
 
-_PHONE = re.compile(r"^\+?[0-9()\- #]+$")
-_LINE_BREAKS = "\u2028\u2029\x85"
-
 
 def privacy_notice(agency: Agency, language: str) -> list[tuple[str, str]]:
     """The Art. 8 notice for ``agency``: (heading, text) pairs in ``language``."""
@@ -109,113 +91,12 @@ def privacy_notice(agency: Agency, language: str) -> list[tuple[str, str]]:
     return [(text.render(title), text.render(body, agency=name)) for title, body in NOTICE_PARTS]
 
 
-# -- filters and validators ----------------------------------------------------
+# -- filters -------------------------------------------------------------------
 
 
 def _nfc(value: Any) -> Any:
-    """NFC and trimmed; CR LF become LF (the browser sends CR LF in a textarea)."""
-    if not isinstance(value, str):
-        return value
-    return unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _language(form: Any) -> str:
-    return getattr(form, "language", "zh-Hant-TW")
-
-
-def _message(form: Any, message: LazyText, **params: Any) -> str:
-    return translator(_language(form)).render(message, **params)
-
-
-def _has_controls(text: str, allowed: str = "") -> bool:
-    return any(
-        (unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in _LINE_BREAKS
-        for ch in text
-    )
-
-
-def _text_check(
-    max_length: int, required: LazyText | None, allowed: str, one_line: bool
-) -> Callable[[Any, Field], None]:
-    """One field's text rules: required (with the ``required`` message), no control
-    character but ``allowed``, nothing unreadable, at most ``max_length`` characters."""
-
-    def check(form: Any, field: Field) -> None:
-        text = field.data or ""
-        words = translator(_language(form))
-        if not text:
-            if required is not None:
-                raise ValidationError(_message(form, required))
-            return
-        unreadable = words.gettext(
-            "The text contains characters that could not be read. Please type it again."
-        )
-        if _has_controls(text, allowed=allowed):
-            raise ValidationError(
-                words.gettext(
-                    "This field takes one line of text: no line breaks or control characters."
-                )
-                if one_line
-                else unreadable
-            )
-        if "\ufffd" in text:
-            raise ValidationError(unreadable)
-        if len(text) > max_length:
-            raise ValidationError(
-                words.gettext("The text is too long: at most %(max)s characters.", max=max_length)
-            )
-
-    return check
-
-
-def single_line(max_length: int, required: LazyText | None = None) -> list[Any]:
-    """Validators of a one-line field: required (with the ``required`` message), no control
-    characters at all (no CR/LF: no header injection), readable, at most ``max_length``."""
-    return [_text_check(max_length, required, allowed="", one_line=True)]
-
-
-def multi_line(max_length: int, required: LazyText | None = None) -> list[Any]:
-    """Validators of a text area: line breaks and tabs allowed, other controls not."""
-    return [_text_check(max_length, required, allowed="\n\t", one_line=False)]
-
-
-def _email(form: Any, field: Field) -> None:
-    if not field.data:
-        return
-    try:
-        field.data = check_address(field.data)
-    except MailError:
-        raise ValidationError(
-            translator(_language(form)).gettext(
-                "Enter one valid email address (no spaces, line breaks or lists)."
-            )
-        ) from None
-
-
-def _phone(form: Any, field: Field) -> None:
-    if not field.data:
-        return
-    digits = sum(ch.isdigit() for ch in field.data)
-    if not _PHONE.match(field.data) or not 6 <= digits <= 20:
-        raise ValidationError(
-            translator(_language(form)).gettext(
-                "Enter a valid phone number (digits; +, -, brackets, spaces and # for an extension)."
-            )
-        )
-
-
-def _coordinate(limit: float, message: LazyText) -> Any:
-    def check(form: Any, field: Field) -> None:
-        if not field.data:
-            return
-        try:
-            value = float(field.data)
-        except ValueError:
-            raise ValidationError(_message(form, message)) from None
-        if not math.isfinite(value) or not -limit <= value <= limit:
-            raise ValidationError(_message(form, message))
-
-    return check
+    """The rules' normalisation (NFC, trimmed, CR LF made LF) of a posted text."""
+    return fields.normalise(value) if isinstance(value, str) else value
 
 
 # -- the forms -----------------------------------------------------------------
@@ -268,34 +149,25 @@ class ComplaintForm(LocalisedForm):
 
     category = SelectField(choices=select_choices([]), validate_choice=False)
     subject = StringField(
-        filters=[_nfc], validators=single_line(SUBJECT_MAX, lazy_gettext("Enter a subject."))
+        filters=[_nfc],
+        validators=fields.validators(fields.SUBJECT, lazy_gettext("Enter a subject.")),
     )
     description = TextAreaField(
         filters=[_nfc],
-        validators=multi_line(DESCRIPTION_MAX, lazy_gettext("Describe your complaint.")),
+        validators=fields.validators(fields.DESCRIPTION, lazy_gettext("Describe your complaint.")),
     )
-    location = StringField(filters=[_nfc], validators=single_line(LOCATION_MAX))
-    latitude = StringField(
-        filters=[_nfc],
-        validators=[
-            *single_line(32),
-            _coordinate(90, lazy_gettext("Latitude is a number from −90 to 90.")),
-        ],
-    )
+    location = StringField(filters=[_nfc], validators=fields.validators(fields.LOCATION))
+    latitude = StringField(filters=[_nfc], validators=fields.coordinate_validators(fields.LATITUDE))
     longitude = StringField(
-        filters=[_nfc],
-        validators=[
-            *single_line(32),
-            _coordinate(180, lazy_gettext("Longitude is a number from −180 to 180.")),
-        ],
+        filters=[_nfc], validators=fields.coordinate_validators(fields.LONGITUDE)
     )
     attachments = MultipleFileField()
     anonymous = BooleanField()
     confidential = BooleanField()
-    name = StringField(filters=[_nfc], validators=single_line(NAME_MAX))
-    email = StringField(filters=[_nfc], validators=[*single_line(EMAIL_MAX), _email])
-    phone = StringField(filters=[_nfc], validators=[*single_line(PHONE_MAX), _phone])
-    address = StringField(filters=[_nfc], validators=single_line(ADDRESS_MAX))
+    name = StringField(filters=[_nfc], validators=fields.validators(fields.NAME))
+    email = StringField(filters=[_nfc], validators=fields.validators(fields.EMAIL))
+    phone = StringField(filters=[_nfc], validators=fields.validators(fields.PHONE))
+    address = StringField(filters=[_nfc], validators=fields.validators(fields.ADDRESS))
     reply_channel = RadioField(
         choices=select_choices([(c, c) for c in REPLY_CHANNELS]), validate_choice=False
     )
@@ -406,10 +278,10 @@ class FollowForm(LocalisedForm):
 
     case_number = StringField(
         filters=[_nfc],
-        validators=single_line(CASE_NUMBER_MAX * 2, lazy_gettext("Enter the case number.")),
+        validators=fields.validators(fields.CASE_NUMBER, lazy_gettext("Enter the case number.")),
     )
     password = PasswordField(
-        validators=single_line(PASSWORD_MAX, lazy_gettext("Enter the password."))
+        validators=fields.validators(fields.PASSWORD, lazy_gettext("Enter the password."))
     )
 
 
@@ -420,6 +292,6 @@ class SupplementForm(LocalisedForm):
 
     text = TextAreaField(
         filters=[_nfc],
-        validators=multi_line(SUPPLEMENT_MAX, lazy_gettext("Write your supplement.")),
+        validators=fields.validators(fields.SUPPLEMENT, lazy_gettext("Write your supplement.")),
     )
     attachments = MultipleFileField()

@@ -2,6 +2,7 @@
 and the Open311 facade (``/open311/v2``) check their fields here and file through
 ``cases.new_case`` (one transaction), then send the acknowledgement.
 
+Each field obeys the same rule as on the public form (``collector.complaints.fields``).
 Errors are collected per field (English messages: integrators read English),
 so a client can fix everything at once; nothing is stored unless all is valid.
 A valid complaint counts against its client's filing limit before it is stored, and
@@ -10,9 +11,6 @@ its acknowledgement against the recipient's (``collector.complaints.throttles``)
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,24 +20,18 @@ from sqlalchemy import select
 from sqlmodel import Session
 from sqlmodel import col
 
+from collector.complaints import fields as rules
 from collector.complaints import notices
 from collector.complaints import records
 from collector.complaints import throttles
 from collector.complaints.service import CaseService
 from collector.core.db import get_engine
 from collector.core.db import writing
+from collector.core.i18n import LazyText
+from collector.core.links import public_base
 from collector.core.lookups import agency_by_code
-from collector.core.mail import MailError
-from collector.core.mail import check_address
 from collector.core.models import Agency
 from collector.core.models import ComplaintCategory
-
-MAX_SUBJECT = 200
-MAX_DESCRIPTION = 5000
-MAX_NAME = 100
-MAX_ADDRESS = 300
-PHONE = re.compile(r"^[0-9+()#\- ]{6,40}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class IntakeError(ValueError):
@@ -64,8 +56,11 @@ class Filed:
     token_case_id: int
 
 
-def text(value: Any, name: str, limit: int, errors: dict[str, str], required: bool) -> str | None:
-    """A clean single string (NFC, no control characters), or an error for ``name``."""
+def text(
+    value: Any, name: str, rule: rules.TextRule, errors: dict[str, str], required: bool
+) -> str | None:
+    """A string that obeys ``rule`` (the public form's rule for the field), or an error
+    for ``name`` in English."""
     if value is None or value == "":
         if required:
             errors[name] = "required"
@@ -73,15 +68,9 @@ def text(value: Any, name: str, limit: int, errors: dict[str, str], required: bo
     if not isinstance(value, str):
         errors[name] = "must be a string"
         return None
-    cleaned = unicodedata.normalize("NFC", value).strip()
-    if _CONTROL.search(cleaned):
-        errors[name] = "contains control characters"
-        return None
-    if "\ufffd" in cleaned:  # a form field that was not valid UTF-8
-        errors[name] = "could not be read (not valid UTF-8)"
-        return None
-    if len(cleaned) > limit:
-        errors[name] = f"at most {limit} characters"
+    cleaned, problem = rule.check(value)
+    if problem is not None:
+        errors[name] = problem.text("en")
         return None
     if required and not cleaned:
         errors[name] = "required"
@@ -89,16 +78,12 @@ def text(value: Any, name: str, limit: int, errors: dict[str, str], required: bo
     return cleaned or None
 
 
-def coordinate(value: Any, name: str, bound: float, errors: dict[str, str]) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value) if not isinstance(value, bool) else math.nan
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or not -bound <= number <= bound:
-        errors[name] = f"a number from -{bound:g} to {bound:g}"
-        return None
+def coordinate(
+    value: Any, name: str, rule: tuple[float, LazyText], errors: dict[str, str]
+) -> float | None:
+    number, problem = rules.coordinate(value, rule)
+    if problem is not None:
+        errors[name] = problem.text("en")
     return number
 
 
@@ -140,23 +125,15 @@ def file_complaint(
     category = find_category(session, agency, category_code) if agency else None
     if agency is not None and category is None:
         errors["category"] = "no such active category in this agency"
-    description = text(fields.get("description"), "description", MAX_DESCRIPTION, errors, True)
-    subject = text(fields.get("subject"), "subject", MAX_SUBJECT, errors, False)
-    name = text(fields.get("name"), "name", MAX_NAME, errors, False)
-    phone = text(fields.get("phone"), "phone", 40, errors, False)
-    if phone and not PHONE.match(phone):
-        errors["phone"] = "digits, spaces and + - ( ) # only"
-    address = text(fields.get("address"), "address", MAX_ADDRESS, errors, False)
-    location = text(fields.get("location"), "location", MAX_ADDRESS, errors, False)
-    email = None
-    raw_email = fields.get("email")
-    if raw_email not in (None, ""):
-        try:
-            email = check_address(raw_email)
-        except MailError:
-            errors["email"] = "not a single e-mail address"
-    latitude = coordinate(fields.get("latitude"), "latitude", 90, errors)
-    longitude = coordinate(fields.get("longitude"), "longitude", 180, errors)
+    description = text(fields.get("description"), "description", rules.DESCRIPTION, errors, True)
+    subject = text(fields.get("subject"), "subject", rules.SUBJECT, errors, False)
+    name = text(fields.get("name"), "name", rules.NAME, errors, False)
+    phone = text(fields.get("phone"), "phone", rules.PHONE, errors, False)
+    address = text(fields.get("address"), "address", rules.ADDRESS, errors, False)
+    location = text(fields.get("location"), "location", rules.LOCATION, errors, False)
+    email = text(fields.get("email"), "email", rules.EMAIL, errors, False)
+    latitude = coordinate(fields.get("latitude"), "latitude", rules.LATITUDE, errors)
+    longitude = coordinate(fields.get("longitude"), "longitude", rules.LONGITUDE, errors)
     if (latitude is None) != (longitude is None) and "latitude" not in errors:
         errors["latitude" if latitude is None else "longitude"] = "give both latitude and longitude"
     flags = {}
@@ -185,7 +162,7 @@ def file_complaint(
     assert agency is not None and category is not None and description is not None
     if not throttles.may_file(app, client):
         raise TooManyFilings(client)
-    subject = subject or description.splitlines()[0][:MAX_SUBJECT]
+    subject = subject or description.splitlines()[0][: rules.SUBJECT.max_length]
     with Session(writing(get_engine(app)), expire_on_commit=False) as wdb:
         filed = CaseService(app, wdb).new_case(
             agency=wdb.get(Agency, agency.id),  # type: ignore[arg-type]  # read above: it exists
@@ -207,7 +184,7 @@ def file_complaint(
         )
         wdb.commit()
     notices.send_notices(app, throttles.acknowledgements(app, filed.mails))
-    base = notices.public_base(app)
+    base = public_base(app)
     return Filed(
         case_number=filed.case.case_number,
         password=filed.password,

@@ -133,6 +133,7 @@ DONE: dict[str, LazyText] = {
     "merge": lazy_gettext("Done: merge into another case."),
     "note": lazy_gettext("Done: internal note."),
     "restrict": lazy_gettext("The case is now restricted."),
+    "release": lazy_gettext("Done: the file is released and can be downloaded."),
 }
 """What the case page says once an action is done (``?done=``)."""
 
@@ -307,6 +308,9 @@ CASE_ERRORS: dict[str, LazyText] = {
     "case_note_required": lazy_gettext("The note is empty."),
     "case_reason_required": lazy_gettext("Give a reason."),
     "case_reply_required": lazy_gettext("The reply is empty."),
+    "case_reply_placeholder": lazy_gettext(
+        "The reply still holds a placeholder in braces, such as {…}: write the answer in its place, then send."
+    ),
     "case_same_agency": lazy_gettext(
         "Within the agency, transfer the case to another unit instead."
     ),

@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
-from flask import has_request_context
-from flask import request
 from sqlmodel import Session
 
 from collector.access.guard import get_unscoped
@@ -20,6 +18,7 @@ from collector.core.i18n import LazyText
 from collector.core.i18n import Translator
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
+from collector.core.links import public_base
 from collector.core.mail import Mail
 from collector.core.mail import MailError
 from collector.core.mail import send
@@ -95,8 +94,8 @@ def notice(
     subject_text, lead = NOTICES[kind]
     english = origin.language.startswith("en")
     base = public_base(app)
-    follow = f"{base}/complaints/follow/{link_token}" if link_token and base else ""
-    where = f"{base}/complaints/follow" if base else ""
+    follow = f"{base}/complaints/follow/{link_token}" if link_token else ""
+    where = f"{base}/complaints/follow"
 
     def part(text: Translator, agency_name: str, extra: str) -> str:
         lines = [
@@ -118,7 +117,7 @@ def notice(
             lines.append(
                 text.gettext("Follow your case (do not forward this link): %(link)s", link=follow)
             )
-        elif where:
+        else:
             lines.append(
                 text.gettext("Follow your case with its number and password: %(link)s", link=where)
             )
@@ -154,11 +153,3 @@ def send_notices(app: Flask, mails: Iterable[Mail]) -> bool:
     except (OSError, MailError):
         app.logger.warning("complaint notice not sent", exc_info=True)
         return False
-
-
-def public_base(app: Flask) -> str:
-    """Where links in e-mails point: PUBLIC_BASE_URL, else the current request's host."""
-    configured = app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return str(configured).rstrip("/")
-    return request.host_url.rstrip("/") if has_request_context() else ""

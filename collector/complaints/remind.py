@@ -41,6 +41,7 @@ from collector.core.db import writing
 from collector.core.i18n import Translator
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
+from collector.core.links import public_base
 from collector.core.mail import Mail
 from collector.core.models import Agency
 from collector.core.models import Complaint
@@ -125,7 +126,7 @@ def _admins(session: Session, agency_id: int) -> list[User]:
 
 
 def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[Item]) -> Mail:
-    base = notices.public_base(app)
+    base = public_base(app)
 
     def part(text: Translator) -> list[str]:
         lines = [text.gettext("Dear %(name)s,", name=to.display_name or to.email), ""]
@@ -141,8 +142,7 @@ def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[I
             if paused:
                 line += text.gettext(" (awaiting a supplement)")
             lines.append(line)
-            if base:
-                lines.append(f"  {base}/staff/cases/{item.case_id}")
+            lines.append(f"  {base}/staff/cases/{item.case_id}")
 
         if overdue:
             lines.append(
@@ -155,8 +155,7 @@ def _mail(app: Flask, agency: Agency, to: User, due: list[Item], overdue: list[I
             lines.append(text.gettext("These complaint cases are due soon:"))
             for item in due:
                 listed(item, paused=item.state == ClockState.PAUSED)
-        if base:
-            lines += ["", text.gettext("Staff console: %(link)s", link=f"{base}/staff/")]
+        lines += ["", text.gettext("Staff console: %(link)s", link=f"{base}/staff/")]
         return lines
 
     zh, en = translator("zh-Hant-TW"), translator("en")

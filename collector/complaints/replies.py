@@ -1,6 +1,10 @@
 """Replies to complainants: the category's reply template filled with the case's
-details (only five named placeholders, by literal substitution), and the heading
-lines of the printed reply letter in the case's language."""
+details (only five named placeholders, by literal substitution), the check that a
+reply holds no placeholder any more, and the heading lines of the printed reply
+letter in the case's language.
+
+Any other text in braces in a template (``{請承辦人填寫處理情形}``) is for the handler to
+replace: it stays in the draft, and a reply that still holds it is refused."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ PLACEHOLDERS = ("case_number", "name", "subject", "received_on", "agency")
 
 
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+_UNFILLED = re.compile(r"\{[^{}\n]{1,200}\}")
 
 
 def placeholder_list() -> str:
@@ -34,6 +39,13 @@ def fill_template(template: str, values: dict[str, str]) -> str:
     stay as typed), and an unknown ``{...}`` is left alone.
     """
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
+
+
+def unfilled(text: str) -> str | None:
+    """The first placeholder (text in braces) still in a reply, or None: a reply that
+    holds one was sent without the handler's answer in its place."""
+    match = _UNFILLED.search(text)
+    return match.group(0) if match else None
 
 
 def template_values(

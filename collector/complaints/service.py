@@ -47,6 +47,7 @@ from collector.complaints.records import new_password
 from collector.complaints.records import now_for
 from collector.complaints.records import origin_of
 from collector.complaints.records import refresh_due
+from collector.complaints.replies import unfilled
 from collector.complaints.retention import add_years
 from collector.complaints.retention import destroyable
 from collector.complaints.retention import retention_years
@@ -533,6 +534,8 @@ class CaseService:
         text = clean_text(body, 20000)
         if not text:
             raise CaseError("case_reply_required", "the reply is empty")
+        if unfilled(text) is not None:
+            raise CaseError("case_reply_placeholder", "the reply still holds a placeholder")
         origin = origin_of(self.session, case)
         self._move(
             case,

@@ -20,6 +20,7 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
+from collector.complaints import fields as rules
 from collector.core.forms import LocalisedForm
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -144,6 +145,7 @@ ERROR_FIELDS = {
     "case_bad_merge": "into",
     "cs_merge_not_found": "into",
     "case_reply_required": "body",
+    "case_reply_placeholder": "body",
     "case_note_required": "text",
     "case_supplement_required": "text",
     "case_bad_category": "category",
@@ -158,15 +160,16 @@ class IntakeForm(StaffForm):
     channel = SelectField(validators=[InputRequired()])
     category = SelectField(validators=[InputRequired()])
     language = SelectField(default="zh-Hant-TW", validators=[InputRequired()])
-    subject = StringField(validators=[InputRequired(), Length(max=200)])
+    # One-line fields obey the public form's rules (collector.complaints.fields).
+    subject = StringField(validators=[InputRequired(), *rules.validators(rules.SUBJECT)])
     description = TextAreaField(validators=[InputRequired(), Length(max=20000)])
-    location = StringField(validators=[Optional(), Length(max=300)])
+    location = StringField(validators=rules.validators(rules.LOCATION))
     anonymous = BooleanField()
     confidential = BooleanField()
-    name = StringField(validators=[Optional(), Length(max=100)])
-    email = EmailField(validators=[Optional(), Length(max=254)])
-    phone = StringField(validators=[Optional(), Length(max=40)])
-    address = StringField(validators=[Optional(), Length(max=300)])
+    name = StringField(validators=rules.validators(rules.NAME))
+    email = EmailField(validators=rules.validators(rules.EMAIL))
+    phone = StringField(validators=rules.validators(rules.PHONE))
+    address = StringField(validators=rules.validators(rules.ADDRESS))
     reply_channel = SelectField(default="email", validators=[InputRequired()])
     read_back_of = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=64)])
     intake_token = StringField(

@@ -45,6 +45,12 @@ def may_file(app: Flask, client: str) -> bool:
     return get_limiter(app).hit(_filing_limit(app, client), "complaint-filing", client)
 
 
+def may_file_soon(app: Flask, client: str) -> bool:
+    """Whether ``client`` has a filing left (counts nothing): a cheap refusal before the
+    work of checking a complaint; :func:`may_file` decides."""
+    return get_limiter(app).test(_filing_limit(app, client), "complaint-filing", client)
+
+
 def filing_wait(app: Flask, client: str) -> int:
     """Seconds until ``client`` may file again (after :func:`may_file` said no)."""
     return get_limiter(app).retry_after(_filing_limit(app, client), "complaint-filing", client)

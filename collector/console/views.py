@@ -39,6 +39,7 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
     if may_somewhere(actor, "units.manage"):
         pages.append((gettext("Service units"), url_for("organisation.units")))
     if may_somewhere(actor, "campaigns.manage"):
+        pages.append((gettext("Questionnaires offered"), url_for("questionnaire_offers.index")))
         pages.append((gettext("Internal staff survey"), url_for("staff_survey.index")))
         pages.append((gettext("Outbox (development)"), url_for("staff_survey.outbox")))
     elif may_somewhere(actor, "results.read"):
@@ -47,6 +48,7 @@ def _pages(actor: Actor) -> list[tuple[str, str]]:
         pages.append((gettext("Survey campaigns"), url_for("campaigns.index")))
     if may_somewhere(actor, "paper.enter"):
         pages.append((gettext("Paper questionnaire entry"), url_for("paper.setup")))
+        pages.append((gettext("Keyed questionnaires"), url_for("paper_keyed.index")))
     if may_somewhere(actor, "aggregates.read"):
         pages.append((gettext("Results"), url_for("results.results")))
     if may_somewhere(actor, "cases.read"):

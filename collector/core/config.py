@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from collector.core import links
+
 DEFAULTS: dict[str, Any] = {
     # Database: None means a SQLite file in the instance folder.
     "DATABASE_URL": None,
@@ -32,6 +34,10 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ["zh-Hant-TW", "en"],
     "TIMEZONE": "Asia/Taipei",
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+    # No Referer check on https: "Referrer-Policy: no-referrer" means browsers send none,
+    # so every form would fail; the token, SameSite and the "__Host-" cookie (which no
+    # other host can set) do that check's job.
+    "WTF_CSRF_SSL_STRICT": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Staff accounts and sessions (collector.access.auth). Argon2id parameters: argon2-cffi's
@@ -66,8 +72,7 @@ DEFAULTS: dict[str, Any] = {
     # leaves it to the Flask view, which answers the same.
     "API_FAST_PATH": True,
     # E-mail (collector.core.mail): "outbox" files messages under instance/outbox (development,
-    # tests); "smtp" sends them. PUBLIC_BASE_URL (e.g. "https://survey.example.gov.tw")
-    # makes links in e-mails; None: the address of the request that sends them.
+    # tests); "smtp" sends them.
     "MAIL_BACKEND": "outbox",
     "MAIL_OUTBOX_DIR": None,
     "MAIL_FROM": "no-reply@collector.invalid",
@@ -77,7 +82,16 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_SMTP_PASSWORD": None,
     "MAIL_SMTP_STARTTLS": True,
     "MAIL_SMTP_TIMEOUT": 30,
+    # The site's public address (e.g. "https://survey.example.gov.tw"): every link in
+    # e-mails, API and Open311 answers and QR posters (collector.core.links), never the
+    # request's Host. None: http://127.0.0.1:5000 (development, tests, the demo); a
+    # production server refuses to start without it. An https address makes the session
+    # cookie Secure and "__Host-" and sends HSTS for HSTS_MAX_AGE seconds (0: not sent).
     "PUBLIC_BASE_URL": None,
+    "HSTS_MAX_AGE": 365 * 24 * 3600,
+    # Reverse proxies in front of the app that set X-Forwarded-For and X-Forwarded-Proto
+    # (werkzeug's ProxyFix trusts that many entries); 0: the headers are ignored.
+    "TRUSTED_PROXIES": 0,
     # Complaints (collector.complaints): years a closed case is kept by retention class
     # (None: permanently; 檔案法), the longest single extension, attachments.
     "COMPLAINT_RETENTION_YEARS": {"short": 3, "standard": 5, "long": 15, "permanent": None},
@@ -121,6 +135,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+class ConfigurationError(RuntimeError):
+    """A setting the app cannot start with; the message says which and what to do."""
+
+
 def _secret_key(instance: Path) -> str:
     """A random key kept in the instance folder, made once, readable by the owner only."""
     path = instance / "secret_key"
@@ -150,3 +168,39 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'collector.sqlite'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
+    _public_address(app)
+    for key in ("TRUSTED_PROXIES", "HSTS_MAX_AGE"):
+        value = app.config.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigurationError(f"{key} must be a whole number, 0 or more (it is {value!r})")
+
+
+def _public_address(app: Flask) -> None:
+    """Check ``PUBLIC_BASE_URL``; an https address makes the session cookie Secure and
+    host-only (the ``__Host-`` prefix needs both, and the path ``/``)."""
+    try:
+        base = links.check_base_url(app.config.get("PUBLIC_BASE_URL"))
+    except ValueError as exc:
+        raise ConfigurationError(f"PUBLIC_BASE_URL: {exc}") from None
+    app.config["PUBLIC_BASE_URL"] = base
+    app.config["PREFERRED_URL_SCHEME"] = "https" if links.is_https(app) else "http"
+    if links.is_https(app):
+        app.config.update(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME="__Host-session",
+            SESSION_COOKIE_PATH="/",
+            SESSION_COOKIE_DOMAIN=None,
+        )
+
+
+def check_production(app: Flask) -> None:
+    """What a production server (``wsgi.py``; ``collector serve`` on a public address)
+    cannot start without: the public address that links point to."""
+    if not app.config.get("PUBLIC_BASE_URL"):
+        raise ConfigurationError(
+            "PUBLIC_BASE_URL is not set: links in e-mails, API answers and QR posters need "
+            "the site's public address, and are never taken from the request. Set it in "
+            'instance/config.py (PUBLIC_BASE_URL = "https://survey.example.gov.tw") or in '
+            "the environment (COLLECTOR_PUBLIC_BASE_URL=https://survey.example.gov.tw); "
+            "see docs/deployment.md."
+        )

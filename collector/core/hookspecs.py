@@ -39,6 +39,18 @@ def register_questionnaires() -> list[Questionnaire | str | Path]:
     """Return questionnaires: ``surveys.Questionnaire`` objects or paths to YAML files."""
 
 
+@hookspec(firstresult=True)
+def questionnaire_offered(questionnaire: Questionnaire, agency: Agency) -> bool | None:
+    """Say whether ``questionnaire`` is offered at ``agency`` by default.
+
+    Return True or False for a questionnaire of your own, None for any other. The first
+    answer wins; a questionnaire nobody answers for is offered at every agency. An
+    agency administrator's choice in the console (``/staff/questionnaires``) overrides
+    the answer. Asked often (survey pages, the API, paper entry): decide from the
+    arguments, quickly, without a request context.
+    """
+
+
 @hookspec
 def register_exporters() -> list[type]:
     """Return ``collector.results.exporters.Exporter`` subclasses that turn responses into files."""

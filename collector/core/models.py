@@ -72,6 +72,20 @@ class QuestionnaireVersion(SQLModel, table=True):
     published_at: datetime = Field(default_factory=utcnow)
 
 
+class QuestionnaireOffer(SQLModel, table=True):
+    """An agency's own choice to offer a registered questionnaire or not
+    (``collector.core.offering``); without one, the registering plugin's
+    ``questionnaire_offered`` hook decides, and a questionnaire nobody decides for is
+    offered everywhere."""
+
+    __tablename__ = "questionnaire_offer"
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    slug: str = Field(max_length=64, primary_key=True)
+    offered: bool
+    changed_at: datetime = Field(default_factory=utcnow)
+    changed_by: int | None = Field(default=None, foreign_key="staff_user.id")
+
+
 class Response(SQLModel, table=True):
     """A submitted questionnaire. No IP address or other identifier is stored."""
 
@@ -104,6 +118,39 @@ class Response(SQLModel, table=True):
         default_factory=dict,
         sa_column=Column(JSON, nullable=False, server_default=text("'{}'")),
     )
+    # A keyed-in paper questionnaire corrected, voided or restored by staff
+    # (``collector.answers.corrections``): ``revision`` counts its versions (a form opened
+    # on an older one is refused); a voided one (``voided_at`` set) is left out of every
+    # result, count and export (``collector.core.voiding``) but kept, with every earlier
+    # version in ``response_revision``, for the audit trail.
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": text("1")})
+    voided_at: datetime | None = None
+
+
+RESPONSE_CHANGES = ("corrected", "voided", "restored")
+
+
+class ResponseRevision(SQLModel, table=True):
+    """One change to a keyed-in response: who, when, why, and for a correction the
+    answers it replaced (the earlier version, exactly as stored). Append-only."""
+
+    __tablename__ = "response_revision"
+    __table_args__ = (
+        UniqueConstraint("response_id", "revision"),
+        CheckConstraint(
+            "kind IN ('corrected', 'voided', 'restored')", name="ck_response_revision_kind"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    revision: int  # the response's revision this change made (2 for the first change)
+    kind: str = Field(max_length=16)
+    at: datetime = Field(default_factory=utcnow)
+    actor_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    actor_label: str = Field(default="", max_length=254)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    replaced: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 ROLES = (
@@ -247,6 +294,10 @@ COMPLAINT_STATUSES = (
 COMPLAINT_CHANNELS = ("online", "phone", "counter", "letter", "email", "open311", "api")
 REPLY_CHANNELS = ("email", "letter", "phone", "none")
 DAY_KINDS = ("calendar", "working")
+ATTACHMENT_SCANS = ("clean", "held", "released", "unscanned")
+"""What the virus scanner said of an attachment: ``clean`` (it found nothing), ``held`` (no
+scanner is configured: not served until a handler releases it), ``released`` (released
+unscanned by a handler), ``unscanned`` (stored before scanning existed; served)."""
 OUTCOMES = ("upheld", "partly_upheld", "not_upheld", "explained", "withdrawn")
 """How a closed case ended, for the follow-up sample (stratified by category and outcome)."""
 
@@ -378,6 +429,7 @@ class ComplaintAttachment(SQLModel, table=True):
     """A file attached to a case, stored outside the web root under a random name."""
 
     __tablename__ = "complaint_attachment"
+    __table_args__ = (CheckConstraint(_in("scan", ATTACHMENT_SCANS), name="ck_attachment_scan"),)
     id: int | None = Field(default=None, primary_key=True)
     complaint_id: int = Field(foreign_key="complaint.id", index=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
@@ -388,6 +440,9 @@ class ComplaintAttachment(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     uploaded_at: datetime = Field(default_factory=utcnow)
     uploaded_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    scan: str = Field(default="held", max_length=16)
+    released_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    released_at: datetime | None = None
 
 
 class ComplaintFollowup(SQLModel, table=True):
@@ -408,6 +463,22 @@ class ComplaintFollowup(SQLModel, table=True):
     used_at: datetime | None = None
     response_id: int | None = Field(default=None, foreign_key="response.id")
     sample_id: str | None = Field(default=None, max_length=32)  # which phone sample drew it
+
+
+class ComplaintReceipt(SQLModel, table=True):
+    """What the confirmation page shows once after a complaint is filed online: the
+    case's password and follow-link token. Kept here, not in the session cookie (signed,
+    not encrypted: readable in the browser), under the SHA-256 of a random key that the
+    session holds; deleted once shown, and when it expires."""
+
+    __tablename__ = "complaint_receipt"
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    complaint_id: int = Field(foreign_key="complaint.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    password: str = Field(max_length=64)
+    link_token: str = Field(max_length=64)
+    expires_at: datetime = Field(index=True)
 
 
 class CalendarDay(SQLModel, table=True):

@@ -1,38 +1,51 @@
-"""Demo organisation and answers: a ministry, two agencies, their counters and two
-years of responses.
+"""The demo organisation and its citizens' answers, wave by wave.
 
-Answers are generated from a simple model so that every screen has believable
-data: each response has a latent satisfaction that differs by unit, improves
-slowly over time and dips in one season, and every item is that latent plus
-noise. The same seed gives the same data. Seeding runs once: a second run finds
-the demo ministry and does nothing.
+A ministry-level city government with a land office and a household registration
+office, three counters each. Every campaign of ``collector.demo.campaigns`` gets
+its responses: in a past wave somewhat more than each unit's target, in the
+current wave as many as the working days so far allow. Responses fall on office
+days and hours; QR, kiosk and paper answers record their campaign (paper ones
+their batch and the counter clerk who keyed them), online answers from the
+agency's website none. What the answers say comes from ``collector.demo.story``.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import time
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import time
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 from sqlmodel import col
 
+from collector.answers.records import Prepared
 from collector.answers.records import Submission
 from collector.answers.submission import InvalidSubmission
 from collector.answers.submission import prepare
 from collector.answers.writer import insert_batch
-from collector.core import clock
 from collector.core.db import get_engine
 from collector.core.db import session_scope
 from collector.core.models import Agency
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Unit
+from collector.core.models import User
 from collector.core.plugins import get_plugins
-from collector.core.questionnaires import current_version
 from collector.core.questionnaires import definition_of
+from collector.core.workdays import taiwan_calendar
+from collector.demo import story
+from collector.demo.campaigns import DemoCampaign
+from collector.demo.comments import Recent
+from collector.demo.respondents import Respondent
+from collector.demo.respondents import answers_for
+from collector.demo.waves import Wave
+from collector.demo.waves import office_days
 
 MINISTRY = ("demo-city", "示範市政府", "Demo City Government")
 AGENCIES: list[dict[str, Any]] = [
@@ -41,96 +54,39 @@ AGENCIES: list[dict[str, Any]] = [
         "name_zh": "示範市中正地政事務所",
         "name_en": "Demo City Zhongzheng Land Office",
         "units": [
-            ("reg", "登記課櫃台", "Registration counter", 0.15),
-            ("survey", "測量課櫃台", "Cadastral survey counter", -0.10),
-            ("info", "服務台", "Information desk", 0.30),
+            ("reg", "登記課櫃台", "Registration counter"),
+            ("survey", "測量課櫃台", "Cadastral survey counter"),
+            ("info", "服務台", "Information desk"),
         ],
-        "questionnaires": ["citizen-satisfaction", "land-office-service"],
     },
     {
         "code": "demo-household",
         "name_zh": "示範市大安戶政事務所",
         "name_en": "Demo City Da'an Household Registration Office",
         "units": [
-            ("main", "綜合櫃台", "Main counter", 0.05),
-            ("branch", "和平辦公處", "Heping branch office", -0.20),
-            ("id", "身分證換發專區", "ID card service area", 0.20),
+            ("main", "綜合櫃台", "Main counter"),
+            ("branch", "和平辦公處", "Heping branch office"),
+            ("id", "身分證換發專區", "ID card service area"),
         ],
-        "questionnaires": ["citizen-satisfaction"],
     },
 ]
 
-COMMENTS = [
-    "櫃台人員很親切，辦理速度也很快，謝謝！",
-    "等候時間有點久，希望尖峰時段可以多開一個櫃台。",
-    "停車位太少，建議提供附近停車資訊。",
-    "網路預約很方便，到現場不用等。",
-    "申請文件說明可以再清楚一點，第一次來不太懂要帶什麼。",
-    "服務人員解說詳細，很有耐心。",
-    "冷氣太冷了。",
-    "希望能增加夜間或週六的服務時段。",
-    "The staff explained everything in English, very helpful.",
-    "Signs could be bilingual; I could not find the right counter.",
-    "叫號系統顯示不清楚，年長者看不到。",
-    "整體很滿意，比以前進步很多。",
-]
+CHANNELS: dict[str, list[tuple[str, float]]] = {
+    "demo-land/reg": [("qr", 0.5), ("paper", 0.25), ("kiosk", 0.15), ("online", 0.1)],
+    "demo-household/main": [("qr", 0.5), ("paper", 0.25), ("kiosk", 0.15), ("online", 0.1)],
+    "": [("qr", 0.6), ("paper", 0.3), ("online", 0.1)],
+}
+"""How answers arrive, by unit: only the two main counters have a kiosk."""
 
-CHANNEL_WEIGHTS = [("qr", 0.45), ("online", 0.15), ("paper", 0.25), ("kiosk", 0.15)]
+OVERSHOOT = (1.18, 1.32)
+"""A closed wave ends with this many times its target in answers, online ones (outside
+the campaign) included: counters keep inviting until the last day."""
+ENGLISH = 0.04
+"""The share of visitors who answer in English."""
 
 
-def _weighted(rng: random.Random, pairs: list[tuple[Any, float]]) -> Any:
-    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
-
-
-def _likert(rng: random.Random, latent: float) -> int:
-    return max(1, min(5, round(latent + rng.gauss(0, 0.6))))
-
-
-def _answers(rng: random.Random, questionnaire: Any, plugins: Any, latent: float) -> dict[str, Any]:
-    """Plausible raw answers to every question; optional ones are sometimes skipped."""
-    answers: dict[str, Any] = {}
-    demographics = set(questionnaire.analysis.demographics.values())
-    comment_key = questionnaire.analysis.comment
-    for question in questionnaire.questions():
-        qtype = plugins.question_type(questionnaire, question.key)
-        if not question.required and rng.random() < (
-            0.25 if question.key in demographics else 0.55
-        ):
-            continue
-        kind = question.type
-        if kind == "likert5":
-            if question.not_applicable and rng.random() < 0.07:
-                answers[question.key] = "na"
-            else:
-                answers[question.key] = _likert(rng, latent)
-        elif kind == "rating_0_10":
-            answers[question.key] = max(0, min(10, round((latent - 1) * 2.5 + rng.gauss(0, 1.2))))
-        elif kind == "yes_no":
-            answers[question.key] = "yes" if rng.random() < 0.35 else "no"
-        elif kind in ("single_choice", "multiple_choice") or qtype.widget in ("radio", "checkbox"):
-            options = [v for v, _ in qtype.options("zh-Hant-TW") or []]
-            if not options:
-                continue
-            weights = [1.0 / (i + 1.5) for i in range(len(options))]
-            if kind == "multiple_choice":
-                answers[question.key] = sorted(set(rng.choices(options, weights=weights, k=2)))
-            else:
-                answers[question.key] = rng.choices(options, weights=weights)[0]
-        elif kind == "number":
-            low = question.min if question.min is not None else 0
-            high = question.max if question.max is not None else low + 60
-            answers[question.key] = round(rng.uniform(low, min(high, low + 60)))
-        elif question.key == comment_key or kind == "long_text":
-            if rng.random() < 0.5:
-                answers[question.key] = rng.choice(COMMENTS)
-        else:
-            example = question.params.get("example")
-            if example:
-                answers[question.key] = example
-    return answers
-
-
-def ensure_agencies(app: Flask) -> tuple[list[Agency], dict[str, list[tuple[Unit, float]]]] | None:
+def ensure_agencies(app: Flask) -> tuple[list[Agency], dict[str, list[Unit]]] | None:
+    """The demo ministry, agencies and units; None when the ministry exists already."""
     with session_scope(app) as session:
         if session.execute(
             select(Agency).where(col(Agency.code) == MINISTRY[0])
@@ -142,7 +98,7 @@ def ensure_agencies(app: Flask) -> tuple[list[Agency], dict[str, list[tuple[Unit
         session.add(ministry)
         session.flush()
         agencies: list[Agency] = []
-        units: dict[str, list[tuple[Unit, float]]] = {}
+        units: dict[str, list[Unit]] = {}
         for spec in AGENCIES:
             agency = Agency(
                 code=spec["code"],
@@ -156,84 +112,122 @@ def ensure_agencies(app: Flask) -> tuple[list[Agency], dict[str, list[tuple[Unit
             assert agency.id is not None  # flushed: the database gave it one
             agencies.append(agency)
             units[agency.code] = []
-            for code, zh, en, effect in spec["units"]:
+            for code, zh, en in spec["units"]:
                 unit = Unit(agency_id=agency.id, code=code, name_zh=zh, name_en=en)
                 session.add(unit)
                 session.flush()
-                units[agency.code].append((unit, effect))
+                units[agency.code].append(unit)
         return agencies, units
 
 
-def seed_demo(app: Flask, seed: int = 20261123, months: int = 24) -> dict[str, Any] | None:
-    """Create the demo organisation and responses; None when it already exists."""
-    started = time.perf_counter()
-    made = ensure_agencies(app)
-    if made is None:
-        return None
-    agencies, units = made
-    rng = random.Random(seed)
-    plugins = get_plugins(app)
-    engine = get_engine(app)
-    now = clock.now().replace(minute=0, second=0, microsecond=0)
-    total = 0
-    with session_scope(app) as session:
-        versions: dict[str, QuestionnaireVersion] = {}
-        for spec in AGENCIES:
-            for slug in spec["questionnaires"]:
-                if slug in plugins.questionnaires and slug not in versions:
-                    version = current_version(app, session, slug)
-                    if version is not None:
-                        versions[slug] = version
-    for agency in agencies:
-        spec = next(s for s in AGENCIES if s["code"] == agency.code)
-        batch = []
-        for slug in spec["questionnaires"]:
-            version = versions.get(slug)
-            if version is None:
-                continue
-            questionnaire = definition_of(version)
-            for unit, effect in units[agency.code]:
-                for month in range(months, 0, -1):
-                    count = (
-                        rng.randint(18, 34) if slug == "citizen-satisfaction" else rng.randint(4, 9)
-                    )
-                    for _ in range(count):
-                        when = now - timedelta(
-                            days=30.4 * month - rng.uniform(0, 30), hours=rng.uniform(0, 8)
-                        )
-                        when = when.replace(
-                            hour=rng.randint(1, 8)
-                        )  # office hours in Taipei (UTC+8)
-                        progress = (months - month) / max(months, 1)
-                        season = -0.25 * math.cos(2 * math.pi * (when.month - 1) / 12)
-                        latent = 3.65 + effect + 0.35 * progress + season + rng.gauss(0, 0.55)
-                        raw = _answers(rng, questionnaire, plugins, latent)
-                        submission = Submission(
-                            questionnaire=version,
-                            agency=agency,
-                            unit=unit,
-                            channel=_weighted(rng, CHANNEL_WEIGHTS),
-                            language="en" if rng.random() < 0.06 else "zh-Hant-TW",
-                            answers=raw,
-                            started_at=when - timedelta(seconds=rng.randint(60, 400)),
-                        )
-                        try:
-                            prepared = prepare(plugins, questionnaire, submission)
-                        except InvalidSubmission:
-                            continue  # a generated answer broke an agency rule: skip it
-                        prepared.submitted_at = when
-                        batch.append(prepared)
-        for start in range(0, len(batch), 2000):
-            insert_batch(engine, batch[start : start + 2000])
-        total += len(batch)
-    return {
-        "agencies": len(agencies),
-        "units": sum(len(u) for u in units.values()),
-        "responses": total,
-        "seconds": time.perf_counter() - started,
-        "since": (now - timedelta(days=30.4 * months)).date().isoformat(),
-        "until": now.date().isoformat(),
-    }
+def _moment(rng: random.Random, day: date) -> datetime:
+    """A moment in office hours (08:30 to 17:00 in Taiwan, UTC+8) on ``day``."""
+    minutes = rng.randint(30, 540)  # 00:30 to 09:00 UTC
+    return datetime.combine(day, time(0, 0), tzinfo=UTC) + timedelta(minutes=minutes)
 
 
-# -- complaint cases ------------------------------------------------------------------
+def _channel(rng: random.Random, agency: str, unit: str) -> str:
+    pairs = CHANNELS.get(f"{agency}/{unit}", CHANNELS[""])
+    return rng.choices([c for c, _ in pairs], [w for _, w in pairs])[0]
+
+
+def _season(day: date) -> float:
+    """Summer is the busy season (school-year moves, ID cards before travel): a small dip."""
+    return -0.08 if day.month in (7, 8) else 0.0
+
+
+class ResponseSeeder:
+    """Makes the responses of every demo campaign, in one deterministic order."""
+
+    def __init__(self, app: Flask, rng: random.Random, waves: list[Wave], today: date) -> None:
+        self.app, self.rng, self.waves, self.today = app, rng, waves, today
+        self.plugins = get_plugins(app)
+        self.calendar = taiwan_calendar()
+        self.effective = story.IMPROVEMENT.effective(waves)
+        self.recent = Recent()
+        with session_scope(app) as session:
+            self.agencies = {a.code: a for a in session.execute(select(Agency)).scalars()}
+            self.units = {
+                (a.code, u.code): u
+                for a in self.agencies.values()
+                for u in session.execute(select(Unit).where(col(Unit.agency_id) == a.id)).scalars()
+            }
+            self.clerks = {
+                u.agency_id: u.id
+                for u in session.execute(
+                    select(User).where(col(User.role) == "counter_staff")
+                ).scalars()
+            }
+            session.expunge_all()
+
+    def seed(self, campaigns: list[DemoCampaign], versions: dict[str, QuestionnaireVersion]) -> int:
+        total = 0
+        for campaign in campaigns:
+            batch = self._campaign(campaign, versions[campaign.design.slug])
+            for start in range(0, len(batch), 2000):
+                insert_batch(get_engine(self.app), batch[start : start + 2000])
+            total += len(batch)
+        return total
+
+    def _campaign(self, campaign: DemoCampaign, version: QuestionnaireVersion) -> list[Prepared]:
+        rng = self.rng
+        wave = campaign.wave
+        index = self.waves.index(wave)
+        days = office_days(wave, min(self.today, wave.ends_on + timedelta(days=1)), self.calendar)
+        every = office_days(wave, wave.ends_on + timedelta(days=1), self.calendar)
+        if not days:
+            return []
+        share = len(days) / len(every)
+        agency = self.agencies[campaign.design.agency]
+        questionnaire = definition_of(version)
+        visits: list[tuple[datetime, date, str]] = []
+        for code, target in campaign.targets.items():
+            for _ in range(math.floor(target * rng.uniform(*OVERSHOOT) * share)):
+                day = rng.choice(days)
+                visits.append((_moment(rng, day), day, code))
+        visits.sort()  # in the order of the visits, so that comments do not repeat closely
+        batch: list[Prepared] = []
+        for when, day, code in visits:
+            unit = self.units[(agency.code, code)]
+            after = story.improved(agency.code, code, day, self.effective)
+            mean = story.latent_mean(agency.code, code, index) + _season(day)
+            respondent = Respondent(
+                agency=agency.code,
+                unit=code,
+                day=day,
+                language="en" if rng.random() < ENGLISH else "zh-Hant-TW",
+                latent=rng.gauss(mean, story.NOISE),
+                after=after,
+                offset=partial(story.item_offset, agency.code, code, after=after),
+            )
+            office, counter = (agency.code, version.slug), (agency.code, version.slug, code)
+            raw = answers_for(
+                rng,
+                questionnaire,
+                self.plugins,
+                respondent,
+                story.ITEM_NOISE,
+                self.recent.of(office, counter),
+            )
+            self.recent.add(raw.get(questionnaire.analysis.comment or ""), office, counter)
+            channel = _channel(rng, agency.code, code)
+            submission = Submission(
+                questionnaire=version,
+                agency=agency,
+                unit=unit,
+                channel=channel,
+                language=respondent.language,
+                answers=raw,
+                started_at=when - timedelta(seconds=rng.randint(70, 420)),
+                campaign_id=None if channel == "online" else campaign.id,
+            )
+            if channel == "paper":
+                submission.batch = f"{wave.roc_year}{day.month:02d}-{code}"
+                submission.entered_by = self.clerks.get(agency.id)
+            try:
+                prepared = prepare(self.plugins, questionnaire, submission)
+            except InvalidSubmission:
+                continue  # a generated answer broke an agency's rule: not stored
+            prepared.submitted_at = when
+            batch.append(prepared)
+        return batch

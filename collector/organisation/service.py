@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -156,7 +157,17 @@ def create_agency(
     return agency
 
 
-def _rename(db: Session, row: Agency | Unit, names: Names) -> dict[str, list[str]]:
+def _rename(
+    db: Session,
+    row: Agency | Unit,
+    names: Names,
+    actor: Actor,
+    action: str,
+    target: str,
+    **detail: Any,
+) -> dict[str, list[str]]:
+    """Set ``row``'s names; when they differ, audited as ``action`` on ``target`` with
+    ``detail`` and the changes. Returns the changes: {field: [before, after]}."""
     names = check_names(names)
     changes = {
         key: [getattr(row, key), getattr(names, key)]
@@ -167,6 +178,16 @@ def _rename(db: Session, row: Agency | Unit, names: Names) -> dict[str, list[str
     row.name_en = names.name_en
     db.add(row)
     db.flush()
+    if changes:
+        audit.record(
+            db,
+            action,
+            actor=actor,
+            agency_id=row.id if isinstance(row, Agency) else row.agency_id,
+            target=target,
+            detail={**detail, **changes},
+            address=audit.request_address(),
+        )
     return changes
 
 
@@ -178,18 +199,7 @@ def rename_agency(
     ``agency`` must come from a query scoped to ``agencies.manage``; this checks again."""
     if not allowed(actor, "agencies.manage", agency.id):
         raise OrganisationError("name_zh", "err_org_parent")
-    changes = _rename(db, agency, names)
-    if changes:
-        audit.record(
-            db,
-            "agency.renamed",
-            actor=actor,
-            agency_id=agency.id,
-            target=f"agency:{agency.code}",
-            detail=changes,
-            address=audit.request_address(),
-        )
-    return changes
+    return _rename(db, agency, names, actor, "agency.renamed", f"agency:{agency.code}")
 
 
 # -- units ----------------------------------------------------------------------------
@@ -229,15 +239,4 @@ def rename_unit(db: Session, unit: Unit, names: Names, *, actor: Actor) -> dict[
     """Change a unit's names (its code, in printed QR links, never changes), audited."""
     if not allowed(actor, "units.manage", unit.agency_id):
         raise OrganisationError("name_zh", "err_unit_agency")
-    changes = _rename(db, unit, names)
-    if changes:
-        audit.record(
-            db,
-            "unit.renamed",
-            actor=actor,
-            agency_id=unit.agency_id,
-            target=f"unit:{unit.id}",
-            detail={"unit_id": unit.id, **changes},
-            address=audit.request_address(),
-        )
-    return changes
+    return _rename(db, unit, names, actor, "unit.renamed", f"unit:{unit.id}", unit_id=unit.id)

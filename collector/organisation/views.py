@@ -13,7 +13,9 @@ The rules are in ``collector.organisation.service``; every row is read through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from typing import TypeVar
 
 from flask import Blueprint
 from flask import abort
@@ -53,6 +55,8 @@ staff_area(bp)
 AGENCIES = "agencies.manage"
 UNITS = "units.manage"
 TOP = "-"  # the parent choice "none": a ministry, or a stand-alone agency
+
+T = TypeVar("T")
 
 
 def _write_session() -> Session:
@@ -110,9 +114,30 @@ def _checked(form: FlaskForm, *, code: bool) -> bool:
     return not problems
 
 
-def _taken(form: FlaskForm) -> None:
-    """Two requests created the same code at once: the database's unique index decided."""
-    _errors_to_form(form, org.OrganisationError("code", "err_org_code_taken"))
+def _names(form: FlaskForm) -> org.Names:
+    return org.Names(form.name_zh.data or "", form.name_en.data or "")
+
+
+def _status() -> int:
+    """A page shown again after a POST shows what was refused: 422."""
+    return 422 if request.method == "POST" else 200
+
+
+def _save(form: FlaskForm, change: Callable[[Session], T]) -> T | None:
+    """Make ``change`` in a write transaction and commit it: what it returned, or None
+    when it was refused (every reason marked on ``form``'s fields)."""
+    try:
+        with _write_session() as wdb:
+            done = change(wdb)
+            wdb.commit()
+    except org.OrganisationError as exc:
+        _errors_to_form(form, exc)
+        return None
+    except IntegrityError:
+        # Two requests created the same code at once: the database's unique index decided.
+        _errors_to_form(form, org.OrganisationError("code", "err_org_code_taken"))
+        return None
+    return done
 
 
 # -- agencies ------------------------------------------------------------------------
@@ -147,39 +172,32 @@ def agencies() -> Any:
     db = get_session()
     listed = list(db.execute(scoped(select(Agency).order_by(col(Agency.code)), AGENCIES)).scalars())
     form = _agency_form(actor, listed)
-    status = 200
     if form.validate_on_submit() and _checked(form, code=True):
         by_id = {str(a.id): a for a in listed}
         choice = form.parent.data or ""
         parent = None if choice == TOP else by_id.get(choice)
         if choice != TOP and parent is None:
             abort(400)  # not a choice the form offered
-        try:
-            with _write_session() as wdb:
-                if parent is not None:  # fresh, in the write transaction
-                    parent = wdb.execute(
-                        scoped(select(Agency).where(col(Agency.id) == parent.id), AGENCIES, actor)
-                    ).scalar_one()
-                created = org.create_agency(
-                    wdb,
-                    code=(form.code.data or "").strip(),
-                    names=org.Names(form.name_zh.data or "", form.name_en.data or ""),
-                    level=form.level.data or "",
-                    parent=parent,
-                    actor=actor,
-                )
-                wdb.commit()
-                code = created.code
-        except org.OrganisationError as exc:
-            _errors_to_form(form, exc)
-            status = 422
-        except IntegrityError:
-            _taken(form)
-            status = 422
-        else:
+
+        def create(wdb: Session) -> str:
+            fresh = parent
+            if fresh is not None:  # fresh, in the write transaction
+                fresh = wdb.execute(
+                    scoped(select(Agency).where(col(Agency.id) == fresh.id), AGENCIES, actor)
+                ).scalar_one()
+            created = org.create_agency(
+                wdb,
+                code=(form.code.data or "").strip(),
+                names=_names(form),
+                level=form.level.data or "",
+                parent=fresh,
+                actor=actor,
+            )
+            return created.code
+
+        code = _save(form, create)
+        if code is not None:
             return redirect(url_for("organisation.agencies", created=code), code=303)
-    elif request.method == "POST":
-        status = 422
     names = {a.id: f"{_name(a)} ({a.code})" for a in listed}
     return (
         render_template(
@@ -194,7 +212,7 @@ def agencies() -> Any:
             may_units={a.id for a in listed if allowed(actor, UNITS, a.id)},
             code_max=org.CODE_MAX,
         ),
-        status,
+        _status(),
     )
 
 
@@ -226,28 +244,17 @@ def _rename(
     actor = current_actor()
     assert actor is not None
     form = NamesForm(obj=row if request.method == "GET" else None)
-    status = 200
     if form.validate_on_submit() and _checked(form, code=False):
-        try:
-            with _write_session() as wdb:
-                fresh = wdb.execute(
-                    scoped(select(model).where(model.id == ident), action, actor)
-                ).scalar_one()
-                rename(
-                    wdb,
-                    fresh,
-                    org.Names(form.name_zh.data or "", form.name_en.data or ""),
-                    actor=actor,
-                )
-                wdb.commit()
-        except org.OrganisationError as exc:
-            _errors_to_form(form, exc)
-            status = 422
-        else:
+
+        def change(wdb: Session) -> dict[str, list[str]]:
+            fresh = wdb.execute(
+                scoped(select(model).where(model.id == ident), action, actor)
+            ).scalar_one()
+            return rename(wdb, fresh, _names(form), actor=actor)
+
+        if _save(form, change) is not None:
             return redirect(done_url, code=303)
-    elif request.method == "POST":
-        status = 422
-    return render_template(template, actor=actor, form=form, **{name: row}), status
+    return render_template(template, actor=actor, form=form, **{name: row}), _status()
 
 
 # -- units ----------------------------------------------------------------------------
@@ -266,34 +273,20 @@ def units() -> Any:
     form.agency.choices = [(str(a.id), f"{_name(a)} ({a.code})") for a in agencies]
     if request.method == "GET" and actor.agency_id is not None:
         form.agency.data = str(actor.agency_id)
-    status = 200
     if form.validate_on_submit() and _checked(form, code=True):
         chosen = next((a for a in agencies if str(a.id) == form.agency.data), None)
         if chosen is None:
             abort(400)  # not a choice the form offered
-        try:
-            with _write_session() as wdb:
-                fresh = wdb.execute(
-                    scoped(select(Agency).where(col(Agency.id) == chosen.id), UNITS, actor)
-                ).scalar_one()
-                org.create_unit(
-                    wdb,
-                    fresh,
-                    code=(form.code.data or "").strip(),
-                    names=org.Names(form.name_zh.data or "", form.name_en.data or ""),
-                    actor=actor,
-                )
-                wdb.commit()
-        except org.OrganisationError as exc:
-            _errors_to_form(form, exc)
-            status = 422
-        except IntegrityError:
-            _taken(form)
-            status = 422
-        else:
+
+        def create(wdb: Session) -> Unit:
+            fresh = wdb.execute(
+                scoped(select(Agency).where(col(Agency.id) == chosen.id), UNITS, actor)
+            ).scalar_one()
+            code = (form.code.data or "").strip()
+            return org.create_unit(wdb, fresh, code=code, names=_names(form), actor=actor)
+
+        if _save(form, create) is not None:
             return redirect(url_for("organisation.units", created=1), code=303)
-    elif request.method == "POST":
-        status = 422
     listed = list(
         db.execute(
             scoped(select(Unit).order_by(col(Unit.agency_id), col(Unit.code)), UNITS)
@@ -311,7 +304,7 @@ def units() -> Any:
             renamed=request.args.get("renamed") == "1",
             code_max=org.CODE_MAX,
         ),
-        status,
+        _status(),
     )
 
 

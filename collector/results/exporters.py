@@ -52,6 +52,9 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a cell's text starts with when a spreadsheet may run it as a formula; a full-width
+or small form (＝ ﹦ ＋ ﹢ － ﹣ ＠ ﹫) counts as its ASCII original (NFKC), since some
+spreadsheets (East Asian locales) evaluate those too."""
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 CellValue = None | bool | int | float | datetime | date | str
@@ -67,7 +70,8 @@ def neutralise(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     text = str(value)
-    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+    first = unicodedata.normalize("NFKC", text[:1])
+    if first.startswith(_FORMULA_START) and not _NUMBER.match(text):
         return "'" + text
     return text
 

@@ -300,7 +300,7 @@ def import_staff(
     """Add one invitation per row, not yet sent (its placeholder token is never known)."""
     _must_be_open(campaign)
     assert campaign.id is not None  # a stored campaign
-    counted = _count_based_units(session, campaign, actor)
+    counted = unit_populations(session, campaign, "campaigns.manage", actor)
     for email, unit in rows:
         if unit.id in counted:
             raise StaffSurveyError("ss_err_unit_counted", code=unit.code)
@@ -326,12 +326,16 @@ def import_staff(
     return len(rows)
 
 
-def _count_based_units(session: Session, campaign: Campaign, actor: Actor) -> set[int]:
-    statement = select(col(CampaignUnit.unit_id)).where(
+def unit_populations(
+    session: Session, campaign: Campaign, action: str, actor: Actor | None = None
+) -> dict[int, int]:
+    """The head-counted units of ``campaign`` (unnamed links, no staff list): their
+    populations by unit id."""
+    statement = select(col(CampaignUnit.unit_id), col(CampaignUnit.population)).where(
         col(CampaignUnit.campaign_id) == campaign.id,
         col(CampaignUnit.population).is_not(None),
     )
-    return set(session.execute(scoped(statement, "campaigns.manage", actor)).scalars())
+    return {unit_id: n for unit_id, n in session.execute(scoped(statement, action, actor))}
 
 
 def _ensure_campaign_units(
@@ -742,17 +746,7 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
             action,
         )
     ).all()
-    population = dict(
-        session.execute(
-            scoped(
-                select(col(CampaignUnit.unit_id), col(CampaignUnit.population)).where(
-                    col(CampaignUnit.campaign_id) == campaign.id,
-                    col(CampaignUnit.population).is_not(None),
-                ),
-                action,
-            )
-        ).all()
-    )
+    population = unit_populations(session, campaign, action)
     units = {
         u.id: u
         for u in session.execute(

@@ -34,14 +34,7 @@ from collector.access.scoped import get_scoped
 from collector.access.scoped import scoped
 from collector.access.security import csrf
 from collector.access.sessions import staff_area
-from collector.answers.records import Submission
-from collector.answers.submission import InvalidSubmission
-from collector.answers.submission import prepare
-from collector.answers.submission import release_connection
-from collector.answers.survey_page import open_form
-from collector.answers.survey_page import render_survey
-from collector.answers.survey_page import show_errors
-from collector.answers.survey_page import timed_out
+from collector.answers.survey_page import SurveyPage
 from collector.core import clock
 from collector.core import mail as mailer
 from collector.core.db import get_engine
@@ -52,14 +45,13 @@ from collector.core.i18n import current_language
 from collector.core.i18n import pick_language
 from collector.core.i18n import translator
 from collector.core.i18n import use_language
+from collector.core.links import external_url
 from collector.core.models import Agency
 from collector.core.models import Campaign
-from collector.core.models import CampaignUnit
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import StaffInvitation
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
-from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version
 from collector.core.questionnaires import definition_of
 from collector.staff_survey import service as ss
@@ -128,8 +120,7 @@ def _own_agency(actor: Actor, action: str) -> int | None:
 
 
 def _link_for(token: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return base.rstrip("/") + url_for("staff_answer.answer", token=token)
+    return external_url(current_app._get_current_object(), "staff_answer.answer", token=token)  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
 
 
 def _manage_url(campaign: Campaign, **args: Any) -> str:
@@ -216,38 +207,17 @@ def _status(campaign: Campaign) -> list[dict[str, Any]]:
                 func.count(col(StaffInvitation.email)),
                 func.count(col(StaffInvitation.sent_at)),
                 func.count(col(StaffInvitation.reminded_at)),
+                func.count().filter(col(StaffInvitation.used).is_(False)),
             )
             .where(col(StaffInvitation.campaign_id) == campaign.id)
             .group_by(col(StaffInvitation.unit_id)),
             MANAGE,
         )
     ).all()
-    pending = dict(
-        db.execute(
-            scoped(
-                select(col(StaffInvitation.unit_id), func.count())
-                .where(
-                    col(StaffInvitation.campaign_id) == campaign.id,
-                    col(StaffInvitation.used).is_(False),
-                )
-                .group_by(col(StaffInvitation.unit_id)),
-                MANAGE,
-            )
-        ).all()
-    )
-    counted = dict(
-        db.execute(
-            scoped(
-                select(col(CampaignUnit.unit_id), col(CampaignUnit.population)).where(
-                    col(CampaignUnit.campaign_id) == campaign.id
-                ),
-                MANAGE,
-            )
-        ).all()
-    )
+    counted = ss.unit_populations(db, campaign, MANAGE)
     units = {u.id: u for u in _units(campaign.agency_id, MANAGE)}
     out = []
-    for unit_id, invited, named, sent, reminded in rows:
+    for unit_id, invited, named, sent, reminded, pending in rows:
         out.append(
             {
                 "unit": units.get(unit_id),
@@ -255,7 +225,7 @@ def _status(campaign: Campaign) -> list[dict[str, Any]]:
                 "named": named,
                 "sent": sent,
                 "reminded": reminded,
-                "pending": pending.get(unit_id, 0),
+                "pending": pending,
                 "population": counted.get(unit_id),
             }
         )
@@ -509,37 +479,18 @@ def answer(token: str) -> Any:
     if version is None or agency is None:
         abort(404)
     unit = db.get(Unit, target.unit_id) if target.unit_id is not None else None
-    questionnaire = definition_of(version)
-    plugins = get_plugins()
-    form, language, switch, answers = open_form(questionnaire)
-    errors: dict[str, str] = {}
-    notice = None
-    if request.method == "POST" and not switch:
-        if not form.validate():
-            notice = timed_out(language)
-        else:
-            submission = Submission(
-                questionnaire=version,
-                agency=agency,
-                unit=unit,
-                channel="online",
-                language=language,
-                answers=answers(),
-                campaign_id=target.campaign_id,
+    page = SurveyPage(definition_of(version), version, agency, unit)
+    submission = page.submission("online", campaign_id=target.campaign_id)
+    if submission is not None:
+        prepared = page.prepared(submission)
+        if prepared is not None:
+            if not ss.store_answer(app, target, prepared):
+                return _gone(page.language)
+            # No receipt, no response id, no response_saved hook: nothing that
+            # could be matched with this request (docs/staff-survey.md).
+            return render_template(
+                "staff_survey/answer/thanks.html",
+                questionnaire=page.questionnaire,
+                language=page.language,
             )
-            try:
-                prepared = prepare(plugins, questionnaire, submission)
-            except InvalidSubmission as exc:
-                errors = show_errors(form, exc, language)
-            else:
-                release_connection()
-                if not ss.store_answer(app, target, prepared):
-                    return _gone(language)
-                # No receipt, no response id, no response_saved hook: nothing that
-                # could be matched with this request (docs/staff-survey.md).
-                return render_template(
-                    "staff_survey/answer/thanks.html",
-                    questionnaire=questionnaire,
-                    language=language,
-                )
-    return render_survey(questionnaire, version, form, agency, None, language, errors, notice)
+    return page.render(show_unit=False)

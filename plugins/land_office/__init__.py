@@ -2,7 +2,10 @@
 
 - ``roc_date``: a date written in the Republic of China calendar (民國年), the way
   land-office forms and citizens write it: ``115/11/23`` or ``115年11月23日``.
-- ``land-office-service``: a questionnaire about a registration or survey case.
+- ``land-office-service``: a questionnaire about a registration or survey case,
+  offered only at land offices (``questionnaire_offered``): agencies whose name
+  says so (地政事務所, "Land Office"). Any agency's administrator can still switch
+  it on or off for their own agency in the console.
 - A submission rule: a completed case cannot have taken longer than the days
   since it was filed.
 """
@@ -23,6 +26,9 @@ from collector.answers.question_types import Row
 from collector.core.hooktypes import AnswerError
 
 HERE = Path(__file__).parent
+SLUG = "land-office-service"
+LAND_OFFICE_NAMES = {"zh": "地政事務所", "en": "land office"}
+"""What a land office's official name contains (every one in Taiwan is a 地政事務所)."""
 ROC_OFFSET = 1911
 _ROC = re.compile(
     r"^\s*(?:民國)?\s*(\d{2,3})\s*(?:[/.\-]|年)\s*(\d{1,2})\s*(?:[/.\-]|月)\s*(\d{1,2})\s*日?\s*$"
@@ -103,12 +109,29 @@ def register_questionnaires() -> list[Path]:
     return [HERE / "land_office_service.yaml"]
 
 
+def is_land_office(agency: Any) -> bool:
+    """Is ``agency`` a land office, by its official name?"""
+    return (
+        LAND_OFFICE_NAMES["zh"] in agency.name_zh
+        or LAND_OFFICE_NAMES["en"] in agency.name_en.casefold()
+    )
+
+
+@hookimpl
+def questionnaire_offered(questionnaire: Any, agency: Any) -> bool | None:
+    """The land-office questionnaire is for land offices only; other questionnaires are
+    not this plugin's to decide."""
+    if questionnaire.slug != SLUG:
+        return None
+    return is_land_office(agency)
+
+
 @hookimpl
 def validate_submission(
     questionnaire: Any, answers: dict[str, Any], agency: Any, unit: Any, channel: str
 ) -> dict[str, Any] | None:
     """A completed case cannot have taken more days than have passed since it was filed."""
-    if questionnaire.slug != "land-office-service":
+    if questionnaire.slug != SLUG:
         return None
     filed = answers.get("filed_on")
     days = answers.get("days_to_complete")

@@ -44,6 +44,7 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
         "127.0.0.1", 0, live.wsgi, threaded=True, request_handler=QuietHandler
     )
     live.url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = live.url  # links in pages and mails point here
     thread = threading.Thread(
         target=server.serve_forever, args=(0.05,), name="live-server", daemon=True
     )

@@ -21,6 +21,7 @@ from flask import Flask
 from collector.access.permissions import ACTIONS
 from collector.access.permissions import MATRIX
 from collector.core.models import ROLES
+from tests.helpers.answers import make_keyed
 from tests.helpers.campaigns import make_campaign
 from tests.helpers.complaints import make_case
 from tests.helpers.complaints import make_followup
@@ -201,6 +202,7 @@ def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) ->
         **make_campaign(app),
         **make_case(app),
         **make_followup(app),
+        **make_keyed(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     routes = documented_routes()
@@ -246,6 +248,7 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
         **make_campaign(app),
         **make_case(app),
         **make_followup(app),
+        **make_keyed(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     for email in ("admin@beta.example.test", "analyst@beta.example.test"):

@@ -27,6 +27,28 @@ SLUG = "citizen-satisfaction"
 CITIZEN_ANSWERS: dict[str, Any] = {**EXAMPLE, "comment": "櫃台很親切 𠊎"}
 """The example response, with a comment outside the Basic Multilingual Plane (Hakka)."""
 
+PAPER_KEYED: dict[str, str] = {
+    "service_type": "2",  # certificate
+    "first_visit": "2",  # no
+    "env_signage": "4",
+    "env_comfort": "5",
+    "env_facilities": "n",
+    "courtesy_attitude": "5",
+    "courtesy_proactive": "4",
+    "prof_knowledge": "4",
+    "prof_efficiency": "3",
+    "prof_consistency": "4",
+    "measures_online": "0",
+    "measures_information": "4",
+    "measures_wait": "2",
+    "overall_satisfaction": "4",
+    "recommend": "8",
+    "comment": "字很小",
+    "sex": "2",  # female
+    "age_group": "7",  # 65plus
+}
+"""A paper citizen-satisfaction questionnaire as counter staff key it in (``/staff/paper/entry``)."""
+
 
 def api_body(**overrides: Any) -> dict[str, Any]:
     """A complete, valid ``POST /api/v1/responses`` body for agency alpha, unit c1."""
@@ -62,9 +84,12 @@ def add_responses(
     channel: str = "online",
     days_ago: int = 0,
     campaign_id: int | None = None,
+    batch: str | None = None,
+    entered_by: int | None = None,
     **answers: Any,
 ) -> list[str]:
-    """``count`` citizen-satisfaction responses (CITIZEN_ANSWERS with ``answers`` on top)."""
+    """``count`` citizen-satisfaction responses (CITIZEN_ANSWERS with ``answers`` on top);
+    keyed-in ones (``channel="paper"``) with their ``batch`` and who keyed them."""
     receipts = []
     with app.app_context():
         plugins = get_plugins(app)
@@ -92,6 +117,8 @@ def add_responses(
                     language="zh-Hant-TW",
                     answers={**CITIZEN_ANSWERS, **answers},
                     campaign_id=campaign_id,
+                    batch=batch,
+                    entered_by=entered_by,
                 ),
             )
             receipts.append(saved.receipt)
@@ -103,3 +130,12 @@ def add_responses(
                 .values(submitted_at=utcnow() - timedelta(days=days_ago))
             )
     return receipts
+
+
+def make_keyed(app: Flask, agency_code: str = "alpha") -> dict[str, Any]:
+    """A paper questionnaire keyed in at ``agency_code``'s c1, for the routes of one keyed
+    questionnaire: ``{"response_id": id}``."""
+    (receipt,) = add_responses(app, agency_code, "c1", channel="paper", batch="B-1")
+    with session_scope(app) as session:
+        found = session.execute(select(Response.id).where(Response.receipt == receipt))  # type: ignore[arg-type]
+        return {"response_id": found.scalar_one()}

@@ -114,6 +114,14 @@ def register_questionnaires() -> list[Any]:
 
 
 @hookimpl
+def questionnaire_offered(questionnaire: Any, agency: Any) -> bool | None:
+    """The example questionnaire is for agency alpha only."""
+    if questionnaire.slug != QUESTIONNAIRE.slug:
+        return None
+    return bool(agency.code == "alpha")
+
+
+@hookimpl
 def register_exporters() -> list[type[Exporter]]:
     return [JsonLinesExporter]
 

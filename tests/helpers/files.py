@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import pikepdf
+import pytest
 from PIL import Image
+from PIL import ImageFile
 
 GPS = {1: "N", 2: (25.0, 2.0, 21.6), 3: "E", 4: (121.0, 33.0, 48.0)}
 """A GPS IFD pointing at Taipei (EXIF tag 0x8825)."""
@@ -64,6 +68,45 @@ def pdf(extra: bytes = b"") -> bytes:
     return out.getvalue()
 
 
+def compressed_pdf(
+    catalog: dict[str, Any] | None = None,
+    annotation: dict[str, Any] | None = None,
+    password: str = "",
+    owner_password: str = "",
+) -> bytes:
+    """A one-page PDF made by pikepdf with every dictionary inside a compressed object
+    stream (PDF 1.5), as many PDF writers save today: ``catalog`` entries go into the
+    document catalogue, ``annotation`` is a link annotation on the page, both made
+    indirect objects (a callable value is called with the document and the page first).
+    ``password``/``owner_password`` encrypt it (AES-256)."""
+    document = pikepdf.Pdf.new()
+    document.add_blank_page(page_size=(200, 200))
+    page = document.pages[0]
+    for key, value in (catalog or {}).items():
+        made = value(document, page) if callable(value) else value
+        document.Root[key] = document.make_indirect(made)
+    if annotation is not None:
+        link = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[10, 10, 100, 40], **annotation
+        )
+        page.obj.Annots = pikepdf.Array([document.make_indirect(link)])
+    out = io.BytesIO()
+    encryption: Any = False
+    if password or owner_password:
+        encryption = pikepdf.Encryption(user=password, owner=owner_password or password, R=6)
+    document.save(
+        out,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        compress_streams=True,
+        encryption=encryption,
+    )
+    return out.getvalue()
+
+
+def javascript_action(script: str = "app.alert(document.cookie)") -> pikepdf.Dictionary:
+    return pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String(script))
+
+
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 
 POLYGLOT_PNG = png() + b"<script>fetch('/staff/users')</script>"
@@ -71,3 +114,18 @@ POLYGLOT_PNG = png() + b"<script>fetch('/staff/users')</script>"
 
 POLYGLOT_PDF = b"%PDF-1.4\n<html><body><script>alert(1)</script></body></html>\n" + pdf()[9:]
 """Starts like a PDF, holds a page and a script."""
+
+
+def count_decodes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """Record the size of every image Pillow decodes (``load()``) from now on; reading a
+    header (``Image.open``) is not decoding."""
+    decoded: list[tuple[int, int]] = []
+    load = ImageFile.ImageFile.load
+
+    def counting(self: ImageFile.ImageFile) -> Any:
+        if self.tile:  # pixels still to decode (Pillow calls load() again once loaded)
+            decoded.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counting)
+    return decoded

@@ -51,3 +51,49 @@ def agency_id(app: Flask, code: str) -> int:
 def unit_id(app: Flask, agency_code: str, code: str) -> int:
     with session_scope(app) as session:
         return unit(session, agency_code, code).id  # type: ignore[return-value]
+
+
+LAND_OFFICE = ("land", "測試市中正地政事務所", "Test City Zhongzheng Land Office")
+"""A land office (the land-office plugin offers its questionnaire there): code, names."""
+
+
+def add_agency(
+    app: Flask,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    parent: str = "moi",
+    units: tuple[str, ...] = ("c1",),
+) -> int:
+    """Another agency below ``parent``, with counters ``units``; its id."""
+    with session_scope(app) as session:
+        row = Agency(
+            code=code, name_zh=name_zh, name_en=name_en, parent_id=agency(session, parent).id
+        )
+        session.add(row)
+        session.flush()
+        for unit_code in units:
+            session.add(
+                Unit(agency_id=row.id, code=unit_code, name_zh="櫃台", name_en="Counter")  # type: ignore[arg-type]
+            )
+        return row.id  # type: ignore[return-value]
+
+
+def add_land_office(app: Flask) -> str:
+    """The land office :data:`LAND_OFFICE`, with counter c1; its code."""
+    add_agency(app, *LAND_OFFICE)
+    return LAND_OFFICE[0]
+
+
+def choose_offer(app: Flask, agency_code: str, slug: str, offered: bool = True) -> None:
+    """Store an agency's own choice to offer a questionnaire or not (as the console does)."""
+    from collector.core.models import QuestionnaireOffer
+    from collector.core.offering import forget
+
+    with session_scope(app) as session:
+        session.merge(
+            QuestionnaireOffer(
+                agency_id=agency(session, agency_code).id, slug=slug, offered=offered
+            )  # type: ignore[arg-type]
+        )
+    forget(app)

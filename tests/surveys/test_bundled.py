@@ -15,24 +15,15 @@ from surveys.expressions import compile_expression
 from surveys.loader import bundled
 from surveys.loader import load
 from surveys.loader import parse
+from surveys.schema import TEXT_FIELDS
 from surveys.schema import Questionnaire
 from tests.helpers.questionnaires import CORE_TYPES
 from tests.helpers.questionnaires import EN
-from tests.helpers.questionnaires import NOTICE_FIELDS
 from tests.helpers.questionnaires import ZH
 
 PATHS = bundled()
 IDS = [p.name for p in PATHS]
 
-TEXT_KEYS = {
-    "title",
-    "description",
-    "label",
-    "hint",
-    "constraint_message",
-    "thanks",
-    *NOTICE_FIELDS,
-}
 CJK = re.compile(r"[\u3400-\u9fff\U00020000-\U0003134f]")
 
 
@@ -50,7 +41,7 @@ def texts(node: Any, path: str = "") -> list[tuple[str, dict[str, str]]]:
     if isinstance(node, dict):
         for key, value in node.items():
             where = f"{path}.{key}" if path else key
-            if key in TEXT_KEYS and isinstance(value, dict):
+            if key in TEXT_FIELDS and isinstance(value, dict):
                 found.append((where, value))
             elif key == "dimension_labels":
                 found += [(f"{where}.{k}", v) for k, v in value.items()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint
@@ -14,7 +15,9 @@ from collector.access.security import csrf
 from collector.answers import fast_path as api_responses
 from collector.answers.openapi import openapi_document
 from collector.core.db import get_session
+from collector.core.lookups import agency_by_code
 from collector.core.lookups import public_agencies
+from collector.core.offering import offered_by_agency
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS
 from collector.core.questionnaires import current_version
@@ -108,8 +111,13 @@ def describe_questionnaire(q: Any, version: int, language: str | None = None) ->
 def questionnaires() -> Any:
     db = get_session()
     language = request.args.get("lang")
+    plugins = get_plugins()
+    slugs: Iterable[str] = plugins.questionnaires
+    if "agency" in request.args:  # only what that agency offers (collector.core.offering)
+        agency = agency_by_code(db, request.args["agency"])
+        slugs = offered_by_agency(db, plugins, [agency])[agency.id] if agency else []  # type: ignore[index]  # a stored agency: its id is set
     out = []
-    for slug in get_plugins().questionnaires:
+    for slug in sorted(slugs, key=list(plugins.questionnaires).index):
         version = current_version(current_app, db, slug)
         if version is None:
             continue

@@ -38,6 +38,7 @@ from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.answers.forms import build_form_class
 from collector.answers.records import Submission
+from collector.answers.standard_types import NOT_APPLICABLE
 from collector.answers.submission import IdempotencyConflict
 from collector.answers.submission import InvalidSubmission
 from collector.answers.submission import submit
@@ -56,6 +57,7 @@ from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
+from collector.core.offering import offered_by_agency
 from collector.core.plugins import PluginSet
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS
@@ -74,6 +76,7 @@ PAPER_KINDS = ("citizen", "other")
 SESSION_KEY = "paper_setup"
 SAVED_KEY = "paper_saved"
 NOT_APPLICABLE_KEYS = ("n", "0")
+NOT_APPLICABLE_CODE = "n / 0"  # as the legend writes the keys
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
@@ -111,7 +114,7 @@ def keyed_answers(
         kind = entry_kind(plugins, questionnaire, question)
         qtype = plugins.question_type(questionnaire, question.key)
         if kind == "likert":
-            raw[question.key] = "na" if text.lower() in NOT_APPLICABLE_KEYS else text
+            raw[question.key] = NOT_APPLICABLE if text.lower() in NOT_APPLICABLE_KEYS else text
         elif kind in ("options", "multiple"):
             values = [v for v, _label in (qtype.options(language) or [])]
             codes = _SEPARATORS.split(text) if kind == "multiple" else [text]
@@ -120,6 +123,56 @@ def keyed_answers(
         else:
             raw[question.key] = text
     return raw
+
+
+def typed_codes(
+    plugins: PluginSet, questionnaire: Questionnaire, stored: dict[str, Any], language: str
+) -> dict[str, str]:
+    """Stored answers as a clerk types them (the inverse of :func:`keyed_answers`): what
+    a correction form opens with, and what the history shows."""
+    typed: dict[str, str] = {}
+    for question in questionnaire.questions():
+        pairs = stored.get(question.key)
+        qtype = plugins.question_type(questionnaire, question.key)
+        value = qtype.from_rows(pairs) if pairs else None
+        if value is None or value == []:
+            continue
+        kind = entry_kind(plugins, questionnaire, question)
+        if kind == "likert" and value == NOT_APPLICABLE:
+            typed[question.key] = NOT_APPLICABLE_KEYS[0]
+        elif kind in ("options", "multiple"):
+            values = [v for v, _label in (qtype.options(language) or [])]
+            picked = value if isinstance(value, list) else [value]
+            typed[question.key] = " ".join(
+                str(values.index(v) + 1) if v in values else str(v) for v in picked
+            )
+        else:
+            typed[question.key] = _plain(value)
+    return typed
+
+
+def shown_answers(
+    plugins: PluginSet, questionnaire: Questionnaire, stored: dict[str, Any], language: str
+) -> dict[str, list[str]]:
+    """Stored answers for reading: each typed code with its meaning (``4 滿意``)."""
+    shown: dict[str, list[str]] = {}
+    for key, code in typed_codes(plugins, questionnaire, stored, language).items():
+        meanings = dict(legend(plugins, questionnaire, questionnaire.question(key), language))
+        if not meanings:
+            shown[key] = [code]
+            continue
+        parts = []
+        for part in code.split():
+            meaning = meanings.get(NOT_APPLICABLE_CODE if part == NOT_APPLICABLE_KEYS[0] else part)
+            parts.append(f"{part} {meaning}" if meaning else part)
+        shown[key] = parts
+    return shown
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _by_number(values: list[str], code: str) -> str:
@@ -139,7 +192,7 @@ def legend(
     if kind == "likert":
         pairs = [(v, label) for v, label in options if v != "na"]
         if question.not_applicable:
-            pairs.append(("n / 0", translator(language).gettext("Not applicable")))
+            pairs.append((NOT_APPLICABLE_CODE, translator(language).gettext("Not applicable")))
         return pairs
     if kind in ("options", "multiple"):
         return [(str(i), label) for i, (_v, label) in enumerate(options, start=1)]
@@ -168,13 +221,23 @@ def _public_submission_path() -> Iterator[None]:
 # -- pages -------------------------------------------------------------------------------
 
 
-def _units(actor: Actor) -> list[Unit]:
+def paper_units(actor: Actor) -> list[Unit]:
     statement = scoped(select(Unit).order_by(col(Unit.agency_id), col(Unit.code)), ACTION, actor)
     return list(get_session().execute(statement).scalars())
 
 
-def _questionnaires(plugins: PluginSet) -> list[Questionnaire]:
+def paper_questionnaires(plugins: PluginSet) -> list[Questionnaire]:
     return [q for q in plugins.questionnaires.values() if q.kind in PAPER_KINDS]
+
+
+def _offered(actor: Actor, units: list[Unit]) -> dict[int, set[str]]:
+    """Per agency of ``units``: the questionnaires it offers (``collector.core.offering``)."""
+    db = get_session()
+    ids = sorted({u.agency_id for u in units})
+    agencies = db.execute(
+        scoped(select(Agency).where(col(Agency.id).in_(ids)), ACTION, actor)
+    ).scalars()
+    return offered_by_agency(db, get_plugins(), agencies, lambda s: scoped(s, ACTION, actor))
 
 
 def _name(obj: Any) -> str:
@@ -233,6 +296,7 @@ def _check_setup(
     units: list[Unit],
     questionnaires: list[Questionnaire],
     campaigns: list[PaperCampaign],
+    offered: dict[int, set[str]],
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The problems with a posted set-up (by field), and what it chose when there are
     none: the unit, the questionnaire and the campaign (or None)."""
@@ -244,6 +308,10 @@ def _check_setup(
         errors["unit"] = text.gettext("Choose a service unit.")
     if questionnaire is None:
         errors["questionnaire"] = text.gettext("Choose a questionnaire.")
+    elif unit is not None and questionnaire.slug not in offered.get(unit.agency_id, set()):
+        errors["questionnaire"] = text.gettext(
+            "The agency of this service unit does not use this questionnaire."
+        )
     elif values["language"] not in questionnaire.languages:
         values["language"] = questionnaire.languages[0]
     if not values["batch"] or len(values["batch"]) > BATCH_MAX:
@@ -270,8 +338,10 @@ def _check_setup(
 def setup() -> Any:
     """Choose unit, questionnaire, language and batch for the entries that follow."""
     actor = require(ACTION, any_agency=True)
-    units = _units(actor)
-    questionnaires = _questionnaires(get_plugins())
+    units = paper_units(actor)
+    offered = _offered(actor, units)
+    anywhere = set().union(*offered.values())
+    questionnaires = [q for q in paper_questionnaires(get_plugins()) if q.slug in anywhere]
     current = session.get(SESSION_KEY) or {}
     errors: dict[str, str] = {}
     campaigns = _open_campaigns(actor)
@@ -288,7 +358,7 @@ def setup() -> Any:
         )
     if request.method == "POST":
         values = {k: (request.form.get(k) or "").strip() for k in values}
-        errors, chosen = _check_setup(values, units, questionnaires, campaigns)
+        errors, chosen = _check_setup(values, units, questionnaires, campaigns, offered)
         if not FlaskForm().validate():
             errors["form"] = translator(current_language()).gettext(
                 "The page timed out. Please submit again; what you typed is still here."
@@ -372,6 +442,10 @@ def _entry_setup(actor: Actor, setup_data: dict[str, Any]) -> _Entry | Any:
             if request.method == "GET":
                 return redirect(url_for("paper.setup", ended=1), code=303)
             campaign_gone = True
+    if chosen is None and slug not in _offered(actor, [unit]).get(unit.agency_id, set()):
+        # Switched off for the agency since it was chosen: choose again.
+        session.pop(SESSION_KEY, None)
+        return redirect(url_for("paper.setup"), code=303)
     version = chosen.version if chosen is not None else current_version(current_app, db, slug)
     if version is None:
         abort(404)
@@ -427,19 +501,8 @@ def _entry_page(
     errors: dict[str, str],
     notice: str | None,
 ) -> str:
-    plugins = get_plugins()
     questionnaire, language = entry.questionnaire, entry.language
-    questions = [
-        {
-            "key": q.key,
-            "label": questionnaire.text(q.label, language),
-            "required": q.required,
-            "kind": entry_kind(plugins, questionnaire, q),
-            "legend": legend(plugins, questionnaire, q, language),
-            "conditional": bool(q.relevant),
-        }
-        for q in questionnaire.questions()
-    ]
+    questions = question_rows(get_plugins(), questionnaire, language)
     return render_template(
         "answers/paper_entry.html",
         actor=actor,
@@ -457,7 +520,27 @@ def _entry_page(
         notice=notice,
         token=secrets.token_urlsafe(18),
         csrf_field=form.csrf_token,
+        keyed_url=url_for(
+            "paper_keyed.index", unit=entry.unit.id, questionnaire=questionnaire.slug
+        ),
     )
+
+
+def question_rows(
+    plugins: PluginSet, questionnaire: Questionnaire, language: str
+) -> list[dict[str, Any]]:
+    """The questions as the keying form shows them (``answers/_paper_questions.html``)."""
+    return [
+        {
+            "key": q.key,
+            "label": questionnaire.text(q.label, language),
+            "required": q.required,
+            "kind": entry_kind(plugins, questionnaire, q),
+            "legend": legend(plugins, questionnaire, q, language),
+            "conditional": bool(q.relevant),
+        }
+        for q in questionnaire.questions()
+    ]
 
 
 @bp.route("/entry", methods=["GET", "POST"])

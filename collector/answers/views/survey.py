@@ -18,17 +18,15 @@ from flask import session
 from flask import url_for
 
 from collector.access.security import csrf
-from collector.answers.records import Submission
 from collector.answers.submission import IdempotencyConflict
 from collector.answers.submission import InvalidSubmission
 from collector.answers.submission import submit
-from collector.answers.survey_page import open_form
-from collector.answers.survey_page import render_survey
-from collector.answers.survey_page import show_errors
+from collector.answers.survey_page import SurveyPage
 from collector.answers.survey_page import timed_out
 from collector.campaigns.service import link_on_survey_page
 from collector.core import clock
 from collector.core.db import get_session
+from collector.core.i18n import agency_name
 from collector.core.i18n import pick_language
 from collector.core.i18n import use_language
 from collector.core.lookups import agency_by_code
@@ -36,6 +34,8 @@ from collector.core.lookups import public_agencies
 from collector.core.lookups import unit_by_code
 from collector.core.models import Agency
 from collector.core.models import Unit
+from collector.core.offering import is_offered
+from collector.core.offering import offered_by_agency
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS
 from collector.core.questionnaires import current_version
@@ -58,12 +58,42 @@ def index() -> str:
     plugins = get_plugins()
     db = get_session()
     citizen = [q for q in plugins.questionnaires.values() if q.kind in PUBLIC_KINDS]
+    agencies = public_agencies(db)
+    offered = offered_by_agency(db, plugins, [agency for agency, _units in agencies])
     return render_template(
         "answers/index.html",
         language=language,
-        agencies=public_agencies(db),
-        questionnaires=citizen,
+        agencies=[
+            {
+                "agency": agency,
+                "units": units,
+                "questionnaires": [q for q in citizen if q.slug in offered[agency.id]],  # type: ignore[index]  # stored agencies: their ids are set
+            }
+            for agency, units in agencies
+        ],
     )
+
+
+def _not_offered(agency: Agency, unit: Unit | None, questionnaire: Questionnaire) -> Any:
+    """The clear 404 of a survey address whose agency does not offer the questionnaire."""
+    language = _ui_language()
+    plugins = get_plugins()
+    slugs = offered_by_agency(get_session(), plugins, [agency])[agency.id]  # type: ignore[index]  # a stored agency: its id is set
+    offered = [
+        (q.slug, q.text(q.title, language))
+        for q in plugins.questionnaires.values()
+        if q.kind in PUBLIC_KINDS and q.slug in slugs
+    ]
+    page = render_template(
+        "answers/not_offered.html",
+        language=language,
+        agency=agency,
+        unit=unit,
+        agency_label=agency_name(agency, language),
+        survey_title=questionnaire.text(questionnaire.title, language),
+        offered=offered,
+    )
+    return page, 404
 
 
 def _load(
@@ -119,46 +149,37 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
         channel = "qr"
         if link is not None:
             version, questionnaire = link.version, definition_of(link.version)
-    form, language, switch, answers = open_form(questionnaire)
+    # A running campaign's signed link is the agency's own choice of questionnaire.
+    if link is None and not is_offered(get_session(), plugins, agency, slug):
+        return _not_offered(agency, unit, questionnaire)
+    page = SurveyPage(questionnaire, version, agency, unit)
     if request.method == "GET":
-        form.started.data = clock.now().isoformat(timespec="seconds")
-
-    errors: dict[str, str] = {}
-    notice = None
-    if request.method == "POST" and not switch:
-        if not form.validate():
-            # Only the CSRF token can fail here: keep the answers and ask again.
-            notice = timed_out(language)
+        page.form.started.data = clock.now().isoformat(timespec="seconds")
+    token = (page.form.submission_token.data or "")[:128] or None
+    submission = page.submission(
+        channel,
+        started_at=_started(page.form.started.data),
+        idempotency_key=f"web:{token}" if token else None,
+        campaign_id=link.campaign_id if link else None,
+    )
+    if submission is not None:
+        try:
+            saved = submit(current_app, plugins, questionnaire, submission)
+        except InvalidSubmission as exc:
+            page.refuse(exc)
+        except IdempotencyConflict:
+            # The same page was submitted before with other answers: take this as new.
+            page.form.submission_token.data = secrets.token_urlsafe(24)
+            page.notice = timed_out(page.language)
         else:
-            token = (form.submission_token.data or "")[:128] or None
-            submission = Submission(
-                questionnaire=version,
-                agency=agency,
-                unit=unit,
-                channel=channel,
-                language=language,
-                answers=answers(),
-                started_at=_started(form.started.data),
-                idempotency_key=f"web:{token}" if token else None,
-                campaign_id=link.campaign_id if link else None,
-            )
-            try:
-                saved = submit(current_app, plugins, questionnaire, submission)
-            except InvalidSubmission as exc:
-                errors = show_errors(form, exc, language)
-            except IdempotencyConflict:
-                # The same page was submitted before with other answers: take this as new.
-                form.submission_token.data = secrets.token_urlsafe(24)
-                notice = timed_out(language)
-            else:
-                session["receipt"] = {
-                    "receipt": saved.receipt,
-                    "slug": slug,
-                    "agency": agency.code,
-                    "language": language,
-                }
-                return redirect(url_for("survey.thanks"), code=303)
-    return render_survey(questionnaire, version, form, agency, unit, language, errors, notice)
+            session["receipt"] = {
+                "receipt": saved.receipt,
+                "slug": slug,
+                "agency": agency.code,
+                "language": page.language,
+            }
+            return redirect(url_for("survey.thanks"), code=303)
+    return page.render()
 
 
 @bp.get("/thanks")

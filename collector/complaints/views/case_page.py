@@ -26,6 +26,7 @@ from collector.complaints import labels
 from collector.complaints import lifecycle
 from collector.complaints import records
 from collector.complaints import retention
+from collector.complaints import scanning
 from collector.complaints.deadlines import clock_state
 from collector.complaints.deadlines import days_left
 from collector.complaints.replies import placeholder_list
@@ -420,6 +421,8 @@ def case_page(
         restrict_form=restrict_form,
         destroyable=may_manage and retention.destroyable(case, records.today_for(app)),
         may_manage=may_manage,
+        may_release=allowed(actor, HANDLE, case.agency_id) and case.destroyed_at is None,
+        scanner=scanning.scanner_for(app),
         message=message,
         transferred_in=transferred_in,
         transferred_in_lines=lines.get(transferred_in.id) if transferred_in else [],

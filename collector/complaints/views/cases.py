@@ -252,7 +252,7 @@ def queue() -> Any:
 def detail(case_id: int) -> Any:
     case = get_scoped(get_session(), Complaint, case_id, READ)
     done = request.args.get("done", "")
-    message = str(labels.DONE[done]) if done in (*ACTION_FORMS, "restrict") else None
+    message = str(labels.DONE[done]) if done in (*ACTION_FORMS, "restrict", "release") else None
     if request.args.get("unsent") == "1":
         unsent = gettext("The notice could not be sent: tell the complainant another way.")
         message = f"{message or ''} {unsent}".strip()
@@ -301,15 +301,30 @@ def act(case_id: int) -> Any:
 # -- attachments and letters ---------------------------------------------------------------
 
 
-@bp.get("/<int:case_id>/attachments/<int:att_id>")
-def attachment(case_id: int, att_id: int) -> Any:
+def _case_file(case_id: int, att_id: int, action: str) -> tuple[Complaint, ComplaintAttachment]:
+    """The case and one of its files, for ``action``; 404 for a file of another case, of a
+    destroyed case, or of a restricted one (except for case managers)."""
     db = get_session()
-    case = get_scoped(db, Complaint, case_id, READ)
-    att = get_scoped(db, ComplaintAttachment, att_id, READ)
+    case = get_scoped(db, Complaint, case_id, action)
+    att = get_scoped(db, ComplaintAttachment, att_id, action)
     if att.complaint_id != case.id or case.destroyed_at is not None:
         abort(404)
     if case.restricted_at is not None and not allowed(staff_actor(), MANAGE, case.agency_id):
         abort(404)
+    return case, att
+
+
+@bp.get("/<int:case_id>/attachments/<int:att_id>")
+def attachment(case_id: int, att_id: int) -> Any:
+    case, att = _case_file(case_id, att_id, READ)
+    if not attachments.servable(att):
+        return render_template(
+            "error.html",
+            title=gettext("This file is held for review"),
+            body=gettext(
+                "No virus scanner has checked this file, so it is not served. A case handler can release it on the case page once it has been checked another way."
+            ),
+        ), 409
     audit.log(
         "complaint.attachment_viewed",
         agency_id=case.agency_id,
@@ -317,6 +332,21 @@ def attachment(case_id: int, att_id: int) -> Any:
         detail={"attachment": att.id, "filename": att.filename},
     )
     return attachments.send_attachment(att)
+
+
+@bp.post("/<int:case_id>/attachments/<int:att_id>/release")
+def release_attachment(case_id: int, att_id: int) -> Any:
+    """Serve a file that no scanner checked: a handler's decision, audited. The form names
+    the file's SHA-256, so a bare POST releases nothing."""
+    _, att = _case_file(case_id, att_id, HANDLE)
+    if request.form.get("sha256") != att.sha256:
+        abort(400)
+    with write_session() as wdb:
+        attachments.release(
+            wdb, get_scoped(wdb, ComplaintAttachment, att_id, HANDLE), staff_actor()
+        )
+        wdb.commit()
+    return redirect(url_for("cases.detail", case_id=case_id, done="release") + "#files", code=303)
 
 
 @bp.get("/<int:case_id>/letter")

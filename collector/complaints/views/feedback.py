@@ -43,14 +43,7 @@ from collector.access.scoped import get_scoped
 from collector.access.scoped import scoped
 from collector.access.security import csrf
 from collector.access.sessions import staff_area
-from collector.answers.records import Submission
-from collector.answers.submission import InvalidSubmission
-from collector.answers.submission import prepare
-from collector.answers.submission import release_connection
-from collector.answers.survey_page import open_form
-from collector.answers.survey_page import render_survey
-from collector.answers.survey_page import show_errors
-from collector.answers.survey_page import timed_out
+from collector.answers.survey_page import SurveyPage
 from collector.complaints import complainant
 from collector.complaints import followups as fu
 from collector.complaints import records
@@ -68,7 +61,6 @@ from collector.core.models import ComplaintCategory
 from collector.core.models import ComplaintFollowup
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Unit
-from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version
 from collector.core.questionnaires import definition_of
 from collector.results.exporters import neutralise
@@ -99,35 +91,6 @@ def _questionnaire(db: Session) -> QuestionnaireVersion:
     return version
 
 
-def _render(
-    template: str,
-    version: QuestionnaireVersion,
-    form: Any,
-    agency: Agency,
-    unit: Unit | None,
-    language: str,
-    errors: dict[str, str],
-    notice: str | None,
-    **extra: Any,
-) -> tuple[str, int]:
-    """The survey page (the citizen's template) with this feature's additions."""
-    return render_survey(
-        definition_of(version),
-        version,
-        form,
-        agency,
-        unit,
-        language,
-        errors,
-        notice,
-        template=template,
-        privacy_hint=translator(language).gettext(
-            " (your answers are linked to your complaint case; select to read it in full)"
-        ),
-        **extra,
-    )
-
-
 def _answer(
     target: ComplaintFollowup,
     agency: Agency,
@@ -137,48 +100,27 @@ def _answer(
     entered_by: int | None = None,
     **extra: Any,
 ) -> Any:
-    """Show the questionnaire for ``target``; on a valid POST store it (once)."""
+    """Show the questionnaire for ``target`` (the citizen's survey page with this
+    feature's additions); on a valid POST store it (once)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
-    db = get_session()
-    version = _questionnaire(db)
-    questionnaire = definition_of(version)
-    form, language, switch, answers = open_form(questionnaire)
-    errors: dict[str, str] = {}
-    notice: str | None = None
-    if request.method == "POST" and not switch:
-        if not form.validate():
-            notice = timed_out(language)
-        else:
-            submission = Submission(
-                questionnaire=version,
-                agency=agency,
-                unit=unit,
-                channel=channel,
-                language=language,
-                answers=answers(),
-                entered_by=entered_by,
-            )
-            try:
-                prepared = prepare(get_plugins(), questionnaire, submission)
-            except InvalidSubmission as exc:
-                errors = show_errors(form, exc, language)
-            else:
-                release_connection()
-                response_id = fu.store_answer(app, target.id, prepared)  # type: ignore[arg-type]  # a stored follow-up: its id is set
-                if response_id is None:
-                    return _gone(language) if channel == "online" else _already(target)
-                return _stored(channel, target, questionnaire, language)
-    return _render(
+    version = _questionnaire(get_session())
+    page = SurveyPage(definition_of(version), version, agency, unit)
+    submission = page.submission(channel, entered_by=entered_by)
+    if submission is not None:
+        prepared = page.prepared(submission)
+        if prepared is not None:
+            response_id = fu.store_answer(app, target.id, prepared)  # type: ignore[arg-type]  # a stored follow-up: its id is set
+            if response_id is None:
+                return _gone(page.language) if channel == "online" else _already(target)
+            return _stored(channel, target, page.questionnaire, page.language)
+    text = translator(page.language)
+    page.notice = page.notice or text.gettext(
+        "Your answers are linked to your complaint case so that results can be analysed by type of case and outcome; the staff who handled your case do not see individual answers, and results are only shown for groups of 5 people or more."
+    )
+    return page.render(
         template,
-        version,
-        form,
-        agency,
-        unit,
-        language,
-        errors,
-        notice
-        or translator(language).gettext(
-            "Your answers are linked to your complaint case so that results can be analysed by type of case and outcome; the staff who handled your case do not see individual answers, and results are only shown for groups of 5 people or more."
+        privacy_hint=text.gettext(
+            " (your answers are linked to your complaint case; select to read it in full)"
         ),
         **extra,
     )

@@ -43,7 +43,6 @@ from collector.access.security import csrf
 from collector.answers.forms import undecodable_fields
 from collector.complaints import labels
 from collector.complaints import lifecycle
-from collector.complaints import notices
 from collector.complaints import records
 from collector.complaints import throttles
 from collector.complaints.intake import IntakeError
@@ -53,6 +52,7 @@ from collector.core import clock
 from collector.core.db import get_session
 from collector.core.i18n import pick_language
 from collector.core.i18n import translator
+from collector.core.links import public_base
 from collector.core.lookups import agency_by_code
 from collector.core.models import Agency
 from collector.core.models import Complaint
@@ -272,7 +272,7 @@ def _describe(cases: list[Complaint], language: str) -> list[dict[str, Any]]:
 
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt: str) -> Response:
-    base = notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+    base = public_base(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     changeset = CHANGESET
     return _answer(
         "discovery",
@@ -386,7 +386,13 @@ def _create() -> Response:
         wait = throttles.filing_wait(current_app._get_current_object(), client)  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
         raise TooManyRequests(retry_after=wait) from None
     except IntakeError as exc:
-        names = {"category": "service_code", "latitude": "lat", "longitude": "long"}
+        names = {
+            "category": "service_code",
+            "latitude": "lat",
+            "longitude": "long",
+            "location": "address_string",
+            "name": "first_name/last_name",
+        }
         message = "; ".join(f"{names.get(k, k)}: {v}" for k, v in exc.errors.items())
         raise Open311Error(400, message) from None
     except lifecycle.CaseError as exc:

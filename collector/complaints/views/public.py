@@ -4,7 +4,9 @@ following it without an account (case number and password, or the e-mailed link)
 No page here is a staff page: nothing is read through ``collector.access.scoped``, and each
 page shows one case only, the one the visitor proved they may see. That proof is
 kept in the signed session cookie for ``COMPLAINT_FOLLOW_MINUTES`` (30): the case
-id and an expiry, nothing else. Attachments are served only to such a session and
+id and an expiry, nothing else. The cookie is readable, so no secret goes into it: the
+password and follow link shown once after filing wait in the database
+(``collector.complaints.receipts``) under a random key the session holds. Attachments are served only to such a session and
 only through a signed, short-lived URL naming both the file and the case, so a
 guessed or leaked URL alone never serves a file. ``POST /complaints/end`` forgets
 everything at once (a shared computer, a kiosk).
@@ -46,6 +48,7 @@ from collector.complaints import complainant
 from collector.complaints import labels
 from collector.complaints import lifecycle
 from collector.complaints import notices
+from collector.complaints import receipts
 from collector.complaints import records
 from collector.complaints import throttles
 from collector.complaints.forms import NOTICE_VERSION
@@ -63,6 +66,7 @@ from collector.core.i18n import LANGUAGE_NAMES
 from collector.core.i18n import pick_language
 from collector.core.i18n import translator
 from collector.core.i18n import use_language
+from collector.core.links import external_url
 from collector.core.lookups import agency_by_code
 from collector.core.models import Agency
 from collector.core.models import Complaint
@@ -80,6 +84,10 @@ DEFAULTS: dict[str, Any] = {
     "COMPLAINT_ATTACHMENTS_MAX": attachments.DEFAULT_MAX_FILES,
     "COMPLAINT_IMAGE_MAX_PIXELS": attachments.DEFAULT_MAX_PIXELS,
     "COMPLAINT_ATTACHMENT_DIR": None,
+    # The virus scanner (collector.complaints.scanning): "clamd:///run/clamav/clamd.ctl" or
+    # "clamd://host:3310"; None holds every upload for review instead.
+    "ATTACHMENT_SCANNER": None,
+    "ATTACHMENT_SCANNER_TIMEOUT": 30,
     "COMPLAINT_FOLLOW_MINUTES": 30,
 }
 """Settings of these pages; ``instance/config.py``, the environment or the test config
@@ -95,6 +103,7 @@ PASSWORD_ALPHABET = set(records.CASE_NUMBER_ALPHABET)
 def _defaults(state: Any) -> None:
     for key, value in DEFAULTS.items():
         state.app.config.setdefault(key, value)
+    attachments.configure(state.app)
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -299,12 +308,26 @@ def _form_refusal(
     return None, form.error_list(), 422
 
 
+def _too_many_filings(language: str) -> tuple[str, list[tuple[str, str]], int]:
+    return (
+        translator(language).gettext(
+            "Too many complaints were sent from here. Please try again later, or complain by phone or at the counter."
+        ),
+        [],
+        429,
+    )
+
+
 def _file(
     agency: Agency, form: ComplaintForm, language: str
 ) -> Complaint | tuple[str | None, list[tuple[str, str]], int]:
     """File the complaint, or say why not: (notice, errors, status). Nothing is
     stored unless everything, attachments included, is acceptable."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+    # The throttle first: a refused filing costs no decoding of its attachments. It is
+    # counted (atomically) only once the complaint is acceptable, just before it is stored.
+    if not throttles.may_file_soon(app, client_key()):
+        return _too_many_filings(language)
     refused_form = _form_refusal(form, language)
     if refused_form is not None:
         return refused_form
@@ -313,13 +336,7 @@ def _file(
         form.attachments.errors = [e.text(language) for e in refused]
         return None, form.error_list(), 422
     if not throttles.may_file(app, client_key()):
-        return (
-            translator(language).gettext(
-                "Too many complaints were sent from here. Please try again later, or complain by phone or at the counter."
-            ),
-            [],
-            429,
-        )
+        return _too_many_filings(language)
     category = form.chosen_category
     assert category is not None
     stored: list[ComplaintAttachment] = []
@@ -333,6 +350,9 @@ def _file(
                 **form.case_fields(),
             )
             stored = attachments.store(db, made.case, prepared, app=app)
+            receipt = receipts.keep(
+                db, made.case, made.password, made.link_token, _follow_minutes()
+            )
             db.commit()
     except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
@@ -343,8 +363,7 @@ def _file(
     notices.send_notices(app, throttles.acknowledgements(app, made.mails))
     session[FILED_KEY] = {
         "id": made.case.id,
-        "password": made.password,
-        "link": made.link_token,
+        "receipt": receipt,  # the password and link wait server-side (receipts)
         "token": form.submission_token.data or "",
         "until": int(_now()) + 60 * _follow_minutes(),
     }
@@ -373,15 +392,25 @@ def filed() -> Any:
                 "The confirmation is kept for a short while only. Follow your case with its number and password, or with the link in your email."
             ),
         )
-    password = data.pop("password", None)
-    link_token = data.pop("link", None)
+    key = data.pop("receipt", None)
     session[FILED_KEY] = data  # the secrets are shown this once
+    password = link_token = None
+    if key is not None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+        with Session(writing(get_engine(app))) as wdb:
+            shown = receipts.take(wdb, key, case.id)  # type: ignore[arg-type]  # a stored case
+            wdb.commit()
+        if shown is not None:
+            password, link_token = shown
     agency = db.get(Agency, case.agency_id)
     category = db.get(ComplaintCategory, case.category_id)
     files = _complainant_files(db, [case])
     follow_link = (
-        notices.public_base(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
-        + url_for("complaints_public.follow_link", token=link_token)
+        external_url(
+            current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+            "complaints_public.follow_link",
+            token=link_token,
+        )
         if link_token
         else None
     )
@@ -408,7 +437,11 @@ def end() -> Any:
     form.validate()
     if form.csrf_failed:
         abort(400)
-    session.pop(FILED_KEY, None)
+    filed = session.pop(FILED_KEY, None)
+    if isinstance(filed, dict) and filed.get("receipt"):
+        with Session(writing(get_engine(current_app))) as wdb:
+            receipts.forget(wdb, filed["receipt"])
+            wdb.commit()
     session.pop(FOLLOW_KEY, None)
     return redirect(url_for("complaints_public.follow", lang=language, ended=1), code=303)
 
@@ -562,7 +595,7 @@ def _followed_page(
         open=current.status in lifecycle.OPEN,
         awaiting=current.status == "awaiting_supplement",
         events=[(e, _event_text(e, language), clock.local_text(e.at)) for e in events],
-        files=[(f, _file_url(origin, f)) for f in files],
+        files=[(f, _file_url(origin, f) if attachments.servable(f) else None) for f in files],
         form=form,
         notice=notice,
         errors=errors,

@@ -47,6 +47,7 @@ from collector.complaints import calendars
 from collector.complaints import labels
 from collector.complaints import lifecycle
 from collector.complaints import records
+from collector.complaints import scanning
 from collector.complaints.replies import placeholder_list
 from collector.complaints.staff_forms import StaffForm
 from collector.core.db import get_engine
@@ -206,6 +207,7 @@ def settings() -> Any:
         moved=request.args.get("moved", ""),
         name=_name,
         may_calendar=allowed(actor, CALENDAR, agency_id),
+        scanner=scanning.scanner_for(),
     ), status
 
 

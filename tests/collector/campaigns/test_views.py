@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from collector.core.db import session_scope
+from collector.core.links import DEVELOPMENT_BASE_URL
 from collector.core.models import Campaign
 from collector.core.models import CampaignUnit
 from collector.core.models import Response
@@ -274,7 +275,7 @@ def test_poster(staff_app: Flask) -> None:
     assert "甲機關" in texts and "Agency Alpha" in texts
     assert "第一櫃台" in texts and "Counter 1" in texts
     assert "請掃描 QR code 填寫滿意度問卷" in texts and "Scan to tell us how we did" in texts
-    link = f"http://localhost/c/{ids['token']}"
+    link = f"{DEVELOPMENT_BASE_URL}/c/{ids['token']}"  # never the request's host
     assert link in texts
     qr = root.find(f".//{SVG}path[@id='qr']")
     assert qr is not None and len(qr.get("d", "")) > 100
@@ -449,7 +450,7 @@ def test_links_on_the_detail_page_are_the_tokens(staff_app: Flask) -> None:
     ids = make_campaign(staff_app, units=("c1", "c2"))
     client, _ = login(staff_app, ANALYST)
     page = client.get(f"/staff/campaigns/{ids['campaign_id']}").text
-    links = re.findall(r"http://localhost/c/([A-Za-z0-9_.\-]+)", page)
+    links = re.findall(rf"{re.escape(DEVELOPMENT_BASE_URL)}/c/([A-Za-z0-9_.\-]+)", page)
     assert ids["token"] in links and len(links) == 2
 
 
@@ -702,3 +703,19 @@ def test_a_staff_survey_questionnaire_cannot_become_a_campaign(staff_app: Flask)
     )
     assert response.status_code == 422
     assert campaigns(staff_app) == []
+
+
+def test_only_the_questionnaires_the_agency_uses_can_run(staff_app: Flask) -> None:
+    from tests.helpers.organisation import choose_offer
+
+    client, auth = login(staff_app, ADMIN)
+    form = client.get("/staff/campaigns/new").text
+    assert 'value="citizen-satisfaction"' in form
+    assert 'value="land-office-service"' not in form  # alpha is not a land office
+    refused = client.post(
+        "/staff/campaigns/new",
+        data=create_form(staff_app, auth, questionnaire="land-office-service"),
+    )
+    assert refused.status_code == 422 and campaigns(staff_app) == []
+    choose_offer(staff_app, "alpha", "land-office-service")
+    assert 'value="land-office-service"' in client.get("/staff/campaigns/new").text

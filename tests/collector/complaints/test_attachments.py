@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from flask import Flask
 from PIL import Image
@@ -24,6 +25,9 @@ from tests.helpers import complaints
 from tests.helpers.files import HTML
 from tests.helpers.files import POLYGLOT_PDF
 from tests.helpers.files import POLYGLOT_PNG
+from tests.helpers.files import compressed_pdf
+from tests.helpers.files import count_decodes
+from tests.helpers.files import javascript_action
 from tests.helpers.files import jpeg_with_gps
 from tests.helpers.files import pdf
 from tests.helpers.files import png
@@ -125,6 +129,53 @@ def test_a_pdf_must_be_whole_and_without_active_content() -> None:
     assert refusal(pdf(b"/OpenAction << /S /Launch /F (cmd.exe) >> ")) == "pdf_active"
 
 
+def test_active_content_inside_compressed_object_streams_is_found() -> None:
+    hidden_script = compressed_pdf({"/OpenAction": javascript_action()})
+    assert b"/JS" not in hidden_script and b"JavaScript" not in hidden_script  # compressed
+    assert refusal(hidden_script) == "pdf_active"
+    names = pikepdf.Dictionary(
+        JavaScript=pikepdf.Dictionary(Names=pikepdf.Array(["init", javascript_action()]))
+    )
+    assert refusal(compressed_pdf({"/Names": names})) == "pdf_active"
+
+    def embedded(document: pikepdf.Pdf, page: Any) -> pikepdf.Dictionary:
+        attached = pikepdf.Dictionary(
+            Type=pikepdf.Name.Filespec,
+            F=pikepdf.String("invoice.exe"),
+            EF=pikepdf.Dictionary(F=document.make_stream(b"MZ")),
+        )
+        return pikepdf.Dictionary(
+            EmbeddedFiles=pikepdf.Dictionary(Names=pikepdf.Array(["invoice.exe", attached]))
+        )
+
+    assert refusal(compressed_pdf({"/Names": embedded})) == "pdf_active"
+    launch = pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe"))
+    assert refusal(compressed_pdf(annotation={"A": launch})) == "pdf_active"
+    # An action run on opening the document, whatever it does.
+    web = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://evil.example"))
+    assert refusal(compressed_pdf({"/OpenAction": web})) == "pdf_active"
+    # Encryption hides streams from a byte search, not from the library (owner password only).
+    owner_only = compressed_pdf({"/OpenAction": javascript_action()}, owner_password="x")
+    assert refusal(owner_only) == "pdf_active"
+
+
+def test_a_compressed_pdf_with_links_and_an_opening_view_is_accepted() -> None:
+    link = pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://gov.example.tw"))
+    data = compressed_pdf(
+        {"/OpenAction": lambda _, page: pikepdf.Array([page.obj, pikepdf.Name.Fit])},
+        annotation={"A": link},
+    )
+    kept = check(data)
+    assert (kept.content_type, kept.data) == ("application/pdf", data)
+
+
+def test_a_pdf_that_cannot_be_opened_without_a_password_is_refused() -> None:
+    with pytest.raises(AttachmentError) as caught:
+        check(compressed_pdf(password="secret"), shown="locked.pdf")
+    assert caught.value.code == "pdf_encrypted"
+    assert "密碼" in caught.value.text("zh-Hant-TW") and "password" in caught.value.text("en")
+
+
 def test_html_named_like_a_photo_is_refused_by_its_content() -> None:
     with pytest.raises(AttachmentError) as caught:
         attachments.prepare(upload(HTML, "photo.jpg"), _app())
@@ -183,7 +234,7 @@ def test_an_oversized_file_is_refused_without_reading_it_all() -> None:
     assert caught.value.text("en") == "“big.txt”: The file is larger than 1 KB."
 
 
-def test_prepare_all_counts_files_of_the_case_and_skips_empty_inputs() -> None:
+def test_prepare_all_counts_files_of_the_case_and_passes_nothing_when_one_is_bad() -> None:
     app = _app()
     app.config["COMPLAINT_ATTACHMENTS_MAX"] = 2
     empty = FileStorage(stream=io.BytesIO(b""), filename="")
@@ -192,7 +243,41 @@ def test_prepare_all_counts_files_of_the_case_and_skips_empty_inputs() -> None:
     ok, refused = attachments.prepare_all([upload(pdf()), upload(pdf())], 1, app)
     assert ok == [] and [e.code for e in refused] == ["too_many"]
     ok, refused = attachments.prepare_all([upload(HTML, "x.jpg"), upload(png(), "p")], 0, app)
-    assert [p.filename for p in ok] == ["p.png"] and [e.code for e in refused] == ["markup"]
+    assert ok == [] and [e.code for e in refused] == ["markup"]
+    ok, refused = attachments.prepare_all([upload(b"x" * 5, "p.pdf"), upload(png(), "p")], 0, app)
+    assert [p.filename for p in ok] == ["p.txt", "p.png"] and refused == []
+    assert {p.scan for p in ok} == {attachments.HELD}  # no scanner configured
+
+
+def test_sizes_and_declared_pixels_are_checked_before_any_image_is_decoded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = _app()
+    app.config["COMPLAINT_ATTACHMENT_MAX_BYTES"] = 50_000
+    app.config["COMPLAINT_IMAGE_MAX_PIXELS"] = 1_000_000
+    decoded = count_decodes(monkeypatch)
+    fine = png((400, 300), mode="RGB")
+    ok, refused = attachments.prepare_all(
+        [upload(fine, "fine.png"), upload(b"x" * 50_001, "big.txt")], 0, app
+    )
+    assert ok == [] and [e.code for e in refused] == ["too_large"]
+    huge = png((1200, 1000), mode="RGB")  # a few KB declaring 1.2 megapixels
+    assert len(huge) < 50_000
+    ok, refused = attachments.prepare_all(
+        [upload(fine, "fine.png"), upload(huge, "huge.png")], 0, app
+    )
+    assert ok == [] and [e.code for e in refused] == ["pixels"]
+    assert decoded == []  # refused from the sizes and the headers alone
+    ok, refused = attachments.prepare_all([upload(fine, "fine.png")], 0, app)
+    assert [p.filename for p in ok] == ["fine.png"] and decoded == [(400, 300)]
+
+
+def test_pillow_refuses_what_the_setting_refuses(
+    make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)  # restored after
+    make_app(seed="agencies", COMPLAINT_IMAGE_MAX_PIXELS=2_000_000)
+    assert Image.MAX_IMAGE_PIXELS == 2_000_000
 
 
 @pytest.fixture
@@ -243,7 +328,11 @@ def test_send_attachment_is_a_download_that_is_never_rendered(complaint_app: Fla
     category = complaints.add_category(app, "alpha")
     case = complaints.file_case(app, "alpha", category).case
     kept = check(POLYGLOT_PNG[: -len(b"<script>fetch('/staff/users')</script>")])
-    prepared = [attachments.Prepared("路燈 照片.png", kept.content_type, kept.data, kept.sha256)]
+    prepared = [
+        attachments.Prepared(
+            "路燈 照片.png", kept.content_type, kept.data, kept.sha256, attachments.CLEAN
+        )
+    ]
     with app.app_context(), session_scope(app) as session:
         (row,) = attachments.store(session, case, prepared, app=app)
     with app.test_request_context():

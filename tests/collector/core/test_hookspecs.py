@@ -115,6 +115,14 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     assert example_plugin.SEEN["saved"] == [stored.get_json()["receipt"]]
     exercised.add("response_saved")
 
+    # Offered at alpha only: beta's address and beta's API submissions are refused.
+    assert client.get("/s/alpha/example-postal").status_code == 200
+    assert client.get("/s/beta/example-postal").status_code == 404
+    elsewhere = client.post("/api/v1/responses", json={**body, "agency": "beta"})
+    assert elsewhere.status_code == 422 and "questionnaire" in elsewhere.get_json()["errors"]
+    assert client.get("/s/beta/citizen-satisfaction").status_code == 200  # not the plugin's
+    exercised.add("questionnaire_offered")
+
     with session_scope(app) as session:
         alpha = session.execute(select(Agency).where(Agency.code == "alpha")).scalar_one()
         session.add(

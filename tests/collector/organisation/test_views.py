@@ -74,6 +74,12 @@ def new_unit(client: Any, auth: Auth, **fields: str) -> Any:
     return client.post("/staff/units", data=data)
 
 
+def rename(client: Any, auth: Auth, url: str, name_zh: str, name_en: str, **fields: str) -> Any:
+    """Post new names to a rename page (``fields``: more the page must ignore)."""
+    data = {"name_zh": name_zh, "name_en": name_en, "csrf_token": auth.csrf(), **fields}
+    return client.post(url, data=data)
+
+
 def select_values(page: str, name: str) -> list[str]:
     match = re.search(rf'<select[^>]* id="{name}".*?</select>', page, re.S)
     assert match, name
@@ -170,10 +176,7 @@ def test_ministry_admin_creates_agencies_below_its_ministry_only(staff_app: Flas
     tax = agency(staff_app, "tax")
     assert tax is not None and tax.parent_id == moi
     # Now in the ministry's tree: it may rename it, and no one else's.
-    response = client.post(
-        f"/staff/agencies/{tax.id}",
-        data={"name_zh": "財稅局", "name_en": "Revenue Bureau", "csrf_token": auth.csrf()},
-    )
+    response = rename(client, auth, f"/staff/agencies/{tax.id}", "財稅局", "Revenue Bureau")
     assert response.status_code == 303
 
 
@@ -269,16 +272,16 @@ def test_rename_an_agency_keeps_its_code_and_is_audited(staff_app: Flask) -> Non
     alpha = agency_id(staff_app, "alpha")
     form = client.get(f"/staff/agencies/{alpha}")
     assert form.status_code == 200 and 'value="甲機關"' in form.text
-    response = client.post(
-        f"/staff/agencies/{alpha}",
-        data={
-            "name_zh": "甲機關（新）",
-            "name_en": "Agency Alpha (new)",
-            "code": "evil",
-            "level": "ministry",
-            "parent_id": "",
-            "csrf_token": auth.csrf(),
-        },
+    url = f"/staff/agencies/{alpha}"
+    response = rename(
+        client,
+        auth,
+        url,
+        "甲機關（新）",
+        "Agency Alpha (new)",
+        code="evil",
+        level="ministry",
+        parent_id="",
     )
     assert response.status_code == 303
     row = agency(staff_app, "alpha")
@@ -289,9 +292,7 @@ def test_rename_an_agency_keeps_its_code_and_is_audited(staff_app: Flask) -> Non
         "name_zh": ["甲機關", "甲機關（新）"],
         "name_en": ["Agency Alpha", "Agency Alpha (new)"],
     }
-    bad = client.post(
-        f"/staff/agencies/{alpha}", data={"name_zh": "", "name_en": "x", "csrf_token": auth.csrf()}
-    )
+    bad = rename(client, auth, url, "", "x")
     assert bad.status_code == 422
     assert agency(staff_app, "alpha").name_en == "Agency Alpha (new)"  # type: ignore[union-attr]
 
@@ -305,10 +306,7 @@ def test_another_ministrys_agency_is_404(staff_app: Flask) -> None:
     assert mof is not None
     ministry, m_auth = login(staff_app, MINISTRY)
     assert ministry.get(f"/staff/agencies/{mof.id}").status_code == 404
-    response = ministry.post(
-        f"/staff/agencies/{mof.id}",
-        data={"name_zh": "x", "name_en": "x", "csrf_token": m_auth.csrf()},
-    )
+    response = rename(ministry, m_auth, f"/staff/agencies/{mof.id}", "x", "x")
     assert response.status_code == 404
     assert "財政部" not in ministry.get("/staff/agencies").text
     assert agency(staff_app, "mof").name_zh == "財政部"  # type: ignore[union-attr]
@@ -339,14 +337,8 @@ def test_agency_admin_creates_and_renames_a_unit(staff_app: Flask) -> None:
     assert event.target == "unit:alpha/north" and event.agency_id == alpha
     # The public survey list offers it at once.
     assert "北區分局" in staff_app.test_client().get("/").text
-    response = client.post(
-        f"/staff/units/{north.id}",
-        data={
-            "name_zh": "北區服務站",
-            "name_en": "North Office",
-            "code": "x",
-            "csrf_token": auth.csrf(),
-        },
+    response = rename(
+        client, auth, f"/staff/units/{north.id}", "北區服務站", "North Office", code="x"
     )
     assert response.status_code == 303
     renamed = units_of(staff_app, "alpha")["north"]
@@ -380,10 +372,7 @@ def test_units_only_for_the_agencies_one_may_manage(staff_app: Flask) -> None:
     assert "north" not in units_of(staff_app, "beta")
     beta_unit = units_of(staff_app, "beta")["c1"]
     assert client.get(f"/staff/units/{beta_unit.id}").status_code == 404
-    response = client.post(
-        f"/staff/units/{beta_unit.id}",
-        data={"name_zh": "x", "name_en": "x", "csrf_token": auth.csrf()},
-    )
+    response = rename(client, auth, f"/staff/units/{beta_unit.id}", "x", "x")
     assert response.status_code == 404
     assert units_of(staff_app, "beta")["c1"].name_zh == "第一櫃台"
     for email in (MINISTRY, "analyst@alpha.example.test", "counter@alpha.example.test"):

@@ -26,7 +26,23 @@ from collector.results.exporters import neutralise
 from collector.results.reading import META_COLUMNS
 from collector.results.reading import ResponseTable
 
-ATTACKS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx"]
+ATTACKS = [
+    "=1+1",
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1)",
+    "\tx",
+    "\rx",
+    # Full-width and small forms that some spreadsheets read as their ASCII originals.
+    "\uff1d1+1",  # ＝
+    "\ufe661+1",  # ﹦
+    "\uff0bcmd|' /C calc'!A0",  # ＋
+    "\ufe62cmd",  # ﹢
+    "\uff0d2+3",  # －
+    "\ufe632+3",  # ﹣
+    "\uff20SUM(1)",  # ＠
+    "\ufe6bSUM(1)",  # ﹫
+]
 
 
 def citizen() -> surveys.Questionnaire:
@@ -54,6 +70,16 @@ def citizen() -> surveys.Questionnaire:
 )
 def test_neutralise(value: Any, expected: Any) -> None:
     assert neutralise(value) == expected
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_every_formula_start_is_defused(attack: str) -> None:
+    assert neutralise(attack) == "'" + attack
+
+
+@pytest.mark.parametrize("text", ["１２３", "（＝）", "正常＝文字", "a=b"])
+def test_full_width_text_that_starts_no_formula_is_left_alone(text: str) -> None:
+    assert neutralise(text) == text
 
 
 def test_neutralise_is_idempotent() -> None:

@@ -10,13 +10,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from collector.core.db import session_scope
-from collector.core.models import Campaign
-from collector.core.models import CampaignUnit
-from collector.core.questionnaires import current_version
 from tests.helpers.answers import SLUG
 from tests.helpers.answers import add_responses
-from tests.helpers.organisation import agency_id
+from tests.helpers.campaigns import make_campaign
 from tests.helpers.organisation import unit_id
 from tests.helpers.web import Auth
 from tests.helpers.web import logged_in
@@ -99,23 +95,16 @@ def test_fewer_than_five_respondents_are_suppressed(staff_app: Flask) -> None:
 
 
 def test_a_unit_filter_and_campaign_target(staff_app: Flask) -> None:
-    alpha = agency_id(staff_app, "alpha")
     c1 = unit_id(staff_app, "alpha", "c1")
-    with session_scope(staff_app) as session:
-        version = current_version(staff_app, session, SLUG)
-        campaign = Campaign(
-            agency_id=alpha,
-            questionnaire_version_id=version.id,  # type: ignore[union-attr]
-            title="2026 第四季",
-            starts_on=date(2026, 10, 1),
-            ends_on=date(2026, 12, 31),
-            status="open",
-            target_n=400,
-        )
-        session.add(campaign)
-        session.flush()
-        session.add(CampaignUnit(campaign_id=campaign.id, unit_id=c1, target_n=150))
-        campaign_id = campaign.id
+    campaign_id = make_campaign(
+        staff_app,
+        title="2026 第四季",
+        starts_on=date(2026, 10, 1),
+        target_n=400,
+        margin=None,
+        confidence=None,
+        unit_targets={c1: 150},
+    )["campaign_id"]
     add_responses(staff_app, "alpha", "c1", 5, campaign_id=campaign_id)
     add_responses(staff_app, "alpha", "c2", 2, campaign_id=campaign_id)
     add_responses(staff_app, "alpha", "c1", 3)  # outside the campaign

@@ -23,6 +23,7 @@ from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version
 from collector.core.questionnaires import definition_of
 from collector.staff_survey import service as ss
+from tests.helpers.campaigns import make_campaign
 
 
 def units() -> dict[str, Unit]:
@@ -86,35 +87,20 @@ def test_tokens_are_random_and_only_their_hash_is_kept() -> None:
 def _setup(app: Flask, invitees: int) -> tuple[str, int]:
     """An open staff survey of alpha with ``invitees`` in c1; (a token, campaign id)."""
     token = ss.new_token()
+    survey = make_campaign(
+        app, slug=ss.SLUG, title="t", starts_on=date(2000, 1, 1), ends_on=date(2999, 1, 1)
+    )
     with session_scope(app) as session:
-        agency = session.execute(select(Agency).where(Agency.code == "alpha")).scalar_one()
-        unit = session.execute(
-            select(Unit).where(Unit.agency_id == agency.id, Unit.code == "c1")
-        ).scalar_one()
-        with app.app_context():
-            version = current_version(app, session, ss.SLUG)
-        assert version is not None
-        campaign = Campaign(
-            agency_id=agency.id,
-            questionnaire_version_id=version.id,
-            title="t",
-            starts_on=date(2000, 1, 1),
-            ends_on=date(2999, 1, 1),
-            status="open",
-            target_n=1,
-        )
-        session.add(campaign)
-        session.flush()
         for i in range(invitees):
             session.add(
                 StaffInvitation(
-                    campaign_id=campaign.id,
-                    unit_id=unit.id,
+                    campaign_id=survey["campaign_id"],
+                    unit_id=survey["unit_id"],
                     email=f"p{i}@x.tw",
                     token_hash=ss.hash_token(token if i == 0 else ss.new_token()),
                 )
             )
-        return token, campaign.id  # type: ignore[return-value]
+    return token, survey["campaign_id"]
 
 
 def _prepared(app: Flask, target: ss.Target) -> Any:

@@ -215,6 +215,19 @@ def test_reminders_go_only_to_those_who_have_not_answered(
     assert answer(ss_app, fresh["p1@alpha.example.test"]).status_code == 200
     page = admin.get(f"/staff/staff-survey/manage?campaign={campaign}")
     assert page.status_code == 200
+    # Per unit: invited, with e-mail, sent, reminded, not answered yet.
+    assert _status_row(page.text, "c1") == ["6", "6", "6", "5", "4"]
+    assert _status_row(page.text, "c2") == ["2", "2", "2", "1", "1"]
+
+
+def _status_row(page: str, code: str) -> list[str]:
+    """The invitation counts of unit ``code`` on the manage page."""
+    match = re.search(rf"\({code}\)</td>(.*?)</tr>", page, re.S)
+    assert match, code
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td>(.*?)</td>", match.group(1))
+    ]
 
 
 def _result_rows(app: Flask, campaign: int) -> tuple[dict[str, str], str]:
@@ -430,7 +443,7 @@ def test_nothing_links_an_invitation_to_a_response(
     assert set(after["response"][0]) == {
         "id", "receipt", "questionnaire_version_id", "agency_id", "unit_id", "channel",
         "language", "started_at", "submitted_at", "idempotency_key", "body_hash",
-        "campaign_id", "batch", "entered_by", "answers",
+        "campaign_id", "batch", "entered_by", "answers", "revision", "voided_at",
     }  # fmt: skip
 
     # Answering changed only `used` on two invitations: no timestamp, no new value.

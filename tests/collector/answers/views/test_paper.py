@@ -13,33 +13,14 @@ from collector.core.db import session_scope
 from collector.core.models import Response
 from collector.core.models import Unit
 from collector.core.plugins import get_plugins
+from tests.helpers.answers import PAPER_KEYED
 from tests.helpers.answers import SLUG
+from tests.helpers.organisation import choose_offer
 from tests.helpers.web import Auth
 from tests.helpers.web import csrf_token
 from tests.helpers.web import logged_in
 
 COUNTER = "counter@alpha.example.test"
-
-KEYED: dict[str, str] = {
-    "service_type": "2",  # certificate
-    "first_visit": "2",  # no
-    "env_signage": "4",
-    "env_comfort": "5",
-    "env_facilities": "n",
-    "courtesy_attitude": "5",
-    "courtesy_proactive": "4",
-    "prof_knowledge": "4",
-    "prof_efficiency": "3",
-    "prof_consistency": "4",
-    "measures_online": "0",
-    "measures_information": "4",
-    "measures_wait": "2",
-    "overall_satisfaction": "4",
-    "recommend": "8",
-    "comment": "字很小",
-    "sex": "2",  # female
-    "age_group": "7",  # 65plus
-}
 
 
 def unit_id(app: Flask, agency: str, code: str) -> int:
@@ -119,10 +100,10 @@ def test_counter_staff_key_in_a_questionnaire(
     assert "n 或 0" in page  # the convention is written on the page
     assert "paper.js" in page and "<script>" not in page
 
-    response, _data = key_in(staff_client, KEYED)
+    response, _data = key_in(staff_client, PAPER_KEYED)
     assert response.status_code == 303
     again = staff_client.get("/staff/paper/entry").text
-    assert "第 1 份已儲存 (receipt " in again
+    assert "第 1 份已儲存（收執編號 " in again
     assert 'value=""' in again and "字很小" not in again  # the same empty form
 
     (saved,) = stored(staff_app)
@@ -140,9 +121,28 @@ def test_counter_staff_key_in_a_questionnaire(
     assert values["overall_satisfaction"] == (4.0, None)
     assert values["recommend"] == (8.0, None)
 
-    key_in(staff_client, KEYED)
+    key_in(staff_client, PAPER_KEYED)
     assert "第 2 份已儲存" in staff_client.get("/staff/paper/entry").text
     assert len(stored(staff_app)) == 2
+
+
+def test_the_save_notice_speaks_the_interface_language_only(
+    staff_app: Flask, staff_client: Any, auth: Auth
+) -> None:
+    assert logged_in(auth.login(COUNTER))
+    start(staff_client, staff_app)
+    key_in(staff_client, PAPER_KEYED)
+    key_in(staff_client, PAPER_KEYED)
+    first, second = (r.receipt for r in stored(staff_app))
+    chinese = re.search(r'id="paper-saved">([^<]+)<', staff_client.get("/staff/paper/entry").text)
+    assert chinese is not None and second in chinese.group(1)
+    assert not re.search(r"[A-Za-z]", chinese.group(1).replace(second, "")), chinese.group(1)
+    key_in(staff_client, PAPER_KEYED)
+    third = stored(staff_app)[-1].receipt
+    page = staff_client.get("/staff/paper/entry?lang=en").text
+    english = re.search(r'id="paper-saved">([^<]+)<', page)
+    assert english is not None and third in english.group(1) and first not in english.group(1)
+    assert not re.search(r"[\u3000-\u9fff\uff00-\uffef]", english.group(1)), english.group(1)
 
 
 def test_the_batch_is_remembered_and_counted_per_batch(
@@ -150,11 +150,11 @@ def test_the_batch_is_remembered_and_counted_per_batch(
 ) -> None:
     assert logged_in(auth.login(COUNTER))
     start(staff_client, staff_app, batch="A")
-    key_in(staff_client, KEYED)
+    key_in(staff_client, PAPER_KEYED)
     page = staff_client.get("/staff/paper").text
     assert 'value="A"' in page  # remembered for the next visit
     start(staff_client, staff_app, batch="B")
-    key_in(staff_client, KEYED)
+    key_in(staff_client, PAPER_KEYED)
     assert "第 1 份已儲存" in staff_client.get("/staff/paper/entry").text
 
 
@@ -163,7 +163,7 @@ def test_a_double_submit_stores_one_response(
 ) -> None:
     assert logged_in(auth.login(COUNTER))
     start(staff_client, staff_app)
-    first, data = key_in(staff_client, KEYED)
+    first, data = key_in(staff_client, PAPER_KEYED)
     second = staff_client.post("/staff/paper/entry", data=data)
     assert first.status_code == second.status_code == 303
     assert len(stored(staff_app)) == 1
@@ -174,7 +174,12 @@ def test_invalid_entries_show_the_error_summary_and_keep_what_was_typed(
 ) -> None:
     assert logged_in(auth.login(COUNTER))
     start(staff_client, staff_app)
-    answers = {**KEYED, "courtesy_attitude": "7", "service_type": "9", "comment": "<b>留著</b>"}
+    answers = {
+        **PAPER_KEYED,
+        "courtesy_attitude": "7",
+        "service_type": "9",
+        "comment": "<b>留著</b>",
+    }
     del answers["overall_satisfaction"]
     response, _ = key_in(staff_client, answers)
     assert response.status_code == 422
@@ -200,6 +205,23 @@ def test_setup_is_checked(staff_app: Flask, staff_client: Any, auth: Auth) -> No
     beta_unit = re.search(r'<option value="(\d+)"', other_agency.text)
     assert beta_unit is None or int(beta_unit.group(1)) != unit_id(staff_app, "beta", "c1")
     assert staff_client.get("/staff/paper/entry").headers["Location"].endswith("/staff/paper")
+
+
+def test_only_questionnaires_the_agency_uses_are_offered(
+    staff_app: Flask, staff_client: Any, auth: Auth
+) -> None:
+    assert logged_in(auth.login(COUNTER))
+    page = staff_client.get("/staff/paper").text
+    assert f'value="{SLUG}"' in page
+    assert 'value="land-office-service"' not in page  # alpha is not a land office
+    refused = start(staff_client, staff_app, questionnaire="land-office-service")
+    assert refused.status_code == 422 and 'href="#paper-questionnaire"' in refused.text
+
+    assert start(staff_client, staff_app).status_code == 303
+    choose_offer(staff_app, "alpha", SLUG, offered=False)  # switched off meanwhile
+    entry = staff_client.get("/staff/paper/entry")
+    assert entry.status_code == 303 and entry.headers["Location"].endswith("/staff/paper")
+    assert f'value="{SLUG}"' not in staff_client.get("/staff/paper").text
 
 
 def test_who_may_key_in(staff_app: Flask) -> None:
@@ -265,6 +287,7 @@ def test_a_paper_response_can_record_an_open_campaign(
     for hidden in ("已結束的調查", "草稿調查", "乙機關的調查", "員工調查"):
         assert hidden not in page, hidden
     # Only a campaign offered, for one of its units, with its questionnaire.
+    choose_offer(staff_app, "alpha", "land-office-service")  # alpha uses it too
     for campaign, unit, slug, status in (
         (closed["campaign_id"], None, SLUG, 422),
         (draft["campaign_id"], None, SLUG, 422),
@@ -281,12 +304,12 @@ def test_a_paper_response_can_record_an_open_campaign(
     assert response.status_code == 303
     entry = staff_client.get("/staff/paper/entry").text
     assert "2026 臨櫃調查" in entry
-    assert key_in(staff_client, KEYED)[0].status_code == 303
+    assert key_in(staff_client, PAPER_KEYED)[0].status_code == 303
     (saved,) = stored(staff_app)
     assert saved.campaign_id == running["campaign_id"] and saved.channel == "paper"
     # Without a campaign, none is recorded.
     assert start(staff_client, staff_app, batch="B-002").status_code == 303
-    key_in(staff_client, KEYED)
+    key_in(staff_client, PAPER_KEYED)
     assert stored(staff_app)[1].campaign_id is None
 
 
@@ -302,7 +325,7 @@ def test_a_campaign_closed_during_entry_is_not_recorded(
     page = staff_client.get("/staff/paper/entry")
     with session_scope(staff_app) as session:
         session.get(Campaign, running["campaign_id"]).status = "closed"  # type: ignore[union-attr]
-    data = {**entry_form(page.text), **{f"q_{k}": v for k, v in KEYED.items()}}
+    data = {**entry_form(page.text), **{f"q_{k}": v for k, v in PAPER_KEYED.items()}}
     response = staff_client.post("/staff/paper/entry", data=data)
     assert response.status_code == 409
     assert "已結束或已關閉" in response.text and "字很小" in response.text  # kept, unsaved

@@ -252,7 +252,9 @@ def test_thanks_without_a_submission_goes_home(client: FlaskClient) -> None:
 
 
 def test_land_office_rule_shows_on_the_page(app: Flask, client: FlaskClient) -> None:
-    url = "/s/alpha/land-office-service"
+    from tests.helpers.organisation import add_land_office
+
+    url = f"/s/{add_land_office(app)}/land-office-service"
     answers = {
         "case_type": "registration",
         "case_status": "completed",

@@ -3,6 +3,7 @@ every action through the web, concurrency, confidentiality, isolation, retention
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,8 @@ from collector.core.models import ComplaintEvent
 from collector.core.models import Unit
 from tests.helpers.complaints import file_with_contact
 from tests.helpers.complaints import make_category
+from tests.helpers.complaints import outbox
+from tests.helpers.complaints import release_files
 from tests.helpers.web import csrf_token
 from tests.helpers.web import login
 
@@ -402,19 +405,45 @@ def test_another_agency_gets_404_for_every_case_url(app: Flask, category: int) -
     assert events(app, case_id) == ["received"]
 
 
-def test_an_attachment_is_downloaded_and_the_view_audited(app: Flask, category: int) -> None:
+def test_a_held_attachment_is_released_by_a_handler_then_downloaded_audited(
+    app: Flask, category: int
+) -> None:
     case_id, (att_id,) = file_with_contact(app, category, files=("照片說明\n".encode(),))
     other_case, _ = file_with_contact(app, category)
     client, _ = login(app, HANDLER)
+    url = f"/staff/cases/{case_id}/attachments/{att_id}"
     page = client.get(f"/staff/cases/{case_id}").text
-    assert f"/staff/cases/{case_id}/attachments/{att_id}" in page
-    response = client.get(f"/staff/cases/{case_id}/attachments/{att_id}")
+    # No scanner in the tests' configuration: the page says so, the file is held.
+    assert "尚未設定防毒掃描" in page and "暫存待審：未經病毒掃描" in page
+    assert f'href="{url}"' not in page
+    held = client.get(url)
+    assert held.status_code == 409 and "這個檔案暫存待審" in held.text
+    assert not audit_actions(app, "complaint.attachment_viewed")
+    # The form names the file: a bare POST releases nothing.
+    token = csrf_token(page)
+    assert client.post(f"{url}/release", data={"csrf_token": token}).status_code == 400
+    match = re.search(r'name="sha256" value="([0-9a-f]{64})"', page)
+    assert match
+    released = client.post(f"{url}/release", data={"csrf_token": token, "sha256": match[1]})
+    assert released.status_code == 303
+    (event,) = audit_actions(app, "complaint.attachment_released")
+    assert event.actor_label == HANDLER and str(att_id) in event.detail
+    page = client.get(released.headers["Location"]).text
+    assert "完成：檔案已放行" in page and f'href="{url}"' in page and "不經掃描放行" in page
+    response = client.get(url)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.data == "照片說明\n".encode()
     assert audit_actions(app, "complaint.attachment_viewed")
+    # Releasing again changes nothing and logs nothing.
+    again = client.post(f"{url}/release", data={"csrf_token": token, "sha256": match[1]})
+    assert (
+        again.status_code == 303 and len(audit_actions(app, "complaint.attachment_released")) == 1
+    )
     # The attachment of one case is not reachable through another case's URL.
     assert client.get(f"/staff/cases/{other_case}/attachments/{att_id}").status_code == 404
+    other_url = f"/staff/cases/{other_case}/attachments/{att_id}/release"
+    assert client.post(other_url, data={"csrf_token": token, "sha256": match[1]}).status_code == 404
 
 
 def test_staff_entered_text_is_escaped_everywhere(app: Flask, category: int) -> None:
@@ -648,6 +677,33 @@ def test_reply_templates_substitute_only_the_named_placeholders() -> None:
     assert fill_template("{subject}", {**values, "subject": "{name}"}) == "{name}"
 
 
+def test_a_reply_still_holding_a_placeholder_is_refused(app: Flask) -> None:
+    fill_in = "{請承辦人填寫處理情形}"
+    category = make_category(
+        app,
+        code="lights",
+        reply_template_zh=f"{{name}} 您好：\n{fill_in}\n{{agency}} 敬上",
+        reply_template_en="Dear {name},\n{the answer}\n{agency}",
+    )
+    case_id, _ = file_with_contact(app, category)
+    client, _ = login(app, HANDLER)
+    page = client.get(f"/staff/cases/{case_id}").text
+    draft = re.search(r'<textarea[^>]*name="reply-body"[^>]*>\n?([^<]*)</textarea>', page)
+    assert draft is not None and fill_in in html.unescape(draft.group(1))
+    mails = len(outbox(app))
+    refused = act(client, case_id, "reply", body=html.unescape(draft.group(1)))
+    assert refused.status_code == 422
+    assert "回復內容仍有待填寫的預留文字" in refused.text
+    client.get("/staff/?lang=en")
+    typed = act(client, case_id, "reply", body="Dear Wang, {name}, the lamp is fixed.")
+    assert typed.status_code == 422
+    assert "The reply still holds a placeholder" in typed.text
+    assert events(app, case_id) == ["received"]
+    assert load(app, case_id).version == 1 and load(app, case_id).replied_at is None
+    assert len(outbox(app)) == mails
+    assert act(client, case_id, "reply", body="路燈已於本週修復。").status_code == 303
+
+
 def test_staff_pages_link_the_queue(app: Flask) -> None:
     client, _ = login(app, HANDLER)
     assert 'href="/staff/cases"' in client.get("/staff/").text
@@ -686,6 +742,8 @@ def test_a_letter_comes_with_attachments(app: Flask, category: int) -> None:
         assert {r.filename for r in rows} == {"掃描.txt", "b.txt"}
         assert all(r.complaint_id == case.id for r in rows)
         first = next(r for r in rows if r.filename == "掃描.txt")
+        assert {r.scan for r in rows} == {attachments.HELD}  # no scanner configured
+    release_files(app, case.id)  # type: ignore[arg-type]  # a stored case
     download = client.get(f"/staff/cases/{case.id}/attachments/{first.id}")
     assert download.status_code == 200 and download.data == big
 

@@ -180,6 +180,13 @@ def _calls(client: Any, sample_url: str) -> list[str]:
     return CALL.findall(client.get(sample_url).text)
 
 
+def _console(app: Flask) -> Any:
+    """The administrator's console on 3 November 2026, when October's closed cases are
+    drawn."""
+    fd.pin(app, "2026-11-03")
+    return client_as(app, fd.ADMIN)
+
+
 def _phone_cases(app: Flask, n: int, outcome: str = "upheld", **contact: Any) -> list[int]:
     fd.pin(app, "2026-10-05")
     ids = []
@@ -194,8 +201,7 @@ def _phone_cases(app: Flask, n: int, outcome: str = "upheld", **contact: Any) ->
 
 def test_draw_call_and_key_in_a_phone_interview(fapp: Flask) -> None:
     ids = _phone_cases(fapp, 4)
-    fd.pin(fapp, "2026-11-03")
-    client = client_as(fapp, fd.ADMIN)
+    client = _console(fapp)
     assert client.get("/staff/cases/followup").status_code == 200
     sample_url = _draw(client, "3", size_kind="per_stratum", seed="42")
     listing = client.get(sample_url)
@@ -246,8 +252,7 @@ def test_draw_errors_are_explained_not_500(fapp: Flask) -> None:
 
 def test_another_agency_cannot_see_or_key_in_a_sample(fapp: Flask) -> None:
     _phone_cases(fapp, 2)
-    fd.pin(fapp, "2026-11-03")
-    client = client_as(fapp, fd.ADMIN)
+    client = _console(fapp)
     sample_url = _draw(client, "2")
     call_url = _calls(client, sample_url)[0]
     beta = client_as(fapp, "admin@beta.example.test")
@@ -263,8 +268,7 @@ def test_category_names_are_escaped_on_the_call_list(fapp: Flask) -> None:
     fd.pin(fapp, "2026-10-05")
     filed = fd.file_case(fapp, "alpha", evil, name="甲", phone="0912345678")
     fd.close_case(fapp, filed.case.id, "explained", replied="2026-10-06", closed="2026-10-07")  # type: ignore[arg-type]
-    fd.pin(fapp, "2026-11-03")
-    client = client_as(fapp, fd.ADMIN)
+    client = _console(fapp)
     page = client.get(_draw(client, "1"))
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;" in page.text
@@ -302,8 +306,7 @@ def test_a_reclosed_case_gets_one_new_link_and_one_answer_at_most(fapp: Flask) -
 
 def test_a_restricted_case_is_not_called(fapp: Flask) -> None:
     [case_id] = _phone_cases(fapp, 1)
-    fd.pin(fapp, "2026-11-03")
-    client = client_as(fapp, fd.ADMIN)
+    client = _console(fapp)
     call_url = _calls(client, _draw(client, "1"))[0]
     _restrict(fapp, case_id)
     refused = client.get(call_url)
@@ -316,8 +319,7 @@ def test_calls_without_an_interview_are_noted_and_counted(fapp: Flask) -> None:
     from collector.core.models import ComplaintEvent
 
     _phone_cases(fapp, 3)
-    fd.pin(fapp, "2026-11-03")
-    client = client_as(fapp, fd.ADMIN)
+    client = _console(fapp)
     sample_url = _draw(client, "3")
     calls = _calls(client, sample_url)
     assert len(calls) == 3
@@ -360,8 +362,7 @@ def test_an_english_complainant_gets_the_page_in_english(fapp: Flask) -> None:
 
 def test_the_call_list_shows_phones_on_request_each_audited(fapp: Flask) -> None:
     _phone_cases(fapp, 3)
-    fd.pin(fapp, "2026-11-03")
-    client = client_as(fapp, fd.ADMIN)
+    client = _console(fapp)
     sample_url = _draw(client, "2")
     assert "0912" not in client.get(sample_url).text
     shown = client.get(sample_url + "?phones=1")
@@ -374,8 +375,7 @@ def test_analysts_export_the_answers_with_their_design(fapp: Flask) -> None:
     import io
 
     _phone_cases(fapp, 4)
-    fd.pin(fapp, "2026-11-03")
-    client = client_as(fapp, fd.ADMIN)
+    client = _console(fapp)
     calls = _calls(client, _draw(client, "3"))
     for url in calls[:2]:
         page = client.get(url)

@@ -5,6 +5,7 @@ input failing safely (nothing stored, no 500)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -20,15 +21,20 @@ from collector.complaints import complainant
 from collector.complaints.service import CaseService
 from collector.complaints.views import public as complaints_public
 from collector.core.db import session_scope
+from collector.core.links import DEVELOPMENT_BASE_URL
 from collector.core.models import Complaint
 from collector.core.models import ComplaintAttachment
 from collector.core.models import ComplaintEvent
+from collector.core.models import ComplaintReceipt
 from tests.helpers import complaints
+from tests.helpers.clamd import EICAR
+from tests.helpers.clamd import FOUND
 from tests.helpers.concurrency import at_once
 from tests.helpers.concurrency import count_calls
 from tests.helpers.database import count_rows
 from tests.helpers.files import HTML
 from tests.helpers.files import POLYGLOT_PNG
+from tests.helpers.files import count_decodes
 from tests.helpers.files import jpeg_with_gps
 from tests.helpers.files import pdf
 from tests.helpers.files import png
@@ -95,7 +101,7 @@ def file_one(client: FlaskClient, app: Flask, **overrides: Any) -> dict[str, str
     assert response.headers["Location"].split("?")[0].endswith("/complaints/filed")
     page = client.get("/complaints/filed").get_data(as_text=True)
     number, password = re.findall(r'class="receipt-code">([^<]+)<', page)
-    link = re.search(r'href="http://localhost(/complaints/follow/[^"]+)"', page)
+    link = re.search(rf'href="{re.escape(DEVELOPMENT_BASE_URL)}(/complaints/follow/[^"]+)"', page)
     assert link
     return {"number": number, "password": password, "link": link.group(1), "page": page}
 
@@ -203,6 +209,32 @@ def test_the_password_and_link_are_shown_once(client: FlaskClient, capp: Flask) 
     assert "不再顯示" in again
 
 
+def test_the_password_and_link_never_sit_in_the_session_cookie(
+    client: FlaskClient, capp: Flask
+) -> None:
+    """Flask's cookie is signed, not encrypted: anyone with the browser reads it."""
+    assert post(client, complaint(capp, open_form(client))).status_code == 303
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    readable = json.dumps(
+        capp.session_interface.get_signing_serializer(capp).loads(cookie.value)  # type: ignore[attr-defined]
+    )
+    page = client.get("/complaints/filed").get_data(as_text=True)
+    _number, password = re.findall(r'class="receipt-code">([^<]+)<', page)
+    link = re.search(r'/complaints/follow/([A-Za-z0-9_\-]+)"', page)
+    assert link and password
+    assert password not in readable and link.group(1) not in readable
+    assert count_rows(capp, ComplaintReceipt) == 0  # deleted once shown
+
+
+def test_ending_the_visit_deletes_an_unshown_receipt(client: FlaskClient, capp: Flask) -> None:
+    assert post(client, complaint(capp, open_form(client))).status_code == 303
+    assert count_rows(capp, ComplaintReceipt) == 1
+    token = csrf_token(client.get("/complaints/follow").get_data(as_text=True))
+    assert client.post("/complaints/end", data={"csrf_token": token}).status_code == 303
+    assert count_rows(capp, ComplaintReceipt) == 0
+
+
 def test_the_complainant_gets_an_email_with_the_follow_link(
     client: FlaskClient, capp: Flask, tmp_path: Path
 ) -> None:
@@ -238,6 +270,62 @@ def test_filings_per_address_are_limited(client: FlaskClient, capp: Flask) -> No
     file_one(client, capp)
     response = post(client, complaint(capp, open_form(client)))
     assert response.status_code == 429
+    assert count_rows(capp, Complaint) == 1
+
+
+def test_an_infected_attachment_refuses_the_complaint_in_either_language(
+    client: FlaskClient, capp: Flask, clamd_socket: Path
+) -> None:
+    capp.config["ATTACHMENT_SCANNER"] = f"clamd://{clamd_socket}"
+    files = [(io.BytesIO(png()), "ok.png"), (io.BytesIO(EICAR), "說明.txt")]
+    response = post(client, complaint(capp, open_form(client), attachments=files))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"「說明.txt」：防毒掃描在檔案中發現惡意程式（{FOUND}），已拒收，未儲存。" in page
+    assert 'href="#attachments"' in page and 'value="路燈不亮"' in page
+    assert nothing_stored(capp)
+    files = [(io.BytesIO(EICAR), "notes.txt")]
+    english = complaint(capp, open_form(client), attachments=files, lang="en")
+    page = post(client, english).get_data(as_text=True)
+    assert "The virus scanner found malicious software in the file" in page
+    assert nothing_stored(capp)
+    # A clean file is stored as scanned, and served without a handler's release.
+    filed = file_one(client, capp, attachments=[(io.BytesIO(pdf()), "a.pdf")])
+    assert [row.scan for row in attachment_rows(capp)] == ["clean"]
+    page = client.get(filed["link"], follow_redirects=True).get_data(as_text=True)
+    download = re.search(r'href="(/complaints/follow/file/[^"]+)"', page)
+    assert download and client.get(download.group(1)).data == pdf()
+
+
+def test_without_a_scanner_files_are_held_until_a_handler_releases_them(
+    client: FlaskClient, capp: Flask
+) -> None:
+    filed = file_one(client, capp, attachments=[(io.BytesIO(pdf()), "公文.pdf")])
+    (row,) = attachment_rows(capp)
+    assert row.scan == "held" and len(stored_files(capp)) == 1  # kept, not served
+    page = client.get(filed["link"], follow_redirects=True).get_data(as_text=True)
+    assert "公文.pdf" in page and "機關檢查中，檢查完成後才能下載" in page
+    assert "/complaints/follow/file/" not in page
+    # Even a URL signed for this very file and case is refused while the file is held.
+    with capp.test_request_context():
+        token = complaints_public._file_signer(capp).dumps({"a": row.id, "c": row.complaint_id})
+    assert client.get(f"/complaints/follow/file/{token}").status_code == 404
+    release_all(capp)
+    page = client.get("/complaints/follow/case").get_data(as_text=True)
+    download = re.search(r'href="(/complaints/follow/file/[^"]+)"', page)
+    assert download and client.get(download.group(1)).data == pdf()
+
+
+def test_a_throttled_filing_decodes_no_image(
+    client: FlaskClient, capp: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capp.config["COMPLAINT_FILINGS_PER_CLIENT"] = "1 per hour"
+    file_one(client, capp)
+    decoded = count_decodes(monkeypatch)
+    photo = (io.BytesIO(png((2000, 1500), mode="RGB")), "map.png")
+    response = post(client, complaint(capp, open_form(client), attachments=[photo]))
+    assert response.status_code == 429
+    assert decoded == []  # the answer is 429 before any pixel is decoded
     assert count_rows(capp, Complaint) == 1
 
 
@@ -396,8 +484,16 @@ def follow(client: FlaskClient, number: str, password: str, address: str = "127.
     return client.post("/complaints/follow", data=data, environ_base=where)
 
 
+def release_all(app: Flask) -> None:
+    """Release every held file (the tests configure no virus scanner), as a handler does."""
+    handler = complaints.add_handler(app, "alpha", "releaser@alpha.example.test")
+    for case_id in {row.complaint_id for row in attachment_rows(app)}:
+        complaints.release_files(app, case_id, handler)
+
+
 def test_following_with_number_and_password(client: FlaskClient, capp: Flask) -> None:
     filed = file_one(client, capp, attachments=[(io.BytesIO(pdf()), "a.pdf")])
+    release_all(capp)
     other = capp.test_client()
     response = follow(other, filed["number"].lower(), filed["password"].lower())
     assert response.status_code == 303
@@ -545,6 +641,7 @@ def test_a_signed_file_url_of_another_case_is_refused(client: FlaskClient, capp:
     mine = file_one(client, capp)
     theirs_client = capp.test_client()
     theirs = file_one(theirs_client, capp, attachments=[(io.BytesIO(pdf()), "theirs.pdf")])
+    release_all(capp)
     page = theirs_client.get(theirs["link"], follow_redirects=True).get_data(as_text=True)
     url = re.search(r'href="(/complaints/follow/file/[^"]+)"', page)
     assert url

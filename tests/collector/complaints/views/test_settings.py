@@ -64,6 +64,18 @@ def test_only_the_agency_administrator_changes_settings(app: Flask) -> None:
     assert beta.get(f"/staff/cases/settings/categories/{category}").status_code == 404
 
 
+def test_the_settings_page_says_whether_attachments_are_scanned(app: Flask) -> None:
+    client = client_as(app, ADMIN)
+    page = client.get("/staff/cases/settings").text
+    assert "附件病毒掃描" in page and "尚未設定防毒掃描" in page and "ATTACHMENT_SCANNER" in page
+    english = client.get("/staff/cases/settings?lang=en").text
+    assert "No virus scanner is configured" in english
+    app.config["ATTACHMENT_SCANNER"] = "clamd:///run/clamav/clamd.ctl"
+    page = client.get("/staff/cases/settings?lang=zh-Hant-TW").text
+    assert "尚未設定防毒掃描" not in page
+    assert "每個附件在儲存前都經 ClamAV 掃描（clamd 位於 /run/clamav/clamd.ctl）" in page
+
+
 def test_the_policy_is_saved_audited_and_moves_open_due_dates(app: Flask) -> None:
     category = make_category(app)
     case_id, _ = file_with_contact(app, category)

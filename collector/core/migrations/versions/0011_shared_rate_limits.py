@@ -1,7 +1,7 @@
 """shared rate limits: counters and failure back-offs in the database; no account lock-out
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-10 00:00:00
 
 Rate limits were counted in each worker's memory, so every limit doubled with two
@@ -15,8 +15,8 @@ go, and the back-off is kept per account and address instead.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,6 @@
-"""The demo complaint cases: made through the case service, in varied states, once."""
+"""The demo complaint cases: made through the case service, in varied states, once;
+each filed at the agency whose business it is, under a category of that agency, with
+replies that answer it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ from sqlalchemy import select
 
 from collector.complaints import lifecycle
 from collector.complaints import records
+from collector.complaints.replies import PLACEHOLDERS
+from collector.complaints.replies import fill_template
+from collector.complaints.replies import unfilled
 from collector.core import clock
 from collector.core.db import session_scope
 from collector.core.models import Agency
@@ -16,6 +21,8 @@ from collector.core.models import Complaint
 from collector.core.models import ComplaintCategory
 from collector.core.models import ComplaintEvent
 from collector.core.models import User
+from collector.demo.staff import DEMO_PASSWORD
+from tests.helpers.demo import DemoData
 from tests.helpers.web import Auth
 from tests.helpers.web import logged_in
 
@@ -23,7 +30,7 @@ from tests.helpers.web import logged_in
 def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None:
     app = make_app(MAIL_OUTBOX_DIR=str(tmp_path / "outbox"))
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "--months", "1"])
+    result = runner.invoke(args=["demo", "--waves", "1"])
     assert result.exit_code == 0, result.output
     assert "demo complaint cases" in result.output
     today = records.today_for(app)
@@ -74,6 +81,10 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
             "{case_number}" in c.reply_template_zh for c in templates
         )
         assert all("{name}" in c.reply_template_en for c in templates)
+        # The handler's part is a placeholder: a draft sent unedited is refused.
+        filled = dict.fromkeys(PLACEHOLDERS, "x")
+        assert all(unfilled(fill_template(c.reply_template_zh, filled)) for c in templates)
+        assert all(unfilled(fill_template(c.reply_template_en, filled)) for c in templates)
         handler = session.execute(
             select(User).where(User.email == "cases@demo-land.example")
         ).scalar_one()
@@ -85,9 +96,83 @@ def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None
             rows
         )
     # The demo handler's queue shows the demo cases.
-    from collector.demo.staff import DEMO_PASSWORD
-
     client = app.test_client()
     assert logged_in(Auth(client).login("cases@demo-land.example", DEMO_PASSWORD))
     queue = client.get("/staff/cases?who=all&status=any")
     assert queue.status_code == 200 and "mark-overdue" in queue.text
+
+
+LAND_MATTERS = (
+    "地籍",
+    "鑑界",
+    "測量",
+    "權狀",
+    "地號",
+    "實價登錄",
+    "抵押權",
+    "土地登記",
+    "買賣移轉",
+)
+HOUSEHOLD_MATTERS = ("身分證", "戶口名簿", "結婚登記", "出生登記", "死亡登記", "遷入", "門牌")
+CATEGORIES = {
+    "demo-land": {"registration", "survey", "service"},
+    "demo-household": {"household", "id-card", "service"},
+}
+
+
+def test_every_case_is_filed_at_its_agency(demo_data: DemoData) -> None:
+    cases = demo_data.cases
+    assert len(cases) >= 40
+    assert all(c.category_agency == c.agency for c in cases)
+    assert all(c.category in CATEGORIES[c.agency] for c in cases)
+    # What stays at an agency is that agency's business (a case sent on is only a trail).
+    kept = [c for c in cases if c.status != "transferred"]
+    text = {c.number: c.subject + c.description for c in kept}
+    assert [
+        c.subject
+        for c in kept
+        if c.agency == "demo-land" and any(w in text[c.number] for w in HOUSEHOLD_MATTERS)
+    ] == []
+    assert [
+        c.subject
+        for c in kept
+        if c.agency == "demo-household" and any(w in text[c.number] for w in LAND_MATTERS)
+    ] == []
+    id_cards = [c for c in kept if "身分證" in c.subject]
+    assert id_cards and all(c.category == "id-card" for c in id_cards)
+    surveys = [c for c in kept if "鑑界" in c.subject or "測量" in c.subject]
+    assert surveys and all(c.category == "survey" for c in surveys)
+    sent = [c for c in cases if c.status == "transferred"]
+    assert [(c.agency, c.category) for c in sent] == [("demo-land", "registration")]
+    copies = [c for c in cases if c.subject == sent[0].subject and c is not sent[0]]
+    assert [(c.agency, c.category) for c in copies] == [("demo-household", "household")]
+
+
+def test_cases_are_written_as_citizens_write_them(demo_data: DemoData) -> None:
+    cases = demo_data.cases
+    assert len({c.subject for c in cases}) == len(cases) - 1  # only the transfer repeats one
+    english = [c for c in cases if c.language == "en"]
+    assert english and all(c.subject.isascii() for c in english)
+    assert all(not c.subject.isascii() for c in cases if c.language != "en")
+
+
+def test_replies_answer_their_case(demo_data: DemoData) -> None:
+    replied = [c for c in demo_data.cases if c.replies]
+    assert len(replied) >= 12
+    for case in replied:
+        (reply,) = case.replies
+        assert case.number in reply and case.subject in reply
+        assert "請承辦人填寫" not in reply and "the handler writes" not in reply
+        assert ("Dear" in reply) == (case.language == "en")
+    assert {c.outcome for c in replied if c.status == "closed"} >= {
+        "upheld",
+        "explained",
+        "partly_upheld",
+        "not_upheld",
+        "withdrawn",
+    }
+    # The story's complaints about the lunchtime queue were answered with the improvement.
+    queue = [c for c in replied if "網路預約取號" in c.replies[0]]
+    assert {c.subject for c in queue} == {"中午時段等候超過一小時", "等候時無法得知叫號進度"}
+    assert all(c.agency == "demo-household" and c.category == "service" for c in queue)
+    assert all(c.status == "closed" and c.outcome == "upheld" for c in queue)
