@@ -99,7 +99,6 @@ class Attempt:
     """The outcome of :func:`attempt`."""
 
     keys: tuple[Key, ...]
-    at: float
     refused_by: Key | None = None  # the key that says wait (the longest wait)
     retry_after: int = 0  # seconds, when refused
     started_waiting: list[tuple[Key, int, float]] = field(default_factory=list)
@@ -137,7 +136,7 @@ def attempt(engine: Engine, keys: tuple[Key, ...], now: float) -> Attempt:
     must still wait. ``now`` is seconds since the epoch."""
     by_digest = {key.digest: key for key in keys}
     digests = sorted(by_digest)
-    outcome = Attempt(keys, now)
+    outcome = Attempt(keys)
     with _counting(engine) as conn:
         _ensure_rows(conn, digests, now)
         rows = conn.execute(
@@ -161,10 +160,13 @@ def attempt(engine: Engine, keys: tuple[Key, ...], now: float) -> Attempt:
             wait = key.policy.wait_after(count)
             if wait > 0 and key.policy.wait_after(count - 1) == 0:
                 outcome.started_waiting.append((key, count, wait))
+            # No wait is 0, not ``now``: a concurrent attempt may have read the clock a
+            # moment earlier than this one and must not see a wait that was never set.
+            until = now + wait if wait > 0 else 0.0
             conn.execute(
                 update(TABLE)
                 .where(TABLE.c.key == digest)
-                .values(failures=count, wait_until=now + wait, expires_at=now + key.policy.forget)
+                .values(failures=count, wait_until=until, expires_at=now + key.policy.forget)
             )
         _purge(conn, now)
     return outcome
@@ -200,6 +202,6 @@ def succeeded(engine: Engine, outcome: Attempt) -> None:
                 .where(TABLE.c.key == digest, TABLE.c.failures > 0)
                 .values(
                     failures=TABLE.c.failures - 1,
-                    wait_until=case((last, outcome.at), else_=TABLE.c.wait_until),
+                    wait_until=case((last, 0.0), else_=TABLE.c.wait_until),
                 )
             )

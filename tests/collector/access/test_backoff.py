@@ -56,6 +56,13 @@ def test_a_key_waits_and_refused_attempts_do_not_lengthen_the_wait(app: Flask) -
     assert fail(app, k, T0 + 30).allowed
 
 
+def test_a_free_failure_holds_back_no_attempt_that_read_the_clock_earlier(app: Flask) -> None:
+    """Concurrent attempts take the lock in any order, whatever their clocks said."""
+    k = (key(),)
+    assert fail(app, k, T0 + 1).allowed
+    assert fail(app, k, T0).allowed  # read the clock before the first, locked after it
+
+
 def test_waiting_starts_once_and_is_reported(app: Flask) -> None:
     k = (key(),)
     started = [fail(app, k, T0).started_waiting for _ in range(3)]

@@ -608,8 +608,7 @@ def test_concurrent_wrong_tries_get_no_more_checks_than_the_back_off_allows(
         return lambda: browser.post("/complaints/follow", data=data).status_code
 
     statuses = at_once([guesser() for _ in range(20)])
-    assert len(checked) == 5
-    assert sorted(statuses) == [422] * 5 + [429] * 15
+    assert (len(checked), sorted(statuses)) == (5, [422] * 5 + [429] * 15)
 
 
 def test_a_bad_link_shows_a_page_and_proves_nothing(client: FlaskClient, capp: Flask) -> None:
