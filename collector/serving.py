@@ -9,7 +9,9 @@ on PostgreSQL one worker process per core, on SQLite one process (see
 :func:`default_workers`), each with enough threads that every request waiting
 for its commit leaves room for others to be parsed and validated. The database
 connections the master opened while preloading are closed before it forks, so no
-worker ever shares a connection (or a SQLite file lock) with another process.
+worker ever shares a connection (or a SQLite file lock) with another process. With
+more than one worker, rate limits are counted in a store every worker shares
+(``collector.access.ratelimit``): an in-memory default turns into the database.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import os
 from typing import Any
 
 from flask import Flask
+
+from collector.access.ratelimit import get_limiter
 
 
 def default_workers(database_url: str | None = None) -> int:
@@ -79,13 +83,17 @@ def settings(database_url: str | None = None) -> dict[str, object]:
 SETTINGS: dict[str, object] = settings()
 
 
-def _engine_of(obj: Any) -> Any:
-    """The collector engine of the preloaded app held by a gunicorn arbiter or worker."""
+def _app_of(obj: Any) -> Flask | None:
+    """The preloaded app held by a gunicorn arbiter or worker."""
     app = getattr(obj, "app", None)  # gunicorn's Application: the loaded WSGI app is .callable
     flask_app = getattr(obj, "wsgi", None) or getattr(app, "callable", None)
-    if isinstance(flask_app, Flask):
-        return flask_app.extensions.get("collector.engine")
-    return None
+    return flask_app if isinstance(flask_app, Flask) else None
+
+
+def _engine_of(obj: Any) -> Any:
+    """The collector engine of the preloaded app held by a gunicorn arbiter or worker."""
+    flask_app = _app_of(obj)
+    return flask_app.extensions.get("collector.engine") if flask_app is not None else None
 
 
 def pre_fork(server: object, worker: object) -> None:
@@ -96,10 +104,15 @@ def pre_fork(server: object, worker: object) -> None:
 
 
 def post_fork(server: object, worker: object) -> None:
-    """A forked worker must not share the master's database connections."""
+    """A forked worker must not share the master's database connections, and counts
+    rate limits where its sibling workers do."""
     engine = _engine_of(worker) or _engine_of(server)
     if engine is not None:
         engine.dispose(close=False)
+    flask_app = _app_of(worker) or _app_of(server)
+    workers = getattr(getattr(server, "cfg", None), "workers", 1)
+    if flask_app is not None:
+        get_limiter(flask_app).share(int(workers))
 
 
 HOOKS = {"pre_fork": pre_fork, "post_fork": post_fork}

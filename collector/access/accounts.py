@@ -162,10 +162,7 @@ def set_active(
     if actor is not None and actor.user_id == user.id and not active:
         raise AccountError("user", "err_disable_self")
     user.active = active
-    if active:
-        user.failed_logins = 0
-        user.locked_until = None
-    else:
+    if not active:
         user.session_version += 1
     db.add(user)
     audit.record(
@@ -290,7 +287,7 @@ def users_disable(email: str) -> None:
 @click.argument("email")
 @with_appcontext
 def users_enable(email: str) -> None:
-    """Enable an account again (and lift a lock-out)."""
+    """Enable an account again."""
     _set_active_cli(email, True)
 
 

@@ -12,7 +12,7 @@ transaction-level advisory lock taken before reading the last hash; the unique
 ``prev_hash`` column makes a fork impossible even if a caller got that wrong.
 
 What is audited (``action``): ``login.success``, ``login.failure``,
-``login.locked``, ``logout``, ``permission.denied``, ``user.created``,
+``login.throttled``, ``logout``, ``permission.denied``, ``user.created``,
 ``user.disabled``, ``user.enabled``, ``responses.export``, and, for features
 built later, ``personal_data.view`` and configuration changes
 (``<thing>.changed``).

@@ -1,25 +1,39 @@
-"""Rate limits on public endpoints and on log-in, with a shared store when there are workers.
+"""Rate limits on public endpoints and on log-in, in a store every worker shares.
 
-Counters live in ``RATELIMIT_STORAGE_URI``: ``memory://`` (the default, per
-process) or a Redis URL (``redis://host:6379/0``, needs the ``redis`` package)
-so that every gunicorn worker and host shares them. Limits use the ``limits``
-notation (``"600 per minute"``) and a moving window.
+Counters live where ``RATELIMIT_STORAGE_URI`` says:
 
-Keys: a citizen's request is keyed by :func:`client_key`, the client address;
+- unset (the default): the database when the app runs on PostgreSQL (the shipped
+  server settings run two workers there), memory on SQLite (one worker); the
+  server settings switch to the database whenever they start more than one worker
+  (``collector.serving.post_fork``), so a limit never doubles with the workers;
+- ``"database"``: the app's database (``collector.access.limitstore``), shared by
+  every worker and host on it;
+- a Redis URL (``redis://host:6379/0``, needs the ``redis`` package:
+  ``pip install -e '.[redis]'``), shared too and lighter on the database;
+- ``"memory://"``: per process, for one worker only.
+
+Limits use the ``limits`` notation (``"600 per minute"``) and its sliding-window
+counter, which every one of these stores keeps atomically (one request more than
+the limit is refused however many arrive at once).
+
+Keys: a citizen's request is keyed by :func:`client_key`, the client address (an
+IPv6 address by its /64 network, :func:`client_address`);
 many kiosks may sit behind one address, so a request that the kiosk feature has
 authenticated as a kiosk (through :func:`identify_kiosks_with`, or by setting
 ``g.kiosk_id`` before the check) is keyed by that kiosk instead, and the
 per-address limit stays generous enough for a mobile carrier's shared addresses.
 Behind a reverse proxy, make ``request.remote_addr`` the client's address
-(werkzeug's ``ProxyFix``), or every citizen shares the proxy's budget. Failed log-ins are counted per address (and per account, in
-the database: ``collector.access.auth``).
+(``TRUSTED_PROXIES``, docs/deployment.md), or every citizen shares the proxy's
+budget. Failed log-ins and case-password guesses are answered with a back-off in
+the database (``collector.access.backoff``), not here.
 
 When the store fails (Redis down), requests are let through and the failure is
-logged: the survey stays available and the per-account lock-out still holds.
+logged: the survey stays available and the back-off after failed log-ins still holds.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
@@ -35,10 +49,13 @@ from flask import render_template
 from flask import request
 from limits import RateLimitItem
 from limits import parse
+from limits.storage import Storage
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from collector.access.limitstore import DatabaseStorage
+from collector.core.db import get_engine
 from collector.core.i18n import pick_language
 from collector.core.i18n import translator
 from collector.core.i18n import use_language
@@ -74,11 +91,38 @@ def client_key_for(app: Flask, req: Request, kiosk: str | None = None) -> str:
         kiosk = identify(req)
     if kiosk is not None:
         return f"kiosk:{kiosk}"
-    return f"addr:{req.remote_addr or '-'}"
+    return f"addr:{client_address(req)}"
+
+
+def client_address(req: Request) -> str:
+    """The address a client is counted by: its IPv4 address, or the /64 network of its IPv6
+    address (one subscriber's, who can use any of its 2**64 addresses)."""
+    address = req.remote_addr or "-"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def address_key() -> str:
-    return f"addr:{request.remote_addr or '-'}"
+    return f"addr:{client_address(request)}"
+
+
+DATABASE = "database"
+"""``RATELIMIT_STORAGE_URI`` for the app's own database."""
+
+
+def store_uri(app: Flask) -> str:
+    """Where the app's counters live: the setting, or the default for its database."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI")
+    if uri:
+        return str(uri)
+    return "memory://" if app.config["DATABASE_URL"].startswith("sqlite") else DATABASE
 
 
 class RateLimiter:
@@ -86,14 +130,46 @@ class RateLimiter:
 
     def __init__(self, app: Flask) -> None:
         self.enabled = bool(app.config["RATELIMIT_ENABLED"])
-        self.uri = app.config["RATELIMIT_STORAGE_URI"]
-        self._limiter: MovingWindowRateLimiter | None = None
+        self.uri = store_uri(app)
+        self.chosen = bool(app.config.get("RATELIMIT_STORAGE_URI"))
+        self.app = app
+        self._limiter: SlidingWindowCounterRateLimiter | None = None
 
     @property
-    def limiter(self) -> MovingWindowRateLimiter:
+    def limiter(self) -> SlidingWindowCounterRateLimiter:
         if self._limiter is None:
-            self._limiter = MovingWindowRateLimiter(storage_from_string(self.uri))
+            self._limiter = SlidingWindowCounterRateLimiter(self._open())
         return self._limiter
+
+    def _open(self) -> Storage:
+        if self.uri == DATABASE:
+            return DatabaseStorage(get_engine(self.app))
+        storage = storage_from_string(self.uri)
+        if not isinstance(storage, Storage):
+            raise ValueError(f"RATELIMIT_STORAGE_URI {self.uri!r} is an asynchronous store")
+        return storage
+
+    @property
+    def shared(self) -> bool:
+        """Whether every process sees the same counters."""
+        return not self.uri.startswith("memory://")
+
+    def share(self, workers: int) -> None:
+        """``workers`` processes serve the app: keep counters in the database unless the
+        settings chose a store (then warn when that store is per process)."""
+        if workers <= 1 or self.shared:
+            return
+        if self.chosen:
+            log.warning(
+                "RATELIMIT_STORAGE_URI is %s but %d workers run: each counts alone, so "
+                "every limit is %d times as high",
+                self.uri,
+                workers,
+                workers,
+            )
+            return
+        self.uri = DATABASE
+        self._limiter = None
 
     def hit(self, limit: str | RateLimitItem, *key: str) -> bool:
         """Count one event; False when the limit is exceeded."""

@@ -2,9 +2,12 @@
 
 - Passwords are checked by ``collector.access.passwords``; every failure gets the
   same message.
-- Failed log-ins lock an account for ``LOGIN_LOCKOUT_MINUTES`` after
-  ``LOGIN_MAX_FAILURES`` in a row, and are counted per client address
-  (``LOGIN_FAILURES_PER_ADDRESS``, in the rate-limit store).
+- Failed log-ins lock nothing (a lock anyone can trigger is a lock-out of anyone):
+  they back off per account and address (``LOGIN_BACKOFF``: a few free failures,
+  then waits that double) and per address on every account
+  (``LOGIN_ADDRESS_BACKOFF``), counted atomically in the database by
+  ``collector.access.backoff`` before the password is checked. The owner logging in
+  from elsewhere is never held back by a stranger's failures.
 - A log-in clears the session and issues a new one (a new random ``staff_sid``)
   so that a session planted before log-in is worth nothing. The session records
   the account's ``session_version``: disabling an account or logging out bumps it,
@@ -22,7 +25,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +44,8 @@ from sqlmodel import Session
 from sqlmodel import col
 
 from collector.access import audit
+from collector.access import backoff
+from collector.access.backoff import Backoff
 from collector.access.guard import enforce_on_this_request
 from collector.access.guard import unscoped
 from collector.access.identity import actor_for_user
@@ -55,8 +59,7 @@ from collector.access.passwords import verify_password
 from collector.access.permissions import deny
 from collector.access.permissions import may_somewhere
 from collector.access.permissions import scope_of
-from collector.access.ratelimit import address_key
-from collector.access.ratelimit import get_limiter
+from collector.access.ratelimit import client_address
 from collector.core import clock
 from collector.core.db import get_engine
 from collector.core.db import get_session
@@ -115,36 +118,51 @@ def session_actor(req: Request) -> Actor | None:
 @dataclass
 class LoginResult:
     user: User | None
-    reason: str  # ok | unknown | password | locked | disabled | throttled
+    reason: str  # ok | unknown | password | disabled | throttled | backoff
+    retry_after: int = 0  # seconds to wait, when throttled or backing off
 
     @property
     def ok(self) -> bool:
         return self.reason == "ok"
 
 
+def login_keys(email: str) -> tuple[backoff.Key, ...]:
+    """What a log-in attempt counts against: the account from this address, and this
+    address on every account (a success takes only itself back there)."""
+    config = current_app.config
+    address = client_address(request)
+    return (
+        backoff.Key("login", f"{email}|{address}", Backoff.from_setting(config["LOGIN_BACKOFF"])),
+        backoff.Key(
+            "login-address",
+            address,
+            Backoff.from_setting(config["LOGIN_ADDRESS_BACKOFF"]),
+            resets=False,
+        ),
+    )
+
+
 def authenticate(email: str, password: str) -> LoginResult:
     """Check a log-in attempt, count failures, audit it. Does not touch the session."""
-    config = current_app.config
     address = request.remote_addr
-    limiter = get_limiter()
-    per_address = config["LOGIN_FAILURES_PER_ADDRESS"]
     email = normalise_email(email)[:254]
-    if not limiter.test(per_address, "login-failures", address_key()):
-        audit.log("login.failure", actor_label=email, target=email, detail={"reason": "throttled"})
-        return LoginResult(None, "throttled")
+    engine = get_engine()
+    attempt = backoff.attempt(engine, login_keys(email), clock.now().timestamp())
+    if attempt.refused_by is not None:
+        reason = "throttled" if attempt.refused_by.kind == "login-address" else "backoff"
+        detail = {"reason": reason, "retry_after": attempt.retry_after}
+        audit.log("login.failure", actor_label=email, target=email, detail=detail)
+        return LoginResult(None, reason, attempt.retry_after)
 
     user = find_user(email)
     password_ok = verify_password(user.password_hash if user else None, password)
-    moment = clock.now()
-    with Session(writing(get_engine()), expire_on_commit=False) as db:
+    with Session(writing(engine), expire_on_commit=False) as db:
         fresh = None
         if user is not None:
             statement = select(User).where(col(User.id) == user.id).with_for_update()
             fresh = db.execute(unscoped(statement, "log-in")).scalar_one()
         if fresh is None:
             reason = "unknown"
-        elif fresh.locked_until is not None and fresh.locked_until > moment:
-            reason = "locked"
         elif not fresh.active:
             reason = "disabled"
         elif not password_ok:
@@ -153,31 +171,21 @@ def authenticate(email: str, password: str) -> LoginResult:
             reason = "ok"
         actor_label = fresh.email if fresh else email
         agency_id = fresh.agency_id if fresh else None
-        if fresh is not None and reason == "password":
-            if fresh.locked_until is not None and fresh.locked_until <= moment:
-                fresh.failed_logins = 0
-                fresh.locked_until = None
-            fresh.failed_logins += 1
-            if fresh.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-                fresh.locked_until = moment + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
-                fresh.failed_logins = 0
-                audit.record(
-                    db,
-                    "login.locked",
-                    actor_label=actor_label,
-                    agency_id=agency_id,
-                    target=actor_label,
-                    detail={"minutes": config["LOGIN_LOCKOUT_MINUTES"]},
-                    address=address,
-                )
-        elif fresh is not None and reason == "ok":
-            fresh.failed_logins = 0
-            fresh.locked_until = None
-            fresh.last_login_at = moment
+        if reason == "ok" and fresh is not None:
+            fresh.last_login_at = clock.now()
             if fresh.password_hash and hasher().check_needs_rehash(fresh.password_hash):
                 fresh.password_hash = hash_password(password)
-        if fresh is not None:
             db.add(fresh)
+        for key, failures, seconds in attempt.started_waiting if reason != "ok" else ():
+            audit.record(
+                db,
+                "login.throttled",
+                actor_label=actor_label,
+                agency_id=agency_id if key.kind == "login" else None,
+                target=actor_label if key.kind == "login" else "",
+                detail={"per": key.kind, "failures": failures, "seconds": int(seconds)},
+                address=address,
+            )
         audit.record(
             db,
             "login.success" if reason == "ok" else "login.failure",
@@ -189,8 +197,8 @@ def authenticate(email: str, password: str) -> LoginResult:
             address=address,
         )
         db.commit()
-    if reason != "ok":
-        limiter.hit(per_address, "login-failures", address_key())
+    if reason == "ok":
+        backoff.succeeded(engine, attempt)
     return LoginResult(fresh if reason == "ok" else None, reason)
 
 

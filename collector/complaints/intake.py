@@ -5,6 +5,8 @@ and the Open311 facade (``/open311/v2``) check their fields here and file throug
 Each field obeys the same rule as on the public form (``collector.complaints.fields``).
 Errors are collected per field (English messages: integrators read English),
 so a client can fix everything at once; nothing is stored unless all is valid.
+A valid complaint counts against its client's filing limit before it is stored, and
+its acknowledgement against the recipient's (``collector.complaints.throttles``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlmodel import col
 from collector.complaints import fields as rules
 from collector.complaints import notices
 from collector.complaints import records
+from collector.complaints import throttles
 from collector.complaints.service import CaseService
 from collector.core.db import get_engine
 from collector.core.db import writing
@@ -38,6 +41,10 @@ class IntakeError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+
+
+class TooManyFilings(Exception):
+    """The client has filed as many complaints as it may for now."""
 
 
 @dataclass
@@ -102,8 +109,11 @@ def file_complaint(
     fields: dict[str, Any],
     channel: str,
     language: str,
+    client: str,
 ) -> Filed:
-    """Check ``fields`` and file the complaint; raises :class:`IntakeError`.
+    """Check ``fields`` and file the complaint for ``client`` (``ratelimit.client_key()``,
+    or ``throttles.api_key_client(key)``); raises :class:`IntakeError` or
+    :class:`TooManyFilings`.
 
     ``fields``: subject, description, name, email, phone, address, location,
     latitude, longitude, anonymous, confidential, reply_channel (all optional but
@@ -151,6 +161,8 @@ def file_complaint(
     if errors:
         raise IntakeError(errors)
     assert agency is not None and category is not None and description is not None
+    if not throttles.may_file(app, client):
+        raise TooManyFilings(client)
     subject = subject or description.splitlines()[0][: rules.SUBJECT.max_length]
     with Session(writing(get_engine(app)), expire_on_commit=False) as wdb:
         filed = CaseService(app, wdb).new_case(
@@ -172,7 +184,7 @@ def file_complaint(
             reply_channel="none" if anonymous else reply_channel,
         )
         wdb.commit()
-    notices.send_notices(app, filed.mails)
+    notices.send_notices(app, throttles.acknowledgements(app, filed.mails))
     base = public_base(app)
     return Filed(
         case_number=filed.case.case_number,

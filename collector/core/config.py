@@ -51,15 +51,25 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_MIN_LENGTH": 12,
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_ABSOLUTE_HOURS": 12,
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_LOCKOUT_MINUTES": 15,
-    # Rate limits (collector.access.ratelimit): "memory://" per process, or a Redis URL shared
-    # by every worker (pip install redis). Limits in the ``limits`` notation.
+    # Failed log-ins (collector.access.backoff): no lock-out. Per account and address, and per
+    # address on every account: ``free`` failures, then each one makes the next attempt wait,
+    # ``first_seconds`` and twice as long each time up to ``longest_minutes``; failures are
+    # forgotten ``forget_hours`` after the last one (per account and address: also on success).
+    "LOGIN_BACKOFF": {"free": 5, "first_seconds": 30, "longest_minutes": 15, "forget_hours": 24},
+    "LOGIN_ADDRESS_BACKOFF": {
+        "free": 50,
+        "first_seconds": 30,
+        "longest_minutes": 15,
+        "forget_hours": 1,
+    },
+    # Rate limits (collector.access.ratelimit): RATELIMIT_STORAGE_URI None keeps counters in the
+    # database on PostgreSQL and in memory on SQLite (one worker; more workers: the database);
+    # or "database", a Redis URL (pip install -e '.[redis]'), "memory://". Limits in the
+    # ``limits`` notation.
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_PUBLIC": "600 per minute",
     "RATELIMIT_LOGIN": "30 per minute",
-    "LOGIN_FAILURES_PER_ADDRESS": "50 per 15 minutes",
     # Group commits: concurrent submissions in one process share one transaction.
     "WRITER_BATCH_MAX": 64,
     "WRITER_ENABLED": True,
@@ -98,7 +108,34 @@ DEFAULTS: dict[str, Any] = {
     "OPEN311_API_KEYS": [],
     "OPEN311_CONTACT": "",
     "OPEN311_KEY_SERVICE": "",
-    # The public complaint pages' own limits (attachments, following, filing) are in
+    # What strangers can make the complaint channels do (collector.complaints.throttles):
+    # complaints filed per client address (or kiosk) on the form, the JSON API and Open311,
+    # and per Open311 API key; acknowledgements e-mailed to one address.
+    "COMPLAINT_FILINGS_PER_CLIENT": "20 per hour",
+    "COMPLAINT_FILINGS_PER_API_KEY": "1000 per hour",
+    "COMPLAINT_ACKNOWLEDGEMENTS_PER_ADDRESS": "10 per day",
+    # Wrong case number or password (the form and GET /api/v1/complaints/<number>), backing off
+    # as LOGIN_BACKOFF does: per address and case number, per address on every case number, and
+    # per case number from anywhere (the e-mailed follow link is never held back).
+    "COMPLAINT_FOLLOW_BACKOFF": {
+        "free": 5,
+        "first_seconds": 30,
+        "longest_minutes": 15,
+        "forget_hours": 24,
+    },
+    "COMPLAINT_FOLLOW_ADDRESS_BACKOFF": {
+        "free": 20,
+        "first_seconds": 30,
+        "longest_minutes": 15,
+        "forget_hours": 1,
+    },
+    "COMPLAINT_FOLLOW_CASE_BACKOFF": {
+        "free": 50,
+        "first_seconds": 60,
+        "longest_minutes": 15,
+        "forget_hours": 24,
+    },
+    # The public complaint pages' own settings (attachments, following) are in
     # collector.complaints.views.public.DEFAULTS.
 }
 

@@ -188,8 +188,6 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=32)
     agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
     active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     session_version: int = 1  # bumped to end every session of the account at once
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
@@ -498,3 +496,32 @@ class CalendarDay(SQLModel, table=True):
     working: bool
     name_zh: str = Field(max_length=100)
     name_en: str = Field(max_length=100)
+
+
+class RateLimitCounter(SQLModel, table=True):
+    """One counter of a rate limit, shared by every worker (``collector.access.limitstore``).
+
+    ``key`` is the SHA-256 of the ``limits`` library's key (a client's address or
+    e-mail address never stands in this table); ``expires_at`` is in seconds since
+    the epoch, and an expired row counts as absent until it is purged.
+    """
+
+    __tablename__ = "rate_limit_counter"
+    key: str = Field(max_length=64, primary_key=True)
+    count: int = 0
+    expires_at: float = Field(index=True)
+
+
+class FailureBackoff(SQLModel, table=True):
+    """Failed attempts of one kind by one party (``collector.access.backoff``): an account
+    from an address, a case number from an address, a case number from anywhere.
+
+    ``key`` is a SHA-256; ``wait_until`` is when the next attempt may be checked and
+    ``expires_at`` when the failures are forgotten (seconds since the epoch).
+    """
+
+    __tablename__ = "failure_backoff"
+    key: str = Field(max_length=64, primary_key=True)
+    failures: int = 0
+    wait_until: float = 0.0
+    expires_at: float = Field(index=True)

@@ -1,14 +1,15 @@
 """The logged-in staff member's own account (``/staff/account/...``): changing the password.
 
 Changing the password ends every other session of the account (``session_version``
-is bumped) and gives this browser a fresh session. Wrong current passwords are
-limited per account (``LOGIN_MAX_FAILURES`` per ``LOGIN_LOCKOUT_MINUTES``), so a
-session left open cannot be used to guess the password; every failure and the
+is bumped) and gives this browser a fresh session. Wrong current passwords back off
+per account as failed log-ins do (``LOGIN_BACKOFF``, counted before the check), so
+a session left open cannot be used to guess the password; every failure and the
 change itself are audited.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint
@@ -23,13 +24,15 @@ from sqlmodel import col
 from wtforms import PasswordField
 
 from collector.access import audit
+from collector.access import backoff
 from collector.access.accounts import AccountError
 from collector.access.accounts import change_password
+from collector.access.backoff import Backoff
 from collector.access.guard import unscoped
 from collector.access.identity import current_actor
-from collector.access.ratelimit import get_limiter
 from collector.access.sessions import staff_area
 from collector.access.sessions import start_session
+from collector.core import clock
 from collector.core.db import get_engine
 from collector.core.db import get_session
 from collector.core.db import writing
@@ -51,14 +54,16 @@ class PasswordForm(LocalisedForm):
     confirm_password = PasswordField()
 
 
-def _failure_limit() -> str:
-    config = current_app.config
-    return f"{config['LOGIN_MAX_FAILURES']} per {config['LOGIN_LOCKOUT_MINUTES']} minutes"
+def _attempt(actor: Actor) -> backoff.Attempt:
+    """Count this try of the current password against the account's back-off."""
+    policy = Backoff.from_setting(current_app.config["LOGIN_BACKOFF"])
+    key = backoff.Key("password-change", str(actor.user_id), policy)
+    return backoff.attempt(get_engine(), (key,), clock.now().timestamp())
 
 
-def _change(actor: Actor, user: User, form: PasswordForm) -> User | None:
+def _change(actor: Actor, user: User, form: PasswordForm, attempt: backoff.Attempt) -> User | None:
     """Change the password; the fresh account row, or None with the problem on the form
-    (a wrong current password counts against the account's limit and is audited)."""
+    (a wrong current password stays counted in the account's back-off and is audited)."""
     try:
         with Session(writing(get_engine()), expire_on_commit=False) as wdb:
             statement = select(User).where(col(User.id) == user.id).with_for_update()
@@ -74,13 +79,15 @@ def _change(actor: Actor, user: User, form: PasswordForm) -> User | None:
             wdb.commit()
     except AccountError as exc:
         if exc.key == "err_current_password" and form.current_password.data:
-            get_limiter().hit(_failure_limit(), "password-change", str(actor.user_id))
             audit.log(
                 "password.change_failed", actor=actor, agency_id=actor.agency_id, target=actor.label
             )
+        else:
+            backoff.succeeded(get_engine(), attempt)
         field = getattr(form, exc.field)
         field.errors = [*field.errors, exc.text(current_language())]
         return None
+    backoff.succeeded(get_engine(), attempt)
     return fresh
 
 
@@ -108,11 +115,17 @@ def password() -> Any:
         )
         status = 409 if request.method == "POST" else 200
     elif form.validate_on_submit():
-        if not get_limiter().test(_failure_limit(), "password-change", str(actor.user_id)):
-            notice = text.gettext("Too many wrong current passwords; try again later.")
+        attempt = _attempt(actor)
+        if not attempt.allowed:
+            minutes = max(1, math.ceil(attempt.retry_after / 60))
+            notice = text.ngettext(
+                "Too many wrong current passwords; try again in %(num)s minute.",
+                "Too many wrong current passwords; try again in %(num)s minutes.",
+                minutes,
+            )
             status = 429
         else:
-            fresh = _change(actor, user, form)
+            fresh = _change(actor, user, form, attempt)
             if fresh is not None:
                 start_session(fresh)  # this browser stays in, with a new session
                 return redirect(url_for("account.password", changed=1), code=303)

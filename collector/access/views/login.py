@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint
@@ -18,6 +19,7 @@ from collector.access.identity import current_actor
 from collector.access.passwords import MAX_PASSWORD
 from collector.access.ratelimit import address_key
 from collector.access.ratelimit import limit
+from collector.access.sessions import LoginResult
 from collector.access.sessions import authenticate
 from collector.access.sessions import logout
 from collector.access.sessions import safe_next
@@ -26,6 +28,7 @@ from collector.access.sessions import start_session
 from collector.core.forms import LocalisedForm
 from collector.core.i18n import LazyText
 from collector.core.i18n import lazy_gettext
+from collector.core.i18n import ngettext
 
 bp = Blueprint("auth", __name__, url_prefix="/staff", template_folder="../templates")
 staff_area(bp, exempt=("auth.login", "auth.logout"))
@@ -37,10 +40,23 @@ ENDED_REASONS: dict[str, LazyText] = {
     "logout": lazy_gettext("You have logged out."),
 }
 """Why a session ended (``?ended=``), as the log-in page tells it."""
-LOGIN_FAILED = lazy_gettext(
-    "The email or password is incorrect, or the account is temporarily locked."
-)
+LOGIN_FAILED = lazy_gettext("The email or password is incorrect, or the account is disabled.")
 LOGIN_THROTTLED = lazy_gettext("Too many failed log-ins from this address. Please try again later.")
+
+
+def _refusal(result: LoginResult) -> str:
+    """Why the log-in failed: the same words for a wrong address, a wrong password and a
+    disabled account; a back-off says how long to wait (the same for every account)."""
+    if result.reason == "throttled":
+        return str(LOGIN_THROTTLED)
+    if result.reason == "backoff":
+        minutes = max(1, math.ceil(result.retry_after / 60))
+        return ngettext(
+            "Too many failed log-ins for this account from here. Please try again in %(num)s minute.",
+            "Too many failed log-ins for this account from here. Please try again in %(num)s minutes.",
+            minutes,
+        )
+    return str(LOGIN_FAILED)
 
 
 class LoginForm(LocalisedForm):
@@ -55,17 +71,19 @@ def login() -> Any:
     if current_actor() is not None:
         return redirect(destination or url_for("console.home"))
     form = LoginForm()
-    error = None
+    error: str | None = None
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         result = authenticate(form.email.data or "", form.password.data or "")
         if result.ok and result.user is not None:
             start_session(result.user)
             return redirect(destination or url_for("console.home"), code=303)
-        error = LOGIN_THROTTLED if result.reason == "throttled" else LOGIN_FAILED
-        status = 429 if result.reason == "throttled" else 200
+        error = _refusal(result)
+        if result.retry_after:
+            status, headers = 429, {"Retry-After": str(result.retry_after)}
     elif request.method == "POST":
-        error = LOGIN_FAILED
+        error = str(LOGIN_FAILED)
     form.password.data = ""
     ended = request.args.get("ended")
     return (
@@ -77,6 +95,7 @@ def login() -> Any:
             next=destination,
         ),
         status,
+        headers,
     )
 
 

@@ -38,7 +38,6 @@ from collector.access.permissions import require
 from collector.access.scoped import get_scoped
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
-from collector.core import clock
 from collector.core.db import get_engine
 from collector.core.db import get_session
 from collector.core.db import writing
@@ -145,7 +144,6 @@ def users() -> Any:
             role_labels=ROLE_LABELS,
             error=error,
             created=request.args.get("created") == "1",
-            locked={u.id for u in listed if u.locked_until and u.locked_until > clock.now()},
         ),
         status,
     )

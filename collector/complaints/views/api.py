@@ -1,5 +1,9 @@
 """The complaint endpoints of the JSON API: ``POST /api/v1/complaints`` files a complaint, ``GET /api/v1/complaints/<number>``
 with the ``X-Case-Password`` header tells its complainant where it stands.
+
+Both answer 429 with ``Retry-After`` past a limit: filings per client, and wrong
+passwords, which back off per case as on the follow page
+(``collector.complaints.throttles``).
 """
 
 from __future__ import annotations
@@ -12,14 +16,19 @@ from flask import Blueprint
 from flask import current_app
 from flask import jsonify
 from flask import request
+from werkzeug.exceptions import TooManyRequests
 
 from collector.access.ratelimit import address_key
+from collector.access.ratelimit import client_address
+from collector.access.ratelimit import client_key
 from collector.access.ratelimit import limit
 from collector.access.security import csrf
 from collector.complaints import complainant
 from collector.complaints import lifecycle
 from collector.complaints import records
+from collector.complaints import throttles
 from collector.complaints.intake import IntakeError
+from collector.complaints.intake import TooManyFilings
 from collector.complaints.intake import file_complaint
 from collector.core.db import get_session
 from collector.core.jsonbody import BadJson
@@ -89,9 +98,12 @@ def create() -> Any:
             fields=fields,
             channel="api",
             language=language,
+            client=client_key(),
         )
     except IntakeError as exc:
         return _problem(422, "invalid complaint", errors=exc.errors)
+    except TooManyFilings:
+        raise TooManyRequests(retry_after=throttles.filing_wait(app, client_key())) from None
     except lifecycle.CaseError as exc:
         return _problem(422, "invalid complaint", errors={"description": str(exc)})
     response = jsonify(
@@ -118,7 +130,11 @@ def show(case_number: str) -> Any:
     if len(password) > 100 or len(case_number) > 40:
         return _problem(404, NOT_FOUND)
     db = get_session()
-    case = complainant.find_for_complainant(db, case_number, password)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+    proof = complainant.prove(app, db, case_number, password, client_address(request))
+    if proof.retry_after:
+        raise TooManyRequests(retry_after=proof.retry_after)
+    case = proof.case
     if case is None:
         return _problem(404, NOT_FOUND)
     current = records.current_case(db, case)

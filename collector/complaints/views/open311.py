@@ -35,14 +35,18 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 from sqlmodel import col
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import TooManyRequests
 
+from collector.access.ratelimit import client_key
 from collector.access.ratelimit import limit
 from collector.access.security import csrf
 from collector.answers.forms import undecodable_fields
 from collector.complaints import labels
 from collector.complaints import lifecycle
 from collector.complaints import records
+from collector.complaints import throttles
 from collector.complaints.intake import IntakeError
+from collector.complaints.intake import TooManyFilings
 from collector.complaints.intake import file_complaint
 from collector.core import clock
 from collector.core.db import get_session
@@ -141,6 +145,7 @@ def _open311_error(exc: Open311Error) -> Response:
 
 
 @bp.errorhandler(HTTPException)
+@bp.errorhandler(429)  # before the app's own handler for 429 (collector.access.ratelimit)
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     messages = {
@@ -337,13 +342,16 @@ def services(fmt: str) -> Response:
     )
 
 
-def _check_key() -> None:
+def _check_key() -> str:
+    """Who files: the API key when keys are required (403 without a valid one), else the
+    client's address; each has its own filing limit (``collector.complaints.throttles``)."""
     keys = current_app.config.get("OPEN311_API_KEYS") or []
     if not keys:
-        return
+        return client_key()
     given = request.values.get("api_key", "")
     if not any(hmac.compare_digest(given.encode(), str(k).encode()) for k in keys):
         raise Open311Error(403, "a valid api_key is required")
+    return throttles.api_key_client(given)
 
 
 def _create() -> Response:
@@ -351,7 +359,7 @@ def _create() -> Response:
     if request.mimetype == "application/x-www-form-urlencoded":
         undecodable = undecodable_fields(request.get_data(cache=True, parse_form_data=False))
     _refuse_nul(request.form)
-    _check_key()
+    client = _check_key()
     agency = _agency()
     form = request.form
     if undecodable:
@@ -388,7 +396,11 @@ def _create() -> Response:
             fields=fields,
             channel="open311",
             language=language,
+            client=client,
         )
+    except TooManyFilings:
+        wait = throttles.filing_wait(current_app._get_current_object(), client)  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+        raise TooManyRequests(retry_after=wait) from None
     except IntakeError as exc:
         names = {
             "category": "service_code",

@@ -18,6 +18,7 @@ read; every form here checks its own CSRF token (Flask-WTF) instead.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from typing import Any
@@ -38,9 +39,8 @@ from sqlmodel import Session
 from sqlmodel import col
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from collector.access.ratelimit import address_key
+from collector.access.ratelimit import client_address
 from collector.access.ratelimit import client_key
-from collector.access.ratelimit import get_limiter
 from collector.access.ratelimit import limit
 from collector.access.security import csrf
 from collector.complaints import attachments
@@ -50,6 +50,7 @@ from collector.complaints import lifecycle
 from collector.complaints import notices
 from collector.complaints import receipts
 from collector.complaints import records
+from collector.complaints import throttles
 from collector.complaints.forms import NOTICE_VERSION
 from collector.complaints.forms import REPLY_CHANNELS
 from collector.complaints.forms import ComplaintForm
@@ -88,11 +89,6 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_SCANNER": None,
     "ATTACHMENT_SCANNER_TIMEOUT": 30,
     "COMPLAINT_FOLLOW_MINUTES": 30,
-    # Wrong case number or password: counted per address and per case number typed.
-    "COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS": "20 per 15 minutes",
-    "COMPLAINT_FOLLOW_FAILURES_PER_CASE": "5 per 15 minutes",
-    # Complaints filed from one address (or kiosk).
-    "COMPLAINT_FILINGS_PER_CLIENT": "20 per hour",
 }
 """Settings of these pages; ``instance/config.py``, the environment or the test config
 override them (they are filled in only where unset)."""
@@ -312,23 +308,26 @@ def _form_refusal(
     return None, form.error_list(), 422
 
 
+def _too_many_filings(language: str) -> tuple[str, list[tuple[str, str]], int]:
+    return (
+        translator(language).gettext(
+            "Too many complaints were sent from here. Please try again later, or complain by phone or at the counter."
+        ),
+        [],
+        429,
+    )
+
+
 def _file(
     agency: Agency, form: ComplaintForm, language: str
 ) -> Complaint | tuple[str | None, list[tuple[str, str]], int]:
     """File the complaint, or say why not: (notice, errors, status). Nothing is
     stored unless everything, attachments included, is acceptable."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
-    # The throttle first: a refused filing costs no decoding of its attachments.
-    limiter = get_limiter(app)
-    rule = app.config["COMPLAINT_FILINGS_PER_CLIENT"]
-    if not limiter.test(rule, "complaint-filing", client_key()):
-        return (
-            translator(language).gettext(
-                "Too many complaints were sent from here. Please try again later, or complain by phone or at the counter."
-            ),
-            [],
-            429,
-        )
+    # The throttle first: a refused filing costs no decoding of its attachments. It is
+    # counted (atomically) only once the complaint is acceptable, just before it is stored.
+    if not throttles.may_file_soon(app, client_key()):
+        return _too_many_filings(language)
     refused_form = _form_refusal(form, language)
     if refused_form is not None:
         return refused_form
@@ -336,6 +335,8 @@ def _file(
     if refused:
         form.attachments.errors = [e.text(language) for e in refused]
         return None, form.error_list(), 422
+    if not throttles.may_file(app, client_key()):
+        return _too_many_filings(language)
     category = form.chosen_category
     assert category is not None
     stored: list[ComplaintAttachment] = []
@@ -359,8 +360,7 @@ def _file(
     except BaseException:
         attachments.delete_files(stored, app)
         raise
-    limiter.hit(rule, "complaint-filing", client_key())
-    notices.send_notices(app, made.mails)
+    notices.send_notices(app, throttles.acknowledgements(app, made.mails))
     session[FILED_KEY] = {
         "id": made.case.id,
         "receipt": receipt,  # the password and link wait server-side (receipts)
@@ -450,39 +450,29 @@ def end() -> Any:
 
 
 def _find_followed(form: FollowForm, language: str) -> tuple[Complaint | None, str, int]:
-    """The case the number and password prove, with the per-address and per-case limits on
-    wrong tries; else why not (a notice and a status)."""
+    """The case the number and password prove, the try counted against the back-offs
+    (``collector.complaints.throttles.follow_keys``); else why not (a notice and a status)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     text = translator(language)
-    number = records.normalise_case_number(form.case_number.data)
-    limiter = get_limiter(app)
-    keys = (
-        (
-            app.config["COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS"],
-            "complaint-follow-addr",
-            address_key(),
-        ),
-        (app.config["COMPLAINT_FOLLOW_FAILURES_PER_CASE"], "complaint-follow-case", number),
-    )
-    if not all(limiter.test(rule, scope, key) for rule, scope, key in keys):
-        return (
-            None,
-            text.gettext(
-                "Too many wrong attempts. Please try again in 15 minutes, or use the link in your email."
-            ),
-            429,
-        )
     # The password alphabet is upper case: accept it typed in lower case.
     assert form.password.data is not None  # required, and the form was validated
     password = "".join(form.password.data.split()).upper()
     if set(password) - PASSWORD_ALPHABET:
         password = form.password.data
-    case = complainant.find_for_complainant(get_session(), number, password)
-    if case is None:
-        for rule, scope, key in keys:
-            limiter.hit(rule, scope, key)
+    proof = complainant.prove(
+        app, get_session(), form.case_number.data or "", password, client_address(request)
+    )
+    if proof.retry_after:
+        minutes = max(1, math.ceil(proof.retry_after / 60))
+        notice = text.ngettext(
+            "Too many wrong attempts. Please try again in %(num)s minute, or use the link in your email.",
+            "Too many wrong attempts. Please try again in %(num)s minutes, or use the link in your email.",
+            minutes,
+        )
+        return None, notice, 429
+    if proof.case is None:
         return None, text.gettext("The case number or the password is incorrect."), 422
-    return case, "", 200
+    return proof.case, "", 200
 
 
 @bp.route("/complaints/follow", methods=["GET", "POST"])

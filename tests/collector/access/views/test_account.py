@@ -106,12 +106,12 @@ def test_refusals_change_nothing(staff_app: Flask) -> None:
     assert client.get("/staff/").status_code == 200  # still logged in
 
 
-def test_wrong_current_passwords_are_limited(staff_app: Flask) -> None:
+def test_wrong_current_passwords_back_off(staff_app: Flask) -> None:
     client, auth = login(staff_app, ANALYST)
-    for _ in range(staff_app.config["LOGIN_MAX_FAILURES"]):
+    for _ in range(staff_app.config["LOGIN_BACKOFF"]["free"]):
         assert change(client, auth, current_password="guess guess guess").status_code == 422
     blocked = change(client, auth)  # even the right one, for now
-    assert blocked.status_code == 429 and "錯誤次數過多" in blocked.text
+    assert blocked.status_code == 429 and "錯誤次數過多，請於 1 分鐘後再試" in blocked.text
     assert user(staff_app).password_hash is not None
     assert not logged_in(Auth(staff_app.test_client()).login(ANALYST, NEW))
 

@@ -293,6 +293,27 @@ def test_an_api_key_can_be_required(server: tuple[Flask, str]) -> None:
     assert post(base, REPORT, api_key="s3cret-key").status_code == 201
 
 
+def test_filings_are_limited_per_client(server: tuple[Flask, str]) -> None:
+    app, base = server
+    app.config["COMPLAINT_FILINGS_PER_CLIENT"] = "2 per hour"
+    assert [post(base, REPORT).status_code for _ in range(2)] == [201, 201]
+    refused = post(base, REPORT)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.json() == [{"code": 429, "description": "too many requests; try again later"}]
+    with session_scope(app) as session:
+        assert len(session.execute(select(Complaint.id)).all()) == 2
+
+
+def test_each_api_key_has_its_own_filing_limit(server: tuple[Flask, str]) -> None:
+    app, base = server
+    app.config["OPEN311_API_KEYS"] = ["hotline-key", "other-key"]
+    app.config["COMPLAINT_FILINGS_PER_CLIENT"] = "1 per hour"
+    app.config["COMPLAINT_FILINGS_PER_API_KEY"] = "3 per hour"
+    statuses = [post(base, REPORT, api_key="hotline-key").status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    assert post(base, REPORT, api_key="other-key").status_code == 201
+
+
 def test_category_names_are_escaped_in_xml(server: tuple[Flask, str]) -> None:
     app, base = server
     with session_scope(app) as session:

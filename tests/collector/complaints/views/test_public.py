@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from hypothesis import given
 from PIL import Image
 from sqlalchemy import select
 
+from collector.complaints import complainant
 from collector.complaints.service import CaseService
 from collector.complaints.views import public as complaints_public
 from collector.core.db import session_scope
@@ -28,6 +30,8 @@ from collector.core.models import ComplaintReceipt
 from tests.helpers import complaints
 from tests.helpers.clamd import EICAR
 from tests.helpers.clamd import FOUND
+from tests.helpers.concurrency import at_once
+from tests.helpers.concurrency import count_calls
 from tests.helpers.database import count_rows
 from tests.helpers.files import HTML
 from tests.helpers.files import POLYGLOT_PNG
@@ -37,6 +41,7 @@ from tests.helpers.files import pdf
 from tests.helpers.files import png
 from tests.helpers.fuzzing import FUZZ
 from tests.helpers.fuzzing import form_values
+from tests.helpers.staff import Clock
 from tests.helpers.web import csrf_token
 from tests.helpers.web import hidden
 
@@ -462,10 +467,11 @@ def test_undecodable_bytes_are_refused_not_a_500(client: FlaskClient, capp: Flas
 # -- following ---------------------------------------------------------------------
 
 
-def follow(client: FlaskClient, number: str, password: str) -> Any:
-    page = client.get("/complaints/follow").get_data(as_text=True)
+def follow(client: FlaskClient, number: str, password: str, address: str = "127.0.0.1") -> Any:
+    where = {"REMOTE_ADDR": address}
+    page = client.get("/complaints/follow", environ_base=where).get_data(as_text=True)
     data = {"csrf_token": csrf_token(page), "case_number": number, "password": password}
-    return client.post("/complaints/follow", data=data)
+    return client.post("/complaints/follow", data=data, environ_base=where)
 
 
 def release_all(app: Flask) -> None:
@@ -515,40 +521,84 @@ def test_wrong_number_and_wrong_password_get_the_same_answer(
     assert "案號或密碼不正確" in wrong_number.get_data(as_text=True)
 
 
-def test_guessing_is_throttled_per_case_number(client: FlaskClient, capp: Flask) -> None:
-    capp.config["COMPLAINT_FOLLOW_FAILURES_PER_CASE"] = "3 per 15 minutes"
-    filed = file_one(client, capp)
-    guesser = capp.test_client()
-    for _ in range(3):
-        assert follow(guesser, filed["number"], "WRONGWRONG22").status_code == 422
-    blocked = follow(guesser, filed["number"], filed["password"])  # even the right one
-    assert blocked.status_code == 429 and "錯誤次數太多" in blocked.get_data(as_text=True)
-    # A number nobody filed is throttled the same way: the limit reveals nothing.
-    for _ in range(3):
-        follow(guesser, "20200101-AAAAAA", "WRONGWRONG22")
-    assert follow(guesser, "20200101-AAAAAA", "WRONGWRONG22").status_code == 429
+def backoff_setting(free: int) -> dict[str, int]:
+    return {"free": free, "first_seconds": 60, "longest_minutes": 15, "forget_hours": 24}
 
 
-def test_guessing_is_throttled_per_address(client: FlaskClient, capp: Flask) -> None:
-    capp.config["COMPLAINT_FOLLOW_FAILURES_PER_ADDRESS"] = "4 per 15 minutes"
+def follow_from(app: Flask, address: str, number: str, password: str) -> Any:
+    """Follow a case from a new browser at ``address``."""
+    return follow(app.test_client(), number, password, address)
+
+
+def test_a_stranger_cannot_lock_the_complainant_out(client: FlaskClient, capp: Flask) -> None:
     filed = file_one(client, capp)
-    guesser = capp.test_client()
+    for _ in range(12):
+        assert follow_from(capp, "203.0.113.5", filed["number"], "WRONGWRONG22").status_code in (
+            422,
+            429,
+        )
+    assert follow_from(capp, "198.51.100.20", filed["number"], filed["password"]).status_code == 303
+
+
+def test_guessing_backs_off_per_address_and_case_number(
+    client: FlaskClient, capp: Flask, clock: Clock
+) -> None:
+    capp.config["CLOCK"] = clock
+    filed = file_one(client, capp)
+    here = "203.0.113.5"
+    for _ in range(5):
+        assert follow_from(capp, here, filed["number"], "WRONGWRONG22").status_code == 422
+    blocked = follow_from(capp, here, filed["number"], filed["password"])  # even the right one
+    page = blocked.get_data(as_text=True)
+    assert blocked.status_code == 429 and "錯誤次數太多，請於 1 分鐘後再試" in page
+    clock.advance(seconds=30)
+    assert follow_from(capp, here, filed["number"], filed["password"]).status_code == 303
+    # A number nobody filed backs off the same way: the back-off reveals nothing.
+    for _ in range(5):
+        follow_from(capp, here, "20200101-AAAAAA", "WRONGWRONG22")
+    assert follow_from(capp, here, "20200101-AAAAAA", "WRONGWRONG22").status_code == 429
+
+
+def test_guessing_backs_off_per_address(client: FlaskClient, capp: Flask) -> None:
+    capp.config["COMPLAINT_FOLLOW_ADDRESS_BACKOFF"] = backoff_setting(free=4)
+    filed = file_one(client, capp)
+    here = "203.0.113.5"
     for i in range(4):
-        assert follow(guesser, f"20200101-AAAAA{i + 2}", "WRONGWRONG22").status_code == 422
-    assert follow(guesser, filed["number"], filed["password"]).status_code == 429
-    elsewhere = capp.test_client()
-    response = elsewhere.open(
-        "/complaints/follow", environ_base={"REMOTE_ADDR": "10.1.2.3"}, method="GET"
-    )
-    data = {
-        "csrf_token": csrf_token(response.get_data(as_text=True)),
-        "case_number": filed["number"],
-        "password": filed["password"],
-    }
-    response = elsewhere.post(
-        "/complaints/follow", data=data, environ_base={"REMOTE_ADDR": "10.1.2.3"}
-    )
+        assert follow_from(capp, here, f"20200101-AAAAA{i + 2}", "WRONGWRONG22").status_code == 422
+    assert follow_from(capp, here, filed["number"], filed["password"]).status_code == 429
+    assert follow_from(capp, "10.1.2.3", filed["number"], filed["password"]).status_code == 303
+
+
+def test_the_case_wide_back_off_holds_back_the_password_but_never_the_link(
+    client: FlaskClient, capp: Flask
+) -> None:
+    capp.config["COMPLAINT_FOLLOW_CASE_BACKOFF"] = backoff_setting(free=6)
+    filed = file_one(client, capp)
+    for network in range(3):  # two wrong tries from each of three addresses
+        for _ in range(2):
+            follow_from(capp, f"203.0.113.{network + 1}", filed["number"], "WRONGWRONG22")
+    held = follow_from(capp, "198.51.100.20", filed["number"], filed["password"])
+    assert held.status_code == 429 and "使用電子郵件中的查詢連結" in held.get_data(as_text=True)
+    owner = capp.test_client()
+    response = owner.get(filed["link"], environ_base={"REMOTE_ADDR": "198.51.100.20"})
     assert response.status_code == 303
+    assert filed["number"] in owner.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_concurrent_wrong_tries_get_no_more_checks_than_the_back_off_allows(
+    client: FlaskClient, capp: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filed = file_one(client, capp)
+    checked = count_calls(monkeypatch, complainant, "find_for_complainant")
+
+    def guesser() -> Callable[[], int]:
+        browser = capp.test_client()
+        token = csrf_token(browser.get("/complaints/follow").get_data(as_text=True))
+        data = {"csrf_token": token, "case_number": filed["number"], "password": "WRONGWRONG22"}
+        return lambda: browser.post("/complaints/follow", data=data).status_code
+
+    statuses = at_once([guesser() for _ in range(20)])
+    assert (len(checked), sorted(statuses)) == (5, [422] * 5 + [429] * 15)
 
 
 def test_a_bad_link_shows_a_page_and_proves_nothing(client: FlaskClient, capp: Flask) -> None:
