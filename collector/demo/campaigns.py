@@ -32,6 +32,7 @@ from collector.core.models import Campaign
 from collector.core.models import CampaignUnit
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Unit
+from collector.demo import datafiles
 from collector.demo.lookup import admin_actor
 from collector.demo.lookup import unit_ids
 from collector.demo.lookup import units_by_code
@@ -50,45 +51,7 @@ class Design:
     instructions: str
 
 
-DESIGNS = [
-    Design(
-        agency="demo-land",
-        slug="citizen-satisfaction",
-        title="民眾服務滿意度調查",
-        population={"reg": 11000, "survey": 4000, "info": 6000},
-        margin=0.05,
-        instructions=(
-            "系統抽樣：各櫃台於每個辦公日上午 9 時至 11 時、下午 2 時至 4 時，邀請每第 5 位"
-            "辦畢業務的民眾掃描櫃台上的 QR Code 填答；不便使用手機者改填紙本問卷，"
-            "由櫃台人員當日以「紙本問卷鍵入」輸入，批號為「民國年月-櫃台代碼」（例：11503-reg）。"
-            "同一位民眾同一天只邀請一次。"
-        ),
-    ),
-    Design(
-        agency="demo-land",
-        slug="land-office-service",
-        title="地政案件服務滿意度調查",
-        population={"reg": 2600, "survey": 900},
-        margin=0.09,
-        instructions=(
-            "登記及測量案件發還時，由櫃台人員邀請申請人或代理人掃描 QR Code 填答，每案一份；"
-            "代理人（地政士）同日送件多件者，僅就第一件填答。"
-        ),
-    ),
-    Design(
-        agency="demo-household",
-        slug="citizen-satisfaction",
-        title="民眾服務滿意度調查",
-        population={"main": 9500, "branch": 3500, "id": 3000},
-        margin=0.05,
-        instructions=(
-            "系統抽樣：各櫃台於每個辦公日上午 9 時至 11 時、下午 2 時至 4 時，邀請每第 5 位"
-            "辦畢業務的民眾掃描櫃台上的 QR Code 填答；綜合櫃台另於中午 12 時至下午 1 時 30 分加抽一個時段。"
-            "不便使用手機者改填紙本問卷，由櫃台人員當日鍵入，批號為「民國年月-櫃台代碼」"
-            "（例：11503-main）。同一位民眾同一天只邀請一次。"
-        ),
-    ),
-]
+DESIGNS = [Design(**entry) for entry in datafiles.read("designs")]
 """Every campaign the demo runs, each wave."""
 
 

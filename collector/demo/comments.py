@@ -23,6 +23,8 @@ from typing import Any
 
 import yaml
 
+from collector.demo import datafiles
+
 CITIZEN = "citizen-satisfaction"
 
 
@@ -70,7 +72,7 @@ class Where:
     after: bool  # answered after the story's improvement took effect there
 
 
-DATA = Path(__file__).parent / "data" / "comments.yaml"
+DATA = datafiles.FOLDER / "comments.yaml"
 """The comments themselves: data, not code, so that anyone can add one."""
 
 TONES = ("praise", "complaint", "suggestion")

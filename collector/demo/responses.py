@@ -39,6 +39,7 @@ from collector.core.models import User
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import definition_of
 from collector.core.workdays import taiwan_calendar
+from collector.demo import datafiles
 from collector.demo import story
 from collector.demo.campaigns import DemoCampaign
 from collector.demo.comments import Recent
@@ -47,29 +48,13 @@ from collector.demo.respondents import answers_for
 from collector.demo.waves import Wave
 from collector.demo.waves import office_days
 
-MINISTRY = ("demo-city", "示範市政府", "Demo City Government")
-AGENCIES: list[dict[str, Any]] = [
-    {
-        "code": "demo-land",
-        "name_zh": "示範市中正地政事務所",
-        "name_en": "Demo City Zhongzheng Land Office",
-        "units": [
-            ("reg", "登記課櫃台", "Registration counter"),
-            ("survey", "測量課櫃台", "Cadastral survey counter"),
-            ("info", "服務台", "Information desk"),
-        ],
-    },
-    {
-        "code": "demo-household",
-        "name_zh": "示範市大安戶政事務所",
-        "name_en": "Demo City Da'an Household Registration Office",
-        "units": [
-            ("main", "綜合櫃台", "Main counter"),
-            ("branch", "和平辦公處", "Heping branch office"),
-            ("id", "身分證換發專區", "ID card service area"),
-        ],
-    },
-]
+ORGANISATION = datafiles.read("organisation")
+MINISTRY = (
+    ORGANISATION["ministry"]["code"],
+    ORGANISATION["ministry"]["name_zh"],
+    ORGANISATION["ministry"]["name_en"],
+)
+AGENCIES: list[dict[str, Any]] = ORGANISATION["agencies"]
 
 CHANNELS: dict[str, list[tuple[str, float]]] = {
     "demo-land/reg": [("qr", 0.5), ("paper", 0.25), ("kiosk", 0.15), ("online", 0.1)],
