@@ -724,6 +724,21 @@ class Results:
     responses: int
 
 
+def _pooled(label: LazyText, invited: int, respondents: int) -> UnitRate:
+    """A row for several units together; its respondents and rate are shown only from
+    ``MIN_CELL`` respondents on, like a unit's."""
+    names = by_language(label)
+    shown = respondents >= MIN_CELL
+    return UnitRate(
+        code="",
+        name_zh=names["zh-Hant-TW"],
+        name_en=names["en"],
+        invited=invited,
+        respondents=respondents if shown else None,
+        rate=respondents / invited if shown and invited else None,
+    )
+
+
 def results(session: Session, campaign: Campaign, action: str = "results.read") -> Results:
     """Response rate per unit and overall; the headline satisfaction; cells < 5 suppressed.
 
@@ -806,24 +821,8 @@ def results(session: Session, campaign: Campaign, action: str = "results.read") 
         shown.append(row)
     other = None
     if hidden:
-        merged = by_language(lazy_gettext("Other units (merged)"))
-        other = UnitRate(
-            code="",
-            name_zh=merged["zh-Hant-TW"],
-            name_en=merged["en"],
-            invited=other_invited,
-            respondents=other_used if other_used >= MIN_CELL else None,
-            rate=other_used / other_invited if other_used >= MIN_CELL and other_invited else None,
-        )
-    whole = by_language(lazy_gettext("Whole agency"))
-    overall = UnitRate(
-        code="",
-        name_zh=whole["zh-Hant-TW"],
-        name_en=whole["en"],
-        invited=total_invited,
-        respondents=total_used if total_used >= MIN_CELL else None,
-        rate=total_used / total_invited if total_used >= MIN_CELL and total_invited else None,
-    )
+        other = _pooled(lazy_gettext("Other units (merged)"), other_invited, other_used)
+    overall = _pooled(lazy_gettext("Whole agency"), total_invited, total_used)
     headline = _summary([v for values in by_unit.values() for v in values])
     return Results(shown, other, overall, headline, int(responses))
 
