@@ -12,6 +12,7 @@ in English.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import deque
 from collections.abc import Collection
@@ -99,10 +100,12 @@ def load_comments(path: Path = DATA) -> list[Comment]:
     return comments
 
 
-COMMENTS: list[Comment] = load_comments()
-"""Every comment a demo respondent may write."""
+@functools.cache
+def all_comments() -> tuple[Comment, ...]:
+    """Every comment a demo respondent may write, read when the demo first needs them
+    (not when the app starts: the demo's hooks load with every app)."""
+    return tuple(load_comments())
 
-BY_TEXT: dict[str, Comment] = {c.text: c for c in COMMENTS}
 
 RECENT = 10
 """A comment is not written again while it is among the last few its office or its
@@ -141,7 +144,7 @@ def pick_comment(
     or None (most respondents write none)."""
     if rng.random() >= WRITES.get(overall, 0.15):
         return None
-    fitting = [c for c in COMMENTS if c.fits(answers, overall, where)]
+    fitting = [c for c in all_comments() if c.fits(answers, overall, where)]
     fitting = [c for c in fitting if c.text not in recent] or fitting
     if not fitting:
         return None
