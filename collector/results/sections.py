@@ -1,0 +1,69 @@
+"""Sections of a results page: the core's own and plugins' register the same way.
+
+A results page is a list of sections (headline, dimensions, trend, breakdowns,
+reliability, importance-performance, comments, and any plugin's) built for one
+questionnaire, one wave and optionally one unit. Each section is a subclass of
+:class:`ResultsSection` registered through the ``register_results_sections`` hook;
+the page builds those that apply, in ``order``, and renders each with its template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import ClassVar
+
+import pandas as pd
+
+from collector.core.i18n import LazyText
+from collector.results.waves import Wave
+from surveys import Questionnaire
+
+
+@dataclass
+class WaveContext:
+    """What a section is built from.
+
+    ``load(wave)`` returns the responses of a wave that the viewer may read (one row
+    per response, one column per question, as ``collector.results.reading`` lays them
+    out), restricted to the chosen unit when there is one; the page caches it, so
+    sections may call it freely. ``waves`` lists every wave of the chosen kind, oldest
+    first, for sections that show a trend.
+    """
+
+    questionnaire: Questionnaire
+    language: str
+    wave: Wave
+    previous: Wave | None
+    waves: list[Wave]
+    detailed: bool  # True for an actor who may read per-unit results and comments
+    unit_id: int | None
+    load: Callable[[Wave], pd.DataFrame]
+    query: dict[str, str] = field(default_factory=dict)  # the request's own arguments
+
+    def frame(self) -> pd.DataFrame:
+        """The chosen wave's responses."""
+        return self.load(self.wave)
+
+
+class ResultsSection:
+    """Base class: set ``name``, ``title``, ``template`` and ``order``; implement build().
+
+    ``build`` returns the template's context (rendered as ``section``) or None when the
+    section has nothing to show for this wave. It must never show a cell of fewer than
+    ``collector.core.disclosure.MIN_CELL`` respondents, nor comments or per-unit figures
+    when ``context.detailed`` is False.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[LazyText]
+    template: ClassVar[str]
+    order: ClassVar[int] = 100
+
+    def applies_to(self, questionnaire: Questionnaire) -> bool:
+        return True
+
+    def build(self, context: WaveContext) -> dict[str, Any] | None:
+        raise NotImplementedError
