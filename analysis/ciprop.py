@@ -22,7 +22,7 @@ from analysis.core import DesignCore
 from analysis.estimate import Estimate
 from analysis.estimate import critical_value
 
-__all__ = ["CIPROP_METHODS", "svyciprop"]
+__all__ = ["CIPROP_METHODS", "proportion_estimate", "svyciprop"]
 
 CIPROP_METHODS = ("logit", "xlogit", "beta", "mean", "asin", "wilson")
 
@@ -74,10 +74,32 @@ def svyciprop(design: DesignCore, col: str, method: str = "logit", na_rm: bool =
             f"ciprop needs a 0/1 (or boolean) column; {col!r} has values outside [0, 1]"
         )
     est, v, deff = design.mean_block(y[:, None], d, f"ciprop of {col!r}")
-    p = float(est[0])
-    se = math.sqrt(max(float(v[0, 0]), 0.0))
-    df = design.degf(d)
-    nrow = design.nrow(d)
+    return proportion_estimate(
+        float(est[0]),
+        math.sqrt(max(float(v[0, 0]), 0.0)),
+        design.degf(d),
+        design.nrow(d),
+        method=method,
+        deff=float(deff[0]),
+        name=col,
+    )
+
+
+def proportion_estimate(
+    p: float,
+    se: float,
+    df: float,
+    nrow: int,
+    *,
+    method: str = "logit",
+    deff: float = math.nan,
+    name: str = "",
+) -> Estimate:
+    """A proportion already estimated (``p``, its design ``se`` and ``df``, ``nrow`` rows)
+    with the interval of ``method``: what :func:`svyciprop` returns, for estimators that
+    reach p and its SE another way (e.g. :mod:`analysis.strata` from per-stratum sums)."""
+    if method not in CIPROP_METHODS:
+        raise ValueError(f"method must be one of {CIPROP_METHODS}, got {method!r}")
 
     def ci(level: float) -> tuple[float, float]:
         return _interval(method, p, se, df, nrow, level)
@@ -86,8 +108,8 @@ def svyciprop(design: DesignCore, col: str, method: str = "logit", na_rm: bool =
         estimate=p,
         se=se,
         df=df,
-        deff=float(deff[0]),
-        name=col,
+        deff=deff,
+        name=name,
         statistic=f"ciprop-{method}",
         ci_df=float(df),
         _ci_fn=ci,

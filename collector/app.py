@@ -17,6 +17,7 @@ from collector.answers import hooks as answers_hooks
 from collector.answers import writer
 from collector.answers.question_types import QuestionType
 from collector.campaigns import hooks as campaigns_hooks
+from collector.comparison import hooks as comparison_hooks
 from collector.complaints import hooks as complaints_hooks
 from collector.console import hooks as console_hooks
 from collector.core import config
@@ -48,6 +49,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     campaigns_hooks,
     staff_survey_hooks,
     complaints_hooks,
+    comparison_hooks,
     demo_hooks,
 )
 """Each feature's hook implementations, registered as essential plugins: the core's

@@ -9,6 +9,7 @@ from flask import Blueprint
 
 from collector.complaints import labels
 from collector.complaints import remind
+from collector.complaints.overview import CasesDuePanel
 from collector.complaints.views import api
 from collector.complaints.views import cases
 from collector.complaints.views import dashboard
@@ -65,3 +66,8 @@ def register_blueprints() -> list[Blueprint]:
 @hookimpl
 def register_commands() -> list[click.Command]:
     return list(remind.COMMANDS)
+
+
+@hookimpl
+def register_console_panels() -> list[type]:
+    return [CasesDuePanel]

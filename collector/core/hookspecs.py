@@ -67,6 +67,11 @@ def register_blueprints() -> list[Blueprint]:
 
 
 @hookspec
+def register_console_panels() -> list[type]:
+    """Return ``collector.console.panels.ConsolePanel`` subclasses for the console's home page."""
+
+
+@hookspec
 def register_commands() -> list[Command]:
     """Return click commands to add under the ``collector`` command."""
 

@@ -13,6 +13,9 @@ from collector.results.analyses import Analysis
 from collector.results.exporters import CsvExporter
 from collector.results.exporters import Exporter
 from collector.results.exporters import XlsxExporter
+from collector.results.overview import FallingItemsPanel
+from collector.results.overview import HeadlinePanel
+from collector.results.overview import SurveyProgressPanel
 from collector.results.summaries import SatisfactionSummary
 
 
@@ -34,3 +37,8 @@ def register_blueprints() -> list[Blueprint]:
 @hookimpl
 def register_commands() -> list[click.Command]:
     return [commands.export, commands.analyse]
+
+
+@hookimpl
+def register_console_panels() -> list[type]:
+    return [SurveyProgressPanel, HeadlinePanel, FallingItemsPanel]

@@ -59,10 +59,12 @@ def test_hookspecs_import_only_pluggy_and_the_hook_types() -> None:
 LAYERS = [
     {"core"},
     {"access"},
-    {"organisation", "console", "campaigns"},
+    {"console"},
+    {"organisation", "campaigns"},
     {"answers"},
     {"results"},
     {"staff_survey", "complaints"},
+    {"comparison"},
     {"demo"},
     {"app"},
     {"gunicorn_app", "serving", "cli"},

@@ -1,0 +1,182 @@
+"""Domain means of a stratified design from per-stratum sums, without the rows.
+
+A design stratified by service unit, each response its own PSU (R
+``svydesign(ids=~1, strata=~unit, weights=, fpc=)``), needs only five numbers per stratum
+and domain to estimate a domain mean and its linearisation variance: the stratum's rows
+(answered or not: domains keep every PSU, Lumley 2010 §2.4.4), the answered rows, Σy and
+Σy². So a database can ``GROUP BY`` unit and agency, and a ministry compare its agencies
+over a million responses from a few hundred rows.
+
+For a domain mean m_j = Σ w y / Σ w over the answered rows of domain j, the score of an
+answered row of stratum h in domain j is z = w_h (y - m_j) / W_j (zero elsewhere), linear
+in y; so its per-stratum sum and sum of squares (and cross-products between domains) come
+from Σy, Σy² and the count. The variance is R's ``svyrecvar`` for one stage,
+Σ_h (1 - n_h/N_h) n_h/(n_h - 1) Σ_i (z_i - z̄_h)², and equals what
+:class:`analysis.design.SurveyDesign` computes from the rows
+(tests/analysis/test_strata.py checks it, contrasts between domains included).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.ciprop import proportion_estimate
+from analysis.estimate import Estimate
+from analysis.estimate import Estimates
+
+__all__ = ["StratumCell", "domain_means", "domain_proportions"]
+
+_SELF_REPRESENTING = 1e-7  # R's onestrat: a census stratum adds no variance
+LONELY = ("adjust", "remove", "certainty")
+
+
+@dataclass(frozen=True)
+class StratumCell:
+    """The sums of one stratum within one domain.
+
+    ``rows``: the design's rows of the stratum in this domain, answered or not;
+    ``answered``: rows with a value; ``total``: Σy; ``squares``: Σy² over them.
+    """
+
+    stratum: Hashable
+    domain: Hashable
+    rows: int
+    answered: int
+    total: float
+    squares: float
+
+
+def _check(cells: Sequence[StratumCell], population: Mapping[Hashable, float] | None) -> None:
+    if not cells:
+        raise ValueError("no stratum cells: the design has no rows")
+    for c in cells:
+        if c.rows < 0 or c.answered < 0 or c.answered > c.rows:
+            raise ValueError(f"cell {c.stratum!r}/{c.domain!r}: answered must be 0..rows")
+    if population is not None:
+        n = _stratum_rows(cells)
+        for h, rows in n.items():
+            if h not in population:
+                raise ValueError(f"stratum {h!r} has no population count")
+            if population[h] < rows:
+                raise ValueError(
+                    f"stratum {h!r}: population {population[h]:g} is smaller than its {rows} rows"
+                )
+
+
+def _stratum_rows(cells: Sequence[StratumCell]) -> dict[Hashable, int]:
+    rows: dict[Hashable, int] = {}
+    for c in cells:
+        rows[c.stratum] = rows.get(c.stratum, 0) + c.rows
+    return rows
+
+
+def domain_means(
+    cells: Sequence[StratumCell],
+    targets: Mapping[Hashable, Sequence[Hashable]],
+    *,
+    population: Mapping[Hashable, float] | None = None,
+    lonely_psu: str = "adjust",
+) -> Estimates:
+    """The mean of each target (a union of domains) with their joint covariance.
+
+    ``targets`` names each estimate and the domains it pools (an agency: its own domain;
+    the ministry: every domain). ``population`` gives N_h per stratum: weights N_h/n_h and
+    the finite-population correction; without it every row weighs 1 and there is no
+    correction. ``lonely_psu`` is R's option for a stratum with one row ("adjust" centres
+    it at zero; "remove" and "certainty" let it add nothing). A target without answered
+    rows raises. Each estimate's ``df`` is R's ``degf`` of its domain (answered rows minus
+    strata holding them); intervals are normal (``svymean``'s ``confint``).
+    """
+    _check(cells, population)
+    if lonely_psu not in LONELY:
+        raise ValueError(f"lonely_psu must be one of {LONELY}, got {lonely_psu!r}")
+    n_h = _stratum_rows(cells)
+    strata = list(n_h)
+    index = {h: i for i, h in enumerate(strata)}
+    rows = np.array([n_h[h] for h in strata], dtype=float)
+    if population is None:
+        weight = np.ones(len(strata))
+        fpc = np.ones(len(strata))
+    else:
+        pop = np.array([float(population[h]) for h in strata])
+        weight = pop / rows
+        fpc = (pop - rows) / pop
+    names = list(targets)
+    member = np.array(
+        [[c.domain in set(targets[t]) for t in names] for c in cells], dtype=float
+    )  # cells x targets
+    stratum = np.array([index[c.stratum] for c in cells])
+    w = weight[stratum]
+    k = np.array([c.answered for c in cells], dtype=float)
+    s1 = np.array([c.total for c in cells], dtype=float)
+    s2 = np.array([c.squares for c in cells], dtype=float)
+    big_w = (member * (w * k)[:, None]).sum(axis=0)
+    empty = [names[j] for j in np.flatnonzero(big_w <= 0)]
+    if empty:
+        raise ValueError(f"no answered rows in {empty}")
+    means = (member * (w * s1)[:, None]).sum(axis=0) / big_w
+    alpha = member * w[:, None] / big_w  # z = alpha*y + beta for an answered row
+    beta = -alpha * means
+    # per stratum: Σz (strata x targets) and Σ z_j z_k (strata x targets x targets)
+    t = np.zeros((len(strata), len(names)))
+    np.add.at(t, stratum, alpha * s1[:, None] + beta * k[:, None])
+    cross = (
+        alpha[:, :, None] * alpha[:, None, :] * s2[:, None, None]
+        + (alpha[:, :, None] * beta[:, None, :] + beta[:, :, None] * alpha[:, None, :])
+        * s1[:, None, None]
+        + beta[:, :, None] * beta[:, None, :] * k[:, None, None]
+    )
+    p = np.zeros((len(strata), len(names), len(names)))
+    np.add.at(p, stratum, cross)
+    lonely = (rows == 1) & ~(fpc < _SELF_REPRESENTING)
+    scale = np.where(rows > 1, fpc * rows / np.maximum(rows - 1, 1), fpc)
+    scale = np.where(fpc < _SELF_REPRESENTING, 0.0, scale)
+    centred = p - t[:, :, None] * t[:, None, :] / rows[:, None, None]
+    if lonely_psu == "adjust":
+        centred = np.where(lonely[:, None, None], p, centred)
+    else:
+        scale = np.where(lonely, 0.0, scale)
+    v = (centred * scale[:, None, None]).sum(axis=0)
+    entries: dict[object, Estimate] = {}
+    for j, name in enumerate(names):
+        held = (member[:, j] > 0) & (k > 0)
+        df = int(k[held].sum()) - len({int(h) for h in stratum[held]})
+        entries[name] = Estimate(
+            float(means[j]), math.sqrt(max(v[j, j], 0.0)), df, math.nan, str(name), "mean"
+        )
+    return Estimates(entries, pd.DataFrame(v, index=names, columns=names))
+
+
+def domain_proportions(
+    cells: Sequence[StratumCell],
+    targets: Mapping[Hashable, Sequence[Hashable]],
+    *,
+    population: Mapping[Hashable, float] | None = None,
+    lonely_psu: str = "adjust",
+    method: str = "logit",
+) -> Estimates:
+    """As :func:`domain_means` for a 0/1 variable (``total`` = ``squares`` = the ones),
+    each estimate with the interval of R's ``svyciprop(method=)`` on its design df."""
+    for c in cells:
+        if c.total < 0 or c.total > c.answered or c.squares != c.total:
+            raise ValueError(
+                f"cell {c.stratum!r}/{c.domain!r} is not of a 0/1 variable "
+                "(total must equal squares, between 0 and answered)"
+            )
+    means = domain_means(cells, targets, population=population, lonely_psu=lonely_psu)
+    answered = {
+        t: sum(c.answered for c in cells if c.domain in set(members))
+        for t, members in targets.items()
+    }
+    entries: dict[object, Estimate] = {
+        t: proportion_estimate(e.estimate, e.se, e.df, answered[t], method=method, name=str(t))
+        for t, e in means.entries.items()
+    }
+    return Estimates(entries, means.vcov)

@@ -1,0 +1,1 @@
+"""Agencies (or ministries) compared side by side: ``/staff/results/agencies``."""
