@@ -93,6 +93,7 @@ OWN = "own"  # the actor's agency only
 MATRIX: dict[str, dict[str, str]] = {
     "system_admin": {
         "console.use": ALL,
+        "aggregates.read": ALL,
         "agencies.manage": ALL,
         "units.manage": ALL,
         "calendar.manage": ALL,

@@ -94,7 +94,11 @@ class Sums:
             ]
             for name, measure in self.cells.items()
         }
-        rows = {k: n for k, n in self.rows.items() if k[0] in domain_of}
+        rows: dict[tuple[int, int], int] = {}
+        for (agency, unit), n in self.rows.items():
+            if agency in domain_of:
+                key = (domain_of[agency], unit)  # type: ignore[assignment]  # a group id
+                rows[key] = rows.get(key, 0) + n  # type: ignore[index]  # a group id
         return Sums(rows, cells)
 
 
