@@ -181,40 +181,43 @@ def compare(
     if overall:
         top_groups = _shown(sums, "top", shown)
         if sum(c.answered for c in sums.cells["top"]) >= MIN_CELL:
-            targets_ = {g: [g] for g in top_groups} | {WHOLE: everything}
+            targets_: dict[Any, list[int]] = {gid: [gid] for gid in top_groups}
+            targets_[WHOLE] = everything
             shares = domain_proportions(sums.cells["top"], targets_)
             whole.share = _figure(shares[WHOLE])
             tests = []
-            for g in top_groups:
-                rows[g].share = _figure(shares[g])
-                diff = shares.contrast({g: 1.0, WHOLE: -1.0})
+            for gid in top_groups:
+                rows[gid].share = _figure(shares[gid])
+                diff = shares.contrast({gid: 1.0, WHOLE: -1.0})
                 _t, p = diff.t_test(df=max(shares[WHOLE].df - 1, 1))
-                rows[g].difference = _figure(
+                rows[gid].difference = _figure(
                     replace(diff, ci_df=float(max(shares[WHOLE].df - 1, 1)))
                 )
-                tests.append((g, diff.estimate, p))
-            adjusted = adjust_pvalues([t[2] for t in tests], "holm") if tests else []
-            for (g, change, _p), p_holm in zip(tests, adjusted, strict=True):
-                rows[g].p_holm = float(p_holm)
-                rows[g].verdict = (
+                tests.append((gid, diff.estimate, p))
+            adjusted: Any = adjust_pvalues([t[2] for t in tests], "holm") if tests else []
+            for (gid, change, _p), p_holm in zip(tests, adjusted, strict=True):
+                rows[gid].p_holm = float(p_holm)
+                rows[gid].verdict = (
                     ("higher" if change > 0 else "lower") if p_holm < ALPHA else "same"
                 )
             score_groups = _shown(sums, "score", shown)
             means = domain_means(
-                sums.cells["score"], {g: [g] for g in score_groups} | {WHOLE: everything}
+                sums.cells["score"], {gid: [gid] for gid in score_groups} | {WHOLE: everything}
             )
             whole.score = _score(means[WHOLE])
-            for g in score_groups:
-                rows[g].score = _score(means[g])
+            for gid in score_groups:
+                rows[gid].score = _score(means[gid])
     for name in spec.dimensions:
         key = f"dim:{name}"
         if sum(c.answered for c in sums.cells[key]) < MIN_CELL:
             continue
         dim_groups = _shown(sums, key, shown)
-        means = domain_means(sums.cells[key], {g: [g] for g in dim_groups} | {WHOLE: everything})
+        means = domain_means(
+            sums.cells[key], {gid: [gid] for gid in dim_groups} | {WHOLE: everything}
+        )
         whole.dimensions[name] = _score(means[WHOLE])
-        for g in shown:
-            rows[g].dimensions[name] = _score(means[g]) if g in dim_groups else None
+        for gid in shown:
+            rows[gid].dimensions[name] = _score(means[gid]) if gid in dim_groups else None
     if overall:
         _trend(session, actor, questionnaire, wave, groups, domain_of, rows, whole, hidden)
     _complaints(session, actor, wave, domain_of, rows, whole, hidden)

@@ -106,7 +106,10 @@ def agencies() -> Any:
     if questionnaire is not None and groups:
         rows, whole = service.compare(db, actor, questionnaire, wave, groups)
     rows = sort_rows(rows, sort, descending)
-    query = {"questionnaire": questionnaire.slug if questionnaire else "", "wave": wave.key}
+    query: dict[str, Any] = {
+        "questionnaire": questionnaire.slug if questionnaire else "",
+        "wave": wave.key,
+    }
 
     def sort_link(name: str) -> str:
         """The heading's link: the other direction on the sorted column, else the

@@ -29,6 +29,7 @@ from collector.access.permissions import may_somewhere
 from collector.core.hooktypes import Actor
 from collector.core.i18n import LazyText
 from collector.core.plugins import get_plugins
+from collector.core.registry import Registry
 from collector.core.registry import collect
 
 AREAS = ("collect", "analyse", "complaints", "administer")
@@ -99,7 +100,7 @@ def registered(app: Flask | None = None) -> list[type[ConsolePanel]]:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     cached = app.extensions.get("console_panels")
     if cached is None:
-        registry = collect(
+        registry: Registry[Any] = collect(
             get_plugins(app).manager, "register_console_panels", "console panel", _name_of
         )
         for panel in registry.values():

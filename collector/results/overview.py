@@ -129,7 +129,7 @@ def share(cells: list[StratumCell]) -> dict[str, Any] | None:
     answered = sum(c.answered for c in cells)
     if answered < MIN_CELL:
         return None
-    estimate = domain_proportions(cells, {"all": sorted({c.domain for c in cells})})["all"]
+    estimate = domain_proportions(cells, {"all": list({c.domain for c in cells})})["all"]
     low, high = estimate.ci()
     return {"estimate": estimate.estimate, "low": low, "high": high, "n": answered}
 
@@ -201,7 +201,6 @@ class HeadlinePanel(ConsolePanel):
             "wave": current.wave.label(language),
             "headline": headline,
             "trend": trend,
-            "values": [t["figure"]["estimate"] if t["figure"] else None for t in trend],
             "min_cell": MIN_CELL,
             "link": url_for("results.results", questionnaire=SLUG),
         }
@@ -229,7 +228,7 @@ def falling_items(
         change = means.contrast({"after": 1.0, "before": -1.0})
         _t, p = change.t_test(df=min(means["before"].df, means["after"].df))
         compared.append((key, means["before"].estimate, means["after"].estimate, change, p))
-    adjusted = adjust_pvalues([c[4] for c in compared], "holm") if compared else []
+    adjusted: Any = adjust_pvalues([c[4] for c in compared], "holm") if compared else []
     out = []
     for (key, mean_before, mean_after, change, _p), p_holm in zip(compared, adjusted, strict=True):
         if change.estimate < 0 and p_holm < ALPHA:

@@ -97,8 +97,8 @@ class Sums:
         rows: dict[tuple[int, int], int] = {}
         for (agency, unit), n in self.rows.items():
             if agency in domain_of:
-                key = (domain_of[agency], unit)  # type: ignore[assignment]  # a group id
-                rows[key] = rows.get(key, 0) + n  # type: ignore[index]  # a group id
+                key = (int(domain_of[agency]), unit)  # type: ignore[call-overload]  # group ids are ints
+                rows[key] = rows.get(key, 0) + n
         return Sums(rows, cells)
 
 
