@@ -17,6 +17,8 @@ from collector import hookimpl
 from collector.access.identity import actor_for_user
 from collector.access.identity import find_user
 from collector.answers.question_types import QuestionType
+from collector.console.panels import ListPanel
+from collector.console.panels import PanelRow
 from collector.core.hooktypes import AnswerError
 from collector.results.analyses import Analysis
 from collector.results.exporters import Exporter
@@ -129,6 +131,24 @@ def register_exporters() -> list[type[Exporter]]:
 @hookimpl
 def register_analyses() -> list[type[Analysis]]:
     return [CountAnalysis]
+
+
+class KioskPanel(ListPanel):
+    """The seam a kiosk feature would fill: kiosks that stopped reporting."""
+
+    name = "example_kiosks"
+    title = "Kiosks that stopped reporting"  # type: ignore[assignment]  # a plugin may skip gettext
+    area = "administer"
+    action = "kiosks.manage"
+    empty = "Every kiosk reported today."  # type: ignore[assignment]  # a plugin may skip gettext
+
+    def rows(self, actor: Any) -> list[PanelRow]:
+        return [PanelRow("Kiosk 3, main counter", None, "silent since 09:10", "quiet")]
+
+
+@hookimpl
+def register_console_panels() -> list[type]:
+    return [KioskPanel]
 
 
 @hookimpl

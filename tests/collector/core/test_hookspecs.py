@@ -22,6 +22,8 @@ from collector.core.models import ComplaintCategory
 from collector.core.models import Unit
 from collector.core.models import User
 from tests.helpers import example_plugin
+from tests.helpers.staff import make_user
+from tests.helpers.web import client_as
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugin_hooks.md"
 
@@ -103,6 +105,12 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     client = app.test_client()
     assert client.get("/example/hello").get_json() == {"hello": "world"}
     exercised.add("register_blueprints")
+
+    staff = make_user(app, "kiosk-admin@alpha.example.test", "agency_admin", "alpha")
+    assert staff
+    home = client_as(app, "kiosk-admin@alpha.example.test").get("/staff/").text
+    assert "Kiosk 3, main counter" in home and 'id="panel-example_kiosks"' in home
+    exercised.add("register_console_panels")
 
     result = app.test_cli_runner().invoke(args=["example-hello"])
     assert result.output.strip() == "hello from the example plugin"
