@@ -71,7 +71,7 @@ def hidden_in_table(
 
     The table shows every cell of ``counts`` (a missing cell counts as 0), a total per
     row, a total per column and the grand total (always shown). Primary: every count
-    under ``MIN_CELL``. Secondary, repeated until nothing changes: in each row, each
+    from 1 to ``MIN_CELL - 1`` (an empty cell says no one is in it, and is shown). Secondary, repeated until nothing changes: in each row, each
     column, the column of row totals and the row of column totals, while the line's
     shown total minus its shown members would reveal the withheld ones together, the
     smallest shown member is withheld too.
