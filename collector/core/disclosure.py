@@ -59,9 +59,10 @@ def _settle(members: Mapping[Any, int], hidden: set[Any], total: int | None) -> 
     while True:
         shown = [k for k in order if k not in hidden and k not in added]
         rest = total - sum(members[k] for k in shown)
-        if not (0 < rest < MIN_CELL) or not shown:
+        candidates = [k for k in shown if members[k] > 0]  # withholding an empty cell hides nothing
+        if not (0 < rest < MIN_CELL) or not candidates:
             return added
-        added.add(min(shown, key=lambda k: (members[k], order.index(k))))
+        added.add(min(candidates, key=lambda k: (members[k], order.index(k))))
 
 
 def hidden_in_table(
