@@ -59,4 +59,5 @@ def test_a_two_way_table_hides_what_its_totals_would_reveal() -> None:
     assert rows == set() and cols == set()
     small = {("m1", "a"): 3, ("m2", "a"): 20}
     cells, rows, cols = hidden_in_table(small)
-    assert rows == {"m1"} and cells == {("m1", "a")}
+    # the grand total (23) minus m2 would give m1's 3: m2 goes too, in its row and column
+    assert rows == {"m1", "m2"} and cells == {("m1", "a"), ("m2", "a")}
