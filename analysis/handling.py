@@ -79,7 +79,9 @@ def time_to_close_counts(
     return time_to_close(pd.Series(times), pd.Series(ends), pd.Timestamp(as_of))
 
 
-def overdue_chart(months: Sequence[str], due: Sequence[int], overdue: Sequence[int]) -> pd.DataFrame:
+def overdue_chart(
+    months: Sequence[str], due: Sequence[int], overdue: Sequence[int]
+) -> pd.DataFrame:
     """p-chart of the share overdue per month (months with no case due are left out)."""
     if not len(months) == len(due) == len(overdue):
         raise ValueError("months, due and overdue must have the same length")
@@ -120,7 +122,5 @@ def followup_design(
     short = answers[stratum][big_n < r].unique().tolist()
     if short:
         raise ValueError(f"strata {short} have more respondents than cases invited")
-    data = answers.reset_index(drop=True).assign(
-        _w=(big_n / r).to_numpy(), _N=big_n.to_numpy()
-    )
+    data = answers.reset_index(drop=True).assign(_w=(big_n / r).to_numpy(), _N=big_n.to_numpy())
     return SurveyDesign(data, strata=stratum, weights="_w", fpc="_N", lonely_psu="adjust")

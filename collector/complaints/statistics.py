@@ -154,7 +154,9 @@ def due_counts(session: Session, scope: Scope) -> dict[tuple[Month, int], tuple[
     }
 
 
-def duration_counts(session: Session, scope: Scope) -> dict[int, list[tuple[date, date | None, int]]]:
+def duration_counts(
+    session: Session, scope: Scope
+) -> dict[int, list[tuple[date, date | None, int]]]:
     """Per category: (received on, answered on or None, cases) for the wave's cases."""
     statement = (
         _cases(
@@ -196,7 +198,9 @@ class Table:
     total: int
 
 
-def count_table(counts: dict[tuple[Any, Any], int], rows: Sequence[Any], cols: Sequence[Any]) -> Table:
+def count_table(
+    counts: dict[tuple[Any, Any], int], rows: Sequence[Any], cols: Sequence[Any]
+) -> Table:
     """``counts`` laid out on ``rows`` x ``cols`` with primary and secondary suppression."""
     full = {(r, c): counts.get((r, c), 0) for r in rows for c in cols}
     cells, hidden_rows, hidden_cols = hidden_in_table(full)
@@ -266,7 +270,9 @@ class CaseStatistics:
     categories: list[CategoryRow]
 
 
-def _median(counts: Sequence[tuple[date, date | None, int]], today: date) -> tuple[Median | None, Any]:
+def _median(
+    counts: Sequence[tuple[date, date | None, int]], today: date
+) -> tuple[Median | None, Any]:
     n = sum(c for _, _, c in counts)
     if too_small(n):
         return None, None
@@ -312,17 +318,19 @@ def case_statistics(session: Session, scope: Scope) -> CaseStatistics:
             [due_by_month[m][0] for m in chart_months],
             [due_by_month[m][0] - due_by_month[m][1] for m in chart_months],
         )
-        for month, row in frame.iterrows():
+        for label, row in frame.iterrows():
             n = int(row["n"])
             chart.append(
                 ChartMonth(
-                    month=str(month),
+                    month=str(label),
                     due=n,
                     share=None if too_small(n) else float(row["value"]),
                     centre=float(row["centre"]),
                     lower=float(row["lcl"]),
                     upper=float(row["ucl"]),
-                    rules=[r for r in str(row["rules"]).split(",") if r] if not too_small(n) else [],
+                    rules=[r for r in str(row["rules"]).split(",") if r]
+                    if not too_small(n)
+                    else [],
                 )
             )
 
@@ -524,9 +532,7 @@ def satisfaction(
     result.groups = {
         name: [_item(design, frame, k, likert) for k in keys] for name, keys in groups.items()
     }
-    result.dimensions = {
-        name: _item(design, frame, f"dim_{name}", likert) for name in dimensions
-    }
+    result.dimensions = {name: _item(design, frame, f"dim_{name}", likert) for name in dimensions}
     return result
 
 

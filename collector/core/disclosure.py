@@ -44,7 +44,6 @@ def hidden_cells(counts: Mapping[K, int], total: int | None = None) -> set[K]:
         hidden.add(min(shown, key=lambda key: (counts[key], order[key])))
 
 
-
 R = TypeVar("R", bound=Hashable)
 C = TypeVar("C", bound=Hashable)
 

@@ -74,13 +74,9 @@ class PickerForm(LocalisedForm):
     class Meta:
         csrf = False
 
-    agency = SelectField(
-        lazy_gettext("Agency"),
-        validate_choice=True,
-        coerce=str,
-    )
-    wave = SelectField(lazy_gettext("Period"), validate_choice=True, coerce=str)
-    unit = SelectField(lazy_gettext("Service unit"), validate_choice=True, coerce=str)
+    agency = SelectField(validate_choice=True, coerce=str)  # labels: in the template
+    wave = SelectField(validate_choice=True, coerce=str)
+    unit = SelectField(validate_choice=True, coerce=str)
 
 
 def _readable_agencies(actor: Actor) -> list[Agency]:
@@ -103,14 +99,18 @@ def _readable_agencies(actor: Actor) -> list[Agency]:
 def _waves(agency_id: int, action: str, today: date) -> list[Wave]:
     """Every period from the agency's first case (at most ``YEARS_BACK`` years ago) to
     today, newest first, years then halves then quarters."""
-    first = get_session().execute(
-        scoped(
-            select(func.min(col(Complaint.received_on))).where(
-                col(Complaint.agency_id) == agency_id
-            ),
-            action,
+    first = (
+        get_session()
+        .execute(
+            scoped(
+                select(func.min(col(Complaint.received_on))).where(
+                    col(Complaint.agency_id) == agency_id
+                ),
+                action,
+            )
         )
-    ).scalar()
+        .scalar()
+    )
     earliest = date(today.year - YEARS_BACK, 1, 1)
     start = max(first or today, earliest)
     return [w for kind in KINDS for w in reversed(periods_between(kind, start, today))]
@@ -168,9 +168,11 @@ def index() -> Any:
     default_agency = own or (str(agencies[0].id) if agencies else "")
     agency_raw = request.args.get("agency") or default_agency
     form.agency.data = agency_raw
-    agency_id = int(agency_raw) if agency_raw.isdigit() and any(
-        str(a.id) == agency_raw for a in agencies
-    ) else int(default_agency or 0)
+    agency_id = (
+        int(agency_raw)
+        if agency_raw.isdigit() and any(str(a.id) == agency_raw for a in agencies)
+        else int(default_agency or 0)
+    )
     action = CASES if allowed(actor, CASES, agency_id) else AGGREGATES
     detailed = allowed(actor, CASES, agency_id) or allowed(actor, "results.read", agency_id)
 
@@ -254,8 +256,8 @@ def index() -> Any:
         categories=categories,
         questionnaire=questionnaire,
         satisfaction=satisfaction,
-        agency_name=dict(form.agency.choices).get(str(agency_id), ""),
-        unit_name=dict(form.unit.choices).get(form.unit.data or WHOLE_AGENCY, ""),
+        agency_name=next((a[1] for a in form.agency.choices if a[0] == str(agency_id)), ""),
+        unit_name=next((u[1] for u in form.unit.choices if u[0] == form.unit.data), ""),
     )
     return render_template("complaints/statistics.html", **context)
 

@@ -38,10 +38,10 @@ def sapp(outbox_app: Flask) -> Flask:
         if i < 6:
             answered = date(2026, 10, 1 + i) + timedelta(days=1 + i)
             fd.close_case(app, filed.case.id, replied=answered, closed=answered)  # type: ignore[arg-type]
-    for i in range(3):
+    for _ in range(3):
         fd.pin(app, date(2026, 11, 2))
         fd.file_case(app, "alpha", lights)
-    for i in range(6):
+    for _ in range(6):
         fd.pin(app, date(2026, 10, 2))
         fd.file_case(app, "beta", beta)
     citizen = app.test_client()
@@ -57,7 +57,9 @@ def test_the_figures_equal_analysis_on_the_same_cases(sapp: Flask) -> None:
         alpha = fd.agency(session, "alpha").id
         rows = [
             (c.received_on, c.due_on, c.answered_on, c.category_id)
-            for c in session.execute(select(Complaint).where(Complaint.agency_id == alpha)).scalars()
+            for c in session.execute(
+                select(Complaint).where(Complaint.agency_id == alpha)
+            ).scalars()
         ]
     today = date(2026, 12, 5)
     due = [r for r in rows if r[1] < today]
