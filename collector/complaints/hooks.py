@@ -18,6 +18,7 @@ from collector.complaints.views import intake
 from collector.complaints.views import open311
 from collector.complaints.views import public
 from collector.complaints.views import settings
+from collector.complaints.views import statistics
 from collector.core.hookspecs import hookimpl
 from collector.core.hooktypes import Route
 from collector.core.models import Complaint
@@ -55,6 +56,7 @@ def register_blueprints() -> list[Blueprint]:
         intake.bp,
         settings.bp,
         dashboard.bp,
+        statistics.bp,
     ]
     for blueprint in blueprints:
         # The complaint pages name codes through labels' tables ({{ complaint_labels.CASE_STATUS[s] }}).

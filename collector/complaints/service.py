@@ -352,6 +352,7 @@ class CaseService:
         )
         case.decline_ground = ground
         case.closed_at = self.now()
+        case.answered_on = case.answered_on or self.today()
         self.session.add(case)
         return self._tell(case, "declined", text)
 
@@ -546,6 +547,7 @@ class CaseService:
             public=True,
         )
         case.replied_at = self.now()
+        case.answered_on = case.answered_on or self.today()
         case.paused_since = None
         self.session.add(case)
         return self._tell(case, "replied", text)

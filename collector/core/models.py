@@ -393,6 +393,9 @@ class Complaint(SQLModel, table=True):
     extension_days: int = 0
     paused_since: date | None = None
     replied_at: datetime | None = None
+    # The Taiwan date of the first reply or decline (never reset by a reopening): the day
+    # the case was answered, compared with ``due_on`` by the complaint statistics.
+    answered_on: date | None = None
     closed_at: datetime | None = None
     outcome: str | None = Field(default=None, max_length=24)
     decline_ground: str | None = Field(default=None, max_length=300)

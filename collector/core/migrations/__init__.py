@@ -18,6 +18,7 @@ def alembic_config(app: Flask) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     cfg.attributes["engine"] = get_engine(app)
+    cfg.attributes["timezone"] = app.config.get("TIMEZONE")  # for migrations that date events
     return cfg
 
 

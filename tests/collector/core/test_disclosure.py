@@ -46,3 +46,18 @@ def test_what_is_shown_never_reveals_a_small_group(counts: dict[str, int], extra
     assert all(not too_small(counts[key]) for key in shown)
     rest = total - sum(counts[key] for key in shown)
     assert rest == 0 or rest >= MIN_CELL or not shown
+
+
+def test_a_two_way_table_hides_what_its_totals_would_reveal() -> None:
+    from collector.core.disclosure import hidden_in_table
+
+    table = {("m1", "a"): 10, ("m1", "b"): 3, ("m2", "a"): 12, ("m2", "b"): 8, ("m3", "a"): 0}
+    cells, rows, cols = hidden_in_table(table)
+    # m1/b (3) primarily; m1/a because m1's total would give it; m2/b because b's total would
+    assert cells == {("m1", "b"), ("m1", "a"), ("m2", "b")}
+    assert ("m3", "a") not in cells and ("m3", "b") not in cells  # empty cells are shown
+    assert rows == set() and cols == set()
+    small = {("m1", "a"): 3, ("m2", "a"): 20}
+    cells, rows, cols = hidden_in_table(small)
+    # the grand total (23) minus m2 would give m1's 3: m2 goes too, in its row and column
+    assert rows == {"m1", "m2"} and cells == {("m1", "a"), ("m2", "a")}
