@@ -517,7 +517,8 @@ def sparkline(values: Sequence[float | None], *, title: str, language: str) -> C
         ax.set_axis_off()
         # A withheld value is skipped: the line joins its neighbours, the table shows "—".
         points = [(x, v) for x, v in enumerate(values) if v is not None]
-        ax.set_xlim(-0.3, max(1, len(values) - 1) + 0.3)
+        ax.set_xlim(-0.4, max(1, len(values) - 1) + 0.4)
+        ax.margins(y=0.15)
         if points:
             ax.plot([x for x, _ in points], [v for _, v in points], color=BLUE, linewidth=1.5)
             ax.plot([points[-1][0]], [points[-1][1]], marker="o", color=BLUE, markersize=3)
