@@ -59,7 +59,7 @@ def test_hookspecs_import_only_pluggy_and_the_hook_types() -> None:
 LAYERS = [
     {"core"},
     {"access"},
-    {"organisation", "console", "campaigns"},
+    {"organisation", "console", "campaigns", "margins"},
     {"answers"},
     {"results"},
     {"staff_survey", "complaints"},
