@@ -101,12 +101,13 @@ def parse(
         return [], [Problem(0, "mg_err_encoding")]
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[Row] = []
     problems: list[Problem] = []
     columns: list[str | None] | None = None
     seen: dict[tuple[int, str | None, str, str], int] = {}
     line = 0
+    data_rows = 0
     try:
         for cells in reader:
             line = reader.line_num
@@ -121,9 +122,9 @@ def parse(
                 if header_problems:
                     break
                 continue
-            if len(rows) + len(problems) >= MAX_ROWS:
-                problems.append(Problem(line, "mg_err_too_many", {"max": MAX_ROWS}))
-                break
+            data_rows += 1
+            if data_rows > MAX_ROWS:
+                return [], [Problem(line, "mg_err_too_many", {"max": MAX_ROWS})]
             if len(values) > len(columns) or len(values) < len(REQUIRED):
                 problems.append(Problem(line, "mg_err_columns", {"found": len(values)}))
                 continue

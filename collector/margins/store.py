@@ -126,8 +126,8 @@ def _remove(session: Session, set_ids: Iterable[int], actor: Actor | None) -> No
     if not ids:
         return
     action = MANAGE if actor is not None else ""
-    session.execute(_maybe_scoped(delete(MarginCell).where(col(MarginCell.set_id).in_(ids)), action, actor))  # type: ignore[call-overload]
-    session.execute(_maybe_scoped(delete(MarginSet).where(col(MarginSet.id).in_(ids)), action, actor))  # type: ignore[call-overload]
+    session.execute(_maybe_scoped(delete(MarginCell).where(col(MarginCell.set_id).in_(ids)).execution_options(synchronize_session=False), action, actor))  # type: ignore[call-overload]
+    session.execute(_maybe_scoped(delete(MarginSet).where(col(MarginSet.id).in_(ids)).execution_options(synchronize_session=False), action, actor))  # type: ignore[call-overload]
 
 
 def _existing(
