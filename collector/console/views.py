@@ -134,6 +134,13 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "surveys",
+        "results.read",
+        lazy_gettext("Population margins"),
+        "margins.index",
+        lazy_gettext("Counts by sex, age group and district that results are weighted to."),
+    ),
+    Task(
+        "surveys",
         "campaigns.manage",
         lazy_gettext("New campaign"),
         "campaigns.create",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from collector.margins.categories import VARIABLES
 from collector.margins.categories import Scheme
 from collector.margins.categories import looks_like_formula
+from collector.margins.validation import MAX_COUNT
 from collector.margins.validation import Problem
 from collector.margins.validation import parse_count
 from collector.margins.validation import parse_year
@@ -94,7 +95,9 @@ def parse(
         return [], [Problem(0, "mg_err_empty")]
     if len(data) > MAX_BYTES:
         return [], [Problem(0, "mg_err_too_big", {"max": MAX_BYTES // 1000})]
-    if data.startswith(BINARY_MAGIC) or b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith(BINARY_MAGIC) or (
+        b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    ):
         return [], [Problem(0, "mg_err_binary")]
     text = decode(data)
     if text is None:
@@ -173,7 +176,9 @@ def _row(
 ) -> tuple[Row | None, list[Problem]]:
     problems = []
     for column, value in record.items():
-        if looks_like_formula(value) and not (column == "count" and value[1:2].isdigit()):
+        if looks_like_formula(value) and not (
+            column == "count" and value[:1] in "+-" and value[1:2].isdigit()
+        ):
             problems.append(Problem(line, "mg_err_formula", {"cell": value[:40]}))
     if problems:
         return None, problems
@@ -191,7 +196,9 @@ def _row(
             problems.append(problem)
     count = parse_count(record.get("count", ""))
     if isinstance(count, str):
-        problems.append(Problem(line, count, {"max": f"{100_000_000:,}", "cell": ""}))
+        problems.append(
+            Problem(line, count, {"max": f"{MAX_COUNT:,}", "cell": record["count"][:40]})
+        )
     unit = record.get("unit") or None
     if unit is not None and unit not in unit_codes:
         problems.append(Problem(line, "mg_err_unit", {"value": unit[:40]}))

@@ -19,7 +19,10 @@ trimmed count and Kish's design effect. The rules, documented in docs/weighting.
   with fewer than two answered categories is not used.
 - **Trimming.** Weights are trimmed to [0.3, 3] times the mean weight (R
   ``trimWeights``, repeated until none is outside; the trimmed amount is spread over
-  the others), so no respondent counts for more than three average ones.
+  the others), so no respondent counts for more than three average ones; raking then
+  starts again from the trimmed weights, up to 10 rounds, so that the margins are met
+  as closely as the bounds allow (post-stratification cannot: its weights are equal
+  within a cell).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ TRIM_LOWER = 0.3
 TRIM_UPPER = 3.0
 """Trimming bounds, as multiples of the mean weight."""
 MAXIT = 50
+TRIM_ROUNDS = 10
 EPSILON = 1.0
 """Raking's iterations and stopping rule (R ``rake``: change of the cross-table below 1)."""
 POSTSTRATIFICATION = "poststratification"
@@ -72,7 +76,7 @@ class Weighting:
     variables: tuple[str, ...]  # the variables used, in raking order
     margins: dict[str, dict[str, int]]  # the margins used, as entered (categories used)
     fits: dict[str, Fit]
-    trimmed: int  # weights that fell outside the bounds and were trimmed
+    trimmed: int  # weights outside the bounds after the first calibration, hence trimmed
     bounds: tuple[float, float]  # the trimming bounds applied (absolute weights)
     kish_deff: float
     effective_n: float
@@ -133,22 +137,18 @@ def weigh(
             target[MISSING] = total * missing_share
         targets[variable] = target
     design = SurveyDesign(data)
+    mean = total / n
+    bounds = (lower * mean, upper * mean)
     converged = True
     if len(used) == 1:
         variable = next(iter(used))
         weighted = poststratify(design, variable, targets[variable])
         method = POSTSTRATIFICATION
+        trimmed = _outside(weighted, bounds)
+        final = trim_weights(weighted, upper=bounds[1], lower=bounds[0], strict=True)
     else:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            weighted = rake(design, targets, maxit=MAXIT, epsilon=EPSILON)
-        converged = not any("did not converge" in str(w.message) for w in caught)
         method = RAKING
-    mean = float(weighted.row_weights.sum()) / n
-    bounds = (lower * mean, upper * mean)
-    before_trim = weighted.row_weights
-    trimmed = int(((before_trim < bounds[0]) | (before_trim > bounds[1])).sum())
-    final = trim_weights(weighted, upper=bounds[1], lower=bounds[0], strict=True)
+        final, trimmed, converged = _rake_within(design, targets, bounds)
     fits = {v: _fit(final, v, used[v]) for v in used}
     w = final.row_weights
     return Weighting(
@@ -168,8 +168,41 @@ def weigh(
     )
 
 
+def _outside(design: SurveyDesign, bounds: tuple[float, float]) -> int:
+    w = design.row_weights
+    return int(((w < bounds[0] * (1 - 1e-9)) | (w > bounds[1] * (1 + 1e-9))).sum())
+
+
+def _rake_within(
+    design: SurveyDesign, targets: Mapping[str, Mapping[str, float]], bounds: tuple[float, float]
+) -> tuple[SurveyDesign, int, bool]:
+    """Rake, trim, and rake again from the trimmed weights until raking keeps every
+    weight within ``bounds`` (at most :data:`TRIM_ROUNDS` times; then the last raking
+    is trimmed): the margins are met where the bounds allow it. Returns the design, the
+    weights outside the bounds after the first raking, and whether raking converged."""
+    converged = True
+    current = design
+    first = 0
+    for round_ in range(TRIM_ROUNDS):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            weighted = rake(current, targets, maxit=MAXIT, epsilon=EPSILON)
+        converged = not any("did not converge" in str(w.message) for w in caught)
+        outside = _outside(weighted, bounds)
+        if round_ == 0:
+            first = outside
+        if outside == 0:
+            return weighted, first, converged
+        current = trim_weights(weighted, upper=bounds[1], lower=bounds[0], strict=True)
+    return current, first, converged
+
+
 def _fit(design: SurveyDesign, variable: str, margin: Mapping[str, int]) -> Fit:
-    """Chi-square of the answered respondents' categories against the margin's shares."""
+    """Chi-square of the answered respondents' categories against the margin's shares,
+    the weights scaled to the sample size so that before and after are comparable (the
+    design-based statistic is on the scale of the weights' total; its p-value is not)."""
+    w = design.row_weights
+    design = design.with_weights(w * len(w) / w.sum())
     answered = design.data[variable] != MISSING
     column = design.data[variable].where(answered, np.nan)
     checked = design.assign(**{f"_fit_{variable}": column}).subset(answered.to_numpy())

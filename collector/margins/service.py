@@ -50,17 +50,21 @@ def _action() -> tuple[str, object]:
     return "", None
 
 
-def _single_unit(session: Session, agency_id: int, frame: pd.DataFrame, action: str, actor: object) -> int | None:
+def _single_unit(
+    session: Session, agency_id: int, frame: pd.DataFrame, action: str, actor: object
+) -> int | None:
     """The unit id when every row of ``frame`` is from one unit of the agency."""
     if "unit" not in frame.columns or frame["unit"].isna().any():
         return None
     codes = frame["unit"].unique()
     if len(codes) != 1:
         return None
-    query = select(col(Unit.id)).where(col(Unit.agency_id) == agency_id, col(Unit.code) == str(codes[0]))
+    query = select(col(Unit.id)).where(
+        col(Unit.agency_id) == agency_id, col(Unit.code) == str(codes[0])
+    )
     if action:
         query = scoped(query, action, actor)  # type: ignore[arg-type]
-    return session.execute(query).scalar_one_or_none()  # type: ignore[call-overload]
+    return session.execute(query).scalar_one_or_none()
 
 
 def _fits(questionnaire: Questionnaire, variable: str, stored: StoredSet) -> bool:

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from sqlmodel import col
 
 from collector.access import audit
+from collector.access.guard import S
 from collector.access.guard import unscoped
 from collector.access.scoped import scoped
 from collector.core import clock
@@ -66,12 +67,12 @@ class StoredSet:
         return dict(self.cells)
 
 
-def _maybe_scoped(statement: object, action: str, actor: Actor | None) -> object:
+def _maybe_scoped(statement: S, action: str, actor: Actor | None) -> S:
     """Scoped for a staff request; outside one (a command, the demo) the caller chose the
     agency, as ``collector analyse`` does."""
     if action == "":
-        return unscoped(statement, "margins read outside a request")  # type: ignore[type-var]
-    return scoped(statement, action, actor)  # type: ignore[type-var]
+        return unscoped(statement, "margins read outside a request")
+    return scoped(statement, action, actor)
 
 
 def stored_sets(
@@ -88,7 +89,7 @@ def stored_sets(
     query = select(MarginSet).where(col(MarginSet.agency_id) == agency_id)
     if year is not None:
         query = query.where(col(MarginSet.year) == year)
-    sets = list(session.execute(_maybe_scoped(query, action, actor)).scalars())  # type: ignore[call-overload]
+    sets = list(session.execute(_maybe_scoped(query, action, actor)).scalars())
     if not sets:
         return []
     ids = [s.id for s in sets]
@@ -98,12 +99,18 @@ def stored_sets(
         .order_by(col(MarginCell.set_id), col(MarginCell.position))
     )
     cells: dict[int, list[tuple[str, int]]] = {}
-    for cell in session.execute(_maybe_scoped(cells_query, action, actor)).scalars():  # type: ignore[call-overload]
+    for cell in session.execute(_maybe_scoped(cells_query, action, actor)).scalars():
         cells.setdefault(cell.set_id, []).append((cell.category, cell.count))
     order = {v: i for i, v in enumerate(VARIABLES)}
     out = [
         StoredSet(
-            s.id or 0, s.year, s.unit_id, s.variable, s.source, s.changed_at, tuple(cells.get(s.id or 0, []))
+            s.id or 0,
+            s.year,
+            s.unit_id,
+            s.variable,
+            s.source,
+            s.changed_at,
+            tuple(cells.get(s.id or 0, [])),
         )
         for s in sets
     ]
@@ -118,7 +125,7 @@ def years(session: Session, agency_id: int, action: str, actor: Actor | None = N
         .distinct()
         .order_by(col(MarginSet.year).desc())
     )
-    return list(session.execute(_maybe_scoped(query, action, actor)).scalars())  # type: ignore[call-overload]
+    return list(session.execute(_maybe_scoped(query, action, actor)).scalars())
 
 
 def _remove(session: Session, set_ids: Iterable[int], actor: Actor | None) -> None:
@@ -126,8 +133,24 @@ def _remove(session: Session, set_ids: Iterable[int], actor: Actor | None) -> No
     if not ids:
         return
     action = MANAGE if actor is not None else ""
-    session.execute(_maybe_scoped(delete(MarginCell).where(col(MarginCell.set_id).in_(ids)).execution_options(synchronize_session=False), action, actor))  # type: ignore[call-overload]
-    session.execute(_maybe_scoped(delete(MarginSet).where(col(MarginSet.id).in_(ids)).execution_options(synchronize_session=False), action, actor))  # type: ignore[call-overload]
+    session.execute(
+        _maybe_scoped(
+            delete(MarginCell)
+            .where(col(MarginCell.set_id).in_(ids))
+            .execution_options(synchronize_session=False),
+            action,
+            actor,
+        )
+    )
+    session.execute(
+        _maybe_scoped(
+            delete(MarginSet)
+            .where(col(MarginSet.id).in_(ids))
+            .execution_options(synchronize_session=False),
+            action,
+            actor,
+        )
+    )
 
 
 def _existing(
@@ -172,7 +195,9 @@ def save(
         session.flush()
         assert row.id is not None
         for position, (category, count) in enumerate(entry.cells):
-            session.add(MarginCell(set_id=row.id, category=category, position=position, count=count))
+            session.add(
+                MarginCell(set_id=row.id, category=category, position=position, count=count)
+            )
     session.flush()
     audit.record(
         session,

@@ -40,9 +40,7 @@ MESSAGES: dict[str, LazyText] = {
     "mg_err_year": lazy_gettext(
         "Enter a year from %(first)s to %(last)s (Gregorian, or a ROC year such as 114)."
     ),
-    "mg_err_variable": lazy_gettext(
-        "Unknown variable %(value)s: use sex, age_group or district."
-    ),
+    "mg_err_variable": lazy_gettext("Unknown variable %(value)s: use sex, age_group or district."),
     "mg_err_category": lazy_gettext(
         "%(value)s is not a category of %(variable)s. Use one of: %(allowed)s."
     ),
@@ -155,7 +153,9 @@ def totals_warnings(
     for year, unit, variable, total in totals:
         grouped.setdefault((year, unit), {})[variable] = total
     out = []
-    for (year, unit), by_variable in sorted(grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+    for (year, unit), by_variable in sorted(
+        grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+    ):
         if len(by_variable) < 2:
             continue
         warning = TotalsWarning(year, unit, by_variable)

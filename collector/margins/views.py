@@ -54,6 +54,7 @@ from collector.margins.forms import UploadForm
 from collector.margins.forms import VariableForm
 from collector.margins.forms import variable_form_class
 from collector.margins.validation import FIRST_YEAR
+from collector.margins.validation import MAX_COUNT
 from collector.margins.validation import SOURCE_MAX
 from collector.margins.validation import Problem
 from collector.margins.validation import parse_count
@@ -185,7 +186,9 @@ def _check_year(year: int) -> None:
         abort(404)
 
 
-def _read_form(form: VariableForm, scheme: Scheme, rows: int) -> tuple[list[tuple[str, int]], list[Problem]]:
+def _read_form(
+    form: VariableForm, scheme: Scheme, rows: int
+) -> tuple[list[tuple[str, int]], list[Problem]]:
     """The counts entered, or every problem (marked on its field as well)."""
     language = current_language()
     cells: list[tuple[str, int]] = []
@@ -223,7 +226,7 @@ def _read_form(form: VariableForm, scheme: Scheme, rows: int) -> tuple[list[tupl
                 continue  # a category the source does not count (e.g. "other")
         count = parse_count(raw)
         if isinstance(count, str):
-            problem = Problem(i + 1, count, {"max": "100,000,000", "cell": raw[:40]})
+            problem = Problem(i + 1, count, {"max": f"{MAX_COUNT:,}", "cell": raw[:40]})
             field.errors = [problem.text(language)]
             problems.append(problem)
             continue
@@ -233,7 +236,9 @@ def _read_form(form: VariableForm, scheme: Scheme, rows: int) -> tuple[list[tupl
         form.source.errors = [problem.text(language)]
         problems.append(problem)
     if not problems and len(cells) < 2:
-        problem = Problem(0, "mg_err_too_few", {"variable": scheme.variable, "year": "", "unit": ""})
+        problem = Problem(
+            0, "mg_err_too_few", {"variable": scheme.variable, "year": "", "unit": ""}
+        )
         report_error(problem.text(language), "count_0")
         problems.append(problem)
     return cells, problems
@@ -276,7 +281,9 @@ def variable(year: int, variable: str) -> Any:
             cells, problems = _read_form(form, scheme, rows)
             entered_total = sum(c for _, c in cells)
             if not problems:
-                entry = store.Entry(year, unit_id, variable, tuple(cells), (form.source.data or "").strip())
+                entry = store.Entry(
+                    year, unit_id, variable, tuple(cells), (form.source.data or "").strip()
+                )
                 if _save(agency, [entry], actor, "form"):
                     return redirect(url_for("margins.index", year=year, done="saved"), code=303)
                 report_error(Problem(0, "mg_err_concurrent").text(current_language()))
@@ -322,7 +329,9 @@ def remove(year: int, variable: str) -> Any:
     with _write_session() as wdb:
         removed = store.remove(wdb, agency.id, year, unit.id if unit else None, variable, actor)
         wdb.commit()
-    return redirect(url_for("margins.index", year=year, done="removed" if removed else ""), code=303)
+    return redirect(
+        url_for("margins.index", year=year, done="removed" if removed else ""), code=303
+    )
 
 
 # -- a CSV -------------------------------------------------------------------------
@@ -371,7 +380,11 @@ def upload() -> Any:
 def _upload(form: UploadForm, agency: Agency, actor: Actor) -> list[Problem]:
     """Check the file and save it whole, or return every problem and save nothing."""
     upload = form.file.data
-    data = upload.read(csvfile.MAX_BYTES + 1) if upload is not None and hasattr(upload, "read") else b""
+    data = (
+        upload.read(csvfile.MAX_BYTES + 1)
+        if upload is not None and hasattr(upload, "read")
+        else b""
+    )
     problems: list[Problem] = []
     source = (form.source.data or "").strip()
     if not source_ok(source):

@@ -19,6 +19,7 @@ from collector.margins.raking import RAKING
 from collector.margins.raking import weigh
 from collector.margins.service import statement
 from collector.margins.service import weighting_for
+from surveys import Questionnaire
 from tests.helpers.organisation import agency_id
 from tests.helpers.organisation import unit_id
 
@@ -46,11 +47,13 @@ def save(app: Flask, code: str, entries: list[store.Entry]) -> None:
         store.save(session, agency, entries, None, how="test")
 
 
-def entry(variable: str, counts: dict[str, int], year: int = 2025, unit: int | None = None) -> store.Entry:
+def entry(
+    variable: str, counts: dict[str, int], year: int = 2025, unit: int | None = None
+) -> store.Entry:
     return store.Entry(year, unit, variable, tuple(counts.items()), "戶籍登記")
 
 
-def citizen(app: Flask):  # type: ignore[no-untyped-def]
+def citizen(app: Flask) -> Questionnaire:
     return get_plugins(app).questionnaires.items["citizen-satisfaction"]
 
 
@@ -73,7 +76,10 @@ def test_the_weights_are_analysis_rake_on_the_same_data(app: Flask) -> None:
     other = float((cells["sex"] == MISSING).mean())
     total = float(sum(SEX.values()))
     targets = {
-        "sex": {**{k: total * (1 - other) * v / total for k, v in SEX.items()}, MISSING: total * other},
+        "sex": {
+            **{k: total * (1 - other) * v / total for k, v in SEX.items()},
+            MISSING: total * other,
+        },
         "age_group": {k: float(v) for k, v in AGE.items()},
     }
     expected = rake(SurveyDesign(cells), targets, maxit=50)
@@ -98,7 +104,9 @@ def test_one_variable_is_post_stratification(app: Flask) -> None:
 
 def test_missing_answers_keep_their_unweighted_share(app: Flask) -> None:
     data = frame(missing=True)
-    weighting = weigh(data, {"sex": "sex", "age_group": "age_group"}, {"sex": SEX, "age_group": AGE})
+    weighting = weigh(
+        data, {"sex": "sex", "age_group": "age_group"}, {"sex": SEX, "age_group": AGE}
+    )
     assert weighting is not None
     assert weighting.unanswered["age_group"] == 15
     assert (weighting.weights > 0).all()  # nobody is dropped
@@ -113,7 +121,9 @@ def test_weights_are_trimmed_to_three_times_the_mean() -> None:
     weighting = weigh(data, {"sex": "sex"}, {"sex": extreme})
     assert weighting is not None and weighting.trimmed > 0
     mean = weighting.weights.mean()
-    assert weighting.weights.max() <= 3 * mean + 1e-6 and weighting.weights.min() >= 0.3 * mean - 1e-6
+    assert (
+        weighting.weights.max() <= 3 * mean + 1e-6 and weighting.weights.min() >= 0.3 * mean - 1e-6
+    )
     assert weighting.fits["sex"].after.statistic > 0  # trimming costs some fit, and says so
 
 
@@ -134,7 +144,11 @@ def test_a_units_own_margins_apply_to_that_unit_alone(app: Flask) -> None:
     with session_scope(app) as session:
         alone = weighting_for(session, alpha, 2025, frame(), citizen(app))
         pooled = weighting_for(session, alpha, 2025, mixed, citizen(app))
-    assert alone is not None and alone.unit_margins and alone.margins["sex"] == {"male": 10, "female": 90}
+    assert (
+        alone is not None
+        and alone.unit_margins
+        and alone.margins["sex"] == {"male": 10, "female": 90}
+    )
     assert pooled is not None and not pooled.unit_margins and pooled.margins["sex"] == SEX
 
 

@@ -16,7 +16,7 @@ from tests.helpers.organisation import agency_id
 from tests.helpers.organisation import unit_id
 from tests.helpers.web import Auth
 from tests.helpers.web import error_summary
-from tests.helpers.web import login
+from tests.helpers.web import login as login_as
 
 ADMIN = "admin@alpha.example.test"
 ANALYST = "analyst@alpha.example.test"
@@ -31,6 +31,13 @@ GOOD = (
     "114,sex,女,600,c1\n"
     "114,sex,男,400,c1\n"
 )
+
+
+def login(app: Flask, email: str) -> tuple[FlaskClient, Auth]:
+    """Logged in, the console in English (the messages below are the msgids)."""
+    client, auth = login_as(app, email)
+    client.get("/staff/?lang=en")
+    return client, auth
 
 
 def saved(app: Flask, code: str = "alpha") -> list[store.StoredSet]:
@@ -78,15 +85,36 @@ def test_a_csv_is_saved_whole_and_audited(staff_app: Flask) -> None:
         (b"year,variable,category,count\n2025,sex,male,0\n2025,sex,female,5\n", "above zero"),
         (b"year,variable,category,count\n2025,sex,male,1.5\n2025,sex,female,5\n", "above zero"),
         (b"year,variable,category,count\n2025,sex,male,abc\n2025,sex,female,5\n", "above zero"),
-        (b"year,variable,category,count\n2025,sex,male,=SUM(A1:A3)\n2025,sex,female,5\n", "formula"),
-        (b"year,variable,category,count\n2025,sex,=HYPERLINK(\"x\"),5\n2025,sex,female,5\n", "formula"),
-        (b"year,variable,category,count\n2025,sex,unicorn,5\n2025,sex,female,5\n", "not a category"),
-        (b"year,variable,category,count\n2025,income,high,5\n2025,sex,female,5\n", "Unknown variable"),
+        (
+            b"year,variable,category,count\n2025,sex,male,=SUM(A1:A3)\n2025,sex,female,5\n",
+            "formula",
+        ),
+        (
+            b'year,variable,category,count\n2025,sex,=HYPERLINK("x"),5\n2025,sex,female,5\n',
+            "formula",
+        ),
+        (
+            b"year,variable,category,count\n2025,sex,unicorn,5\n2025,sex,female,5\n",
+            "not a category",
+        ),
+        (
+            b"year,variable,category,count\n2025,income,high,5\n2025,sex,female,5\n",
+            "Unknown variable",
+        ),
         (b"year,variable,category,count\n1850,sex,male,5\n2025,sex,female,5\n", "Enter a year"),
-        (b"year,variable,category,count,unit\n2025,sex,male,5,zz\n2025,sex,female,5,zz\n", "Unknown service unit"),
-        (b"year,variable,category,count\n2025,sex,male,5\n2025,sex,male,6\n", "same category as row 2"),
+        (
+            b"year,variable,category,count,unit\n2025,sex,male,5,zz\n2025,sex,female,5,zz\n",
+            "Unknown service unit",
+        ),
+        (
+            b"year,variable,category,count\n2025,sex,male,5\n2025,sex,male,6\n",
+            "same category as row 2",
+        ),
         (b"year,variable,category,count\n2025,sex,male,5\n", "at least two"),
-        (b"year,variable,category,count\n2025,sex,male,200000000\n2025,sex,female,5\n", "larger than"),
+        (
+            b"year,variable,category,count\n2025,sex,male,200000000\n2025,sex,female,5\n",
+            "larger than",
+        ),
         (b'year,variable,category,count\n2025,sex,"male,5\n', "not valid CSV"),
         (b"PK\x03\x04xlsx-bytes", "not a CSV file"),
         (b"year,variable,category,count\n2025,sex,\xff\xfe\xfa,5\n", "neither UTF-8 nor Big5"),
@@ -94,7 +122,9 @@ def test_a_csv_is_saved_whole_and_audited(staff_app: Flask) -> None:
         (b"year,variable,category,count\n" + b"2025,sex,male,5\n" * 2_100, "more than 2000 rows"),
     ],
 )
-def test_a_bad_csv_changes_nothing_and_says_why(staff_app: Flask, data: bytes, expected: str) -> None:
+def test_a_bad_csv_changes_nothing_and_says_why(
+    staff_app: Flask, data: bytes, expected: str
+) -> None:
     client, auth = login(staff_app, ADMIN)
     assert upload(client, auth, GOOD.encode()).status_code == 303
     before = saved(staff_app)
@@ -112,7 +142,11 @@ def test_utf8_bom_big5_and_utf16_files_are_read(staff_app: Flask) -> None:
     client, auth = login(staff_app, ADMIN)
     text = "年度,變項,類別,人數\n2024,性別,男,1000\n2024,性別,女,1100\n2024,年齡,65 歲以上,900\n2024,年齡,20–29 歲,1200\n"
     for encoding in ("utf-8-sig", "cp950", "utf-16"):
-        data = text.replace("–", "-").encode(encoding) if encoding == "cp950" else text.encode(encoding)
+        data = (
+            text.replace("–", "-").encode(encoding)
+            if encoding == "cp950"
+            else text.encode(encoding)
+        )
         response = upload(client, auth, data)
         if encoding == "cp950":  # Big5 has no en dash: the label with a hyphen is refused
             assert response.status_code == 422
@@ -121,7 +155,10 @@ def test_utf8_bom_big5_and_utf16_files_are_read(staff_app: Flask) -> None:
             response = upload(client, auth, data)
         assert response.status_code == 303, (encoding, response.text)
         sets = {s.variable: s.counts() for s in saved(staff_app) if s.year == 2024}
-        assert sets == {"sex": {"male": 1000, "female": 1100}, "age_group": {"65plus": 900, "20-29": 1200}}
+        assert sets == {
+            "sex": {"male": 1000, "female": 1100},
+            "age_group": {"65plus": 900, "20-29": 1200},
+        }
 
 
 def test_a_file_without_a_source_is_refused(staff_app: Flask) -> None:
@@ -204,8 +241,15 @@ def test_other_agencies_never_see_or_touch_the_margins(staff_app: Flask) -> None
     alpha_unit = unit_id(staff_app, "alpha", "c1")
     response = beta.get(f"/staff/margins/2025/sex?unit={alpha_unit}")
     assert response.status_code == 404
-    assert upload(beta, beta_auth, b"year,variable,category,count\n2025,sex,male,1\n2025,sex,female,2\n").status_code == 303
-    assert {s.total for s in saved(staff_app, "alpha") if s.unit_id is None and s.variable == "sex"} == {100_000}
+    assert (
+        upload(
+            beta, beta_auth, b"year,variable,category,count\n2025,sex,male,1\n2025,sex,female,2\n"
+        ).status_code
+        == 303
+    )
+    assert {
+        s.total for s in saved(staff_app, "alpha") if s.unit_id is None and s.variable == "sex"
+    } == {100_000}
     assert {s.total for s in saved(staff_app, "beta")} == {3}
 
 
