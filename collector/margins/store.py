@@ -133,24 +133,11 @@ def _remove(session: Session, set_ids: Iterable[int], actor: Actor | None) -> No
     if not ids:
         return
     action = MANAGE if actor is not None else ""
-    session.execute(
-        _maybe_scoped(
-            delete(MarginCell)
-            .where(col(MarginCell.set_id).in_(ids))
-            .execution_options(synchronize_session=False),
-            action,
-            actor,
-        )
-    )
-    session.execute(
-        _maybe_scoped(
-            delete(MarginSet)
-            .where(col(MarginSet.id).in_(ids))
-            .execution_options(synchronize_session=False),
-            action,
-            actor,
-        )
-    )
+    for model, column in ((MarginCell, MarginCell.set_id), (MarginSet, MarginSet.id)):
+        statement = delete(model).where(col(column).in_(ids))
+        # no ORM synchronisation: its own SELECT would bypass the scoping
+        options = statement.execution_options(synchronize_session=False)
+        session.execute(_maybe_scoped(options, action, actor))
 
 
 def _existing(

@@ -244,15 +244,21 @@ def _read_form(
     return cells, problems
 
 
-@bp.route("/margins/<int:year>/<variable>", methods=["GET", "POST"])
-def variable(year: int, variable: str) -> Any:
+def _set_request(year: int, variable: str) -> tuple[Actor, Agency, Unit | None]:
+    """Who asks, for which agency and unit: one variable's set of one year (404 for an
+    unknown variable, year or unit)."""
     actor = require(MANAGE, any_agency=True)
     if variable not in VARIABLES:
         abort(404)
     _check_year(year)
     agency = _agency(actor, MANAGE)
+    return actor, agency, _unit_choice(agency, request.values.get("unit"))
+
+
+@bp.route("/margins/<int:year>/<variable>", methods=["GET", "POST"])
+def variable(year: int, variable: str) -> Any:
+    actor, agency, unit = _set_request(year, variable)
     assert agency.id is not None
-    unit = _unit_choice(agency, request.values.get("unit"))
     unit_id = unit.id if unit is not None else None
     scheme = _schemes(agency, MANAGE)[variable]
     session = get_session()
@@ -316,13 +322,8 @@ def variable(year: int, variable: str) -> Any:
 
 @bp.post("/margins/<int:year>/<variable>/remove")
 def remove(year: int, variable: str) -> Any:
-    actor = require(MANAGE, any_agency=True)
-    if variable not in VARIABLES:
-        abort(404)
-    _check_year(year)
-    agency = _agency(actor, MANAGE)
+    actor, agency, unit = _set_request(year, variable)
     assert agency.id is not None
-    unit = _unit_choice(agency, request.values.get("unit"))
     form = VariableForm()
     if not form.validate_on_submit():
         abort(400)
