@@ -209,10 +209,3 @@ def _fit(design: SurveyDesign, variable: str, margin: Mapping[str, int]) -> Fit:
     test = representativeness_test(checked, f"_fit_{variable}", dict(margin))
     return Fit(variable, test["before"], test["after"])
 
-
-def is_close_to_margins(weighting: Weighting, tolerance: float = 1e-6) -> bool:
-    """Whether every variable's weighted shares equal its margin's (no trimming bit)."""
-    return all(
-        math.isclose(float(f.after.statistic), 0.0, abs_tol=tolerance)
-        for f in weighting.fits.values()
-    )
