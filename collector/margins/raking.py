@@ -27,7 +27,6 @@ trimmed count and Kish's design effect. The rules, documented in docs/weighting.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -208,4 +207,3 @@ def _fit(design: SurveyDesign, variable: str, margin: Mapping[str, int]) -> Fit:
     checked = design.assign(**{f"_fit_{variable}": column}).subset(answered.to_numpy())
     test = representativeness_test(checked, f"_fit_{variable}", dict(margin))
     return Fit(variable, test["before"], test["after"])
-
