@@ -33,6 +33,7 @@ from collector.core import voiding
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks
+from collector.margins import hooks as margins_hooks
 from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
 from collector.results.analyses import Analysis
@@ -44,6 +45,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     access_hooks,
     console_hooks,
     organisation_hooks,
+    margins_hooks,
     answers_hooks,
     results_hooks,
     campaigns_hooks,

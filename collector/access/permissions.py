@@ -36,6 +36,7 @@ ACTIONS: dict[str, str] = {
     "responses.read": "read raw responses, one row per respondent",
     "responses.export": "export raw responses as files",
     "campaigns.manage": "set up survey campaigns, QR posters and questionnaires",
+    "margins.manage": "enter the population margins (sex, age group, district) results are weighted to",
     "paper.enter": "key in paper questionnaires",
     "kiosks.manage": "register and reset kiosks",
     "cases.intake": "record complaints received by phone, at the counter, by letter or e-mail",
@@ -56,6 +57,7 @@ ACTION_LABELS: dict[str, LazyText] = {
     "responses.read": lazy_gettext("Read raw responses"),
     "responses.export": lazy_pgettext("permission", "Export raw responses"),
     "campaigns.manage": lazy_gettext("Manage survey campaigns"),
+    "margins.manage": lazy_gettext("Enter population margins for weighting"),
     "paper.enter": lazy_gettext("Enter paper questionnaires"),
     "kiosks.manage": lazy_gettext("Manage kiosks"),
     "cases.intake": lazy_gettext(
@@ -112,6 +114,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "aggregates.read": OWN,
         "results.read": OWN,
         "campaigns.manage": OWN,
+        "margins.manage": OWN,
         "kiosks.manage": OWN,
         "units.manage": OWN,
         "cases.intake": OWN,

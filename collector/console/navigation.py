@@ -99,6 +99,13 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "analyse",
+        "results.read",
+        lazy_gettext("Population margins"),
+        "margins.index",
+        lazy_gettext("Counts by sex, age group and district that results are weighted to."),
+    ),
+    Task(
+        "analyse",
         "aggregates.read",
         lazy_gettext("Agencies compared"),
         "comparison.agencies",

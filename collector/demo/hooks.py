@@ -22,6 +22,7 @@ from collector.demo.campaigns import DESIGNS
 from collector.demo.campaigns import open_links
 from collector.demo.campaigns import seed_campaigns
 from collector.demo.complaints import seed_demo_cases
+from collector.demo.margins import seed_demo_margins
 from collector.demo.responses import ResponseSeeder
 from collector.demo.responses import ensure_agencies
 from collector.demo.staff import DEMO_PASSWORD
@@ -64,6 +65,7 @@ def seed_surveys(app: Flask, seed: int, waves: int) -> dict[str, int] | None:
     with session_scope(app) as session:
         campaigns = seed_campaigns(app, session, wave_list, versions, today)
     responses = ResponseSeeder(app, rng, wave_list, today).seed(campaigns, versions)
+    seed_demo_margins(app, sorted({w.year for w in wave_list}))
     staff = 0
     if STAFF_SLUG in versions:
         staff = seed_staff_surveys(app, rng, wave_list, versions[STAFF_SLUG], today)

@@ -129,6 +129,8 @@ def sample_values(target_user: int) -> dict[str, Any]:
         "filename": "style.css",
         "user_id": target_user,
         "token": "not-a-token",
+        "year": 2025,
+        "variable": "sex",
     }
 
 

@@ -60,7 +60,7 @@ LAYERS = [
     {"core"},
     {"access"},
     {"console"},
-    {"organisation", "campaigns"},
+    {"organisation", "campaigns", "margins"},
     {"answers"},
     {"results"},
     {"staff_survey", "complaints"},
