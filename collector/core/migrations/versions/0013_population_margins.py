@@ -1,7 +1,7 @@
 """population margins: an agency's counts by sex, age group and district, per year
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-20 00:00:00
 
 Results are weighted (post-stratified or raked) to population margins that an agency
