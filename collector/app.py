@@ -32,6 +32,7 @@ from collector.core import voiding
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks
+from collector.improvement import hooks as improvement_hooks
 from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
 from collector.results.analyses import Analysis
@@ -48,6 +49,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     campaigns_hooks,
     staff_survey_hooks,
     complaints_hooks,
+    improvement_hooks,
     demo_hooks,
 )
 """Each feature's hook implementations, registered as essential plugins: the core's
