@@ -429,6 +429,13 @@ def _action(action_id: int, action: str) -> ImprovementAction:
     return found
 
 
+def _in_write(wdb: Session, actor: Actor, action: ImprovementAction) -> ImprovementAction:
+    """The action read again in the write transaction (its latest version)."""
+    statement = select(ImprovementAction).where(col(ImprovementAction.id) == action.id)
+    fresh: ImprovementAction = wdb.execute(scoped(statement, MANAGE, actor)).scalar_one()
+    return fresh
+
+
 def _detail(
     action: ImprovementAction,
     actor: Actor,
@@ -501,8 +508,7 @@ def edit(action_id: int) -> Any:
             version = whole_number(form.version.data or "")
 
             def change(wdb: Session) -> list[str]:
-                fresh = wdb.get(ImprovementAction, action.id)
-                assert fresh is not None
+                fresh = _in_write(wdb, actor, action)
                 return service.update_action(wdb, actor, fresh, details, version)
 
             if _save(form, change) is not None:
@@ -534,8 +540,7 @@ def status(action_id: int) -> Any:
         today = clock.today()
 
         def change(wdb: Session) -> bool:
-            fresh = wdb.get(ImprovementAction, action.id)
-            assert fresh is not None
+            fresh = _in_write(wdb, actor, action)
             service.change_status(
                 wdb,
                 actor,
@@ -560,8 +565,7 @@ def evidence(action_id: int) -> Any:
     form = EvidenceForm()
 
     def change(wdb: Session) -> bool:
-        fresh = wdb.get(ImprovementAction, action.id)
-        assert fresh is not None
+        fresh = _in_write(wdb, actor, action)
         service.add_evidence(wdb, actor, fresh, form.evidence.data or "", form.link.data or "")
         return True
 
