@@ -535,7 +535,10 @@ def status(action_id: int) -> Any:
         _date_errors(form, "done_on", "done_on", required=True)
     else:
         form.done_on.errors = []  # the day it took effect counts only for "done"
-    if not form.done_on.errors:
+    note = form.note.data or ""
+    if not note.strip() or len(note) > service.TEXT_MAX:
+        _mark(form, "note", service.ERRORS["note"])
+    if not any(f.errors for f in form):
         version = whole_number(form.version.data or "")
         today = clock.today()
 
