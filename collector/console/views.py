@@ -155,6 +155,15 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "surveys",
+        "improvement.read",
+        lazy_gettext("Improvement actions"),
+        "improvement.index",
+        lazy_gettext(
+            "What is done about weak results (檢討改善): owners, due dates, before and after."
+        ),
+    ),
+    Task(
+        "surveys",
         "paper.enter",
         lazy_gettext("Paper questionnaire entry"),
         "paper.setup",
