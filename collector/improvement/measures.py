@@ -194,6 +194,6 @@ def subject(
     measure = text.render(MEASURE_LABELS[action.measure])
     if unit_name:
         return text.gettext(
-            "%(measure)s of %(item)s at %(unit)s", measure=measure, item=label, unit=unit_name
+            "%(measure)s of “%(item)s” at %(unit)s", measure=measure, item=label, unit=unit_name
         )
-    return text.gettext("%(measure)s of %(item)s", measure=measure, item=label)
+    return text.gettext("%(measure)s of “%(item)s”", measure=measure, item=label)
