@@ -10,7 +10,9 @@ and a piece of evidence.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
@@ -32,8 +34,8 @@ OWNER = "admin@demo-household.example"
 ANALYST = "analyst@demo-household.example"
 
 
-def _at(day: object) -> datetime:
-    return datetime.combine(day, time(2, 0), tzinfo=UTC)  # type: ignore[call-overload]  # a date
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(2, 0), tzinfo=UTC)
 
 
 def seed_improvement(app: Flask, waves: list[Wave]) -> int:
@@ -50,7 +52,7 @@ def seed_improvement(app: Flask, waves: list[Wave]) -> int:
         if agency is None:
             return 0
         if session.execute(
-            select(ImprovementAction.id).where(col(ImprovementAction.agency_id) == agency.id)
+            select(col(ImprovementAction.id)).where(col(ImprovementAction.agency_id) == agency.id)
         ).first():
             return 0
         users = {
@@ -108,6 +110,7 @@ def seed_improvement(app: Flask, waves: list[Wave]) -> int:
             action.version = 3
             session.add(action)
             session.flush()
+            assert action.id is not None  # flushed
             steps = [
                 ("created", None, "planned", "", None, recorded),
                 (
@@ -148,7 +151,7 @@ def seed_improvement(app: Flask, waves: list[Wave]) -> int:
                         to_status=after,
                         note=note,
                         link=link,
-                        detail='{"done_on": "%s"}' % effective.isoformat()
+                        detail=json.dumps({"done_on": effective.isoformat()})
                         if after == "done"
                         else "{}",
                     )

@@ -86,7 +86,9 @@ def test_packages_import_only_downwards() -> None:
         if target != "collector"
         and module.split(".")[:2] != target.split(".")[:2]
         and layer_of(target) >= layer_of(module)
-        and not (layer_of(target) == layer_of(module) == len(LAYERS) - 1)  # the server's own modules
+        and not (
+            layer_of(target) == layer_of(module) == len(LAYERS) - 1
+        )  # the server's own modules
     )
     assert upward == []
 

@@ -34,9 +34,9 @@ AFTER = answers(2, 140, [0.05, 0.1, 0.25, 0.35, 0.25])
 
 
 def stacked() -> SurveyDesign:
-    data = pd.concat(
-        [BEFORE.assign(wave=0), AFTER.assign(wave=1)], ignore_index=True
-    ).rename(columns={"q": "y"})
+    data = pd.concat([BEFORE.assign(wave=0), AFTER.assign(wave=1)], ignore_index=True).rename(
+        columns={"q": "y"}
+    )
     data["stratum"] = data["wave"].astype(str) + ":" + data["unit"]
     data["top"] = (data["y"] >= 4).astype(float)
     return SurveyDesign(data, strata="stratum", lonely_psu="adjust")

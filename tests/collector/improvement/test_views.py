@@ -204,9 +204,12 @@ def test_moving_the_status_needs_a_note_and_done_needs_its_day(staff_app: Flask)
         "2026-07-01",
         2,
     )
-    assert [(e.kind, e.from_status, e.to_status, e.note) for e in events(staff_app, ident)][
-        -1
-    ] == ("status", "planned", "done", "已加開櫃台")
+    assert [(e.kind, e.from_status, e.to_status, e.note) for e in events(staff_app, ident)][-1] == (
+        "status",
+        "planned",
+        "done",
+        "已加開櫃台",
+    )
     stale = post(client, url, {"status": "planned", "note": "重開", "version": "1"}, page)
     assert stale.status_code == 422
     assert action(staff_app, ident).status == "done"
