@@ -83,9 +83,9 @@ ERRORS: dict[str, LazyText] = {
 }
 
 
-class FindingError(ValueError):
-    """A finding that names something missing or not the agency's: ``field`` and ``key``
-    (of :data:`ERRORS`)."""
+class FieldError(ValueError):
+    """Refused input: the form ``field`` it belongs to and the key of the message that
+    says why (:data:`ERRORS` here, ``service.ERRORS`` for an action's details)."""
 
     def __init__(self, field: str, key: str) -> None:
         super().__init__(key)
@@ -171,7 +171,7 @@ def check_finding(
     finding: Finding,
     action: str,
     today: date,
-) -> list[FindingError]:
+) -> list[FieldError]:
     """Every problem of ``finding`` for ``agency`` (empty: it may be recorded).
 
     What it names must exist and be the agency's: a questionnaire the agency offers and
@@ -179,19 +179,19 @@ def check_finding(
     ``action``, so another agency's id is simply not found), a wave that has begun.
     """
     if finding.kind not in KIND_LABELS:
-        return [FindingError("finding_kind", "kind")]
-    problems: list[FindingError] = []
+        return [FieldError("finding_kind", "kind")]
+    problems: list[FieldError] = []
     if finding.survey:
         questionnaire = plugins.questionnaires.items.get(finding.slug or "")
         if questionnaire is None or not is_offered(
             session, plugins, agency, finding.slug or "", lambda s: scoped(s, action, actor)
         ):
-            problems.append(FindingError("questionnaire", "questionnaire"))
+            problems.append(FieldError("questionnaire", "questionnaire"))
         elif finding.item:
             if finding.item not in rated_items(questionnaire):
-                problems.append(FindingError("item", "item"))
+                problems.append(FieldError("item", "item"))
         elif finding.kind in ITEM_REQUIRED or not questionnaire.analysis.overall:
-            problems.append(FindingError("item", "item"))
+            problems.append(FieldError("item", "item"))
         if finding.kind == "weak_unit":
             unit = (
                 session.execute(
@@ -201,7 +201,7 @@ def check_finding(
                 else None
             )
             if unit is None or unit.agency_id != agency.id:
-                problems.append(FindingError("unit", "unit"))
+                problems.append(FieldError("unit", "unit"))
     else:
         category = (
             session.execute(
@@ -217,13 +217,13 @@ def check_finding(
             else None
         )
         if category is None or category.agency_id != agency.id:
-            problems.append(FindingError("category", "category"))
+            problems.append(FieldError("category", "category"))
         if finding.reason not in REASON_LABELS:
-            problems.append(FindingError("reason", "reason"))
+            problems.append(FieldError("reason", "reason"))
     slug = finding.slug if finding.survey else None
     wave = resolve_wave(session, actor, finding.wave_key, slug, action)
     if wave is None or (wave.campaign_id is not None and not finding.survey):
-        problems.append(FindingError("wave", "wave"))
+        problems.append(FieldError("wave", "wave"))
     elif wave.start > today:
-        problems.append(FindingError("wave", "wave_future"))
+        problems.append(FieldError("wave", "wave_future"))
     return problems

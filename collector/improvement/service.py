@@ -33,6 +33,7 @@ from collector.core.models import ImprovementAction
 from collector.core.models import ImprovementEvent
 from collector.core.models import User
 from collector.improvement.findings import OPEN_STATUSES
+from collector.improvement.findings import FieldError
 from collector.improvement.findings import Finding
 from collector.improvement.findings import canonical_wave_key
 from collector.results.waves import Wave
@@ -62,13 +63,8 @@ ERRORS: dict[str, LazyText] = {
 }
 
 
-class ActionError(ValueError):
-    """A refused change: the form ``field`` it belongs to and the :data:`ERRORS` key."""
-
-    def __init__(self, field: str, key: str) -> None:
-        super().__init__(key)
-        self.field = field
-        self.key = key
+ActionError = FieldError
+"""A refused change of an action: the form field and the :data:`ERRORS` key."""
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,18 @@ SHARES = ("top2", "on_time")
 
 def figure(value: float, measure: str) -> str:
     """One side's estimate as shown: ``38%``, ``62.4``, ``17`` (cases)."""
-    if measure in SHARES:
-        return f"{value * 100:.0f}%"
-    if measure == "cases":
-        return f"{value:.0f}"
-    return f"{value:.1f}"
+    return _number(value, measure, "") + ("%" if measure in SHARES else "")
 
 
 def change_figure(value: float, measure: str) -> str:
     """A change with its sign: ``+12`` (percentage points or 0-100 points), ``-3`` (cases)."""
+    return _number(value, measure, "+")
+
+
+def _number(value: float, measure: str, sign: str) -> str:
     if measure in SHARES:
-        return f"{value * 100:+.0f}"
-    if measure == "cases":
-        return f"{value:+.0f}"
-    return f"{value:+.1f}"
+        return f"{value * 100:{sign}.0f}"
+    return f"{value:{sign}.0f}" if measure == "cases" else f"{value:{sign}.1f}"
 
 
 def p_text(p: float) -> str:
