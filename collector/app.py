@@ -34,6 +34,7 @@ from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks
 from collector.margins import hooks as margins_hooks
+from collector.improvement import hooks as improvement_hooks
 from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
 from collector.results.analyses import Analysis
@@ -52,6 +53,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     staff_survey_hooks,
     complaints_hooks,
     comparison_hooks,
+    improvement_hooks,
     demo_hooks,
 )
 """Each feature's hook implementations, registered as essential plugins: the core's

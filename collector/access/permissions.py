@@ -48,6 +48,8 @@ ACTIONS: dict[str, str] = {
     "units.manage": "create and rename service units",
     "users.manage": "create, disable and enable staff accounts",
     "audit.read": "read the audit log",
+    "improvement.read": "read improvement actions (檢討改善) and their before/after",
+    "improvement.manage": "record and update improvement actions",
 }
 """Every action the core knows, with what it allows."""
 
@@ -75,6 +77,8 @@ ACTION_LABELS: dict[str, LazyText] = {
     "units.manage": lazy_gettext("Create and rename service units"),
     "users.manage": lazy_gettext("Manage staff accounts"),
     "audit.read": lazy_gettext("Read the audit log"),
+    "improvement.read": lazy_gettext("Read improvement actions and their before/after"),
+    "improvement.manage": lazy_gettext("Record and update improvement actions"),
 }
 """What the staff console's home page says each action allows (``console.use`` goes unsaid)."""
 
@@ -105,6 +109,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "ministry_admin": {
         "console.use": OWN,
         "aggregates.read": TREE,
+        "improvement.read": TREE,
         "agencies.manage": TREE,
         "users.manage": OWN,
         "audit.read": OWN,
@@ -124,6 +129,8 @@ MATRIX: dict[str, dict[str, str]] = {
         "calendar.manage": OWN,
         "users.manage": OWN,
         "audit.read": OWN,
+        "improvement.read": OWN,
+        "improvement.manage": OWN,
     },
     "analyst": {
         "console.use": OWN,
@@ -131,12 +138,15 @@ MATRIX: dict[str, dict[str, str]] = {
         "results.read": OWN,
         "responses.read": OWN,
         "responses.export": OWN,
+        "improvement.read": OWN,
+        "improvement.manage": OWN,
     },
     "case_handler": {
         "console.use": OWN,
         "cases.intake": OWN,
         "cases.read": OWN,
         "cases.handle": OWN,
+        "improvement.read": OWN,
     },
     "counter_staff": {
         "console.use": OWN,

@@ -106,6 +106,15 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "analyse",
+        "improvement.read",
+        lazy_gettext("Improvement actions"),
+        "improvement.index",
+        lazy_gettext(
+            "What is done about weak results (檢討改善): owners, due dates, before and after."
+        ),
+    ),
+    Task(
+        "analyse",
         "aggregates.read",
         lazy_gettext("Agencies compared"),
         "comparison.agencies",

@@ -528,3 +528,76 @@ class FailureBackoff(SQLModel, table=True):
     failures: int = 0
     wait_until: float = 0.0
     expires_at: float = Field(index=True)
+
+
+# --- Review and improvement (檢討改善) ----------------------------------------
+
+FINDING_KINDS = ("low_item", "weak_unit", "ipa_item", "complaint_category", "falling_trend")
+"""What an improvement action addresses (``collector.improvement.findings``)."""
+ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
+"""Where an improvement action stands; ``planned`` and ``in_progress`` are open."""
+MEASURES = ("top2", "score")
+"""The survey measure an action's before/after compares: top-two-box share or 0-100 score."""
+COMPLAINT_REASONS = ("many", "overdue")
+"""Why a complaint category is a finding: many cases, or cases answered late."""
+
+
+class ImprovementAction(SQLModel, table=True):
+    """One improvement action (檢討改善): the finding it answers, who owns it, by when,
+    what is done and where it stands. Its history is :class:`ImprovementEvent`.
+
+    The finding: ``finding_kind`` with what it needs (``questionnaire_slug`` and
+    ``item_key`` for survey findings, ``unit_id`` for a weak unit, ``category_id`` and
+    ``complaint_reason`` for a complaint category) and ``wave_key``, the wave it was
+    found in (``collector.results.waves``: ``2025H1``, ``c12``).
+    """
+
+    __tablename__ = "improvement_action"
+    __table_args__ = (
+        CheckConstraint(_in("finding_kind", FINDING_KINDS), name="ck_improvement_finding"),
+        CheckConstraint(_in("status", ACTION_STATUSES), name="ck_improvement_status"),
+        CheckConstraint(_in("measure", MEASURES), name="ck_improvement_measure"),
+        CheckConstraint(
+            "complaint_reason IS NULL OR " + _in("complaint_reason", COMPLAINT_REASONS),
+            name="ck_improvement_reason",
+        ),
+        Index("ix_improvement_action_agency_status_due", "agency_id", "status", "due_on"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    finding_kind: str = Field(max_length=24)
+    questionnaire_slug: str | None = Field(default=None, max_length=64, index=True)
+    item_key: str | None = Field(default=None, max_length=64)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    category_id: int | None = Field(default=None, foreign_key="complaint_category.id")
+    complaint_reason: str | None = Field(default=None, max_length=16)
+    wave_key: str = Field(max_length=16)
+    measure: str = Field(default="top2", max_length=8)
+    title: str = Field(max_length=200)
+    measure_taken: str = Field(default="", sa_column=Column(Text, nullable=False))
+    owner_id: int = Field(foreign_key="staff_user.id")
+    due_on: date
+    status: str = Field(default="planned", max_length=16)
+    done_on: date | None = None  # the day the measure took effect (status done)
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    version: int = 1  # optimistic concurrency: two editors cannot overwrite each other
+
+
+class ImprovementEvent(SQLModel, table=True):
+    """One append-only entry of an action's history: created, changed, status, evidence."""
+
+    __tablename__ = "improvement_event"
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="improvement_action.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_user_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    actor_label: str = Field(default="", max_length=254)
+    kind: str = Field(max_length=16)  # created | changed | status | evidence
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    link: str | None = Field(default=None, max_length=500)
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))

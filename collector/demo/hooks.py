@@ -23,6 +23,7 @@ from collector.demo.campaigns import open_links
 from collector.demo.campaigns import seed_campaigns
 from collector.demo.complaints import seed_demo_cases
 from collector.demo.margins import seed_demo_margins
+from collector.demo.improvement import seed_improvement
 from collector.demo.responses import ResponseSeeder
 from collector.demo.responses import ensure_agencies
 from collector.demo.staff import DEMO_PASSWORD
@@ -118,6 +119,9 @@ def demo(seed: int, waves: int) -> None:
     if complaints.sample:
         number, password = complaints.sample
         click.echo(f"Follow a demo case at /complaints/follow: {number}, password {password}")
+    actions = seed_improvement(app, demo_waves(clock.today(app), waves))
+    if actions:
+        click.echo(f"Seeded {actions} improvement actions (/staff/improvement).")
     links = _qr_links(app)
     if links:
         click.echo("QR links of the open campaigns (posters at /staff/campaigns):")

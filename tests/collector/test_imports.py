@@ -64,7 +64,7 @@ LAYERS = [
     {"answers"},
     {"results"},
     {"staff_survey", "complaints"},
-    {"comparison"},
+    {"comparison", "improvement"},
     {"demo"},
     {"app"},
     {"gunicorn_app", "serving", "cli"},
