@@ -91,8 +91,9 @@ def numeric(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 def design_for(
     frame: pd.DataFrame, columns: Sequence[str], populations: Mapping[str, int] | None = None
 ) -> Design | None:
-    """The stratified design of ``frame`` for ``columns``; None without any response."""
-    if not len(frame):
+    """The stratified design of ``frame`` for ``columns``; None under two responses (no
+    variance can be estimated; fewer than ``MIN_CELL`` are never shown anyway)."""
+    if len(frame) < 2:
         return None
     data = numeric(frame, columns)
     sizes = data[STRATUM].value_counts()

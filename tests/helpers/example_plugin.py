@@ -18,8 +18,11 @@ from collector.access.identity import actor_for_user
 from collector.access.identity import find_user
 from collector.answers.question_types import QuestionType
 from collector.core.hooktypes import AnswerError
+from collector.core.i18n import lazy_gettext
 from collector.results.analyses import Analysis
 from collector.results.exporters import Exporter
+from collector.results.sections import ResultsSection
+from collector.results.sections import WaveContext
 from tests.helpers.questionnaires import NOTICE_FIELDS
 from tests.helpers.questionnaires import t
 
@@ -60,7 +63,19 @@ class CountAnalysis(Analysis):
         return {"responses": len(table.frame)}
 
 
-bp = Blueprint("example", __name__, url_prefix="/example")
+class ResponsesSection(ResultsSection):
+    """A results-page section of the plugin's own (its template is in the blueprint's folder)."""
+
+    name = "example_responses"
+    title = lazy_gettext("Responses")
+    template = "example/section.html"
+    order = 95
+
+    def build(self, context: WaveContext) -> dict[str, Any] | None:
+        return {"responses": len(context.frame())}
+
+
+bp = Blueprint("example", __name__, url_prefix="/example", template_folder="templates")
 
 
 @bp.get("/hello")
@@ -129,6 +144,11 @@ def register_exporters() -> list[type[Exporter]]:
 @hookimpl
 def register_analyses() -> list[type[Analysis]]:
     return [CountAnalysis]
+
+
+@hookimpl
+def register_results_sections() -> list[type[ResultsSection]]:
+    return [ResponsesSection]
 
 
 @hookimpl
