@@ -98,7 +98,7 @@ def design_for(
     data = numeric(frame, columns)
     sizes = data[STRATUM].value_counts()
     populations = populations or {}
-    fpc = all(populations.get(s, 0) >= n for s, n in sizes.items())
+    fpc = all(populations.get(str(s), 0) >= n for s, n in sizes.items())
     weighting = weighting_for(frame)
     if fpc:
         data[POPULATION] = data[STRATUM].map(populations).astype(float)

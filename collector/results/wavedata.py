@@ -220,8 +220,12 @@ class WaveReader:
         )
 
     def _codes(self) -> tuple[dict[int, str], dict[int, str]]:
-        agencies = dict(self.session.execute(self.scope(select(Agency.id, Agency.code))).all())
-        units = dict(self.session.execute(self.scope(select(Unit.id, Unit.code))).all())
+        agencies: dict[int, str] = dict(
+            self.session.execute(self.scope(select(col(Agency.id), col(Agency.code)))).all()
+        )
+        units: dict[int, str] = dict(
+            self.session.execute(self.scope(select(col(Unit.id), col(Unit.code)))).all()
+        )
         return agencies, units
 
     # -- design information --------------------------------------------------------
@@ -232,7 +236,7 @@ class WaveReader:
             return {}
         rows = self.session.execute(
             self.scope(
-                select(Agency.code, Unit.code, CampaignUnit.population)
+                select(col(Agency.code), col(Unit.code), col(CampaignUnit.population))
                 .join(Unit, col(Unit.id) == CampaignUnit.unit_id)
                 .join(Agency, col(Agency.id) == Unit.agency_id)
                 .where(
@@ -254,7 +258,7 @@ class WaveReader:
             return {}
         rows = self.session.execute(
             self.scope(
-                select(Agency.code, Unit.code, CampaignUnit.target_n)
+                select(col(Agency.code), col(Unit.code), col(CampaignUnit.target_n))
                 .join(Unit, col(Unit.id) == CampaignUnit.unit_id)
                 .join(Agency, col(Agency.id) == Unit.agency_id)
                 .where(

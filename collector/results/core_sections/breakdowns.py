@@ -137,7 +137,8 @@ class Breakdowns(ResultsSection):
         ]
         blocks = [b for b in blocks if b[1]]
         tested = [i for i, b in enumerate(blocks) if b[2] is not None]
-        adjusted = adjust_pvalues([blocks[i][2] for i in tested], "holm") if tested else []
+        ps = [float(blocks[i][2] or 0.0) for i in tested]
+        adjusted: Any = adjust_pvalues(ps, "holm") if tested else []
         holm = dict(zip(tested, adjusted, strict=True))
         out = []
         for i, (title, rows, p) in enumerate(blocks):

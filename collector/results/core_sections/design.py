@@ -62,7 +62,11 @@ class DesignStatement(ResultsSection):
                 "effective_n": f"{design.effective_n:.0f}",
             }
         if context.detailed and campaign is not None:
-            counts = frame["agency_unit"].value_counts().to_dict() if n else {}
+            counts: dict[str, int] = (
+                {str(k): int(v) for k, v in frame["agency_unit"].value_counts().items()}
+                if n
+                else {}
+            )
             names = self._unit_names(context)
             for key in sorted(set(targets) | set(counts)):
                 if key.endswith("/" + NO_UNIT):

@@ -72,7 +72,7 @@ class Trend(ResultsSection):
             now, before = estimates[i][1], estimates[i - 1][1]
             if now is not None and before is not None:
                 changes.append((i, change(now.share, before.share)))
-        adjusted = adjust_pvalues([c.p for _i, c in changes], "holm") if changes else []
+        adjusted: Any = adjust_pvalues([c.p for _i, c in changes], "holm") if changes else []
         marks: dict[int, dict[str, Any]] = {}
         for (i, moved), p in zip(changes, adjusted, strict=True):
             significant = bool(p < ALPHA)
