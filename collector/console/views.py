@@ -155,6 +155,13 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "surveys",
+        "aggregates.read",
+        lazy_gettext("Internal staff survey results"),
+        "results.staff_results",
+        lazy_gettext("The staff survey by wave: headline, dimensions, trend and breakdowns."),
+    ),
+    Task(
+        "surveys",
         "paper.enter",
         lazy_gettext("Paper questionnaire entry"),
         "paper.setup",
