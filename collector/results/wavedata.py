@@ -230,45 +230,35 @@ class WaveReader:
 
     # -- design information --------------------------------------------------------
 
-    def populations(self, wave: Wave) -> dict[str, int]:
-        """A campaign wave's population per stratum, where the campaign recorded it."""
+    def _per_stratum(self, wave: Wave, column: Any, *, own_unit: bool) -> dict[str, int]:
+        """A campaign wave's ``CampaignUnit`` figure per stratum, where recorded."""
         if wave.campaign_id is None:
             return {}
+        unit = [col(Unit.id) == self.unit_id] if own_unit and self.unit_id is not None else []
         rows = self.session.execute(
             self.scope(
-                select(col(Agency.code), col(Unit.code), col(CampaignUnit.population))
+                select(col(Agency.code), col(Unit.code), column)
                 .join(Unit, col(Unit.id) == CampaignUnit.unit_id)
                 .join(Agency, col(Agency.id) == Unit.agency_id)
                 .where(
-                    col(CampaignUnit.campaign_id) == wave.campaign_id,
-                    col(CampaignUnit.population).is_not(None),
+                    col(CampaignUnit.campaign_id) == wave.campaign_id, column.is_not(None), *unit
                 )
             )
         ).all()
         return {stratum(a, u): int(n) for a, u, n in rows}
+
+    def populations(self, wave: Wave) -> dict[str, int]:
+        """A campaign wave's population per stratum (every unit's: the design's strata)."""
+        return self._per_stratum(wave, col(CampaignUnit.population), own_unit=False)
+
+    def unit_targets(self, wave: Wave) -> dict[str, int]:
+        """A campaign wave's target per stratum (the chosen unit's only, when one is)."""
+        return self._per_stratum(wave, col(CampaignUnit.target_n), own_unit=True)
 
     def campaign(self, wave: Wave) -> Campaign | None:
         if wave.campaign_id is None:
             return None
         return next((c for c in self.campaigns() if c.id == wave.campaign_id), None)
-
-    def unit_targets(self, wave: Wave) -> dict[str, int]:
-        """A campaign wave's target per stratum, where set."""
-        if wave.campaign_id is None:
-            return {}
-        rows = self.session.execute(
-            self.scope(
-                select(col(Agency.code), col(Unit.code), col(CampaignUnit.target_n))
-                .join(Unit, col(Unit.id) == CampaignUnit.unit_id)
-                .join(Agency, col(Agency.id) == Unit.agency_id)
-                .where(
-                    col(CampaignUnit.campaign_id) == wave.campaign_id,
-                    col(CampaignUnit.target_n).is_not(None),
-                    *([col(Unit.id) == self.unit_id] if self.unit_id is not None else []),
-                )
-            )
-        ).all()
-        return {stratum(a, u): int(n) for a, u, n in rows}
 
     def contacts(self, wave: Wave) -> tuple[int, int] | None:
         """(invited, responded) of a campaign wave whose invitations are recorded (the
