@@ -39,6 +39,7 @@ from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
 from collector.results.analyses import Analysis
 from collector.results.exporters import Exporter
+from collector.results.sections import ResultsSection
 from collector.staff_survey import hooks as staff_survey_hooks
 
 CORE_PLUGINS: tuple[ModuleType, ...] = (
@@ -59,7 +60,12 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
 """Each feature's hook implementations, registered as essential plugins: the core's
 pages, commands and default answers come through the same hooks as a plugin's."""
 
-BASES = plugins.BaseClasses(question_type=QuestionType, exporter=Exporter, analysis=Analysis)
+BASES = plugins.BaseClasses(
+    question_type=QuestionType,
+    exporter=Exporter,
+    analysis=Analysis,
+    results_section=ResultsSection,
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, production: bool = False) -> Flask:

@@ -99,6 +99,13 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "analyse",
+        "aggregates.read",
+        lazy_gettext("Internal staff survey results"),
+        "results.staff_results",
+        lazy_gettext("The staff survey by wave: headline, dimensions, trend and breakdowns."),
+    ),
+    Task(
+        "analyse",
         "results.read",
         lazy_gettext("Population margins"),
         "margins.index",

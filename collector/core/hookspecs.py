@@ -62,6 +62,17 @@ def register_analyses() -> list[type]:
 
 
 @hookspec
+def register_results_sections() -> list[type]:
+    """Return ``collector.results.sections.ResultsSection`` subclasses shown on the results pages.
+
+    Each has a unique ``name``, a ``title``, a ``template`` and an ``order``; the page builds
+    every section whose ``applies_to(questionnaire)`` is true, in ``order``, from one
+    ``WaveContext`` (the chosen wave, the previous one, every wave of the kind). The core's
+    own sections (headline, dimensions, trend, breakdowns, design) come through this hook.
+    """
+
+
+@hookspec
 def register_blueprints() -> list[Blueprint]:
     """Return Flask blueprints to mount on the app."""
 

@@ -38,7 +38,8 @@ ENTRY_POINT_GROUP = "collector"
 
 @dataclass(frozen=True)
 class BaseClasses:
-    """The classes that registered question types, exporters and analyses must extend.
+    """The classes that registered question types, exporters, analyses and results sections
+    must extend.
 
     They live in the features that use them (``collector.app`` passes them in), so
     the plugin manager depends on no feature.
@@ -47,6 +48,7 @@ class BaseClasses:
     question_type: type
     exporter: type
     analysis: type
+    results_section: type
 
 
 @dataclass
@@ -67,6 +69,7 @@ class PluginSet:
     questionnaires: Registry[Questionnaire]
     exporters: Registry[Any]
     analyses: Registry[Any]
+    results_sections: Registry[Any] = field(default_factory=lambda: Registry("results section"))
     blueprints: Registry[Any] = field(default_factory=lambda: Registry("blueprint"))
     commands: Registry[Any] = field(default_factory=lambda: Registry("command"))
 
@@ -86,6 +89,7 @@ class PluginSet:
             "questionnaires": self.questionnaires,
             "exporters": self.exporters,
             "analyses": self.analyses,
+            "results_sections": self.results_sections,
             "blueprints": self.blueprints,
             "commands": self.commands,
         }
@@ -234,6 +238,7 @@ def init_app(app: Flask, essential: Sequence[ModuleType], bases: BaseClasses) ->
         "question_types": ("question type", bases.question_type),
         "exporters": ("exporter", bases.exporter),
         "analyses": ("analysis", bases.analysis),
+        "results_sections": ("results section", bases.results_section),
     }
     registries: dict[str, Registry[Any]] = {
         kind: collect(pm, f"register_{kind}", label, _name_of, _named_class(base, label))

@@ -18,6 +18,7 @@ from typing import ClassVar
 import pandas as pd
 
 from collector.core.i18n import LazyText
+from collector.results.wavedata import WaveReader
 from collector.results.waves import Wave
 from surveys import Questionnaire
 
@@ -42,6 +43,10 @@ class WaveContext:
     unit_id: int | None
     load: Callable[[Wave], pd.DataFrame]
     query: dict[str, str] = field(default_factory=dict)  # the request's own arguments
+    # Where the page reads from, for sections that need more than the responses: the
+    # campaign's populations and targets, contacts, or one item's counts per wave
+    # counted in the database (``WaveReader.item_counts``) for a trend.
+    source: WaveReader | None = None
 
     def frame(self) -> pd.DataFrame:
         """The chosen wave's responses."""

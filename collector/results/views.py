@@ -1,12 +1,12 @@
 """Results in the staff console (``/staff/results``) and raw-response exports.
 
-- ``/staff/results`` (``aggregates.read``): per questionnaire, optionally one
-  campaign and one unit: responses against the campaign's target, responses per
-  day, the headline top-two-box share and 0-100 score, item and dimension means,
-  breakdowns in which every group of fewer than ``MIN_CELL`` respondents is
-  suppressed. Actors who may ``results.read`` see their agency in detail (per
-  unit, with the latest comments); the others (a ministry administrator) see the
-  agencies of their tree side by side, aggregates only.
+- ``/staff/results`` (``aggregates.read``): per questionnaire, wave (a campaign,
+  quarter, half-year or year: ``collector.results.picker``) and optionally one unit,
+  every registered results section (``collector.results.page``): design, headline,
+  dimensions, trend, breakdowns, registered analyses, comments. Actors who may
+  ``results.read`` see their agency in detail (per unit, with comments); the others
+  (a ministry administrator) see the agencies of their tree, aggregates only.
+- ``/staff/results/staff``: the same page for the internal staff survey.
 - ``/staff/results/export`` (``responses.export``): the raw responses as CSV or
   XLSX (with its data dictionary sheet), the actor's agency only, audited.
 
@@ -18,12 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from collections.abc import Hashable
-from datetime import date
-from datetime import timedelta
 from typing import Any
 
-import pandas as pd
 from flask import Blueprint
 from flask import Response
 from flask import abort
@@ -42,8 +38,6 @@ from collector.access.sessions import staff_area
 from collector.core import clock
 from collector.core.db import get_session
 from collector.core.disclosure import MIN_CELL
-from collector.core.disclosure import hidden_cells
-from collector.core.disclosure import too_small
 from collector.core.hooktypes import Actor
 from collector.core.i18n import LazyText
 from collector.core.i18n import current_language
@@ -57,10 +51,16 @@ from collector.core.models import Response as StoredResponse
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
+from collector.results.page import build_sections
+from collector.results.page import context_for
+from collector.results.page import default_kind
+from collector.results.page import reader_for
+from collector.results.picker import KIND_LABELS
+from collector.results.picker import KINDS
+from collector.results.picker import Picked
+from collector.results.picker import pick
 from collector.results.reading import ResponseTable
 from collector.results.reading import load_table
-from collector.results.summaries import likert_summary
-from surveys import Questionnaire
 
 bp = Blueprint("results", __name__, url_prefix="/staff/results", template_folder="templates")
 staff_area(bp)
@@ -68,30 +68,8 @@ staff_area(bp)
 # A campaign's units are scoped through their campaign (idempotent: campaigns may register it too).
 register_via(CampaignUnit, "campaign_id", Campaign)
 
-DAYS = 30
-COMMENTS = 10
-SUPPRESSED = "<5"
 EXPORT_FORMATS = ("csv", "xlsx")
-MISSING = "__missing__"
 DEFAULT_SLUG = "citizen-satisfaction"  # the core's citizen survey, shown first
-
-CHANNEL_LABELS: dict[str, LazyText] = {
-    "online": lazy_gettext("Online"),
-    "qr": lazy_gettext("QR code"),
-    "kiosk": lazy_gettext("Kiosk"),
-    "paper": lazy_gettext("Paper"),
-    "phone": lazy_gettext("Phone"),
-}
-"""Each response channel (``collector.core.models.CHANNELS``) as the results page names it."""
-
-DEMOGRAPHIC_TITLES: dict[str, LazyText] = {
-    "sex": lazy_gettext("By sex"),
-    "age_group": lazy_gettext("By age group"),
-}
-
-
-def _name(obj: Any) -> str:
-    return obj.name_en if current_language() == "en" else obj.name_zh
 
 
 def read_action(actor: Actor) -> str:
@@ -107,16 +85,25 @@ class Filters:
     """The questionnaire, campaign and unit asked for, each checked against what the
     actor may read under ``action`` (an unknown or foreign id is ignored)."""
 
-    def __init__(self, actor: Actor, action: str, *, allow_unit: bool) -> None:
+    def __init__(
+        self,
+        actor: Actor,
+        action: str,
+        *,
+        allow_unit: bool,
+        kinds: tuple[str, ...] | None = None,
+    ) -> None:
         plugins = get_plugins()
         db = get_session()
-        self.questionnaires = list(plugins.questionnaires.values())
+        self.questionnaires = [
+            q for q in plugins.questionnaires.values() if kinds is None or q.kind in kinds
+        ]
         slug = request.args.get("questionnaire", "")
-        self.slug_given = slug in plugins.questionnaires
+        self.slug_given = slug in {q.slug for q in self.questionnaires}
         if not self.slug_given:
             slug = (
                 DEFAULT_SLUG
-                if DEFAULT_SLUG in plugins.questionnaires
+                if DEFAULT_SLUG in {q.slug for q in self.questionnaires}
                 else next(
                     (q.slug for q in self.questionnaires if q.kind == "citizen"),
                     self.questionnaires[0].slug if self.questionnaires else "",
@@ -179,171 +166,20 @@ def _load(actor: Actor, action: str, filters: Filters) -> ResponseTable | None:
         return None
 
 
-# -- figures ---------------------------------------------------------------------------
-
-
-def per_day(frame: pd.DataFrame, today: date, days: int = DAYS) -> list[tuple[date, int]]:
-    """Responses per local day for the ``days`` days ending ``today`` (oldest first)."""
-    counts: dict[Hashable, int] = {}  # the days, as value_counts().to_dict() types them
-    if len(frame):
-        tz = clock.zone()
-        stamps = pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(tz).dt.date
-        counts = stamps.value_counts().to_dict()
-    first = today - timedelta(days=days - 1)
-    return [
-        (first + timedelta(days=i), int(counts.get(first + timedelta(days=i), 0)))
-        for i in range(days)
-    ]
-
-
-def bar_chart(series: list[tuple[date, int]]) -> dict[str, Any]:
-    """Geometry of a small SVG bar chart (attributes only: the CSP forbids inline styles)."""
-    width, height, gap = 10, 80, 2
-    top = max((n for _d, n in series), default=0) or 1
-    bars = []
-    for index, (day, n) in enumerate(series):
-        h = round(height * n / top, 1)
-        bars.append(
-            {
-                "x": index * (width + gap),
-                "y": round(height - h, 1),
-                "w": width,
-                "h": h,
-                "day": day,
-                "n": n,
-            }
-        )
-    return {"bars": bars, "width": len(series) * (width + gap), "height": height, "top": top}
-
-
-def _summary(values: pd.Series) -> dict[str, Any]:
-    summary = likert_summary(values)
-    summary["n_shown"] = SUPPRESSED if summary["suppressed"] else summary["n"]
-    return summary
-
-
-def dimensions(
-    questionnaire: Questionnaire, frame: pd.DataFrame, language: str
-) -> list[dict[str, Any]]:
-    """Per dimension: its mean over items (per respondent) and every item, suppressed below MIN_CELL."""
-    spec = questionnaire.analysis
-    likert = [q for q in questionnaire.questions() if q.type == "likert5"]
-    grouped = {key for keys in spec.dimensions.values() for key in keys}
-    blocks: list[tuple[str, str, list[str]]] = [
-        (
-            name,
-            questionnaire.text(spec.dimension_labels[name], language)
-            if name in spec.dimension_labels
-            else name,
-            list(keys),
-        )
-        for name, keys in spec.dimensions.items()
-    ]
-    rest = [q.key for q in likert if q.key not in grouped]
-    if rest:
-        blocks.append(("", translator(language).gettext("Other items"), rest))
-    out = []
-    for name, label, keys in blocks:
-        keys = [k for k in keys if k in frame.columns]
-        if not keys:
-            continue
-        numeric = frame[keys].apply(pd.to_numeric, errors="coerce")
-        items = [
-            {
-                "key": key,
-                "label": questionnaire.text(questionnaire.question(key).label, language),
-                **_summary(numeric[key]),
-            }
-            for key in keys
-        ]
-        overall = _summary(numeric.mean(axis=1, skipna=True)) if name else None
-        out.append({"name": name, "label": label, "summary": overall, "items": items})
-    return out
-
-
-def breakdown(
-    frame: pd.DataFrame, column: str, overall: str | None, labels: dict[str, str]
-) -> list[dict[str, Any]]:
-    """One row per group of ``column``: n and the headline item, groups of fewer than
-    MIN_CELL respondents suppressed entirely (their n shown as "<5")."""
-    if column not in frame.columns or not len(frame):
-        return []
-    keys = frame[column].astype(object).where(frame[column].notna(), MISSING)
-    rows = []
-    order = list(labels) + sorted({str(k) for k in keys.unique()} - set(labels))
-    for key in order:
-        mask = keys.astype(str) == key
-        n = int(mask.sum())
-        if n == 0:
-            continue
-        label = labels.get(key, key)
-        if too_small(n):
-            rows.append({"label": label, "n_shown": SUPPRESSED, "suppressed": True, "n": n})
-            continue
-        row: dict[str, Any] = {"label": label, "n_shown": n, "suppressed": False, "n": n}
-        if overall and overall in frame.columns:
-            row["headline"] = _summary(frame.loc[mask, overall])
-        rows.append(row)
-    return protect_complement(rows, frame[overall] if overall in frame.columns else None)
-
-
-def protect_complement(
-    rows: list[dict[str, Any]], overall: pd.Series | None
-) -> list[dict[str, Any]]:
-    """Secondary suppression: the headline over all respondents minus the groups shown
-    would reveal the suppressed groups together, so while they hold fewer than
-    MIN_CELL respondents the smallest shown group's figures are hidden too."""
-    if overall is None or likert_summary(overall)["suppressed"]:
-        return rows
-    for i in hidden_cells({i: row["n"] for i, row in enumerate(rows)}):
-        if not rows[i]["suppressed"]:
-            rows[i]["headline"] = None
-            rows[i]["secondary"] = True
-    return rows
-
-
-def _choice_labels(questionnaire: Questionnaire, key: str | None, language: str) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    if key and key in {q.key for q in questionnaire.questions()}:
-        question = questionnaire.question(key)
-        for choice in questionnaire.choices_for(question) or []:
-            labels[choice.value] = questionnaire.text(choice.label, language)
-    labels[MISSING] = translator(language).gettext("Not answered")
-    return labels
-
-
-def latest_comments(questionnaire: Questionnaire, frame: pd.DataFrame) -> list[dict[str, Any]]:
-    key = questionnaire.analysis.comment
-    if not key or key not in frame.columns or not len(frame):
-        return []
-    texts = frame[[key, "submitted_at"]].dropna(subset=[key])
-    texts = texts[texts[key].astype(str).str.strip() != ""]
-    texts = texts.sort_values("submitted_at", ascending=False).head(COMMENTS)
-    tz = clock.zone()
-    return [
-        {
-            "text": str(row[key]),
-            "day": pd.Timestamp(row["submitted_at"]).tz_convert(tz).date()
-            if pd.Timestamp(row["submitted_at"]).tzinfo
-            else pd.Timestamp(row["submitted_at"]).tz_localize("UTC").tz_convert(tz).date(),
-        }
-        for _i, row in texts.iterrows()
-    ]
-
-
 # -- pages ----------------------------------------------------------------------------
 
+CITIZEN_KINDS = ("citizen", "complaint", "other")
+STAFF_KINDS = ("staff",)
 
-@bp.get("")
-def results() -> Any:
+
+def _page(kinds: tuple[str, ...], endpoint: str, title: LazyText) -> Any:
     actor = require("aggregates.read", any_agency=True)
     action = read_action(actor)
     detailed = action == "results.read"
     language = current_language()
-    filters = Filters(actor, action, allow_unit=detailed)
+    filters = Filters(actor, action, allow_unit=detailed, kinds=kinds)
     plugins = get_plugins()
     questionnaire = plugins.questionnaires.items.get(filters.slug) if filters.slug else None
-    table = _load(actor, action, filters) if questionnaire is not None else None
     context: dict[str, Any] = {
         "actor": actor,
         "detailed": detailed,
@@ -352,124 +188,55 @@ def results() -> Any:
         "language": language,
         "min_cell": MIN_CELL,
         "may_export": may_somewhere(actor, "responses.export"),
-        "has_data": table is not None and len(table.frame) > 0,
+        "endpoint": endpoint,
+        "title": title,
+        "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
+        "picked": None,
+        "sections": [],
+        "notices": [],
     }
-    if table is not None and questionnaire is not None:
-        questionnaire = table.questionnaire
-        frame = table.frame
-        today = clock.today()
-        days = per_day(frame, today)
-        context.update(
-            questionnaire=questionnaire,
-            total=len(frame),
-            days=days,
-            days_total=sum(n for _d, n in days),
-            chart=bar_chart(days),
-            target=_target(filters, action, actor),
-            unit_progress=_unit_progress(filters, action, actor, frame) if detailed else [],
-            headline=_summary(frame[questionnaire.analysis.overall])
-            if questionnaire.analysis.overall in frame.columns
-            else None,
-            dimensions=dimensions(questionnaire, frame, language),
-            breakdowns=_breakdowns(actor, action, detailed, questionnaire, frame, language),
-            # Comments of fewer than MIN_CELL respondents (a small unit, a short
-            # period) could be matched to the person who wrote them: withheld.
-            comments_withheld=detailed and 0 < len(frame) < MIN_CELL,
-            comments=latest_comments(questionnaire, frame)
-            if detailed and len(frame) >= MIN_CELL
-            else [],
-        )
-    return render_template("results/results.html", **context)
+    if questionnaire is not None:
+        unit_id = filters.unit.id if filters.unit is not None else None
+        reader = reader_for(plugins, filters.slug, action, actor, unit_id)
+        if reader.version_ids():
+            picked = pick(reader, request.args, default_kind(questionnaire))
+            text = translator(language)
+            context["notices"] = [text.render(m, **params) for m, params in picked.notices]
+            context["picked"] = picked
+            wave_context = context_for(
+                questionnaire,
+                reader,
+                picked,
+                language=language,
+                detailed=detailed,
+                query=dict(request.args),
+            )
+            if wave_context is not None:
+                context["sections"] = build_sections(plugins, wave_context)
+                context["export_args"] = _export_args(filters, picked)
+    return render_template("results/page.html", **context)
 
 
-def _target(filters: Filters, action: str, actor: Actor) -> int | None:
-    campaign = filters.campaign
-    if campaign is None:
-        return None
+def _export_args(filters: Filters, picked: Picked) -> dict[str, Any]:
+    """The raw-response export of what the page shows: a campaign wave, else everything."""
+    args: dict[str, Any] = {"questionnaire": filters.slug}
+    if picked.wave is not None and picked.wave.campaign_id is not None:
+        args["campaign"] = picked.wave.campaign_id
     if filters.unit is not None:
-        row = (
-            get_session()
-            .execute(
-                scoped(
-                    select(CampaignUnit).where(
-                        col(CampaignUnit.campaign_id) == campaign.id,
-                        col(CampaignUnit.unit_id) == filters.unit.id,
-                    ),
-                    action,
-                    actor,
-                )
-            )
-            .scalar_one_or_none()
-        )
-        if row is not None and row.target_n:
-            return row.target_n
-    return campaign.target_n
+        args["unit"] = filters.unit.id
+    return args
 
 
-def _unit_progress(
-    filters: Filters, action: str, actor: Actor, frame: pd.DataFrame
-) -> list[dict[str, Any]]:
-    """For a campaign: each of its units' responses against the unit's own target."""
-    if filters.campaign is None:
-        return []
-    rows = (
-        get_session()
-        .execute(
-            scoped(
-                select(CampaignUnit, Unit)
-                .join(Unit, col(Unit.id) == CampaignUnit.unit_id)
-                .where(col(CampaignUnit.campaign_id) == filters.campaign.id)
-                .order_by(col(Unit.code)),
-                action,
-                actor,
-            )
-        )
-        .all()
+@bp.get("")
+def results() -> Any:
+    return _page(CITIZEN_KINDS, "results.results", lazy_gettext("Results"))
+
+
+@bp.get("/staff")
+def staff_results() -> Any:
+    return _page(
+        STAFF_KINDS, "results.staff_results", lazy_gettext("Internal staff survey results")
     )
-    counts = frame["unit"].value_counts().to_dict() if len(frame) else {}
-    return [
-        {
-            "label": f"{_name(unit)} ({unit.code})",
-            "n": int(counts.get(unit.code, 0)),
-            "target": link.target_n,
-        }
-        for link, unit in rows
-        if filters.unit is None or unit.id == filters.unit.id
-    ]
-
-
-def _breakdowns(
-    actor: Actor,
-    action: str,
-    detailed: bool,
-    questionnaire: Questionnaire,
-    frame: pd.DataFrame,
-    language: str,
-) -> list[dict[str, Any]]:
-    overall = questionnaire.analysis.overall
-    text = translator(language)
-    db = get_session()
-    out = []
-    agencies = list(
-        db.execute(scoped(select(Agency).order_by(col(Agency.code)), action, actor)).scalars()
-    )
-    if len(agencies) > 1 or not detailed:
-        labels = {a.code: _name(a) for a in agencies}
-        out.append((text.gettext("By agency"), breakdown(frame, "agency", overall, labels)))
-    if detailed:
-        units = db.execute(scoped(select(Unit).order_by(col(Unit.code)), action, actor)).scalars()
-        labels = {u.code: f"{_name(u)} ({u.code})" for u in units}
-        labels[MISSING] = translator(language).pgettext("results", "No unit")
-        out.append((text.gettext("By service unit"), breakdown(frame, "unit", overall, labels)))
-    channels = {c: text.render(label) for c, label in CHANNEL_LABELS.items()}
-    out.append((text.gettext("By channel"), breakdown(frame, "channel", overall, channels)))
-    demographics = questionnaire.analysis.demographics
-    for name, title in DEMOGRAPHIC_TITLES.items():
-        key = demographics.get(name)
-        if key and key in frame.columns:
-            labels = _choice_labels(questionnaire, key, language)
-            out.append((text.render(title), breakdown(frame, key, overall, labels)))
-    return [{"title": title, "rows": rows} for title, rows in out if rows]
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -20,8 +20,11 @@ from collector.answers.question_types import QuestionType
 from collector.console.panels import ListPanel
 from collector.console.panels import PanelRow
 from collector.core.hooktypes import AnswerError
+from collector.core.i18n import lazy_gettext
 from collector.results.analyses import Analysis
 from collector.results.exporters import Exporter
+from collector.results.sections import ResultsSection
+from collector.results.sections import WaveContext
 from tests.helpers.questionnaires import NOTICE_FIELDS
 from tests.helpers.questionnaires import t
 
@@ -62,7 +65,19 @@ class CountAnalysis(Analysis):
         return {"responses": len(table.frame)}
 
 
-bp = Blueprint("example", __name__, url_prefix="/example")
+class ResponsesSection(ResultsSection):
+    """A results-page section of the plugin's own (its template is in the blueprint's folder)."""
+
+    name = "example_responses"
+    title = lazy_gettext("Responses")
+    template = "example/section.html"
+    order = 95
+
+    def build(self, context: WaveContext) -> dict[str, Any] | None:
+        return {"responses": len(context.frame())}
+
+
+bp = Blueprint("example", __name__, url_prefix="/example", template_folder="templates")
 
 
 @bp.get("/hello")
@@ -149,6 +164,11 @@ class KioskPanel(ListPanel):
 @hookimpl
 def register_console_panels() -> list[type]:
     return [KioskPanel]
+
+
+@hookimpl
+def register_results_sections() -> list[type[ResultsSection]]:
+    return [ResponsesSection]
 
 
 @hookimpl

@@ -101,6 +101,9 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     exercised.add("register_exporters")
     assert plugins.analyses.owners["count"] == "example"
     exercised.add("register_analyses")
+    assert plugins.results_sections.owners["example_responses"] == "example"
+    assert plugins.results_sections.owners["headline"] == "collector.results.hooks"
+    exercised.add("register_results_sections")  # on the page: tests/collector/results/test_page.py
 
     client = app.test_client()
     assert client.get("/example/hello").get_json() == {"hello": "world"}

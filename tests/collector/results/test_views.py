@@ -28,10 +28,12 @@ def page_as(app: Flask, email: str, **query: Any) -> Any:
 
 
 def section(page: str, heading: str) -> str:
-    """The HTML of the card whose h2 is ``heading``."""
-    match = re.search(rf"<h2 id=\"[^\"]+\">{re.escape(heading)}</h2>(.*?)</section>", page, re.S)
+    """The HTML of the card (h2) or breakdown (h3) whose heading is ``heading``."""
+    match = re.search(
+        rf"<h([23]) id=\"[^\"]+\">{re.escape(heading)}</h\1>(.*?)</section>", page, re.S
+    )
     assert match, heading
-    return match.group(1)
+    return match.group(2)
 
 
 def row(page: str, label: str) -> list[str]:
@@ -64,7 +66,7 @@ def test_an_analyst_sees_the_headline_breakdowns_and_escaped_comments(staff_app:
 
     units = section(page, "By service unit")
     assert row(units, "Counter 1 (c1)")[:2] == ["6", "—"]  # else c2 = total - c1
-    assert row(units, "Counter 2 (c2)") == ["<5", "—", "—", "—"]  # 4 respondents: suppressed
+    assert row(units, "Counter 2 (c2)") == ["<5", "—", "—"]  # 4 respondents: suppressed
     channels = section(page, "By channel")
     assert row(channels, "Online")[0] == "10"
     ages = section(page, "By age group")
@@ -77,8 +79,6 @@ def test_an_analyst_sees_the_headline_breakdowns_and_escaped_comments(staff_app:
     assert "beta secret" not in page
     assert "Export raw responses" in page
 
-    days = section(page, "Responses per day, last 30 days")
-    assert 'role="img"' in days and "<title" in days and "<desc" in days
     assert " style=" not in page and "<script>" not in page
 
 
@@ -87,7 +87,7 @@ def test_fewer_than_five_respondents_are_suppressed(staff_app: Flask) -> None:
     page = page_as(staff_app, ANALYST).text
     assert "Fewer than 5 respondents: not shown." in page
     assert "headline-top2" not in page
-    items = section(page, "Dimensions and items")
+    items = section(page, "Dimensions and items").split("<table")[1].split("</table>")[0]
     assert "—" in items and "%" not in items
     add_responses(staff_app, "alpha", "c1", 1)
     page = page_as(staff_app, ANALYST).text
@@ -170,10 +170,10 @@ def test_a_suppressed_group_cannot_be_recovered_from_the_others(staff_app: Flask
     add_responses(staff_app, "alpha", "c1", 6, channel="qr", overall_satisfaction=2)
     add_responses(staff_app, "alpha", "c1", 2, channel="kiosk", overall_satisfaction=1)
     channels = section(page_as(staff_app, ANALYST).text, "By channel")
-    assert row(channels, "Kiosk") == ["<5", "—", "—", "—"]
+    assert row(channels, "Kiosk") == ["<5", "—", "—"]
     # headline minus the groups shown would give the kiosk's two answers: the smallest
     # shown group is hidden as well (its count stays, counts identify nobody)
-    assert row(channels, "QR code") == ["6", "—", "—", "—"]
+    assert row(channels, "QR code") == ["6", "—", "—"]
     assert row(channels, "Online")[0] == "7" and row(channels, "Online")[1] != "—"
 
 

@@ -1,0 +1,86 @@
+"""Every registered ``Analysis`` (the core's and plugins') that applies to the
+questionnaire, run on the chosen wave's responses: so an analysis a plugin registers
+reaches the results page, not only ``collector analyse``.
+
+Analyses return free-form JSON, which may hold per-unit figures or text: they are shown
+only to those who may read detailed results, and only for a wave of at least
+``MIN_CELL`` respondents. An analysis that fails is named, not fatal to the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from flask import current_app
+
+from collector.core.disclosure import too_small
+from collector.core.i18n import lazy_gettext
+from collector.core.plugins import get_plugins
+from collector.results.reading import META_COLUMNS
+from collector.results.reading import ResponseTable
+from collector.results.sections import ResultsSection
+from collector.results.sections import WaveContext
+
+ROWS = 200
+log = logging.getLogger(__name__)
+
+
+def flatten(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """(path, text) pairs of a JSON-able result, numbers to 3 decimals."""
+    if isinstance(value, dict):
+        return [
+            row for k, v in value.items() for row in flatten(v, f"{path}.{k}" if path else str(k))
+        ]
+    if isinstance(value, list | tuple):
+        if all(not isinstance(v, dict | list | tuple) for v in value):
+            return [(path, ", ".join(_text(v) for v in value))]
+        return [row for i, v in enumerate(value) for row in flatten(v, f"{path}[{i}]")]
+    return [(path, _text(value))]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return "—" if math.isnan(value) else f"{value:.3f}"
+    return str(value)
+
+
+class RegisteredAnalyses(ResultsSection):
+    name = "analyses"
+    title = lazy_gettext("Registered analyses")
+    template = "results/sections/analyses.html"
+    order = 90
+
+    def build(self, context: WaveContext) -> dict[str, Any] | None:
+        if not context.detailed:
+            return None
+        frame = context.frame()
+        if too_small(len(frame)):
+            return None
+        table = ResponseTable(
+            context.questionnaire, frame[[c for c in frame.columns if c != "agency_unit"]]
+        )
+        out = []
+        for name, cls in get_plugins().analyses.items.items():
+            analysis = cls()
+            if not analysis.applies_to(context.questionnaire):
+                continue
+            try:
+                rows = flatten(analysis.run(table))
+            except Exception:  # a plugin's failure must not take the page down
+                if current_app.testing:
+                    raise
+                log.exception("analysis %s failed on the results page", name)
+                rows = None
+            out.append(
+                {
+                    "name": name,
+                    "description": cls.description,
+                    "rows": rows[:ROWS] if rows is not None else None,
+                    "more": max(len(rows) - ROWS, 0) if rows is not None else 0,
+                }
+            )
+        return {"analyses": out, "meta": META_COLUMNS} if out else None

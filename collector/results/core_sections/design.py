@@ -1,0 +1,108 @@
+"""The design statement: how the wave's estimates were made (strata, finite-population
+correction, weighting), achieved n against the target, the achieved margin of error,
+Kish's design effect and effective sample size, and the AAPOR response rate where the
+contacts are known (the internal staff survey's invitations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analysis.aapor import Dispositions
+from analysis.aapor import response_rates
+from analysis.sample_size import margin_of_error
+from collector.core.disclosure import too_small
+from collector.core.i18n import lazy_gettext
+from collector.results.core_sections.common import SUPPRESSED
+from collector.results.core_sections.common import design_of
+from collector.results.core_sections.common import label_of
+from collector.results.sections import ResultsSection
+from collector.results.sections import WaveContext
+from collector.results.wavedata import NO_UNIT
+from collector.results.wavedata import stratum
+
+
+class DesignStatement(ResultsSection):
+    name = "design"
+    title = lazy_gettext("Survey design and sample")
+    template = "results/sections/design.html"
+    order = 10
+
+    def build(self, context: WaveContext) -> dict[str, Any] | None:
+        frame = context.frame()
+        source = context.source
+        design = design_of(context, context.wave)
+        wave = context.wave
+        campaign = source.campaign(wave) if source is not None else None
+        populations = source.populations(wave) if source is not None else {}
+        targets = source.unit_targets(wave) if source is not None else {}
+        target = None
+        if campaign is not None:
+            target = campaign.target_n
+            if context.unit_id is not None and targets:  # the unit's own target
+                target = next(iter(targets.values()))
+        n = len(frame)
+        out: dict[str, Any] = {
+            "wave": label_of(context, wave),
+            "n": n,
+            "target": target,
+            "progress": round(n * 100 / target, 1) if target else None,
+            "design": None,
+            "units": [],
+            "response_rate": None,
+        }
+        if design is not None:
+            population = sum(populations.values()) if design.fpc else None
+            out["design"] = {
+                "strata": design.strata,
+                "fpc": design.fpc,
+                "population": population,
+                "weighting": design.weighting.method if design.weighting else None,
+                "margin": margin_of_error(n, population=population) * 100,
+                "kish_deff": f"{design.kish_deff:.2f}",
+                "effective_n": f"{design.effective_n:.0f}",
+            }
+        if context.detailed and campaign is not None:
+            counts: dict[str, int] = (
+                {str(k): int(v) for k, v in frame["agency_unit"].value_counts().items()}
+                if n
+                else {}
+            )
+            names = self._unit_names(context)
+            for key in sorted(set(targets) | set(counts)):
+                if key.endswith("/" + NO_UNIT):
+                    continue
+                got = int(counts.get(key, 0))
+                label = names.get(key, key)
+                unit_target = targets.get(key)
+                out["units"].append(
+                    {
+                        "label": label,
+                        "n": SUPPRESSED if got > 0 and too_small(got) else got,
+                        "target": unit_target,
+                        "progress": round(got * 100 / unit_target, 1) if unit_target else None,
+                    }
+                )
+        contacts = source.contacts(wave) if source is not None else None
+        if contacts is not None:
+            invited, responded = contacts
+            rates = response_rates(Dispositions(I=responded, NC=invited - responded))
+            out["response_rate"] = {
+                "invited": invited,
+                "responded": responded,
+                "rr1": rates["RR1"] * 100,
+            }
+        return out
+
+    @staticmethod
+    def _unit_names(context: WaveContext) -> dict[str, str]:
+        """Each stratum key's unit name as the viewer reads it."""
+        if context.source is None:
+            return {}
+        codes = {a.id: a.code for a in context.source.agencies()}
+        en = context.language == "en"
+        return {
+            stratum(
+                codes.get(u.agency_id, ""), u.code
+            ): f"{u.name_en if en else u.name_zh} ({u.code})"
+            for u in context.source.units()
+        }

@@ -1,0 +1,95 @@
+"""The dimensions (洽公環境, 服務禮儀, 服務專業性, 服務措施 for the citizens' questionnaire) and every
+item: share and score with intervals, and the change since the previous wave.
+
+A dimension's figures are the averages of its items' own figures (each item over those
+who answered it), so a dimension always lies between its lowest and its highest item;
+the page says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
+from collector.results.core_sections.common import design_of
+from collector.results.core_sections.common import label_of
+from collector.results.core_sections.common import scale_items
+from collector.results.estimation import Design
+from collector.results.estimation import Satisfaction
+from collector.results.estimation import composite
+from collector.results.estimation import satisfaction
+from collector.results.figures import change_view
+from collector.results.figures import satisfaction_view
+from collector.results.sections import ResultsSection
+from collector.results.sections import WaveContext
+from surveys import Questionnaire
+
+
+def blocks(questionnaire: Questionnaire, language: str) -> list[tuple[str, str, list[str]]]:
+    """(name, label, items) per dimension, then the scale items of no dimension."""
+    spec = questionnaire.analysis
+    out = [
+        (
+            name,
+            questionnaire.text(spec.dimension_labels[name], language)
+            if name in spec.dimension_labels
+            else name,
+            list(keys),
+        )
+        for name, keys in spec.dimensions.items()
+    ]
+    grouped = {key for keys in spec.dimensions.values() for key in keys}
+    rest = [k for k in scale_items(questionnaire) if k not in grouped]
+    if rest:
+        out.append(("", translator(language).gettext("Other items"), rest))
+    return out
+
+
+class Dimensions(ResultsSection):
+    name = "dimensions"
+    title = lazy_gettext("Dimensions and items")
+    template = "results/sections/dimensions.html"
+    order = 30
+
+    def applies_to(self, questionnaire: Questionnaire) -> bool:
+        return bool(scale_items(questionnaire))
+
+    def build(self, context: WaveContext) -> dict[str, Any] | None:
+        q = context.questionnaire
+        now = design_of(context, context.wave)
+        before = design_of(context, context.previous)
+        previous_label = label_of(context, context.previous)
+
+        def row(label: str, estimate: Any) -> dict[str, Any]:
+            current: Satisfaction | None = estimate(now)
+            previous: Satisfaction | None = estimate(before)
+            return {
+                "label": label,
+                "current": satisfaction_view(current),
+                "change": change_view(context.language, current, previous, previous_label),
+            }
+
+        scale = set(scale_items(q))
+        out = []
+        for name, label, keys in blocks(q, context.language):
+            keys = [k for k in keys if k in scale]
+
+            def item(design: Design | None, key: str) -> Satisfaction | None:
+                if design is None or key not in design.survey.data.columns:
+                    return None
+                return satisfaction(design.survey, key)
+
+            def dimension(design: Design | None, keys: list[str] = keys) -> Satisfaction | None:
+                return composite(design.survey, keys) if design is not None else None
+
+            items = [
+                row(
+                    q.text(q.question(key).label, context.language),
+                    lambda d, key=key: item(d, key),
+                )
+                for key in keys
+            ]
+            summary = row(label, dimension) if name else None
+            out.append({"name": name, "label": label, "summary": summary, "items": items})
+        return {"blocks": out, "previous": previous_label}

@@ -1,0 +1,43 @@
+"""Headline: the overall item's top-two-box share and 0-100 score with 95 % intervals, and
+its change since the previous wave with a plain-language significance statement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collector.core.i18n import lazy_gettext
+from collector.results.core_sections.common import design_of
+from collector.results.core_sections.common import label_of
+from collector.results.estimation import satisfaction
+from collector.results.figures import change_view
+from collector.results.figures import satisfaction_view
+from collector.results.sections import ResultsSection
+from collector.results.sections import WaveContext
+from surveys import Questionnaire
+
+
+class Headline(ResultsSection):
+    name = "headline"
+    title = lazy_gettext("Overall satisfaction")
+    template = "results/sections/headline.html"
+    order = 20
+
+    def applies_to(self, questionnaire: Questionnaire) -> bool:
+        return bool(questionnaire.analysis.overall)
+
+    def build(self, context: WaveContext) -> dict[str, Any] | None:
+        key = context.questionnaire.analysis.overall
+        assert key is not None  # applies_to
+        design = design_of(context, context.wave)
+        current = satisfaction(design.survey, key) if design is not None else None
+        before = design_of(context, context.previous)
+        previous = satisfaction(before.survey, key) if before is not None else None
+        return {
+            "wave": label_of(context, context.wave),
+            "previous": label_of(context, context.previous),
+            "current": satisfaction_view(current),
+            "change": change_view(
+                context.language, current, previous, label_of(context, context.previous)
+            ),
+            "previous_shown": previous is not None,
+        }

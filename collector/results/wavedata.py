@@ -1,0 +1,286 @@
+"""Reading the responses of one wave, and only what a page needs of the others.
+
+A results page shows one wave in detail and compares it with the one before: those
+two waves are loaded in full (one scoped query each, cached for the request). The
+trend over every wave needs only each wave's estimate of the headline item, so it
+asks the database for counts by service unit and answer (a ``GROUP BY`` over the
+answer extracted from the stored JSON, which SQLite and PostgreSQL both do); the
+answers of other waves never reach Python.
+
+Every statement goes through the ``scope`` the page passes (``collector.access.scoped``
+with the action the viewer reads under), so no other agency's responses are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Float
+from sqlalchemy import Integer
+from sqlalchemy import cast
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlmodel import Session
+from sqlmodel import col
+
+from collector.core import clock
+from collector.core.models import Agency
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Response
+from collector.core.models import StaffInvitation
+from collector.core.models import Unit
+from collector.core.plugins import PluginSet
+from collector.results.reading import load_table
+from collector.results.reading import versions_of
+from collector.results.waves import Wave
+from collector.results.waves import campaign_wave
+from collector.results.waves import periods_between
+
+NO_UNIT = "-"
+"""The stratum of responses given at no service unit (the agency's website)."""
+
+
+def stratum(agency: Any, unit: Any) -> str:
+    """The stratum key of a response: its agency and service unit codes."""
+    return f"{agency}/{unit if isinstance(unit, str) and unit else NO_UNIT}"
+
+
+@dataclass(frozen=True)
+class WaveCounts:
+    """Respondents of a wave by stratum and answer of one item (missing answers left out)."""
+
+    rows: list[tuple[str, float, int]]  # (stratum, answer, respondents)
+
+    @property
+    def n(self) -> int:
+        return sum(count for _s, _v, count in self.rows)
+
+    def frame(self, column: str) -> pd.DataFrame:
+        """One row per respondent (``stratum``, ``column``): what the estimators read."""
+        strata = [s for s, _v, count in self.rows for _ in range(count)]
+        values = [v for _s, v, count in self.rows for _ in range(count)]
+        return pd.DataFrame({"agency_unit": strata, column: values})
+
+
+@dataclass
+class WaveReader:
+    """The responses to one questionnaire that a viewer may read, wave by wave."""
+
+    session: Session
+    plugins: PluginSet
+    slug: str
+    scope: Callable[[Any], Any]
+    unit_id: int | None = None
+    _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _version_ids: list[int] | None = None
+
+    # -- which waves exist ---------------------------------------------------------
+
+    def version_ids(self) -> list[int]:
+        if self._version_ids is None:
+            self._version_ids = [
+                v.id for v in versions_of(self.session, self.slug) if v.id is not None
+            ]
+        return self._version_ids
+
+    def _where(self) -> list[Any]:
+        conditions: list[Any] = [col(Response.questionnaire_version_id).in_(self.version_ids())]
+        if self.unit_id is not None:
+            conditions.append(col(Response.unit_id) == self.unit_id)
+        return conditions
+
+    def extent(self) -> tuple[date, date] | None:
+        """The local days of the first and the last response, or None without any."""
+        first, last = self.session.execute(
+            self.scope(
+                select(func.min(Response.submitted_at), func.max(Response.submitted_at)).where(
+                    *self._where()
+                )
+            )
+        ).one()
+        if first is None or last is None:
+            return None
+        return clock.local_date(first), clock.local_date(last)
+
+    def period_waves(self, kind: str) -> list[Wave]:
+        """Every period of ``kind`` from the first response to the last, oldest first."""
+        extent = self.extent()
+        return periods_between(kind, *extent) if extent else []
+
+    def campaigns(self) -> list[Campaign]:
+        """The questionnaire's campaigns the viewer may read, oldest first."""
+        return list(
+            self.session.execute(
+                self.scope(
+                    select(Campaign)
+                    .join(
+                        QuestionnaireVersion,
+                        col(QuestionnaireVersion.id) == Campaign.questionnaire_version_id,
+                    )
+                    .where(col(QuestionnaireVersion.slug) == self.slug)
+                    .order_by(col(Campaign.starts_on), col(Campaign.id))
+                )
+            ).scalars()
+        )
+
+    def campaign_waves(self) -> list[Wave]:
+        return [
+            campaign_wave(c.id, c.title, c.starts_on, c.ends_on)
+            for c in self.campaigns()
+            if c.id is not None
+        ]
+
+    def campaign_counts(self) -> dict[int, int]:
+        """Responses per campaign (one ``GROUP BY``)."""
+        rows = self.session.execute(
+            self.scope(
+                select(col(Response.campaign_id), func.count())
+                .where(*self._where(), col(Response.campaign_id).is_not(None))
+                .group_by(col(Response.campaign_id))
+            )
+        ).all()
+        return {int(cid): int(n) for cid, n in rows}
+
+    # -- one wave in full ---------------------------------------------------------
+
+    def wave_where(self, wave: Wave) -> tuple[list[Any], datetime | None, datetime | None]:
+        if wave.campaign_id is not None:
+            return [col(Response.campaign_id) == wave.campaign_id], None, None
+        since, until = wave.bounds(clock.zone())
+        return [], since, until
+
+    def frame(self, wave: Wave) -> pd.DataFrame:
+        """The wave's responses, one row each (cached: a page asks for it often)."""
+        if wave.key not in self._frames:
+            where, since, until = self.wave_where(wave)
+            if self.unit_id is not None:
+                where.append(col(Response.unit_id) == self.unit_id)
+            table = load_table(
+                self.session,
+                self.plugins,
+                self.slug,
+                since=since,
+                until=until,
+                where=where,
+                scope=self.scope,
+            )
+            frame = table.frame
+            frame["agency_unit"] = [
+                stratum(a, u) for a, u in zip(frame["agency"], frame["unit"], strict=True)
+            ]
+            self._frames[wave.key] = frame
+        return self._frames[wave.key]
+
+    # -- one item of every wave ----------------------------------------------------
+
+    def item_counts(self, wave: Wave, key: str) -> WaveCounts:
+        """Respondents by stratum and numeric answer of ``key`` in ``wave``, counted in
+        the database: the stored answer is ``[[number, text], ...]``, its first number
+        extracted as JSON path ``key[0][0]``."""
+        answer = cast(col(Response.answers)[(key, 0, 0)].as_float(), Float)
+        where, since, until = self.wave_where(wave)
+        if since is not None:
+            where.append(col(Response.submitted_at) >= since)
+        if until is not None:
+            where.append(col(Response.submitted_at) < until)
+        rows = self.session.execute(
+            self.scope(
+                select(col(Response.agency_id), col(Response.unit_id), answer, func.count())
+                .where(*self._where(), *where, answer.is_not(None))
+                .group_by(col(Response.agency_id), col(Response.unit_id), answer)
+            )
+        ).all()
+        agencies, units = self._codes()
+        return WaveCounts(
+            sorted(
+                (stratum(agencies.get(a, str(a)), units.get(u)), float(v), int(n))
+                for a, u, v, n in rows
+            )
+        )
+
+    def agencies(self) -> list[Agency]:
+        return list(
+            self.session.execute(self.scope(select(Agency).order_by(col(Agency.code)))).scalars()
+        )
+
+    def units(self) -> list[Unit]:
+        return list(
+            self.session.execute(
+                self.scope(select(Unit).order_by(col(Unit.agency_id), col(Unit.code)))
+            ).scalars()
+        )
+
+    def _codes(self) -> tuple[dict[int, str], dict[int, str]]:
+        agencies: dict[int, str] = dict(
+            self.session.execute(self.scope(select(col(Agency.id), col(Agency.code)))).all()
+        )
+        units: dict[int, str] = dict(
+            self.session.execute(self.scope(select(col(Unit.id), col(Unit.code)))).all()
+        )
+        return agencies, units
+
+    # -- design information --------------------------------------------------------
+
+    def _per_stratum(self, wave: Wave, column: Any, *, own_unit: bool) -> dict[str, int]:
+        """A campaign wave's ``CampaignUnit`` figure per stratum, where recorded."""
+        if wave.campaign_id is None:
+            return {}
+        unit = [col(Unit.id) == self.unit_id] if own_unit and self.unit_id is not None else []
+        rows = self.session.execute(
+            self.scope(
+                select(col(Agency.code), col(Unit.code), column)
+                .join(Unit, col(Unit.id) == CampaignUnit.unit_id)
+                .join(Agency, col(Agency.id) == Unit.agency_id)
+                .where(
+                    col(CampaignUnit.campaign_id) == wave.campaign_id, column.is_not(None), *unit
+                )
+            )
+        ).all()
+        return {stratum(a, u): int(n) for a, u, n in rows}
+
+    def populations(self, wave: Wave) -> dict[str, int]:
+        """A campaign wave's population per stratum (every unit's: the design's strata)."""
+        return self._per_stratum(wave, col(CampaignUnit.population), own_unit=False)
+
+    def unit_targets(self, wave: Wave) -> dict[str, int]:
+        """A campaign wave's target per stratum (the chosen unit's only, when one is)."""
+        return self._per_stratum(wave, col(CampaignUnit.target_n), own_unit=True)
+
+    def campaign(self, wave: Wave) -> Campaign | None:
+        if wave.campaign_id is None:
+            return None
+        return next((c for c in self.campaigns() if c.id == wave.campaign_id), None)
+
+    def contacts(self, wave: Wave) -> tuple[int, int] | None:
+        """(invited, responded) of a campaign wave whose invitations are recorded (the
+        internal staff survey), or None where contacts are unknown."""
+        if wave.campaign_id is None:
+            return None
+        conditions = [col(StaffInvitation.campaign_id) == wave.campaign_id]
+        if self.unit_id is not None:
+            conditions.append(col(StaffInvitation.unit_id) == self.unit_id)
+        invited, used = self.session.execute(
+            self.scope(
+                select(func.count(), func.sum(cast(col(StaffInvitation.used), Integer))).where(
+                    *conditions
+                )
+            )
+        ).one()
+        return (int(invited), int(used or 0)) if invited else None
+
+
+def waves_of(reader: WaveReader, kind: str) -> list[Wave]:
+    """Every wave of ``kind`` the viewer can pick, oldest first."""
+    return reader.campaign_waves() if kind == "campaign" else reader.period_waves(kind)
+
+
+__all__: Sequence[str] = ["NO_UNIT", "WaveCounts", "WaveReader", "stratum", "waves_of"]
