@@ -32,6 +32,8 @@ from collector.core import voiding
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks
+from collector.jobs import hooks as jobs_hooks
+from collector.jobs import init_app as init_jobs
 from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
 from collector.results.analyses import Analysis
@@ -41,6 +43,7 @@ from collector.staff_survey import hooks as staff_survey_hooks
 CORE_PLUGINS: tuple[ModuleType, ...] = (
     core_hooks,
     access_hooks,
+    jobs_hooks,
     console_hooks,
     organisation_hooks,
     answers_hooks,
@@ -68,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
     db.init_app(app)
     writer.init_app(app, db.get_engine(app))
     plugin_set = plugins.init_app(app, CORE_PLUGINS, BASES)
+    init_jobs(app, plugin_set)
     security.init_app(app)
     i18n.init_app(app)
     error_summary.init_app(app)

@@ -47,6 +47,7 @@ ACTIONS: dict[str, str] = {
     "units.manage": "create and rename service units",
     "users.manage": "create, disable and enable staff accounts",
     "audit.read": "read the audit log",
+    "jobs.monitor": "see the agency's background jobs, and the errors of failed ones",
 }
 """Every action the core knows, with what it allows."""
 
@@ -73,6 +74,7 @@ ACTION_LABELS: dict[str, LazyText] = {
     "units.manage": lazy_gettext("Create and rename service units"),
     "users.manage": lazy_gettext("Manage staff accounts"),
     "audit.read": lazy_gettext("Read the audit log"),
+    "jobs.monitor": lazy_gettext("See background jobs and their errors"),
 }
 """What the staff console's home page says each action allows (``console.use`` goes unsaid)."""
 
@@ -98,6 +100,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "calendar.manage": ALL,
         "users.manage": ALL,
         "audit.read": ALL,
+        "jobs.monitor": ALL,
     },
     "ministry_admin": {
         "console.use": OWN,
@@ -120,6 +123,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "calendar.manage": OWN,
         "users.manage": OWN,
         "audit.read": OWN,
+        "jobs.monitor": OWN,
     },
     "analyst": {
         "console.use": OWN,
