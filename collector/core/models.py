@@ -542,9 +542,7 @@ class Job(SQLModel, table=True):
     """
 
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('queued', 'running', 'done', 'failed')", name="ck_job_status"
-        ),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_job_status"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="ck_job_progress"),
         Index("ix_job_agency_created", "agency_id", "created_at"),
         Index("ix_job_status_lease", "status", "lease_until"),

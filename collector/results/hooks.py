@@ -7,6 +7,8 @@ import click
 from flask import Blueprint
 
 from collector.core.hookspecs import hookimpl
+from collector.core.hooktypes import JobKind
+from collector.results import background
 from collector.results import commands
 from collector.results import views
 from collector.results.analyses import Analysis
@@ -34,3 +36,8 @@ def register_blueprints() -> list[Blueprint]:
 @hookimpl
 def register_commands() -> list[click.Command]:
     return [commands.export, commands.analyse]
+
+
+@hookimpl
+def register_job_kinds() -> list[JobKind]:
+    return [background.EXPORT]

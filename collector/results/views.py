@@ -27,6 +27,8 @@ import pandas as pd
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import current_app
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
@@ -57,6 +59,9 @@ from collector.core.models import Response as StoredResponse
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
+from collector.jobs import service as jobs
+from collector.results import background
+from collector.results.background import count_rows
 from collector.results.reading import ResponseTable
 from collector.results.reading import load_table
 from collector.results.summaries import likert_summary
@@ -492,24 +497,17 @@ def export() -> Any:
         abort(400)
     action = "responses.export"
     filters = Filters(actor, action, allow_unit=True)
+    exporter = plugins.exporters[fmt]()
+    language = current_language()
+    stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M")
+    filename = safe_filename(filters.slug, _agency_code(actor), stamp, extension=exporter.extension)
+    rows = count_rows(get_session(), actor, filters.slug, filters.where())
+    if rows > current_app.config["EXPORT_BACKGROUND_ROWS"]:
+        return _export_in_background(actor, filters, fmt, language, filename, rows)
     table = _load(actor, action, filters)
     if table is None:
         abort(404)
-    exporter = plugins.exporters[fmt]()
-    language = current_language()
     body = exporter.export(table, language)
-    agency_code = ""
-    if actor.agency_id is not None:
-        agency = (
-            get_session()
-            .execute(
-                scoped(
-                    select(Agency).where(col(Agency.id) == actor.agency_id), "console.use", actor
-                )
-            )
-            .scalar_one_or_none()
-        )
-        agency_code = agency.code if agency is not None else ""
     audit.log(
         "responses.export",
         actor=actor,
@@ -522,8 +520,6 @@ def export() -> Any:
             "unit_id": filters.unit.id if filters.unit else None,
         },
     )
-    stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M")
-    filename = safe_filename(filters.slug, agency_code, stamp, extension=exporter.extension)
     return Response(
         body,
         content_type=exporter.media_type,
@@ -532,6 +528,60 @@ def export() -> Any:
             "Cache-Control": "no-store",
         },
     )
+
+
+def _export_in_background(
+    actor: Actor, filters: Filters, fmt: str, language: str, filename: str, rows: int
+) -> Any:
+    """A large export becomes a job (``collector.results.background``): its page shows
+    the progress and then offers the file. Audited when asked for, and each download."""
+    parameters = {
+        "slug": filters.slug,
+        "format": fmt,
+        "language": language,
+        "filename": filename,
+        "user_id": actor.user_id,
+        "campaign_id": filters.campaign.id if filters.campaign else None,
+        "unit_id": filters.unit.id if filters.unit else None,
+    }
+    job = jobs.create(
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+        background.KIND,
+        agency_id=actor.agency_id,
+        requested_by=actor.user_id,
+        parameters=parameters,
+    )
+    audit.log(
+        "responses.export",
+        actor=actor,
+        agency_id=actor.agency_id,
+        target=f"questionnaire:{filters.slug}",
+        detail={
+            "format": fmt,
+            "rows": rows,
+            "campaign_id": parameters["campaign_id"],
+            "unit_id": parameters["unit_id"],
+            "job": job.id,
+        },
+    )
+    return redirect(url_for("jobs.job_page", job_id=job.id), code=303)
+
+
+def _agency_code(actor: Actor) -> str:
+    """The actor's agency's code, for the file name."""
+    agency_code = ""
+    if actor.agency_id is not None:
+        agency = (
+            get_session()
+            .execute(
+                scoped(
+                    select(Agency).where(col(Agency.id) == actor.agency_id), "console.use", actor
+                )
+            )
+            .scalar_one_or_none()
+        )
+        agency_code = agency.code if agency is not None else ""
+    return agency_code
 
 
 def export_url(filters: Filters, fmt: str) -> str:
