@@ -81,6 +81,7 @@ def run_worker(app: Flask, *, threads: int | None = None, parent: int | None = N
         worker_type="thread",
         periodic=False,
         shutdown_timeout=STOP_SECONDS,
+        max_delay=1.0,  # an idle worker looks at the SQLite queue once a second
     )
     stop = threading.Event()
     threading.Thread(target=_sweeping, args=(app, stop), name="jobs-sweeper", daemon=True).start()
