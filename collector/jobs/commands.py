@@ -33,7 +33,7 @@ def worker(threads: int | None, burst: bool, parent: int | None) -> None:
         prepare_database(app)  # beside the server, the server has done it
     if burst:
         service.sweep(app)
-        count = drain(app, scheduled=True)
+        count = drain(app)
         click.echo(f"Ran {count} queued job messages from {queue_url(app)}", err=True)
         return
     click.echo(f"Worker on {queue_url(app)}; Ctrl-C stops it.", err=True)

@@ -30,13 +30,17 @@ short is run again by the next worker (its lease runs out)."""
 
 def drain(app: Flask, *, scheduled: bool = False) -> int:
     """Run every queued job here, now, one after another (``collector worker --burst``;
-    tests). With ``scheduled``, retries waiting for their delay run too. Returns how
-    many queue messages were executed."""
+    tests), with the retries whose delay is over. With ``scheduled``, retries still
+    waiting for their delay run at once too (tests). Returns how many queue messages
+    were executed."""
     huey = get_huey(app)
     done = 0
     while True:
+        for task in huey.read_schedule(huey._get_timestamp()):
+            huey.enqueue(task)
         if scheduled:
             for task in huey.read_schedule(_far_future(huey)):
+                task.eta = None  # now, not after its delay
                 huey.enqueue(task)
         task = huey.dequeue()
         if task is None:

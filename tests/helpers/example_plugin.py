@@ -18,12 +18,13 @@ from collector.access.identity import actor_for_user
 from collector.access.identity import find_user
 from collector.answers.question_types import QuestionType
 from collector.core.hooktypes import AnswerError
+from collector.core.hooktypes import JobKind
 from collector.results.analyses import Analysis
 from collector.results.exporters import Exporter
 from tests.helpers.questionnaires import NOTICE_FIELDS
 from tests.helpers.questionnaires import t
 
-SEEN: dict[str, list[Any]] = {"saved": [], "validated": [], "routed": []}
+SEEN: dict[str, list[Any]] = {"saved": [], "validated": [], "routed": [], "counted": []}
 
 
 class PostalCode(QuestionType):
@@ -149,6 +150,22 @@ def validate_submission(
     if questionnaire.slug == "example-postal" and answers.get("postal") == "000":
         return {"postal": "000 is not a real postal code"}
     return None
+
+
+def _count_job(context: Any) -> None:
+    """A background job: counts to its ``to`` parameter, reporting progress, and keeps the
+    result as a file."""
+    to = int(context.parameters["to"])
+    for n in range(1, to + 1):
+        context.progress(100 * n // to, f"{n} of {to}")
+    SEEN["counted"].append(to)
+    with context.result_file("count.txt", "text/plain") as out:
+        out.write(str(to).encode())
+
+
+@hookimpl
+def register_job_kinds() -> list[JobKind]:
+    return [JobKind(name="example.count", run=_count_job, action="results.read", title="Count")]
 
 
 @hookimpl

@@ -25,8 +25,11 @@ from collector.core import plugins as plugin_system
 from collector.core.db import session_scope
 from collector.core.hooktypes import JobKind
 from collector.core.hookspecs import hookimpl
+from collector.core.models import Agency
 from collector.core.models import Job
+from collector.jobs import service
 from collector.jobs.runner import JobContext
+from collector.jobs.worker import drain
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 """The queue tests' Redis database (each test has its own QUEUE_NAME within it)."""
@@ -124,3 +127,27 @@ def job_row(app: Flask, job_id: int) -> Job:
         job = session.execute(select(Job).where(Job.id == job_id)).scalar_one()
         session.expunge(job)
         return job
+
+
+def make_export_job(app: Flask) -> dict[str, int]:
+    """A finished export job of agency alpha, asked for by its analyst (the access matrix's
+    ``<job_id>``)."""
+    analyst = app.config["PEOPLE"]["analyst@alpha.example.test"]
+    with session_scope(app) as session:
+        alpha = session.execute(select(Agency.id).where(Agency.code == "alpha")).scalar_one()
+    job = service.create(
+        app,
+        "results.export",
+        agency_id=alpha,
+        requested_by=analyst,
+        parameters={
+            "slug": "citizen-satisfaction",
+            "format": "csv",
+            "language": "en",
+            "filename": "citizen-satisfaction-alpha.csv",
+            "user_id": analyst,
+        },
+    )
+    drain(app)
+    assert job_row(app, job.id or 0).status == "done"
+    return {"job_id": job.id or 0}
