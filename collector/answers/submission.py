@@ -265,7 +265,7 @@ def submit(
         answers=prepared.answers,
         submitted_at=prepared.submitted_at,
     )
-    notify_saved(app, plugins, saved, submission.agency.id)
+    notify_saved(app, plugins, saved, submission.agency.id or 0)
     return saved
 
 

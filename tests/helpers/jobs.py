@@ -23,8 +23,8 @@ from sqlalchemy import select
 
 from collector.core import plugins as plugin_system
 from collector.core.db import session_scope
-from collector.core.hooktypes import JobKind
 from collector.core.hookspecs import hookimpl
+from collector.core.hooktypes import JobKind
 from collector.core.models import Agency
 from collector.core.models import Job
 from collector.jobs import service

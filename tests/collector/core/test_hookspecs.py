@@ -19,8 +19,8 @@ from collector.core import plugins as plugin_system
 from collector.core.db import session_scope
 from collector.core.models import Agency
 from collector.core.models import ComplaintCategory
-from collector.core.models import Unit
 from collector.core.models import Job
+from collector.core.models import Unit
 from collector.core.models import User
 from collector.jobs import service as jobs
 from collector.jobs.worker import drain

@@ -71,7 +71,7 @@ def test_a_job_is_queued_run_and_its_file_delivered(queue_app: Flask) -> None:
 
 
 def test_an_unknown_kind_is_refused_before_anything_is_queued(queue_app: Flask) -> None:
-    with pytest.raises(service.UnknownJobKind, match="tests.nothing"):
+    with pytest.raises(service.UnknownJobKind, match=r"tests\.nothing"):
         service.create(queue_app, "tests.nothing", agency_id=None)
     assert len(get_huey(queue_app)) == 0
 

@@ -84,7 +84,10 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_next_which_delivers_it_once(
     first = start_worker(queue_app)
     try:
         wait_for(
-            queue_app, job_id, lambda j: j.progress >= 29, "the first worker to get a third of the way"
+            queue_app,
+            job_id,
+            lambda j: j.progress >= 29,
+            "the first worker to get a third of the way",
         )
     finally:
         os.kill(first.pid, signal.SIGKILL)
@@ -150,8 +153,6 @@ def test_the_worker_beside_the_server_runs_jobs_and_stops_with_it(make_app: Any)
     job = service.create(queue_app, "answers.response_saved", agency_id=None, parameters={})
     # The real worker runs the core's kinds: a response_saved job for a plugin that is not
     # there has nobody to tell, and is done.
-    wait_for(
-        queue_app, job.id or 0, lambda j: j.status == "done", "the worker beside the server"
-    )
+    wait_for(queue_app, job.id or 0, lambda j: j.status == "done", "the worker beside the server")
     stop_beside_server(process)
     assert process.poll() is not None
