@@ -508,18 +508,7 @@ def export() -> Any:
     if table is None:
         abort(404)
     body = exporter.export(table, language)
-    audit.log(
-        "responses.export",
-        actor=actor,
-        agency_id=actor.agency_id,
-        target=f"questionnaire:{filters.slug}",
-        detail={
-            "format": fmt,
-            "rows": len(table.frame),
-            "campaign_id": filters.campaign.id if filters.campaign else None,
-            "unit_id": filters.unit.id if filters.unit else None,
-        },
-    )
+    _audit_export(actor, filters, fmt, len(table.frame))
     return Response(
         body,
         content_type=exporter.media_type,
@@ -551,20 +540,29 @@ def _export_in_background(
         requested_by=actor.user_id,
         parameters=parameters,
     )
+    _audit_export(actor, filters, fmt, rows, job=job.id)
+    return redirect(url_for("jobs.job_page", job_id=job.id), code=303)
+
+
+def _audit_export(
+    actor: Actor, filters: Filters, fmt: str, rows: int, job: int | None = None
+) -> None:
+    """Every export is audited when it is asked for (a job's download again, by jobs)."""
+    detail: dict[str, Any] = {
+        "format": fmt,
+        "rows": rows,
+        "campaign_id": filters.campaign.id if filters.campaign else None,
+        "unit_id": filters.unit.id if filters.unit else None,
+    }
+    if job is not None:
+        detail["job"] = job
     audit.log(
         "responses.export",
         actor=actor,
         agency_id=actor.agency_id,
         target=f"questionnaire:{filters.slug}",
-        detail={
-            "format": fmt,
-            "rows": rows,
-            "campaign_id": parameters["campaign_id"],
-            "unit_id": parameters["unit_id"],
-            "job": job.id,
-        },
+        detail=detail,
     )
-    return redirect(url_for("jobs.job_page", job_id=job.id), code=303)
 
 
 def _agency_code(actor: Actor) -> str:

@@ -151,3 +151,19 @@ def make_export_job(app: Flask) -> dict[str, int]:
     drain(app)
     assert job_row(app, job.id or 0).status == "done"
     return {"job_id": job.id or 0}
+
+
+def queue_app(
+    request: pytest.FixtureRequest, make_app: Any, monkeypatch: pytest.MonkeyPatch, **config: Any
+) -> Any:
+    """An app with these job kinds on the queue ``request.param`` (``sqlite`` or ``redis``,
+    skipped when no Redis answers), for a fixture that removes its Redis keys after."""
+    if request.param == "redis" and not redis_answers():
+        pytest.skip("no Redis answers at 127.0.0.1:6379 (CI starts one)")
+    install(monkeypatch)
+    return make_app(
+        seed="agencies",
+        PLUGINS_LOAD_ENTRY_POINTS=True,
+        **config,
+        **queue_settings(request.param),
+    )

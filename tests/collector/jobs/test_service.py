@@ -29,12 +29,7 @@ def queue_app(
     request: pytest.FixtureRequest, make_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Flask]:
     """An app with the test job kinds, on each queue backend."""
-    if request.param == "redis" and not helpers.redis_answers():
-        pytest.skip("no Redis answers at 127.0.0.1:6379 (CI starts one)")
-    helpers.install(monkeypatch)
-    app = make_app(
-        seed="agencies", PLUGINS_LOAD_ENTRY_POINTS=True, **helpers.queue_settings(request.param)
-    )
+    app = helpers.queue_app(request, make_app, monkeypatch)
     yield app
     helpers.forget_redis_queue(app)
 

@@ -43,15 +43,9 @@ def wait_for(app: Flask, job_id: int, condition: Callable[[Job], bool], what: st
 def queue_app(
     request: pytest.FixtureRequest, make_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Flask]:
-    if request.param == "redis" and not helpers.redis_answers():
-        pytest.skip("no Redis answers at 127.0.0.1:6379 (CI starts one)")
-    helpers.install(monkeypatch)
-    app = make_app(
-        seed="agencies",
-        PLUGINS_LOAD_ENTRY_POINTS=True,
-        JOBS_LEASE_SECONDS=1.5,
-        JOBS_SWEEP_SECONDS=0.5,
-        **helpers.queue_settings(request.param),
+    """An app with the test job kinds, on each queue backend."""
+    app = helpers.queue_app(
+        request, make_app, monkeypatch, JOBS_LEASE_SECONDS=1.5, JOBS_SWEEP_SECONDS=0.5
     )
     yield app
     helpers.forget_redis_queue(app)
