@@ -33,8 +33,10 @@ from collector.core import voiding
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks
-from collector.margins import hooks as margins_hooks
 from collector.improvement import hooks as improvement_hooks
+from collector.jobs import hooks as jobs_hooks
+from collector.jobs import init_app as init_jobs
+from collector.margins import hooks as margins_hooks
 from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
 from collector.results.analyses import Analysis
@@ -45,6 +47,7 @@ from collector.staff_survey import hooks as staff_survey_hooks
 CORE_PLUGINS: tuple[ModuleType, ...] = (
     core_hooks,
     access_hooks,
+    jobs_hooks,
     console_hooks,
     organisation_hooks,
     margins_hooks,
@@ -80,6 +83,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
     db.init_app(app)
     writer.init_app(app, db.get_engine(app))
     plugin_set = plugins.init_app(app, CORE_PLUGINS, BASES)
+    init_jobs(app, plugin_set)
     security.init_app(app)
     i18n.init_app(app)
     error_summary.init_app(app)

@@ -6,12 +6,16 @@ Every other command comes from a plugin's (or a feature's) ``register_commands``
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
 from collector.app import create_app
 from collector.gunicorn_app import run
+from collector.jobs.worker import start_beside_server
+from collector.jobs.worker import stop_beside_server
 
 
 def _create_app() -> Flask:
@@ -33,7 +37,13 @@ def serve(ctx: click.Context, bind: str | None, workers: int | None, dev: bool) 
     """Run the web server (gunicorn with the recommended settings)."""
     if dev:
         host, _, port = (bind or "127.0.0.1:5000").partition(":")
-        create_app().run(host=host, port=int(port or 5000), debug=True)
+        app = create_app()
+        # With the reloader, only its first process starts the job worker.
+        beside = None if os.environ.get("WERKZEUG_RUN_MAIN") else start_beside_server(app)
+        try:
+            app.run(host=host, port=int(port or 5000), debug=True)
+        finally:
+            stop_beside_server(beside)
         return
     run(bind=bind, workers=workers)
 

@@ -12,6 +12,8 @@ connections the master opened while preloading are closed before it forks, so no
 worker ever shares a connection (or a SQLite file lock) with another process. With
 more than one worker, rate limits are counted in a store every worker shares
 (``collector.access.ratelimit``): an in-memory default turns into the database.
+On the embedded task queue the master also starts one job worker beside the web
+workers (``when_ready``) and stops it when the server stops (``on_exit``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 from flask import Flask
 
 from collector.access.ratelimit import get_limiter
+from collector.jobs.worker import start_beside_server
+from collector.jobs.worker import stop_beside_server
 
 
 def default_workers(database_url: str | None = None) -> int:
@@ -115,5 +119,22 @@ def post_fork(server: object, worker: object) -> None:
         get_limiter(flask_app).share(int(workers))
 
 
-HOOKS = {"pre_fork": pre_fork, "post_fork": post_fork}
+_BESIDE: dict[int, Any] = {}
+"""The job worker each arbiter started (by the arbiter's pid)."""
+
+
+def when_ready(server: object) -> None:
+    """On the embedded (SQLite) queue, start a job worker beside the server
+    (``collector.jobs.worker``): the one command serves pages and runs jobs."""
+    flask_app = _app_of(server)
+    if flask_app is not None:
+        _BESIDE[os.getpid()] = start_beside_server(flask_app)
+
+
+def on_exit(server: object) -> None:
+    """The worker started with the server stops with it."""
+    stop_beside_server(_BESIDE.pop(os.getpid(), None))
+
+
+HOOKS = {"pre_fork": pre_fork, "post_fork": post_fork, "when_ready": when_ready, "on_exit": on_exit}
 SETTINGS.update(HOOKS)

@@ -50,6 +50,7 @@ ACTIONS: dict[str, str] = {
     "audit.read": "read the audit log",
     "improvement.read": "read improvement actions (檢討改善) and their before/after",
     "improvement.manage": "record and update improvement actions",
+    "jobs.monitor": "see the agency's background jobs, and the errors of failed ones",
 }
 """Every action the core knows, with what it allows."""
 
@@ -79,6 +80,7 @@ ACTION_LABELS: dict[str, LazyText] = {
     "audit.read": lazy_gettext("Read the audit log"),
     "improvement.read": lazy_gettext("Read improvement actions and their before/after"),
     "improvement.manage": lazy_gettext("Record and update improvement actions"),
+    "jobs.monitor": lazy_gettext("See background jobs and their errors"),
 }
 """What the staff console's home page says each action allows (``console.use`` goes unsaid)."""
 
@@ -105,6 +107,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "calendar.manage": ALL,
         "users.manage": ALL,
         "audit.read": ALL,
+        "jobs.monitor": ALL,
     },
     "ministry_admin": {
         "console.use": OWN,
@@ -131,6 +134,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "audit.read": OWN,
         "improvement.read": OWN,
         "improvement.manage": OWN,
+        "jobs.monitor": OWN,
     },
     "analyst": {
         "console.use": OWN,

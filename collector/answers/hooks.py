@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint
 
 import surveys
+from collector.answers import events
 from collector.answers.question_types import QuestionType
 from collector.answers.standard_types import CORE_TYPES
 from collector.answers.views import api
@@ -15,6 +16,7 @@ from collector.answers.views import keyed
 from collector.answers.views import paper
 from collector.answers.views import survey
 from collector.core.hookspecs import hookimpl
+from collector.core.hooktypes import JobKind
 
 
 @hookimpl
@@ -30,3 +32,8 @@ def register_questionnaires() -> list[Path]:
 @hookimpl
 def register_blueprints() -> list[Blueprint]:
     return [survey.bp, api.bp, paper.bp, keyed.bp]
+
+
+@hookimpl
+def register_job_kinds() -> list[JobKind]:
+    return [events.RESPONSE_SAVED]

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from sqlmodel import col
 
+from collector.answers.events import notify_saved
 from collector.answers.records import Prepared
 from collector.answers.records import Submission
 from collector.answers.writer import get_writer
@@ -264,7 +265,7 @@ def submit(
         answers=prepared.answers,
         submitted_at=prepared.submitted_at,
     )
-    notify_saved(plugins, saved)
+    notify_saved(app, plugins, saved, submission.agency.id or 0)
     return saved
 
 
@@ -307,12 +308,3 @@ def _saved(questionnaire: Questionnaire, submission: Submission, **fields: Any) 
         unit_code=submission.unit.code if submission.unit else None,
         **fields,
     )
-
-
-def notify_saved(plugins: PluginSet, saved: SavedResponse) -> None:
-    """Tell plugins; their failures are logged, never turned into a lost answer."""
-    for impl in plugins.hook.response_saved.get_hookimpls():
-        try:
-            impl.function(response=saved)
-        except Exception:
-            log.exception("plugin %s failed in response_saved", impl.plugin_name)

@@ -135,6 +135,25 @@ DEFAULTS: dict[str, Any] = {
         "longest_minutes": 15,
         "forget_hours": 24,
     },
+    # Background jobs (collector.jobs, docs/jobs.md). QUEUE_URL chooses the task queue:
+    # None is a SQLite file beside the app's SQLite database (or in the instance folder),
+    # "sqlite:///path" another file, "redis://host:6379/N" Redis (pip install -e '.[redis]')
+    # for workers on other machines. QUEUE_NAME tells apart queues sharing one Redis.
+    # JOBS_RESULTS_DIR (None: beside the queue file, or instance/jobs) holds result files:
+    # workers elsewhere need it shared. A worker holds a job for JOBS_LEASE_SECONDS,
+    # renewed while it lives; a job whose lease ran out is queued again (checked every
+    # JOBS_SWEEP_SECONDS). JOBS_WORKER_BESIDE_SERVER: whether `collector serve` starts a
+    # worker (None: on the SQLite queue only).
+    "QUEUE_URL": None,
+    "QUEUE_NAME": "collector",
+    "JOBS_RESULTS_DIR": None,
+    "JOBS_LEASE_SECONDS": 60,
+    "JOBS_SWEEP_SECONDS": 15,
+    "JOBS_WORKER_THREADS": 2,
+    "JOBS_WORKER_BESIDE_SERVER": None,
+    # Response exports with more rows than this run on the queue (a job page, then a
+    # download); smaller ones are answered at once.
+    "EXPORT_BACKGROUND_ROWS": 5000,
     # The public complaint pages' own settings (attachments, following) are in
     # collector.complaints.views.public.DEFAULTS.
 }

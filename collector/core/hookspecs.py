@@ -18,6 +18,7 @@ from collector.core.hooktypes import Blueprint
 from collector.core.hooktypes import Command
 from collector.core.hooktypes import Complaint
 from collector.core.hooktypes import ComplaintCategory
+from collector.core.hooktypes import JobKind
 from collector.core.hooktypes import Questionnaire
 from collector.core.hooktypes import Request
 from collector.core.hooktypes import Route
@@ -88,6 +89,11 @@ def register_commands() -> list[Command]:
 
 
 @hookspec
+def register_job_kinds() -> list[JobKind]:
+    """Return ``collector.core.hooktypes.JobKind`` objects: work that runs on the task queue."""
+
+
+@hookspec
 def validate_submission(
     questionnaire: Questionnaire,
     answers: dict[str, Any],
@@ -109,9 +115,11 @@ def validate_submission(
 def response_saved(response: SavedResponse) -> None:
     """React after a response was committed (``collector.answers.submission.SavedResponse``).
 
-    Runs after the answer is durable; an exception here is logged and never loses
-    or rejects the response. Not called for an idempotent replay. As for
-    ``validate_submission``, there may be no request context.
+    Runs on the task queue (``collector.jobs``), in a worker, after the answer is
+    durable: never in the citizen's request. An exception is retried with back-off
+    and, when every attempt failed, listed for administrators on ``/staff/jobs``; it
+    never loses or rejects the response. Not called for an idempotent replay. There
+    is no request context.
     """
 
 

@@ -8,6 +8,7 @@ in the feature that uses them and are checked by the plugin manager.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -37,6 +38,7 @@ __all__ = [
     "Command",
     "Complaint",
     "ComplaintCategory",
+    "JobKind",
     "Questionnaire",
     "Request",
     "Route",
@@ -133,3 +135,26 @@ class SavedResponse:
     answers: dict[str, Any]
     submitted_at: datetime
     replayed: bool = False
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of background work (``register_job_kinds``; run by ``collector.jobs``).
+
+    ``run`` receives a ``collector.jobs.runner.JobContext`` (the job's parameters,
+    ``progress(percent, message)``, ``result_file(name, media_type)``) in an
+    application context, in a worker process. ``action`` is the permission a person
+    needs, in the job's agency, to see the job and download its result. A run that
+    raises is retried ``retries`` times, the first after ``retry_delay`` seconds and
+    each next one ``retry_backoff`` times later (huey's retry settings); a worker that
+    dies mid-job loses its lease and the job runs again, up to ``retries + 1`` attempts
+    in all. ``title`` names the kind on the jobs page.
+    """
+
+    name: str
+    run: Callable[[Any], None]
+    action: str
+    title: LazyText | str
+    retries: int = 2
+    retry_delay: float = 10.0
+    retry_backoff: float = 2.0

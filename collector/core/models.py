@@ -601,3 +601,49 @@ class ImprovementEvent(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False))
     link: str | None = Field(default=None, max_length=500)
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class Job(SQLModel, table=True):
+    """A piece of background work (``collector.jobs``) and what became of it.
+
+    The queue (huey, on SQLite or Redis) only carries the job's id; this row is the
+    durable record the console and the command line read: who asked for what, how
+    far it got, each attempt, the error, and the result file with its SHA-256.
+    ``lease_until`` (seconds since the epoch) is how long the worker that claimed the
+    job (``claim``, a random token) holds it: a running job whose lease ran out lost
+    its worker and is queued again.
+    """
+
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="ck_job_status"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="ck_job_progress"),
+        Index("ix_job_agency_created", "agency_id", "created_at"),
+        Index("ix_job_status_lease", "status", "lease_until"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    requested_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default=text("'{}'")),
+    )
+    status: str = Field(default="queued", max_length=16)
+    progress: int = 0
+    message: str = Field(default="", max_length=200)
+    attempts: int = 0
+    max_attempts: int = 1
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    result_path: str | None = Field(default=None, max_length=500)
+    result_name: str | None = Field(default=None, max_length=200)
+    result_type: str | None = Field(default=None, max_length=100)
+    result_size: int | None = None
+    result_sha256: str | None = Field(default=None, max_length=64)
+    claim: str | None = Field(default=None, max_length=32)
+    lease_until: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None

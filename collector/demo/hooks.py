@@ -22,8 +22,8 @@ from collector.demo.campaigns import DESIGNS
 from collector.demo.campaigns import open_links
 from collector.demo.campaigns import seed_campaigns
 from collector.demo.complaints import seed_demo_cases
-from collector.demo.margins import seed_demo_margins
 from collector.demo.improvement import seed_improvement
+from collector.demo.margins import seed_demo_margins
 from collector.demo.responses import ResponseSeeder
 from collector.demo.responses import ensure_agencies
 from collector.demo.staff import DEMO_PASSWORD

@@ -7,6 +7,8 @@ import click
 from flask import Blueprint
 
 from collector.core.hookspecs import hookimpl
+from collector.core.hooktypes import JobKind
+from collector.results import background
 from collector.results import commands
 from collector.results import views
 from collector.results.analyses import Analysis
@@ -65,3 +67,7 @@ def register_commands() -> list[click.Command]:
 @hookimpl
 def register_console_panels() -> list[type]:
     return [SurveyProgressPanel, HeadlinePanel, FallingItemsPanel]
+
+
+def register_job_kinds() -> list[JobKind]:
+    return [background.EXPORT]

@@ -23,6 +23,8 @@ from typing import Any
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import current_app
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
@@ -51,6 +53,9 @@ from collector.core.models import Response as StoredResponse
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
+from collector.jobs import service as jobs
+from collector.results import background
+from collector.results.background import count_rows
 from collector.results.page import build_sections
 from collector.results.page import context_for
 from collector.results.page import default_kind
@@ -259,12 +264,76 @@ def export() -> Any:
         abort(400)
     action = "responses.export"
     filters = Filters(actor, action, allow_unit=True)
+    exporter = plugins.exporters[fmt]()
+    language = current_language()
+    stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M")
+    filename = safe_filename(filters.slug, _agency_code(actor), stamp, extension=exporter.extension)
+    rows = count_rows(get_session(), actor, filters.slug, filters.where())
+    if rows > current_app.config["EXPORT_BACKGROUND_ROWS"]:
+        return _export_in_background(actor, filters, fmt, language, filename, rows)
     table = _load(actor, action, filters)
     if table is None:
         abort(404)
-    exporter = plugins.exporters[fmt]()
-    language = current_language()
     body = exporter.export(table, language)
+    _audit_export(actor, filters, fmt, len(table.frame))
+    return Response(
+        body,
+        content_type=exporter.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _export_in_background(
+    actor: Actor, filters: Filters, fmt: str, language: str, filename: str, rows: int
+) -> Any:
+    """A large export becomes a job (``collector.results.background``): its page shows
+    the progress and then offers the file. Audited when asked for, and each download."""
+    parameters = {
+        "slug": filters.slug,
+        "format": fmt,
+        "language": language,
+        "filename": filename,
+        "user_id": actor.user_id,
+        "campaign_id": filters.campaign.id if filters.campaign else None,
+        "unit_id": filters.unit.id if filters.unit else None,
+    }
+    job = jobs.create(
+        current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+        background.KIND,
+        agency_id=actor.agency_id,
+        requested_by=actor.user_id,
+        parameters=parameters,
+    )
+    _audit_export(actor, filters, fmt, rows, job=job.id)
+    return redirect(url_for("jobs.job_page", job_id=job.id), code=303)
+
+
+def _audit_export(
+    actor: Actor, filters: Filters, fmt: str, rows: int, job: int | None = None
+) -> None:
+    """Every export is audited when it is asked for (a job's download again, by jobs)."""
+    detail: dict[str, Any] = {
+        "format": fmt,
+        "rows": rows,
+        "campaign_id": filters.campaign.id if filters.campaign else None,
+        "unit_id": filters.unit.id if filters.unit else None,
+    }
+    if job is not None:
+        detail["job"] = job
+    audit.log(
+        "responses.export",
+        actor=actor,
+        agency_id=actor.agency_id,
+        target=f"questionnaire:{filters.slug}",
+        detail=detail,
+    )
+
+
+def _agency_code(actor: Actor) -> str:
+    """The actor's agency's code, for the file name."""
     agency_code = ""
     if actor.agency_id is not None:
         agency = (
@@ -277,28 +346,7 @@ def export() -> Any:
             .scalar_one_or_none()
         )
         agency_code = agency.code if agency is not None else ""
-    audit.log(
-        "responses.export",
-        actor=actor,
-        agency_id=actor.agency_id,
-        target=f"questionnaire:{filters.slug}",
-        detail={
-            "format": fmt,
-            "rows": len(table.frame),
-            "campaign_id": filters.campaign.id if filters.campaign else None,
-            "unit_id": filters.unit.id if filters.unit else None,
-        },
-    )
-    stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M")
-    filename = safe_filename(filters.slug, agency_code, stamp, extension=exporter.extension)
-    return Response(
-        body,
-        content_type=exporter.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return agency_code
 
 
 def export_url(filters: Filters, fmt: str) -> str:

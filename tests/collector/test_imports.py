@@ -59,6 +59,7 @@ def test_hookspecs_import_only_pluggy_and_the_hook_types() -> None:
 LAYERS = [
     {"core"},
     {"access"},
+    {"jobs"},
     {"console"},
     {"organisation", "campaigns", "margins"},
     {"answers"},

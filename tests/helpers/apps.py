@@ -7,6 +7,7 @@ its database starts in (see :mod:`tests.helpers.database`) and any configuration
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,12 +20,14 @@ from werkzeug.routing import Rule
 import collector.core.plugins
 from collector import create_app
 from collector.core.questionnaires import publish_registered
+from collector.jobs.queue import close as close_queue
 from surveys import Questionnaire
 from tests.helpers.database import BASE_SETTINGS
 from tests.helpers.database import PUBLISHED
 from tests.helpers.database import STAFF
 from tests.helpers.database import TestDatabase
 from tests.helpers.database import dispose
+from tests.helpers.database import scratch_folder
 from tests.helpers.staff import FAST_HASH
 
 
@@ -34,12 +37,20 @@ class AppMaker:
     def __init__(self, database: TestDatabase) -> None:
         self.database = database
         self.made: list[Flask] = []
+        self.scratch: Path | None = None
 
     def __call__(self, seed: str = PUBLISHED, **config: Any) -> Flask:
         """An app with ``config`` on top of the test settings; its database brought to
         ``seed`` (``"agencies"``, ``"staff"``: then ``app.config["PEOPLE"]`` maps each
         e-mail address of ``tests.helpers.staff.PEOPLE`` to its user id)."""
         settings = {**BASE_SETTINGS, "DATABASE_URL": self.database.url}
+        if self.database.path is None:
+            # PostgreSQL: the queue and job files of this test, not the shared instance folder's
+            # (on SQLite they lie beside the test's own database file).
+            if self.scratch is None:
+                self.scratch = scratch_folder()
+            settings["QUEUE_URL"] = f"sqlite:///{self.scratch / 'queue.sqlite3'}"
+            settings["JOBS_RESULTS_DIR"] = str(self.scratch / "jobs")
         if seed == STAFF:
             settings["PASSWORD_HASH"] = FAST_HASH
         settings.update(config)
@@ -67,7 +78,10 @@ class AppMaker:
 
     def dispose(self) -> None:
         for app in self.made:
+            close_queue(app)
             dispose(app)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 @functools.cache

@@ -179,8 +179,12 @@ class TestDatabase:
 
     def remove(self) -> None:
         if self.path is not None:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            # The task queue's file and the jobs' files lie beside it (collector.jobs.queue).
+            queue = self.path.with_name(f"{self.path.stem}-queue.sqlite3")
+            for base in (self.path, queue):
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    Path(f"{base}{suffix}").unlink(missing_ok=True)
+            shutil.rmtree(self.path.with_name(f"{self.path.stem}-jobs"), ignore_errors=True)
 
 
 def scratch_folder() -> Path:

@@ -20,6 +20,7 @@ from collector.answers.question_types import QuestionType
 from collector.console.panels import ListPanel
 from collector.console.panels import PanelRow
 from collector.core.hooktypes import AnswerError
+from collector.core.hooktypes import JobKind
 from collector.core.i18n import lazy_gettext
 from collector.results.analyses import Analysis
 from collector.results.exporters import Exporter
@@ -28,7 +29,7 @@ from collector.results.sections import WaveContext
 from tests.helpers.questionnaires import NOTICE_FIELDS
 from tests.helpers.questionnaires import t
 
-SEEN: dict[str, list[Any]] = {"saved": [], "validated": [], "routed": []}
+SEEN: dict[str, list[Any]] = {"saved": [], "validated": [], "routed": [], "counted": []}
 
 
 class PostalCode(QuestionType):
@@ -189,6 +190,22 @@ def validate_submission(
     if questionnaire.slug == "example-postal" and answers.get("postal") == "000":
         return {"postal": "000 is not a real postal code"}
     return None
+
+
+def _count_job(context: Any) -> None:
+    """A background job: counts to its ``to`` parameter, reporting progress, and keeps the
+    result as a file."""
+    to = int(context.parameters["to"])
+    for n in range(1, to + 1):
+        context.progress(100 * n // to, f"{n} of {to}")
+    SEEN["counted"].append(to)
+    with context.result_file("count.txt", "text/plain") as out:
+        out.write(str(to).encode())
+
+
+@hookimpl
+def register_job_kinds() -> list[JobKind]:
+    return [JobKind(name="example.count", run=_count_job, action="results.read", title="Count")]
 
 
 @hookimpl

@@ -19,13 +19,24 @@ from collector.core import plugins as plugin_system
 from collector.core.db import session_scope
 from collector.core.models import Agency
 from collector.core.models import ComplaintCategory
+from collector.core.models import Job
 from collector.core.models import Unit
 from collector.core.models import User
+from collector.jobs import service as jobs
+from collector.jobs.worker import drain
 from tests.helpers import example_plugin
+from tests.helpers.jobs import job_row
 from tests.helpers.staff import make_user
 from tests.helpers.web import client_as
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugin_hooks.md"
+
+
+def jobs_of(app: Any, kind: str) -> list[Job]:
+    with session_scope(app) as session:
+        found = list(session.execute(select(Job).where(Job.kind == kind)).scalars())
+        session.expunge_all()
+        return found
 
 
 def postal_answers(postal: str, score: int) -> dict[str, Any]:
@@ -84,6 +95,7 @@ def with_example_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     example_plugin.SEEN["saved"].clear()
     example_plugin.SEEN["validated"].clear()
     example_plugin.SEEN["routed"].clear()
+    example_plugin.SEEN["counted"].clear()
 
 
 def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> None:
@@ -128,8 +140,16 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     body["answers"]["postal"] = "100"
     stored = client.post("/api/v1/responses", json=body)
     assert stored.status_code == 201
+    assert example_plugin.SEEN["saved"] == []  # not in the request: on the task queue
+    drain(app)
     assert example_plugin.SEEN["saved"] == [stored.get_json()["receipt"]]
     exercised.add("response_saved")
+
+    counting = jobs.create(app, "example.count", agency_id=None, parameters={"to": 3})
+    drain(app)
+    assert example_plugin.SEEN["counted"] == [3]
+    assert job_row(app, counting.id or 0).status == "done"
+    exercised.add("register_job_kinds")
 
     # Offered at alpha only: beta's address and beta's API submissions are refused.
     assert client.get("/s/alpha/example-postal").status_code == 200
@@ -200,6 +220,10 @@ def test_a_failing_response_saved_hook_never_loses_the_response(
     client = app.test_client()
     response = client.post("/api/v1/responses", json=postal_answers("999", 5))
     assert response.status_code == 201
+    drain(app, scheduled=True)  # the handler fails at every attempt, after the response is kept
+    failed = list(jobs_of(app, "answers.response_saved"))
+    assert [(j.status, j.attempts) for j in failed] == [("failed", 6)]
+    assert "must not lose the response" in (failed[0].error or "")
     exported = app.test_cli_runner().invoke(args=["export", "example-postal", "--format", "jsonl"])
     rows = [json.loads(line) for line in exported.output.splitlines() if line.startswith("{")]
     assert [r["postal"] for r in rows] == ["999"]

@@ -1,0 +1,105 @@
+"""Large response exports on the task queue (``collector.jobs``).
+
+``/staff/results/export`` answers an export of up to ``EXPORT_BACKGROUND_ROWS``
+responses at once; a larger one becomes a job of kind ``results.export``, run in a
+worker as the person who asked (their account, role and agencies as they are when
+it runs: a disabled account or a lost permission exports nothing), read through
+the same scoped queries as the page, and offered for download on its job page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlmodel import Session
+from sqlmodel import col
+
+from collector.access.guard import get_unscoped
+from collector.access.identity import actor_for_user
+from collector.access.permissions import allowed
+from collector.access.scoped import scoped
+from collector.core.db import get_engine
+from collector.core.hooktypes import Actor
+from collector.core.hooktypes import JobKind
+from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
+from collector.core.models import QuestionnaireVersion
+from collector.core.models import Response
+from collector.core.models import User
+from collector.core.plugins import get_plugins
+from collector.jobs.runner import JobContext
+from collector.results.reading import load_table
+
+KIND = "results.export"
+ACTION = "responses.export"
+
+
+class ExportRefused(PermissionError):
+    """The person who asked may no longer export these responses."""
+
+
+def conditions(parameters: dict[str, Any]) -> list[Any]:
+    """The page's filters (campaign, unit), as conditions on ``Response``."""
+    where: list[Any] = []
+    if parameters.get("campaign_id") is not None:
+        where.append(col(Response.campaign_id) == parameters["campaign_id"])
+    if parameters.get("unit_id") is not None:
+        where.append(col(Response.unit_id) == parameters["unit_id"])
+    return where
+
+
+def count_rows(session: Session, actor: Actor, slug: str, where: list[Any]) -> int:
+    """How many responses the export would hold (what decides where it runs)."""
+    statement = (
+        select(func.count(col(Response.id)))
+        .join(
+            QuestionnaireVersion, col(QuestionnaireVersion.id) == Response.questionnaire_version_id
+        )
+        .where(col(QuestionnaireVersion.slug) == slug, *where)
+    )
+    return int(session.execute(scoped(statement, ACTION, actor)).scalar_one())
+
+
+def _actor(session: Session, user_id: Any, agency_id: int | None) -> Actor:
+    user = get_unscoped(session, User, user_id, "the account that asked for the export")
+    if user is None or not user.active:
+        raise ExportRefused("the account that asked for this export is disabled")
+    actor = actor_for_user(user, source="job", db=session)
+    if not allowed(actor, ACTION, agency_id):
+        raise ExportRefused("the account that asked for this export may no longer export")
+    return actor
+
+
+def run_export(context: JobContext) -> None:
+    """Read the responses as the person who asked, write the exporter's file."""
+    parameters = context.parameters
+    text = translator(parameters.get("language") or "zh-Hant-TW")
+    plugins = get_plugins(context.app)
+    exporter = plugins.exporters[parameters["format"]]()
+    context.progress(5, text.gettext("Reading the responses"))
+    with Session(get_engine(context.app), expire_on_commit=False) as session:
+        actor = _actor(session, parameters.get("user_id"), context.job.agency_id)
+        table = load_table(
+            session,
+            plugins,
+            parameters["slug"],
+            where=conditions(parameters),
+            scope=lambda statement: scoped(statement, ACTION, actor),
+        )
+    context.progress(50, text.gettext("Writing %(count)s responses", count=len(table.frame)))
+    body = exporter.export(table, parameters.get("language") or "zh-Hant-TW")
+    with context.result_file(parameters["filename"], exporter.media_type) as out:
+        out.write(body)
+    context.progress(95, text.gettext("Saving the file"))
+
+
+EXPORT = JobKind(
+    name=KIND,
+    run=run_export,
+    action=ACTION,
+    title=lazy_gettext("Export of responses"),
+    retries=2,
+    retry_delay=5.0,
+)
