@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.checks import SMALL_GROUP
+from analysis.checks import warn_small_groups
 from analysis.ciprop import svyciprop
 from analysis.core import DesignCore
 from analysis.estimate import Estimate
@@ -61,7 +63,9 @@ class SurveyDesign(DesignCore):
     ``options(survey.lonely.psu)``; ``"fail"`` (R's default) rejects a stratum with a single
     PSU at construction, ``"remove"``/``"certainty"`` let it contribute nothing,
     ``"adjust"`` centres it at zero instead of its own mean, ``"average"`` replaces its
-    contribution by the average of the other strata.
+    contribution by the average of the other strata. ``adjust_domain_lonely=True`` is R's
+    ``options(survey.adjust.domain.lonely=TRUE)``: a stratum left with one PSU inside a domain
+    is then treated by ``lonely_psu`` as well (with a warning, as R).
 
     Second and later stages add to the variance only when ``fpc`` is given, as in R; without
     it the design is treated with the ultimate-cluster approximation (Lumley 2010 §3.2).
@@ -191,14 +195,16 @@ class SurveyDesign(DesignCore):
             est = sums
             score = yv * w
         v = self.group_variance(np.where(d, score, 0.0), d, gi, n_g)
+        own = self.group_variances(np.where(d, score, 0.0), d, gi, n_g)
+        var = np.diag(v) if own is None else own
         nz = d & (self.row_weights != 0)
         nobs = np.bincount(gi[nz], minlength=n_g)
-        deff = _group_deff(np.diag(v), yv, w, gi, means, psum, nobs, total=stat == "total")
+        deff = _group_deff(var, yv, w, gi, means, psum, nobs, total=stat == "total")
         df = self.group_degf(nz, gi, n_g)
         items = {
             lab: Estimate(
                 float(est[j]),
-                math.sqrt(max(v[j, j], 0.0)),
+                math.sqrt(max(var[j], 0.0)),
                 int(df[j]),
                 float(deff[j]),
                 f"{col}|{group}={lab}",
@@ -208,8 +214,17 @@ class SurveyDesign(DesignCore):
         }
         return Estimates(items, pd.DataFrame(v, index=labels, columns=labels))
 
-    def difference(self, col: str, by: str, levels: Sequence[Any], na_rm: bool = False) -> Estimate:
+    def difference(
+        self,
+        col: str,
+        by: str,
+        levels: Sequence[Any],
+        na_rm: bool = False,
+        min_group: int = SMALL_GROUP,
+    ) -> Estimate:
         """Mean of ``levels[1]`` minus mean of ``levels[0]``, SE from the joint design.
+
+        A group with fewer than ``min_group`` respondents gives a ``SmallDomainWarning``.
 
         Both domains come from one design, so their covariance (shared PSUs) enters the SE;
         this equals R's ``svyglm(col ~ group)`` slope on the two levels, whose residual df
@@ -217,6 +232,11 @@ class SurveyDesign(DesignCore):
         """
         if len(levels) != 2:
             raise ValueError(f"levels must name exactly two groups (before, after), got {levels!r}")
+        if levels[0] == levels[1]:
+            raise ValueError(
+                f"levels must name two different groups, got {levels[0]!r} twice "
+                "(the difference would be 0 with SE 0)"
+            )
         known = self.levels(by)
         for lv in levels:
             if lv not in known:
@@ -238,6 +258,14 @@ class SurveyDesign(DesignCore):
             m = float((w * yv).sum() / psum)
             means.append(m)
             scores.append((yv - m) * w / psum)
+        warn_small_groups(
+            {
+                levels[0]: int((d0 & (self.row_weights != 0)).sum()),
+                levels[1]: int((d1 & (self.row_weights != 0)).sum()),
+            },
+            f"difference of {col!r} by {by!r}",
+            min_group,
+        )
         both = d0 | d1
         v = self.variance(scores[1] - scores[0], both)[0, 0]
         df = self.degf(both) - 1

@@ -142,14 +142,21 @@ def recvar(
     stages: tuple[StageInfo, ...],
     lonely_psu: str = "fail",
     present: tuple[np.ndarray, ...] | None = None,
+    adjust_domain_lonely: bool = False,
 ) -> np.ndarray:
     """Variance-covariance matrix (p, p) of the column totals of ``totals`` (U, p).
 
     ``totals`` holds score sums per variance unit. Stage s contributes, per stratum h,
     ``f_h n_h/(n_h-1) sum_i (t_hi - t_h/n_h)^2`` times the product of earlier sampling
     fractions, where the mean divides by the number of clusters sampled in the *design*
-    (so domains keep every PSU, as R pads absent PSUs with zeros). ``present`` (strata seen in
-    the domain, per stage) is only needed for ``lonely_psu="average"``.
+    (so domains keep every PSU, as R pads absent PSUs with zeros).
+
+    ``present`` (per stage, the number of clusters of each stratum that hold rows of the
+    domain; booleans are read as "some") is R's view of a domain's rows: it is needed for
+    ``lonely_psu="average"`` (the average runs over the strata the domain touches) and for
+    ``adjust_domain_lonely`` (R's ``options(survey.adjust.domain.lonely=TRUE)``: a stratum
+    with one cluster *in the domain* is then handled by ``lonely_psu`` too, ``"adjust"``
+    centring it at zero and ``"average"`` replacing it by the average of the others).
     """
     if lonely_psu not in LONELY_PSU_OPTIONS:
         raise ValueError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}, got {lonely_psu!r}")
@@ -165,15 +172,20 @@ def recvar(
         scale = np.where(f < _SELF_REPRESENTING, 0.0, scale) * st.multiplier
         mean = group_sums(h, t, st.n_strata) / n[:, None]
         lonely = st.lonely
+        counts = None if present is None else np.asarray(present[s]).astype(np.int64)
+        pres = np.ones(st.n_strata, dtype=bool) if counts is None else counts > 0
+        domain_lonely = np.zeros(st.n_strata, dtype=bool)
+        if adjust_domain_lonely and counts is not None:
+            domain_lonely = (counts == 1) & (st.n_sampled > 1) & ~(f < _SELF_REPRESENTING)
         centre = np.ones(st.n_strata, dtype=bool)
         if lonely_psu == "adjust":
-            centre = ~lonely
-        elif lonely_psu == "average" and lonely.any():
-            scale = np.where(lonely, 0.0, scale)
-            pres = np.ones(st.n_strata, dtype=bool) if present is None else present[s]
+            centre = ~lonely & ~domain_lonely
+        elif lonely_psu == "average" and (lonely.any() or domain_lonely.any()):
+            unusable = lonely | domain_lonely
+            scale = np.where(unusable, 0.0, scale)
             n_par = int(st.parent_of_stratum.max()) + 1
             nstrat = np.bincount(st.parent_of_stratum, weights=pres, minlength=n_par)
-            nok = np.bincount(st.parent_of_stratum, weights=pres & ~lonely, minlength=n_par)
+            nok = np.bincount(st.parent_of_stratum, weights=pres & ~unusable, minlength=n_par)
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.where(nok > 0, nstrat / nok, np.nan)
             scale = scale * factor[st.parent_of_stratum]

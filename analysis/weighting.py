@@ -117,6 +117,18 @@ def _table(design: SurveyDesign, cols: list[str]) -> np.ndarray:
     return np.bincount(codes, weights=design.row_weights, minlength=len(levels))
 
 
+def _check_margin(design: SurveyDesign, col: str, population: Mapping[Any, float]) -> None:
+    """Levels of a raking margin absent from the sample: R's rake fails on them too."""
+    sampled = set(design.levels(col)) if col in design.data.columns else set()
+    missing = [k for k, v in population.items() if v and k not in sampled]
+    if missing:
+        raise ValueError(
+            f"margin {col!r}: population levels {missing} do not occur in the sample, so no "
+            "weight can reach them; merge them with a neighbouring level in both the data "
+            "and the margin, or drop them from the margin"
+        )
+
+
 def rake(
     design: SurveyDesign,
     margins: Mapping[str, Mapping[Any, float]],
@@ -140,6 +152,8 @@ def rake(
     converged = False
     iteration = 0
     steps: list[PostStratumStep] = []
+    for c in cols:
+        _check_margin(current, c, margins[c])
     while iteration < maxit:
         steps = []
         for c in cols:
@@ -160,20 +174,42 @@ def rake(
 def trim_weights(
     design: SurveyDesign, upper: float = math.inf, lower: float = -math.inf, strict: bool = False
 ) -> SurveyDesign:
-    """Trim weights to [lower, upper], spreading the trimmed amount over the others (R ``trimWeights``)."""
+    """Trim weights to [lower, upper], spreading the trimmed amount over the others (R ``trimWeights``).
+
+    ``strict=True`` repeats the trimming until no weight is outside the bounds, as R does by
+    recursion; bounds that no set of weights with the same total can meet (``upper`` below
+    the mean weight, ``lower`` above it) raise instead of recursing for ever.
+    """
     _check_full(design, "trim_weights")
     if lower > upper:
         raise ValueError(f"lower ({lower}) must not exceed upper ({upper})")
     pw = design.row_weights
-    outside = (pw < lower) | (pw > upper)
-    if not outside.any():
-        return design
-    new = np.clip(pw, lower, upper)
-    trimmed = pw - new
-    new = new.copy()
-    new[~outside] += trimmed.sum() / (~outside).sum()
-    out = design.with_weights(new)
-    return trim_weights(out, upper, lower, strict=True) if strict else out
+    mean_w = float(pw.sum()) / len(pw)
+    if strict and not lower <= mean_w <= upper:
+        raise ValueError(
+            f"weights can't be trimmed to [{lower:g}, {upper:g}] keeping their total "
+            f"{float(pw.sum()):g} over {len(pw)} rows: the mean weight is {mean_w:g}; "
+            "widen the bounds"
+        )
+    new = pw
+    for _ in range(1000):
+        outside = (new < lower) | (new > upper)
+        if not outside.any():
+            break
+        if outside.all():
+            raise ValueError(
+                f"every weight is outside [{lower:g}, {upper:g}]: nothing is left to take "
+                "the trimmed amount; widen the bounds"
+            )
+        clipped = np.clip(new, lower, upper)
+        trimmed = new - clipped
+        clipped[~outside] += trimmed.sum() / (~outside).sum()
+        new = clipped
+        if not strict:
+            break
+    else:
+        raise ValueError(f"trimming to [{lower:g}, {upper:g}] did not settle in 1000 rounds")
+    return design if new is pw else design.with_weights(new)
 
 
 def _weights_of(weights: SurveyDesign | Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:

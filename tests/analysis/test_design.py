@@ -93,8 +93,72 @@ def test_ci_uses_normal_quantile_like_confint() -> None:
     assert lo_t < lo
 
 
+@pytest.mark.parametrize("name", ["strat", "clus1", "clus2"])
+def test_t_interval_on_the_design_df_matches_confint_df(name: str) -> None:
+    est = api_design(name).mean("api00")
+    r = ref(f"{name}.confint.t.api00")
+    assert est.df == r["df"]
+    t = est.with_design_df()
+    close(t.ci(), r["ci"], EST_RTOL)
+    close(t.ci(0.9), r["ci90"], EST_RTOL)
+    assert est.ci() != t.ci()  # R's own default stays available
+    assert t.t_test()[1] > est.t_test()[1]
+
+
 # ------------------------------------------------------------------ corner cases
 LONELY = ("remove", "certainty", "adjust", "average")
+
+
+@pytest.mark.parametrize("stages", ["one", "two"])
+def test_average_lonely_by_holds_rs_joint_covariance(stages: str) -> None:
+    df = data("corner")
+    if stages == "one":
+        d = SurveyDesign(df, ids="psu", strata="stratum", weights="w", lonely_psu="average")
+        key = "dca"
+    else:
+        d = SurveyDesign(
+            df, ids=["psu", "ssu"], strata="stratum", fpc=["fpc1", "fpc2"], lonely_psu="average"
+        )
+        key = "dca2"
+    for g in ("sex", "age"):
+        b = d.by("x", g)
+        r = ref(f"average.{key}.by.x.{g}")
+        close(b.estimate, r["estimate"], EST_RTOL)
+        close(b.se, r["se"], SE_RTOL)  # each group as a domain, as svyby's SE
+        close(b.vcov.to_numpy().ravel(order="F"), r["vcov"], SE_RTOL)  # svyby(covmat=TRUE)
+    c = d.by("x", "sex").contrast({"F": -1, "M": 1})
+    r = ref(f"average.{key}.contrast.sex")
+    close(c.estimate, r["estimate"], EST_RTOL)
+    close(c.se, vec(r["se"]).ravel(), SE_RTOL)
+
+
+@pytest.mark.parametrize("opt", ["adjust", "average"])
+def test_adjust_domain_lonely(opt: str) -> None:
+    df = data("corner")
+    on = SurveyDesign(
+        df, ids="psu", strata="stratum", weights="w", lonely_psu=opt, adjust_domain_lonely=True
+    )
+    off = SurveyDesign(df, ids="psu", strata="stratum", weights="w", lonely_psu=opt)
+    mask = df["psu"] % 3 != 0
+    with pytest.warns(UserWarning, match="only one PSU in the domain"):
+        check_stat(on.subset(mask).mean("x"), f"domain_lonely.{opt}.mean.x")
+    check_stat(off.subset(mask).mean("x"), f"domain_lonely_off.{opt}.mean.x")
+    with pytest.warns(UserWarning, match="only one PSU in the domain"):
+        b = on.by("x", "age")
+    r = ref(f"domain_lonely.{opt}.by.x.age")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)
+
+
+def test_infinite_values_and_boolean_weights_raise() -> None:
+    df = pd.DataFrame({"y": [1.0, 2.0, np.inf, 4.0], "w": [True, True, False, True]})
+    with pytest.raises(ValueError, match="weights column 'w' is boolean"):
+        SurveyDesign(df, weights="w")
+    d = SurveyDesign(df)
+    with pytest.raises(ValueError, match=r"column 'y' has infinite values at rows \[2\]"):
+        d.mean("y")
+    with pytest.raises(ValueError, match="infinite"):
+        d.assign(z=[1.0, -np.inf, 0.0, 1.0]).total("z")
 
 
 @pytest.mark.parametrize("opt", LONELY)

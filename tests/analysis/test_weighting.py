@@ -127,3 +127,23 @@ def test_weighting_errors() -> None:
     with pytest.raises(ValueError, match="missing values"):
         weighting.poststratify(SurveyDesign(df, weights="w"), "g", {"a": 1, "b": 2})
     assert len(data("corner")) > 0
+
+
+def test_infeasible_trimming_bound_raises() -> None:
+    d = api_design("clus1")
+    mean_w = float(d.weights.mean())
+    with pytest.raises(ValueError, match=r"can't be trimmed.*mean weight"):
+        weighting.trim_weights(d, upper=mean_w / 2, strict=True)
+    with pytest.raises(ValueError, match="can't be trimmed"):
+        weighting.trim_weights(d, lower=mean_w * 2, strict=True)
+    # a feasible strict trim ends with every weight inside, the total kept
+    t = weighting.trim_weights(d, upper=mean_w * 1.0001, strict=True)
+    assert t.weights.max() <= mean_w * 1.0001 + 1e-9
+    assert t.weights.sum() == pytest.approx(d.weights.sum())
+
+
+def test_rake_names_the_margin_level_missing_from_the_sample() -> None:
+    d = api_design("clus1")
+    with pytest.raises(ValueError, match=r"margin 'stype': population levels \['X'\]") as err:
+        weighting.rake(d, {"stype": {**STYPE, "X": 10}, "sch.wide": SCHWIDE})
+    assert "partial" not in str(err.value)

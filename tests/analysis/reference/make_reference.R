@@ -209,6 +209,80 @@ b <- svyby(~top2, ~wave, rkz, svymean)
 put("corner.rake.by.top2.wave", levels = as.character(b$wave),
     estimate = unname(b$top2), se = unname(SE(b)))
 
+# ---------------------------------------------------------------- corner cases of issue 17
+# svyciprop(method = "likelihood"): R profiles the quasibinomial deviance on a grid and
+# interpolates a spline through it; the Python side solves the profile equation exactly.
+for (nm in names(designs)) {
+  cp <- svyciprop(~I(sch.wide == "Yes"), designs[[nm]], method = "likelihood")
+  put(paste0(nm, ".ciprop.likelihood"), estimate = unname(as.vector(coef(cp))),
+      ci = unname(as.vector(attr(cp, "ci"))))
+}
+# A proportion of 1 (and 0): what R prints, and Korn & Graubard's boundary interval
+# (Clopper-Pearson on the number of respondents, with svyciprop's beta df adjustment).
+options(survey.lonely.psu = "fail")
+dcb <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, fpc = ~fpc1,
+                 data = transform(subset(corner, stratum != "S6"), all1 = 1, all0 = 0))
+for (m in c("logit", "beta", "mean", "asin", "xlogit")) {
+  cp <- suppressWarnings(svyciprop(~all1, dcb, method = m))
+  put(paste0("boundary.r.", m), estimate = unname(as.vector(coef(cp))),
+      ci = unname(as.vector(attr(cp, "ci"))))
+}
+n_resp <- sum(weights(dcb) != 0)
+for (lv in c(0.95, 0.9)) {
+  a <- 1 - lv
+  neff <- n_resp * (qt(a / 2, n_resp - 1) / qt(a / 2, degf(dcb)))^2
+  put(paste0("boundary.kg.", lv), n = n_resp, degf = degf(dcb),
+      p1 = c(qbeta(a / 2, neff, 1), 1), p0 = c(0, qbeta(1 - a / 2, 1, neff)))
+}
+# t quantile on the design's degrees of freedom for a mean and a by() table
+for (nm in c("strat", "clus1", "clus2")) {
+  d <- designs[[nm]]
+  put(paste0(nm, ".confint.t.api00"), df = degf(d),
+      ci = unname(as.vector(confint(svymean(~api00, d), df = degf(d)))),
+      ci90 = unname(as.vector(confint(svymean(~api00, d), level = 0.9, df = degf(d)))))
+}
+# Rao-Scott on a domain: svychisq takes the denominator df from the domain's clusters
+chisq_dom <- list(
+  clus1_meals = subset(dclus1, meals > 40),
+  strat_meals = subset(dstrat, meals > 50),
+  clus2_meals = subset(dclus2, meals > 50),
+  rake_clus1_meals = subset(cal$rake_clus1, meals > 40)
+)
+for (nm in names(chisq_dom)) {
+  ch <- svychisq(~sch.wide + stype, chisq_dom[[nm]])
+  put(paste0("chisq_domain.", nm), statistic = unname(ch$statistic),
+      ndf = unname(ch$parameter[1]), ddf = unname(ch$parameter[2]), p = unname(ch$p.value))
+}
+# lonely_psu = "average": svyby's joint covariance (covmat = TRUE) and a contrast
+options(survey.lonely.psu = "average")
+dca <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, data = corner)
+dca2 <- svydesign(id = ~psu + ssu, strata = ~stratum, fpc = ~fpc1 + fpc2, data = corner)
+for (nm in c("dca", "dca2")) {
+  d <- get(nm)
+  for (g in c("sex", "age")) {
+    b <- svyby(~x, as.formula(paste0("~", g)), d, svymean, covmat = TRUE)
+    put(paste0("average.", nm, ".by.x.", g), levels = names(coef(b)),
+        estimate = unname(coef(b)), se = unname(SE(b)), vcov = unname(as.vector(vcov(b))))
+  }
+  b <- svyby(~x, ~sex, d, svymean, covmat = TRUE)
+  ct <- svycontrast(b, c(-1, 1))
+  put(paste0("average.", nm, ".contrast.sex"), estimate = unname(coef(ct)),
+      se = unname(SE(ct)))
+}
+# survey.adjust.domain.lonely = TRUE: a stratum with one PSU inside the domain
+for (opt in c("adjust", "average")) {
+  options(survey.lonely.psu = opt, survey.adjust.domain.lonely = TRUE)
+  dcl <- svydesign(id = ~psu, strata = ~stratum, weights = ~w, data = corner)
+  dom <- subset(dcl, psu %% 3 != 0)
+  stat(paste0("domain_lonely.", opt, ".mean.x"), suppressWarnings(svymean(~x, dom)))
+  b <- suppressWarnings(svyby(~x, ~age, dcl, svymean))
+  put(paste0("domain_lonely.", opt, ".by.x.age"), levels = as.character(b$age),
+      estimate = unname(b$x), se = unname(SE(b)))
+  options(survey.adjust.domain.lonely = FALSE)
+  stat(paste0("domain_lonely_off.", opt, ".mean.x"), svymean(~x, dom))
+}
+options(survey.lonely.psu = "fail", survey.adjust.domain.lonely = FALSE)
+
 write_json(ref, file.path(out_dir, "r_reference.json"), digits = NA, auto_unbox = TRUE,
            pretty = TRUE, null = "null", na = "null")
 cat("wrote", length(ref), "reference entries\n")
