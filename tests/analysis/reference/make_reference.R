@@ -283,6 +283,61 @@ for (opt in c("adjust", "average")) {
 }
 options(survey.lonely.psu = "fail", survey.adjust.domain.lonely = FALSE)
 
+# ---------------------------------------------------------------- trends (analysis.trend)
+# Meta-regression with known variances: lm with weights 1/se^2; its SE over sigma is the
+# fixed-scale SE, and sigma^2 the heterogeneity chi-square over its df.
+trend_sets <- list(
+  calm = list(x = 2020:2024, y = c(0.70, 0.72, 0.71, 0.75, 0.78),
+              se = c(0.02, 0.015, 0.02, 0.01, 0.012)),
+  scatter = list(x = c(0, 0.5, 1, 1.5, 2, 2.5), y = c(0.70, 0.78, 0.69, 0.80, 0.74, 0.85),
+                 se = c(0.015, 0.012, 0.02, 0.01, 0.015, 0.012))
+)
+for (nm in names(trend_sets)) {
+  ts_ <- trend_sets[[nm]]
+  fit <- lm(y ~ x, weights = 1 / ts_$se^2, data = ts_)
+  sm_ <- summary(fit)
+  put(paste0("trend.", nm), x = ts_$x, y = ts_$y, se = ts_$se,
+      params = unname(coef(fit)), fixed_se = unname(sm_$coefficients[, 2] / sm_$sigma),
+      lm_se = unname(sm_$coefficients[, 2]), lm_p = unname(sm_$coefficients[2, 4]),
+      chi2 = sum(residuals(fit)^2 / ts_$se^2), df = fit$df.residual)
+}
+# GLS with the waves' joint covariance from svyby(covmat = TRUE), by matrix algebra
+b <- svyby(~api00, ~stype, dclus1, svymean, covmat = TRUE)
+V <- vcov(b)
+X <- cbind(1, c(E = 1, H = 3, M = 2)[as.character(b$stype)])
+W <- solve(V)
+covb <- solve(t(X) %*% W %*% X)
+beta <- covb %*% t(X) %*% W %*% coef(b)
+r <- coef(b) - X %*% beta
+put("trend.gls.clus1.stype", levels = as.character(b$stype), params = as.vector(beta),
+    se = sqrt(diag(covb)), chi2 = as.vector(t(r) %*% W %*% r))
+# STL and a quasi-Poisson seasonal model of a monthly count series
+set.seed(5)
+tt <- 1:72
+monthly <- round(120 + 0.8 * tt + 25 * sin(2 * pi * tt / 12) + 10 * cos(2 * pi * tt / 6) +
+                 rnorm(72, 0, 8))
+monthly[40] <- monthly[40] + 90
+write.csv(data.frame(y = monthly), file.path(out_dir, "monthly.csv"), row.names = FALSE)
+for (cfg in list(list("robust_deg1", 1, TRUE), list("plain_deg0", 0, FALSE))) {
+  st <- stl(ts(monthly, frequency = 12), s.window = 7, s.degree = cfg[[2]], robust = cfg[[3]])
+  put(paste0("stl.", cfg[[1]]), seasonal = unname(as.vector(st$time.series[, "seasonal"])),
+      trend = unname(as.vector(st$time.series[, "trend"])))
+}
+t0 <- 0:71
+season <- factor(t0 %% 12 + 1)
+g <- glm(monthly ~ t0 + season, family = quasipoisson)
+new <- data.frame(t0 = 72:83, season = factor(72:83 %% 12 + 1, levels = 1:12))
+pr <- predict(g, new, se.fit = TRUE, type = "link")
+phi <- summary(g)$dispersion
+q <- qt(0.975, g$df.residual)
+mu <- exp(pr$fit)
+put("seasonal.glm", names = names(coef(g)), params = unname(coef(g)),
+    bse = unname(sqrt(diag(vcov(g)))), dispersion = phi, df = g$df.residual,
+    se_link = unname(pr$se.fit), mean = unname(mu),
+    mean_low = unname(exp(pr$fit - q * pr$se.fit)), mean_high = unname(exp(pr$fit + q * pr$se.fit)),
+    low = unname(pmax(mu - q * sqrt(phi * mu + mu^2 * pr$se.fit^2), 0)),
+    high = unname(mu + q * sqrt(phi * mu + mu^2 * pr$se.fit^2)))
+
 write_json(ref, file.path(out_dir, "r_reference.json"), digits = NA, auto_unbox = TRUE,
            pretty = TRUE, null = "null", na = "null")
 cat("wrote", length(ref), "reference entries\n")
