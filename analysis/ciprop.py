@@ -42,7 +42,15 @@ from analysis.core import DesignCore
 from analysis.estimate import Estimate
 from analysis.estimate import critical_value
 
-__all__ = ["CIPROP_METHODS", "SATISFACTION_METHOD", "boundary_interval", "svyciprop"]
+__all__ = [
+    "CIPROP_METHODS",
+    "SATISFACTION_METHOD",
+    "boundary_interval",
+    "check_binary",
+    "likelihood_fit",
+    "proportion_estimate",
+    "svyciprop",
+]
 
 CIPROP_METHODS = ("logit", "xlogit", "beta", "mean", "asin", "wilson", "likelihood")
 
@@ -169,12 +177,13 @@ def _likelihood(
     se_b = se / (p * (1 - p))
     lam = se_b**2 * information
     half = float(stats.norm.cdf(stats.t.ppf(alpha / 2, df) * math.sqrt(lam))) / 2
-    zmax = math.sqrt(float(stats.f.isf(half, 1, nrow - 1)))
+    # sqrt of F(1, n - 1)'s upper quantile, through t (scipy's F quantile overflows far out)
+    zmax = float(stats.t.isf(half / 2, nrow - 1))
     step_size = zmax / 5
 
     def deviance(b: float) -> float:
-        mu = 1 / (1 + math.exp(-b))
-        return -2 * nrow * (p * math.log(mu) + (1 - p) * math.log(1 - mu))
+        # log(mu) and log(1 - mu) without underflow far out on the grid
+        return float(2 * nrow * (p * np.logaddexp(0.0, -b) + (1 - p) * np.logaddexp(0.0, b)))
 
     dev0 = deviance(b0)
     bs = [b0]
@@ -243,6 +252,62 @@ def _dispersion(n: int) -> float:
     return n / (n - 1) if n > 1 else math.nan
 
 
+def likelihood_fit(y: np.ndarray, w: np.ndarray, nrow: int) -> tuple[float, float, float]:
+    """What ``method="likelihood"`` needs of the rows: R's IRLS logit, model information, phi.
+
+    ``y`` and ``w``: the domain's 0/1 values and weights (zero outside); ``nrow``: R's
+    ``nrow(design)`` of the domain, over which ``svyglm`` scales the weights to mean 1.
+    """
+    pos = w != 0
+    prior = w[pos] / (w.sum() / nrow)
+    b, information = _irls_intercept(np.nan_to_num(y[pos]), prior)
+    return (b, information, _dispersion(int(pos.sum())))
+
+
+def proportion_estimate(
+    p: float,
+    se: float,
+    df: float,
+    nrow: int,
+    *,
+    method: str = "logit",
+    deff: float = math.nan,
+    name: str = "",
+    respondents: int | None = None,
+    fit: tuple[float, float, float] | None = None,
+) -> Estimate:
+    """A proportion already estimated (``p``, its design ``se`` and ``df``, ``nrow`` rows)
+    with the interval of ``method``: what :func:`svyciprop` returns, for estimators that
+    reach p and its SE another way (``SurveyDesign.by(stat="ciprop")``).
+
+    ``respondents`` (rows with weight; default ``nrow``) sizes the boundary interval;
+    ``fit`` is :func:`likelihood_fit`, needed for ``method="likelihood"``.
+    """
+    if method not in CIPROP_METHODS:
+        raise ValueError(f"method must be one of {CIPROP_METHODS}, got {method!r}")
+    n_resp = nrow if respondents is None else respondents
+    interior = se > 0 and 0.0 < p < 1.0
+    if method == "likelihood" and interior and fit is None:
+        raise ValueError("method='likelihood' needs likelihood_fit(...) of the rows")
+    model = fit if fit is not None else (math.nan, math.nan, math.nan)
+
+    def ci(level: float) -> tuple[float, float]:
+        if not interior:
+            return boundary_interval(p, n_resp, df, level)
+        return _interval(method, p, se, df, nrow, level, model)
+
+    return Estimate(
+        estimate=p,
+        se=se,
+        df=df,
+        deff=deff,
+        name=name,
+        statistic=f"ciprop-{method}",
+        ci_df=float(df),
+        _ci_fn=ci,
+    )
+
+
 def svyciprop(design: DesignCore, col: str, method: str = "logit", na_rm: bool = False) -> Estimate:
     """Proportion of ``col`` (0/1 or boolean) with the interval of ``method``.
 
@@ -254,38 +319,31 @@ def svyciprop(design: DesignCore, col: str, method: str = "logit", na_rm: bool =
         raise ValueError(f"method must be one of {CIPROP_METHODS}, got {method!r}")
     y = design.column(col)
     d = design.usable(y, col, na_rm)
-    vals = y[d]
-    if ((vals < 0) | (vals > 1)).any():
-        raise ValueError(
-            f"ciprop needs a 0/1 (or boolean) column; {col!r} has values outside [0, 1]"
-        )
+    check_binary(y[d], col)
     est, v, deff = design.mean_block(y[:, None], d, f"ciprop of {col!r}")
     p = float(est[0])
     se = math.sqrt(max(float(v[0, 0]), 0.0))
-    df = design.degf(d)
     nrow = design.nrow(d)
     w = np.where(d, design.row_weights, 0.0)
-    respondents = int((w != 0).sum())
-    fit = (math.nan, math.nan, math.nan)
+    fit = None
     if method == "likelihood" and se > 0 and 0.0 < p < 1.0:
-        prior = w / (w.sum() / nrow)
-        fit = (
-            *_irls_intercept(np.where(d, y, 0.0)[w != 0], prior[w != 0]),
-            _dispersion(respondents),
-        )
-
-    def ci(level: float) -> tuple[float, float]:
-        if not se > 0 or p <= 0.0 or p >= 1.0:
-            return boundary_interval(p, respondents, df, level)
-        return _interval(method, p, se, df, nrow, level, fit)
-
-    return Estimate(
-        estimate=p,
-        se=se,
-        df=df,
+        fit = likelihood_fit(np.where(d, y, 0.0), w, nrow)
+    return proportion_estimate(
+        p,
+        se,
+        design.degf(d),
+        nrow,
+        method=method,
         deff=float(deff[0]),
         name=col,
-        statistic=f"ciprop-{method}",
-        ci_df=float(df),
-        _ci_fn=ci,
+        respondents=int((w != 0).sum()),
+        fit=fit,
     )
+
+
+def check_binary(values: np.ndarray, col: str) -> None:
+    """A proportion needs a 0/1 (or boolean) column."""
+    if ((values < 0) | (values > 1)).any():
+        raise ValueError(
+            f"ciprop needs a 0/1 (or boolean) column; {col!r} has values outside [0, 1]"
+        )

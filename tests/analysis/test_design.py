@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.design import SurveyDesign
+from tests.analysis.test_weighting import calibrated
 from tests.helpers.r_reference import API_DESIGNS
 from tests.helpers.r_reference import EST_RTOL
 from tests.helpers.r_reference import SE_RTOL
@@ -288,3 +289,71 @@ def test_mask_series_and_na_in_mask() -> None:
     assert sub.is_domain
     assert sub.weights.iloc[0] == 0
     np.testing.assert_array_equal(vec(sub.degf()), vec(d.subset(d.data["stype"] == "E").degf()))
+
+
+# ------------------------------------------------------------------ by() for other statistics
+BY_DESIGNS = ("strat", "clus1", "clus2", "rake_clus1")
+
+
+def _by_design(name: str) -> SurveyDesign:
+    return calibrated(name) if name == "rake_clus1" else api_design(name)
+
+
+@pytest.mark.parametrize("name", BY_DESIGNS)
+def test_by_proportion_and_ciprop(name: str) -> None:
+    d = _by_design(name)
+    b = d.by("yes", "stype", stat="proportion")
+    r = ref(f"by_prop.{name}")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)
+    if r["vcov"] is not None:  # R's covmat=TRUE fails on the raked design
+        close(b.vcov.to_numpy().ravel(order="F"), r["vcov"], SE_RTOL)
+    by_level = d.by("sch.wide", "stype", stat="proportion", level="Yes")
+    close(by_level.estimate, r["estimate"], EST_RTOL)
+    for m in ("logit", "beta", "likelihood"):
+        c = d.by("yes", "stype", stat="ciprop", method=m)
+        r = ref(f"by_ciprop.{name}.{m}")
+        close(c.estimate, r["estimate"], EST_RTOL)
+        cis = np.array([c[k].ci() for k in c])
+        close(cis[:, 0], r["ci_l"], EST_RTOL)
+        close(cis[:, 1], r["ci_u"], EST_RTOL)
+
+
+@pytest.mark.parametrize("name", BY_DESIGNS)
+def test_by_ratio(name: str) -> None:
+    b = _by_design(name).by("api00", "stype", stat="ratio", den="api99")
+    r = ref(f"by_ratio.{name}")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)
+    if r["vcov"] is not None:
+        close(b.vcov.to_numpy().ravel(order="F"), r["vcov"], SE_RTOL)
+    close(np.sqrt(np.diag(b.vcov.to_numpy())), r["se"], SE_RTOL)
+
+
+@pytest.mark.parametrize("name", BY_DESIGNS)
+def test_by_quantile(name: str) -> None:
+    b = _by_design(name).by("api00", "stype", stat="quantile", q=0.5)
+    r = ref(f"by_quantile.{name}")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)
+    cis = np.array([b[k].ci() for k in b])
+    close(cis[:, 0], r["ci_l"], EST_RTOL)
+    close(cis[:, 1], r["ci_u"], EST_RTOL)
+    v = b.vcov.to_numpy()
+    close(np.sqrt(np.diag(v)), r["se"], SE_RTOL)  # NA where R's Woodruff interval is open
+    ok = ~np.isnan(np.diag(v))
+    assert np.all(np.linalg.eigvalsh(v[np.ix_(ok, ok)]) > -1e-9)
+
+
+def test_by_argument_errors() -> None:
+    d = api_design("clus1")
+    with pytest.raises(ValueError, match="needs den="):
+        d.by("api.stu", "stype", stat="ratio")
+    with pytest.raises(ValueError, match="needs q="):
+        d.by("api00", "stype", stat="quantile")
+    with pytest.raises(ValueError, match="stat must be one of"):
+        d.by("api00", "stype", stat="median")
+    with pytest.raises(ValueError, match="outside"):
+        d.by("api00", "stype", stat="proportion")
+    with pytest.raises(ValueError, match="does not occur"):
+        d.by("sch.wide", "stype", stat="proportion", level="Maybe")

@@ -338,6 +338,31 @@ put("seasonal.glm", names = names(coef(g)), params = unname(coef(g)),
     low = unname(pmax(mu - q * sqrt(phi * mu + mu^2 * pr$se.fit^2), 0)),
     high = unname(mu + q * sqrt(phi * mu + mu^2 * pr$se.fit^2)))
 
+# ---------------------------------------------------------------- svyby for other statistics
+by_designs <- list(strat = dstrat, clus1 = dclus1, clus2 = dclus2, rake_clus1 = cal$rake_clus1)
+for (nm in names(by_designs)) {
+  d <- update(by_designs[[nm]], yes = as.numeric(sch.wide == "Yes"))
+  # svyby(covmat = TRUE) fails in survey 4.1.1 on the raked design: no vcov there
+  joint <- function(expr) tryCatch(expr, error = function(e) NULL)
+  b <- svyby(~yes, ~stype, d, svymean)
+  bc <- joint(svyby(~yes, ~stype, d, svymean, covmat = TRUE))
+  put(paste0("by_prop.", nm), estimate = unname(coef(b)), se = unname(SE(b)),
+      vcov = if (is.null(bc)) NULL else unname(as.vector(vcov(bc))))
+  for (m in c("logit", "beta", "likelihood")) {
+    b <- svyby(~yes, ~stype, d, svyciprop, vartype = "ci", method = m)
+    put(paste0("by_ciprop.", nm, ".", m), estimate = unname(b$yes),
+        ci_l = unname(b$ci_l), ci_u = unname(b$ci_u))
+  }
+  b <- svyby(~api00, by = ~stype, denominator = ~api99, design = d, svyratio)
+  bc <- joint(svyby(~api00, by = ~stype, denominator = ~api99, design = d, svyratio,
+                    covmat = TRUE))
+  put(paste0("by_ratio.", nm), estimate = unname(coef(b)), se = unname(SE(b)),
+      vcov = if (is.null(bc)) NULL else unname(as.vector(vcov(bc))))
+  b <- svyby(~api00, ~stype, d, svyquantile, quantiles = 0.5, ci = TRUE, vartype = c("se", "ci"))
+  put(paste0("by_quantile.", nm), estimate = unname(coef(b)), se = unname(SE(b)),
+      ci_l = unname(b$ci_l), ci_u = unname(b$ci_u))
+}
+
 write_json(ref, file.path(out_dir, "r_reference.json"), digits = NA, auto_unbox = TRUE,
            pretty = TRUE, null = "null", na = "null")
 cat("wrote", length(ref), "reference entries\n")
