@@ -20,6 +20,7 @@ import numpy as np
 __all__ = [
     "LONELY_PSU_OPTIONS",
     "CalibrationStep",
+    "GregStep",
     "PostStratumStep",
     "RakingStep",
     "StageInfo",
@@ -86,8 +87,20 @@ class RakingStep:
     margins: tuple[tuple[np.ndarray, int, np.ndarray], ...]
 
 
+@dataclass(frozen=True)
+class GregStep:
+    """One ``calibrate`` call (R's ``greg_calibration``): the regression its residuals use.
+
+    ``basis``: an orthonormal basis of the columns of the model matrix times sqrt(w0), w0 the
+    weights before calibration; ``scale``: g·sqrt(w0) per row (g the calibration factors).
+    """
+
+    basis: np.ndarray
+    scale: np.ndarray
+
+
 #: One weighting step whose residuals replace the scores in every variance.
-CalibrationStep = PostStratumStep | RakingStep
+CalibrationStep = PostStratumStep | RakingStep | GregStep
 
 
 def group_sums(codes: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
@@ -104,14 +117,23 @@ def calibration_residuals(x: np.ndarray, steps: tuple[CalibrationStep, ...]) -> 
     """Replace weighted scores by calibration residuals, in the order the steps were applied.
 
     Post-stratification subtracts each post-stratum's mean of ``x * oldw / w`` (weighted by
-    the old weights) times ``w``; raking repeats that unweighted by margin, ten sweeps over
+    the old weights) times ``w``; ``calibrate`` takes the residual of the regression on the
+    calibration variables (R's ``greg_calibration``); raking repeats that unweighted by margin, ten sweeps over
     the margins, exactly as ``svyrecvar`` does (Lumley 2010 §7.2-7.3).
     """
     if not steps:
         return x
     x = np.array(x, dtype=float, copy=True)
     for step in steps:
-        if isinstance(step, PostStratumStep):
+        if isinstance(step, GregStep):
+            # R: qr.resid(qr(mm * sqrt(w0)), x / (g sqrt(w0))) * g sqrt(w0); rows of zero
+            # weight have zero scores, and R's 0/0 there is left out (as for raking)
+            pos = step.scale != 0
+            y = np.zeros_like(x)
+            y[pos] = x[pos] / step.scale[pos, None]
+            y -= step.basis @ (step.basis.T @ y)
+            x = y * step.scale[:, None]
+        elif isinstance(step, PostStratumStep):
             psw = step.weights.copy()
             oldw = step.old_weights
             psw[(psw == 0) & (oldw == 0)] = 1.0

@@ -4,6 +4,10 @@
 (same iteration and stopping rule: at most ``maxit`` sweeps, stop when the weighted cross-table
 of all margins changes by less than ``epsilon``), and the returned designs carry the
 calibration so that variances use the calibration residuals (Lumley 2010 ch. 7).
+``calibrate`` is R ``calibrate`` (Deville & Särndal 1992): linear (GREG), raking and logit
+calibration to population totals of several variables, with bounds on the calibration
+factors, the same Newton iterations and stopping rule as R's ``grake``; its variances use the
+residuals of the regression on the calibration variables (Lumley 2010 §7.4).
 ``trim_weights`` is R ``trimWeights``. ``kish_deff`` and ``effective_n`` are Kish's (1965)
 weighting design effect n·Σw²/(Σw)² and (Σw)²/Σw². ``representativeness_test`` compares the
 sample with known population shares before (Pearson) and after weighting (R ``svygofchisq``:
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,13 +29,17 @@ import pandas as pd
 from scipy import stats
 
 from analysis.design import SurveyDesign
+from analysis.variance import GregStep
 from analysis.variance import PostStratumStep
 from analysis.variance import RakingStep
 
 __all__ = [
+    "CALFUNS",
     "GoodnessOfFit",
+    "calibrate",
     "effective_n",
     "kish_deff",
+    "model_matrix",
     "poststratify",
     "rake",
     "representativeness_test",
@@ -330,3 +339,234 @@ def representativeness_test(
             x2, df, p_after, shares, scale, "design-based (R svygofchisq, Satterthwaite)"
         ),
     }
+
+
+#: R's ``calfun`` values.
+CALFUNS = ("linear", "raking", "logit")
+
+
+def _terms(formula: str) -> tuple[list[str], bool]:
+    """The variables of a main-effects formula ``"~a + b"`` and whether it has an intercept."""
+    text = formula.strip()
+    if not text.startswith("~"):
+        raise ValueError(f"formula must start with '~', like '~gender + agegrp', got {formula!r}")
+    parts = [t.strip() for t in text[1:].split("+")]
+    intercept = True
+    terms: list[str] = []
+    for part in parts:
+        if part in ("1", ""):
+            continue
+        if part in ("0", "-1") or part.endswith("-1") or part.endswith("- 1"):
+            intercept = False
+            part = part.rsplit("-", 1)[0].strip()
+            if not part:
+                continue
+        if any(op in part for op in ("*", ":", "(", "^", "-")):
+            raise ValueError(
+                f"formula term {part!r}: calibrate takes main effects only ('~a + b'); "
+                "make an interaction column first"
+            )
+        terms.append(part)
+    if not terms and not intercept:
+        raise ValueError("formula has no terms")
+    return terms, intercept
+
+
+def model_matrix(data: pd.DataFrame, formula: str) -> pd.DataFrame:
+    """R's ``model.matrix(formula, data)`` for main effects, with R's column names.
+
+    Numbers stay one column; text, categorical and boolean columns become indicators of
+    every level but the first (R's treatment contrasts: ``"genderM"``, ``"agegrp40-64"``,
+    ``"flagTRUE"``), all levels for the first factor when the intercept is removed.
+    """
+    terms, intercept = _terms(formula)
+    cols: dict[str, np.ndarray] = {}
+    if intercept:
+        cols["(Intercept)"] = np.ones(len(data))
+    first_factor = not intercept
+    for term in terms:
+        if term not in data.columns:
+            raise ValueError(f"unknown column {term!r}; the data has {list(data.columns)}")
+        s = data[term]
+        if s.isna().any():
+            rows = list(data.index[np.flatnonzero(s.isna().to_numpy())[:5]])
+            raise ValueError(f"calibration variable {term!r} has missing values at rows {rows}")
+        numeric = pd.api.types.is_numeric_dtype(s.dtype) and s.dtype != bool
+        if numeric and not isinstance(s.dtype, pd.CategoricalDtype):
+            cols[term] = s.to_numpy(dtype=float)
+            continue
+        if s.dtype == bool:
+            levels: list[Any] = [False, True]
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            levels = list(s.cat.categories)
+        else:
+            levels = sorted(s.unique().tolist())
+        keep = levels if first_factor else levels[1:]
+        first_factor = False
+        for lv in keep:
+            label = "TRUE" if lv is True else "FALSE" if lv is False else str(lv)
+            cols[f"{term}{label}"] = (s == lv).to_numpy(dtype=float)
+    return pd.DataFrame(cols, index=data.index)
+
+
+def _calfun(
+    name: str, lower: float, upper: float
+) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
+    """R's ``cal.linear``, ``cal.raking`` and ``cal.logit``: F - 1 and its derivative."""
+    if name == "linear":
+        return (
+            lambda u: np.minimum(np.maximum(u + 1, lower), upper) - 1,
+            lambda u: ((u < upper - 1) & (u > lower - 1)).astype(float),
+        )
+    if name == "raking":
+        return (
+            lambda u: np.minimum(np.maximum(np.exp(u), lower), upper) - 1,
+            lambda u: np.where((u < upper - 1) & (u > lower - 1), np.exp(u), 0.0),
+        )
+    a = (upper - lower) / ((upper - 1) * (1 - lower))
+
+    def fm1(u: np.ndarray) -> np.ndarray:
+        e = np.exp(a * u)
+        return np.asarray(
+            (lower * (upper - 1) + upper * (1 - lower) * e) / (upper - 1 + (1 - lower) * e) - 1
+        )
+
+    def df(u: np.ndarray) -> np.ndarray:
+        e = np.exp(a * u)
+        den = upper - 1 + (1 - lower) * e
+        return np.asarray(
+            upper * (1 - lower) * e * a / den
+            - (lower * (upper - 1) + upper * (1 - lower) * e) * ((1 - lower) * e * a) / den**2
+        )
+
+    return fm1, df
+
+
+def _grake(
+    mm: np.ndarray,
+    ww: np.ndarray,
+    calfun: str,
+    bounds: tuple[float, float],
+    population: np.ndarray,
+    maxit: int,
+    epsilon: float,
+) -> tuple[np.ndarray, float | None]:
+    """R's ``grake``: Newton steps on the calibration equations, halving on overflow.
+
+    Returns g and, when it did not converge, the relative misfit reached.
+    """
+    fm1, dfun = _calfun(calfun, *bounds)
+    sample_total = (mm * ww[:, None]).sum(axis=0)
+    eta = np.zeros(mm.shape[1])
+    xeta = mm @ eta
+    scale = None
+    with np.errstate(divide="ignore"):
+        scales = population / sample_total
+    if scales.min() > 20:  # R's SOMETHRESHOLD: weights far too small for the totals
+        scale = float(scales.mean())
+        ww = ww * scale
+        sample_total = sample_total * scale
+    deriv = dfun(xeta)
+    it = 1
+    failed = None
+    with np.errstate(over="ignore", invalid="ignore"):
+        while True:
+            tmat = (mm * (ww * deriv)[:, None]).T @ mm
+            misfit = population - sample_total - (mm * (ww * fm1(xeta))[:, None]).sum(axis=0)
+            deta = np.linalg.pinv(tmat, rcond=256 * np.finfo(float).eps) @ misfit
+            eta = eta + deta
+            xeta = mm @ eta
+            g = 1 + fm1(xeta)
+            deriv = dfun(xeta)
+            while it < maxit and not (np.isfinite(g).all() and np.isfinite(deriv).all()):
+                it += 1
+                deta = deta / 2
+                eta = eta - deta
+                xeta = mm @ eta
+                g = 1 + fm1(xeta)
+                deriv = dfun(xeta)
+            misfit = population - sample_total - (mm * (ww * fm1(xeta))[:, None]).sum(axis=0)
+            rel = np.abs(misfit) / (1 + np.abs(population))
+            if (rel < epsilon).all():
+                break
+            it += 1
+            if it > maxit:
+                failed = float(rel.max())
+                break
+    if scale is not None:
+        g = g * scale
+    return g, failed
+
+
+def calibrate(
+    design: SurveyDesign,
+    formula: str,
+    population: Mapping[str, float],
+    calfun: str = "linear",
+    bounds: tuple[float, float] | None = None,
+    maxit: int = 50,
+    epsilon: float = 1e-7,
+    force: bool = False,
+) -> SurveyDesign:
+    """Calibrate the weights to population totals (R ``calibrate``), returning a new design.
+
+    ``formula``: main effects, ``"~gender + agegrp"``; ``population``: totals keyed by the
+    model-matrix columns as R names them (``"(Intercept)"``, ``"genderM"``,
+    ``"agegrp40-64"``; :func:`model_matrix` shows them). ``calfun``: ``"linear"`` (GREG;
+    weights may turn negative without bounds), ``"raking"`` (multiplicative, weights stay
+    positive) or ``"logit"`` (needs finite ``bounds``). ``bounds=(lower, upper)`` limits the
+    calibration factors g = new/old weight. A calibration that does not reach the totals
+    (relative misfit ``epsilon`` within ``maxit`` steps) raises, unless ``force=True`` (R's
+    ``force``), which keeps the last weights with a warning.
+    """
+    _check_full(design, "calibrate")
+    if calfun not in CALFUNS:
+        raise ValueError(f"calfun must be one of {CALFUNS}, got {calfun!r}")
+    lower, upper = (-math.inf, math.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
+    if not lower < 1 < upper:
+        raise ValueError(f"bounds must satisfy lower < 1 < upper, got {bounds!r}")
+    if calfun == "logit" and not (math.isfinite(lower) and math.isfinite(upper)):
+        raise ValueError("logit calibration needs finite bounds, e.g. bounds=(0.5, 2.5)")
+    mmf = model_matrix(design.data, formula)
+    names = list(mmf.columns)
+    unknown = [k for k in population if k not in names]
+    missing = [k for k in names if k not in population]
+    if unknown or missing:
+        raise ValueError(
+            f"population totals must be keyed by the model-matrix columns {names} (R's "
+            f"names); unknown {unknown}, missing {missing}"
+        )
+    pop = np.array([float(population[k]) for k in names])
+    if not np.isfinite(pop).all():
+        raise ValueError("population totals must be finite numbers")
+    mm = mmf.to_numpy()
+    ww = design.row_weights
+    sample_total = (mm * ww[:, None]).sum(axis=0)
+    drop = (sample_total == 0) & (pop == 0) & (mm == 0).all(axis=0)
+    mm = mm[:, ~drop]
+    pop = pop[~drop]
+    empty = [n for n, t, p in zip(names, sample_total, pop, strict=False) if t == 0 and p != 0]
+    if empty:
+        raise ValueError(f"no sampled unit has {empty}, so no weight can reach their totals")
+    whalf = np.sqrt(ww)
+    if calfun == "linear" and bounds is None:
+        # R's regcalibrate: one GREG step
+        a = mm * whalf[:, None]
+        g = 1 + mm @ np.linalg.solve(a.T @ a, pop - (mm * ww[:, None]).sum(axis=0))
+    else:
+        g, failed = _grake(mm, ww, calfun, (lower, upper), pop, maxit, epsilon)
+        if failed is not None:
+            if not force:
+                raise ValueError(
+                    f"calibration failed to reach the totals: relative misfit {failed:.3g} "
+                    f"after {maxit} iterations; loosen the bounds, drop a variable, or pass "
+                    "force=True to keep the last weights"
+                )
+            warnings.warn(
+                f"calibration did not converge: relative misfit {failed:.3g}", stacklevel=2
+            )
+    a = mm * whalf[:, None]
+    u, sv, _ = np.linalg.svd(a, full_matrices=False)
+    basis = u[:, sv > sv.max() * max(a.shape) * np.finfo(float).eps]
+    step = GregStep(basis=basis, scale=g * whalf)
+    return design.with_weights(ww * g, (*design.calibration, step))

@@ -363,6 +363,30 @@ for (nm in names(by_designs)) {
       ci_l = unname(b$ci_l), ci_u = unname(b$ci_u))
 }
 
+# ---------------------------------------------------------------- calibrate (GREG, raking, logit)
+pop_totals <- c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018, api99 = 3914069)
+calib <- list(
+  linear = calibrate(dclus1, ~stype + api99, pop_totals),
+  linear_bounded = calibrate(dclus1, ~stype + api99, pop_totals, bounds = c(0.6, 1.6)),
+  raking = calibrate(dclus1, ~stype + api99, pop_totals, calfun = "raking"),
+  logit = calibrate(dclus1, ~stype + api99, pop_totals, calfun = "logit", bounds = c(0.5, 2.5)),
+  clus2_linear = calibrate(dclus2, ~stype + sch.wide,
+                           c(`(Intercept)` = 6194, stypeH = 755, stypeM = 1018,
+                             sch.wideYes = 4734)),
+  strat_raking = calibrate(dstrat, ~sch.wide + awards,
+                           c(`(Intercept)` = 6194, sch.wideYes = 4734, awardsYes = 3958),
+                           calfun = "raking")
+)
+for (nm in names(calib)) {
+  d <- calib[[nm]]
+  put(paste0("calibrate.", nm, ".weights"), values = unname(weights(d)))
+  stat(paste0("calibrate.", nm, ".mean.api00"), svymean(~api00, d))
+  stat(paste0("calibrate.", nm, ".total.enroll"), svytotal(~enroll, d, na.rm = TRUE))
+  b <- svyby(~api00, ~stype, d, svymean)
+  put(paste0("calibrate.", nm, ".by.api00.stype"), estimate = unname(b$api00), se = unname(SE(b)))
+  stat(paste0("calibrate.", nm, ".subset.E.mean.api00"), svymean(~api00, subset(d, stype == "E")))
+}
+
 write_json(ref, file.path(out_dir, "r_reference.json"), digits = NA, auto_unbox = TRUE,
            pretty = TRUE, null = "null", na = "null")
 cat("wrote", length(ref), "reference entries\n")
