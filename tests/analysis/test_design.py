@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.design import SurveyDesign
+from analysis.weighting import poststratify
 from tests.analysis.test_weighting import calibrated
 from tests.helpers.r_reference import API_DESIGNS
 from tests.helpers.r_reference import EST_RTOL
@@ -357,3 +358,14 @@ def test_by_argument_errors() -> None:
         d.by("api00", "stype", stat="proportion")
     with pytest.raises(ValueError, match="does not occur"):
         d.by("sch.wide", "stype", stat="proportion", level="Maybe")
+
+
+def test_average_lonely_in_a_calibrated_design_keeps_every_stratum() -> None:
+    df = data("corner")
+    d = SurveyDesign(df, ids="psu", strata="stratum", weights="w", lonely_psu="average")
+    d = poststratify(d, "sex", {"F": 1500, "M": 1400})
+    check_stat(d.subset(df["stratum"] == "S6").mean("x"), "average.poststrat.subset.S6.mean.x")
+    b = d.by("x", "stratum")
+    r = ref("average.poststrat.by.x.stratum")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)

@@ -269,6 +269,11 @@ for (nm in c("dca", "dca2")) {
   put(paste0("average.", nm, ".contrast.sex"), estimate = unname(coef(ct)),
       se = unname(SE(ct)))
 }
+# a calibrated design keeps every row in its domains, so "average" counts every stratum there
+dcap <- postStratify(dca, ~sex, data.frame(sex = c("F", "M"), Freq = c(1500, 1400)))
+stat("average.poststrat.subset.S6.mean.x", svymean(~x, subset(dcap, stratum == "S6")))
+b <- svyby(~x, ~stratum, dcap, svymean)
+put("average.poststrat.by.x.stratum", estimate = unname(b$x), se = unname(SE(b)))
 # survey.adjust.domain.lonely = TRUE: a stratum with one PSU inside the domain
 for (opt in c("adjust", "average")) {
   options(survey.lonely.psu = opt, survey.adjust.domain.lonely = TRUE)
