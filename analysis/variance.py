@@ -91,11 +91,14 @@ class RakingStep:
 class GregStep:
     """One ``calibrate`` call (R's ``greg_calibration``): the regression its residuals use.
 
-    ``basis``: an orthonormal basis of the columns of the model matrix times sqrt(w0), w0 the
-    weights before calibration; ``scale``: g·sqrt(w0) per row (g the calibration factors).
+    ``matrix``: the model matrix times sqrt(w0), w0 the weights before calibration, and
+    ``gram_inverse`` the (pseudo-)inverse of its cross-product, so that a residual is
+    y - matrix·gram_inverse·matrixᵀ·y (R's ``qr.resid``, without an n x k QR);
+    ``scale``: g·sqrt(w0) per row (g the calibration factors).
     """
 
-    basis: np.ndarray
+    matrix: np.ndarray
+    gram_inverse: np.ndarray
     scale: np.ndarray
 
 
@@ -131,7 +134,7 @@ def calibration_residuals(x: np.ndarray, steps: tuple[CalibrationStep, ...]) -> 
             pos = step.scale != 0
             y = np.zeros_like(x)
             y[pos] = x[pos] / step.scale[pos, None]
-            y -= step.basis @ (step.basis.T @ y)
+            y -= step.matrix @ (step.gram_inverse @ (step.matrix.T @ y))
             x = y * step.scale[:, None]
         elif isinstance(step, PostStratumStep):
             psw = step.weights.copy()

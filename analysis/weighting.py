@@ -395,17 +395,22 @@ def model_matrix(data: pd.DataFrame, formula: str) -> pd.DataFrame:
         if numeric and not isinstance(s.dtype, pd.CategoricalDtype):
             cols[term] = s.to_numpy(dtype=float)
             continue
+        codes: np.ndarray
         if s.dtype == bool:
             levels: list[Any] = [False, True]
+            codes = s.to_numpy(dtype=np.int64)
         elif isinstance(s.dtype, pd.CategoricalDtype):
             levels = list(s.cat.categories)
+            codes = s.cat.codes.to_numpy(dtype=np.int64)
         else:
-            levels = sorted(s.unique().tolist())
-        keep = levels if first_factor else levels[1:]
+            raw, uniques = pd.factorize(s, sort=True)
+            levels, codes = list(uniques), raw.astype(np.int64)
+        first = 0 if first_factor else 1
         first_factor = False
-        for lv in keep:
+        for k in range(first, len(levels)):
+            lv = levels[k]
             label = "TRUE" if lv is True else "FALSE" if lv is False else str(lv)
-            cols[f"{term}{label}"] = (s == lv).to_numpy(dtype=float)
+            cols[f"{term}{label}"] = (codes == k).astype(float)
     return pd.DataFrame(cols, index=data.index)
 
 
@@ -566,7 +571,5 @@ def calibrate(
                 f"calibration did not converge: relative misfit {failed:.3g}", stacklevel=2
             )
     a = mm * whalf[:, None]
-    u, sv, _ = np.linalg.svd(a, full_matrices=False)
-    basis = u[:, sv > sv.max() * max(a.shape) * np.finfo(float).eps]
-    step = GregStep(basis=basis, scale=g * whalf)
+    step = GregStep(matrix=a, gram_inverse=np.linalg.pinv(a.T @ a), scale=g * whalf)
     return design.with_weights(ww * g, (*design.calibration, step))
