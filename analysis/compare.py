@@ -19,6 +19,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from analysis.checks import SMALL_GROUP
+from analysis.checks import warn_small_groups
 from analysis.design import SurveyDesign
 
 __all__ = ["RaoScott", "adjust_pvalues", "pairwise", "rao_scott", "subgroup_tests"]
@@ -46,14 +48,34 @@ def adjust_pvalues(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.
     return out
 
 
+def _group_counts(design: SurveyDesign, group: str, cols: Sequence[str] = ()) -> dict[object, int]:
+    """Respondents (rows with weight, in the domain, answering ``cols``) per level of ``group``."""
+    ok = design.domain_mask() & (design.row_weights != 0)
+    for c in cols:
+        ok = ok & design.data[c].notna().to_numpy()
+    g = design.data[group].to_numpy()
+    return {lv: int((ok & (g == lv)).sum()) for lv in design.levels(group)}
+
+
 def pairwise(
-    design: SurveyDesign, col: str, group: str, method: str = "holm", na_rm: bool = True
+    design: SurveyDesign,
+    col: str,
+    group: str,
+    method: str = "holm",
+    na_rm: bool = True,
+    min_group: int = SMALL_GROUP,
 ) -> pd.DataFrame:
-    """All pairwise differences of group means, design-based t tests, adjusted p-values."""
+    """All pairwise differences of group means, design-based t tests, adjusted p-values.
+
+    Groups with fewer than ``min_group`` respondents give one ``SmallDomainWarning``.
+    """
     levels = design.levels(group)
+    warn_small_groups(
+        _group_counts(design, group, [col]), f"pairwise({col!r}, {group!r})", min_group
+    )
     rows = []
     for a, b in itertools.combinations(levels, 2):
-        est = design.difference(col, group, [a, b], na_rm=na_rm)
+        est = design.difference(col, group, [a, b], na_rm=na_rm, min_group=0)
         t, p = est.t_test()
         lo, hi = est.ci()
         rows.append(
@@ -76,11 +98,21 @@ def pairwise(
 
 
 def subgroup_tests(
-    design: SurveyDesign, col: str, groups: Sequence[str], method: str = "holm"
+    design: SurveyDesign,
+    col: str,
+    groups: Sequence[str],
+    method: str = "holm",
+    min_group: int = SMALL_GROUP,
 ) -> pd.DataFrame:
-    """One overall Wald F test per grouping variable (sex, age group, channel, unit...)."""
+    """One overall Wald F test per grouping variable (sex, age group, channel, unit...).
+
+    A level with fewer than ``min_group`` respondents gives a ``SmallDomainWarning``.
+    """
     rows = []
     for g in groups:
+        warn_small_groups(
+            _group_counts(design, g, [col]), f"subgroup test of {col!r} by {g!r}", min_group
+        )
         safe = design.assign(_y=design.data[col], _g=design.data[g].astype("string"))
         res = safe.glm("_y ~ C(_g)")
         terms = [t for t in res.params.index if t != "Intercept"]
@@ -102,8 +134,18 @@ class RaoScott:
     pearson: float
 
 
-def rao_scott(design: SurveyDesign, row: str, col: str) -> RaoScott:
-    """R ``svychisq(~row + col, design)`` with its default second-order correction."""
+def rao_scott(design: SurveyDesign, row: str, col: str, min_group: int = SMALL_GROUP) -> RaoScott:
+    """R ``svychisq(~row + col, design)`` with its default second-order correction.
+
+    On a domain (``design.subset``) the denominator df counts the domain's clusters and
+    strata, as R's ``svychisq`` does on the subset (a calibrated design keeps all its rows in
+    R, so its domains keep the full design's df). A level of either variable with fewer
+    than ``min_group`` respondents gives a ``SmallDomainWarning``.
+    """
+    counts: dict[object, int] = {
+        f"{v}={lv}": k for v in (row, col) for lv, k in _group_counts(design, v, [row, col]).items()
+    }
+    warn_small_groups(counts, f"rao_scott({row!r}, {col!r})", min_group)
     rl = design.levels(row)
     cl = design.levels(col)
     nr, nc = len(rl), len(cl)
@@ -137,6 +179,9 @@ def rao_scott(design: SurveyDesign, row: str, col: str) -> RaoScott:
     table = (est * n_rows).reshape(nc, nr).T
     expected = np.outer(table.sum(1), table.sum(0)) / table.sum()
     pearson = float(((table - expected) ** 2 / expected).sum())
-    nu = design.n_psu - design.n_strata
+    # R: clusters minus strata among the design's rows, which for an uncalibrated domain are
+    # the domain's rows (R drops the others), whatever their weight
+    kept = np.ones(design.n, dtype=bool) if design.is_calibrated else design.domain_mask()
+    nu = float(design.group_degf(kept, np.zeros(design.n, dtype=np.int64), 1)[0])
     f = pearson / tr
     return RaoScott(f, d0, d0 * nu, float(stats.f.sf(f, d0, d0 * nu)), pearson)

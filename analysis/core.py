@@ -19,6 +19,7 @@ the random domain sample size.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -328,6 +329,11 @@ def _initial_weights(
     """The weights column, else the product over stages of N/n from fpc, else 1 (R)."""
     index = data.index
     if weights is not None:
+        if data[weights].dtype == bool:
+            raise ValueError(
+                f"weights column {weights!r} is boolean; weights must be numbers (a True/False "
+                "column is a domain: use design.subset(...) instead)"
+            )
         w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
         if np.isnan(w).any():
             raise ValueError(
@@ -383,6 +389,7 @@ class DesignCore:
         fpc: str | Sequence[str] | None = None,
         nest: bool = False,
         lonely_psu: str = "fail",
+        adjust_domain_lonely: bool = False,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
@@ -408,6 +415,7 @@ class DesignCore:
         self.fpc = fpc_cols
         self.nest = nest
         self.lonely_psu = lonely_psu
+        self.adjust_domain_lonely = adjust_domain_lonely
         self._struct, stage_pop, stage_n = _build(data, id_cols, strata, fpc_cols, nest)
         self._w = _initial_weights(data, weights, stage_pop, stage_n)
         self._domain: np.ndarray | None = None
@@ -533,21 +541,33 @@ class DesignCore:
         return np.ones(self._struct.n, dtype=bool) if self._domain is None else self._domain
 
     def column(self, col: str) -> np.ndarray:
-        """A numeric (or boolean) column as floats, NaN where missing; anything else raises."""
+        """A numeric (or boolean) column as floats, NaN where missing; anything else raises.
+
+        Infinite values raise too: R would carry them into NaN estimates silently.
+        """
         if not isinstance(col, str) or col not in self.data.columns:
             raise ValueError(f"unknown column {col!r}; the data has {list(self.data.columns)}")
         s = self.data[col]
+        out: np.ndarray
         if (
             s.dtype == bool
             or pd.api.types.is_float_dtype(s.dtype)
             or pd.api.types.is_integer_dtype(s.dtype)
         ):
-            return s.to_numpy(dtype=float, na_value=np.nan)
-        out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-        bad = np.isnan(out) & s.notna().to_numpy()
-        if bad.any():
+            out = s.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            bad = np.isnan(out) & s.notna().to_numpy()
+            if bad.any():
+                raise ValueError(
+                    f"column {col!r} is not numeric at rows {_first_bad(self.data.index, bad)}"
+                )
+        inf = np.isinf(out)
+        if inf.any():
+            # an infinite value makes every estimate NaN or infinite without saying why
             raise ValueError(
-                f"column {col!r} is not numeric at rows {_first_bad(self.data.index, bad)}"
+                f"column {col!r} has infinite values at rows {_first_bad(self.data.index, inf)}; "
+                "recode them (or set them missing and pass na_rm=True)"
             )
         return out
 
@@ -580,12 +600,41 @@ class DesignCore:
         return sorted(s.dropna().unique().tolist())
 
     def _present(self, d: np.ndarray) -> tuple[np.ndarray, ...] | None:
-        if self.lonely_psu != "average":
+        """Clusters holding rows of domain ``d`` per stratum and stage, when R would look.
+
+        Only ``lonely_psu="average"`` (with a lonely stratum) and ``adjust_domain_lonely``
+        depend on them. A calibrated
+        design keeps every row in its domains (R sets the weights outside to zero), so every
+        cluster is present there, as in R.
+        """
+        averaging = self.lonely_psu == "average" and any(
+            st.lonely.any() for st in self._struct.stages
+        )
+        if not (averaging or self.adjust_domain_lonely) or self._calibration:
             return None
         out = []
-        for s, st in enumerate(self._struct.stages):
-            out.append(np.bincount(self._struct.stage_strata_rows[s][d], minlength=st.n_strata) > 0)
-        return tuple(out)
+        for st in self._struct.stages:
+            cluster = st.cluster_of_unit[self._struct.unit]
+            seen = np.bincount(cluster[d], minlength=st.n_clusters) > 0
+            out.append(np.bincount(st.stratum_of_cluster, weights=seen, minlength=st.n_strata))
+        counts = tuple(out)
+        if self.adjust_domain_lonely:
+            self._warn_domain_lonely(counts)
+        return counts
+
+    def _warn_domain_lonely(self, counts: tuple[np.ndarray, ...]) -> None:
+        """R's warning when a stratum has one PSU in the domain (adjust.domain.lonely)."""
+        for s, (st, c) in enumerate(zip(self._struct.stages, counts, strict=True)):
+            single = (c == 1) & (st.n_sampled > 1)
+            if single.any():
+                h = int(np.flatnonzero(single)[0])
+                where = f"stratum {self._struct.stratum_labels[h]!r}" if s == 0 else "a stratum"
+                warnings.warn(
+                    f"{where} has only one PSU in the domain at stage {s + 1} "
+                    f"({int(single.sum())} such strata); handled as lonely_psu="
+                    f"{self.lonely_psu!r} (R's survey.adjust.domain.lonely)",
+                    stacklevel=4,
+                )
 
     def variance(self, x: np.ndarray, d: np.ndarray | None = None) -> np.ndarray:
         """Design variance of the column totals of row scores ``x`` (n, p), domain ``d``."""
@@ -598,6 +647,7 @@ class DesignCore:
             self._struct.stages,
             self.lonely_psu,
             self._present(self.domain_mask() if d is None else d),
+            self.adjust_domain_lonely,
         )
 
     def group_variance(
@@ -606,22 +656,40 @@ class DesignCore:
         """Joint design covariance of the totals of ``score`` within each group (R ``svyby``).
 
         ``groups`` codes the rows of domain ``d`` 0..n_groups-1; ``score`` is zero outside
-        ``d``. Uncalibrated designs take one pass over units x groups instead of n_groups.
+        ``d``. This is R's ``svyby(..., covmat=TRUE)``: the groups' influence functions on the
+        full design. With ``lonely_psu="average"`` or ``adjust_domain_lonely`` R's standard
+        error of each group comes from that group alone, which :meth:`group_variances` gives.
+        Uncalibrated designs take one pass over units x groups instead of n_groups.
         """
         s = self._struct
-        if self.lonely_psu == "average" and any(st.lonely.any() for st in s.stages):
-            v = np.zeros((n_groups, n_groups))
-            for j in range(n_groups):
-                dj = d & (groups == j)
-                v[j, j] = self.variance(np.where(dj, score, 0.0), dj)[0, 0]
-            return v
         if self._calibration:
             x = np.zeros((s.n, n_groups))
             rows = np.flatnonzero(d)
             x[rows, groups[rows]] = score[rows]
-            return self.variance(x, d)
-        t = np.bincount(s.unit * n_groups + groups, weights=score, minlength=s.n_units * n_groups)
-        return recvar(t.reshape(s.n_units, n_groups), s.stages, self.lonely_psu, None)
+            x = calibration_residuals(x, self._calibration)
+            totals = group_sums(s.unit, x, s.n_units)
+        else:
+            t = np.bincount(
+                s.unit * n_groups + groups, weights=score, minlength=s.n_units * n_groups
+            )
+            totals = t.reshape(s.n_units, n_groups)
+        return recvar(totals, s.stages, self.lonely_psu, None)
+
+    def group_variances(
+        self, score: np.ndarray, d: np.ndarray, groups: np.ndarray, n_groups: int
+    ) -> np.ndarray | None:
+        """Each group's variance as a domain of its own (R's ``svyby`` standard errors).
+
+        ``None`` when they equal the diagonal of :meth:`group_variance`, i.e. unless
+        ``lonely_psu="average"`` or ``adjust_domain_lonely`` looks at the domain's rows.
+        """
+        if self._present(d) is None:
+            return None
+        out = np.zeros(n_groups)
+        for j in range(n_groups):
+            dj = d & (groups == j)
+            out[j] = self.variance(np.where(dj, score, 0.0), dj)[0, 0]
+        return out
 
     def degf(self, mask: np.ndarray | None = None) -> int:
         """Design degrees of freedom: PSUs minus strata with nonzero weight (R ``degf``)."""

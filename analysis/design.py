@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from analysis.checks import SMALL_GROUP
+from analysis.checks import warn_small_groups
+from analysis.ciprop import check_binary
+from analysis.ciprop import likelihood_fit
+from analysis.ciprop import proportion_estimate
 from analysis.ciprop import svyciprop
 from analysis.core import DesignCore
 from analysis.estimate import Estimate
@@ -27,7 +33,10 @@ from analysis.quantile import svyquantile
 from analysis.regression import GLMResult
 from analysis.regression import svyglm
 
-__all__ = ["SurveyDesign"]
+__all__ = ["BY_STATS", "SurveyDesign"]
+
+#: The statistics ``SurveyDesign.by`` computes per group.
+BY_STATS = ("mean", "total", "proportion", "ciprop", "ratio", "quantile")
 
 
 def _group_deff(
@@ -61,7 +70,9 @@ class SurveyDesign(DesignCore):
     ``options(survey.lonely.psu)``; ``"fail"`` (R's default) rejects a stratum with a single
     PSU at construction, ``"remove"``/``"certainty"`` let it contribute nothing,
     ``"adjust"`` centres it at zero instead of its own mean, ``"average"`` replaces its
-    contribution by the average of the other strata.
+    contribution by the average of the other strata. ``adjust_domain_lonely=True`` is R's
+    ``options(survey.adjust.domain.lonely=TRUE)``: a stratum left with one PSU inside a domain
+    is then treated by ``lonely_psu`` as well (with a warning, as R).
 
     Second and later stages add to the variance only when ``fpc`` is given, as in R; without
     it the design is treated with the ultimate-cluster approximation (Lumley 2010 §3.2).
@@ -165,15 +176,45 @@ class SurveyDesign(DesignCore):
         remap[keep] = np.arange(len(keep))
         return np.where(d, remap[np.maximum(codes, 0)], -1), [levels[k] for k in keep]
 
-    def by(self, col: str, group: str, stat: str = "mean", na_rm: bool = False) -> Estimates:
-        """One estimate per level of ``group`` as domains (R ``svyby``); empty levels drop."""
-        if stat not in ("mean", "total"):
-            if stat in ("proportion", "ratio", "quantile"):
-                raise ValueError(f"by(stat={stat!r}): use design.subset(...) per level for {stat}")
-            raise ValueError(f"stat must be 'mean' or 'total', got {stat!r}")
-        y = self.column(col)
+    def by(
+        self,
+        col: str,
+        group: str,
+        stat: str = "mean",
+        na_rm: bool = False,
+        *,
+        den: str | None = None,
+        q: float | None = None,
+        level: Any = None,
+        method: str = "logit",
+    ) -> Estimates:
+        """One estimate per level of ``group`` as domains (R ``svyby``); empty levels drop.
+
+        ``stat``: ``"mean"``, ``"total"``, ``"proportion"`` (share of ``level`` in ``col``,
+        or of 1 in a 0/1 column: ``svyby(~I(col == level), ~group, svymean)``), ``"ciprop"``
+        (the same with ``svyciprop``'s interval of ``method``), ``"ratio"`` (``col`` over
+        ``den``: ``svyratio``) or ``"quantile"`` (quantile ``q``: ``svyquantile``). Each
+        group's estimate, SE, df and interval are R's for that domain; ``.vcov`` is the joint
+        covariance (R ``svyby(covmat=TRUE)``; for quantiles, the covariance of the CDF at
+        the group quantiles mapped through Woodruff's slopes, which R does not give).
+        """
+        if stat not in BY_STATS:
+            raise ValueError(f"stat must be one of {BY_STATS}, got {stat!r}")
+        if stat == "ratio" and den is None:
+            raise ValueError("by(stat='ratio') needs den=, the denominator column")
+        if stat == "quantile" and (q is None or not 0.0 <= q <= 1.0):
+            raise ValueError(f"by(stat='quantile') needs q= between 0 and 1, got {q!r}")
+        if den is not None and stat != "ratio":
+            raise ValueError("den= is only for stat='ratio'")
+        if level is not None and stat not in ("proportion", "ciprop"):
+            raise ValueError("level= is only for stat='proportion' or 'ciprop'")
+        y = self._by_values(col, stat, level)
         codes, levels = self._group_codes(group)
         d = self.usable(y, col, na_rm, self.domain_mask() & (codes >= 0))
+        x = None
+        if den is not None:
+            x = self.column(den)
+            d = self.usable(x, den, na_rm, d)
         w = np.where(d, self.row_weights, 0.0)
         g, labels = self._nonempty_groups(codes, levels, d, f"by({col!r}, {group!r})")
         d = d & (g >= 0)
@@ -183,33 +224,130 @@ class SurveyDesign(DesignCore):
         psum = np.bincount(gi, weights=w, minlength=n_g)
         sums = np.bincount(gi, weights=w * yv, minlength=n_g)
         means = sums / psum
+        nz = d & (self.row_weights != 0)
+        df = self.group_degf(nz, gi, n_g)
+        name = f"{col}/{den}" if den is not None else col
+        if stat == "quantile":
+            assert q is not None
+            return self._by_quantile(col, group, labels, d, gi, q, na_rm)
         est: np.ndarray
-        if stat == "mean":
-            est = means
-            score = (yv - est[gi]) * w / psum[gi]
-        else:
+        if stat == "total":
             est = sums
             score = yv * w
-        v = self.group_variance(np.where(d, score, 0.0), d, gi, n_g)
-        nz = d & (self.row_weights != 0)
+        elif stat == "ratio":
+            assert x is not None and den is not None
+            xv = np.where(d, x, 0.0)
+            tx = np.bincount(gi, weights=w * xv, minlength=n_g)
+            if (tx == 0).any():
+                zero = [labels[j] for j in np.flatnonzero(tx == 0)]
+                raise ValueError(f"ratio {col!r}/{den!r}: the denominator total is zero in {zero}")
+            est = sums / tx
+            score = (yv - est[gi] * xv) * w / tx[gi]
+        else:
+            est = means
+            score = (yv - est[gi]) * w / psum[gi]
+        score = np.where(d, score, 0.0)
+        v = self.group_variance(score, d, gi, n_g)
+        own = self.group_variances(score, d, gi, n_g)
+        var = np.diag(v) if own is None else own
         nobs = np.bincount(gi[nz], minlength=n_g)
-        deff = _group_deff(np.diag(v), yv, w, gi, means, psum, nobs, total=stat == "total")
-        df = self.group_degf(nz, gi, n_g)
-        items = {
-            lab: Estimate(
-                float(est[j]),
-                math.sqrt(max(v[j, j], 0.0)),
-                int(df[j]),
-                float(deff[j]),
-                f"{col}|{group}={lab}",
-                stat,
-            )
-            for j, lab in enumerate(labels)
-        }
+        deff = (
+            np.full(n_g, math.nan)
+            if stat == "ratio"
+            else _group_deff(var, yv, w, gi, means, psum, nobs, total=stat == "total")
+        )
+        items: dict[object, Estimate] = {}
+        for j, lab in enumerate(labels):
+            se = math.sqrt(max(var[j], 0.0))
+            label = f"{name}|{group}={lab}"
+            if stat == "ciprop":
+                dj = d & (gi == j)
+                nrow = self.nrow(dj)
+                fit = None
+                if method == "likelihood" and se > 0 and 0.0 < est[j] < 1.0:
+                    fit = likelihood_fit(yv, np.where(dj, w, 0.0), nrow)
+                items[lab] = proportion_estimate(
+                    float(est[j]),
+                    se,
+                    int(df[j]),
+                    nrow,
+                    method=method,
+                    deff=float(deff[j]),
+                    name=label,
+                    respondents=int(nobs[j]),
+                    fit=fit,
+                )
+            else:
+                items[lab] = Estimate(float(est[j]), se, int(df[j]), float(deff[j]), label, stat)
         return Estimates(items, pd.DataFrame(v, index=labels, columns=labels))
 
-    def difference(self, col: str, by: str, levels: Sequence[Any], na_rm: bool = False) -> Estimate:
+    def _by_values(self, col: str, stat: str, level: Any) -> np.ndarray:
+        """The column ``by`` averages: the values, or a 0/1 indicator for a proportion."""
+        if stat not in ("proportion", "ciprop"):
+            return self.column(col)
+        if level is None:
+            y = self.column(col)
+            check_binary(y[~np.isnan(y)], col)
+            return y
+        known = self.levels(col)
+        if level not in known:
+            raise ValueError(
+                f"level {level!r} does not occur in column {col!r}; levels are {known}"
+            )
+        s = self.data[col]
+        return np.where(s.isna().to_numpy(), np.nan, (s == level).to_numpy(dtype=float))
+
+    def _by_quantile(
+        self,
+        col: str,
+        group: str,
+        labels: list[Any],
+        d: np.ndarray,
+        gi: np.ndarray,
+        q: float,
+        na_rm: bool,
+    ) -> Estimates:
+        """Quantile ``q`` per group (R ``svyby(..., svyquantile)``) and their joint covariance.
+
+        Each group is ``svyquantile`` on its domain. The covariance of two groups' quantiles
+        is that of their CDFs at the quantiles (joint design) divided by the densities
+        Woodruff's interval implies, se(F)/se(q) (Francisco & Fuller 1991).
+        """
+        n_g = len(labels)
+        y = np.where(d, self.column(col), 0.0)
+        w = np.where(d, self.row_weights, 0.0)
+        psum = np.bincount(gi, weights=w, minlength=n_g)
+        items: dict[object, Estimate] = {}
+        qhat = np.zeros(n_g)
+        for j, lab in enumerate(labels):
+            dj = d & (gi == j)
+            e = svyquantile(self._copy(_domain=dj), col, q, na_rm=na_rm)
+            qhat[j] = e.estimate
+            items[lab] = replace(e, name=f"{col} q{q:g}|{group}={lab}")
+        ind = (y <= qhat[gi]).astype(float)
+        cdf = np.bincount(gi, weights=w * ind, minlength=n_g) / psum
+        score = np.where(d, (ind - cdf[gi]) * w / psum[gi], 0.0)
+        v = self.group_variance(score, d, gi, n_g)
+        own = self.group_variances(score, d, gi, n_g)
+        var_f = np.diag(v) if own is None else own
+        se_q = np.array([items[lab].se for lab in labels])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = np.where(var_f > 0, se_q / np.sqrt(var_f), np.nan)
+        cov = v * np.outer(slope, slope)
+        np.fill_diagonal(cov, se_q**2)
+        return Estimates(items, pd.DataFrame(cov, index=labels, columns=labels))
+
+    def difference(
+        self,
+        col: str,
+        by: str,
+        levels: Sequence[Any],
+        na_rm: bool = False,
+        min_group: int = SMALL_GROUP,
+    ) -> Estimate:
         """Mean of ``levels[1]`` minus mean of ``levels[0]``, SE from the joint design.
+
+        A group with fewer than ``min_group`` respondents gives a ``SmallDomainWarning``.
 
         Both domains come from one design, so their covariance (shared PSUs) enters the SE;
         this equals R's ``svyglm(col ~ group)`` slope on the two levels, whose residual df
@@ -217,6 +355,11 @@ class SurveyDesign(DesignCore):
         """
         if len(levels) != 2:
             raise ValueError(f"levels must name exactly two groups (before, after), got {levels!r}")
+        if levels[0] == levels[1]:
+            raise ValueError(
+                f"levels must name two different groups, got {levels[0]!r} twice "
+                "(the difference would be 0 with SE 0)"
+            )
         known = self.levels(by)
         for lv in levels:
             if lv not in known:
@@ -238,6 +381,14 @@ class SurveyDesign(DesignCore):
             m = float((w * yv).sum() / psum)
             means.append(m)
             scores.append((yv - m) * w / psum)
+        warn_small_groups(
+            {
+                levels[0]: int((d0 & (self.row_weights != 0)).sum()),
+                levels[1]: int((d1 & (self.row_weights != 0)).sum()),
+            },
+            f"difference of {col!r} by {by!r}",
+            min_group,
+        )
         both = d0 | d1
         v = self.variance(scores[1] - scores[0], both)[0, 0]
         df = self.degf(both) - 1

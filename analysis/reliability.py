@@ -4,10 +4,17 @@ alpha = k/(k-1)·(1 - Σ var(item)/var(total)); also alpha if each item is delet
 corrected item-total correlation (item against the sum of the other items), as reported by
 SPSS RELIABILITY and R ``psych::alpha``. Conventional reading: ≥ 0.7 acceptable, ≥ 0.8 good
 (Nunnally 1978). Rows with any missing item are dropped (listwise).
+
+Alpha is undefined when the total score does not vary (every respondent gave the same
+answers): it is NaN, rated "undefined", with a warning, never "poor". An item that correlates
+negatively with the sum of the others is almost always a reverse-keyed item that was not
+reversed; a warning names it and says how to reverse it.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +35,9 @@ class CronbachAlpha:
 
     @property
     def rating(self) -> str:
-        """'good' (≥0.8), 'acceptable' (≥0.7) or 'poor'."""
+        """'good' (≥0.8), 'acceptable' (≥0.7), 'poor', or 'undefined' when alpha is NaN."""
+        if math.isnan(self.alpha):
+            return "undefined"
         return "good" if self.alpha >= 0.8 else "acceptable" if self.alpha >= 0.7 else "poor"
 
 
@@ -60,8 +69,22 @@ def cronbach_alpha(items: pd.DataFrame) -> CronbachAlpha:
             if x[:, j].std() > 0 and other.std() > 0
             else float("nan")
         )
+    alpha = _alpha(x)
+    if math.isnan(alpha):
+        warnings.warn(
+            f"Cronbach's alpha is undefined: the total score is the same for all {len(data)} "
+            "respondents",
+            stacklevel=2,
+        )
+    negative = [c for c, r in corr.items() if r < 0]
+    if negative:
+        warnings.warn(
+            f"item(s) {negative} correlate negatively with the other items; if they are "
+            "reverse-keyed, reverse them first (low + high - answer, e.g. 6 - x on a 1-5 scale)",
+            stacklevel=2,
+        )
     return CronbachAlpha(
-        alpha=_alpha(x),
+        alpha=alpha,
         n=len(data),
         k=k,
         alpha_if_deleted=pd.Series(deleted),

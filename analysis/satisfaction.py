@@ -1,9 +1,12 @@
 """Satisfaction measures from Likert items, with design-based precision.
 
 Headline satisfaction is the top-two-box share (4 or 5 on a 1-5 scale) with an interval from
-R's ``svyciprop`` (logit by default, Lumley 2010 §2.4.1); the 0-100 score is the linear
+R's ``svyciprop`` (:data:`analysis.ciprop.SATISFACTION_METHOD`, logit, Lumley 2010 §2.4.1;
+at a share of 0 or 1 the Korn-Graubard boundary interval); the 0-100 score is the linear
 transform (mean - low)/(high - low)·100 of the design mean, so its SE scales by the same
-factor. Importance-performance analysis follows Martilla & James (1977) with importance
+factor. Every interval here uses Student's t on the design's degrees of freedom by default
+(``interval="t"``); ``interval="normal"`` gives R's ``confint(svymean(...))``, whose normal
+quantile covers less than 95% when the design has few PSUs. Importance-performance analysis follows Martilla & James (1977) with importance
 derived from each item's relation to overall satisfaction (design-weighted correlation, or
 the design-based regression coefficient), quadrants split at the means.
 """
@@ -16,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.ciprop import SATISFACTION_METHOD
 from analysis.design import SurveyDesign
 from analysis.estimate import Estimate
 from analysis.estimate import Estimates
@@ -23,9 +27,30 @@ from analysis.estimate import Estimates
 __all__ = ["importance_performance", "item_means", "score_0_100", "top_two_box"]
 
 
+INTERVALS = ("t", "normal")
+
+
 def _check_scale(scale: tuple[int, int]) -> None:
     if len(scale) != 2 or not scale[0] < scale[1]:
         raise ValueError(f"scale must be (low, high) with low < high, got {scale!r}")
+
+
+def _check_values(design: SurveyDesign, col: str, scale: tuple[int, int]) -> None:
+    """Answers outside the scale (a 0-10 item read as 1-5, a code 9 for "don't know")."""
+    y = design.column(col)
+    out = design.domain_mask() & ~np.isnan(y) & ((y < scale[0]) | (y > scale[1]))
+    if out.any():
+        bad = sorted({float(v) for v in y[out]})[:5]
+        raise ValueError(
+            f"column {col!r} has {int(out.sum())} values outside the scale {scale} "
+            f"(e.g. {bad}); recode them (set don't-know codes missing) or pass the right scale"
+        )
+
+
+def _interval(est: Estimate, interval: str) -> Estimate:
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
+    return est.with_design_df() if interval == "t" else est
 
 
 def top_two_box(
@@ -33,18 +58,17 @@ def top_two_box(
     col: str,
     scale: tuple[int, int] = (1, 5),
     boxes: int = 2,
-    method: str = "logit",
+    method: str = SATISFACTION_METHOD,
     na_rm: bool = True,
 ) -> Estimate:
     """Share answering in the top ``boxes`` categories, with a ``svyciprop`` interval.
 
-    Missing answers (don't know, refused) drop out as a domain by default.
+    Missing answers (don't know, refused) drop out as a domain by default. The interval
+    uses t on the design df (as R's ``svyciprop``) and stays honest at a share of 0 or 1.
     """
     _check_scale(scale)
+    _check_values(design, col, scale)
     y = design.column(col)
-    out = ~np.isnan(y) & ((y < scale[0]) | (y > scale[1]))
-    if out.any():
-        raise ValueError(f"column {col!r} has values outside the scale {scale}")
     ind = np.where(np.isnan(y), np.nan, (y >= scale[1] - boxes + 1).astype(float))
     name = f"{col}_top{boxes}"
     est = design.assign(**{name: ind}).ciprop(name, method=method, na_rm=na_rm)
@@ -52,27 +76,42 @@ def top_two_box(
 
 
 def score_0_100(
-    design: SurveyDesign, col: str, scale: tuple[int, int] = (1, 5), na_rm: bool = True
+    design: SurveyDesign,
+    col: str,
+    scale: tuple[int, int] = (1, 5),
+    na_rm: bool = True,
+    interval: str = "t",
 ) -> Estimate:
-    """Mean rescaled to 0-100: (mean - low)/(high - low)·100, SE and CI rescaled likewise."""
+    """Mean rescaled to 0-100: (mean - low)/(high - low)·100, SE and CI rescaled likewise.
+
+    A value outside ``scale`` raises (it would push the score past 100 or below 0).
+    """
     _check_scale(scale)
+    _check_values(design, col, scale)
     m = design.mean(col, na_rm=na_rm)
     f = 100.0 / (scale[1] - scale[0])
-    return Estimate(
-        estimate=(m.estimate - scale[0]) * f,
-        se=m.se * f,
-        df=m.df,
-        deff=m.deff,
-        name=f"{col}_score",
-        statistic="score_0_100",
+    return _interval(
+        Estimate(
+            estimate=(m.estimate - scale[0]) * f,
+            se=m.se * f,
+            df=m.df,
+            deff=m.deff,
+            name=f"{col}_score",
+            statistic="score_0_100",
+        ),
+        interval,
     )
 
 
-def item_means(design: SurveyDesign, cols: Sequence[str], na_rm: bool = True) -> Estimates:
+def item_means(
+    design: SurveyDesign, cols: Sequence[str], na_rm: bool = True, interval: str = "t"
+) -> Estimates:
     """Design means of several items (each with its own missing-value domain)."""
     if not cols:
         raise ValueError("cols must name at least one item")
-    items: dict[object, Estimate] = {c: design.mean(c, na_rm=na_rm) for c in cols}
+    items: dict[object, Estimate] = {
+        c: _interval(design.mean(c, na_rm=na_rm), interval) for c in cols
+    }
     v = np.diag([e.se**2 for e in items.values()])
     return Estimates(items, pd.DataFrame(v, index=list(cols), columns=list(cols)))
 

@@ -20,6 +20,7 @@ import numpy as np
 __all__ = [
     "LONELY_PSU_OPTIONS",
     "CalibrationStep",
+    "GregStep",
     "PostStratumStep",
     "RakingStep",
     "StageInfo",
@@ -86,8 +87,23 @@ class RakingStep:
     margins: tuple[tuple[np.ndarray, int, np.ndarray], ...]
 
 
+@dataclass(frozen=True)
+class GregStep:
+    """One ``calibrate`` call (R's ``greg_calibration``): the regression its residuals use.
+
+    ``matrix``: the model matrix times sqrt(w0), w0 the weights before calibration, and
+    ``gram_inverse`` the (pseudo-)inverse of its cross-product, so that a residual is
+    y - matrix·gram_inverse·matrixᵀ·y (R's ``qr.resid``, without an n x k QR);
+    ``scale``: g·sqrt(w0) per row (g the calibration factors).
+    """
+
+    matrix: np.ndarray
+    gram_inverse: np.ndarray
+    scale: np.ndarray
+
+
 #: One weighting step whose residuals replace the scores in every variance.
-CalibrationStep = PostStratumStep | RakingStep
+CalibrationStep = PostStratumStep | RakingStep | GregStep
 
 
 def group_sums(codes: np.ndarray, x: np.ndarray, n_groups: int) -> np.ndarray:
@@ -104,14 +120,23 @@ def calibration_residuals(x: np.ndarray, steps: tuple[CalibrationStep, ...]) -> 
     """Replace weighted scores by calibration residuals, in the order the steps were applied.
 
     Post-stratification subtracts each post-stratum's mean of ``x * oldw / w`` (weighted by
-    the old weights) times ``w``; raking repeats that unweighted by margin, ten sweeps over
+    the old weights) times ``w``; ``calibrate`` takes the residual of the regression on the
+    calibration variables (R's ``greg_calibration``); raking repeats that unweighted by margin, ten sweeps over
     the margins, exactly as ``svyrecvar`` does (Lumley 2010 §7.2-7.3).
     """
     if not steps:
         return x
     x = np.array(x, dtype=float, copy=True)
     for step in steps:
-        if isinstance(step, PostStratumStep):
+        if isinstance(step, GregStep):
+            # R: qr.resid(qr(mm * sqrt(w0)), x / (g sqrt(w0))) * g sqrt(w0); rows of zero
+            # weight have zero scores, and R's 0/0 there is left out (as for raking)
+            pos = step.scale != 0
+            y = np.zeros_like(x)
+            y[pos] = x[pos] / step.scale[pos, None]
+            y -= step.matrix @ (step.gram_inverse @ (step.matrix.T @ y))
+            x = y * step.scale[:, None]
+        elif isinstance(step, PostStratumStep):
             psw = step.weights.copy()
             oldw = step.old_weights
             psw[(psw == 0) & (oldw == 0)] = 1.0
@@ -142,14 +167,21 @@ def recvar(
     stages: tuple[StageInfo, ...],
     lonely_psu: str = "fail",
     present: tuple[np.ndarray, ...] | None = None,
+    adjust_domain_lonely: bool = False,
 ) -> np.ndarray:
     """Variance-covariance matrix (p, p) of the column totals of ``totals`` (U, p).
 
     ``totals`` holds score sums per variance unit. Stage s contributes, per stratum h,
     ``f_h n_h/(n_h-1) sum_i (t_hi - t_h/n_h)^2`` times the product of earlier sampling
     fractions, where the mean divides by the number of clusters sampled in the *design*
-    (so domains keep every PSU, as R pads absent PSUs with zeros). ``present`` (strata seen in
-    the domain, per stage) is only needed for ``lonely_psu="average"``.
+    (so domains keep every PSU, as R pads absent PSUs with zeros).
+
+    ``present`` (per stage, the number of clusters of each stratum that hold rows of the
+    domain; booleans are read as "some") is R's view of a domain's rows: it is needed for
+    ``lonely_psu="average"`` (the average runs over the strata the domain touches) and for
+    ``adjust_domain_lonely`` (R's ``options(survey.adjust.domain.lonely=TRUE)``: a stratum
+    with one cluster *in the domain* is then handled by ``lonely_psu`` too, ``"adjust"``
+    centring it at zero and ``"average"`` replacing it by the average of the others).
     """
     if lonely_psu not in LONELY_PSU_OPTIONS:
         raise ValueError(f"lonely_psu must be one of {LONELY_PSU_OPTIONS}, got {lonely_psu!r}")
@@ -165,15 +197,20 @@ def recvar(
         scale = np.where(f < _SELF_REPRESENTING, 0.0, scale) * st.multiplier
         mean = group_sums(h, t, st.n_strata) / n[:, None]
         lonely = st.lonely
+        counts = None if present is None else np.asarray(present[s]).astype(np.int64)
+        pres = np.ones(st.n_strata, dtype=bool) if counts is None else counts > 0
+        domain_lonely = np.zeros(st.n_strata, dtype=bool)
+        if adjust_domain_lonely and counts is not None:
+            domain_lonely = (counts == 1) & (st.n_sampled > 1) & ~(f < _SELF_REPRESENTING)
         centre = np.ones(st.n_strata, dtype=bool)
         if lonely_psu == "adjust":
-            centre = ~lonely
-        elif lonely_psu == "average" and lonely.any():
-            scale = np.where(lonely, 0.0, scale)
-            pres = np.ones(st.n_strata, dtype=bool) if present is None else present[s]
+            centre = ~lonely & ~domain_lonely
+        elif lonely_psu == "average" and (lonely.any() or domain_lonely.any()):
+            unusable = lonely | domain_lonely
+            scale = np.where(unusable, 0.0, scale)
             n_par = int(st.parent_of_stratum.max()) + 1
             nstrat = np.bincount(st.parent_of_stratum, weights=pres, minlength=n_par)
-            nok = np.bincount(st.parent_of_stratum, weights=pres & ~lonely, minlength=n_par)
+            nok = np.bincount(st.parent_of_stratum, weights=pres & ~unusable, minlength=n_par)
             with np.errstate(divide="ignore", invalid="ignore"):
                 factor = np.where(nok > 0, nstrat / nok, np.nan)
             scale = scale * factor[st.parent_of_stratum]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
+from analysis.checks import SmallDomainWarning
+from analysis.compare import RaoScott
 from analysis.compare import adjust_pvalues
 from analysis.compare import pairwise
 from analysis.compare import rao_scott
 from analysis.compare import subgroup_tests
+from tests.analysis.test_weighting import calibrated
 from tests.helpers.r_reference import API_DESIGNS
 from tests.helpers.r_reference import EST_RTOL
 from tests.helpers.r_reference import SE_RTOL
@@ -19,14 +24,18 @@ from tests.helpers.r_reference import corner_fpc_design
 from tests.helpers.r_reference import ref
 
 
-@pytest.mark.parametrize("name", API_DESIGNS)
-def test_rao_scott_matches_svychisq(name: str) -> None:
-    res = rao_scott(api_design(name), "sch.wide", "stype")
-    r = ref(f"{name}.chisq.schwide.stype")
+def _check_chisq(res: RaoScott, key: str) -> None:
+    """A Rao-Scott result against R's svychisq entry."""
+    r = ref(key)
     close(res.statistic, r["statistic"], EST_RTOL)
     close(res.df_num, r["ndf"], SE_RTOL)
     close(res.df_den, r["ddf"], SE_RTOL)
     close(res.p_value, r["p"], SE_RTOL)
+
+
+@pytest.mark.parametrize("name", API_DESIGNS)
+def test_rao_scott_matches_svychisq(name: str) -> None:
+    _check_chisq(rao_scott(api_design(name), "sch.wide", "stype"), f"{name}.chisq.schwide.stype")
 
 
 def test_pairwise_and_adjustment() -> None:
@@ -49,3 +58,36 @@ def test_subgroup_tests() -> None:
     assert list(out["group"]) == ["sex", "age", "wave"]
     assert (out["p_adjusted"] >= out["p"]).all()
     assert out.loc[1, "df_num"] == 2
+
+
+@pytest.mark.parametrize("name", ["clus1_meals", "strat_meals", "clus2_meals", "rake_clus1_meals"])
+def test_rao_scott_on_a_domain_uses_the_domains_df(name: str) -> None:
+    design, cut = {
+        "clus1_meals": (api_design("clus1"), 40),
+        "strat_meals": (api_design("strat"), 50),
+        "clus2_meals": (api_design("clus2"), 50),
+        "rake_clus1_meals": (calibrated("rake_clus1"), 40),
+    }[name]
+    with pytest.warns(SmallDomainWarning):
+        res = rao_scott(design.subset(design.data["meals"] > cut), "sch.wide", "stype")
+    _check_chisq(res, f"chisq_domain.{name}")
+
+
+def test_small_groups_warn() -> None:
+    d = corner_fpc_design()
+    with pytest.warns(SmallDomainWarning, match="fewer than 30 respondents"):
+        pairwise(d, "sat", "age")
+    with pytest.warns(SmallDomainWarning, match="'F'"):
+        d.difference("sat", "sex", ["F", "M"])
+    with pytest.warns(SmallDomainWarning):
+        subgroup_tests(d, "sat", ["sex"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d.difference("sat", "sex", ["F", "M"], min_group=5)
+        pairwise(d, "sat", "age", min_group=1)
+
+
+def test_difference_of_a_group_with_itself_raises() -> None:
+    d = corner_fpc_design()
+    with pytest.raises(ValueError, match="two different groups"):
+        d.difference("sat", "sex", ["F", "F"])

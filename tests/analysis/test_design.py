@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis.design import SurveyDesign
+from analysis.weighting import poststratify
+from tests.analysis.test_weighting import calibrated
 from tests.helpers.r_reference import API_DESIGNS
 from tests.helpers.r_reference import EST_RTOL
 from tests.helpers.r_reference import SE_RTOL
@@ -93,8 +95,72 @@ def test_ci_uses_normal_quantile_like_confint() -> None:
     assert lo_t < lo
 
 
+@pytest.mark.parametrize("name", ["strat", "clus1", "clus2"])
+def test_t_interval_on_the_design_df_matches_confint_df(name: str) -> None:
+    est = api_design(name).mean("api00")
+    r = ref(f"{name}.confint.t.api00")
+    assert est.df == r["df"]
+    t = est.with_design_df()
+    close(t.ci(), r["ci"], EST_RTOL)
+    close(t.ci(0.9), r["ci90"], EST_RTOL)
+    assert est.ci() != t.ci()  # R's own default stays available
+    assert t.t_test()[1] > est.t_test()[1]
+
+
 # ------------------------------------------------------------------ corner cases
 LONELY = ("remove", "certainty", "adjust", "average")
+
+
+@pytest.mark.parametrize("stages", ["one", "two"])
+def test_average_lonely_by_holds_rs_joint_covariance(stages: str) -> None:
+    df = data("corner")
+    if stages == "one":
+        d = SurveyDesign(df, ids="psu", strata="stratum", weights="w", lonely_psu="average")
+        key = "dca"
+    else:
+        d = SurveyDesign(
+            df, ids=["psu", "ssu"], strata="stratum", fpc=["fpc1", "fpc2"], lonely_psu="average"
+        )
+        key = "dca2"
+    for g in ("sex", "age"):
+        b = d.by("x", g)
+        r = ref(f"average.{key}.by.x.{g}")
+        close(b.estimate, r["estimate"], EST_RTOL)
+        close(b.se, r["se"], SE_RTOL)  # each group as a domain, as svyby's SE
+        close(b.vcov.to_numpy().ravel(order="F"), r["vcov"], SE_RTOL)  # svyby(covmat=TRUE)
+    c = d.by("x", "sex").contrast({"F": -1, "M": 1})
+    r = ref(f"average.{key}.contrast.sex")
+    close(c.estimate, r["estimate"], EST_RTOL)
+    close(c.se, vec(r["se"]).ravel(), SE_RTOL)
+
+
+@pytest.mark.parametrize("opt", ["adjust", "average"])
+def test_adjust_domain_lonely(opt: str) -> None:
+    df = data("corner")
+    on = SurveyDesign(
+        df, ids="psu", strata="stratum", weights="w", lonely_psu=opt, adjust_domain_lonely=True
+    )
+    off = SurveyDesign(df, ids="psu", strata="stratum", weights="w", lonely_psu=opt)
+    mask = df["psu"] % 3 != 0
+    with pytest.warns(UserWarning, match="only one PSU in the domain"):
+        check_stat(on.subset(mask).mean("x"), f"domain_lonely.{opt}.mean.x")
+    check_stat(off.subset(mask).mean("x"), f"domain_lonely_off.{opt}.mean.x")
+    with pytest.warns(UserWarning, match="only one PSU in the domain"):
+        b = on.by("x", "age")
+    r = ref(f"domain_lonely.{opt}.by.x.age")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)
+
+
+def test_infinite_values_and_boolean_weights_raise() -> None:
+    df = pd.DataFrame({"y": [1.0, 2.0, np.inf, 4.0], "w": [True, True, False, True]})
+    with pytest.raises(ValueError, match="weights column 'w' is boolean"):
+        SurveyDesign(df, weights="w")
+    d = SurveyDesign(df)
+    with pytest.raises(ValueError, match=r"column 'y' has infinite values at rows \[2\]"):
+        d.mean("y")
+    with pytest.raises(ValueError, match="infinite"):
+        d.assign(z=[1.0, -np.inf, 0.0, 1.0]).total("z")
 
 
 @pytest.mark.parametrize("opt", LONELY)
@@ -224,3 +290,82 @@ def test_mask_series_and_na_in_mask() -> None:
     assert sub.is_domain
     assert sub.weights.iloc[0] == 0
     np.testing.assert_array_equal(vec(sub.degf()), vec(d.subset(d.data["stype"] == "E").degf()))
+
+
+# ------------------------------------------------------------------ by() for other statistics
+BY_DESIGNS = ("strat", "clus1", "clus2", "rake_clus1")
+
+
+def _by_design(name: str) -> SurveyDesign:
+    return calibrated(name) if name == "rake_clus1" else api_design(name)
+
+
+@pytest.mark.parametrize("name", BY_DESIGNS)
+def test_by_proportion_and_ciprop(name: str) -> None:
+    d = _by_design(name)
+    b = d.by("yes", "stype", stat="proportion")
+    r = ref(f"by_prop.{name}")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)
+    if r["vcov"] is not None:  # R's covmat=TRUE fails on the raked design
+        close(b.vcov.to_numpy().ravel(order="F"), r["vcov"], SE_RTOL)
+    by_level = d.by("sch.wide", "stype", stat="proportion", level="Yes")
+    close(by_level.estimate, r["estimate"], EST_RTOL)
+    for m in ("logit", "beta", "likelihood"):
+        c = d.by("yes", "stype", stat="ciprop", method=m)
+        r = ref(f"by_ciprop.{name}.{m}")
+        close(c.estimate, r["estimate"], EST_RTOL)
+        cis = np.array([c[k].ci() for k in c])
+        close(cis[:, 0], r["ci_l"], EST_RTOL)
+        close(cis[:, 1], r["ci_u"], EST_RTOL)
+
+
+@pytest.mark.parametrize("name", BY_DESIGNS)
+def test_by_ratio(name: str) -> None:
+    b = _by_design(name).by("api00", "stype", stat="ratio", den="api99")
+    r = ref(f"by_ratio.{name}")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)
+    if r["vcov"] is not None:
+        close(b.vcov.to_numpy().ravel(order="F"), r["vcov"], SE_RTOL)
+    close(np.sqrt(np.diag(b.vcov.to_numpy())), r["se"], SE_RTOL)
+
+
+@pytest.mark.parametrize("name", BY_DESIGNS)
+def test_by_quantile(name: str) -> None:
+    b = _by_design(name).by("api00", "stype", stat="quantile", q=0.5)
+    r = ref(f"by_quantile.{name}")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)
+    cis = np.array([b[k].ci() for k in b])
+    close(cis[:, 0], r["ci_l"], EST_RTOL)
+    close(cis[:, 1], r["ci_u"], EST_RTOL)
+    v = b.vcov.to_numpy()
+    close(np.sqrt(np.diag(v)), r["se"], SE_RTOL)  # NA where R's Woodruff interval is open
+    ok = ~np.isnan(np.diag(v))
+    assert np.all(np.linalg.eigvalsh(v[np.ix_(ok, ok)]) > -1e-9)
+
+
+def test_by_argument_errors() -> None:
+    d = api_design("clus1")
+    with pytest.raises(ValueError, match="needs den="):
+        d.by("api.stu", "stype", stat="ratio")
+    with pytest.raises(ValueError, match="needs q="):
+        d.by("api00", "stype", stat="quantile")
+    with pytest.raises(ValueError, match="stat must be one of"):
+        d.by("api00", "stype", stat="median")
+    with pytest.raises(ValueError, match="outside"):
+        d.by("api00", "stype", stat="proportion")
+    with pytest.raises(ValueError, match="does not occur"):
+        d.by("sch.wide", "stype", stat="proportion", level="Maybe")
+
+
+def test_average_lonely_in_a_calibrated_design_keeps_every_stratum() -> None:
+    df = data("corner")
+    d = SurveyDesign(df, ids="psu", strata="stratum", weights="w", lonely_psu="average")
+    d = poststratify(d, "sex", {"F": 1500, "M": 1400})
+    check_stat(d.subset(df["stratum"] == "S6").mean("x"), "average.poststrat.subset.S6.mean.x")
+    b = d.by("x", "stratum")
+    r = ref("average.poststrat.by.x.stratum")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)

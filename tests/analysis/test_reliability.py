@@ -28,3 +28,27 @@ def test_missing_rows_and_errors() -> None:
     assert cronbach_alpha(items).n == 3
     with pytest.raises(ValueError, match="at least two item columns"):
         cronbach_alpha(items[["a"]])
+
+
+def test_identical_answers_give_undefined_alpha() -> None:
+    items = pd.DataFrame({"a": [4, 4, 4, 4], "b": [4, 4, 4, 4], "c": [4, 4, 4, 4]})
+    with pytest.warns(UserWarning, match="undefined"):
+        res = cronbach_alpha(items)
+    assert np.isnan(res.alpha)
+    assert res.rating == "undefined"
+
+
+def test_reverse_keyed_item_gets_a_hint() -> None:
+    items = pd.DataFrame(
+        {
+            "a": [1, 2, 3, 4, 5, 4],
+            "b": [2, 2, 3, 5, 5, 4],
+            "c": [1, 3, 3, 4, 4, 5],
+            "neg": [5, 4, 3, 2, 1, 2],
+        }
+    )
+    with pytest.warns(UserWarning, match=r"\['neg'\] correlate negatively.*6 - x"):
+        res = cronbach_alpha(items)
+    assert res.item_total_correlation["neg"] < 0
+    fixed = items.assign(neg=6 - items["neg"])
+    assert cronbach_alpha(fixed).alpha > res.alpha

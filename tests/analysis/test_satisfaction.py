@@ -8,7 +8,9 @@ from analysis.satisfaction import importance_performance
 from analysis.satisfaction import item_means
 from analysis.satisfaction import score_0_100
 from analysis.satisfaction import top_two_box
+from tests.helpers.r_reference import EST_RTOL
 from tests.helpers.r_reference import SE_RTOL
+from tests.helpers.r_reference import api_design
 from tests.helpers.r_reference import check_stat
 from tests.helpers.r_reference import close
 from tests.helpers.r_reference import corner_fpc_design
@@ -52,3 +54,38 @@ def test_bad_scale() -> None:
     d = corner_fpc_design()
     with pytest.raises(ValueError, match="outside the scale"):
         top_two_box(d, "sat", scale=(1, 4))
+
+
+def test_score_interval_is_t_on_the_design_df() -> None:
+    d = api_design("clus1").assign(sat=lambda f: 1 + 4 * (f["api00"] - 400) / 600)
+    est = score_0_100(d, "sat", scale=(1, 5))
+    r = ref("clus1.confint.t.api00")
+    # score = (api00 - 400)/600 * 100, so R's t interval maps through the same line
+    close(est.ci(), [(v - 400) / 6 for v in r["ci"]], EST_RTOL)
+    normal = score_0_100(d, "sat", interval="normal")
+    assert normal.ci()[0] > est.ci()[0]
+    assert (
+        item_means(d, ["sat"])["sat"].ci() != item_means(d, ["sat"], interval="normal")["sat"].ci()
+    )
+    with pytest.raises(ValueError, match="interval must be one of"):
+        score_0_100(d, "sat", interval="z")
+
+
+def test_values_outside_the_scale_raise() -> None:
+    d = corner_fpc_design()
+    wrong = d.assign(q=d.data["sat"].replace({5: 9}))
+    with pytest.raises(ValueError, match=r"outside the scale \(1, 5\) \(e\.g\. \[9\.0\]\)"):
+        score_0_100(wrong, "q")
+    with pytest.raises(ValueError, match="outside the scale"):
+        top_two_box(wrong, "q")
+    # answers outside the domain do not count
+    assert score_0_100(wrong.subset(wrong.data["q"] != 9), "q").estimate <= 100
+
+
+def test_everybody_satisfied_is_not_certain() -> None:
+    d = corner_fpc_design()
+    d = d.assign(all5=5.0)
+    est = top_two_box(d, "all5")
+    lo, hi = est.ci()
+    assert est.estimate == 1.0 and hi == 1.0
+    close(lo, ref("boundary.kg.0.95")["p1"][0], EST_RTOL)

@@ -127,3 +127,106 @@ def test_weighting_errors() -> None:
     with pytest.raises(ValueError, match="missing values"):
         weighting.poststratify(SurveyDesign(df, weights="w"), "g", {"a": 1, "b": 2})
     assert len(data("corner")) > 0
+
+
+def test_infeasible_trimming_bound_raises() -> None:
+    d = api_design("clus1")
+    mean_w = float(d.weights.mean())
+    with pytest.raises(ValueError, match=r"can't be trimmed.*mean weight"):
+        weighting.trim_weights(d, upper=mean_w / 2, strict=True)
+    with pytest.raises(ValueError, match="can't be trimmed"):
+        weighting.trim_weights(d, lower=mean_w * 2, strict=True)
+    # a feasible strict trim ends with every weight inside, the total kept
+    t = weighting.trim_weights(d, upper=mean_w * 1.0001, strict=True)
+    assert t.weights.max() <= mean_w * 1.0001 + 1e-9
+    assert t.weights.sum() == pytest.approx(d.weights.sum())
+
+
+def test_rake_names_the_margin_level_missing_from_the_sample() -> None:
+    d = api_design("clus1")
+    with pytest.raises(ValueError, match=r"margin 'stype': population levels \['X'\]") as err:
+        weighting.rake(d, {"stype": {**STYPE, "X": 10}, "sch.wide": SCHWIDE})
+    assert "partial" not in str(err.value)
+
+
+# ------------------------------------------------------------------ calibrate
+POP_TOTALS = {"(Intercept)": 6194, "stypeH": 755, "stypeM": 1018, "api99": 3914069}
+CALIBRATIONS = {
+    "linear": ("clus1", "~stype + api99", POP_TOTALS, {}),
+    "linear_bounded": ("clus1", "~stype + api99", POP_TOTALS, {"bounds": (0.6, 1.6)}),
+    "raking": ("clus1", "~stype + api99", POP_TOTALS, {"calfun": "raking"}),
+    "logit": ("clus1", "~stype + api99", POP_TOTALS, {"calfun": "logit", "bounds": (0.5, 2.5)}),
+    "clus2_linear": (
+        "clus2",
+        "~stype + sch.wide",
+        {"(Intercept)": 6194, "stypeH": 755, "stypeM": 1018, "sch.wideYes": 4734},
+        {},
+    ),
+    "strat_raking": (
+        "strat",
+        "~sch.wide + awards",
+        {"(Intercept)": 6194, "sch.wideYes": 4734, "awardsYes": 3958},
+        {"calfun": "raking"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CALIBRATIONS))
+def test_calibrate_matches_r(name: str) -> None:
+    design, formula, totals, kwargs = CALIBRATIONS[name]
+    d = weighting.calibrate(api_design(design), formula, totals, **kwargs)
+    close(d.weights, ref(f"calibrate.{name}.weights")["values"], EST_RTOL)
+    check_stat(d.mean("api00"), f"calibrate.{name}.mean.api00")
+    check_stat(d.total("enroll", na_rm=True), f"calibrate.{name}.total.enroll")
+    b = d.by("api00", "stype")
+    r = ref(f"calibrate.{name}.by.api00.stype")
+    close(b.estimate, r["estimate"], EST_RTOL)
+    close(b.se, r["se"], SE_RTOL)
+    sub = d.subset(d.data["stype"] == "E").mean("api00")
+    check_stat(sub, f"calibrate.{name}.subset.E.mean.api00")
+    mm = weighting.model_matrix(d.data, formula)
+    close((mm.to_numpy() * d.weights.to_numpy()[:, None]).sum(axis=0), list(totals.values()), 1e-6)
+    if "bounds" in kwargs:
+        g = d.weights.to_numpy() / api_design(design).weights.to_numpy()
+        lo, hi = kwargs["bounds"]
+        assert g.min() >= lo - 1e-9 and g.max() <= hi + 1e-9
+
+
+def test_model_matrix_names_as_r() -> None:
+    df = pd.DataFrame(
+        {
+            "gender": ["F", "M", "M"],
+            "agegrp": ["18-39", "40-64", "65+"],
+            "x": [1.0, 2, 3],
+            "b": [True, False, True],
+        }
+    )
+    mm = weighting.model_matrix(df, "~gender + agegrp + x + b")
+    assert list(mm.columns) == ["(Intercept)", "genderM", "agegrp40-64", "agegrp65+", "x", "bTRUE"]
+    assert list(weighting.model_matrix(df, "~gender - 1").columns) == ["genderF", "genderM"]
+
+
+def test_calibrate_errors() -> None:
+    d = api_design("clus1")
+    with pytest.raises(ValueError, match=r"missing \['api99'\]"):
+        weighting.calibrate(
+            d, "~stype + api99", {k: v for k, v in POP_TOTALS.items() if k != "api99"}
+        )
+    with pytest.raises(ValueError, match=r"unknown \['stype_H'\]"):
+        weighting.calibrate(
+            d, "~stype", {"(Intercept)": 6194, "stype_H": 755, "stypeM": 1018, "stypeH": 1}
+        )
+    with pytest.raises(ValueError, match="calfun must be one of"):
+        weighting.calibrate(d, "~stype + api99", POP_TOTALS, calfun="probit")
+    with pytest.raises(ValueError, match="finite bounds"):
+        weighting.calibrate(d, "~stype + api99", POP_TOTALS, calfun="logit")
+    with pytest.raises(ValueError, match="main effects only"):
+        weighting.calibrate(d, "~stype * api99", POP_TOTALS)
+    with pytest.raises(ValueError, match="failed to reach the totals"):
+        weighting.calibrate(d, "~stype + api99", POP_TOTALS, bounds=(0.99, 1.01))
+    with pytest.warns(UserWarning, match="did not converge"):
+        weighting.calibrate(d, "~stype + api99", POP_TOTALS, bounds=(0.99, 1.01), force=True)
+    with pytest.raises(ValueError, match="full design"):
+        weighting.calibrate(
+            d.subset(d.data["stype"] == "E"), "~api99", {"(Intercept)": 1, "api99": 1}
+        )
