@@ -33,6 +33,7 @@ from collector.core import voiding
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks
+from collector.kiosk import hooks as kiosk_hooks
 from collector.margins import hooks as margins_hooks
 from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
@@ -47,6 +48,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     organisation_hooks,
     margins_hooks,
     answers_hooks,
+    kiosk_hooks,
     results_hooks,
     campaigns_hooks,
     staff_survey_hooks,
