@@ -194,7 +194,7 @@ def show(kiosk_id: int) -> Any:
     return render_template(
         "kiosk/console_kiosk.html",
         kiosk=kiosk,
-        unit=get_session().get(Unit, kiosk.unit_id),
+        unit=get_scoped(get_session(), Unit, kiosk.unit_id, MANAGE),
         unit_name=_unit_name,
         state=_state(kiosk),
         pairing=pairing,
@@ -232,7 +232,7 @@ def pin(kiosk_id: int) -> Any:
     page = render_template(
         "kiosk/console_kiosk.html",
         kiosk=kiosk,
-        unit=get_session().get(Unit, kiosk.unit_id),
+        unit=get_scoped(get_session(), Unit, kiosk.unit_id, MANAGE),
         unit_name=_unit_name,
         state=_state(kiosk),
         pairing=None,

@@ -284,7 +284,7 @@ def responses() -> Any:
     language = body.get("language")
     if language not in questionnaire.languages:
         language = questionnaire.languages[0]
-    now = clock.now()
+    now = clock.utcnow()  # the device's clock is a real one: compare with the real time
     agency, unit = db.get(Agency, kiosk.agency_id), db.get(Unit, kiosk.unit_id)
     assert agency is not None
     submission = Submission(

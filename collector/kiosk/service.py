@@ -105,6 +105,14 @@ def register(
         return Registration(kiosk.id, code)
 
 
+def _locked(session: Session, kiosk_id: int | None) -> Kiosk | None:
+    """The kiosk to change, already found by the caller: through a scoped read on a staff
+    page, or by its device credential."""
+    return session.execute(
+        unscoped(select(Kiosk).where(col(Kiosk.id) == kiosk_id), "kiosk found by the caller")
+    ).scalar_one_or_none()
+
+
 def _pairing_time(app: Flask) -> timedelta:
     return timedelta(minutes=int(app.config["KIOSK_PAIRING_MINUTES"]))
 
@@ -114,7 +122,7 @@ def new_pairing_code(app: Flask, actor: Actor, kiosk: Kiosk) -> str:
     is revoked or the new code is used."""
     code = new_code()
     with _write(app) as session:
-        stored = session.get(Kiosk, kiosk.id)
+        stored = _locked(session, kiosk.id)
         assert stored is not None
         stored.pairing_hash = digest(code)
         stored.pairing_expires_at = clock.now(app) + _pairing_time(app)
@@ -173,7 +181,7 @@ def aware(moment: datetime) -> datetime:
 def revoke(app: Flask, actor: Actor, kiosk: Kiosk) -> None:
     """Refuse the device's credential from the next request on, and any pending code."""
     with _write(app) as session:
-        stored = session.get(Kiosk, kiosk.id)
+        stored = _locked(session, kiosk.id)
         assert stored is not None
         stored.credential_hash = None
         stored.pairing_hash = None
@@ -192,7 +200,7 @@ def revoke(app: Flask, actor: Actor, kiosk: Kiosk) -> None:
 
 def set_pin(app: Flask, actor: Actor, kiosk: Kiosk, pin: str) -> None:
     with _write(app) as session:
-        stored = session.get(Kiosk, kiosk.id)
+        stored = _locked(session, kiosk.id)
         assert stored is not None
         stored.pin_hash = hash_password(pin, app)
         audit.record(
@@ -239,7 +247,7 @@ def device(session: Session, request: Request) -> Kiosk | None:
 def record_contact(app: Flask, kiosk_id: int, queue: int | None, version: str | None) -> None:
     """What the device said of itself: now, its queue length and its page's version."""
     with _write(app) as session:
-        stored = session.get(Kiosk, kiosk_id)
+        stored = _locked(session, kiosk_id)
         if stored is None:
             return
         stored.last_seen_at = clock.now(app)
