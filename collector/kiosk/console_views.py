@@ -140,7 +140,9 @@ def create() -> Any:
     assert actor.agency_id is not None
     form = RegisterForm()
     units = _units(actor.agency_id)
-    form.unit.choices = [("", gettext("Choose a unit"))] + [(str(u.id), _unit_name(u)) for u in units]
+    form.unit.choices = [("", gettext("Choose a unit"))] + [
+        (str(u.id), _unit_name(u)) for u in units
+    ]
     questionnaires = _questionnaires(actor.agency_id)
     form.questionnaire.choices = questionnaires
     if request.method == "POST" and form.validate():
@@ -149,7 +151,9 @@ def create() -> Any:
         slug = form.questionnaire.data
         problems = False
         if not name or len(name) > NAME_MAX:
-            form.name.errors = [gettext("Enter a name of at most %(max)s characters.", max=NAME_MAX)]
+            form.name.errors = [
+                gettext("Enter a name of at most %(max)s characters.", max=NAME_MAX)
+            ]
             problems = True
         if unit is None:
             form.unit.errors = [gettext("Choose a unit.")]
@@ -190,7 +194,13 @@ def show(kiosk_id: int) -> Any:
     if code and kiosk.pairing_expires_at is not None:
         url = external_url(current_app, "kiosk.pair", code=code)
         path, size = qr_path(url)
-        pairing = {"code": code, "url": url, "path": path, "size": size, "expires": service.aware(kiosk.pairing_expires_at)}
+        pairing = {
+            "code": code,
+            "url": url,
+            "path": path,
+            "size": size,
+            "expires": service.aware(kiosk.pairing_expires_at),
+        }
     return render_template(
         "kiosk/console_kiosk.html",
         kiosk=kiosk,

@@ -21,7 +21,6 @@ from flask import Blueprint
 from flask import Response
 from flask import current_app
 from flask import jsonify
-from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -97,7 +96,9 @@ def pair() -> Any:
         limiter = get_limiter()
         limit = current_app.config["KIOSK_PAIRING_LIMIT"]
         if not limiter.hit(limit, "KIOSK_PAIRING", address_key()):
-            error = translator(language).gettext("Too many attempts. Please wait a while and try again.")
+            error = translator(language).gettext(
+                "Too many attempts. Please wait a while and try again."
+            )
         else:
             paired = service.pair(current_app, form.code.data or "")
             if paired is not None:
@@ -170,7 +171,10 @@ def start() -> Any:
     }
     language = use_language(languages[0])
     return render_template(
-        "kiosk/kiosk.html", data=data, language=language, html_lang=HTML_LANG.get(language, language)
+        "kiosk/kiosk.html",
+        data=data,
+        language=language,
+        html_lang=HTML_LANG.get(language, language),
     )
 
 
@@ -294,10 +298,14 @@ def responses() -> Any:
         channel="kiosk",
         language=language,
         answers=answers,
-        started_at=started if now - CLIENT_TIME_WINDOW <= started <= now + timedelta(days=1) else None,
+        started_at=started
+        if now - CLIENT_TIME_WINDOW <= started <= now + timedelta(days=1)
+        else None,
         idempotency_key=f"kiosk:{kiosk.id}:{key}",
         kiosk_id=kiosk.id,
-        client_submitted_at=sent if now - CLIENT_TIME_WINDOW <= sent <= now + timedelta(days=1) else None,
+        client_submitted_at=sent
+        if now - CLIENT_TIME_WINDOW <= sent <= now + timedelta(days=1)
+        else None,
     )
     try:
         saved = submit(current_app, get_plugins(), questionnaire, submission)
@@ -306,4 +314,6 @@ def responses() -> Any:
     except InvalidSubmission as exc:
         return jsonify({"error": "invalid", "fields": sorted(exc.errors)}), 422
     _reported(kiosk)
-    return jsonify({"receipt": saved.receipt, "replayed": saved.replayed}), 200 if saved.replayed else 201
+    return jsonify(
+        {"receipt": saved.receipt, "replayed": saved.replayed}
+    ), 200 if saved.replayed else 201

@@ -96,8 +96,12 @@ def page_data(
                     "kind": "checkbox" if qtype.widget == "checkbox" else "radio",
                     "face": qtype.name in FACES,
                     "required": bool(question.required),
-                    "label": _texts(languages, lambda lang, q=question: questionnaire.text(q.label, lang)),
-                    "hint": _texts(languages, lambda lang, q=question: questionnaire.text(q.hint, lang))
+                    "label": _texts(
+                        languages, lambda lang, q=question: questionnaire.text(q.label, lang)
+                    ),
+                    "hint": _texts(
+                        languages, lambda lang, q=question: questionnaire.text(q.hint, lang)
+                    )
                     if question.hint
                     else None,
                     "options": [
@@ -117,7 +121,9 @@ def page_data(
         screens.append(
             {
                 "key": section.key,
-                "title": _texts(languages, lambda lang, s=section: questionnaire.text(s.title, lang)),
+                "title": _texts(
+                    languages, lambda lang, s=section: questionnaire.text(s.title, lang)
+                ),
                 "relevant": compile_expression(section.relevant).to_json()
                 if section.relevant
                 else None,
@@ -129,8 +135,12 @@ def page_data(
         "title": _texts(languages, lambda lang: questionnaire.text(questionnaire.title, lang)),
         "thanks": _texts(
             languages,
-            lambda lang: questionnaire.text(questionnaire.thanks, lang) if questionnaire.thanks else "",
+            lambda lang: (
+                questionnaire.text(questionnaire.thanks, lang) if questionnaire.thanks else ""
+            ),
         ),
-        "text": {lang: {k: translator(lang).render(v) for k, v in TEXT.items()} for lang in languages},
+        "text": {
+            lang: {k: translator(lang).render(v) for k, v in TEXT.items()} for lang in languages
+        },
         "screens": screens,
     }

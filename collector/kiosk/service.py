@@ -74,7 +74,14 @@ def _write(app: Flask) -> Session:
 
 
 def register(
-    app: Flask, actor: Actor, *, agency_id: int, unit_id: int, name: str, questionnaire: str, pin: str
+    app: Flask,
+    actor: Actor,
+    *,
+    agency_id: int,
+    unit_id: int,
+    name: str,
+    questionnaire: str,
+    pin: str,
 ) -> Registration:
     """A new kiosk for a unit, with its staff PIN and a first pairing code."""
     code = new_code()
@@ -153,7 +160,11 @@ def pair(app: Flask, code: str) -> tuple[Kiosk, str] | None:
             )
         ).scalar_one_or_none()
         now = clock.now(app)
-        if kiosk is None or kiosk.pairing_expires_at is None or aware(kiosk.pairing_expires_at) < now:
+        if (
+            kiosk is None
+            or kiosk.pairing_expires_at is None
+            or aware(kiosk.pairing_expires_at) < now
+        ):
             return None
         credential = secrets.token_urlsafe(32)
         kiosk.credential_hash = digest(credential)

@@ -68,7 +68,9 @@ def shot(page: Page, name: str) -> None:
         page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
 
 
-def paired_page(app: Flask, live: LiveServer, new_context: Callable[..., Any], **profile: Any) -> Page:
+def paired_page(
+    app: Flask, live: LiveServer, new_context: Callable[..., Any], **profile: Any
+) -> Page:
     """A tablet paired as a clerk does it: the code from the console, typed on the tablet."""
     _kiosk_id, code = register(app)
     page = new_context(profile or TABLET).new_page()
@@ -128,8 +130,15 @@ def test_a_clerk_pairs_a_kiosk_and_a_citizen_answers_by_touch(
     expect(page.locator("input:checked")).to_have_count(0)
 
 
-def test_keyboard_alone(app: Flask, live_server: LiveServer, new_context: Callable[..., Any]) -> None:
-    page = paired_page(app, live_server, new_context, **{"viewport": {"width": 1024, "height": 768}, "locale": "zh-TW"})
+def test_keyboard_alone(
+    app: Flask, live_server: LiveServer, new_context: Callable[..., Any]
+) -> None:
+    page = paired_page(
+        app,
+        live_server,
+        new_context,
+        **{"viewport": {"width": 1024, "height": 768}, "locale": "zh-TW"},
+    )
     page.locator("button.start").focus()
     page.keyboard.press("Enter")
     for answers in SCREENS:
@@ -137,9 +146,13 @@ def test_keyboard_alone(app: Flask, live_server: LiveServer, new_context: Callab
         for key, value in answers.items():
             # Tab to the group, then arrow keys choose within it (the radio group's keys).
             first = page.locator(f'input[name="{key}"]').first
-            while not page.evaluate("k => document.activeElement && document.activeElement.name === k", key):
+            while not page.evaluate(
+                "k => document.activeElement && document.activeElement.name === k", key
+            ):
                 page.keyboard.press("Tab")
-            values = page.locator(f'input[name="{key}"]').evaluate_all("els => els.map(e => e.value)")
+            values = page.locator(f'input[name="{key}"]').evaluate_all(
+                "els => els.map(e => e.value)"
+            )
             page.keyboard.press("Space")
             for _ in range(values.index(value)):
                 page.keyboard.press("ArrowRight")
@@ -178,7 +191,9 @@ def test_offline_answers_are_stored_once_each_when_back_online(
         tap_through(page)
         expect(page.locator(".thanks .status")).to_contain_text("網路恢復")
         page.locator(".thanks button.primary").tap()
-    assert page.evaluate("() => JSON.parse(localStorage.getItem('collector.kiosk.queue')).length") == 3
+    assert (
+        page.evaluate("() => JSON.parse(localStorage.getItem('collector.kiosk.queue')).length") == 3
+    )
     live_server.wait_idle()
     assert kiosk_count(app) == 0
     page.context.set_offline(False)
@@ -189,7 +204,9 @@ def test_offline_answers_are_stored_once_each_when_back_online(
     assert kiosk_count(app) == 3
 
 
-@pytest.mark.parametrize("app", [{"KIOSK_IDLE_SECONDS": 2, "KIOSK_WARNING_SECONDS": 3}], indirect=True)
+@pytest.mark.parametrize(
+    "app", [{"KIOSK_IDLE_SECONDS": 2, "KIOSK_WARNING_SECONDS": 3}], indirect=True
+)
 def test_idle_warning_then_nothing_left(
     app: Flask, live_server: LiveServer, new_context: Callable[..., Any]
 ) -> None:
