@@ -26,6 +26,7 @@ from flask import render_template
 from flask import request
 from flask import send_from_directory
 from flask import url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from collector.access.ratelimit import address_key
 from collector.access.ratelimit import get_limiter
@@ -116,7 +117,7 @@ def pair() -> Any:
     return page, 422 if error else 200
 
 
-def _set_credential(response: Response, credential: str) -> None:
+def _set_credential(response: BaseResponse, credential: str) -> None:
     response.set_cookie(
         service.COOKIE,
         credential,
