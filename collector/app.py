@@ -36,6 +36,7 @@ from collector.demo import hooks as demo_hooks
 from collector.improvement import hooks as improvement_hooks
 from collector.jobs import hooks as jobs_hooks
 from collector.jobs import init_app as init_jobs
+from collector.kiosk import hooks as kiosk_hooks
 from collector.margins import hooks as margins_hooks
 from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
@@ -52,6 +53,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     organisation_hooks,
     margins_hooks,
     answers_hooks,
+    kiosk_hooks,
     results_hooks,
     campaigns_hooks,
     staff_survey_hooks,

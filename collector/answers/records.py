@@ -37,6 +37,8 @@ class Submission:
     campaign_id: int | None = None
     batch: str | None = None  # paper questionnaires: the batch they were keyed in from
     entered_by: int | None = None  # paper questionnaires: the staff member who keyed them
+    kiosk_id: int | None = None  # kiosk answers: the device that took them
+    client_submitted_at: datetime | None = None  # kiosk answers queued offline: the device's time
 
     def body_hash(self) -> str:
         """What a retry must repeat exactly for its idempotency key to be honoured."""

@@ -69,6 +69,8 @@ RESPONSE_COLUMNS = (
     "campaign_id",
     "batch",
     "entered_by",
+    "kiosk_id",
+    "client_submitted_at",
     "answers",
 )
 # Bound parameters per statement: well under PostgreSQL's 65535 and SQLite's 32766.
@@ -168,7 +170,8 @@ class _PostgresStatements(_Statements):
 
     single_statement = True
     RESPONSE_TYPES: tuple[str, ...] = ("text", "int", "int", "int", "text", "text", "timestamptz")
-    RESPONSE_TYPES += ("timestamptz", "text", "text", "int", "text", "int", "json")
+    RESPONSE_TYPES += ("timestamptz", "text", "text", "int", "text", "int", "int", "timestamptz")
+    RESPONSE_TYPES += ("json",)
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
@@ -249,6 +252,8 @@ def _response_values(p: Prepared) -> tuple:
         s.campaign_id,
         s.batch,
         s.entered_by,
+        s.kiosk_id,
+        s.client_submitted_at,
         p.stored,
     )
 

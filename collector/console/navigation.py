@@ -85,6 +85,13 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "collect",
+        "kiosks.manage",
+        lazy_gettext("Kiosks"),
+        "kiosks.index",
+        lazy_gettext("Counter tablets: pair one, see which report, revoke one."),
+    ),
+    Task(
+        "collect",
         "campaigns.manage",
         lazy_gettext("Internal staff survey"),
         "staff_survey.index",

@@ -110,6 +110,12 @@ class Response(SQLModel, table=True):
     # them (accountability for data entry; it says nothing about the citizen).
     batch: str | None = Field(default=None, max_length=32)
     entered_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    # Answers taken on a counter kiosk (``collector.kiosk``): the device (``kiosk.id``; a
+    # kiosk is revoked, never deleted), and the time the device says the answer was
+    # given when it was queued offline: the client's claim, kept apart from
+    # ``submitted_at`` (when the server stored it).
+    kiosk_id: int | None = Field(default=None, index=True)
+    client_submitted_at: datetime | None = None
     # {question key: [[number, text], ...]}: each answer as its question type's
     # ``to_rows`` gave it (numeric values in ``number``, everything else in ``text``;
     # a multiple-choice answer has one pair per chosen value, in order). Read each

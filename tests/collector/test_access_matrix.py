@@ -129,6 +129,7 @@ def sample_values(target_user: int) -> dict[str, Any]:
         "unit_code": "c1",
         "slug": "citizen-satisfaction",
         "filename": "style.css",
+        "kiosk_id": "1",
         "user_id": target_user,
         "token": "not-a-token",
         "year": 2025,

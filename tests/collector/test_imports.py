@@ -64,7 +64,7 @@ LAYERS = [
     {"organisation", "campaigns", "margins"},
     {"answers"},
     {"results"},
-    {"staff_survey", "complaints"},
+    {"staff_survey", "complaints", "kiosk"},
     {"comparison", "improvement"},
     {"demo"},
     {"app"},
