@@ -63,7 +63,7 @@ def _single_unit(
         col(Unit.agency_id) == agency_id, col(Unit.code) == str(codes[0])
     )
     if action:
-        query = scoped(query, action, actor)  # type: ignore[arg-type]
+        query = scoped(query, action, actor)  # type: ignore[arg-type]  # with an action there is an actor (_action)
     return session.execute(query).scalar_one_or_none()
 
 
@@ -80,7 +80,7 @@ def weighting_for(
     if frame.empty:
         return None
     action, actor = _action()
-    sets = stored_sets(session, agency_id, action, actor, year=year)  # type: ignore[arg-type]
+    sets = stored_sets(session, agency_id, action, actor, year=year)  # type: ignore[arg-type]  # _action gives both or neither
     if not sets:
         return None
     unit_id = _single_unit(session, agency_id, frame, action, actor)

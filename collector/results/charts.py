@@ -205,7 +205,7 @@ class Chart:
             canvas_class(figure)
             self.draw(figure)
             fmt = "svg" if canvas_class is FigureCanvasSVG else "png"
-            figure.savefig(buffer, format=fmt, **options)  # type: ignore[arg-type]
+            figure.savefig(buffer, format=fmt, **options)  # type: ignore[arg-type]  # savefig's keywords are typed per format
 
 
 # -- the charts ------------------------------------------------------------------------

@@ -69,5 +69,6 @@ def register_console_panels() -> list[type]:
     return [SurveyProgressPanel, HeadlinePanel, FallingItemsPanel]
 
 
+@hookimpl
 def register_job_kinds() -> list[JobKind]:
     return [background.EXPORT]

@@ -20,6 +20,7 @@ from tests.helpers.browser import DESKTOP
 from tests.helpers.browser import PHONE
 from tests.helpers.browser import LiveServer
 from tests.helpers.browser import log_in
+from tests.helpers.browser import open_console_page
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +35,7 @@ def app(staff_app: Flask) -> Flask:
 
 def set_up(page: Page, batch: str) -> None:
     """From the console home to the keying form, as a clerk finds it."""
-    page.get_by_role("link", name="紙本問卷登打").click()
+    open_console_page(page, "紙本問卷登打")
     page.get_by_label("服務單位").select_option(index=1)
     page.locator("#paper-questionnaire").select_option("citizen-satisfaction")
     page.get_by_label("批號").fill(batch)

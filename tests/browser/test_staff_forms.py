@@ -106,7 +106,7 @@ def test_without_scripts_the_summary_is_where_the_skip_link_leads(
     ("email", "profile", "areas"),
     [
         (HANDLER, PHONE, ["陳情"]),
-        (ADMIN, DESKTOP, ["資料蒐集", "分析", "陳情"]),
+        (ADMIN, DESKTOP, ["資料蒐集", "分析", "陳情", "系統管理"]),
         (ANALYST, PHONE, ["資料蒐集", "分析"]),
     ],
     ids=["handler-phone", "admin-desktop", "analyst-phone"],

@@ -38,6 +38,7 @@ from tests.helpers.browser import PHONE
 from tests.helpers.browser import LiveServer
 from tests.helpers.browser import answer
 from tests.helpers.browser import log_in
+from tests.helpers.browser import open_console_page
 from tests.helpers.browser import receipt_code
 from tests.helpers.browser import submit
 from tests.helpers.staff import FAST_HASH
@@ -71,9 +72,8 @@ def log_out(page: Page) -> None:
 
 
 def go(page: Page, link: str) -> None:
-    """Follow a link of the console home, as a person finds the page."""
-    page.get_by_role("link", name="公共服務意見平台 · 員工後台").click()
-    page.get_by_role("link", name=link, exact=True).click()
+    """Open a page from the console's navigation, as a person finds it."""
+    open_console_page(page, link)
 
 
 def create_account(page: Page, email: str, name: str, role: str, agency: str, pw: str) -> None:
@@ -193,7 +193,9 @@ def test_a_new_installation_from_agency_to_export(
     log_in(analyst, url, ANALYST, ANALYST_PASSWORD)
     go(analyst, "調查結果")
     expect(analyst.locator("main")).to_contain_text("已回收 1 份")
-    analyst.get_by_label("調查活動").select_option(str(campaign.id))
+    analyst.get_by_label("期別單位").select_option("campaign")  # waves by campaign
+    analyst.get_by_role("button", name="顯示").click()
+    analyst.get_by_label("調查期別").select_option(f"c{campaign.id}")
     analyst.get_by_role("button", name="顯示").click()
     expect(analyst.locator("main")).to_contain_text("已回收 1 份")
     expect(analyst.locator("main")).to_contain_text("323")  # the unit's own target

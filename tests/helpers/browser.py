@@ -115,6 +115,16 @@ def log_in(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
     expect(page.locator("h1")).to_have_text("後台首頁")
 
 
+def open_console_page(page: Page, link: str) -> None:
+    """Open a console page from the navigation, as a person does: its group, then its link."""
+    exact = re.compile(f"^{re.escape(link)}$")
+    target = page.locator(".console-nav a").filter(has_text=exact)
+    group = page.locator("details.nav-group").filter(has=page.locator("a").filter(has_text=exact))
+    if group.count():
+        group.first.locator("summary").click()
+    target.first.click()
+
+
 def is_phone(page: Page) -> bool:
     size = page.viewport_size
     return size is not None and size["width"] < 600

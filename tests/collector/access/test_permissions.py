@@ -46,8 +46,10 @@ def test_matrix_covers_every_role_with_known_actions() -> None:
         assert "console.use" in actions, role
 
 
-def test_system_admin_reads_no_survey_data() -> None:
-    for action in ("responses.read", "responses.export", "results.read", "aggregates.read"):
+def test_system_admin_reads_aggregates_only() -> None:
+    # Aggregates (small cells suppressed) to compare ministries; never a response.
+    assert MATRIX["system_admin"].get("aggregates.read") == "all"
+    for action in ("responses.read", "responses.export", "results.read"):
         assert action not in MATRIX["system_admin"]
 
 

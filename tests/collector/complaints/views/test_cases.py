@@ -578,6 +578,7 @@ def test_the_queue_sorts_by_due_date_and_marks_and_filters(
     assert queue.index("很久以前的案件") < queue.index("新案件")  # due first
     assert "mark-overdue" in everything
     overdue = client.get("/staff/cases?who=all&overdue=1").text
+    overdue = overdue[overdue.index("<table") :]
     assert "很久以前的案件" in overdue and "新案件" not in overdue
     assert "新案件" not in client.get("/staff/cases?who=all&status=closed").text
     assert client.get("/staff/cases?who=bogus&status=<x>&category=abc&page=-3").status_code == 200
