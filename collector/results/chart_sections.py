@@ -5,7 +5,8 @@ The coordinator registers them in one line through ``register_results_sections``
 
 from __future__ import annotations
 
+from collector.results.importance import ImportancePerformanceSection
 from collector.results.reliability import ReliabilitySection
 from collector.results.sections import ResultsSection
 
-CHART_SECTIONS: list[type[ResultsSection]] = [ReliabilitySection]
+CHART_SECTIONS: list[type[ResultsSection]] = [ReliabilitySection, ImportancePerformanceSection]
