@@ -157,5 +157,5 @@ class CommentsSection(ResultsSection):
             "last": (page - 1) * PER_PAGE + len(comments),
             "previous": _link(context.query, **keep, comments_page=page - 1) if page > 1 else None,
             "next": _link(context.query, **keep, comments_page=page + 1) if page < pages else None,
-            "clear": _link(context.query) if query or raw else None,
+            "show_all": _link(context.query) if query or raw else None,
         }

@@ -84,7 +84,7 @@ def test_search_matches_every_word_ignoring_case_and_width(questionnaire: Questi
     ]
     assert section["found"] == 2 and section["total"] == 5 and section["searched"]
     assert section["hidden"] == {"wave": "2025H1"}
-    assert section["clear"] == "?wave=2025H1#comments"
+    assert section["show_all"] == "?wave=2025H1#comments"
     wait = build(questionnaire, frame_of(texts), {"q": "wait"})
     assert wait is not None and wait["found"] == 2  # "LONG" and the full-width "ｗａｉｔ"
     both = build(questionnaire, frame_of(texts), {"q": "wait long"})
@@ -142,6 +142,11 @@ def test_the_template_renders_in_both_languages(questionnaire: Questionnaire, ap
         use_language("en")
         html = render_template(CommentsSection.template, section=bad)
     assert 'aria-invalid="true"' in html and "at most" in html
+    plain = build(questionnaire, frame_of(texts), {"wave": "2025H1"})
+    with app.test_request_context():
+        use_language("en")
+        html = render_template(CommentsSection.template, section=plain)
+    assert "Show all comments" not in html  # nothing to clear
     withheld = build(questionnaire, frame_of(["a", "b"]))
     with app.test_request_context():
         use_language("en")
