@@ -61,7 +61,7 @@ PER_MONTH = {"demo-land": 13, "demo-household": 14}
 RECENT_DAYS = 21
 """The story cases cover the last three weeks; the history stops before them."""
 ON_TIME = {"demo-land": 0.88, "demo-household": 0.84}
-LATE_MONTH = ("demo-household", 7, 0.25)
+LATE_MONTH = ("demo-household", 7, 0.1)
 """(agency, months before today, on-time share): the month the p-chart signals."""
 CONTACTABLE = 0.9
 ANSWERED = 0.6
