@@ -24,7 +24,15 @@ from analysis.design import SurveyDesign
 from analysis.estimate import Estimate
 from analysis.estimate import Estimates
 
-__all__ = ["importance_performance", "item_means", "score_0_100", "top_two_box"]
+__all__ = [
+    "QUADRANTS",
+    "derived_importance",
+    "importance_performance",
+    "item_means",
+    "quadrants",
+    "score_0_100",
+    "top_two_box",
+]
 
 
 INTERVALS = ("t", "normal")
@@ -125,48 +133,98 @@ def _weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     return float(cov / math.sqrt(vx * vy)) if vx > 0 and vy > 0 else math.nan
 
 
-def importance_performance(
+QUADRANTS = ("concentrate here", "keep up the good work", "low priority", "possible overkill")
+"""Martilla & James's four quadrants: high importance and low performance first (where
+to concentrate), then high/high, low/low and low importance with high performance."""
+
+IMPORTANCE_METHODS = ("correlation", "standardized", "regression")
+
+
+def derived_importance(
     design: SurveyDesign, items: Sequence[str], overall: str, method: str = "correlation"
 ) -> pd.DataFrame:
-    """Importance-performance grid: performance = item mean, importance derived from overall.
+    """Each item's importance derived from its relation to ``overall`` (index: the items;
+    columns ``importance``, ``importance_se``, ``n``).
 
-    ``method="correlation"``: design-weighted Pearson correlation of each item with
-    ``overall``; ``"regression"``: coefficients of a design-based multiple regression of
-    ``overall`` on all items (with their design SEs). Quadrants split at the mean importance
-    and mean performance: 'concentrate here', 'keep up the good work', 'low priority',
-    'possible overkill'.
+    ``"correlation"``: the design-weighted Pearson correlation of the item with
+    ``overall`` over the respondents who answered both (no SE). Robust when items are
+    collinear, as satisfaction items nearly always are, so it is what the results page
+    uses. ``"regression"``: the coefficients of a design-based multiple regression
+    (``svyglm``) of ``overall`` on all items, with their design SEs, over the complete
+    cases. ``"standardized"``: the same coefficients times sd(item)/sd(overall)
+    (weighted, complete cases), so items on different spreads compare; SEs scaled alike.
+    An item without variance gets NaN.
     """
-    if method not in ("correlation", "regression"):
-        raise ValueError(f"method must be 'correlation' or 'regression', got {method!r}")
+    if method not in IMPORTANCE_METHODS:
+        raise ValueError(f"method must be one of {IMPORTANCE_METHODS}, got {method!r}")
     if len(items) < 2:
-        raise ValueError("importance_performance needs at least two items")
-    perf = {c: design.mean(c, na_rm=True) for c in items}
+        raise ValueError("importance needs at least two items")
+    w = design.weights.to_numpy()
+    yo = design.column(overall)
     rows = []
     if method == "correlation":
-        w = design.weights.to_numpy()
-        yo = design.column(overall)
         for c in items:
             x = design.column(c)
             ok = ~np.isnan(x) & ~np.isnan(yo) & (w > 0)
-            rows.append((c, _weighted_corr(x[ok], yo[ok], w[ok]), math.nan))
+            rows.append((c, _weighted_corr(x[ok], yo[ok], w[ok]), math.nan, int(ok.sum())))
     else:
         safe = {c: f"_item{i}" for i, c in enumerate(items)}
         d = design.assign(
             **{v: design.data[k] for k, v in safe.items()}, _overall=design.data[overall]
         )
         res = d.glm("_overall ~ " + " + ".join(safe.values()))
+        complete = ~np.isnan(yo) & (w > 0)
         for c in items:
-            rows.append((c, float(res.params[safe[c]]), float(res.bse[safe[c]])))
-    out = pd.DataFrame(rows, columns=["item", "importance", "importance_se"]).set_index("item")
+            complete &= ~np.isnan(design.column(c))
+        scale = {c: 1.0 for c in items}
+        if method == "standardized":
+            sd_y = _weighted_sd(yo[complete], w[complete])
+            for c in items:
+                sd_x = _weighted_sd(design.column(c)[complete], w[complete])
+                scale[c] = sd_x / sd_y if sd_y > 0 else math.nan
+        for c in items:
+            b, se = float(res.params[safe[c]]), float(res.bse[safe[c]])
+            rows.append((c, b * scale[c], se * abs(scale[c]), int(complete.sum())))
+    out = pd.DataFrame(rows, columns=["item", "importance", "importance_se", "n"])
+    return out.set_index("item")
+
+
+def _weighted_sd(x: np.ndarray, w: np.ndarray) -> float:
+    if not len(x):
+        return math.nan
+    m = np.average(x, weights=w)
+    return math.sqrt(float(np.average((x - m) ** 2, weights=w)))
+
+
+def quadrants(importance: pd.Series, performance: pd.Series) -> pd.Series:
+    """Each item's quadrant, split at the mean importance and the mean performance
+    (an item on a split counts as high); items with a NaN importance or performance
+    are left out of the means and get no quadrant (NaN)."""
+    frame = pd.DataFrame({"i": importance, "p": performance})
+    known = frame.dropna()
+    if known.empty:
+        return pd.Series(np.nan, index=frame.index, dtype=object)
+    hi_i = known["i"] >= known["i"].mean()
+    hi_p = known["p"] >= known["p"].mean()
+    labels = np.select(
+        [hi_i & ~hi_p, hi_i & hi_p, ~hi_i & ~hi_p], list(QUADRANTS[:3]), QUADRANTS[3]
+    )
+    return pd.Series(labels, index=known.index, dtype=object).reindex(frame.index)
+
+
+def importance_performance(
+    design: SurveyDesign, items: Sequence[str], overall: str, method: str = "correlation"
+) -> pd.DataFrame:
+    """Importance-performance grid: performance = item mean, importance derived from overall.
+
+    Importance as :func:`derived_importance` computes it (``method``: ``"correlation"``,
+    ``"regression"`` or ``"standardized"``); quadrants as :func:`quadrants` gives them
+    (split at the mean importance and mean performance): 'concentrate here', 'keep up the
+    good work', 'low priority', 'possible overkill'.
+    """
+    out = derived_importance(design, items, overall, method).drop(columns="n")
+    perf = {c: design.mean(c, na_rm=True) for c in items}
     out["performance"] = [perf[c].estimate for c in items]
     out["performance_se"] = [perf[c].se for c in items]
-    imp_cut = out["importance"].mean()
-    perf_cut = out["performance"].mean()
-    hi_i = out["importance"] >= imp_cut
-    hi_p = out["performance"] >= perf_cut
-    out["quadrant"] = np.select(
-        [hi_i & ~hi_p, hi_i & hi_p, ~hi_i & ~hi_p],
-        ["concentrate here", "keep up the good work", "low priority"],
-        "possible overkill",
-    )
+    out["quadrant"] = quadrants(out["importance"], out["performance"])
     return out

@@ -129,6 +129,10 @@ class AnalysisRoles(_Model):
     groups: dict[str, list[str]] = Field(default_factory=dict)
     demographics: dict[str, str] = Field(default_factory=dict)
     comment: str | None = None
+    importance: dict[str, str] = Field(default_factory=dict)
+    """Item key -> the key of the question asking how important that item is to the
+    respondent (asked importance for importance-performance analysis; without it,
+    importance is derived from each item's relation to ``overall``)."""
 
 
 class Questionnaire(_Model):
@@ -205,6 +209,7 @@ class Questionnaire(_Model):
         named = [roles.overall, roles.comment, *roles.demographics.values()]
         named += [k for ks in roles.dimensions.values() for k in ks]
         named += [k for ks in roles.groups.values() for k in ks]
+        named += [k for pair in roles.importance.items() for k in pair]
         missing = sorted({k for k in named if k and k not in keys})
         if missing:
             raise ValueError(f"analysis names questions that do not exist: {missing}")

@@ -20,14 +20,16 @@ from flask import url_for
 from collector.access.permissions import require
 from collector.access.sessions import staff_area
 from collector.comparison import service
-from collector.comparison.sparkline import sparkline
 from collector.core import clock
 from collector.core.db import get_session
 from collector.core.disclosure import MIN_CELL
 from collector.core.i18n import agency_name
 from collector.core.i18n import current_language
 from collector.core.i18n import gettext
+from collector.core.i18n import translator
 from collector.core.plugins import get_plugins
+from collector.results.charts import Chart
+from collector.results.charts import sparkline
 from collector.results.waves import Wave
 from collector.results.waves import parse_period
 from collector.results.waves import period
@@ -149,10 +151,24 @@ def agencies() -> Any:
             sort=sort,
             descending=descending,
             sort_link=sort_link,
-            sparkline=lambda values, title: sparkline(values, trend_labels[-len(values) :], title),
+            sparkline=lambda values, name: trend_line(values, name, trend_labels, language),
             name=lambda agency: agency_name(agency, language),
             problems=problems,
             min_cell=MIN_CELL,
         ),
         400 if problems else 200,
     )
+
+
+def trend_line(values: list[float | None], name: str, labels: list[str], language: str) -> Chart:
+    """A row's half-year shares as a sparkline (percent), named with the waves it spans;
+    a withheld wave (None) is skipped by the line and shown as a dash in its table."""
+    shown = labels[-len(values) :] if values else []
+    title = translator(language).gettext(
+        "%(name)s: share satisfied by half-year, %(first)s to %(last)s (%%)",
+        name=name,
+        first=shown[0] if shown else "",
+        last=shown[-1] if shown else "",
+    )
+    percent = [v * 100 if v is not None else None for v in values]
+    return sparkline(percent, title=title, language=language)

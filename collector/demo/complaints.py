@@ -157,7 +157,7 @@ def reply_text(case: Case, row: Complaint, agency: Agency, effective: date | Non
     return fill_template(template, values).replace(placeholder, answer)
 
 
-class _Seeder:
+class CaseSeeder:
     """Files the demo cases and plays their steps, each on its day."""
 
     def __init__(
@@ -353,7 +353,7 @@ def seed_demo_cases(app: Flask, seed: int = 20261123, waves: int = 5) -> DemoCas
         users = {u.email: u for u in session.execute(select(User)).scalars()}
         categories = _categories(session, agencies, users)
         effective = IMPROVEMENT.effective(wave_list)
-        seeder = _Seeder(app, session, agencies, categories, users, today, effective)
+        seeder = CaseSeeder(app, session, agencies, categories, users, today, effective)
         for index, (received, case) in enumerate(cases):
             filed = seeder.file(index, case, received)
             if case.channel == "online" and case.person is not None:

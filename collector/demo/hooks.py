@@ -21,6 +21,8 @@ from collector.core.questionnaires import current_version
 from collector.demo.campaigns import DESIGNS
 from collector.demo.campaigns import open_links
 from collector.demo.campaigns import seed_campaigns
+from collector.demo.case_history import MONTHS
+from collector.demo.case_history import seed_case_history
 from collector.demo.complaints import seed_demo_cases
 from collector.demo.improvement import seed_improvement
 from collector.demo.margins import seed_demo_margins
@@ -93,8 +95,15 @@ def _qr_links(app: Flask) -> list[str]:
     type=click.IntRange(1, 8),
     help="How many half-year survey waves, the current one included.",
 )
+@click.option(
+    "--case-history/--no-case-history",
+    default=True,
+    show_default=True,
+    help=f"Also seed {MONTHS} months of closed complaint cases with answered follow-ups "
+    "(for the complaint statistics page; the slowest part of the demo).",
+)
 @with_appcontext
-def demo(seed: int, waves: int) -> None:
+def demo(seed: int, waves: int, case_history: bool) -> None:
     """Seed a demo city government, its two offices, staff accounts, survey waves with
     campaigns, staff surveys and complaint cases (once; a second run changes nothing)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
@@ -113,9 +122,20 @@ def demo(seed: int, waves: int) -> None:
     click.echo(f"Demo staff accounts at /staff/login (password for all: {DEMO_PASSWORD}):")
     for email, role, agency_code in accounts:
         click.echo(f"  {email:32} {role:15} {agency_code or ''}")
+    started = time.perf_counter()
     complaints = seed_demo_cases(app, seed=seed, waves=waves)
     if complaints.made:
-        click.echo(f"Seeded {complaints.made} demo complaint cases (/staff/cases).")
+        history = seed_case_history(app, seed) if case_history else None
+        click.echo(
+            f"Seeded {complaints.made} demo complaint cases (/staff/cases)"
+            + (
+                f" and {history.cases} closed cases of the {MONTHS} months before them with "
+                f"{history.answered} answered follow-ups (/staff/cases/statistics)"
+                if history
+                else ""
+            )
+            + f" in {time.perf_counter() - started:.1f} s."
+        )
     if complaints.sample:
         number, password = complaints.sample
         click.echo(f"Follow a demo case at /complaints/follow: {number}, password {password}")

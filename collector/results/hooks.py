@@ -15,7 +15,6 @@ from collector.results.analyses import Analysis
 from collector.results.chart_sections import CHART_SECTIONS
 from collector.results.core_sections.analyses import RegisteredAnalyses
 from collector.results.core_sections.breakdowns import Breakdowns
-from collector.results.core_sections.comments import LatestComments
 from collector.results.core_sections.design import DesignStatement
 from collector.results.core_sections.dimensions import Dimensions
 from collector.results.core_sections.headline import Headline
@@ -48,7 +47,6 @@ def register_results_sections() -> list[type[ResultsSection]]:
         Dimensions,
         Trend,
         Breakdowns,
-        LatestComments,
         RegisteredAnalyses,
         *CHART_SECTIONS,
     ]

@@ -34,11 +34,13 @@ from collector.core.disclosure import MIN_CELL
 from collector.core.hooktypes import Actor
 from collector.core.i18n import current_language
 from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
 from collector.core.models import Campaign
 from collector.core.models import CampaignUnit
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Unit
 from collector.core.plugins import get_plugins
+from collector.results.charts import sparkline
 from collector.results.sums import NO_UNIT
 from collector.results.sums import Sums
 from collector.results.sums import item
@@ -194,13 +196,22 @@ class HeadlinePanel(ConsolePanel):
         headline = share(_sums(actor, current.wave, {"top": top_two(overall)}).cells["top"])
         first = today - timedelta(days=183 * (TREND_WAVES - 1))
         trend = []
+        values: list[float | None] = []
         for wave in periods_between("half", first, today):
             figure = share(_sums(actor, wave, {"top": top_two(overall)}).cells["top"])
             trend.append({"label": wave.label(language), "figure": figure})
+            values.append(figure["estimate"] * 100 if figure else None)
+        title = translator(language).gettext(
+            "Share satisfied by half-year, %(first)s to %(last)s (%%)",
+            first=trend[0]["label"],
+            last=trend[-1]["label"],
+        )
+        line = sparkline(values, title=title, language=language)
         return {
             "wave": current.wave.label(language),
             "headline": headline,
             "trend": trend,
+            "sparkline": line,
             "min_cell": MIN_CELL,
             "link": url_for("results.results", questionnaire=SLUG),
         }

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
+import statsmodels.api as sm
 
+from analysis.design import SurveyDesign
+from analysis.satisfaction import QUADRANTS
+from analysis.satisfaction import derived_importance
 from analysis.satisfaction import importance_performance
 from analysis.satisfaction import item_means
+from analysis.satisfaction import quadrants
 from analysis.satisfaction import score_0_100
 from analysis.satisfaction import top_two_box
 from tests.helpers.r_reference import EST_RTOL
@@ -89,3 +96,62 @@ def test_everybody_satisfied_is_not_certain() -> None:
     lo, hi = est.ci()
     assert est.estimate == 1.0 and hi == 1.0
     close(lo, ref("boundary.kg.0.95")["p1"][0], EST_RTOL)
+
+
+def _likert_frame(n: int = 300, seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    base = rng.normal(0, 1, n)
+    frame = pd.DataFrame(
+        {
+            "a": np.clip(np.round(3 + base + rng.normal(0, 0.5, n)), 1, 5),
+            "b": np.clip(np.round(3 + 0.3 * base + rng.normal(0, 1, n)), 1, 5),
+            "c": np.clip(np.round(3.5 + 0.6 * base + rng.normal(0, 0.8, n)), 1, 5),
+        }
+    )
+    frame["overall"] = np.clip(np.round(3 + base + rng.normal(0, 0.4, n)), 1, 5)
+    return frame
+
+
+def test_derived_importance_correlation_is_pearson() -> None:
+    frame = _likert_frame()
+    frame.loc[0, "a"] = np.nan  # a missing answer drops out of that item's pair only
+    got = derived_importance(SurveyDesign(frame), ["a", "b", "c"], "overall")
+    for item in "abc":
+        both = frame[[item, "overall"]].dropna()
+        assert got.loc[item, "importance"] == pytest.approx(both.corr().iloc[0, 1])
+        assert got.loc[item, "n"] == len(both)
+    assert got.loc["a", "importance"] > got.loc["b", "importance"]
+
+
+def test_derived_importance_standardized_is_ols_on_z_scores() -> None:
+    frame = _likert_frame()
+    z = (frame - frame.mean()) / frame.std(ddof=0)
+    ols = sm.OLS(z["overall"], sm.add_constant(z[["a", "b", "c"]])).fit()
+    got = derived_importance(SurveyDesign(frame), ["a", "b", "c"], "overall", "standardized")
+    raw = derived_importance(SurveyDesign(frame), ["a", "b", "c"], "overall", "regression")
+    for item in "abc":
+        assert got.loc[item, "importance"] == pytest.approx(ols.params[item])
+        ratio = frame[item].std(ddof=0) / frame["overall"].std(ddof=0)
+        assert got.loc[item, "importance_se"] == pytest.approx(
+            raw.loc[item, "importance_se"] * ratio
+        )
+
+
+def test_derived_importance_bad_input() -> None:
+    design = SurveyDesign(_likert_frame())
+    with pytest.raises(ValueError, match="method must be one of"):
+        derived_importance(design, ["a", "b"], "overall", "beta")
+    with pytest.raises(ValueError, match="at least two items"):
+        derived_importance(design, ["a"], "overall")
+
+
+def test_quadrants_split_at_the_means() -> None:
+    importance = pd.Series({"w": 0.9, "x": 0.8, "y": 0.1, "z": 0.2, "gap": np.nan})
+    performance = pd.Series({"w": 50.0, "x": 90.0, "y": 40.0, "z": 95.0, "gap": 60.0})
+    got = quadrants(importance, performance)
+    assert got["w"] == QUADRANTS[0] == "concentrate here"
+    assert got["x"] == "keep up the good work"
+    assert got["y"] == "low priority"
+    assert got["z"] == "possible overkill"
+    assert pd.isna(got["gap"])  # no importance: no quadrant, and not in the means
+    assert quadrants(pd.Series({"a": np.nan}), pd.Series({"a": 1.0})).isna().all()

@@ -17,7 +17,7 @@ from collector.core.models import Response
 def test_demo_seeds_once(make_app: Any) -> None:
     app = make_app()
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["demo", "--waves", "2"])
+    first = runner.invoke(args=["demo", "--waves", "2", "--no-case-history"])
     assert first.exit_code == 0, first.output
     assert "Seeded 2 agencies, 6 units" in first.output
     with session_scope(app) as session:
@@ -36,7 +36,7 @@ def test_demo_seeds_once(make_app: Any) -> None:
 def test_export_and_analyse(make_app: Any) -> None:
     app: Flask = make_app()
     runner = app.test_cli_runner()
-    runner.invoke(args=["demo", "--waves", "2"])
+    runner.invoke(args=["demo", "--waves", "2", "--no-case-history"])
     exported = runner.invoke(args=["export", "citizen-satisfaction", "--agency", "demo-land"])
     assert exported.exit_code == 0
     lines = exported.output.splitlines()

@@ -32,12 +32,15 @@ DEMO_TODAY = date(2026, 11, 23)
 
 
 def demo_app(make_app: Any, tmp_path: Path, *args: str) -> Flask:
-    """An app on the test's database with the demo seeded on :data:`DEMO_NOW`."""
+    """An app on the test's database with the demo seeded on :data:`DEMO_NOW`; without the
+    complaint history (``--no-case-history``) unless ``--case-history`` is asked."""
     app = make_app(
         CLOCK=lambda: DEMO_NOW,
         PASSWORD_HASH=FAST_HASH,
         MAIL_OUTBOX_DIR=str(tmp_path / "outbox"),
     )
+    if "--case-history" not in args:
+        args = (*args, "--no-case-history")
     result = app.test_cli_runner().invoke(args=["demo", *args])
     assert result.exit_code == 0, result.output
     app.config["DEMO_OUTPUT"] = result.output

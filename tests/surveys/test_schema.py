@@ -396,6 +396,8 @@ def test_without_languages_the_defaults_apply() -> None:
         {"dimensions": {"environment": ["env_signage", "env_comfort"]}},
         {"groups": {"process": ["timeliness"]}},
         {"demographics": {"sex": "gender"}},
+        {"importance": {"unknown_item": "overall"}},
+        {"importance": {"env_signage": "importance_of_it"}},
     ],
 )
 def test_analysis_may_only_name_existing_questions(analysis: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ from collector.access.sessions import staff_area
 from collector.complaints import statistics as stats
 from collector.complaints.followups import QUESTIONNAIRE
 from collector.complaints.records import today_for
+from collector.complaints.statistics_charts import statistics_charts
 from collector.core import clock
 from collector.core.db import get_session
 from collector.core.forms import LocalisedForm
@@ -249,10 +250,12 @@ def index() -> Any:
         if questionnaire
         else None
     )
+    cases = stats.case_statistics(db, scope)
     context.update(
         wave=wave,
         scope=scope,
-        cases=stats.case_statistics(db, scope),
+        cases=cases,
+        charts=statistics_charts(cases, language),
         categories=categories,
         questionnaire=questionnaire,
         satisfaction=satisfaction,

@@ -11,6 +11,7 @@ from flask import Flask
 
 from analysis.design import SurveyDesign
 from analysis.satisfaction import top_two_box
+from collector.comparison.views import trend_line
 from tests.helpers.answers import add_responses
 from tests.helpers.web import login
 
@@ -52,6 +53,19 @@ def test_a_ministry_sees_its_agencies_side_by_side(answered: Flask) -> None:
     low, high = want.ci()
     assert f"{low * 100:.1f}–{high * 100:.1f}" in alpha
     assert len(rows) == 2
+    sparklines = re.findall(
+        r'<img class="sparkline" src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', page.text
+    )
+    assert len(sparklines) == 3  # each agency and the whole ministry
+    assert all("half-year" in alt or "半年度" in alt for alt in sparklines)
+
+
+def test_trend_line_skips_a_withheld_wave_and_names_its_span(staff_app: Flask) -> None:
+    with staff_app.test_request_context():
+        chart = trend_line([0.5, None, 0.75], "Alpha", ["113H2", "114H1", "114H2", "115H1"], "en")
+    assert chart.title == "Alpha: share satisfied by half-year, 114H1 to 115H1 (%)"
+    assert [row[1] for row in chart.rows] == ["50.0", "—", "75.0"]
+    assert "from 50.0 to 75.0" in chart.alt
 
 
 def test_a_small_agency_shows_lt5_only_and_hides_the_other_that_would_reveal_it(

@@ -30,7 +30,7 @@ from tests.helpers.web import logged_in
 def test_demo_cases_exist_in_varied_states(make_app: Any, tmp_path: Any) -> None:
     app = make_app(MAIL_OUTBOX_DIR=str(tmp_path / "outbox"))
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "--waves", "1"])
+    result = runner.invoke(args=["demo", "--waves", "1", "--no-case-history"])
     assert result.exit_code == 0, result.output
     assert "demo complaint cases" in result.output
     today = records.today_for(app)

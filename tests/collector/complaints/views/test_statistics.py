@@ -77,6 +77,8 @@ def test_the_figures_equal_analysis_on_the_same_cases(sapp: Flask) -> None:
     assert "11" in page.text  # received in the wave
     assert f"{km.share_closed_within(7) * 100:.1f}%" in page.text
     assert "已答復" in page.text or "Answered" in page.text
+    # both charts are drawn, each an image with its sentence
+    assert page.text.count('<img class="chart" src="data:image/svg+xml;base64,') == 2
 
 
 def test_small_cells_are_withheld_with_the_totals_that_would_reveal_them(sapp: Flask) -> None:
