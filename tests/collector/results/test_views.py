@@ -73,7 +73,7 @@ def test_an_analyst_sees_the_headline_breakdowns_and_escaped_comments(staff_app:
     assert row(ages, "65 or older")[0] == "10"
     assert "By agency" not in page  # one agency: no side-by-side table
 
-    comments = section(page, "Latest comments (10)")
+    comments = section(page, "Comments")
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in comments
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "beta secret" not in page
@@ -132,7 +132,7 @@ def test_the_ministry_sees_its_agencies_side_by_side_aggregates_only(staff_app: 
     agencies = section(page, "By agency")
     assert row(agencies, "Agency Alpha")[0] == "5"
     assert row(agencies, "Agency Beta")[0] == "6"
-    assert "Latest comments" not in page
+    assert "alpha comment" not in page  # no comments section for aggregates only
     assert "alpha comment" not in page and "beta comment" not in page
     assert "By service unit" not in page
     assert "Export raw responses" not in page
