@@ -70,6 +70,9 @@ class QuestionnaireVersion(SQLModel, table=True):
     definition: str = Field(sa_column=Column(Text, nullable=False))
     source: str = Field(max_length=100)
     published_at: datetime = Field(default_factory=utcnow)
+    # An agency's own questionnaire, uploaded and published by its administrator
+    # (collector.authoring): only that agency offers it. NULL: registered by a plugin.
+    owner_agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
 
 
 class QuestionnaireOffer(SQLModel, table=True):
