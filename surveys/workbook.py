@@ -98,7 +98,7 @@ def check_zip(data: bytes, filename: str = "") -> None:
         total = 0
         for info in members:
             name = info.filename.lower()
-            if "vbaproject" in name or name.endswith(".bin") and "vba" in name:
+            if "vbaproject" in name or (name.endswith(".bin") and "vba" in name):
                 raise _refuse("the workbook contains macros (vbaProject.bin): macros are refused")
             total += info.file_size
             if total > MAX_UNCOMPRESSED_BYTES:
@@ -171,7 +171,7 @@ def read_workbook(data: bytes, filename: str = "") -> dict[str, Sheet]:
                         "blank formatted rows",
                         sheet=ws.title,
                     )
-                values = tuple(values[:MAX_COLUMNS + 1])
+                values = tuple(values[: MAX_COLUMNS + 1])
                 if len(values) > MAX_COLUMNS and any(v is not None for v in values[MAX_COLUMNS:]):
                     raise _refuse(f"more than {MAX_COLUMNS} columns", sheet=ws.title, row=number)
                 cells += len(values)

@@ -136,7 +136,9 @@ def markup_problems(questionnaire: Questionnaire) -> list[str]:
     def walk(node: Any, path: str) -> None:
         if isinstance(node, str):
             if _MARKUP.search(node):
-                found.append(f"{path}: HTML is not allowed in texts ({_snippet(node)}): write plain text")
+                found.append(
+                    f"{path}: HTML is not allowed in texts ({_snippet(node)}): write plain text"
+                )
         elif isinstance(node, dict):
             for key, value in node.items():
                 walk(value, f"{path}.{key}" if path else str(key))
@@ -320,12 +322,18 @@ def to_sheets(
             if mapping.bounds not in ("value", "count") and (
                 question.min is not None or question.max is not None
             ):
-                problems.append(f"question {question.key!r}: min/max cannot be written for its type")
+                problems.append(
+                    f"question {question.key!r}: min/max cannot be written for its type"
+                )
             if mapping.bounds != "length" and question.max_length is not None:
-                problems.append(f"question {question.key!r}: max_length cannot be written for its type")
+                problems.append(
+                    f"question {question.key!r}: max_length cannot be written for its type"
+                )
             terms = _bounds(question, form)
             own = question.constraint or ""
-            constraint = " and ".join(t for t in [f"({own})" if terms and own else own, *terms] if t)
+            constraint = " and ".join(
+                t for t in [f"({own})" if terms and own else own, *terms] if t
+            )
             parameters = [f"{k}={v}" for k, v in form.parameters]
             for name, value in question.params.items():
                 if name in mapping.consumed_params():
@@ -454,7 +462,13 @@ class _Reader:
         self.languages: list[str] = []
         self.rows: dict[str, int] = {}
 
-    def problem(self, message: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> None:
+    def problem(
+        self,
+        message: str,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
         self.problems.append(Problem(message, sheet, row, column))
 
     # headings
@@ -497,7 +511,13 @@ class _Reader:
         return cols
 
     def text(
-        self, sheet: Sheet, number: int, row: dict[str, Any], cols: _Columns, column: str, needed: bool
+        self,
+        sheet: Sheet,
+        number: int,
+        row: dict[str, Any],
+        cols: _Columns,
+        column: str,
+        needed: bool,
     ) -> dict[str, str] | None:
         """A translated cell group as a text; a problem for each missing language or HTML."""
         if column in row:
@@ -530,7 +550,9 @@ class _Reader:
                 )
         return value
 
-    def refuse_others(self, sheet: Sheet, number: int, row: dict[str, Any], known: set[str]) -> None:
+    def refuse_others(
+        self, sheet: Sheet, number: int, row: dict[str, Any], known: set[str]
+    ) -> None:
         for name, value in row.items():
             if name in known or name.startswith(("$", "_")) or value in ("", None):
                 continue
@@ -577,8 +599,14 @@ def _split_constraint(constraint: str, mapping: XLSFormMapping) -> tuple[str, di
     number = r"(-?\d+(?:\.\d+)?)"
     patterns: dict[str, tuple[str, str]] = {
         "value": (rf"\.\s*>=\s*{number}", rf"\.\s*<=\s*{number}"),
-        "count": (rf"count-selected\(\s*\.\s*\)\s*>=\s*{number}", rf"count-selected\(\s*\.\s*\)\s*<=\s*{number}"),
-        "date": (r"\.\s*>=\s*date\('(\d{4}-\d\d-\d\d)'\)", r"\.\s*<=\s*date\('(\d{4}-\d\d-\d\d)'\)"),
+        "count": (
+            rf"count-selected\(\s*\.\s*\)\s*>=\s*{number}",
+            rf"count-selected\(\s*\.\s*\)\s*<=\s*{number}",
+        ),
+        "date": (
+            r"\.\s*>=\s*date\('(\d{4}-\d\d-\d\d)'\)",
+            r"\.\s*<=\s*date\('(\d{4}-\d\d-\d\d)'\)",
+        ),
         "length": ("(?!)", r"string-length\(\s*\.\s*\)\s*<=\s*(\d+)"),
     }
     found: dict[str, Any] = {}
@@ -630,7 +658,11 @@ def _parameter_value(text: str) -> Any:
 
 
 def _choose(
-    reader: _Reader, xls_type: str, list_name: str | None, appearance: str | None, parameters: dict[str, str]
+    reader: _Reader,
+    xls_type: str,
+    list_name: str | None,
+    appearance: str | None,
+    parameters: dict[str, str],
 ) -> tuple[str, XLSFormMapping, XLSFormMapping, GeneratedList | None] | str:
     """(type name, its mapping, the matching form, a generated list) or why none fits."""
     best: tuple[int, str, XLSFormMapping, XLSFormMapping, GeneratedList | None] | None = None
@@ -656,7 +688,9 @@ def _choose(
             if best is None or score > best[0]:
                 best = (score, name, mapping, form, generated)
     if best is None:
-        described = f"type {xls_type!r}" + (f" with appearance {appearance!r}" if appearance else "")
+        described = f"type {xls_type!r}" + (
+            f" with appearance {appearance!r}" if appearance else ""
+        )
         return f"{described} matches no question type"
     return best[1], best[2], best[3], best[4]
 
@@ -681,17 +715,32 @@ def from_sheets(
     settings = settings_sheet.rows[0][1] if settings_sheet.rows else {}
     settings_row = settings_sheet.rows[0][0] if settings_sheet.rows else 2
     r.refuse_others(
-        settings_sheet, settings_row, settings, {"form_title", "form_id", "version", "default_language", "style"}
+        settings_sheet,
+        settings_row,
+        settings,
+        {"form_title", "form_id", "version", "default_language", "style"},
     )
     slug = _cell_text(settings.get("form_id", ""))
     if not slug:
-        r.problem("form_id is needed: the questionnaire's slug", settings_sheet.name, settings_row, "form_id")
+        r.problem(
+            "form_id is needed: the questionnaire's slug",
+            settings_sheet.name,
+            settings_row,
+            "form_id",
+        )
     default = _cell_text(settings.get("default_language", ""))
     if default:
-        match = re.search(r"\(([A-Za-z-]+)\)\s*$", default) or re.fullmatch(r"([A-Za-z-]+)", default)
+        match = re.search(r"\(([A-Za-z-]+)\)\s*$", default) or re.fullmatch(
+            r"([A-Za-z-]+)", default
+        )
         code = LANGUAGE_CODES.get(match.group(1).lower()) if match else None
         if code is None:
-            r.problem(f"unknown default language {default!r}", settings_sheet.name, settings_row, "default_language")
+            r.problem(
+                f"unknown default language {default!r}",
+                settings_sheet.name,
+                settings_row,
+                "default_language",
+            )
         elif code in r.languages:
             r.languages.remove(code)
             r.languages.insert(0, code)
@@ -780,14 +829,18 @@ def from_sheets(
             )
             continue
         appearance_words = [
-            w for w in _cell_text(row.get("appearance", "")).split() if not VISUAL_APPEARANCES.match(w)
+            w
+            for w in _cell_text(row.get("appearance", "")).split()
+            if not VISUAL_APPEARANCES.match(w)
         ]
         appearance = " ".join(appearance_words) or None
         parameters: dict[str, str] = {}
         for item in _cell_text(row.get("parameters", "")).split():
             key, sep, value = item.partition("=")
             if not sep:
-                r.problem(f"parameter {item!r} is not name=value", survey.name, number, "parameters")
+                r.problem(
+                    f"parameter {item!r} is not name=value", survey.name, number, "parameters"
+                )
                 continue
             parameters[key.strip()] = value.strip()
         list_name = parts[1] if len(parts) > 1 else None
@@ -807,7 +860,9 @@ def from_sheets(
         elif required in ("", "no", "false", "false()", "0"):
             question["required"] = False
         else:
-            r.problem(f"required must be yes or empty, not {required!r}", survey.name, number, "required")
+            r.problem(
+                f"required must be yes or empty, not {required!r}", survey.name, number, "required"
+            )
         if row.get("relevant"):
             question["relevant"] = _cell_text(row["relevant"])
             _check_expression(r, survey.name, number, "relevant", question["relevant"])
@@ -840,7 +895,12 @@ def from_sheets(
         if list_name and generated is None:
             own_lists.append((number, question, list_name, mapping))
         elif xls_type.startswith("select") and not list_name:
-            r.problem(f"{xls_type} needs a list name, as in '{xls_type} my_list'", survey.name, number, "type")
+            r.problem(
+                f"{xls_type} needs a list name, as in '{xls_type} my_list'",
+                survey.name,
+                number,
+                "type",
+            )
         r.rows[name] = number
         section["questions"].append(question)
 
@@ -866,7 +926,12 @@ def from_sheets(
             name = _cell_text(row.get("list_name", ""))
             value = _cell_text(row.get("name", ""))
             if not name or not value:
-                r.problem("a choice needs list_name and name", choices_sheet.name, number, "list_name" if not name else "name")
+                r.problem(
+                    "a choice needs list_name and name",
+                    choices_sheet.name,
+                    number,
+                    "list_name" if not name else "name",
+                )
                 continue
             label = r.text(choices_sheet, number, row, choice_cols, "label", True)
             if name in generated_names:
@@ -881,9 +946,11 @@ def from_sheets(
         for number, row in extra_sheet.rows:
             r.refuse_others(extra_sheet, number, row, known_extra)
             name = _cell_text(row.get("name", ""))
-            text = r.text(extra_sheet, number, row, extra_cols, "value", False) if any(
-                h in row for h in extra_cols.translated.get("value", {}).values()
-            ) else None
+            text = (
+                r.text(extra_sheet, number, row, extra_cols, "value", False)
+                if any(h in row for h in extra_cols.translated.get("value", {}).values())
+                else None
+            )
             extra[name] = (number, _cell_text(row.get("value", "")), text)
     shared = set(extra["choice_lists"][1].split()) if "choice_lists" in extra else None
     users: dict[str, int] = {}
@@ -892,13 +959,17 @@ def from_sheets(
     choice_lists: dict[str, list[dict[str, Any]]] = {}
     for number, question, name, mapping in own_lists:
         if name not in lists:
-            r.problem(f"the choice list {name!r} is not on the choices sheet", survey.name, number, "type")
+            r.problem(
+                f"the choice list {name!r} is not on the choices sheet", survey.name, number, "type"
+            )
             continue
         choices = lists[name]
         if mapping.not_applicable and any(c["value"] == mapping.not_applicable[0] for c in choices):
             question["not_applicable"] = True
             choices = [c for c in choices if c["value"] != mapping.not_applicable[0]]
-        is_shared = name in shared if shared is not None else (users[name] > 1 or name != question["key"])
+        is_shared = (
+            name in shared if shared is not None else (users[name] > 1 or name != question["key"])
+        )
         if is_shared:
             question["choice_list"] = name
             choice_lists[name] = choices
@@ -918,7 +989,12 @@ def from_sheets(
     elif form_title:
         data["title"] = {lang: form_title for lang in r.languages}
     else:
-        r.problem("form_title is needed: the questionnaire's title", settings_sheet.name, settings_row, "form_title")
+        r.problem(
+            "form_title is needed: the questionnaire's title",
+            settings_sheet.name,
+            settings_row,
+            "form_title",
+        )
     analysis: dict[str, Any] = {}
     questions = {q["key"]: q for sec in data["sections"] for q in sec["questions"]}
     for name, (number, value, text) in extra.items():
@@ -927,12 +1003,22 @@ def from_sheets(
         parts = name.split(".")
         if parts[0] == "params" and len(parts) == 3:
             if parts[1] not in questions:
-                r.problem(f"no question named {parts[1]!r}", extra_sheet.name if extra_sheet else None, number, "name")
+                r.problem(
+                    f"no question named {parts[1]!r}",
+                    extra_sheet.name if extra_sheet else None,
+                    number,
+                    "name",
+                )
             else:
                 questions[parts[1]].setdefault("params", {})[parts[2]] = _parameter_value(value)
             continue
         if parts[0] != "analysis" or len(parts) not in (2, 3):
-            r.problem(f"unknown setting {name!r}", extra_sheet.name if extra_sheet else None, number, "name")
+            r.problem(
+                f"unknown setting {name!r}",
+                extra_sheet.name if extra_sheet else None,
+                number,
+                "name",
+            )
             continue
         if len(parts) == 2:
             analysis[parts[1]] = value

@@ -326,9 +326,9 @@ class TextAreaMixin:
 
 __all__ = [
     "AnswerError",
-    "GeneratedList",
     "ChoiceType",
     "DateInput",
+    "GeneratedList",
     "MultipleChoiceType",
     "NumberType",
     "QuestionType",

@@ -71,7 +71,9 @@ def _likert_lists() -> tuple[GeneratedList, ...]:
     for scale, words in _SCALE_WORDS.items():
         choices = tuple((str(5 - i), word) for i, word in enumerate(words))
         params = {} if scale == "satisfaction" else {"scale": scale}
-        lists.append(GeneratedList(f"likert5_{scale}", choices, {"params": params, "not_applicable": False}))
+        lists.append(
+            GeneratedList(f"likert5_{scale}", choices, {"params": params, "not_applicable": False})
+        )
         lists.append(
             GeneratedList(
                 f"likert5_{scale}_na",

@@ -72,7 +72,8 @@ class QuestionnaireVersion(SQLModel, table=True):
     published_at: datetime = Field(default_factory=utcnow)
     # An agency's own questionnaire, uploaded and published by its administrator
     # (collector.authoring): only that agency offers it. NULL: registered by a plugin.
-    owner_agency_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    # (No foreign key: SQLite could not add one without rebuilding this referenced table.)
+    owner_agency_id: int | None = Field(default=None, index=True)
 
 
 class QuestionnaireOffer(SQLModel, table=True):

@@ -62,7 +62,7 @@ LAYERS = [
     {"console"},
     {"organisation", "campaigns", "margins"},
     {"answers"},
-    {"results"},
+    {"results", "authoring"},
     {"staff_survey", "complaints"},
     {"comparison"},
     {"demo"},

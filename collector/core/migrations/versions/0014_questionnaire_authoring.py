@@ -6,7 +6,8 @@ Create Date: 2026-12-21 00:00:00
 
 An agency administrator publishes a questionnaire uploaded as XLSForm or YAML
 (``collector.authoring``) for their agency only: ``questionnaire_version.owner_agency_id``
-names that agency (NULL for the questionnaires plugins register, offered to all).
+names that agency (NULL for the questionnaires plugins register, offered to all); an
+indexed integer without a foreign key, so that SQLite adds it without rebuilding the table.
 ``questionnaire_draft`` keeps a checked upload between its preview and its publishing.
 """
 
@@ -20,10 +21,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('questionnaire_version', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('owner_agency_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_questionnaire_version_owner_agency_id'), ['owner_agency_id'], unique=False)
-        batch_op.create_foreign_key('fk_questionnaire_version_owner_agency_id', 'agency', ['owner_agency_id'], ['id'])
+    # Added in place, without a foreign key: on SQLite a constraint means rebuilding the
+    # table, which the responses' foreign keys to it forbid.
+    op.add_column('questionnaire_version', sa.Column('owner_agency_id', sa.Integer(), nullable=True))
+    op.create_index(op.f('ix_questionnaire_version_owner_agency_id'), 'questionnaire_version', ['owner_agency_id'], unique=False)
 
     op.create_table('questionnaire_draft',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -46,7 +47,5 @@ def downgrade() -> None:
     with op.batch_alter_table('questionnaire_draft', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_questionnaire_draft_agency_id'))
     op.drop_table('questionnaire_draft')
-    with op.batch_alter_table('questionnaire_version', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_questionnaire_version_owner_agency_id', type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_questionnaire_version_owner_agency_id'))
-        batch_op.drop_column('owner_agency_id')
+    op.drop_index(op.f('ix_questionnaire_version_owner_agency_id'), table_name='questionnaire_version')
+    op.drop_column('questionnaire_version', 'owner_agency_id')
