@@ -89,15 +89,6 @@ def draft_questionnaire(draft: QuestionnaireDraft) -> Questionnaire:
     return parse(json.loads(draft.definition), f"draft {draft.id}")
 
 
-def get_draft(session: Session, draft_id: int, actor: Actor) -> QuestionnaireDraft | None:
-    """The draft, if it belongs to an agency where ``actor`` may publish."""
-    return session.execute(
-        scoped(
-            select(QuestionnaireDraft).where(col(QuestionnaireDraft.id) == draft_id), ACTION, actor
-        )
-    ).scalar_one_or_none()
-
-
 def publish_for_agency(
     session: Session,
     plugins: PluginSet,

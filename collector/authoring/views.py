@@ -27,11 +27,13 @@ from sqlmodel import col
 
 from collector.access import audit
 from collector.access.permissions import require
+from collector.access.scoped import get_scoped
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
 from collector.answers.survey_page import SurveyPage
 from collector.authoring import service
 from collector.authoring.checking import WORKBOOK_SUFFIXES
+from collector.authoring.models import QuestionnaireDraft
 from collector.authoring.checking import check_upload
 from collector.authoring.checking import export as export_questionnaire
 from collector.core.db import get_engine
@@ -86,6 +88,10 @@ def _agency(actor: Actor) -> Agency:
     return agency
 
 
+def _scope(statement: Any) -> Any:
+    return scoped(statement, ACTION)
+
+
 def _where(problem: Problem) -> str:
     """Where a problem is, in the page's language: "Sheet survey, row 12, column type"."""
     text = translator(current_language())
@@ -108,7 +114,7 @@ def _own(agency: Agency) -> list[tuple[QuestionnaireVersion, str]]:
 def _templates(agency: Agency) -> list[tuple[str, str]]:
     """The registered public questionnaires the agency offers, to download and adapt."""
     plugins = get_plugins()
-    offered = offered_by_agency(get_session(), plugins, [agency])[agency.id or 0]
+    offered = offered_by_agency(get_session(), plugins, [agency], _scope)[agency.id or 0]
     language = current_language()
     return [
         (q.slug, q.text(q.title, language))
@@ -174,17 +180,15 @@ def upload() -> Any:
     )
 
 
-def _draft(draft_id: int, actor: Actor) -> Any:
-    found = service.get_draft(get_session(), draft_id, actor)
-    if found is None:
-        abort(404)
-    return found
+def _draft(draft_id: int) -> tuple[Any, Actor]:
+    """The draft (404 for another agency's, 403 without the right) and who asks."""
+    found = get_scoped(get_session(), QuestionnaireDraft, draft_id, ACTION)
+    return found, require(ACTION, found.agency_id)
 
 
 @bp.get("/drafts/<int:draft_id>")
 def draft(draft_id: int) -> Any:
-    actor = require(ACTION, any_agency=True)
-    found = _draft(draft_id, actor)
+    found, actor = _draft(draft_id)
     q = service.draft_questionnaire(found)
     latest = current_version(current_app, get_session(), q.slug, found.agency_id)
     language = current_language()
@@ -204,8 +208,7 @@ def draft(draft_id: int) -> Any:
 @bp.route("/drafts/<int:draft_id>/preview", methods=["GET", "POST"])
 def preview(draft_id: int) -> Any:
     """The real survey page for the draft; a submission is checked, never stored."""
-    actor = require(ACTION, any_agency=True)
-    found = _draft(draft_id, actor)
+    found, actor = _draft(draft_id)
     q = service.draft_questionnaire(found)
     agency = _agency(actor)
     sandbox = QuestionnaireVersion(
@@ -226,8 +229,7 @@ def preview(draft_id: int) -> Any:
 
 @bp.post("/drafts/<int:draft_id>/publish")
 def publish(draft_id: int) -> Any:
-    actor = require(ACTION, any_agency=True)
-    found = _draft(draft_id, actor)
+    found, actor = _draft(draft_id)
     agency = _agency(actor)
     if found.agency_id != agency.id:
         abort(404)
@@ -239,9 +241,6 @@ def publish(draft_id: int) -> Any:
         except service.SlugTaken as exc:
             report_error(str(exc))
             return redirect(url_for("authoring.draft", draft_id=draft_id), code=303)
-        stored = wdb.get(type(found), found.id)
-        if stored is not None:
-            wdb.delete(stored)
         wdb.commit()
     forget(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
     session[NOTICE_KEY] = text.gettext(
@@ -261,7 +260,7 @@ def export(slug: str) -> Any:
     if fmt not in ("xlsform", "yaml"):
         abort(404)
     db = get_session()
-    if slug not in offered_by_agency(db, get_plugins(), [agency])[agency.id or 0]:
+    if slug not in offered_by_agency(db, get_plugins(), [agency], _scope)[agency.id or 0]:
         abort(404)
     version = current_version(current_app, db, slug, agency.id)
     if version is None:

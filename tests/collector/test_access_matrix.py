@@ -26,6 +26,7 @@ from tests.helpers.campaigns import make_campaign
 from tests.helpers.complaints import make_case
 from tests.helpers.complaints import make_followup
 from tests.helpers.organisation import agency_id
+from tests.helpers.questionnaires import make_draft
 from tests.helpers.staff import PEOPLE
 from tests.helpers.staff import make_user
 from tests.helpers.web import Auth
@@ -205,6 +206,7 @@ def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) ->
         **make_case(app),
         **make_followup(app),
         **make_keyed(app),
+        **make_draft(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     routes = documented_routes()
@@ -251,6 +253,7 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
         **make_case(app),
         **make_followup(app),
         **make_keyed(app),
+        **make_draft(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     for email in ("admin@beta.example.test", "analyst@beta.example.test"):
