@@ -364,8 +364,8 @@ def to_sheets(
         survey.append(survey_row("end_group", "", blank))
     if q.thanks:
         survey.append(survey_row("note", "thanks", texts(q.thanks)))
-    for name, choices in q.choice_lists.items():
-        add_list(name, [(c.value, texts(c.label)) for c in choices], name)
+    for list_name, shared in q.choice_lists.items():
+        add_list(list_name, [(c.value, texts(c.label)) for c in shared], list_name)
     if problems:
         raise XLSFormError([Problem(p) for p in problems])
 
@@ -395,8 +395,8 @@ def to_sheets(
             extra.append([f"analysis.{role}", getattr(roles, role), *blank])
     for name, keys in roles.dimensions.items():
         extra.append([f"analysis.dimensions.{name}", " ".join(keys), *blank])
-    for name, label in roles.dimension_labels.items():
-        extra.append([f"analysis.dimension_labels.{name}", "", *texts(label)])
+    for name, dimension in roles.dimension_labels.items():
+        extra.append([f"analysis.dimension_labels.{name}", "", *texts(dimension)])
     for name, keys in roles.groups.items():
         extra.append([f"analysis.groups.{name}", " ".join(keys), *blank])
     for role, key in roles.demographics.items():
@@ -1039,8 +1039,8 @@ def from_sheets(
                 Question.model_validate(question)
             except ValidationError as exc:
                 for err in exc.errors():
-                    field_name = str(err["loc"][0]) if err["loc"] else None
-                    column = {"key": "name", "choices": None}.get(field_name or "", field_name)
+                    field_name = str(err["loc"][0]) if err["loc"] else ""
+                    column = {"key": "name", "choices": None}.get(field_name, field_name or None)
                     r.problem(err["msg"], survey.name, r.rows.get(question["key"]), column)
     if r.problems:
         raise XLSFormError(_unique(r.problems))
@@ -1048,9 +1048,9 @@ def from_sheets(
         questionnaire = parse(data, "workbook")
     except QuestionnaireError as exc:
         for line in str(exc).splitlines():
-            message = line.removeprefix("workbook: ")
-            key = re.search(r"question (?:key )?'([a-z0-9_]+)'", message)
-            r.problem(message, survey.name, r.rows.get(key.group(1)) if key else None)
+            said = line.removeprefix("workbook: ")
+            named = re.search(r"question (?:key )?'([a-z0-9_]+)'", said)
+            r.problem(said, survey.name, r.rows.get(named.group(1)) if named else None)
         raise XLSFormError(_unique(r.problems)) from None
     if r.problems:
         raise XLSFormError(_unique(r.problems))

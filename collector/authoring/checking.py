@@ -74,7 +74,7 @@ class _NoAliases(yaml.SafeLoader):
     """PyYAML's safe loader refusing anchors and aliases (exponential expansion)."""
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]  # PyYAML's own signature
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML's stubs leave it untyped
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise yaml.YAMLError("anchors and aliases (& and *) are not allowed")
         return super().compose_node(parent, index)

@@ -16,7 +16,6 @@ from sqlmodel import Session
 from sqlmodel import col
 
 from collector.access import audit
-from collector.access.scoped import scoped
 from collector.authoring.models import QuestionnaireDraft
 from collector.core.hooktypes import Actor
 from collector.core.models import Agency

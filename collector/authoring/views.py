@@ -33,9 +33,9 @@ from collector.access.sessions import staff_area
 from collector.answers.survey_page import SurveyPage
 from collector.authoring import service
 from collector.authoring.checking import WORKBOOK_SUFFIXES
-from collector.authoring.models import QuestionnaireDraft
 from collector.authoring.checking import check_upload
 from collector.authoring.checking import export as export_questionnaire
+from collector.authoring.models import QuestionnaireDraft
 from collector.core.db import get_engine
 from collector.core.db import get_session
 from collector.core.db import writing

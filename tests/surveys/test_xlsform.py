@@ -33,13 +33,17 @@ ZH = "label::中文 (zh-Hant-TW)"
 EN = "label::English (en)"
 PRIVACY = [
     ["begin_group", "privacy_notice", "個資告知", "Notice", ""],
-    *[[ "note", part, f"{part} 說明", f"{part} text", ""] for part in
-      ("controller", "purpose", "categories", "use", "rights", "optional_data")],
+    *[
+        ["note", part, f"{part} 說明", f"{part} text", ""]
+        for part in ("controller", "purpose", "categories", "use", "rights", "optional_data")
+    ],
     ["end_group", "", "", "", ""],
 ]
 
 
-def kobo_like(survey: list[list[Any]] | None = None, **extra: list[list[Any]]) -> dict[str, list[list[Any]]]:
+def kobo_like(
+    survey: list[list[Any]] | None = None, **extra: list[list[Any]]
+) -> dict[str, list[list[Any]]]:
     """A small workbook as a person writes one for ODK or KoboToolbox."""
     rows = survey or [
         ["begin_group", "visit", "本次洽公", "Your visit", ""],
@@ -55,21 +59,29 @@ def kobo_like(survey: list[list[Any]] | None = None, **extra: list[list[Any]]) -
         ["end_group", "", "", "", ""],
     ]
     sheets = {
-        "survey": [["type", "name", ZH, EN, "required", "appearance", "constraint"],
-                   *[[*r, "", ""] for r in PRIVACY], *[[*r, "", ""] for r in rows]],
+        "survey": [
+            ["type", "name", ZH, EN, "required", "appearance", "constraint"],
+            *[[*r, "", ""] for r in PRIVACY],
+            *[[*r, "", ""] for r in rows],
+        ],
         "choices": [
             ["list_name", "name", ZH, EN],
             ["svc", "cert", "證明", "Certificate"],
             ["svc", "pay", "繳費", "Payment"],
             *[["agree5", str(v), f"{v} 分", f"{v} points"] for v in (5, 4, 3, 2, 1)],
         ],
-        "settings": [["form_title", "form_id", "default_language"], ["櫃台調查", "front-desk", "中文 (zh-Hant-TW)"]],
+        "settings": [
+            ["form_title", "form_id", "default_language"],
+            ["櫃台調查", "front-desk", "中文 (zh-Hant-TW)"],
+        ],
     }
     sheets.update(extra)
     return sheets
 
 
-def with_cells(sheets: dict[str, list[list[Any]]], row: int, **cells: Any) -> dict[str, list[list[Any]]]:
+def with_cells(
+    sheets: dict[str, list[list[Any]]], row: int, **cells: Any
+) -> dict[str, list[list[Any]]]:
     """The survey sheet with ``cells`` set in data row ``row`` (new columns added)."""
     survey = [list(r) for r in sheets["survey"]]
     for column, value in cells.items():
@@ -131,7 +143,10 @@ def test_a_hand_made_workbook_maps_its_types() -> None:
     assert q.question("age").params == {"integer": True}
     assert q.question("wait").params == {}
     assert q.question("service").required and not q.question("age").required
-    assert q.sections[0].description == {"zh-Hant-TW": "請依實際感受作答", "en": "Answer as you found it"}
+    assert q.sections[0].description == {
+        "zh-Hant-TW": "請依實際感受作答",
+        "en": "Answer as you found it",
+    }
     assert q.languages == ["zh-Hant-TW", "en"]
     assert "svc" in q.choice_lists  # used by two questions: a shared list
     assert imported.rows["age"] == 15
@@ -178,7 +193,9 @@ def test_script_in_a_label_is_refused() -> None:
     sheets = kobo_like()
     sheets["survey"][11][3] = "Courtesy<script>alert(1)</script>"
     found = problems(workbook(sheets))
-    assert found == ["sheet 'survey', row 12, column 'label::English (en)': HTML is not allowed in texts ('<script>aler'): write plain text"]
+    assert found == [
+        "sheet 'survey', row 12, column 'label::English (en)': HTML is not allowed in texts ('<script>aler'): write plain text"
+    ]
 
 
 def test_formulas_are_refused() -> None:

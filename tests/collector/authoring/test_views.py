@@ -96,7 +96,12 @@ def test_upload_preview_publish_and_answer(staff_app: Flask) -> None:
     responses = count(staff_app, Response)
     sent = client.post(
         preview_url,
-        data={"csrf_token": csrf_token(preview.text), "lang": "en", "q_service_type": "payment", "q_first_visit": "yes"},
+        data={
+            "csrf_token": csrf_token(preview.text),
+            "lang": "en",
+            "q_service_type": "payment",
+            "q_first_visit": "yes",
+        },
     )
     assert "nothing was stored" in sent.text or sent.status_code == 422
     assert count(staff_app, Response) == responses
@@ -126,7 +131,9 @@ def test_upload_preview_publish_and_answer(staff_app: Flask) -> None:
     done = citizen.post("/s/alpha/front-desk?lang=en", data=answers)
     assert done.status_code == 303, done.text[:2000]
     with session_scope(staff_app) as session:
-        stored = session.execute(select(Response).order_by(Response.id.desc()).limit(1)).scalar_one()
+        stored = session.execute(
+            select(Response).order_by(Response.id.desc()).limit(1)
+        ).scalar_one()
         assert stored.questionnaire_version_id == version.id
 
 
@@ -153,9 +160,14 @@ def test_a_page_opened_under_an_old_version_submits_under_it(staff_app: Flask) -
     done = citizen.post("/s/alpha/front-desk?lang=en", data=_answers(old_page.text))
     assert done.status_code == 303
     with session_scope(staff_app) as session:
-        stored = session.execute(select(Response).order_by(Response.id.desc()).limit(1)).scalar_one()
+        stored = session.execute(
+            select(Response).order_by(Response.id.desc()).limit(1)
+        ).scalar_one()
         assert stored.questionnaire_version_id == versions[1]
-        assert stored.answers["courtesy_attitude"] == [[5.0, None]] or "courtesy_attitude" in stored.answers
+        assert (
+            stored.answers["courtesy_attitude"] == [[5.0, None]]
+            or "courtesy_attitude" in stored.answers
+        )
 
 
 def test_export_gives_a_workbook_that_imports_back(staff_app: Flask) -> None:
@@ -174,20 +186,38 @@ def test_export_gives_a_workbook_that_imports_back(staff_app: Flask) -> None:
 def _answers(html: str) -> dict[str, str]:
     """A complete answer to the citizen questionnaire's required questions, with the
     page's hidden fields."""
-    data = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"', html))
-    data.update(dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html)))
-    data.update(dict(re.findall(r'<input[^>]*id="([^"]+)"[^>]*name="([^"]+)"[^>]*type="hidden"', html)[:0]))
+    data = dict(
+        re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"', html)
+    )
+    data.update(
+        dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    )
+    data.update(
+        dict(re.findall(r'<input[^>]*id="([^"]+)"[^>]*name="([^"]+)"[^>]*type="hidden"', html)[:0])
+    )
     data["csrf_token"] = csrf_token(html)
     data["lang"] = "en"
     data.update(
         {
             "q_service_type": "payment",
             "q_first_visit": "no",
-            **{f"q_{k}": "5" for k in (
-                "env_signage", "env_comfort", "env_facilities", "courtesy_attitude", "courtesy_proactive",
-                "prof_knowledge", "prof_efficiency", "prof_consistency", "measures_online",
-                "measures_information", "measures_wait", "overall_satisfaction",
-            )},
+            **{
+                f"q_{k}": "5"
+                for k in (
+                    "env_signage",
+                    "env_comfort",
+                    "env_facilities",
+                    "courtesy_attitude",
+                    "courtesy_proactive",
+                    "prof_knowledge",
+                    "prof_efficiency",
+                    "prof_consistency",
+                    "measures_online",
+                    "measures_information",
+                    "measures_wait",
+                    "overall_satisfaction",
+                )
+            },
         }
     )
     return data
