@@ -17,6 +17,7 @@ from sqlmodel import col
 
 from collector.access import audit
 from collector.authoring.models import QuestionnaireDraft
+from collector.core.commands import cli_label
 from collector.core.hooktypes import Actor
 from collector.core.models import Agency
 from collector.core.models import QuestionnaireVersion
@@ -71,15 +72,13 @@ def save_draft(
     )
     session.add(draft)
     session.flush()
-    audit.record(
+    _audit(
         session,
         "questionnaire.uploaded",
-        actor=actor,
-        actor_label=None if actor else "command line",
-        agency_id=agency.id,
-        target=f"questionnaire:{questionnaire.slug}",
-        detail={"filename": draft.filename, "fingerprint": draft.fingerprint, "draft": draft.id},
-        address=audit.request_address(),
+        agency,
+        questionnaire.slug,
+        actor,
+        {"filename": draft.filename, "fingerprint": draft.fingerprint, "draft": draft.id},
     )
     return draft
 
@@ -102,14 +101,27 @@ def publish_for_agency(
     if problem:
         raise SlugTaken(problem)
     version = publish(session, questionnaire, f"agency:{agency.code}"[:100], agency.id)
+    detail = {"version": version.version, "fingerprint": version.fingerprint}
+    _audit(session, "questionnaire.published", agency, questionnaire.slug, actor, detail)
+    return version
+
+
+def _audit(
+    session: Session,
+    action: str,
+    agency: Agency,
+    slug: str,
+    actor: Actor | None,
+    detail: dict[str, object],
+) -> None:
+    """An authoring event in the caller's transaction (the command line has no actor)."""
     audit.record(
         session,
-        "questionnaire.published",
+        action,
         actor=actor,
-        actor_label=None if actor else "command line",
+        actor_label=None if actor else cli_label(),
         agency_id=agency.id,
-        target=f"questionnaire:{questionnaire.slug}",
-        detail={"version": version.version, "fingerprint": version.fingerprint},
+        target=f"questionnaire:{slug}",
+        detail=detail,
         address=audit.request_address(),
     )
-    return version

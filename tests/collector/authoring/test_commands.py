@@ -58,31 +58,11 @@ def test_import_publishes_only_with_publish(staff_app: Flask, tmp_path: Path) ->
 
 def test_export_writes_xlsform_and_yaml(staff_app: Flask, tmp_path: Path) -> None:
     runner = staff_app.test_cli_runner()
-    out = tmp_path / "c.xlsx"
-    result = runner.invoke(
-        args=[
-            "questionnaire",
-            "export",
-            "citizen-satisfaction",
-            "--format",
-            "xlsform",
-            "-o",
-            str(out),
-        ]
-    )
-    assert result.exit_code == 0, result.output
-    assert out.read_bytes()[:2] == b"PK"
-    yaml_out = tmp_path / "c.yaml"
-    result = runner.invoke(
-        args=[
-            "questionnaire",
-            "export",
-            "citizen-satisfaction",
-            "--format",
-            "yaml",
-            "-o",
-            str(yaml_out),
-        ]
-    )
-    assert result.exit_code == 0
-    assert load(yaml_out) == load(next(p for p in bundled() if p.stem == "citizen_satisfaction"))
+    for fmt, name in (("xlsform", "c.xlsx"), ("yaml", "c.yaml")):
+        out = tmp_path / name
+        args = ["questionnaire", "export", "citizen-satisfaction", "--format", fmt, "-o", str(out)]
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "c.xlsx").read_bytes()[:2] == b"PK"
+    citizen = next(p for p in bundled() if p.stem == "citizen_satisfaction")
+    assert load(tmp_path / "c.yaml") == load(citizen)

@@ -21,6 +21,7 @@ from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
 from surveys import bundled
 from surveys import load
+from surveys.examples import CITIZEN_ANSWERS
 from surveys.xlsform import export_xlsform
 from surveys.xlsform import to_sheets
 from surveys.xlsform import write_xlsx
@@ -184,40 +185,12 @@ def test_export_gives_a_workbook_that_imports_back(staff_app: Flask) -> None:
 
 
 def _answers(html: str) -> dict[str, str]:
-    """A complete answer to the citizen questionnaire's required questions, with the
-    page's hidden fields."""
-    data = dict(
-        re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"', html)
-    )
+    """The example complete answer (surveys.examples) with the page's hidden fields."""
+    data = dict(re.findall(r'<input name="([^"]+)" type="hidden" value="([^"]*)"', html))
     data.update(
-        dict(re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
-    )
-    data.update(
-        dict(re.findall(r'<input[^>]*id="([^"]+)"[^>]*name="([^"]+)"[^>]*type="hidden"', html)[:0])
+        dict(re.findall(r'<input id="[^"]*" name="([^"]+)" type="hidden" value="([^"]*)"', html))
     )
     data["csrf_token"] = csrf_token(html)
     data["lang"] = "en"
-    data.update(
-        {
-            "q_service_type": "payment",
-            "q_first_visit": "no",
-            **{
-                f"q_{k}": "5"
-                for k in (
-                    "env_signage",
-                    "env_comfort",
-                    "env_facilities",
-                    "courtesy_attitude",
-                    "courtesy_proactive",
-                    "prof_knowledge",
-                    "prof_efficiency",
-                    "prof_consistency",
-                    "measures_online",
-                    "measures_information",
-                    "measures_wait",
-                    "overall_satisfaction",
-                )
-            },
-        }
-    )
+    data.update({f"q_{key}": str(value) for key, value in CITIZEN_ANSWERS.items()})
     return data
