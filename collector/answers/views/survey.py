@@ -125,8 +125,13 @@ def _posted_version(version: QuestionnaireVersion) -> QuestionnaireVersion:
     saw, never dropped for not matching the new ones. Only a version of the same
     questionnaire counts; anything else is the current version.
     """
+    if request.method != "POST":
+        return version
+    # Keep the raw body for the page's check of undecodable answers (survey_page):
+    # parsing the form first would consume it.
+    request.get_data(cache=True, parse_form_data=False)
     posted = request.form.get("questionnaire_version", "")
-    if request.method != "POST" or not posted.isdigit() or int(posted) == version.id:
+    if not posted.isdigit() or int(posted) == version.id:
         return version
     older = (
         get_session()
