@@ -16,6 +16,7 @@ from collector.answers import fast_path
 from collector.answers import hooks as answers_hooks
 from collector.answers import writer
 from collector.answers.question_types import QuestionType
+from collector.authoring import hooks as authoring_hooks
 from collector.campaigns import hooks as campaigns_hooks
 from collector.comparison import hooks as comparison_hooks
 from collector.complaints import hooks as complaints_hooks
@@ -55,6 +56,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     answers_hooks,
     kiosk_hooks,
     results_hooks,
+    authoring_hooks,
     campaigns_hooks,
     staff_survey_hooks,
     complaints_hooks,

@@ -33,6 +33,8 @@ from collector.core.hooktypes import AnswerError
 from collector.core.i18n import localised
 from surveys import Question
 from surveys import Questionnaire
+from surveys.xlsform_mapping import GeneratedList
+from surveys.xlsform_mapping import XLSFormMapping
 
 Row = tuple[float | None, str | None]
 """How one answer value is stored: (number, text). A response keeps each answer's
@@ -53,6 +55,10 @@ class QuestionType:
     """True when an answer is a list of values (one stored row each)."""
     numeric: ClassVar[bool] = False
     """True when answers are numbers that analysis may average."""
+    xlsform: ClassVar[XLSFormMapping | None] = None
+    """How the type is written in an XLSForm workbook and recognised in one
+    (``surveys.xlsform_mapping.XLSFormMapping``); None: questions of this type cannot
+    be exported, and no XLSForm row is imported as one."""
 
     def __init__(self, question: Question, questionnaire: Questionnaire) -> None:
         self.question = question
@@ -322,11 +328,13 @@ __all__ = [
     "AnswerError",
     "ChoiceType",
     "DateInput",
+    "GeneratedList",
     "MultipleChoiceType",
     "NumberType",
     "QuestionType",
     "Row",
     "TextAreaMixin",
+    "XLSFormMapping",
     "parse_number",
     "select_choices",
 ]

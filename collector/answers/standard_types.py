@@ -24,6 +24,8 @@ from collector.core.hooktypes import AnswerError
 from collector.core.i18n import LazyText
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
+from surveys.xlsform_mapping import GeneratedList
+from surveys.xlsform_mapping import XLSFormMapping
 
 NOT_APPLICABLE = "na"
 
@@ -45,6 +47,42 @@ LIKERT_SCALES: dict[str, list[LazyText]] = {
 }
 """The labels of each built-in scale, 5 (most favourable) first."""
 
+_SCALE_WORDS = {
+    "satisfaction": (
+        "Very satisfied",
+        "Satisfied",
+        "Neutral",
+        "Dissatisfied",
+        "Very dissatisfied",
+    ),
+    "agreement": (
+        "Strongly agree",
+        "Agree",
+        "Neither agree nor disagree",
+        "Disagree",
+        "Strongly disagree",
+    ),
+}
+"""The English msgids of LIKERT_SCALES, for XLSForm's generated lists."""
+
+
+def _likert_lists() -> tuple[GeneratedList, ...]:
+    lists = []
+    for scale, words in _SCALE_WORDS.items():
+        choices = tuple((str(5 - i), word) for i, word in enumerate(words))
+        params = {} if scale == "satisfaction" else {"scale": scale}
+        lists.append(
+            GeneratedList(f"likert5_{scale}", choices, {"params": params, "not_applicable": False})
+        )
+        lists.append(
+            GeneratedList(
+                f"likert5_{scale}_na",
+                (*choices, (NOT_APPLICABLE, "Not applicable")),
+                {"params": params, "not_applicable": True},
+            )
+        )
+    return tuple(lists)
+
 
 class Likert5(QuestionType):
     """Five-point scale, 5 = most favourable, with an optional "not applicable"."""
@@ -53,6 +91,14 @@ class Likert5(QuestionType):
     description = "5-point Likert scale (5 best), optional not-applicable"
     widget = "scale"
     numeric = True
+    xlsform = XLSFormMapping(
+        "select_one",
+        appearance="likert",
+        lists=_likert_lists(),
+        own_list=True,
+        list_params={"scale": "satisfaction"},
+        not_applicable=(NOT_APPLICABLE, "Not applicable"),
+    )
 
     def check_definition(self) -> list[str]:
         scale = self.question.params.get("scale", "satisfaction")
@@ -120,11 +166,13 @@ class Likert5(QuestionType):
 class SingleChoice(ChoiceType):
     name = "single_choice"
     description = "One of a list of choices"
+    xlsform = XLSFormMapping("select_one", own_list=True)
 
 
 class MultipleChoice(MultipleChoiceType):
     name = "multiple_choice"
     description = "Any number of a list of choices (min/max limit how many)"
+    xlsform = XLSFormMapping("select_multiple", own_list=True, bounds="count")
 
 
 class Rating0To10(NumberType):
@@ -133,6 +181,7 @@ class Rating0To10(NumberType):
     name = "rating_0_10"
     description = "Rating from 0 to 10"
     widget = "scale"
+    xlsform = XLSFormMapping("range", parameters=(("start", "0"), ("end", "10"), ("step", "1")))
 
     def bounds(self) -> tuple[float | None, float | None]:
         return 0, 10
@@ -164,6 +213,9 @@ class YesNo(QuestionType):
     description = "Yes or no"
     widget = "radio"
     numeric = True
+    xlsform = XLSFormMapping(
+        "select_one", lists=(GeneratedList("yes_no", (("yes", "Yes"), ("no", "No"))),)
+    )
 
     def options(self, language: str) -> list[tuple[str, str]]:
         return [
@@ -199,12 +251,19 @@ class YesNo(QuestionType):
 class Number(NumberType):
     name = "number"
     description = "A number within optional bounds (params.integer for whole numbers)"
+    xlsform = XLSFormMapping(
+        "integer",
+        bounds="value",
+        params={"integer": True},
+        alternatives=(XLSFormMapping("decimal", bounds="value"),),
+    )
 
 
 class Date(QuestionType):
     name = "date"
     description = "A calendar date (ISO 8601, YYYY-MM-DD); min/max as params.min/params.max"
     widget = "date"
+    xlsform = XLSFormMapping("date", bounds="date")
 
     def parse(self, raw: Any) -> Any:
         value = _single(raw)
@@ -235,12 +294,14 @@ class Date(QuestionType):
 class Text(QuestionType):
     name = "text"
     description = "Short free text (max_length, default 500)"
+    xlsform = XLSFormMapping("text", bounds="length")
 
 
 class LongText(TextAreaMixin, QuestionType):
     name = "long_text"
     description = "Long free text (max_length, default 500)"
     widget = "textarea"
+    xlsform = XLSFormMapping("text", appearance="multiline", bounds="length")
 
 
 CORE_TYPES = [

@@ -70,6 +70,10 @@ class QuestionnaireVersion(SQLModel, table=True):
     definition: str = Field(sa_column=Column(Text, nullable=False))
     source: str = Field(max_length=100)
     published_at: datetime = Field(default_factory=utcnow)
+    # An agency's own questionnaire, uploaded and published by its administrator
+    # (collector.authoring): only that agency offers it. NULL: registered by a plugin.
+    # (No foreign key: SQLite could not add one without rebuilding this referenced table.)
+    owner_agency_id: int | None = Field(default=None, index=True)
 
 
 class QuestionnaireOffer(SQLModel, table=True):

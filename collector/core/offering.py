@@ -25,6 +25,7 @@ from sqlmodel import col
 from collector.core.lookups import CACHE_SECONDS
 from collector.core.models import Agency
 from collector.core.models import QuestionnaireOffer
+from collector.core.models import QuestionnaireVersion
 from collector.core.plugins import PluginSet
 from surveys import Questionnaire
 
@@ -57,9 +58,10 @@ def choices(
 def offered_by_agency(
     session: Session, plugins: PluginSet, agencies: Iterable[Agency], scope: Scope | None = None
 ) -> dict[int, set[str]]:
-    """Agency id -> the slugs of the registered questionnaires it offers."""
+    """Agency id -> the slugs of the registered questionnaires it offers, and of its own."""
     agencies = list(agencies)
     chosen = choices(session, (a.id for a in agencies if a.id is not None), scope)
+    owned = _owned(session, [a.id for a in agencies if a.id is not None])
     out: dict[int, set[str]] = {}
     for agency in agencies:
         assert agency.id is not None  # stored agencies
@@ -68,7 +70,22 @@ def offered_by_agency(
             for slug, questionnaire in plugins.questionnaires.items.items()
             if chosen.get((agency.id, slug), None) is True
             or ((agency.id, slug) not in chosen and default_offered(plugins, questionnaire, agency))
-        }
+        } | owned.get(agency.id, set())
+    return out
+
+
+def _owned(session: Session, agency_ids: list[int]) -> dict[int, set[str]]:
+    """Each agency's own questionnaires (collector.authoring): offered there, nowhere else."""
+    if not agency_ids:
+        return {}
+    rows = session.execute(
+        select(col(QuestionnaireVersion.owner_agency_id), col(QuestionnaireVersion.slug))
+        .where(col(QuestionnaireVersion.owner_agency_id).in_(agency_ids))
+        .distinct()
+    ).all()
+    out: dict[int, set[str]] = {}
+    for agency_id, slug in rows:
+        out.setdefault(agency_id, set()).add(slug)
     return out
 
 

@@ -207,23 +207,38 @@ def _named_class(base: type, kind: str) -> Any:
     return check
 
 
+def definition_problems(
+    plugin_set: PluginSet, questionnaire: Questionnaire
+) -> list[tuple[str, str]]:
+    """(question key, problem) for each question whose type is unknown or that does not
+    suit its type: the check every questionnaire passes, registered or uploaded."""
+    problems: list[tuple[str, str]] = []
+    for question in questionnaire.questions():
+        if question.type not in plugin_set.question_types:
+            problems.append(
+                (
+                    question.key,
+                    f"unknown type {question.type!r}; registered types: "
+                    f"{sorted(plugin_set.question_types)}",
+                )
+            )
+            continue
+        found = plugin_set.question_type(questionnaire, question.key).check_definition()
+        if found:
+            problems.append((question.key, "; ".join(found)))
+    return problems
+
+
 def _check_questionnaires(plugin_set: PluginSet) -> None:
     """Every question must name a registered type and suit it: fail at start-up, not mid-survey."""
     for slug, questionnaire in plugin_set.questionnaires.items.items():
         owner = plugin_set.questionnaires.owners[slug]
-        for question in questionnaire.questions():
-            if question.type not in plugin_set.question_types:
-                raise PluginConfigurationError(
-                    f"questionnaire {slug!r} (plugin {owner!r}): question {question.key!r} has "
-                    f"unknown type {question.type!r}; registered types: "
-                    f"{sorted(plugin_set.question_types)}"
-                )
-            problems = plugin_set.question_type(questionnaire, question.key).check_definition()
-            if problems:
-                raise PluginConfigurationError(
-                    f"questionnaire {slug!r} (plugin {owner!r}): question {question.key!r}: "
-                    + "; ".join(problems)
-                )
+        for key, problem in definition_problems(plugin_set, questionnaire)[:1]:
+            raise PluginConfigurationError(
+                f"questionnaire {slug!r} (plugin {owner!r}): question {key!r}"
+                + (" has " if problem.startswith("unknown type") else ": ")
+                + problem
+            )
 
 
 def _name_of(registered: Any) -> str:

@@ -31,8 +31,14 @@ through one-time tokens (collector.staff_survey.service); complaint-handling sur
 case closes."""
 
 
-def publish(session: Session, questionnaire: Questionnaire, source: str) -> QuestionnaireVersion:
-    """The stored version for this exact definition, publishing it if it is new."""
+def publish(
+    session: Session,
+    questionnaire: Questionnaire,
+    source: str,
+    owner_agency_id: int | None = None,
+) -> QuestionnaireVersion:
+    """The stored version for this exact definition, publishing it if it is new
+    (``owner_agency_id``: an agency's own questionnaire, see collector.authoring)."""
     fingerprint = questionnaire.fingerprint()
     existing = session.execute(
         select(QuestionnaireVersion).where(
@@ -53,6 +59,7 @@ def publish(session: Session, questionnaire: Questionnaire, source: str) -> Ques
         fingerprint=fingerprint,
         definition=questionnaire.canonical_json(),
         source=source,
+        owner_agency_id=owner_agency_id,
     )
     session.add(row)
     session.flush()
@@ -78,11 +85,14 @@ def publish_registered(app: Flask) -> dict[str, int]:
     return current
 
 
-def current_version(app: Flask, session: Session, slug: str) -> QuestionnaireVersion | None:
-    """The version that new answers to ``slug`` are given under."""
+def current_version(
+    app: Flask, session: Session, slug: str, agency_id: int | None = None
+) -> QuestionnaireVersion | None:
+    """The version that new answers to ``slug`` are given under: the registered
+    definition's, or at ``agency_id`` the latest of the agency's own questionnaire."""
     plugins = get_plugins(app)
     if slug not in plugins.questionnaires:
-        return None
+        return owned_version(session, slug, agency_id) if agency_id is not None else None
     fingerprint = plugins.questionnaires[slug].fingerprint()
     return session.execute(
         select(QuestionnaireVersion).where(
@@ -90,6 +100,32 @@ def current_version(app: Flask, session: Session, slug: str) -> QuestionnaireVer
             col(QuestionnaireVersion.fingerprint) == fingerprint,
         )
     ).scalar_one_or_none()
+
+
+def owned_version(session: Session, slug: str, agency_id: int) -> QuestionnaireVersion | None:
+    """The latest version of ``agency_id``'s own questionnaire ``slug``, if it has one."""
+    return session.execute(
+        select(QuestionnaireVersion)
+        .where(
+            col(QuestionnaireVersion.slug) == slug,
+            col(QuestionnaireVersion.owner_agency_id) == agency_id,
+        )
+        .order_by(col(QuestionnaireVersion.version).desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def owned_versions(session: Session, agency_id: int) -> list[QuestionnaireVersion]:
+    """The latest version of each of the agency's own questionnaires, by slug."""
+    rows = session.execute(
+        select(QuestionnaireVersion)
+        .where(col(QuestionnaireVersion.owner_agency_id) == agency_id)
+        .order_by(col(QuestionnaireVersion.slug), col(QuestionnaireVersion.version).desc())
+    ).scalars()
+    latest: dict[str, QuestionnaireVersion] = {}
+    for row in rows:
+        latest.setdefault(row.slug, row)
+    return list(latest.values())
 
 
 def version_by_number(session: Session, slug: str, number: int) -> QuestionnaireVersion | None:

@@ -23,6 +23,7 @@ from wtforms import StringField
 from collector import hookimpl
 from collector.answers.question_types import QuestionType
 from collector.answers.question_types import Row
+from collector.answers.question_types import XLSFormMapping
 from collector.core.hooktypes import AnswerError
 
 HERE = Path(__file__).parent
@@ -68,6 +69,8 @@ class RocDate(QuestionType):
     name = "roc_date"
     description = "Date in the Republic of China calendar (民國年/月/日), stored as ISO 8601"
     widget = "text"
+    # In XLSForm a text with its own appearance: ODK shows a text box, collector this type.
+    xlsform = XLSFormMapping("text", appearance="roc-date")
 
     def parse(self, raw: Any) -> Any:
         text = super().parse(raw)

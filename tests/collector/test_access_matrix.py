@@ -28,6 +28,7 @@ from tests.helpers.complaints import make_followup
 from tests.helpers.improvement import make_action
 from tests.helpers.jobs import make_export_job
 from tests.helpers.organisation import agency_id
+from tests.helpers.questionnaires import make_draft
 from tests.helpers.staff import PEOPLE
 from tests.helpers.staff import make_user
 from tests.helpers.web import Auth
@@ -210,6 +211,7 @@ def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) ->
         **make_keyed(app),
         **make_action(app),
         **make_export_job(app),
+        **make_draft(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     routes = documented_routes()
@@ -258,6 +260,7 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
         **make_keyed(app),
         **make_action(app),
         **make_export_job(app),
+        **make_draft(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     for email in ("admin@beta.example.test", "analyst@beta.example.test"):

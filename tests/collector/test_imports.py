@@ -63,7 +63,7 @@ LAYERS = [
     {"console"},
     {"organisation", "campaigns", "margins"},
     {"answers"},
-    {"results"},
+    {"results", "authoring"},
     {"staff_survey", "complaints", "kiosk"},
     {"comparison", "improvement"},
     {"demo"},

@@ -80,3 +80,28 @@ def minimal() -> dict[str, Any]:
 
 def question(data: dict[str, Any], section: int, index: int) -> dict[str, Any]:
     return data["sections"][section]["questions"][index]
+
+
+def make_draft(app: Any, agency: str = "alpha") -> dict[str, int]:
+    """A checked upload of the bundled citizen questionnaire, renamed, waiting to be
+    published by ``agency`` (the authoring pages' object)."""
+    from collector.authoring.models import QuestionnaireDraft
+    from collector.core.db import session_scope
+    from surveys import bundled
+    from surveys import load
+    from tests.helpers.organisation import agency_id
+
+    q = load(next(p for p in bundled() if p.stem == "citizen_satisfaction"))
+    q = q.model_copy(update={"slug": f"own-{agency}"})
+    with session_scope(app) as session:
+        draft = QuestionnaireDraft(
+            agency_id=agency_id(app, agency),
+            slug=q.slug,
+            filename="own.xlsx",
+            definition=q.canonical_json(),
+            fingerprint=q.fingerprint(),
+        )
+        session.add(draft)
+        session.flush()
+        assert draft.id is not None
+        return {"draft_id": draft.id}

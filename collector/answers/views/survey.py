@@ -16,6 +16,8 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from sqlalchemy import select
+from sqlmodel import col
 
 from collector.access.security import csrf
 from collector.answers.submission import IdempotencyConflict
@@ -33,6 +35,7 @@ from collector.core.lookups import agency_by_code
 from collector.core.lookups import public_agencies
 from collector.core.lookups import unit_by_code
 from collector.core.models import Agency
+from collector.core.models import QuestionnaireVersion
 from collector.core.models import Unit
 from collector.core.offering import is_offered
 from collector.core.offering import offered_by_agency
@@ -108,10 +111,40 @@ def _load(
         unit = unit_by_code(db, agency, unit_code)
         if unit is None:
             abort(404)
-    version = current_version(current_app, db, slug)
+    version = current_version(current_app, db, slug, agency.id)
     if version is None or definition_of(version).kind not in PUBLIC_KINDS:
         abort(404)
     return agency, unit, version, definition_of(version)
+
+
+def _posted_version(version: QuestionnaireVersion) -> QuestionnaireVersion:
+    """The version the posted page was shown under (its hidden ``questionnaire_version``).
+
+    A page opened before the questionnaire changed submits under the version it
+    showed, so its answers are checked and stored against the questions the person
+    saw, never dropped for not matching the new ones. Only a version of the same
+    questionnaire counts; anything else is the current version.
+    """
+    if request.method != "POST":
+        return version
+    # Keep the raw body for the page's check of undecodable answers (survey_page):
+    # parsing the form first would consume it.
+    request.get_data(cache=True, parse_form_data=False)
+    posted = request.form.get("questionnaire_version", "")
+    if not posted.isdigit() or int(posted) == version.id:
+        return version
+    older = (
+        get_session()
+        .execute(select(QuestionnaireVersion).where(col(QuestionnaireVersion.id) == int(posted)))
+        .scalar_one_or_none()
+    )
+    if (
+        older is None
+        or older.slug != version.slug
+        or older.owner_agency_id != version.owner_agency_id
+    ):
+        return version
+    return older
 
 
 def _started(value: str | None) -> datetime | None:
@@ -149,6 +182,9 @@ def answer(agency_code: str, slug: str, unit_code: str | None = None) -> Any:
         channel = "qr"
         if link is not None:
             version, questionnaire = link.version, definition_of(link.version)
+    stale = _posted_version(version)
+    if stale is not version:
+        version, questionnaire = stale, definition_of(stale)
     # A running campaign's signed link is the agency's own choice of questionnaire.
     if link is None and not is_offered(get_session(), plugins, agency, slug):
         return _not_offered(agency, unit, questionnaire)

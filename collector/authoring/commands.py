@@ -1,0 +1,131 @@
+"""``collector questionnaire import|export`` and ``collector check``: scripts use them.
+
+Import and check print every problem on its own line (with the sheet, row and column
+of a workbook) and exit 1 when there is one; ``--publish`` publishes a new version
+owned by the agency, as the console's publishing page does.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlmodel import col
+
+from collector.authoring import service
+from collector.authoring.checking import Checked
+from collector.authoring.checking import check_upload
+from collector.authoring.checking import export as export_questionnaire
+from collector.core.commands import prepare_database
+from collector.core.db import session_scope
+from collector.core.models import Agency
+from collector.core.models import QuestionnaireVersion
+from collector.core.plugins import get_plugins
+from collector.core.questionnaires import current_version
+from collector.core.questionnaires import definition_of
+from surveys.workbook import WorkbookError
+
+
+def _check_file(path: str) -> Checked:
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot read: {exc.strerror}") from None
+    return check_upload(get_plugins(current_app), data, file.name)
+
+
+def _report(path: str, checked: Checked) -> None:
+    for problem in checked.problems:
+        click.echo(f"{path}: {problem}", err=True)
+    if checked.problems:
+        click.echo(f"{path}: {len(checked.problems)} problem(s); nothing was published", err=True)
+        sys.exit(1)
+
+
+@click.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def check(file: str) -> None:
+    """Validate a questionnaire (XLSForm .xlsx or YAML) against the installed question types."""
+    checked = _check_file(file)
+    _report(file, checked)
+    assert checked.questionnaire is not None
+    q = checked.questionnaire
+    click.echo(
+        f"{file}: {q.slug}: {len(q.questions())} questions, fingerprint {q.fingerprint()[:12]}: OK"
+    )
+
+
+@click.group("questionnaire")
+def questionnaire() -> None:
+    """Questionnaires as XLSForm workbooks or YAML files."""
+
+
+@questionnaire.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--agency", "agency_code", required=True, help="The agency that will own it.")
+@click.option("--publish", is_flag=True, help="Publish a new version for that agency.")
+@with_appcontext
+def import_(file: str, agency_code: str, publish: bool) -> None:
+    """Validate FILE for an agency and, with --publish, publish it as the agency's own."""
+    checked = _check_file(file)
+    _report(file, checked)
+    q = checked.questionnaire
+    assert q is not None
+    prepare_database(current_app)
+    with session_scope(current_app) as session:
+        agency = session.execute(
+            select(Agency).where(col(Agency.code) == agency_code)
+        ).scalar_one_or_none()
+        if agency is None or agency.id is None:
+            raise click.ClickException(f"no agency with the code {agency_code!r}")
+        problem = service.slug_problem(session, get_plugins(current_app), q.slug, agency.id)
+        if problem:
+            click.echo(f"{file}: {problem}", err=True)
+            sys.exit(1)
+        if not publish:
+            click.echo(f"{file}: {q.slug} is valid for {agency.code}; add --publish to publish it")
+            return
+        version = service.publish_for_agency(session, get_plugins(current_app), agency, q, None)
+        click.echo(f"published {q.slug} version {version.version} for {agency.code}")
+
+
+@questionnaire.command("export")
+@click.argument("slug")
+@click.option(
+    "--format", "fmt", type=click.Choice(["xlsform", "yaml"]), default="xlsform", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
+@with_appcontext
+def export(slug: str, fmt: str, output: str | None) -> None:
+    """Write a questionnaire's current version as XLSForm or YAML (to -o FILE, or stdout)."""
+    prepare_database(current_app)
+    plugins = get_plugins(current_app)
+    with session_scope(current_app) as session:
+        version = current_version(current_app, session, slug)
+        if version is None:
+            version = session.execute(
+                select(QuestionnaireVersion)
+                .where(col(QuestionnaireVersion.slug) == slug)
+                .order_by(col(QuestionnaireVersion.version).desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        if version is None:
+            raise click.ClickException(f"no questionnaire {slug!r}")
+        q = definition_of(version)
+    try:
+        data = export_questionnaire(plugins, q, fmt)
+    except WorkbookError as exc:
+        raise click.ClickException(f"{slug} cannot be exported as {fmt}:\n{exc}") from None
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"wrote {output}")
+    elif fmt == "xlsform" and sys.stdout.isatty():
+        raise click.ClickException("an XLSForm workbook is binary: give -o FILE")
+    else:
+        sys.stdout.buffer.write(data)
