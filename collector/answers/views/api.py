@@ -141,6 +141,7 @@ def create_response() -> Any:
         data=data,
         idempotency_key=request.headers.get("Idempotency-Key"),
         accept_language=request.headers.get("Accept-Language"),
+        cookies=request.cookies,
     )
     response = jsonify(reply.body)
     response.status_code = reply.status
