@@ -1,4 +1,4 @@
-"""The JSON API (``/api/v1``) that integrators and the kiosk use; see ``/api/openapi.json``."""
+"""The JSON API (``/api/v1``) that integrators use (kiosks have ``/kiosk/api``); see ``/api/openapi.json``."""
 
 from __future__ import annotations
 
