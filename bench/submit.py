@@ -64,7 +64,7 @@ def request_body() -> bytes:
         "questionnaire": "citizen-satisfaction",
         "agency": AGENCY,
         "unit": UNIT,
-        "channel": "kiosk",
+        "channel": "qr",
         "language": "zh-Hant-TW",
         "answers": ANSWERS,
     }

@@ -1,7 +1,9 @@
 """``POST /api/v1/responses``: the submission contract, and a lean way in for it.
 
-Kiosks and integrators send every answer through this one endpoint, so it is the
-hot path of the whole application. :func:`answer` is the contract (what is checked,
+Integrators send every answer through this one endpoint (the counter kiosks have their
+own, ``/kiosk/api/responses``), so it is the hot path of the whole application. The
+channel ``kiosk`` is taken only from a registered device (the ``submission_device``
+hook): anyone else claiming it is refused, so kiosk answers always name their device. :func:`answer` is the contract (what is checked,
 what is stored, what comes back, see ``/api/openapi.json``) as a function of the
 request's parts; it needs an application context but no request context.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -29,6 +32,7 @@ from flask import Flask
 from flask import signals
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.http import parse_cookie
 
 from collector.access.ratelimit import client_key
 from collector.access.ratelimit import client_key_for
@@ -64,6 +68,8 @@ log = logging.getLogger(__name__)
 PATH = "/api/v1/responses"
 ENDPOINT = "api.create_response"
 MAX_KEY_LENGTH = 128
+DEVICE_CHANNELS = frozenset({"kiosk"})
+"""Channels a submission may claim only with a registered device's credential."""
 FIELDS = frozenset(
     {"questionnaire", "version", "agency", "unit", "channel", "language", "answers", "started_at"}
 )
@@ -100,6 +106,7 @@ def answer(
     data: bytes,
     idempotency_key: str | None,
     accept_language: str | None,
+    cookies: Mapping[str, str] | None = None,
 ) -> Reply:
     """Store one response; nothing is stored unless everything in it is valid."""
     if not is_json(mimetype):
@@ -113,7 +120,7 @@ def answer(
     key = idempotency_key
     if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
         return problem(400, f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters")
-    submission = _read(app, body, key)
+    submission = _read(app, body, key, dict(cookies or {}))
     if isinstance(submission, Reply):
         return submission
     version = submission.questionnaire
@@ -157,7 +164,9 @@ def cut_at_limit(environ: dict[str, Any], data: bytes, limit: int | None) -> boo
     )
 
 
-def _read(app: Flask, body: dict[str, Any], key: str | None) -> Submission | Reply:
+def _read(
+    app: Flask, body: dict[str, Any], key: str | None, cookies: dict[str, str]
+) -> Submission | Reply:
     """The body's fields checked and looked up (cached: no query unless something is new)."""
     errors: dict[str, str] = {}
     for name in body:
@@ -202,8 +211,18 @@ def _read(app: Flask, body: dict[str, Any], key: str | None) -> Submission | Rep
         if unit is None:
             errors["unit"] = "no such unit in this agency"
     channel = body.get("channel", "online")
+    device = None
     if channel not in CHANNELS:
         errors["channel"] = f"must be one of {list(CHANNELS)}"
+    elif channel in DEVICE_CHANNELS and agency is not None:
+        device = get_plugins(app).hook.submission_device(
+            channel=channel, agency_id=agency.id, cookies=cookies
+        )
+        if device is None:
+            errors["channel"] = (
+                f"{channel!r} is taken only from a registered device of this agency"
+                " (its credential); kiosks send their answers through /kiosk/api/responses"
+            )
     answers = body.get("answers")
     if not isinstance(answers, dict):
         errors["answers"] = "required: an object of question key to answer"
@@ -232,6 +251,7 @@ def _read(app: Flask, body: dict[str, Any], key: str | None) -> Submission | Rep
         answers=answers,
         started_at=started_at,
         idempotency_key=f"api:{key}" if key else None,
+        kiosk_id=device,
     )
 
 
@@ -349,6 +369,7 @@ class SubmissionEndpoint:
                     data=self._body(environ),
                     idempotency_key=environ.get("HTTP_IDEMPOTENCY_KEY"),
                     accept_language=environ.get("HTTP_ACCEPT_LANGUAGE"),
+                    cookies=parse_cookie(environ.get("HTTP_COOKIE")),
                 )
             except RequestEntityTooLarge:
                 return problem(413, "the request body is too large")

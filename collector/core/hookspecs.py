@@ -124,6 +124,18 @@ def response_saved(response: SavedResponse) -> None:
 
 
 @hookspec(firstresult=True)
+def submission_device(channel: str, agency_id: int, cookies: dict[str, str]) -> int | None:
+    """Say which registered device of ``agency_id`` sent a ``POST /api/v1/responses``
+    that claims ``channel`` (``kiosk``), from the request's ``cookies``: its id, or None.
+
+    The API refuses the channel (422, field ``channel``) unless a plugin names a device;
+    the response then records it (``kiosk_id``). The kiosk feature answers for its
+    paired, unrevoked tablets (the ``collector_kiosk`` credential). Called with an
+    application context but no request context.
+    """
+
+
+@hookspec(firstresult=True)
 def actor_from_request(request: Request) -> Actor | None:
     """Say who is making ``request``: a ``collector.access.permissions.Actor``, or None.
 

@@ -4,9 +4,10 @@ A ministry-level city government with a land office and a household registration
 office, three counters each. Every campaign of ``collector.demo.campaigns`` gets
 its responses: in a past wave somewhat more than each unit's target, in the
 current wave as many as the working days so far allow. Responses fall on office
-days and hours; QR, kiosk and paper answers record their campaign (paper ones
-their batch and the counter clerk who keyed them), online answers from the
-agency's website none. What the answers say comes from ``collector.demo.story``.
+days and hours; QR and paper answers record their campaign (paper ones their batch
+and the counter clerk who keyed them); online answers from the agency's website and
+kiosk answers none, kiosk ones their device (``collector.demo.kiosks``). What the
+answers say comes from ``collector.demo.story``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ from collector.demo import datafiles
 from collector.demo import story
 from collector.demo.campaigns import DemoCampaign
 from collector.demo.comments import Recent
+from collector.demo.kiosks import KIOSK_SURVEY
+from collector.demo.kiosks import kiosk_answers
+from collector.demo.kiosks import record_contact
+from collector.demo.kiosks import seed_demo_kiosks
 from collector.demo.respondents import Respondent
 from collector.demo.respondents import answers_for
 from collector.demo.waves import Wave
@@ -61,11 +66,12 @@ CHANNELS: dict[str, list[tuple[str, float]]] = {
     "demo-household/main": [("qr", 0.5), ("paper", 0.25), ("kiosk", 0.15), ("online", 0.1)],
     "": [("qr", 0.6), ("paper", 0.3), ("online", 0.1)],
 }
-"""How answers arrive, by unit: only the two main counters have a kiosk."""
+"""How answers arrive, by unit: only the two main counters have a kiosk, showing
+:data:`collector.demo.kiosks.KIOSK_SURVEY` (other questionnaires there: QR instead)."""
 
-OVERSHOOT = (1.18, 1.32)
-"""A closed wave ends with this many times its target in answers, online ones (outside
-the campaign) included: counters keep inviting until the last day."""
+OVERSHOOT = (1.3, 1.45)
+"""A closed wave ends with this many times its target in answers, online and kiosk ones
+(outside the campaign) included: counters keep inviting until the last day."""
 ENGLISH = 0.04
 """The share of visitors who answer in English."""
 
@@ -111,9 +117,10 @@ def _moment(rng: random.Random, day: date) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=UTC) + timedelta(minutes=minutes)
 
 
-def _channel(rng: random.Random, agency: str, unit: str) -> str:
+def _channel(rng: random.Random, agency: str, unit: str, slug: str) -> str:
     pairs = CHANNELS.get(f"{agency}/{unit}", CHANNELS[""])
-    return rng.choices([c for c, _ in pairs], [w for _, w in pairs])[0]
+    channel = rng.choices([c for c, _ in pairs], [w for _, w in pairs])[0]
+    return "qr" if channel == "kiosk" and slug != KIOSK_SURVEY else channel
 
 
 def _season(day: date) -> float:
@@ -144,6 +151,9 @@ class ResponseSeeder:
                 ).scalars()
             }
             session.expunge_all()
+        counters = [(a, u) for a, u in (key.split("/") for key in CHANNELS if key)]
+        self.kiosks = seed_demo_kiosks(app, counters, waves[0].starts_on)
+        self.last_contact: dict[int, datetime] = {}
 
     def seed(self, campaigns: list[DemoCampaign], versions: dict[str, QuestionnaireVersion]) -> int:
         total = 0
@@ -152,6 +162,7 @@ class ResponseSeeder:
             for start in range(0, len(batch), 2000):
                 insert_batch(get_engine(self.app), batch[start : start + 2000])
             total += len(batch)
+        record_contact(self.app, self.kiosks, self.last_contact)
         return total
 
     def _campaign(self, campaign: DemoCampaign, version: QuestionnaireVersion) -> list[Prepared]:
@@ -195,7 +206,10 @@ class ResponseSeeder:
                 self.recent.of(office, counter),
             )
             self.recent.add(raw.get(questionnaire.analysis.comment or ""), office, counter)
-            channel = _channel(rng, agency.code, code)
+            channel = _channel(rng, agency.code, code, version.slug)
+            kiosk = self.kiosks.get(f"{agency.code}/{code}") if channel == "kiosk" else None
+            if kiosk is not None:
+                raw = kiosk_answers(self.plugins, questionnaire, raw)
             submission = Submission(
                 questionnaire=version,
                 agency=agency,
@@ -204,7 +218,9 @@ class ResponseSeeder:
                 language=respondent.language,
                 answers=raw,
                 started_at=when - timedelta(seconds=rng.randint(70, 420)),
-                campaign_id=None if channel == "online" else campaign.id,
+                campaign_id=None if channel in ("online", "kiosk") else campaign.id,
+                kiosk_id=kiosk,
+                client_submitted_at=when if kiosk is not None else None,
             )
             if channel == "paper":
                 submission.batch = f"{wave.roc_year}{day.month:02d}-{code}"
@@ -214,5 +230,7 @@ class ResponseSeeder:
             except InvalidSubmission:
                 continue  # a generated answer broke an agency's rule: not stored
             prepared.submitted_at = when
+            if kiosk is not None:
+                self.last_contact[kiosk] = max(when, self.last_contact.get(kiosk, when))
             batch.append(prepared)
         return batch

@@ -241,7 +241,11 @@ def leave(app: Flask, kiosk: Kiosk, pin: str) -> bool:
 
 def device(session: Session, request: Request) -> Kiosk | None:
     """The paired, unrevoked kiosk whose credential the request's cookie holds."""
-    credential = request.cookies.get(COOKIE)
+    return device_of(session, request.cookies.get(COOKIE))
+
+
+def device_of(session: Session, credential: str | None) -> Kiosk | None:
+    """The paired, unrevoked kiosk that holds ``credential``."""
     if not credential or len(credential) > 128:
         return None
     return session.execute(

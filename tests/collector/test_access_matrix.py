@@ -27,6 +27,8 @@ from tests.helpers.complaints import make_case
 from tests.helpers.complaints import make_followup
 from tests.helpers.improvement import make_action
 from tests.helpers.jobs import make_export_job
+from tests.helpers.kiosk import make_kiosk
+from tests.helpers.kiosk import paired_tablet
 from tests.helpers.organisation import agency_id
 from tests.helpers.questionnaires import make_draft
 from tests.helpers.staff import PEOPLE
@@ -93,7 +95,9 @@ def test_every_route_is_documented_and_every_documented_route_exists(app: Flask)
     assert not stale, f"docs/access.md lists routes that do not exist: {stale}"
     for access in documented.values():
         actions = access.removesuffix(" (object)").split(" or ")
-        assert access in ("public", "login", "staff") or set(actions) <= set(ACTIONS), access
+        assert access in ("public", "login", "device", "staff") or set(actions) <= set(ACTIONS), (
+            access
+        )
 
 
 # -- walking every route as everyone ------------------------------------------
@@ -130,7 +134,6 @@ def sample_values(target_user: int) -> dict[str, Any]:
         "unit_code": "c1",
         "slug": "citizen-satisfaction",
         "filename": "style.css",
-        "kiosk_id": "1",
         "user_id": target_user,
         "token": "not-a-token",
         "year": 2025,
@@ -138,7 +141,15 @@ def sample_values(target_user: int) -> dict[str, Any]:
     }
 
 
+# Sample values that differ by route: a file each static folder really holds.
+RULE_VALUES: dict[str, dict[str, Any]] = {
+    "/kiosk/static/<path:filename>": {"filename": "kiosk.css"},
+}
+
+
 def build(rule: str, values: dict[str, Any]) -> str:
+    values = {**values, **RULE_VALUES.get(rule, {})}
+
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         assert name in values, f"add a sample value for <{name}> (route {rule}) to this test"
@@ -154,6 +165,8 @@ def expected(persona: Persona, access: str, method: str) -> str:
         return "ok"
     if access == "login":
         return "ok" if persona.email is None else "home"
+    if access == "device":
+        return "no device"  # no persona holds a kiosk's credential; a staff session is not one
     if persona.email is None:
         return "login"
     if access == "staff":
@@ -183,6 +196,8 @@ def outcome(response: Any) -> str:
         return "login"
     if status in (301, 302, 303) and location.endswith("/staff/"):
         return "home"
+    if status == 401 and response.is_json and "kiosk" in str(response.get_json()):
+        return "no device"  # the kiosk API's refusal (collector.kiosk.device_views)
     if status == 401:
         return "login"
     if status == 403:
@@ -212,6 +227,7 @@ def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) ->
         **make_action(app),
         **make_export_job(app),
         **make_draft(app),
+        **make_kiosk(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     routes = documented_routes()
@@ -261,6 +277,8 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
         **make_action(app),
         **make_export_job(app),
         **make_draft(app),
+        **make_kiosk(app),
+        **make_kiosk(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     for email in ("admin@beta.example.test", "analyst@beta.example.test"):
@@ -274,6 +292,20 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
             for method in sorted(methods):
                 response = client.open(url, method=method, data={"csrf_token": auth.csrf()})
                 assert response.status_code == 404, (email, method, url)
+
+
+def test_a_paired_kiosk_passes_the_device_routes_and_no_staff_route(walked: Flask) -> None:
+    """The other side of ``device``: the credential opens the kiosk API and nothing else."""
+    app = walked
+    tablet, _kiosk_id = paired_tablet(app)
+    routes = documented_routes()
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        access = routes[(rule.rule, frozenset(rule.methods - {"HEAD", "OPTIONS"}))]
+        if access == "device":
+            response = tablet.post(rule.rule, json={})
+            assert response.status_code not in (401, 403), (rule.rule, response.status_code)
+        elif access not in ("public", "login") and "<" not in rule.rule and "GET" in rule.methods:
+            assert outcome(tablet.get(rule.rule)) == "login", rule.rule
 
 
 def test_a_denial_is_audited(walked: Flask) -> None:

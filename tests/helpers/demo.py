@@ -24,6 +24,7 @@ from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
 from collector.core.models import StaffInvitation
 from collector.core.models import Unit
+from collector.kiosk.models import Kiosk
 from tests.helpers.staff import FAST_HASH
 
 DEMO_NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -60,6 +61,7 @@ class Answer:
     submitted_at: datetime
     batch: str | None
     entered_by: int | None
+    kiosk: tuple[str, str, str] | None  # the device's agency, unit and questionnaire
     numbers: dict[str, float | None]
     texts: dict[str, str | None]
 
@@ -112,6 +114,10 @@ def read_demo(app: Flask) -> DemoData:
         units = {u.id: u.code for u in session.execute(select(Unit)).scalars()}
         slugs = {v.id: v.slug for v in session.execute(select(QuestionnaireVersion)).scalars()}
         campaigns = {c.id: c for c in session.execute(select(Campaign)).scalars()}
+        kiosks = {
+            k.id: (agencies[k.agency_id], units[k.unit_id], k.questionnaire)
+            for k in session.execute(select(Kiosk)).scalars()
+        }
         answers = [
             Answer(
                 slug=slugs[r.questionnaire_version_id],
@@ -123,6 +129,7 @@ def read_demo(app: Flask) -> DemoData:
                 submitted_at=r.submitted_at,
                 batch=r.batch,
                 entered_by=r.entered_by,
+                kiosk=kiosks[r.kiosk_id] if r.kiosk_id else None,
                 numbers={k: v[0][0] for k, v in r.answers.items() if v},
                 texts={k: v[0][1] for k, v in r.answers.items() if v},
             )

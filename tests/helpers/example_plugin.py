@@ -192,6 +192,14 @@ def validate_submission(
     return None
 
 
+@hookimpl
+def submission_device(channel: str, agency_id: int, cookies: dict[str, str]) -> int | None:
+    """A plugin's own counter device: the cookie ``example_device=counter-7`` is device 7."""
+    if channel == "kiosk" and cookies.get("example_device") == "counter-7":
+        return 7
+    return None
+
+
 def _count_job(context: Any) -> None:
     """A background job: counts to its ``to`` parameter, reporting progress, and keeps the
     result as a file."""

@@ -49,6 +49,12 @@ def register(
     return kiosk_id, match.group(1)
 
 
+def make_kiosk(app: Flask) -> dict[str, Any]:
+    """The access matrix's sample: a kiosk of agency alpha (registered, not paired)."""
+    kiosk_id, _code = register(app)
+    return {"kiosk_id": kiosk_id}
+
+
 def pair(client: FlaskClient, code: str) -> Any:
     page = client.get("/kiosk/pair")
     return client.post("/kiosk/pair", data={"csrf_token": csrf_token(page.text), "code": code})

@@ -1,4 +1,4 @@
-"""The JSON API (``/api/v1``) that integrators and the kiosk use; see ``/api/openapi.json``."""
+"""The JSON API (``/api/v1``) that integrators use (kiosks have ``/kiosk/api``); see ``/api/openapi.json``."""
 
 from __future__ import annotations
 
@@ -141,6 +141,7 @@ def create_response() -> Any:
         data=data,
         idempotency_key=request.headers.get("Idempotency-Key"),
         accept_language=request.headers.get("Accept-Language"),
+        cookies=request.cookies,
     )
     response = jsonify(reply.body)
     response.status_code = reply.status

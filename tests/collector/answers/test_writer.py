@@ -45,7 +45,7 @@ TIMEOUT = 30
 
 
 def body(**overrides: Any) -> dict[str, Any]:
-    return api_body(**{"channel": "kiosk", **overrides})
+    return api_body(**{"channel": "qr", **overrides})
 
 
 def count(app: Flask, model: Any = Response) -> int:
@@ -63,7 +63,7 @@ def prepared(app: Flask, key: str | None = None, **answers: Any) -> Prepared:
             questionnaire=version,
             agency=agency,
             unit=unit,
-            channel="kiosk",
+            channel="qr",
             language="zh-Hant-TW",
             answers={**CITIZEN_ANSWERS, **answers},
             idempotency_key=key,

@@ -20,6 +20,7 @@ from collector.core.db import session_scope
 from collector.core.models import Agency
 from collector.core.models import ComplaintCategory
 from collector.core.models import Job
+from collector.core.models import Response
 from collector.core.models import Unit
 from collector.core.models import User
 from collector.jobs import service as jobs
@@ -144,6 +145,19 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     drain(app)
     assert example_plugin.SEEN["saved"] == [stored.get_json()["receipt"]]
     exercised.add("response_saved")
+
+    kiosk = {**body, "channel": "kiosk"}
+    assert client.post("/api/v1/responses", json=kiosk).status_code == 422  # no device
+    client.set_cookie("example_device", "counter-7")
+    device = client.post("/api/v1/responses", json=kiosk)
+    client.delete_cookie("example_device")
+    assert device.status_code == 201
+    with session_scope(app) as session:
+        stored = session.execute(
+            select(Response).where(Response.receipt == device.get_json()["receipt"])
+        ).scalar_one()
+    assert (stored.channel, stored.kiosk_id) == ("kiosk", 7)
+    exercised.add("submission_device")
 
     counting = jobs.create(app, "example.count", agency_id=None, parameters={"to": 3})
     drain(app)

@@ -109,16 +109,23 @@ def test_how_answers_arrived(demo_data: DemoData) -> None:
     channels = Counter(a.channel for a in citizens)
     assert {"qr", "paper", "online"} <= set(channels)
     assert channels["qr"] > channels["paper"] > channels["online"]
-    # Answers from the agency's website carry no campaign; the others do.
-    assert all(a.campaign is None for a in citizens if a.channel == "online")
-    assert all(a.campaign is not None for a in citizens if a.channel != "online")
+    # Answers from the agency's website and the kiosks carry no campaign; the others do.
+    assert all(a.campaign is None for a in citizens if a.channel in ("online", "kiosk"))
+    assert all(a.campaign is not None for a in citizens if a.channel not in ("online", "kiosk"))
     # Paper questionnaires carry their batch and the clerk who keyed them.
     assert all(a.batch and a.entered_by for a in citizens if a.channel == "paper")
-    # Kiosks stand at the two main counters only.
-    assert {(a.agency, a.unit) for a in citizens if a.channel == "kiosk"} == {
+    # Kiosks stand at the two main counters only, and every kiosk answer is one its
+    # device could have taken: that unit's kiosk, its questionnaire, no free text.
+    kiosk = [a for a in citizens if a.channel == "kiosk"]
+    assert {(a.agency, a.unit) for a in kiosk} == {
         ("demo-land", "reg"),
         ("demo-household", "main"),
     }
+    assert all(a.kiosk == (a.agency, a.unit, a.slug) for a in kiosk)
+    assert all(a.kiosk is None for a in citizens if a.channel != "kiosk")
+    asked = {k for a in citizens if a.channel == "qr" and a.slug == kiosk[0].slug for k in a.texts}
+    shown = {k for a in kiosk for k in a.texts}
+    assert shown < asked  # the free-text questions are left to the survey page
 
 
 def test_who_answered_looks_like_each_office(demo_data: DemoData) -> None:
