@@ -278,7 +278,6 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
         **make_export_job(app),
         **make_draft(app),
         **make_kiosk(app),
-        **make_kiosk(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
     for email in ("admin@beta.example.test", "analyst@beta.example.test"):
