@@ -581,6 +581,38 @@ class DesignCore(DataColumns):
         return self._w
 
     @property
+    def psu_codes(self) -> np.ndarray:
+        """First-stage cluster code (0..n_psu-1) of every row (R ``design$cluster[, 1]``)."""
+        return self._struct.psu
+
+    @property
+    def stratum_codes(self) -> np.ndarray:
+        """First-stage stratum code of every row (0..n_strata-1, sorted as the labels)."""
+        return self._struct.stratum
+
+    @property
+    def stratum_labels(self) -> np.ndarray:
+        """The first-stage strata's labels, in code order."""
+        return self._struct.stratum_labels
+
+    @property
+    def has_strata(self) -> bool:
+        """True when the design was given ``strata``."""
+        return self._struct.has_strata
+
+    @property
+    def stage_count(self) -> int:
+        """Sampling stages in ``ids``."""
+        return self._struct.n_stages
+
+    def first_stage_population(self) -> np.ndarray | None:
+        """Population count N of each row's first-stage stratum (R ``fpc$popsize[, 1]``)."""
+        st = self._struct.stages[0]
+        if st.pop is None:
+            return None
+        return np.asarray(st.pop[self._struct.stratum], dtype=float)
+
+    @property
     def calibration(self) -> tuple[CalibrationStep, ...]:
         """The ``poststratify``/``rake`` steps applied, in order (their residuals enter variances)."""
         return self._calibration

@@ -32,6 +32,8 @@ from analysis.estimate import Estimates
 from analysis.quantile import svyquantile
 from analysis.regression import GLMResult
 from analysis.regression import svyglm
+from analysis.replicates import ReplicateDesign
+from analysis.replicates import replicate_weights
 
 __all__ = ["BY_STATS", "SurveyDesign"]
 
@@ -187,13 +189,15 @@ class SurveyDesign(DesignCore):
         q: float | None = None,
         level: Any = None,
         method: str = "logit",
+        qrule: str = "math",
+        interval_type: str = "mean",
     ) -> Estimates:
         """One estimate per level of ``group`` as domains (R ``svyby``); empty levels drop.
 
         ``stat``: ``"mean"``, ``"total"``, ``"proportion"`` (share of ``level`` in ``col``,
         or of 1 in a 0/1 column: ``svyby(~I(col == level), ~group, svymean)``), ``"ciprop"``
         (the same with ``svyciprop``'s interval of ``method``), ``"ratio"`` (``col`` over
-        ``den``: ``svyratio``) or ``"quantile"`` (quantile ``q``: ``svyquantile``). Each
+        ``den``: ``svyratio``) or ``"quantile"`` (quantile ``q``: ``svyquantile`` with ``qrule`` and ``interval_type``). Each
         group's estimate, SE, df and interval are R's for that domain; ``.vcov`` is the joint
         covariance (R ``svyby(covmat=TRUE)``; for quantiles, the covariance of the CDF at
         the group quantiles mapped through Woodruff's slopes, which R does not give).
@@ -229,7 +233,9 @@ class SurveyDesign(DesignCore):
         name = f"{col}/{den}" if den is not None else col
         if stat == "quantile":
             assert q is not None
-            return self._by_quantile(col, group, labels, d, gi, q, na_rm)
+            return self._by_quantile(
+                col, group, labels, d, gi, q, na_rm, qrule=qrule, interval_type=interval_type
+            )
         est: np.ndarray
         if stat == "total":
             est = sums
@@ -306,6 +312,9 @@ class SurveyDesign(DesignCore):
         gi: np.ndarray,
         q: float,
         na_rm: bool,
+        *,
+        qrule: str = "math",
+        interval_type: str = "mean",
     ) -> Estimates:
         """Quantile ``q`` per group (R ``svyby(..., svyquantile)``) and their joint covariance.
 
@@ -321,7 +330,14 @@ class SurveyDesign(DesignCore):
         qhat = np.zeros(n_g)
         for j, lab in enumerate(labels):
             dj = d & (gi == j)
-            e = svyquantile(self._copy(_domain=dj), col, q, na_rm=na_rm)
+            e = svyquantile(
+                self._copy(_domain=dj),
+                col,
+                q,
+                na_rm=na_rm,
+                qrule=qrule,
+                interval_type=interval_type,
+            )
             qhat[j] = e.estimate
             items[lab] = replace(e, name=f"{col} q{q:g}|{group}={lab}")
         ind = (y <= qhat[gi]).astype(float)
@@ -402,9 +418,21 @@ class SurveyDesign(DesignCore):
             ci_df=float(df),
         )
 
-    def quantile(self, col: str, q: float, na_rm: bool = False) -> Estimate:
-        """Quantile with Woodruff interval (R ``svyquantile``, survey >= 4 defaults)."""
-        return svyquantile(self, col, q, na_rm=na_rm)
+    def quantile(
+        self,
+        col: str,
+        q: float,
+        na_rm: bool = False,
+        *,
+        qrule: str = "math",
+        interval_type: str = "mean",
+    ) -> Estimate:
+        """Quantile with R ``svyquantile``'s interval (defaults: survey >= 4, Woodruff).
+
+        ``qrule``: ``"math"``, ``"school"``, ``"shahvaish"``, ``"hf1"``-``"hf9"``;
+        ``interval_type``: ``"mean"``, ``"beta"``, ``"xlogit"``, ``"asin"``, ``"score"``.
+        """
+        return svyquantile(self, col, q, na_rm=na_rm, qrule=qrule, interval_type=interval_type)
 
     def ciprop(self, col: str, method: str = "logit", na_rm: bool = False) -> Estimate:
         """Proportion with an interval that stays in [0, 1] (R ``svyciprop``); see ``.ci()``."""
@@ -413,3 +441,19 @@ class SurveyDesign(DesignCore):
     def glm(self, formula: str, family: str = "gaussian") -> GLMResult:
         """Design-based generalised linear model (R ``svyglm``)."""
         return svyglm(self, formula, family=family)
+
+    def replicate(
+        self,
+        type: str = "JKn",
+        replicates: int | None = None,
+        seed: int | None = None,
+        mse: bool = False,
+    ) -> ReplicateDesign:
+        """This design with replicate weights (R ``as.svrepdesign``).
+
+        ``type``: ``"JK1"`` (unstratified), ``"JKn"`` (stratified jackknife), ``"BRR"`` (two
+        PSUs per stratum) or ``"bootstrap"`` (``replicates`` draws, default 50, from ``seed``).
+        """
+        return ReplicateDesign.from_design(
+            self, replicate_weights(self, type, replicates, seed), mse=mse
+        )
