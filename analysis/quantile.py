@@ -79,7 +79,16 @@ def _qs(x: np.ndarray, w: np.ndarray, p: float) -> tuple[float, float, int, int,
 
 
 def _approx(pk: np.ndarray, x: np.ndarray, p: float, constant: bool) -> float:
-    """R's ``approx(pk, x, p, rule = 2)``, linear or ``method = "constant", f = 0``."""
+    """R's ``approx(pk, x, p, rule = 2)``, linear or ``method = "constant", f = 0``.
+
+    As R's ``regularize.values``: the points are sorted by ``pk`` and tied ``pk`` take the
+    mean of their values (Shah-Vaish's ``pk`` need not increase: R subtracts the raw weight).
+    """
+    order = np.argsort(pk, kind="stable")
+    pk, x = pk[order], x[order]
+    if (np.diff(pk) == 0).any():
+        pk, inv = np.unique(pk, return_inverse=True)
+        x = np.bincount(inv, weights=x) / np.bincount(inv)
     if p <= pk[0]:
         return float(x[0])
     if p >= pk[-1]:
