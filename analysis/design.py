@@ -34,6 +34,11 @@ from analysis.regression import GLMResult
 from analysis.regression import svyglm
 from analysis.replicates import ReplicateDesign
 from analysis.replicates import replicate_weights
+from analysis.tables import ChisqTest
+from analysis.tables import parse_two_way
+from analysis.tables import svychisq
+from analysis.tables import svytable
+from analysis.tables import svyvar
 
 __all__ = ["BY_STATS", "SurveyDesign"]
 
@@ -457,3 +462,20 @@ class SurveyDesign(DesignCore):
         return ReplicateDesign.from_design(
             self, replicate_weights(self, type, replicates, seed), mse=mse
         )
+
+    def table(self, formula: str) -> pd.Series | pd.DataFrame:
+        """Weighted counts of ``"~a"`` or ``"~a + b"`` (R ``svytable``)."""
+        return svytable(self, formula)
+
+    def chisq(self, formula: str, statistic: str = "F") -> ChisqTest:
+        """Test of independence in ``"~row + col"`` (R ``svychisq``); ``statistic``: ``"F"``
+        (Rao-Scott, default), ``"Chisq"``, ``"Wald"``, ``"adjWald"``, ``"lincom"``,
+        ``"saddlepoint"``."""
+        names = parse_two_way(formula)
+        if len(names) != 2:
+            raise ValueError(f"chisq needs two variables, '~row + col'; got {formula!r}")
+        return svychisq(self, names[0], names[1], statistic)
+
+    def var(self, col: str, na_rm: bool = False) -> Estimate:
+        """Population variance of ``col`` with its design SE (R ``svyvar``)."""
+        return svyvar(self, col, na_rm=na_rm)
