@@ -29,6 +29,8 @@ from analysis.ciprop import svyciprop
 from analysis.core import DesignCore
 from analysis.estimate import Estimate
 from analysis.estimate import Estimates
+from analysis.ordinal import OLRResult
+from analysis.ordinal import svyolr
 from analysis.quantile import svyquantile
 from analysis.regression import GLMResult
 from analysis.regression import svyglm
@@ -444,8 +446,14 @@ class SurveyDesign(DesignCore):
         return svyciprop(self, col, method=method, na_rm=na_rm)
 
     def glm(self, formula: str, family: str = "gaussian") -> GLMResult:
-        """Design-based generalised linear model (R ``svyglm``)."""
+        """Design-based generalised linear model (R ``svyglm``); ``family``: ``"gaussian"``,
+        ``"binomial"``/``"quasibinomial"``, ``"poisson"``/``"quasipoisson"`` (complaint
+        counts). Test several coefficients with ``analysis.regression.reg_term_test``."""
         return svyglm(self, formula, family=family)
+
+    def olr(self, formula: str) -> OLRResult:
+        """Proportional-odds model of an ordered response (R ``svyolr``)."""
+        return svyolr(self, formula)
 
     def replicate(
         self,

@@ -58,6 +58,10 @@ class GLMResult:
             {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
         )
 
+    def reg_term_test(self, terms: str | list[str]) -> TermTest:
+        """R ``regTermTest``: see :func:`reg_term_test`."""
+        return reg_term_test(self, terms)
+
     def wald_test(self, terms: list[str]) -> tuple[float, float, float, float]:
         """Design-based Wald F test that ``terms`` are all zero (R ``regTermTest``).
 
