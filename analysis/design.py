@@ -29,6 +29,8 @@ from analysis.ciprop import svyciprop
 from analysis.core import DesignCore
 from analysis.estimate import Estimate
 from analysis.estimate import Estimates
+from analysis.km import KMCurve
+from analysis.km import svykm
 from analysis.ordinal import OLRResult
 from analysis.ordinal import svyolr
 from analysis.quantile import svyquantile
@@ -487,3 +489,7 @@ class SurveyDesign(DesignCore):
     def var(self, col: str, na_rm: bool = False) -> Estimate:
         """Population variance of ``col`` with its design SE (R ``svyvar``)."""
         return svyvar(self, col, na_rm=na_rm)
+
+    def km(self, time: str, event: str, se: bool = True) -> KMCurve:
+        """Design-weighted survival curve (R ``svykm``), with R's ``se=TRUE`` variances."""
+        return svykm(self, time, event, se=se)
