@@ -376,6 +376,12 @@ class ReplicateDesign(DataColumns):
         return self._rw.rscales
 
     @property
+    def weights_table(self) -> ReplicateWeights:
+        """The replicate weights in compressed form (one row per PSU when built from a
+        design): what an open-data file publishes, at a fraction of the size."""
+        return self._rw
+
+    @property
     def n_replicates(self) -> int:
         """Number of replicates."""
         return int(self._rw.table.shape[1])
