@@ -348,6 +348,10 @@ class ReplicateDesign(DataColumns):
         self.mse = mse
         self._domain = None
         self._degf_full: int | None = None
+        # given weights are one row per data row: sums need no grouping
+        self._per_row = rw.table.shape[0] == len(data) and bool(
+            np.array_equal(rw.index, np.arange(len(data)))
+        )
 
     @classmethod
     def from_design(
@@ -427,7 +431,7 @@ class ReplicateDesign(DataColumns):
         rw = self._rw
         fx = x * self._factor[:, None]
         m = rw.table.shape[0]
-        if m == len(self.data):
+        if self._per_row:
             grouped = fx
         else:
             grouped = np.column_stack(
@@ -463,11 +467,8 @@ class ReplicateDesign(DataColumns):
         d = self.domain_mask() if mask is None else mask
         rw = self._rw
         rows = d & (self._factor != 0)
-        if rw.table.shape[0] == len(self.data):
-            m = rw.table[rows] * self._factor[rows, None]
-        else:
-            m = rw.table[np.unique(rw.index[rows])]
-        rank = _rank(m) - 1
+        # a row's analysis weights are its unit's replicate weights times a positive factor
+        rank = _rank(rw.table[np.unique(rw.index[rows])]) - 1
         if mask is None and self._domain is None:
             self._degf_full = rank
         return rank

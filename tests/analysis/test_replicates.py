@@ -215,3 +215,12 @@ def test_misuse() -> None:
         ReplicateDesign(df, repweights=["r1", "r3"], weights="w")
     with pytest.raises(ValueError, match="needs a replicate-weight design"):
         api_design("clus1").quantile("api00", 0.5, interval_type="quantile")
+
+
+def test_one_row_per_psu_in_any_order() -> None:
+    # PSU ids that do not follow the row order: the replicate sums must follow the ids
+    df = data("apistrat").sample(frac=1.0, random_state=3).reset_index(drop=True)
+    jk = SurveyDesign(df, ids="snum", strata="stype", fpc="fpc").replicate("JKn")
+    e = jk.mean("api00")
+    check(e, "rep.strat_JKn.mean.api00")
+    assert e.df == ref("rep.strat_JKn.degf")["value"]
