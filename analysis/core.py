@@ -28,6 +28,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
+from analysis.checks import check_binary
 from analysis.variance import LONELY_PSU_OPTIONS
 from analysis.variance import CalibrationStep
 from analysis.variance import StageInfo
@@ -476,6 +477,47 @@ class DataColumns:
         if isinstance(s.dtype, pd.CategoricalDtype):
             return list(s.cat.categories)
         return sorted(s.dropna().unique().tolist())
+
+    def category_indicators(
+        self, col: str, level: Any, na_rm: bool
+    ) -> tuple[list[Any], np.ndarray, np.ndarray]:
+        """What ``proportion`` averages: the levels asked for (``level`` or all), their 0/1
+        indicator columns, and the domain without missing rows (or an error)."""
+        levels = self.levels(col)
+        if level is not None and level not in levels:
+            raise ValueError(
+                f"level {level!r} does not occur in column {col!r}; levels are {levels}"
+            )
+        s = self.data[col]
+        miss = s.isna().to_numpy()
+        d = self.domain_mask()
+        if (d & miss).any():
+            if not na_rm:
+                raise ValueError(
+                    f"column {col!r} has {int((d & miss).sum())} missing values in the domain; "
+                    "pass na_rm=True to drop them as a domain"
+                )
+            d = d & ~miss
+        wanted = [level] if level is not None else levels
+        y = np.column_stack([(s == lv).to_numpy(dtype=float) for lv in wanted])
+        return wanted, y, d
+
+    def by_values(self, col: str, stat: str, level: Any) -> np.ndarray:
+        """The column ``by`` works on: the values, or for a proportion (``stat`` is
+        ``"proportion"`` or ``"ciprop"``) a 0/1 indicator of ``level``, or the 0/1 column."""
+        if stat not in ("proportion", "ciprop"):
+            return self.column(col)
+        if level is None:
+            y = self.column(col)
+            check_binary(y[~np.isnan(y)], col)
+            return y
+        known = self.levels(col)
+        if level not in known:
+            raise ValueError(
+                f"level {level!r} does not occur in column {col!r}; levels are {known}"
+            )
+        s = self.data[col]
+        return np.where(s.isna().to_numpy(), np.nan, (s == level).to_numpy(dtype=float))
 
     def subset(self, mask: Any) -> Self:
         """Domain design (R ``subset``): rows outside get zero weight, every PSU is kept."""

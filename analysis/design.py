@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.checks import BY_STATS
 from analysis.checks import SMALL_GROUP
+from analysis.checks import check_by_arguments
 from analysis.checks import warn_small_groups
-from analysis.ciprop import check_binary
 from analysis.ciprop import likelihood_fit
 from analysis.ciprop import proportion_estimate
 from analysis.ciprop import svyciprop
@@ -45,9 +46,6 @@ from analysis.tables import svytable
 from analysis.tables import svyvar
 
 __all__ = ["BY_STATS", "SurveyDesign"]
-
-#: The statistics ``SurveyDesign.by`` computes per group.
-BY_STATS = ("mean", "total", "proportion", "ciprop", "ratio", "quantile")
 
 
 def _group_deff(
@@ -136,23 +134,7 @@ class SurveyDesign(DesignCore):
 
     def proportion(self, col: str, level: Any = None, na_rm: bool = False) -> Estimate | Estimates:
         """Share of each category (R ``svymean(~factor(col))``); one level gives one Estimate."""
-        levels = self.levels(col)
-        s = self.data[col]
-        if level is not None and level not in levels:
-            raise ValueError(
-                f"level {level!r} does not occur in column {col!r}; levels are {levels}"
-            )
-        miss = s.isna().to_numpy()
-        d = self.domain_mask()
-        if (d & miss).any():
-            if not na_rm:
-                raise ValueError(
-                    f"column {col!r} has {int((d & miss).sum())} missing values in the domain; "
-                    "pass na_rm=True to drop them as a domain"
-                )
-            d = d & ~miss
-        wanted = [level] if level is not None else levels
-        y = np.column_stack([(s == lv).to_numpy(dtype=float) for lv in wanted])
+        wanted, y, d = self.category_indicators(col, level, na_rm)
         est, v, deff = self.mean_block(y, d, f"proportion of {col!r}")
         df = self.degf(d)
         items = {
@@ -211,17 +193,8 @@ class SurveyDesign(DesignCore):
         covariance (R ``svyby(covmat=TRUE)``; for quantiles, the covariance of the CDF at
         the group quantiles mapped through Woodruff's slopes, which R does not give).
         """
-        if stat not in BY_STATS:
-            raise ValueError(f"stat must be one of {BY_STATS}, got {stat!r}")
-        if stat == "ratio" and den is None:
-            raise ValueError("by(stat='ratio') needs den=, the denominator column")
-        if stat == "quantile" and (q is None or not 0.0 <= q <= 1.0):
-            raise ValueError(f"by(stat='quantile') needs q= between 0 and 1, got {q!r}")
-        if den is not None and stat != "ratio":
-            raise ValueError("den= is only for stat='ratio'")
-        if level is not None and stat not in ("proportion", "ciprop"):
-            raise ValueError("level= is only for stat='proportion' or 'ciprop'")
-        y = self._by_values(col, stat, level)
+        check_by_arguments(stat, den, q, level)
+        y = self.by_values(col, stat, level)
         codes, levels = self._group_codes(group)
         d = self.usable(y, col, na_rm, self.domain_mask() & (codes >= 0))
         x = None
@@ -295,22 +268,6 @@ class SurveyDesign(DesignCore):
             else:
                 items[lab] = Estimate(float(est[j]), se, int(df[j]), float(deff[j]), label, stat)
         return Estimates(items, pd.DataFrame(v, index=labels, columns=labels))
-
-    def _by_values(self, col: str, stat: str, level: Any) -> np.ndarray:
-        """The column ``by`` averages: the values, or a 0/1 indicator for a proportion."""
-        if stat not in ("proportion", "ciprop"):
-            return self.column(col)
-        if level is None:
-            y = self.column(col)
-            check_binary(y[~np.isnan(y)], col)
-            return y
-        known = self.levels(col)
-        if level not in known:
-            raise ValueError(
-                f"level {level!r} does not occur in column {col!r}; levels are {known}"
-            )
-        s = self.data[col]
-        return np.where(s.isna().to_numpy(), np.nan, (s == level).to_numpy(dtype=float))
 
     def _by_quantile(
         self,

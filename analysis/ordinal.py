@@ -26,41 +26,19 @@ from scipy import optimize
 from scipy import stats
 
 from analysis.core import DesignCore
+from analysis.regression import Coefficients
 
 __all__ = ["OLRResult", "svyolr"]
 
 
 @dataclass(frozen=True)
-class OLRResult:
-    """Slopes then cut-points (``"a|b"``), with design-based SEs, as R's ``svyolr``."""
+class OLRResult(Coefficients):
+    """Slopes then cut-points (``"a|b"``), with design-based SEs, as R's ``svyolr``;
+    ``reg_term_test`` and ``wald_test`` as on a GLM."""
 
-    params: pd.Series
-    bse: pd.Series
-    cov_params: pd.DataFrame
-    df_resid: float
     nobs: int
     formula: str
     levels: tuple[Any, ...]
-
-    @property
-    def tvalues(self) -> pd.Series:
-        """Wald t statistics."""
-        return self.params / self.bse
-
-    @property
-    def pvalues(self) -> pd.Series:
-        """Two-sided p-values on t with ``df_resid``."""
-        return pd.Series(
-            2 * stats.t.sf(np.abs(self.tvalues), self.df_resid), index=self.params.index
-        )
-
-    def wald_test(self, terms: list[str]) -> tuple[float, float, float, float]:
-        """Wald F test that ``terms`` are zero (R ``regTermTest`` on a ``svyolr``)."""
-        b = self.params[terms].to_numpy()
-        v = self.cov_params.loc[terms, terms].to_numpy()
-        k = len(terms)
-        f = float(b @ np.linalg.solve(v, b)) / k
-        return (f, float(k), self.df_resid, float(stats.f.sf(f, k, self.df_resid)))
 
 
 def _response_codes(s: pd.Series) -> tuple[np.ndarray, list[Any]]:

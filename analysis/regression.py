@@ -22,22 +22,28 @@ from scipy import stats
 
 from analysis.core import DesignCore
 
-__all__ = ["FAMILIES", "GLMResult", "glm_family", "model_frame", "reg_term_test", "svyglm"]
+__all__ = [
+    "FAMILIES",
+    "Coefficients",
+    "GLMResult",
+    "glm_family",
+    "model_frame",
+    "reg_term_test",
+    "svyglm",
+]
 
 FAMILIES = ("gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson")
 
 
 @dataclass(frozen=True)
-class GLMResult:
-    """Coefficients with design-based standard errors, indexed by patsy/statsmodels names."""
+class Coefficients:
+    """Coefficients with design-based standard errors by name: what a design-based model
+    returns (``GLMResult``, ``analysis.ordinal.OLRResult``), with R's tests and intervals."""
 
     params: pd.Series
     bse: pd.Series
     cov_params: pd.DataFrame
     df_resid: float
-    family: str
-    nobs: int
-    formula: str
 
     @property
     def tvalues(self) -> pd.Series:
@@ -76,6 +82,15 @@ class GLMResult:
         k = len(terms)
         f = chisq / k
         return (f, float(k), float(self.df_resid), float(stats.f.sf(f, k, self.df_resid)))
+
+
+@dataclass(frozen=True)
+class GLMResult(Coefficients):
+    """A design-based GLM, indexed by patsy/statsmodels names (R ``svyglm``)."""
+
+    family: str
+    nobs: int
+    formula: str
 
 
 def _response(y: pd.DataFrame) -> np.ndarray:
@@ -197,7 +212,7 @@ class TermTest:
     chisq: float
 
 
-def reg_term_test(fit: GLMResult, terms: str | list[str]) -> TermTest:
+def reg_term_test(fit: Coefficients, terms: str | list[str]) -> TermTest:
     """R ``regTermTest(fit, ~term, method="Wald")``: every coefficient of the terms is zero.
 
     ``terms``: coefficient names, or a variable name, which takes all its coefficients

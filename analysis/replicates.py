@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.checks import check_binary
+from analysis.checks import check_by_arguments
 from analysis.ciprop import CIPROP_METHODS
-from analysis.ciprop import check_binary
 from analysis.ciprop import proportion_estimate
 from analysis.core import DataColumns
 from analysis.core import DesignCore
@@ -51,7 +52,6 @@ __all__ = [
 
 #: Types ``ReplicateDesign`` accepts (R ``svrepdesign``); ``replicate_weights`` builds the first four.
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "successive-difference", "other")
-_BY_STATS = ("mean", "total", "proportion", "ciprop", "ratio", "quantile")
 
 
 @dataclass(frozen=True)
@@ -532,23 +532,7 @@ class ReplicateDesign(DataColumns):
 
     def proportion(self, col: str, level: Any = None, na_rm: bool = False) -> Estimate | Estimates:
         """Share of each category (R ``svymean(~factor(col))``); one level gives one Estimate."""
-        levels = self.levels(col)
-        if level is not None and level not in levels:
-            raise ValueError(
-                f"level {level!r} does not occur in column {col!r}; levels are {levels}"
-            )
-        s = self.data[col]
-        miss = s.isna().to_numpy()
-        d = self.domain_mask()
-        if (d & miss).any():
-            if not na_rm:
-                raise ValueError(
-                    f"column {col!r} has {int((d & miss).sum())} missing values in the domain; "
-                    "pass na_rm=True to drop them as a domain"
-                )
-            d = d & ~miss
-        wanted = [level] if level is not None else levels
-        x = np.column_stack([(s == lv).to_numpy(dtype=float) for lv in wanted])
+        wanted, x, d = self.category_indicators(col, level, na_rm)
         est, reps = self._means(x, d, f"proportion of {col!r}")
         v = self.replicate_variance(reps, est)
         df = self.degf(d)
@@ -688,24 +672,8 @@ class ReplicateDesign(DataColumns):
         the groups' replicates (for quantiles, of the replicates of the groups' CDFs at
         their quantiles mapped through Woodruff's slopes, which R does not give).
         """
-        if stat not in _BY_STATS:
-            raise ValueError(f"stat must be one of {_BY_STATS}, got {stat!r}")
-        if stat == "ratio" and den is None:
-            raise ValueError("by(stat='ratio') needs den=, the denominator column")
-        if stat == "quantile" and (q is None or not 0.0 <= q <= 1.0):
-            raise ValueError(f"by(stat='quantile') needs q= between 0 and 1, got {q!r}")
-        if stat in ("proportion", "ciprop") and level is not None:
-            known = self.levels(col)
-            if level not in known:
-                raise ValueError(
-                    f"level {level!r} does not occur in column {col!r}; levels are {known}"
-                )
-            s = self.data[col]
-            y = np.where(s.isna().to_numpy(), np.nan, (s == level).to_numpy(dtype=float))
-        else:
-            y = self.column(col)
-            if stat in ("proportion", "ciprop"):
-                check_binary(y[~np.isnan(y)], col)
+        check_by_arguments(stat, den, q, level)
+        y = self.by_values(col, stat, level)
         levels = self.levels(group)
         codes = pd.Categorical(self.data[group], categories=levels).codes.astype(np.int64)
         d = self.usable(y, col, na_rm, self.domain_mask() & (codes >= 0))
