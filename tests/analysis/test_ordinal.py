@@ -33,6 +33,11 @@ def test_olr_matches_r(name: str) -> None:
     close(o.bse[order], r["se"], SE_RTOL)
     assert o.df_resid == r["df"]
     assert list(o.params.index[4:]) == ["(0, 600]|(600, 700]", "(600, 700]|(700, 1000]"]
+    t = o.reg_term_test("stype")
+    rt = ref(f"olr_termtest.{name}")
+    close(t.f, rt["f"], EST_RTOL)
+    close(t.p, rt["p"], SE_RTOL)
+    assert (t.df, t.ddf) == (rt["df"], rt["ddf"])
     # R's own default stops early (optim reltol 1e-8): within 1e-3 of the optimum
     close(o.params[order], ref(f"olr_default.{name}")["coef"], 1e-3)
 

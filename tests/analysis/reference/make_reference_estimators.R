@@ -143,6 +143,9 @@ for (nm in c("strat", "clus1")) {
   o <- svyolr(apicat ~ ell + meals + stype, d, control = list(reltol = 1e-14, maxit = 1000))
   put(paste0("olr.", nm), coef = unname(coef(o)), se = unname(SE(o)), names = names(coef(o)),
       df = o$df.residual)
+  t <- regTermTest(o, ~stype)
+  put(paste0("olr_termtest.", nm), f = unname(t$Ftest), df = unname(t$df), ddf = unname(t$ddf),
+      p = unname(t$p))
   o <- svyolr(apicat ~ ell + meals + stype, d)
   put(paste0("olr_default.", nm), coef = unname(coef(o)), se = unname(SE(o)))
   g <- svyglm(enroll ~ stype + meals, d, family = poisson)
