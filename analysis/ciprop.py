@@ -38,6 +38,7 @@ from scipy import stats
 from scipy.special import expit
 from scipy.special import logit
 
+from analysis.checks import check_binary
 from analysis.core import DesignCore
 from analysis.estimate import Estimate
 from analysis.estimate import critical_value
@@ -339,11 +340,3 @@ def svyciprop(design: DesignCore, col: str, method: str = "logit", na_rm: bool =
         respondents=int((w != 0).sum()),
         fit=fit,
     )
-
-
-def check_binary(values: np.ndarray, col: str) -> None:
-    """A proportion needs a 0/1 (or boolean) column."""
-    if ((values < 0) | (values > 1)).any():
-        raise ValueError(
-            f"ciprop needs a 0/1 (or boolean) column; {col!r} has values outside [0, 1]"
-        )

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from analysis.checks import SMALL_GROUP
 from analysis.checks import warn_small_groups
 from analysis.design import SurveyDesign
+from analysis.tables import svychisq
 
 __all__ = ["RaoScott", "adjust_pvalues", "pairwise", "rao_scott", "subgroup_tests"]
 
@@ -146,42 +146,5 @@ def rao_scott(design: SurveyDesign, row: str, col: str, min_group: int = SMALL_G
         f"{v}={lv}": k for v in (row, col) for lv, k in _group_counts(design, v, [row, col]).items()
     }
     warn_small_groups(counts, f"rao_scott({row!r}, {col!r})", min_group)
-    rl = design.levels(row)
-    cl = design.levels(col)
-    nr, nc = len(rl), len(cl)
-    if nr < 2 or nc < 2:
-        raise ValueError(f"{row!r} and {col!r} need at least two levels each")
-    r = pd.Categorical(design.data[row], categories=rl).codes
-    c = pd.Categorical(design.data[col], categories=cl).codes
-    d = design.domain_mask() & (r >= 0) & (c >= 0)
-    cell = np.where(d, r + nr * c, -1)
-    y = np.column_stack([(cell == k).astype(float) for k in range(nr * nc)])
-    est, v, _ = design.mean_block(y, d, f"table of {row!r} by {col!r}")
-    n_rows = design.nrow(design.domain_mask())
-    rr = np.tile(np.arange(nr), nc)
-    cc = np.repeat(np.arange(nc), nr)
-    x1 = np.column_stack(
-        [np.ones(nr * nc)]
-        + [(rr == i) * 1.0 for i in range(1, nr)]
-        + [(cc == j) * 1.0 for j in range(1, nc)]
-    )
-    x12 = np.column_stack(
-        [((rr == i) & (cc == j)) * 1.0 for j in range(1, nc) for i in range(1, nr)]
-    )
-    cmat = x12 - x1 @ np.linalg.lstsq(x1, x12, rcond=None)[0]
-    idm = np.diag(np.where(est == 0, 0.0, 1.0 / np.where(est == 0, 1.0, est)))
-    denom = cmat.T @ (idm / n_rows) @ cmat
-    numr = cmat.T @ idm @ v @ idm @ cmat
-    delta = np.linalg.solve(denom, numr)
-    tr = float(np.trace(delta))
-    d0 = tr**2 / float(np.trace(delta @ delta))
-    # Pearson X^2 on the weighted table scaled to the number of rows (svytable Ntotal)
-    table = (est * n_rows).reshape(nc, nr).T
-    expected = np.outer(table.sum(1), table.sum(0)) / table.sum()
-    pearson = float(((table - expected) ** 2 / expected).sum())
-    # R: clusters minus strata among the design's rows, which for an uncalibrated domain are
-    # the domain's rows (R drops the others), whatever their weight
-    kept = np.ones(design.n, dtype=bool) if design.is_calibrated else design.domain_mask()
-    nu = float(design.group_degf(kept, np.zeros(design.n, dtype=np.int64), 1)[0])
-    f = pearson / tr
-    return RaoScott(f, d0, d0 * nu, float(stats.f.sf(f, d0, d0 * nu)), pearson)
+    t = svychisq(design, row, col, "F")
+    return RaoScott(t.statistic, t.ndf, t.ddf, t.p_value, t.pearson)

@@ -28,6 +28,7 @@ from typing import Self
 import numpy as np
 import pandas as pd
 
+from analysis.checks import check_binary
 from analysis.variance import LONELY_PSU_OPTIONS
 from analysis.variance import CalibrationStep
 from analysis.variance import StageInfo
@@ -35,7 +36,7 @@ from analysis.variance import calibration_residuals
 from analysis.variance import group_sums
 from analysis.variance import recvar
 
-__all__ = ["DesignCore"]
+__all__ = ["DataColumns", "DesignCore"]
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -371,7 +372,160 @@ def _srs_var(y: np.ndarray, w: np.ndarray, nobs: int) -> np.ndarray:
 # ---------------------------------------------------------------------- the design
 
 
-class DesignCore:
+class DataColumns:
+    """The data of a design, its domain and the checks that turn columns into numbers.
+
+    Shared by :class:`DesignCore` (linearisation designs) and
+    :class:`analysis.replicates.ReplicateDesign` (replicate weights), so both read columns,
+    levels and domains by the same rules.
+    """
+
+    data: pd.DataFrame
+    _domain: np.ndarray | None
+
+    def _copy(self, **changes: Any) -> Self:
+        new = copy.copy(self)
+        for k, v in changes.items():
+            setattr(new, k, v)
+        return new
+
+    def assign(self, **columns: Any) -> Self:
+        """Same design with derived columns added (e.g. a 0/1 top-two-box indicator)."""
+        data = self.data.assign(**columns)
+        if len(data) != len(self.data):
+            raise ValueError("assign must not change the number of rows")
+        return self._copy(data=data)
+
+    def _as_mask(self, mask: Any) -> np.ndarray:
+        arr: np.ndarray
+        if isinstance(mask, pd.Series):
+            if not mask.index.equals(self.data.index):
+                if len(mask) != len(self.data) or not mask.index.isin(self.data.index).all():
+                    raise ValueError("subset mask is a Series whose index does not match the data")
+                mask = mask.reindex(self.data.index)
+            arr = mask.to_numpy()
+        else:
+            arr = np.asarray(mask)
+        if arr.shape != (len(self.data),):
+            raise ValueError(
+                f"subset mask must have one value per row ({len(self.data)}), got shape {arr.shape}"
+            )
+        if arr.dtype != bool:
+            # R: r & !is.na(r)
+            arr = pd.Series(arr).fillna(False).to_numpy(dtype=bool)
+        return arr
+
+    def domain_mask(self) -> np.ndarray:
+        """Boolean per row: in the domain (every row for a full design)."""
+        return np.ones(len(self.data), dtype=bool) if self._domain is None else self._domain
+
+    def column(self, col: str) -> np.ndarray:
+        """A numeric (or boolean) column as floats, NaN where missing; anything else raises.
+
+        Infinite values raise too: R would carry them into NaN estimates silently.
+        """
+        if not isinstance(col, str) or col not in self.data.columns:
+            raise ValueError(f"unknown column {col!r}; the data has {list(self.data.columns)}")
+        s = self.data[col]
+        out: np.ndarray
+        if (
+            s.dtype == bool
+            or pd.api.types.is_float_dtype(s.dtype)
+            or pd.api.types.is_integer_dtype(s.dtype)
+        ):
+            out = s.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            bad = np.isnan(out) & s.notna().to_numpy()
+            if bad.any():
+                raise ValueError(
+                    f"column {col!r} is not numeric at rows {_first_bad(self.data.index, bad)}"
+                )
+        inf = np.isinf(out)
+        if inf.any():
+            # an infinite value makes every estimate NaN or infinite without saying why
+            raise ValueError(
+                f"column {col!r} has infinite values at rows {_first_bad(self.data.index, inf)}; "
+                "recode them (or set them missing and pass na_rm=True)"
+            )
+        return out
+
+    def usable(
+        self, y: np.ndarray, col: str, na_rm: bool, mask: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The domain (or ``mask``) without rows where ``y`` is missing, as R's ``na.rm=TRUE``.
+
+        With ``na_rm=False`` a missing value in the domain raises instead (R would give NA).
+        """
+        d = self.domain_mask() if mask is None else mask
+        missing = d & np.isnan(y)
+        if missing.any():
+            if not na_rm:
+                raise ValueError(
+                    f"column {col!r} has {int(missing.sum())} missing values in the domain "
+                    f"(rows {_first_bad(self.data.index, missing)}); pass na_rm=True to drop them "
+                    "as a domain, as R's na.rm=TRUE does"
+                )
+            d = d & ~np.isnan(y)
+        return d
+
+    def levels(self, col: str) -> list[Any]:
+        """Levels of a grouping column: its categories, else its sorted distinct values."""
+        if not isinstance(col, str) or col not in self.data.columns:
+            raise ValueError(f"unknown column {col!r}; the data has {list(self.data.columns)}")
+        s = self.data[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            return list(s.cat.categories)
+        return sorted(s.dropna().unique().tolist())
+
+    def category_indicators(
+        self, col: str, level: Any, na_rm: bool
+    ) -> tuple[list[Any], np.ndarray, np.ndarray]:
+        """What ``proportion`` averages: the levels asked for (``level`` or all), their 0/1
+        indicator columns, and the domain without missing rows (or an error)."""
+        levels = self.levels(col)
+        if level is not None and level not in levels:
+            raise ValueError(
+                f"level {level!r} does not occur in column {col!r}; levels are {levels}"
+            )
+        s = self.data[col]
+        miss = s.isna().to_numpy()
+        d = self.domain_mask()
+        if (d & miss).any():
+            if not na_rm:
+                raise ValueError(
+                    f"column {col!r} has {int((d & miss).sum())} missing values in the domain; "
+                    "pass na_rm=True to drop them as a domain"
+                )
+            d = d & ~miss
+        wanted = [level] if level is not None else levels
+        y = np.column_stack([(s == lv).to_numpy(dtype=float) for lv in wanted])
+        return wanted, y, d
+
+    def by_values(self, col: str, stat: str, level: Any) -> np.ndarray:
+        """The column ``by`` works on: the values, or for a proportion (``stat`` is
+        ``"proportion"`` or ``"ciprop"``) a 0/1 indicator of ``level``, or the 0/1 column."""
+        if stat not in ("proportion", "ciprop"):
+            return self.column(col)
+        if level is None:
+            y = self.column(col)
+            check_binary(y[~np.isnan(y)], col)
+            return y
+        known = self.levels(col)
+        if level not in known:
+            raise ValueError(
+                f"level {level!r} does not occur in column {col!r}; levels are {known}"
+            )
+        s = self.data[col]
+        return np.where(s.isna().to_numpy(), np.nan, (s == level).to_numpy(dtype=float))
+
+    def subset(self, mask: Any) -> Self:
+        """Domain design (R ``subset``): rows outside get zero weight, every PSU is kept."""
+        m = self._as_mask(mask)
+        return self._copy(_domain=self.domain_mask() & m)
+
+
+class DesignCore(DataColumns):
     """A complex sample's structure, weights, domain and calibration (see ``SurveyDesign``).
 
     The arguments are those of :class:`analysis.design.SurveyDesign`, which adds the
@@ -440,12 +594,6 @@ class DesignCore:
                     "(R's options(survey.lonely.psu))"
                 )
 
-    def _copy(self, **changes: Any) -> Self:
-        new = copy.copy(self)
-        for k, v in changes.items():
-            setattr(new, k, v)
-        return new
-
     # ------------------------------------------------------------------ what the design holds
     @property
     def n(self) -> int:
@@ -475,6 +623,38 @@ class DesignCore:
         return self._w
 
     @property
+    def psu_codes(self) -> np.ndarray:
+        """First-stage cluster code (0..n_psu-1) of every row (R ``design$cluster[, 1]``)."""
+        return self._struct.psu
+
+    @property
+    def stratum_codes(self) -> np.ndarray:
+        """First-stage stratum code of every row (0..n_strata-1, sorted as the labels)."""
+        return self._struct.stratum
+
+    @property
+    def stratum_labels(self) -> np.ndarray:
+        """The first-stage strata's labels, in code order."""
+        return self._struct.stratum_labels
+
+    @property
+    def has_strata(self) -> bool:
+        """True when the design was given ``strata``."""
+        return self._struct.has_strata
+
+    @property
+    def stage_count(self) -> int:
+        """Sampling stages in ``ids``."""
+        return self._struct.n_stages
+
+    def first_stage_population(self) -> np.ndarray | None:
+        """Population count N of each row's first-stage stratum (R ``fpc$popsize[, 1]``)."""
+        st = self._struct.stages[0]
+        if st.pop is None:
+            return None
+        return np.asarray(st.pop[self._struct.stratum], dtype=float)
+
+    @property
     def calibration(self) -> tuple[CalibrationStep, ...]:
         """The ``poststratify``/``rake`` steps applied, in order (their residuals enter variances)."""
         return self._calibration
@@ -490,18 +670,6 @@ class DesignCore:
         return self._domain is not None
 
     # ------------------------------------------------------------------ new designs
-    def assign(self, **columns: Any) -> Self:
-        """Same design with derived columns added (e.g. a 0/1 top-two-box indicator)."""
-        data = self.data.assign(**columns)
-        if len(data) != self.n:
-            raise ValueError("assign must not change the number of rows")
-        return self._copy(data=data)
-
-    def subset(self, mask: Any) -> Self:
-        """Domain design (R ``subset``): rows outside get zero weight, every PSU is kept."""
-        m = self._as_mask(mask)
-        return self._copy(_domain=self.domain_mask() & m)
-
     def with_weights(
         self, weights: np.ndarray, calibration: tuple[CalibrationStep, ...] | None = None
     ) -> Self:
@@ -516,89 +684,7 @@ class DesignCore:
             return self._copy(_w=weights)
         return self._copy(_w=weights, _calibration=calibration)
 
-    def _as_mask(self, mask: Any) -> np.ndarray:
-        arr: np.ndarray
-        if isinstance(mask, pd.Series):
-            if not mask.index.equals(self.data.index):
-                if len(mask) != self.n or not mask.index.isin(self.data.index).all():
-                    raise ValueError("subset mask is a Series whose index does not match the data")
-                mask = mask.reindex(self.data.index)
-            arr = mask.to_numpy()
-        else:
-            arr = np.asarray(mask)
-        if arr.shape != (self.n,):
-            raise ValueError(
-                f"subset mask must have one value per row ({self.n}), got shape {arr.shape}"
-            )
-        if arr.dtype != bool:
-            # R: r & !is.na(r)
-            arr = pd.Series(arr).fillna(False).to_numpy(dtype=bool)
-        return arr
-
     # ------------------------------------------------------------------ estimator primitives
-    def domain_mask(self) -> np.ndarray:
-        """Boolean per row: in the domain (every row for a full design)."""
-        return np.ones(self._struct.n, dtype=bool) if self._domain is None else self._domain
-
-    def column(self, col: str) -> np.ndarray:
-        """A numeric (or boolean) column as floats, NaN where missing; anything else raises.
-
-        Infinite values raise too: R would carry them into NaN estimates silently.
-        """
-        if not isinstance(col, str) or col not in self.data.columns:
-            raise ValueError(f"unknown column {col!r}; the data has {list(self.data.columns)}")
-        s = self.data[col]
-        out: np.ndarray
-        if (
-            s.dtype == bool
-            or pd.api.types.is_float_dtype(s.dtype)
-            or pd.api.types.is_integer_dtype(s.dtype)
-        ):
-            out = s.to_numpy(dtype=float, na_value=np.nan)
-        else:
-            out = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-            bad = np.isnan(out) & s.notna().to_numpy()
-            if bad.any():
-                raise ValueError(
-                    f"column {col!r} is not numeric at rows {_first_bad(self.data.index, bad)}"
-                )
-        inf = np.isinf(out)
-        if inf.any():
-            # an infinite value makes every estimate NaN or infinite without saying why
-            raise ValueError(
-                f"column {col!r} has infinite values at rows {_first_bad(self.data.index, inf)}; "
-                "recode them (or set them missing and pass na_rm=True)"
-            )
-        return out
-
-    def usable(
-        self, y: np.ndarray, col: str, na_rm: bool, mask: np.ndarray | None = None
-    ) -> np.ndarray:
-        """The domain (or ``mask``) without rows where ``y`` is missing, as R's ``na.rm=TRUE``.
-
-        With ``na_rm=False`` a missing value in the domain raises instead (R would give NA).
-        """
-        d = self.domain_mask() if mask is None else mask
-        missing = d & np.isnan(y)
-        if missing.any():
-            if not na_rm:
-                raise ValueError(
-                    f"column {col!r} has {int(missing.sum())} missing values in the domain "
-                    f"(rows {_first_bad(self.data.index, missing)}); pass na_rm=True to drop them "
-                    "as a domain, as R's na.rm=TRUE does"
-                )
-            d = d & ~np.isnan(y)
-        return d
-
-    def levels(self, col: str) -> list[Any]:
-        """Levels of a grouping column: its categories, else its sorted distinct values."""
-        if not isinstance(col, str) or col not in self.data.columns:
-            raise ValueError(f"unknown column {col!r}; the data has {list(self.data.columns)}")
-        s = self.data[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            return list(s.cat.categories)
-        return sorted(s.dropna().unique().tolist())
-
     def _present(self, d: np.ndarray) -> tuple[np.ndarray, ...] | None:
         """Clusters holding rows of domain ``d`` per stratum and stage, when R would look.
 

@@ -20,23 +20,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.checks import BY_STATS
 from analysis.checks import SMALL_GROUP
+from analysis.checks import check_by_arguments
 from analysis.checks import warn_small_groups
-from analysis.ciprop import check_binary
 from analysis.ciprop import likelihood_fit
 from analysis.ciprop import proportion_estimate
 from analysis.ciprop import svyciprop
 from analysis.core import DesignCore
 from analysis.estimate import Estimate
 from analysis.estimate import Estimates
+from analysis.km import KMCurve
+from analysis.km import svykm
+from analysis.ordinal import OLRResult
+from analysis.ordinal import svyolr
 from analysis.quantile import svyquantile
 from analysis.regression import GLMResult
 from analysis.regression import svyglm
+from analysis.replicates import ReplicateDesign
+from analysis.replicates import replicate_weights
+from analysis.tables import ChisqTest
+from analysis.tables import parse_two_way
+from analysis.tables import svychisq
+from analysis.tables import svytable
+from analysis.tables import svyvar
 
 __all__ = ["BY_STATS", "SurveyDesign"]
-
-#: The statistics ``SurveyDesign.by`` computes per group.
-BY_STATS = ("mean", "total", "proportion", "ciprop", "ratio", "quantile")
 
 
 def _group_deff(
@@ -125,23 +134,7 @@ class SurveyDesign(DesignCore):
 
     def proportion(self, col: str, level: Any = None, na_rm: bool = False) -> Estimate | Estimates:
         """Share of each category (R ``svymean(~factor(col))``); one level gives one Estimate."""
-        levels = self.levels(col)
-        s = self.data[col]
-        if level is not None and level not in levels:
-            raise ValueError(
-                f"level {level!r} does not occur in column {col!r}; levels are {levels}"
-            )
-        miss = s.isna().to_numpy()
-        d = self.domain_mask()
-        if (d & miss).any():
-            if not na_rm:
-                raise ValueError(
-                    f"column {col!r} has {int((d & miss).sum())} missing values in the domain; "
-                    "pass na_rm=True to drop them as a domain"
-                )
-            d = d & ~miss
-        wanted = [level] if level is not None else levels
-        y = np.column_stack([(s == lv).to_numpy(dtype=float) for lv in wanted])
+        wanted, y, d = self.category_indicators(col, level, na_rm)
         est, v, deff = self.mean_block(y, d, f"proportion of {col!r}")
         df = self.degf(d)
         items = {
@@ -187,28 +180,21 @@ class SurveyDesign(DesignCore):
         q: float | None = None,
         level: Any = None,
         method: str = "logit",
+        qrule: str = "math",
+        interval_type: str = "mean",
     ) -> Estimates:
         """One estimate per level of ``group`` as domains (R ``svyby``); empty levels drop.
 
         ``stat``: ``"mean"``, ``"total"``, ``"proportion"`` (share of ``level`` in ``col``,
         or of 1 in a 0/1 column: ``svyby(~I(col == level), ~group, svymean)``), ``"ciprop"``
         (the same with ``svyciprop``'s interval of ``method``), ``"ratio"`` (``col`` over
-        ``den``: ``svyratio``) or ``"quantile"`` (quantile ``q``: ``svyquantile``). Each
+        ``den``: ``svyratio``) or ``"quantile"`` (quantile ``q``: ``svyquantile`` with ``qrule`` and ``interval_type``). Each
         group's estimate, SE, df and interval are R's for that domain; ``.vcov`` is the joint
         covariance (R ``svyby(covmat=TRUE)``; for quantiles, the covariance of the CDF at
         the group quantiles mapped through Woodruff's slopes, which R does not give).
         """
-        if stat not in BY_STATS:
-            raise ValueError(f"stat must be one of {BY_STATS}, got {stat!r}")
-        if stat == "ratio" and den is None:
-            raise ValueError("by(stat='ratio') needs den=, the denominator column")
-        if stat == "quantile" and (q is None or not 0.0 <= q <= 1.0):
-            raise ValueError(f"by(stat='quantile') needs q= between 0 and 1, got {q!r}")
-        if den is not None and stat != "ratio":
-            raise ValueError("den= is only for stat='ratio'")
-        if level is not None and stat not in ("proportion", "ciprop"):
-            raise ValueError("level= is only for stat='proportion' or 'ciprop'")
-        y = self._by_values(col, stat, level)
+        check_by_arguments(stat, den, q, level)
+        y = self.by_values(col, stat, level)
         codes, levels = self._group_codes(group)
         d = self.usable(y, col, na_rm, self.domain_mask() & (codes >= 0))
         x = None
@@ -229,7 +215,9 @@ class SurveyDesign(DesignCore):
         name = f"{col}/{den}" if den is not None else col
         if stat == "quantile":
             assert q is not None
-            return self._by_quantile(col, group, labels, d, gi, q, na_rm)
+            return self._by_quantile(
+                col, group, labels, d, gi, q, na_rm, qrule=qrule, interval_type=interval_type
+            )
         est: np.ndarray
         if stat == "total":
             est = sums
@@ -281,22 +269,6 @@ class SurveyDesign(DesignCore):
                 items[lab] = Estimate(float(est[j]), se, int(df[j]), float(deff[j]), label, stat)
         return Estimates(items, pd.DataFrame(v, index=labels, columns=labels))
 
-    def _by_values(self, col: str, stat: str, level: Any) -> np.ndarray:
-        """The column ``by`` averages: the values, or a 0/1 indicator for a proportion."""
-        if stat not in ("proportion", "ciprop"):
-            return self.column(col)
-        if level is None:
-            y = self.column(col)
-            check_binary(y[~np.isnan(y)], col)
-            return y
-        known = self.levels(col)
-        if level not in known:
-            raise ValueError(
-                f"level {level!r} does not occur in column {col!r}; levels are {known}"
-            )
-        s = self.data[col]
-        return np.where(s.isna().to_numpy(), np.nan, (s == level).to_numpy(dtype=float))
-
     def _by_quantile(
         self,
         col: str,
@@ -306,6 +278,9 @@ class SurveyDesign(DesignCore):
         gi: np.ndarray,
         q: float,
         na_rm: bool,
+        *,
+        qrule: str = "math",
+        interval_type: str = "mean",
     ) -> Estimates:
         """Quantile ``q`` per group (R ``svyby(..., svyquantile)``) and their joint covariance.
 
@@ -321,7 +296,14 @@ class SurveyDesign(DesignCore):
         qhat = np.zeros(n_g)
         for j, lab in enumerate(labels):
             dj = d & (gi == j)
-            e = svyquantile(self._copy(_domain=dj), col, q, na_rm=na_rm)
+            e = svyquantile(
+                self._copy(_domain=dj),
+                col,
+                q,
+                na_rm=na_rm,
+                qrule=qrule,
+                interval_type=interval_type,
+            )
             qhat[j] = e.estimate
             items[lab] = replace(e, name=f"{col} q{q:g}|{group}={lab}")
         ind = (y <= qhat[gi]).astype(float)
@@ -402,14 +384,69 @@ class SurveyDesign(DesignCore):
             ci_df=float(df),
         )
 
-    def quantile(self, col: str, q: float, na_rm: bool = False) -> Estimate:
-        """Quantile with Woodruff interval (R ``svyquantile``, survey >= 4 defaults)."""
-        return svyquantile(self, col, q, na_rm=na_rm)
+    def quantile(
+        self,
+        col: str,
+        q: float,
+        na_rm: bool = False,
+        *,
+        qrule: str = "math",
+        interval_type: str = "mean",
+    ) -> Estimate:
+        """Quantile with R ``svyquantile``'s interval (defaults: survey >= 4, Woodruff).
+
+        ``qrule``: ``"math"``, ``"school"``, ``"shahvaish"``, ``"hf1"``-``"hf9"``;
+        ``interval_type``: ``"mean"``, ``"beta"``, ``"xlogit"``, ``"asin"``, ``"score"``.
+        """
+        return svyquantile(self, col, q, na_rm=na_rm, qrule=qrule, interval_type=interval_type)
 
     def ciprop(self, col: str, method: str = "logit", na_rm: bool = False) -> Estimate:
         """Proportion with an interval that stays in [0, 1] (R ``svyciprop``); see ``.ci()``."""
         return svyciprop(self, col, method=method, na_rm=na_rm)
 
     def glm(self, formula: str, family: str = "gaussian") -> GLMResult:
-        """Design-based generalised linear model (R ``svyglm``)."""
+        """Design-based generalised linear model (R ``svyglm``); ``family``: ``"gaussian"``,
+        ``"binomial"``/``"quasibinomial"``, ``"poisson"``/``"quasipoisson"`` (complaint
+        counts). Test several coefficients with ``analysis.regression.reg_term_test``."""
         return svyglm(self, formula, family=family)
+
+    def olr(self, formula: str) -> OLRResult:
+        """Proportional-odds model of an ordered response (R ``svyolr``)."""
+        return svyolr(self, formula)
+
+    def replicate(
+        self,
+        type: str = "JKn",
+        replicates: int | None = None,
+        seed: int | None = None,
+        mse: bool = False,
+    ) -> ReplicateDesign:
+        """This design with replicate weights (R ``as.svrepdesign``).
+
+        ``type``: ``"JK1"`` (unstratified), ``"JKn"`` (stratified jackknife), ``"BRR"`` (two
+        PSUs per stratum) or ``"bootstrap"`` (``replicates`` draws, default 50, from ``seed``).
+        """
+        return ReplicateDesign.from_design(
+            self, replicate_weights(self, type, replicates, seed), mse=mse
+        )
+
+    def table(self, formula: str) -> pd.Series | pd.DataFrame:
+        """Weighted counts of ``"~a"`` or ``"~a + b"`` (R ``svytable``)."""
+        return svytable(self, formula)
+
+    def chisq(self, formula: str, statistic: str = "F") -> ChisqTest:
+        """Test of independence in ``"~row + col"`` (R ``svychisq``); ``statistic``: ``"F"``
+        (Rao-Scott, default), ``"Chisq"``, ``"Wald"``, ``"adjWald"``, ``"lincom"``,
+        ``"saddlepoint"``."""
+        names = parse_two_way(formula)
+        if len(names) != 2:
+            raise ValueError(f"chisq needs two variables, '~row + col'; got {formula!r}")
+        return svychisq(self, names[0], names[1], statistic)
+
+    def var(self, col: str, na_rm: bool = False) -> Estimate:
+        """Population variance of ``col`` with its design SE (R ``svyvar``)."""
+        return svyvar(self, col, na_rm=na_rm)
+
+    def km(self, time: str, event: str, se: bool = True) -> KMCurve:
+        """Design-weighted survival curve (R ``svykm``), with R's ``se=TRUE`` variances."""
+        return svykm(self, time, event, se=se)

@@ -22,22 +22,28 @@ from scipy import stats
 
 from analysis.core import DesignCore
 
-__all__ = ["FAMILIES", "GLMResult", "svyglm"]
+__all__ = [
+    "FAMILIES",
+    "Coefficients",
+    "GLMResult",
+    "glm_family",
+    "model_frame",
+    "reg_term_test",
+    "svyglm",
+]
 
-FAMILIES = ("gaussian", "binomial", "quasibinomial")
+FAMILIES = ("gaussian", "binomial", "quasibinomial", "poisson", "quasipoisson")
 
 
 @dataclass(frozen=True)
-class GLMResult:
-    """Coefficients with design-based standard errors, indexed by patsy/statsmodels names."""
+class Coefficients:
+    """Coefficients with design-based standard errors by name: what a design-based model
+    returns (``GLMResult``, ``analysis.ordinal.OLRResult``), with R's tests and intervals."""
 
     params: pd.Series
     bse: pd.Series
     cov_params: pd.DataFrame
     df_resid: float
-    family: str
-    nobs: int
-    formula: str
 
     @property
     def tvalues(self) -> pd.Series:
@@ -58,6 +64,10 @@ class GLMResult:
             {"lower": self.params - q * self.bse, "upper": self.params + q * self.bse}
         )
 
+    def reg_term_test(self, terms: str | list[str]) -> TermTest:
+        """R ``regTermTest``: see :func:`reg_term_test`."""
+        return reg_term_test(self, terms)
+
     def wald_test(self, terms: list[str]) -> tuple[float, float, float, float]:
         """Design-based Wald F test that ``terms`` are all zero (R ``regTermTest``).
 
@@ -72,6 +82,15 @@ class GLMResult:
         k = len(terms)
         f = chisq / k
         return (f, float(k), float(self.df_resid), float(stats.f.sf(f, k, self.df_resid)))
+
+
+@dataclass(frozen=True)
+class GLMResult(Coefficients):
+    """A design-based GLM, indexed by patsy/statsmodels names (R ``svyglm``)."""
+
+    family: str
+    nobs: int
+    formula: str
 
 
 def _response(y: pd.DataFrame) -> np.ndarray:
@@ -94,18 +113,19 @@ class _ModelRows:
     names: list[str]
 
 
-def _model_rows(design: DesignCore, formula: str) -> _ModelRows:
-    """Response and model matrix by patsy; incomplete rows drop out as a domain (R ``svyglm``)."""
+def model_frame(data: pd.DataFrame, mask: np.ndarray, formula: str) -> _ModelRows:
+    """Response and model matrix by patsy over the rows of ``mask`` (in the domain, with
+    weight); incomplete rows drop out as a domain (R ``svyglm``)."""
     try:
         y_df, x_df = patsy.dmatrices(
-            formula, design.data.reset_index(drop=True), return_type="dataframe", NA_action="drop"
+            formula, data.reset_index(drop=True), return_type="dataframe", NA_action="drop"
         )
     except patsy.PatsyError as exc:
         raise ValueError(f"cannot build the model {formula!r}: {exc}") from exc
     rows = y_df.index.to_numpy(dtype=np.int64)
-    used = np.zeros(design.n, dtype=bool)
+    used = np.zeros(len(data), dtype=bool)
     used[rows] = True
-    d = design.domain_mask() & used & (design.row_weights != 0)
+    d = mask & used
     sel = d[rows]
     rows = rows[sel]
     y = _response(y_df)[sel]
@@ -118,9 +138,20 @@ def _model_rows(design: DesignCore, formula: str) -> _ModelRows:
     return _ModelRows(rows=rows, domain=d, y=y, x=x, names=names)
 
 
-def _family(family: str, y: np.ndarray, formula: str) -> sm.families.Family:
+def _model_rows(design: DesignCore, formula: str) -> _ModelRows:
+    return model_frame(design.data, design.domain_mask() & (design.row_weights != 0), formula)
+
+
+def glm_family(family: str, y: np.ndarray, formula: str) -> sm.families.Family:
+    """The statsmodels family of R's ``family=`` name, after checking the response."""
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES}, got {family!r}")
     if family == "gaussian":
         return sm.families.Gaussian()
+    if family in ("poisson", "quasipoisson"):
+        if (y < 0).any():
+            raise ValueError(f"{formula!r}: a Poisson response must not be negative")
+        return sm.families.Poisson()
     if ((y < 0) | (y > 1)).any():
         raise ValueError(f"{formula!r}: a binomial response must lie in [0, 1]")
     return sm.families.Binomial()
@@ -148,7 +179,7 @@ def svyglm(design: DesignCore, formula: str, family: str = "gaussian") -> GLMRes
     m = _model_rows(design, formula)
     w = design.row_weights[m.rows]
     w = w / w.mean()
-    fam = _family(family, m.y, formula)
+    fam = glm_family(family, m.y, formula)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = sm.GLM(m.y, m.x, family=fam, var_weights=w).fit(tol=1e-12, maxiter=100)
@@ -167,3 +198,36 @@ def svyglm(design: DesignCore, formula: str, family: str = "gaussian") -> GLMRes
         nobs=len(m.rows),
         formula=formula,
     )
+
+
+@dataclass(frozen=True)
+class TermTest:
+    """R ``regTermTest``: a Wald F test that several coefficients are zero."""
+
+    terms: tuple[str, ...]
+    f: float
+    df: float
+    ddf: float
+    p: float
+    chisq: float
+
+
+def reg_term_test(fit: Coefficients, terms: str | list[str]) -> TermTest:
+    """R ``regTermTest(fit, ~term, method="Wald")``: every coefficient of the terms is zero.
+
+    ``terms``: coefficient names, or a variable name, which takes all its coefficients
+    (``"stype"`` gives ``stype[T.H]`` and ``stype[T.M]``). F = Wald chi-square / k on
+    (k, residual df), as R's default ``df = degf(design)``-based test.
+    """
+    names = [terms] if isinstance(terms, str) else list(terms)
+    chosen: list[str] = []
+    for t in names:
+        if t in fit.params.index:
+            chosen.append(t)
+            continue
+        matched = [c for c in fit.params.index if c == t or c.startswith(f"{t}[")]
+        if not matched:
+            raise ValueError(f"unknown term {t!r}; model terms are {list(fit.params.index)}")
+        chosen.extend(matched)
+    f, k, ddf, p = fit.wald_test(chosen)
+    return TermTest(tuple(chosen), f, k, ddf, p, f * k)

@@ -19,8 +19,10 @@ SE_RTOL = 1e-4
 
 @cache
 def reference() -> dict[str, Any]:
-    """The JSON printed by make_reference.R."""
-    return json.loads((REF_DIR / "r_reference.json").read_text())
+    """The JSON printed by make_reference.R and make_reference_estimators.R."""
+    out: dict[str, Any] = json.loads((REF_DIR / "r_reference.json").read_text())
+    out.update(json.loads((REF_DIR / "r_reference_estimators.json").read_text()))
+    return out
 
 
 def ref(key: str) -> dict[str, Any]:
