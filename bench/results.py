@@ -42,6 +42,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+if sys.path and Path(sys.path[0]).resolve() == HERE:
+    sys.path[0] = str(ROOT)  # bench/analysis.py would shadow the analysis package
 PG_DATABASE = "collector_test_results_bench"
 PASSWORD = "bench results password"
 ANALYST = "analyst@bench.example.test"
@@ -288,8 +290,8 @@ def measure_trend(url: str) -> dict[str, Any]:
     timings: list[float] = []
     original: dict[str, Any] = {}
     plugins = get_plugins(app)
-    section = plugins.results_sections.get("trend")
-    assert section is not None, sorted(plugins.results_sections)
+    section = plugins.results_sections.items.get("trend")
+    assert section is not None, sorted(plugins.results_sections.items)
     original["build"] = section.build
 
     def timed(self: Any, context: Any) -> Any:
