@@ -83,7 +83,12 @@ def app_for(url: str) -> Any:
     from collector import create_app
 
     return create_app(
-        {"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False}
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+        }
     )
 
 
@@ -100,7 +105,9 @@ def answer_sets(app: Any, rng: random.Random) -> list[dict[str, Any]]:
     out = []
     with app.app_context(), session_scope(app) as session:
         plugins = get_plugins(app)
-        q = definition_of(current_version(app, session, SLUG))
+        version = current_version(app, session, SLUG)
+        assert version is not None, f"{SLUG} is not published"
+        q = definition_of(version)
         for i in range(TEMPLATES):
             answers = dict(CITIZEN_ANSWERS)
             lean = rng.random()
@@ -112,9 +119,7 @@ def answer_sets(app: Any, rng: random.Random) -> list[dict[str, Any]]:
             answers["comment"] = f"意見 {i}" if i % 5 == 0 else ""
             clean, errors = check_answers(plugins, q, answers)
             if errors:  # an age group or the like spelled otherwise: keep the example's
-                answers.update(
-                    sex=CITIZEN_ANSWERS["sex"], age_group=CITIZEN_ANSWERS["age_group"]
-                )
+                answers.update(sex=CITIZEN_ANSWERS["sex"], age_group=CITIZEN_ANSWERS["age_group"])
                 clean, errors = check_answers(plugins, q, answers)
             assert not errors, errors
             stored = {k: plugins.question_type(q, k).to_rows(v) for k, v in clean.items()}
@@ -141,11 +146,18 @@ def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
     started = time.perf_counter()
     app = app_for(url)
     with session_scope(app) as session:
-        ministry = Agency(code="bench-ministry", name_zh="測試部", name_en="Bench Ministry", level="ministry")
+        ministry = Agency(
+            code="bench-ministry", name_zh="測試部", name_en="Bench Ministry", level="ministry"
+        )
         session.add(ministry)
         session.flush()
         agencies = [
-            Agency(code=f"bench-{i}", name_zh=f"測試機關{i}", name_en=f"Bench Agency {i}", parent_id=ministry.id)
+            Agency(
+                code=f"bench-{i}",
+                name_zh=f"測試機關{i}",
+                name_en=f"Bench Agency {i}",
+                parent_id=ministry.id,
+            )
             for i in (1, 2)
         ]
         session.add_all(agencies)
@@ -159,18 +171,36 @@ def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
         session.flush()
         with app.app_context():
             hashed = hash_password(PASSWORD, app)
-        session.add(User(email=ANALYST, display_name="analyst", role="analyst", agency_id=agencies[0].id, password_hash=hashed))
-        session.add(User(email=MINISTRY_ADMIN, display_name="ministry", role="ministry_admin", agency_id=ministry.id, password_hash=hashed))
-        category = ComplaintCategory(agency_id=agencies[0].id, code="general", name_zh="一般", name_en="General")  # type: ignore[arg-type]
+        session.add(
+            User(
+                email=ANALYST,
+                display_name="analyst",
+                role="analyst",
+                agency_id=agencies[0].id,
+                password_hash=hashed,
+            )
+        )
+        session.add(
+            User(
+                email=MINISTRY_ADMIN,
+                display_name="ministry",
+                role="ministry_admin",
+                agency_id=ministry.id,
+                password_hash=hashed,
+            )
+        )
+        agency_ids = [a.id for a in agencies if a.id is not None]
+        category = ComplaintCategory(
+            agency_id=agency_ids[0], code="general", name_zh="一般", name_en="General"
+        )
         session.add(category)
         session.flush()
-        ids = {
-            "agencies": [a.id for a in agencies],
-            "units": [[u.id for u in units if u.agency_id == a.id] for a in agencies],
-            "category": category.id,
-        }
+        unit_ids_of = [[u.id for u in units if u.agency_id == a] for a in agency_ids]
+        category_id = category.id
     with app.app_context(), session_scope(app) as session:
-        version_id = current_version(app, session, SLUG).id
+        version = current_version(app, session, SLUG)
+        assert version is not None, f"{SLUG} is not published"
+        version_id = version.id
     templates = answer_sets(app, rng)
     engine = get_engine(app)
     first = datetime(YEARS[0], 1, 1, tzinfo=UTC)
@@ -181,7 +211,7 @@ def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
     n = 0
     with engine.begin() as conn:
         for agency_index, total in ((0, responses), (1, second)):
-            unit_ids = ids["units"][agency_index]
+            unit_ids = unit_ids_of[agency_index]
             done = 0
             while done < total:
                 rows = []
@@ -191,32 +221,36 @@ def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
                         {
                             "receipt": f"B{n:011d}",
                             "questionnaire_version_id": version_id,
-                            "agency_id": ids["agencies"][agency_index],
+                            "agency_id": agency_ids[agency_index],
                             "unit_id": unit_ids[unit],
                             "channel": channels[n % 4],
                             "language": "zh-Hant-TW",
                             "submitted_at": first + timedelta(seconds=rng.random() * span),
-                            "answers": templates[(unit * 7 + rng.randrange(TEMPLATES // 2)) % TEMPLATES],
+                            "answers": templates[
+                                (unit * 7 + rng.randrange(TEMPLATES // 2)) % TEMPLATES
+                            ],
                             "revision": 1,
                         }
                     )
                     n += 1
                 conn.execute(insert(Response), rows)
                 done += len(rows)
-        rows = []
+        cases: list[dict[str, Any]] = []
         for i in range(complaints):
             received = first + timedelta(seconds=rng.random() * span)
             received_on = received.date()
             due = received_on + timedelta(days=30)
-            answered = received_on + timedelta(days=rng.randint(1, 45)) if rng.random() < 0.95 else None
-            rows.append(
+            answered = (
+                received_on + timedelta(days=rng.randint(1, 45)) if rng.random() < 0.95 else None
+            )
+            cases.append(
                 {
                     "case_number": f"BENCH{i:08d}",
                     "access_hash": "x",
                     "link_hash": f"{i:064d}",
-                    "agency_id": ids["agencies"][0],
-                    "unit_id": ids["units"][0][i % UNITS],
-                    "category_id": ids["category"],
+                    "agency_id": agency_ids[0],
+                    "unit_id": unit_ids_of[0][i % UNITS],
+                    "category_id": category_id,
                     "subject": "測試",
                     "description": "測試案件",
                     "channel": "online",
@@ -226,13 +260,17 @@ def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
                     "received_on": received_on,
                     "due_on": due,
                     "answered_on": answered,
-                    "replied_at": datetime.combine(answered, datetime.min.time(), UTC) if answered else None,
-                    "closed_at": datetime.combine(answered, datetime.min.time(), UTC) if answered else None,
+                    "replied_at": datetime.combine(answered, datetime.min.time(), UTC)
+                    if answered
+                    else None,
+                    "closed_at": datetime.combine(answered, datetime.min.time(), UTC)
+                    if answered
+                    else None,
                     "outcome": "explained" if answered else None,
                 }
             )
-        for start in range(0, len(rows), chunk):
-            conn.execute(insert(Complaint), rows[start : start + chunk])
+        for start in range(0, len(cases), chunk):
+            conn.execute(insert(Complaint), cases[start : start + chunk])
     if url.startswith("postgresql"):
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -301,12 +339,12 @@ def measure_trend(url: str) -> dict[str, Any]:
         finally:
             timings.append(time.perf_counter() - started)
 
-    section.build = timed  # type: ignore[method-assign]
+    section.build = timed
     try:
         for _ in range(2):
             assert client.get(PAGES["results"][1]).status_code == 200
     finally:
-        section.build = original["build"]  # type: ignore[method-assign]
+        section.build = original["build"]
     out["cold_s"], out["warm_s"] = (round(t, 3) for t in timings[:2])
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     del scoped, get_session
@@ -317,7 +355,9 @@ def measure_trend(url: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--responses", type=int, default=1_000_000)
     parser.add_argument("--complaints", type=int, default=20_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
@@ -329,7 +369,9 @@ def main() -> None:
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        result = measure_trend(args.url) if args.measure == "trend" else measure(args.url, args.measure)
+        result = (
+            measure_trend(args.url) if args.measure == "trend" else measure(args.url, args.measure)
+        )
         print(json.dumps(result))
         return
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
@@ -355,7 +397,9 @@ def main() -> None:
                 result.update(database=kind, responses=args.responses)
                 print(json.dumps(result), file=sys.stderr)
                 pages.append(result)
-    print(json.dumps({"pages": pages, "seeding": seeding, "date": date.today().isoformat()}, indent=2))
+    print(
+        json.dumps({"pages": pages, "seeding": seeding, "date": date.today().isoformat()}, indent=2)
+    )
 
 
 if __name__ == "__main__":
