@@ -125,6 +125,8 @@ def item_means(
 
 
 def _weighted_corr(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    if len(x) < 2:  # an item nobody (or one person) answered beside overall: no relation
+        return math.nan
     mx = np.average(x, weights=w)
     my = np.average(y, weights=w)
     cov = np.average((x - mx) * (y - my), weights=w)

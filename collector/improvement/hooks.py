@@ -8,6 +8,7 @@ from flask import Blueprint
 from collector.core.hookspecs import hookimpl
 from collector.improvement import views
 from collector.improvement.panels import ActionsDuePanel
+from collector.improvement.results_section import ImprovementSection
 
 
 @hookimpl
@@ -18,3 +19,8 @@ def register_blueprints() -> list[Blueprint]:
 @hookimpl
 def register_console_panels() -> list[type]:
     return [ActionsDuePanel]
+
+
+@hookimpl
+def register_results_sections() -> list[type]:
+    return [ImprovementSection]

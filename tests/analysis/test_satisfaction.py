@@ -123,6 +123,14 @@ def test_derived_importance_correlation_is_pearson() -> None:
     assert got.loc["a", "importance"] > got.loc["b", "importance"]
 
 
+def test_derived_importance_of_an_item_nobody_answered_is_nan() -> None:
+    frame = _likert_frame()
+    frame["b"] = np.nan  # e.g. every respondent chose "not applicable"
+    got = derived_importance(SurveyDesign(frame), ["a", "b", "c"], "overall")
+    assert np.isnan(got.loc["b", "importance"]) and got.loc["b", "n"] == 0
+    assert got.loc["a", "importance"] > 0
+
+
 def test_derived_importance_standardized_is_ols_on_z_scores() -> None:
     frame = _likert_frame()
     z = (frame - frame.mean()) / frame.std(ddof=0)
