@@ -1,5 +1,4 @@
-"""Background jobs as a plugin: the jobs pages, the ``worker`` and ``jobs`` commands,
-and the console's failed-jobs panel."""
+"""Background jobs as a plugin: the jobs pages and the ``worker`` and ``jobs`` commands."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ from flask import Blueprint
 from collector.core.hookspecs import hookimpl
 from collector.jobs import commands
 from collector.jobs import views
-from collector.jobs.panels import FailedJobsPanel
 
 
 @hookimpl
@@ -20,8 +18,3 @@ def register_blueprints() -> list[Blueprint]:
 @hookimpl
 def register_commands() -> list[click.Command]:
     return [commands.worker, commands.jobs]
-
-
-@hookimpl
-def register_console_panels() -> list[type]:
-    return [FailedJobsPanel]

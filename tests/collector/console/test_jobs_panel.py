@@ -1,4 +1,4 @@
-"""The console's "Failed background jobs" panel (collector.jobs.panels): administrators
+"""The console's "Failed background jobs" panel (collector.console.jobs_panel): administrators
 see their agency's failed jobs; analysts do not."""
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """The console's panel of failed background jobs, for administrators (``jobs.monitor``):
-an export or a report that stopped for good needs someone to look at its error."""
+an export or a report that stopped for good needs someone to look at its error.
+
+It lives here rather than in ``collector.jobs`` because jobs sits below the console in
+the package order (tests/collector/test_imports.py)."""
 
 from __future__ import annotations
 
