@@ -7,12 +7,10 @@ due-soon cases (case handlers), campaigns the campaigns that stopped reporting
 (administrators). The home page shows, in ``order``, each panel whose ``action`` the
 actor may do somewhere, grouped under the navigation's areas.
 
-Seams for features not built yet, each one ``register_console_panels`` away (a
-:class:`ListPanel` subclass of a few lines in the feature's ``hooks.py``):
-
-- improvement actions due (``collector.improvement``'s due-actions query), area "analyse";
-- kiosks that stopped reporting (once kiosks are stored), area "administer";
-- failed background jobs (once the queue exists), area "administer".
+Other features' panels, each one ``register_console_panels`` away (a :class:`ListPanel`
+subclass of a few lines): improvement actions due (``collector.improvement.panels``),
+kiosks that stopped reporting (``collector.kiosk.panels``), and failed background jobs
+(``collector.console.jobs_panel``: jobs sits below the console in the package order).
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from collector.core.i18n import translator
 from collector.results.charts import Chart
 from collector.results.charts import QuadrantPoint
 from collector.results.charts import quadrant_chart
+from collector.results.sections import Finding
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
 from surveys import Questionnaire
@@ -225,6 +226,9 @@ class ImportancePerformanceSection(ResultsSection):
                 number += 1
                 row["number"] = number
                 row["quadrant_name"] = text.render(QUADRANT_NAMES[row["quadrant"]])
+        for row in rows:
+            concentrate = row.get("quadrant") == QUADRANTS[0]
+            row["links"] = context.links(Finding("ipa_item", row["key"])) if concentrate else []
         drawn = ipa_chart(rows, source, context.language)
         return {
             "withheld": False,

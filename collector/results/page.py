@@ -80,9 +80,11 @@ def build_sections(plugins: PluginSet, context: WaveContext) -> list[Built]:
     """Every applicable section, in order; one that fails is named, not fatal."""
     classes = sorted(plugins.results_sections.values(), key=lambda c: (c.order, c.name))
     text = translator(context.language)
+    sections = [cls() for cls in classes]
+    context.linkers = sections
     out = []
-    for cls in classes:
-        section = cls()
+    for section in sections:
+        cls = type(section)
         if not section.applies_to(context.questionnaire):
             continue
         try:

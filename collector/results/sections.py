@@ -5,6 +5,13 @@ reliability, importance-performance, comments, and any plugin's) built for one
 questionnaire, one wave and optionally one unit. Each section is a subclass of
 :class:`ResultsSection` registered through the ``register_results_sections`` hook;
 the page builds those that apply, in ``order``, and renders each with its template.
+
+A section may also put links beside another section's findings (a low item, a weak
+unit, a falling headline, an importance-performance "concentrate here" item): the
+sections that show findings describe each as a :class:`Finding` and ask
+``context.links(finding)``; every registered section may answer through
+:meth:`ResultsSection.finding_links`. That is how a feature above results in the
+package order (improvement actions) links from the page without results importing it.
 """
 
 from __future__ import annotations
@@ -21,6 +28,31 @@ from collector.core.i18n import LazyText
 from collector.results.wavedata import WaveReader
 from collector.results.waves import Wave
 from surveys import Questionnaire
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A result an improvement can address, in the terms of docs/improvement.md.
+
+    ``kind``: ``low_item``, ``weak_unit``, ``ipa_item`` or ``falling_trend``; ``item``:
+    the item's key, None for the headline; ``unit_id``: the unit of a weak unit;
+    ``measure``: ``top2`` (top-two-box share) or ``score`` (0-100).
+    """
+
+    kind: str
+    item: str | None = None
+    unit_id: int | None = None
+    measure: str = "top2"
+
+
+@dataclass(frozen=True)
+class FindingLink:
+    """A link shown beside a finding: where it leads and its text (``state`` is a class
+    for its marker: ``record`` to record something, ``open`` for an existing record)."""
+
+    href: str
+    label: str
+    state: str = ""
 
 
 @dataclass
@@ -47,10 +79,16 @@ class WaveContext:
     # campaign's populations and targets, contacts, or one item's counts per wave
     # counted in the database (``WaveReader.item_counts``) for a trend.
     source: WaveReader | None = None
+    # Every registered section (built or not), asked for links beside findings.
+    linkers: list[ResultsSection] = field(default_factory=list)
 
     def frame(self) -> pd.DataFrame:
         """The chosen wave's responses."""
         return self.load(self.wave)
+
+    def links(self, finding: Finding) -> list[FindingLink]:
+        """What the registered sections put beside ``finding`` (none for most)."""
+        return [link for section in self.linkers for link in section.finding_links(self, finding)]
 
 
 class ResultsSection:
@@ -72,3 +110,8 @@ class ResultsSection:
 
     def build(self, context: WaveContext) -> dict[str, Any] | None:
         raise NotImplementedError
+
+    def finding_links(self, context: WaveContext, finding: Finding) -> list[FindingLink]:
+        """Links to put beside another section's ``finding``; none by default. Called
+        while other sections build, possibly before this one's own ``build``."""
+        return []

@@ -30,6 +30,7 @@ from collector.results.estimation import satisfaction
 from collector.results.figures import ALPHA
 from collector.results.figures import p_text
 from collector.results.figures import satisfaction_view
+from collector.results.sections import Finding
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
 from surveys import Questionnaire
@@ -81,7 +82,13 @@ def breakdown(
         n = int(mask.sum())
         if n == 0:
             continue
-        row: dict[str, Any] = {"label": labels.get(key, key), "n": n, "suppressed": too_small(n)}
+        row: dict[str, Any] = {
+            "key": key,
+            "label": labels.get(key, key),
+            "n": n,
+            "suppressed": too_small(n),
+            "links": [],
+        }
         row["n_shown"] = SUPPRESSED if row["suppressed"] else n
         row["headline"] = None
         if not row["suppressed"]:
@@ -131,11 +138,15 @@ class Breakdowns(ResultsSection):
         if design is None or overall is None:
             return None
         frame = context.frame()
+        groupings = self._groupings(context, frame)
         blocks = [
             (title, *breakdown(design, frame, column, overall, labels))
-            for title, column, labels in self._groupings(context, frame)
+            for title, column, labels in groupings
         ]
-        blocks = [b for b in blocks if b[1]]
+        by_unit = next((i for i, g in enumerate(groupings) if g[1] == "unit"), None)
+        kept = [i for i, b in enumerate(blocks) if b[1]]
+        by_unit = kept.index(by_unit) if by_unit in kept else None
+        blocks = [blocks[i] for i in kept]
         tested = [i for i, b in enumerate(blocks) if b[2] is not None]
         ps = [float(blocks[i][2] or 0.0) for i in tested]
         adjusted: Any = adjust_pvalues(ps, "holm") if tested else []
@@ -146,8 +157,26 @@ class Breakdowns(ResultsSection):
             if p is not None:
                 q = float(holm[i])
                 test = {"p": p_text(p), "p_holm": p_text(q), "significant": q < ALPHA}
+                if i == by_unit and test["significant"]:
+                    self._mark_weakest(context, rows)
             out.append({"title": title, "rows": rows, "test": test})
         return {"blocks": out}
+
+    @staticmethod
+    def _mark_weakest(context: WaveContext, rows: list[dict[str, Any]]) -> None:
+        """When units differ significantly, the unit of the lowest satisfied share shown
+        is a finding (``weak_unit``): it gets the links other features put beside one."""
+        shown = [r for r in rows if r["headline"] is not None]
+        if not shown or context.source is None:
+            return
+        agencies = context.source.agencies()
+        if len(agencies) != 1:
+            return  # a unit code names a unit only within one agency
+        ids = {u.code: u.id for u in context.source.units() if u.agency_id == agencies[0].id}
+        weakest = min(shown, key=lambda r: r["headline"]["raw"]["share"])
+        unit_id = ids.get(weakest["key"])
+        if unit_id is not None:
+            weakest["links"] = context.links(Finding("weak_unit", unit_id=unit_id))
 
     @staticmethod
     def _groupings(

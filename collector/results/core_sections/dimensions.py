@@ -21,9 +21,13 @@ from collector.results.estimation import composite
 from collector.results.estimation import satisfaction
 from collector.results.figures import change_view
 from collector.results.figures import satisfaction_view
+from collector.results.sections import Finding
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
 from surveys import Questionnaire
+
+LOWEST = 3
+"""The items of lowest satisfied share offered as findings ("low item")."""
 
 
 def blocks(questionnaire: Questionnaire, language: str) -> list[tuple[str, str, list[str]]]:
@@ -71,7 +75,8 @@ class Dimensions(ResultsSection):
             }
 
         scale = set(scale_items(q))
-        out = []
+        out: list[dict[str, Any]] = []
+        every_item: list[dict[str, Any]] = []
         for name, label, keys in blocks(q, context.language):
             keys = [k for k in keys if k in scale]
 
@@ -84,12 +89,39 @@ class Dimensions(ResultsSection):
                 return composite(design.survey, keys) if design is not None else None
 
             items = [
-                row(
-                    q.text(q.question(key).label, context.language),
-                    lambda d, key=key: item(d, key),
-                )
+                {
+                    "key": key,
+                    **row(
+                        q.text(q.question(key).label, context.language),
+                        lambda d, key=key: item(d, key),
+                    ),
+                }
                 for key in keys
             ]
             summary = row(label, dimension) if name else None
             out.append({"name": name, "label": label, "summary": summary, "items": items})
+            every_item.extend(items)
+        self._mark_findings(context, every_item)
         return {"blocks": out, "previous": previous_label}
+
+    @staticmethod
+    def _mark_findings(context: WaveContext, items: list[dict[str, Any]]) -> None:
+        """Each item that fell significantly (``falling_trend``) or is among the
+        :data:`LOWEST` by satisfied share (``low_item``; at a chosen unit, ``weak_unit``)
+        gets the links other features put beside a finding."""
+        shown = [i for i in items if i["current"] is not None]
+        lowest = {
+            i["key"] for i in sorted(shown, key=lambda i: i["current"]["raw"]["share"])[:LOWEST]
+        }
+        for i in items:
+            fell = i["change"] is not None and i["change"]["significant"]
+            fell = fell and i["change"]["direction"] == "down"
+            if fell:
+                finding = Finding("falling_trend", i["key"], context.unit_id)
+            elif i["key"] in lowest:
+                kind = "weak_unit" if context.unit_id is not None else "low_item"
+                finding = Finding(kind, i["key"], context.unit_id)
+            else:
+                i["links"] = []
+                continue
+            i["links"] = context.links(finding)

@@ -11,6 +11,7 @@ from collector.results.core_sections.common import label_of
 from collector.results.estimation import satisfaction
 from collector.results.figures import change_view
 from collector.results.figures import satisfaction_view
+from collector.results.sections import Finding
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
 from surveys import Questionnaire
@@ -32,12 +33,18 @@ class Headline(ResultsSection):
         current = satisfaction(design.survey, key) if design is not None else None
         before = design_of(context, context.previous)
         previous = satisfaction(before.survey, key) if before is not None else None
+        moved = change_view(
+            context.language, current, previous, label_of(context, context.previous)
+        )
+        fell = moved is not None and moved["significant"] and moved["direction"] == "down"
         return {
             "wave": label_of(context, context.wave),
             "previous": label_of(context, context.previous),
             "current": satisfaction_view(current),
-            "change": change_view(
-                context.language, current, previous, label_of(context, context.previous)
-            ),
+            "change": moved,
             "previous_shown": previous is not None,
+            # A significant fall of the headline is a finding (``falling_trend``).
+            "links": context.links(Finding("falling_trend", unit_id=context.unit_id))
+            if fell
+            else [],
         }
