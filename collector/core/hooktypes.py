@@ -18,6 +18,7 @@ from click import Command
 from flask import Blueprint
 from flask import Request
 
+from collector.core.i18n import Language
 from collector.core.i18n import LazyText
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import localised
@@ -37,6 +38,7 @@ __all__ = [
     "Command",
     "Complaint",
     "ComplaintCategory",
+    "Language",
     "Questionnaire",
     "Request",
     "Route",

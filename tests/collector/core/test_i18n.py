@@ -135,7 +135,8 @@ def test_compiled_catalogue_matches_its_source(locale: str) -> None:
 def test_explicit_language_works_without_an_app() -> None:
     assert translator("en").gettext("Submit") == "Submit"
     assert translator("zh-Hant-TW").gettext("Submit") == "送出問卷"
-    assert translator("vi").gettext("Submit") == "送出問卷"  # unknown: the default language
+    assert translator("fr").gettext("Submit") == "送出問卷"  # unknown: the default language
+    assert translator("vi").gettext("Submit") == "Gửi phiếu"
     assert translator("en").gettext("no such message") == "no such message"
     assert translator("en").gettext("The value must be at most %(max)s.", max=5) == (
         "The value must be at most 5."
