@@ -61,7 +61,9 @@ def _render(status: int, description: str | None = None) -> Any:
         return jsonify(
             {"error": description or translator("en").render(PAGES.get(status, BAD_REQUEST)[0])}
         ), status
-    language = use_language(pick_language(current_app.config["LANGUAGES"], request.args.get("lang")))
+    language = use_language(
+        pick_language(current_app.config["LANGUAGES"], request.args.get("lang"))
+    )
     title, body = PAGES.get(status, BAD_REQUEST)
     text = translator(language)
     return render_template("error.html", title=text.render(title), body=text.render(body)), status

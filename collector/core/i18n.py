@@ -165,6 +165,7 @@ def register_language(language: Language) -> None:
     HTML_LANG[language.code] = language.lang_attribute
     _translator.cache_clear()
 
+
 Number = int | float | Decimal
 
 

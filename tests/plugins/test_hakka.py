@@ -64,7 +64,9 @@ def test_disabled_the_language_is_gone(make_app: Any) -> None:
     assert "hak" not in get_plugins(app).questionnaires["citizen-satisfaction"].languages
 
 
-def test_a_language_registered_differently_refuses_to_start(make_app: Any, monkeypatch: Any) -> None:
+def test_a_language_registered_differently_refuses_to_start(
+    make_app: Any, monkeypatch: Any
+) -> None:
     clash = hakka.Language(code="vi", name="Việt", locale="vi")
     monkeypatch.setattr(hakka, "HAKKA", clash)
     with pytest.raises(PluginConfigurationError, match="'vi' is already registered"):
