@@ -13,7 +13,6 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
@@ -26,6 +25,7 @@ from collector.core.i18n import TRANSLATIONS_DIR
 from collector.core.i18n import LazyText
 from collector.core.i18n import translator
 from tests.helpers import complaints as fd
+from tests.helpers.catalogues import compiled
 
 ROOT = Path(__file__).resolve().parents[3]
 CITIZEN_CFG = TRANSLATIONS_DIR / "citizen.cfg"
@@ -130,16 +130,8 @@ def test_citizen_catalogues_keep_placeholders_and_are_compiled(locale: str) -> N
             source[(message.context, key)] = (
                 message.string if isinstance(message.string, str) else tuple(message.string)
             )
-    with (TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.mo").open("rb") as fp:
-        compiled = {
-            (m.context, m.id if isinstance(m.id, str) else tuple(m.id)): m.string
-            if isinstance(m.string, str)
-            else tuple(m.string)
-            for m in read_mo(fp)
-            if m.id
-        }
     # pybabel writes an untranslated plural as its English singular: only translations count.
-    assert {key: compiled.get(key) for key in source} == source
+    assert {key: compiled(locale).get(key) for key in source} == source
 
 
 def test_staff_messages_fall_back_to_english() -> None:
