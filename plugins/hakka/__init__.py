@@ -12,7 +12,7 @@ Education's Taiwan Hakka dictionary writes it. The plugin gives:
   (``citizen-satisfaction.hak.yaml``); the personal-data notice stays in its official
   Chinese wording (the file leaves it out, so the fallback fills it).
 
-Characters outside the Basic Multilingual Plane (𠊎 is U+2020E) need a font with CJK
+Characters outside the Basic Multilingual Plane (𠊎 is U+2028E) need a font with CJK
 Extension B: docs/deployment.md, "Fonts".
 """
 
