@@ -6,4 +6,5 @@ doubles as a worked example for agencies writing their own.
 
 BUNDLED: dict[str, str] = {
     "land_office": "plugins.land_office",
+    "hakka": "plugins.hakka",
 }

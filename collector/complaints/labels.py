@@ -228,8 +228,11 @@ DAY_KINDS: dict[str, LazyText] = {
 LANGUAGES: dict[str, LazyText] = {
     "zh-Hant-TW": lazy_gettext("Chinese"),
     "en": lazy_gettext("English"),
+    "vi": lazy_gettext("Vietnamese"),
+    "id": lazy_gettext("Indonesian"),
+    "th": lazy_gettext("Thai"),
 }
-"""The language a complaint was written in."""
+"""The language a complaint was written in (a plugin's language shows its own name)."""
 
 ACTORS: dict[str, LazyText] = {
     "other_agency": lazy_gettext("Staff of another agency"),

@@ -35,8 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
     "MAX_FORM_PARTS": 2000,
-    # Languages the interface speaks, first is the default.
-    "LANGUAGES": ["zh-Hant-TW", "en"],
+    # Languages citizens' pages speak, first is the default (plugins' languages are
+    # added at start-up); staff pages speak only STAFF_LANGUAGES (docs/translations.md).
+    "LANGUAGES": ["zh-Hant-TW", "en", "vi", "id", "th"],
+    "STAFF_LANGUAGES": ["zh-Hant-TW", "en"],
     "TIMEZONE": "Asia/Taipei",
     "WTF_CSRF_TIME_LIMIT": 4 * 3600,
     # No Referer check on https: "Referrer-Policy: no-referrer" means browsers send none,

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from flask import current_app
 from flask import jsonify
 from flask import render_template
 from flask import request
@@ -60,7 +61,9 @@ def _render(status: int, description: str | None = None) -> Any:
         return jsonify(
             {"error": description or translator("en").render(PAGES.get(status, BAD_REQUEST)[0])}
         ), status
-    language = use_language(pick_language(["zh-Hant-TW", "en"], request.args.get("lang")))
+    language = use_language(
+        pick_language(current_app.config["LANGUAGES"], request.args.get("lang"))
+    )
     title, body = PAGES.get(status, BAD_REQUEST)
     text = translator(language)
     return render_template("error.html", title=text.render(title), body=text.render(body)), status

@@ -19,6 +19,7 @@ from collector.core.hooktypes import Command
 from collector.core.hooktypes import Complaint
 from collector.core.hooktypes import ComplaintCategory
 from collector.core.hooktypes import JobKind
+from collector.core.hooktypes import Language
 from collector.core.hooktypes import Questionnaire
 from collector.core.hooktypes import Request
 from collector.core.hooktypes import Route
@@ -38,6 +39,19 @@ def register_question_types() -> list[type]:
 @hookspec
 def register_questionnaires() -> list[Questionnaire | str | Path]:
     """Return questionnaires: ``surveys.Questionnaire`` objects or paths to YAML files."""
+
+
+@hookspec
+def register_languages() -> list[Language]:
+    """Return ``collector.core.i18n.Language`` descriptors of interface languages this
+    plugin adds (for citizens' pages), each with its catalogue, its fallback and its
+    translations of registered questionnaires.
+
+    Called once at start-up, after ``register_questionnaires``; the languages are
+    added to the ``LANGUAGES`` setting, and the questionnaires the descriptors
+    translate gain the language (a new published version). Two plugins giving one code
+    refuse to start.
+    """
 
 
 @hookspec(firstresult=True)

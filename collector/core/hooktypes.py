@@ -19,6 +19,7 @@ from click import Command
 from flask import Blueprint
 from flask import Request
 
+from collector.core.i18n import Language
 from collector.core.i18n import LazyText
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import localised
@@ -39,6 +40,7 @@ __all__ = [
     "Complaint",
     "ComplaintCategory",
     "JobKind",
+    "Language",
     "Questionnaire",
     "Request",
     "Route",

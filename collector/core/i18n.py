@@ -27,6 +27,14 @@ formats: write ``%%`` there).
 
 The app's language codes stay ``zh-Hant-TW`` and ``en`` (URLs, questionnaire
 files, ``LANGUAGES``); :data:`LOCALES` maps them to Babel's locales.
+
+Those two are complete: staff pages speak only them (``STAFF_LANGUAGES``).
+Vietnamese, Indonesian and Thai speak to citizens (the messages of the files in
+``translations/citizen.cfg``); a message they lack falls back to its English
+msgid. A plugin adds a language (Hakka, Hokkien, an indigenous language) with a
+:class:`Language` descriptor through the ``register_languages`` hook; its
+catalogue may fall back to another language (Hakka to Chinese). Every language
+is described in :data:`LANGUAGE_REGISTRY` (docs/translations.md).
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -54,16 +64,107 @@ from flask import request
 from flask import session
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from markupsafe import escape
+
+from surveys.loader import BUNDLED_DIR
 
 DEFAULT_LANGUAGE = "zh-Hant-TW"
 LOCALES: dict[str, str] = {"zh-Hant-TW": "zh_Hant_TW", "en": "en"}
-"""The app's language codes and the Babel locales (catalogue folders) they use."""
+"""The complete languages (staff and citizens) and the Babel locales (catalogue
+folders) they use: every message is translated in them."""
+STAFF_LANGUAGES = ("zh-Hant-TW", "en")
+"""The languages staff pages are offered in (the default of ``STAFF_LANGUAGES``)."""
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+QUESTIONNAIRE_TRANSLATIONS_DIR = BUNDLED_DIR / "translations"
+"""The core's translations of the bundled questionnaires: ``<language>/<slug>.yaml``."""
 DOMAIN = "messages"
 
-LANGUAGE_NAMES = {"zh-Hant-TW": "繁體中文", "en": "English"}
-HTML_LANG = {"zh-Hant-TW": "zh-Hant-TW", "en": "en"}
+
+@dataclass(frozen=True)
+class Language:
+    """An interface language: what the core knows of Vietnamese, and what a plugin
+    returns from ``register_languages`` to add one (docs/plugin_hooks.md).
+
+    ``code`` is the app's code (``?lang=``, questionnaire files) and the page's
+    ``lang`` attribute unless ``html_lang`` says otherwise; ``name`` is the
+    language's name in itself, as the language chooser shows it. ``locale`` is the
+    Babel locale that formats dates and numbers (a language Babel does not know
+    borrows one, as Hakka borrows ``zh_Hant_TW``). ``catalogue`` is the folder
+    holding ``LC_MESSAGES/messages.mo``; a message it lacks comes from the
+    ``fallback`` language's catalogue, or is the English msgid when ``fallback`` is
+    None. ``questionnaires`` maps a questionnaire's slug to the file translating
+    its texts (docs/questionnaire-format.md, "Translations"); texts it lacks are the
+    ``fallback`` language's, or a start-up error without one.
+    """
+
+    code: str
+    name: str
+    locale: str
+    catalogue: Path | None = None
+    fallback: str | None = None
+    html_lang: str | None = None
+    questionnaires: Mapping[str, Path] = field(default_factory=dict)
+
+    @property
+    def lang_attribute(self) -> str:
+        return self.html_lang or self.code
+
+
+def _core_language(code: str, name: str, locale: str, html_lang: str | None = None) -> Language:
+    translated = {
+        path.stem: path
+        for path in sorted((QUESTIONNAIRE_TRANSLATIONS_DIR / code).glob("*.yaml"))
+        if code not in LOCALES
+    }
+    return Language(
+        code=code,
+        name=name,
+        locale=locale,
+        catalogue=TRANSLATIONS_DIR / locale,
+        html_lang=html_lang,
+        questionnaires=translated,
+    )
+
+
+LANGUAGE_REGISTRY: dict[str, Language] = {
+    language.code: language
+    for language in (
+        _core_language("zh-Hant-TW", "繁體中文", "zh_Hant_TW"),
+        _core_language("en", "English", "en"),
+        _core_language("vi", "Tiếng Việt", "vi"),
+        _core_language("id", "Bahasa Indonesia", "id"),
+        _core_language("th", "ภาษาไทย", "th"),
+    )
+}
+"""Every language the process knows: the core's, then those plugins registered.
+Process-wide, because :func:`translator` works without an app; which languages an
+app offers is its ``LANGUAGES`` setting."""
+CITIZEN_LANGUAGES = ("vi", "id", "th")
+"""The core's languages for citizens only: the citizen-facing messages are complete."""
+
+LANGUAGE_NAMES = {code: language.name for code, language in LANGUAGE_REGISTRY.items()}
+HTML_LANG = {code: language.lang_attribute for code, language in LANGUAGE_REGISTRY.items()}
+
+
+def register_language(language: Language) -> None:
+    """Make ``language`` known to this process (a plugin's, at start-up). Registering the
+    same descriptor again is harmless; a different one under a known code is refused."""
+    known = LANGUAGE_REGISTRY.get(language.code)
+    if known == language:
+        return
+    if known is not None:
+        raise ValueError(f"language {language.code!r} is already registered differently")
+    if language.fallback is not None and language.fallback not in LANGUAGE_REGISTRY:
+        raise ValueError(
+            f"language {language.code!r} falls back to unknown language {language.fallback!r}"
+        )
+    Locale.parse(language.locale)  # a clear error now, not on the first date shown
+    LANGUAGE_REGISTRY[language.code] = language
+    LANGUAGE_NAMES[language.code] = language.name
+    HTML_LANG[language.code] = language.lang_attribute
+    _translator.cache_clear()
+
 
 Number = int | float | Decimal
 
@@ -148,9 +249,12 @@ class Translator:
     request context; get one with :func:`translator`."""
 
     def __init__(self, language: str):
+        described = LANGUAGE_REGISTRY[language]
         self.language = language
-        self.locale = Locale.parse(LOCALES[language])
-        self.translations = _load(LOCALES[language])
+        self.locale = Locale.parse(described.locale)
+        self.translations = _load(described.catalogue)
+        if described.fallback is not None:
+            self.translations.add_fallback(_translator(described.fallback).translations)
 
     def gettext(self, message: str, /, **params: Any) -> str:
         return _format(self.translations.gettext(message), params)
@@ -240,9 +344,9 @@ def by_language(message: LazyText | str, /, **params: Any) -> dict[str, str]:
     return {language: translator(language).render(message, **params) for language in LOCALES}
 
 
-def _load(locale: str) -> NullTranslations:
-    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    if not path.is_file():
+def _load(catalogue: Path | None) -> NullTranslations:
+    path = catalogue / "LC_MESSAGES" / f"{DOMAIN}.mo" if catalogue else None
+    if path is None or not path.is_file():
         return NullTranslations()
     with path.open("rb") as fp:
         return Translations(fp, domain=DOMAIN)
@@ -254,10 +358,10 @@ def _translator(language: str) -> Translator:
 
 
 def translator(language: str | None) -> Translator:
-    """Interface text in ``language`` (an app code such as ``zh-Hant-TW`` or
-    ``en``; anything else speaks the default, Traditional Chinese). Works outside
+    """Interface text in ``language`` (an app code such as ``zh-Hant-TW``, ``en`` or
+    ``vi``; an unknown code speaks the default, Traditional Chinese). Works outside
     any app or request context; built once per language."""
-    return _translator(language if language in LOCALES else DEFAULT_LANGUAGE)
+    return _translator(language if language in LANGUAGE_REGISTRY else DEFAULT_LANGUAGE)
 
 
 def _language_here() -> str:
@@ -354,9 +458,9 @@ def current_language() -> str:
 
 
 def staff_language() -> str:
-    """The staff console's language: ``?lang=`` (remembered in the session), else the
-    remembered choice, else the browser's."""
-    offered = current_app.config["LANGUAGES"]
+    """The staff console's language, one of ``STAFF_LANGUAGES``: ``?lang=`` (remembered
+    in the session), else the remembered choice, else the browser's."""
+    offered = current_app.config["STAFF_LANGUAGES"]
     explicit = request.args.get("lang")
     if explicit in offered:
         session["lang"] = explicit
@@ -421,7 +525,28 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _inject() -> dict[str, object]:
-        return {"html_lang": HTML_LANG.get(current_language(), current_language())}
+        return {
+            "html_lang": HTML_LANG.get(current_language(), current_language()),
+            "lang_attribute": lang_attribute,
+            "language_names": LANGUAGE_NAMES,
+            "in_chinese": in_chinese,
+        }
+
+
+def lang_attribute(code: str) -> str:
+    """The BCP 47 tag of an app language code, for a ``lang`` attribute."""
+    return HTML_LANG.get(code, code)
+
+
+def in_chinese(language: str | None = None) -> Markup:
+    """`` lang="zh-Hant-TW"`` for a tag holding a name kept only in Chinese and English
+    (an agency, a unit, a category) on a page in ``language``: such a page shows the
+    Chinese name (:func:`agency_name`), so it says so; nothing on a Chinese or English
+    page. Hakka, written in Han characters, is not Chinese: its page says so too."""
+    language = language or current_language()
+    if language in (DEFAULT_LANGUAGE, "en"):
+        return Markup("")
+    return Markup(' lang="%s"') % HTML_LANG[DEFAULT_LANGUAGE]
 
 
 class Named(Protocol):

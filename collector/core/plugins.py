@@ -26,12 +26,16 @@ from flask import current_app
 
 import plugins as bundled_package
 from collector.core import hookspecs
+from collector.core.i18n import LANGUAGE_REGISTRY
+from collector.core.i18n import Language
+from collector.core.i18n import register_language
 from collector.core.registry import PluginConfigurationError
 from collector.core.registry import Registry
 from collector.core.registry import collect
 from surveys import Questionnaire
 from surveys import QuestionnaireError
 from surveys import load
+from surveys.translations import translate_file
 
 ENTRY_POINT_GROUP = "collector"
 
@@ -72,6 +76,7 @@ class PluginSet:
     results_sections: Registry[Any] = field(default_factory=lambda: Registry("results section"))
     blueprints: Registry[Any] = field(default_factory=lambda: Registry("blueprint"))
     commands: Registry[Any] = field(default_factory=lambda: Registry("command"))
+    languages: Registry[Language] = field(default_factory=lambda: Registry("language"))
 
     @property
     def hook(self) -> Any:
@@ -92,6 +97,7 @@ class PluginSet:
             "results_sections": self.results_sections,
             "blueprints": self.blueprints,
             "commands": self.commands,
+            "languages": self.languages,
         }
         for plugin in self.plugins:
             hooks = sorted(
@@ -241,6 +247,47 @@ def _check_questionnaires(plugin_set: PluginSet) -> None:
             )
 
 
+def _to_language(raw: Any, owner: str) -> Language:
+    if not isinstance(raw, Language):
+        raise PluginConfigurationError(
+            f"plugin {owner!r} registered {raw!r} as a language; expected "
+            "collector.core.i18n.Language"
+        )
+    return raw
+
+
+def _add_languages(app: Flask, plugin_set: PluginSet) -> None:
+    """Make the plugins' languages known and offered, then give every registered
+    questionnaire the offered languages it has a translation file for (the core's
+    Vietnamese, Indonesian and Thai, a plugin's Hakka)."""
+    offered = list(app.config["LANGUAGES"])
+    for code, language in plugin_set.languages.items.items():
+        try:
+            register_language(language)
+        except ValueError as exc:
+            owner = plugin_set.languages.owners[code]
+            raise PluginConfigurationError(f"plugin {owner!r}: {exc}") from None
+        if code not in offered:
+            offered.append(code)
+    unknown = sorted(set(offered) - set(LANGUAGE_REGISTRY))
+    if unknown:
+        raise PluginConfigurationError(
+            f"LANGUAGES names unknown language(s) {unknown}; known: {sorted(LANGUAGE_REGISTRY)}"
+        )
+    app.config["LANGUAGES"] = offered
+    questionnaires = plugin_set.questionnaires.items
+    for code in offered:
+        language = LANGUAGE_REGISTRY[code]
+        for slug, path in language.questionnaires.items():
+            questionnaire = questionnaires.get(slug)
+            if questionnaire is None or code in questionnaire.languages:
+                continue
+            try:
+                questionnaires[slug] = translate_file(questionnaire, path, language.fallback)
+            except QuestionnaireError as exc:
+                raise PluginConfigurationError(f"language {code!r}: {exc}") from None
+
+
 def _name_of(registered: Any) -> str:
     """What a registered class, blueprint or command is known by: its ``name``."""
     return str(registered.name)
@@ -267,8 +314,10 @@ def init_app(app: Flask, essential: Sequence[ModuleType], bases: BaseClasses) ->
         ),
         blueprints=collect(pm, "register_blueprints", "blueprint", _name_of),
         commands=collect(pm, "register_commands", "command", _name_of),
+        languages=collect(pm, "register_languages", "language", lambda x: x.code, _to_language),
         **registries,
     )
+    _add_languages(app, plugin_set)
     _check_questionnaires(plugin_set)
     for blueprint in plugin_set.blueprints.values():
         app.register_blueprint(blueprint)

@@ -482,7 +482,7 @@ def _gone(language: str) -> Any:
 @limit("RATELIMIT_PUBLIC", ("GET", "POST"))
 def answer(token: str) -> Any:
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
-    offered = app.config["LANGUAGES"]
+    offered = app.config["STAFF_LANGUAGES"]  # staff answer it: staff pages' languages
     db = get_session()
     target = ss.find_target(db, app, token)
     if target is None:

@@ -28,6 +28,7 @@ from collector.answers.survey_page import timed_out
 from collector.campaigns.service import link_on_survey_page
 from collector.core import clock
 from collector.core.db import get_session
+from collector.core.i18n import LANGUAGE_NAMES
 from collector.core.i18n import agency_name
 from collector.core.i18n import pick_language
 from collector.core.i18n import use_language
@@ -66,6 +67,7 @@ def index() -> str:
     return render_template(
         "answers/index.html",
         language=language,
+        languages=[(code, LANGUAGE_NAMES[code]) for code in current_app.config["LANGUAGES"]],
         agencies=[
             {
                 "agency": agency,

@@ -132,6 +132,12 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
     assert result.output.strip() == "hello from the example plugin"
     exercised.add("register_commands")
 
+    assert plugins.languages.owners["hak"] == "hakka"  # the bundled example
+    chooser = client.get("/?lang=hak").text
+    assert '<html lang="hak">' in chooser and "請揀一份問卷來寫" in chooser
+    assert "hak" in plugins.questionnaires["citizen-satisfaction"].languages
+    exercised.add("register_languages")
+
     body = postal_answers("000", 4)
     rejected = client.post("/api/v1/responses", json=body)
     assert rejected.status_code == 422

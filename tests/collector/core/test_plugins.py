@@ -77,7 +77,7 @@ def test_allowlist_restricts_bundled_and_external(monkeypatch: pytest.MonkeyPatc
     entry_points(monkeypatch, one="ext_one", two="ext_two")
     loaded = names({"PLUGINS_ALLOWLIST": ["two"]})
     assert loaded == [*ESSENTIAL, "two"]
-    assert names({}) == [*ESSENTIAL, "land_office", "one", "two"]
+    assert names({}) == [*ESSENTIAL, "land_office", "hakka", "one", "two"]
 
 
 def test_entry_point_plugins_are_discovered(monkeypatch: pytest.MonkeyPatch, make_app: Any) -> None:

@@ -27,8 +27,9 @@ def versions(app: Flask, slug: str) -> list[int]:
         )
 
 
-def edited_citizen(title: str) -> surveys.Questionnaire:
-    original = surveys.load(surveys.bundled()[0].parent / "citizen_satisfaction.yaml")
+def edited_citizen(app: Flask, title: str) -> surveys.Questionnaire:
+    """The registered definition (with the languages merged at start-up), retitled."""
+    original = get_plugins(app).questionnaires["citizen-satisfaction"]
     data = original.model_dump(mode="json")
     data["title"]["zh-Hant-TW"] = title
     return surveys.parse(data)
@@ -52,7 +53,9 @@ def test_a_changed_definition_becomes_version_two(app: Flask, client: Any) -> No
         == 201
     )
     plugins = get_plugins(app)
-    plugins.questionnaires.items["citizen-satisfaction"] = edited_citizen("民眾滿意度調查（修訂）")
+    plugins.questionnaires.items["citizen-satisfaction"] = edited_citizen(
+        app, "民眾滿意度調查（修訂）"
+    )
     assert publish_registered(app)["citizen-satisfaction"] == 2
     assert versions(app, "citizen-satisfaction") == [1, 2]
     with session_scope(app) as session:
@@ -73,7 +76,7 @@ def test_a_changed_definition_becomes_version_two(app: Flask, client: Any) -> No
     )
     assert new.get_json()["version"] == 2
     # Going back to the first text reuses version 1 rather than minting a third.
-    plugins.questionnaires.items["citizen-satisfaction"] = edited_citizen("民眾服務滿意度調查")
+    plugins.questionnaires.items["citizen-satisfaction"] = edited_citizen(app, "民眾服務滿意度調查")
     assert publish_registered(app)["citizen-satisfaction"] == 1
 
 

@@ -83,7 +83,14 @@ def test_questionnaires_describe_questions(spec: OpenAPI, client: FlaskClient) -
     env = questions["env_signage"]
     assert env["type"] == "likert5" and env["required"] is True
     assert [c["value"] for c in env["choices"]] == ["5", "4", "3", "2", "1", "na"]
-    assert env["choices"][0]["label"] == {"zh-Hant-TW": "非常滿意", "en": "Very satisfied"}
+    assert env["choices"][0]["label"] == {
+        "zh-Hant-TW": "非常滿意",
+        "en": "Very satisfied",
+        "vi": "Rất hài lòng",
+        "id": "Sangat puas",
+        "th": "พอใจมาก",
+        "hak": "非常滿意",  # the bundled Hakka plugin's catalogue
+    }
     assert (env["min"], env["max"]) == (1, 5)
     assert questions["recommend"]["min"] == 0 and questions["recommend"]["max"] == 10
     assert questions["comment"]["choices"] is None
