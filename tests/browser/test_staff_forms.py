@@ -105,7 +105,7 @@ def test_without_scripts_the_summary_is_where_the_skip_link_leads(
 @pytest.mark.parametrize(
     ("email", "profile", "areas"),
     [
-        (HANDLER, PHONE, ["陳情"]),
+        (HANDLER, PHONE, ["分析", "陳情"]),  # improvement actions due, then cases
         (ADMIN, DESKTOP, ["資料蒐集", "分析", "陳情", "系統管理"]),
         (ANALYST, PHONE, ["資料蒐集", "分析"]),
     ],
