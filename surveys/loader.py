@@ -47,6 +47,15 @@ def parse(data: Any, source: str = "<data>") -> Questionnaire:
         raise QuestionnaireError("\n".join(lines)) from None
 
 
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML was built with it (ten times faster), else PyYAML's."""
+
+
+def read_yaml(text: str) -> Any:
+    """``yaml.safe_load`` through :data:`_SAFE_LOADER`: the same documents, read faster."""
+    return yaml.load(text, Loader=_SAFE_LOADER)
+
+
 def load(path: str | Path) -> Questionnaire:
     """Read a YAML (or JSON) questionnaire file."""
     path = Path(path)
@@ -55,7 +64,7 @@ def load(path: str | Path) -> Questionnaire:
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionnaireError(f"{path}: cannot read: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = read_yaml(text)
     except yaml.YAMLError as exc:
         raise QuestionnaireError(f"{path}: not valid YAML: {exc}") from None
     return parse(data, str(path.name))

@@ -33,6 +33,7 @@ import yaml
 
 from surveys.loader import QuestionnaireError
 from surveys.loader import parse
+from surveys.loader import read_yaml
 from surveys.schema import TEXT_FIELDS
 from surveys.schema import Questionnaire
 
@@ -66,7 +67,7 @@ def read(path: str | Path) -> tuple[str, str, dict[str, str]]:
     """A translation file's (slug, language, texts), or :class:`QuestionnaireError`."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise QuestionnaireError(f"{path.name}: cannot read: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("texts"), dict):

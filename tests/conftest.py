@@ -9,6 +9,14 @@ database that its first app migrates.
 
 from __future__ import annotations
 
+import os
+
+# One BLAS thread per test process: pytest-xdist already runs a process per core, and
+# OpenBLAS's own threads fighting over the same cores make small matrix work ten times
+# slower. Set before anything imports numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import shutil
 from collections.abc import Iterator
 from pathlib import Path

@@ -215,10 +215,10 @@ def walked(staff_app: Flask) -> Flask:
     return staff_app
 
 
-def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) -> None:
-    app = walked
+def object_values(app: Flask) -> dict[str, Any]:
+    """Sample values for every route's variables: objects of agency alpha of each kind."""
     target = make_user(app, "target@alpha.example.test", "counter_staff", "alpha")
-    values = {
+    return {
         **sample_values(target),
         **make_campaign(app),
         **make_case(app),
@@ -230,56 +230,58 @@ def test_every_route_as_everyone_matches_the_documented_matrix(walked: Flask) ->
         **make_kiosk(app),
         "agency_id": agency_id(app, OBJECT_AGENCY),
     }
+
+
+@pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.name)
+def test_every_route_as_everyone_matches_the_documented_matrix(
+    walked: Flask, persona: Persona
+) -> None:
+    """One persona per test, so that the walk spreads over the test processes."""
+    app = walked
+    values = object_values(app)
     routes = documented_routes()
     rules = sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
     mismatches: list[str] = []
     checked = 0
-    for persona in PERSONAS:
-        client = app.test_client()
-        auth = Auth(client)
-        if persona.email:
-            assert logged_in(auth.login(persona.email)), persona
-        for rule in rules:
-            methods = frozenset(rule.methods - {"HEAD", "OPTIONS"})
-            access = routes[(rule.rule, methods)]
-            url = build(rule.rule, values)
-            for method in ("GET", "POST"):
-                if method not in methods:
-                    continue
-                if method == "GET":
-                    response = client.get(url)
-                else:
-                    response = client.post(url, data={"csrf_token": auth.csrf()})
-                want = expected(persona, access, method)
-                got = outcome(response)
-                checked += 1
-                if got != want:
-                    mismatches.append(
-                        f"{persona.name:28} {method:4} {url:40} expected {want}, got {got} "
-                        f"({response.status_code})"
-                    )
-                if rule.endpoint == "auth.logout_view" and persona.email:
-                    assert logged_in(auth.login(persona.email))  # back in for the next routes
+    client = app.test_client()
+    auth = Auth(client)
+    if persona.email:
+        assert logged_in(auth.login(persona.email)), persona
+    for rule in rules:
+        methods = frozenset(rule.methods - {"HEAD", "OPTIONS"})
+        access = routes[(rule.rule, methods)]
+        url = build(rule.rule, values)
+        for method in ("GET", "POST"):
+            if method not in methods:
+                continue
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data={"csrf_token": auth.csrf()})
+            want = expected(persona, access, method)
+            got = outcome(response)
+            checked += 1
+            if got != want:
+                mismatches.append(
+                    f"{persona.name:28} {method:4} {url:40} expected {want}, got {got} "
+                    f"({response.status_code})"
+                )
+            if rule.endpoint == "auth.logout_view" and persona.email:
+                assert logged_in(auth.login(persona.email))  # back in for the next routes
     assert not mismatches, "\n" + "\n".join(mismatches)
-    assert checked >= len(PERSONAS) * len(rules)
+    assert checked >= len(rules)
+
+
+def test_every_persona_is_walked() -> None:
+    """The walk covers the anonymous visitor and one account of every role."""
+    assert {p.role for p in PERSONAS} == {None, *ROLES}
 
 
 def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
     """The property the matrix relies on, for every object route, spelled out."""
     app = walked
     routes = documented_routes()
-    target = make_user(app, "target@alpha.example.test", "counter_staff", "alpha")
-    campaign = {
-        **make_campaign(app),
-        **make_case(app),
-        **make_followup(app),
-        **make_keyed(app),
-        **make_action(app),
-        **make_export_job(app),
-        **make_draft(app),
-        **make_kiosk(app),
-        "agency_id": agency_id(app, OBJECT_AGENCY),
-    }
+    values = object_values(app)
     for email in ("admin@beta.example.test", "analyst@beta.example.test"):
         client = app.test_client()
         auth = Auth(client)
@@ -287,7 +289,7 @@ def test_objects_of_another_agency_answer_404_never_403(walked: Flask) -> None:
         for (rule, methods), access in routes.items():
             if not access.endswith("(object)"):
                 continue
-            url = build(rule, {**sample_values(target), **campaign})
+            url = build(rule, values)
             for method in sorted(methods):
                 response = client.open(url, method=method, data={"csrf_token": auth.csrf()})
                 assert response.status_code == 404, (email, method, url)

@@ -103,6 +103,29 @@ def _load(path: str | Path) -> Questionnaire:
     return _load_once(resolved.resolve(), stat.st_mtime_ns, stat.st_size)
 
 
+_TRANSLATE = collector.core.plugins.translate_file
+_translated: dict[tuple[int, Path, int, int, str | None], tuple[Questionnaire, Questionnaire]] = {}
+
+
+def _translate_file(
+    questionnaire: Questionnaire, path: str | Path, fill_from: str | None = None
+) -> Questionnaire:
+    """``translate_file`` for the plugin manager, once per questionnaire object, file version
+    and session: with :func:`_load` every app holds the same questionnaire objects, so the
+    same translations apply to the same objects in every app."""
+    resolved = Path(path)
+    try:
+        stat = resolved.stat()
+    except OSError:
+        return _TRANSLATE(questionnaire, path, fill_from)  # the reader says what is wrong
+    key = (id(questionnaire), resolved.resolve(), stat.st_mtime_ns, stat.st_size, fill_from)
+    found = _translated.get(key)
+    if found is None or found[0] is not questionnaire:
+        found = (questionnaire, _TRANSLATE(questionnaire, path, fill_from))
+        _translated[key] = found
+    return found[1]
+
+
 _COMPILE_BUILDER = Rule._compile_builder
 _builders: dict[Any, Any] = {}
 
@@ -124,9 +147,11 @@ def _compile_builder(self: Rule, append_unknown: bool = True) -> Any:
 @contextmanager
 def apps_made_cheaply() -> Iterator[None]:
     """Within: every app reuses the questionnaires read from a file before (the bundled
-    ones are read and validated once per session instead of once per app), and the URL
+    ones are read and validated once per session instead of once per app), their
+    translations made before, and the URL
     builders werkzeug generated for the same rules before (most of an app's making)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(collector.core.plugins, "load", _load)
+        patch.setattr(collector.core.plugins, "translate_file", _translate_file)
         patch.setattr(Rule, "_compile_builder", _compile_builder)
         yield

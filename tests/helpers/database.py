@@ -20,6 +20,7 @@ and the seeds run on it: the same rows either way.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import shutil
@@ -37,6 +38,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from collector import create_app
 from collector.core import migrations
@@ -73,9 +75,32 @@ SEEDS: dict[str, Callable[[Flask], Any]] = {AGENCIES: seed_agencies, STAFF: _see
 
 
 def postgres_url() -> str | None:
-    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgres"):
-        return TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    return None
+    """The PostgreSQL database of this test process, or None (SQLite). Under pytest-xdist
+    each worker has a database of its own, ``<name>_<worker>``, created on first use."""
+    if not (TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgres")):
+        return None
+    url = make_url(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        url = url.set(database=f"{url.database}_{worker}")
+        _create_database(url.render_as_string(hide_password=False))
+    return url.render_as_string(hide_password=False)
+
+
+@functools.cache
+def _create_database(url: str) -> None:
+    """Create the database of ``url`` unless it exists (once per process)."""
+    target = make_url(url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            ).first()
+            if found is None:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        engine.dispose()
 
 
 def uses_default_plugins(settings: dict[str, Any]) -> bool:
