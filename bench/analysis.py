@@ -33,6 +33,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analysis.design import SurveyDesign
+from analysis.replicates import ReplicateWeights
 from analysis.weighting import calibrate
 
 REPLICATES = 50
@@ -117,7 +118,7 @@ def population_totals(df: pd.DataFrame) -> dict[str, float]:
 
 def run_python(
     df: pd.DataFrame, pop: dict[str, float]
-) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, object]], object]:
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, object]], ReplicateWeights]:
     times: dict[str, dict[str, float]] = {}
     res: dict[str, dict[str, object]] = {}
     t0 = time.perf_counter()
@@ -230,10 +231,10 @@ def main() -> None:
     if not args.no_r:
         table = pd.DataFrame(
             rw.table,
-            columns=[f"b{i + 1}" for i in range(rw.table.shape[1])],  # type: ignore[attr-defined]
+            columns=[f"b{i + 1}" for i in range(rw.table.shape[1])],
         )
         table.insert(0, "psu", np.sort(df["psu"].unique()))
-        r = run_r(df, table, rw.scale, pop)  # type: ignore[attr-defined]
+        r = run_r(df, table, rw.scale, pop)
     if r is None:
         report["r"] = "not run (Rscript with survey not available or --no-r)"
         report["python_result"] = res
