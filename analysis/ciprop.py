@@ -22,11 +22,10 @@ design df its lower end is 0.913.
 
 :data:`SATISFACTION_METHOD` is the interval of the satisfaction measures (top-two-box share):
 R's default ``logit`` with that boundary interval. In a clustered counter design of 50
-respondents (10 days) with p ≈ 0.95 it covers about 98.5% (86-88% with R's [1, 1]); a sample
-where everybody is satisfied is too common there (8%) for any valid equal-tailed interval to
-miss on that side, so coverage near 97.5% is what a correct interval gives
-(tests/analysis/test_coverage.py). ``beta`` covers 99% there; Wilson with the normal quantile
-on Kish's effective n reaches 95% there but only 88% at p = 0.7 with 5 PSUs.
+respondents (10 days) with p ≈ 0.95 it covers 97.5% (86-88% with R's [1, 1]); 7.4% of the
+samples have everybody satisfied, too many for any valid interval to miss on that side, so an
+equal-tailed 95% interval covers about 97.5% there (tests/analysis/test_coverage.py; the
+measured alternatives are in docs/analysis.md). ``beta`` covers 98.0% there.
 """
 
 from __future__ import annotations

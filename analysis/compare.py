@@ -44,7 +44,26 @@ def adjust_pvalues(p: Sequence[float] | np.ndarray, method: str = "holm") -> np.
     ok = ~np.isnan(arr)
     out = np.full(arr.shape, np.nan)
     if ok.any():
-        out[ok] = multipletests(arr[ok], method=_METHODS[method])[1]
+        out[ok] = (
+            _holm(arr[ok])
+            if method == "holm"
+            else multipletests(arr[ok], method=_METHODS[method])[1]
+        )
+    return out
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment (R ``p.adjust(method="holm")``).
+
+    statsmodels' ``multipletests(method="holm")`` gives the same numbers but runs a full
+    ``gc.collect()`` on every call (statsmodels 0.15), which took 0.8 s per call inside a
+    test session and runs on every comparison page; the step-down is three numpy lines.
+    """
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    stepped = np.minimum(np.maximum.accumulate(p[order] * np.arange(m, 0, -1)), 1.0)
+    out = np.empty(m)
+    out[order] = stepped
     return out
 
 

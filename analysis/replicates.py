@@ -291,7 +291,7 @@ class ReplicateDesign(DataColumns):
         mse: bool = False,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
-            raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+            raise ValueError(f"data must be a pandas DataFrame, got {data.__class__.__name__}")
         if type not in REPLICATE_TYPES:
             raise ValueError(f"type must be one of {REPLICATE_TYPES}, got {type!r}")
         cols = [repweights] if isinstance(repweights, str) else list(repweights)

@@ -133,8 +133,8 @@ def _figure(estimate: Estimate) -> Figure:
 
 
 def _score(estimate: Estimate) -> Figure:
-    """A 1-5 mean as a 0-100 score, its interval transformed with it."""
-    low, high = estimate.ci()
+    """A 1-5 mean as a 0-100 score, its interval (t on the design df) transformed with it."""
+    low, high = estimate.with_design_df().ci()
     return Figure(*((v - 1) * 25 for v in (estimate.estimate, low, high)))
 
 

@@ -257,7 +257,7 @@ def _cell(
         column = f"dim_{name}"
         n = int(domain[column].notna().sum())
         cell.dimensions[name] = (
-            _figure(sub.mean(column, na_rm=True), n)
+            _figure(sub.mean(column, na_rm=True).with_design_df(), n)
             if n >= MIN_CELL and sub is not None
             else Figure(n=None)
         )

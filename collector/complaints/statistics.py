@@ -471,7 +471,7 @@ def _item(design: Any, frame: pd.DataFrame, key: str, likert: set[str]) -> ItemF
             est = design.ciprop(f"{key}={value}", na_rm=True)
             shares[str(value)] = (est.estimate, est.ci())
         return ItemFigure(key, n, shares=shares)
-    mean = design.mean(key, na_rm=True)
+    mean = design.mean(key, na_rm=True).with_design_df()  # t on the design df, as the web shows
     if key.startswith("dim_"):  # a dimension: the mean of its items
         return ItemFigure(key, n, mean.estimate, mean.ci())
     top = top_two_box(design, key)

@@ -14,6 +14,7 @@ by unit (``analysis.strata``); a figure over fewer than ``MIN_CELL`` answers is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from datetime import timedelta
 from typing import Any
@@ -237,7 +238,9 @@ def falling_items(
             continue
         means = domain_means(cells, {"before": ["before"], "after": ["after"]})
         change = means.contrast({"after": 1.0, "before": -1.0})
-        _t, p = change.t_test(df=min(means["before"].df, means["after"].df))
+        df = min(means["before"].df, means["after"].df)
+        change = replace(change, ci_df=float(df))  # its interval and test: t on the design df
+        _t, p = change.t_test()
         compared.append((key, means["before"].estimate, means["after"].estimate, change, p))
     adjusted: Any = adjust_pvalues([c[4] for c in compared], "holm") if compared else []
     out = []
