@@ -108,6 +108,13 @@ class ReliabilitySection(ResultsSection):
         dimensions = [
             row
             for name in q.analysis.dimensions
-            if (row := dimension_reliability(frame, q, name, context.language)) is not None
+            if (
+                row := context.remembered(
+                    context.wave,
+                    ("reliability", name, context.language),
+                    lambda name=name: dimension_reliability(frame, q, name, context.language),
+                )
+            )
+            is not None
         ]
         return {"dimensions": dimensions, "min_cell": MIN_CELL} if dimensions else None

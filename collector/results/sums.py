@@ -14,13 +14,21 @@ dimension's answered items per respondent (:func:`dimension`), as
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from collections.abc import Hashable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
+from typing import Generic
+from typing import TypeVar
 
+from flask import current_app
 from sqlalchemy import Float
 from sqlalchemy import and_
 from sqlalchemy import case
@@ -32,10 +40,14 @@ from sqlmodel import Session
 from sqlmodel import col
 
 from analysis.strata import StratumCell
+from collector.access.guard import unscoped
 from collector.access.scoped import scoped
+from collector.core import clock
 from collector.core.hooktypes import Actor
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
+from collector.core.models import ResponseRevision
+from collector.core.voiding import including_voided
 
 NO_UNIT = -1
 """The stratum of responses taken without a service unit (an agency-wide link)."""
@@ -115,15 +127,11 @@ def stratum_sums(
 ) -> Sums:
     """The sums of ``measures`` over the responses to ``slug`` submitted within
     ``bounds`` (UTC, [from, to)) that ``actor`` may read under ``action``."""
-    columns: list[Any] = [col(Response.agency_id), col(Response.unit_id), func.count()]
-    for expression in measures.values():
-        columns += [
-            func.count(expression),
-            func.coalesce(func.sum(expression), 0.0),
-            func.coalesce(func.sum(expression * expression), 0.0),
-        ]
-    conditions = [
-        col(QuestionnaireVersion.slug) == slug,
+    versions = session.execute(
+        select(col(QuestionnaireVersion.id)).where(col(QuestionnaireVersion.slug) == slug)
+    ).scalars()
+    conditions: list[Any] = [
+        col(Response.questionnaire_version_id).in_(sorted(versions)),
         col(Response.submitted_at) >= bounds[0],
         col(Response.submitted_at) < bounds[1],
     ]
@@ -131,24 +139,200 @@ def stratum_sums(
         conditions.append(col(Response.agency_id).in_(list(agency_ids)))
     if campaign_id is not None:
         conditions.append(col(Response.campaign_id) == campaign_id)
-    statement = (
+    return cached_sums(
+        session, lambda statement: scoped(statement, action, actor), measures, conditions
+    )
+
+
+def _statement(measures: Mapping[str, ColumnElement[Any]], conditions: Sequence[Any]) -> Any:
+    columns: list[Any] = [col(Response.agency_id), col(Response.unit_id), func.count()]
+    for expression in measures.values():
+        columns += [
+            func.count(expression),
+            func.coalesce(func.sum(expression), 0.0),
+            func.coalesce(func.sum(expression * expression), 0.0),
+        ]
+    return (
         select(*columns)
-        .join(
-            QuestionnaireVersion, col(QuestionnaireVersion.id) == Response.questionnaire_version_id
-        )
-        .where(and_(*conditions))
+        .where(and_(col(Response.voided_at).is_(None), *conditions))
         .group_by(col(Response.agency_id), col(Response.unit_id))
     )
+
+
+def _run(session: Session, statement: Any, names: Sequence[str]) -> Sums:
     rows: dict[tuple[int, int], int] = {}
-    cells: dict[str, list[StratumCell]] = {name: [] for name in measures}
-    for record in session.execute(scoped(statement, action, actor)).all():
+    cells: dict[str, list[StratumCell]] = {name: [] for name in names}
+    for record in session.execute(statement).all():
         agency, unit, n = int(record[0]), record[1], int(record[2])
         unit_key = NO_UNIT if unit is None else int(unit)
         rows[(agency, unit_key)] = n
         stratum: Hashable = unit_key if unit is not None else (agency, NO_UNIT)
-        for i, name in enumerate(measures):
+        for i, name in enumerate(names):
             answered, total, squares = record[3 + 3 * i : 6 + 3 * i]
             cells[name].append(
                 StratumCell(stratum, agency, n, int(answered), float(total), float(squares))
             )
     return Sums(rows, cells)
+
+
+def merged(first: Sums, second: Sums) -> Sums:
+    """The sums over the rows of both (disjoint sets of rows): every figure added."""
+    rows = dict(first.rows)
+    for key, n in second.rows.items():
+        rows[key] = rows.get(key, 0) + n
+    cells: dict[str, list[StratumCell]] = {}
+    for name in first.cells.keys() | second.cells.keys():
+        by_key: dict[tuple[Hashable, Hashable], StratumCell] = {}
+        for c in [*first.cells.get(name, []), *second.cells.get(name, [])]:
+            was = by_key.get((c.stratum, c.domain))
+            by_key[(c.stratum, c.domain)] = (
+                c
+                if was is None
+                else StratumCell(
+                    c.stratum,
+                    c.domain,
+                    was.rows + c.rows,
+                    was.answered + c.answered,
+                    was.total + c.total,
+                    was.squares + c.squares,
+                )
+            )
+        cells[name] = list(by_key.values())
+    return Sums(rows, cells)
+
+
+@dataclass
+class _Entry:
+    settled: int  # the sums cover the responses with an id up to this one
+    last_revision: int
+    sums: Sums
+
+
+SETTLE = timedelta(seconds=120)
+"""A response stored longer ago than this is settled: every response with a lower id is
+committed by then (a write transaction never stays open that long: the workers' timeout
+is 30 s), so sums up to its id can be kept. Newer ones are summed at every request."""
+
+
+T = TypeVar("T")
+
+
+class Kept(Generic[T]):
+    """A small least-recently-used store shared by a process's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, T] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = 0
+        self.deltas = 0
+        self.misses = 0
+
+    def get(self, key: str) -> T | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: T) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+class SumsCache(Kept[_Entry]):
+    """Sums already computed, by statement, and the responses they cover.
+
+    Responses are only ever added (a new id) or changed through a revision (a
+    correction, voiding or restoring adds a ``response_revision`` row), so an entry
+    stays exact while no revision was added: it covers the responses up to a settled id
+    (:data:`SETTLE`), and the responses stored since are summed on their own (a
+    primary-key range: the last minutes' rows) and added. A new revision anywhere
+    recomputes the entry. Kept per application (per database).
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        super().__init__(size)
+
+
+def cache_of(app: Any) -> SumsCache:
+    """The application's cache of sums (one per app: tests make many databases)."""
+    found = app.extensions.get("results_sums")
+    if found is None:
+        found = app.extensions.setdefault("results_sums", SumsCache())
+    return found  # type: ignore[no-any-return]
+
+
+def statement_key(session: Session, statement: Any) -> str:
+    """A digest of a statement as the database will run it (its SQL and parameters)."""
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    params = sorted((k, repr(v)) for k, v in compiled.params.items())
+    return hashlib.sha256(f"{compiled}\n{params}".encode()).hexdigest()
+
+
+def high_water(session: Session) -> tuple[int, int, int]:
+    """(settled, last, revision): the highest id of a response stored before
+    :data:`SETTLE` ago, the highest response id and the highest revision id (each read
+    from the top of a primary key)."""
+    cutoff = clock.now() - SETTLE
+    why = "the highest ids, to know whether kept sums still hold (no data read)"
+    settled = session.execute(
+        unscoped(
+            including_voided(
+                select(col(Response.id))
+                .where(col(Response.submitted_at) < cutoff)
+                .order_by(col(Response.id).desc())
+                .limit(1)
+            ),
+            why,
+        )
+    ).scalar_one_or_none()
+    last = session.execute(
+        unscoped(including_voided(select(func.max(col(Response.id)))), why)
+    ).scalar_one()
+    revision = session.execute(
+        unscoped(select(func.max(col(ResponseRevision.id))), why)
+    ).scalar_one()
+    return int(settled or 0), int(last or 0), int(revision or 0)
+
+
+def _between(statement: Any, low: int, high: int) -> Any:
+    return statement.where(col(Response.id) > low, col(Response.id) <= high)
+
+
+def cached_sums(
+    session: Session,
+    scope: Callable[[Any], Any],
+    measures: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[Any],
+) -> Sums:
+    """The per-stratum sums of ``measures`` over the responses matching ``conditions``
+    that ``scope`` lets through, from the cache where it still holds them (see
+    :class:`SumsCache`), else from one ``GROUP BY``."""
+    names = list(measures)
+    statement = scope(_statement(measures, conditions))
+    cache = cache_of(current_app)
+    key = statement_key(session, statement)
+    settled, last, revision = high_water(session)
+    entry = cache.get(key)
+    if entry is None or entry.last_revision != revision or entry.settled > settled:
+        cache.misses += 1
+        entry = _Entry(settled, revision, _run(session, _between(statement, -1, settled), names))
+        cache.put(key, entry)
+    elif entry.settled < settled:
+        cache.deltas += 1
+        newer = _run(session, _between(statement, entry.settled, settled), names)
+        entry = _Entry(settled, revision, merged(entry.sums, newer))
+        cache.put(key, entry)
+    else:
+        cache.hits += 1
+    if last > settled:
+        return merged(entry.sums, _run(session, _between(statement, settled, last), names))
+    return entry.sums

@@ -14,6 +14,7 @@ with the action the viewer reads under), so no other agency's responses are read
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -22,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+from flask import current_app
 from sqlalchemy import Float
 from sqlalchemy import Integer
 from sqlalchemy import cast
@@ -41,6 +43,11 @@ from collector.core.models import Unit
 from collector.core.plugins import PluginSet
 from collector.results.reading import load_table
 from collector.results.reading import versions_of
+from collector.results.sums import Kept
+from collector.results.sums import Sums
+from collector.results.sums import cached_sums
+from collector.results.sums import high_water
+from collector.results.sums import statement_key
 from collector.results.waves import Wave
 from collector.results.waves import campaign_wave
 from collector.results.waves import periods_between
@@ -72,6 +79,33 @@ class WaveCounts:
 
 
 @dataclass
+class FrameEntry:
+    """A wave's rows as read, and what they were read at: complete up to the response id
+    ``settled`` (see ``collector.results.sums.SETTLE``) with ``recent`` rows above it, at
+    revision ``revision``. While no revision is added and the wave still has ``recent``
+    rows above ``settled``, these are still the wave's rows."""
+
+    frame: pd.DataFrame
+    settled: int
+    revision: int
+    recent: int
+    memo: dict[Any, Any]
+
+
+FRAMES_KEPT = 4
+"""Waves' rows kept per process: a page reads two (the wave and the one before). At a
+million responses a half-year's frame is roughly 150 MB, so only a few are kept."""
+
+
+def frames_of(app: Any) -> Kept[FrameEntry]:
+    """The application's waves kept across requests."""
+    found = app.extensions.get("results_frames")
+    if found is None:
+        found = app.extensions.setdefault("results_frames", Kept[FrameEntry](FRAMES_KEPT))
+    return found  # type: ignore[no-any-return]
+
+
+@dataclass
 class WaveReader:
     """The responses to one questionnaire that a viewer may read, wave by wave."""
 
@@ -81,7 +115,9 @@ class WaveReader:
     scope: Callable[[Any], Any]
     unit_id: int | None = None
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _entries: dict[str, FrameEntry] = field(default_factory=dict)
     _version_ids: list[int] | None = None
+    _code_maps: tuple[dict[int, str], dict[int, str]] | None = None
 
     # -- which waves exist ---------------------------------------------------------
 
@@ -159,8 +195,43 @@ class WaveReader:
         return [], since, until
 
     def frame(self, wave: Wave) -> pd.DataFrame:
-        """The wave's responses, one row each (cached: a page asks for it often)."""
+        """The wave's responses, one row each: kept for the request, and across requests
+        while the wave's responses stay the same (:func:`frames_of`)."""
         if wave.key not in self._frames:
+            self._frames[wave.key] = self._entry(wave).frame
+        return self._frames[wave.key]
+
+    def memo(self, wave: Wave) -> dict[Any, Any]:
+        """What sections derived from the wave's frame (designs, estimates), kept as long
+        as the frame is."""
+        return self._entry(wave).memo
+
+    def _conditions(self, wave: Wave) -> list[Any]:
+        where, since, until = self.wave_where(wave)
+        if self.unit_id is not None:
+            where.append(col(Response.unit_id) == self.unit_id)
+        if since is not None:
+            where.append(col(Response.submitted_at) >= since)
+        if until is not None:
+            where.append(col(Response.submitted_at) < until)
+        return [*self._where(), *where]
+
+    def _entry(self, wave: Wave) -> FrameEntry:
+        if wave.key in self._entries:
+            return self._entries[wave.key]
+        conditions = self._conditions(wave)
+        key = statement_key(self.session, self.scope(select(col(Response.id)).where(*conditions)))
+        settled, _last, revision = high_water(self.session)
+        kept = frames_of(current_app)
+        entry = kept.get(key)
+
+        def newer(since: int) -> int:
+            """Responses of the wave above id ``since`` (a primary-key range)."""
+            statement = select(func.count()).where(*conditions, col(Response.id) > since)
+            return int(self.session.execute(self.scope(statement)).scalar_one())
+
+        if entry is None or entry.revision != revision or newer(entry.settled) != entry.recent:
+            recent = newer(settled)  # counted before the rows are read: never too many
             where, since, until = self.wave_where(wave)
             if self.unit_id is not None:
                 where.append(col(Response.unit_id) == self.unit_id)
@@ -177,8 +248,10 @@ class WaveReader:
             frame["agency_unit"] = [
                 stratum(a, u) for a, u in zip(frame["agency"], frame["unit"], strict=True)
             ]
-            self._frames[wave.key] = frame
-        return self._frames[wave.key]
+            entry = FrameEntry(frame, settled, revision, recent, {})
+            kept.put(key, entry)
+        self._entries[wave.key] = entry
+        return entry
 
     # -- one item of every wave ----------------------------------------------------
 
@@ -206,6 +279,23 @@ class WaveReader:
                 for a, u, v, n in rows
             )
         )
+
+    def sums(self, wave: Wave, measures: Mapping[str, Any]) -> Sums:
+        """Per-stratum sums of ``measures`` over the wave's responses, counted in the
+        database and kept until the wave's responses change
+        (:func:`collector.results.sums.cached_sums`)."""
+        where, since, until = self.wave_where(wave)
+        if since is not None:
+            where.append(col(Response.submitted_at) >= since)
+        if until is not None:
+            where.append(col(Response.submitted_at) < until)
+        return cached_sums(self.session, self.scope, measures, [*self._where(), *where])
+
+    def codes(self) -> tuple[dict[int, str], dict[int, str]]:
+        """Agency and unit codes by id (read once per page)."""
+        if self._code_maps is None:
+            self._code_maps = self._codes()
+        return self._code_maps
 
     def agencies(self) -> list[Agency]:
         return list(

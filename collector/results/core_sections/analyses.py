@@ -60,16 +60,25 @@ class RegisteredAnalyses(ResultsSection):
         frame = context.frame()
         if too_small(len(frame)):
             return None
-        table = ResponseTable(
-            context.questionnaire, frame[[c for c in frame.columns if c != "agency_unit"]]
-        )
+        tables: list[ResponseTable] = []
+
+        def table() -> ResponseTable:  # built only when an analysis is not remembered
+            if not tables:
+                columns = [c for c in frame.columns if c != "agency_unit"]
+                tables.append(ResponseTable(context.questionnaire, frame[columns]))
+            return tables[0]
+
         out = []
         for name, cls in get_plugins().analyses.items.items():
             analysis = cls()
             if not analysis.applies_to(context.questionnaire):
                 continue
             try:
-                rows = flatten(analysis.run(table))
+                rows = context.remembered(
+                    context.wave,
+                    ("analysis", name),
+                    lambda analysis=analysis: flatten(analysis.run(table())),
+                )
             except Exception:  # a plugin's failure must not take the page down
                 if current_app.testing:
                     raise

@@ -139,8 +139,18 @@ class Breakdowns(ResultsSection):
             return None
         frame = context.frame()
         groupings = self._groupings(context, frame)
+        wave = context.wave
         blocks = [
-            (title, *breakdown(design, frame, column, overall, labels))
+            (
+                title,
+                *context.remembered(
+                    wave,
+                    ("breakdown", column, overall, tuple(labels.items())),
+                    lambda column=column, labels=labels: breakdown(
+                        design, frame, column, overall, labels
+                    ),
+                ),
+            )
             for title, column, labels in groupings
         ]
         by_unit = next((i for i, g in enumerate(groupings) if g[1] == "unit"), None)
