@@ -29,12 +29,15 @@ from typing import Generic
 from typing import TypeVar
 
 from flask import current_app
+from flask import g
+from flask import has_request_context
 from sqlalchemy import Float
 from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import cast
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 from sqlmodel import col
@@ -53,15 +56,27 @@ NO_UNIT = -1
 """The stratum of responses taken without a service unit (an agency-wide link)."""
 
 
+ITEM = "collector_item"
+"""The annotation that marks an answer's extraction (:func:`item`) with its key: the sums'
+statement extracts each key once per response and reads the marked places from there."""
+
+
+MEASURE = "collector_measure"
+"""The annotation naming what a measure of this module computes (the cache's key needs
+no compiling for them)."""
+
+
 def item(key: str) -> ColumnElement[Any]:
     """The number stored for a question (``answers[key][0][0]``), NULL when unanswered."""
-    return cast(col(Response.answers)[(key, 0, 0)].as_float(), Float)
+    extracted = cast(col(Response.answers)[(key, 0, 0)].as_float(), Float)
+    return extracted._annotate({ITEM: key, MEASURE: ("item", key)})
 
 
 def top_two(key: str, top: float = 4.0) -> ColumnElement[Any]:
     """1 for an answer in the top two boxes of a 1-5 item, 0 for any other answer."""
     value = item(key)
-    return case((value >= top, 1.0), (value.is_not(None), 0.0), else_=None)
+    indicator = case((value >= top, 1.0), (value.is_not(None), 0.0), else_=None)
+    return indicator._annotate({MEASURE: ("top_two", key, top)})
 
 
 def dimension(keys: Sequence[str]) -> ColumnElement[Any]:
@@ -69,7 +84,8 @@ def dimension(keys: Sequence[str]) -> ColumnElement[Any]:
     values = [item(k) for k in keys]
     answered = sum((case((v.is_not(None), 1.0), else_=0.0) for v in values), cast(0.0, Float))
     total = sum((func.coalesce(v, 0.0) for v in values), cast(0.0, Float))
-    return case((answered > 0, total / answered), else_=None)
+    mean = case((answered > 0, total / answered), else_=None)
+    return mean._annotate({MEASURE: ("dimension", tuple(keys))})
 
 
 @dataclass(frozen=True)
@@ -144,19 +160,55 @@ def stratum_sums(
     )
 
 
-def _statement(measures: Mapping[str, ColumnElement[Any]], conditions: Sequence[Any]) -> Any:
-    columns: list[Any] = [col(Response.agency_id), col(Response.unit_id), func.count()]
+def _statement(
+    measures: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[Any],
+    scope: Callable[[Any], Any],
+    ids: tuple[int, int] | None = None,
+) -> Any:
+    """The ``GROUP BY`` of ``measures``, over the responses with an id in ``ids`` (from,
+    to] when given.
+
+    Each answer a measure reads (:func:`item`) is extracted once per response, in a
+    materialised common table expression, and the sums read it from there: SQLite
+    parses a response's JSON again at every extraction (PostgreSQL's ``json`` too), and a
+    measure such as a dimension's mean names each item several times.
+    """
+    keys: dict[str, str] = {}
+
+    def collect(element: Any) -> None:
+        key = element._annotations.get(ITEM)
+        if key is not None and key not in keys:
+            keys[key] = f"k{len(keys)}"
+
     for expression in measures.values():
-        columns += [
-            func.count(expression),
-            func.coalesce(func.sum(expression), 0.0),
-            func.coalesce(func.sum(expression * expression), 0.0),
-        ]
-    return (
-        select(*columns)
-        .where(and_(col(Response.voided_at).is_(None), *conditions))
-        .group_by(col(Response.agency_id), col(Response.unit_id))
+        visitors.traverse(expression, {}, {"cast": collect})
+    where = [col(Response.voided_at).is_(None), *conditions]
+    if ids is not None:
+        where += [col(Response.id) > ids[0], col(Response.id) <= ids[1]]
+    inner = scope(
+        select(
+            col(Response.agency_id).label("agency_id"),
+            col(Response.unit_id).label("unit_id"),
+            *(item(key).label(label) for key, label in keys.items()),
+        ).where(and_(*where))
     )
+    answers = inner.cte("answers").prefix_with("MATERIALIZED")
+
+    def read(element: Any) -> Any:
+        key = getattr(element, "_annotations", {}).get(ITEM)
+        return answers.c[keys[key]] if key is not None else None
+
+    columns: list[Any] = [answers.c.agency_id, answers.c.unit_id, func.count()]
+    for expression in measures.values():
+        value = visitors.replacement_traverse(expression, {}, read)
+        columns += [
+            func.count(value),
+            func.coalesce(func.sum(value), 0.0),
+            func.coalesce(func.sum(value * value), 0.0),
+        ]
+    outer = select(*columns).group_by(answers.c.agency_id, answers.c.unit_id)
+    return unscoped(outer, "sums over the scoped responses of its common table expression")
 
 
 def _run(session: Session, statement: Any, names: Sequence[str]) -> Sums:
@@ -277,6 +329,24 @@ def statement_key(session: Session, statement: Any) -> str:
     return hashlib.sha256(f"{compiled}\n{params}".encode()).hexdigest()
 
 
+def _sums_key(
+    session: Session,
+    scope: Callable[[Any], Any],
+    measures: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[Any],
+) -> str:
+    """What identifies sums: the responses (the scoped conditions, compiled) and each
+    measure (this module's by what they compute, any other compiled)."""
+    rows = statement_key(session, scope(select(col(Response.id)).where(*conditions)))
+    named = []
+    for name, expression in measures.items():
+        spec = getattr(expression, "_annotations", {}).get(MEASURE)
+        named.append(
+            (name, spec if spec is not None else statement_key(session, select(expression)))
+        )
+    return hashlib.sha256(repr((rows, named)).encode()).hexdigest()
+
+
 def high_water(session: Session) -> tuple[int, int, int]:
     """(settled, last, revision): the highest id of a response stored before
     :data:`SETTLE` ago, the highest response id and the highest revision id (each read
@@ -303,8 +373,15 @@ def high_water(session: Session) -> tuple[int, int, int]:
     return int(settled or 0), int(last or 0), int(revision or 0)
 
 
-def _between(statement: Any, low: int, high: int) -> Any:
-    return statement.where(col(Response.id) > low, col(Response.id) <= high)
+def _high_water_once(session: Session) -> tuple[int, int, int]:
+    """:func:`high_water`, read once per request (a page asks for many sums)."""
+    if not has_request_context():
+        return high_water(session)
+    found: tuple[int, int, int] | None = g.get("results_high_water")
+    if found is None:
+        found = high_water(session)
+        g.results_high_water = found
+    return found
 
 
 def cached_sums(
@@ -317,22 +394,25 @@ def cached_sums(
     that ``scope`` lets through, from the cache where it still holds them (see
     :class:`SumsCache`), else from one ``GROUP BY``."""
     names = list(measures)
-    statement = scope(_statement(measures, conditions))
+
+    def between(low: int, high: int) -> Any:
+        return _statement(measures, conditions, scope, (low, high))
+
     cache = cache_of(current_app)
-    key = statement_key(session, statement)
-    settled, last, revision = high_water(session)
+    key = _sums_key(session, scope, measures, conditions)
+    settled, last, revision = _high_water_once(session)
     entry = cache.get(key)
     if entry is None or entry.last_revision != revision or entry.settled > settled:
         cache.misses += 1
-        entry = _Entry(settled, revision, _run(session, _between(statement, -1, settled), names))
+        entry = _Entry(settled, revision, _run(session, between(-1, settled), names))
         cache.put(key, entry)
     elif entry.settled < settled:
         cache.deltas += 1
-        newer = _run(session, _between(statement, entry.settled, settled), names)
+        newer = _run(session, between(entry.settled, settled), names)
         entry = _Entry(settled, revision, merged(entry.sums, newer))
         cache.put(key, entry)
     else:
         cache.hits += 1
     if last > settled:
-        return merged(entry.sums, _run(session, _between(statement, settled, last), names))
+        return merged(entry.sums, _run(session, between(settled, last), names))
     return entry.sums
