@@ -110,9 +110,6 @@ def _unit_codes(
     return dict(session.execute(scope(statement)).all())
 
 
-_UNKNOWN = object()
-
-
 class _Decoder:
     """Stored answers back to values, with one question type per version and question.
 
@@ -126,7 +123,7 @@ class _Decoder:
         self.plugins = plugins
         self.definitions = definitions
         self.types: dict[tuple[int, str], Any] = {}
-        self.single: dict[tuple[int, str, Any, Any], Any] = {}
+        self.single: dict[tuple[int, str, Any, Any], tuple[bool, Any]] = {}
 
     def _type(self, version_id: int, key: str) -> Any:
         if (version_id, key) not in self.types:
@@ -143,17 +140,15 @@ class _Decoder:
             number, text = pairs[0]
             memo = (version_id, key, number, text)
             try:
-                found = self.single.get(memo, _UNKNOWN)
+                found = self.single.get(memo)
             except TypeError:  # a pair of a plugin's type that does not hash
-                found = memo = None
-            if found is _UNKNOWN:
-                qtype = self._type(version_id, key)
-                found = (False, None) if qtype is None else (True, qtype.from_rows(pairs))
-                self.single[memo] = found
-            elif found is None:
-                qtype = self._type(version_id, key)
-                found = (False, None) if qtype is None else (True, qtype.from_rows(pairs))
-            return found  # type: ignore[return-value]  # a (known, value) pair stored above
+                return self._decoded(version_id, key, pairs)
+            if found is None:
+                found = self.single[memo] = self._decoded(version_id, key, pairs)
+            return found
+        return self._decoded(version_id, key, pairs)
+
+    def _decoded(self, version_id: int, key: str, pairs: Any) -> tuple[bool, Any]:
         qtype = self._type(version_id, key)
         return (False, None) if qtype is None else (True, qtype.from_rows(pairs))
 
@@ -188,9 +183,8 @@ def _frame(
     answer_values: dict[str, list[Any]] = {key: [math.nan] * size for key in keys}
     for i, (_, receipt, vid, agency, unit, channel, language, started, *rest) in enumerate(rows):
         submitted, batch, entered_by, stored = rest
-        meta = (receipt, number[vid], agency, units.get(unit), channel, language)
-        meta += (started, submitted, batch, entered_by)
-        for column, value in zip(meta_values, meta, strict=True):
+        meta = (receipt, number[vid], agency, units.get(unit), channel, language, started)
+        for column, value in zip(meta_values, (*meta, submitted, batch, entered_by), strict=True):
             column[i] = value
         for key, pairs in stored.items():
             known, value = decoder.value(vid, key, pairs)

@@ -11,6 +11,7 @@ with fewer than ``MIN_CELL`` complete answers is withheld.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -112,7 +113,7 @@ class ReliabilitySection(ResultsSection):
                 row := context.remembered(
                     context.wave,
                     ("reliability", name, context.language),
-                    lambda name=name: dimension_reliability(frame, q, name, context.language),
+                    partial(dimension_reliability, frame, q, name, context.language),
                 )
             )
             is not None

@@ -201,7 +201,7 @@ def _statement(
 
     columns: list[Any] = [answers.c.agency_id, answers.c.unit_id, func.count()]
     for expression in measures.values():
-        value = visitors.replacement_traverse(expression, {}, read)
+        value = visitors.replacement_traverse(expression, {}, read)  # type: ignore[call-overload]  # typed for statements; any clause element is traversed
         columns += [
             func.count(value),
             func.coalesce(func.sum(value), 0.0),
@@ -319,7 +319,7 @@ def cache_of(app: Any) -> SumsCache:
     found = app.extensions.get("results_sums")
     if found is None:
         found = app.extensions.setdefault("results_sums", SumsCache())
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def statement_key(session: Session, statement: Any) -> str:
@@ -373,7 +373,7 @@ def high_water(session: Session) -> tuple[int, int, int]:
     return int(settled or 0), int(last or 0), int(revision or 0)
 
 
-def _high_water_once(session: Session) -> tuple[int, int, int]:
+def high_water_once(session: Session) -> tuple[int, int, int]:
     """:func:`high_water`, read once per request (a page asks for many sums)."""
     if not has_request_context():
         return high_water(session)
@@ -400,7 +400,7 @@ def cached_sums(
 
     cache = cache_of(current_app)
     key = _sums_key(session, scope, measures, conditions)
-    settled, last, revision = _high_water_once(session)
+    settled, last, revision = high_water_once(session)
     entry = cache.get(key)
     if entry is None or entry.last_revision != revision or entry.settled > settled:
         cache.misses += 1

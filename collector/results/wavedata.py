@@ -46,7 +46,7 @@ from collector.results.reading import versions_of
 from collector.results.sums import Kept
 from collector.results.sums import Sums
 from collector.results.sums import cached_sums
-from collector.results.sums import high_water
+from collector.results.sums import high_water_once
 from collector.results.sums import statement_key
 from collector.results.waves import Wave
 from collector.results.waves import campaign_wave
@@ -102,7 +102,19 @@ def frames_of(app: Any) -> Kept[FrameEntry]:
     found = app.extensions.get("results_frames")
     if found is None:
         found = app.extensions.setdefault("results_frames", Kept[FrameEntry](FRAMES_KEPT))
-    return found  # type: ignore[no-any-return]
+    return found
+
+
+Extent = tuple[int, int, tuple[datetime | None, datetime | None]]
+"""(settled id, revision, (first, last) submission time up to that id)."""
+
+
+def extents_of(app: Any) -> Kept[Extent]:
+    """The first and last submission times kept per scoped questionnaire."""
+    found = app.extensions.get("results_extents")
+    if found is None:
+        found = app.extensions.setdefault("results_extents", Kept[Extent](256))
+    return found
 
 
 @dataclass
@@ -135,14 +147,40 @@ class WaveReader:
         return conditions
 
     def extent(self) -> tuple[date, date] | None:
-        """The local days of the first and the last response, or None without any."""
-        first, last = self.session.execute(
-            self.scope(
-                select(func.min(Response.submitted_at), func.max(Response.submitted_at)).where(
-                    *self._where()
-                )
-            )
-        ).one()
+        """The local days of the first and the last response, or None without any.
+
+        The first and last times up to the settled id are kept across requests (as the
+        sums are, ``collector.results.sums.SETTLE``): a page then reads the minimum and
+        maximum of the newer responses only, not of the whole table."""
+        conditions = self._where()
+
+        def bounds(low: int, high: int) -> tuple[datetime | None, datetime | None]:
+            statement = select(
+                func.min(Response.submitted_at), func.max(Response.submitted_at)
+            ).where(*conditions, col(Response.id) > low, col(Response.id) <= high)
+            first, last = self.session.execute(self.scope(statement)).one()
+            return first, last
+
+        def joined(
+            a: tuple[datetime | None, datetime | None], b: tuple[datetime | None, datetime | None]
+        ) -> tuple[datetime | None, datetime | None]:
+            firsts = [t for t in (a[0], b[0]) if t is not None]
+            lasts = [t for t in (a[1], b[1]) if t is not None]
+            return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+        key = statement_key(self.session, self.scope(select(col(Response.id)).where(*conditions)))
+        settled, last_id, revision = high_water_once(self.session)
+        kept = extents_of(current_app)
+        entry = kept.get(key)
+        if entry is None or entry[1] != revision or entry[0] > settled:
+            entry = (settled, revision, bounds(-1, settled))
+            kept.put(key, entry)
+        elif entry[0] < settled:
+            entry = (settled, revision, joined(entry[2], bounds(entry[0], settled)))
+            kept.put(key, entry)
+        first, last = entry[2]
+        if last_id > settled:
+            first, last = joined((first, last), bounds(settled, last_id))
         if first is None or last is None:
             return None
         return clock.local_date(first), clock.local_date(last)
@@ -221,7 +259,7 @@ class WaveReader:
             return self._entries[wave.key]
         conditions = self._conditions(wave)
         key = statement_key(self.session, self.scope(select(col(Response.id)).where(*conditions)))
-        settled, _last, revision = high_water(self.session)
+        settled, _last, revision = high_water_once(self.session)
         kept = frames_of(current_app)
         entry = kept.get(key)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -48,6 +50,10 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _flat_run(analysis: Any, table: Callable[[], ResponseTable]) -> list[tuple[str, str]]:
+    return flatten(analysis.run(table()))
+
+
 class RegisteredAnalyses(ResultsSection):
     name = "analyses"
     title = lazy_gettext("Registered analyses")
@@ -77,7 +83,7 @@ class RegisteredAnalyses(ResultsSection):
                 rows = context.remembered(
                     context.wave,
                     ("analysis", name),
-                    lambda analysis=analysis: flatten(analysis.run(table())),
+                    partial(_flat_run, analysis, table),
                 )
             except Exception:  # a plugin's failure must not take the page down
                 if current_app.testing:

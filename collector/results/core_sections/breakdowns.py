@@ -10,6 +10,7 @@ test runs over the groups whose figures are shown, so it reveals nothing more.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -146,9 +147,7 @@ class Breakdowns(ResultsSection):
                 *context.remembered(
                     wave,
                     ("breakdown", column, overall, tuple(labels.items())),
-                    lambda column=column, labels=labels: breakdown(
-                        design, frame, column, overall, labels
-                    ),
+                    partial(breakdown, design, frame, column, overall, labels),
                 ),
             )
             for title, column, labels in groupings
