@@ -80,8 +80,8 @@ class WaveContext:
     load: Callable[[Wave], pd.DataFrame]
     query: dict[str, str] = field(default_factory=dict)  # the request's own arguments
     # Where the page reads from, for sections that need more than the responses: the
-    # campaign's populations and targets, contacts, or one item's counts per wave
-    # counted in the database (``WaveReader.item_counts``) for a trend.
+    # campaign's populations and targets, contacts, or a wave's sums per stratum,
+    # counted in the database (``WaveReader.sums``) for a trend.
     source: WaveReader | None = None
     # Every registered section (built or not), asked for links beside findings.
     linkers: list[ResultsSection] = field(default_factory=list)

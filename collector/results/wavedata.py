@@ -1,11 +1,11 @@
 """Reading the responses of one wave, and only what a page needs of the others.
 
 A results page shows one wave in detail and compares it with the one before: those
-two waves are loaded in full (one scoped query each, cached for the request). The
-trend over every wave needs only each wave's estimate of the headline item, so it
-asks the database for counts by service unit and answer (a ``GROUP BY`` over the
-answer extracted from the stored JSON, which SQLite and PostgreSQL both do); the
-answers of other waves never reach Python.
+two waves are loaded in full (one scoped query each), and kept across requests while
+their responses do not change (:class:`FrameEntry`). The trend over every wave needs
+only each wave's estimate of the headline item, so it asks the database for sums by
+service unit (``collector.results.sums``: a ``GROUP BY`` over the answers extracted
+from the stored JSON, kept as well); the answers of other waves never reach Python.
 
 Every statement goes through the ``scope`` the page passes (``collector.access.scoped``
 with the action the viewer reads under), so no other agency's responses are read.
@@ -24,7 +24,6 @@ from typing import Any
 
 import pandas as pd
 from flask import current_app
-from sqlalchemy import Float
 from sqlalchemy import Integer
 from sqlalchemy import cast
 from sqlalchemy import func
@@ -59,23 +58,6 @@ NO_UNIT = "-"
 def stratum(agency: Any, unit: Any) -> str:
     """The stratum key of a response: its agency and service unit codes."""
     return f"{agency}/{unit if isinstance(unit, str) and unit else NO_UNIT}"
-
-
-@dataclass(frozen=True)
-class WaveCounts:
-    """Respondents of a wave by stratum and answer of one item (missing answers left out)."""
-
-    rows: list[tuple[str, float, int]]  # (stratum, answer, respondents)
-
-    @property
-    def n(self) -> int:
-        return sum(count for _s, _v, count in self.rows)
-
-    def frame(self, column: str) -> pd.DataFrame:
-        """One row per respondent (``stratum``, ``column``): what the estimators read."""
-        strata = [s for s, _v, count in self.rows for _ in range(count)]
-        values = [v for _s, v, count in self.rows for _ in range(count)]
-        return pd.DataFrame({"agency_unit": strata, column: values})
 
 
 @dataclass
@@ -293,31 +275,6 @@ class WaveReader:
 
     # -- one item of every wave ----------------------------------------------------
 
-    def item_counts(self, wave: Wave, key: str) -> WaveCounts:
-        """Respondents by stratum and numeric answer of ``key`` in ``wave``, counted in
-        the database: the stored answer is ``[[number, text], ...]``, its first number
-        extracted as JSON path ``key[0][0]``."""
-        answer = cast(col(Response.answers)[(key, 0, 0)].as_float(), Float)
-        where, since, until = self.wave_where(wave)
-        if since is not None:
-            where.append(col(Response.submitted_at) >= since)
-        if until is not None:
-            where.append(col(Response.submitted_at) < until)
-        rows = self.session.execute(
-            self.scope(
-                select(col(Response.agency_id), col(Response.unit_id), answer, func.count())
-                .where(*self._where(), *where, answer.is_not(None))
-                .group_by(col(Response.agency_id), col(Response.unit_id), answer)
-            )
-        ).all()
-        agencies, units = self._codes()
-        return WaveCounts(
-            sorted(
-                (stratum(agencies.get(a, str(a)), units.get(u)), float(v), int(n))
-                for a, u, v, n in rows
-            )
-        )
-
     def sums(self, wave: Wave, measures: Mapping[str, Any]) -> Sums:
         """Per-stratum sums of ``measures`` over the wave's responses, counted in the
         database and kept until the wave's responses change
@@ -411,4 +368,4 @@ def waves_of(reader: WaveReader, kind: str) -> list[Wave]:
     return reader.campaign_waves() if kind == "campaign" else reader.period_waves(kind)
 
 
-__all__: Sequence[str] = ["NO_UNIT", "WaveCounts", "WaveReader", "stratum", "waves_of"]
+__all__: Sequence[str] = ["NO_UNIT", "WaveReader", "stratum", "waves_of"]
