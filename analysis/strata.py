@@ -34,6 +34,7 @@ from analysis.estimate import Estimates
 __all__ = ["StratumCell", "domain_means", "domain_proportions"]
 
 _SELF_REPRESENTING = 1e-7  # R's onestrat: a census stratum adds no variance
+_CANCELLED = 1e-12  # relative size below which a centred sum is rounding noise
 LONELY = ("adjust", "remove", "certainty")
 
 
@@ -139,6 +140,10 @@ def domain_means(
     scale = np.where(rows > 1, fpc * rows / np.maximum(rows - 1, 1), fpc)
     scale = np.where(fpc < _SELF_REPRESENTING, 0.0, scale)
     centred = p - t[:, :, None] * t[:, None, :] / rows[:, None, None]
+    # Σz² - (Σz)²/n cancels to rounding noise (1e-17 of Σz²) where a stratum's values
+    # are all equal; the rows' own centring gives exactly 0 there, and a variance of
+    # 1e-18 instead of 0 would switch a share's interval from the boundary rule to logit.
+    centred = np.where(np.abs(centred) <= _CANCELLED * np.abs(p), 0.0, centred)
     if lonely_psu == "adjust":
         centred = np.where(lonely[:, None, None], p, centred)
     else:

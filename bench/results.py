@@ -12,7 +12,9 @@ first agency gets ``--complaints`` complaint cases over the same years. Then, fo
 page, a separate process starts the app, logs in through the login page with the
 Flask test client (the analyst for the agency pages, the ministry administrator for
 the comparison) and times the page's first request after app start (``cold_s``) and
-its second (``warm_s``); it reports the process's peak resident memory
+its second (``warm_s``), with the CPU seconds the process spent on each (``cold_cpu_s``,
+``warm_cpu_s``: on a shared machine the wall time includes waiting for a core) and the
+load average then; it reports the process's peak resident memory
 (``peak_rss_mb``, ``resource.getrusage``), which includes the app's own imports.
 
 Pages: ``results`` (/staff/results, the 2025 H1 wave with its trend section),
@@ -67,14 +69,19 @@ PAGES: dict[str, tuple[str, str]] = {
 # Seeding
 
 
-def fresh_database(kind: str, pg_admin: str, tmp: Path) -> str:
+def fresh_database(kind: str, pg_admin: str, tmp: Path, *, reuse: bool = False) -> str:
+    """The database's URL; dropped and created anew unless ``reuse`` (then seeded earlier)."""
     if kind == "sqlite":
-        return f"sqlite:///{tmp / 'results-bench.sqlite'}"
+        path = tmp / f"results-bench-{kind}.sqlite"
+        if not reuse:
+            path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
     import psycopg
 
-    with psycopg.connect(pg_admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+    if not reuse:
+        with psycopg.connect(pg_admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
     base = pg_admin.rsplit("/", 1)[0]
     return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{PG_DATABASE}"
 
@@ -137,7 +144,6 @@ def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
     from collector.core.models import Complaint
     from collector.core.models import ComplaintCategory
     from collector.core.models import QuestionnaireVersion
-    from collector.core.models import Response
     from collector.core.models import Unit
     from collector.core.models import User
     from collector.core.questionnaires import current_version
@@ -209,7 +215,15 @@ def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
     second = responses // 10
     chunk = 20_000
     n = 0
-    with engine.begin() as conn:
+    encoded = [json.dumps(t, ensure_ascii=False, separators=(",", ":")) for t in templates]
+    columns = (
+        "receipt, questionnaire_version_id, agency_id, unit_id, channel, language, "
+        "submitted_at, answers, revision"
+    )
+    postgres = url.startswith("postgresql")
+    raw = engine.raw_connection()  # the driver itself: COPY on PostgreSQL, executemany on SQLite
+    try:
+        cursor = raw.cursor()
         for agency_index, total in ((0, responses), (1, second)):
             unit_ids = unit_ids_of[agency_index]
             done = 0
@@ -217,24 +231,35 @@ def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
                 rows = []
                 for _ in range(min(chunk, total - done)):
                     unit = rng.randrange(len(unit_ids))
+                    submitted = first + timedelta(seconds=rng.random() * span)
                     rows.append(
-                        {
-                            "receipt": f"B{n:011d}",
-                            "questionnaire_version_id": version_id,
-                            "agency_id": agency_ids[agency_index],
-                            "unit_id": unit_ids[unit],
-                            "channel": channels[n % 4],
-                            "language": "zh-Hant-TW",
-                            "submitted_at": first + timedelta(seconds=rng.random() * span),
-                            "answers": templates[
-                                (unit * 7 + rng.randrange(TEMPLATES // 2)) % TEMPLATES
-                            ],
-                            "revision": 1,
-                        }
+                        (
+                            f"B{n:011d}",
+                            version_id,
+                            agency_ids[agency_index],
+                            unit_ids[unit],
+                            channels[n % 4],
+                            "zh-Hant-TW",
+                            submitted if postgres else submitted.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                            encoded[(unit * 7 + rng.randrange(TEMPLATES // 2)) % TEMPLATES],
+                            1,
+                        )
                     )
                     n += 1
-                conn.execute(insert(Response), rows)
+                if postgres:
+                    with cursor.copy(f"COPY response ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]  # psycopg's cursor
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    cursor.executemany(
+                        f"INSERT INTO response ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        rows,
+                    )
                 done += len(rows)
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.begin() as conn:
         cases: list[dict[str, Any]] = []
         for i in range(complaints):
             received = first + timedelta(seconds=rng.random() * span)
@@ -306,11 +331,15 @@ def measure(url: str, page: str) -> dict[str, Any]:
     client = app.test_client()
     login(client, user)
     out: dict[str, Any] = {"page": page}
-    for name in ("cold_s", "warm_s"):
-        started = time.perf_counter()
+    for name in ("cold", "warm"):
+        started, cpu = time.perf_counter(), time.process_time()
         answer = client.get(path)
-        out[name] = round(time.perf_counter() - started, 3)
+        out[f"{name}_s"] = round(time.perf_counter() - started, 3)
+        # CPU seconds of this process: on a shared machine the wall time above also
+        # holds the time spent waiting for a core.
+        out[f"{name}_cpu_s"] = round(time.process_time() - cpu, 3)
         assert answer.status_code == 200, (page, answer.status_code)
+    out["load_average"] = os.getloadavg()[0]
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
 
@@ -365,6 +394,21 @@ def main() -> None:
         "--pg-admin",
         default=os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"),
     )
+    parser.add_argument(
+        "--keep",
+        metavar="FOLDER",
+        help="keep the SQLite database in FOLDER (else a temporary folder) for --reuse",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the databases a previous run seeded (--keep FOLDER; PostgreSQL's own)",
+    )
+    parser.add_argument(
+        "--pages",
+        default="results,trend,comparison,complaint_statistics",
+        help="comma-separated pages to measure",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one page, this process
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -377,12 +421,17 @@ def main() -> None:
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     pages: list[dict[str, Any]] = []
     seeding: dict[str, Any] = {}
+    if args.reuse and not args.keep and "sqlite" in kinds:
+        parser.error("--reuse with SQLite needs --keep FOLDER")
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(args.keep) if args.keep else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for kind in kinds:
-            url = fresh_database(kind, args.pg_admin, Path(tmp))
-            seeding[kind] = seed(url, args.responses, args.complaints)
-            print(f"{kind}: seeded {seeding[kind]}", file=sys.stderr)
-            for page in ("results", "trend", "comparison", "complaint_statistics"):
+            url = fresh_database(kind, args.pg_admin, folder, reuse=args.reuse)
+            if not args.reuse:
+                seeding[kind] = seed(url, args.responses, args.complaints)
+                print(f"{kind}: seeded {seeding[kind]}", file=sys.stderr)
+            for page in args.pages.split(","):
                 done = subprocess.run(
                     [sys.executable, __file__, "--measure", page, "--url", url],
                     cwd=ROOT,

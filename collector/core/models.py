@@ -19,6 +19,7 @@ from sqlalchemy import Index
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
@@ -124,9 +125,15 @@ class Response(SQLModel, table=True):
     # ``to_rows`` gave it (numeric values in ``number``, everything else in ``text``;
     # a multiple-choice answer has one pair per chosen value, in order). Read each
     # answer back with its type's ``from_rows`` (``collector.results.reading.load_table``).
+    # ``jsonb`` on PostgreSQL (migration 0018): the results pages extract answers in
+    # ``GROUP BY`` queries, and ``json`` is parsed again at every extraction.
     answers: dict[str, Any] = Field(
         default_factory=dict,
-        sa_column=Column(JSON, nullable=False, server_default=text("'{}'")),
+        sa_column=Column(
+            JSON().with_variant(JSONB(), "postgresql"),
+            nullable=False,
+            server_default=text("'{}'"),
+        ),
     )
     # A keyed-in paper questionnaire corrected, voided or restored by staff
     # (``collector.answers.corrections``): ``revision`` counts its versions (a form opened

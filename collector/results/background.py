@@ -30,7 +30,7 @@ from collector.core.models import Response
 from collector.core.models import User
 from collector.core.plugins import get_plugins
 from collector.jobs.runner import JobContext
-from collector.results.reading import load_table
+from collector.results.reading import iter_tables
 
 KIND = "results.export"
 ACTION = "responses.export"
@@ -81,17 +81,17 @@ def run_export(context: JobContext) -> None:
     context.progress(5, text.gettext("Reading the responses"))
     with Session(get_engine(context.app), expire_on_commit=False) as session:
         actor = _actor(session, parameters.get("user_id"), context.job.agency_id)
-        table = load_table(
-            session,
-            plugins,
-            parameters["slug"],
-            where=conditions(parameters),
-            scope=lambda statement: scoped(statement, ACTION, actor),
+        scope = lambda statement: scoped(statement, ACTION, actor)  # noqa: E731
+        total = count_rows(session, actor, parameters["slug"], conditions(parameters))
+        context.progress(10, text.gettext("Writing %(count)s responses", count=total))
+        # Read and written piece by piece: memory does not grow with the responses.
+        tables = iter_tables(
+            session, plugins, parameters["slug"], where=conditions(parameters), scope=scope
         )
-    context.progress(50, text.gettext("Writing %(count)s responses", count=len(table.frame)))
-    body = exporter.export(table, parameters.get("language") or "zh-Hant-TW")
-    with context.result_file(parameters["filename"], exporter.media_type) as out:
-        out.write(body)
+        pieces = exporter.stream(tables, parameters.get("language") or "zh-Hant-TW")
+        with context.result_file(parameters["filename"], exporter.media_type) as out:
+            for piece in pieces:
+                out.write(piece)
     context.progress(95, text.gettext("Saving the file"))
 
 

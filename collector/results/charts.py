@@ -25,10 +25,12 @@ process-wide.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import math
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -148,13 +150,20 @@ class Chart:
     width: float = WIDTH_IN
     css_class: str = "chart"
     layout: Literal["constrained"] | None = "constrained"
+    # A digest of everything ``draw`` draws (the chart function's arguments): charts of
+    # the same data are drawn once per process (:data:`_RENDERED`), not at every page view.
+    key: str | None = None
 
     @cached_property
     def document(self) -> str:
         """The SVG document itself (for a download or an inline ``<svg>`` where style is allowed)."""
-        buffer = io.StringIO()
-        self._render(FigureCanvasSVG, buffer, {"metadata": {"Date": None}})
-        return buffer.getvalue()
+
+        def render() -> str:
+            buffer = io.StringIO()
+            self._render(FigureCanvasSVG, buffer, {"metadata": {"Date": None}})
+            return buffer.getvalue()
+
+        return self._drawn(("svg",), render)  # type: ignore[return-value]  # an SVG is text
 
     @property
     def data_uri(self) -> str:
@@ -176,9 +185,30 @@ class Chart:
 
     def png(self, dpi: int = PRINT_DPI) -> bytes:
         """The chart as a PNG for documents (300 dpi by default)."""
-        buffer = io.BytesIO()
-        self._render(FigureCanvasAgg, buffer, {"dpi": dpi, "metadata": {"Software": None}})
-        return buffer.getvalue()
+
+        def render() -> bytes:
+            buffer = io.BytesIO()
+            self._render(FigureCanvasAgg, buffer, {"dpi": dpi, "metadata": {"Software": None}})
+            return buffer.getvalue()
+
+        return self._drawn(("png", dpi), render)  # type: ignore[return-value]  # a PNG is bytes
+
+    def _drawn(self, form: tuple[Any, ...], render: Callable[[], str | bytes]) -> str | bytes:
+        """``render()``, or what it gave before for a chart of the same key, size and form."""
+        if self.key is None:
+            return render()
+        key = (self.key, self.width, self.height, self.layout, *form)
+        with _RENDERED_LOCK:
+            found = _RENDERED.get(key)
+            if found is not None:
+                _RENDERED.move_to_end(key)
+                return found
+        drawn = render()
+        with _RENDERED_LOCK:
+            _RENDERED[key] = drawn
+            while len(_RENDERED) > RENDERED_SIZE:
+                _RENDERED.popitem(last=False)
+        return drawn
 
     def table_html(self) -> Markup:
         """The data table as HTML (the ``results/_chart.html`` macro shows it beside the chart)."""
@@ -206,6 +236,17 @@ class Chart:
             self.draw(figure)
             fmt = "svg" if canvas_class is FigureCanvasSVG else "png"
             figure.savefig(buffer, format=fmt, **options)  # type: ignore[arg-type]  # savefig's keywords are typed per format
+
+
+RENDERED_SIZE = 256
+"""Charts kept drawn per process (an SVG is 20-200 KB: a few tens of MB at most)."""
+_RENDERED: OrderedDict[tuple[Any, ...], str | bytes] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+
+
+def content_key(kind: str, *parts: Any) -> str:
+    """A digest of a chart's data and labels: the same key draws the same picture."""
+    return hashlib.sha256(repr((kind, parts)).encode("utf-8")).hexdigest()
 
 
 # -- the charts ------------------------------------------------------------------------
@@ -328,7 +369,8 @@ def trend_chart(
                 len(points) - len(shown),
                 min=MIN_CELL,
             )
-    return Chart(title, alt, headers, rows, draw)
+    key = content_key("trend", points, title, y_label, language, fitted and list(fitted))
+    return Chart(title, alt, headers, rows, draw, key=key)
 
 
 def bar_chart(bars: Sequence[Bar], *, title: str, x_label: str, language: str) -> Chart:
@@ -394,7 +436,8 @@ def bar_chart(bars: Sequence[Bar], *, title: str, x_label: str, language: str) -
                 bottom_label=bottom.label,
                 bottom=_number(bottom.value),
             )
-    return Chart(title, alt, headers, rows, draw, height=height)
+    key = content_key("bar", bars, title, x_label, language)
+    return Chart(title, alt, headers, rows, draw, height=height, key=key)
 
 
 def quadrant_chart(
@@ -457,8 +500,15 @@ def quadrant_chart(
                 va=va,
                 color="black" if i == highlight else GREY,
             )
+        ax.plot(
+            [p.x for p in points],
+            [p.y for p in points],
+            marker="o",
+            color=BLUE,
+            markersize=6,
+            linestyle="none",
+        )
         for i, p in enumerate(points, start=1):
-            ax.plot([p.x], [p.y], marker="o", color=BLUE, markersize=6, linestyle="none")
             ax.annotate(str(i), (p.x, p.y), xytext=(4, 3), textcoords="offset points", fontsize=8)
         ax.set_xlabel(x_label)
         ax.set_ylabel(y_label)
@@ -503,7 +553,10 @@ def quadrant_chart(
         + _space(language)
         + _sentences(groups, language)
     )
-    return Chart(title, alt, headers, rows, draw, height=4.6)
+    key = content_key(
+        "quadrant", points, title, x_label, y_label, x_split, y_split, quadrant_labels, highlight
+    )
+    return Chart(title, alt, headers, rows, draw, height=4.6, key=key)
 
 
 def sparkline(values: Sequence[float | None], *, title: str, language: str) -> Chart:
@@ -536,7 +589,16 @@ def sparkline(values: Sequence[float | None], *, title: str, language: str) -> C
             count=len(values),
         )
     return Chart(
-        title, alt, headers, rows, draw, height=0.3, width=1.2, css_class="sparkline", layout=None
+        title,
+        alt,
+        headers,
+        rows,
+        draw,
+        height=0.3,
+        width=1.2,
+        css_class="sparkline",
+        layout=None,
+        key=content_key("sparkline", values, title, language),
     )
 
 
@@ -616,7 +678,8 @@ def control_chart(
         centre=_number(centre),
         signalled=_join(signalled, language) if signalled else text.gettext("none"),
     )
-    return Chart(title, alt, headers, rows, draw)
+    key = content_key("control", points, centre, title, y_label, language)
+    return Chart(title, alt, headers, rows, draw, key=key)
 
 
 def step_chart(
@@ -668,7 +731,8 @@ def step_chart(
     )
     if ends:
         alt += _space(language) + _sentences(ends, language)
-    return Chart(title, alt, headers, rows, draw)
+    key = content_key("step", series, title, x_label, y_label, language)
+    return Chart(title, alt, headers, rows, draw, key=key)
 
 
 # -- helpers ---------------------------------------------------------------------------

@@ -129,7 +129,10 @@ class CommentsSection(ResultsSection):
         }
         if too_small(len(frame)) and len(frame) > 0:
             return {**base, "withheld": True}
-        everything = comments_of(context.questionnaire, frame)
+        memo = context.memo(context.wave)  # read-only: kept, not copied
+        if "comments" not in memo:
+            memo["comments"] = comments_of(context.questionnaire, frame)
+        everything = memo["comments"]
         found = matching(everything, query)
         pages = max(1, math.ceil(len(found) / PER_PAGE))
         page = whole_number(context.query.get(PAGE, "1")) or 1

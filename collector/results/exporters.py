@@ -15,7 +15,9 @@ import csv
 import io
 import math
 import re
+import tempfile
 import unicodedata
+from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -215,6 +217,19 @@ class Exporter:
     def export(self, table: ResponseTable, language: str = "zh-Hant-TW") -> bytes:
         raise NotImplementedError
 
+    def stream(
+        self, tables: Iterable[ResponseTable], language: str = "zh-Hant-TW"
+    ) -> Iterator[bytes]:
+        """The file in pieces, from the table in pieces (``reading.iter_tables``).
+
+        The built-in CSV and XLSX exporters hold one piece at a time, so memory does not
+        grow with the number of responses; an exporter that only implements
+        :meth:`export` gets the pieces joined into one table first.
+        """
+        pieces = list(tables)
+        frame = pd.concat([t.frame for t in pieces], ignore_index=True)
+        yield self.export(ResponseTable(pieces[0].questionnaire, frame), language)
+
     @staticmethod
     def cell(value: Any) -> Any:
         """A response value as one text-or-number cell: lists flattened, formulas defused.
@@ -238,13 +253,24 @@ class CsvExporter(Exporter):
     extension = "csv"
 
     def export(self, table: ResponseTable, language: str = "zh-Hant-TW") -> bytes:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        columns = export_columns(table)
-        writer.writerow([cell_text(cell_value(c.key)) for c in columns])
-        for cells in export_rows(table, clock.zone(), columns):
-            writer.writerow([cell_text(c) for c in cells])
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return b"".join(self.stream([table], language))
+
+    def stream(
+        self, tables: Iterable[ResponseTable], language: str = "zh-Hant-TW"
+    ) -> Iterator[bytes]:
+        """The BOM and header, then each piece's rows as soon as it is read."""
+        tz = clock.zone()
+        columns: list[ExportColumn] | None = None
+        for table in tables:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            if columns is None:
+                columns = export_columns(table)
+                buffer.write("\ufeff")
+                writer.writerow([cell_text(cell_value(c.key)) for c in columns])
+            for cells in export_rows(table, tz, columns):
+                writer.writerow([cell_text(c) for c in cells])
+            yield buffer.getvalue().encode("utf-8")
 
 
 # -- the data dictionary -----------------------------------------------------------
@@ -448,22 +474,39 @@ class XlsxExporter(Exporter):
     extension = "xlsx"
 
     def export(self, table: ResponseTable, language: str = "zh-Hant-TW") -> bytes:
+        return b"".join(self.stream([table], language))
 
+    def stream(
+        self, tables: Iterable[ResponseTable], language: str = "zh-Hant-TW"
+    ) -> Iterator[bytes]:
+        """The workbook written piece by piece (openpyxl's write-only sheets keep their
+        rows in temporary files), then read back in 64 KB pieces."""
         tz = clock.zone()
         workbook = Workbook(write_only=True)
-        columns = export_columns(table)
-
         responses = workbook.create_sheet("responses")
         responses.freeze_panes = "A2"
-        responses.append(self._cells(responses, [c.key for c in columns]))
-        for cells in export_rows(table, tz, columns):
-            responses.append(self._cells(responses, cells))
+        first: ResponseTable | None = None
+        columns: list[ExportColumn] = []
+        count = 0
+        versions: set[int] = set()
+        for table in tables:
+            if first is None:
+                first = ResponseTable(table.questionnaire, table.frame.iloc[:0])
+                columns = export_columns(table)
+                responses.append(self._cells(responses, [c.key for c in columns]))
+            for cells in export_rows(table, tz, columns):
+                responses.append(self._cells(responses, cells))
+            count += len(table.frame)
+            if "version" in table.frame.columns:
+                versions |= {int(v) for v in table.frame["version"].dropna()}
+        if first is None:
+            raise ValueError("no table to export (iter_tables yields at least one)")
 
         dictionary = workbook.create_sheet("dictionary")
         dictionary.freeze_panes = "B2"
-        rows = dictionary_rows(table, language, tz)
+        rows = dictionary_rows(first, language, tz)
         fields = DICTIONARY_FIELDS[:1]
-        fields += [f"label_{lang}" for lang in _label_languages(table.questionnaire)]
+        fields += [f"label_{lang}" for lang in _label_languages(first.questionnaire)]
         fields += DICTIONARY_FIELDS[1:]
         widths = {"column": 24, "type": 18, "required": 9, "min": 8, "max": 8}
         for number, field in enumerate(fields, start=1):
@@ -476,20 +519,32 @@ class XlsxExporter(Exporter):
         about = workbook.create_sheet("about")
         about.column_dimensions["A"].width = 32
         about.column_dimensions["B"].width = 100
-        for line in self.about_rows(table, tz):
+        for line in self.about_rows(first, tz, count=count, versions=sorted(versions)):
             about.append(self._cells(about, list(line)))
 
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+        with tempfile.TemporaryFile() as out:
+            workbook.save(out)
+            out.seek(0)
+            while piece := out.read(65536):
+                yield piece
 
     @staticmethod
-    def about_rows(table: ResponseTable, tz: tzinfo) -> list[tuple[str, Any]]:
-        """(what, value) rows of the about sheet."""
+    def about_rows(
+        table: ResponseTable,
+        tz: tzinfo,
+        *,
+        count: int | None = None,
+        versions: list[int] | None = None,
+    ) -> list[tuple[str, Any]]:
+        """(what, value) rows of the about sheet (``count`` responses of ``versions``,
+        when the table was written in pieces; else the table's own)."""
         questionnaire = table.questionnaire
-        versions: list[int] = []
-        if "version" in table.frame.columns:
-            versions = sorted({int(v) for v in table.frame["version"].dropna()})
+        if versions is None:
+            versions = []
+            if "version" in table.frame.columns:
+                versions = sorted({int(v) for v in table.frame["version"].dropna()})
+        if count is None:
+            count = len(table.frame)
         now = datetime.now(tz)
         notice = questionnaire.privacy_notice
         rows: list[tuple[str, Any]] = [
@@ -507,7 +562,7 @@ class XlsxExporter(Exporter):
                 _bilingual(lazy_pgettext("export", "time zone")),
                 f"{tz} (UTC{now.strftime('%z')[:3]}:{now.strftime('%z')[3:]})",
             ),
-            (_bilingual(lazy_pgettext("export", "responses")), len(table.frame)),
+            (_bilingual(lazy_pgettext("export", "responses")), count),
             (
                 _bilingual(lazy_pgettext("export", "publication")),
                 _bilingual(

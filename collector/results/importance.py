@@ -215,7 +215,11 @@ class ImportancePerformanceSection(ResultsSection):
         if too_small(len(frame)):
             return {"withheld": True, "min_cell": MIN_CELL}
         text = translator(context.language)
-        rows, source, n = ipa_table(context.questionnaire, frame, context.language)
+        rows, source, n = context.remembered(
+            context.wave,
+            ("importance", context.language),
+            lambda: ipa_table(context.questionnaire, frame, context.language),
+        )
         # "Concentrate here" first, lowest performance first within a quadrant; the chart
         # numbers its points in this order, so the table's numbers name them.
         order = {q: i for i, q in enumerate(QUADRANTS)}

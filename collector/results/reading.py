@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy import tuple_
 from sqlmodel import Session
 from sqlmodel import col
 
@@ -108,23 +111,89 @@ def _unit_codes(
 
 
 class _Decoder:
-    """Stored answers back to values, with one question type per version and question."""
+    """Stored answers back to values, with one question type per version and question.
+
+    A question type's ``from_rows`` depends on the stored pairs alone, and most answers
+    are one pair of few distinct values (a 1-5 item, a choice), so a single pair's value
+    is decoded once per version, question and pair: a page or an export reading a wave
+    of 100,000 responses then makes dictionary look-ups, not a million calls.
+    """
 
     def __init__(self, plugins: PluginSet, definitions: dict[int | None, Questionnaire]) -> None:
         self.plugins = plugins
         self.definitions = definitions
         self.types: dict[tuple[int, str], Any] = {}
+        self.single: dict[tuple[int, str, Any, Any], tuple[bool, Any]] = {}
 
-    def value(self, version_id: int, key: str, pairs: Any) -> tuple[bool, Any]:
-        """(known, value): False for a question the version's definition lacks."""
+    def _type(self, version_id: int, key: str) -> Any:
         if (version_id, key) not in self.types:
             try:
                 qtype = self.plugins.question_type(self.definitions[version_id], key)
             except KeyError:
                 qtype = None
             self.types[(version_id, key)] = qtype
-        qtype = self.types[(version_id, key)]
+        return self.types[(version_id, key)]
+
+    def value(self, version_id: int, key: str, pairs: Any) -> tuple[bool, Any]:
+        """(known, value): False for a question the version's definition lacks."""
+        if len(pairs) == 1:
+            number, text = pairs[0]
+            memo = (version_id, key, number, text)
+            try:
+                found = self.single.get(memo)
+            except TypeError:  # a pair of a plugin's type that does not hash
+                return self._decoded(version_id, key, pairs)
+            if found is None:
+                found = self.single[memo] = self._decoded(version_id, key, pairs)
+            return found
+        return self._decoded(version_id, key, pairs)
+
+    def _decoded(self, version_id: int, key: str, pairs: Any) -> tuple[bool, Any]:
+        qtype = self._type(version_id, key)
         return (False, None) if qtype is None else (True, qtype.from_rows(pairs))
+
+
+def _prepared(
+    session: Session, slug: str
+) -> tuple[list[QuestionnaireVersion], dict[int | None, Questionnaire], list[str]]:
+    """The versions of ``slug``, their definitions and the table's answer columns.
+
+    Columns follow the newest version, then any question that only older versions
+    asked (so an export never silently drops an answer)."""
+    versions = versions_of(session, slug)
+    if not versions:
+        raise LookupError(f"no published questionnaire {slug!r}")
+    definitions = {v.id: parse(json.loads(v.definition), f"{slug} v{v.version}") for v in versions}
+    keys = [q.key for q in definitions[versions[-1].id].questions()]
+    for version in reversed(versions[:-1]):
+        keys += [q.key for q in definitions[version.id].questions() if q.key not in keys]
+    return versions, definitions, keys
+
+
+def _frame(
+    rows: Sequence[Any],
+    number: dict[int | None, int],
+    units: dict[int, str],
+    decoder: _Decoder,
+    keys: list[str],
+) -> pd.DataFrame:
+    """The responses' rows as a frame, column by column (not a dict per response)."""
+    size = len(rows)
+    meta_values: list[list[Any]] = [[None] * size for _ in META_COLUMNS]
+    answer_values: dict[str, list[Any]] = {key: [math.nan] * size for key in keys}
+    for i, (_, receipt, vid, agency, unit, channel, language, started, *rest) in enumerate(rows):
+        submitted, batch, entered_by, stored = rest
+        meta = (receipt, number[vid], agency, units.get(unit), channel, language, started)
+        for column, value in zip(meta_values, (*meta, submitted, batch, entered_by), strict=True):
+            column[i] = value
+        for key, pairs in stored.items():
+            known, value = decoder.value(vid, key, pairs)
+            if known and key in answer_values:
+                answer_values[key][i] = value
+    return pd.DataFrame(
+        {**dict(zip(META_COLUMNS, meta_values, strict=True)), **answer_values},
+        columns=META_COLUMNS + keys,
+    )
 
 
 def load_table(
@@ -148,28 +217,51 @@ def load_table(
     that reads agency data (staff pages pass ``lambda s: scoped(s, action)``).
     """
     scope = scope or (lambda statement: statement)
-    versions = versions_of(session, slug)
-    if not versions:
-        raise LookupError(f"no published questionnaire {slug!r}")
-    definitions = {v.id: parse(json.loads(v.definition), f"{slug} v{v.version}") for v in versions}
+    versions, definitions, keys = _prepared(session, slug)
     number = {v.id: v.version for v in versions}
     query = _response_query(list(definitions), agency_ids, since, until, where)
     rows = session.execute(scope(query)).all()
     units = _unit_codes(session, {row[4] for row in rows if row[4] is not None}, scope)
-    decoder = _Decoder(plugins, definitions)
-    records = []
-    for _, receipt, vid, agency, unit, channel, language, started, submitted, *rest in rows:
-        batch, entered_by, stored = rest
-        meta: tuple[Any, ...] = (receipt, number[vid], agency, units.get(unit), channel, language)
-        meta += (started, submitted, batch, entered_by)
-        record: dict[str, Any] = dict(zip(META_COLUMNS, meta, strict=True))
-        for key, pairs in stored.items():
-            known, value = decoder.value(vid, key, pairs)
-            if known:
-                record[key] = value
-        records.append(record)
-    keys = [q.key for q in definitions[versions[-1].id].questions()]
-    for version in reversed(versions[:-1]):
-        keys += [q.key for q in definitions[version.id].questions() if q.key not in keys]
-    frame = pd.DataFrame.from_records(records, columns=META_COLUMNS + keys)
+    frame = _frame(rows, number, units, _Decoder(plugins, definitions), keys)
     return ResponseTable(definitions[versions[-1].id], frame)
+
+
+CHUNK = 5_000
+"""Responses per piece when a table is read in pieces (:func:`iter_tables`)."""
+
+
+def iter_tables(
+    session: Session,
+    plugins: PluginSet,
+    slug: str,
+    *,
+    where: Sequence[Any] = (),
+    scope: Callable[[Any], Any] | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[ResponseTable]:
+    """The table of :func:`load_table` in pieces of at most ``chunk`` responses, in the
+    same order and with the same columns, each read when asked for (keyset pages on
+    submission time and id): an export of a million responses holds one piece at a time.
+    Yields at least one (maybe empty) table."""
+    scope = scope or (lambda statement: statement)
+    versions, definitions, keys = _prepared(session, slug)
+    number = {v.id: v.version for v in versions}
+    decoder = _Decoder(plugins, definitions)
+    after: tuple[datetime, int] | None = None
+    first = True
+    while True:
+        query = _response_query(list(definitions), None, None, None, where)
+        if after is not None:
+            query = query.where(
+                tuple_(col(Response.submitted_at), col(Response.id)) > tuple_(*after)
+            )
+        rows = session.execute(scope(query.limit(chunk))).all()
+        if not rows and not first:
+            return
+        units = _unit_codes(session, {row[4] for row in rows if row[4] is not None}, scope)
+        frame = _frame(rows, number, units, decoder, keys)
+        yield ResponseTable(definitions[versions[-1].id], frame)
+        first = False
+        if len(rows) < chunk:
+            return
+        after = (rows[-1][8], rows[-1][0])

@@ -11,6 +11,7 @@ with fewer than ``MIN_CELL`` complete answers is withheld.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -108,6 +109,13 @@ class ReliabilitySection(ResultsSection):
         dimensions = [
             row
             for name in q.analysis.dimensions
-            if (row := dimension_reliability(frame, q, name, context.language)) is not None
+            if (
+                row := context.remembered(
+                    context.wave,
+                    ("reliability", name, context.language),
+                    partial(dimension_reliability, frame, q, name, context.language),
+                )
+            )
+            is not None
         ]
         return {"dimensions": dimensions, "min_cell": MIN_CELL} if dimensions else None

@@ -16,11 +16,13 @@ package order (improvement actions) links from the page without results importin
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 from typing import ClassVar
+from typing import TypeVar
 
 import pandas as pd
 
@@ -28,6 +30,8 @@ from collector.core.i18n import LazyText
 from collector.results.wavedata import WaveReader
 from collector.results.waves import Wave
 from surveys import Questionnaire
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,15 +80,33 @@ class WaveContext:
     load: Callable[[Wave], pd.DataFrame]
     query: dict[str, str] = field(default_factory=dict)  # the request's own arguments
     # Where the page reads from, for sections that need more than the responses: the
-    # campaign's populations and targets, contacts, or one item's counts per wave
-    # counted in the database (``WaveReader.item_counts``) for a trend.
+    # campaign's populations and targets, contacts, or a wave's sums per stratum,
+    # counted in the database (``WaveReader.sums``) for a trend.
     source: WaveReader | None = None
     # Every registered section (built or not), asked for links beside findings.
     linkers: list[ResultsSection] = field(default_factory=list)
+    _memos: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
     def frame(self) -> pd.DataFrame:
         """The chosen wave's responses."""
         return self.load(self.wave)
+
+    def memo(self, wave: Wave) -> dict[Any, Any]:
+        """A place for what is derived from ``wave``'s rows alone (a design, an estimate),
+        kept as long as the rows are: across requests while the wave's responses stay
+        the same (``WaveReader.memo``), else for this request."""
+        if self.source is not None:
+            return self.source.memo(wave)
+        return self._memos.setdefault(wave.key, {})
+
+    def remembered(self, wave: Wave, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()`` once per ``wave``'s rows and ``key``; a copy each time, so a
+        section may change what it gets. ``key`` must name every input besides the rows
+        (the questionnaire is one per reader; include the language for any text)."""
+        memo = self.memo(wave)
+        if key not in memo:
+            memo[key] = compute()
+        return copy.deepcopy(memo[key])
 
     def links(self, finding: Finding) -> list[FindingLink]:
         """What the registered sections put beside ``finding`` (none for most)."""

@@ -14,42 +14,69 @@ dimension's answered items per respondent (:func:`dimension`), as
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from collections.abc import Hashable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
+from typing import Generic
+from typing import TypeVar
 
+from flask import current_app
+from flask import g
+from flask import has_request_context
 from sqlalchemy import Float
 from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import cast
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 from sqlmodel import col
 
 from analysis.strata import StratumCell
+from collector.access.guard import unscoped
 from collector.access.scoped import scoped
+from collector.core import clock
 from collector.core.hooktypes import Actor
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
+from collector.core.models import ResponseRevision
+from collector.core.voiding import including_voided
 
 NO_UNIT = -1
 """The stratum of responses taken without a service unit (an agency-wide link)."""
 
 
+ITEM = "collector_item"
+"""The annotation that marks an answer's extraction (:func:`item`) with its key: the sums'
+statement extracts each key once per response and reads the marked places from there."""
+
+
+MEASURE = "collector_measure"
+"""The annotation naming what a measure of this module computes (the cache's key needs
+no compiling for them)."""
+
+
 def item(key: str) -> ColumnElement[Any]:
     """The number stored for a question (``answers[key][0][0]``), NULL when unanswered."""
-    return cast(col(Response.answers)[(key, 0, 0)].as_float(), Float)
+    extracted = cast(col(Response.answers)[(key, 0, 0)].as_float(), Float)
+    return extracted._annotate({ITEM: key, MEASURE: ("item", key)})
 
 
 def top_two(key: str, top: float = 4.0) -> ColumnElement[Any]:
     """1 for an answer in the top two boxes of a 1-5 item, 0 for any other answer."""
     value = item(key)
-    return case((value >= top, 1.0), (value.is_not(None), 0.0), else_=None)
+    indicator = case((value >= top, 1.0), (value.is_not(None), 0.0), else_=None)
+    return indicator._annotate({MEASURE: ("top_two", key, top)})
 
 
 def dimension(keys: Sequence[str]) -> ColumnElement[Any]:
@@ -57,7 +84,8 @@ def dimension(keys: Sequence[str]) -> ColumnElement[Any]:
     values = [item(k) for k in keys]
     answered = sum((case((v.is_not(None), 1.0), else_=0.0) for v in values), cast(0.0, Float))
     total = sum((func.coalesce(v, 0.0) for v in values), cast(0.0, Float))
-    return case((answered > 0, total / answered), else_=None)
+    mean = case((answered > 0, total / answered), else_=None)
+    return mean._annotate({MEASURE: ("dimension", tuple(keys))})
 
 
 @dataclass(frozen=True)
@@ -115,15 +143,11 @@ def stratum_sums(
 ) -> Sums:
     """The sums of ``measures`` over the responses to ``slug`` submitted within
     ``bounds`` (UTC, [from, to)) that ``actor`` may read under ``action``."""
-    columns: list[Any] = [col(Response.agency_id), col(Response.unit_id), func.count()]
-    for expression in measures.values():
-        columns += [
-            func.count(expression),
-            func.coalesce(func.sum(expression), 0.0),
-            func.coalesce(func.sum(expression * expression), 0.0),
-        ]
-    conditions = [
-        col(QuestionnaireVersion.slug) == slug,
+    versions = session.execute(
+        select(col(QuestionnaireVersion.id)).where(col(QuestionnaireVersion.slug) == slug)
+    ).scalars()
+    conditions: list[Any] = [
+        col(Response.questionnaire_version_id).in_(sorted(versions)),
         col(Response.submitted_at) >= bounds[0],
         col(Response.submitted_at) < bounds[1],
     ]
@@ -131,24 +155,264 @@ def stratum_sums(
         conditions.append(col(Response.agency_id).in_(list(agency_ids)))
     if campaign_id is not None:
         conditions.append(col(Response.campaign_id) == campaign_id)
-    statement = (
-        select(*columns)
-        .join(
-            QuestionnaireVersion, col(QuestionnaireVersion.id) == Response.questionnaire_version_id
-        )
-        .where(and_(*conditions))
-        .group_by(col(Response.agency_id), col(Response.unit_id))
+    return cached_sums(
+        session, lambda statement: scoped(statement, action, actor), measures, conditions
     )
+
+
+def _statement(
+    measures: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[Any],
+    scope: Callable[[Any], Any],
+    ids: tuple[int, int] | None = None,
+) -> Any:
+    """The ``GROUP BY`` of ``measures``, over the responses with an id in ``ids`` (from,
+    to] when given.
+
+    Each answer a measure reads (:func:`item`) is extracted once per response, in a
+    materialised common table expression, and the sums read it from there: SQLite
+    parses a response's JSON again at every extraction (PostgreSQL's ``json`` too), and a
+    measure such as a dimension's mean names each item several times.
+    """
+    keys: dict[str, str] = {}
+
+    def collect(element: Any) -> None:
+        key = element._annotations.get(ITEM)
+        if key is not None and key not in keys:
+            keys[key] = f"k{len(keys)}"
+
+    for expression in measures.values():
+        visitors.traverse(expression, {}, {"cast": collect})
+    where = [col(Response.voided_at).is_(None), *conditions]
+    if ids is not None:
+        where += [col(Response.id) > ids[0], col(Response.id) <= ids[1]]
+    inner = scope(
+        select(
+            col(Response.agency_id).label("agency_id"),
+            col(Response.unit_id).label("unit_id"),
+            *(item(key).label(label) for key, label in keys.items()),
+        ).where(and_(*where))
+    )
+    answers = inner.cte("answers").prefix_with("MATERIALIZED")
+
+    def read(element: Any) -> Any:
+        key = getattr(element, "_annotations", {}).get(ITEM)
+        return answers.c[keys[key]] if key is not None else None
+
+    columns: list[Any] = [answers.c.agency_id, answers.c.unit_id, func.count()]
+    for expression in measures.values():
+        value = visitors.replacement_traverse(expression, {}, read)  # type: ignore[call-overload]  # typed for statements; any clause element is traversed
+        columns += [
+            func.count(value),
+            func.coalesce(func.sum(value), 0.0),
+            func.coalesce(func.sum(value * value), 0.0),
+        ]
+    outer = select(*columns).group_by(answers.c.agency_id, answers.c.unit_id)
+    return unscoped(outer, "sums over the scoped responses of its common table expression")
+
+
+def _run(session: Session, statement: Any, names: Sequence[str]) -> Sums:
     rows: dict[tuple[int, int], int] = {}
-    cells: dict[str, list[StratumCell]] = {name: [] for name in measures}
-    for record in session.execute(scoped(statement, action, actor)).all():
+    cells: dict[str, list[StratumCell]] = {name: [] for name in names}
+    for record in session.execute(statement).all():
         agency, unit, n = int(record[0]), record[1], int(record[2])
         unit_key = NO_UNIT if unit is None else int(unit)
         rows[(agency, unit_key)] = n
         stratum: Hashable = unit_key if unit is not None else (agency, NO_UNIT)
-        for i, name in enumerate(measures):
+        for i, name in enumerate(names):
             answered, total, squares = record[3 + 3 * i : 6 + 3 * i]
             cells[name].append(
                 StratumCell(stratum, agency, n, int(answered), float(total), float(squares))
             )
     return Sums(rows, cells)
+
+
+def merged(first: Sums, second: Sums) -> Sums:
+    """The sums over the rows of both (disjoint sets of rows): every figure added."""
+    rows = dict(first.rows)
+    for key, n in second.rows.items():
+        rows[key] = rows.get(key, 0) + n
+    cells: dict[str, list[StratumCell]] = {}
+    for name in first.cells.keys() | second.cells.keys():
+        by_key: dict[tuple[Hashable, Hashable], StratumCell] = {}
+        for c in [*first.cells.get(name, []), *second.cells.get(name, [])]:
+            was = by_key.get((c.stratum, c.domain))
+            by_key[(c.stratum, c.domain)] = (
+                c
+                if was is None
+                else StratumCell(
+                    c.stratum,
+                    c.domain,
+                    was.rows + c.rows,
+                    was.answered + c.answered,
+                    was.total + c.total,
+                    was.squares + c.squares,
+                )
+            )
+        cells[name] = list(by_key.values())
+    return Sums(rows, cells)
+
+
+@dataclass
+class _Entry:
+    settled: int  # the sums cover the responses with an id up to this one
+    last_revision: int
+    sums: Sums
+
+
+SETTLE = timedelta(seconds=120)
+"""A response stored longer ago than this is settled: every response with a lower id is
+committed by then (a write transaction never stays open that long: the workers' timeout
+is 30 s), so sums up to its id can be kept. Newer ones are summed at every request."""
+
+
+T = TypeVar("T")
+
+
+class Kept(Generic[T]):
+    """A small least-recently-used store shared by a process's threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, T] = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = 0
+        self.deltas = 0
+        self.misses = 0
+
+    def get(self, key: str) -> T | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: T) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+class SumsCache(Kept[_Entry]):
+    """Sums already computed, by statement, and the responses they cover.
+
+    Responses are only ever added (a new id) or changed through a revision (a
+    correction, voiding or restoring adds a ``response_revision`` row), so an entry
+    stays exact while no revision was added: it covers the responses up to a settled id
+    (:data:`SETTLE`), and the responses stored since are summed on their own (a
+    primary-key range: the last minutes' rows) and added. A new revision anywhere
+    recomputes the entry. Kept per application (per database).
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        super().__init__(size)
+
+
+def cache_of(app: Any) -> SumsCache:
+    """The application's cache of sums (one per app: tests make many databases)."""
+    found = app.extensions.get("results_sums")
+    if found is None:
+        found = app.extensions.setdefault("results_sums", SumsCache())
+    return found
+
+
+def statement_key(session: Session, statement: Any) -> str:
+    """A digest of a statement as the database will run it (its SQL and parameters)."""
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    params = sorted((k, repr(v)) for k, v in compiled.params.items())
+    return hashlib.sha256(f"{compiled}\n{params}".encode()).hexdigest()
+
+
+def _sums_key(
+    session: Session,
+    scope: Callable[[Any], Any],
+    measures: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[Any],
+) -> str:
+    """What identifies sums: the responses (the scoped conditions, compiled) and each
+    measure (this module's by what they compute, any other compiled)."""
+    rows = statement_key(session, scope(select(col(Response.id)).where(*conditions)))
+    named = []
+    for name, expression in measures.items():
+        spec = getattr(expression, "_annotations", {}).get(MEASURE)
+        named.append(
+            (name, spec if spec is not None else statement_key(session, select(expression)))
+        )
+    return hashlib.sha256(repr((rows, named)).encode()).hexdigest()
+
+
+def high_water(session: Session) -> tuple[int, int, int]:
+    """(settled, last, revision): the highest id of a response stored before
+    :data:`SETTLE` ago, the highest response id and the highest revision id (each read
+    from the top of a primary key)."""
+    cutoff = clock.now() - SETTLE
+    why = "the highest ids, to know whether kept sums still hold (no data read)"
+    settled = session.execute(
+        unscoped(
+            including_voided(
+                select(col(Response.id))
+                .where(col(Response.submitted_at) < cutoff)
+                .order_by(col(Response.id).desc())
+                .limit(1)
+            ),
+            why,
+        )
+    ).scalar_one_or_none()
+    last = session.execute(
+        unscoped(including_voided(select(func.max(col(Response.id)))), why)
+    ).scalar_one()
+    revision = session.execute(
+        unscoped(select(func.max(col(ResponseRevision.id))), why)
+    ).scalar_one()
+    return int(settled or 0), int(last or 0), int(revision or 0)
+
+
+def high_water_once(session: Session) -> tuple[int, int, int]:
+    """:func:`high_water`, read once per request (a page asks for many sums)."""
+    if not has_request_context():
+        return high_water(session)
+    found: tuple[int, int, int] | None = g.get("results_high_water")
+    if found is None:
+        found = high_water(session)
+        g.results_high_water = found
+    return found
+
+
+def cached_sums(
+    session: Session,
+    scope: Callable[[Any], Any],
+    measures: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[Any],
+) -> Sums:
+    """The per-stratum sums of ``measures`` over the responses matching ``conditions``
+    that ``scope`` lets through, from the cache where it still holds them (see
+    :class:`SumsCache`), else from one ``GROUP BY``."""
+    names = list(measures)
+
+    def between(low: int, high: int) -> Any:
+        return _statement(measures, conditions, scope, (low, high))
+
+    cache = cache_of(current_app)
+    key = _sums_key(session, scope, measures, conditions)
+    settled, last, revision = high_water_once(session)
+    entry = cache.get(key)
+    if entry is None or entry.last_revision != revision or entry.settled > settled:
+        cache.misses += 1
+        entry = _Entry(settled, revision, _run(session, between(-1, settled), names))
+        cache.put(key, entry)
+    elif entry.settled < settled:
+        cache.deltas += 1
+        newer = _run(session, between(entry.settled, settled), names)
+        entry = _Entry(settled, revision, merged(entry.sums, newer))
+        cache.put(key, entry)
+    else:
+        cache.hits += 1
+    if last > settled:
+        return merged(entry.sums, _run(session, between(settled, last), names))
+    return entry.sums

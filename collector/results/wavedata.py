@@ -1,11 +1,11 @@
 """Reading the responses of one wave, and only what a page needs of the others.
 
 A results page shows one wave in detail and compares it with the one before: those
-two waves are loaded in full (one scoped query each, cached for the request). The
-trend over every wave needs only each wave's estimate of the headline item, so it
-asks the database for counts by service unit and answer (a ``GROUP BY`` over the
-answer extracted from the stored JSON, which SQLite and PostgreSQL both do); the
-answers of other waves never reach Python.
+two waves are loaded in full (one scoped query each), and kept across requests while
+their responses do not change (:class:`FrameEntry`). The trend over every wave needs
+only each wave's estimate of the headline item, so it asks the database for sums by
+service unit (``collector.results.sums``: a ``GROUP BY`` over the answers extracted
+from the stored JSON, kept as well); the answers of other waves never reach Python.
 
 Every statement goes through the ``scope`` the page passes (``collector.access.scoped``
 with the action the viewer reads under), so no other agency's responses are read.
@@ -14,6 +14,7 @@ with the action the viewer reads under), so no other agency's responses are read
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -22,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Float
+from flask import current_app
 from sqlalchemy import Integer
 from sqlalchemy import cast
 from sqlalchemy import func
@@ -41,6 +42,11 @@ from collector.core.models import Unit
 from collector.core.plugins import PluginSet
 from collector.results.reading import load_table
 from collector.results.reading import versions_of
+from collector.results.sums import Kept
+from collector.results.sums import Sums
+from collector.results.sums import cached_sums
+from collector.results.sums import high_water_once
+from collector.results.sums import statement_key
 from collector.results.waves import Wave
 from collector.results.waves import campaign_wave
 from collector.results.waves import periods_between
@@ -54,21 +60,43 @@ def stratum(agency: Any, unit: Any) -> str:
     return f"{agency}/{unit if isinstance(unit, str) and unit else NO_UNIT}"
 
 
-@dataclass(frozen=True)
-class WaveCounts:
-    """Respondents of a wave by stratum and answer of one item (missing answers left out)."""
+@dataclass
+class FrameEntry:
+    """A wave's rows as read, and what they were read at: complete up to the response id
+    ``settled`` (see ``collector.results.sums.SETTLE``) with ``recent`` rows above it, at
+    revision ``revision``. While no revision is added and the wave still has ``recent``
+    rows above ``settled``, these are still the wave's rows."""
 
-    rows: list[tuple[str, float, int]]  # (stratum, answer, respondents)
+    frame: pd.DataFrame
+    settled: int
+    revision: int
+    recent: int
+    memo: dict[Any, Any]
 
-    @property
-    def n(self) -> int:
-        return sum(count for _s, _v, count in self.rows)
 
-    def frame(self, column: str) -> pd.DataFrame:
-        """One row per respondent (``stratum``, ``column``): what the estimators read."""
-        strata = [s for s, _v, count in self.rows for _ in range(count)]
-        values = [v for _s, v, count in self.rows for _ in range(count)]
-        return pd.DataFrame({"agency_unit": strata, column: values})
+FRAMES_KEPT = 4
+"""Waves' rows kept per process: a page reads two (the wave and the one before). At a
+million responses a half-year's frame is roughly 150 MB, so only a few are kept."""
+
+
+def frames_of(app: Any) -> Kept[FrameEntry]:
+    """The application's waves kept across requests."""
+    found = app.extensions.get("results_frames")
+    if found is None:
+        found = app.extensions.setdefault("results_frames", Kept[FrameEntry](FRAMES_KEPT))
+    return found
+
+
+Extent = tuple[int, int, tuple[datetime | None, datetime | None]]
+"""(settled id, revision, (first, last) submission time up to that id)."""
+
+
+def extents_of(app: Any) -> Kept[Extent]:
+    """The first and last submission times kept per scoped questionnaire."""
+    found = app.extensions.get("results_extents")
+    if found is None:
+        found = app.extensions.setdefault("results_extents", Kept[Extent](256))
+    return found
 
 
 @dataclass
@@ -81,7 +109,9 @@ class WaveReader:
     scope: Callable[[Any], Any]
     unit_id: int | None = None
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _entries: dict[str, FrameEntry] = field(default_factory=dict)
     _version_ids: list[int] | None = None
+    _code_maps: tuple[dict[int, str], dict[int, str]] | None = None
 
     # -- which waves exist ---------------------------------------------------------
 
@@ -99,14 +129,40 @@ class WaveReader:
         return conditions
 
     def extent(self) -> tuple[date, date] | None:
-        """The local days of the first and the last response, or None without any."""
-        first, last = self.session.execute(
-            self.scope(
-                select(func.min(Response.submitted_at), func.max(Response.submitted_at)).where(
-                    *self._where()
-                )
-            )
-        ).one()
+        """The local days of the first and the last response, or None without any.
+
+        The first and last times up to the settled id are kept across requests (as the
+        sums are, ``collector.results.sums.SETTLE``): a page then reads the minimum and
+        maximum of the newer responses only, not of the whole table."""
+        conditions = self._where()
+
+        def bounds(low: int, high: int) -> tuple[datetime | None, datetime | None]:
+            statement = select(
+                func.min(Response.submitted_at), func.max(Response.submitted_at)
+            ).where(*conditions, col(Response.id) > low, col(Response.id) <= high)
+            first, last = self.session.execute(self.scope(statement)).one()
+            return first, last
+
+        def joined(
+            a: tuple[datetime | None, datetime | None], b: tuple[datetime | None, datetime | None]
+        ) -> tuple[datetime | None, datetime | None]:
+            firsts = [t for t in (a[0], b[0]) if t is not None]
+            lasts = [t for t in (a[1], b[1]) if t is not None]
+            return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+        key = statement_key(self.session, self.scope(select(col(Response.id)).where(*conditions)))
+        settled, last_id, revision = high_water_once(self.session)
+        kept = extents_of(current_app)
+        entry = kept.get(key)
+        if entry is None or entry[1] != revision or entry[0] > settled:
+            entry = (settled, revision, bounds(-1, settled))
+            kept.put(key, entry)
+        elif entry[0] < settled:
+            entry = (settled, revision, joined(entry[2], bounds(entry[0], settled)))
+            kept.put(key, entry)
+        first, last = entry[2]
+        if last_id > settled:
+            first, last = joined((first, last), bounds(settled, last_id))
         if first is None or last is None:
             return None
         return clock.local_date(first), clock.local_date(last)
@@ -159,8 +215,43 @@ class WaveReader:
         return [], since, until
 
     def frame(self, wave: Wave) -> pd.DataFrame:
-        """The wave's responses, one row each (cached: a page asks for it often)."""
+        """The wave's responses, one row each: kept for the request, and across requests
+        while the wave's responses stay the same (:func:`frames_of`)."""
         if wave.key not in self._frames:
+            self._frames[wave.key] = self._entry(wave).frame
+        return self._frames[wave.key]
+
+    def memo(self, wave: Wave) -> dict[Any, Any]:
+        """What sections derived from the wave's frame (designs, estimates), kept as long
+        as the frame is."""
+        return self._entry(wave).memo
+
+    def _conditions(self, wave: Wave) -> list[Any]:
+        where, since, until = self.wave_where(wave)
+        if self.unit_id is not None:
+            where.append(col(Response.unit_id) == self.unit_id)
+        if since is not None:
+            where.append(col(Response.submitted_at) >= since)
+        if until is not None:
+            where.append(col(Response.submitted_at) < until)
+        return [*self._where(), *where]
+
+    def _entry(self, wave: Wave) -> FrameEntry:
+        if wave.key in self._entries:
+            return self._entries[wave.key]
+        conditions = self._conditions(wave)
+        key = statement_key(self.session, self.scope(select(col(Response.id)).where(*conditions)))
+        settled, _last, revision = high_water_once(self.session)
+        kept = frames_of(current_app)
+        entry = kept.get(key)
+
+        def newer(since: int) -> int:
+            """Responses of the wave above id ``since`` (a primary-key range)."""
+            statement = select(func.count()).where(*conditions, col(Response.id) > since)
+            return int(self.session.execute(self.scope(statement)).scalar_one())
+
+        if entry is None or entry.revision != revision or newer(entry.settled) != entry.recent:
+            recent = newer(settled)  # counted before the rows are read: never too many
             where, since, until = self.wave_where(wave)
             if self.unit_id is not None:
                 where.append(col(Response.unit_id) == self.unit_id)
@@ -177,35 +268,29 @@ class WaveReader:
             frame["agency_unit"] = [
                 stratum(a, u) for a, u in zip(frame["agency"], frame["unit"], strict=True)
             ]
-            self._frames[wave.key] = frame
-        return self._frames[wave.key]
+            entry = FrameEntry(frame, settled, revision, recent, {})
+            kept.put(key, entry)
+        self._entries[wave.key] = entry
+        return entry
 
     # -- one item of every wave ----------------------------------------------------
 
-    def item_counts(self, wave: Wave, key: str) -> WaveCounts:
-        """Respondents by stratum and numeric answer of ``key`` in ``wave``, counted in
-        the database: the stored answer is ``[[number, text], ...]``, its first number
-        extracted as JSON path ``key[0][0]``."""
-        answer = cast(col(Response.answers)[(key, 0, 0)].as_float(), Float)
+    def sums(self, wave: Wave, measures: Mapping[str, Any]) -> Sums:
+        """Per-stratum sums of ``measures`` over the wave's responses, counted in the
+        database and kept until the wave's responses change
+        (:func:`collector.results.sums.cached_sums`)."""
         where, since, until = self.wave_where(wave)
         if since is not None:
             where.append(col(Response.submitted_at) >= since)
         if until is not None:
             where.append(col(Response.submitted_at) < until)
-        rows = self.session.execute(
-            self.scope(
-                select(col(Response.agency_id), col(Response.unit_id), answer, func.count())
-                .where(*self._where(), *where, answer.is_not(None))
-                .group_by(col(Response.agency_id), col(Response.unit_id), answer)
-            )
-        ).all()
-        agencies, units = self._codes()
-        return WaveCounts(
-            sorted(
-                (stratum(agencies.get(a, str(a)), units.get(u)), float(v), int(n))
-                for a, u, v, n in rows
-            )
-        )
+        return cached_sums(self.session, self.scope, measures, [*self._where(), *where])
+
+    def codes(self) -> tuple[dict[int, str], dict[int, str]]:
+        """Agency and unit codes by id (read once per page)."""
+        if self._code_maps is None:
+            self._code_maps = self._codes()
+        return self._code_maps
 
     def agencies(self) -> list[Agency]:
         return list(
@@ -283,4 +368,4 @@ def waves_of(reader: WaveReader, kind: str) -> list[Wave]:
     return reader.campaign_waves() if kind == "campaign" else reader.period_waves(kind)
 
 
-__all__: Sequence[str] = ["NO_UNIT", "WaveCounts", "WaveReader", "stratum", "waves_of"]
+__all__: Sequence[str] = ["NO_UNIT", "WaveReader", "stratum", "waves_of"]

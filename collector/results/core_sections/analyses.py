@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -48,6 +50,10 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _flat_run(analysis: Any, table: Callable[[], ResponseTable]) -> list[tuple[str, str]]:
+    return flatten(analysis.run(table()))
+
+
 class RegisteredAnalyses(ResultsSection):
     name = "analyses"
     title = lazy_gettext("Registered analyses")
@@ -60,16 +66,25 @@ class RegisteredAnalyses(ResultsSection):
         frame = context.frame()
         if too_small(len(frame)):
             return None
-        table = ResponseTable(
-            context.questionnaire, frame[[c for c in frame.columns if c != "agency_unit"]]
-        )
+        tables: list[ResponseTable] = []
+
+        def table() -> ResponseTable:  # built only when an analysis is not remembered
+            if not tables:
+                columns = [c for c in frame.columns if c != "agency_unit"]
+                tables.append(ResponseTable(context.questionnaire, frame[columns]))
+            return tables[0]
+
         out = []
         for name, cls in get_plugins().analyses.items.items():
             analysis = cls()
             if not analysis.applies_to(context.questionnaire):
                 continue
             try:
-                rows = flatten(analysis.run(table))
+                rows = context.remembered(
+                    context.wave,
+                    ("analysis", name),
+                    partial(_flat_run, analysis, table),
+                )
             except Exception:  # a plugin's failure must not take the page down
                 if current_app.testing:
                     raise

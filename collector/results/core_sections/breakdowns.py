@@ -10,6 +10,7 @@ test runs over the groups whose figures are shown, so it reveals nothing more.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -139,8 +140,16 @@ class Breakdowns(ResultsSection):
             return None
         frame = context.frame()
         groupings = self._groupings(context, frame)
+        wave = context.wave
         blocks = [
-            (title, *breakdown(design, frame, column, overall, labels))
+            (
+                title,
+                *context.remembered(
+                    wave,
+                    ("breakdown", column, overall, tuple(labels.items())),
+                    partial(breakdown, design, frame, column, overall, labels),
+                ),
+            )
             for title, column, labels in groupings
         ]
         by_unit = next((i for i, g in enumerate(groupings) if g[1] == "unit"), None)

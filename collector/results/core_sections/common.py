@@ -3,13 +3,13 @@ request) and the labels of the groups a page breaks results down by."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
-from flask import g
 
 from collector.results.estimation import Design
+from collector.results.estimation import Satisfaction
+from collector.results.estimation import composite
 from collector.results.estimation import design_for
+from collector.results.estimation import satisfaction
 from collector.results.sections import WaveContext
 from collector.results.waves import Wave
 from surveys import Questionnaire
@@ -35,13 +35,33 @@ def design_of(context: WaveContext, wave: Wave | None) -> Design | None:
     frame = frame_of(context, wave)
     if frame is None or wave is None:
         return None
-    cache: dict[Any, Design | None] = g.setdefault("results_designs", {})
-    key = (context.questionnaire.slug, wave.key, context.unit_id, id(frame))
-    if key not in cache:
-        populations = context.source.populations(wave) if context.source else {}
-        cache[key] = design_for(frame, scale_items(context.questionnaire), populations)
-    return cache[key]
+    populations = context.source.populations(wave) if context.source else {}
+    memo = context.memo(wave)
+    key = ("design", tuple(sorted(populations.items())))
+    if key not in memo:
+        memo[key] = design_for(frame, scale_items(context.questionnaire), populations)
+    design: Design | None = memo[key]
+    return design
 
 
 def label_of(context: WaveContext, wave: Wave | None) -> str:
     return wave.label(context.language) if wave is not None else ""
+
+
+def satisfaction_of(context: WaveContext, wave: Wave | None, key: str) -> Satisfaction | None:
+    """``key``'s share and score in ``wave`` (None without a design, the item or enough
+    respondents), computed once per wave's rows."""
+    design = design_of(context, wave)
+    if design is None or wave is None or key not in design.survey.data.columns:
+        return None
+    survey = design.survey
+    return context.remembered(wave, ("satisfaction", key), lambda: satisfaction(survey, key))
+
+
+def composite_of(context: WaveContext, wave: Wave | None, keys: list[str]) -> Satisfaction | None:
+    """A dimension's average of its items' figures in ``wave``, computed once per wave's rows."""
+    design = design_of(context, wave)
+    if design is None or wave is None:
+        return None
+    survey = design.survey
+    return context.remembered(wave, ("composite", tuple(keys)), lambda: composite(survey, keys))

@@ -12,18 +12,17 @@ from typing import Any
 
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
-from collector.results.core_sections.common import design_of
+from collector.results.core_sections.common import composite_of
 from collector.results.core_sections.common import label_of
+from collector.results.core_sections.common import satisfaction_of
 from collector.results.core_sections.common import scale_items
-from collector.results.estimation import Design
 from collector.results.estimation import Satisfaction
-from collector.results.estimation import composite
-from collector.results.estimation import satisfaction
 from collector.results.figures import change_view
 from collector.results.figures import satisfaction_view
 from collector.results.sections import Finding
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
+from collector.results.waves import Wave
 from surveys import Questionnaire
 
 LOWEST = 3
@@ -61,13 +60,11 @@ class Dimensions(ResultsSection):
 
     def build(self, context: WaveContext) -> dict[str, Any] | None:
         q = context.questionnaire
-        now = design_of(context, context.wave)
-        before = design_of(context, context.previous)
         previous_label = label_of(context, context.previous)
 
         def row(label: str, estimate: Any) -> dict[str, Any]:
-            current: Satisfaction | None = estimate(now)
-            previous: Satisfaction | None = estimate(before)
+            current: Satisfaction | None = estimate(context.wave)
+            previous: Satisfaction | None = estimate(context.previous)
             return {
                 "label": label,
                 "current": satisfaction_view(current),
@@ -80,13 +77,11 @@ class Dimensions(ResultsSection):
         for name, label, keys in blocks(q, context.language):
             keys = [k for k in keys if k in scale]
 
-            def item(design: Design | None, key: str) -> Satisfaction | None:
-                if design is None or key not in design.survey.data.columns:
-                    return None
-                return satisfaction(design.survey, key)
+            def item(wave: Wave | None, key: str) -> Satisfaction | None:
+                return satisfaction_of(context, wave, key)
 
-            def dimension(design: Design | None, keys: list[str] = keys) -> Satisfaction | None:
-                return composite(design.survey, keys) if design is not None else None
+            def dimension(wave: Wave | None, keys: list[str] = keys) -> Satisfaction | None:
+                return composite_of(context, wave, keys)
 
             items = [
                 {

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from collector.core.i18n import lazy_gettext
-from collector.results.core_sections.common import design_of
 from collector.results.core_sections.common import label_of
-from collector.results.estimation import satisfaction
+from collector.results.core_sections.common import satisfaction_of
 from collector.results.figures import change_view
 from collector.results.figures import satisfaction_view
 from collector.results.sections import Finding
@@ -29,10 +28,8 @@ class Headline(ResultsSection):
     def build(self, context: WaveContext) -> dict[str, Any] | None:
         key = context.questionnaire.analysis.overall
         assert key is not None  # applies_to
-        design = design_of(context, context.wave)
-        current = satisfaction(design.survey, key) if design is not None else None
-        before = design_of(context, context.previous)
-        previous = satisfaction(before.survey, key) if before is not None else None
+        current = satisfaction_of(context, context.wave, key)
+        previous = satisfaction_of(context, context.previous, key)
         moved = change_view(
             context.language, current, previous, label_of(context, context.previous)
         )

@@ -2,9 +2,10 @@
 precision-weighted linear trend and its test (``analysis.trend``), and each
 wave-to-wave change marked when significant after Holm's correction.
 
-Each wave's estimate comes from counts by service unit and answer, counted in the
-database (``WaveReader.item_counts``): the same estimate the headline gives for that
-wave, without loading any wave's responses.
+Each wave's estimate comes from sums by service unit, counted in the database and kept
+per wave until its responses change (``WaveReader.sums``,
+``collector.results.summary``): the same estimate the headline gives for that wave,
+without loading any wave's responses.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from collector.results.charts import TrendPoint
 from collector.results.estimation import Change
 from collector.results.estimation import Satisfaction
 from collector.results.estimation import change
-from collector.results.estimation import design_for
 from collector.results.estimation import interval
-from collector.results.estimation import satisfaction
 from collector.results.figures import ALPHA
 from collector.results.figures import p_text
 from collector.results.figures import satisfaction_view
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
+from collector.results.summary import measures_for
+from collector.results.summary import satisfaction_from_sums
 from collector.results.waves import Wave
 from surveys import Questionnaire
 
@@ -42,10 +43,15 @@ def wave_estimates(context: WaveContext, key: str) -> list[tuple[Wave, Satisfact
     source = context.source
     if source is None:
         return out
+    agencies, units = source.codes()
+    measures = measures_for(key)
     for wave in context.waves:
-        counts = source.item_counts(wave, key)
-        design = design_for(counts.frame(key), [key], source.populations(wave))
-        out.append((wave, satisfaction(design.survey, key) if design is not None else None))
+        sums = source.sums(wave, measures)
+        if not sums.rows:
+            out.append((wave, None))
+            continue
+        populations = source.populations(wave)
+        out.append((wave, satisfaction_from_sums(sums, key, agencies, units, populations)))
     return out
 
 
