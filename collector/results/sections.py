@@ -25,8 +25,10 @@ from typing import ClassVar
 import pandas as pd
 
 from collector.core.i18n import LazyText
+from collector.results.estimation import Weigher
 from collector.results.wavedata import WaveReader
 from collector.results.waves import Wave
+from collector.results.weights import WaveWeighting
 from surveys import Questionnaire
 
 
@@ -81,6 +83,13 @@ class WaveContext:
     source: WaveReader | None = None
     # Every registered section (built or not), asked for links beside findings.
     linkers: list[ResultsSection] = field(default_factory=list)
+    # The population weighting of each wave (``collector.results.weights``); None:
+    # every wave unweighted.
+    weighting: WaveWeighting | None = None
+
+    def weigher(self, wave: Wave) -> Weigher | None:
+        """What calibrates ``wave``'s design to the population margins, or None."""
+        return self.weighting.weigher(wave) if self.weighting is not None else None
 
     def frame(self) -> pd.DataFrame:
         """The chosen wave's responses."""

@@ -39,7 +39,9 @@ def design_of(context: WaveContext, wave: Wave | None) -> Design | None:
     key = (context.questionnaire.slug, wave.key, context.unit_id, id(frame))
     if key not in cache:
         populations = context.source.populations(wave) if context.source else {}
-        cache[key] = design_for(frame, scale_items(context.questionnaire), populations)
+        cache[key] = design_for(
+            frame, scale_items(context.questionnaire), populations, context.weigher(wave)
+        )
     return cache[key]
 
 

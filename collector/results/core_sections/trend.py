@@ -43,6 +43,12 @@ def wave_estimates(context: WaveContext, key: str) -> list[tuple[Wave, Satisfact
     if source is None:
         return out
     for wave in context.waves:
+        weigher = context.weigher(wave)
+        if weigher is not None:  # weighting needs each response's demographics
+            frame = context.load(wave)
+            design = design_for(frame, [key], source.populations(wave), weigher)
+            out.append((wave, satisfaction(design.survey, key) if design is not None else None))
+            continue
         counts = source.item_counts(wave, key)
         design = design_for(counts.frame(key), [key], source.populations(wave))
         out.append((wave, satisfaction(design.survey, key) if design is not None else None))
