@@ -226,12 +226,15 @@ class ImportancePerformanceSection(ResultsSection):
         if too_small(len(frame)):
             return {"withheld": True, "min_cell": MIN_CELL}
         text = translator(context.language)
-        wave_design = design_of(context, context.wave)
+        # Weighted where the wave is (the wave's calibrated design); else, as always,
+        # the respondents as a simple random sample.
+        weighted = context.weigher(context.wave) is not None
+        wave_design = design_of(context, context.wave) if weighted else None
         rows, source, n = ipa_table(
             context.questionnaire,
             frame,
             context.language,
-            wave_design.survey if wave_design is not None else None,
+            wave_design.survey if wave_design is not None and wave_design.weighting else None,
         )
         # "Concentrate here" first, lowest performance first within a quadrant; the chart
         # numbers its points in this order, so the table's numbers name them.

@@ -48,6 +48,8 @@ class DesignStatement(ResultsSection):
             target = campaign.target_n
             if context.unit_id is not None and targets:  # the unit's own target
                 target = next(iter(targets.values()))
+        elif source is not None and context.unit_id is None:
+            target = self._period_target(source.campaigns(), wave)
         n = len(frame)
         out: dict[str, Any] = {
             "wave": label_of(context, wave),
@@ -106,6 +108,16 @@ class DesignStatement(ResultsSection):
                 "rr1": rates["RR1"] * 100,
             }
         return out
+
+    @staticmethod
+    def _period_target(campaigns: list[Any], wave: Any) -> int | None:
+        """A calendar wave's target: the sum of the targets of the campaigns that ran
+        within it (the demo's and most agencies' campaigns are its half-years); None
+        when none did, or one of them has no target."""
+        inside = [c for c in campaigns if wave.start <= c.starts_on and c.ends_on <= wave.end]
+        if not inside or any(not c.target_n for c in inside):
+            return None
+        return int(sum(c.target_n for c in inside))
 
     @staticmethod
     def _weighting(context: WaveContext, weighting: Weighting) -> dict[str, Any]:
