@@ -82,6 +82,7 @@ def _actor() -> dict[str, Any]:
     """The staff layout shows the console's navigation and the account only with ``actor``."""
     return {"actor": current_actor()}
 
+
 FIELD_LABELS: dict[str, LazyText] = {
     "title": lazy_gettext("Title"),
     "measure_taken": lazy_gettext("Measure taken"),

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from sqlmodel import col
 
+from analysis.design import SurveyDesign
 from collector.access.identity import current_actor
 from collector.access.scoped import scoped
 from collector.core.i18n import translator
@@ -32,7 +33,6 @@ from collector.margins.raking import Weighting
 from collector.margins.raking import weigh
 from collector.margins.store import StoredSet
 from collector.margins.store import stored_sets
-from analysis.design import SurveyDesign
 from surveys import Questionnaire
 
 WEIGHTING_ACTION = "aggregates.read"

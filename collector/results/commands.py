@@ -14,13 +14,13 @@ from flask.cli import with_appcontext
 from sqlmodel import col
 
 from collector.access import audit
+from collector.core import clock
 from collector.core.commands import cli_label
 from collector.core.commands import prepare_database
 from collector.core.db import session_scope
 from collector.core.lookups import agency_by_code
-from collector.core.plugins import get_plugins
-from collector.core import clock
 from collector.core.models import Response
+from collector.core.plugins import get_plugins
 from collector.results.reading import load_table
 from collector.results.waves import campaign_id
 from collector.results.waves import parse_period

@@ -49,7 +49,6 @@ from collector.core.models import Agency
 from collector.core.models import Campaign
 from collector.core.models import CampaignUnit
 from collector.core.models import QuestionnaireVersion
-from collector.core.models import Response as StoredResponse
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
@@ -324,7 +323,9 @@ def _choose_wave(actor: Actor, action: str, filters: Filters, language: str) -> 
     questionnaire = plugins.questionnaires.items[filters.slug]
     unit_id = filters.unit.id if filters.unit is not None else None
     reader = reader_for(plugins, filters.slug, action, actor, unit_id)
-    picked = pick(reader, request.args, default_kind(questionnaire)) if reader.version_ids() else None
+    picked = (
+        pick(reader, request.args, default_kind(questionnaire)) if reader.version_ids() else None
+    )
     text = translator(language)
     if picked is not None and picked.notices:
         problem = text.gettext(

@@ -32,9 +32,9 @@ MINISTRY = "ministry@demo-city.example"
 
 @pytest.fixture
 def app(make_app: Any) -> Flask:
-    """The demo: three half-year waves, staff surveys, complaints, margins."""
+    """The demo: two half-year waves, staff surveys, complaints, margins."""
     app = make_app(PASSWORD_HASH=FAST_HASH)
-    result = app.test_cli_runner().invoke(args=["demo", "--waves", "3", "--no-case-history"])
+    result = app.test_cli_runner().invoke(args=["demo", "--waves", "2", "--no-case-history"])
     assert result.exit_code == 0, result.output
     return app
 

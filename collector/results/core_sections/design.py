@@ -19,10 +19,10 @@ from collector.margins.service import statement
 from collector.results.core_sections.common import SUPPRESSED
 from collector.results.core_sections.common import design_of
 from collector.results.core_sections.common import label_of
+from collector.results.figures import p_text
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
 from collector.results.wavedata import NO_UNIT
-from collector.results.figures import p_text
 from collector.results.wavedata import stratum
 from collector.results.weights import NOT_CITIZEN
 from collector.results.weights import POOLED

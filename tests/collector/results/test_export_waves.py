@@ -120,7 +120,7 @@ def clock_year(app: Flask) -> int:
 
 
 def test_cli_exports_one_wave(staff_app: Flask, tmp_path: Any) -> None:
-    now, earlier = seeded(staff_app)
+    now, _earlier = seeded(staff_app)
     wave = half_of(staff_app, now[0])
     out = tmp_path / "wave.csv"
     runner = staff_app.test_cli_runner()

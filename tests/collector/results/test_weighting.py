@@ -20,6 +20,9 @@ from collector.margins import store
 from collector.margins.raking import weigh
 from collector.results.estimation import design_for
 from collector.results.reading import load_table
+from collector.results.waves import parse_period
+from collector.results.weights import NOT_CITIZEN
+from collector.results.weights import WaveWeighting
 from tests.collector.results.test_page import ANALYST
 from tests.collector.results.test_page import by_id
 from tests.collector.results.test_page import page_as
@@ -35,9 +38,7 @@ MINISTRY = "ministry@moi.example.test"
 
 def seed(app: Flask) -> None:
     """Alpha's respondents: too many women, and women more satisfied, at two units."""
-    add_responses(
-        app, "alpha", "c1", 8, overall_satisfaction=5, sex="female", age_group="65plus"
-    )
+    add_responses(app, "alpha", "c1", 8, overall_satisfaction=5, sex="female", age_group="65plus")
     add_responses(app, "alpha", "c1", 4, overall_satisfaction=4, sex="female", age_group="20-29")
     add_responses(app, "alpha", "c2", 3, overall_satisfaction=2, sex="male", age_group="65plus")
     add_responses(app, "alpha", "c2", 3, overall_satisfaction=3, sex="male", age_group="20-29")
@@ -46,9 +47,7 @@ def seed(app: Flask) -> None:
 
 def save_margins(app: Flask, *variables: str, year: int = YEAR) -> None:
     margins = {"sex": SEX, "age_group": AGE}
-    entries = [
-        store.Entry(year, None, v, tuple(margins[v].items()), "戶籍登記") for v in variables
-    ]
+    entries = [store.Entry(year, None, v, tuple(margins[v].items()), "戶籍登記") for v in variables]
     with session_scope(app) as session:
         store.save(session, agency_id(app, "alpha"), entries, None, how="test")
 
@@ -132,10 +131,6 @@ def test_the_staff_survey_is_never_weighted_to_the_publics_margins(staff_app: Fl
     with staff_app.app_context():
         questionnaires = get_plugins(staff_app).questionnaires.items
         staff = questionnaires["staff-satisfaction"]
-    from collector.results.weights import NOT_CITIZEN
-    from collector.results.weights import WaveWeighting
-    from collector.results.waves import parse_period
-
     with session_scope(staff_app) as session:
         weighting = WaveWeighting(session, staff, {"alpha": agency_id(staff_app, "alpha")})
         wave = parse_period(f"{YEAR}H2")
