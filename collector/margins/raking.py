@@ -150,8 +150,8 @@ def weigh(
     if base is None:
         design = SurveyDesign(data)
     else:
-        cells = {_cell_column(v): data[v].to_numpy() for v in used}
-        design = base.assign(**cells)
+        columns_of_cells = {_cell_column(v): data[v].to_numpy() for v in used}
+        design = base.assign(**columns_of_cells)
         targets = {_cell_column(v): t for v, t in targets.items()}
     mean = total / n
     bounds = (lower * mean, upper * mean)

@@ -111,7 +111,7 @@ def ipa_table(
         columns["_overall"] = _likert(frame, overall)
     data = pd.DataFrame(columns, index=frame.index).reset_index(drop=True)
     if base is not None and base.n == len(data):
-        design = base.assign(**{k: v.to_numpy() for k, v in data.items()})
+        design = base.assign(**{str(k): v.to_numpy() for k, v in data.items()})
     else:
         design = SurveyDesign(data)
     derived: dict[str, tuple[float, int]] = {}

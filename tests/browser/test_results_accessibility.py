@@ -45,6 +45,7 @@ def as_person(
 ) -> Iterator[Callable[[str, dict[str, Any]], Page]]:
     def open_as(email: str, profile: dict[str, Any]) -> Page:
         page = new_context(profile, bypass_csp=True).new_page()
+        page.set_default_navigation_timeout(120_000)  # the demo's results pages on a busy machine
         log_in(page, live_server.url, email, DEMO_PASSWORD)
         return page
 
