@@ -17,6 +17,7 @@ second group is withheld when the whole would reveal it (``hidden_cells``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -94,6 +95,9 @@ class Row:
     on_time: float | None = None
     handling: Figure | None = None
     handling_source: str = ""  # phone | online
+    # On the whole's row: False when fewer than two groups have responses in the wave,
+    # so a group against the whole is the group against itself (no test is possible).
+    comparable: bool = True
 
 
 def groups_for(session: Session, actor: Actor) -> tuple[str, list[Group]]:
@@ -178,6 +182,7 @@ def compare(
     if whole is None or whole.n < MIN_CELL:
         return list(rows.values()), None
     everything = [g.id for g in groups]
+    whole.comparable = sum(1 for n in counts.values() if n > 0) >= 2
     if overall:
         top_groups = _shown(sums, "top", shown)
         if sum(c.answered for c in sums.cells["top"]) >= MIN_CELL:
@@ -188,6 +193,8 @@ def compare(
             tests = []
             for gid in top_groups:
                 rows[gid].share = _figure(shares[gid])
+                if not whole.comparable:
+                    continue
                 diff = shares.contrast({gid: 1.0, WHOLE: -1.0})
                 _t, p = diff.t_test(df=max(shares[WHOLE].df - 1, 1))
                 rows[gid].difference = _figure(
@@ -196,6 +203,9 @@ def compare(
                 tests.append((gid, diff.estimate, p))
             adjusted: Any = adjust_pvalues([t[2] for t in tests], "holm") if tests else []
             for (gid, change, _p), p_holm in zip(tests, adjusted, strict=True):
+                if math.isnan(p_holm):  # no variance left to test with
+                    rows[gid].difference = None
+                    continue
                 rows[gid].p_holm = float(p_holm)
                 rows[gid].verdict = (
                     ("higher" if change > 0 else "lower") if p_holm < ALPHA else "same"

@@ -76,6 +76,13 @@ bp = Blueprint(
 )
 staff_area(bp)
 
+
+@bp.context_processor
+def _actor() -> dict[str, Any]:
+    """The staff layout shows the console's navigation and the account only with ``actor``."""
+    return {"actor": current_actor()}
+
+
 FIELD_LABELS: dict[str, LazyText] = {
     "title": lazy_gettext("Title"),
     "measure_taken": lazy_gettext("Measure taken"),

@@ -85,6 +85,9 @@ class Weighting:
     converged: bool = True
     sources: dict[str, str] = field(default_factory=dict)
     unit_margins: bool = False  # the unit's own margins rather than the agency's
+    design: SurveyDesign | None = None
+    """The calibrated (and trimmed) design: ``base`` when one was given, with the
+    calibration steps whose residuals its variances use (R ``postStratify``/``rake``)."""
 
 
 def _cells(values: pd.Series, margin: Mapping[str, int]) -> pd.Series:
@@ -100,12 +103,21 @@ def weigh(
     *,
     lower: float = TRIM_LOWER,
     upper: float = TRIM_UPPER,
+    base: SurveyDesign | None = None,
 ) -> Weighting | None:
     """Weights for ``frame`` from ``margins`` (variable -> category -> count), each
     variable read from ``frame[columns[variable]]``; None when nothing can be weighted
-    (no rows, or no variable with two answered categories)."""
+    (no rows, or no variable with two answered categories).
+
+    ``base``: the design the responses were collected under (strata, finite-population
+    correction), one row per row of ``frame`` in the same order; calibration starts from
+    its weights and the returned ``design`` is it calibrated, so that variances account
+    for the strata and the calibration as R's ``postStratify``/``rake`` on the
+    ``svydesign`` do. Without it, an unstratified design of the rows is calibrated."""
     if frame.empty:
         return None
+    if base is not None and (base.n != len(frame) or base.is_domain or base.is_calibrated):
+        raise ValueError("base must be the full, uncalibrated design of frame's rows")
     data = pd.DataFrame(index=frame.index)
     used: dict[str, dict[str, int]] = {}
     dropped: dict[str, list[str]] = {}
@@ -135,12 +147,17 @@ def weigh(
         if unanswered[variable]:
             target[MISSING] = total * missing_share
         targets[variable] = target
-    design = SurveyDesign(data)
+    if base is None:
+        design = SurveyDesign(data)
+    else:
+        columns_of_cells = {_cell_column(v): data[v].to_numpy() for v in used}
+        design = base.assign(**columns_of_cells)
+        targets = {_cell_column(v): t for v, t in targets.items()}
     mean = total / n
     bounds = (lower * mean, upper * mean)
     converged = True
     if len(used) == 1:
-        variable = next(iter(used))
+        variable = next(iter(targets))
         weighted = poststratify(design, variable, targets[variable])
         method = POSTSTRATIFICATION
         trimmed = _outside(weighted, bounds)
@@ -148,7 +165,8 @@ def weigh(
     else:
         method = RAKING
         final, trimmed, converged = _rake_within(design, targets, bounds)
-    fits = {v: _fit(final, v, used[v]) for v in used}
+    named = {v: (v if base is None else _cell_column(v)) for v in used}
+    fits = {v: _fit(final, named[v], used[v]) for v in used}
     w = final.row_weights
     return Weighting(
         weights=pd.Series(w, index=frame.index, name="weight"),
@@ -164,7 +182,13 @@ def weigh(
         unanswered=unanswered,
         dropped=dropped,
         converged=converged,
+        design=final,
     )
+
+
+def _cell_column(variable: str) -> str:
+    """The weighting cell's column in a base design (apart from the questions' keys)."""
+    return f"_weighting_{variable}"
 
 
 def _outside(design: SurveyDesign, bounds: tuple[float, float]) -> int:

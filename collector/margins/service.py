@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from sqlmodel import col
 
+from analysis.design import SurveyDesign
 from collector.access.identity import current_actor
 from collector.access.scoped import scoped
 from collector.core.i18n import translator
@@ -38,7 +39,7 @@ WEIGHTING_ACTION = "aggregates.read"
 """Margins are population counts, no respondent's data: whoever may read an agency's
 aggregate results gets them weighted the same way."""
 
-__all__ = ["Weighting", "statement", "weighting_for"]
+__all__ = ["Weighting", "has_margins", "statement", "weighting_for"]
 
 
 def _action() -> tuple[str, object]:
@@ -67,16 +68,30 @@ def _single_unit(
     return session.execute(query).scalar_one_or_none()
 
 
+def has_margins(session: Session, agency_id: int, year: int) -> bool:
+    """Whether the agency (or one of its units) has margins entered for ``year``."""
+    action, actor = _action()
+    return bool(stored_sets(session, agency_id, action, actor, year=year))  # type: ignore[arg-type]  # _action gives both or neither
+
+
 def _fits(questionnaire: Questionnaire, variable: str, stored: StoredSet) -> bool:
     choices = question_choices(questionnaire, variable)
     return choices is not None and set(stored.counts()) <= {c.value for c in choices}
 
 
 def weighting_for(
-    session: Session, agency_id: int, year: int, frame: pd.DataFrame, questionnaire: Questionnaire
+    session: Session,
+    agency_id: int,
+    year: int,
+    frame: pd.DataFrame,
+    questionnaire: Questionnaire,
+    base: SurveyDesign | None = None,
 ) -> Weighting | None:
     """Weights for ``frame`` (post-stratified to one margin, raked to several) from the
-    agency's margins of ``year``; None when there are none that fit the questionnaire."""
+    agency's margins of ``year``; None when there are none that fit the questionnaire.
+
+    ``base``: the design the frame's responses were collected under (``raking.weigh``):
+    the returned ``design`` is it, calibrated, for the results pages' estimates."""
     if frame.empty:
         return None
     action, actor = _action()
@@ -93,7 +108,7 @@ def weighting_for(
         if v in by_variable and _fits(questionnaire, v, by_variable[v])
     }
     columns = {v: questionnaire.analysis.demographics[v] for v in usable}
-    weighting = weigh(frame, columns, {v: s.counts() for v, s in usable.items()})
+    weighting = weigh(frame, columns, {v: s.counts() for v, s in usable.items()}, base=base)
     if weighting is None:
         return None
     return dataclasses.replace(

@@ -9,6 +9,7 @@ the same scoped queries as the page, and offered for download on its job page.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -41,12 +42,17 @@ class ExportRefused(PermissionError):
 
 
 def conditions(parameters: dict[str, Any]) -> list[Any]:
-    """The page's filters (campaign, unit), as conditions on ``Response``."""
+    """The page's filters (campaign, unit, a calendar wave's instants ``since`` and
+    ``until`` as ISO strings), as conditions on ``Response``."""
     where: list[Any] = []
     if parameters.get("campaign_id") is not None:
         where.append(col(Response.campaign_id) == parameters["campaign_id"])
     if parameters.get("unit_id") is not None:
         where.append(col(Response.unit_id) == parameters["unit_id"])
+    if parameters.get("since"):
+        where.append(col(Response.submitted_at) >= datetime.fromisoformat(parameters["since"]))
+    if parameters.get("until"):
+        where.append(col(Response.submitted_at) < datetime.fromisoformat(parameters["until"]))
     return where
 
 

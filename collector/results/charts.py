@@ -644,7 +644,9 @@ def control_chart(
                 color=VERMILION,
                 label=text.gettext("Signal"),
             )
-        step = max(1, math.ceil(len(points) / 12))
+        # At most six labels: twelve months' "2026-01" labels overlap at print width
+        # (every period is still a point, and in the table beside the chart).
+        step = max(1, math.ceil(len(points) / 6))
         ax.set_xticks(xs[::step], [_wrap(p.label, 10) for p in points][::step])
         ax.set_ylabel(y_label)
         ax.set_xlabel(text.gettext("Period"))

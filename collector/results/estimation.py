@@ -7,8 +7,12 @@ in a notebook get the same numbers from the same rows:
   forms its own stratum), each response its own sampling unit;
 - the finite-population correction applies where the campaign recorded every
   stratum's population (``CampaignUnit.population``); else none;
-- weights: none yet. :func:`weighting_for` is the one seam where population
-  weighting (post-stratification or raking to the agency's margins) plugs in;
+- weights: where the page passes a ``weigher`` (``collector.results.weights``: the
+  agency's population margins for the wave's year), the design is post-stratified
+  (one variable) or raked (several) to them and trimmed (``collector.margins.raking``
+  on ``analysis.weighting``), starting from the stratified design, so variances use
+  the calibration residuals as R's ``postStratify``/``rake`` on the ``svydesign`` do;
+  without margins the estimates are unweighted;
 - 95 % intervals use Student's t on the design degrees of freedom (the share's
   interval is R's ``svyciprop`` logit interval on them).
 """
@@ -16,6 +20,7 @@ in a notebook get the same numbers from the same rows:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,28 +37,30 @@ from analysis.trend import wave_change
 from analysis.weighting import effective_n
 from analysis.weighting import kish_deff
 from collector.core.disclosure import too_small
+from collector.margins.raking import Weighting
 
 STRATUM = "agency_unit"
 POPULATION = "_population"
 LEVEL = 0.95
 
 
-@dataclass(frozen=True)
-class Weighting:
-    """Population weights for a wave's responses (none until the margins are wired in)."""
-
-    weights: pd.Series
-    method: str
+Weigher = Callable[[pd.DataFrame, SurveyDesign], Weighting | None]
+"""Calibrates a frame's stratified design to population margins, or None (unweighted)."""
 
 
-def weighting_for(frame: pd.DataFrame) -> Weighting | None:
+def weighting_for(
+    frame: pd.DataFrame, base: SurveyDesign, weigher: Weigher | None
+) -> Weighting | None:
     """The population weighting of ``frame``, or None: unweighted.
 
-    The seam for ``collector.margins.service.weighting_for`` (post-stratification or
-    raking to the agency's margins, with trimming): when it returns weights aligned to
-    ``frame.index``, :func:`design_for` uses them and the design statement names them.
+    The seam where ``collector.margins.service.weighting_for`` plugs in (through the
+    page's ``weigher``): its ``design`` is ``base`` calibrated and trimmed, which
+    :func:`design_for` then estimates from, and the design statement names it.
     """
-    return None
+    if weigher is None:
+        return None
+    weighting = weigher(frame, base)
+    return weighting if weighting is not None and weighting.design is not None else None
 
 
 @dataclass(frozen=True)
@@ -89,28 +96,29 @@ def numeric(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 
 def design_for(
-    frame: pd.DataFrame, columns: Sequence[str], populations: Mapping[str, int] | None = None
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    populations: Mapping[str, int] | None = None,
+    weigher: Weigher | None = None,
 ) -> Design | None:
-    """The stratified design of ``frame`` for ``columns``; None under two responses (no
-    variance can be estimated; fewer than ``MIN_CELL`` are never shown anyway)."""
+    """The stratified design of ``frame`` for ``columns``, calibrated by ``weigher`` when
+    it gives weights; None under two responses (no variance can be estimated; fewer than
+    ``MIN_CELL`` are never shown anyway)."""
     if len(frame) < 2:
         return None
     data = numeric(frame, columns)
     sizes = data[STRATUM].value_counts()
     populations = populations or {}
     fpc = all(populations.get(str(s), 0) >= n for s, n in sizes.items())
-    weighting = weighting_for(frame)
     if fpc:
         data[POPULATION] = data[STRATUM].map(populations).astype(float)
-    if weighting is not None:
-        data["_weight"] = weighting.weights.reindex(frame.index).to_numpy()
     survey = SurveyDesign(
-        data,
-        strata=STRATUM,
-        fpc=POPULATION if fpc else None,
-        weights="_weight" if weighting is not None else None,
-        lonely_psu="adjust",
+        data, strata=STRATUM, fpc=POPULATION if fpc else None, lonely_psu="adjust"
     )
+    weighting = weighting_for(frame, survey, weigher)
+    if weighting is not None:
+        assert weighting.design is not None  # weighting_for
+        survey = weighting.design
     return Design(survey, len(sizes), fpc, weighting)
 
 

@@ -38,6 +38,7 @@ from collector.core.i18n import translator
 from collector.results.charts import Chart
 from collector.results.charts import QuadrantPoint
 from collector.results.charts import quadrant_chart
+from collector.results.core_sections.common import design_of
 from collector.results.sections import Finding
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
@@ -89,10 +90,17 @@ def _interval(low: float, high: float, percent: bool = False) -> str:
 
 
 def ipa_table(
-    questionnaire: Questionnaire, frame: pd.DataFrame, language: str
+    questionnaire: Questionnaire,
+    frame: pd.DataFrame,
+    language: str,
+    base: SurveyDesign | None = None,
 ) -> tuple[list[dict[str, Any]], str, int]:
     """One row per scored item (figures, or withheld), the importance source ("asked" or
-    "derived") and the number of respondents."""
+    "derived") and the number of respondents.
+
+    ``base``: the wave's design (``collector.results.estimation``, weighted where the
+    agency has margins), one row per row of ``frame``; without it, simple random
+    sampling of the rows."""
     items = scored_items(questionnaire)
     asked = asked_importance(questionnaire)
     overall = questionnaire.analysis.overall
@@ -102,7 +110,10 @@ def ipa_table(
     elif overall:
         columns["_overall"] = _likert(frame, overall)
     data = pd.DataFrame(columns, index=frame.index).reset_index(drop=True)
-    design = SurveyDesign(data)
+    if base is not None and base.n == len(data):
+        design = base.assign(**{str(k): v.to_numpy() for k, v in data.items()})
+    else:
+        design = SurveyDesign(data)
     derived: dict[str, tuple[float, int]] = {}
     if asked is None and overall and data["_overall"].notna().sum() >= MIN_CELL:
         table = derived_importance(design, items, "_overall")
@@ -215,10 +226,19 @@ class ImportancePerformanceSection(ResultsSection):
         if too_small(len(frame)):
             return {"withheld": True, "min_cell": MIN_CELL}
         text = translator(context.language)
+        # Weighted where the wave is (the wave's calibrated design); else, as always,
+        # the respondents as a simple random sample.
+        weighted = context.weigher(context.wave) is not None
+        wave_design = design_of(context, context.wave) if weighted else None
         rows, source, n = context.remembered(
             context.wave,
             ("importance", context.language),
-            lambda: ipa_table(context.questionnaire, frame, context.language),
+            lambda: ipa_table(
+                context.questionnaire,
+                frame,
+                context.language,
+                wave_design.survey if wave_design is not None and wave_design.weighting else None,
+            ),
         )
         # "Concentrate here" first, lowest performance first within a quadrant; the chart
         # numbers its points in this order, so the table's numbers name them.

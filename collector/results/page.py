@@ -24,6 +24,7 @@ from collector.results.picker import pick
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
 from collector.results.wavedata import WaveReader
+from collector.results.weights import WaveWeighting
 from surveys import Questionnaire
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,11 @@ def context_for(
         load=reader.frame,
         query=query,
         source=reader,
+        weighting=WaveWeighting(
+            reader.session,
+            questionnaire,
+            {a.code: a.id for a in reader.agencies() if a.id is not None},
+        ),
     )
 
 

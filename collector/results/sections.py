@@ -27,8 +27,10 @@ from typing import TypeVar
 import pandas as pd
 
 from collector.core.i18n import LazyText
+from collector.results.estimation import Weigher
 from collector.results.wavedata import WaveReader
 from collector.results.waves import Wave
+from collector.results.weights import WaveWeighting
 from surveys import Questionnaire
 
 T = TypeVar("T")
@@ -86,6 +88,13 @@ class WaveContext:
     # Every registered section (built or not), asked for links beside findings.
     linkers: list[ResultsSection] = field(default_factory=list)
     _memos: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    # The population weighting of each wave (``collector.results.weights``); None:
+    # every wave unweighted.
+    weighting: WaveWeighting | None = None
+
+    def weigher(self, wave: Wave) -> Weigher | None:
+        """What calibrates ``wave``'s design to the population margins, or None."""
+        return self.weighting.weigher(wave) if self.weighting is not None else None
 
     def frame(self) -> pd.DataFrame:
         """The chosen wave's responses."""
@@ -94,9 +103,11 @@ class WaveContext:
     def memo(self, wave: Wave) -> dict[Any, Any]:
         """A place for what is derived from ``wave``'s rows alone (a design, an estimate),
         kept as long as the rows are: across requests while the wave's responses stay
-        the same (``WaveReader.memo``), else for this request."""
-        if self.source is not None:
+        the same (``WaveReader.memo``), else (and for a weighted wave) for this request."""
+        if self.source is not None and self.weigher(wave) is None:
             return self.source.memo(wave)
+        # A weighted wave's figures depend on the margins too, which may change between
+        # requests: kept for this request only.
         return self._memos.setdefault(wave.key, {})
 
     def remembered(self, wave: Wave, key: Any, compute: Callable[[], T]) -> T:

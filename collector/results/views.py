@@ -49,12 +49,12 @@ from collector.core.models import Agency
 from collector.core.models import Campaign
 from collector.core.models import CampaignUnit
 from collector.core.models import QuestionnaireVersion
-from collector.core.models import Response as StoredResponse
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
 from collector.jobs import service as jobs
 from collector.results import background
+from collector.results.background import conditions
 from collector.results.background import count_rows
 from collector.results.page import build_sections
 from collector.results.page import context_for
@@ -66,6 +66,7 @@ from collector.results.picker import Picked
 from collector.results.picker import pick
 from collector.results.reading import ResponseTable
 from collector.results.reading import load_table
+from collector.results.waves import Wave
 
 bp = Blueprint("results", __name__, url_prefix="/staff/results", template_folder="templates")
 staff_area(bp)
@@ -144,13 +145,25 @@ class Filters:
             wanted = _int_arg("unit")
             self.unit = next((u for u in self.units if u.id == wanted), None)
 
+    wave: Wave | None = None  # a wave chosen with the results pages' picker (exports)
+
     def where(self) -> list[Any]:
-        conditions: list[Any] = []
-        if self.campaign is not None:
-            conditions.append(StoredResponse.campaign_id == self.campaign.id)
-        if self.unit is not None:
-            conditions.append(StoredResponse.unit_id == self.unit.id)
-        return conditions
+        """Conditions on ``Response``: the campaign, the unit, the wave."""
+        return conditions(self.parameters())
+
+    def parameters(self) -> dict[str, Any]:
+        """The filters as a background export's parameters (``background.conditions``)."""
+        out: dict[str, Any] = {
+            "campaign_id": self.campaign.id if self.campaign else None,
+            "unit_id": self.unit.id if self.unit else None,
+        }
+        wave = self.wave
+        if wave is not None and wave.campaign_id is not None:
+            out["campaign_id"] = wave.campaign_id
+        elif wave is not None:
+            since, until = wave.bounds(clock.zone())
+            out.update(since=since.isoformat(), until=until.isoformat(), wave=wave.key)
+        return out
 
     def args(self) -> dict[str, Any]:
         args: dict[str, Any] = {"questionnaire": self.slug}
@@ -219,14 +232,23 @@ def _page(kinds: tuple[str, ...], endpoint: str, title: LazyText) -> Any:
             if wave_context is not None:
                 context["sections"] = build_sections(plugins, wave_context)
                 context["export_args"] = _export_args(filters, picked)
+                context["export_all_args"] = _all_waves_args(filters)
     return render_template("results/page.html", **context)
 
 
 def _export_args(filters: Filters, picked: Picked) -> dict[str, Any]:
-    """The raw-response export of what the page shows: a campaign wave, else everything."""
+    """The raw-response export of what the page shows: the chosen wave (and unit)."""
     args: dict[str, Any] = {"questionnaire": filters.slug}
-    if picked.wave is not None and picked.wave.campaign_id is not None:
-        args["campaign"] = picked.wave.campaign_id
+    if picked.wave is not None:
+        args["kind"] = picked.kind
+        args["wave"] = picked.wave.key
+    if filters.unit is not None:
+        args["unit"] = filters.unit.id
+    return args
+
+
+def _all_waves_args(filters: Filters) -> dict[str, Any]:
+    args: dict[str, Any] = {"questionnaire": filters.slug}
     if filters.unit is not None:
         args["unit"] = filters.unit.id
     return args
@@ -264,10 +286,17 @@ def export() -> Any:
         abort(400)
     action = "responses.export"
     filters = Filters(actor, action, allow_unit=True)
-    exporter = plugins.exporters[fmt]()
     language = current_language()
+    if request.args.get("wave") or request.args.get("kind"):
+        refused = _choose_wave(actor, action, filters, language)
+        if refused is not None:
+            return refused
+    exporter = plugins.exporters[fmt]()
     stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M")
-    filename = safe_filename(filters.slug, _agency_code(actor), stamp, extension=exporter.extension)
+    wave_key = filters.wave.key if filters.wave is not None else ""
+    filename = safe_filename(
+        filters.slug, _agency_code(actor), wave_key, stamp, extension=exporter.extension
+    )
     rows = count_rows(get_session(), actor, filters.slug, filters.where())
     if rows > current_app.config["EXPORT_BACKGROUND_ROWS"]:
         return _export_in_background(actor, filters, fmt, language, filename, rows)
@@ -286,6 +315,31 @@ def export() -> Any:
     )
 
 
+def _choose_wave(actor: Actor, action: str, filters: Filters, language: str) -> Any:
+    """Sets ``filters.wave`` from ``?kind=`` and ``?wave=`` through the results pages'
+    picker; a wave the actor cannot read, or none at all, is refused with a page that
+    says so (nothing is exported)."""
+    plugins = get_plugins()
+    questionnaire = plugins.questionnaires.items[filters.slug]
+    unit_id = filters.unit.id if filters.unit is not None else None
+    reader = reader_for(plugins, filters.slug, action, actor, unit_id)
+    picked = (
+        pick(reader, request.args, default_kind(questionnaire)) if reader.version_ids() else None
+    )
+    text = translator(language)
+    if picked is not None and picked.notices:
+        problem = text.gettext(
+            "There is no wave %(key)s among the waves you can read; nothing was exported.",
+            key=(request.args.get("wave") or request.args.get("kind") or "")[:40],
+        )
+    elif picked is None or picked.wave is None:
+        problem = text.gettext("There are no responses to export for this questionnaire.")
+    else:
+        filters.wave = picked.wave
+        return None
+    return render_template("results/export_refused.html", problem=problem), 400
+
+
 def _export_in_background(
     actor: Actor, filters: Filters, fmt: str, language: str, filename: str, rows: int
 ) -> Any:
@@ -297,8 +351,7 @@ def _export_in_background(
         "language": language,
         "filename": filename,
         "user_id": actor.user_id,
-        "campaign_id": filters.campaign.id if filters.campaign else None,
-        "unit_id": filters.unit.id if filters.unit else None,
+        **filters.parameters(),
     }
     job = jobs.create(
         current_app._get_current_object(),  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
@@ -315,12 +368,7 @@ def _audit_export(
     actor: Actor, filters: Filters, fmt: str, rows: int, job: int | None = None
 ) -> None:
     """Every export is audited when it is asked for (a job's download again, by jobs)."""
-    detail: dict[str, Any] = {
-        "format": fmt,
-        "rows": rows,
-        "campaign_id": filters.campaign.id if filters.campaign else None,
-        "unit_id": filters.unit.id if filters.unit else None,
-    }
+    detail: dict[str, Any] = {"format": fmt, "rows": rows, **filters.parameters()}
     if job is not None:
         detail["job"] = job
     audit.log(

@@ -207,6 +207,7 @@ def index() -> Any:
 
     valid = bool(agencies) and form.validate()
     context: dict[str, Any] = {
+        "actor": actor,  # the layout's navigation and account
         "form": form,
         "detailed": detailed,
         "min_cell": stats.MIN_CELL,

@@ -39,7 +39,9 @@ def design_of(context: WaveContext, wave: Wave | None) -> Design | None:
     memo = context.memo(wave)
     key = ("design", tuple(sorted(populations.items())))
     if key not in memo:
-        memo[key] = design_for(frame, scale_items(context.questionnaire), populations)
+        memo[key] = design_for(
+            frame, scale_items(context.questionnaire), populations, context.weigher(wave)
+        )
     design: Design | None = memo[key]
     return design
 

@@ -12,13 +12,21 @@ from analysis.aapor import response_rates
 from analysis.sample_size import margin_of_error
 from collector.core.disclosure import too_small
 from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
+from collector.margins.categories import VARIABLE_LABELS
+from collector.margins.raking import Weighting
+from collector.margins.service import statement
 from collector.results.core_sections.common import SUPPRESSED
 from collector.results.core_sections.common import design_of
 from collector.results.core_sections.common import label_of
+from collector.results.figures import p_text
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
 from collector.results.wavedata import NO_UNIT
 from collector.results.wavedata import stratum
+from collector.results.weights import NOT_CITIZEN
+from collector.results.weights import POOLED
+from collector.results.weights import WaveWeighting
 
 
 class DesignStatement(ResultsSection):
@@ -40,6 +48,8 @@ class DesignStatement(ResultsSection):
             target = campaign.target_n
             if context.unit_id is not None and targets:  # the unit's own target
                 target = next(iter(targets.values()))
+        elif source is not None and context.unit_id is None:
+            target = self._period_target(source.campaigns(), wave)
         n = len(frame)
         out: dict[str, Any] = {
             "wave": label_of(context, wave),
@@ -52,12 +62,18 @@ class DesignStatement(ResultsSection):
         }
         if design is not None:
             population = sum(populations.values()) if design.fpc else None
+            weighting = design.weighting
             out["design"] = {
                 "strata": design.strata,
                 "fpc": design.fpc,
                 "population": population,
-                "weighting": design.weighting.method if design.weighting else None,
-                "margin": margin_of_error(n, population=population) * 100,
+                "weighting": self._weighting(context, weighting) if weighting else None,
+                "unweighted": self._unweighted(context.weighting, wave),
+                # The half-width of a 50 % share, inflated by the weights' design effect.
+                "margin": margin_of_error(
+                    n, population=population, deff=weighting.kish_deff if weighting else 1.0
+                )
+                * 100,
                 "kish_deff": f"{design.kish_deff:.2f}",
                 "effective_n": f"{design.effective_n:.0f}",
             }
@@ -92,6 +108,50 @@ class DesignStatement(ResultsSection):
                 "rr1": rates["RR1"] * 100,
             }
         return out
+
+    @staticmethod
+    def _period_target(campaigns: list[Any], wave: Any) -> int | None:
+        """A calendar wave's target: the sum of the targets of the campaigns that ran
+        within it (the demo's and most agencies' campaigns are its half-years); None
+        when none did, or one of them has no target."""
+        inside = [c for c in campaigns if wave.start <= c.starts_on and c.ends_on <= wave.end]
+        if not inside or any(not c.target_n for c in inside):
+            return None
+        return int(sum(c.target_n for c in inside))
+
+    @staticmethod
+    def _weighting(context: WaveContext, weighting: Weighting) -> dict[str, Any]:
+        """The weighting in words, and each variable's chi-square before and after."""
+        text = translator(context.language)
+        year = WaveWeighting.year(context.wave)
+        fits = []
+        for variable, fit in weighting.fits.items():
+            fits.append(
+                {
+                    "variable": text.render(VARIABLE_LABELS[variable]),
+                    "before": f"{fit.before.statistic:.1f}",
+                    "before_df": f"{fit.before.df:.0f}",
+                    "before_p": p_text(fit.before.p_value),
+                    "after": f"{fit.after.statistic:.1f}",
+                    "after_p": p_text(fit.after.p_value),
+                }
+            )
+        return {
+            "method": weighting.method,
+            "statement": statement(weighting, year, context.language),
+            "fits": fits,
+            "trimmed": weighting.trimmed,
+            "kish_deff": f"{weighting.kish_deff:.2f}",
+            "effective_n": f"{weighting.effective_n:.0f}",
+        }
+
+    @staticmethod
+    def _unweighted(weighting: WaveWeighting | None, wave: Any) -> str:
+        """Why the wave is unweighted: ``not_citizen``, ``pooled`` or ``no_margins``."""
+        if weighting is None:
+            return "no_margins"
+        reason = weighting.unweighted_because(wave)
+        return reason if reason in (NOT_CITIZEN, POOLED) else "no_margins"
 
     @staticmethod
     def _unit_names(context: WaveContext) -> dict[str, str]:

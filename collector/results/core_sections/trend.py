@@ -23,7 +23,9 @@ from collector.results.charts import TrendPoint
 from collector.results.estimation import Change
 from collector.results.estimation import Satisfaction
 from collector.results.estimation import change
+from collector.results.estimation import design_for
 from collector.results.estimation import interval
+from collector.results.estimation import satisfaction
 from collector.results.figures import ALPHA
 from collector.results.figures import p_text
 from collector.results.figures import satisfaction_view
@@ -46,6 +48,12 @@ def wave_estimates(context: WaveContext, key: str) -> list[tuple[Wave, Satisfact
     agencies, units = source.codes()
     measures = measures_for(key)
     for wave in context.waves:
+        weigher = context.weigher(wave)
+        if weigher is not None:  # weighting needs each response's demographics
+            frame = context.load(wave)
+            design = design_for(frame, [key], source.populations(wave), weigher)
+            out.append((wave, satisfaction(design.survey, key) if design is not None else None))
+            continue
         sums = source.sums(wave, measures)
         if not sums.rows:
             out.append((wave, None))

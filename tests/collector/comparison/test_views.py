@@ -90,3 +90,24 @@ def test_bad_wave_and_sort_get_a_clear_error_never_a_500(answered: Flask) -> Non
     assert 'role="alert"' in page.text
     sorted_page = client.get("/staff/results/agencies?sort=share&dir=desc")
     assert 'aria-sort="descending"' in sorted_page.text
+
+
+def test_an_analyst_seeing_only_their_agency_is_told_no_comparison_is_possible(
+    answered: Flask,
+) -> None:
+    client, _ = login(answered, "analyst@alpha.example.test")
+    page = client.get("/staff/results/agencies", query_string={"lang": "en"})
+    assert page.status_code == 200
+    assert "No comparison possible: only one agency has responses in this wave" in page.text
+    assert "nan" not in page.text.lower().replace("nanum", "")  # never "p = nan"
+    assert "No significant difference" not in page.text
+    rows = rows_of(page.text)
+    assert len(rows) == 1 and " 10 " in next(iter(rows.values()))  # the figures still shown
+
+
+def test_two_agencies_with_responses_are_compared(answered: Flask) -> None:
+    add_responses(answered, "beta", None, 5, overall_satisfaction="5")
+    client, _ = login(answered, "ministry@moi.example.test")
+    page = client.get("/staff/results/agencies", query_string={"lang": "en"})
+    assert "No comparison possible" not in page.text
+    assert "p = " in page.text

@@ -303,3 +303,11 @@ def test_the_list_marks_overdue_actions(staff_app: Flask) -> None:
     everything = client_as(staff_app, ANALYST).get("/staff/improvement?status=all").text
     assert everything.count('class="row-overdue"') == 1
     assert "已完成的行動" in everything
+
+
+def test_the_improvement_pages_show_the_console_navigation_and_account(staff_app: Flask) -> None:
+    """The staff layout draws the console's navigation and the account only with ``actor``."""
+    html = client_as(staff_app, ANALYST).get("/staff/improvement").text
+    assert 'class="console-nav"' in html and 'class="who"' in html
+    stats = client_as(staff_app, ANALYST).get("/staff/cases/statistics").text
+    assert 'class="console-nav"' in stats and 'class="who"' in stats
