@@ -159,6 +159,10 @@ def start() -> Any:
         "unit": {lang: (unit.name_en if lang == "en" else unit.name_zh) for lang in languages}
         if unit
         else {},
+        # The agency's and unit's names are Chinese except in English: say so to screen readers.
+        "placeLang": {
+            lang: HTML_LANG["en" if lang == "en" else "zh-Hant-TW"] for lang in languages
+        },
         "idleSeconds": _seconds("KIOSK_IDLE_SECONDS"),
         "warningSeconds": _seconds("KIOSK_WARNING_SECONDS"),
         "thanksSeconds": _seconds("KIOSK_THANKS_SECONDS"),
