@@ -295,7 +295,11 @@ def responses() -> Any:
         language = questionnaire.languages[0]
     now = clock.utcnow()  # the device's clock is a real one: compare with the real time
     agency, unit = db.get(Agency, kiosk.agency_id), db.get(Unit, kiosk.unit_id)
-    assert agency is not None
+    assert agency is not None and version.id is not None
+    kept_time = sent if now - CLIENT_TIME_WINDOW <= sent <= now + timedelta(days=1) else None
+    # The campaign of the day the answer was given (a queued answer may arrive days later).
+    day = clock.local_date(kept_time or now)
+    campaign_id = service.campaign_for(db, kiosk, version.id, day)
     submission = Submission(
         questionnaire=version,
         agency=agency,
@@ -308,9 +312,8 @@ def responses() -> Any:
         else None,
         idempotency_key=f"kiosk:{kiosk.id}:{key}",
         kiosk_id=kiosk.id,
-        client_submitted_at=sent
-        if now - CLIENT_TIME_WINDOW <= sent <= now + timedelta(days=1)
-        else None,
+        client_submitted_at=kept_time,
+        campaign_id=campaign_id,
     )
     try:
         saved = submit(current_app, get_plugins(), questionnaire, submission)
