@@ -94,7 +94,7 @@ def _gzip(response: BaseResponse) -> BaseResponse:
         response.status_code != 200
         or request.endpoint == "kiosk.pair"  # it holds a CSRF token and echoes the code
         or response.mimetype not in COMPRESSED_TYPES
-        or "gzip" not in request.accept_encodings
+        or not request.accept_encodings["gzip"]
         or "Content-Encoding" in response.headers
     ):
         return response
