@@ -67,6 +67,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from markupsafe import escape
 
+from collector.core import clock
 from surveys.loader import BUNDLED_DIR
 
 DEFAULT_LANGUAGE = "zh-Hant-TW"
@@ -317,6 +318,17 @@ class Translator:
             day=value.day,
         )
 
+    def format_local_datetime(self, value: dt.datetime | None, zone: dt.tzinfo) -> str:
+        """An instant as staff read it, in the agencies' time zone ``zone`` (a naive value
+        is UTC): the ROC date and the 24-hour time in Chinese ("民國115年12月3日 14:05"),
+        Babel's medium date and time in other languages; "" for None."""
+        if value is None:
+            return ""
+        moment = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(zone)
+        if not self.language.startswith("zh"):
+            return dates.format_datetime(moment, "medium", tzinfo=zone, locale=self.locale)
+        return f"{self.format_roc_date(moment.date())} {moment:%H:%M}"
+
     def format_official_date(self, value: dt.date | None) -> str:
         """A date on staff pages that deal with official documents (due dates): the ROC
         date with the ISO date beside it in Chinese, the ISO date in English."""
@@ -519,6 +531,7 @@ def init_app(app: Flask) -> None:
         format_datetime=lambda value, format="medium": _here().format_datetime(value, format),
         format_roc_date=lambda value: _here().format_roc_date(value),
         format_official_date=lambda value: _here().format_official_date(value),
+        format_local_datetime=lambda value: _here().format_local_datetime(value, clock.zone()),
         format_decimal=lambda value, format=None: _here().format_decimal(value, format),
         format_percent=lambda value, format=None: _here().format_percent(value, format),
     )

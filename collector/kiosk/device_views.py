@@ -11,6 +11,8 @@ stored once.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from datetime import datetime
 from datetime import timedelta
@@ -26,6 +28,7 @@ from flask import render_template
 from flask import request
 from flask import send_from_directory
 from flask import url_for
+from jinja2.utils import htmlsafe_json_dumps
 from werkzeug.wrappers import Response as BaseResponse
 
 from collector.access.ratelimit import address_key
@@ -75,6 +78,36 @@ CLIENT_TIME_WINDOW = timedelta(days=90)
 @bp.record_once
 def _defaults(state: Any) -> None:
     settings.init_app(state.app)
+
+
+COMPRESSED_TYPES = frozenset({"text/html", "text/css", "text/javascript", "application/javascript"})
+
+
+@bp.after_request
+def _gzip(response: BaseResponse) -> BaseResponse:
+    """gzip the kiosk's page, script, style sheet and service worker (a counter's network
+    may be slow; the page carries every language at once). These bodies hold no secret
+    (no CSRF token: the device's credential is an HttpOnly cookie) and echo nothing a
+    visitor sent, so compressing them exposes nothing (BREACH needs both); the pairing
+    page and the survey and complaint pages, which hold tokens, are left as they are."""
+    if (
+        response.status_code != 200
+        or request.endpoint == "kiosk.pair"  # it holds a CSRF token and echoes the code
+        or response.mimetype not in COMPRESSED_TYPES
+        or not request.accept_encodings["gzip"]
+        or "Content-Encoding" in response.headers
+    ):
+        return response
+    response.direct_passthrough = False
+    body = response.get_data()
+    if len(body) < 1024:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    if response.get_etag()[0]:
+        response.set_etag(f"{response.get_etag()[0]}-gzip")
+    return response
 
 
 def _language() -> str:
@@ -159,6 +192,10 @@ def start() -> Any:
         "unit": {lang: (unit.name_en if lang == "en" else unit.name_zh) for lang in languages}
         if unit
         else {},
+        # The agency's and unit's names are Chinese except in English: say so to screen readers.
+        "placeLang": {
+            lang: HTML_LANG["en" if lang == "en" else "zh-Hant-TW"] for lang in languages
+        },
         "idleSeconds": _seconds("KIOSK_IDLE_SECONDS"),
         "warningSeconds": _seconds("KIOSK_WARNING_SECONDS"),
         "thanksSeconds": _seconds("KIOSK_THANKS_SECONDS"),
@@ -174,6 +211,8 @@ def start() -> Any:
     return render_template(
         "kiosk/kiosk.html",
         data=data,
+        # UTF-8, not \\u escapes: Thai, Vietnamese and Chinese text at half the bytes.
+        data_json=htmlsafe_json_dumps(data, dumps=json.dumps, ensure_ascii=False),
         language=language,
         html_lang=HTML_LANG.get(language, language),
     )
@@ -291,7 +330,11 @@ def responses() -> Any:
         language = questionnaire.languages[0]
     now = clock.utcnow()  # the device's clock is a real one: compare with the real time
     agency, unit = db.get(Agency, kiosk.agency_id), db.get(Unit, kiosk.unit_id)
-    assert agency is not None
+    assert agency is not None and version.id is not None
+    kept_time = sent if now - CLIENT_TIME_WINDOW <= sent <= now + timedelta(days=1) else None
+    # The campaign of the day the answer was given (a queued answer may arrive days later).
+    day = clock.local_date(kept_time or now)
+    campaign_id = service.campaign_for(db, kiosk, version.id, day)
     submission = Submission(
         questionnaire=version,
         agency=agency,
@@ -304,9 +347,8 @@ def responses() -> Any:
         else None,
         idempotency_key=f"kiosk:{kiosk.id}:{key}",
         kiosk_id=kiosk.id,
-        client_submitted_at=sent
-        if now - CLIENT_TIME_WINDOW <= sent <= now + timedelta(days=1)
-        else None,
+        client_submitted_at=kept_time,
+        campaign_id=campaign_id,
     )
     try:
         saved = submit(current_app, get_plugins(), questionnaire, submission)

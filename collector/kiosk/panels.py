@@ -18,10 +18,11 @@ from collector.console.panels import PanelRow
 from collector.core import clock
 from collector.core.db import get_session
 from collector.core.hooktypes import Actor
+from collector.core.i18n import current_language
 from collector.core.i18n import gettext
 from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
 from collector.kiosk.models import Kiosk
-from collector.kiosk.service import aware
 
 MANAGE = "kiosks.manage"
 
@@ -57,7 +58,9 @@ class QuietKiosksPanel(ListPanel):
                 url_for("kiosks.show", kiosk_id=kiosk.id),
                 gettext(
                     "Last contact %(time)s; answers waiting: %(count)s",
-                    time=aware(kiosk.last_seen_at).strftime("%Y-%m-%d %H:%M UTC")
+                    time=translator(current_language()).format_local_datetime(
+                        kiosk.last_seen_at, clock.zone()
+                    )
                     if kiosk.last_seen_at
                     else "–",
                     count=kiosk.queue_length if kiosk.queue_length is not None else "–",

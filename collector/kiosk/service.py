@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
@@ -26,10 +27,13 @@ from collector.access import audit
 from collector.access.guard import unscoped
 from collector.access.passwords import hash_password
 from collector.access.passwords import verify_password
+from collector.campaigns.service import state_on
 from collector.core import clock
 from collector.core.db import get_engine
 from collector.core.db import writing
 from collector.core.hooktypes import Actor
+from collector.core.models import Campaign
+from collector.core.models import CampaignUnit
 from collector.kiosk.models import Kiosk
 
 COOKIE = "collector_kiosk"
@@ -271,3 +275,27 @@ def record_contact(app: Flask, kiosk_id: int, queue: int | None, version: str | 
         if version:
             stored.app_version = version[:32]
         session.commit()
+
+
+def campaign_for(session: Session, kiosk: Kiosk, version_id: int, day: date) -> int | None:
+    """The campaign a kiosk's answer of ``day`` counts in: the agency's campaign open on
+    that day for the kiosk's unit with the same questionnaire version (the latest started
+    if several), or None. A counter tablet is the campaign's counter channel, as its QR
+    poster is: without this its answers would be missing from the campaign's wave."""
+    statement = unscoped(
+        select(Campaign)
+        .join(CampaignUnit, col(CampaignUnit.campaign_id) == col(Campaign.id))
+        .where(
+            col(Campaign.agency_id) == kiosk.agency_id,
+            col(Campaign.questionnaire_version_id) == version_id,
+            col(CampaignUnit.unit_id) == kiosk.unit_id,
+            col(Campaign.starts_on) <= day,
+            col(Campaign.ends_on) >= day,
+        )
+        .order_by(col(Campaign.starts_on).desc(), col(Campaign.id).desc()),
+        "the campaigns of the kiosk's own agency and unit",
+    )
+    for campaign in session.execute(statement).scalars():
+        if state_on(campaign, day) == "open":
+            return campaign.id
+    return None

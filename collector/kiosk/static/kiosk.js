@@ -123,7 +123,7 @@
     var staff = el("button", { type: "button", "class": "staff-link", text: t("staff") });
     staff.addEventListener("click", pinScreen);
     show(el("section", { "class": "screen welcome" }, [
-      el("p", { "class": "place", text: [local(D.agency), local(D.unit)].filter(Boolean).join(" · ") }),
+      el("p", { "class": "place", lang: (D.placeLang || {})[state.lang], text: [local(D.agency), local(D.unit)].filter(Boolean).join(" · ") }),
       el("h1", { text: local(D.title) }),
       el("p", { "class": "lead", text: t("intro") }),
       el("fieldset", { "class": "languages" }, [legend].concat(languageButtons(function (code) {

@@ -5,6 +5,7 @@ Chinese and English."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from collector.core.i18n import LazyText
 from collector.core.i18n import translator
 from tests.helpers import complaints as fd
 from tests.helpers.catalogues import compiled
+from tests.helpers.kiosk import paired_tablet
 
 ROOT = Path(__file__).resolve().parents[3]
 CITIZEN_CFG = TRANSLATIONS_DIR / "citizen.cfg"
@@ -89,6 +91,9 @@ def test_the_citizen_surface_is_found(citizen_messages: set[Key]) -> None:
     assert "Submit" in ids and "Send the complaint" in ids and "Page not found" in ids
     assert ("complaint status", "Closed") in citizen_messages  # a table
     assert "Log out" not in ids  # staff only
+    # The kiosk's screens (kiosk/screens.py), its page and its pairing page.
+    assert {"Choose your language", "I need more time", "Pairing code"} <= ids
+    assert "Register a kiosk" not in ids  # its console page is staff only
 
 
 @pytest.mark.parametrize("locale", CITIZEN_LANGUAGES)
@@ -220,6 +225,26 @@ def test_the_handling_follow_up_speaks_the_language(outbox_app: Flask, language:
         "th": "แบบสำรวจความพึงพอใจต่อการจัดการเรื่องร้องเรียน",
     }[language]
     assert title in page.text
+
+
+@pytest.mark.parametrize("language", CITIZEN_LANGUAGES)
+def test_the_kiosk_speaks_the_language(staff_app: Flask, language: str) -> None:
+    """The kiosk page carries every screen's text in each language: none is English."""
+    tablet, _kiosk_id = paired_tablet(staff_app)
+    page = tablet.get("/kiosk/").text
+    match = re.search(r'<script type="application/json" id="kiosk-data">(.*?)</script>', page, re.S)
+    assert match
+    data = json.loads(match.group(1))
+    english, text = data["text"]["en"], data["text"][language]
+    assert set(text) == set(english) and all(text.values())
+    assert not [key for key in english if text[key] == english[key]]
+    assert data["screens"][0]["questions"][0]["label"][language] not in (
+        "",
+        data["screens"][0]["questions"][0]["label"]["en"],
+    )
+    pairing = staff_app.test_client().get(f"/kiosk/pair?lang={language}").text
+    assert f'<html lang="{language}">' in pairing
+    assert translator(language).gettext("Pairing code") in pairing
 
 
 def test_staff_pages_offer_only_chinese_and_english(staff_client: FlaskClient) -> None:

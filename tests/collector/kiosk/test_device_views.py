@@ -109,3 +109,22 @@ def test_the_page_carries_every_configured_language(staff_app: Flask) -> None:
     assert '"zh-Hant-TW"' in page.text and '"en"' in page.text
     assert "<script>" not in page.text  # no inline script: the data is JSON
     assert "service_type_other" not in page.text  # free text stays off the kiosk
+
+
+def test_the_kiosk_page_and_assets_are_gzipped_and_its_text_is_utf8(staff_app: Flask) -> None:
+    import gzip
+
+    tablet, _kiosk_id = paired_tablet(staff_app)
+    plain = tablet.get("/kiosk/")
+    assert "Content-Encoding" not in plain.headers  # the client did not ask
+    assert "เริ่มตอบ" in plain.text and "\\u0e40" not in plain.text  # UTF-8, not escapes
+    for path in ("/kiosk/", "/kiosk/static/kiosk.js", "/kiosk/static/kiosk.css", "/kiosk/sw.js"):
+        packed = tablet.get(path, headers={"Accept-Encoding": "gzip"})
+        assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.vary
+        assert len(gzip.decompress(packed.data)) > len(packed.data)
+    assert gzip.decompress(tablet.get("/kiosk/", headers={"Accept-Encoding": "gzip"}).data) == (
+        plain.data
+    )
+    # The pairing page holds a CSRF token: never compressed (BREACH).
+    pairing = staff_app.test_client().get("/kiosk/pair", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in pairing.headers
