@@ -40,22 +40,44 @@ def _response_table(slug: str, agency_code: str | None) -> tuple[Any, list[int] 
 @click.option("--format", "fmt", default="csv", show_default=True, help="Exporter name.")
 @click.option("--agency", "agency_code", default=None, help="Only this agency's responses.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-")
+@click.option(
+    "--language",
+    default=None,
+    help="Language of the labels the exporter writes (default: the first of LANGUAGES).",
+)
 @with_appcontext
-def export(slug: str, fmt: str, agency_code: str | None, output: str) -> None:
-    """Export every response to questionnaire SLUG with a registered exporter."""
+def export(
+    slug: str, fmt: str, agency_code: str | None, output: str, language: str | None
+) -> None:
+    """Export every response to questionnaire SLUG with a registered exporter.
+
+    The exporter is called as docs/plugin_hooks.md promises: ``export(table, language)``.
+    """
     plugins = get_plugins()
     if fmt not in plugins.exporters:
         raise click.BadParameter(f"unknown exporter; registered: {sorted(plugins.exporters)}")
+    languages = list(current_app.config["LANGUAGES"])
+    language = language or languages[0]
+    if language not in languages:
+        raise click.BadParameter(
+            f"unknown language {language!r}; offered: {', '.join(languages)}",
+            param_hint="'--language'",
+        )
     prepare_database(current_app)
     table, agency_ids = _response_table(slug, agency_code)
-    data = plugins.exporters[fmt]().export(table)
+    data = plugins.exporters[fmt]().export(table, language)
     audit.log(
         "responses.export",
         app=current_app,
         actor_label=cli_label(),
         agency_id=agency_ids[0] if agency_ids else None,
         target=slug,
-        detail={"format": fmt, "responses": len(table.frame), "via": "command line"},
+        detail={
+            "format": fmt,
+            "language": language,
+            "responses": len(table.frame),
+            "via": "command line",
+        },
     )
     if output == "-":
         sys.stdout.buffer.write(data)
