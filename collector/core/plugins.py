@@ -79,7 +79,9 @@ class LoadedPlugin:
         """The plugin as a person finds it again: its entry point and distribution."""
         if self.origin != "entry point":
             return f"plugin {self.name!r} ({self.origin} module {self.module})"
-        dist = f" of the distribution {self.distribution} {self.version}" if self.distribution else ""
+        dist = (
+            f" of the distribution {self.distribution} {self.version}" if self.distribution else ""
+        )
         return (
             f"plugin {self.name!r} (entry point '{self.name} = {self.module}' in the "
             f"{ENTRY_POINT_GROUP!r} group{dist})"

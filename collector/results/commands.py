@@ -46,9 +46,7 @@ def _response_table(slug: str, agency_code: str | None) -> tuple[Any, list[int] 
     help="Language of the labels the exporter writes (default: the first of LANGUAGES).",
 )
 @with_appcontext
-def export(
-    slug: str, fmt: str, agency_code: str | None, output: str, language: str | None
-) -> None:
+def export(slug: str, fmt: str, agency_code: str | None, output: str, language: str | None) -> None:
     """Export every response to questionnaire SLUG with a registered exporter.
 
     The exporter is called as docs/plugin_hooks.md promises: ``export(table, language)``.

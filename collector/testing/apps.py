@@ -21,7 +21,6 @@ import collector.core.plugins
 from collector.app import create_app
 from collector.core.questionnaires import publish_registered
 from collector.jobs.queue import close as close_queue
-from surveys import Questionnaire
 from collector.testing.database import BASE_SETTINGS
 from collector.testing.database import PUBLISHED
 from collector.testing.database import STAFF
@@ -29,6 +28,7 @@ from collector.testing.database import TestDatabase
 from collector.testing.database import dispose
 from collector.testing.database import scratch_folder
 from collector.testing.staff import FAST_HASH
+from surveys import Questionnaire
 
 
 class AppMaker:

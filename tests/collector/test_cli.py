@@ -77,6 +77,7 @@ def test_export_passes_the_language_to_the_exporter(
 ) -> None:
     """``collector export --language`` calls ``export(table, language)`` as the hook
     documentation promises; an unknown language is refused before anything is read."""
+
     class LanguageEcho(Exporter):
         name = "language-echo"
         description = "The language it was asked for"
@@ -89,9 +90,7 @@ def test_export_passes_the_language_to_the_exporter(
     module = types.ModuleType("ext_language_echo")
     module.register_exporters = hookimpl(lambda: [LanguageEcho])  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "ext_language_echo", module)
-    point = importlib.metadata.EntryPoint(
-        name="echo", value="ext_language_echo", group="collector"
-    )
+    point = importlib.metadata.EntryPoint(name="echo", value="ext_language_echo", group="collector")
     monkeypatch.setattr(plugin_system, "_entry_points", lambda: [point])
     runner = make_app(seed="agencies", PLUGINS_LOAD_ENTRY_POINTS=True).test_cli_runner()
     out = tmp_path / "out.txt"

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
+from collector.testing.organisation import LAND_OFFICE
 from collector.testing.organisation import add_agency
 from collector.testing.organisation import add_land_office
 from collector.testing.organisation import agency
 from collector.testing.organisation import agency_id
 from collector.testing.organisation import choose_offer
-from collector.testing.organisation import LAND_OFFICE
 from collector.testing.organisation import seed_agencies
 from collector.testing.organisation import unit
 from collector.testing.organisation import unit_id

@@ -4,11 +4,11 @@ plugin authors); re-exported here for the suite's imports."""
 from __future__ import annotations
 
 from collector.testing.web import Auth
+from collector.testing.web import ErrorSummary
 from collector.testing.web import client_as
 from collector.testing.web import csrf_token
 from collector.testing.web import element_ids
 from collector.testing.web import error_summary
-from collector.testing.web import ErrorSummary
 from collector.testing.web import form_data
 from collector.testing.web import hidden
 from collector.testing.web import logged_in

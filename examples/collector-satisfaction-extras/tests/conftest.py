@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 import collector_satisfaction_extras
+import pytest
 
 pytest_plugins = ["collector.testing"]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Any
 
+import collector_satisfaction_extras
 import pytest
 from conftest import ANSWERS
 from conftest import SLUG
 
-import collector_satisfaction_extras
 from collector.testing import Refused
 
 
