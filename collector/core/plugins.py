@@ -497,13 +497,16 @@ def _collect(pm: pluggy.PluginManager, loaded: list[LoadedPlugin], bases: BaseCl
     return PluginSet(
         manager=pm,
         plugins=loaded,
+        question_types=registries["question_types"],
         questionnaires=collect(
             pm, "register_questionnaires", "questionnaire", lambda q: q.slug, _to_questionnaire
         ),
+        exporters=registries["exporters"],
+        analyses=registries["analyses"],
+        results_sections=registries["results_sections"],
         blueprints=collect(pm, "register_blueprints", "blueprint", _name_of),
         commands=collect(pm, "register_commands", "command", _name_of),
         languages=collect(pm, "register_languages", "language", lambda x: x.code, _to_language),
-        **registries,
     )
 
 
@@ -514,12 +517,13 @@ def init_app(app: Flask, essential: Sequence[ModuleType], bases: BaseClasses) ->
     plugin; with ``PLUGINS_SKIP_FAILED`` it is left out and the rest loads again."""
     report = LoadReport(skip_failed=bool(app.config.get("PLUGINS_SKIP_FAILED")))
     pm, loaded = build_plugin_manager(app.config, essential, report)
-    while True:
+    plugin_set: PluginSet | None = None
+    while plugin_set is None:
         try:
-            plugin_set = _collect(pm, loaded, bases)
-            _add_languages(app, plugin_set)
-            _check_questionnaires(plugin_set)
-            break
+            candidate = _collect(pm, loaded, bases)
+            _add_languages(app, candidate)
+            _check_questionnaires(candidate)
+            plugin_set = candidate
         except PluginConfigurationError as exc:
             # Of the plugins named, the one loaded last (never an essential one).
             culprit = next(

@@ -235,7 +235,7 @@ def audit_events(app: Flask, action: str | None = None) -> list[AuditEvent]:
     with session_scope(app) as session:
         statement = select(AuditEvent).order_by(col(AuditEvent.id))
         if action:
-            statement = statement.where(AuditEvent.action == action)
+            statement = statement.where(col(AuditEvent.action) == action)
         rows = list(session.execute(statement).scalars())
         session.expunge_all()
     return rows
@@ -244,13 +244,15 @@ def audit_events(app: Flask, action: str | None = None) -> list[AuditEvent]:
 def count_rows(app: Flask, model: Any) -> int:
     """How many rows a table holds."""
     with session_scope(app) as session:
-        return session.execute(select(func.count()).select_from(model)).scalar_one()
+        counted: int = session.execute(select(func.count()).select_from(model)).scalar_one()
+        return counted
 
 
 def count_answers(app: Flask) -> int:
     """How many answers (question keys) all stored responses hold together."""
     with session_scope(app) as session:
-        return sum(len(a) for a in session.execute(select(Response.answers)).scalars())
+        stored = session.execute(select(col(Response.answers))).scalars()
+        return sum(len(answers) for answers in stored)
 
 
 def drop_append_only_guards(conn: Any) -> None:

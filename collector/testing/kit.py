@@ -157,7 +157,7 @@ class Kit:
             ids = [agency_id(app, agency)] if agency else None
             table = load_table(session, get_plugins(app), slug, agency_ids=ids)
         return [
-            {key: _plain(value) for key, value in row.items()}
+            {str(key): _plain(value) for key, value in row.items()}
             for row in table.frame.to_dict("records")
         ]
 

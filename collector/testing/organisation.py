@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 from sqlmodel import Session
+from sqlmodel import col
 
 from collector.core.db import session_scope
 from collector.core.models import Agency
@@ -27,6 +28,7 @@ def seed_agencies(app: Flask) -> None:
             agency = Agency(code=code, name_zh=zh, name_en=en, parent_id=ministry.id)
             session.add(agency)
             session.flush()
+            assert agency.id is not None
             session.add(
                 Unit(agency_id=agency.id, code="c1", name_zh="第一櫃台", name_en="Counter 1")
             )
@@ -36,12 +38,12 @@ def seed_agencies(app: Flask) -> None:
 
 
 def agency(session: Session, code: str) -> Agency:
-    return session.execute(select(Agency).where(Agency.code == code)).scalar_one()
+    return session.execute(select(Agency).where(col(Agency.code) == code)).scalar_one()
 
 
 def unit(session: Session, agency_code: str, code: str) -> Unit:
     owner = agency(session, agency_code)
-    statement = select(Unit).where(Unit.agency_id == owner.id, Unit.code == code)
+    statement = select(Unit).where(col(Unit.agency_id) == owner.id, col(Unit.code) == code)
     return session.execute(statement).scalar_one()
 
 
