@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import configparser
+import importlib.metadata
 import os
+import re
 import subprocess
 import sys
+import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from collector.cli import main
+from collector.core.plugins import ENTRY_POINT_GROUP
+from collector.scaffold import COLLECTOR_DISTRIBUTION
 from collector.scaffold import PluginNames
 from collector.scaffold import ScaffoldError
 from collector.scaffold import new_plugin
@@ -67,3 +74,28 @@ def test_the_made_plugin_passes_its_own_tests(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "7 passed" in result.stdout
+
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "plugin_hooks.md"
+
+
+def test_the_documented_entry_points_are_the_group_collector_reads() -> None:
+    """docs/plugin_hooks.md's pyproject.toml and setup.cfg snippets, as a build reads them."""
+    text = DOCS.read_text(encoding="utf-8")
+    toml_block = re.search(r"```toml\n(.+?)```", text, re.S)
+    ini_block = re.search(r"```ini\n(.+?)```", text, re.S)
+    assert toml_block and ini_block
+    project = tomllib.loads(textwrap.dedent(toml_block.group(1)))["project"]
+    assert project["entry-points"][ENTRY_POINT_GROUP] == {"my_agency": "collector_my_agency"}
+    assert project["dependencies"] == [COLLECTOR_DISTRIBUTION]
+    parser = configparser.ConfigParser()
+    parser.read_string(textwrap.dedent(ini_block.group(1)))
+    assert parser["options.entry_points"][ENTRY_POINT_GROUP].split() == [
+        "my_agency",
+        "=",
+        "collector_my_agency",
+    ]
+    assert parser["options"]["install_requires"].split() == [COLLECTOR_DISTRIBUTION]
+    assert importlib.metadata.distribution(COLLECTOR_DISTRIBUTION).metadata["Name"] == (
+        COLLECTOR_DISTRIBUTION
+    )

@@ -3,11 +3,14 @@ with a plugin loaded, citizens' answers through the API, staff of every role, th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from collector.core.plugins import get_plugins
+from collector.scaffold import TEMPLATE
+from collector.scaffold import PluginNames
 from collector.testing import ROLES
 from collector.testing import Refused
 from tests.helpers import example_plugin
@@ -94,3 +97,21 @@ def test_response_saved_runs_when_the_jobs_run(
     jobs = collector_run_jobs()
     assert [(j.status, j.attempts) for j in jobs] == [("done", 1), ("failed", 6)]
     assert failing in example_plugin.SEEN["saved"]
+
+
+def test_collector_check_knows_the_loaded_plugins_question_types(
+    collector_app: Any, collector_cli: Any, tmp_path: Path
+) -> None:
+    """``collector check`` validates against the installed plugins' question types."""
+    template = (TEMPLATE / "PACKAGE" / "questionnaire.yaml.tmpl").read_text(encoding="utf-8")
+    text = PluginNames.of("postal").fill(template).replace("type: long_text", "type: postal_code")
+    path = tmp_path / "postal.yaml"
+    path.write_text(text, encoding="utf-8")
+    collector_app(PLUGINS_EXTRA=[])
+    refused = collector_cli("check", str(path))
+    assert refused.exit_code == 1
+    assert "question 'comment': unknown type 'postal_code'" in refused.output
+    collector_app(example_plugin)
+    accepted = collector_cli("check", str(path))
+    assert accepted.exit_code == 0, accepted.output
+    assert "postal-satisfaction: 3 questions" in accepted.output
