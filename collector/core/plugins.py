@@ -165,6 +165,8 @@ class PluginSet:
                 "version": plugin.version,
                 "hooks": hooks,
             }
+            if plugin.distribution:
+                entry["distribution"] = plugin.distribution
             for kind, registry in registries.items():
                 names = sorted(n for n, owner in registry.owners.items() if owner == plugin.name)
                 if names:
