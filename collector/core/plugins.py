@@ -107,11 +107,12 @@ class LoadReport:
     def fail(self, plugin: LoadedPlugin, message: str) -> None:
         if not self.skip_failed:
             raise PluginConfigurationError(message, plugin=plugin.name)
-        log.error("%s", message)
         self.failed.append(FailedPlugin(plugin, message))
 
     def warn(self, message: str) -> None:
-        log.warning("%s", message)
+        # The command line (which skips failures) prints warnings itself; a server logs them.
+        if not self.skip_failed:
+            log.warning("%s", message)
         self.warnings.append(message)
 
 
