@@ -29,4 +29,4 @@ def new_plugin(name: str, parent: Path) -> None:
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"Made {target}. Next:")
-    click.echo(f"  cd {target} && pip install -e . && pytest")
+    click.echo(f"  cd {target} && pip install -e '.[test]' && pytest")
