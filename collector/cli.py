@@ -1,7 +1,13 @@
 """The ``collector`` command: a Flask CLI group over the application factory.
 
 Every other command comes from a plugin's (or a feature's) ``register_commands``;
-``serve`` lives here because it starts the server that creates the apps.
+``serve`` lives here because it starts the server that creates the apps, and
+``new-plugin`` because it needs no app at all.
+
+A plugin that cannot load does not break the command line: the app is made with
+``PLUGINS_SKIP_FAILED``, so ``collector --help``, ``collector plugins`` (which lists
+the failure) and the other diagnostic commands work, and every other command
+(``serve`` first) refuses with the failure's one-paragraph explanation.
 """
 
 from __future__ import annotations
@@ -11,21 +17,51 @@ import os
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from flask.cli import NoAppException
+from flask.cli import ScriptInfo
 
 from collector.app import create_app
+from collector.core.plugins import get_plugins
+from collector.core.registry import PluginConfigurationError
 from collector.gunicorn_app import run
 from collector.jobs.worker import start_beside_server
 from collector.jobs.worker import stop_beside_server
+from collector.scaffold.commands import new_plugin
+
+DIAGNOSTIC = frozenset({"plugins", "check", "new-plugin"})
+"""Commands that run even when a plugin failed to load: they help to find and fix it."""
 
 
 def _create_app() -> Flask:
     # Commands decide themselves whether to migrate (``db`` commands must not).
-    return create_app({"AUTO_MIGRATE": False})
+    try:
+        return create_app({"AUTO_MIGRATE": False, "PLUGINS_SKIP_FAILED": True})
+    except PluginConfigurationError as exc:
+        # Flask's command line prints this as one "Error:" line, not a traceback.
+        raise NoAppException(f"collector cannot start: {exc}") from None
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """collector: public-service feedback platform."""
+    command = ctx.invoked_subcommand
+    if command is None or command == "new-plugin":
+        return
+    plugins = get_plugins(ctx.ensure_object(ScriptInfo).load_app())
+    for warning in plugins.warnings:
+        click.secho(f"Warning: {warning}", err=True, fg="yellow")
+    if command in DIAGNOSTIC:
+        return
+    for failure in plugins.failed:
+        click.secho(f"Error: {failure.message}", err=True, fg="red")
+    if plugins.failed:
+        click.echo(
+            f"collector {command} refuses to run while a plugin fails to load; "
+            "`collector plugins` lists every plugin.",
+            err=True,
+        )
+        ctx.exit(1)
 
 
 @click.command()
@@ -49,3 +85,4 @@ def serve(ctx: click.Context, bind: str | None, workers: int | None, dev: bool) 
 
 
 main.add_command(serve)
+main.add_command(new_plugin)

@@ -1,7 +1,7 @@
 """Shared fixtures: an app per test on its own database (SQLite file or PostgreSQL).
 
-Helpers live in ``tests/helpers/``; the databases and their seeded states are described
-in ``tests/helpers/database.py``. ``make_app(seed=..., **config)`` makes apps; ``app``
+Helpers live in ``tests/helpers/`` and, shared with plugin authors, in ``collector/testing/``
+(the databases and their seeded states are described in ``collector/testing/database.py``). ``make_app(seed=..., **config)`` makes apps; ``app``
 (agencies alpha and beta of ministry moi) and ``staff_app`` (and one account per role)
 are the usual starting points. A test marked ``fresh_database`` starts from an empty
 database that its first app migrates.
@@ -9,15 +9,6 @@ database that its first app migrates.
 
 from __future__ import annotations
 
-import os
-
-# One BLAS thread per test process: pytest-xdist already runs a process per core, and
-# OpenBLAS's own threads fighting over the same cores make small matrix work ten times
-# slower. Set before anything imports numpy.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from threadpoolctl import threadpool_limits
 
 from tests.helpers.apps import AppMaker
 from tests.helpers.apps import apps_made_cheaply
@@ -32,20 +24,22 @@ from tests.helpers.clamd import running_clamd
 from tests.helpers.complaints import FOLLOWUP_SETTINGS
 from tests.helpers.database import AGENCIES
 from tests.helpers.database import STAFF
-from tests.helpers.database import Templates
 from tests.helpers.database import TestDatabase
-from tests.helpers.database import empty_postgres
-from tests.helpers.database import postgres_url
-from tests.helpers.database import reset_postgres
-from tests.helpers.database import scratch_folder
 from tests.helpers.staff import Clock
 from tests.helpers.web import Auth
 
+pytest_plugins = ["collector.testing"]
+"""The plugin authors' kit (also registered by its ``pytest11`` entry point): the
+databases and app making below are its fixtures."""
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "fresh_database: the test's database starts empty, not from a template"
-    )
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_blas_thread() -> Iterator[None]:
+    """One BLAS thread per test process: pytest-xdist already runs a process per core, and
+    OpenBLAS's threads fighting over the same cores make small matrix work many times
+    slower (numpy is imported before any conftest runs, so the environment is too late)."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,47 +48,16 @@ def _apps_made_cheaply() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session")
-def _templates() -> Iterator[Templates | None]:
-    """SQLite: the folder of template and test databases. PostgreSQL: a schema reset."""
-    url = postgres_url()
-    if url is not None:
-        reset_postgres(url)
-        yield None
-        return
-    folder = scratch_folder()
-    try:
-        yield Templates(folder)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 @pytest.fixture
-def database(
-    request: pytest.FixtureRequest, _templates: Templates | None
-) -> Iterator[TestDatabase]:
+def database(collector_database: TestDatabase) -> TestDatabase:
     """This test's database (made by the first ``make_app``), removed afterwards."""
-    fresh = request.node.get_closest_marker("fresh_database") is not None
-    url = postgres_url()
-    if url is not None:
-        (reset_postgres if fresh else empty_postgres)(url)
-        yield TestDatabase(url=url, templates=None, fresh=fresh)
-        return
-    assert _templates is not None
-    path = _templates.new_path()
-    db = TestDatabase(url=f"sqlite:///{path}", templates=_templates, path=path, fresh=fresh)
-    try:
-        yield db
-    finally:
-        db.remove()
+    return collector_database
 
 
 @pytest.fixture
-def make_app(database: TestDatabase) -> Iterator[AppMaker]:
+def make_app(collector_make_app: AppMaker) -> AppMaker:
     """Build apps with extra config on the test database; all are disposed afterwards."""
-    maker = AppMaker(database)
-    yield maker
-    maker.dispose()
+    return collector_make_app
 
 
 @pytest.fixture

@@ -95,11 +95,13 @@ def run_handler(context: JobContext) -> None:
         (
             i
             for i in plugins.hook.response_saved.get_hookimpls()
-            if i.plugin_name == parameters["plugin"]
+            if i.plugin_name == parameters.get("plugin")
         ),
         None,
     )
-    if impl is None:  # the plugin was removed since: nobody to tell
+    # The plugin was removed since (or the job names none): nobody to tell. Whether some
+    # other installed plugin implements the hook must not change that.
+    if impl is None:
         return
     with Session(get_engine(context.app), expire_on_commit=False) as session:
         saved = saved_response(session, plugins, int(parameters["response_id"]))

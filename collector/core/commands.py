@@ -67,13 +67,16 @@ def db_current() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @with_appcontext
 def plugins_command(as_json: bool) -> None:
-    """List loaded plugins and what they register."""
-    listing = get_plugins().describe()
+    """List loaded plugins and what they register, and any that failed to load (exit 1)."""
+    plugins = get_plugins()
+    listing = plugins.describe()
     if as_json:
         click.echo(json.dumps(listing, ensure_ascii=False, indent=2))
-        return
-    for plugin in listing:
+    for plugin in [] if as_json else listing:
         click.echo(f"{plugin['name']} ({plugin['origin']}: {plugin['module']})")
+        if "failed" in plugin:
+            click.echo(f"  FAILED: {plugin['failed']}")
+            continue
         for kind in (
             "question_types",
             "questionnaires",
@@ -85,3 +88,6 @@ def plugins_command(as_json: bool) -> None:
             if plugin.get(kind):
                 click.echo(f"  {kind.replace('_', ' ')}: {', '.join(plugin[kind])}")
         click.echo(f"  hooks: {', '.join(plugin['hooks'])}")
+    if plugins.failed:
+        # A script (or CI) learns that the installation is broken.
+        raise SystemExit(1)

@@ -31,6 +31,12 @@ DEFAULTS: dict[str, Any] = {
     "PLUGINS_DISABLED": [],
     "PLUGINS_ALLOWLIST": None,
     "PLUGINS_LOAD_ENTRY_POINTS": True,
+    # A plugin that cannot load refuses start-up (False), or is left out and listed as
+    # failed (True: what the command line's diagnostic commands use, `collector plugins`).
+    "PLUGINS_SKIP_FAILED": False,
+    # Plugin objects (modules, or (name, object) pairs) registered as they are, after the
+    # entry points: how collector.testing's collector_app loads the plugin under test.
+    "PLUGINS_EXTRA": [],
     # Request limits: survey answers are small; anything larger is refused early.
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,

@@ -17,7 +17,15 @@ T = TypeVar("T")
 
 
 class PluginConfigurationError(RuntimeError):
-    """Start-up refused: duplicate names, unknown plugins, misspelled hooks."""
+    """Start-up refused: duplicate names, unknown plugins, misspelled hooks.
+
+    ``plugins`` names the plugins at fault when it is known (both of two that registered
+    the same name): the command line can then leave out the one loaded last.
+    """
+
+    def __init__(self, message: str, plugin: str | None = None, *others: str) -> None:
+        super().__init__(message)
+        self.plugins = tuple(p for p in (plugin, *others) if p is not None)
 
 
 @dataclass
@@ -32,7 +40,9 @@ class Registry(Generic[T]):
         if name in self.items:
             raise PluginConfigurationError(
                 f"{self.kind} {name!r} is registered by both plugin {self.owners[name]!r} "
-                f"and plugin {owner!r}"
+                f"and plugin {owner!r}",
+                self.owners[name],
+                owner,
             )
         self.items[name] = item
         self.owners[name] = owner

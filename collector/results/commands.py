@@ -81,15 +81,37 @@ def _response_table(
     help="Only this wave: a campaign (c12), year (2025, ROC 114), half-year (2025H1) or quarter (2025Q3).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default="-")
+@click.option(
+    "--language",
+    default=None,
+    help="Language of the labels the exporter writes (default: the first of LANGUAGES).",
+)
 @with_appcontext
-def export(slug: str, fmt: str, agency_code: str | None, wave: str | None, output: str) -> None:
-    """Export the responses to questionnaire SLUG (every wave, or one) with a registered exporter."""
+def export(
+    slug: str,
+    fmt: str,
+    agency_code: str | None,
+    wave: str | None,
+    output: str,
+    language: str | None,
+) -> None:
+    """Export the responses to questionnaire SLUG (every wave, or one) with a registered exporter.
+
+    The exporter is called as docs/plugin_hooks.md promises: ``export(table, language)``.
+    """
     plugins = get_plugins()
     if fmt not in plugins.exporters:
         raise click.BadParameter(f"unknown exporter; registered: {sorted(plugins.exporters)}")
+    languages = list(current_app.config["LANGUAGES"])
+    language = language or languages[0]
+    if language not in languages:
+        raise click.BadParameter(
+            f"unknown language {language!r}; offered: {', '.join(languages)}",
+            param_hint="'--language'",
+        )
     prepare_database(current_app)
     table, agency_ids = _response_table(slug, agency_code, wave)
-    data = plugins.exporters[fmt]().export(table)
+    data = plugins.exporters[fmt]().export(table, language)
     audit.log(
         "responses.export",
         app=current_app,
@@ -98,6 +120,7 @@ def export(slug: str, fmt: str, agency_code: str | None, wave: str | None, outpu
         target=slug,
         detail={
             "format": fmt,
+            "language": language,
             "responses": len(table.frame),
             "via": "command line",
             "wave": wave,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import sys
+import types
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import func
 from sqlalchemy import select
 
+from collector import hookimpl
+from collector.core import plugins as plugin_system
 from collector.core.db import session_scope
 from collector.core.models import Agency
 from collector.core.models import Response
+from collector.results.exporters import Exporter
 
 
 def test_demo_seeds_once(make_app: Any) -> None:
@@ -64,3 +70,34 @@ def test_cli_refuses_unknown_names(runner: Any) -> None:
         in runner.invoke(args=["export", "citizen-satisfaction", "--agency", "zz"]).output
     )
     assert "no published questionnaire" in runner.invoke(args=["analyse", "nope"]).output
+
+
+def test_export_passes_the_language_to_the_exporter(
+    monkeypatch: Any, make_app: Any, tmp_path: Any
+) -> None:
+    """``collector export --language`` calls ``export(table, language)`` as the hook
+    documentation promises; an unknown language is refused before anything is read."""
+
+    class LanguageEcho(Exporter):
+        name = "language-echo"
+        description = "The language it was asked for"
+        media_type = "text/plain"
+        extension = "txt"
+
+        def export(self, table: Any, language: str = "zh-Hant-TW") -> bytes:
+            return f"{language}:{len(table.frame)}".encode()
+
+    module = types.ModuleType("ext_language_echo")
+    module.register_exporters = hookimpl(lambda: [LanguageEcho])  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ext_language_echo", module)
+    point = importlib.metadata.EntryPoint(name="echo", value="ext_language_echo", group="collector")
+    monkeypatch.setattr(plugin_system, "_entry_points", lambda: [point])
+    runner = make_app(seed="agencies", PLUGINS_LOAD_ENTRY_POINTS=True).test_cli_runner()
+    out = tmp_path / "out.txt"
+    args = ["export", "citizen-satisfaction", "--format", "language-echo", "-o", str(out)]
+    assert runner.invoke(args=[*args, "--language", "en"]).exit_code == 0
+    assert out.read_text() == "en:0"
+    assert runner.invoke(args=args).exit_code == 0
+    assert out.read_text() == "zh-Hant-TW:0"
+    refused = runner.invoke(args=[*args, "--language", "xx"])
+    assert refused.exit_code == 2 and "unknown language 'xx'" in refused.output

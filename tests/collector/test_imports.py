@@ -57,7 +57,7 @@ def test_hookspecs_import_only_pluggy_and_the_hook_types() -> None:
 
 
 LAYERS = [
-    {"core"},
+    {"core", "scaffold"},
     {"access"},
     {"jobs"},
     {"console"},
@@ -68,6 +68,7 @@ LAYERS = [
     {"comparison", "improvement"},
     {"demo"},
     {"app"},
+    {"testing"},
     {"gunicorn_app", "serving", "cli"},
 ]
 """The packages of collector/, bottom to top, as ARCHITECTURE.md draws them: a package

@@ -1,99 +1,26 @@
-"""The organisation every test starts from (ministry moi > agencies alpha, beta, each
-with counters c1 and c2), and finding its rows again."""
+"""The organisation every test starts from: moved to :mod:`collector.testing.organisation`
+(shared with plugin authors); re-exported here for the suite's imports."""
 
 from __future__ import annotations
 
-from flask import Flask
-from sqlalchemy import select
-from sqlmodel import Session
+from collector.testing.organisation import LAND_OFFICE
+from collector.testing.organisation import add_agency
+from collector.testing.organisation import add_land_office
+from collector.testing.organisation import agency
+from collector.testing.organisation import agency_id
+from collector.testing.organisation import choose_offer
+from collector.testing.organisation import seed_agencies
+from collector.testing.organisation import unit
+from collector.testing.organisation import unit_id
 
-from collector.core.db import session_scope
-from collector.core.models import Agency
-from collector.core.models import Unit
-
-
-def seed_agencies(app: Flask) -> None:
-    """Two agencies of one ministry, each with units: enough to test isolation."""
-    with session_scope(app) as session:
-        ministry = Agency(code="moi", name_zh="測試部", name_en="Test Ministry", level="ministry")
-        session.add(ministry)
-        session.flush()
-        for code, zh, en in (
-            ("alpha", "甲機關", "Agency Alpha"),
-            ("beta", "乙機關", "Agency Beta"),
-        ):
-            agency = Agency(code=code, name_zh=zh, name_en=en, parent_id=ministry.id)
-            session.add(agency)
-            session.flush()
-            session.add(
-                Unit(agency_id=agency.id, code="c1", name_zh="第一櫃台", name_en="Counter 1")
-            )
-            session.add(
-                Unit(agency_id=agency.id, code="c2", name_zh="第二櫃台", name_en="Counter 2")
-            )
-
-
-def agency(session: Session, code: str) -> Agency:
-    return session.execute(select(Agency).where(Agency.code == code)).scalar_one()
-
-
-def unit(session: Session, agency_code: str, code: str) -> Unit:
-    owner = agency(session, agency_code)
-    statement = select(Unit).where(Unit.agency_id == owner.id, Unit.code == code)
-    return session.execute(statement).scalar_one()
-
-
-def agency_id(app: Flask, code: str) -> int:
-    with session_scope(app) as session:
-        return agency(session, code).id  # type: ignore[return-value]
-
-
-def unit_id(app: Flask, agency_code: str, code: str) -> int:
-    with session_scope(app) as session:
-        return unit(session, agency_code, code).id  # type: ignore[return-value]
-
-
-LAND_OFFICE = ("land", "測試市中正地政事務所", "Test City Zhongzheng Land Office")
-"""A land office (the land-office plugin offers its questionnaire there): code, names."""
-
-
-def add_agency(
-    app: Flask,
-    code: str,
-    name_zh: str,
-    name_en: str,
-    parent: str = "moi",
-    units: tuple[str, ...] = ("c1",),
-) -> int:
-    """Another agency below ``parent``, with counters ``units``; its id."""
-    with session_scope(app) as session:
-        row = Agency(
-            code=code, name_zh=name_zh, name_en=name_en, parent_id=agency(session, parent).id
-        )
-        session.add(row)
-        session.flush()
-        for unit_code in units:
-            session.add(
-                Unit(agency_id=row.id, code=unit_code, name_zh="櫃台", name_en="Counter")  # type: ignore[arg-type]
-            )
-        return row.id  # type: ignore[return-value]
-
-
-def add_land_office(app: Flask) -> str:
-    """The land office :data:`LAND_OFFICE`, with counter c1; its code."""
-    add_agency(app, *LAND_OFFICE)
-    return LAND_OFFICE[0]
-
-
-def choose_offer(app: Flask, agency_code: str, slug: str, offered: bool = True) -> None:
-    """Store an agency's own choice to offer a questionnaire or not (as the console does)."""
-    from collector.core.models import QuestionnaireOffer
-    from collector.core.offering import forget
-
-    with session_scope(app) as session:
-        session.merge(
-            QuestionnaireOffer(
-                agency_id=agency(session, agency_code).id, slug=slug, offered=offered
-            )  # type: ignore[arg-type]
-        )
-    forget(app)
+__all__ = [
+    "LAND_OFFICE",
+    "add_agency",
+    "add_land_office",
+    "agency",
+    "agency_id",
+    "choose_offer",
+    "seed_agencies",
+    "unit",
+    "unit_id",
+]

@@ -1,0 +1,156 @@
+"""Making test apps: ``make_app(seed=..., **config)`` on the test's own database.
+
+The fixtures in ``tests/conftest.py`` wrap :class:`AppMaker`; a test asks for the state
+its database starts in (see :mod:`collector.testing.database`) and any configuration.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+import collector.core.plugins
+from collector.app import create_app
+from collector.core.questionnaires import publish_registered
+from collector.jobs.queue import close as close_queue
+from collector.testing.database import BASE_SETTINGS
+from collector.testing.database import PUBLISHED
+from collector.testing.database import STAFF
+from collector.testing.database import TestDatabase
+from collector.testing.database import dispose
+from collector.testing.database import scratch_folder
+from collector.testing.staff import FAST_HASH
+from surveys import Questionnaire
+
+
+class AppMaker:
+    """``make_app``: apps on one test's database, all disposed of after the test."""
+
+    def __init__(self, database: TestDatabase) -> None:
+        self.database = database
+        self.made: list[Flask] = []
+        self.scratch: Path | None = None
+
+    def __call__(self, seed: str = PUBLISHED, **config: Any) -> Flask:
+        """An app with ``config`` on top of the test settings; its database brought to
+        ``seed`` (``"agencies"``, ``"staff"``: then ``app.config["PEOPLE"]`` maps each
+        e-mail address of ``collector.testing.staff.PEOPLE`` to its user id)."""
+        settings = {**BASE_SETTINGS, "DATABASE_URL": self.database.url}
+        if self.database.path is None:
+            # PostgreSQL: the queue and job files of this test, not the shared instance folder's
+            # (on SQLite they lie beside the test's own database file).
+            if self.scratch is None:
+                self.scratch = scratch_folder()
+            settings["QUEUE_URL"] = f"sqlite:///{self.scratch / 'queue.sqlite3'}"
+            settings["JOBS_RESULTS_DIR"] = str(self.scratch / "jobs")
+        if seed == STAFF:
+            settings["PASSWORD_HASH"] = FAST_HASH
+        settings.update(config)
+        todo: list[str] = []
+        copied = False  # the first app on a database just copied from a template
+        if settings["DATABASE_URL"] == self.database.url:
+            first = self.database.state is None
+            todo = self.database.prepare(seed, settings)
+            copied = first and self.database.from_template
+            if seed == STAFF:
+                assert settings["PASSWORD_HASH"] == FAST_HASH, "the staff are hashed with FAST_HASH"
+        publish = copied and settings.get("AUTO_MIGRATE", True)
+        if publish:
+            # The template is at the head revision: what AUTO_MIGRATE does, less the
+            # upgrade that would find nothing to do (it reads every revision file).
+            settings["AUTO_MIGRATE"] = False
+        app = create_app(settings)
+        self.made.append(app)
+        if publish:
+            publish_registered(app)
+        self.database.seed(app, todo)
+        if seed == STAFF:
+            app.config["PEOPLE"] = dict(self.database.people)
+        return app
+
+    def dispose(self) -> None:
+        for app in self.made:
+            close_queue(app)
+            dispose(app)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+@functools.cache
+def _load_once(path: Path, mtime_ns: int, size: int) -> Questionnaire:
+    return _LOAD(path)
+
+
+_LOAD = collector.core.plugins.load
+
+
+def _load(path: str | Path) -> Questionnaire:
+    """``surveys.load`` for the plugin manager, once per file version and session: the
+    definitions are frozen models, and every test app registers the same few files."""
+    resolved = Path(path)
+    try:
+        stat = resolved.stat()
+    except OSError:
+        return _LOAD(path)  # the loader says what is wrong
+    return _load_once(resolved.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+_TRANSLATE = collector.core.plugins.translate_file
+_translated: dict[tuple[int, Path, int, int, str | None], tuple[Questionnaire, Questionnaire]] = {}
+
+
+def _translate_file(
+    questionnaire: Questionnaire, path: str | Path, fill_from: str | None = None
+) -> Questionnaire:
+    """``translate_file`` for the plugin manager, once per questionnaire object, file version
+    and session: with :func:`_load` every app holds the same questionnaire objects, so the
+    same translations apply to the same objects in every app."""
+    resolved = Path(path)
+    try:
+        stat = resolved.stat()
+    except OSError:
+        return _TRANSLATE(questionnaire, path, fill_from)  # the reader says what is wrong
+    key = (id(questionnaire), resolved.resolve(), stat.st_mtime_ns, stat.st_size, fill_from)
+    found = _translated.get(key)
+    if found is None or found[0] is not questionnaire:
+        found = (questionnaire, _TRANSLATE(questionnaire, path, fill_from))
+        _translated[key] = found
+    return found[1]
+
+
+_COMPILE_BUILDER = Rule._compile_builder
+_builders: dict[Any, Any] = {}
+
+
+def _compile_builder(self: Rule, append_unknown: bool = True) -> Any:
+    """Werkzeug's URL builder for a rule, generated (``ast`` and ``compile``) once per
+    session for each distinct rule: the code depends only on the rule's text, its parsed
+    parts and the names of its defaults, and is bound to each rule by the caller. A rule
+    with a default for one of its variables (resolved by its converter) is not cached."""
+    defaults = self.defaults or {}
+    if any(dynamic and name in defaults for dynamic, name in self._trace):
+        return _COMPILE_BUILDER(self, append_unknown)
+    key = (self.rule, append_unknown, tuple(self._trace), tuple(defaults))
+    if key not in _builders:
+        _builders[key] = _COMPILE_BUILDER(self, append_unknown)
+    return _builders[key]
+
+
+@contextmanager
+def apps_made_cheaply() -> Iterator[None]:
+    """Within: every app reuses the questionnaires read from a file before (the bundled
+    ones are read and validated once per session instead of once per app), and the URL
+    builders werkzeug generated for the same rules before (most of an app's making)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(collector.core.plugins, "load", _load)
+        patch.setattr(collector.core.plugins, "translate_file", _translate_file)
+        patch.setattr(Rule, "_compile_builder", _compile_builder)
+        yield
