@@ -29,6 +29,7 @@ from collector.core.models import Agency
 from collector.core.plugins import get_plugins
 from collector.evidence.charts import ChartStore
 from collector.evidence.context import PackContext
+from collector.evidence import writers
 from collector.evidence.context import registries
 from collector.evidence.model import Edition
 from collector.evidence.model import Pack
@@ -194,8 +195,6 @@ def make_pack(
     progress: Progress | None = None,
 ) -> Built:
     """Build the pack and write it: ``out_dir/<name>/`` and ``out_dir/<name>.zip``."""
-    from collector.evidence import writers  # the formats, after the reading
-
     report = progress or (lambda _p, _m: None)
     watch = Stopwatch()
     pack = build_pack(

@@ -13,16 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
 
 from collector.evidence.charts import ChartStore
 from collector.results.charts import Chart
 from collector.results.waves import Wave
-
-if TYPE_CHECKING:
-    from collector.evidence.context import PackContext
 
 PARTS = ("citizens", "complaints", "staff")
 """The award's parts, in the order the application asks for them; a plugin's own part
@@ -136,7 +132,8 @@ class EvidenceSection:
     part: ClassVar[str] = "citizens"
     order: ClassVar[int] = 100
 
-    def build(self, context: PackContext) -> list[PackSection]:
+    def build(self, context: Any) -> list[PackSection]:
+        """``context``: a ``collector.evidence.context.PackContext``."""
         raise NotImplementedError
 
 

@@ -22,10 +22,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from docx.shared import Pt
 from flask import Flask
 from jinja2 import Environment
 from jinja2 import FileSystemLoader
 from jinja2 import select_autoescape
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from weasyprint import HTML
 
 from collector.core.disclosure import MIN_CELL
 from collector.core.disclosure import too_small
@@ -99,8 +106,6 @@ def _part_titles(language: str) -> dict[str, str]:
 
 
 def pdf_bytes(pack: Pack, edition: Edition) -> bytes:
-    from weasyprint import HTML  # a heavy import, only when a PDF is made
-
     html = report_html(pack, edition)
     data = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
     assert data is not None
@@ -112,11 +117,6 @@ def pdf_bytes(pack: Pack, edition: Edition) -> bytes:
 
 def docx_bytes(pack: Pack, edition: Edition) -> bytes:
     """An editable Word document of the edition: headings, paragraphs, tables, charts."""
-    from docx import Document
-    from docx.oxml.ns import qn
-    from docx.shared import Cm
-    from docx.shared import Pt
-
     document = Document()
     styles = document.styles
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
@@ -180,9 +180,6 @@ def _provenance(pack: Pack, language: str) -> str:
 
 def xlsx_bytes(pack: Pack, edition: Edition) -> bytes:
     """Every table of the edition on a sheet of its own, and the figures on the first."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     text = translator(edition.language)
     book = Workbook()
     sheet = book.active
@@ -277,8 +274,8 @@ def figure_rows(pack: Pack, edition: Edition) -> tuple[list[str], list[list[Any]
         text.gettext("Measure"),
         text.gettext("Wave"),
         text.gettext("Value"),
-        text.gettext("95% low"),
-        text.gettext("95% high"),
+        text.gettext("CI low (95%)"),
+        text.gettext("CI high (95%)"),
         "n",
     ]
     label = "label_en" if edition.language == "en" else "label_zh"
