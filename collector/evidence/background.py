@@ -53,7 +53,9 @@ def _actor(app: Any, user_id: Any, agency_id: int | None) -> Actor | None:
 def run_pack(context: JobContext) -> None:
     parameters = context.parameters
     actor = _actor(context.app, parameters.get("user_id"), context.job.agency_id)
-    scratch = Path(tempfile.mkdtemp(prefix=f".pack-{context.job.id}-", dir=results_dir(context.app)))
+    scratch = Path(
+        tempfile.mkdtemp(prefix=f".pack-{context.job.id}-", dir=results_dir(context.app))
+    )
     try:
         built = make_pack(
             context.app,
@@ -63,9 +65,11 @@ def run_pack(context: JobContext) -> None:
             actor=actor,
             progress=context.progress,
         )
-        with context.result_file(built.zip_path.name, "application/zip") as out:
-            with built.zip_path.open("rb") as source:
-                shutil.copyfileobj(source, out)
+        with (
+            context.result_file(built.zip_path.name, "application/zip") as out,
+            built.zip_path.open("rb") as source,
+        ):
+            shutil.copyfileobj(source, out)
         context.progress(99, "")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+
 from flask import Flask
 from flask import g
 from sqlalchemy import select
@@ -27,9 +28,9 @@ from collector.core.hooktypes import Actor
 from collector.core.i18n import translator
 from collector.core.models import Agency
 from collector.core.plugins import get_plugins
+from collector.evidence import writers
 from collector.evidence.charts import ChartStore
 from collector.evidence.context import PackContext
-from collector.evidence import writers
 from collector.evidence.context import registries
 from collector.evidence.model import Edition
 from collector.evidence.model import Pack
@@ -134,9 +135,10 @@ def build_pack(
     watch = stopwatch or Stopwatch()
     wave = period_wave(period)
     engine = get_engine(app)
-    with app.test_request_context("/staff/evidence"), Session(
-        engine, expire_on_commit=False
-    ) as session:
+    with (
+        app.test_request_context("/staff/evidence"),
+        Session(engine, expire_on_commit=False) as session,
+    ):
         if engine.dialect.name == "postgresql":  # one snapshot for every read of the pack
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         snapshot = clock.now(app)
@@ -157,7 +159,10 @@ def build_pack(
         )
         editions: dict[str, Edition] = {}
         for index, language in enumerate(languages):
-            report(5 + 40 * index // len(languages), translator(language).gettext("Reading the results"))
+            report(
+                5 + 40 * index // len(languages),
+                translator(language).gettext("Reading the results"),
+            )
             here = context.for_language(language)
             g.language = language
             text = translator(language)

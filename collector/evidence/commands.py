@@ -91,9 +91,7 @@ def evidence(
             agency_code=agency.code,
             period=wave.key,
             out_dir=output,
-            progress=lambda percent, message: bar.update(
-                task, completed=percent, message=message
-            ),
+            progress=lambda percent, message: bar.update(task, completed=percent, message=message),
         )
         bar.update(task, completed=100, message="")
     click.echo(str(built.folder.resolve()))

@@ -110,8 +110,10 @@ class PackContext:
         if questionnaire is not None and reader.version_ids():
             g.language = self.language
             picked = pick(reader, {"wave": wave.key, "kind": wave.kind}, wave.kind)
-            if picked.wave is not None and picked.wave.key == wave.key and len(
-                reader.frame(picked.wave)
+            if (
+                picked.wave is not None
+                and picked.wave.key == wave.key
+                and len(reader.frame(picked.wave))
             ):
                 context = context_for(
                     questionnaire, reader, picked, language=self.language, detailed=True, query={}

@@ -392,7 +392,10 @@ class CitizenResults(EvidenceSection):
                 section.tables.append(
                     PackTable(
                         "dimensions",
-                        text.gettext("Satisfaction by dimension and item, %(wave)s", wave=run.wave.label(context.language)),
+                        text.gettext(
+                            "Satisfaction by dimension and item, %(wave)s",
+                            wave=run.wave.label(context.language),
+                        ),
                         [
                             text.gettext("Dimension or item"),
                             text.gettext("Respondents"),
@@ -598,7 +601,10 @@ def _actions_in(context: PackContext, survey: bool) -> list[ImprovementAction]:
         if (action.category_id is None) != survey:
             continue
         found = findings.resolve_wave(
-            context.session, context.actor, action.wave_key, action.questionnaire_slug,
+            context.session,
+            context.actor,
+            action.wave_key,
+            action.questionnaire_slug,
             IMPROVEMENT_READ,
         )
         in_period = found is not None and found.start <= wave.end and found.end >= wave.start
@@ -718,7 +724,10 @@ class ComplaintMechanism(EvidenceSection):
             return []
         cases = case_statistics(context)
         section = PackSection(self.name, self.part, text.gettext("Complaint-handling mechanism"))
-        channels = [str(text.render(CHANNEL_LABELS[c])) if c in CHANNEL_LABELS else c for c in cases.by_channel.cols]
+        channels = [
+            str(text.render(CHANNEL_LABELS[c])) if c in CHANNEL_LABELS else c
+            for c in cases.by_channel.cols
+        ]
         section.paragraphs.append(
             text.gettext(
                 "Complaints reach the agency through %(channels)s. Each case is numbered on "
@@ -771,8 +780,13 @@ class ComplaintStatistics(EvidenceSection):
             share = cases.on_time
             section.figures.append(
                 Figure(
-                    "complaints.on_time", share.estimate, "share", n=cases.due,
-                    low=share.low, high=share.high, wave=wave,
+                    "complaints.on_time",
+                    share.estimate,
+                    "share",
+                    n=cases.due,
+                    low=share.low,
+                    high=share.high,
+                    wave=wave,
                 )
             )
             sentence += " " + text.gettext(
@@ -821,7 +835,7 @@ class ComplaintStatistics(EvidenceSection):
             PackTable(
                 "volume",
                 text.gettext("Cases received by category and month"),
-                [text.gettext("Category")] + months + [text.gettext("Total")],
+                [text.gettext("Category"), *months, text.gettext("Total")],
                 rows,
             )
         )
@@ -960,11 +974,27 @@ def _item_figures(key: str, item: stats.ItemFigure, wave: str) -> list[Figure]:
     out = []
     if item.n is not None and item.mean is not None and item.mean_ci is not None:
         out.append(
-            Figure(f"{key}.mean", item.mean, "mean", n=item.n, low=item.mean_ci[0], high=item.mean_ci[1], wave=wave)
+            Figure(
+                f"{key}.mean",
+                item.mean,
+                "mean",
+                n=item.n,
+                low=item.mean_ci[0],
+                high=item.mean_ci[1],
+                wave=wave,
+            )
         )
     if item.n is not None and item.top2 is not None and item.top2_ci is not None:
         out.append(
-            Figure(f"{key}.share", item.top2, "share", n=item.n, low=item.top2_ci[0], high=item.top2_ci[1], wave=wave)
+            Figure(
+                f"{key}.share",
+                item.top2,
+                "share",
+                n=item.n,
+                low=item.top2_ci[0],
+                high=item.top2_ci[1],
+                wave=wave,
+            )
         )
     return out
 
@@ -1004,9 +1034,7 @@ class ComplaintSatisfaction(EvidenceSection):
             )
         )
         if result.answered is not None:
-            section.figures.append(
-                Figure("followup.answered", result.answered, "count", wave=wave)
-            )
+            section.figures.append(Figure("followup.answered", result.answered, "count", wave=wave))
         if rr is not None and result.answered is not None:
             section.figures.append(Figure("followup.rr1", rr, "share", wave=wave))
         if result.overall is not None:
@@ -1017,9 +1045,7 @@ class ComplaintSatisfaction(EvidenceSection):
                     rows.append(_item_row(spec["labels"].get(item.key, item.key), item))
                     section.figures += _item_figures(f"followup.{item.key}", item, wave)
             for name, item in result.dimensions.items():
-                rows.append(
-                    _item_row(f"【{spec['dimension_labels'].get(name, name)}】", item)
-                )
+                rows.append(_item_row(f"【{spec['dimension_labels'].get(name, name)}】", item))
                 section.figures += _item_figures(f"followup.dimension.{name}", item, wave)
             section.tables.append(
                 PackTable(
@@ -1101,7 +1127,9 @@ class StaffSurvey(EvidenceSection):
         if run is None:
             return []
         title = title_of(context, run.questionnaire)
-        section = PackSection(self.name, self.part, text.gettext("Internal staff satisfaction survey"))
+        section = PackSection(
+            self.name, self.part, text.gettext("Internal staff satisfaction survey")
+        )
         design = run.sections.get("design")
         if design is not None and design.get("response_rate"):
             rate = design["response_rate"]
@@ -1118,12 +1146,16 @@ class StaffSurvey(EvidenceSection):
                 )
             )
             section.figures.append(
-                Figure("staff.rr1", rate["rr1"] / 100, "share", n=rate["invited"], wave=run.wave.key)
+                Figure(
+                    "staff.rr1", rate["rr1"] / 100, "share", n=rate["invited"], wave=run.wave.key
+                )
             )
         section.paragraphs.append(headline_paragraph(context, run, title))
         headline = run.sections.get("headline")
         if headline is not None:
-            section.figures += satisfaction_figures("staff.headline", headline["current"], run.wave.key)
+            section.figures += satisfaction_figures(
+                "staff.headline", headline["current"], run.wave.key
+            )
         dimensions = run.sections.get("dimensions")
         if dimensions is not None:
             rows = []

@@ -52,7 +52,9 @@ def verify(path: Path) -> tuple[dict[str, object], list[Problem]]:
                 problems.append(Problem(name, f"unreadable ({exc})"))
                 continue
             if len(data) != entry.get("bytes"):
-                problems.append(Problem(name, f"{len(data)} bytes, the manifest says {entry.get('bytes')}"))
+                problems.append(
+                    Problem(name, f"{len(data)} bytes, the manifest says {entry.get('bytes')}")
+                )
             elif hashlib.sha256(data).hexdigest() != entry.get("sha256"):
                 problems.append(Problem(name, "SHA-256 differs from the manifest"))
         return manifest, problems

@@ -59,9 +59,11 @@ class PackForm(LocalisedForm):
 
 def _agency(actor: Actor) -> Agency:
     require(ACTION, actor.agency_id)
-    agency = get_session().execute(
-        scoped(select(Agency).where(col(Agency.id) == actor.agency_id), ACTION, actor)
-    ).scalar_one()
+    agency = (
+        get_session()
+        .execute(scoped(select(Agency).where(col(Agency.id) == actor.agency_id), ACTION, actor))
+        .scalar_one()
+    )
     return agency
 
 
@@ -108,7 +110,11 @@ def index() -> Any:
                 background.KIND,
                 agency_id=agency.id,
                 requested_by=actor.user_id,
-                parameters={"agency": agency.code, "period": form.period.data, "user_id": actor.user_id},
+                parameters={
+                    "agency": agency.code,
+                    "period": form.period.data,
+                    "user_id": actor.user_id,
+                },
             )
             audit.log(
                 ACTION,

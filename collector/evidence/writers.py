@@ -47,9 +47,10 @@ from collector.results.chartfonts import SYSTEM_CJK_FAMILIES
 TEMPLATES = Path(__file__).parent / "templates" / "evidence"
 MANIFEST = "manifest.json"
 SHORT = {"zh-Hant-TW": "zh", "en": "en"}
-FONT_STACK = ", ".join(
-    f'"{f}"' for f in ["Collector Sans", "Collector Han", *SYSTEM_CJK_FAMILIES]
-) + ", sans-serif"
+FONT_STACK = (
+    ", ".join(f'"{f}"' for f in ["Collector Sans", "Collector Han", *SYSTEM_CJK_FAMILIES])
+    + ", sans-serif"
+)
 
 Report = Callable[[int, str], None]
 
@@ -218,7 +219,20 @@ def xlsx_bytes(pack: Pack, edition: Edition) -> bytes:
 
 # -- open data ---------------------------------------------------------------------------
 
-FIELDS = ("key", "section", "label_zh", "label_en", "measure", "wave", "value", "low", "high", "n")
+FIELDS = (
+    "agency",
+    "agency_name_zh",
+    "key",
+    "section",
+    "label_zh",
+    "label_en",
+    "measure",
+    "wave",
+    "value",
+    "low",
+    "high",
+    "n",
+)
 
 
 def publishable(figure: Figure) -> bool:
@@ -250,6 +264,8 @@ def open_figures(pack: Pack) -> list[dict[str, Any]]:
             names = labels.get(ident, {})
             out.append(
                 {
+                    "agency": pack.agency_code,
+                    "agency_name_zh": pack.agency_names["zh-Hant-TW"],
                     "key": figure.key,
                     "section": section.name,
                     "label_zh": names.get("zh-Hant-TW", ""),
@@ -268,6 +284,7 @@ def open_figures(pack: Pack) -> list[dict[str, Any]]:
 def figure_rows(pack: Pack, edition: Edition) -> tuple[list[str], list[list[Any]]]:
     text = translator(edition.language)
     headers = [
+        text.gettext("Agency"),
         text.gettext("Key"),
         text.gettext("Section"),
         text.gettext("Label"),
@@ -281,6 +298,7 @@ def figure_rows(pack: Pack, edition: Edition) -> tuple[list[str], list[list[Any]
     label = "label_en" if edition.language == "en" else "label_zh"
     rows = [
         [
+            f["agency_name_zh"] if edition.language != "en" else pack.agency_names["en"],
             f["key"],
             f["section"],
             f[label],
@@ -297,7 +315,12 @@ def figure_rows(pack: Pack, edition: Edition) -> tuple[list[str], list[list[Any]
 
 
 DICTIONARY = {
-    "key": ("Stable identifier of the figure: questionnaire or topic, item, statistic", "穩定識別碼：問卷或主題、題項、統計量"),
+    "agency": ("The agency's code", "機關代碼"),
+    "agency_name_zh": ("The agency's name in Traditional Chinese", "機關中文名稱"),
+    "key": (
+        "Stable identifier of the figure: questionnaire or topic, item, statistic",
+        "穩定識別碼：問卷或主題、題項、統計量",
+    ),
     "section": ("The pack section the figure appears in", "數值所在的章節"),
     "label_zh": ("What the figure measures, in Traditional Chinese", "數值意義（中文）"),
     "label_en": ("What the figure measures, in English", "數值意義（英文）"),
@@ -305,11 +328,20 @@ DICTIONARY = {
         "share (0-1), score (0-100), mean (1-5), count, days, points (percentage points) or ratio",
         "比率（0-1）、分數（0-100）、平均數（1-5）、件數或人數、日數、百分點或比值",
     ),
-    "wave": ("The period the figure belongs to (2025, 2025H1; c12 a campaign)", "數值所屬期間（2025、2025H1；c12 為調查活動）"),
+    "wave": (
+        "The period the figure belongs to (2025, 2025H1; c12 a campaign)",
+        "數值所屬期間（2025、2025H1；c12 為調查活動）",
+    ),
     "value": ("The estimate", "估計值"),
     "low": ("Lower end of its 95% interval", "95% 信賴區間下限"),
-    "high": ("Upper end of its 95% interval (for the overdue p-chart: the control limits)", "95% 信賴區間上限（逾期 p 管制圖為管制界限）"),
-    "n": (f"Respondents or cases it rests on (never fewer than {MIN_CELL})", f"所依據的受訪者或案件數（不少於 {MIN_CELL}）"),
+    "high": (
+        "Upper end of its 95% interval (for the overdue p-chart: the control limits)",
+        "95% 信賴區間上限（逾期 p 管制圖為管制界限）",
+    ),
+    "n": (
+        f"Respondents or cases it rests on (never fewer than {MIN_CELL})",
+        f"所依據的受訪者或案件數（不少於 {MIN_CELL}）",
+    ),
 }
 
 
@@ -327,6 +359,7 @@ def open_data(pack: Pack) -> dict[str, bytes]:
         table.writerow([name, *DICTIONARY[name]])
     document = {
         "agency": pack.agency_code,
+        "agency_names": pack.agency_names,
         "period": pack.period,
         "min_cell": MIN_CELL,
         "fields": {name: {"en": DICTIONARY[name][0], "zh": DICTIONARY[name][1]} for name in FIELDS},
