@@ -799,15 +799,15 @@ class ComplaintStatistics(EvidenceSection):
             )
         if cases.median is not None:
             median = cases.median
-            days = DASH if math.isinf(median.days) else f"{median.days:g}"
+            days = f"{median.days:g}" if math.isfinite(median.days) else DASH
             section.figures.append(
                 Figure(
                     "complaints.median_days",
-                    None if math.isinf(median.days) else median.days,
+                    median.days if math.isfinite(median.days) else None,
                     "days",
                     n=median.n,
-                    low=None if math.isinf(median.low) else median.low,
-                    high=None if math.isinf(median.high) else median.high,
+                    low=median.low if math.isfinite(median.low) else None,
+                    high=median.high if math.isfinite(median.high) else None,
                     wave=wave,
                 )
             )
@@ -820,22 +820,27 @@ class ComplaintStatistics(EvidenceSection):
         section.paragraphs.append(sentence)
         months = cases.months
         rows = []
-        for category in cases.by_category.cols:
+        categories = cases.by_category.cols
+        for month in months:  # months down, categories across: a year fits a page
             rows.append(
-                [names.get(category, str(category))]
-                + [_count(cases.by_category.cells[(m, category)]) for m in months]
-                + [_count(cases.by_category.col_totals[category])]
+                [month]
+                + [_count(cases.by_category.cells[(month, c)]) for c in categories]
+                + [_count(cases.by_category.row_totals[month])]
             )
         rows.append(
             [text.gettext("Total")]
-            + [_count(cases.by_category.row_totals[m]) for m in months]
+            + [_count(cases.by_category.col_totals[c]) for c in categories]
             + [f"{total:,}"]
         )
         section.tables.append(
             PackTable(
                 "volume",
                 text.gettext("Cases received by category and month"),
-                [text.gettext("Category"), *months, text.gettext("Total")],
+                [
+                    text.gettext("Month"),
+                    *(names.get(c, str(c)) for c in categories),
+                    text.gettext("Total"),
+                ],
                 rows,
             )
         )
@@ -864,7 +869,7 @@ class ComplaintStatistics(EvidenceSection):
                     _pct(row.on_time.estimate) if row.on_time else DASH,
                     (
                         DASH
-                        if row.median is None or math.isinf(row.median.days)
+                        if row.median is None or not math.isfinite(row.median.days)
                         else f"{row.median.days:g}"
                     ),
                 ]

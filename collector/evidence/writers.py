@@ -16,6 +16,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -244,6 +245,14 @@ def publishable(figure: Figure) -> bool:
     return True
 
 
+def finite(value: Any) -> Any:
+    """A number as open data writes it: NaN and infinity (an undefined or unreached
+    estimate) become empty, never the non-standard JSON ``NaN``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def open_figures(pack: Pack) -> list[dict[str, Any]]:
     """Every figure of the pack once, with its label in both languages."""
     labels: dict[str, dict[str, str]] = {}
@@ -272,9 +281,9 @@ def open_figures(pack: Pack) -> list[dict[str, Any]]:
                     "label_en": names.get("en", ""),
                     "measure": figure.measure,
                     "wave": figure.wave,
-                    "value": figure.value,
-                    "low": figure.low,
-                    "high": figure.high,
+                    "value": finite(figure.value),
+                    "low": finite(figure.low),
+                    "high": finite(figure.high),
                     "n": figure.n,
                 }
             )
@@ -368,7 +377,9 @@ def open_data(pack: Pack) -> dict[str, bytes]:
     bom = "\ufeff"  # Excel opens a UTF-8 CSV with a BOM as UTF-8
     return {
         "opendata/figures.csv": (bom + csv_buffer.getvalue()).encode("utf-8"),
-        "opendata/figures.json": json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"),
+        "opendata/figures.json": json.dumps(
+            document, ensure_ascii=False, indent=1, allow_nan=False
+        ).encode("utf-8"),
         "opendata/data-dictionary.csv": (bom + dictionary.getvalue()).encode("utf-8"),
     }
 
