@@ -37,7 +37,7 @@ ROOT = HERE.parent
 if sys.path and Path(sys.path[0]).resolve() == HERE:
     sys.path[0] = str(ROOT)  # bench/analysis.py would shadow the analysis package
 
-AGENCY = "bench-0"
+AGENCY = "bench-1"
 PERIOD = "2025"
 
 

@@ -156,7 +156,8 @@ def _named_subclass(base: type) -> Any:
                 f"plugin {owner!r} registered {raw!r}; expected a subclass of "
                 f"{base.__module__}.{base.__name__}"
             )
-        if not isinstance(getattr(raw, "name", None), str) or not raw.name:
+        name = getattr(raw, "name", None)
+        if not isinstance(name, str) or not name:
             raise PluginConfigurationError(f"plugin {owner!r}: {raw!r} has no name")
         return raw
 

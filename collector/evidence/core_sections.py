@@ -889,16 +889,16 @@ class ComplaintStatistics(EvidenceSection):
             )
         )
         flagged = [m.month for m in cases.chart if m.rules]
-        for month in cases.chart:
-            if month.share is not None:
+        for point in cases.chart:
+            if point.share is not None:
                 section.figures.append(
                     Figure(
-                        f"complaints.overdue.{month.month}",
-                        month.share,
+                        f"complaints.overdue.{point.month}",
+                        point.share,
                         "share",
-                        n=month.due,
-                        low=month.lower,
-                        high=month.upper,
+                        n=point.due,
+                        low=point.lower,
+                        high=point.upper,
                         wave=wave,
                     )
                 )

@@ -61,7 +61,7 @@ def test_a_pack_is_asked_for_made_on_the_queue_and_downloaded(
     staff_app: Flask, tmp_path: Path
 ) -> None:
     analyst = client_as(staff_app, "analyst@alpha.example.test")
-    page = analyst.get(PAGE).text
+    page = analyst.get(PAGE + "?lang=en").text
     assert "2026H1" in page and "No pack has been made yet." in page
 
     refused = post_form(analyst, PAGE, page=PAGE, period="2019")
@@ -83,7 +83,7 @@ def test_a_pack_is_asked_for_made_on_the_queue_and_downloaded(
         assert [e.target for e in events] == [f"job:{job.id}"]
     # Another agency's analyst sees neither the job on the page nor its job page.
     beta = client_as(staff_app, "analyst@beta.example.test")
-    assert "No pack has been made yet." in beta.get(PAGE).text
+    assert "No pack has been made yet." in beta.get(PAGE + "?lang=en").text
     assert beta.get(f"/staff/jobs/{job.id}").status_code == 404
 
     drain(staff_app)
@@ -109,7 +109,7 @@ def wait_for(app: Flask, job_id: int, condition: Any, what: str, patience: float
         if condition(job):
             return job
         time.sleep(0.05)
-    raise AssertionError(f"waited {patience}s for {what}")
+    raise AssertionError(f"waited {patience}s for {what}: {job_row(app, job_id)}")
 
 
 def start_worker(app: Flask) -> subprocess.Popen[bytes]:
@@ -132,7 +132,7 @@ def test_a_worker_killed_mid_pack_leaves_it_to_the_next_which_delivers_it_once(
     job_id = job.id or 0
     first = start_worker(app)
     try:
-        wait_for(app, job_id, lambda j: j.status == "running" and j.progress >= 5, "a start", 120)
+        wait_for(app, job_id, lambda j: j.status == "running" and j.progress >= 5, "a start", 300)
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
@@ -140,7 +140,7 @@ def test_a_worker_killed_mid_pack_leaves_it_to_the_next_which_delivers_it_once(
     assert cut.status == "running" and cut.attempts == 1 and cut.result_path is None
     second = start_worker(app)
     try:
-        done = wait_for(app, job_id, lambda j: j.status in ("done", "failed"), "the end", 240)
+        done = wait_for(app, job_id, lambda j: j.status in ("done", "failed"), "the end", 600)
     finally:
         second.send_signal(signal.SIGINT)
         second.wait(timeout=60)
