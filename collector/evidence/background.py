@@ -53,9 +53,11 @@ def _actor(app: Any, user_id: Any, agency_id: int | None) -> Actor | None:
 def run_pack(context: JobContext) -> None:
     parameters = context.parameters
     actor = _actor(context.app, parameters.get("user_id"), context.job.agency_id)
-    scratch = Path(
-        tempfile.mkdtemp(prefix=f".pack-{context.job.id}-", dir=results_dir(context.app))
-    )
+    root = results_dir(context.app)
+    root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob(f".pack-{context.job.id}-*"):  # an earlier attempt's, killed
+        shutil.rmtree(stale, ignore_errors=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".pack-{context.job.id}-", dir=root))
     try:
         built = make_pack(
             context.app,
