@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from collector.complaints import statistics as stats
 from collector.complaints.followups import QUESTIONNAIRE as FOLLOWUP
+from collector.complaints.labels import CHANNELS as COMPLAINT_CHANNELS
 from collector.complaints.statistics_charts import statistics_charts
 from collector.core import clock
 from collector.core.disclosure import MIN_CELL
@@ -40,7 +41,6 @@ from collector.improvement.views import Names
 from collector.improvement.views import _before_after
 from collector.results import charts
 from collector.results.charts import Bar
-from collector.results.core_sections.breakdowns import CHANNEL_LABELS
 from collector.results.waves import parse_period
 from collector.staff_survey.service import SLUG as STAFF_SLUG
 from surveys import Questionnaire
@@ -702,6 +702,12 @@ def case_statistics(context: PackContext) -> stats.CaseStatistics:
     return found
 
 
+def channel_label(context: PackContext, channel: str) -> str:
+    """A complaint channel as the case pages name it."""
+    label = COMPLAINT_CHANNELS.get(channel)
+    return context.text.render(label) if label is not None else channel
+
+
 def _count(value: int | None) -> str:
     return WITHHELD if value is None else f"{value:,}"
 
@@ -724,10 +730,7 @@ class ComplaintMechanism(EvidenceSection):
             return []
         cases = case_statistics(context)
         section = PackSection(self.name, self.part, text.gettext("Complaint-handling mechanism"))
-        channels = [
-            str(text.render(CHANNEL_LABELS[c])) if c in CHANNEL_LABELS else c
-            for c in cases.by_channel.cols
-        ]
+        channels = [channel_label(context, c) for c in cases.by_channel.cols]
         section.paragraphs.append(
             text.gettext(
                 "Complaints reach the agency through %(channels)s. Each case is numbered on "
@@ -846,7 +849,7 @@ class ComplaintStatistics(EvidenceSection):
         )
         channel_rows = [
             [
-                str(text.render(CHANNEL_LABELS[ch])) if ch in CHANNEL_LABELS else ch,
+                channel_label(context, ch),
                 _count(cases.by_channel.col_totals[ch]),
             ]
             for ch in cases.by_channel.cols
@@ -1034,7 +1037,7 @@ class ComplaintSatisfaction(EvidenceSection):
                 wave=context.wave.label(context.language),
                 invited=f"{result.invited:,}",
                 answered=_count(result.answered),
-                rr=_pct(rr),
+                rr=_pct(rr) if result.answered is not None else DASH,  # 0 % would tell
                 strata=result.strata,
             )
         )
