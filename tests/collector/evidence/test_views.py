@@ -62,7 +62,9 @@ def test_a_pack_is_asked_for_made_on_the_queue_and_downloaded(
 ) -> None:
     analyst = client_as(staff_app, "analyst@alpha.example.test")
     page = analyst.get(PAGE + "?lang=en").text
-    assert "2026H1" in page and "No pack has been made yet." in page
+    # Alpha has neither responses nor cases: the periods start today (2026-11-23).
+    assert 'value="2026"' in page and 'value="2026H2"' in page and "2026H1" not in page
+    assert "No pack has been made yet." in page
 
     refused = post_form(analyst, PAGE, page=PAGE, period="2019")
     assert refused.status_code == 400
@@ -71,11 +73,11 @@ def test_a_pack_is_asked_for_made_on_the_queue_and_downloaded(
     ]
     assert evidence_jobs(staff_app) == []
 
-    asked = post_form(analyst, PAGE, page=PAGE, period="2026H1")
+    asked = post_form(analyst, PAGE, page=PAGE, period="2026H2")
     assert asked.status_code == 303
     [job] = evidence_jobs(staff_app)
     assert asked.headers["Location"].endswith(f"/staff/jobs/{job.id}")
-    assert job.parameters["period"] == "2026H1" and job.parameters["agency"] == "alpha"
+    assert job.parameters["period"] == "2026H2" and job.parameters["agency"] == "alpha"
     with session_scope(staff_app) as session:
         events = session.execute(
             select(AuditEvent).where(AuditEvent.action == "evidence.generate")
