@@ -69,7 +69,7 @@ def test_a_pack_is_asked_for_made_on_the_queue_and_downloaded(
     refused = post_form(analyst, PAGE, page=PAGE, period="2019")
     assert refused.status_code == 400
     assert [text for _href, text in error_summary(refused.text).entries] == [
-        "Choose a period from the list."
+        "Period: Choose a period from the list."
     ]
     assert evidence_jobs(staff_app) == []
 
