@@ -12,6 +12,7 @@ pages' sections (``PackContext.results``), ``collector.complaints.statistics`` a
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -419,11 +420,16 @@ class CitizenResults(EvidenceSection):
                             context,
                             slug,
                             "items",
-                            charts.bar_chart(
-                                bars,
-                                title=text.gettext("Share satisfied by item"),
-                                x_label=text.gettext("Share satisfied or very satisfied (percent)"),
-                                language=context.language,
+                            replace(  # room for every item's label, however many
+                                charts.bar_chart(
+                                    bars,
+                                    title=text.gettext("Share satisfied by item"),
+                                    x_label=text.gettext(
+                                        "Share satisfied or very satisfied (percent)"
+                                    ),
+                                    language=context.language,
+                                ),
+                                height=max(3.6, 0.55 * len(bars) + 1.2),
                             ),
                         )
                     )
