@@ -34,6 +34,7 @@ from collector.core import voiding
 from collector.core.questionnaires import publish_registered
 from collector.core.registry import PluginConfigurationError
 from collector.demo import hooks as demo_hooks
+from collector.evidence import hooks as evidence_hooks
 from collector.improvement import hooks as improvement_hooks
 from collector.jobs import hooks as jobs_hooks
 from collector.jobs import init_app as init_jobs
@@ -62,6 +63,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     complaints_hooks,
     comparison_hooks,
     improvement_hooks,
+    evidence_hooks,
     demo_hooks,
 )
 """Each feature's hook implementations, registered as essential plugins: the core's

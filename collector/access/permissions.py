@@ -51,6 +51,7 @@ ACTIONS: dict[str, str] = {
     "improvement.read": "read improvement actions (檢討改善) and their before/after",
     "improvement.manage": "record and update improvement actions",
     "jobs.monitor": "see the agency's background jobs, and the errors of failed ones",
+    "evidence.generate": "make the agency's award evidence pack and download it",
 }
 """Every action the core knows, with what it allows."""
 
@@ -81,6 +82,7 @@ ACTION_LABELS: dict[str, LazyText] = {
     "improvement.read": lazy_gettext("Read improvement actions and their before/after"),
     "improvement.manage": lazy_gettext("Record and update improvement actions"),
     "jobs.monitor": lazy_gettext("See background jobs and their errors"),
+    "evidence.generate": lazy_gettext("Make and download the award evidence pack"),
 }
 """What the staff console's home page says each action allows (``console.use`` goes unsaid)."""
 
@@ -135,6 +137,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "improvement.read": OWN,
         "improvement.manage": OWN,
         "jobs.monitor": OWN,
+        "evidence.generate": OWN,
     },
     "analyst": {
         "console.use": OWN,
@@ -144,6 +147,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "responses.export": OWN,
         "improvement.read": OWN,
         "improvement.manage": OWN,
+        "evidence.generate": OWN,
     },
     "case_handler": {
         "console.use": OWN,

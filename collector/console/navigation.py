@@ -129,6 +129,15 @@ TASKS: tuple[Task, ...] = (
     ),
     Task(
         "analyse",
+        "evidence.generate",
+        lazy_gettext("Award evidence pack"),
+        "evidence.index",
+        lazy_gettext(
+            "Every number, table and chart of the award's service-evaluation chapter, in one file."
+        ),
+    ),
+    Task(
+        "analyse",
         "aggregates.read",
         lazy_gettext("Agencies compared"),
         "comparison.agencies",

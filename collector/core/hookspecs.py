@@ -108,6 +108,25 @@ def register_job_kinds() -> list[JobKind]:
 
 
 @hookspec
+def register_evidence_sections() -> list[type]:
+    """Return ``collector.evidence.model.EvidenceSection`` subclasses: sections of the award
+    evidence pack (``collector evidence``).
+
+    Each has a unique ``name``, a ``part`` (``citizens``, ``complaints``, ``staff`` or a
+    plugin's own), an ``order`` within the pack and ``build(context) -> list[PackSection]``
+    (none: nothing to show). The core's own sections come through this hook. Runs in a
+    worker or on the command line, with an application context but no request.
+    """
+
+
+@hookspec
+def register_evidence_exporters() -> list[type]:
+    """Return ``collector.evidence.model.EvidenceExporter`` subclasses: each adds files to
+    the evidence pack (``files(pack) -> dict[str, bytes]``, paths inside the pack); the
+    manifest lists and hashes them like the core's."""
+
+
+@hookspec
 def validate_submission(
     questionnaire: Questionnaire,
     answers: dict[str, Any],

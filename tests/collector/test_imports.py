@@ -66,6 +66,7 @@ LAYERS = [
     {"results", "authoring"},
     {"staff_survey", "complaints", "kiosk"},
     {"comparison", "improvement"},
+    {"evidence"},
     {"demo"},
     {"app"},
     {"testing"},

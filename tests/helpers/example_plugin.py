@@ -26,6 +26,7 @@ from collector.results.analyses import Analysis
 from collector.results.exporters import Exporter
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
+from tests.helpers import evidence_plugin
 from tests.helpers.questionnaires import NOTICE_FIELDS
 from tests.helpers.questionnaires import t
 
@@ -214,6 +215,16 @@ def _count_job(context: Any) -> None:
 @hookimpl
 def register_job_kinds() -> list[JobKind]:
     return [JobKind(name="example.count", run=_count_job, action="results.read", title="Count")]
+
+
+@hookimpl
+def register_evidence_sections() -> list[type]:
+    return [evidence_plugin.CounterHours]
+
+
+@hookimpl
+def register_evidence_exporters() -> list[type]:
+    return [evidence_plugin.Readme]
 
 
 @hookimpl

@@ -23,8 +23,11 @@ from collector.core.models import Job
 from collector.core.models import Response
 from collector.core.models import Unit
 from collector.core.models import User
+from collector.evidence.build import build_pack
+from collector.evidence.context import registries as evidence_registries
 from collector.jobs import service as jobs
 from collector.jobs.worker import drain
+from tests.helpers import evidence_plugin
 from tests.helpers import example_plugin
 from tests.helpers.jobs import job_row
 from tests.helpers.staff import make_user
@@ -164,6 +167,17 @@ def test_every_hook_is_exercised(with_example_plugin: None, make_app: Any) -> No
         ).scalar_one()
     assert (stored.channel, stored.kiosk_id) == ("kiosk", 7)
     exercised.add("submission_device")
+
+    sections, exporters = evidence_registries(app)
+    assert sections.owners["example.counter_hours"] == "example"
+    assert sections.owners["citizens.results"] == "collector.evidence.hooks"  # the core's own
+    with app.app_context():
+        pack = build_pack(app, agency_code="alpha", period="2026", languages=("en",))
+    assert "example.counter_hours" in [s.name for s in pack.primary.sections]
+    exercised.add("register_evidence_sections")
+    assert exporters.owners["example.readme"] == "example"
+    assert evidence_plugin.Readme().files(pack) == {"extra/readme.txt": b"alpha 2026\n"}
+    exercised.add("register_evidence_exporters")  # in a whole pack: tests/collector/evidence
 
     counting = jobs.create(app, "example.count", agency_id=None, parameters={"to": 3})
     drain(app)

@@ -1,0 +1,124 @@
+"""How long the award evidence pack takes, per stage, on SQLite and PostgreSQL.
+
+Usage::
+
+    python bench/evidence.py [--responses 200000] [--complaints 20000]
+                             [--database sqlite|postgresql|both]
+                             [--pg-admin postgresql://postgres@127.0.0.1:5432/postgres]
+
+Seeds with ``bench/results.py``'s bulk seeding (a ministry and two agencies; the first
+with 20 service units, ``--responses`` citizen-satisfaction responses over 2023-2025 and
+``--complaints`` complaint cases over the same years), then makes the first agency's
+2025 pack in a fresh process (``collector.evidence.build.make_pack``, both editions,
+every format) and reports the wall time of each stage (``sections_zh-Hant-TW`` and
+``sections_en``: reading and building each edition; ``charts``, ``pdf``, ``docx``,
+``xlsx``, ``opendata``, ``zip``), the whole (``total_s``), the CPU time, the zip's
+size and the process's peak resident memory. Prints one JSON document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if sys.path and Path(sys.path[0]).resolve() == HERE:
+    sys.path[0] = str(ROOT)  # bench/analysis.py would shadow the analysis package
+
+AGENCY = "bench-1"
+PERIOD = "2025"
+
+
+def results_bench() -> Any:
+    """bench/results.py, whose seeding this benchmark shares."""
+    spec = importlib.util.spec_from_file_location("results_bench", HERE / "results.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure(url: str, out: Path) -> dict[str, Any]:
+    from collector import create_app
+    from collector.evidence.build import make_pack
+
+    warnings.simplefilter("ignore")  # small-domain warnings of the breakdowns' tests
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "AUTO_MIGRATE": False})
+    started, cpu = time.perf_counter(), time.process_time()
+    with app.app_context():
+        built = make_pack(app, agency_code=AGENCY, period=PERIOD, out_dir=out)
+    return {
+        "total_s": round(time.perf_counter() - started, 2),
+        "cpu_s": round(time.process_time() - cpu, 2),
+        "stages_s": built.timings,
+        "charts_drawn": built.chart_draws,
+        "zip_bytes": built.zip_path.stat().st_size,
+        "files": sum(1 for p in built.folder.rglob("*") if p.is_file()),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--responses", type=int, default=200_000)
+    parser.add_argument("--complaints", type=int, default=20_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--pg-admin",
+        default=os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: this process
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, Path(args.out))))
+        return
+    bench = results_bench()
+    bench.PG_DATABASE = "collector_test_evidence_bench"
+    kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in kinds:
+            url = bench.fresh_database(kind, args.pg_admin, Path(tmp))
+            seeded = bench.seed(url, args.responses, args.complaints)
+            print(f"{kind}: seeded {seeded}", file=sys.stderr)
+            done = subprocess.run(
+                [sys.executable, __file__, "--measure", url, "--out", str(Path(tmp) / kind)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                result: dict[str, Any] = {"error": done.stderr.strip().splitlines()[-3:]}
+            else:
+                result = json.loads(done.stdout.strip().splitlines()[-1])
+            result.update(database=kind, responses=seeded["responses"], complaints=args.complaints)
+            result["seed_s"] = seeded["seed_s"]
+            print(json.dumps(result), file=sys.stderr)
+            runs.append(result)
+    load = os.getloadavg()[0]
+    print(
+        json.dumps(
+            {"runs": runs, "load_average_1m": round(load, 1), "date": date.today().isoformat()},
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
