@@ -256,9 +256,10 @@ class CitizenSamplingDesign(EvidenceSection):
             section.figures.append(Figure(f"{slug}.design.n", design["n"], "count", wave=wave))
             d = design["design"]
             if d is not None:
+                weighted = d["weighting"]  # the results page's weighting in words, or None
                 weighting = (
-                    text.gettext("weighted by %(method)s", method=d["weighting"])
-                    if d["weighting"]
+                    text.gettext("weighted by %(method)s", method=weighted["method"])
+                    if weighted
                     else text.gettext("unweighted (every respondent counts once)")
                 )
                 fpc = (
@@ -300,7 +301,10 @@ class CitizenSamplingDesign(EvidenceSection):
                         text.gettext("Finite-population correction"),
                         f"{d['population']:,}" if d["fpc"] else text.gettext("none"),
                     ],
-                    [text.gettext("Weighting"), d["weighting"] or text.gettext("none")],
+                    [
+                        text.gettext("Weighting"),
+                        weighted["method"] if weighted else text.gettext("none"),
+                    ],
                     [text.gettext("Kish design effect"), d["kish_deff"]],
                     [text.gettext("Effective sample size"), d["effective_n"]],
                     [text.gettext("Achieved margin of error (95%)"), f"±{d['margin']:.1f}"],
@@ -310,6 +314,31 @@ class CitizenSamplingDesign(EvidenceSection):
                 section.tables.append(
                     PackTable("design", text.gettext("Design statement"), ["", ""], rows)
                 )
+                if weighted:
+                    section.paragraphs.append(str(weighted["statement"]))
+                    section.tables.append(
+                        PackTable(
+                            "representativeness",
+                            text.gettext("Representativeness before and after weighting"),
+                            [
+                                text.gettext("Variable"),
+                                text.gettext("Chi-square before"),
+                                text.gettext("p before"),
+                                text.gettext("Chi-square after"),
+                                text.gettext("p after"),
+                            ],
+                            [
+                                [
+                                    f["variable"],
+                                    f["before"],
+                                    f["before_p"],
+                                    f["after"],
+                                    f["after_p"],
+                                ]
+                                for f in weighted["fits"]
+                            ],
+                        )
+                    )
             if design["units"]:
                 section.tables.append(
                     PackTable(

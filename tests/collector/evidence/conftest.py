@@ -42,16 +42,16 @@ class Packed:
 
 
 @pytest.fixture(scope="module")
-def packed(_templates: Templates | None) -> Iterator[Packed]:
+def packed(collector_templates: Templates | None) -> Iterator[Packed]:
     url = postgres_url()
     folder = Path(tempfile.mkdtemp(prefix="evidence-tests-"))
     if url is not None:
         empty_postgres(url)
         database = TestDatabase(url=url, templates=None)
     else:
-        assert _templates is not None
-        path = _templates.new_path()
-        database = TestDatabase(url=f"sqlite:///{path}", templates=_templates, path=path)
+        assert collector_templates is not None
+        path = collector_templates.new_path()
+        database = TestDatabase(url=f"sqlite:///{path}", templates=collector_templates, path=path)
     maker = AppMaker(database)
     patch = pytest.MonkeyPatch()
     patch.setattr(plugin_system, "_entry_points", lambda: [evidence_plugin.ENTRY_POINT])

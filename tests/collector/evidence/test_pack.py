@@ -36,6 +36,7 @@ from collector.results.estimation import interval
 from collector.results.estimation import satisfaction
 from collector.results.wavedata import WaveReader
 from collector.results.waves import parse_period
+from collector.results.weights import WaveWeighting
 from collector.staff_survey.service import SLUG as STAFF_SLUG
 from tests.collector.evidence.conftest import AGENCY
 from tests.collector.evidence.conftest import HAKKA
@@ -88,7 +89,11 @@ class Direct:
         wave = self.wave(reader, figure["wave"])
         frame = reader.frame(wave)
         populations = reader.populations(wave)
-        design = design_for(frame, scale_items(questionnaire), populations)
+        # Weighted to the agency's margins where the results pages weight the wave.
+        weighting = WaveWeighting(
+            self.session, questionnaire, {self.agency.code: self.agency.id or 0}
+        )
+        design = design_for(frame, scale_items(questionnaire), populations, weighting.weigher(wave))
         assert design is not None
         if rest == "rr1":
             contacts = reader.contacts(wave)
@@ -101,7 +106,14 @@ class Direct:
             return {
                 "n": {"value": n},
                 "strata": {"value": design.strata},
-                "margin": {"value": margin_of_error(n, population=population) * 100},
+                "margin": {
+                    "value": margin_of_error(
+                        n,
+                        population=population,
+                        deff=design.weighting.kish_deff if design.weighting else 1.0,
+                    )
+                    * 100
+                },
                 "kish_deff": {"value": round(design.kish_deff, 2)},
             }[what]
         base, statistic = rest.rsplit(".", 1)
