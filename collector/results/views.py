@@ -53,6 +53,7 @@ from collector.core.models import Response as StoredResponse
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
+from collector.core.questionnaires import definition_of
 from collector.jobs import service as jobs
 from collector.results import background
 from collector.results.background import count_rows
@@ -66,6 +67,7 @@ from collector.results.picker import Picked
 from collector.results.picker import pick
 from collector.results.reading import ResponseTable
 from collector.results.reading import load_table
+from surveys import Questionnaire
 
 bp = Blueprint("results", __name__, url_prefix="/staff/results", template_folder="templates")
 staff_area(bp)
@@ -73,7 +75,8 @@ staff_area(bp)
 # A campaign's units are scoped through their campaign (idempotent: campaigns may register it too).
 register_via(CampaignUnit, "campaign_id", Campaign)
 
-EXPORT_FORMATS = ("csv", "xlsx")
+CORE_EXPORT_FORMATS = ("csv", "xlsx")
+"""The core's exporters, first in the export menu; every registered exporter follows."""
 DEFAULT_SLUG = "citizen-satisfaction"  # the core's citizen survey, shown first
 
 
@@ -102,7 +105,7 @@ class Filters:
         db = get_session()
         self.questionnaires = [
             q for q in plugins.questionnaires.values() if kinds is None or q.kind in kinds
-        ]
+        ] + [q for q in owned_questionnaires(actor) if kinds is None or q.kind in kinds]
         slug = request.args.get("questionnaire", "")
         self.slug_given = slug in {q.slug for q in self.questionnaires}
         if not self.slug_given:
@@ -144,6 +147,10 @@ class Filters:
             wanted = _int_arg("unit")
             self.unit = next((u for u in self.units if u.id == wanted), None)
 
+    def questionnaire(self) -> Questionnaire | None:
+        """The chosen questionnaire's current definition (a registered one, or an agency's own)."""
+        return next((q for q in self.questionnaires if q.slug == self.slug), None)
+
     def where(self) -> list[Any]:
         conditions: list[Any] = []
         if self.campaign is not None:
@@ -159,6 +166,23 @@ class Filters:
         if self.unit is not None:
             args["unit"] = self.unit.id
         return args
+
+
+def owned_questionnaires(actor: Actor) -> list[Questionnaire]:
+    """The latest definition of each questionnaire owned by an agency the actor sees
+    (collector.authoring publishes them): their results are read like a plugin's."""
+    if not actor.visible_agency_ids:
+        return []
+    rows = get_session().execute(
+        select(QuestionnaireVersion)
+        .where(col(QuestionnaireVersion.owner_agency_id).in_(sorted(actor.visible_agency_ids)))
+        .order_by(col(QuestionnaireVersion.slug), col(QuestionnaireVersion.version).desc())
+    )
+    latest: dict[str, Questionnaire] = {}
+    for version in rows.scalars():
+        if version.slug not in latest:
+            latest[version.slug] = definition_of(version)
+    return list(latest.values())
 
 
 def _load(actor: Actor, action: str, filters: Filters) -> ResponseTable | None:
@@ -184,7 +208,7 @@ def _page(kinds: tuple[str, ...], endpoint: str, title: LazyText) -> Any:
     language = current_language()
     filters = Filters(actor, action, allow_unit=detailed, kinds=kinds)
     plugins = get_plugins()
-    questionnaire = plugins.questionnaires.items.get(filters.slug) if filters.slug else None
+    questionnaire = filters.questionnaire() if filters.slug else None
     context: dict[str, Any] = {
         "actor": actor,
         "detailed": detailed,
@@ -193,6 +217,7 @@ def _page(kinds: tuple[str, ...], endpoint: str, title: LazyText) -> Any:
         "language": language,
         "min_cell": MIN_CELL,
         "may_export": may_somewhere(actor, "responses.export"),
+        "exporters": export_menu(actor) if may_somewhere(actor, "responses.export") else [],
         "endpoint": endpoint,
         "title": title,
         "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
@@ -253,17 +278,33 @@ def safe_filename(*parts: str, extension: str) -> str:
     return f"{stem[:100] or 'export'}.{_UNSAFE.sub('', extension)}"
 
 
+def export_menu(actor: Actor) -> list[tuple[str, str, str]]:
+    """(format, link text, description) of every registered exporter the actor may use:
+    the core's CSV and XLSX first, then the plugins' in name order."""
+    plugins = get_plugins()
+    names = sorted(plugins.exporters, key=lambda n: (n not in CORE_EXPORT_FORMATS, n))
+    menu = []
+    for name in names:
+        cls = plugins.exporters[name]
+        if may_somewhere(actor, cls.action):
+            menu.append((name, cls.menu_label(), str(getattr(cls, "description", ""))))
+    return menu
+
+
 @bp.get("/export")
 def export() -> Any:
     actor = require("responses.export", any_agency=True)
     plugins = get_plugins()
     fmt = request.args.get("format", "")
-    if fmt not in EXPORT_FORMATS or fmt not in plugins.exporters:
+    if fmt not in plugins.exporters:
         abort(400)
-    if request.args.get("questionnaire", "") not in plugins.questionnaires:
-        abort(400)
+    if plugins.exporters[fmt].action != "responses.export":
+        # A plugin's exporter may ask for more than the right to export responses.
+        require(plugins.exporters[fmt].action, actor.agency_id)
     action = "responses.export"
     filters = Filters(actor, action, allow_unit=True)
+    if not filters.slug_given:
+        abort(400)
     exporter = plugins.exporters[fmt]()
     language = current_language()
     stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M")
