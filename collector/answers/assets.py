@@ -60,8 +60,25 @@ def asset(name: str, filename: str) -> Any:
     return response
 
 
+GRID_WIDGETS = ("radio", "scale")
+
+
+def grid_sections(plugins: PluginSet, questionnaire: Questionnaire) -> list[str]:
+    """The sections shown as a grid: ``layout: grid`` and every item a single choice
+    the core draws (a type with its own template keeps the list layout)."""
+    grids = []
+    for section in questionnaire.sections:
+        if section.layout != "grid":
+            continue
+        kinds = [plugins.question_types.items.get(q.type) for q in section.questions]
+        if all(k is not None and k.widget in GRID_WIDGETS and not k.template for k in kinds):
+            grids.append(section.key)
+    return grids
+
+
 def page_assets(plugins: PluginSet, questionnaire: Questionnaire) -> dict[str, list[str]]:
-    """The addresses of the scripts and stylesheets the questionnaire's types ship, each once."""
+    """The addresses of the scripts and stylesheets the questionnaire's types ship, each
+    once, and the keys of the sections drawn as grids."""
     scripts: list[str] = []
     stylesheets: list[str] = []
     seen: set[str] = set()
@@ -74,4 +91,8 @@ def page_assets(plugins: PluginSet, questionnaire: Questionnaire) -> dict[str, l
             scripts.append(url_for("question_assets.asset", name=qtype.name, filename=file))
         for file in qtype.stylesheets:
             stylesheets.append(url_for("question_assets.asset", name=qtype.name, filename=file))
-    return {"scripts": scripts, "stylesheets": stylesheets}
+    return {
+        "scripts": scripts,
+        "stylesheets": stylesheets,
+        "grids": grid_sections(plugins, questionnaire),
+    }
