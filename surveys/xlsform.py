@@ -134,14 +134,20 @@ def heading(column: str, language: str) -> str:
 def markup_problems(questionnaire: Questionnaire) -> list[str]:
     """Texts that contain HTML (``<script>``, ``<b>``): refused in uploads, which are
     shown as plain text; the message names the field."""
-    found: list[str] = []
+    return [
+        f"{path}: HTML is not allowed in texts ({snippet}): write plain text"
+        for path, snippet in markup_found(questionnaire)
+    ]
+
+
+def markup_found(questionnaire: Questionnaire) -> list[tuple[str, str]]:
+    """(field path, the text where its markup starts) of each text that contains HTML."""
+    found: list[tuple[str, str]] = []
 
     def walk(node: Any, path: str) -> None:
         if isinstance(node, str):
             if _MARKUP.search(node):
-                found.append(
-                    f"{path}: HTML is not allowed in texts ({_snippet(node)}): write plain text"
-                )
+                found.append((path, _snippet(node)))
         elif isinstance(node, dict):
             for key, value in node.items():
                 walk(value, f"{path}.{key}" if path else str(key))
@@ -1130,7 +1136,14 @@ def from_sheets(
                 for err in exc.errors():
                     field_name = str(err["loc"][0]) if err["loc"] else ""
                     column = {"key": "name", "choices": None}.get(field_name, field_name or None)
-                    r.problem(err["msg"], survey.name, r.rows.get(question["key"]), column)
+                    r.problem(
+                        err["msg"],
+                        survey.name,
+                        r.rows.get(question["key"]),
+                        column,
+                        "xf_invalid",
+                        detail=err["msg"],
+                    )
     if r.problems:
         raise XLSFormError(_unique(r.problems))
     try:
@@ -1139,7 +1152,13 @@ def from_sheets(
         for line in str(exc).splitlines():
             said = line.removeprefix("workbook: ")
             named = re.search(r"question (?:key )?'([a-z0-9_]+)'", said)
-            r.problem(said, survey.name, r.rows.get(named.group(1)) if named else None)
+            r.problem(
+                said,
+                survey.name,
+                r.rows.get(named.group(1)) if named else None,
+                code="xf_invalid",
+                detail=said,
+            )
         raise XLSFormError(_unique(r.problems)) from None
     if r.problems:
         raise XLSFormError(_unique(r.problems))
@@ -1195,6 +1214,7 @@ __all__ = [
     "from_sheets",
     "heading",
     "import_xlsform",
+    "markup_found",
     "markup_problems",
     "sheets_from_rows",
     "to_sheets",
