@@ -12,9 +12,9 @@ from collector.access import hooks as access_hooks
 from collector.access import ratelimit
 from collector.access import security
 from collector.access import sessions
+from collector.answers import assets as question_assets
 from collector.answers import fast_path
 from collector.answers import hooks as answers_hooks
-from collector.answers import assets as question_assets
 from collector.answers import writer
 from collector.answers.question_types import QuestionType
 from collector.authoring import hooks as authoring_hooks

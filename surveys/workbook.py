@@ -143,7 +143,8 @@ def check_zip(data: bytes, filename: str = "") -> None:
         names = {info.filename for info in members}
         if "[Content_Types].xml" not in names:
             raise _refuse(
-                "this is not an .xlsx workbook ([Content_Types].xml is missing)", "wb_no_content_types"
+                "this is not an .xlsx workbook ([Content_Types].xml is missing)",
+                "wb_no_content_types",
             )
         for info in members:
             if not info.filename.lower().endswith((".xml", ".rels", ".vml")):

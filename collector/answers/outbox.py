@@ -74,8 +74,11 @@ def dispatch(app: Flask, plugins: PluginSet, response_ids: Iterable[int]) -> int
     with Session(writing(get_engine(app)), expire_on_commit=False) as session:
         rows = session.execute(
             unscoped(
-                select(col(ResponseEvent.id), col(ResponseEvent.response_id), col(ResponseEvent.agency_id))
-                .where(col(ResponseEvent.response_id).in_(ids)),
+                select(
+                    col(ResponseEvent.id),
+                    col(ResponseEvent.response_id),
+                    col(ResponseEvent.agency_id),
+                ).where(col(ResponseEvent.response_id).in_(ids)),
                 WHY,
             )
         ).all()

@@ -119,7 +119,9 @@ class _Statements:
     single_statement = False
     """True when :meth:`write` is one statement, atomic without a transaction around it."""
 
-    def write(self, conn: Connection, batch: Sequence[Prepared], events: bool = False) -> list[bool]:
+    def write(
+        self, conn: Connection, batch: Sequence[Prepared], events: bool = False
+    ) -> list[bool]:
         inserted: list[tuple[int, str]] = []
         values = [_response_values(p) for p in batch]
         for chunk in _chunks(values, MAX_PARAMETERS // len(RESPONSE_COLUMNS)):
@@ -161,7 +163,9 @@ class _SqliteStatements(_Statements):
             f"SELECT {_sqlite_json_columns(len(EVENT_COLUMNS))} FROM json_each(?)"
         )
 
-    def write(self, conn: Connection, batch: Sequence[Prepared], events: bool = False) -> list[bool]:
+    def write(
+        self, conn: Connection, batch: Sequence[Prepared], events: bool = False
+    ) -> list[bool]:
         rows = [_convert(_response_values(p), self.response_converters) for p in batch]
         stored = _stored(batch, conn.exec_driver_sql(self.response_json, (_json(rows),)).all())
         if events:
@@ -208,14 +212,16 @@ class _PostgresStatements(_Statements):
         # With the outbox: the event rows in the same statement (so the same autocommit
         # transaction), from what the insert returned.
         self.events_sql = (
-            f"WITH stored AS ({self.batch_sql[:-len('RETURNING id, receipt')]}"
+            f"WITH stored AS ({self.batch_sql[: -len('RETURNING id, receipt')]}"
             "RETURNING id, receipt, agency_id), "
             "events AS (INSERT INTO response_event (response_id, agency_id, created_at) "
             "SELECT id, agency_id, extract(epoch from clock_timestamp()) FROM stored) "
             "SELECT id, receipt FROM stored"
         )
 
-    def write(self, conn: Connection, batch: Sequence[Prepared], events: bool = False) -> list[bool]:
+    def write(
+        self, conn: Connection, batch: Sequence[Prepared], events: bool = False
+    ) -> list[bool]:
         responses = [
             dict(
                 zip(

@@ -134,11 +134,7 @@ def check_upload(plugins: PluginSet, data: bytes, filename: str) -> Checked:
     else:
         return Checked(
             None,
-            [
-                Problem(
-                    "upload an XLSForm workbook (.xlsx) or a YAML file (.yaml)", code="up_kind"
-                )
-            ],
+            [Problem("upload an XLSForm workbook (.xlsx) or a YAML file (.yaml)", code="up_kind")],
         )
     return recheck(plugins, checked)
 

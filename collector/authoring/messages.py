@@ -27,9 +27,7 @@ MESSAGES: dict[str, LazyText] = {
     "wb_macros": _l("The workbook contains macros: macros are refused."),
     "wb_inflates": _l("The workbook inflates to more than %(mb)s MB: refused as a zip bomb."),
     "wb_ratio": _l("Part %(part)s is compressed more than %(ratio)s to 1: refused as a zip bomb."),
-    "wb_no_content_types": _l(
-        "This is not an .xlsx workbook ([Content_Types].xml is missing)."
-    ),
+    "wb_no_content_types": _l("This is not an .xlsx workbook ([Content_Types].xml is missing)."),
     "wb_part_unreadable": _l("Part %(part)s of the workbook cannot be read."),
     "wb_dtd": _l("Part %(part)s declares a DTD or entities: refused as an XML bomb."),
     "wb_formulas": _l(
@@ -43,13 +41,9 @@ MESSAGES: dict[str, LazyText] = {
     "wb_too_many_cells": _l("The workbook has more than %(count)s cells."),
     "wb_no_heading": _l("A value stands in a column without a heading."),
     # the XLSForm conversion (surveys.xlsform)
-    "xf_language_code_missing": _l(
-        "Name the language's code in parentheses, as in “%(example)s”."
-    ),
+    "xf_language_code_missing": _l("Name the language's code in parentheses, as in “%(example)s”."),
     "xf_language_unknown": _l("Unknown language code “%(language_code)s”; known: %(known)s."),
-    "xf_column_no_language": _l(
-        "The column names no language: use “%(zh)s” and “%(en)s”."
-    ),
+    "xf_column_no_language": _l("The column names no language: use “%(zh)s” and “%(en)s”."),
     "xf_text_missing": _l("The %(text_column)s is missing in %(language)s."),
     "xf_html": _l("HTML is not allowed in texts (%(snippet)s): write plain text."),
     "xf_column_unsupported": _l(
@@ -60,7 +54,9 @@ MESSAGES: dict[str, LazyText] = {
         "choices and settings (and collector)."
     ),
     "xf_sheet_missing": _l("The workbook has no sheet named “%(sheet_name)s” (found: %(found)s)."),
-    "xf_form_id_missing": _l("form_id is needed: it is the questionnaire's short name in addresses."),
+    "xf_form_id_missing": _l(
+        "form_id is needed: it is the questionnaire's short name in addresses."
+    ),
     "xf_default_language_unknown": _l("Unknown default language “%(language_code)s”."),
     "xf_no_labels": _l("No label columns: name each language, as in “%(example)s”."),
     "xf_no_type": _l("The row has no type."),
@@ -104,7 +100,9 @@ MESSAGES: dict[str, LazyText] = {
         "The short name “%(slug)s” (form_id) belongs to a questionnaire of plugin %(plugin)s: "
         "choose another form_id."
     ),
-    "up_slug_taken": _l("The short name “%(slug)s” (form_id) is already in use: choose another form_id."),
+    "up_slug_taken": _l(
+        "The short name “%(slug)s” (form_id) is already in use: choose another form_id."
+    ),
 }
 """Each problem code's message; ``%(name)s`` takes the problem's parameter of that name."""
 _NAMES = re.compile(r"%\((\w+)\)s")

@@ -152,7 +152,9 @@ def _form(agency_id: int, units: list[Unit]) -> CampaignForm:
         own = definition_of(version)
         if own.kind in PUBLIC_KINDS and version.slug in offered:
             title = localised(own.title, language)
-            label = text.gettext("%(title)s (v%(version)s, your agency's own)", title=title, version=version.version)
+            label = text.gettext(
+                "%(title)s (v%(version)s, your agency's own)", title=title, version=version.version
+            )
             choices.append((version.slug, label))
     form.questionnaire.choices = choices
     form.units.choices = [(u.id, f"{_name(u)} ({u.code})") for u in units]

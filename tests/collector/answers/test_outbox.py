@@ -23,7 +23,11 @@ from collector.jobs.worker import sweep_kinds
 from surveys.examples import CITIZEN_ANSWERS
 from tests.helpers import example_plugin
 
-BODY = {"questionnaire": "example-postal", "agency": "alpha", "answers": {"postal": "100", "score": 4}}
+BODY = {
+    "questionnaire": "example-postal",
+    "agency": "alpha",
+    "answers": {"postal": "100", "score": 4},
+}
 
 
 @pytest.fixture
@@ -77,7 +81,9 @@ def test_a_crash_between_commit_and_queueing_loses_no_event(
     assert example_plugin.SEEN["saved"] == [sent.get_json()["receipt"]]
 
 
-def test_a_fresh_event_is_left_to_its_request(event_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_fresh_event_is_left_to_its_request(
+    event_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(outbox, "dispatch", lambda *a, **k: 0)
     assert event_app.test_client().post("/api/v1/responses", json=BODY).status_code == 201
     monkeypatch.undo()

@@ -60,11 +60,17 @@ def test_only_declared_files_are_served(star_app: Flask) -> None:
 def test_an_answer_and_an_error_go_through_the_types_own_controls(star_app: Flask) -> None:
     client = star_app.test_client()
     page = client.get(PAGE)
-    hidden = dict(re.findall(r'<input (?:id="[^"]*" )?name="([^"]+)" type="hidden" value="([^"]*)"', page.text))
+    hidden = dict(
+        re.findall(
+            r'<input (?:id="[^"]*" )?name="([^"]+)" type="hidden" value="([^"]*)"', page.text
+        )
+    )
     refused = client.post(PAGE, data={**hidden, "csrf_token": csrf_token(page.text), "lang": "en"})
     assert refused.status_code == 422
     assert '<a href="#q-stars">' in refused.text  # the summary links to the first star
-    assert 'id="q-stars" name="stars"' in refused.text or 'id="q-stars" name="q_stars"' in refused.text
+    assert (
+        'id="q-stars" name="stars"' in refused.text or 'id="q-stars" name="q_stars"' in refused.text
+    )
     assert 'aria-invalid="true"' in refused.text.split('id="fieldset-stars"')[1]
     name = re.search(r'id="q-stars" name="([^"]+)"', refused.text)
     assert name is not None

@@ -76,9 +76,7 @@ def test_a_grid_section_is_a_table_list_group_both_ways() -> None:
     sheets = to_sheets(q, mappings)
     head = sheets["survey"][0]
     groups = {
-        row[1]: row[head.index("appearance")]
-        for row in sheets["survey"]
-        if row[0] == "begin_group"
+        row[1]: row[head.index("appearance")] for row in sheets["survey"] if row[0] == "begin_group"
     }
     assert groups["environment"] == "table-list" and groups["courtesy"] == "table-list"
     assert groups["visit"] == "field-list"
@@ -88,4 +86,3 @@ def test_a_grid_section_is_a_table_list_group_both_ways() -> None:
             row[head.index("appearance")] = "field-list"
     back = from_sheets(sheets_from_rows(sheets), mappings).questionnaire
     assert next(s for s in back.sections if s.key == "courtesy").layout == "list"
-

@@ -78,7 +78,9 @@ def test_upload_publish_campaign_answer_and_read_the_results(staff_app: Flask) -
     client, auth = login(staff_app, ADMIN)
     uploaded = upload(client, auth, desk_workbook())
     assert uploaded.status_code == 303, uploaded.text[:3000]
-    published = client.post(uploaded.headers["Location"] + "/publish", data={"csrf_token": auth.csrf()})
+    published = client.post(
+        uploaded.headers["Location"] + "/publish", data={"csrf_token": auth.csrf()}
+    )
     assert published.status_code == 303
 
     # The campaign form offers it beside the registered questionnaires; beta's does not.
@@ -116,7 +118,10 @@ def test_upload_publish_campaign_answer_and_read_the_results(staff_app: Flask) -
     assert location.startswith("/s/alpha/c1/desk-check?")
     for n in range(6):
         page = citizen.get(location + "&lang=en").text
-        assert '<th scope="row">' in page and 'aria-labelledby="item-desk_speed choice-q-desk_speed-0"' in page
+        assert (
+            '<th scope="row">' in page
+            and 'aria-labelledby="item-desk_speed choice-q-desk_speed-0"' in page
+        )
         sent = citizen.post(
             location + "&lang=en",
             data={
@@ -131,7 +136,9 @@ def test_upload_publish_campaign_answer_and_read_the_results(staff_app: Flask) -
         )
         assert sent.status_code == 303, sent.text[:3000]
     with session_scope(staff_app) as session:
-        stored = list(session.execute(select(Response).where(Response.campaign_id == campaign_id)).scalars())
+        stored = list(
+            session.execute(select(Response).where(Response.campaign_id == campaign_id)).scalars()
+        )
         campaign = session.get(Campaign, campaign_id)
         assert campaign is not None
     assert len(stored) == 6 and {r.channel for r in stored} == {"qr"}

@@ -212,8 +212,10 @@ def test_another_agencys_own_questionnaire_cannot_run_in_a_campaign(app: Flask) 
             session.execute(select(Agency).where(Agency.code == code)).scalar_one()
             for code in ("alpha", "beta")
         )
-        own = get_plugins(app).questionnaires["citizen-satisfaction"].model_copy(
-            update={"slug": "beta-desk"}
+        own = (
+            get_plugins(app)
+            .questionnaires["citizen-satisfaction"]
+            .model_copy(update={"slug": "beta-desk"})
         )
         version = publish(session, own, "agency:beta", beta.id)
         unit = session.execute(

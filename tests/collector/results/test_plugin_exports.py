@@ -91,9 +91,12 @@ def test_an_exporters_own_permission_is_checked(plugin_app: Flask) -> None:
     )
     assert refused.status_code == 403
     assert export_actions(plugin_app) == []
-    assert client_for(plugin_app, ANALYST).get(
-        "/staff/results/export", query_string={"format": "nope", "questionnaire": SLUG}
-    ).status_code == 400
+    assert (
+        client_for(plugin_app, ANALYST)
+        .get("/staff/results/export", query_string={"format": "nope", "questionnaire": SLUG})
+        .status_code
+        == 400
+    )
 
 
 def test_a_large_plugin_export_goes_to_the_queue(plugin_app: Flask) -> None:

@@ -31,7 +31,10 @@ class StarRating(QuestionType):
     def parse(self, raw: Any) -> Any:
         value = parse_number(raw, integer=True)
         if value is not None and not 1 <= value <= 5:
-            raise AnswerError("star_rating", message={"zh-Hant-TW": "請選 1 到 5 顆星。", "en": "Choose 1 to 5 stars."})
+            raise AnswerError(
+                "star_rating",
+                message={"zh-Hant-TW": "請選 1 到 5 顆星。", "en": "Choose 1 to 5 stars."},
+            )
         return value
 
     def to_rows(self, value: Any) -> list[tuple[float | None, str | None]]:
