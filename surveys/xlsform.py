@@ -622,12 +622,12 @@ class _Reader:
                 )
         for name in ("survey", "settings"):
             if name not in self.sheets:
-                found = ", ".join(s.name for s in self.sheets.values())
+                present = ", ".join(s.name for s in self.sheets.values())
                 self.problem(
-                    f"the workbook has no sheet named {name!r} (found: {found or 'none'})",
+                    f"the workbook has no sheet named {name!r} (found: {present or 'none'})",
                     code="xf_sheet_missing",
                     sheet_name=name,
-                    found=found or "—",
+                    found=present or "—",
                 )
         return "survey" in self.sheets and "settings" in self.sheets
 
