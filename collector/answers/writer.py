@@ -297,7 +297,7 @@ EVENT_COLUMNS = ("response_id", "agency_id", "created_at")
 """The outbox row written with each response while plugins handle ``response_saved``."""
 
 
-def _event_rows(batch: Sequence[Prepared], stored: Sequence[bool]) -> list[tuple[int, int, float]]:
+def _event_rows(batch: Sequence[Prepared], stored: Sequence[bool]) -> list[tuple[Any, Any, float]]:
     """An outbox row for each response just stored (``collector.answers.outbox``)."""
     now = time.time()
     return [
