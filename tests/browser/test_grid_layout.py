@@ -5,7 +5,6 @@ only), answered by tapping or clicking, each row's error shown and linked."""
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 from typing import Any
 

@@ -3,9 +3,8 @@ script runs under the unchanged Content-Security-Policy (no inline script needed
 
 from __future__ import annotations
 
-import os
-
 import importlib.metadata
+import os
 from pathlib import Path
 from typing import Any
 
