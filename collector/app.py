@@ -12,6 +12,7 @@ from collector.access import hooks as access_hooks
 from collector.access import ratelimit
 from collector.access import security
 from collector.access import sessions
+from collector.answers import assets as question_assets
 from collector.answers import fast_path
 from collector.answers import hooks as answers_hooks
 from collector.answers import writer
@@ -89,6 +90,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
     db.init_app(app)
     writer.init_app(app, db.get_engine(app))
     plugin_set = plugins.init_app(app, CORE_PLUGINS, BASES)
+    # Responses carry an outbox row only while some plugin handles response_saved.
+    writer.get_writer(app).events = bool(plugin_set.hook.response_saved.get_hookimpls())
+    question_assets.init_app(app, plugin_set)
     init_jobs(app, plugin_set)
     security.init_app(app)
     i18n.init_app(app)

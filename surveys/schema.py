@@ -96,13 +96,33 @@ class Question(_Model):
 
 
 class Section(_Model):
-    """A group of questions shown together (XLSForm ``begin_group``)."""
+    """A group of questions shown together (XLSForm ``begin_group``).
+
+    ``layout: grid`` (XLSForm appearance ``table-list``) shows a block of items that
+    share one scale as a table, one row per item, one column per option; every
+    question of such a section has the same type, choices and not-applicable option.
+    """
 
     key: str = Field(pattern=KEY_PATTERN)
     title: Text
     description: Text | None = None
     relevant: str | None = None
+    layout: Literal["list", "grid"] = "list"
     questions: list[Question] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _grid_shares_a_scale(self) -> Section:
+        if self.layout != "grid":
+            return self
+        first = self.questions[0]
+        for question in self.questions[1:]:
+            for name in ("type", "choices", "choice_list", "not_applicable", "min", "max"):
+                if getattr(question, name) != getattr(first, name):
+                    raise ValueError(
+                        f"section {self.key!r} (layout grid): question {question.key!r} differs "
+                        f"from {first.key!r} in {name}; the items of a grid share one scale"
+                    )
+        return self
 
 
 class PrivacyNotice(_Model):
@@ -241,7 +261,13 @@ class Questionnaire(_Model):
 
     def canonical_json(self) -> str:
         """A stable serialisation: equal definitions give equal text."""
-        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        data = self.model_dump(mode="json")
+        for section in data["sections"]:
+            # The default layout is left out: definitions published before layouts
+            # existed keep their text, so their fingerprint and version.
+            if section.get("layout") == "list":
+                del section["layout"]
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     def fingerprint(self) -> str:
         """SHA-256 of the canonical JSON: a changed definition is a new version."""

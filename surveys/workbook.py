@@ -45,6 +45,14 @@ class Problem:
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    code: str = ""
+    """Names the message for a translation (collector.authoring.messages); "" for none."""
+    params: tuple[tuple[str, Any], ...] = ()
+    """The values the message's translation fills in, as (name, value) pairs."""
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.params)
 
     def __str__(self) -> str:
         where = []
@@ -74,8 +82,12 @@ class Sheet:
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
-def _refuse(message: str, **where: Any) -> WorkbookError:
-    return WorkbookError([Problem(message, **where)])
+def _refuse(
+    message: str, code: str = "", params: dict[str, Any] | None = None, **where: Any
+) -> WorkbookError:
+    return WorkbookError(
+        [Problem(message, code=code, params=tuple((params or {}).items()), **where)]
+    )
 
 
 def check_zip(data: bytes, filename: str = "") -> None:
@@ -83,56 +95,82 @@ def check_zip(data: bytes, filename: str = "") -> None:
     if filename.lower().endswith((".xlsm", ".xltm", ".xlsb", ".xls")):
         raise _refuse(
             "only .xlsx workbooks are accepted: macro-enabled (.xlsm), binary (.xlsb) "
-            "and old (.xls) workbooks are refused"
+            "and old (.xls) workbooks are refused",
+            "wb_not_xlsx_kind",
         )
     if len(data) > MAX_FILE_BYTES:
-        raise _refuse(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise _refuse(
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            "wb_too_large",
+            {"mb": MAX_FILE_BYTES // (1024 * 1024)},
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise _refuse("this is not an .xlsx workbook (not a zip file)") from None
+        raise _refuse("this is not an .xlsx workbook (not a zip file)", "wb_not_zip") from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_MEMBERS:
-            raise _refuse(f"the workbook has more than {MAX_MEMBERS} parts")
+            raise _refuse(
+                f"the workbook has more than {MAX_MEMBERS} parts",
+                "wb_too_many_parts",
+                {"count": MAX_MEMBERS},
+            )
         total = 0
         for info in members:
             name = info.filename.lower()
             if "vbaproject" in name or (name.endswith(".bin") and "vba" in name):
-                raise _refuse("the workbook contains macros (vbaProject.bin): macros are refused")
+                raise _refuse(
+                    "the workbook contains macros (vbaProject.bin): macros are refused", "wb_macros"
+                )
             total += info.file_size
             if total > MAX_UNCOMPRESSED_BYTES:
                 raise _refuse(
                     "the workbook inflates to more than "
-                    f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB: refused as a zip bomb"
+                    f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB: refused as a zip bomb",
+                    "wb_inflates",
+                    {"mb": MAX_UNCOMPRESSED_BYTES // (1024 * 1024)},
                 )
             if info.file_size > 64 * 1024 and info.file_size > MAX_RATIO * max(
                 info.compress_size, 1
             ):
                 raise _refuse(
                     f"part {info.filename} is compressed more than {MAX_RATIO} to 1: "
-                    "refused as a zip bomb"
+                    "refused as a zip bomb",
+                    "wb_ratio",
+                    {"part": info.filename, "ratio": MAX_RATIO},
                 )
         names = {info.filename for info in members}
         if "[Content_Types].xml" not in names:
-            raise _refuse("this is not an .xlsx workbook ([Content_Types].xml is missing)")
+            raise _refuse(
+                "this is not an .xlsx workbook ([Content_Types].xml is missing)",
+                "wb_no_content_types",
+            )
         for info in members:
             if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
                 continue
             try:
                 text = archive.read(info)
             except (zipfile.BadZipFile, OSError, ValueError) as exc:
-                raise _refuse(f"part {info.filename} cannot be read: {exc}") from None
+                raise _refuse(
+                    f"part {info.filename} cannot be read: {exc}",
+                    "wb_part_unreadable",
+                    {"part": info.filename},
+                ) from None
             if _DTD.search(text):
                 raise _refuse(
-                    f"part {info.filename} declares a DTD or entities: refused as an XML bomb"
+                    f"part {info.filename} declares a DTD or entities: refused as an XML bomb",
+                    "wb_dtd",
+                    {"part": info.filename},
                 )
             if info.filename == "[Content_Types].xml" and b"macroEnabled" in text:
-                raise _refuse("the workbook is macro-enabled: macros are refused")
+                raise _refuse("the workbook is macro-enabled: macros are refused", "wb_macros")
             if info.filename.startswith("xl/worksheets/") and _FORMULA.search(text):
                 raise _refuse(
                     f"part {info.filename} contains formulas: type the values themselves "
-                    "(formulas are refused)"
+                    "(formulas are refused)",
+                    "wb_formulas",
+                    {"part": info.filename},
                 )
 
 
@@ -158,7 +196,9 @@ def read_workbook(data: bytes, filename: str = "") -> dict[str, Sheet]:
             io.BytesIO(data), read_only=True, data_only=True, keep_links=False
         )
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise _refuse(f"the workbook cannot be opened: {type(exc).__name__}: {exc}") from None
+        raise _refuse(
+            f"the workbook cannot be opened: {type(exc).__name__}: {exc}", "wb_cannot_open"
+        ) from None
     sheets: dict[str, Sheet] = {}
     cells = 0
     try:
@@ -169,14 +209,26 @@ def read_workbook(data: bytes, filename: str = "") -> dict[str, Sheet]:
                     raise _refuse(
                         f"more than {MAX_ROWS} rows: split the questionnaire or remove "
                         "blank formatted rows",
+                        "wb_too_many_rows",
+                        {"count": MAX_ROWS},
                         sheet=ws.title,
                     )
                 values = tuple(values[: MAX_COLUMNS + 1])
                 if len(values) > MAX_COLUMNS and any(v is not None for v in values[MAX_COLUMNS:]):
-                    raise _refuse(f"more than {MAX_COLUMNS} columns", sheet=ws.title, row=number)
+                    raise _refuse(
+                        f"more than {MAX_COLUMNS} columns",
+                        "wb_too_many_columns",
+                        {"count": MAX_COLUMNS},
+                        sheet=ws.title,
+                        row=number,
+                    )
                 cells += len(values)
                 if cells > MAX_CELLS:
-                    raise _refuse(f"the workbook has more than {MAX_CELLS} cells")
+                    raise _refuse(
+                        f"the workbook has more than {MAX_CELLS} cells",
+                        "wb_too_many_cells",
+                        {"count": MAX_CELLS},
+                    )
                 if sheet is None:
                     header = [str(_plain(v)) if v is not None else "" for v in values]
                     sheet = Sheet(ws.title, header)
@@ -189,7 +241,10 @@ def read_workbook(data: bytes, filename: str = "") -> dict[str, Sheet]:
                 extra = [v for v in values[len(sheet.header) :] if v not in (None, "")]
                 if extra:
                     raise _refuse(
-                        "a value stands in a column without a heading", sheet=ws.title, row=number
+                        "a value stands in a column without a heading",
+                        "wb_no_heading",
+                        sheet=ws.title,
+                        row=number,
                     )
                 if row:
                     sheet.rows.append((number, row))

@@ -82,6 +82,9 @@ VISUAL_APPEARANCES = re.compile(
     r"columns-\d+|no-buttons|w\d+|field-list)$"
 )
 """Appearances that only change the look in ODK tools: dropped on import."""
+GROUP_APPEARANCES = {"list": "field-list", "grid": "table-list"}
+"""A section's layout as its group's appearance: ``table-list`` is a grid of items
+sharing one scale, ``field-list`` the questions one after another on one page."""
 UNSUPPORTED_TYPES = {
     "calculate": "a calculated value",
     "begin_repeat": "a repeated group",
@@ -131,14 +134,20 @@ def heading(column: str, language: str) -> str:
 def markup_problems(questionnaire: Questionnaire) -> list[str]:
     """Texts that contain HTML (``<script>``, ``<b>``): refused in uploads, which are
     shown as plain text; the message names the field."""
-    found: list[str] = []
+    return [
+        f"{path}: HTML is not allowed in texts ({snippet}): write plain text"
+        for path, snippet in markup_found(questionnaire)
+    ]
+
+
+def markup_found(questionnaire: Questionnaire) -> list[tuple[str, str]]:
+    """(field path, the text where its markup starts) of each text that contains HTML."""
+    found: list[tuple[str, str]] = []
 
     def walk(node: Any, path: str) -> None:
         if isinstance(node, str):
             if _MARKUP.search(node):
-                found.append(
-                    f"{path}: HTML is not allowed in texts ({_snippet(node)}): write plain text"
-                )
+                found.append((path, _snippet(node)))
         elif isinstance(node, dict):
             for key, value in node.items():
                 walk(value, f"{path}.{key}" if path else str(key))
@@ -279,7 +288,7 @@ def to_sheets(
                 section.key,
                 texts(section.title),
                 relevant=section.relevant or "",
-                appearance="field-list",
+                appearance=GROUP_APPEARANCES[section.layout],
             )
         )
         if section.description:
@@ -468,8 +477,12 @@ class _Reader:
         sheet: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        code: str = "",
+        **params: Any,
     ) -> None:
-        self.problems.append(Problem(message, sheet, row, column))
+        """One problem: the English ``message``, and its ``code`` and ``params`` by which
+        the console says it in the reader's language (collector.authoring.messages)."""
+        self.problems.append(Problem(message, sheet, row, column, code, tuple(params.items())))
 
     # headings
 
@@ -486,6 +499,8 @@ class _Reader:
                     sheet.name,
                     1,
                     name,
+                    "xf_language_code_missing",
+                    example=f"{name.split('::')[0]}::English (en)",
                 )
                 continue
             if match is None:
@@ -500,6 +515,9 @@ class _Reader:
                     sheet.name,
                     1,
                     name,
+                    "xf_language_unknown",
+                    language_code=code,
+                    known=", ".join(sorted(set(LANGUAGE_CODES.values()))),
                 )
                 continue
             if column not in texts:
@@ -527,6 +545,9 @@ class _Reader:
                 sheet.name,
                 number,
                 column,
+                "xf_column_no_language",
+                zh=heading(column, "zh-Hant-TW"),
+                en=heading(column, "en"),
             )
         headings = cols.translated.get(column, {})
         value = {lang: _cell_text(row[h]) for lang, h in headings.items() if h in row}
@@ -539,6 +560,9 @@ class _Reader:
                     sheet.name,
                     number,
                     headings.get(lang, heading(column, lang)),
+                    "xf_text_missing",
+                    text_column=column,
+                    language=lang,
                 )
         for lang, text in value.items():
             if _MARKUP.search(text):
@@ -547,6 +571,8 @@ class _Reader:
                     sheet.name,
                     number,
                     headings[lang],
+                    "xf_html",
+                    snippet=_snippet(text),
                 )
         return value
 
@@ -569,7 +595,14 @@ class _Reader:
                 "image": "collector shows no media in questions",
                 "guidance_hint": "collector has no guidance hints",
             }.get(base, "the column has no collector equivalent")
-            self.problem(f"{reason}: remove the column's values", sheet.name, number, name)
+            self.problem(
+                f"{reason}: remove the column's values",
+                sheet.name,
+                number,
+                name,
+                "xf_column_unsupported",
+                column_name=base,
+            )
 
     # sheets
 
@@ -584,12 +617,17 @@ class _Reader:
                     f"unknown sheet {self.sheets[name].name!r}: an XLSForm questionnaire has the "
                     "sheets survey, choices and settings (and collector)",
                     self.sheets[name].name,
+                    code="xf_sheet_unknown",
+                    sheet_name=self.sheets[name].name,
                 )
         for name in ("survey", "settings"):
             if name not in self.sheets:
+                present = ", ".join(s.name for s in self.sheets.values())
                 self.problem(
-                    f"the workbook has no sheet named {name!r} (found: "
-                    f"{', '.join(s.name for s in self.sheets.values()) or 'none'})"
+                    f"the workbook has no sheet named {name!r} (found: {present or 'none'})",
+                    code="xf_sheet_missing",
+                    sheet_name=name,
+                    found=present or "—",
                 )
         return "survey" in self.sheets and "settings" in self.sheets
 
@@ -727,6 +765,7 @@ def from_sheets(
             settings_sheet.name,
             settings_row,
             "form_id",
+            "xf_form_id_missing",
         )
     default = _cell_text(settings.get("default_language", ""))
     if default:
@@ -740,6 +779,8 @@ def from_sheets(
                 settings_sheet.name,
                 settings_row,
                 "default_language",
+                "xf_default_language_unknown",
+                language_code=default,
             )
         elif code in r.languages:
             r.languages.remove(code)
@@ -749,6 +790,8 @@ def from_sheets(
             f"no label columns: name each language, as in '{heading('label', 'zh-Hant-TW')}'",
             survey.name,
             1,
+            code="xf_no_labels",
+            example=heading("label", "zh-Hant-TW"),
         )
         raise XLSFormError(r.problems)
 
@@ -771,7 +814,7 @@ def from_sheets(
             xls_type = f"{parts[0]}_{parts[1]}"
             parts = [xls_type, *parts[2:]]
         if not kind:
-            r.problem("the row has no type", survey.name, number, "type")
+            r.problem("the row has no type", survey.name, number, "type", "xf_no_type")
             continue
         if xls_type in UNSUPPORTED_TYPES:
             r.problem(
@@ -779,11 +822,19 @@ def from_sheets(
                 survey.name,
                 number,
                 "type",
+                "xf_type_unsupported",
+                type=xls_type,
             )
             continue
         if xls_type == "begin_group":
             if section is not None or in_privacy:
-                r.problem("groups inside groups are not supported", survey.name, number, "type")
+                r.problem(
+                    "groups inside groups are not supported",
+                    survey.name,
+                    number,
+                    "type",
+                    "xf_nested_group",
+                )
                 continue
             if name == PRIVACY_GROUP:
                 in_privacy = True
@@ -794,12 +845,17 @@ def from_sheets(
             if row.get("relevant"):
                 section["relevant"] = _cell_text(row["relevant"])
                 _check_expression(r, survey.name, number, "relevant", section["relevant"])
+            words = _cell_text(row.get("appearance", "")).split()
+            if "table-list" in words:
+                section["layout"] = "grid"  # field-list (or none): the default list
             r.rows[f"section:{name}"] = number
             data["sections"].append(section)
             continue
         if xls_type == "end_group":
             if section is None and not in_privacy:
-                r.problem("end_group without begin_group", survey.name, number, "type")
+                r.problem(
+                    "end_group without begin_group", survey.name, number, "type", "xf_end_group"
+                )
             section, in_privacy = None, False
             continue
         if xls_type == "note":
@@ -817,6 +873,7 @@ def from_sheets(
                     survey.name,
                     number,
                     "type",
+                    "xf_note_place",
                 )
             continue
         if section is None:
@@ -826,6 +883,7 @@ def from_sheets(
                 survey.name,
                 number,
                 "type",
+                "xf_outside_group",
             )
             continue
         appearance_words = [
@@ -839,14 +897,27 @@ def from_sheets(
             key, sep, value = item.partition("=")
             if not sep:
                 r.problem(
-                    f"parameter {item!r} is not name=value", survey.name, number, "parameters"
+                    f"parameter {item!r} is not name=value",
+                    survey.name,
+                    number,
+                    "parameters",
+                    "xf_parameter",
+                    item=item,
                 )
                 continue
             parameters[key.strip()] = value.strip()
         list_name = parts[1] if len(parts) > 1 else None
         chosen = _choose(r, xls_type, list_name, appearance, parameters)
         if isinstance(chosen, str):
-            r.problem(chosen, survey.name, number, "type" if not appearance else "appearance")
+            r.problem(
+                chosen,
+                survey.name,
+                number,
+                "type" if not appearance else "appearance",
+                "xf_no_matching_type",
+                type=kind,
+                appearance=appearance or "—",
+            )
             continue
         type_name, mapping, form, generated = chosen
         question: dict[str, Any] = {"key": name, "type": type_name}
@@ -861,7 +932,12 @@ def from_sheets(
             question["required"] = False
         else:
             r.problem(
-                f"required must be yes or empty, not {required!r}", survey.name, number, "required"
+                f"required must be yes or empty, not {required!r}",
+                survey.name,
+                number,
+                "required",
+                "xf_required",
+                value=required,
             )
         if row.get("relevant"):
             question["relevant"] = _cell_text(row["relevant"])
@@ -900,18 +976,26 @@ def from_sheets(
                 survey.name,
                 number,
                 "type",
+                "xf_list_name",
+                type=xls_type,
             )
         r.rows[name] = number
         section["questions"].append(question)
 
     if section is not None or in_privacy:
-        r.problem("a group is not closed with end_group", survey.name, None, "type")
+        r.problem(
+            "a group is not closed with end_group", survey.name, None, "type", "xf_group_open"
+        )
     if set(privacy) != set(PRIVACY_PARTS):
         missing = [p for p in PRIVACY_PARTS if p not in privacy]
         r.problem(
             f"the privacy notice is missing ({', '.join(missing)}): add a group named "
             f"{PRIVACY_GROUP!r} with the note rows {', '.join(PRIVACY_PARTS)}",
             survey.name,
+            code="xf_privacy_missing",
+            missing=", ".join(missing),
+            group=PRIVACY_GROUP,
+            parts=", ".join(PRIVACY_PARTS),
         )
     data["privacy_notice"] = privacy
 
@@ -931,6 +1015,7 @@ def from_sheets(
                     choices_sheet.name,
                     number,
                     "list_name" if not name else "name",
+                    "xf_choice_incomplete",
                 )
                 continue
             label = r.text(choices_sheet, number, row, choice_cols, "label", True)
@@ -960,7 +1045,12 @@ def from_sheets(
     for number, question, name, mapping in own_lists:
         if name not in lists:
             r.problem(
-                f"the choice list {name!r} is not on the choices sheet", survey.name, number, "type"
+                f"the choice list {name!r} is not on the choices sheet",
+                survey.name,
+                number,
+                "type",
+                "xf_list_missing",
+                list=name,
             )
             continue
         choices = lists[name]
@@ -994,6 +1084,7 @@ def from_sheets(
             settings_sheet.name,
             settings_row,
             "form_title",
+            "xf_form_title_missing",
         )
     analysis: dict[str, Any] = {}
     questions = {q["key"]: q for sec in data["sections"] for q in sec["questions"]}
@@ -1008,6 +1099,8 @@ def from_sheets(
                     extra_sheet.name if extra_sheet else None,
                     number,
                     "name",
+                    "xf_no_question",
+                    name=parts[1],
                 )
             else:
                 questions[parts[1]].setdefault("params", {})[parts[2]] = _parameter_value(value)
@@ -1018,6 +1111,8 @@ def from_sheets(
                 extra_sheet.name if extra_sheet else None,
                 number,
                 "name",
+                "xf_setting_unknown",
+                name=name,
             )
             continue
         if len(parts) == 2:
@@ -1041,7 +1136,14 @@ def from_sheets(
                 for err in exc.errors():
                     field_name = str(err["loc"][0]) if err["loc"] else ""
                     column = {"key": "name", "choices": None}.get(field_name, field_name or None)
-                    r.problem(err["msg"], survey.name, r.rows.get(question["key"]), column)
+                    r.problem(
+                        err["msg"],
+                        survey.name,
+                        r.rows.get(question["key"]),
+                        column,
+                        "xf_invalid",
+                        detail=err["msg"],
+                    )
     if r.problems:
         raise XLSFormError(_unique(r.problems))
     try:
@@ -1050,7 +1152,13 @@ def from_sheets(
         for line in str(exc).splitlines():
             said = line.removeprefix("workbook: ")
             named = re.search(r"question (?:key )?'([a-z0-9_]+)'", said)
-            r.problem(said, survey.name, r.rows.get(named.group(1)) if named else None)
+            r.problem(
+                said,
+                survey.name,
+                r.rows.get(named.group(1)) if named else None,
+                code="xf_invalid",
+                detail=said,
+            )
         raise XLSFormError(_unique(r.problems)) from None
     if r.problems:
         raise XLSFormError(_unique(r.problems))
@@ -1065,7 +1173,15 @@ def _check_expression(r: _Reader, sheet: str, number: int, column: str, source: 
     try:
         compile_expression(source)
     except ExpressionError as exc:
-        r.problem(f"{source!r}: {exc}", sheet, number, column)
+        r.problem(
+            f"{source!r}: {exc}",
+            sheet,
+            number,
+            column,
+            "xf_expression",
+            source=source,
+            detail=str(exc),
+        )
 
 
 def import_xlsform(
@@ -1098,6 +1214,7 @@ __all__ = [
     "from_sheets",
     "heading",
     "import_xlsform",
+    "markup_found",
     "markup_problems",
     "sheets_from_rows",
     "to_sheets",

@@ -1,8 +1,10 @@
 """``response_saved`` off the request path: each plugin's handler runs as a job.
 
-After a response is committed, :func:`notify_saved` queues one job of kind
-``answers.response_saved`` per plugin that implements the hook (nothing when none
-does) and returns: the citizen's answer never waits for a handler. A worker
+The response is committed with an outbox row (``collector.answers.outbox``, only
+while some plugin implements the hook); after the commit :func:`notify_saved` turns
+that row into one job of kind ``answers.response_saved`` per plugin and returns: the
+citizen's answer never waits for a handler, and a process that dies between the
+commit and the queueing leaves the row for the sweeper. A worker
 rebuilds the ``SavedResponse`` from the stored response and calls that plugin's
 handler; one that raises is retried with back-off (huey's retries) and, when every
 attempt failed, listed for administrators on ``/staff/jobs``. Only the queueing
@@ -19,6 +21,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from collector.access.guard import get_unscoped
+from collector.answers import outbox
 from collector.core.db import get_engine
 from collector.core.hooktypes import JobKind
 from collector.core.hooktypes import SavedResponse
@@ -30,31 +33,30 @@ from collector.core.models import Unit
 from collector.core.plugins import PluginSet
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import definition_of
-from collector.jobs import service as jobs
 from collector.jobs.runner import JobContext
 
 log = logging.getLogger(__name__)
 
-KIND = "answers.response_saved"
+KIND = outbox.KIND
 WHY = "a response_saved job reads the response it was queued for"
 
 
 def notify_saved(app: Flask, plugins: PluginSet, saved: SavedResponse, agency_id: int) -> None:
-    """Queue each plugin's ``response_saved`` handler; never raise."""
-    for impl in plugins.hook.response_saved.get_hookimpls():
-        try:
-            jobs.create(
-                app,
-                KIND,
-                agency_id=agency_id,
-                parameters={"response_id": saved.id, "plugin": impl.plugin_name},
-            )
-        except Exception:
-            log.exception(
-                "could not queue response_saved of plugin %s for response %s",
-                impl.plugin_name,
-                saved.id,
-            )
+    """Queue each plugin's ``response_saved`` handler from the response's outbox row
+    (``collector.answers.outbox``); never raise: a row not dispatched now is by the sweeper."""
+    if not plugins.hook.response_saved.get_hookimpls():
+        return
+    try:
+        outbox.dispatch(app, plugins, [saved.id])
+    except Exception:
+        log.exception(
+            "could not queue response_saved for response %s now; the sweeper will", saved.id
+        )
+
+
+def sweep_outbox(app: Flask) -> int:
+    """The outbox rows a stopped request left, queued (the job kind's ``sweep``)."""
+    return outbox.dispatch_stale(app, get_plugins(app))
 
 
 def saved_response(session: Session, plugins: PluginSet, response_id: int) -> SavedResponse:
@@ -116,5 +118,6 @@ RESPONSE_SAVED = JobKind(
     retries=5,
     retry_delay=10.0,
     retry_backoff=2.0,
+    sweep=sweep_outbox,
 )
 """Five retries, 10 s, 20 s, 40 s, 80 s and 160 s after each failure: about five minutes."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Blueprint
 
 import surveys
+from collector.answers import assets
 from collector.answers import events
 from collector.answers.question_types import QuestionType
 from collector.answers.standard_types import CORE_TYPES
@@ -31,7 +32,7 @@ def register_questionnaires() -> list[Path]:
 
 @hookimpl
 def register_blueprints() -> list[Blueprint]:
-    return [survey.bp, api.bp, paper.bp, keyed.bp]
+    return [survey.bp, api.bp, paper.bp, keyed.bp, assets.bp]
 
 
 @hookimpl

@@ -14,6 +14,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from typing import ClassVar
 from typing import Protocol
@@ -50,7 +51,25 @@ class QuestionType:
     name: ClassVar[str]
     description: ClassVar[str]
     widget: ClassVar[str] = "text"
-    """Which template macro renders it: radio, scale, checkbox, text, textarea, number, date."""
+    """Which template macro renders it: radio, scale, checkbox, text, textarea, number, date.
+    Any other name: the field's own HTML inside a fieldset whose legend is the label."""
+    template: ClassVar[str | None] = None
+    """A Jinja template of the type's own control(s), rendered inside the core's fieldset
+    (legend: the question's label; then its hint and error). It receives ``question``,
+    ``field`` (the WTForms field: ``field.name`` is the form field to post), ``key``,
+    ``control_id`` (the id the error summary links to: give it to the first control),
+    ``invalid``, ``describedby``, ``language`` and ``options``. Looked up in
+    ``folder/templates`` first, then among the app's templates. No inline script: the
+    page's Content-Security-Policy refuses it; ship a file in ``scripts``."""
+    folder: ClassVar[str | Path | None] = None
+    """The type's own files: ``templates/`` (for ``template``) and ``static/`` (the files
+    named in ``scripts`` and ``stylesheets``, served at
+    ``/assets/question-types/<name>/<file>``; nothing else in it is served)."""
+    scripts: ClassVar[tuple[str, ...]] = ()
+    """JavaScript files in ``folder/static``, loaded (``<script src defer>``) by every page
+    that shows a question of this type."""
+    stylesheets: ClassVar[tuple[str, ...]] = ()
+    """CSS files in ``folder/static``, linked by every page that shows a question of this type."""
     multiple: ClassVar[bool] = False
     """True when an answer is a list of values (one stored row each)."""
     numeric: ClassVar[bool] = False

@@ -13,6 +13,7 @@ from typing import Any
 from flask import render_template
 from flask import request
 
+from collector.answers.assets import page_assets
 from collector.answers.forms import build_form_class
 from collector.answers.forms import undecodable_fields
 from collector.answers.records import Prepared
@@ -144,6 +145,7 @@ class SurveyPage:
                 relevance=relevance(questionnaire),
                 form_keys={q.key for q in questionnaire.questions()},
                 plugins=get_plugins(),
+                type_assets=page_assets(get_plugins(), questionnaire),
                 notice_text=_privacy_notice(questionnaire, self.agency, self.language),
                 **extra,
             ),

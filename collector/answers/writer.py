@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -118,7 +119,9 @@ class _Statements:
     single_statement = False
     """True when :meth:`write` is one statement, atomic without a transaction around it."""
 
-    def write(self, conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
+    def write(
+        self, conn: Connection, batch: Sequence[Prepared], events: bool = False
+    ) -> list[bool]:
         inserted: list[tuple[int, str]] = []
         values = [_response_values(p) for p in batch]
         for chunk in _chunks(values, MAX_PARAMETERS // len(RESPONSE_COLUMNS)):
@@ -127,7 +130,15 @@ class _Statements:
                 params.extend(_convert(row, self.response_converters))
             result = conn.exec_driver_sql(self.response_sql(len(chunk)), [tuple(params)])
             inserted.extend(result.all())
-        return _stored(batch, inserted)
+        stored = _stored(batch, inserted)
+        if events:
+            rows = _event_rows(batch, stored)
+            if rows:
+                one = "(" + ", ".join([self.placeholder] * len(EVENT_COLUMNS)) + ")"
+                conn.exec_driver_sql(
+                    f"INSERT INTO response_event ({', '.join(EVENT_COLUMNS)}) VALUES {one}", rows
+                )
+        return stored
 
 
 class _SqliteStatements(_Statements):
@@ -147,10 +158,22 @@ class _SqliteStatements(_Statements):
             f"SELECT {_sqlite_json_columns(len(RESPONSE_COLUMNS))} FROM json_each(?) "
             "WHERE true ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
         )
+        self.event_json = (
+            f"INSERT INTO response_event ({', '.join(EVENT_COLUMNS)}) "
+            f"SELECT {_sqlite_json_columns(len(EVENT_COLUMNS))} FROM json_each(?)"
+        )
 
-    def write(self, conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
+    def write(
+        self, conn: Connection, batch: Sequence[Prepared], events: bool = False
+    ) -> list[bool]:
         rows = [_convert(_response_values(p), self.response_converters) for p in batch]
-        return _stored(batch, conn.exec_driver_sql(self.response_json, (_json(rows),)).all())
+        stored = _stored(batch, conn.exec_driver_sql(self.response_json, (_json(rows),)).all())
+        if events:
+            # In the same transaction (BEGIN IMMEDIATE): one more statement per batch.
+            new = _event_rows(batch, stored)
+            if new:
+                conn.exec_driver_sql(self.event_json, (_json(new),))
+        return stored
 
 
 def _sqlite_json_columns(n: int) -> str:
@@ -186,8 +209,19 @@ class _PostgresStatements(_Statements):
             f"SELECT {columns} FROM json_to_recordset(%s::json) AS e({typed}) "
             "ON CONFLICT (agency_id, idempotency_key) DO NOTHING RETURNING id, receipt"
         )
+        # With the outbox: the event rows in the same statement (so the same autocommit
+        # transaction), from what the insert returned.
+        self.events_sql = (
+            f"WITH stored AS ({self.batch_sql[: -len('RETURNING id, receipt')]}"
+            "RETURNING id, receipt, agency_id), "
+            "events AS (INSERT INTO response_event (response_id, agency_id, created_at) "
+            "SELECT id, agency_id, extract(epoch from clock_timestamp()) FROM stored) "
+            "SELECT id, receipt FROM stored"
+        )
 
-    def write(self, conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
+    def write(
+        self, conn: Connection, batch: Sequence[Prepared], events: bool = False
+    ) -> list[bool]:
         responses = [
             dict(
                 zip(
@@ -202,7 +236,8 @@ class _PostgresStatements(_Statements):
         # CPU than the rest of the write, and this statement needs none of it.
         try:
             with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]  # None only for a pool record not connected; this one is in use
-                cursor.execute(self.batch_sql, (_json(responses),), prepare=True)
+                sql = self.events_sql if events else self.batch_sql
+                cursor.execute(sql, (_json(responses),), prepare=True)
                 return _stored(batch, cursor.fetchall())
         except self.driver_error as exc:  # as SQLAlchemy would raise it (IntegrityError, ...)
             raise DBAPIError.instance(self.batch_sql, None, exc, self.driver_error) from exc
@@ -258,6 +293,20 @@ def _response_values(p: Prepared) -> tuple:
     )
 
 
+EVENT_COLUMNS = ("response_id", "agency_id", "created_at")
+"""The outbox row written with each response while plugins handle ``response_saved``."""
+
+
+def _event_rows(batch: Sequence[Prepared], stored: Sequence[bool]) -> list[tuple[Any, Any, float]]:
+    """An outbox row for each response just stored (``collector.answers.outbox``)."""
+    now = time.time()
+    return [
+        (p.submission_id, p.submission.agency.id, now)  # type: ignore[attr-defined]  # set by _stored
+        for p, ok in zip(batch, stored, strict=True)
+        if ok
+    ]
+
+
 def _chunks(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -292,13 +341,15 @@ def _stored(batch: Sequence[Prepared], inserted: Sequence[Any]) -> list[bool]:
     return stored
 
 
-def store(conn: Connection, batch: Sequence[Prepared]) -> list[bool]:
+def store(conn: Connection, batch: Sequence[Prepared], events: bool = False) -> list[bool]:
     """Insert responses and their answers (in ``conn``'s transaction, if it has one).
 
     Sets ``submission_id`` on each stored one; returns, per response, whether it
     was stored (False: its idempotency key was already taken, nothing written).
+    ``events``: with each stored response its ``response_event`` outbox row, in the
+    same statement or transaction.
     """
-    return _statements_for(conn.engine).write(conn, batch)
+    return _statements_for(conn.engine).write(conn, batch, events)
 
 
 def insert_batch(engine: Engine, batch: list[Prepared]) -> None:
@@ -355,13 +406,17 @@ class _WriteLock:
 class DirectWriter:
     """One transaction per response, in the calling thread."""
 
+    events = False
+    """True while a plugin implements ``response_saved``: each response is written with
+    its outbox row (``collector.answers.outbox``); set by the app once plugins load."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = writing(engine)  # SQLite: BEGIN IMMEDIATE
         self._write_lock = _WriteLock(engine)
 
     def write(self, prepared: Prepared) -> str | None:
         with self._write_lock.held(), self.engine.begin() as conn:
-            stored = store(conn, [prepared])
+            stored = store(conn, [prepared], self.events)
         return None if stored[0] else DUPLICATE
 
 
@@ -430,11 +485,11 @@ class GroupCommitWriter(DirectWriter):
             batch = [j.prepared for j in jobs]
             with self._write_lock.held():
                 if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-                    stored = store(conn, batch)
+                    stored = store(conn, batch, self.events)
                     conn.commit()  # ends SQLAlchemy's own bookkeeping; the server already did
                 else:
                     with conn.begin():
-                        stored = store(conn, batch)
+                        stored = store(conn, batch, self.events)
             for job, ok in zip(jobs, stored, strict=True):
                 job.outcome = None if ok else DUPLICATE
             return conn

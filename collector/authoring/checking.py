@@ -27,7 +27,7 @@ from surveys.workbook import Problem
 from surveys.workbook import WorkbookError
 from surveys.xlsform import export_xlsform
 from surveys.xlsform import import_xlsform
-from surveys.xlsform import markup_problems
+from surveys.xlsform import markup_found
 from surveys.xlsform_mapping import XLSFormMapping
 
 MAX_YAML_BYTES = 1_000_000
@@ -82,15 +82,27 @@ class _NoAliases(yaml.SafeLoader):
 
 def _read_yaml(data: bytes, filename: str) -> Checked:
     if len(data) > MAX_YAML_BYTES:
-        return Checked(None, [Problem(f"the file is larger than {MAX_YAML_BYTES // 1000} KB")])
+        return Checked(
+            None,
+            [
+                Problem(
+                    f"the file is larger than {MAX_YAML_BYTES // 1000} KB",
+                    code="up_too_large_kb",
+                    params=(("kb", MAX_YAML_BYTES // 1000),),
+                )
+            ],
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return Checked(None, [Problem("the file is not UTF-8 text")])
+        return Checked(None, [Problem("the file is not UTF-8 text", code="up_not_utf8")])
     try:
         loaded = yaml.load(text, Loader=_NoAliases)  # a safe loader, aliases refused
     except yaml.YAMLError as exc:
-        return Checked(None, [Problem(f"not valid YAML: {exc}")])
+        return Checked(
+            None,
+            [Problem(f"not valid YAML: {exc}", code="up_yaml", params=(("detail", str(exc)),))],
+        )
     try:
         return Checked(parse(loaded, filename or "upload"))
     except QuestionnaireError as exc:
@@ -103,7 +115,14 @@ def check_upload(plugins: PluginSet, data: bytes, filename: str) -> Checked:
     if name.endswith(WORKBOOK_SUFFIXES):
         if len(data) > MAX_FILE_BYTES:
             return Checked(
-                None, [Problem(f"the file is larger than {MAX_FILE_BYTES // 1048576} MB")]
+                None,
+                [
+                    Problem(
+                        f"the file is larger than {MAX_FILE_BYTES // 1048576} MB",
+                        code="wb_too_large",
+                        params=(("mb", MAX_FILE_BYTES // 1048576),),
+                    )
+                ],
             )
         try:
             imported = import_xlsform(data, mappings(plugins), filename)
@@ -113,7 +132,10 @@ def check_upload(plugins: PluginSet, data: bytes, filename: str) -> Checked:
     elif name.endswith(YAML_SUFFIXES):
         checked = _read_yaml(data, filename)
     else:
-        return Checked(None, [Problem("upload an XLSForm workbook (.xlsx) or a YAML file (.yaml)")])
+        return Checked(
+            None,
+            [Problem("upload an XLSForm workbook (.xlsx) or a YAML file (.yaml)", code="up_kind")],
+        )
     return recheck(plugins, checked)
 
 
@@ -125,9 +147,22 @@ def recheck(plugins: PluginSet, checked: Checked) -> Checked:
     sheet = "survey" if checked.rows else None
     for key, message in definition_problems(plugins, q):
         checked.problems.append(
-            Problem(f"question {key!r}: {message}", sheet, checked.rows.get(key))
+            Problem(
+                f"question {key!r}: {message}",
+                sheet,
+                checked.rows.get(key),
+                code="up_question",
+                params=(("key", key), ("detail", message)),
+            )
         )
-    checked.problems += [Problem(message) for message in markup_problems(q)]
+    checked.problems += [
+        Problem(
+            f"{path}: HTML is not allowed in texts ({snippet}): write plain text",
+            code="up_markup",
+            params=(("path", path), ("snippet", snippet)),
+        )
+        for path, snippet in markup_found(q)
+    ]
     if checked.problems:
         checked.questionnaire = None
     return checked

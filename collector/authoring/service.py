@@ -10,6 +10,7 @@ one agency's, never taken over by another. Every upload and publication is audit
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -25,6 +26,7 @@ from collector.core.plugins import PluginSet
 from collector.core.questionnaires import publish
 from surveys import Questionnaire
 from surveys import parse
+from surveys.workbook import Problem
 
 ACTION = "campaigns.manage"
 
@@ -34,12 +36,26 @@ class SlugTaken(ValueError):
 
 
 def slug_problem(session: Session, plugins: PluginSet, slug: str, agency_id: int) -> str | None:
-    """Why ``agency_id`` may not publish under ``slug``, or None."""
+    """Why ``agency_id`` may not publish under ``slug``, or None (in English; the
+    console says it through :func:`slug_refusal`)."""
+    found = slug_refusal(session, plugins, slug, agency_id)
+    return found.message if found else None
+
+
+def slug_refusal(
+    session: Session, plugins: PluginSet, slug: str, agency_id: int, workbook: bool = False
+) -> Problem | None:
+    """Why ``agency_id`` may not publish under ``slug`` as a problem with its code
+    (collector.authoring.messages), placed on the settings sheet's form_id for a workbook."""
+    where: dict[str, Any] = {"sheet": "settings", "row": 2, "column": "form_id"} if workbook else {}
     if slug in plugins.questionnaires:
         owner = plugins.questionnaires.owners[slug]
-        return (
+        return Problem(
             f"the slug {slug!r} (form_id) belongs to a questionnaire of plugin {owner!r}: "
-            "choose another form_id"
+            "choose another form_id",
+            code="up_slug_plugin",
+            params=(("slug", slug), ("plugin", owner)),
+            **where,
         )
     others = session.execute(
         select(col(QuestionnaireVersion.id)).where(
@@ -49,7 +65,12 @@ def slug_problem(session: Session, plugins: PluginSet, slug: str, agency_id: int
         )
     ).first()
     if others is not None:
-        return f"the slug {slug!r} (form_id) is already in use: choose another form_id"
+        return Problem(
+            f"the slug {slug!r} (form_id) is already in use: choose another form_id",
+            code="up_slug_taken",
+            params=(("slug", slug),),
+            **where,
+        )
     return None
 
 

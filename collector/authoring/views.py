@@ -35,6 +35,7 @@ from collector.authoring import service
 from collector.authoring.checking import WORKBOOK_SUFFIXES
 from collector.authoring.checking import check_upload
 from collector.authoring.checking import export as export_questionnaire
+from collector.authoring.messages import say
 from collector.authoring.models import QuestionnaireDraft
 from collector.core.db import get_engine
 from collector.core.db import get_session
@@ -146,20 +147,22 @@ def upload() -> Any:
                 problems = checked.problems
                 q = checked.questionnaire
                 if q is not None:
-                    taken = service.slug_problem(
-                        get_session(), get_plugins(), q.slug, agency.id or 0
+                    taken = service.slug_refusal(
+                        get_session(),
+                        get_plugins(),
+                        q.slug,
+                        agency.id or 0,
+                        workbook=filename.lower().endswith(WORKBOOK_SUFFIXES),
                     )
                     if taken:
-                        workbook = filename.lower().endswith(WORKBOOK_SUFFIXES)
-                        problems = [
-                            Problem(taken, "settings", 2, "form_id") if workbook else Problem(taken)
-                        ]
+                        problems = [taken]
                     else:
                         with Session(writing(get_engine()), expire_on_commit=False) as wdb:
                             draft = service.save_draft(wdb, agency, q, filename, actor)
                             wdb.commit()
                         return redirect(url_for("authoring.draft", draft_id=draft.id), code=303)
-    listed = [(_where(p), p.message) for p in problems[:MAX_LISTED]]
+    language = current_language()
+    listed = [(_where(p), say(p, language)) for p in problems[:MAX_LISTED]]
     for where, message in listed:
         report_error(message, "file", where or None)
     return (
@@ -239,7 +242,8 @@ def publish(draft_id: int) -> Any:
         try:
             version = service.publish_for_agency(wdb, get_plugins(), agency, q, actor)
         except service.SlugTaken as exc:
-            report_error(str(exc))
+            refusal = service.slug_refusal(wdb, get_plugins(), q.slug, agency.id or 0)
+            report_error(say(refusal, current_language()) if refusal else str(exc))
             return redirect(url_for("authoring.draft", draft_id=draft_id), code=303)
         wdb.commit()
     forget(current_app._get_current_object())  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy

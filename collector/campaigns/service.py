@@ -238,17 +238,27 @@ UNIT_TARGET_MAX = 10_000_000
 UNIT_POPULATION_MAX = 100_000_000
 
 
-def check_public_kind(session: Session, version_id: int) -> QuestionnaireVersion:
+def check_public_kind(
+    session: Session, version_id: int, agency_id: int | None = None
+) -> QuestionnaireVersion:
     """The version, if it is a questionnaire campaigns may publish (``PUBLIC_KINDS``).
 
     A staff-survey questionnaire runs with one-time links and unlinkable answers at
     ``/staff/staff-survey`` (``collector.staff_survey.service``), never as a campaign with
-    public QR links; other internal kinds have their own features.
+    public QR links; other internal kinds have their own features. An agency's own
+    questionnaire (``owner_agency_id``, collector.authoring) serves that agency's
+    campaigns only: another ``agency_id`` is refused.
     """
     version = session.execute(
         select(QuestionnaireVersion).where(col(QuestionnaireVersion.id) == version_id)
     ).scalar_one_or_none()
     if version is None or definition_of(version).kind not in PUBLIC_KINDS:
+        raise CampaignError("err_campaign_kind", "questionnaire")
+    if (
+        agency_id is not None
+        and version.owner_agency_id is not None
+        and version.owner_agency_id != agency_id
+    ):
         raise CampaignError("err_campaign_kind", "questionnaire")
     return version
 
@@ -332,7 +342,7 @@ def create_campaign(
     """Store a draft campaign of ``agency_id`` and audit it, in the caller's write
     transaction. ``units`` are the agency's units (checked by the caller's scoped query)."""
     title = _check(new, agency_id, units)
-    check_public_kind(session, new.questionnaire_version_id)
+    check_public_kind(session, new.questionnaire_version_id, agency_id)
     settings = _unit_settings(new)
     campaign = Campaign(
         agency_id=agency_id,
@@ -375,7 +385,7 @@ def update_campaign(
     campaign has opened; the agency and the status never change here."""
     title = _check(new, campaign.agency_id, units)
     check_public_kind(session, campaign.questionnaire_version_id)
-    check_public_kind(session, new.questionnaire_version_id)
+    check_public_kind(session, new.questionnaire_version_id, campaign.agency_id)
     settings = _unit_settings(new)
     if (
         campaign.status != "draft"

@@ -71,6 +71,7 @@ from collector.core.plugins import get_plugins
 from collector.core.questionnaires import PUBLIC_KINDS
 from collector.core.questionnaires import current_version
 from collector.core.questionnaires import definition_of
+from collector.core.questionnaires import owned_versions
 
 bp = Blueprint("campaigns", __name__, url_prefix="/staff/campaigns", template_folder="templates")
 staff_area(bp)
@@ -144,6 +145,17 @@ def _form(agency_id: int, units: list[Unit]) -> CampaignForm:
             )
     # The core's citizen survey first (the one most campaigns run), then the plugins'.
     choices.sort(key=lambda choice: choice[0] != CITIZEN_SLUG)
+    # Then the agency's own published questionnaires (collector.authoring): only its own,
+    # never another agency's (owned_versions reads one owner).
+    text = translator(language)
+    for version in owned_versions(db, agency_id):
+        own = definition_of(version)
+        if own.kind in PUBLIC_KINDS and version.slug in offered:
+            title = localised(own.title, language)
+            label = text.gettext(
+                "%(title)s (v%(version)s, your agency's own)", title=title, version=version.version
+            )
+            choices.append((version.slug, label))
     form.questionnaire.choices = choices
     form.units.choices = [(u.id, f"{_name(u)} ({u.code})") for u in units]
     form.target_mode.choices = [
@@ -440,7 +452,7 @@ def _form_page(actor: Actor, campaign: Campaign | None) -> Any:
     if request.method == "POST" and checked.valid and "compute" not in request.form:
         slug = form.questionnaire.data or ""
         version = fixed if fixed is not None and slug == fixed.slug else None
-        version = version or current_version(current_app, db, slug)
+        version = version or current_version(current_app, db, slug, agency_id)
         if version is None or version.id is None:
             abort(400)
         try:

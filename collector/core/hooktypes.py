@@ -150,7 +150,9 @@ class JobKind:
     raises is retried ``retries`` times, the first after ``retry_delay`` seconds and
     each next one ``retry_backoff`` times later (huey's retry settings); a worker that
     dies mid-job loses its lease and the job runs again, up to ``retries + 1`` attempts
-    in all. ``title`` names the kind on the jobs page.
+    in all. ``title`` names the kind on the jobs page. ``sweep``, if set, is called
+    with the app at each of the worker's sweeps (every ``JOBS_SWEEP_SECONDS``): a kind
+    whose jobs are made from an outbox queues there what a stopped process left.
     """
 
     name: str
@@ -160,3 +162,4 @@ class JobKind:
     retries: int = 2
     retry_delay: float = 10.0
     retry_backoff: float = 2.0
+    sweep: Callable[[Any], Any] | None = None

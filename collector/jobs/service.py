@@ -111,6 +111,32 @@ def create(
     return job
 
 
+def record(
+    session: Session,
+    app: Flask,
+    kind: str,
+    *,
+    agency_id: int | None,
+    requested_by: int | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> Job:
+    """Record a job in the caller's transaction, not queued yet: the caller commits, then
+    calls :func:`enqueue`. A message never sent (the process died in between) is sent by
+    the sweeper once the job's grace lease runs out, so the job is never lost."""
+    job_kind = kind_of(app, kind)
+    job = Job(
+        kind=kind,
+        agency_id=agency_id,
+        requested_by=requested_by,
+        parameters=dict(parameters or {}),
+        max_attempts=job_kind.retries + 1,
+        lease_until=time.time() + QUEUED_GRACE_LEASES * lease_seconds(app),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
 def enqueue(app: Flask, job_id: int, kind: JobKind, *, retries: int) -> None:
     """Put a message for the job on the queue, with huey retrying it ``retries`` times."""
     task = get_task(app).s(

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask
 
 from collector.jobs import service
+from collector.jobs.kinds import get_kinds
 from collector.jobs.queue import get_huey
 from collector.jobs.queue import is_embedded
 
@@ -52,6 +53,18 @@ def drain(app: Flask, *, scheduled: bool = False) -> int:
             log.debug("job task %s raised", task.id, exc_info=True)
 
 
+def sweep_kinds(app: Flask) -> None:
+    """Each job kind's own ``sweep`` (an outbox's leftovers); one failing stops no other."""
+    for kind in get_kinds(app).values():
+        if kind.sweep is None:
+            continue
+        try:
+            with app.app_context():
+                kind.sweep(app)
+        except Exception:
+            log.exception("the sweep of job kind %s failed; trying again later", kind.name)
+
+
 def _far_future(huey: Any) -> Any:
     return huey._get_timestamp().replace(year=9999)
 
@@ -65,6 +78,7 @@ def _sweeping(app: Flask, stop: threading.Event) -> None:
                 log.warning("queued again after their worker stopped: jobs %s", requeued)
         except Exception:
             log.exception("sweeping stale jobs failed; trying again later")
+        sweep_kinds(app)
         stop.wait(interval)
 
 

@@ -207,12 +207,25 @@ def export_rows(
 
 
 class Exporter:
-    """Base class: set ``name``, ``description``, ``media_type``, ``extension``; write export()."""
+    """Base class: set ``name``, ``description``, ``media_type``, ``extension``; write export().
+
+    ``label`` is the link text of the console's export menu (default: the name in
+    capitals) and ``action`` the permission an actor needs besides
+    ``responses.export`` to see and use it (a stricter one, e.g. ``audit.read``, keeps
+    a sensitive format to fewer people).
+    """
 
     name: ClassVar[str]
     description: ClassVar[str]
     media_type: ClassVar[str] = "application/octet-stream"
     extension: ClassVar[str] = "bin"
+    label: ClassVar[str | LazyText | None] = None
+    action: ClassVar[str] = "responses.export"
+
+    @classmethod
+    def menu_label(cls) -> str:
+        """The link text in the export menu."""
+        return str(cls.label) if cls.label else cls.name.upper()
 
     def export(self, table: ResponseTable, language: str = "zh-Hant-TW") -> bytes:
         raise NotImplementedError

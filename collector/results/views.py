@@ -52,6 +52,7 @@ from collector.core.models import QuestionnaireVersion
 from collector.core.models import Unit
 from collector.core.numbers import whole_number
 from collector.core.plugins import get_plugins
+from collector.core.questionnaires import definition_of
 from collector.jobs import service as jobs
 from collector.results import background
 from collector.results.background import conditions
@@ -67,6 +68,7 @@ from collector.results.picker import pick
 from collector.results.reading import ResponseTable
 from collector.results.reading import load_table
 from collector.results.waves import Wave
+from surveys import Questionnaire
 
 bp = Blueprint("results", __name__, url_prefix="/staff/results", template_folder="templates")
 staff_area(bp)
@@ -74,7 +76,8 @@ staff_area(bp)
 # A campaign's units are scoped through their campaign (idempotent: campaigns may register it too).
 register_via(CampaignUnit, "campaign_id", Campaign)
 
-EXPORT_FORMATS = ("csv", "xlsx")
+CORE_EXPORT_FORMATS = ("csv", "xlsx")
+"""The core's exporters, first in the export menu; every registered exporter follows."""
 DEFAULT_SLUG = "citizen-satisfaction"  # the core's citizen survey, shown first
 
 
@@ -103,7 +106,7 @@ class Filters:
         db = get_session()
         self.questionnaires = [
             q for q in plugins.questionnaires.values() if kinds is None or q.kind in kinds
-        ]
+        ] + [q for q in owned_questionnaires(actor) if kinds is None or q.kind in kinds]
         slug = request.args.get("questionnaire", "")
         self.slug_given = slug in {q.slug for q in self.questionnaires}
         if not self.slug_given:
@@ -147,6 +150,10 @@ class Filters:
 
     wave: Wave | None = None  # a wave chosen with the results pages' picker (exports)
 
+    def questionnaire(self) -> Questionnaire | None:
+        """The chosen questionnaire's current definition (a registered one, or an agency's own)."""
+        return next((q for q in self.questionnaires if q.slug == self.slug), None)
+
     def where(self) -> list[Any]:
         """Conditions on ``Response``: the campaign, the unit, the wave."""
         return conditions(self.parameters())
@@ -174,6 +181,23 @@ class Filters:
         return args
 
 
+def owned_questionnaires(actor: Actor) -> list[Questionnaire]:
+    """The latest definition of each questionnaire owned by an agency the actor sees
+    (collector.authoring publishes them): their results are read like a plugin's."""
+    if not actor.visible_agency_ids:
+        return []
+    rows = get_session().execute(
+        select(QuestionnaireVersion)
+        .where(col(QuestionnaireVersion.owner_agency_id).in_(sorted(actor.visible_agency_ids)))
+        .order_by(col(QuestionnaireVersion.slug), col(QuestionnaireVersion.version).desc())
+    )
+    latest: dict[str, Questionnaire] = {}
+    for version in rows.scalars():
+        if version.slug not in latest:
+            latest[version.slug] = definition_of(version)
+    return list(latest.values())
+
+
 def _load(actor: Actor, action: str, filters: Filters) -> ResponseTable | None:
     scope: Callable[[Any], Any] = lambda statement: scoped(statement, action, actor)  # noqa: E731
     try:
@@ -197,7 +221,7 @@ def _page(kinds: tuple[str, ...], endpoint: str, title: LazyText) -> Any:
     language = current_language()
     filters = Filters(actor, action, allow_unit=detailed, kinds=kinds)
     plugins = get_plugins()
-    questionnaire = plugins.questionnaires.items.get(filters.slug) if filters.slug else None
+    questionnaire = filters.questionnaire() if filters.slug else None
     context: dict[str, Any] = {
         "actor": actor,
         "detailed": detailed,
@@ -206,6 +230,7 @@ def _page(kinds: tuple[str, ...], endpoint: str, title: LazyText) -> Any:
         "language": language,
         "min_cell": MIN_CELL,
         "may_export": may_somewhere(actor, "responses.export"),
+        "exporters": export_menu(actor) if may_somewhere(actor, "responses.export") else [],
         "endpoint": endpoint,
         "title": title,
         "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
@@ -275,17 +300,33 @@ def safe_filename(*parts: str, extension: str) -> str:
     return f"{stem[:100] or 'export'}.{_UNSAFE.sub('', extension)}"
 
 
+def export_menu(actor: Actor) -> list[tuple[str, str, str]]:
+    """(format, link text, description) of every registered exporter the actor may use:
+    the core's CSV and XLSX first, then the plugins' in name order."""
+    plugins = get_plugins()
+    names = sorted(plugins.exporters, key=lambda n: (n not in CORE_EXPORT_FORMATS, n))
+    menu = []
+    for name in names:
+        cls = plugins.exporters[name]
+        if may_somewhere(actor, cls.action):
+            menu.append((name, cls.menu_label(), str(getattr(cls, "description", ""))))
+    return menu
+
+
 @bp.get("/export")
 def export() -> Any:
     actor = require("responses.export", any_agency=True)
     plugins = get_plugins()
     fmt = request.args.get("format", "")
-    if fmt not in EXPORT_FORMATS or fmt not in plugins.exporters:
+    if fmt not in plugins.exporters:
         abort(400)
-    if request.args.get("questionnaire", "") not in plugins.questionnaires:
-        abort(400)
+    if plugins.exporters[fmt].action != "responses.export":
+        # A plugin's exporter may ask for more than the right to export responses.
+        require(plugins.exporters[fmt].action, actor.agency_id)
     action = "responses.export"
     filters = Filters(actor, action, allow_unit=True)
+    if not filters.slug_given:
+        abort(400)
     language = current_language()
     if request.args.get("wave") or request.args.get("kind"):
         refused = _choose_wave(actor, action, filters, language)

@@ -266,7 +266,7 @@ def test_keyboard_alone_completes_the_survey(
 
 # -- 6. target size and reflow --------------------------------------------------------------
 
-TARGETS = """() => Array.from(document.querySelectorAll('label.option, button, summary'))
+TARGETS = """() => Array.from(document.querySelectorAll('label.option, label.grid-choice, button, summary'))
   .filter(e => e.getClientRects().length > 0)
   .map(e => {
     const r = e.getBoundingClientRect();

@@ -10,6 +10,7 @@ outcome must be the one the tables predict.
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from flask import Flask
 
 from collector.access.permissions import ACTIONS
 from collector.access.permissions import MATRIX
+from collector.core import plugins as plugin_system
 from collector.core.models import ROLES
 from tests.helpers.answers import make_keyed
 from tests.helpers.campaigns import make_campaign
@@ -144,6 +146,10 @@ def sample_values(target_user: int) -> dict[str, Any]:
 # Sample values that differ by route: a file each static folder really holds.
 RULE_VALUES: dict[str, dict[str, Any]] = {
     "/kiosk/static/<path:filename>": {"filename": "kiosk.css"},
+    "/assets/question-types/<name>/<path:filename>": {
+        "name": "star_rating",
+        "filename": "stars.js",
+    },
 }
 
 
@@ -210,9 +216,16 @@ def outcome(response: Any) -> str:
 
 
 @pytest.fixture
-def walked(staff_app: Flask) -> Flask:
-    staff_app.config["RATELIMIT_LOGIN"] = "1000 per minute"
-    return staff_app
+def walked(make_app: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The staff app with a plugin whose question type ships files (tests.helpers.star_plugin),
+    so that the route serving them has a file to serve."""
+    ep = importlib.metadata.EntryPoint(
+        name="stars", value="tests.helpers.star_plugin", group="collector"
+    )
+    monkeypatch.setattr(plugin_system, "_entry_points", lambda: [ep])
+    app = make_app(seed="staff", CLOCK=clock, PLUGINS_LOAD_ENTRY_POINTS=True)
+    app.config["RATELIMIT_LOGIN"] = "1000 per minute"
+    return app
 
 
 def object_values(app: Flask) -> dict[str, Any]:

@@ -132,7 +132,9 @@ def is_phone(page: Page) -> bool:
 
 def option(page: Page, key: str, value: Any) -> Any:
     """The visible label of one choice (the thing a citizen taps)."""
-    return page.locator(f'label.option:has(input[name="q_{key}"][value="{value}"])')
+    return page.locator(
+        f':is(label.option, label.grid-choice):has(input[name="q_{key}"][value="{value}"])'
+    )
 
 
 def choose(page: Page, key: str, value: Any) -> None:

@@ -261,3 +261,17 @@ def test_a_type_without_mapping_cannot_be_exported() -> None:
     q = import_xlsform(workbook(kobo_like()), MAPPINGS).questionnaire
     with pytest.raises(XLSFormError, match="type 'date' declares no XLSForm mapping"):
         to_sheets(q, {**MAPPINGS, "date": None})
+
+
+def test_a_grid_whose_items_differ_is_refused() -> None:
+    from surveys import QuestionnaireError
+    from surveys import bundled
+    from surveys import load
+    from surveys.loader import parse
+
+    q = load(next(p for p in bundled() if p.stem == "citizen_satisfaction"))
+    data = q.model_dump(mode="json")
+    section = next(s for s in data["sections"] if s["key"] == "professionalism")
+    section["layout"] = "grid"  # prof_consistency has "not applicable", the others not
+    with pytest.raises(QuestionnaireError, match="the items of a grid share one scale"):
+        parse(data, "test")

@@ -84,12 +84,12 @@ def paused(monkeypatch: pytest.MonkeyPatch, app: Flask) -> Iterator[Pause]:
     pause = Pause()
     real_store = writer_module.store
 
-    def store(conn: Any, batch: Any) -> Any:
+    def store(conn: Any, batch: Any, *events: Any) -> Any:
         pause.batches.append(len(batch))
         if not pause.entered.is_set():
             pause.entered.set()
             assert pause.release.wait(TIMEOUT)
-        return real_store(conn, batch)
+        return real_store(conn, batch, *events)
 
     monkeypatch.setattr(writer_module, "store", store)
     writer = get_writer(app)

@@ -61,3 +61,28 @@ def test_sheets_round_trip_without_a_file() -> None:
 def test_a_type_without_mapping_cannot_be_exported() -> None:
     with pytest.raises(XLSFormError, match="type 'roc_date' declares no XLSForm mapping"):
         to_sheets(load(LAND_OFFICE), {**MAPPINGS, "roc_date": None})
+
+
+def test_a_grid_section_is_a_table_list_group_both_ways() -> None:
+    """``layout: grid`` is written as the group's ``table-list`` appearance and read
+    back from it; ``field-list`` (or none) is the list layout."""
+    from surveys.xlsform import from_sheets
+    from surveys.xlsform import sheets_from_rows
+    from surveys.xlsform import to_sheets
+
+    mappings = {t.name: t.xlsform for t in CORE_TYPES}
+    q = load(next(p for p in bundled() if p.stem == "citizen_satisfaction"))
+    assert {s.key for s in q.sections if s.layout == "grid"} == {"environment", "courtesy"}
+    sheets = to_sheets(q, mappings)
+    head = sheets["survey"][0]
+    groups = {
+        row[1]: row[head.index("appearance")] for row in sheets["survey"] if row[0] == "begin_group"
+    }
+    assert groups["environment"] == "table-list" and groups["courtesy"] == "table-list"
+    assert groups["visit"] == "field-list"
+    assert from_sheets(sheets_from_rows(sheets), mappings).questionnaire == q
+    for row in sheets["survey"]:
+        if row[0] == "begin_group" and row[1] == "courtesy":
+            row[head.index("appearance")] = "field-list"
+    back = from_sheets(sheets_from_rows(sheets), mappings).questionnaire
+    assert next(s for s in back.sections if s.key == "courtesy").layout == "list"

@@ -7,17 +7,25 @@ from datetime import date
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from collector.campaigns.service import CampaignError
+from collector.campaigns.service import NewCampaign
 from collector.campaigns.service import compute_target
+from collector.campaigns.service import create_campaign
 from collector.campaigns.service import link_token
 from collector.campaigns.service import poster_svg
 from collector.campaigns.service import qr_path
 from collector.campaigns.service import read_token
 from collector.campaigns.service import state_on
 from collector.campaigns.service import xml_text
+from collector.core.db import session_scope
+from collector.core.hooktypes import Actor
 from collector.core.models import Agency
 from collector.core.models import Campaign
 from collector.core.models import Unit
+from collector.core.plugins import get_plugins
+from collector.core.questionnaires import publish
 
 SVG = "{http://www.w3.org/2000/svg}"
 XSS = '<script>alert("x")</script>&<img src=x onerror=alert(1)>'
@@ -195,3 +203,49 @@ def test_campaigns_refuse_questionnaires_that_are_not_public(app: Flask) -> None
         with pytest.raises(CampaignError):
             set_status(session, made, "open", actor=actor)
         session.rollback()
+
+
+def test_another_agencys_own_questionnaire_cannot_run_in_a_campaign(app: Flask) -> None:
+    """An agency's own questionnaire (collector.authoring) serves its campaigns only."""
+    with app.app_context(), session_scope(app) as session:
+        alpha, beta = (
+            session.execute(select(Agency).where(Agency.code == code)).scalar_one()
+            for code in ("alpha", "beta")
+        )
+        own = (
+            get_plugins(app)
+            .questionnaires["citizen-satisfaction"]
+            .model_copy(update={"slug": "beta-desk"})
+        )
+        version = publish(session, own, "agency:beta", beta.id)
+        unit = session.execute(
+            select(Unit).where(Unit.agency_id == alpha.id, Unit.code == "c1")
+        ).scalar_one()
+        assert alpha.id is not None and version.id is not None and unit.id is not None
+        admin = Actor(None, "agency_admin", alpha.id, frozenset({alpha.id}), "test")
+        new = NewCampaign(
+            title="借用他機關問卷",
+            questionnaire_version_id=version.id,
+            unit_ids=[unit.id],
+            starts_on=date(2026, 11, 1),
+            ends_on=date(2026, 12, 31),
+            target_n=100,
+        )
+        with pytest.raises(CampaignError):
+            create_campaign(session, new, agency_id=alpha.id, units={unit.id: unit}, actor=admin)
+        beta_unit = session.execute(
+            select(Unit).where(Unit.agency_id == beta.id, Unit.code == "c1")
+        ).scalar_one()
+        assert beta.id is not None and beta_unit.id is not None
+        beta_admin = Actor(None, "agency_admin", beta.id, frozenset({beta.id}), "test")
+        mine = NewCampaign(
+            title="本機關問卷",
+            questionnaire_version_id=version.id,
+            unit_ids=[beta_unit.id],
+            starts_on=date(2026, 11, 1),
+            ends_on=date(2026, 12, 31),
+            target_n=100,
+        )
+        assert create_campaign(
+            session, mine, agency_id=beta.id, units={beta_unit.id: beta_unit}, actor=beta_admin
+        ).id

@@ -53,7 +53,12 @@ def test_index_links_every_agency_survey(client: FlaskClient) -> None:
 def test_page_is_accessible_markup(client: FlaskClient) -> None:
     html = client.get(URL).get_data(as_text=True)
     assert '<html lang="zh-Hant-TW">' in html
-    assert "<legend>洽公動線及指引標示清楚" in html  # scales are fieldsets with a legend
+    assert "<legend>服務人員熟悉業務、解說清楚正確" in html  # scales are fieldsets with a legend
+    # a grid of items sharing a scale: a table, each item a row header naming its radios
+    assert (
+        '<span class="grid-item-label" id="item-env_signage">洽公動線及指引標示清楚</span>' in html
+    )
+    assert 'aria-labelledby="item-env_signage choice-q-env_signage-0"' in html
     assert 'role="radiogroup" aria-required="true"' in html
     assert '<label for="q-comment"' in html  # text fields have labels
     assert "個人資料蒐集告知事項" in html and "蒐集機關：甲機關" in html  # PDPA Art. 8 notice
