@@ -44,9 +44,10 @@ from analysis.estimate import Estimate
 from analysis.estimate import critical_value
 
 __all__ = [
-    "CIPROP_METHODS",
-    "SATISFACTION_METHOD",
     "BOUNDARY_RULES",
+    "CIPROP_METHODS",
+    "SATISFACTION_BOUNDARY",
+    "SATISFACTION_METHOD",
     "boundary_interval",
     "check_binary",
     "likelihood_fit",
@@ -82,6 +83,9 @@ BOUNDARY_RULES = ("one-sided", "equal-tailed")
 """How the satisfaction measures spend α near a share of 0 or 1: ``"one-sided"``
 (:func:`one_sided_where_bounded`, their default) or ``"equal-tailed"`` (R's method as is,
 with the Korn-Graubard boundary interval of :func:`boundary_interval`)."""
+
+#: The boundary rule of the satisfaction measures and of the pages' satisfaction shares.
+SATISFACTION_BOUNDARY = "one-sided"
 
 
 def one_sided_where_bounded(est: Estimate, respondents: int) -> Estimate:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.ciprop import BOUNDARY_RULES
+from analysis.ciprop import SATISFACTION_BOUNDARY
 from analysis.ciprop import SATISFACTION_METHOD
 from analysis.ciprop import one_sided_where_bounded
 from analysis.design import SurveyDesign
@@ -71,7 +72,7 @@ def top_two_box(
     boxes: int = 2,
     method: str = SATISFACTION_METHOD,
     na_rm: bool = True,
-    boundary: str = "one-sided",
+    boundary: str = SATISFACTION_BOUNDARY,
 ) -> Estimate:
     """Share answering in the top ``boxes`` categories, with a ``svyciprop`` interval.
 
