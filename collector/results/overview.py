@@ -13,6 +13,7 @@ by unit (``analysis.strata``); a figure over fewer than ``MIN_CELL`` answers is 
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import date
@@ -133,7 +134,7 @@ def share(cells: list[StratumCell]) -> dict[str, Any] | None:
     answered = sum(c.answered for c in cells)
     if answered < MIN_CELL:
         return None
-    domains = {"all": list({c.domain for c in cells})}
+    domains: dict[Hashable, list[Hashable]] = {"all": list({c.domain for c in cells})}
     estimate = domain_proportions(cells, domains, boundary=SATISFACTION_BOUNDARY)["all"]
     low, high = estimate.ci()
     return {"estimate": estimate.estimate, "low": low, "high": high, "n": answered}
