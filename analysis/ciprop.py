@@ -20,12 +20,14 @@ quantiles as ``beta`` (the NCHS data presentation standards for proportions, Par
 set the effective sample size to n when p is 0 or 1). At p = 1 with 50 respondents and 10
 design df its lower end is 0.913.
 
-:data:`SATISFACTION_METHOD` is the interval of the satisfaction measures (top-two-box share):
-R's default ``logit`` with that boundary interval. In a clustered counter design of 50
-respondents (10 days) with p ≈ 0.95 it covers 97.5% (86-88% with R's [1, 1]); 7.4% of the
-samples have everybody satisfied, too many for any valid interval to miss on that side, so an
-equal-tailed 95% interval covers about 97.5% there (tests/analysis/test_coverage.py; the
-measured alternatives are in docs/analysis.md). ``beta`` covers 98.0% there.
+:data:`SATISFACTION_METHOD` and :data:`SATISFACTION_BOUNDARY` are the interval of the
+satisfaction measures (top-two-box share): R's default ``logit``, with all of α on the side
+that can miss near a share of 0 or 1 (:func:`one_sided_where_bounded`; at p = 0 or 1 the
+one-sided Korn-Graubard bound). In a clustered counter design of 50 respondents (10 days)
+with p ≈ 0.95 it covers 95.0% (seed 17); R's equal-tailed interval with the boundary interval
+above covers 97.5% (86-88% with R's [1, 1]), because 7.4% of the samples have everybody
+satisfied, so no valid interval misses on that side and the α/2 kept for it is never spent
+(tests/analysis/test_coverage.py; every candidate measured is in docs/analysis.md).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ in a notebook get the same numbers from the same rows:
 - weights: none yet. :func:`weighting_for` is the one seam where population
   weighting (post-stratification or raking to the agency's margins) plugs in;
 - 95 % intervals use Student's t on the design degrees of freedom (the share's
-  interval is R's ``svyciprop`` logit interval on them).
+  interval is R's ``svyciprop`` logit interval on them, one-sided near a share of 0 or 1 as
+  ``top_two_box`` gives it by default).
 """
 
 from __future__ import annotations
