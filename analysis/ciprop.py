@@ -20,17 +20,20 @@ quantiles as ``beta`` (the NCHS data presentation standards for proportions, Par
 set the effective sample size to n when p is 0 or 1). At p = 1 with 50 respondents and 10
 design df its lower end is 0.913.
 
-:data:`SATISFACTION_METHOD` is the interval of the satisfaction measures (top-two-box share):
-R's default ``logit`` with that boundary interval. In a clustered counter design of 50
-respondents (10 days) with p ≈ 0.95 it covers 97.5% (86-88% with R's [1, 1]); 7.4% of the
-samples have everybody satisfied, too many for any valid interval to miss on that side, so an
-equal-tailed 95% interval covers about 97.5% there (tests/analysis/test_coverage.py; the
-measured alternatives are in docs/analysis.md). ``beta`` covers 98.0% there.
+:data:`SATISFACTION_METHOD` and :data:`SATISFACTION_BOUNDARY` are the interval of the
+satisfaction measures (top-two-box share): R's default ``logit``, with all of α on the side
+that can miss near a share of 0 or 1 (:func:`one_sided_where_bounded`; at p = 0 or 1 the
+one-sided Korn-Graubard bound). In a clustered counter design of 50 respondents (10 days)
+with p ≈ 0.95 it covers 95.0% (seed 17); R's equal-tailed interval with the boundary interval
+above covers 97.5% (86-88% with R's [1, 1]), because 7.4% of the samples have everybody
+satisfied, so no valid interval misses on that side and the α/2 kept for it is never spent
+(tests/analysis/test_coverage.py; every candidate measured is in docs/analysis.md).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from scipy import stats
@@ -43,11 +46,14 @@ from analysis.estimate import Estimate
 from analysis.estimate import critical_value
 
 __all__ = [
+    "BOUNDARY_RULES",
     "CIPROP_METHODS",
+    "SATISFACTION_BOUNDARY",
     "SATISFACTION_METHOD",
     "boundary_interval",
     "check_binary",
     "likelihood_fit",
+    "one_sided_where_bounded",
     "proportion_estimate",
     "svyciprop",
 ]
@@ -73,6 +79,57 @@ def boundary_interval(p: float, n: int, df: float, level: float) -> tuple[float,
     lo = 0.0 if x <= 0 else float(stats.beta.ppf(alpha / 2, x, n_eff - x + 1))
     hi = 1.0 if x >= n_eff else float(stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x))
     return (lo, hi)
+
+
+BOUNDARY_RULES = ("one-sided", "equal-tailed")
+"""How the satisfaction measures spend α near a share of 0 or 1: ``"one-sided"``
+(:func:`one_sided_where_bounded`, their default) or ``"equal-tailed"`` (R's method as is,
+with the Korn-Graubard boundary interval of :func:`boundary_interval`)."""
+
+#: The boundary rule of the satisfaction measures and of the pages' satisfaction shares.
+SATISFACTION_BOUNDARY = "one-sided"
+
+
+def one_sided_where_bounded(est: Estimate, respondents: int) -> Estimate:
+    """``est`` (a ``ciprop`` estimate) with all of α on an end whose other side cannot miss.
+
+    An equal-tailed 95% interval keeps 2.5% for each way of missing. Near a share of 1 one
+    way cannot happen: the sample in which everybody is satisfied has the Korn-Graubard
+    interval [L, 1], so a truth above L is never excluded from above, and the 2.5% kept for
+    that side is never spent (coverage 97.5% instead of 95%). The standard treatment of a
+    bound that can only be crossed one way is the one-sided (1 - α) bound: Clopper-Pearson's
+    α^(1/n) for x = n (the "rule of three" for x = 0, Hanley & Lippman-Hand 1983), on Korn &
+    Graubard's (1998) df-adjusted n. So, at level 1 - α:
+
+    * at p = 0 or 1: the one-sided Korn-Graubard bound, [α-quantile, 1] (or [0, ...]), that is
+      :func:`boundary_interval` at level 1 - 2α;
+    * otherwise the method's interval, except that an upper end that lies above L (the
+      one-sided boundary bound of a sample with everybody satisfied) is the method's
+      one-sided (1 - α) upper bound, and likewise a lower end below the mirror bound at 0.
+
+    This is the tail-spending of Blaker's (2000) and Sterne's exact intervals, where a tail
+    that cannot reach α/2 leaves its share to the other. Away from the boundaries (and for
+    level ≤ 0.5) the interval is the method's own. docs/analysis.md gives the coverage.
+    """
+    inner = est._ci_fn
+    if inner is None:
+        raise ValueError("one_sided_where_bounded needs a ciprop estimate")
+    p, df = est.estimate, est.df
+
+    def ci(level: float) -> tuple[float, float]:
+        alpha = 1 - level
+        if not alpha < 0.5:
+            return inner(level)
+        one = 1 - 2 * alpha  # an equal-tailed interval at 1 - 2α has one-sided (1 - α) ends
+        if p in (0.0, 1.0):
+            return boundary_interval(p, respondents, df, one)
+        lo, hi = inner(level)
+        lo1, hi1 = inner(one)
+        top = boundary_interval(1.0, respondents, df, one)[0]
+        bottom = boundary_interval(0.0, respondents, df, one)[1]
+        return (lo1 if lo1 < bottom else lo, hi1 if hi1 > top else hi)
+
+    return replace(est, statistic=f"{est.statistic}-one-sided", _ci_fn=ci)
 
 
 def _fmm_spline(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,8 +1,9 @@
 """Satisfaction measures from Likert items, with design-based precision.
 
 Headline satisfaction is the top-two-box share (4 or 5 on a 1-5 scale) with an interval from
-R's ``svyciprop`` (:data:`analysis.ciprop.SATISFACTION_METHOD`, logit, Lumley 2010 §2.4.1;
-at a share of 0 or 1 the Korn-Graubard boundary interval); the 0-100 score is the linear
+R's ``svyciprop`` (:data:`analysis.ciprop.SATISFACTION_METHOD`, logit, Lumley 2010 §2.4.1),
+whose α goes all to one side where the other cannot miss (``boundary="one-sided"``: at a
+share of 0 or 1 the one-sided Korn-Graubard bound); the 0-100 score is the linear
 transform (mean - low)/(high - low)·100 of the design mean, so its SE scales by the same
 factor. Every interval here uses Student's t on the design's degrees of freedom by default
 (``interval="t"``); ``interval="normal"`` gives R's ``confint(svymean(...))``, whose normal
@@ -19,7 +20,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.ciprop import BOUNDARY_RULES
+from analysis.ciprop import SATISFACTION_BOUNDARY
 from analysis.ciprop import SATISFACTION_METHOD
+from analysis.ciprop import one_sided_where_bounded
 from analysis.design import SurveyDesign
 from analysis.estimate import Estimate
 from analysis.estimate import Estimates
@@ -68,19 +72,30 @@ def top_two_box(
     boxes: int = 2,
     method: str = SATISFACTION_METHOD,
     na_rm: bool = True,
+    boundary: str = SATISFACTION_BOUNDARY,
 ) -> Estimate:
     """Share answering in the top ``boxes`` categories, with a ``svyciprop`` interval.
 
     Missing answers (don't know, refused) drop out as a domain by default. The interval
     uses t on the design df (as R's ``svyciprop``) and stays honest at a share of 0 or 1.
+    ``boundary="one-sided"`` (default) spends all of α on an end whose other side cannot
+    miss (:func:`analysis.ciprop.one_sided_where_bounded`): at a share of 1 the one-sided
+    Korn-Graubard bound, so that a small unit's 95% interval covers about 95%, not 97.5%;
+    ``"equal-tailed"`` gives R's ``svyciprop`` interval (with the equal-tailed boundary).
     """
+    if boundary not in BOUNDARY_RULES:
+        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
     _check_scale(scale)
     _check_values(design, col, scale)
     y = design.column(col)
     ind = np.where(np.isnan(y), np.nan, (y >= scale[1] - boxes + 1).astype(float))
     name = f"{col}_top{boxes}"
-    est = design.assign(**{name: ind}).ciprop(name, method=method, na_rm=na_rm)
-    return est
+    d = design.assign(**{name: ind})
+    est = d.ciprop(name, method=method, na_rm=na_rm)
+    if boundary == "equal-tailed":
+        return est
+    rows = d.usable(ind, name, na_rm)
+    return one_sided_where_bounded(est, int((rows & (d.row_weights != 0)).sum()))
 
 
 def score_0_100(

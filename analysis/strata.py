@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.ciprop import BOUNDARY_RULES
+from analysis.ciprop import one_sided_where_bounded
 from analysis.ciprop import proportion_estimate
 from analysis.estimate import Estimate
 from analysis.estimate import Estimates
@@ -166,9 +168,14 @@ def domain_proportions(
     population: Mapping[Hashable, float] | None = None,
     lonely_psu: str = "adjust",
     method: str = "logit",
+    boundary: str = "equal-tailed",
 ) -> Estimates:
     """As :func:`domain_means` for a 0/1 variable (``total`` = ``squares`` = the ones),
-    each estimate with the interval of R's ``svyciprop(method=)`` on its design df."""
+    each estimate with the interval of R's ``svyciprop(method=)`` on its design df;
+    ``boundary="one-sided"`` gives the satisfaction measures' interval instead
+    (:func:`analysis.ciprop.one_sided_where_bounded`)."""
+    if boundary not in BOUNDARY_RULES:
+        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
     for c in cells:
         if c.total < 0 or c.total > c.answered or c.squares != c.total:
             raise ValueError(
@@ -184,4 +191,6 @@ def domain_proportions(
         t: proportion_estimate(e.estimate, e.se, e.df, answered[t], method=method, name=str(t))
         for t, e in means.entries.items()
     }
+    if boundary == "one-sided":
+        entries = {t: one_sided_where_bounded(e, answered[t]) for t, e in entries.items()}
     return Estimates(entries, means.vcov)

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from sqlmodel import col
 
+from analysis.ciprop import SATISFACTION_BOUNDARY
 from analysis.compare import adjust_pvalues
 from analysis.estimate import Estimate
 from analysis.strata import domain_means
@@ -188,7 +189,7 @@ def compare(
         if sum(c.answered for c in sums.cells["top"]) >= MIN_CELL:
             targets_: dict[Any, list[int]] = {gid: [gid] for gid in top_groups}
             targets_[WHOLE] = everything
-            shares = domain_proportions(sums.cells["top"], targets_)
+            shares = domain_proportions(sums.cells["top"], targets_, boundary=SATISFACTION_BOUNDARY)
             whole.share = _figure(shares[WHOLE])
             tests = []
             for gid in top_groups:

@@ -11,7 +11,7 @@ Survey findings (:func:`compare_survey`): the item's answers (1-5; "not applicab
 and missing answers drop out), agency-wide or at the finding's unit. The two waves
 are independent samples: one design with strata wave x unit (each response its own
 PSU; a stratum of one response is centred at zero, R's ``survey.lonely.psu =
-"adjust"``); each side's top-two-box share has R's ``svyciprop`` logit interval, its
+"adjust"``); each side's top-two-box share has ``top_two_box``'s default interval, its
 0-100 score the rescaled design mean; the change is the design-based difference of
 the two waves (``analysis.compare.pairwise``, ``svyglm(y ~ wave)``) with its t
 interval and p-value. Either side under ``MIN_CELL`` respondents: nothing but

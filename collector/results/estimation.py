@@ -14,7 +14,8 @@ in a notebook get the same numbers from the same rows:
   the calibration residuals as R's ``postStratify``/``rake`` on the ``svydesign`` do;
   without margins the estimates are unweighted;
 - 95 % intervals use Student's t on the design degrees of freedom (the share's
-  interval is R's ``svyciprop`` logit interval on them).
+  interval is R's ``svyciprop`` logit interval on them, one-sided near a share of 0 or 1 as
+  ``top_two_box`` gives it by default).
 """
 
 from __future__ import annotations

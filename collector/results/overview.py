@@ -13,6 +13,7 @@ by unit (``analysis.strata``); a figure over fewer than ``MIN_CELL`` answers is 
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import date
@@ -23,6 +24,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlmodel import col
 
+from analysis.ciprop import SATISFACTION_BOUNDARY
 from analysis.compare import adjust_pvalues
 from analysis.strata import StratumCell
 from analysis.strata import domain_means
@@ -132,7 +134,8 @@ def share(cells: list[StratumCell]) -> dict[str, Any] | None:
     answered = sum(c.answered for c in cells)
     if answered < MIN_CELL:
         return None
-    estimate = domain_proportions(cells, {"all": list({c.domain for c in cells})})["all"]
+    domains: dict[Hashable, list[Hashable]] = {"all": list({c.domain for c in cells})}
+    estimate = domain_proportions(cells, domains, boundary=SATISFACTION_BOUNDARY)["all"]
     low, high = estimate.ci()
     return {"estimate": estimate.estimate, "low": low, "high": high, "n": answered}
 

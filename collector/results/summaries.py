@@ -20,8 +20,9 @@ def likert_summary(values: pd.Series) -> dict[str, Any]:
 
     Responses are treated as a simple random sample of visitors (the design-based
     weighting of an evidence pack is done with ``analysis.weighting``); "not
-    applicable" and missing answers drop out. The share's interval is R's
-    ``svyciprop`` logit interval, as evaluators see it in R.
+    applicable" and missing answers drop out. The share's interval is the
+    satisfaction measures' default: R's ``svyciprop`` logit interval, with all of α on the
+    side that can miss near a share of 1 (``boundary="one-sided"``, docs/analysis.md).
     """
     numbers = pd.to_numeric(values, errors="coerce").dropna()
     n = int(numbers.size)

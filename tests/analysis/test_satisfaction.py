@@ -90,12 +90,36 @@ def test_values_outside_the_scale_raise() -> None:
 
 
 def test_everybody_satisfied_is_not_certain() -> None:
+    """Default: the one-sided 95% Korn-Graubard bound (R's 90% equal-tailed lower end)."""
     d = corner_fpc_design()
-    d = d.assign(all5=5.0)
+    d = d.assign(all5=5.0, none=1.0)
     est = top_two_box(d, "all5")
     lo, hi = est.ci()
     assert est.estimate == 1.0 and hi == 1.0
+    close(lo, ref("boundary.kg.0.9")["p1"][0], EST_RTOL)
+    lo0, hi0 = top_two_box(d, "none").ci()
+    assert lo0 == 0.0
+    close(hi0, ref("boundary.kg.0.9")["p0"][1], EST_RTOL)
+    lo, hi = top_two_box(d, "all5", boundary="equal-tailed").ci()
     close(lo, ref("boundary.kg.0.95")["p1"][0], EST_RTOL)
+    with pytest.raises(ValueError, match="boundary"):
+        top_two_box(d, "all5", boundary="two-sided")
+
+
+def test_one_sided_only_where_the_other_side_cannot_miss() -> None:
+    """Away from 0 and 1 the default is R's svyciprop interval; near 1 only the upper end
+    changes, to the method's one-sided bound (the equal-tailed 90% interval's upper end)."""
+    d = api_design("strat")
+    mid = d.assign(q=np.where(d.data["api00"] > d.data["api00"].median(), 5.0, 2.0))
+    np.testing.assert_allclose(
+        top_two_box(mid, "q").ci(), top_two_box(mid, "q", boundary="equal-tailed").ci()
+    )
+    high = d.assign(q=np.where(d.data["api00"] > d.data["api00"].quantile(0.03), 5.0, 2.0))
+    r = top_two_box(high, "q", boundary="equal-tailed")
+    est = top_two_box(high, "q")
+    assert 0.95 < est.estimate < 1
+    assert est.ci()[0] == r.ci()[0]
+    assert est.ci()[1] == r.ci(0.90)[1] < r.ci()[1]
 
 
 def _likert_frame(n: int = 300, seed: int = 3) -> pd.DataFrame:

@@ -72,10 +72,16 @@ def test_domain_proportions_carry_svyciprops_logit_interval() -> None:
     data = rows()
     design = SurveyDesign(data, strata="unit", lonely_psu="adjust")
     got = domain_proportions(cells(data, "top"), TARGETS)
-    want = top_two_box(design.subset((data["agency"] == "A").to_numpy()), "y")
+    in_a = design.subset((data["agency"] == "A").to_numpy())
+    want = top_two_box(in_a, "y", boundary="equal-tailed")
     assert got["A"].estimate == pytest.approx(want.estimate, rel=1e-12)
     assert got["A"].se == pytest.approx(want.se, rel=1e-10)
     assert got["A"].ci() == pytest.approx(want.ci(), rel=1e-10)
+    # the pages' share: the satisfaction measures' default interval
+    pages = domain_proportions(cells(data, "top"), TARGETS, boundary="one-sided")
+    assert pages["A"].ci() == pytest.approx(top_two_box(in_a, "y").ci(), rel=1e-10)
+    with pytest.raises(ValueError, match="boundary"):
+        domain_proportions(cells(data, "top"), TARGETS, boundary="none")
 
 
 def test_bad_sums_are_refused() -> None:
