@@ -65,6 +65,7 @@ from flask import Response
 from flask import current_app
 from flask import send_file
 from PIL import Image
+from PIL import ImageFile
 from PIL import ImageOps
 from sqlalchemy import func
 from sqlalchemy import select
@@ -407,6 +408,9 @@ def _check_header(data: bytes, content_type: str, max_pixels: int, shown: str) -
 
 
 def _reencode(data: bytes, content_type: str, shown: str) -> bytes:
+    # Pillow's switch is process-wide, and WeasyPrint (the evidence pack's PDF) turns it
+    # on when imported: a truncated upload must still fail to load here.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # _check_header

@@ -112,6 +112,18 @@ def test_a_damaged_or_truncated_image_is_refused() -> None:
     assert refusal(png()[:40]) == "image_damaged"
 
 
+def test_a_truncated_image_is_refused_after_weasyprint_loosened_pillow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """WeasyPrint (the evidence pack) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES on
+    import; an upload in the same worker must still be checked whole."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    photo = jpeg_with_gps((300, 200))
+    assert refusal(photo[: len(photo) // 2]) == "image_damaged"
+
+
 def test_a_decompression_bomb_is_refused_with_a_clear_error() -> None:
     big = png((3000, 3000), mode="RGB")
     with pytest.raises(AttachmentError) as caught:
