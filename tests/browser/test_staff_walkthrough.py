@@ -201,7 +201,8 @@ def test_a_new_installation_from_agency_to_export(
     expect(analyst.locator("main")).to_contain_text("323")  # the unit's own target
 
     with analyst.expect_download() as csv_download:
-        analyst.get_by_role("link", name="CSV", exact=True).click()
+        # The first CSV link exports the wave on the page; the second, every wave.
+        analyst.get_by_role("link", name="CSV", exact=True).first.click()
     assert csv_download.value.suggested_filename.endswith(".csv")
     raw = Path(csv_download.value.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: Excel opens it as UTF-8
@@ -212,9 +213,9 @@ def test_a_new_installation_from_agency_to_export(
     assert row["comment"] == "'" + COMMENT  # the formula defused, the Chinese intact
 
     with analyst.expect_download() as xlsx_download:
-        analyst.get_by_role("link", name="XLSX", exact=True).click()
+        analyst.get_by_role("link", name="XLSX", exact=True).first.click()
     download = xlsx_download.value
-    assert re.fullmatch(r"citizen-satisfaction-tax-[0-9-]+\.xlsx", download.suggested_filename)
+    assert re.fullmatch(r"citizen-satisfaction-tax-c[0-9]+-[0-9-]+\.xlsx", download.suggested_filename)
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     book = openpyxl.load_workbook(saved)
