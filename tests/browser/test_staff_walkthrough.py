@@ -215,7 +215,9 @@ def test_a_new_installation_from_agency_to_export(
     with analyst.expect_download() as xlsx_download:
         analyst.get_by_role("link", name="XLSX", exact=True).first.click()
     download = xlsx_download.value
-    assert re.fullmatch(r"citizen-satisfaction-tax-c[0-9]+-[0-9-]+\.xlsx", download.suggested_filename)
+    assert re.fullmatch(
+        r"citizen-satisfaction-tax-c[0-9]+-[0-9-]+\.xlsx", download.suggested_filename
+    )
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     book = openpyxl.load_workbook(saved)
