@@ -71,3 +71,11 @@ def test_a_language_registered_differently_refuses_to_start(
     monkeypatch.setattr(hakka, "HAKKA", clash)
     with pytest.raises(PluginConfigurationError, match="'vi' is already registered"):
         make_app()
+
+
+def test_the_kiosk_first_and_last_screens_speak_hakka(app: Flask) -> None:
+    """The kiosk's first screen and its thank-you, in Hakka; 𠊎 (outside the BMP) intact."""
+    text = translator("hak")
+    assert text.gettext("Choose your language") == "請揀語言"
+    assert text.gettext("Start") == "開始"
+    assert "\U0002028e" in text.gettext("Your answers have been received.")
