@@ -6,7 +6,8 @@ Education's Taiwan Hakka dictionary writes it. The plugin gives:
 
 - the interface language ``hak`` (``register_languages``): its catalogue
   (``translations/hak/LC_MESSAGES/messages.po``) covers the citizen survey's pages:
-  the survey chooser, the survey page, the answer scales and the thank-you page; any
+  the survey chooser, the survey page, the answer scales, the thank-you page and
+  the kiosk's first and thank-you screens; any
   other message falls back to Traditional Chinese, which every Hakka reader reads;
 - Hakka texts for the core's citizen satisfaction survey
   (``citizen-satisfaction.hak.yaml``); the personal-data notice stays in its official
