@@ -16,6 +16,7 @@ reads under.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -71,6 +72,7 @@ from collector.results.waves import Wave
 from surveys import Questionnaire
 
 bp = Blueprint("results", __name__, url_prefix="/staff/results", template_folder="templates")
+logger = logging.getLogger(__name__)
 staff_area(bp)
 
 # A campaign's units are scoped through their campaign (idempotent: campaigns may register it too).
@@ -344,7 +346,16 @@ def export() -> Any:
     table = _load(actor, action, filters)
     if table is None:
         abort(404)
-    body = exporter.export(table, language)
+    try:
+        body = exporter.export(table, language)
+    except Exception:  # a plugin's exporter failing is its fault: a clear page, not a 500
+        logger.exception("exporter %r (%s) failed", fmt, type(exporter).__module__)
+        problem = translator(language).gettext(
+            "The export format %(name)s failed; nothing was exported. The failure is in "
+            "the server's log for the administrators.",
+            name=exporter.menu_label(),
+        )
+        return render_template("results/export_refused.html", problem=problem), 502
     _audit_export(actor, filters, fmt, len(table.frame))
     return Response(
         body,

@@ -33,6 +33,16 @@ class AuditorsOnly(example_plugin.JsonLinesExporter):
     action = "audit.read"
 
 
+class Broken(example_plugin.JsonLinesExporter):
+    """An exporter with a bug."""
+
+    name = "broken"
+    label = "Broken"
+
+    def export(self, table: Any, language: str) -> bytes:
+        raise RuntimeError("a plugin's bug")
+
+
 @pytest.fixture
 def plugin_app(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> Flask:
     ep = importlib.metadata.EntryPoint(
@@ -42,7 +52,7 @@ def plugin_app(make_app: Any, monkeypatch: pytest.MonkeyPatch) -> Flask:
     monkeypatch.setattr(
         example_plugin,
         "register_exporters",
-        example_plugin.hookimpl(lambda: [example_plugin.JsonLinesExporter, AuditorsOnly]),
+        example_plugin.hookimpl(lambda: [example_plugin.JsonLinesExporter, AuditorsOnly, Broken]),
     )
     return make_app(seed="staff", PLUGINS_LOAD_ENTRY_POINTS=True)
 
@@ -114,3 +124,15 @@ def test_a_large_plugin_export_goes_to_the_queue(plugin_app: Flask) -> None:
     assert len(download.data.decode().splitlines()) == 3
     [event] = export_actions(plugin_app)
     assert event["format"] == "jsonl" and event["job"] == int(job_page.rsplit("/", 1)[1])
+
+
+def test_a_failing_exporter_is_a_clear_page_and_exports_nothing(plugin_app: Flask) -> None:
+    add_responses(plugin_app, "alpha", "c1", 6)
+    client = client_for(plugin_app, ANALYST)
+    response = client.get(
+        "/staff/results/export",
+        query_string={"format": "broken", "questionnaire": SLUG, "lang": "en"},
+    )
+    assert response.status_code == 502
+    assert "The export format Broken failed; nothing was exported." in response.text
+    assert export_actions(plugin_app) == []
