@@ -22,6 +22,7 @@ from sqlmodel import col
 from wtforms import SelectField
 
 from collector.access import audit
+from collector.access.identity import current_actor
 from collector.access.permissions import require
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
@@ -43,6 +44,13 @@ from collector.results.waves import periods_between
 
 bp = Blueprint("evidence", __name__, url_prefix="/staff/evidence", template_folder="templates")
 staff_area(bp)
+
+
+@bp.context_processor
+def _actor() -> dict[str, Any]:
+    """The staff layout shows the console's navigation and the account only with ``actor``."""
+    return {"actor": current_actor()}
+
 
 ACTION = background.ACTION
 YEARS_BACK = 5

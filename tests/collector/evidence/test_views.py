@@ -152,3 +152,9 @@ def test_a_worker_killed_mid_pack_leaves_it_to_the_next_which_delivers_it_once(
     assert [p.name for p in path.parent.iterdir() if not p.name.startswith(".")] == [path.name]
     _manifest, problems = verify(path)
     assert problems == []
+
+
+def test_the_page_shows_the_console_navigation_and_account(staff_app: Flask) -> None:
+    """The staff layout draws the console's navigation and the account only with ``actor``."""
+    html = client_as(staff_app, "analyst@alpha.example.test").get("/staff/evidence").text
+    assert 'class="console-nav"' in html and 'class="who"' in html
