@@ -95,18 +95,17 @@ def create(
     parameters: Mapping[str, Any] | None = None,
 ) -> Job:
     """Record a job and queue it; return the stored row."""
-    job_kind = kind_of(app, kind)
-    job = Job(
-        kind=kind,
-        agency_id=agency_id,
-        requested_by=requested_by,
-        parameters=dict(parameters or {}),
-        max_attempts=job_kind.retries + 1,
-        lease_until=time.time() + QUEUED_GRACE_LEASES * lease_seconds(app),
-    )
     with session_scope(app) as session:
-        session.add(job)
+        job = record(
+            session,
+            app,
+            kind,
+            agency_id=agency_id,
+            requested_by=requested_by,
+            parameters=parameters,
+        )
     assert job.id is not None
+    job_kind = kind_of(app, kind)
     enqueue(app, job.id, job_kind, retries=job_kind.retries)
     return job
 
