@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2 import Environment
+from jinja2.bccache import Bucket
 from werkzeug.routing import Rule
 
 import collector.core.plugins
@@ -144,12 +147,42 @@ def _compile_builder(self: Rule, append_unknown: bool = True) -> Any:
     return _builders[key]
 
 
+class _SessionBytecodeCache(BytecodeCache):
+    """Compiled templates shared by every app of a test session. Each app has its own Jinja
+    environment, so without it every test compiled again each template it rendered (most of
+    a short test's time); the bucket checks the source's checksum, so an edited template is
+    compiled anew."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _SessionBytecodeCache()
+_CREATE_JINJA_ENVIRONMENT = Flask.create_jinja_environment
+
+
+def _create_jinja_environment(self: Flask) -> Environment:
+    environment = _CREATE_JINJA_ENVIRONMENT(self)
+    environment.bytecode_cache = _TEMPLATES
+    return environment
+
+
 @contextmanager
 def apps_made_cheaply() -> Iterator[None]:
     """Within: every app reuses the questionnaires read from a file before (the bundled
     ones are read and validated once per session instead of once per app), and the URL
-    builders werkzeug generated for the same rules before (most of an app's making)."""
+    builders werkzeug generated for the same rules before (most of an app's making), and the
+    templates compiled by an app before."""
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Flask, "create_jinja_environment", _create_jinja_environment)
         patch.setattr(collector.core.plugins, "load", _load)
         patch.setattr(collector.core.plugins, "translate_file", _translate_file)
         patch.setattr(Rule, "_compile_builder", _compile_builder)
