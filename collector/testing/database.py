@@ -60,6 +60,9 @@ BASE_SETTINGS: dict[str, Any] = {
     "TESTING": True,
     "SECRET_KEY": "test",
     "PLUGINS_LOAD_ENTRY_POINTS": False,
+    # Argon2 at its cheapest: staff and complainant passwords are hashed in many tests,
+    # and the production parameters take half a second of CPU per hash.
+    "PASSWORD_HASH": FAST_HASH,
 }
 """What every test app is made with (``make_app``'s arguments on top)."""
 
