@@ -18,7 +18,9 @@ from flask import Flask
 from jinja2 import BytecodeCache
 from jinja2 import Environment
 from jinja2.bccache import Bucket
+from werkzeug.routing import BaseConverter
 from werkzeug.routing import Rule
+from werkzeug.routing.rules import RulePart
 
 import collector.core.plugins
 from collector.app import create_app
@@ -147,6 +149,38 @@ def _compile_builder(self: Rule, append_unknown: bool = True) -> Any:
     return _builders[key]
 
 
+_COMPILE_RULE = Rule.compile
+_parsed: dict[Any, tuple[list[RulePart], list[tuple[bool, str]], dict[str, BaseConverter]]] = {}
+
+
+def _compile_rule(self: Rule) -> None:
+    """Werkzeug's parsing of a rule into its parts, once per session for each distinct rule
+    and map configuration: every app adds the same hundred-odd rules. The converters are
+    shared between apps; werkzeug's and collector's keep nothing of an app."""
+    url_map = self.map
+    assert url_map is not None, "rule not bound"
+    key = (
+        self.rule,
+        self.subdomain,
+        self.host,
+        self.merge_slashes,
+        url_map.host_matching,
+        tuple(url_map.converters.items()),
+    )
+    found = _parsed.get(key)
+    if found is None:
+        _COMPILE_RULE(self)
+        _parsed[key] = (list(self._parts), list(self._trace), dict(self._converters))
+        return
+    parts, trace, converters = found
+    self._parts = list(parts)
+    self._trace = list(trace)
+    self._converters = dict(converters)
+    self.arguments.update(converters)
+    self._build = self._compile_builder(False).__get__(self, None)
+    self._build_unknown = self._compile_builder(True).__get__(self, None)
+
+
 class _SessionBytecodeCache(BytecodeCache):
     """Compiled templates shared by every app of a test session. Each app has its own Jinja
     environment, so without it every test compiled again each template it rendered (most of
@@ -179,11 +213,12 @@ def _create_jinja_environment(self: Flask) -> Environment:
 def apps_made_cheaply() -> Iterator[None]:
     """Within: every app reuses the questionnaires read from a file before (the bundled
     ones are read and validated once per session instead of once per app), and the URL
-    builders werkzeug generated for the same rules before (most of an app's making), and the
-    templates compiled by an app before."""
+    builders werkzeug generated and the rules it parsed before (most of an app's making), and
+    the templates compiled by an app before."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Flask, "create_jinja_environment", _create_jinja_environment)
         patch.setattr(collector.core.plugins, "load", _load)
         patch.setattr(collector.core.plugins, "translate_file", _translate_file)
         patch.setattr(Rule, "_compile_builder", _compile_builder)
+        patch.setattr(Rule, "compile", _compile_rule)
         yield
