@@ -6,6 +6,8 @@ the application, and must keep the code they had when they were written.
 
 from __future__ import annotations
 
+import functools
+
 from tests.helpers.import_graph import ROOT
 from tests.helpers.import_graph import cycles
 from tests.helpers.import_graph import import_graph
@@ -15,7 +17,9 @@ PACKAGE = ROOT / "collector"
 MIGRATION_SCRIPTS = "collector.core.migrations.versions."
 
 
+@functools.cache
 def collector_graph() -> dict[str, set[str]]:
+    """The graph, parsed once per test process (the tests only read it)."""
     graph = import_graph(PACKAGE)
     return {
         module: {t for t in targets if not t.startswith(MIGRATION_SCRIPTS)}
