@@ -36,6 +36,7 @@ from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import cast
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
@@ -86,6 +87,28 @@ def dimension(keys: Sequence[str]) -> ColumnElement[Any]:
     total = sum((func.coalesce(v, 0.0) for v in values), cast(0.0, Float))
     mean = case((answered > 0, total / answered), else_=None)
     return mean._annotate({MEASURE: ("dimension", tuple(keys))})
+
+
+def product(first: ColumnElement[Any], second: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The product of two measures of this module: NULL unless both are answered, so its
+    count is the rows with both and its sum Σ first·second over them."""
+    spec = ("product", first._annotations[MEASURE], second._annotations[MEASURE])
+    return (first * second)._annotate({MEASURE: spec})
+
+
+def given(value: ColumnElement[Any], other: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``value`` where ``other`` is answered too (NULL elsewhere): its sum is Σ value over
+    the rows with both."""
+    expression = case((other.is_not(None), value), else_=None)
+    spec = ("given", value._annotations[MEASURE], other._annotations[MEASURE])
+    return expression._annotate({MEASURE: spec})
+
+
+def answered_any(keys: Sequence[str]) -> ColumnElement[Any]:
+    """1 for a response that answered at least one of ``keys`` (NULL for none): its count
+    is those responses."""
+    expression = case((or_(*(item(k).is_not(None) for k in keys)), 1.0), else_=None)
+    return expression._annotate({MEASURE: ("any", tuple(keys))})
 
 
 @dataclass(frozen=True)
