@@ -459,7 +459,9 @@ class SumsCache(Kept[_Entry]):
     stays exact while no revision was added: it covers the responses up to a settled id
     (:data:`SETTLE`), and the responses stored since are summed on their own (a
     primary-key range: the last minutes' rows) and added. A new revision anywhere
-    recomputes the entry. Kept per application (per database).
+    recomputes the entry. Kept per application (per database), and written to the
+    ``results_sums`` table (:func:`store_kept`), so that a new process (another worker,
+    a restart) starts from them instead of summing every wave again (:func:`load_kept`).
     """
 
     def __init__(self, size: int = 512) -> None:
