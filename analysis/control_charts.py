@@ -23,21 +23,32 @@ def run_rules(z: Sequence[float] | np.ndarray) -> list[list[str]]:
     WE1 one point beyond 3σ; WE2 two of three beyond 2σ on one side; WE3 four of five beyond
     1σ on one side; WE4 eight in a row on one side; TREND six in a row steadily rising or
     falling. Each point lists the rules whose window ends at it.
+
+    A NaN is a period without a value (a month with no case due): it is not a point, and
+    the points on either side of it are not consecutive, so no window that holds it
+    fires (the runs count calendar periods, not the points that happen to exist).
     """
     za = np.asarray(z, dtype=float)
+    gap = np.isnan(za)
     out: list[list[str]] = [[] for _ in za]
+
+    def whole(first: int, last: int) -> bool:
+        return first >= 0 and not gap[first : last + 1].any()
+
     for i in range(len(za)):
+        if gap[i]:
+            continue
         if abs(za[i]) > 3:
             out[i].append("WE1")
         for side in (1, -1):
             s = side * za
-            if i >= 2 and (s[i - 2 : i + 1] > 2).sum() >= 2 and s[i] > 2:
+            if whole(i - 2, i) and (s[i - 2 : i + 1] > 2).sum() >= 2 and s[i] > 2:
                 out[i].append("WE2")
-            if i >= 4 and (s[i - 4 : i + 1] > 1).sum() >= 4 and s[i] > 1:
+            if whole(i - 4, i) and (s[i - 4 : i + 1] > 1).sum() >= 4 and s[i] > 1:
                 out[i].append("WE3")
-            if i >= 7 and (s[i - 7 : i + 1] > 0).all():
+            if whole(i - 7, i) and (s[i - 7 : i + 1] > 0).all():
                 out[i].append("WE4")
-        if i >= 5:
+        if whole(i - 5, i):
             d = np.diff(za[i - 5 : i + 1])
             if (d > 0).all() or (d < 0).all():
                 out[i].append("TREND")

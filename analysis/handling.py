@@ -30,6 +30,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from analysis.control_charts import p_chart
+from analysis.control_charts import run_rules
 from analysis.design import SurveyDesign
 from analysis.survival import TimeToClose
 from analysis.survival import time_to_close
@@ -82,17 +83,29 @@ def time_to_close_counts(
 def overdue_chart(
     months: Sequence[str], due: Sequence[int], overdue: Sequence[int]
 ) -> pd.DataFrame:
-    """p-chart of the share overdue per month (months with no case due are left out)."""
+    """p-chart of the share overdue per month, one row per month given.
+
+    A month with no case due has no share and no limits (NaN, ``n`` 0): it stays in the
+    chart as a gap, and the run rules count it as a period (a run of eight months on one
+    side is eight calendar months, :func:`analysis.control_charts.run_rules`).
+    """
     if not len(months) == len(due) == len(overdue):
         raise ValueError("months, due and overdue must have the same length")
     keep = [i for i, n in enumerate(due) if n > 0]
     if not keep:
         raise ValueError("no month has a case due")
     index = pd.Index([months[i] for i in keep], name="month")
-    return p_chart(
+    kept = p_chart(
         pd.Series([overdue[i] for i in keep], index=index, dtype=float),
         pd.Series([due[i] for i in keep], index=index, dtype=float),
     )
+    chart = kept.reindex(pd.Index(list(months), name="month"))
+    chart["n"] = chart["n"].fillna(0.0)
+    chart["centre"] = kept["centre"].iloc[0]
+    rules = run_rules(chart["z"].to_numpy(dtype=float))
+    chart["out_of_control"] = [bool(r) for r in rules]
+    chart["rules"] = [",".join(r) for r in rules]
+    return chart
 
 
 def dimension_scores(frame: pd.DataFrame, dimensions: Mapping[str, Sequence[str]]) -> pd.DataFrame:

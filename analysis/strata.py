@@ -14,6 +14,11 @@ from Σy, Σy² and the count. The variance is R's ``svyrecvar`` for one stage,
 Σ_h (1 - n_h/N_h) n_h/(n_h - 1) Σ_i (z_i - z̄_h)², and equals what
 :class:`analysis.design.SurveyDesign` computes from the rows
 (tests/analysis/test_strata.py checks it, contrasts between domains included).
+
+A dimension's average of its items' means (:func:`average_of_means`, as
+``analysis.composite.average_of_means`` computes it from the rows) needs more: the score
+of a row sums one term per item it answered, so Σz² per stratum needs, per pair of items,
+the rows that answered both, their Σy of each item and Σ of the products (:class:`PairCell`).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from analysis.ciprop import proportion_estimate
 from analysis.estimate import Estimate
 from analysis.estimate import Estimates
 
-__all__ = ["StratumCell", "domain_means", "domain_proportions"]
+__all__ = ["PairCell", "StratumCell", "average_of_means", "domain_means", "domain_proportions"]
 
 _SELF_REPRESENTING = 1e-7  # R's onestrat: a census stratum adds no variance
 _CANCELLED = 1e-12  # relative size below which a centred sum is rounding noise
@@ -54,6 +59,21 @@ class StratumCell:
     answered: int
     total: float
     squares: float
+
+
+@dataclass(frozen=True)
+class PairCell:
+    """The sums of one stratum over the rows that answered both items of a pair (a, b).
+
+    ``both``: those rows; ``first``: Σ y_a and ``second``: Σ y_b over them; ``product``:
+    Σ y_a·y_b.
+    """
+
+    stratum: Hashable
+    both: int
+    first: float
+    second: float
+    product: float
 
 
 def _check(cells: Sequence[StratumCell], population: Mapping[Hashable, float] | None) -> None:
@@ -194,3 +214,110 @@ def domain_proportions(
     if boundary == "one-sided":
         entries = {t: one_sided_where_bounded(e, answered[t]) for t, e in entries.items()}
     return Estimates(entries, means.vcov)
+
+
+def _variance(
+    t: np.ndarray, p: np.ndarray, rows: np.ndarray, fpc: np.ndarray, lonely_psu: str
+) -> float:
+    """Σ_h of a stratum's centred sum of squared scores, as :func:`domain_means` (one
+    estimate): ``t`` Σz and ``p`` Σz² per stratum."""
+    lonely = (rows == 1) & ~(fpc < _SELF_REPRESENTING)
+    scale = np.where(rows > 1, fpc * rows / np.maximum(rows - 1, 1), fpc)
+    scale = np.where(fpc < _SELF_REPRESENTING, 0.0, scale)
+    centred = p - t * t / rows
+    centred = np.where(np.abs(centred) <= _CANCELLED * np.abs(p), 0.0, centred)
+    if lonely_psu == "adjust":
+        centred = np.where(lonely, p, centred)
+    else:
+        scale = np.where(lonely, 0.0, scale)
+    return float((centred * scale).sum())
+
+
+def average_of_means(
+    items: Sequence[Sequence[StratumCell]],
+    pairs: Mapping[tuple[int, int], Sequence[PairCell]],
+    answered_any: Mapping[Hashable, int],
+    *,
+    population: Mapping[Hashable, float] | None = None,
+    lonely_psu: str = "adjust",
+    scale: float = 1.0,
+    shift: float = 0.0,
+    name: str = "",
+) -> Estimate:
+    """``scale · (mean of the items' means - shift)`` over the whole design, with its
+    linearised SE, from sums: what ``analysis.composite.average_of_means`` gives from the
+    rows (each item's mean over the rows that answered it).
+
+    ``items``: each item's stratum cells (domains are pooled: the estimate is over every
+    row); ``pairs``: for items i < j (indices into ``items``) the cells of the rows that
+    answered both; ``answered_any``: per stratum, the rows that answered at least one item
+    (the design df is theirs: rows minus strata holding them). ``population`` and
+    ``lonely_psu`` as :func:`domain_means`. An item without answers raises.
+    """
+    if not items:
+        raise ValueError("items must name at least one item")
+    if lonely_psu not in LONELY:
+        raise ValueError(f"lonely_psu must be one of {LONELY}, got {lonely_psu!r}")
+    for cells in items:
+        _check(cells, population)
+    n_h = _stratum_rows(items[0])
+    strata = list(n_h)
+    index = {h: i for i, h in enumerate(strata)}
+    for cells in items[1:]:
+        if _stratum_rows(cells) != n_h:
+            raise ValueError("every item's cells must cover the same rows per stratum")
+    rows = np.array([n_h[h] for h in strata], dtype=float)
+    if population is None:
+        weight = np.ones(len(strata))
+        fpc = np.ones(len(strata))
+    else:
+        pop = np.array([float(population[h]) for h in strata])
+        weight = pop / rows
+        fpc = (pop - rows) / pop
+    k = len(items)
+    answered = np.zeros((len(strata), k))
+    s1 = np.zeros((len(strata), k))
+    s2 = np.zeros((len(strata), k))
+    for c, cells in enumerate(items):
+        for cell in cells:
+            h = index[cell.stratum]
+            answered[h, c] += cell.answered
+            s1[h, c] += cell.total
+            s2[h, c] += cell.squares
+    big_w = (weight[:, None] * answered).sum(axis=0)
+    empty = [c for c in range(k) if not big_w[c] > 0]
+    if empty:
+        raise ValueError(f"items {empty} have no answers")
+    means = (weight[:, None] * s1).sum(axis=0) / big_w
+    # an answered row's score: z = Σ_c a_c (y_c - m_c), a_c = w_h / (k W_c)
+    a = weight[:, None] / (k * big_w[None, :])
+    t = (a * (s1 - means[None, :] * answered)).sum(axis=1)
+    # Σ over the rows of (y_c - m_c)(y_d - m_d) where both were answered, per stratum
+    q = np.zeros((len(strata), k, k))
+    for c in range(k):
+        q[:, c, c] = s2[:, c] - 2 * means[c] * s1[:, c] + means[c] ** 2 * answered[:, c]
+    for (i, j), pair_cells in pairs.items():
+        if not 0 <= i < j < k:
+            raise ValueError(f"pair {(i, j)} must name items i < j of the {k} given")
+        for pair in pair_cells:
+            h = index[pair.stratum]
+            value = (
+                pair.product
+                - means[j] * pair.first
+                - means[i] * pair.second
+                + means[i] * means[j] * pair.both
+            )
+            q[h, i, j] += value
+            q[h, j, i] += value
+    p = np.einsum("hc,hcd,hd->h", a, q, a)
+    v = _variance(t, p, rows, fpc, lonely_psu)
+    held = [h for h in strata if answered_any.get(h, 0) > 0]
+    df = sum(int(answered_any[h]) for h in held) - len(held)
+    return Estimate(
+        estimate=scale * (float(means.sum()) / k - shift),
+        se=scale * math.sqrt(max(v, 0.0)),
+        df=df,
+        name=name,
+        statistic="average_of_means",
+        ci_df=float(df),
+    )

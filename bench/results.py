@@ -20,7 +20,10 @@ load average then; it reports the process's peak resident memory
 Pages: ``results`` (/staff/results, the 2025 H1 wave with its trend section),
 ``trend`` (the same page's trend section on its own: ``trend_s`` is the section's
 build time inside the page, cold), ``comparison`` (/staff/results/agencies) and
-``complaint_statistics`` (/staff/cases/statistics). Prints one JSON document
+``complaint_statistics`` (/staff/cases/statistics); a page named twice is measured
+twice, each in its own process. ``kept_sums_before`` counts the sums that earlier
+processes stored in ``results_sums`` (0: the process sums every wave itself; ``--clear-kept``
+empties the table before each page). Prints one JSON document
 ``{"pages": [{"page", "database", "responses", "cold_s", "warm_s", ...}, ...]}``.
 """
 
@@ -134,6 +137,97 @@ def answer_sets(app: Any, rng: random.Random) -> list[dict[str, Any]]:
     return out
 
 
+CHUNK = 50_000
+"""Responses written per ``COPY`` (PostgreSQL) or ``executemany`` (SQLite)."""
+
+
+def written_responses(
+    engine: Any,
+    postgres: bool,
+    version_id: Any,
+    agency_ids: list[int],
+    unit_ids_of: list[list[Any]],
+    encoded: list[str],
+    totals: tuple[int, int],
+    period: tuple[datetime, float],
+) -> int:
+    """Writes ``totals`` responses of the two agencies, submitted at random over
+    ``period`` (its start, its length in seconds), ids in the order of submission as in
+    real use; the columns are drawn with numpy and written through the driver itself
+    (``COPY`` text on PostgreSQL, ``executemany`` on SQLite)."""
+    import numpy as np
+
+    rng = np.random.default_rng(20261203)
+    total = sum(totals)
+    agency_of = np.repeat(np.arange(2), totals)
+    seconds = rng.random(total) * period[1]
+    order = np.argsort(seconds, kind="stable")
+    seconds, agency_of = seconds[order], agency_of[order]
+    sizes = np.array([len(unit_ids_of[0]), len(unit_ids_of[1])])
+    unit_index = np.minimum((rng.random(total) * sizes[agency_of]).astype(np.int64), 99)
+    units = [np.array(ids, dtype=np.int64) for ids in unit_ids_of]
+    unit_id = np.where(
+        agency_of == 0, units[0][unit_index % len(units[0])], units[1][unit_index % len(units[1])]
+    )
+    template = (unit_index * 7 + rng.integers(0, TEMPLATES // 2, total)) % TEMPLATES
+    start = np.datetime64(period[0].replace(tzinfo=None), "us")
+    stamps = np.datetime_as_string(start + (seconds * 1e6).astype("timedelta64[us]"), unit="us")
+    stamps = np.char.replace(stamps, "T", " ")
+    agency = np.array(agency_ids, dtype=np.int64)[agency_of]
+    channels = ["qr", "kiosk", "paper", "online"]
+    columns = (
+        "receipt, questionnaire_version_id, agency_id, unit_id, channel, language, "
+        "submitted_at, answers, revision"
+    )
+    raw = engine.raw_connection()  # the driver itself: COPY on PostgreSQL, executemany on SQLite
+    try:
+        cursor = raw.cursor()
+        if not postgres:
+            cursor.execute("PRAGMA synchronous=OFF")  # a benchmark's seed: no fsync per chunk
+        # COPY's text format: a backslash starts an escape, so the JSON's own are doubled
+        copied = [e.replace("\\", "\\\\") for e in encoded]
+        for low in range(0, total, CHUNK):
+            high = min(total, low + CHUNK)
+            parts = zip(
+                range(low, high),
+                agency[low:high].tolist(),
+                unit_id[low:high].tolist(),
+                stamps[low:high].tolist(),
+                template[low:high].tolist(),
+                strict=True,
+            )
+            if postgres:
+                text = "".join(
+                    f"B{i:011d}\t{version_id}\t{a}\t{u}\t{channels[i % 4]}\tzh-Hant-TW\t"
+                    f"{t}+00\t{copied[k]}\t1\n"
+                    for i, a, u, t, k in parts
+                )
+                with cursor.copy(f"COPY response ({columns}) FROM STDIN") as copy:
+                    copy.write(text)
+            else:
+                cursor.executemany(
+                    f"INSERT INTO response ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            f"B{i:011d}",
+                            version_id,
+                            a,
+                            u,
+                            channels[i % 4],
+                            "zh-Hant-TW",
+                            t,
+                            encoded[k],
+                            1,
+                        )
+                        for i, a, u, t, k in parts
+                    ],
+                )
+        raw.commit()
+    finally:
+        raw.close()
+    return total
+
+
 def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
     from sqlalchemy import insert
 
@@ -211,54 +305,18 @@ def seed(url: str, responses: int, complaints: int) -> dict[str, Any]:
     engine = get_engine(app)
     first = datetime(YEARS[0], 1, 1, tzinfo=UTC)
     span = (datetime(YEARS[-1] + 1, 1, 1, tzinfo=UTC) - first).total_seconds()
-    channels = ["qr", "kiosk", "paper", "online"]
     second = responses // 10
-    chunk = 20_000
-    n = 0
-    encoded = [json.dumps(t, ensure_ascii=False, separators=(",", ":")) for t in templates]
-    columns = (
-        "receipt, questionnaire_version_id, agency_id, unit_id, channel, language, "
-        "submitted_at, answers, revision"
+    n = written_responses(
+        engine,
+        url.startswith("postgresql"),
+        version_id,
+        agency_ids,
+        unit_ids_of,
+        [json.dumps(t, ensure_ascii=False, separators=(",", ":")) for t in templates],
+        (responses, second),
+        (first, span),
     )
-    postgres = url.startswith("postgresql")
-    raw = engine.raw_connection()  # the driver itself: COPY on PostgreSQL, executemany on SQLite
-    try:
-        cursor = raw.cursor()
-        for agency_index, total in ((0, responses), (1, second)):
-            unit_ids = unit_ids_of[agency_index]
-            done = 0
-            while done < total:
-                rows = []
-                for _ in range(min(chunk, total - done)):
-                    unit = rng.randrange(len(unit_ids))
-                    submitted = first + timedelta(seconds=rng.random() * span)
-                    rows.append(
-                        (
-                            f"B{n:011d}",
-                            version_id,
-                            agency_ids[agency_index],
-                            unit_ids[unit],
-                            channels[n % 4],
-                            "zh-Hant-TW",
-                            submitted if postgres else submitted.strftime("%Y-%m-%d %H:%M:%S.%f"),
-                            encoded[(unit * 7 + rng.randrange(TEMPLATES // 2)) % TEMPLATES],
-                            1,
-                        )
-                    )
-                    n += 1
-                if postgres:
-                    with cursor.copy(f"COPY response ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]  # psycopg's cursor
-                        for row in rows:
-                            copy.write_row(row)
-                else:
-                    cursor.executemany(
-                        f"INSERT INTO response ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows,
-                    )
-                done += len(rows)
-        raw.commit()
-    finally:
-        raw.close()
+    chunk = 20_000
     with engine.begin() as conn:
         cases: list[dict[str, Any]] = []
         for i in range(complaints):
@@ -325,12 +383,32 @@ def login(client: Any, email: str) -> None:
     assert answer.status_code in (302, 303), answer.status_code
 
 
+def kept_sums(app: Any) -> int:
+    """Rows of ``results_sums``: sums kept by earlier processes (0: this one sums all)."""
+    from sqlalchemy import text
+
+    from collector.core.db import get_engine
+
+    with get_engine(app).connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM results_sums")).scalar_one())
+
+
+def clear_kept(url: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy import text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM results_sums"))
+    engine.dispose()
+
+
 def measure(url: str, page: str) -> dict[str, Any]:
     app = app_for(url)
     user, path = PAGES[page]
     client = app.test_client()
     login(client, user)
-    out: dict[str, Any] = {"page": page}
+    out: dict[str, Any] = {"page": page, "kept_sums_before": kept_sums(app)}
     for name in ("cold", "warm"):
         started, cpu = time.perf_counter(), time.process_time()
         answer = client.get(path)
@@ -353,7 +431,7 @@ def measure_trend(url: str) -> dict[str, Any]:
     app = app_for(url)
     client = app.test_client()
     login(client, ANALYST)
-    out: dict[str, Any] = {"page": "trend"}
+    out: dict[str, Any] = {"page": "trend", "kept_sums_before": kept_sums(app)}
     timings: list[float] = []
     original: dict[str, Any] = {}
     plugins = get_plugins(app)
@@ -409,6 +487,11 @@ def main() -> None:
         default="results,trend,comparison,complaint_statistics",
         help="comma-separated pages to measure",
     )
+    parser.add_argument(
+        "--clear-kept",
+        action="store_true",
+        help="empty results_sums before each page (every process then sums every wave)",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one page, this process
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -432,6 +515,8 @@ def main() -> None:
                 seeding[kind] = seed(url, args.responses, args.complaints)
                 print(f"{kind}: seeded {seeding[kind]}", file=sys.stderr)
             for page in args.pages.split(","):
+                if args.clear_kept:
+                    clear_kept(url)
                 done = subprocess.run(
                     [sys.executable, __file__, "--measure", page, "--url", url],
                     cwd=ROOT,

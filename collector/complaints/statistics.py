@@ -241,7 +241,7 @@ class Curve:
 class ChartMonth:
     month: Month
     due: int
-    share: float | None  # None: fewer than MIN_CELL cases due
+    share: float | None  # None: fewer than MIN_CELL cases due (0: none, a gap in the chart)
     centre: float
     lower: float
     upper: float
@@ -311,12 +311,15 @@ def case_statistics(session: Session, scope: Scope) -> CaseStatistics:
     total_on_time = sum(k for _, k in due_by_month.values())
 
     chart: list[ChartMonth] = []
-    chart_months = [m for m in months if due_by_month.get(m, [0, 0])[0] > 0]
-    if chart_months:
+    # Every month up to the last due date already past: a month with no case due is a gap
+    # in the chart (and counts as a month for the run rules), not left out.
+    last_month = f"{scope.last_due:%Y-%m}"
+    chart_months = [m for m in months if m <= last_month]
+    if any(due_by_month.get(m, [0, 0])[0] > 0 for m in chart_months):
         frame = overdue_chart(
             chart_months,
-            [due_by_month[m][0] for m in chart_months],
-            [due_by_month[m][0] - due_by_month[m][1] for m in chart_months],
+            [due_by_month.get(m, [0, 0])[0] for m in chart_months],
+            [due_by_month.get(m, [0, 0])[0] - due_by_month.get(m, [0, 0])[1] for m in chart_months],
         )
         for label, row in frame.iterrows():
             n = int(row["n"])

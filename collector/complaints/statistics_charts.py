@@ -5,7 +5,8 @@
 - ``overdue``: the p-chart of the monthly overdue share (``CaseStatistics.chart``) with
   its limits, signalled months marked.
 
-A month of fewer than ``MIN_CELL`` cases due has no share (``ChartMonth.share`` is
+A month with no case due is a gap in the line (and says so in the chart's table); the
+run rules count it as a month. A month of fewer than ``MIN_CELL`` cases due has no share (``ChartMonth.share`` is
 None) and no limits either: 3-sigma limits depend on the month's count and would give
 it away.
 """
@@ -50,6 +51,7 @@ def statistics_charts(cases: CaseStatistics, language: str) -> dict[str, Chart]:
                     m.lower * 100 if m.share is not None else None,
                     m.upper * 100 if m.share is not None else None,
                     bool(m.rules),
+                    text.gettext("No cases due") if m.due == 0 else "",
                 )
                 for m in cases.chart
             ],

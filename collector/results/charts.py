@@ -100,6 +100,7 @@ class TrendPoint:
     low: float | None
     high: float | None
     n: int
+    tick: str = ""  # the axis label, when shorter than ``label`` (``Wave.tick``)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class ControlPoint:
     lower: float | None
     upper: float | None
     flagged: bool
+    note: str = ""  # shown in the table instead of a missing value ("No cases due")
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,9 @@ def trend_chart(
     text = translator(language)
     # A wave of fewer than MIN_CELL respondents is withheld here too, whatever the caller sent.
     points = [
-        p if p.estimate is None or p.n >= MIN_CELL else TrendPoint(p.label, None, None, None, p.n)
+        p
+        if p.estimate is None or p.n >= MIN_CELL
+        else TrendPoint(p.label, None, None, None, p.n, p.tick)
         for p in points
     ]
     shown = [i for i, p in enumerate(points) if p.estimate is not None]
@@ -318,7 +322,9 @@ def trend_chart(
                 color=GREY,
                 label=text.gettext("Withheld: fewer than %(min)s respondents", min=MIN_CELL),
             )
-        ax.set_xticks(xs, [_wrap(p.label, max(8, 84 // max(1, len(points)))) for p in points])
+        ticks = [_wrap_lines(p.tick or p.label, TICK_COLUMNS) for p in points]
+        shown_ticks = _spaced(ticks)
+        ax.set_xticks([xs[i] for i in shown_ticks], [ticks[i] for i in shown_ticks])
         ax.set_ylabel(y_label)
         ax.set_xlabel(text.gettext("Wave"))
         _legend(figure, ax)
@@ -662,7 +668,7 @@ def control_chart(
     rows = [
         [
             p.label,
-            _number(p.value),
+            p.note if p.value is None and p.note else _number(p.value),
             _number(p.lower),
             _number(p.upper),
             text.gettext("Yes") if p.flagged else text.gettext("No"),
@@ -738,6 +744,31 @@ def step_chart(
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+AXIS_COLUMNS = 80
+"""Columns of tick-label text that fit along a chart's x-axis at ``WIDTH_IN`` (a CJK
+character is two columns), with a gap of :data:`TICK_GAP` between labels."""
+TICK_COLUMNS = 12
+"""The widest line of a wave's axis label; longer lines (a campaign's title) wrap."""
+TICK_GAP = 3
+
+
+def _wrap_lines(label: str, width: int) -> str:
+    """Each line of ``label`` wrapped to ``width`` columns (:func:`_wrap`)."""
+    return "\n".join(_wrap(line, width) for line in label.split("\n"))
+
+
+def _spaced(ticks: Sequence[str]) -> list[int]:
+    """Which ticks to label so that none runs into the next: every k-th, counted back from
+    the last (the latest wave always labelled). Every point is still drawn and every wave
+    is in the chart's table."""
+    if not ticks:
+        return []
+    widest = max(sum(_width(ch) for ch in line) for t in ticks for line in t.split("\n"))
+    fit = max(1, AXIS_COLUMNS // (widest + TICK_GAP))
+    step = max(1, math.ceil(len(ticks) / fit))
+    return sorted(range(len(ticks) - 1, -1, -step))
 
 
 def _title(ax: Axes, title: str) -> None:

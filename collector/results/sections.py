@@ -88,6 +88,7 @@ class WaveContext:
     # Every registered section (built or not), asked for links beside findings.
     linkers: list[ResultsSection] = field(default_factory=list)
     _memos: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    _request: dict[str, dict[Any, Any]] = field(default_factory=dict)
     # The population weighting of each wave (``collector.results.weights``); None:
     # every wave unweighted.
     weighting: WaveWeighting | None = None
@@ -109,6 +110,11 @@ class WaveContext:
         # A weighted wave's figures depend on the margins too, which may change between
         # requests: kept for this request only.
         return self._memos.setdefault(wave.key, {})
+
+    def request_memo(self, wave: Wave) -> dict[Any, Any]:
+        """A place for what is derived from ``wave`` for this request only (figures
+        computed from sums, which keep themselves: ``WaveReader.sums``)."""
+        return self._request.setdefault(wave.key, {})
 
     def remembered(self, wave: Wave, key: Any, compute: Callable[[], T]) -> T:
         """``compute()`` once per ``wave``'s rows and ``key``; a copy each time, so a

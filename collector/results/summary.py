@@ -10,6 +10,11 @@ finite-population correction where every stratum's population is known, unanswer
 rows kept in the domain). ``tests/collector/results/test_summary.py`` checks that the
 two agree to 1e-12.
 
+A dimension's figures (:func:`composite_from_sums`: the average of its items' share and
+score, ``estimation.composite`` from the rows) need, besides each item's sums, per pair of
+its items the responses that answered both, each item's Σ over them and Σ of the
+products (:func:`composite_measures`), and the responses that answered any of them.
+
 Weighting (``estimation.weighting_for``) needs the rows' characteristics; a weighted
 wave's figures are computed from its rows, not here.
 """
@@ -17,17 +22,24 @@ wave's figures are computed from its rows, not here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from analysis.ciprop import SATISFACTION_BOUNDARY
+from analysis.strata import PairCell
 from analysis.strata import StratumCell
+from analysis.strata import average_of_means
 from analysis.strata import domain_means
 from analysis.strata import domain_proportions
 from collector.core.disclosure import too_small
 from collector.results.estimation import Satisfaction
 from collector.results.sums import NO_UNIT
 from collector.results.sums import Sums
+from collector.results.sums import answered_any
+from collector.results.sums import given
 from collector.results.sums import item
+from collector.results.sums import product
 from collector.results.sums import top_two
 from collector.results.wavedata import stratum
 
@@ -38,6 +50,28 @@ SCALE = (1.0, 5.0)
 def measures_for(key: str) -> dict[str, Any]:
     """The sums a satisfaction figure of ``key`` needs: its top-two-box indicator and value."""
     return {f"top:{key}": top_two(key), f"item:{key}": item(key)}
+
+
+def _any_name(keys: Sequence[str]) -> str:
+    return "any:" + "|".join(keys)
+
+
+def composite_measures(keys: Sequence[str]) -> dict[str, Any]:
+    """The sums a dimension of ``keys`` needs (:func:`composite_from_sums`): each item's
+    (:func:`measures_for`), and per pair of items, of the values and of the top-two-box
+    indicators, the product and each one where the other is answered."""
+    out: dict[str, Any] = {}
+    for key in keys:
+        out.update(measures_for(key))
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            for prefix, measure in (("", item), ("top", top_two)):
+                x, y = measure(a), measure(b)
+                out[f"{prefix}pair:{a}:{b}"] = product(x, y)
+                out[f"{prefix}given:{a}:{b}"] = given(x, y)
+                out[f"{prefix}given:{b}:{a}"] = given(y, x)
+    out[_any_name(keys)] = answered_any(keys)
+    return out
 
 
 def keyed_cells(
@@ -75,7 +109,10 @@ def satisfaction_from_sums(
     populations = populations or {}
     fpc = all(populations.get(s, 0) >= size for s, size in rows.items())
     population: dict[Any, float] | None = {s: float(populations[s]) for s in rows} if fpc else None
-    share = domain_proportions(top, {ALL: [ALL]}, population=population)[ALL]
+    # the pages' share interval: one-sided at a share of 0 or 1 (``top_two_box``'s default)
+    share = domain_proportions(
+        top, {ALL: [ALL]}, population=population, boundary=SATISFACTION_BOUNDARY
+    )[ALL]
     mean = domain_means(values, {ALL: [ALL]}, population=population)[ALL]
     scale = 100.0 / (SCALE[1] - SCALE[0])
     score = replace(
@@ -88,4 +125,80 @@ def satisfaction_from_sums(
     return Satisfaction(n, replace(share, name=f"{key}_top2"), score)
 
 
-__all__ = ["keyed_cells", "measures_for", "satisfaction_from_sums"]
+def _population(
+    sums: Sums,
+    name: str,
+    agencies: Mapping[int, str],
+    units: Mapping[int, str],
+    populations: Mapping[str, int] | None,
+) -> tuple[int, dict[Any, float] | None]:
+    """The rows of the wave, and each stratum's population where the design has the
+    finite-population correction (every stratum's population at least its rows, as
+    ``estimation.design_for`` decides), else None."""
+    rows: dict[str, int] = {}
+    for c in keyed_cells(sums, name, agencies, units):
+        rows[str(c.stratum)] = rows.get(str(c.stratum), 0) + c.rows
+    populations = populations or {}
+    fpc = all(populations.get(s, 0) >= size for s, size in rows.items())
+    return sum(rows.values()), ({s: float(populations[s]) for s in rows} if fpc else None)
+
+
+def composite_from_sums(
+    sums: Sums,
+    keys: Sequence[str],
+    agencies: Mapping[int, str],
+    units: Mapping[int, str],
+    populations: Mapping[str, int] | None = None,
+) -> Satisfaction | None:
+    """A dimension's share and score (the average of its items' own figures) over the
+    summed wave, as ``estimation.composite(design_for(rows, ...).survey, keys)`` gives them
+    from the rows; ``sums`` must hold :func:`composite_measures` of ``keys``. None without
+    answers, under ``MIN_CELL`` respondents or two rows."""
+    if not keys:
+        return None
+    total, population = _population(sums, f"item:{keys[0]}", agencies, units, populations)
+    if total < 2:
+        return None
+    present = [k for k in keys if sum(c.answered for c in sums.cells[f"item:{k}"]) > 0]
+    if not present:
+        return None
+    anyone: dict[Any, int] = {}
+    for c in keyed_cells(sums, _any_name(keys), agencies, units):
+        anyone[c.stratum] = anyone.get(c.stratum, 0) + c.answered
+    n = sum(anyone.values())
+    if too_small(n):
+        return None
+
+    def estimate(prefix: str, measure: str, scale: float, shift: float, name: str) -> Any:
+        cells = [keyed_cells(sums, f"{measure}:{k}", agencies, units) for k in present]
+        pairs: dict[tuple[int, int], list[PairCell]] = {}
+        for i, a in enumerate(present):
+            for j in range(i + 1, len(present)):
+                b = present[j]
+                both = keyed_cells(sums, f"{prefix}pair:{a}:{b}", agencies, units)
+                first = keyed_cells(sums, f"{prefix}given:{a}:{b}", agencies, units)
+                second = keyed_cells(sums, f"{prefix}given:{b}:{a}", agencies, units)
+                pairs[(i, j)] = [
+                    PairCell(p.stratum, p.answered, f.total, s.total, p.total)
+                    for p, f, s in zip(both, first, second, strict=True)
+                ]
+        return average_of_means(
+            cells, pairs, anyone, population=population, scale=scale, shift=shift, name=name
+        )
+
+    share = estimate(
+        "top", "top", 1.0, 0.0, "average of " + ", ".join(f"_top_{k}" for k in present)
+    )
+    score = estimate(
+        "", "item", 100.0 / (SCALE[1] - SCALE[0]), SCALE[0], "average of " + ", ".join(present)
+    )
+    return Satisfaction(n, share, score)
+
+
+__all__ = [
+    "composite_from_sums",
+    "composite_measures",
+    "keyed_cells",
+    "measures_for",
+    "satisfaction_from_sums",
+]

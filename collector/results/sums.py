@@ -15,7 +15,10 @@ dimension's answered items per respondent (:func:`dimension`), as
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Hashable
@@ -31,12 +34,18 @@ from typing import TypeVar
 from flask import current_app
 from flask import g
 from flask import has_request_context
+from sqlalchemy import Engine
 from sqlalchemy import Float
 from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import cast
+from sqlalchemy import delete
 from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
@@ -46,11 +55,16 @@ from analysis.strata import StratumCell
 from collector.access.guard import unscoped
 from collector.access.scoped import scoped
 from collector.core import clock
+from collector.core.db import WRITE as WRITE_OPTIONS
 from collector.core.hooktypes import Actor
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
 from collector.core.models import ResponseRevision
 from collector.core.voiding import including_voided
+from collector.results.models import KeptSums
+
+log = logging.getLogger(__name__)
+WRITE_OPTION = next(iter(WRITE_OPTIONS))
 
 NO_UNIT = -1
 """The stratum of responses taken without a service unit (an agency-wide link)."""
@@ -86,6 +100,28 @@ def dimension(keys: Sequence[str]) -> ColumnElement[Any]:
     total = sum((func.coalesce(v, 0.0) for v in values), cast(0.0, Float))
     mean = case((answered > 0, total / answered), else_=None)
     return mean._annotate({MEASURE: ("dimension", tuple(keys))})
+
+
+def product(first: ColumnElement[Any], second: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The product of two measures of this module: NULL unless both are answered, so its
+    count is the rows with both and its sum Σ first·second over them."""
+    spec = ("product", first._annotations[MEASURE], second._annotations[MEASURE])
+    return (first * second)._annotate({MEASURE: spec})
+
+
+def given(value: ColumnElement[Any], other: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``value`` where ``other`` is answered too (NULL elsewhere): its sum is Σ value over
+    the rows with both."""
+    expression = case((other.is_not(None), value), else_=None)
+    spec = ("given", value._annotations[MEASURE], other._annotations[MEASURE])
+    return expression._annotate({MEASURE: spec})
+
+
+def answered_any(keys: Sequence[str]) -> ColumnElement[Any]:
+    """1 for a response that answered at least one of ``keys`` (NULL for none): its count
+    is those responses."""
+    expression = case((or_(*(item(k).is_not(None) for k in keys)), 1.0), else_=None)
+    return expression._annotate({MEASURE: ("any", tuple(keys))})
 
 
 @dataclass(frozen=True)
@@ -258,6 +294,121 @@ class _Entry:
     settled: int  # the sums cover the responses with an id up to this one
     last_revision: int
     sums: Sums
+    stored: float = 0.0  # time.monotonic() when last written to the table (0: never)
+
+
+def encode(sums: Sums) -> str:
+    """``sums`` as the JSON text of a ``results_sums`` row (floats as Python writes them:
+    read back, they are the same numbers)."""
+
+    def stratum(value: Hashable) -> Any:
+        return list(value) if isinstance(value, tuple) else value
+
+    return json.dumps(
+        {
+            "rows": [[agency, unit, n] for (agency, unit), n in sums.rows.items()],
+            "cells": {
+                name: [
+                    [stratum(c.stratum), c.domain, c.rows, c.answered, c.total, c.squares]
+                    for c in cells
+                ]
+                for name, cells in sums.cells.items()
+            },
+        },
+        separators=(",", ":"),
+    )
+
+
+def decode(text: str) -> Sums:
+    """The sums :func:`encode` wrote."""
+    data = json.loads(text)
+
+    def stratum(value: Any) -> Hashable:
+        return tuple(value) if isinstance(value, list) else value
+
+    return Sums(
+        {(int(a), int(u)): int(n) for a, u, n in data["rows"]},
+        {
+            name: [
+                StratumCell(stratum(h), d, int(r), int(k), float(t), float(q))
+                for h, d, r, k, t, q in cells
+            ]
+            for name, cells in data["cells"].items()
+        },
+    )
+
+
+KEPT_WHY = (
+    "kept sums are found by the digest of the reader's own scoped statement (its agencies "
+    "are in the key), so a row read by key is one the reader may see"
+)
+STORE_EVERY = 60.0
+"""Seconds between writes of an entry that only moved forward (newer settled responses
+added): a page asks for a dozen sums, each would be written at every request."""
+STORE_WAIT_MS = 200
+"""How long storing sums waits for SQLite's write lock before giving up (they are kept
+per process anyway; a page never waits for another's write)."""
+
+
+def load_kept(session: Session, key: str) -> _Entry | None:
+    """The sums stored in ``results_sums`` under ``key``, or None."""
+    found = session.execute(
+        unscoped(
+            select(col(KeptSums.settled), col(KeptSums.revision), col(KeptSums.sums)).where(
+                col(KeptSums.key) == key
+            ),
+            KEPT_WHY,
+        )
+    ).one_or_none()
+    if found is None:
+        return None
+    return _Entry(int(found[0]), int(found[1]), decode(found[2]), time.monotonic())
+
+
+def store_kept(session: Session, key: str, entry: _Entry) -> bool:
+    """Write ``entry`` under ``key`` (and drop the rows of older revisions, which no
+    longer hold); False when another writer held the table (nothing changed then).
+
+    Written apart from the page's own transaction (a page only reads; its session is
+    rolled back), or inside a savepoint of a session that writes and will commit."""
+    statements: list[Any] = [
+        delete(KeptSums).where(
+            or_(col(KeptSums.key) == key, col(KeptSums.revision) != entry.last_revision)
+        ),
+        insert(KeptSums).values(
+            key=key,
+            settled=entry.settled,
+            revision=entry.last_revision,
+            sums=encode(entry.sums),
+            stored_at=clock.utcnow(),
+        ),
+    ]
+    bind = session.get_bind()
+    try:
+        if isinstance(bind, Engine) and not bind.get_execution_options().get(WRITE_OPTION):
+            with bind.connect() as conn:
+                waited = None
+                if conn.dialect.name == "sqlite":
+                    waited = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={STORE_WAIT_MS}")
+                try:
+                    for statement in statements:
+                        conn.execute(statement)
+                    conn.commit()
+                finally:
+                    if waited is not None:
+                        conn.rollback()
+                        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(waited)}")
+                        conn.commit()
+        else:
+            with session.begin_nested():
+                for statement in statements:
+                    session.execute(unscoped(statement, KEPT_WHY))
+    except (IntegrityError, OperationalError):
+        log.info("results sums %s not stored: another writer held the table", key[:12])
+        return False
+    entry.stored = time.monotonic()
+    return True
 
 
 SETTLE = timedelta(seconds=120)
@@ -279,6 +430,7 @@ class Kept(Generic[T]):
         self.hits = 0
         self.deltas = 0
         self.misses = 0
+        self.loaded = 0  # entries read from the results_sums table
 
     def get(self, key: str) -> T | None:
         with self.lock:
@@ -307,7 +459,9 @@ class SumsCache(Kept[_Entry]):
     stays exact while no revision was added: it covers the responses up to a settled id
     (:data:`SETTLE`), and the responses stored since are summed on their own (a
     primary-key range: the last minutes' rows) and added. A new revision anywhere
-    recomputes the entry. Kept per application (per database).
+    recomputes the entry. Kept per application (per database), and written to the
+    ``results_sums`` table (:func:`store_kept`), so that a new process (another worker,
+    a restart) starts from them instead of summing every wave again (:func:`load_kept`).
     """
 
     def __init__(self, size: int = 512) -> None:
@@ -402,17 +556,26 @@ def cached_sums(
     key = _sums_key(session, scope, measures, conditions)
     settled, last, revision = high_water_once(session)
     entry = cache.get(key)
+    if entry is None:
+        entry = load_kept(session, key)  # another process's (or an earlier one's)
+        if entry is not None:
+            cache.loaded += 1
     if entry is None or entry.last_revision != revision or entry.settled > settled:
         cache.misses += 1
         entry = _Entry(settled, revision, _run(session, between(-1, settled), names))
         cache.put(key, entry)
+        store_kept(session, key, entry)
     elif entry.settled < settled:
         cache.deltas += 1
         newer = _run(session, between(entry.settled, settled), names)
-        entry = _Entry(settled, revision, merged(entry.sums, newer))
+        stored = entry.stored
+        entry = _Entry(settled, revision, merged(entry.sums, newer), stored)
         cache.put(key, entry)
+        if time.monotonic() - stored >= STORE_EVERY:
+            store_kept(session, key, entry)
     else:
         cache.hits += 1
+        cache.put(key, entry)
     if last > settled:
         return merged(entry.sums, _run(session, between(settled, last), names))
     return entry.sums

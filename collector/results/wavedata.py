@@ -1,11 +1,13 @@
 """Reading the responses of one wave, and only what a page needs of the others.
 
-A results page shows one wave in detail and compares it with the one before: those
-two waves are loaded in full (one scoped query each), and kept across requests while
-their responses do not change (:class:`FrameEntry`). The trend over every wave needs
-only each wave's estimate of the headline item, so it asks the database for sums by
-service unit (``collector.results.sums``: a ``GROUP BY`` over the answers extracted
-from the stored JSON, kept as well); the answers of other waves never reach Python.
+A results page shows one wave in detail and compares it with the one before: the
+chosen wave is loaded in full (one scoped query), and kept across requests while its
+responses do not change (:class:`FrameEntry`). The previous wave's figures (the change
+since then) and the trend over every wave need only estimates, so they ask the
+database for sums by service unit (``collector.results.sums``: a ``GROUP BY`` over the
+answers extracted from the stored JSON, kept in the process and in the
+``results_sums`` table); the answers of other waves never reach Python (a weighted
+wave's do: its weights come from each response's characteristics).
 
 Every statement goes through the ``scope`` the page passes (``collector.access.scoped``
 with the action the viewer reads under), so no other agency's responses are read.
@@ -75,7 +77,7 @@ class FrameEntry:
 
 
 FRAMES_KEPT = 4
-"""Waves' rows kept per process: a page reads two (the wave and the one before). At a
+"""Waves' rows kept per process: a page reads one (the chosen wave). At a
 million responses a half-year's frame is roughly 150 MB, so only a few are kept."""
 
 

@@ -76,6 +76,19 @@ class Wave:
             "%(year)s Q%(quarter)s (ROC %(roc)s)", year=year, quarter=quarter, roc=roc
         )
 
+    def tick(self, language: str) -> str:
+        """The wave in two short lines for a chart's axis ("2025 H1" over "ROC 114"), where
+        :meth:`label`'s one line would run into its neighbours; a campaign's title."""
+        if self.kind == "campaign":
+            return self.title or self.key
+        year = self.start.year
+        first = {
+            "year": str(year),
+            "half": f"{year} H{1 if self.start.month == 1 else 2}",
+        }.get(self.kind, f"{year} Q{(self.start.month - 1) // 3 + 1}")
+        roc = translator(language).gettext("ROC %(roc)s", roc=roc_year(year))
+        return f"{first}\n{roc}"
+
 
 def period(kind: str, day: date) -> Wave:
     """The calendar period of ``kind`` that contains ``day``."""

@@ -40,6 +40,17 @@ def test_run_rules() -> None:
     assert run_rules([0.1, -0.1, 0.2]) == [[], [], []]
 
 
+def test_run_rules_count_a_period_without_a_value_as_a_period() -> None:
+    nan = float("nan")
+    # eight values above the centre with a gap among them are not eight in a row
+    assert run_rules([0.5] * 4 + [nan] + [0.5] * 4)[-1] == []
+    assert run_rules([0.5] * 8 + [nan])[7] == ["WE4"]
+    assert run_rules([0.5] * 8 + [nan])[8] == []  # the gap itself signals nothing
+    assert run_rules([2.5, nan, 2.5])[-1] == []  # two of three periods, not of two points
+    assert run_rules([-1, -0.5, 0, nan, 0.5, 1, 1.5])[-1] == []
+    assert run_rules([nan, 3.5]) == [[], ["WE1"]]
+
+
 def test_errors() -> None:
     with pytest.raises(ValueError, match="defectives <= n"):
         p_chart([5], [3])

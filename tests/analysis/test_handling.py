@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -39,10 +40,22 @@ def test_grouped_counts_give_the_per_case_curve() -> None:
     pd.testing.assert_frame_equal(grouped.table, direct.table)
 
 
-def test_overdue_chart_leaves_out_months_without_cases() -> None:
+def test_overdue_chart_keeps_a_month_without_cases_as_a_gap() -> None:
     chart = overdue_chart(["2026-01", "2026-02", "2026-03"], [10, 0, 30], [1, 0, 9])
-    assert list(chart.index) == ["2026-01", "2026-03"]
-    assert chart["centre"].iloc[0] == pytest.approx(10 / 40)
+    assert list(chart.index) == ["2026-01", "2026-02", "2026-03"]
+    assert chart["centre"].tolist() == pytest.approx([10 / 40] * 3)
+    gap = chart.loc["2026-02"]
+    assert gap["n"] == 0 and np.isnan(gap["value"]) and np.isnan(gap["ucl"])
+    assert gap["rules"] == "" and not gap["out_of_control"]
+    assert chart.loc["2026-03", "value"] == pytest.approx(0.3)
+    # eight months above the centre around an empty one: not a run of eight months
+    due = [20] * 4 + [0] + [20] * 4 + [40] * 6
+    overdue = [8] * 4 + [0] + [8] * 4 + [4] * 6
+    months = [f"2025-{m:02d}" for m in range(1, 13)] + ["2026-01", "2026-02", "2026-03"]
+    split = overdue_chart(months, due, overdue)
+    assert "WE4" not in ",".join(split["rules"].iloc[:9])
+    contiguous = overdue_chart(months[:14], [20] * 8 + [40] * 6, [8] * 8 + [4] * 6)
+    assert "WE4" in contiguous["rules"].iloc[7]  # the same eight months, one after another
     with pytest.raises(ValueError):
         overdue_chart(["2026-01"], [0], [0])
 

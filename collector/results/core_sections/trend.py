@@ -71,7 +71,9 @@ def trend_chart(
     points = []
     for wave, result in estimates:
         if result is None:
-            points.append(TrendPoint(wave.label(language), None, None, None, 0))
+            points.append(
+                TrendPoint(wave.label(language), None, None, None, 0, wave.tick(language))
+            )
             continue
         low, high = interval(result.share)
         points.append(
@@ -81,6 +83,7 @@ def trend_chart(
                 low * 100,
                 high * 100,
                 result.n,
+                wave.tick(language),
             )
         )
     return charts.trend_chart(

@@ -4,13 +4,19 @@ and table, embeddable under the CSP, and Chinese drawn from the bundled font."""
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import warnings
 from collections.abc import Callable
+from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
+import matplotlib
 import pytest
 from fontTools.ttLib import TTFont
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from collector.results import charts
 from collector.results.chartfonts import BUNDLED
@@ -20,6 +26,7 @@ from collector.results.charts import ControlPoint
 from collector.results.charts import QuadrantPoint
 from collector.results.charts import StepSeries
 from collector.results.charts import TrendPoint
+from collector.results.waves import period
 
 ROOT = Path(__file__).resolve().parents[3]
 LANGUAGES = ["zh-Hant-TW", "en"]
@@ -183,3 +190,50 @@ def test_the_bundled_fonts_cover_the_interface_text_and_demo_data() -> None:
 def test_wrapping_keeps_closing_punctuation_with_its_word() -> None:
     wrapped = charts._wrap("服務措施（線上申辦、客語服務）", 22)
     assert not any(line.startswith(("）", "、")) for line in wrapped.split("\n"))
+
+
+def tick_boxes(chart: Chart) -> list[tuple[str, float, float]]:
+    """The x-axis labels the chart draws, with their left and right ends (pixels)."""
+    with matplotlib.rc_context(charts.STYLE):
+        figure = Figure(figsize=(chart.width, chart.height), layout=chart.layout)
+        FigureCanvasAgg(figure)
+        chart.draw(figure)
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's
+        out = []
+        for label in figure.axes[0].get_xticklabels():
+            if label.get_text():
+                box = label.get_window_extent(renderer)
+                out.append((label.get_text(), box.x0, box.x1))
+    return sorted(out, key=lambda t: t[1])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("kind", "count"), [("half", 6), ("quarter", 12), ("quarter", 28)])
+def test_trend_wave_labels_never_overlap(language: str, kind: str, count: int) -> None:
+    waves = []
+    day = date(2021, 1, 1)
+    for _ in range(count):
+        wave = period(kind, day)
+        waves.append(wave)
+        day = wave.end + timedelta(days=1)
+    points = [
+        TrendPoint(w.label(language), 70.0 + i / 3, 65.0, 80.0, 100, w.tick(language))
+        for i, w in enumerate(waves)
+    ]
+    chart = charts.trend_chart(points, title=LABEL, y_label="%", language=language)
+    boxes = tick_boxes(chart)
+    assert len(boxes) >= min(count, 6)  # every wave up to six, else at least six
+    assert boxes[-1][0] == waves[-1].tick(language)  # the latest wave is always labelled
+    for (_a, _left, right), (_b, left, _right) in itertools.pairwise(boxes):
+        assert right < left, (language, count, boxes)
+    assert [row[0] for row in chart.rows] == [w.label(language) for w in waves]  # all in the table
+
+
+def test_a_wave_tick_is_two_short_lines() -> None:
+
+    wave = period("half", date(2025, 3, 1))
+    assert wave.tick("en") == "2025 H1\nROC 114"
+    assert wave.tick("zh-Hant-TW") == "2025 H1\n民國114年"
+    assert period("quarter", date(2025, 11, 1)).tick("en") == "2025 Q4\nROC 114"
+    assert period("year", date(2025, 11, 1)).tick("en") == "2025\nROC 114"

@@ -28,11 +28,14 @@ from collector.results.estimation import Satisfaction
 from collector.results.estimation import design_for
 from collector.results.estimation import interval
 from collector.results.estimation import satisfaction
+from collector.results.models import KeptSums
 from collector.results.summary import measures_for
 from collector.results.summary import satisfaction_from_sums
 from collector.results.sums import NO_UNIT
 from collector.results.sums import Sums
 from collector.results.sums import cache_of
+from collector.results.sums import decode
+from collector.results.sums import encode
 from collector.results.sums import merged
 from collector.results.wavedata import WaveReader
 from collector.results.waves import period
@@ -206,3 +209,63 @@ def test_cached_sums_follow_new_corrected_and_voided_responses(
     voided = reader_figures(staff_app)
     assert_same(*voided)
     assert voided[0] is not None and voided[0].n == 18
+
+
+def test_sums_kept_in_the_table_start_a_new_process_warm(staff_app: Flask, clock: Clock) -> None:
+    """A new process (its own cache empty) reads the sums another stored in
+    ``results_sums`` instead of summing again, while no revision was added since."""
+    clock.now = utcnow()
+    add_responses(staff_app, "alpha", "c1", 9, days_ago=1, env_facilities=5)
+    add_responses(staff_app, "alpha", "c2", 6, days_ago=1, env_facilities=2)
+    add_responses(staff_app, "alpha", "c2", 2, days_ago=1, env_facilities=4)
+    cache = cache_of(staff_app)
+    first = reader_figures(staff_app)
+    assert_same(*first)
+    assert cache.misses == 1
+    with staff_app.app_context(), session_scope(staff_app) as session:
+        kept = session.execute(select(KeptSums)).scalars().all()
+        assert len(kept) == 1 and kept[0].revision == 0
+        assert decode(kept[0].sums) == decode(encode(decode(kept[0].sums)))
+    cache.clear()  # another worker: nothing in its memory
+    again = reader_figures(staff_app)
+    assert_same(*again)
+    assert (cache.misses, cache.loaded) == (1, 1)
+    assert again[0] is not None and first[0] is not None
+    assert again[0].share.estimate == first[0].share.estimate
+    assert again[0].share.se == first[0].share.se
+    # a revision anywhere: the stored row no longer holds, and is replaced
+    with staff_app.app_context(), session_scope(staff_app) as session:
+        target, agency = session.execute(
+            select(Response.id, Response.agency_id).order_by(Response.id)
+        ).first()  # type: ignore[misc]  # one row exists
+        session.execute(
+            update(Response)
+            .where(Response.id == target)
+            .values(voided_at=Response.submitted_at, revision=2)
+        )
+        session.add(
+            ResponseRevision(
+                response_id=target, agency_id=agency, revision=2, kind="voided", reason="twice"
+            )
+        )
+    cache.clear()
+    voided = reader_figures(staff_app)
+    assert_same(*voided)
+    assert voided[0] is not None and voided[0].n == 16
+    assert (cache.misses, cache.loaded) == (2, 2)
+    with staff_app.app_context(), session_scope(staff_app) as session:
+        kept = session.execute(select(KeptSums)).scalars().all()
+        assert len(kept) == 1 and kept[0].revision > 0
+
+
+def test_encoded_sums_read_back_the_same() -> None:
+    sums = Sums(
+        {(1, 3): 4, (1, NO_UNIT): 2},
+        {
+            "item:q": [
+                StratumCell(3, 1, 4, 3, 0.1 + 0.2, 1 / 3),
+                StratumCell((1, NO_UNIT), 1, 2, 0, 0.0, 0.0),
+            ]
+        },
+    )
+    assert decode(encode(sums)) == sums

@@ -132,3 +132,16 @@ def test_bad_input_gets_a_clear_error(sapp: Flask, query: str) -> None:
     assert page.status_code == 400
     assert "error-summary" in page.text or "has-error" in page.text
     assert "各月收案件數" not in page.text  # no figures for a refused choice
+
+
+def test_a_month_without_a_case_due_is_named_in_the_p_chart_table(sapp: Flask) -> None:
+    """July to September 2026 had no case due: rows that say so (the chart's gap), not
+    months left out."""
+    page = client_as(sapp, fd.ADMIN).get(PAGE + WAVE)
+    assert page.status_code == 200
+    table = page.text[page.text.index('id="on-time"') : page.text.index('id="time-to-close"')]
+    for month in ("2026-07", "2026-08", "2026-09"):
+        row = table[table.index(f'<th scope="row">{month}</th>') :]
+        row = row[: row.index("</tr>")]
+        assert "無到期案件" in row or "No cases due" in row
+    assert '<th scope="row">2026-10</th>' in table
