@@ -5,6 +5,8 @@ test sees the handler fail, the submission stand, and the retry deliver the even
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -16,6 +18,7 @@ from collector.answers.outbox import KIND
 from collector.answers.outbox import ResponseEvent
 from collector.core.db import session_scope
 from collector.core.models import Job
+from collector.core.plugins import get_plugins
 
 RECEIVED: list[Any] = []
 ATTEMPTS: dict[int, int] = {}
@@ -53,3 +56,22 @@ def pending_events(app: Flask) -> int:
     """Outbox rows not yet turned into jobs."""
     with session_scope(app) as session:
         return session.execute(select(func.count()).select_from(ResponseEvent)).scalar_one()
+
+
+@contextmanager
+def always_failing(app: Flask) -> Iterator[None]:
+    """While inside: this plugin's handler in ``app`` raises on every call."""
+
+    def broken(response: Any) -> None:
+        raise RuntimeError("a listener that always fails")
+
+    impl = next(
+        i
+        for i in get_plugins(app).hook.response_saved.get_hookimpls()
+        if i.function is response_saved
+    )
+    impl.function = broken
+    try:
+        yield
+    finally:
+        impl.function = response_saved

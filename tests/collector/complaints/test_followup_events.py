@@ -74,19 +74,10 @@ def test_a_handler_that_always_fails_leaves_the_answer_stored(fapp: Flask) -> No
     fd.closed_case(fapp, fapp.config["ROADS"], email="citizen@example.test", name="王")
     link = fd.feedback_links(fapp)[-1]
     client = fapp.test_client()
-    impl = plugin_system.get_plugins(fapp).hook.response_saved.get_hookimpls()[0]
-    original = impl.function
-
-    def broken(response: Any) -> None:
-        raise RuntimeError("always")
-
-    impl.function = broken
-    try:
+    with event_plugin.always_failing(fapp):
         page = client.get(link)
         assert client.post(link, data=fd.answer_form(page.text)).status_code == 200
         drain(fapp, scheduled=True)
-    finally:
-        impl.function = original
     [job] = event_plugin.jobs(fapp)
     assert (job.status, job.attempts) == ("failed", 6)
     assert len(_responses(fapp)) == 1

@@ -42,15 +42,19 @@ def listening_app(
     )
 
 
-def test_a_staff_answer_is_an_event_without_token_or_identity(listening_app: Flask) -> None:
-    app = listening_app
+def invitation_links(app: Flask, staff: int) -> dict[str, str]:
+    """A staff survey of ``staff`` people in unit c1, invited: each address's link."""
     admin = app.test_client()
     assert logged_in(Auth(admin).login(ADMIN))
     campaign = create_survey(admin)
-    assert upload(admin, campaign, staff_csv(6, 0)).status_code == 303
+    assert upload(admin, campaign, staff_csv(staff, 0)).status_code == 303
     assert post(admin, "invite", campaign).status_code == 303
-    links = links_by_address(outbox(app))
-    path = links["p3@alpha.example.test"]
+    return links_by_address(outbox(app))
+
+
+def test_a_staff_answer_is_an_event_without_token_or_identity(listening_app: Flask) -> None:
+    app = listening_app
+    path = invitation_links(app, 6)["p3@alpha.example.test"]
 
     done = answer(app, path)
     assert done.status_code == 200
@@ -89,24 +93,10 @@ def test_a_staff_answer_is_an_event_without_token_or_identity(listening_app: Fla
 def test_a_failing_handler_never_touches_the_staff_answer(listening_app: Flask) -> None:
     app = listening_app
     event_plugin.reset(fail_first=False)
-
-    def broken(response: Any) -> None:
-        raise RuntimeError("always")
-
-    admin = app.test_client()
-    assert logged_in(Auth(admin).login(ADMIN))
-    campaign = create_survey(admin)
-    assert upload(admin, campaign, staff_csv(5, 0)).status_code == 303
-    assert post(admin, "invite", campaign).status_code == 303
-    links = links_by_address(outbox(app))
-    original = event_plugin.response_saved
-    impl = plugin_system.get_plugins(app).hook.response_saved.get_hookimpls()[0]
-    impl.function = broken
-    try:
+    links = invitation_links(app, 5)
+    with event_plugin.always_failing(app):
         assert answer(app, links["p0@alpha.example.test"]).status_code == 200
         drain(app, scheduled=True)
-    finally:
-        impl.function = original
     [job] = event_plugin.jobs(app)
     assert (job.status, job.attempts) == ("failed", 6)  # retried, then shown as failed
     assert len(responses(app)) == 1
