@@ -13,6 +13,7 @@ the failure) and the other diagnostic commands work, and every other command
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 from flask import Flask
@@ -21,6 +22,7 @@ from flask.cli import NoAppException
 from flask.cli import ScriptInfo
 
 from collector.app import create_app
+from collector.core.plugins import PluginSet
 from collector.core.plugins import get_plugins
 from collector.core.registry import PluginConfigurationError
 from collector.gunicorn_app import run
@@ -30,6 +32,41 @@ from collector.scaffold.commands import new_plugin
 
 DIAGNOSTIC = frozenset({"plugins", "check", "new-plugin"})
 """Commands that run even when a plugin failed to load: they help to find and fix it."""
+HELP_ASKED = "collector.help_asked"
+
+
+def failed_line(plugins: PluginSet) -> str | None:
+    """The plugins that failed to load, on one line (``--help`` shows it), or None."""
+    if not plugins.failed:
+        return None
+    names = "; ".join(failure.plugin.where() for failure in plugins.failed)
+    return f"Left out, failed to load: {names}. `collector plugins` says why."
+
+
+def _loaded_plugins(ctx: click.Context) -> PluginSet | None:
+    """The app's plugins, or None when the app cannot be made (its error is shown)."""
+    try:
+        return get_plugins(ctx.ensure_object(ScriptInfo).load_app())
+    except NoAppException:
+        return None
+
+
+class CollectorGroup(FlaskGroup):
+    """Flask's command group; its ``--help`` ends with the plugins that failed to load."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Click empties ``ctx.args`` before the group's callback runs: note here whether
+        # the command's own help is asked for (``collector export --help``).
+        ctx.meta[HELP_ASKED] = bool(set(ctx.args) & set(ctx.help_option_names))
+        return super().invoke(ctx)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_help(ctx, formatter)
+        plugins = _loaded_plugins(ctx)
+        line = failed_line(plugins) if plugins is not None else None
+        if line:
+            formatter.write_paragraph()
+            formatter.write(f"{line}\n")  # one line, not wrapped
 
 
 def _create_app() -> Flask:
@@ -41,7 +78,7 @@ def _create_app() -> Flask:
         raise NoAppException(f"collector cannot start: {exc}") from None
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+@click.group(cls=CollectorGroup, create_app=_create_app, add_default_commands=False)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """collector: public-service feedback platform."""
@@ -52,6 +89,12 @@ def main(ctx: click.Context) -> None:
     for warning in plugins.warnings:
         click.secho(f"Warning: {warning}", err=True, fg="yellow")
     if command in DIAGNOSTIC:
+        return
+    if ctx.meta.get(HELP_ASKED):
+        # A command's --help works too: what is broken is said on one line first.
+        line = failed_line(plugins)
+        if line:
+            click.secho(line, err=True, fg="yellow")
         return
     for failure in plugins.failed:
         click.secho(f"Error: {failure.message}", err=True, fg="red")

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from collector.access.guard import get_unscoped
 from collector.answers import outbox
+from collector.answers.writer import get_writer
 from collector.core.db import get_engine
 from collector.core.hooktypes import JobKind
 from collector.core.hooktypes import SavedResponse
@@ -44,13 +45,27 @@ WHY = "a response_saved job reads the response it was queued for"
 def notify_saved(app: Flask, plugins: PluginSet, saved: SavedResponse, agency_id: int) -> None:
     """Queue each plugin's ``response_saved`` handler from the response's outbox row
     (``collector.answers.outbox``); never raise: a row not dispatched now is by the sweeper."""
+    notify_stored(app, plugins, saved.id)
+
+
+def with_events(app: Flask) -> bool:
+    """Whether a response stored now must carry its outbox row: some plugin implements
+    ``response_saved`` (the writer's setting). Every path that stores a response through
+    ``collector.answers.writer.store`` (the staff survey, complaint follow-ups) passes it
+    on, then calls :func:`notify_stored` after its commit."""
+    return get_writer(app).events
+
+
+def notify_stored(app: Flask, plugins: PluginSet, response_id: int) -> None:
+    """After the commit of a response stored with its outbox row: queue its handlers,
+    never raising (a row not dispatched now is by the sweeper)."""
     if not plugins.hook.response_saved.get_hookimpls():
         return
     try:
-        outbox.dispatch(app, plugins, [saved.id])
+        outbox.dispatch(app, plugins, [response_id])
     except Exception:
         log.exception(
-            "could not queue response_saved for response %s now; the sweeper will", saved.id
+            "could not queue response_saved for response %s now; the sweeper will", response_id
         )
 
 

@@ -2,7 +2,9 @@
 
 Import and check print every problem on its own line (with the sheet, row and column
 of a workbook) and exit 1 when there is one; ``--publish`` publishes a new version
-owned by the agency, as the console's publishing page does.
+owned by the agency, as the console's publishing page does. The problems are said in
+``--language`` (one of ``LANGUAGES``; the first, zh-Hant-TW, by default), from the
+catalogues (collector.authoring.messages), as the console says them.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ from collector.authoring import service
 from collector.authoring.checking import Checked
 from collector.authoring.checking import check_upload
 from collector.authoring.checking import export as export_questionnaire
+from collector.authoring.messages import line
+from collector.core.commands import cli_language
 from collector.core.commands import prepare_database
 from collector.core.db import session_scope
+from collector.core.i18n import translator
 from collector.core.models import Agency
 from collector.core.models import QuestionnaireVersion
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version
 from collector.core.questionnaires import definition_of
+from surveys.workbook import Problem
 from surveys.workbook import WorkbookError
 
 
@@ -39,21 +45,32 @@ def _check_file(path: str) -> Checked:
     return check_upload(get_plugins(current_app), data, file.name)
 
 
-def _report(path: str, checked: Checked) -> None:
-    for problem in checked.problems:
-        click.echo(f"{path}: {problem}", err=True)
-    if checked.problems:
-        click.echo(f"{path}: {len(checked.problems)} problem(s); nothing was published", err=True)
+def _report(path: str, problems: list[Problem], language: str) -> None:
+    """Every problem on its own line in ``language``, then how many; exit 1 if any."""
+    for problem in problems:
+        click.echo(f"{path}: {line(problem, language)}", err=True)
+    if problems:
+        text = translator(language)
+        count = text.ngettext(
+            "%(num)s problem to correct", "%(num)s problems to correct", len(problems)
+        )
+        separator = "；" if language.startswith("zh") else "; "
+        click.echo(f"{path}: {count}{separator}{text.gettext('Nothing was published')}", err=True)
         sys.exit(1)
+
+
+LANGUAGE_HELP = "Language of the problems: one of LANGUAGES (default: the first, zh-Hant-TW)."
 
 
 @click.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--language", default=None, help=LANGUAGE_HELP)
 @with_appcontext
-def check(file: str) -> None:
+def check(file: str, language: str | None) -> None:
     """Validate a questionnaire (XLSForm .xlsx or YAML) against the installed question types."""
+    language = cli_language(current_app, language)
     checked = _check_file(file)
-    _report(file, checked)
+    _report(file, checked.problems, language)
     assert checked.questionnaire is not None
     q = checked.questionnaire
     click.echo(
@@ -70,11 +87,13 @@ def questionnaire() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--agency", "agency_code", required=True, help="The agency that will own it.")
 @click.option("--publish", is_flag=True, help="Publish a new version for that agency.")
+@click.option("--language", default=None, help=LANGUAGE_HELP)
 @with_appcontext
-def import_(file: str, agency_code: str, publish: bool) -> None:
+def import_(file: str, agency_code: str, publish: bool, language: str | None) -> None:
     """Validate FILE for an agency and, with --publish, publish it as the agency's own."""
+    language = cli_language(current_app, language)
     checked = _check_file(file)
-    _report(file, checked)
+    _report(file, checked.problems, language)
     q = checked.questionnaire
     assert q is not None
     prepare_database(current_app)
@@ -84,10 +103,11 @@ def import_(file: str, agency_code: str, publish: bool) -> None:
         ).scalar_one_or_none()
         if agency is None or agency.id is None:
             raise click.ClickException(f"no agency with the code {agency_code!r}")
-        problem = service.slug_problem(session, get_plugins(current_app), q.slug, agency.id)
-        if problem:
-            click.echo(f"{file}: {problem}", err=True)
-            sys.exit(1)
+        refusal = service.slug_refusal(
+            session, get_plugins(current_app), q.slug, agency.id, workbook=bool(checked.rows)
+        )
+        if refusal is not None:
+            _report(file, [refusal], language)
         if not publish:
             click.echo(f"{file}: {q.slug} is valid for {agency.code}; add --publish to publish it")
             return

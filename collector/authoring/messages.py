@@ -117,3 +117,24 @@ def say(problem: Problem, language: str) -> str:
         return translator(language).render(message, **problem.parameters)
     except (KeyError, TypeError, ValueError):  # a parameter missing: never a 500
         return problem.message
+
+
+def where(problem: Problem, language: str) -> str:
+    """Where a problem is, in ``language``: "Sheet survey, row 12, column type"."""
+    text = translator(language)
+    parts = []
+    if problem.sheet:
+        parts.append(text.gettext("Sheet %(sheet)s", sheet=problem.sheet))
+    if problem.row:
+        parts.append(text.gettext("row %(row)s", row=problem.row))
+    if problem.column:
+        parts.append(text.gettext("column %(column)s", column=problem.column))
+    return ", ".join(parts)
+
+
+def line(problem: Problem, language: str) -> str:
+    """The problem on one line, where it is first (``collector check``, ``collector
+    questionnaire import``)."""
+    place = where(problem, language)
+    colon = "：" if language.startswith("zh") else ": "
+    return f"{place}{colon}{say(problem, language)}" if place else say(problem, language)

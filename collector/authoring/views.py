@@ -36,6 +36,7 @@ from collector.authoring.checking import WORKBOOK_SUFFIXES
 from collector.authoring.checking import check_upload
 from collector.authoring.checking import export as export_questionnaire
 from collector.authoring.messages import say
+from collector.authoring.messages import where
 from collector.authoring.models import QuestionnaireDraft
 from collector.core.db import get_engine
 from collector.core.db import get_session
@@ -95,15 +96,7 @@ def _scope(statement: Any) -> Any:
 
 def _where(problem: Problem) -> str:
     """Where a problem is, in the page's language: "Sheet survey, row 12, column type"."""
-    text = translator(current_language())
-    parts = []
-    if problem.sheet:
-        parts.append(text.gettext("Sheet %(sheet)s", sheet=problem.sheet))
-    if problem.row:
-        parts.append(text.gettext("row %(row)s", row=problem.row))
-    if problem.column:
-        parts.append(text.gettext("column %(column)s", column=problem.column))
-    return ", ".join(parts)
+    return where(problem, current_language())
 
 
 def _own(agency: Agency) -> list[tuple[QuestionnaireVersion, str]]:
@@ -163,8 +156,8 @@ def upload() -> Any:
                         return redirect(url_for("authoring.draft", draft_id=draft.id), code=303)
     language = current_language()
     listed = [(_where(p), say(p, language)) for p in problems[:MAX_LISTED]]
-    for where, message in listed:
-        report_error(message, "file", where or None)
+    for place, message in listed:
+        report_error(message, "file", place or None)
     return (
         render_template(
             "authoring/upload.html",

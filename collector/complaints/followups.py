@@ -43,6 +43,7 @@ from collector.access import audit
 from collector.access.guard import get_unscoped
 from collector.access.guard import unscoped
 from collector.access.scoped import scoped
+from collector.answers import events
 from collector.answers import writer
 from collector.answers.records import Prepared
 from collector.complaints.records import add_event
@@ -66,6 +67,7 @@ from collector.core.models import ComplaintEvent
 from collector.core.models import ComplaintFollowup
 from collector.core.models import Response
 from collector.core.models import Unit
+from collector.core.plugins import get_plugins
 
 QUESTIONNAIRE = "complaint-handling"
 """The bundled complaint-handling satisfaction questionnaire (surveys/)."""
@@ -218,6 +220,7 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
     other's row lock; SQLite's BEGIN IMMEDIATE serialises them).
     """
     engine = writing(get_engine(app))
+    outbox = events.with_events(app)
     with engine.begin() as conn:
         spent = conn.execute(
             update(ComplaintFollowup)
@@ -230,7 +233,7 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
         )
         if spent.rowcount != 1:
             return None
-        if not all(writer.store(conn, [prepared])):
+        if not all(writer.store(conn, [prepared], outbox)):
             raise RuntimeError("the follow-up response was not stored")
         response_id = int(prepared.submission_id)  # type: ignore[attr-defined]  # the writer sets it on what it stored
         conn.execute(
@@ -238,6 +241,8 @@ def store_answer(app: Flask, followup_id: int, prepared: Prepared) -> int | None
             .where(col(ComplaintFollowup.id) == followup_id)
             .values(response_id=response_id)
         )
+    if outbox:  # after the commit, as for any response (collector.answers.events)
+        events.notify_stored(app, get_plugins(app), response_id)
     return response_id
 
 

@@ -22,6 +22,20 @@ def prepare_database(app: Flask) -> None:
     publish_registered(app)
 
 
+def cli_language(app: Flask, language: str | None) -> str:
+    """A command's ``--language``: one of ``LANGUAGES``, the first of them (zh-Hant-TW)
+    when not given; another value is a usage error naming the offered ones."""
+    languages = list(app.config["LANGUAGES"])
+    if language is None:
+        return languages[0]
+    if language not in languages:
+        raise click.BadParameter(
+            f"unknown language {language!r}; offered: {', '.join(languages)}",
+            param_hint="'--language'",
+        )
+    return language
+
+
 def cli_label() -> str:
     """Who acts from the command line, for the audit log: ``cli:<login name>``."""
     try:

@@ -73,8 +73,13 @@ def collect(
     # pluggy calls the last registered first; reverse so that core defaults come first.
     for impl in reversed(caller.get_hookimpls()):
         owner = impl.plugin_name
-        result = impl.function()
-        for raw in result or []:
+        try:
+            result = list(impl.function() or [])
+        except Exception as exc:  # a plugin's own bug: name it, and let the rest load
+            raise PluginConfigurationError(
+                f"its {hook_name} hook raised {type(exc).__name__}: {exc}", owner
+            ) from None
+        for raw in result:
             item = convert(raw, owner) if convert else raw
             registry.add(name_of(item), item, owner)
     return registry

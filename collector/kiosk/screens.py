@@ -6,12 +6,18 @@ Only closed questions are shown (scales, single and multiple choice): a counter 
 takes anonymous answers, so free-text questions (where people type names and numbers)
 are left to the survey page; a questionnaire whose required questions are not all closed
 cannot be put on a kiosk (:func:`kiosk_ready`).
+
+A section drawn as a grid on the survey page (``layout: grid``,
+:func:`collector.answers.assets.grid_sections`) is one screen marked ``grid``:
+``kiosk.js`` draws it as a table with a row header per item and a column per option on a
+tablet, one block per item on a narrower screen (``kiosk.css``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from collector.answers.assets import grid_sections
 from collector.core.i18n import LANGUAGE_NAMES
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
@@ -80,6 +86,7 @@ def page_data(
     """The questionnaire's kiosk screens and the interface text, for each of ``languages``
     (the app's configured ones that the questionnaire is written in)."""
     screens = []
+    grids = set(grid_sections(plugins, questionnaire))
     for section in questionnaire.sections:
         questions = []
         for question in section.questions:
@@ -128,6 +135,7 @@ def page_data(
                 if section.relevant
                 else None,
                 "questions": questions,
+                "grid": section.key in grids,
             }
         )
     return {

@@ -16,6 +16,7 @@ from sqlmodel import col
 from collector.access import audit
 from collector.core import clock
 from collector.core.commands import cli_label
+from collector.core.commands import cli_language
 from collector.core.commands import prepare_database
 from collector.core.db import session_scope
 from collector.core.lookups import agency_by_code
@@ -102,13 +103,7 @@ def export(
     plugins = get_plugins()
     if fmt not in plugins.exporters:
         raise click.BadParameter(f"unknown exporter; registered: {sorted(plugins.exporters)}")
-    languages = list(current_app.config["LANGUAGES"])
-    language = language or languages[0]
-    if language not in languages:
-        raise click.BadParameter(
-            f"unknown language {language!r}; offered: {', '.join(languages)}",
-            param_hint="'--language'",
-        )
+    language = cli_language(current_app, language)
     prepare_database(current_app)
     table, agency_ids = _response_table(slug, agency_code, wave)
     data = plugins.exporters[fmt]().export(table, language)

@@ -46,6 +46,7 @@ from sqlmodel import col
 from collector.access import audit
 from collector.access.guard import register_via
 from collector.access.scoped import scoped
+from collector.answers import events
 from collector.answers import writer
 from collector.answers.records import Prepared
 from collector.core import clock
@@ -72,6 +73,7 @@ from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
 from collector.core.models import StaffInvitation
 from collector.core.models import Unit
+from collector.core.plugins import get_plugins
 from collector.results.summaries import likert_summary
 
 SLUG = "staff-satisfaction"
@@ -676,12 +678,17 @@ def store_answer(app: Flask, target: Target, prepared: Prepared) -> bool:
     """
     anonymise(prepared)
     engine = writing(get_engine(app))
+    outbox = events.with_events(app)
     with engine.begin() as conn:
         if not _spend(conn, target):
             return False
-        stored = writer.store(conn, [prepared])
+        stored = writer.store(conn, [prepared], outbox)
         if not all(stored):
             raise RuntimeError("the staff survey response was not stored")
+    if outbox:
+        # Plugins hear of it as of any response, from the stored (anonymised) response:
+        # no token, no invitation, the day only (collector.answers.events).
+        events.notify_stored(app, get_plugins(app), int(prepared.submission_id))  # type: ignore[attr-defined]  # the writer sets it on what it stored
     return True
 
 

@@ -28,6 +28,21 @@
     inputs[index + 1].focus();
     inputs[index + 1].select();
   });
+  // A grid section keyed as the paper prints it: the column of the code typed is ticked,
+  // so the row on screen looks like the row on paper ("n" and "0" are one column).
+  function mark(input) {
+    var row = input.closest("tr[data-key]");
+    if (!row) { return; }
+    var code = input.value.trim().toLowerCase();
+    Array.prototype.forEach.call(row.querySelectorAll("td.paper-scale"), function (cell) {
+      var codes = cell.getAttribute("data-code").split("/").map(function (c) { return c.trim(); });
+      cell.classList.toggle("picked", code !== "" && codes.indexOf(code) >= 0);
+    });
+  }
+  inputs.forEach(function (input) {
+    mark(input);
+    input.addEventListener("input", function () { mark(input); });
+  });
   var summary = document.getElementById("error-summary");
   if (summary && !form.querySelector("[autofocus]")) { summary.focus(); }
 })();

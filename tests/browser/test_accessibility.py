@@ -158,6 +158,10 @@ def test_the_kiosk(app: Flask, live_server: LiveServer, new_context: Callable[..
         expect(page.locator(".q .error").first).to_be_visible()
         axe.check(f"{lang}-kiosk-question-error")
         page.evaluate(KIOSK_THROUGH, {"steps": 1, "answers": ANSWERS})
+        # A grid section: a table of items sharing the face scale.
+        expect(page.locator("table.kiosk-grid svg.face").first).to_be_visible()
+        axe.check(f"{lang}-kiosk-grid")
+        page.evaluate(KIOSK_THROUGH, {"steps": 2, "answers": ANSWERS})
         expect(page.locator(".choices.faces").first).to_be_visible()  # the face scale
         axe.check(f"{lang}-kiosk-question")
         page.evaluate(KIOSK_THROUGH, {"steps": 20, "answers": ANSWERS})

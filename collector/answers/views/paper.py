@@ -36,6 +36,7 @@ from sqlmodel import col
 from collector.access.permissions import require
 from collector.access.scoped import scoped
 from collector.access.sessions import staff_area
+from collector.answers.assets import grid_sections
 from collector.answers.forms import build_form_class
 from collector.answers.records import Submission
 from collector.answers.standard_types import NOT_APPLICABLE
@@ -529,18 +530,37 @@ def _entry_page(
 def question_rows(
     plugins: PluginSet, questionnaire: Questionnaire, language: str
 ) -> list[dict[str, Any]]:
-    """The questions as the keying form shows them (``answers/_paper_questions.html``)."""
-    return [
-        {
-            "key": q.key,
-            "label": questionnaire.text(q.label, language),
-            "required": q.required,
-            "kind": entry_kind(plugins, questionnaire, q),
-            "legend": legend(plugins, questionnaire, q, language),
-            "conditional": bool(q.relevant),
-        }
-        for q in questionnaire.questions()
-    ]
+    """The questions as the keying form shows them (``answers/_paper_questions.html``), in
+    blocks as on the paper: ``block`` numbers them in order; a section drawn as a grid
+    (``layout: grid``, :func:`collector.answers.assets.grid_sections`) is one block with
+    ``grid`` set, keyed as one table under its scale, as the paper form prints it; the
+    other questions in a row make one list. ``number`` is the question's on the paper."""
+    grids = set(grid_sections(plugins, questionnaire))
+    rows: list[dict[str, Any]] = []
+    block = 0
+    current = ""
+    for section in questionnaire.sections:
+        grid = section.key in grids
+        kind = f"grid:{section.key}" if grid else "list"
+        for q in section.questions:
+            if rows and kind != current:
+                block += 1
+            current = kind
+            rows.append(
+                {
+                    "key": q.key,
+                    "label": questionnaire.text(q.label, language),
+                    "required": q.required,
+                    "kind": entry_kind(plugins, questionnaire, q),
+                    "legend": legend(plugins, questionnaire, q, language),
+                    "conditional": bool(q.relevant),
+                    "number": len(rows) + 1,
+                    "block": block,
+                    "grid": section.key if grid else None,
+                    "section": questionnaire.text(section.title, language),
+                }
+            )
+    return rows
 
 
 @bp.route("/entry", methods=["GET", "POST"])

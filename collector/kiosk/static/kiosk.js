@@ -168,6 +168,44 @@
     ]);
   }
 
+  // A grid section (layout: grid): one table, a row header per item and a column per
+  // option of the scale the items share; each radio is named by its item and its option.
+  // On a tablet the option's name is the column header (the face or ring in the cell is
+  // the target); on a narrow screen each row is a block with its options named beside
+  // them (kiosk.css, no script).
+  function gridBlock(qs, titleId) {
+    var first = qs[0];
+    var head = el("thead", {}, [el("tr", {}, [el("td", {})].concat(first.options.map(function (o) {
+      return el("th", { scope: "col", text: local(o.label) });
+    })))]);
+    var rows = qs.map(function (q) {
+      var labelId = "kq-" + q.key + "-label";
+      var hintId = q.hint ? "kq-" + q.key + "-hint" : null;
+      var header = el("th", { scope: "row" }, [
+        el("span", { "class": "grid-item", id: labelId, text: local(q.label) }),
+        q.required ? null : el("span", { "class": "optional", text: " " + t("optional") }),
+        q.hint ? el("p", { "class": "hint", id: hintId, text: local(q.hint) }) : null,
+        el("p", { "class": "error", id: "kq-" + q.key + "-error", hidden: true })
+      ]);
+      var cells = q.options.map(function (o, i) {
+        var optionId = "kq-" + q.key + "-o" + i;
+        var input = el("input", {
+          type: "radio", name: q.key, value: o.value, checked: state.answers[q.key] === o.value,
+          "aria-labelledby": labelId + " " + optionId, "aria-describedby": hintId
+        });
+        return el("td", {}, [el("label", { "class": "choice grid-choice" }, [
+          input,
+          q.face ? face(o.value) : el("span", { "class": "ring", "aria-hidden": "true" }),
+          el("span", { "class": "grid-option", id: optionId, text: local(o.label) })
+        ])]);
+      });
+      return el("tr", { "class": "q grid-row", id: "kq-" + q.key, "data-key": q.key }, [header].concat(cells));
+    });
+    return el("table", { "class": "kiosk-grid" + (first.face ? " faces-grid" : ""), "aria-labelledby": titleId }, [
+      head, el("tbody", {}, rows)
+    ]);
+  }
+
   function question() {
     state.screen = "question";
     var list = screens();
@@ -184,8 +222,13 @@
       el("p", { "class": "progress", text: t("progress", { n: state.index + 1, total: list.length }) }),
       langs
     ]));
-    form.appendChild(el("h1", { text: local(s.title) }));
-    s.questions.filter(shown).forEach(function (q) { form.appendChild(questionBlock(q)); });
+    form.appendChild(el("h1", { id: "kiosk-screen-title", text: local(s.title) }));
+    var visible = s.questions.filter(shown);
+    if (s.grid && visible.length) {
+      form.appendChild(gridBlock(visible, "kiosk-screen-title"));
+    } else {
+      visible.forEach(function (q) { form.appendChild(questionBlock(q)); });
+    }
     var back = el("button", { type: "button", "class": "back", text: t("back") });
     back.addEventListener("click", function () {
       if (state.index === 0) { welcome(); } else { state.index -= 1; question(); }
@@ -215,7 +258,16 @@
     error.hidden = true;
     error.textContent = "";
     block.classList.remove("has-error");
-    block.removeAttribute("aria-describedby");
+    if (block.tagName === "TR") {
+      // A grid row: the message described each of its radios.
+      Array.prototype.forEach.call(block.querySelectorAll("input"), function (input) {
+        input.removeAttribute("aria-invalid");
+        var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && id !== error.id; });
+        if (ids.length) { input.setAttribute("aria-describedby", ids.join(" ")); } else { input.removeAttribute("aria-describedby"); }
+      });
+    } else {
+      block.removeAttribute("aria-describedby");
+    }
   }
 
   function checkScreen(form, s) {
@@ -229,7 +281,15 @@
       error.textContent = t("required");
       error.hidden = false;
       block.classList.add("has-error");
-      block.setAttribute("aria-describedby", error.id);
+      if (block.tagName === "TR") {
+        Array.prototype.forEach.call(block.querySelectorAll("input"), function (input) {
+          var ids = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) { return id && id !== error.id; });
+          input.setAttribute("aria-describedby", ids.concat([error.id]).join(" "));
+          input.setAttribute("aria-invalid", "true");
+        });
+      } else {
+        block.setAttribute("aria-describedby", error.id);
+      }
     });
     if (missing.length) {
       var first = form.querySelector('[data-key="' + missing[0].key + '"] input');

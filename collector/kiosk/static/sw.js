@@ -3,8 +3,8 @@
 // device is seen at once when online), the kept copy when offline. Answers never pass
 // through here: they are queued by kiosk.js and sent with POST, which is not cached.
 "use strict";
-var CACHE = "collector-kiosk-v1";
-var PAGES = ["./", "./static/kiosk.js", "./static/kiosk.css", "../static/relevance.js"];
+var CACHE = "collector-kiosk-v2";
+var PAGES = ["./", "./static/kiosk.js", "./static/kiosk.css", "../static/fonts.css", "../static/relevance.js"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import Flask
@@ -36,9 +37,57 @@ def test_check_accepts_a_good_file_and_lists_every_problem(
     good = runner.invoke(args=["check", str(own(tmp_path))])
     assert good.exit_code == 0, good.output
     assert "front-desk" in good.output and "OK" in good.output
-    bad = runner.invoke(args=["check", str(own(tmp_path, label="<b>bold</b>"))])
+    bad = runner.invoke(args=["check", str(own(tmp_path, label="<b>bold</b>")), "--language", "en"])
     assert bad.exit_code == 1
-    assert "sheet 'survey', row 12, column 'label::English (en)': HTML is not allowed" in bad.output
+    assert (
+        "Sheet survey, row 12, column label::English (en): HTML is not allowed in texts"
+        in bad.output
+    )
+    assert "1 problem to correct; Nothing was published" in bad.output
+
+
+def test_check_says_the_problems_in_chinese_by_default_or_in_english(
+    staff_app: Flask, tmp_path: Path
+) -> None:
+    """The converter's problems come from the catalogues: Traditional Chinese unless
+    ``--language en``; the location too; an unknown language is a usage error."""
+    runner = staff_app.test_cli_runner()
+    path = str(own(tmp_path, label="<b>bold</b>"))
+    chinese = runner.invoke(args=["check", path])
+    assert chinese.exit_code == 1
+    lines = chinese.output.strip().splitlines()
+    assert lines[0].startswith(f"{path}: 工作表 survey, 第 12 列, 欄位 label::English (en)：")
+    assert "HTML" in lines[0] and "not allowed" not in lines[0]
+    assert lines[-1] == f"{path}: 有 1 處需要修正；未發布任何內容"
+    english = runner.invoke(args=["check", path, "--language", "en"])
+    assert english.exit_code == 1
+    assert not re.search(r"[\u3400-\u9fff]", english.output.replace(path, ""))
+    wrong = runner.invoke(args=["check", path, "--language", "fr"])
+    assert wrong.exit_code == 2 and "unknown language 'fr'" in wrong.output
+
+
+def test_import_says_every_problem_and_a_taken_slug_in_the_language_asked(
+    staff_app: Flask, tmp_path: Path
+) -> None:
+    runner = staff_app.test_cli_runner()
+    bad = str(own(tmp_path, label="<b>bold</b>"))
+    chinese = runner.invoke(args=["questionnaire", "import", bad, "--agency", "alpha"])
+    assert chinese.exit_code == 1 and "未發布任何內容" in chinese.output
+    english = runner.invoke(
+        args=["questionnaire", "import", bad, "--agency", "alpha", "--language", "en"]
+    )
+    assert english.exit_code == 1 and "HTML is not allowed in texts" in english.output
+    good = str(own(tmp_path))
+    args = ["questionnaire", "import", good, "--agency", "alpha", "--publish"]
+    assert runner.invoke(args=args).exit_code == 0
+    args = ["questionnaire", "import", good, "--agency", "beta", "--publish"]
+    taken_zh = runner.invoke(args=args)
+    assert taken_zh.exit_code == 1
+    assert "工作表 settings, 第 2 列, 欄位 form_id：" in taken_zh.output
+    assert "front-desk" in taken_zh.output and "already in use" not in taken_zh.output
+    taken_en = runner.invoke(args=[*args, "--language", "en"])
+    assert taken_en.exit_code == 1
+    assert "Sheet settings, row 2, column form_id: The short name “front-desk”" in taken_en.output
 
 
 def test_import_publishes_only_with_publish(staff_app: Flask, tmp_path: Path) -> None:
@@ -52,7 +101,16 @@ def test_import_publishes_only_with_publish(staff_app: Flask, tmp_path: Path) ->
     assert done.exit_code == 0, done.output
     assert "published front-desk version 1 for alpha" in done.output
     taken = runner.invoke(
-        args=["questionnaire", "import", str(path), "--agency", "beta", "--publish"]
+        args=[
+            "questionnaire",
+            "import",
+            str(path),
+            "--agency",
+            "beta",
+            "--publish",
+            "--language",
+            "en",
+        ]
     )
     assert taken.exit_code == 1 and "already in use" in taken.output
 

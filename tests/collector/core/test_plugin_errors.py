@@ -80,6 +80,17 @@ def test_help_still_works_and_other_commands_refuse(
     helped = cli(tmp_path, "--help")
     assert helped.exit_code == 0, helped.output
     assert "plugins" in helped.output and "export" in helped.output
+    # The failure on one line, at the end of the help, no traceback.
+    lines = [line for line in helped.output.splitlines() if "failed to load" in line]
+    assert lines == [f"Left out, failed to load: {BROKEN}. `collector plugins` says why."]
+    assert "Traceback" not in helped.output
+    # A command's own --help works as well, the failure said first on one line.
+    for name in ("export", "serve", "questionnaire"):
+        own = cli(tmp_path, name, "--help")
+        assert own.exit_code == 0, own.output
+        assert "Usage: " in own.output and name in own.output
+        assert f"Left out, failed to load: {BROKEN}." in own.output
+        assert "refuses to run" not in own.output and "Traceback" not in own.output
     for command in (["serve"], ["export", "citizen-satisfaction"]):
         refused = cli(tmp_path, *command)
         assert refused.exit_code == 1, refused.output
@@ -151,3 +162,33 @@ def test_a_plugin_that_registers_nothing_gets_a_warning(
         "register_exporters looks like a hook: mark it with @collector.hookimpl."
     ) in listed.output
     assert "empty (entry point: empty_plugin)" in listed.output
+
+
+def test_help_says_nothing_of_failures_when_every_plugin_loads(tmp_path: Path) -> None:
+    helped = cli(tmp_path, "--help")
+    assert helped.exit_code == 0, helped.output
+    assert "failed to load" not in helped.output
+
+
+def test_a_register_hook_that_raises_is_a_failed_plugin_not_a_traceback(
+    plugin_folder: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    source = (
+        "from collector import hookimpl\n\n"
+        "@hookimpl\ndef register_commands():\n    raise KeyError('SETTING_MISSING')\n"
+    )
+    plugin(plugin_folder, monkeypatch, "raising_plugin", source, name="raising")
+    where = "plugin 'raising' (entry point 'raising = raising_plugin' in the 'collector' group)"
+    helped = cli(tmp_path, "--help")
+    assert helped.exit_code == 0, helped.output
+    assert f"Left out, failed to load: {where}." in helped.output
+    assert "Traceback" not in helped.output
+    listed = cli(tmp_path, "plugins")
+    assert (
+        f"FAILED: {where}: its register_commands hook raised KeyError: 'SETTING_MISSING'"
+        in listed.output
+    )
+    refused = cli(tmp_path, "export", "citizen-satisfaction")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    with pytest.raises(PluginConfigurationError, match=r"^plugin 'raising' \(entry point"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "SECRET_KEY": "t"})

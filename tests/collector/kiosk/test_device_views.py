@@ -128,3 +128,18 @@ def test_the_kiosk_page_and_assets_are_gzipped_and_its_text_is_utf8(staff_app: F
     # The pairing page holds a CSRF token: never compressed (BREACH).
     pairing = staff_app.test_client().get("/kiosk/pair", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in pairing.headers
+
+
+def test_the_kiosk_and_every_page_share_one_font_stylesheet(staff_app: Flask) -> None:
+    """The fonts of each language live in /static/fonts.css alone: the kiosk and the
+    other pages link it before their own stylesheet, and the kiosk keeps it offline."""
+    tablet, _ = paired_tablet(staff_app)
+    kiosk = tablet.get("/kiosk/").text
+    survey = staff_app.test_client().get("/s/alpha/c1/citizen-satisfaction").text
+    for page, own in ((kiosk, "/kiosk/static/kiosk.css"), (survey, "/static/style.css")):
+        assert page.index('href="/static/fonts.css"') < page.index(f'href="{own}"')
+    fonts = tablet.get("/static/fonts.css")
+    assert fonts.status_code == 200 and ":lang(th)" in fonts.text
+    for own in ("/kiosk/static/kiosk.css", "/static/style.css"):
+        assert ":lang(" not in tablet.get(own).text  # said once, in fonts.css
+    assert '"../static/fonts.css"' in tablet.get("/kiosk/sw.js").text

@@ -156,7 +156,7 @@ def test_a_failed_insert_leaves_the_token_unspent(
         target = ss.find_target(session, app, token)
     assert target is not None
 
-    def broken(conn: Any, batch: Any) -> Any:
+    def broken(conn: Any, batch: Any, events: bool = False) -> Any:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(writer, "store", broken)

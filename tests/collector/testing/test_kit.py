@@ -108,9 +108,9 @@ def test_collector_check_knows_the_loaded_plugins_question_types(
     path = tmp_path / "postal.yaml"
     path.write_text(text, encoding="utf-8")
     collector_app(PLUGINS_EXTRA=[])
-    refused = collector_cli("check", str(path))
+    refused = collector_cli("check", str(path), "--language", "en")
     assert refused.exit_code == 1
-    assert "question 'comment': unknown type 'postal_code'" in refused.output
+    assert "Question “comment”: unknown type 'postal_code'" in refused.output
     collector_app(example_plugin)
     accepted = collector_cli("check", str(path))
     assert accepted.exit_code == 0, accepted.output

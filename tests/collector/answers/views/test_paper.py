@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from collector.answers.views.paper import keyed_answers
+from collector.answers.views.paper import question_rows
 from collector.core.db import session_scope
 from collector.core.models import Response
 from collector.core.models import Unit
@@ -333,3 +334,76 @@ def test_a_campaign_closed_during_entry_is_not_recorded(
     assert again.status_code == 303 and "ended=1" in again.headers["Location"]
     setup = staff_client.get(again.headers["Location"]).text
     assert "已結束或已關閉" in setup
+
+
+def test_a_grid_section_is_keyed_as_the_paper_prints_it(staff_app: Flask, keying: Any) -> None:
+    """``layout: grid``: one table under the scale, the codes over their columns in the
+    paper's order, one row (its header the item, labelling its input) per item; the
+    other questions stay a numbered list that carries the paper's numbering on."""
+    with staff_app.app_context():
+        plugins = get_plugins(staff_app)
+        questionnaire = plugins.questionnaires[SLUG]
+        rows = question_rows(plugins, questionnaire, "zh-Hant-TW")
+    grid_rows = {r["key"]: r["grid"] for r in rows if r["grid"]}
+    assert grid_rows == {
+        "env_signage": "environment",
+        "env_comfort": "environment",
+        "env_facilities": "environment",
+        "courtesy_attitude": "courtesy",
+        "courtesy_proactive": "courtesy",
+    }
+    assert [r["number"] for r in rows] == list(range(1, len(rows) + 1))
+    blocks = [r["block"] for r in rows]
+    assert blocks == sorted(blocks)
+    # Two grids in a row are two blocks; the list before and after each is its own.
+    by_key = {r["key"]: r["block"] for r in rows}
+    assert by_key["env_signage"] == by_key["env_facilities"] != by_key["courtesy_attitude"]
+    assert by_key["courtesy_attitude"] == by_key["courtesy_proactive"] != by_key["prof_knowledge"]
+    assert by_key["first_visit"] != by_key["env_signage"]
+
+    page = keying.get("/staff/paper/entry").text
+    table = re.search(
+        r'<table class="paper-grid" id="paper-grid-environment">.*?</table>', page, re.S
+    )
+    assert table is not None
+    html = table.group(0)
+    heads = re.findall(r'<th scope="col" class="paper-scale"><kbd>([^<]+)</kbd> ([^<]+)</th>', html)
+    assert heads == [
+        ("5", "非常滿意"),
+        ("4", "滿意"),
+        ("3", "普通"),
+        ("2", "不滿意"),
+        ("1", "非常不滿意"),
+        ("n / 0", "不適用"),
+    ]
+    assert html.count('<th scope="row">') == 3
+    assert re.search(
+        r'<th scope="row">\s*<span class="paper-no" aria-hidden="true">\d+\.</span> <label for="q-env_signage">',
+        html,
+    )
+    field = re.search(r'<input[^>]*id="q-env_signage"[^>]*>', html).group(0)  # type: ignore[union-attr]
+    assert 'aria-describedby="keys-env_signage"' in field and 'name="q_env_signage"' in field
+    assert html.count('class="paper-scale" data-code=') == 3 * 6
+    # The list after the grid goes on with the paper's numbers.
+    courtesy_end = page.index("paper-grid-courtesy")
+    after = re.search(r'<ol class="paper-questions" start="(\d+)">', page[courtesy_end:])
+    assert after is not None
+    assert int(after.group(1)) == next(r["number"] for r in rows if r["key"] == "prof_knowledge")
+    # Keyed through the grid, stored as any other.
+    response, _ = key_in(keying, PAPER_KEYED)
+    assert response.status_code == 303
+    (saved,) = stored(staff_app)
+    assert answers_of(staff_app, saved.id)["env_facilities"] == (None, "na")  # type: ignore[arg-type]
+
+
+def test_a_grid_rows_error_is_shown_in_its_row(staff_app: Flask, keying: Any) -> None:
+    response, _ = key_in(keying, {**PAPER_KEYED, "env_comfort": "8"})
+    assert response.status_code == 422
+    row = re.search(
+        r'<tr class="paper-question has-error" data-key="env_comfort">.*?</tr>', response.text, re.S
+    )
+    assert row is not None
+    assert 'id="error-env_comfort"' in row.group(0)
+    field = re.search(r'<input[^>]*id="q-env_comfort"[^>]*>', row.group(0)).group(0)  # type: ignore[union-attr]
+    assert 'aria-describedby="keys-env_comfort error-env_comfort"' in field
+    assert 'aria-invalid="true"' in field and 'value="8"' in field and "autofocus" in field
