@@ -377,13 +377,9 @@ class CitizenResults(EvidenceSection):
                     f"{slug}.headline", headline["current"], wave
                 )
                 if headline["previous_shown"] and run.previous is not None:
-                    before = context.results(slug, run.previous)
-                    if before is not None and before.sections.get("headline"):
-                        section.figures += satisfaction_figures(
-                            f"{slug}.headline",
-                            before.sections["headline"]["current"],
-                            run.previous.key,
-                        )
+                    section.figures += satisfaction_figures(
+                        f"{slug}.headline", headline["previous_view"], run.previous.key
+                    )
             dimensions = run.sections.get("dimensions")
             if dimensions is not None:
                 rows, bars = [], []
