@@ -12,9 +12,11 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -25,7 +27,10 @@ from collector.evidence.verify import verify
 from collector.jobs import service
 from collector.jobs.runner import result_path
 from collector.jobs.worker import drain
+from tests.helpers.jobs import forget_redis_queue
 from tests.helpers.jobs import job_row
+from tests.helpers.jobs import queue_settings
+from tests.helpers.jobs import redis_answers
 from tests.helpers.web import client_as
 from tests.helpers.web import error_summary
 from tests.helpers.web import post_form
@@ -158,3 +163,72 @@ def test_the_page_shows_the_console_navigation_and_account(staff_app: Flask) -> 
     """The staff layout draws the console's navigation and the account only with ``actor``."""
     html = client_as(staff_app, "analyst@alpha.example.test").get("/staff/evidence").text
     assert 'class="console-nav"' in html and 'class="who"' in html
+
+
+@pytest.fixture
+def redis_staff_app(make_app: Any, clock: Any) -> Iterator[Flask]:
+    """``staff_app`` with its task queue on Redis (a queue name of its own in the tests'
+    Redis database, removed after), skipped only when no Redis answers."""
+    if not redis_answers():
+        pytest.skip("no Redis answers at 127.0.0.1:6379 (CI starts one)")
+    app = make_app(seed="staff", CLOCK=clock, **queue_settings("redis"))
+    yield app
+    forget_redis_queue(app)
+
+
+def test_a_pack_asked_for_in_the_console_is_made_by_a_worker_on_redis(
+    redis_staff_app: Flask, tmp_path: Path
+) -> None:
+    """The task queue on Redis: the console's button enqueues the pack there, a worker in
+    a process of its own takes it from Redis, and the coordinator downloads it."""
+    app = redis_staff_app
+    assert str(app.config["QUEUE_URL"]).startswith("redis://")
+    analyst = client_as(app, "analyst@alpha.example.test")
+    asked = post_form(analyst, PAGE, page=PAGE, period="2026H2")
+    assert asked.status_code == 303
+    [job] = evidence_jobs(app)
+    worker = start_worker(app)
+    try:
+        done = wait_for(app, job.id or 0, lambda j: j.status in ("done", "failed"), "the end", 600)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=60)
+    assert (done.status, done.attempts) == ("done", 1), done.error
+    download = analyst.get(f"/staff/jobs/{job.id}/download")
+    assert download.status_code == 200
+    packed = tmp_path / "pack.zip"
+    packed.write_bytes(download.data)
+    manifest, problems = verify(packed)
+    assert problems == [] and manifest["parameters"]["period"] == "2026H2"  # type: ignore[index]
+
+
+def test_the_command_with_queue_waits_for_a_worker_on_redis(
+    redis_staff_app: Flask, tmp_path: Path
+) -> None:
+    """``collector evidence --queue`` enqueues on Redis, a worker makes the pack, and the
+    command copies the zip into ``-o`` and prints its path last."""
+    app = redis_staff_app
+    worker = start_worker(app)
+    try:
+        result = app.test_cli_runner().invoke(
+            args=[
+                "evidence",
+                "--agency",
+                "alpha",
+                "--period",
+                "2026",
+                "--queue",
+                "-o",
+                str(tmp_path),
+            ]
+        )
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=60)
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip().splitlines()[-1])
+    assert path == (tmp_path / "evidence-alpha-2026.zip").resolve()
+    _manifest, problems = verify(path)
+    assert problems == []
+    [job] = evidence_jobs(app)
+    assert (job.status, job.attempts) == ("done", 1)
