@@ -13,6 +13,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,11 @@ from collector.core.db import session_scope
 from collector.core.models import AuditEvent
 from collector.core.models import Job
 from collector.evidence.verify import verify
+from collector.evidence.views import period_label
 from collector.jobs import service
 from collector.jobs.runner import result_path
 from collector.jobs.worker import drain
+from collector.results.waves import parse_period
 from tests.helpers.jobs import forget_redis_queue
 from tests.helpers.jobs import job_row
 from tests.helpers.jobs import queue_settings
@@ -232,3 +235,42 @@ def test_the_command_with_queue_waits_for_a_worker_on_redis(
     assert problems == []
     [job] = evidence_jobs(app)
     assert (job.status, job.attempts) == ("done", 1)
+
+
+def test_periods_still_under_way_are_marked_in_the_form(staff_app: Flask) -> None:
+    """On 2026-11-23 (the tests' clock) 2026 and its second half are not over: the form
+    says so and up to which day their figures go; a period that is over keeps its name."""
+    analyst = client_as(staff_app, "analyst@alpha.example.test")
+    page = analyst.get(PAGE + "?lang=en").text
+    assert ">2026 (ROC 115): still under way, figures to 2026-11-23 only<" in page
+    assert ">2026 H2 (ROC 115): still under way, figures to 2026-11-23 only<" in page
+    assert "A period still under way is marked" in page
+    chinese = analyst.get(PAGE + "?lang=zh-Hant-TW").text
+    assert "（尚未結束，資料僅至 2026-11-23）" in chinese
+    # A period under way may still be asked for: the coordinator was told what it covers.
+    asked = post_form(analyst, PAGE, page=PAGE, period="2026")
+    assert asked.status_code == 303
+    assert period_label(parse_period("2026H1"), date(2026, 11, 23), "en") == "2026 H1 (ROC 115)"
+    assert period_label(parse_period("2026H2"), date(2026, 12, 31), "en").endswith(
+        "still under way, figures to 2026-12-31 only"
+    )
+
+
+def test_the_command_says_when_the_period_is_still_under_way(
+    staff_app: Flask, tmp_path: Path
+) -> None:
+    runner = staff_app.test_cli_runner()
+    under_way = runner.invoke(
+        args=["evidence", "--agency", "alpha", "--period", "115", "-o", str(tmp_path)]
+    )
+    assert under_way.exit_code == 0, under_way.output
+    assert (
+        "Note: 2026 is still under way: the pack's figures go to 2026-11-23 only, "
+        "not the whole period." in under_way.stderr
+    )
+    assert under_way.stdout.strip().splitlines()[-1].endswith("evidence-alpha-2026.zip")
+    over = runner.invoke(
+        args=["evidence", "--agency", "alpha", "--period", "2025", "-o", str(tmp_path)]
+    )
+    assert over.exit_code == 0, over.output
+    assert "under way" not in over.stderr
