@@ -5,6 +5,7 @@ Usage::
     python bench/evidence.py [--responses 200000] [--complaints 20000]
                              [--database sqlite|postgresql|both]
                              [--pg-admin postgresql://postgres@127.0.0.1:5432/postgres]
+                             [--keep FOLDER] [--reuse]
 
 Seeds with ``bench/results.py``'s bulk seeding (a ministry and two agencies; the first
 with 20 service units, ``--responses`` citizen-satisfaction responses over 2023-2025 and
@@ -14,6 +15,9 @@ every format) and reports the wall time of each stage (``sections_zh-Hant-TW`` a
 ``sections_en``: reading and building each edition; ``charts``, ``pdf``, ``docx``,
 ``xlsx``, ``opendata``, ``zip``), the whole (``total_s``), the CPU time, the zip's
 size and the process's peak resident memory. Prints one JSON document.
+
+``--keep FOLDER`` keeps the SQLite database there (PostgreSQL's stays anyway) and
+``--reuse`` measures the databases an earlier run seeded, without seeding again.
 """
 
 from __future__ import annotations
@@ -51,11 +55,17 @@ def results_bench() -> Any:
 
 
 def measure(url: str, out: Path) -> dict[str, Any]:
+    from sqlalchemy import text
+
     from collector import create_app
+    from collector.core.db import get_engine
     from collector.evidence.build import make_pack
 
     warnings.simplefilter("ignore")  # small-domain warnings of the breakdowns' tests
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "AUTO_MIGRATE": False})
+    with get_engine(app).connect() as connection:
+        responses = connection.execute(text("SELECT count(*) FROM response")).scalar_one()
+    load_before = os.getloadavg()[0]
     started, cpu = time.perf_counter(), time.process_time()
     with app.app_context():
         built = make_pack(app, agency_code=AGENCY, period=PERIOD, out_dir=out)
@@ -67,6 +77,8 @@ def measure(url: str, out: Path) -> dict[str, Any]:
         "zip_bytes": built.zip_path.stat().st_size,
         "files": sum(1 for p in built.folder.rglob("*") if p.is_file()),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "responses_in_database": responses,
+        "load_average_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
 
 
@@ -81,6 +93,16 @@ def main() -> None:
         "--pg-admin",
         default=os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"),
     )
+    parser.add_argument(
+        "--keep",
+        metavar="FOLDER",
+        help="keep the SQLite database in FOLDER (else a temporary folder) for --reuse",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the databases a previous run seeded (--keep FOLDER; PostgreSQL's own)",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: this process
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -91,11 +113,18 @@ def main() -> None:
     bench.PG_DATABASE = "collector_test_evidence_bench"
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     runs: list[dict[str, Any]] = []
+    if args.reuse and not args.keep and "sqlite" in kinds:
+        parser.error("--reuse with SQLite needs --keep FOLDER")
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(args.keep) if args.keep else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for kind in kinds:
-            url = bench.fresh_database(kind, args.pg_admin, Path(tmp))
-            seeded = bench.seed(url, args.responses, args.complaints)
-            print(f"{kind}: seeded {seeded}", file=sys.stderr)
+            url = bench.fresh_database(kind, args.pg_admin, folder, reuse=args.reuse)
+            if args.reuse:
+                seeded = {"responses": None, "seed_s": None}
+            else:
+                seeded = bench.seed(url, args.responses, args.complaints)
+                print(f"{kind}: seeded {seeded}", file=sys.stderr)
             done = subprocess.run(
                 [sys.executable, __file__, "--measure", url, "--out", str(Path(tmp) / kind)],
                 cwd=ROOT,
@@ -107,8 +136,7 @@ def main() -> None:
                 result: dict[str, Any] = {"error": done.stderr.strip().splitlines()[-3:]}
             else:
                 result = json.loads(done.stdout.strip().splitlines()[-1])
-            result.update(database=kind, responses=seeded["responses"], complaints=args.complaints)
-            result["seed_s"] = seeded["seed_s"]
+            result.update(database=kind, complaints=args.complaints, seed_s=seeded["seed_s"])
             print(json.dumps(result), file=sys.stderr)
             runs.append(result)
     load = os.getloadavg()[0]

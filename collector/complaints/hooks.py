@@ -20,6 +20,7 @@ from collector.complaints.views import public
 from collector.complaints.views import settings
 from collector.complaints.views import statistics
 from collector.core.hookspecs import hookimpl
+from collector.core.hooktypes import JobKind
 from collector.core.hooktypes import Route
 from collector.core.models import Complaint
 from collector.core.models import ComplaintCategory
@@ -73,3 +74,8 @@ def register_commands() -> list[click.Command]:
 @hookimpl
 def register_console_panels() -> list[type]:
     return [CasesDuePanel]
+
+
+@hookimpl
+def register_job_kinds() -> list[JobKind]:
+    return [remind.REMINDERS]

@@ -1,5 +1,6 @@
-"""Deadline reminders and escalation (``collector complaints remind``), for a daily
-cron job or systemd timer.
+"""Deadline reminders and escalation: a job on the task queue (``complaints.remind``)
+that the worker's sweeper queues once a day from ``COMPLAINTS_REMINDERS_HOUR`` (local
+time) on, or ``collector complaints remind`` from a cron job or systemd timer.
 
 For every open case: due soon (at most the policy's ``due_soon_days`` working
 days left, on the agency's calendar) puts it in its handler's digest (the
@@ -34,9 +35,11 @@ from collector.complaints import lifecycle
 from collector.complaints import notices
 from collector.complaints import records
 from collector.complaints.deadlines import ClockState
+from collector.core import clock
 from collector.core.commands import prepare_database
 from collector.core.db import get_engine
 from collector.core.db import writing
+from collector.core.hooktypes import JobKind
 from collector.core.i18n import Translator
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
@@ -46,11 +49,16 @@ from collector.core.models import Agency
 from collector.core.models import Complaint
 from collector.core.models import ComplaintCategory
 from collector.core.models import ComplaintEvent
+from collector.core.models import Job
 from collector.core.models import User
+from collector.jobs import service as jobs
+from collector.jobs.runner import JobContext
 
 REMINDER = "reminder"
 ESCALATED = "escalated"
 LABEL = "reminders"
+RECENT_JOBS = 7
+"""The reminders' latest jobs looked at for today's (one a day is queued)."""
 
 
 @dataclass
@@ -296,6 +304,58 @@ def run(app: Flask, day: date | None = None) -> Summary:
     if mails and not notices.send_notices(app, mails):
         summary.unsent = len(mails)
     return summary
+
+
+KIND = "complaints.remind"
+
+
+def run_job(context: JobContext) -> None:
+    """The day's reminders in a worker (the job's ``day``); a second run on the same day
+    sends nothing new (:func:`run`)."""
+    day = date.fromisoformat(context.parameters["day"])
+    summary = run(context.app, day)
+    context.progress(
+        100,
+        f"reminded {summary.reminded}, escalated {summary.escalated}, "
+        f"mails {summary.mails}, unsent {summary.unsent}",
+    )
+
+
+def schedule(app: Flask) -> int | None:
+    """Queue today's reminders once, from ``COMPLAINTS_REMINDERS_HOUR`` (the worker's
+    sweeper calls this every ``JOBS_SWEEP_SECONDS``); the new job's id, else None.
+    ``COMPLAINTS_REMINDERS_HOUR`` None: reminders only from the command."""
+    hour = app.config.get("COMPLAINTS_REMINDERS_HOUR")
+    if hour is None:
+        return None
+    if clock.local(clock.now(app), app).hour < int(hour):
+        return None
+    day = records.today_for(app).isoformat()
+    with Session(get_engine(app)) as session:
+        earlier = session.execute(
+            unscoped(
+                select(col(Job.parameters))
+                .where(col(Job.kind) == KIND)
+                .order_by(col(Job.id).desc())
+                .limit(RECENT_JOBS),
+                "the reminders' own jobs: is today's queued already?",
+            )
+        ).all()
+    if any(parameters.get("day") == day for (parameters,) in earlier):
+        return None
+    job = jobs.create(app, KIND, agency_id=None, parameters={"day": day})
+    return job.id
+
+
+REMINDERS = JobKind(
+    name=KIND,
+    run=run_job,
+    action="cases.manage",
+    title=lazy_gettext("Complaint deadline reminders"),
+    retries=2,
+    retry_delay=60.0,
+    sweep=schedule,
+)
 
 
 @click.group("complaints")

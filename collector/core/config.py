@@ -159,6 +159,10 @@ DEFAULTS: dict[str, Any] = {
     "JOBS_SWEEP_SECONDS": 15,
     "JOBS_WORKER_THREADS": 2,
     "JOBS_WORKER_BESIDE_SERVER": None,
+    # Complaint deadline reminders (collector.complaints.remind): the worker queues
+    # them once a day from this local hour on; None leaves them to a cron job running
+    # `collector complaints remind`.
+    "COMPLAINTS_REMINDERS_HOUR": 8,
     # Response exports with more rows than this run on the queue (a job page, then a
     # download); smaller ones are answered at once.
     "EXPORT_BACKGROUND_ROWS": 5000,

@@ -16,24 +16,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from collector.access.guard import get_unscoped
-from collector.access.identity import actor_for_user
-from collector.access.permissions import allowed
 from collector.core.db import get_engine
 from collector.core.hooktypes import Actor
 from collector.core.hooktypes import JobKind
 from collector.core.i18n import lazy_gettext
-from collector.core.models import User
 from collector.evidence.build import make_pack
 from collector.jobs.queue import results_dir
 from collector.jobs.runner import JobContext
+from collector.jobs.runner import requester
 
 KIND = "evidence.pack"
 ACTION = "evidence.generate"
-
-
-class PackRefusedForUser(PermissionError):
-    """The person who asked may no longer make the agency's pack."""
 
 
 def _actor(app: Any, user_id: Any, agency_id: int | None) -> Actor | None:
@@ -41,13 +34,7 @@ def _actor(app: Any, user_id: Any, agency_id: int | None) -> Actor | None:
     if user_id is None:
         return None
     with Session(get_engine(app), expire_on_commit=False) as session:
-        user = get_unscoped(session, User, user_id, "the account that asked for the evidence pack")
-        if user is None or not user.active:
-            raise PackRefusedForUser("the account that asked for this pack is disabled")
-        actor = actor_for_user(user, source="job", db=session)
-    if not allowed(actor, ACTION, agency_id):
-        raise PackRefusedForUser("the account that asked for this pack may no longer make it")
-    return actor
+        return requester(session, user_id, agency_id, ACTION, "this evidence pack")
 
 
 def run_pack(context: JobContext) -> None:

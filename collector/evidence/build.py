@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from pathlib import Path
 
 from flask import Flask
@@ -66,6 +67,11 @@ def period_wave(period: str) -> Wave:
             f"{period!r} is not a year (2025, or ROC 114) or a half-year (2025H1, 114H2)"
         )
     return wave
+
+
+def under_way(wave: Wave, today: date) -> bool:
+    """Is the period not over yet on ``today`` (its pack would cover part of it)?"""
+    return wave.end >= today
 
 
 def find_agency(session: Session, code: str) -> Agency:

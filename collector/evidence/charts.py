@@ -1,7 +1,8 @@
 """Each chart of a pack drawn once, its PNG and SVG kept for every format that shows it.
 
-The PDF embeds the SVG (vector, the text as glyph outlines, so Chinese prints without
-fonts), the DOCX and the ``charts/`` folder the PNG and SVG: all from one drawing.
+The PDF and the DOCX embed the PNG (a 200 dpi raster is copied as it is; WeasyPrint
+drew the SVG's glyph outlines node by node, half the PDF's time), the ``charts/``
+folder holds the PNG and the SVG: all from one drawing.
 """
 
 from __future__ import annotations

@@ -15,12 +15,14 @@ from rich.progress import TextColumn
 from rich.progress import TimeElapsedColumn
 from sqlmodel import Session
 
+from collector.core import clock
 from collector.core.db import get_engine
 from collector.evidence import background
 from collector.evidence.build import PackRefused
 from collector.evidence.build import find_agency
 from collector.evidence.build import make_pack
 from collector.evidence.build import period_wave
+from collector.evidence.build import under_way
 from collector.evidence.verify import verify
 from collector.jobs import progress as job_progress
 from collector.jobs import service as jobs
@@ -60,6 +62,13 @@ def evidence(
             agency = find_agency(session, agency_code)
     except PackRefused as exc:
         raise click.BadParameter(str(exc)) from None
+    today = clock.today(app)
+    if under_way(wave, today):
+        click.echo(
+            f"Note: {wave.key} is still under way: the pack's figures go to "
+            f"{today.isoformat()} only, not the whole period.",
+            err=True,
+        )
     if queue:
         job = jobs.create(
             app,

@@ -149,454 +149,440 @@ def headline_paragraph(context: PackContext, run: ResultsRun, title: str) -> str
 # -- citizens -------------------------------------------------------------------------
 
 
-class CitizenSurveyDesign(EvidenceSection):
+class CitizenSection(EvidenceSection):
+    """A section per citizen questionnaire with responses in the period (the core's
+    own first): ``section`` words one questionnaire's results run, or gives None."""
+
+    def build(self, context: PackContext) -> list[PackSection]:
+        out = []
+        for slug in citizen_slugs(context):
+            run = context.results(slug)
+            assert run is not None  # citizen_slugs keeps those with a run
+            found = self.section(context, slug, run)
+            if found is not None:
+                out.append(found)
+        return out
+
+    def section(self, context: PackContext, slug: str, run: ResultsRun) -> PackSection | None:
+        raise NotImplementedError
+
+
+class CitizenSurveyDesign(CitizenSection):
     """調查設計: the questionnaire, its dimensions and items, and their reliability."""
 
     name = "citizens.survey_design"
     part = "citizens"
     order = 10
 
-    def build(self, context: PackContext) -> list[PackSection]:
+    def section(self, context: PackContext, slug: str, run: ResultsRun) -> PackSection | None:
         text = context.text
-        out = []
-        for slug in citizen_slugs(context):
-            run = context.results(slug)
-            assert run is not None
-            q = run.questionnaire
-            spec = q.analysis
-            dims = list(spec.dimensions.items())
-            items = sum(len(keys) for _, keys in dims)
-            section = PackSection(
-                f"{self.name}.{slug}",
-                self.part,
-                text.gettext("Survey design: %(title)s", title=title_of(context, q)),
+        q = run.questionnaire
+        spec = q.analysis
+        dims = list(spec.dimensions.items())
+        items = sum(len(keys) for _, keys in dims)
+        section = PackSection(
+            f"{self.name}.{slug}",
+            self.part,
+            text.gettext("Survey design: %(title)s", title=title_of(context, q)),
+        )
+        section.paragraphs.append(
+            text.gettext(
+                "The agency measures citizens' satisfaction with the questionnaire "
+                "%(title)s (version %(version)s): %(dimensions)s dimensions of service "
+                "quality with %(items)s five-point items (1 very dissatisfied to 5 very "
+                "satisfied), an overall satisfaction question, and open comments.",
+                title=title_of(context, q),
+                version=str(max(run.reader.version_ids())),
+                dimensions=len(dims),
+                items=items,
             )
-            section.paragraphs.append(
-                text.gettext(
-                    "The agency measures citizens' satisfaction with the questionnaire "
-                    "%(title)s (version %(version)s): %(dimensions)s dimensions of service "
-                    "quality with %(items)s five-point items (1 very dissatisfied to 5 very "
-                    "satisfied), an overall satisfaction question, and open comments.",
-                    title=title_of(context, q),
-                    version=str(max(run.reader.version_ids())),
-                    dimensions=len(dims),
-                    items=items,
-                )
+        )
+        section.paragraphs.append(
+            text.gettext(
+                "Satisfaction is reported as the share answering 4 or 5 (top-two-box) "
+                "and as a score from 0 to 100; a dimension averages its items. Every "
+                "figure has its 95%% interval, and no result resting on fewer than "
+                "%(min)s respondents is shown.",
+                min=MIN_CELL,
             )
-            section.paragraphs.append(
-                text.gettext(
-                    "Satisfaction is reported as the share answering 4 or 5 (top-two-box) "
-                    "and as a score from 0 to 100; a dimension averages its items. Every "
-                    "figure has its 95%% interval, and no result resting on fewer than "
-                    "%(min)s respondents is shown.",
-                    min=MIN_CELL,
-                )
+        )
+        rows = []
+        for name, keys in dims:
+            label = spec.dimension_labels.get(name)
+            dim = q.text(label, context.language) if label else name
+            for key in keys:
+                rows.append([dim, q.text(q.question(key).label, context.language)])
+        section.tables.append(
+            PackTable(
+                "items",
+                text.gettext("Dimensions and items"),
+                [text.gettext("Dimension"), text.gettext("Item")],
+                rows,
             )
-            rows = []
-            for name, keys in dims:
-                label = spec.dimension_labels.get(name)
-                dim = q.text(label, context.language) if label else name
-                for key in keys:
-                    rows.append([dim, q.text(q.question(key).label, context.language)])
+        )
+        reliability = run.sections.get("reliability")
+        if reliability:
             section.tables.append(
                 PackTable(
-                    "items",
-                    text.gettext("Dimensions and items"),
-                    [text.gettext("Dimension"), text.gettext("Item")],
-                    rows,
+                    "reliability",
+                    text.gettext("Reliability of the dimensions (Cronbach's alpha)"),
+                    [
+                        text.gettext("Dimension"),
+                        text.gettext("Items"),
+                        text.gettext("Respondents"),
+                        "α",
+                        text.gettext("Verdict"),
+                    ],
+                    [
+                        [d["title"], str(d["k"]), str(d["n"]), d["alpha"], d["verdict_text"]]
+                        for d in reliability["dimensions"]
+                    ],
                 )
             )
-            reliability = run.sections.get("reliability")
-            if reliability:
-                section.tables.append(
-                    PackTable(
-                        "reliability",
-                        text.gettext("Reliability of the dimensions (Cronbach's alpha)"),
-                        [
-                            text.gettext("Dimension"),
-                            text.gettext("Items"),
-                            text.gettext("Respondents"),
-                            "α",
-                            text.gettext("Verdict"),
-                        ],
-                        [
-                            [d["title"], str(d["k"]), str(d["n"]), d["alpha"], d["verdict_text"]]
-                            for d in reliability["dimensions"]
-                        ],
-                    )
-                )
-            out.append(section)
-        return out
+        return section
 
 
-class CitizenSamplingDesign(EvidenceSection):
+class CitizenSamplingDesign(CitizenSection):
     """抽樣設計: the design statement of the results page."""
 
     name = "citizens.sampling_design"
     part = "citizens"
     order = 20
 
-    def build(self, context: PackContext) -> list[PackSection]:
+    def section(self, context: PackContext, slug: str, run: ResultsRun) -> PackSection | None:
         text = context.text
-        out = []
-        for slug in citizen_slugs(context):
-            run = context.results(slug)
-            assert run is not None
-            design = run.sections.get("design")
-            if design is None:
-                continue
-            wave = run.wave.key
-            section = PackSection(
-                f"{self.name}.{slug}",
-                self.part,
-                text.gettext(
-                    "Sampling design: %(title)s", title=title_of(context, run.questionnaire)
-                ),
+        design = run.sections.get("design")
+        if design is None:
+            return None
+        wave = run.wave.key
+        section = PackSection(
+            f"{self.name}.{slug}",
+            self.part,
+            text.gettext("Sampling design: %(title)s", title=title_of(context, run.questionnaire)),
+        )
+        section.figures.append(Figure(f"{slug}.design.n", design["n"], "count", wave=wave))
+        d = design["design"]
+        if d is not None:
+            weighted = d["weighting"]  # the results page's weighting in words, or None
+            weighting = (
+                text.gettext("weighted by %(method)s", method=weighted["method"])
+                if weighted
+                else text.gettext("unweighted (every respondent counts once)")
             )
-            section.figures.append(Figure(f"{slug}.design.n", design["n"], "count", wave=wave))
-            d = design["design"]
-            if d is not None:
-                weighted = d["weighting"]  # the results page's weighting in words, or None
-                weighting = (
-                    text.gettext("weighted by %(method)s", method=weighted["method"])
-                    if weighted
-                    else text.gettext("unweighted (every respondent counts once)")
+            fpc = (
+                text.gettext(
+                    "with the finite-population correction for the %(population)s service "
+                    "users counted",
+                    population=f"{d['population']:,}",
                 )
-                fpc = (
-                    text.gettext(
-                        "with the finite-population correction for the %(population)s service "
-                        "users counted",
-                        population=f"{d['population']:,}",
-                    )
-                    if d["fpc"]
-                    else text.gettext("without a finite-population correction")
+                if d["fpc"]
+                else text.gettext("without a finite-population correction")
+            )
+            section.paragraphs.append(
+                text.gettext(
+                    "%(n)s responses were collected in %(wave)s. Estimates treat the "
+                    "service units as %(strata)s strata, each response its own sampling "
+                    "unit, %(fpc)s; the results are %(weighting)s. Kish's design effect "
+                    "is %(deff)s (effective sample size %(neff)s), and the achieved "
+                    "margin of error of a share is ±%(margin)s percentage points at 95%% "
+                    "confidence.",
+                    n=f"{design['n']:,}",
+                    wave=design["wave"],
+                    strata=d["strata"],
+                    fpc=fpc,
+                    weighting=weighting,
+                    deff=d["kish_deff"],
+                    neff=d["effective_n"],
+                    margin=f"{d['margin']:.1f}",
                 )
-                section.paragraphs.append(
-                    text.gettext(
-                        "%(n)s responses were collected in %(wave)s. Estimates treat the "
-                        "service units as %(strata)s strata, each response its own sampling "
-                        "unit, %(fpc)s; the results are %(weighting)s. Kish's design effect "
-                        "is %(deff)s (effective sample size %(neff)s), and the achieved "
-                        "margin of error of a share is ±%(margin)s percentage points at 95%% "
-                        "confidence.",
-                        n=f"{design['n']:,}",
-                        wave=design["wave"],
-                        strata=d["strata"],
-                        fpc=fpc,
-                        weighting=weighting,
-                        deff=d["kish_deff"],
-                        neff=d["effective_n"],
-                        margin=f"{d['margin']:.1f}",
-                    )
-                )
-                section.figures += [
-                    Figure(f"{slug}.design.strata", d["strata"], "count", wave=wave),
-                    Figure(f"{slug}.design.margin", d["margin"], "points", wave=wave),
-                    Figure(f"{slug}.design.kish_deff", float(d["kish_deff"]), "ratio", wave=wave),
-                ]
-                rows = [
-                    [text.gettext("Responses"), f"{design['n']:,}"],
-                    [text.gettext("Strata (service units)"), str(d["strata"])],
-                    [
-                        text.gettext("Finite-population correction"),
-                        f"{d['population']:,}" if d["fpc"] else text.gettext("none"),
-                    ],
-                    [
-                        text.gettext("Weighting"),
-                        weighted["method"] if weighted else text.gettext("none"),
-                    ],
-                    [text.gettext("Kish design effect"), d["kish_deff"]],
-                    [text.gettext("Effective sample size"), d["effective_n"]],
-                    [text.gettext("Achieved margin of error (95%)"), f"±{d['margin']:.1f}"],
-                ]
-                if design["target"]:
-                    rows.insert(1, [text.gettext("Target sample size"), f"{design['target']:,}"])
-                section.tables.append(
-                    PackTable("design", text.gettext("Design statement"), ["", ""], rows)
-                )
-                if weighted:
-                    section.paragraphs.append(str(weighted["statement"]))
-                    section.tables.append(
-                        PackTable(
-                            "representativeness",
-                            text.gettext("Representativeness before and after weighting"),
-                            [
-                                text.gettext("Variable"),
-                                text.gettext("Chi-square before"),
-                                text.gettext("p before"),
-                                text.gettext("Chi-square after"),
-                                text.gettext("p after"),
-                            ],
-                            [
-                                [
-                                    f["variable"],
-                                    f["before"],
-                                    f["before_p"],
-                                    f["after"],
-                                    f["after_p"],
-                                ]
-                                for f in weighted["fits"]
-                            ],
-                        )
-                    )
-            if design["units"]:
+            )
+            section.figures += [
+                Figure(f"{slug}.design.strata", d["strata"], "count", wave=wave),
+                Figure(f"{slug}.design.margin", d["margin"], "points", wave=wave),
+                Figure(f"{slug}.design.kish_deff", float(d["kish_deff"]), "ratio", wave=wave),
+            ]
+            rows = [
+                [text.gettext("Responses"), f"{design['n']:,}"],
+                [text.gettext("Strata (service units)"), str(d["strata"])],
+                [
+                    text.gettext("Finite-population correction"),
+                    f"{d['population']:,}" if d["fpc"] else text.gettext("none"),
+                ],
+                [
+                    text.gettext("Weighting"),
+                    weighted["method"] if weighted else text.gettext("none"),
+                ],
+                [text.gettext("Kish design effect"), d["kish_deff"]],
+                [text.gettext("Effective sample size"), d["effective_n"]],
+                [text.gettext("Achieved margin of error (95%)"), f"±{d['margin']:.1f}"],
+            ]
+            if design["target"]:
+                rows.insert(1, [text.gettext("Target sample size"), f"{design['target']:,}"])
+            section.tables.append(
+                PackTable("design", text.gettext("Design statement"), ["", ""], rows)
+            )
+            if weighted:
+                section.paragraphs.append(str(weighted["statement"]))
                 section.tables.append(
                     PackTable(
-                        "units",
-                        text.gettext("Responses by service unit"),
-                        [text.gettext("Service unit"), text.gettext("Responses")],
-                        [[u["label"], f"{u['n']}"] for u in design["units"]],
+                        "representativeness",
+                        text.gettext("Representativeness before and after weighting"),
+                        [
+                            text.gettext("Variable"),
+                            text.gettext("Chi-square before"),
+                            text.gettext("p before"),
+                            text.gettext("Chi-square after"),
+                            text.gettext("p after"),
+                        ],
+                        [
+                            [
+                                f["variable"],
+                                f["before"],
+                                f["before_p"],
+                                f["after"],
+                                f["after_p"],
+                            ]
+                            for f in weighted["fits"]
+                        ],
                     )
                 )
-            out.append(section)
-        return out
+        if design["units"]:
+            section.tables.append(
+                PackTable(
+                    "units",
+                    text.gettext("Responses by service unit"),
+                    [text.gettext("Service unit"), text.gettext("Responses")],
+                    [[u["label"], f"{u['n']}"] for u in design["units"]],
+                )
+            )
+        return section
 
 
-class CitizenResults(EvidenceSection):
+class CitizenResults(CitizenSection):
     """調查結果: headline, dimensions and items, breakdowns, importance-performance."""
 
     name = "citizens.results"
     part = "citizens"
     order = 30
 
-    def build(self, context: PackContext) -> list[PackSection]:
+    def section(self, context: PackContext, slug: str, run: ResultsRun) -> PackSection | None:
         text = context.text
-        out = []
-        for slug in citizen_slugs(context):
-            run = context.results(slug)
-            assert run is not None
-            title = title_of(context, run.questionnaire)
-            wave = run.wave.key
-            section = PackSection(
-                f"{self.name}.{slug}", self.part, text.gettext("Results: %(title)s", title=title)
-            )
-            section.paragraphs.append(headline_paragraph(context, run, title))
-            headline = run.sections.get("headline")
-            if headline is not None:
+        title = title_of(context, run.questionnaire)
+        wave = run.wave.key
+        section = PackSection(
+            f"{self.name}.{slug}", self.part, text.gettext("Results: %(title)s", title=title)
+        )
+        section.paragraphs.append(headline_paragraph(context, run, title))
+        headline = run.sections.get("headline")
+        if headline is not None:
+            section.figures += satisfaction_figures(f"{slug}.headline", headline["current"], wave)
+            if headline["previous_shown"] and run.previous is not None:
                 section.figures += satisfaction_figures(
-                    f"{slug}.headline", headline["current"], wave
+                    f"{slug}.headline", headline["previous_view"], run.previous.key
                 )
-                if headline["previous_shown"] and run.previous is not None:
-                    before = context.results(slug, run.previous)
-                    if before is not None and before.sections.get("headline"):
-                        section.figures += satisfaction_figures(
-                            f"{slug}.headline",
-                            before.sections["headline"]["current"],
-                            run.previous.key,
-                        )
-            dimensions = run.sections.get("dimensions")
-            if dimensions is not None:
-                rows, bars = [], []
-                for block in dimensions["blocks"]:
-                    entries = ([block["summary"]] if block["summary"] else []) + block["items"]
-                    for entry in entries:
-                        is_item = "key" in entry
-                        current = entry["current"]
-                        change = entry["change"]
-                        label = entry["label"] if is_item else f"【{entry['label']}】"
-                        rows.append(
-                            [
-                                label,
-                                str(current["n"]) if current else WITHHELD,
-                                _share_text(current),
-                                current["share"]["ci"] if current else DASH,
-                                _score_text(current),
-                                change["share"]["value"] if change else DASH,
-                                change["share"]["p"] if change else DASH,
-                            ]
-                        )
-                        key = entry["key"] if is_item else f"dimension.{block['name']}"
-                        section.figures += satisfaction_figures(
-                            f"{slug}.{key}", current, wave, entry["label"]
-                        )
-                        if is_item:
-                            raw = current["raw"] if current else None
-                            bars.append(
-                                Bar(
-                                    entry["label"],
-                                    raw["share"] * 100 if raw else None,
-                                    raw["share_ci"][0] * 100 if raw else None,
-                                    raw["share_ci"][1] * 100 if raw else None,
-                                )
+        dimensions = run.sections.get("dimensions")
+        if dimensions is not None:
+            rows, bars = [], []
+            for block in dimensions["blocks"]:
+                entries = ([block["summary"]] if block["summary"] else []) + block["items"]
+                for entry in entries:
+                    is_item = "key" in entry
+                    current = entry["current"]
+                    change = entry["change"]
+                    label = entry["label"] if is_item else f"【{entry['label']}】"
+                    rows.append(
+                        [
+                            label,
+                            str(current["n"]) if current else WITHHELD,
+                            _share_text(current),
+                            current["share"]["ci"] if current else DASH,
+                            _score_text(current),
+                            change["share"]["value"] if change else DASH,
+                            change["share"]["p"] if change else DASH,
+                        ]
+                    )
+                    key = entry["key"] if is_item else f"dimension.{block['name']}"
+                    section.figures += satisfaction_figures(
+                        f"{slug}.{key}", current, wave, entry["label"]
+                    )
+                    if is_item:
+                        raw = current["raw"] if current else None
+                        bars.append(
+                            Bar(
+                                entry["label"],
+                                raw["share"] * 100 if raw else None,
+                                raw["share_ci"][0] * 100 if raw else None,
+                                raw["share_ci"][1] * 100 if raw else None,
                             )
+                        )
+            section.tables.append(
+                PackTable(
+                    "dimensions",
+                    text.gettext(
+                        "Satisfaction by dimension and item, %(wave)s",
+                        wave=run.wave.label(context.language),
+                    ),
+                    [
+                        text.gettext("Dimension or item"),
+                        text.gettext("Respondents"),
+                        text.gettext("Satisfied"),
+                        text.gettext("95% CI"),
+                        text.gettext("Score"),
+                        text.gettext("Change (points)"),
+                        "p",
+                    ],
+                    rows,
+                    text.gettext(
+                        "Changes are against %(wave)s; p is the design-based test of the "
+                        "change in the satisfied share.",
+                        wave=dimensions["previous"] or DASH,
+                    ),
+                )
+            )
+            if bars:
+                section.charts.append(
+                    _chart(
+                        context,
+                        slug,
+                        "items",
+                        replace(  # room for every item's label, however many
+                            charts.bar_chart(
+                                bars,
+                                title=text.gettext("Share satisfied by item"),
+                                x_label=text.gettext("Share satisfied or very satisfied (percent)"),
+                                language=context.language,
+                            ),
+                            height=max(3.6, 0.55 * len(bars) + 1.2),
+                        ),
+                    )
+                )
+        breakdowns = run.sections.get("breakdowns")
+        if breakdowns is not None:
+            for index, block in enumerate(breakdowns["blocks"]):
+                test = block["test"]
+                note = (
+                    text.gettext(
+                        "Difference across groups: %(p)s (Holm-adjusted %(holm)s).",
+                        p=test["p"],
+                        holm=test["p_holm"],
+                    )
+                    if test
+                    else ""
+                )
                 section.tables.append(
                     PackTable(
-                        "dimensions",
-                        text.gettext(
-                            "Satisfaction by dimension and item, %(wave)s",
-                            wave=run.wave.label(context.language),
-                        ),
+                        f"breakdown-{index + 1}",
+                        str(block["title"]),
                         [
-                            text.gettext("Dimension or item"),
+                            text.gettext("Group"),
                             text.gettext("Respondents"),
                             text.gettext("Satisfied"),
                             text.gettext("95% CI"),
                             text.gettext("Score"),
-                            text.gettext("Change (points)"),
-                            "p",
                         ],
-                        rows,
-                        text.gettext(
-                            "Changes are against %(wave)s; p is the design-based test of the "
-                            "change in the satisfied share.",
-                            wave=dimensions["previous"] or DASH,
-                        ),
+                        [
+                            [
+                                str(r["label"]),
+                                str(r["n_shown"]),
+                                _share_text(r["headline"]),
+                                r["headline"]["share"]["ci"] if r["headline"] else DASH,
+                                _score_text(r["headline"]),
+                            ]
+                            for r in block["rows"]
+                        ],
+                        note,
                     )
                 )
-                if bars:
-                    section.charts.append(
-                        _chart(
-                            context,
-                            slug,
-                            "items",
-                            replace(  # room for every item's label, however many
-                                charts.bar_chart(
-                                    bars,
-                                    title=text.gettext("Share satisfied by item"),
-                                    x_label=text.gettext(
-                                        "Share satisfied or very satisfied (percent)"
-                                    ),
-                                    language=context.language,
-                                ),
-                                height=max(3.6, 0.55 * len(bars) + 1.2),
-                            ),
-                        )
+        ipa = run.sections.get("importance")
+        if ipa and not ipa.get("withheld") and ipa.get("chart") is not None:
+            section.charts.append(_chart(context, slug, "importance", ipa["chart"]))
+            if ipa.get("concentrate"):
+                section.paragraphs.append(
+                    text.gettext(
+                        "Importance-performance analysis: concentrate on %(items)s "
+                        "(important, below the average performance).",
+                        items=text.gettext(", ").join(ipa["concentrate"]),
                     )
-            breakdowns = run.sections.get("breakdowns")
-            if breakdowns is not None:
-                for index, block in enumerate(breakdowns["blocks"]):
-                    test = block["test"]
-                    note = (
-                        text.gettext(
-                            "Difference across groups: %(p)s (Holm-adjusted %(holm)s).",
-                            p=test["p"],
-                            holm=test["p_holm"],
-                        )
-                        if test
-                        else ""
-                    )
-                    section.tables.append(
-                        PackTable(
-                            f"breakdown-{index + 1}",
-                            str(block["title"]),
-                            [
-                                text.gettext("Group"),
-                                text.gettext("Respondents"),
-                                text.gettext("Satisfied"),
-                                text.gettext("95% CI"),
-                                text.gettext("Score"),
-                            ],
-                            [
-                                [
-                                    str(r["label"]),
-                                    str(r["n_shown"]),
-                                    _share_text(r["headline"]),
-                                    r["headline"]["share"]["ci"] if r["headline"] else DASH,
-                                    _score_text(r["headline"]),
-                                ]
-                                for r in block["rows"]
-                            ],
-                            note,
-                        )
-                    )
-            ipa = run.sections.get("importance")
-            if ipa and not ipa.get("withheld") and ipa.get("chart") is not None:
-                section.charts.append(_chart(context, slug, "importance", ipa["chart"]))
-                if ipa.get("concentrate"):
-                    section.paragraphs.append(
-                        text.gettext(
-                            "Importance-performance analysis: concentrate on %(items)s "
-                            "(important, below the average performance).",
-                            items=text.gettext(", ").join(ipa["concentrate"]),
-                        )
-                    )
-            out.append(section)
-        return out
+                )
+        return section
 
 
-class CitizenTrend(EvidenceSection):
+class CitizenTrend(CitizenSection):
     """趨勢分析: the headline in every wave, the fitted trend and its test."""
 
     name = "citizens.trend"
     part = "citizens"
     order = 40
 
-    def build(self, context: PackContext) -> list[PackSection]:
+    def section(self, context: PackContext, slug: str, run: ResultsRun) -> PackSection | None:
         text = context.text
-        out = []
-        for slug in citizen_slugs(context):
-            run = context.results(slug)
-            assert run is not None
-            trend = run.sections.get("trend")
-            if trend is None:
-                continue
-            section = PackSection(
-                f"{self.name}.{slug}",
-                self.part,
-                text.gettext(
-                    "Trend analysis: %(title)s", title=title_of(context, run.questionnaire)
-                ),
-            )
-            line = trend["line"]
-            if line:
-                section.paragraphs.append(
-                    text.gettext(
-                        "Over %(waves)s waves the satisfied share moved by %(slope)s "
-                        "percentage points a year (95%% interval %(ci)s): %(words)s.",
-                        waves=line["waves"],
-                        slope=line["slope"],
-                        ci=line["ci"],
-                        words=line["words"],
-                    )
-                )
-            else:
-                section.paragraphs.append(
-                    text.gettext("A trend needs at least three waves with results.")
-                )
+        trend = run.sections.get("trend")
+        if trend is None:
+            return None
+        section = PackSection(
+            f"{self.name}.{slug}",
+            self.part,
+            text.gettext("Trend analysis: %(title)s", title=title_of(context, run.questionnaire)),
+        )
+        line = trend["line"]
+        if line:
             section.paragraphs.append(
                 text.gettext(
-                    "Each change from one wave to the next is tested, with Holm's correction "
-                    "for the number of changes; ▲ and ▼ mark the significant ones."
+                    "Over %(waves)s waves the satisfied share moved by %(slope)s "
+                    "percentage points a year (95%% interval %(ci)s): %(words)s.",
+                    waves=line["waves"],
+                    slope=line["slope"],
+                    ci=line["ci"],
+                    words=line["words"],
                 )
             )
-            rows = []
-            for row in trend["rows"]:
-                current = row["current"]
-                change = row["change"]
-                rows.append(
-                    [
-                        row["label"],
-                        str(current["n"]) if current else WITHHELD,
-                        _share_text(current),
-                        current["share"]["ci"] if current else DASH,
-                        _score_text(current),
-                        f"{change['points']} {change['mark']}".strip() if change else DASH,
-                        f"{change['p']} ({change['words']})" if change else DASH,
-                    ]
-                )
-                wave = parse_period(row["key"])
-                section.figures += satisfaction_figures(
-                    f"{slug}.trend", current, wave.key if wave else row["key"]
-                )
-            section.tables.append(
-                PackTable(
-                    "trend",
-                    text.gettext("Overall satisfaction by wave"),
-                    [
-                        text.gettext("Wave"),
-                        text.gettext("Respondents"),
-                        text.gettext("Satisfied"),
-                        text.gettext("95% CI"),
-                        text.gettext("Score"),
-                        text.gettext("Change (points)"),
-                        text.gettext("Holm-adjusted p"),
-                    ],
-                    rows,
-                )
+        else:
+            section.paragraphs.append(
+                text.gettext("A trend needs at least three waves with results.")
             )
-            section.charts.append(_chart(context, slug, "trend", trend["chart"]))
-            out.append(section)
-        return out
+        section.paragraphs.append(
+            text.gettext(
+                "Each change from one wave to the next is tested, with Holm's correction "
+                "for the number of changes; ▲ and ▼ mark the significant ones."
+            )
+        )
+        rows = []
+        for row in trend["rows"]:
+            current = row["current"]
+            change = row["change"]
+            rows.append(
+                [
+                    row["label"],
+                    str(current["n"]) if current else WITHHELD,
+                    _share_text(current),
+                    current["share"]["ci"] if current else DASH,
+                    _score_text(current),
+                    f"{change['points']} {change['mark']}".strip() if change else DASH,
+                    f"{change['p']} ({change['words']})" if change else DASH,
+                ]
+            )
+            wave = parse_period(row["key"])
+            section.figures += satisfaction_figures(
+                f"{slug}.trend", current, wave.key if wave else row["key"]
+            )
+        section.tables.append(
+            PackTable(
+                "trend",
+                text.gettext("Overall satisfaction by wave"),
+                [
+                    text.gettext("Wave"),
+                    text.gettext("Respondents"),
+                    text.gettext("Satisfied"),
+                    text.gettext("95% CI"),
+                    text.gettext("Score"),
+                    text.gettext("Change (points)"),
+                    text.gettext("Holm-adjusted p"),
+                ],
+                rows,
+            )
+        )
+        section.charts.append(_chart(context, slug, "trend", trend["chart"]))
+        return section
 
 
 def _improvement_rows(

@@ -32,11 +32,13 @@ from collector.core.forms import LocalisedForm
 from collector.core.hooktypes import Actor
 from collector.core.i18n import current_language
 from collector.core.i18n import lazy_gettext
+from collector.core.i18n import translator
 from collector.core.models import Agency
 from collector.core.models import Complaint
 from collector.core.models import Job
 from collector.core.models import Response
 from collector.evidence import background
+from collector.evidence.build import under_way
 from collector.jobs import service as jobs
 from collector.jobs.views import STATUS_LABELS
 from collector.results.waves import Wave
@@ -89,6 +91,18 @@ def periods(actor: Actor, today: date) -> list[Wave]:
     return [w for kind in ("year", "half") for w in reversed(periods_between(kind, start, today))]
 
 
+def period_label(wave: Wave, today: date, language: str) -> str:
+    """The period as the form offers it; one still under way says so, and up to which
+    day its figures would go (a pack of it is not the whole period's)."""
+    if not under_way(wave, today):
+        return wave.label(language)
+    return translator(language).gettext(
+        "%(period)s: still under way, figures to %(date)s only",
+        period=wave.label(language),
+        date=today.isoformat(),
+    )
+
+
 def _recent(actor: Actor) -> list[Job]:
     statement = (
         select(Job)
@@ -107,7 +121,7 @@ def index() -> Any:
     today = clock.today()
     offered = periods(actor, today)
     form = PackForm()
-    form.period.choices = [(w.key, w.label(language)) for w in offered]
+    form.period.choices = [(w.key, period_label(w, today, language)) for w in offered]
     if form.period.data is None and offered:
         halves = [w for w in offered if w.kind == "half" and w.end < today]
         form.period.data = (halves[0] if halves else offered[0]).key

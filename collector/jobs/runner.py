@@ -22,8 +22,14 @@ from typing import BinaryIO
 from typing import cast
 
 from flask import Flask
+from sqlmodel import Session
 
+from collector.access.guard import get_unscoped
+from collector.access.identity import actor_for_user
+from collector.access.permissions import allowed
+from collector.core.hooktypes import Actor
 from collector.core.models import Job
+from collector.core.models import User
 from collector.jobs import service
 from collector.jobs.kinds import get_kinds
 from collector.jobs.queue import results_dir
@@ -36,6 +42,25 @@ _SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 
 class JobLost(RuntimeError):
     """This worker no longer holds the job (its lease ran out and another took it)."""
+
+
+class RequesterRefused(PermissionError):
+    """The person who asked for a job may no longer have it done."""
+
+
+def requester(
+    session: Session, user_id: Any, agency_id: int | None, action: str, what: str
+) -> Actor:
+    """The person who asked for a job (``what``: "this export") as they are now: their
+    account, role and agencies when the job runs. A disabled account, or one that lost
+    ``action`` on the job's agency, gets nothing (:class:`RequesterRefused`)."""
+    user = get_unscoped(session, User, user_id, f"the account that asked for {what}")
+    if user is None or not user.active:
+        raise RequesterRefused(f"the account that asked for {what} is disabled")
+    actor = actor_for_user(user, source="job", db=session)
+    if not allowed(actor, action, agency_id):
+        raise RequesterRefused(f"the account that asked for {what} may no longer have it")
+    return actor
 
 
 class JobContext:

@@ -17,9 +17,6 @@ from sqlalchemy import select
 from sqlmodel import Session
 from sqlmodel import col
 
-from collector.access.guard import get_unscoped
-from collector.access.identity import actor_for_user
-from collector.access.permissions import allowed
 from collector.access.scoped import scoped
 from collector.core.db import get_engine
 from collector.core.hooktypes import Actor
@@ -28,17 +25,13 @@ from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
 from collector.core.models import QuestionnaireVersion
 from collector.core.models import Response
-from collector.core.models import User
 from collector.core.plugins import get_plugins
 from collector.jobs.runner import JobContext
+from collector.jobs.runner import requester
 from collector.results.reading import iter_tables
 
 KIND = "results.export"
 ACTION = "responses.export"
-
-
-class ExportRefused(PermissionError):
-    """The person who asked may no longer export these responses."""
 
 
 def conditions(parameters: dict[str, Any]) -> list[Any]:
@@ -68,16 +61,6 @@ def count_rows(session: Session, actor: Actor, slug: str, where: list[Any]) -> i
     return int(session.execute(scoped(statement, ACTION, actor)).scalar_one())
 
 
-def _actor(session: Session, user_id: Any, agency_id: int | None) -> Actor:
-    user = get_unscoped(session, User, user_id, "the account that asked for the export")
-    if user is None or not user.active:
-        raise ExportRefused("the account that asked for this export is disabled")
-    actor = actor_for_user(user, source="job", db=session)
-    if not allowed(actor, ACTION, agency_id):
-        raise ExportRefused("the account that asked for this export may no longer export")
-    return actor
-
-
 def run_export(context: JobContext) -> None:
     """Read the responses as the person who asked, write the exporter's file."""
     parameters = context.parameters
@@ -86,7 +69,9 @@ def run_export(context: JobContext) -> None:
     exporter = plugins.exporters[parameters["format"]]()
     context.progress(5, text.gettext("Reading the responses"))
     with Session(get_engine(context.app), expire_on_commit=False) as session:
-        actor = _actor(session, parameters.get("user_id"), context.job.agency_id)
+        actor = requester(
+            session, parameters.get("user_id"), context.job.agency_id, ACTION, "this export"
+        )
         scope = lambda statement: scoped(statement, ACTION, actor)  # noqa: E731
         total = count_rows(session, actor, parameters["slug"], conditions(parameters))
         context.progress(10, text.gettext("Writing %(count)s responses", count=total))

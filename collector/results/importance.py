@@ -121,18 +121,11 @@ def ipa_table(
             k: (float(v), int(n))
             for k, v, n in zip(table.index, table["importance"], table["n"], strict=True)
         }
-    labels = {}
-    for name, keys in questionnaire.analysis.dimensions.items():
-        label = questionnaire.analysis.dimension_labels.get(name)
-        for k in keys:
-            labels[k] = questionnaire.text(label, language) if label else name
     rows: list[dict[str, Any]] = []
     for key in items:
         n = int(data[key].notna().sum())
         row: dict[str, Any] = {
             "key": key,
-            "label": questionnaire.text(questionnaire.question(key).label, language),
-            "dimension": labels.get(key, ""),
             "n": n,
             "withheld": too_small(n),
             "performance": math.nan,
@@ -165,7 +158,21 @@ def ipa_table(
         )
         for r in shown:
             r["quadrant"] = placed[r["key"]]
+    label_rows(questionnaire, rows, language)
     return rows, "asked" if asked is not None else "derived", len(frame)
+
+
+def label_rows(questionnaire: Questionnaire, rows: list[dict[str, Any]], language: str) -> None:
+    """Name each row's item and dimension in ``language`` (the figures are the same in
+    every language: the table is computed once and labelled for each)."""
+    dimensions = {}
+    for name, keys in questionnaire.analysis.dimensions.items():
+        label = questionnaire.analysis.dimension_labels.get(name)
+        for k in keys:
+            dimensions[k] = questionnaire.text(label, language) if label else name
+    for row in rows:
+        row["label"] = questionnaire.text(questionnaire.question(row["key"]).label, language)
+        row["dimension"] = dimensions.get(row["key"], "")
 
 
 def ipa_chart(
@@ -232,7 +239,7 @@ class ImportancePerformanceSection(ResultsSection):
         wave_design = design_of(context, context.wave) if weighted else None
         rows, source, n = context.remembered(
             context.wave,
-            ("importance", context.language),
+            ("importance",),
             lambda: ipa_table(
                 context.questionnaire,
                 frame,
@@ -240,6 +247,7 @@ class ImportancePerformanceSection(ResultsSection):
                 wave_design.survey if wave_design is not None and wave_design.weighting else None,
             ),
         )
+        label_rows(context.questionnaire, rows, context.language)
         # "Concentrate here" first, lowest performance first within a quadrant; the chart
         # numbers its points in this order, so the table's numbers name them.
         order = {q: i for i, q in enumerate(QUADRANTS)}

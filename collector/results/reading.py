@@ -181,13 +181,22 @@ def _frame(
     size = len(rows)
     meta_values: list[list[Any]] = [[None] * size for _ in META_COLUMNS]
     answer_values: dict[str, list[Any]] = {key: [math.nan] * size for key in keys}
+    single = decoder.single  # the decoder's memo of single pairs, read here directly:
+    # this loop runs once per answer of every response read (millions for a page)
     for i, (_, receipt, vid, agency, unit, channel, language, started, *rest) in enumerate(rows):
         submitted, batch, entered_by, stored = rest
         meta = (receipt, number[vid], agency, units.get(unit), channel, language, started)
         for column, value in zip(meta_values, (*meta, submitted, batch, entered_by), strict=True):
             column[i] = value
         for key, pairs in stored.items():
-            known, value = decoder.value(vid, key, pairs)
+            found = None
+            if len(pairs) == 1:
+                pair = pairs[0]
+                try:
+                    found = single.get((vid, key, pair[0], pair[1]))
+                except TypeError:  # a pair of a plugin's type that does not hash
+                    found = None
+            known, value = found if found is not None else decoder.value(vid, key, pairs)
             if known and key in answer_values:
                 answer_values[key][i] = value
     return pd.DataFrame(

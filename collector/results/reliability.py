@@ -53,15 +53,14 @@ def _number(value: float) -> str:
     return "—" if math.isnan(value) else f"{value:.2f}"
 
 
-def dimension_reliability(
-    frame: pd.DataFrame, questionnaire: Questionnaire, dimension: str, language: str
+def dimension_figures(
+    frame: pd.DataFrame, questionnaire: Questionnaire, dimension: str
 ) -> dict[str, Any] | None:
-    """One dimension's row and item rows, or None when it has fewer than two items."""
+    """One dimension's figures (the same in every language; :func:`worded` names them),
+    or None when it has fewer than two items."""
     keys = [k for k in questionnaire.analysis.dimensions[dimension] if k in frame.columns]
     if len(keys) < 2:
         return None
-    label = questionnaire.analysis.dimension_labels.get(dimension)
-    title = questionnaire.text(label, language) if label else dimension
     items = frame[keys].apply(pd.to_numeric, errors="coerce").dropna()
     n = len(items)
     key = "withheld"
@@ -75,22 +74,34 @@ def dimension_reliability(
             deleted = float(result.alpha_if_deleted[item])
             rows.append(
                 {
-                    "label": questionnaire.text(questionnaire.question(item).label, language),
+                    "key": item,
                     "if_deleted": _number(deleted),
                     "correlation": _number(float(result.item_total_correlation[item])),
                     "raises": bool(not math.isnan(alpha) and deleted > alpha + 0.005),
                 }
             )
-    text = translator(language)
     return {
         "name": dimension,
-        "title": title,
         "n": n if n >= MIN_CELL else f"<{MIN_CELL}",
         "k": len(keys),
         "alpha": _number(alpha) if key != "withheld" else "—",
         "verdict": key,
-        "verdict_text": text.render(VERDICTS[key], min=MIN_CELL),
         "items": rows,
+    }
+
+
+def worded(figures: dict[str, Any], questionnaire: Questionnaire, language: str) -> dict[str, Any]:
+    """A dimension's figures with its title, items and verdict in ``language``."""
+    label = questionnaire.analysis.dimension_labels.get(figures["name"])
+    text = translator(language)
+    return {
+        **figures,
+        "title": questionnaire.text(label, language) if label else figures["name"],
+        "verdict_text": text.render(VERDICTS[figures["verdict"]], min=MIN_CELL),
+        "items": [
+            {**row, "label": questionnaire.text(questionnaire.question(row["key"]).label, language)}
+            for row in figures["items"]
+        ],
     }
 
 
@@ -107,13 +118,13 @@ class ReliabilitySection(ResultsSection):
         frame = context.frame()
         q = context.questionnaire
         dimensions = [
-            row
+            worded(row, q, context.language)
             for name in q.analysis.dimensions
             if (
                 row := context.remembered(
                     context.wave,
-                    ("reliability", name, context.language),
-                    partial(dimension_reliability, frame, q, name, context.language),
+                    ("reliability", name),
+                    partial(dimension_figures, frame, q, name),
                 )
             )
             is not None

@@ -62,6 +62,19 @@ def stratum(agency: Any, unit: Any) -> str:
     return f"{agency}/{unit if isinstance(unit, str) and unit else NO_UNIT}"
 
 
+def strata(frame: pd.DataFrame) -> list[str]:
+    """Each row's :func:`stratum`, worked out once per agency and unit (a wave of 100,000
+    responses has a few dozen), from the columns as lists."""
+    found: dict[tuple[Any, Any], str] = {}
+    out = []
+    for pair in zip(frame["agency"].tolist(), frame["unit"].tolist(), strict=True):
+        key = found.get(pair)
+        if key is None:
+            key = found[pair] = stratum(*pair)
+        out.append(key)
+    return out
+
+
 @dataclass
 class FrameEntry:
     """A wave's rows as read, and what they were read at: complete up to the response id
@@ -267,9 +280,7 @@ class WaveReader:
                 scope=self.scope,
             )
             frame = table.frame
-            frame["agency_unit"] = [
-                stratum(a, u) for a, u in zip(frame["agency"], frame["unit"], strict=True)
-            ]
+            frame["agency_unit"] = strata(frame)
             entry = FrameEntry(frame, settled, revision, recent, {})
             kept.put(key, entry)
         self._entries[wave.key] = entry

@@ -142,14 +142,7 @@ class Breakdowns(ResultsSection):
         groupings = self._groupings(context, frame)
         wave = context.wave
         blocks = [
-            (
-                title,
-                *context.remembered(
-                    wave,
-                    ("breakdown", column, overall, tuple(labels.items())),
-                    partial(breakdown, design, frame, column, overall, labels),
-                ),
-            )
+            (title, *self._labelled(context, wave, design, frame, column, overall, labels))
             for title, column, labels in groupings
         ]
         by_unit = next((i for i, g in enumerate(groupings) if g[1] == "unit"), None)
@@ -170,6 +163,27 @@ class Breakdowns(ResultsSection):
                     self._mark_weakest(context, rows)
             out.append({"title": title, "rows": rows, "test": test})
         return {"blocks": out}
+
+    @staticmethod
+    def _labelled(
+        context: WaveContext,
+        wave: Any,
+        design: Design,
+        frame: pd.DataFrame,
+        column: str,
+        overall: str,
+        labels: dict[str, str],
+    ) -> tuple[list[dict[str, Any]], float | None]:
+        """The breakdown's rows and p-value, computed once per wave whatever the language
+        (remembered by the groups' keys, not their labels), labelled in this one."""
+        rows, p = context.remembered(
+            wave,
+            ("breakdown", column, overall, tuple(labels)),
+            partial(breakdown, design, frame, column, overall, labels),
+        )
+        for row in rows:
+            row["label"] = labels.get(row["key"], row["key"])
+        return rows, p
 
     @staticmethod
     def _mark_weakest(context: WaveContext, rows: list[dict[str, Any]]) -> None:

@@ -38,6 +38,9 @@ class Headline(ResultsSection):
             "wave": label_of(context, context.wave),
             "previous": label_of(context, context.previous),
             "current": satisfaction_view(current),
+            # The previous wave's own headline, as that wave's page shows it (the
+            # evidence pack reports both waves' figures without building that page).
+            "previous_view": satisfaction_view(previous),
             "change": moved,
             "previous_shown": previous is not None,
             # A significant fall of the headline is a finding (``falling_trend``).

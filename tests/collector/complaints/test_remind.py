@@ -12,9 +12,14 @@ from flask import Flask
 from sqlalchemy import func
 from sqlalchemy import select
 
+from collector.complaints import remind
 from collector.complaints.service import CaseService
+from collector.core import clock
 from collector.core.db import session_scope
 from collector.core.models import ComplaintEvent
+from collector.core.models import Job
+from collector.jobs.worker import drain
+from collector.jobs.worker import sweep_kinds
 from tests.helpers import complaints as fd
 
 
@@ -123,3 +128,44 @@ def test_a_bad_date_is_a_usage_error(fapp: Flask) -> None:
     result = fapp.test_cli_runner().invoke(args=["complaints", "remind", "--date", "2026-13-40"])
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+
+
+def test_the_worker_queues_the_days_reminders_once_and_runs_them(fapp: Flask) -> None:
+    """On the task queue: from ``COMPLAINTS_REMINDERS_HOUR`` on, the sweeper's
+    ``schedule`` queues one ``complaints.remind`` job a day, and the job sends the
+    same digests as the command, once."""
+    contact = {"name": "王小明", "email": "wang@example.test", "phone": "0912345678"}
+    fd.pin(fapp, "2026-10-01")
+    late = fd.file_case(fapp, "alpha", fapp.config["ROADS"], **contact).case
+    day = late.due_on + timedelta(days=1)
+    fd.pin(fapp, day)
+    hour = clock.local(clock.now(fapp), fapp).hour
+    fapp.config["COMPLAINTS_REMINDERS_HOUR"] = None  # reminders left to a cron job
+    assert remind.schedule(fapp) is None
+    if hour < 23:
+        fapp.config["COMPLAINTS_REMINDERS_HOUR"] = hour + 1  # not yet
+        assert remind.schedule(fapp) is None
+    fapp.config["COMPLAINTS_REMINDERS_HOUR"] = hour
+    sweep_kinds(fapp)  # what the worker's sweeper does every JOBS_SWEEP_SECONDS
+    assert remind.schedule(fapp) is None  # today's is queued already
+    [job] = reminder_jobs(fapp)
+    assert job.parameters == {"day": day.isoformat()} and job.status == "queued"
+    assert _events(fapp) == 0 and _mails(fapp) == {}
+    drain(fapp)
+    [job] = reminder_jobs(fapp)
+    assert job.status == "done", job.error
+    assert "escalated 1" in (job.message or "")
+    assert _events(fapp) == 1
+    assert late.case_number in _mails(fapp)[fd.ADMIN]
+    fd.pin(fapp, day + timedelta(days=1))  # the next day: queued again
+    assert remind.schedule(fapp) is not None
+    assert len(reminder_jobs(fapp)) == 2
+
+
+def reminder_jobs(app: Flask) -> list[Job]:
+    with session_scope(app) as session:
+        found = list(
+            session.execute(select(Job).where(Job.kind == remind.KIND).order_by(Job.id)).scalars()
+        )
+        session.expunge_all()
+        return found

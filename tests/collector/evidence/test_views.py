@@ -12,9 +12,12 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -22,10 +25,15 @@ from collector.core.db import session_scope
 from collector.core.models import AuditEvent
 from collector.core.models import Job
 from collector.evidence.verify import verify
+from collector.evidence.views import period_label
 from collector.jobs import service
 from collector.jobs.runner import result_path
 from collector.jobs.worker import drain
+from collector.results.waves import parse_period
+from tests.helpers.jobs import forget_redis_queue
 from tests.helpers.jobs import job_row
+from tests.helpers.jobs import queue_settings
+from tests.helpers.jobs import redis_answers
 from tests.helpers.web import client_as
 from tests.helpers.web import error_summary
 from tests.helpers.web import post_form
@@ -158,3 +166,111 @@ def test_the_page_shows_the_console_navigation_and_account(staff_app: Flask) -> 
     """The staff layout draws the console's navigation and the account only with ``actor``."""
     html = client_as(staff_app, "analyst@alpha.example.test").get("/staff/evidence").text
     assert 'class="console-nav"' in html and 'class="who"' in html
+
+
+@pytest.fixture
+def redis_staff_app(make_app: Any, clock: Any) -> Iterator[Flask]:
+    """``staff_app`` with its task queue on Redis (a queue name of its own in the tests'
+    Redis database, removed after), skipped only when no Redis answers."""
+    if not redis_answers():
+        pytest.skip("no Redis answers at 127.0.0.1:6379 (CI starts one)")
+    app = make_app(seed="staff", CLOCK=clock, **queue_settings("redis"))
+    yield app
+    forget_redis_queue(app)
+
+
+def test_a_pack_asked_for_in_the_console_is_made_by_a_worker_on_redis(
+    redis_staff_app: Flask, tmp_path: Path
+) -> None:
+    """The task queue on Redis: the console's button enqueues the pack there, a worker in
+    a process of its own takes it from Redis, and the coordinator downloads it."""
+    app = redis_staff_app
+    assert str(app.config["QUEUE_URL"]).startswith("redis://")
+    analyst = client_as(app, "analyst@alpha.example.test")
+    asked = post_form(analyst, PAGE, page=PAGE, period="2026H2")
+    assert asked.status_code == 303
+    [job] = evidence_jobs(app)
+    worker = start_worker(app)
+    try:
+        done = wait_for(app, job.id or 0, lambda j: j.status in ("done", "failed"), "the end", 600)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=60)
+    assert (done.status, done.attempts) == ("done", 1), done.error
+    download = analyst.get(f"/staff/jobs/{job.id}/download")
+    assert download.status_code == 200
+    packed = tmp_path / "pack.zip"
+    packed.write_bytes(download.data)
+    manifest, problems = verify(packed)
+    assert problems == [] and manifest["parameters"]["period"] == "2026H2"  # type: ignore[index]
+
+
+def test_the_command_with_queue_waits_for_a_worker_on_redis(
+    redis_staff_app: Flask, tmp_path: Path
+) -> None:
+    """``collector evidence --queue`` enqueues on Redis, a worker makes the pack, and the
+    command copies the zip into ``-o`` and prints its path last."""
+    app = redis_staff_app
+    worker = start_worker(app)
+    try:
+        result = app.test_cli_runner().invoke(
+            args=[
+                "evidence",
+                "--agency",
+                "alpha",
+                "--period",
+                "2026",
+                "--queue",
+                "-o",
+                str(tmp_path),
+            ]
+        )
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=60)
+    assert result.exit_code == 0, result.output
+    path = Path(result.output.strip().splitlines()[-1])
+    assert path == (tmp_path / "evidence-alpha-2026.zip").resolve()
+    _manifest, problems = verify(path)
+    assert problems == []
+    [job] = evidence_jobs(app)
+    assert (job.status, job.attempts) == ("done", 1)
+
+
+def test_periods_still_under_way_are_marked_in_the_form(staff_app: Flask) -> None:
+    """On 2026-11-23 (the tests' clock) 2026 and its second half are not over: the form
+    says so and up to which day their figures go; a period that is over keeps its name."""
+    analyst = client_as(staff_app, "analyst@alpha.example.test")
+    page = analyst.get(PAGE + "?lang=en").text
+    assert ">2026 (ROC 115): still under way, figures to 2026-11-23 only<" in page
+    assert ">2026 H2 (ROC 115): still under way, figures to 2026-11-23 only<" in page
+    assert "A period still under way is marked" in page
+    chinese = analyst.get(PAGE + "?lang=zh-Hant-TW").text
+    assert "（尚未結束，資料僅至 2026-11-23）" in chinese
+    # A period under way may still be asked for: the coordinator was told what it covers.
+    asked = post_form(analyst, PAGE, page=PAGE, period="2026")
+    assert asked.status_code == 303
+    assert period_label(parse_period("2026H1"), date(2026, 11, 23), "en") == "2026 H1 (ROC 115)"
+    assert period_label(parse_period("2026H2"), date(2026, 12, 31), "en").endswith(
+        "still under way, figures to 2026-12-31 only"
+    )
+
+
+def test_the_command_says_when_the_period_is_still_under_way(
+    staff_app: Flask, tmp_path: Path
+) -> None:
+    runner = staff_app.test_cli_runner()
+    under_way = runner.invoke(
+        args=["evidence", "--agency", "alpha", "--period", "115", "-o", str(tmp_path)]
+    )
+    assert under_way.exit_code == 0, under_way.output
+    assert (
+        "Note: 2026 is still under way: the pack's figures go to 2026-11-23 only, "
+        "not the whole period." in under_way.stderr
+    )
+    assert under_way.stdout.strip().splitlines()[-1].endswith("evidence-alpha-2026.zip")
+    over = runner.invoke(
+        args=["evidence", "--agency", "alpha", "--period", "2025", "-o", str(tmp_path)]
+    )
+    assert over.exit_code == 0, over.output
+    assert "under way" not in over.stderr

@@ -20,6 +20,9 @@ from analysis.satisfaction import top_two_box
 from collector.core import plugins as plugin_system
 from collector.core.db import session_scope
 from collector.core.plugins import get_plugins
+from collector.results import importance
+from collector.results import reliability
+from collector.results.core_sections import breakdowns
 from collector.results.reading import load_table
 from tests.helpers.answers import SLUG
 from tests.helpers.answers import add_responses
@@ -184,3 +187,38 @@ def test_a_plugins_section_and_analysis_reach_the_page(
     assert re.search(r"<code>responses</code></th><td class=\"num\">6</td>", analyses)
     ministry = page_as(app, "ministry@moi.example.test").text
     assert 'id="section-analyses"' not in ministry  # free-form output: detailed readers only
+
+
+def test_the_figures_are_computed_once_and_worded_in_each_language(
+    staff_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page seen in English, then in Chinese: the breakdowns, the reliability and the
+    importance-performance table are computed once for the wave (their figures do not
+    depend on the language) and labelled in each language."""
+    calls: dict[str, int] = {}
+
+    def counting(module: Any, name: str) -> None:
+        original = getattr(module, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            calls[name] = calls.get(name, 0) + 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+
+    counting(breakdowns, "breakdown")
+    counting(reliability, "dimension_figures")
+    counting(importance, "ipa_table")
+    seed_mixed(staff_app)
+    english = page_as(staff_app, ANALYST, questionnaire=SLUG)
+    assert english.status_code == 200
+    first = dict(calls)
+    assert first.get("breakdown") and first.get("dimension_figures") and first.get("ipa_table")
+    chinese = page_as(staff_app, ANALYST, questionnaire=SLUG, lang="zh-Hant-TW")
+    assert chinese.status_code == 200
+    assert calls == first
+    q = get_plugins(staff_app).questionnaires.items[SLUG]
+    label = q.question("env_signage").label
+    assert html.escape(q.text(label, "en")) in english.text
+    assert html.escape(q.text(label, "zh-Hant-TW")) in chinese.text
+    assert html.escape(q.text(label, "zh-Hant-TW")) not in english.text
