@@ -59,6 +59,12 @@ STATUS_LABELS = {
 UNKNOWN_KIND = lazy_gettext("Work no longer known to this installation")
 
 
+@bp.context_processor
+def _layout_actor() -> dict[str, Any]:
+    """The staff layout shows the console's navigation and the account only with ``actor``."""
+    return {"actor": current_actor()}
+
+
 def _actor() -> Actor:
     actor = current_actor()
     if actor is None:

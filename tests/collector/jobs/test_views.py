@@ -187,3 +187,12 @@ def test_an_export_job_of_an_account_disabled_meanwhile_exports_nothing(
     job = helpers.job_row(jobs_app, job_id)
     assert job.status == "failed" and job.result_path is None
     assert "disabled" in (job.error or "")
+
+
+def test_the_jobs_pages_show_the_console_navigation_and_account(jobs_app: Flask) -> None:
+    """The staff layout draws the console's navigation and the account only with ``actor``."""
+    job = echo_job(jobs_app, "alpha", "alpha's file")
+    client = client_for(jobs_app, ANALYST)
+    for path in ("/staff/jobs/", f"/staff/jobs/{job}"):
+        html = client.get(path).text
+        assert 'class="console-nav"' in html and 'class="who"' in html, path
