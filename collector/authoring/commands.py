@@ -101,18 +101,24 @@ def import_(file: str, agency_code: str, publish: bool, language: str | None) ->
         agency = session.execute(
             select(Agency).where(col(Agency.code) == agency_code)
         ).scalar_one_or_none()
+        text = translator(language)
         if agency is None or agency.id is None:
-            raise click.ClickException(f"no agency with the code {agency_code!r}")
+            raise click.ClickException(
+                text.gettext("No agency has the code %(code)s.") % {"code": agency_code}
+            )
         refusal = service.slug_refusal(
             session, get_plugins(current_app), q.slug, agency.id, workbook=bool(checked.rows)
         )
         if refusal is not None:
             _report(file, [refusal], language)
+        names = {"slug": q.slug, "agency": agency.code}
         if not publish:
-            click.echo(f"{file}: {q.slug} is valid for {agency.code}; add --publish to publish it")
+            valid = text.gettext("%(slug)s is valid for %(agency)s; add --publish to publish it.")
+            click.echo(f"{file}: {valid % names}")
             return
         version = service.publish_for_agency(session, get_plugins(current_app), agency, q, None)
-        click.echo(f"published {q.slug} version {version.version} for {agency.code}")
+        published = text.gettext("Published %(slug)s version %(version)s for %(agency)s.")
+        click.echo(published % {**names, "version": version.version})
 
 
 @questionnaire.command("export")

@@ -94,12 +94,20 @@ def test_import_publishes_only_with_publish(staff_app: Flask, tmp_path: Path) ->
     runner = staff_app.test_cli_runner()
     path = own(tmp_path)
     dry = runner.invoke(args=["questionnaire", "import", str(path), "--agency", "alpha"])
-    assert dry.exit_code == 0 and "add --publish" in dry.output
+    assert (
+        dry.exit_code == 0 and "front-desk 可供 alpha 使用；加上 --publish 即可發布。" in dry.output
+    )
+    dry_en = runner.invoke(
+        args=["questionnaire", "import", str(path), "--agency", "alpha", "--language", "en"]
+    )
+    assert "front-desk is valid for alpha; add --publish to publish it." in dry_en.output
+    nobody = runner.invoke(args=["questionnaire", "import", str(path), "--agency", "nope"])
+    assert nobody.exit_code == 1 and "沒有代碼為 nope 的機關。" in nobody.output
     done = runner.invoke(
         args=["questionnaire", "import", str(path), "--agency", "alpha", "--publish"]
     )
     assert done.exit_code == 0, done.output
-    assert "published front-desk version 1 for alpha" in done.output
+    assert "已為 alpha 發布 front-desk 第 1 版。" in done.output
     taken = runner.invoke(
         args=[
             "questionnaire",
