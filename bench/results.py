@@ -23,7 +23,10 @@ build time inside the page, cold), ``comparison`` (/staff/results/agencies) and
 ``complaint_statistics`` (/staff/cases/statistics); a page named twice is measured
 twice, each in its own process. ``kept_sums_before`` counts the sums that earlier
 processes stored in ``results_sums`` (0: the process sums every wave itself; ``--clear-kept``
-empties the table before each page). Prints one JSON document
+empties the table before each page), ``kept_charts_before`` the charts they drew and kept
+(``RESULTS_CHARTS_DIR``: ``charts-<database>`` in the ``--keep`` folder, emptied by a new
+seed and by ``--clear-kept``). ``--pg-database`` names the PostgreSQL database (default
+``collector_test_results_bench``). Prints one JSON document
 ``{"pages": [{"page", "database", "responses", "cold_s", "warm_s", ...}, ...]}``.
 """
 
@@ -34,6 +37,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,7 +76,9 @@ PAGES: dict[str, tuple[str, str]] = {
 # Seeding
 
 
-def fresh_database(kind: str, pg_admin: str, tmp: Path, *, reuse: bool = False) -> str:
+def fresh_database(
+    kind: str, pg_admin: str, tmp: Path, *, reuse: bool = False, pg_database: str = PG_DATABASE
+) -> str:
     """The database's URL; dropped and created anew unless ``reuse`` (then seeded earlier)."""
     if kind == "sqlite":
         path = tmp / f"results-bench-{kind}.sqlite"
@@ -83,23 +89,24 @@ def fresh_database(kind: str, pg_admin: str, tmp: Path, *, reuse: bool = False) 
 
     if not reuse:
         with psycopg.connect(pg_admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+            conn.execute(f"DROP DATABASE IF EXISTS {pg_database} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {pg_database}")
     base = pg_admin.rsplit("/", 1)[0]
-    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{PG_DATABASE}"
+    return f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{pg_database}"
 
 
-def app_for(url: str) -> Any:
+def app_for(url: str, charts: str | None = None) -> Any:
     from collector import create_app
 
-    return create_app(
-        {
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench",
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    settings: dict[str, Any] = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+    }
+    if charts:
+        settings["RESULTS_CHARTS_DIR"] = charts
+    return create_app(settings)
 
 
 def answer_sets(app: Any, rng: random.Random) -> list[dict[str, Any]]:
@@ -403,12 +410,23 @@ def clear_kept(url: str) -> None:
     engine.dispose()
 
 
-def measure(url: str, page: str) -> dict[str, Any]:
-    app = app_for(url)
+def kept_charts(folder: str | None) -> int:
+    """Charts drawn by earlier processes and kept in ``folder`` (``RESULTS_CHARTS_DIR``)."""
+    if not folder or not Path(folder).is_dir():
+        return 0
+    return sum(1 for p in Path(folder).rglob("*") if p.suffix in (".svg", ".png"))
+
+
+def measure(url: str, page: str, charts: str | None = None) -> dict[str, Any]:
+    app = app_for(url, charts)
     user, path = PAGES[page]
     client = app.test_client()
     login(client, user)
-    out: dict[str, Any] = {"page": page, "kept_sums_before": kept_sums(app)}
+    out: dict[str, Any] = {
+        "page": page,
+        "kept_sums_before": kept_sums(app),
+        "kept_charts_before": kept_charts(charts),
+    }
     for name in ("cold", "warm"):
         started, cpu = time.perf_counter(), time.process_time()
         answer = client.get(path)
@@ -422,13 +440,13 @@ def measure(url: str, page: str) -> dict[str, Any]:
     return out
 
 
-def measure_trend(url: str) -> dict[str, Any]:
+def measure_trend(url: str, charts: str | None = None) -> dict[str, Any]:
     """The trend section alone, as the results page builds it (cold, then warm)."""
     from collector.access.scoped import scoped
     from collector.core.db import get_session
     from collector.core.plugins import get_plugins
 
-    app = app_for(url)
+    app = app_for(url, charts)
     client = app.test_client()
     login(client, ANALYST)
     out: dict[str, Any] = {"page": "trend", "kept_sums_before": kept_sums(app)}
@@ -490,14 +508,23 @@ def main() -> None:
     parser.add_argument(
         "--clear-kept",
         action="store_true",
-        help="empty results_sums before each page (every process then sums every wave)",
+        help="empty results_sums and the kept charts before each page (every process "
+        "then sums every wave and draws every chart)",
     )
+    parser.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help="the PostgreSQL database to seed and measure (dropped and created unless --reuse)",
+    )
+    parser.add_argument("--charts", help=argparse.SUPPRESS)  # internal: RESULTS_CHARTS_DIR
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one page, this process
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         result = (
-            measure_trend(args.url) if args.measure == "trend" else measure(args.url, args.measure)
+            measure_trend(args.url, args.charts)
+            if args.measure == "trend"
+            else measure(args.url, args.measure, args.charts)
         )
         print(json.dumps(result))
         return
@@ -510,15 +537,32 @@ def main() -> None:
         folder = Path(args.keep) if args.keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for kind in kinds:
-            url = fresh_database(kind, args.pg_admin, folder, reuse=args.reuse)
+            url = fresh_database(
+                kind, args.pg_admin, folder, reuse=args.reuse, pg_database=args.pg_database
+            )
+            # Drawn charts kept across this run's processes, per database (as
+            # RESULTS_CHARTS_DIR is per deployment); emptied with a new seed.
+            charts = folder / f"charts-{kind}"
+            if not args.reuse:
+                shutil.rmtree(charts, ignore_errors=True)
             if not args.reuse:
                 seeding[kind] = seed(url, args.responses, args.complaints)
                 print(f"{kind}: seeded {seeding[kind]}", file=sys.stderr)
             for page in args.pages.split(","):
                 if args.clear_kept:
                     clear_kept(url)
+                    shutil.rmtree(charts, ignore_errors=True)
                 done = subprocess.run(
-                    [sys.executable, __file__, "--measure", page, "--url", url],
+                    [
+                        sys.executable,
+                        __file__,
+                        "--measure",
+                        page,
+                        "--url",
+                        url,
+                        "--charts",
+                        str(charts),
+                    ],
                     cwd=ROOT,
                     capture_output=True,
                     text=True,

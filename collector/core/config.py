@@ -166,6 +166,10 @@ DEFAULTS: dict[str, Any] = {
     # Response exports with more rows than this run on the queue (a job page, then a
     # download); smaller ones are answered at once.
     "EXPORT_BACKGROUND_ROWS": 5000,
+    # Drawn results charts (SVG and PNG) are kept in RESULTS_CHARTS_DIR (None: instance/charts)
+    # by the digest of their data, so that no process draws a chart another one drew.
+    # Safe to empty at any time; several servers may share it.
+    "RESULTS_CHARTS_DIR": None,
     # The public complaint pages' own settings (attachments, following) are in
     # collector.complaints.views.public.DEFAULTS.
 }

@@ -27,7 +27,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 import math
+import os
+import tempfile
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -36,10 +39,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from typing import Literal
 
 import matplotlib
+from flask import current_app
+from flask import has_app_context
 from markupsafe import Markup
 from markupsafe import escape
 from matplotlib.axes import Axes
@@ -153,7 +159,8 @@ class Chart:
     css_class: str = "chart"
     layout: Literal["constrained"] | None = "constrained"
     # A digest of everything ``draw`` draws (the chart function's arguments): charts of
-    # the same data are drawn once per process (:data:`_RENDERED`), not at every page view.
+    # the same data are drawn once per process (:data:`_RENDERED`), not at every page view,
+    # and kept on disk for other processes (:func:`stored_drawing`).
     key: str | None = None
 
     @cached_property
@@ -205,7 +212,10 @@ class Chart:
             if found is not None:
                 _RENDERED.move_to_end(key)
                 return found
-        drawn = render()
+        drawn = stored_drawing(key)
+        if drawn is None:
+            drawn = render()
+            store_drawing(key, drawn)
         with _RENDERED_LOCK:
             _RENDERED[key] = drawn
             while len(_RENDERED) > RENDERED_SIZE:
@@ -244,6 +254,71 @@ RENDERED_SIZE = 256
 """Charts kept drawn per process (an SVG is 20-200 KB: a few tens of MB at most)."""
 _RENDERED: OrderedDict[tuple[Any, ...], str | bytes] = OrderedDict()
 _RENDERED_LOCK = threading.Lock()
+
+
+_log = logging.getLogger(__name__)
+
+DRAWING_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + matplotlib.__version__.encode("ascii")
+).hexdigest()[:16]
+"""Part of every stored chart's name: a chart stored by another version of this module
+or of matplotlib (which may draw differently) is not found, but drawn anew."""
+
+
+def charts_dir() -> Path | None:
+    """Where drawn charts are kept for every process of the app (``RESULTS_CHARTS_DIR``,
+    by default ``charts`` in the instance folder); None outside an app."""
+    if not has_app_context():
+        return None
+    configured = current_app.config.get("RESULTS_CHARTS_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "charts"
+
+
+def _stored_path(key: tuple[Any, ...]) -> Path | None:
+    folder = charts_dir()
+    if folder is None:
+        return None
+    name = hashlib.sha256(repr((DRAWING_VERSION, key)).encode("utf-8")).hexdigest()
+    return folder / name[:2] / f"{name}.{key[4]}"
+
+
+def stored_drawing(key: tuple[Any, ...]) -> str | bytes | None:
+    """A chart another process drew for the same key (content digest, size, layout and
+    form: ``("svg",)`` or ``("png", dpi)``), or None. A file that cannot be read is
+    treated as absent: the chart is drawn again."""
+    path = _stored_path(key)
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _log.warning("Could not read the drawn chart %s: %s", path, exc)
+        return None
+    return data.decode("utf-8") if key[4] == "svg" else data
+
+
+def store_drawing(key: tuple[Any, ...], drawn: str | bytes) -> None:
+    """Keep a drawn chart for other processes: written to a temporary file in the same
+    folder and renamed, so no process ever reads half a chart. A store that cannot be
+    written only costs the drawing again."""
+    path = _stored_path(key)
+    if path is None:
+        return
+    data = drawn.encode("utf-8") if isinstance(drawn, str) else drawn
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as exc:
+        _log.warning("Could not keep the drawn chart %s: %s", path, exc)
 
 
 def content_key(kind: str, *parts: Any) -> str:

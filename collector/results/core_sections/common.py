@@ -1,11 +1,14 @@
 """What several core sections share: the scale items, a wave's design (cached for the
 request) and the labels of the groups a page breaks results down by.
 
-The chosen wave's figures come from its rows (its design is needed by other sections
-anyway). Any other wave's (the previous wave's, for the change since then) come from
-sums counted in the database (``collector.results.summary``), the same numbers without
-reading that wave's rows; a weighted wave's need its rows (the weights come from each
-response's characteristics).
+The headline, items and dimensions of a wave (the chosen one, and the previous one for
+the change since then) come from sums counted in the database
+(``collector.results.summary``: one ``GROUP BY`` per wave, kept in ``results_sums``
+across processes), the same numbers as from the wave's rows without estimating from
+them; a weighted wave's need its rows (the weights come from each response's
+characteristics), as does a page not reading from the database (no ``source``). Other
+sections (breakdowns, the design statement, registered analyses) still read the chosen
+wave's rows.
 """
 
 from __future__ import annotations
@@ -72,10 +75,10 @@ def dimension_keys(questionnaire: Questionnaire) -> list[list[str]]:
 
 def summed(context: WaveContext, wave: Wave | None) -> Sums | None:
     """The sums of every scale item and dimension in ``wave`` (one ``GROUP BY``, kept per
-    wave), where its figures come from sums: a wave other than the chosen one, unweighted,
-    on a page that reads from the database; else None (figures from the rows)."""
+    wave), where its figures come from sums: an unweighted wave on a page that reads from
+    the database; else None (figures from the rows)."""
     source = context.source
-    if wave is None or source is None or wave.key == context.wave.key:
+    if wave is None or source is None:
         return None
     if context.weigher(wave) is not None:
         return None

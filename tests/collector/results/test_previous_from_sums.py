@@ -1,6 +1,6 @@
-"""The previous wave's figures (headline, items, dimensions: the change since then) come
-from sums counted in the database, equal to those of its rows' design to 1e-12, without
-reading its rows."""
+"""A wave's figures (headline, items, dimensions: the chosen wave's, and the previous
+wave's for the change since then) come from sums counted in the database, equal to those
+of its rows' design to 1e-12, without reading its rows."""
 
 from __future__ import annotations
 
@@ -62,9 +62,10 @@ def seed(app: Flask) -> None:
     add_responses(app, "alpha", "c1", 8, days_ago=1, overall_satisfaction=5)
 
 
+@pytest.mark.parametrize("chosen", [False, True], ids=["previous", "chosen"])
 @pytest.mark.parametrize("unit", [None, "c1"])
-def test_previous_wave_figures_from_sums_equal_its_rows(
-    staff_app: Flask, clock: Clock, unit: str | None
+def test_wave_figures_from_sums_equal_its_rows(
+    staff_app: Flask, clock: Clock, unit: str | None, chosen: bool
 ) -> None:
     clock.now = utcnow()
     seed(staff_app)
@@ -89,6 +90,9 @@ def test_previous_wave_figures_from_sums_equal_its_rows(
         current = period("half", now)
         previous = period("half", local_date(utcnow() - timedelta(days=BEFORE)))
         assert previous.key != current.key
+        if chosen:  # the earlier half-year chosen on the page, its rows' wave compared
+            current, previous = previous, current
+        summed = current if chosen else previous
 
         def load(wave: Wave) -> Any:
             loaded.append(wave.key)
@@ -106,11 +110,11 @@ def test_previous_wave_figures_from_sums_equal_its_rows(
             source=reader,
         )
         items = scale_items(questionnaire)
-        got_items = {key: satisfaction_of(context, previous, key) for key in items}
+        got_items = {key: satisfaction_of(context, summed, key) for key in items}
         dimensions = dimension_keys(questionnaire)
-        got_dimensions = [composite_of(context, previous, keys) for keys in dimensions]
-        assert previous.key not in loaded  # no row of the previous wave was read
-        design = design_for(reader.frame(previous), items)
+        got_dimensions = [composite_of(context, summed, keys) for keys in dimensions]
+        assert not loaded  # no row of the wave was read
+        design = design_for(reader.frame(summed), items)
         assert design is not None
         shown = 0
         for key in items:
@@ -128,6 +132,41 @@ def test_previous_wave_figures_from_sums_equal_its_rows(
             assert_same(got, want)
             shown += 1
         assert shown >= 10 if unit is None else shown >= 5
-        # the chosen wave's figures still come from its rows
-        satisfaction_of(context, current, items[0])
+
+
+def test_a_page_without_a_source_reads_the_rows(staff_app: Flask, clock: Clock) -> None:
+    """Without a reader to sum from (``source`` None), the figures come from the rows."""
+    clock.now = utcnow()
+    seed(staff_app)
+    loaded: list[str] = []
+    with staff_app.test_request_context(), session_scope(staff_app) as session:
+        reader = WaveReader(session, get_plugins(staff_app), SLUG, lambda s: s, None)
+        version = current_version(staff_app, session, SLUG)
+        assert version is not None
+        questionnaire = definition_of(version)
+        current = period("half", local_date(utcnow()))
+
+        def load(wave: Wave) -> Any:
+            loaded.append(wave.key)
+            return reader.frame(wave)
+
+        context = WaveContext(
+            questionnaire=questionnaire,
+            language="en",
+            wave=current,
+            previous=None,
+            waves=[current],
+            detailed=True,
+            unit_id=None,
+            load=load,
+            source=None,
+        )
+        key = questionnaire.analysis.overall
+        assert key is not None
+        got = satisfaction_of(context, current, key)
         assert current.key in loaded
+        design = design_for(reader.frame(current), scale_items(questionnaire))
+        assert design is not None
+        want = satisfaction(design.survey, key)
+        assert got is not None and want is not None
+        assert_same(got, want)
