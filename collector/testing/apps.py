@@ -49,11 +49,17 @@ class AppMaker:
         ``seed`` (``"agencies"``, ``"staff"``: then ``app.config["PEOPLE"]`` maps each
         e-mail address of ``collector.testing.staff.PEOPLE`` to its user id)."""
         settings = {**BASE_SETTINGS, "DATABASE_URL": self.database.url}
+        if self.scratch is None:
+            self.scratch = scratch_folder()
+        # What an app keeps in its instance folder goes to this test's own folder: drawn
+        # charts (kept by their content: a test draws what it checks instead of finding
+        # another run's file), mail written to files and complaint attachments.
+        settings["RESULTS_CHARTS_DIR"] = str(self.scratch / "charts")
+        settings["MAIL_OUTBOX_DIR"] = str(self.scratch / "outbox")
+        settings["COMPLAINT_ATTACHMENT_DIR"] = str(self.scratch / "attachments")
         if self.database.path is None:
             # PostgreSQL: the queue and job files of this test, not the shared instance folder's
             # (on SQLite they lie beside the test's own database file).
-            if self.scratch is None:
-                self.scratch = scratch_folder()
             settings["QUEUE_URL"] = f"sqlite:///{self.scratch / 'queue.sqlite3'}"
             settings["JOBS_RESULTS_DIR"] = str(self.scratch / "jobs")
         if seed == STAFF:
