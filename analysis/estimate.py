@@ -87,8 +87,14 @@ class Estimate:
         return (self.estimate - q * self.se, self.estimate + q * self.se)
 
     def t_test(self, null: float = 0.0, df: float | None = None) -> tuple[float, float]:
-        """Wald statistic and two-sided p-value against ``null`` (t on ``df`` if given)."""
+        """Wald statistic and two-sided p-value against ``null`` (t on ``df`` if given).
+
+        With no sampling variance at all (``se == 0``: every stratum answered alike) a
+        difference from ``null`` is certain, t infinite and p 0, as R's ``svycontrast``
+        and ``pt`` give; no difference, or no standard error, has no test (nan)."""
         if not self.se > 0:
+            if self.se == 0 and math.isfinite(self.estimate) and self.estimate != null:
+                return (math.copysign(math.inf, self.estimate - null), 0.0)
             return (math.nan, math.nan)
         t = (self.estimate - null) / self.se
         d = self.ci_df if df is None else df

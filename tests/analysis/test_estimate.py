@@ -18,7 +18,8 @@ def test_estimate_helpers() -> None:
     t, p = e.t_test(5.0)
     assert t == 2.5 and 0 < p < 0.05
     assert e.as_dict()["ci_low"] == e.ci()[0]
-    assert math.isnan(Estimate(1.0, 0.0, 3).t_test()[0])
+    assert Estimate(1.0, 0.0, 3).t_test() == (math.inf, 0.0)  # no variance: certain
+    assert math.isnan(Estimate(1.0, 0.0, 3).t_test(1.0)[0])  # ... and no difference
     with pytest.raises(ValueError, match="between 0 and 1"):
         critical_value(95)
 
