@@ -8,8 +8,8 @@ screen, a question screen (also with an error) and its thank-you screen. Languag
 zh-Hant-TW, en, vi, id, th and the Hakka plugin's hak. The staff survey's token page
 answers staff, not citizens, so it is not here.
 
-Fast: two tests (the web pages, the kiosk), each on one app and one page that walk every
-language; the way to a thank-you page is filled in by script (this checks the page, not
+The web pages are one test per language (they spread over the test processes); the kiosk
+one test on one app and one page that walks every language; the way to a thank-you page is filled in by script (this checks the page, not
 the answering, which tests/browser/test_kiosk.py and test_survey_page.py drive by hand).
 Every violation of every page is reported at once.
 """
@@ -111,9 +111,11 @@ class Checker:
         self.check(name)
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_citizen_web_pages(
-    app: Flask, live_server: LiveServer, new_context: Callable[..., Any]
+    app: Flask, live_server: LiveServer, new_context: Callable[..., Any], lang: str
 ) -> None:
+    """One language per test, so that the languages' pages spread over the test processes."""
     category = fd.add_category(app, "alpha", "roads", name_zh="道路", name_en="Roads")
     case = fd.file_case(app, "alpha", category)
     fd.closed_case(app, category, email="citizen@example.test", name="Nguyễn Thị Lan")
@@ -121,22 +123,21 @@ def test_the_citizen_web_pages(
     page = new_context(PHONE | {"bypass_csp": True}).new_page()
     axe = Checker(page)
     url = live_server.url
-    for lang in LANGUAGES:
-        q = f"?lang={lang}"
-        axe.visit(f"{url}/{q}", f"{lang}-chooser")
-        page.goto(f"{url}{SURVEY}{q}")  # checked with its errors shown: the page and more
-        page.locator("#survey-form button.primary").click()  # nothing answered: errors
-        expect(page.locator(".error-summary")).to_be_visible()
-        axe.check(f"{lang}-survey-errors")
-        page.evaluate(FILL_SURVEY, ANSWERS)
-        page.locator("#survey-form button.primary").click()
-        expect(page.locator(".receipt")).to_be_visible()
-        axe.check(f"{lang}-survey-thanks")
-        axe.visit(f"{url}/complaints/alpha/new{q}", f"{lang}-complaint-form")
-        axe.visit(f"{url}/complaints/follow{q}", f"{lang}-follow-form")
-        axe.visit(f"{url}/complaints/follow/{case.link_token}{q}", f"{lang}-follow-case")
-        axe.visit(f"{url}{feedback}{q}", f"{lang}-handling-follow-up")
-        axe.visit(f"{url}/s/nosuch/citizen-satisfaction{q}", f"{lang}-not-found")
+    q = f"?lang={lang}"
+    axe.visit(f"{url}/{q}", f"{lang}-chooser")
+    page.goto(f"{url}{SURVEY}{q}")  # checked with its errors shown: the page and more
+    page.locator("#survey-form button.primary").click()  # nothing answered: errors
+    expect(page.locator(".error-summary")).to_be_visible()
+    axe.check(f"{lang}-survey-errors")
+    page.evaluate(FILL_SURVEY, ANSWERS)
+    page.locator("#survey-form button.primary").click()
+    expect(page.locator(".receipt")).to_be_visible()
+    axe.check(f"{lang}-survey-thanks")
+    axe.visit(f"{url}/complaints/alpha/new{q}", f"{lang}-complaint-form")
+    axe.visit(f"{url}/complaints/follow{q}", f"{lang}-follow-form")
+    axe.visit(f"{url}/complaints/follow/{case.link_token}{q}", f"{lang}-follow-case")
+    axe.visit(f"{url}{feedback}{q}", f"{lang}-handling-follow-up")
+    axe.visit(f"{url}/s/nosuch/citizen-satisfaction{q}", f"{lang}-not-found")
     assert axe.found == {}
 
 
