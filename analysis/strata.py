@@ -100,6 +100,20 @@ def _stratum_rows(cells: Sequence[StratumCell]) -> dict[Hashable, int]:
     return rows
 
 
+def _stratum_weights(
+    n_h: Mapping[Hashable, int],
+    strata: Sequence[Hashable],
+    population: Mapping[Hashable, float] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per stratum, in ``strata``'s order: the rows, each row's weight (N_h / n_h, or 1
+    without a population) and the finite-population factor (N_h - n_h) / N_h (1 without)."""
+    rows = np.array([n_h[h] for h in strata], dtype=float)
+    if population is None:
+        return rows, np.ones(len(strata)), np.ones(len(strata))
+    pop = np.array([float(population[h]) for h in strata])
+    return rows, pop / rows, (pop - rows) / pop
+
+
 def domain_means(
     cells: Sequence[StratumCell],
     targets: Mapping[Hashable, Sequence[Hashable]],
@@ -123,14 +137,7 @@ def domain_means(
     n_h = _stratum_rows(cells)
     strata = list(n_h)
     index = {h: i for i, h in enumerate(strata)}
-    rows = np.array([n_h[h] for h in strata], dtype=float)
-    if population is None:
-        weight = np.ones(len(strata))
-        fpc = np.ones(len(strata))
-    else:
-        pop = np.array([float(population[h]) for h in strata])
-        weight = pop / rows
-        fpc = (pop - rows) / pop
+    rows, weight, fpc = _stratum_weights(n_h, strata, population)
     names = list(targets)
     member = np.array(
         [[c.domain in set(targets[t]) for t in names] for c in cells], dtype=float
@@ -266,14 +273,7 @@ def average_of_means(
     for cells in items[1:]:
         if _stratum_rows(cells) != n_h:
             raise ValueError("every item's cells must cover the same rows per stratum")
-    rows = np.array([n_h[h] for h in strata], dtype=float)
-    if population is None:
-        weight = np.ones(len(strata))
-        fpc = np.ones(len(strata))
-    else:
-        pop = np.array([float(population[h]) for h in strata])
-        weight = pop / rows
-        fpc = (pop - rows) / pop
+    rows, weight, fpc = _stratum_weights(n_h, strata, population)
     k = len(items)
     answered = np.zeros((len(strata), k))
     s1 = np.zeros((len(strata), k))

@@ -86,30 +86,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--responses", type=int, default=200_000)
-    parser.add_argument("--complaints", type=int, default=20_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
-    parser.add_argument(
-        "--pg-admin",
-        default=os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres"),
-    )
-    parser.add_argument(
-        "--keep",
-        metavar="FOLDER",
-        help="keep the SQLite database in FOLDER (else a temporary folder) for --reuse",
-    )
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="measure the databases a previous run seeded (--keep FOLDER; PostgreSQL's own)",
-    )
+    bench = results_bench()
+    bench.add_seeding_arguments(parser, responses=200_000)
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: this process
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, Path(args.out))))
         return
-    bench = results_bench()
     bench.PG_DATABASE = "collector_test_evidence_bench"
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     runs: list[dict[str, Any]] = []

@@ -479,11 +479,9 @@ def measure_trend(url: str, charts: str | None = None) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--responses", type=int, default=1_000_000)
+def add_seeding_arguments(parser: argparse.ArgumentParser, responses: int) -> None:
+    """The options of the seeding this benchmark shares with bench/evidence.py."""
+    parser.add_argument("--responses", type=int, default=responses)
     parser.add_argument("--complaints", type=int, default=20_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument(
@@ -500,6 +498,13 @@ def main() -> None:
         action="store_true",
         help="measure the databases a previous run seeded (--keep FOLDER; PostgreSQL's own)",
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_seeding_arguments(parser, responses=1_000_000)
     parser.add_argument(
         "--pages",
         default="results,trend,comparison,complaint_statistics",
