@@ -651,36 +651,51 @@ def _improvement_table(context: PackContext, rows: list[list[str]]) -> PackTable
     )
 
 
-class CitizenImprovement(EvidenceSection):
+class _ImprovementSection(EvidenceSection):
+    """The actions answering one part's findings (the survey's or the complaints'), each
+    with its before/after; a part words its own title and introduction."""
+
+    survey = True
+
+    def title(self, context: PackContext) -> str:
+        raise NotImplementedError
+
+    def introduction(self, context: PackContext, actions: list[ImprovementAction]) -> str:
+        raise NotImplementedError
+
+    def build(self, context: PackContext) -> list[PackSection]:
+        actions = _actions_in(context, survey=self.survey)
+        section = PackSection(self.name, self.part, self.title(context))
+        if not actions:
+            section.paragraphs.append(
+                context.text.gettext("No improvement action was recorded for this period.")
+            )
+            return [section]
+        section.paragraphs.append(self.introduction(context, actions))
+        rows, statements = _improvement_rows(context, actions)
+        section.tables.append(_improvement_table(context, rows))
+        section.bullets = statements
+        return [section]
+
+
+class CitizenImprovement(_ImprovementSection):
     """檢討與改善: the actions answering survey findings, each with its before/after."""
 
     name = "citizens.improvement"
     part = "citizens"
     order = 50
 
-    def build(self, context: PackContext) -> list[PackSection]:
-        text = context.text
-        actions = _actions_in(context, survey=True)
-        section = PackSection(self.name, self.part, text.gettext("Review and improvement"))
-        if not actions:
-            section.paragraphs.append(
-                text.gettext("No improvement action was recorded for this period.")
-            )
-            return [section]
-        done = sum(1 for a in actions if a.status == "done")
-        section.paragraphs.append(
-            text.gettext(
-                "%(count)s improvement actions answer the survey's findings; %(done)s of them "
-                "are done. Each is measured on the item it set out to improve, in the wave it "
-                "was found and the wave after it took effect.",
-                count=len(actions),
-                done=done,
-            )
+    def title(self, context: PackContext) -> str:
+        return context.text.gettext("Review and improvement")
+
+    def introduction(self, context: PackContext, actions: list[ImprovementAction]) -> str:
+        return context.text.gettext(
+            "%(count)s improvement actions answer the survey's findings; %(done)s of them "
+            "are done. Each is measured on the item it set out to improve, in the wave it "
+            "was found and the wave after it took effect.",
+            count=len(actions),
+            done=sum(1 for a in actions if a.status == "done"),
         )
-        rows, statements = _improvement_rows(context, actions)
-        section.tables.append(_improvement_table(context, rows))
-        section.bullets = statements
-        return [section]
 
 
 # -- complaints -----------------------------------------------------------------------
@@ -1103,34 +1118,24 @@ class ComplaintSatisfaction(EvidenceSection):
         return [section]
 
 
-class ComplaintImprovement(EvidenceSection):
+class ComplaintImprovement(_ImprovementSection):
     """陳情改善: actions answering complaint findings (a category's volume or delays)."""
 
     name = "complaints.improvement"
     part = "complaints"
     order = 140
+    survey = False
 
-    def build(self, context: PackContext) -> list[PackSection]:
-        text = context.text
-        actions = _actions_in(context, survey=False)
-        section = PackSection(self.name, self.part, text.gettext("Improvements from complaints"))
-        if not actions:
-            section.paragraphs.append(
-                text.gettext("No improvement action was recorded for this period.")
-            )
-            return [section]
-        section.paragraphs.append(
-            text.gettext(
-                "%(count)s improvement actions answer what the complaints showed: a category "
-                "with many cases, or cases answered late. Each is measured on that category's "
-                "cases before and after.",
-                count=len(actions),
-            )
+    def title(self, context: PackContext) -> str:
+        return context.text.gettext("Improvements from complaints")
+
+    def introduction(self, context: PackContext, actions: list[ImprovementAction]) -> str:
+        return context.text.gettext(
+            "%(count)s improvement actions answer what the complaints showed: a category "
+            "with many cases, or cases answered late. Each is measured on that category's "
+            "cases before and after.",
+            count=len(actions),
         )
-        rows, statements = _improvement_rows(context, actions)
-        section.tables.append(_improvement_table(context, rows))
-        section.bullets = statements
-        return [section]
 
 
 # -- the internal staff survey --------------------------------------------------------
