@@ -31,6 +31,13 @@ The databases are SQLite files copied from a template migrated once per session 
 
 from __future__ import annotations
 
+import sys
+
+# Test processes keep the modules they compile, even where PYTHONDONTWRITEBYTECODE is set:
+# otherwise every xdist worker, and every test that starts ``collector`` in a subprocess,
+# compiles (and pytest rewrites) the whole app again. Set before the app is imported below.
+sys.dont_write_bytecode = False
+
 import shutil
 from collections.abc import Callable
 from collections.abc import Iterator
