@@ -36,10 +36,10 @@ from collector.evidence.model import PackChart
 from collector.evidence.model import PackSection
 from collector.evidence.model import PackTable
 from collector.improvement import findings
+from collector.improvement.presentation import Names
+from collector.improvement.presentation import before_after_view
 from collector.improvement.service import READ as IMPROVEMENT_READ
 from collector.improvement.service import list_actions
-from collector.improvement.views import Names
-from collector.improvement.views import _before_after
 from collector.results import charts
 from collector.results.charts import Bar
 from collector.results.waves import parse_period
@@ -593,7 +593,7 @@ def _improvement_rows(
     names = Names(context.actor)
     rows, statements = [], []
     for action in actions:
-        result = _before_after(action, context.actor, names)
+        result = before_after_view(action, context.actor, names)
         status = text.render(findings.STATUS_LABELS[action.status])
         rows.append(
             [

@@ -26,8 +26,8 @@ from collector.core.i18n import lazy_gettext
 from collector.core.models import ImprovementAction
 from collector.improvement import findings
 from collector.improvement import service
-from collector.improvement.views import Names
-from collector.improvement.views import _before_after
+from collector.improvement.presentation import Names
+from collector.improvement.presentation import before_after_view
 from collector.results.sections import Finding
 from collector.results.sections import FindingLink
 from collector.results.sections import ResultsSection
@@ -127,7 +127,7 @@ class ImprovementSection(ResultsSection):
                     {
                         "view": view,
                         "finding": names.finding(action),
-                        "result": _before_after(action, actor, names),
+                        "result": before_after_view(action, actor, names),
                     }
                 )
         return {

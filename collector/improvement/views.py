@@ -52,24 +52,16 @@ from collector.core.models import ACTION_STATUSES
 from collector.core.models import COMPLAINT_REASONS
 from collector.core.models import MEASURES
 from collector.core.models import Agency
-from collector.core.models import ComplaintCategory
 from collector.core.models import ImprovementAction
-from collector.core.models import Unit
 from collector.core.numbers import whole_number
-from collector.core.plugins import get_plugins
 from collector.improvement import findings
 from collector.improvement import service
-from collector.improvement.effects import BeforeAfter
 from collector.improvement.forms import ActionForm
 from collector.improvement.forms import DetailsForm
 from collector.improvement.forms import EvidenceForm
 from collector.improvement.forms import StatusForm
-from collector.improvement.measures import before_after
-from collector.improvement.measures import subject
-from collector.improvement.statement import before_after_statement
-from collector.improvement.statement import change_figure
-from collector.improvement.statement import figure
-from collector.improvement.statement import p_text
+from collector.improvement.presentation import Names
+from collector.improvement.presentation import before_after_view
 
 bp = Blueprint(
     "improvement", __name__, url_prefix="/staff/improvement", template_folder="templates"
@@ -125,126 +117,6 @@ def _save(form: LocalisedForm, change: Callable[[Session], T]) -> T | None:
     return done
 
 
-# -- names --------------------------------------------------------------------------------
-
-
-class Names:
-    """Units, categories and questionnaires as the pages name them."""
-
-    def __init__(self, actor: Actor) -> None:
-        db = get_session()
-        self.actor = actor
-        self.language = current_language()
-        self.plugins = get_plugins()
-        self.units = {u.id: u for u in db.execute(scoped(select(Unit), READ, actor)).scalars()}
-        self.categories = {
-            c.id: c for c in db.execute(scoped(select(ComplaintCategory), READ, actor)).scalars()
-        }
-        self.agencies = {a.id: a for a in db.execute(scoped(select(Agency), READ, actor)).scalars()}
-
-    def unit(self, unit_id: int | None) -> str | None:
-        unit = self.units.get(unit_id)
-        return agency_name(unit, self.language) if unit is not None else None
-
-    def category(self, category_id: int | None) -> str | None:
-        category = self.categories.get(category_id)
-        return agency_name(category, self.language) if category is not None else None
-
-    def questionnaire(self, slug: str | None) -> str:
-        questionnaire = self.plugins.questionnaires.items.get(slug or "")
-        return (
-            questionnaire.text(questionnaire.title, self.language) if questionnaire else slug or ""
-        )
-
-    def item(self, slug: str | None, key: str | None) -> str:
-        questionnaire = self.plugins.questionnaires.items.get(slug or "")
-        if questionnaire is None:
-            return key or ""
-        key = key or questionnaire.analysis.overall
-        if not key:
-            return ""
-        try:
-            return questionnaire.text(questionnaire.question(key).label, self.language)
-        except KeyError:
-            return key
-
-    def finding(self, action: ImprovementAction) -> str:
-        """The finding in a line: "Low item · 民眾滿意度調查 · 等候時間合理 · 2025 H1"."""
-        text = translator(self.language)
-        parts = [text.render(findings.KIND_LABELS[action.finding_kind])]
-        if action.questionnaire_slug:
-            parts.append(self.questionnaire(action.questionnaire_slug))
-            item = self.item(action.questionnaire_slug, action.item_key)
-            parts.append(
-                item if action.item_key else text.gettext("headline (%(item)s)", item=item)
-            )
-        if action.unit_id is not None:
-            parts.append(self.unit(action.unit_id) or "")
-        if action.category_id is not None:
-            parts.append(self.category(action.category_id) or "")
-            if action.complaint_reason:
-                parts.append(text.render(findings.REASON_LABELS[action.complaint_reason]))
-        period = findings.resolve_wave(
-            get_session(), self.actor, action.wave_key, action.questionnaire_slug, READ
-        )
-        parts.append(period.label(self.language) if period else action.wave_key)
-        return " · ".join(p for p in parts if p)
-
-
-def _result_view(
-    result: BeforeAfter | None, action: ImprovementAction, names: Names
-) -> dict[str, Any] | None:
-    """The before/after as the templates show it: figures as text, and the sentence."""
-    if result is None:
-        return None
-    language = names.language
-    what = subject(
-        action,
-        names.plugins,
-        language,
-        names.unit(action.unit_id),
-        names.category(action.category_id),
-    )
-
-    def side(s: Any) -> dict[str, Any] | None:
-        if s is None:
-            return None
-        return {
-            "wave": s.wave.label(language),
-            "n": None if s.suppressed else s.n,
-            "estimate": None if s.estimate is None else figure(s.estimate, result.measure),
-            "ci": None
-            if s.low is None or s.high is None
-            else f"{figure(s.low, result.measure)} – {figure(s.high, result.measure)}",
-        }
-
-    change = None
-    if result.change is not None:
-        c = result.change
-        change = {
-            "estimate": change_figure(c.estimate, result.measure),
-            "ci": None
-            if c.low is None or c.high is None
-            else f"{change_figure(c.low, result.measure)} – {change_figure(c.high, result.measure)}",
-            "p": None if c.p is None else p_text(c.p),
-            "significant": c.significant,
-            "up": c.estimate > 0,
-        }
-    return {
-        "subject": what,
-        "measure": result.measure,
-        "before": side(result.before),
-        "after": side(result.after),
-        "change": change,
-        "statement": before_after_statement(result, what, language),
-    }
-
-
-def _before_after(action: ImprovementAction, actor: Actor, names: Names) -> dict[str, Any] | None:
-    result = before_after(get_session(), names.plugins, actor, action, clock.today())
-    return _result_view(result, action, names)
-
-
 # -- list ---------------------------------------------------------------------------------
 
 
@@ -274,7 +146,7 @@ def index() -> Any:
             "owner": owners.get(a.owner_id, ""),
             "overdue": service.is_overdue(a, today),
             "agency": agency_name(names.agencies.get(a.agency_id), names.language),
-            "result": _before_after(a, actor, names),
+            "result": before_after_view(a, actor, names),
         }
         for a in actions
     ]
@@ -469,7 +341,7 @@ def _detail(
         finding=names.finding(action),
         owner=owners.get(action.owner_id, ""),
         overdue=service.is_overdue(action, clock.today()),
-        result=_before_after(action, actor, names),
+        result=before_after_view(action, actor, names),
         events=[(e, json.loads(e.detail or "{}")) for e in events],
         status_labels=findings.STATUS_LABELS,
         may_manage=may_manage,
