@@ -36,12 +36,15 @@ from surveys.workbook import Problem
 from surveys.workbook import WorkbookError
 
 
-def _check_file(path: str) -> Checked:
+def _check_file(path: str, language: str) -> Checked:
     file = Path(path)
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise click.ClickException(f"{path}: cannot read: {exc.strerror}") from None
+        cannot = translator(language).gettext(
+            "cannot read the file (%(reason)s)", reason=exc.strerror or ""
+        )
+        raise click.ClickException(f"{path}: {cannot}") from None
     return check_upload(get_plugins(current_app), data, file.name)
 
 
@@ -69,13 +72,18 @@ LANGUAGE_HELP = "Language of the problems: one of LANGUAGES (default: the first,
 def check(file: str, language: str | None) -> None:
     """Validate a questionnaire (XLSForm .xlsx or YAML) against the installed question types."""
     language = cli_language(current_app, language)
-    checked = _check_file(file)
+    checked = _check_file(file, language)
     _report(file, checked.problems, language)
     assert checked.questionnaire is not None
     q = checked.questionnaire
-    click.echo(
-        f"{file}: {q.slug}: {len(q.questions())} questions, fingerprint {q.fingerprint()[:12]}: OK"
+    valid = translator(language).ngettext(
+        "%(slug)s: %(num)s question, fingerprint %(fingerprint)s: OK",
+        "%(slug)s: %(num)s questions, fingerprint %(fingerprint)s: OK",
+        len(q.questions()),
+        slug=q.slug,
+        fingerprint=q.fingerprint()[:12],
     )
+    click.echo(f"{file}: {valid}")
 
 
 @click.group("questionnaire")
@@ -92,7 +100,7 @@ def questionnaire() -> None:
 def import_(file: str, agency_code: str, publish: bool, language: str | None) -> None:
     """Validate FILE for an agency and, with --publish, publish it as the agency's own."""
     language = cli_language(current_app, language)
-    checked = _check_file(file)
+    checked = _check_file(file, language)
     _report(file, checked.problems, language)
     q = checked.questionnaire
     assert q is not None
@@ -127,9 +135,11 @@ def import_(file: str, agency_code: str, publish: bool, language: str | None) ->
     "--format", "fmt", type=click.Choice(["xlsform", "yaml"]), default="xlsform", show_default=True
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None)
+@click.option("--language", default=None, help="Language of the messages: one of LANGUAGES.")
 @with_appcontext
-def export(slug: str, fmt: str, output: str | None) -> None:
+def export(slug: str, fmt: str, output: str | None, language: str | None) -> None:
     """Write a questionnaire's current version as XLSForm or YAML (to -o FILE, or stdout)."""
+    text = translator(cli_language(current_app, language))
     prepare_database(current_app)
     plugins = get_plugins(current_app)
     with session_scope(current_app) as session:
@@ -142,16 +152,21 @@ def export(slug: str, fmt: str, output: str | None) -> None:
                 .limit(1)
             ).scalar_one_or_none()
         if version is None:
-            raise click.ClickException(f"no questionnaire {slug!r}")
+            raise click.ClickException(
+                text.gettext("No questionnaire is called %(slug)s.", slug=slug)
+            )
         q = definition_of(version)
     try:
         data = export_questionnaire(plugins, q, fmt)
     except WorkbookError as exc:
-        raise click.ClickException(f"{slug} cannot be exported as {fmt}:\n{exc}") from None
+        cannot = text.gettext("%(slug)s cannot be exported as %(format)s:", slug=slug, format=fmt)
+        raise click.ClickException(f"{cannot}\n{exc}") from None
     if output:
         Path(output).write_bytes(data)
-        click.echo(f"wrote {output}")
+        click.echo(text.gettext("Wrote %(file)s.", file=output))
     elif fmt == "xlsform" and sys.stdout.isatty():
-        raise click.ClickException("an XLSForm workbook is binary: give -o FILE")
+        raise click.ClickException(
+            text.gettext("An XLSForm workbook is binary: name a file with -o FILE.")
+        )
     else:
         sys.stdout.buffer.write(data)

@@ -36,7 +36,9 @@ def test_check_accepts_a_good_file_and_lists_every_problem(
     runner = staff_app.test_cli_runner()
     good = runner.invoke(args=["check", str(own(tmp_path))])
     assert good.exit_code == 0, good.output
-    assert "front-desk" in good.output and "OK" in good.output
+    assert "front-desk：共" in good.output and "檢查通過" in good.output
+    english = runner.invoke(args=["check", str(own(tmp_path)), "--language", "en"])
+    assert re.search(r"front-desk: \d+ questions, fingerprint [0-9a-f]{12}: OK", english.output)
     bad = runner.invoke(args=["check", str(own(tmp_path, label="<b>bold</b>")), "--language", "en"])
     assert bad.exit_code == 1
     assert (
@@ -134,3 +136,23 @@ def test_export_writes_xlsform_and_yaml(staff_app: Flask, tmp_path: Path) -> Non
     with staff_app.app_context():  # as registered: the bundled file with its translations merged
         registered = get_plugins().questionnaires["citizen-satisfaction"]
     assert load(tmp_path / "c.yaml") == registered
+
+
+def test_export_speaks_the_chosen_language_and_refuses_clearly(
+    staff_app: Flask, tmp_path: Path
+) -> None:
+    """Export's messages come from the catalogues too: Chinese by default, or --language en;
+    an unknown questionnaire is refused and writes no file."""
+    runner = staff_app.test_cli_runner()
+    out = tmp_path / "c.yaml"
+    base = ["questionnaire", "export", "citizen-satisfaction", "--format", "yaml", "-o", str(out)]
+    chinese = runner.invoke(args=base)
+    assert chinese.exit_code == 0 and f"已寫入 {out}。" in chinese.output
+    english = runner.invoke(args=[*base, "--language", "en"])
+    assert english.exit_code == 0 and f"Wrote {out}." in english.output
+    missing = tmp_path / "none.yaml"
+    unknown = runner.invoke(args=["questionnaire", "export", "no-such", "-o", str(missing)])
+    assert unknown.exit_code == 1 and "找不到代碼為 no-such 的問卷。" in unknown.output
+    assert not missing.exists()
+    in_english = ["questionnaire", "export", "no-such", "--language", "en", "-o", str(missing)]
+    assert "No questionnaire is called no-such." in runner.invoke(args=in_english).output
