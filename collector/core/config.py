@@ -168,8 +168,10 @@ DEFAULTS: dict[str, Any] = {
     "EXPORT_BACKGROUND_ROWS": 5000,
     # Drawn results charts (SVG and PNG) are kept in RESULTS_CHARTS_DIR (None: instance/charts)
     # by the digest of their data, so that no process draws a chart another one drew.
-    # Safe to empty at any time; several servers may share it.
+    # Safe to empty at any time; several servers may share it. The worker deletes, once
+    # a day, the charts no page has read for RESULTS_CHARTS_KEEP_DAYS (None: never).
     "RESULTS_CHARTS_DIR": None,
+    "RESULTS_CHARTS_KEEP_DAYS": 30,
     # The public complaint pages' own settings (attachments, following) are in
     # collector.complaints.views.public.DEFAULTS.
 }

@@ -25,6 +25,7 @@ process-wide.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import logging
@@ -44,6 +45,7 @@ from typing import Any
 from typing import Literal
 
 import matplotlib
+from flask import Flask
 from flask import current_app
 from flask import has_app_context
 from markupsafe import Markup
@@ -270,8 +272,13 @@ def charts_dir() -> Path | None:
     by default ``charts`` in the instance folder); None outside an app."""
     if not has_app_context():
         return None
-    configured = current_app.config.get("RESULTS_CHARTS_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "charts"
+    return charts_folder(current_app)
+
+
+def charts_folder(app: Flask) -> Path:
+    """``app``'s folder of kept charts (``RESULTS_CHARTS_DIR``, or instance/charts)."""
+    configured = app.config.get("RESULTS_CHARTS_DIR")
+    return Path(configured) if configured else Path(app.instance_path) / "charts"
 
 
 def _stored_path(key: tuple[Any, ...]) -> Path | None:
@@ -296,6 +303,10 @@ def stored_drawing(key: tuple[Any, ...]) -> str | bytes | None:
     except OSError as exc:
         _log.warning("Could not read the drawn chart %s: %s", path, exc)
         return None
+    # The file's time is its last use: what pages still show is never pruned
+    # (collector.results.chart_pruning).
+    with contextlib.suppress(OSError):
+        os.utime(path)
     return data.decode("utf-8") if key[4] == "svg" else data
 
 

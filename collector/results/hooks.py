@@ -9,6 +9,7 @@ from flask import Blueprint
 from collector.core.hookspecs import hookimpl
 from collector.core.hooktypes import JobKind
 from collector.results import background
+from collector.results import chart_pruning
 from collector.results import commands
 from collector.results import views
 from collector.results.analyses import Analysis
@@ -69,4 +70,4 @@ def register_console_panels() -> list[type]:
 
 @hookimpl
 def register_job_kinds() -> list[JobKind]:
-    return [background.EXPORT]
+    return [background.EXPORT, chart_pruning.PRUNE]
