@@ -69,6 +69,31 @@ def _unit_name(unit: Unit | None) -> str:
     return unit.name_en if current_language() == "en" else unit.name_zh
 
 
+def _questionnaire_name(slug: str) -> str:
+    """The questionnaire's title in the page's language (its slug if it is gone)."""
+    questionnaire = get_plugins().questionnaires.items.get(slug)
+    if questionnaire is None:
+        return slug
+    return questionnaire.text(questionnaire.title, current_language())
+
+
+def _kiosk_page(
+    kiosk: Kiosk, *, pairing: dict[str, Any] | None, pin_form: PinForm, done: str | None
+) -> str:
+    return render_template(
+        "kiosk/console_kiosk.html",
+        kiosk=kiosk,
+        questionnaire=_questionnaire_name(kiosk.questionnaire),
+        unit=get_scoped(get_session(), Unit, kiosk.unit_id, MANAGE),
+        unit_name=_unit_name,
+        state=_state(kiosk),
+        pairing=pairing,
+        pin_form=pin_form,
+        done=done,
+        aware=service.aware,
+    )
+
+
 def _questionnaires(agency_id: int) -> list[tuple[str, str]]:
     """The citizen questionnaires the agency offers that a kiosk can show."""
     plugins = get_plugins()
@@ -201,16 +226,8 @@ def show(kiosk_id: int) -> Any:
             "size": size,
             "expires": service.aware(kiosk.pairing_expires_at),
         }
-    return render_template(
-        "kiosk/console_kiosk.html",
-        kiosk=kiosk,
-        unit=get_scoped(get_session(), Unit, kiosk.unit_id, MANAGE),
-        unit_name=_unit_name,
-        state=_state(kiosk),
-        pairing=pairing,
-        pin_form=PinForm(),
-        done=request.args.get("done"),
-        aware=service.aware,
+    return _kiosk_page(
+        kiosk, pairing=pairing, pin_form=PinForm(), done=request.args.get("done")
     ), 200
 
 
@@ -239,15 +256,4 @@ def pin(kiosk_id: int) -> Any:
     if form.validate() and not _pin_problem(form):
         service.set_pin(current_app, actor, kiosk, form.pin.data or "")
         return redirect(url_for("kiosks.show", kiosk_id=kiosk_id, done="pin"), code=303)
-    page = render_template(
-        "kiosk/console_kiosk.html",
-        kiosk=kiosk,
-        unit=get_scoped(get_session(), Unit, kiosk.unit_id, MANAGE),
-        unit_name=_unit_name,
-        state=_state(kiosk),
-        pairing=None,
-        pin_form=form,
-        done=None,
-        aware=service.aware,
-    )
-    return page, 422
+    return _kiosk_page(kiosk, pairing=None, pin_form=form, done=None), 422

@@ -36,3 +36,12 @@ def test_the_quiet_kiosks_panel_says_local_time(staff_app: Flask, clock: Clock) 
     client, _auth = login(staff_app, ADMIN)
     home = client.get("/staff/").text
     assert "最後連線 民國115年12月3日 14:05" in home
+
+
+def test_the_kiosk_page_names_its_questionnaire_by_title(staff_app: Flask) -> None:
+    _tablet, kiosk_id = paired_tablet(staff_app)
+    client, _auth = login(staff_app, ADMIN)
+    page = client.get(f"/staff/kiosks/{kiosk_id}").text
+    assert "<dd>民眾服務滿意度調查</dd>" in page and "citizen-satisfaction<" not in page
+    english = client.get(f"/staff/kiosks/{kiosk_id}?lang=en").text
+    assert "<dd>Citizen Service Satisfaction Survey</dd>" in english
