@@ -63,6 +63,8 @@ CASE_EVENT: dict[str, LazyText] = {
     "transferred_in": lazy_gettext("Transferred in"),
     "merged_in": lazy_gettext("Another case merged in"),
     "restrict": lazy_gettext("Restricted (deletion request)"),
+    "reminder": lazy_gettext("Reminded: the deadline is near"),
+    "escalated": lazy_gettext("Overdue: the administrators were told"),
 }
 """A history event on the staff case page."""
 

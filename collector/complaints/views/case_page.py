@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import current_app
@@ -46,6 +47,7 @@ from collector.core.db import writing
 from collector.core.hooktypes import Actor
 from collector.core.i18n import current_language
 from collector.core.i18n import gettext
+from collector.core.i18n import translator
 from collector.core.models import OUTCOMES
 from collector.core.models import Agency
 from collector.core.models import Complaint
@@ -286,6 +288,22 @@ def _received(d: dict[str, Any], _: _Names) -> list[str]:
     return lines
 
 
+def _reminded(d: dict[str, Any], n: _Names) -> list[str]:
+    """A reminder or escalation (``complaints.remind``): the deadline, and who was told."""
+    try:
+        due = date.fromisoformat(str(d.get("due_on", "")))
+    except ValueError:
+        return []
+    told = [n.staff(user_id) for user_id in d.get("to") or [] if isinstance(user_id, int)]
+    return [
+        gettext(
+            "Due on %(date)s; told: %(people)s",
+            date=translator(current_language()).format_roc_date(due),
+            people="、".join(told) if current_language().startswith("zh") else ", ".join(told),
+        )
+    ]
+
+
 def _label(table: Any, key: str) -> Callable[[dict[str, Any], _Names], list[str]]:
     """The event's ``key`` shown as its label in ``table`` (a legal ground, an outcome)."""
     return lambda d, _: [str(table[d[key]])] if d.get(key) in table else []
@@ -331,6 +349,8 @@ EVENT_LINES: dict[str, Callable[[dict[str, Any], _Names], list[str]]] = {
     "merged_in": lambda d, _: [
         gettext("Case merged in: %(number)s", number=str(d.get("case_number", "")))
     ],
+    "reminder": _reminded,
+    "escalated": _reminded,
     "reply": lambda d, _: (
         [gettext("Reply by: %(channel)s", channel=labels.REPLY_CHANNELS[d["channel"]])]
         if d.get("channel") in labels.REPLY_CHANNELS
