@@ -9,6 +9,7 @@ from flask import Blueprint
 
 from collector.complaints import labels
 from collector.complaints import remind
+from collector.complaints import rescanning
 from collector.complaints.overview import CasesDuePanel
 from collector.complaints.views import api
 from collector.complaints.views import cases
@@ -78,4 +79,4 @@ def register_console_panels() -> list[type]:
 
 @hookimpl
 def register_job_kinds() -> list[JobKind]:
-    return [remind.REMINDERS]
+    return [remind.REMINDERS, rescanning.SCAN]

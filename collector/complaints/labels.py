@@ -65,6 +65,7 @@ CASE_EVENT: dict[str, LazyText] = {
     "restrict": lazy_gettext("Restricted (deletion request)"),
     "reminder": lazy_gettext("Reminded: the deadline is near"),
     "escalated": lazy_gettext("Overdue: the administrators were told"),
+    "attachment_removed": lazy_gettext("Attachment removed: the virus scanner found something"),
 }
 """A history event on the staff case page."""
 

@@ -351,6 +351,13 @@ EVENT_LINES: dict[str, Callable[[dict[str, Any], _Names], list[str]]] = {
     ],
     "reminder": _reminded,
     "escalated": _reminded,
+    "attachment_removed": lambda d, _: [
+        gettext(
+            '"%(name)s": the scanner found %(signature)s; the file was deleted.',
+            name=str(d.get("filename", "")),
+            signature=str(d.get("signature", "")),
+        )
+    ],
     "reply": lambda d, _: (
         [gettext("Reply by: %(channel)s", channel=labels.REPLY_CHANNELS[d["channel"]])]
         if d.get("channel") in labels.REPLY_CHANNELS
