@@ -194,7 +194,7 @@ def claim(app: Flask, mail_id: int) -> MailMessage | None:
 
 def message_key(row: MailMessage) -> str:
     """The message's stable name: its ``Message-ID`` and outbox file name on every attempt."""
-    return f"{row.created_at:%Y%m%dT%H%M%S%f}Z-m{row.id}"
+    return f"{row.created_at:%Y%m%dT%H%M%S%f}Z-m{row.id:010d}"
 
 
 def mark_sent(app: Flask, row: MailMessage) -> None:

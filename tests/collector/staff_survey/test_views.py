@@ -21,6 +21,7 @@ from collector.core.models import Campaign
 from collector.core.models import Response
 from collector.core.models import StaffInvitation
 from collector.core.models import Unit
+from collector.jobs.worker import drain
 from tests.helpers.web import Auth
 from tests.helpers.web import csrf_token
 from tests.helpers.web import form_data
@@ -93,7 +94,9 @@ def post(client: Any, action: str, campaign: int, **data: Any) -> Any:
 
 
 def outbox(app: Flask) -> list[Any]:
-    """Every filed message, oldest first, parsed."""
+    """Every filed message, oldest first, parsed, once the queued jobs (the mail
+    outbox's deliveries) have run."""
+    drain(app)
     folder = Path(app.config["MAIL_OUTBOX_DIR"])
     files = sorted(folder.glob("*/*.eml"))
     return [BytesParser(policy=policy.default).parsebytes(f.read_bytes()) for f in files]
@@ -378,6 +381,7 @@ def test_header_injection_through_unit_names_cannot_add_headers(ss_app: Flask, a
     campaign = create_survey(admin)
     assert upload(admin, campaign, staff_csv(1, 0)).status_code == 303
     assert post(admin, "invite", campaign).status_code == 303
+    drain(ss_app)
     raw = next(Path(ss_app.config["MAIL_OUTBOX_DIR"]).glob("*/*.eml")).read_bytes()
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert message["Bcc"] is None
