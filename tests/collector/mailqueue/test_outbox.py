@@ -209,7 +209,7 @@ def test_after_every_attempt_the_message_fails_visibly_without_its_address(
     assert "refused" in (failed.last_error or "")
     # Where administrators look: the console's failed jobs and the jobs page.
     admin = client_as(mapp, "admin@alpha.example.test")
-    assert "Sending an e-mail" in admin.get(f"/staff/jobs/{job.id}").get_data(as_text=True)
+    assert "寄送電子郵件" in admin.get(f"/staff/jobs/{job.id}").get_data(as_text=True)
     assert f"/staff/jobs/{job.id}" in admin.get("/staff/").get_data(as_text=True)
     other = client_as(mapp, "admin@beta.example.test")
     assert other.get(f"/staff/jobs/{job.id}").status_code == 404
