@@ -19,6 +19,11 @@ Configuration (``collector.core.config``):
 
 The outbox holds live one-time links: it is a development aid, not a production
 mail store.
+
+Requests do not call :func:`send`: they store their messages in the mail outbox
+table with the change that causes them, and a background job sends each through
+:func:`send` after the commit (``collector.mailqueue.outbox``). A message's ``key``
+keeps its ``Message-ID`` and outbox file name the same on every attempt.
 """
 
 from __future__ import annotations
