@@ -3,7 +3,11 @@ failed visibly, erased after its retention; at least once when a worker dies mid
 
 from __future__ import annotations
 
+import json
+import signal
 import smtplib
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -35,6 +39,7 @@ from tests.helpers import jobs as job_helpers
 from tests.helpers.jobs import job_row
 
 ADDRESS = "chen.mei@example.test"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -342,3 +347,23 @@ def test_a_sent_message_is_erased_after_the_retention_by_the_worker_sweep(
     outbox.DELIVER.sweep(mapp)
     assert row(mapp, mail_id).body is None
     assert timedelta(days=8) > timedelta(days=mapp.config["MAIL_RETENTION_DAYS"])
+
+
+def test_a_worker_process_sends_the_message_on_each_queue(queue_app: Flask) -> None:
+    """A worker of its own (as ``collector worker`` or the one beside ``collector serve``)
+    delivers a message stored by another process, on SQLite and on Redis."""
+    mail_id = queue(queue_app)
+    keys = ("DATABASE_URL", "QUEUE_URL", "QUEUE_NAME", "JOBS_RESULTS_DIR", "MAIL_OUTBOX_DIR")
+    settings = {k: queue_app.config[k] for k in keys if queue_app.config.get(k)}
+    settings.update(SECRET_KEY="test", JOBS_SWEEP_SECONDS=0.5)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.jobs_worker", json.dumps(settings)], cwd=ROOT
+    )
+    try:
+        deadline = time.monotonic() + 60  # a busy 2-core machine may be slow, never this slow
+        while row(queue_app, mail_id).state != "sent" and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=30)
+    assert row(queue_app, mail_id).state == "sent" and len(filed(queue_app)) == 1
