@@ -146,8 +146,14 @@ def notice(
             body=body,
             agency_id=case.agency_id,
             agency_code=agency.code if agency else "",
+            reference=reference(case),
         )
     ]
+
+
+def reference(case: Complaint) -> str:
+    """What a case's e-mails are about, in the mail outbox (the case page reads it)."""
+    return f"complaint:{case.id}"
 
 
 def queue(session: Session, app: Flask, mails: Iterable[Mail], kind: str = KIND) -> list[int]:

@@ -90,6 +90,9 @@ class Mail:
     body: str
     agency_id: int | None = None
     agency_code: str = ""
+    reference: str = ""
+    """What the message is about (``complaint:<id>``), kept with it in the mail outbox
+    so the page of that thing can say when its message failed; never personal data."""
     key: str = ""
     """A stable name (``collector.mailqueue``): the same ``Message-ID`` and outbox file
     on every attempt, so a message sent again is recognisable and filed once."""

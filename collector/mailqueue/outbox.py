@@ -49,6 +49,7 @@ from sqlalchemy import CursorResult
 from sqlalchemy import Index
 from sqlalchemy import Text
 from sqlalchemy import and_
+from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
@@ -58,6 +59,7 @@ from sqlmodel import SQLModel
 from sqlmodel import col
 
 from collector.access.guard import unscoped
+from collector.access.scoped import scoped
 from collector.core import clock
 from collector.core.db import session_scope
 from collector.core.hooktypes import JobKind
@@ -97,6 +99,7 @@ class MailMessage(SQLModel, table=True):
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     agency_code: str = Field(default="", max_length=32)
     kind: str = Field(max_length=64)
+    reference: str | None = Field(default=None, max_length=64, index=True)
     recipient: str | None = Field(default=None, max_length=254)
     subject: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -133,6 +136,7 @@ def store(
             agency_id=mail.agency_id,
             agency_code=mail.agency_code[:32],
             kind=kind[:64],
+            reference=mail.reference[:64] or None,
             recipient=address,
             subject=mail.subject,
             body=mail.body,
@@ -190,6 +194,17 @@ def claim(app: Flask, mail_id: int) -> MailMessage | None:
             unscoped(select(MailMessage).where(col(MailMessage.id) == mail_id), WHY)
         ).scalar()
         return row
+
+
+def failed_about(session: Session, reference: str, action: str) -> int:
+    """How many messages about ``reference`` failed for good, among those of the agencies
+    where the person may do ``action`` (a case page: its notices that never arrived)."""
+    statement = (
+        select(func.count())
+        .select_from(MailMessage)
+        .where(col(MailMessage.reference) == reference, col(MailMessage.state) == FAILED)
+    )
+    return int(session.execute(scoped(statement, action)).scalar_one())
 
 
 def message_key(row: MailMessage) -> str:

@@ -8,7 +8,8 @@ Requests no longer send e-mail: they store each message here in their own
 transaction, with the ``mail.deliver`` job that sends it after the commit
 (``collector.mailqueue.outbox``). ``recipient``, ``subject`` and ``body`` are erased
 (NULL, ``erased_at`` set) when a transient message ends and ``MAIL_RETENTION_DAYS``
-after any other was sent or failed. ``job_id`` has no foreign key, like
+after any other was sent or failed; ``reference`` (``complaint:<id>``) lets a case page
+say that a notice failed. ``job_id`` has no foreign key, like
 ``response_event`` (0019): the job row is the queue's, the message row the record.
 """
 
@@ -27,6 +28,7 @@ def upgrade() -> None:
     sa.Column('agency_id', sa.Integer(), nullable=True),
     sa.Column('agency_code', sa.String(length=32), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('reference', sa.String(length=64), nullable=True),
     sa.Column('recipient', sa.String(length=254), nullable=True),
     sa.Column('subject', sa.Text(), nullable=True),
     sa.Column('body', sa.Text(), nullable=True),
@@ -45,9 +47,11 @@ def upgrade() -> None:
     op.create_index('ix_mail_message_agency_created', 'mail_message', ['agency_id', 'created_at'], unique=False)
     op.create_index('ix_mail_message_state_created', 'mail_message', ['state', 'created_at'], unique=False)
     op.create_index(op.f('ix_mail_message_job_id'), 'mail_message', ['job_id'], unique=False)
+    op.create_index(op.f('ix_mail_message_reference'), 'mail_message', ['reference'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_mail_message_reference'), table_name='mail_message')
     op.drop_index(op.f('ix_mail_message_job_id'), table_name='mail_message')
     op.drop_index('ix_mail_message_state_created', table_name='mail_message')
     op.drop_index('ix_mail_message_agency_created', table_name='mail_message')
