@@ -40,6 +40,7 @@ from collector.improvement import hooks as improvement_hooks
 from collector.jobs import hooks as jobs_hooks
 from collector.jobs import init_app as init_jobs
 from collector.kiosk import hooks as kiosk_hooks
+from collector.mailqueue import hooks as mailqueue_hooks
 from collector.margins import hooks as margins_hooks
 from collector.organisation import hooks as organisation_hooks
 from collector.results import hooks as results_hooks
@@ -52,6 +53,7 @@ CORE_PLUGINS: tuple[ModuleType, ...] = (
     core_hooks,
     access_hooks,
     jobs_hooks,
+    mailqueue_hooks,
     console_hooks,
     organisation_hooks,
     margins_hooks,

@@ -170,6 +170,7 @@ def offer(app: Flask, session: Session, case: Complaint) -> list[Mail]:
             body=f"{en}\n-----\n\n{zh}" if english else f"{zh}\n-----\n\n{en}",
             agency_id=case.agency_id,
             agency_code=agency.code if agency else "",
+            reference=f"complaint:{case.id}",
         )
     ]
 

@@ -183,8 +183,9 @@ def file_complaint(
             address=address,
             reply_channel="none" if anonymous else reply_channel,
         )
+        queued = notices.queue(wdb, app, throttles.acknowledgements(app, filed.mails))
         wdb.commit()
-    notices.send_notices(app, throttles.acknowledgements(app, filed.mails))
+    notices.deliver(app, queued)
     base = public_base(app)
     return Filed(
         case_number=filed.case.case_number,

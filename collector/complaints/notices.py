@@ -1,9 +1,11 @@
 """What the complainant is told by e-mail when their case moves (received, declined,
 supplement asked, extended, transferred, replied, merged), in the case's language
-with the other language below, and sending it once the change has committed."""
+with the other language below, stored in the mail outbox with the change that causes
+it and sent by a job once the change has committed (``collector.mailqueue``)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,9 +23,14 @@ from collector.core.i18n import translator
 from collector.core.links import public_base
 from collector.core.mail import Mail
 from collector.core.mail import MailError
-from collector.core.mail import send
+from collector.core.mail import check_address
 from collector.core.models import Agency
 from collector.core.models import Complaint
+from collector.mailqueue import outbox
+
+log = logging.getLogger(__name__)
+
+KIND = "complaints.notice"
 
 NOTICES: dict[str, tuple[LazyText, LazyText]] = {
     "received": (
@@ -139,17 +146,31 @@ def notice(
             body=body,
             agency_id=case.agency_id,
             agency_code=agency.code if agency else "",
+            reference=reference(case),
         )
     ]
 
 
-def send_notices(app: Flask, mails: Iterable[Mail]) -> bool:
-    """Send after the commit; a failed notice is reported, never loses the change."""
-    batch = list(mails)
-    if not batch:
-        return True
-    try:
-        return not send(app, batch)
-    except (OSError, MailError):
-        app.logger.warning("complaint notice not sent", exc_info=True)
-        return False
+def reference(case: Complaint) -> str:
+    """What a case's e-mails are about, in the mail outbox (the case page reads it)."""
+    return f"complaint:{case.id}"
+
+
+def queue(session: Session, app: Flask, mails: Iterable[Mail], kind: str = KIND) -> list[int]:
+    """Store the notices in the caller's transaction, to be sent by a job after its
+    commit (:func:`deliver`); the jobs' ids. A stored address that no longer passes the
+    check (old data) drops its notice, never the change (logged without the address)."""
+    kept = []
+    for mail in mails:
+        try:
+            check_address(mail.to)
+        except MailError:
+            log.warning("a complaint notice was not queued: its stored address is not valid")
+            continue
+        kept.append(mail)
+    return outbox.store(session, app, kept, kind)
+
+
+def deliver(app: Flask, job_ids: list[int]) -> None:
+    """After the commit: queue the sending jobs (never raises; see ``outbox.kick``)."""
+    outbox.kick(app, job_ids)

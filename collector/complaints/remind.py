@@ -77,7 +77,6 @@ class Summary:
     escalated: int = 0
     already: int = 0
     mails: int = 0
-    unsent: int = 0
     agencies: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -87,7 +86,6 @@ class Summary:
             "escalated": self.escalated,
             "already_done_today": self.already,
             "mails": self.mails,
-            "mails_not_sent": self.unsent,
             "agencies": self.agencies,
         }
 
@@ -295,14 +293,15 @@ def remind(app: Flask, session: Session, day: date) -> tuple[Summary, list[Mail]
 
 
 def run(app: Flask, day: date | None = None) -> Summary:
-    """One run: events committed first, then the digests sent."""
+    """One run: the events and their digests (the mail outbox) committed together, then
+    the digests' sending jobs queued."""
     day = day or records.today_for(app)
     with Session(writing(get_engine(app)), expire_on_commit=False) as session:
         summary, mails = remind(app, session, day)
+        queued = notices.queue(session, app, mails, KIND)
         session.commit()
-    summary.mails = len(mails)
-    if mails and not notices.send_notices(app, mails):
-        summary.unsent = len(mails)
+    summary.mails = len(queued)
+    notices.deliver(app, queued)
     return summary
 
 
@@ -316,8 +315,7 @@ def run_job(context: JobContext) -> None:
     summary = run(context.app, day)
     context.progress(
         100,
-        f"reminded {summary.reminded}, escalated {summary.escalated}, "
-        f"mails {summary.mails}, unsent {summary.unsent}",
+        f"reminded {summary.reminded}, escalated {summary.escalated}, mails {summary.mails}",
     )
 
 

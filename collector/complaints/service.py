@@ -4,9 +4,9 @@ write transaction. Every change is one append-only ``ComplaintEvent``.
 Views fetch the case through ``collector.access.scoped``, open a write session
 (``collector.core.db.writing``) and call ``CaseService(app, session, actor)``; each
 action checks the state machine (``collector.complaints.lifecycle.TRANSITIONS``),
-records the event, recomputes the due date and returns the e-mails to send once the
-transaction has committed (``collector.complaints.notices.send_notices``). Nothing
-here reads the request.
+records the event, recomputes the due date and returns the e-mails to send; the caller
+stores them in the mail outbox in the same transaction (``notices.queue``) and queues
+their sending after the commit (``notices.deliver``). Nothing here reads the request.
 """
 
 from __future__ import annotations

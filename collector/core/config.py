@@ -85,7 +85,9 @@ DEFAULTS: dict[str, Any] = {
     # leaves it to the Flask view, which answers the same.
     "API_FAST_PATH": True,
     # E-mail (collector.core.mail): "outbox" files messages under instance/outbox (development,
-    # tests); "smtp" sends them.
+    # tests); "smtp" sends them. Requests store messages in the mail outbox table and a job
+    # sends them (collector.mailqueue); MAIL_RETENTION_DAYS after a message was sent (or
+    # failed) its address, subject and text are erased.
     "MAIL_BACKEND": "outbox",
     "MAIL_OUTBOX_DIR": None,
     "MAIL_FROM": "no-reply@collector.invalid",
@@ -95,6 +97,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_SMTP_PASSWORD": None,
     "MAIL_SMTP_STARTTLS": True,
     "MAIL_SMTP_TIMEOUT": 30,
+    "MAIL_RETENTION_DAYS": 7,
     # The site's public address (e.g. "https://survey.example.gov.tw"): every link in
     # e-mails, API and Open311 answers and QR posters (collector.core.links), never the
     # request's Host. None: http://127.0.0.1:5000 (development, tests, the demo); a

@@ -19,10 +19,16 @@ Configuration (``collector.core.config``):
 
 The outbox holds live one-time links: it is a development aid, not a production
 mail store.
+
+Requests do not call :func:`send`: they store their messages in the mail outbox
+table with the change that causes them, and a background job sends each through
+:func:`send` after the commit (``collector.mailqueue.outbox``). A message's ``key``
+keeps its ``Message-ID`` and outbox file name the same on every attempt.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import smtplib
@@ -49,6 +55,7 @@ _ADDRESS = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
+_KEY = re.compile(r"[^0-9A-Za-z_-]")
 OUTBOX_NAME = re.compile(r"^[0-9A-Za-z_-]{1,80}\.eml$")
 MAX_ADDRESS = 254
 
@@ -83,6 +90,12 @@ class Mail:
     body: str
     agency_id: int | None = None
     agency_code: str = ""
+    reference: str = ""
+    """What the message is about (``complaint:<id>``), kept with it in the mail outbox
+    so the page of that thing can say when its message failed; never personal data."""
+    key: str = ""
+    """A stable name (``collector.mailqueue``): the same ``Message-ID`` and outbox file
+    on every attempt, so a message sent again is recognisable and filed once."""
 
 
 def build(app: Flask, mail: Mail) -> EmailMessage:
@@ -92,7 +105,9 @@ def build(app: Flask, mail: Mail) -> EmailMessage:
     message["To"] = check_address(mail.to)
     message["Subject"] = header_text(mail.subject)
     message["Date"] = formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = make_msgid(domain=message["From"].split("@", 1)[1])
+    domain = message["From"].split("@", 1)[1]
+    key = _KEY.sub("", mail.key)[:80]
+    message["Message-ID"] = f"<{key}@{domain}>" if key else make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"
     if mail.agency_id is not None:
         message[AGENCY_HEADER] = header_text(f"{mail.agency_id} {mail.agency_code}", 80)
@@ -152,10 +167,16 @@ def _smtp(app: Flask) -> smtplib.SMTP:
 def _file(app: Flask, mail: Mail, message: EmailMessage) -> Path:
     folder = outbox_dir(app) / str(mail.agency_id if mail.agency_id is not None else "system")
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    path = folder / f"{stamp}-{secrets.token_hex(4)}.eml"
-    path.write_bytes(message.as_bytes())
-    path.chmod(0o600)
+    key = _KEY.sub("", mail.key)[:80]
+    if key:  # the same file on every attempt: written whole, then renamed into place
+        path = folder / f"{key}.eml"
+    else:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        path = folder / f"{stamp}-{secrets.token_hex(4)}.eml"
+    partial = folder / f".{path.name}.{secrets.token_hex(4)}.part"
+    partial.write_bytes(message.as_bytes())
+    partial.chmod(0o600)
+    os.replace(partial, path)
     return path
 
 

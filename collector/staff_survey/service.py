@@ -65,7 +65,6 @@ from collector.core.i18n import translator
 from collector.core.mail import Mail
 from collector.core.mail import MailError
 from collector.core.mail import check_address
-from collector.core.mail import send
 from collector.core.models import Agency
 from collector.core.models import Campaign
 from collector.core.models import CampaignUnit
@@ -74,6 +73,7 @@ from collector.core.models import Response
 from collector.core.models import StaffInvitation
 from collector.core.models import Unit
 from collector.core.plugins import get_plugins
+from collector.mailqueue import outbox
 from collector.results.summaries import likert_summary
 
 SLUG = "staff-satisfaction"
@@ -550,6 +550,7 @@ def compose(
 
 
 def mail_out(
+    session: Session,
     app: Flask,
     agency: Agency,
     campaign: Campaign,
@@ -557,31 +558,25 @@ def mail_out(
     link_for: Any,
     *,
     reminder: bool,
-) -> list[Outgoing]:
-    """Send the prepared messages; return those that failed."""
+) -> list[int]:
+    """Store the prepared messages in the mail outbox, in the transaction that gave
+    their tokens (``collector.mailqueue``); the ids of their sending jobs, to queue
+    after the commit (:func:`deliver`).
+
+    The messages are transient: the row holding a live link is erased (address,
+    subject, text) the moment it is sent or finally fails, and it records no
+    invitation id; docs/staff-survey.md."""
     mails = [
         compose(agency, campaign, item, link_for(item.token), reminder=reminder)
         for item in outgoing
     ]
-    by_address = {item.email: item for item in outgoing}
-    try:
-        failed = send(app, mails)
-    except (OSError, MailError):
-        return list(outgoing)
-    return [by_address[m.to] for m in failed if m.to in by_address]
+    kind = "staff_survey.reminder" if reminder else "staff_survey.invitation"
+    return outbox.store(session, app, mails, kind, transient=True)
 
 
-def unsend(session: Session, failed: list[Outgoing], actor: Actor, *, reminder: bool) -> None:
-    """Mark invitations whose message failed as not sent, so a later run retries them."""
-    if not failed or reminder:
-        return
-    statement = (
-        update(StaffInvitation)
-        .where(col(StaffInvitation.id).in_([f.invitation_id for f in failed]))
-        .values(sent_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(scoped(statement, "campaigns.manage", actor))
+def deliver(app: Flask, job_ids: list[int]) -> None:
+    """After the commit: queue the sending jobs (never raises)."""
+    outbox.kick(app, job_ids)
 
 
 def close(session: Session, campaign: Campaign, actor: Actor) -> None:

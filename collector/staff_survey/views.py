@@ -359,22 +359,20 @@ def _mailing(reminder: bool) -> Any:
     campaign = _campaign(MANAGE)
     language = current_language()
     agency = _agency(campaign.agency_id, MANAGE)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # current_app is typed as Flask, not as its proxy
+
+    def mailing(wdb: Session, fresh: Campaign) -> list[int]:
+        # The tokens and their messages commit together: no token without its message.
+        outgoing = ss.prepare_mailing(wdb, fresh, actor, reminder=reminder)
+        return ss.mail_out(wdb, app, agency, fresh, outgoing, _link_for, reminder=reminder)
+
     try:
-        outgoing = _on_campaign(
-            campaign, lambda wdb, fresh: ss.prepare_mailing(wdb, fresh, actor, reminder=reminder)
-        )
+        queued = _on_campaign(campaign, mailing)
     except ss.StaffSurveyError as exc:
         return _render_manage(campaign, 409, problem=exc.text(language))
-    failed = ss.mail_out(current_app, agency, campaign, outgoing, _link_for, reminder=reminder)
-    if failed:
-        with _write_session() as wdb:
-            ss.unsend(wdb, failed, actor, reminder=reminder)
-            wdb.commit()
+    ss.deliver(app, queued)
     done = "reminded" if reminder else "invited"
-    return redirect(
-        _manage_url(campaign, done=done, n=len(outgoing) - len(failed), failed=len(failed)),
-        code=303,
-    )
+    return redirect(_manage_url(campaign, done=done, n=len(queued)), code=303)
 
 
 @bp.post("/staff-survey/invite")

@@ -22,7 +22,8 @@ Fixtures (docs/writing-plugins.md shows them at work):
   through ``POST /api/v1/responses`` and returns the receipt (a refusal raises
   ``Refused`` with ``.errors``);
 - ``collector_responses``: ``collector_responses(slug)``, the stored responses as dicts;
-- ``collector_run_jobs``: runs the queued jobs (``response_saved`` handlers) now;
+- ``collector_run_jobs``: runs the queued jobs (``response_saved`` handlers, the
+  mail outbox's deliveries) now;
 - ``collector_cli``: ``collector_cli("export", slug, "--format", "mine")``.
 
 The databases are SQLite files copied from a template migrated once per session (on

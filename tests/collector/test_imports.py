@@ -64,7 +64,7 @@ LAYERS = [
     {"core", "scaffold"},
     {"access"},
     {"jobs"},
-    {"console"},
+    {"console", "mailqueue"},
     {"organisation", "campaigns", "margins"},
     {"answers"},
     {"results", "authoring"},

@@ -31,6 +31,7 @@ from collector.core.models import ComplaintAttachment
 from collector.core.models import ComplaintCategory
 from collector.core.models import ComplaintFollowup
 from collector.core.models import User
+from collector.jobs.worker import drain
 from tests.helpers.database import AGENCIES
 from tests.helpers.organisation import agency
 from tests.helpers.staff import FAST_HASH
@@ -203,14 +204,17 @@ def act(
 ) -> Any:
     """``work(session, case, actor)`` on a fresh copy of the case in one write transaction
     (as a view does), by the account ``who`` (id or e-mail address). Mails it returns are
-    sent to the outbox after the commit unless ``send`` is false."""
+    stored in the mail outbox in that transaction and their jobs queued after the commit
+    (as a view does; :func:`outbox` runs them) unless ``send`` is false."""
+    queued: list[int] = []
     with app.app_context(), Session(writing(get_engine(app)), expire_on_commit=False) as session:
         case = session.get(Complaint, case_id)
         assert case is not None
         result = work(session, case, actor(session, who))
+        if send and isinstance(result, list) and all(isinstance(m, mail.Mail) for m in result):
+            queued = notices.queue(session, app, result)
         session.commit()
-    if send and isinstance(result, list) and all(isinstance(m, mail.Mail) for m in result):
-        notices.send_notices(app, result)
+    notices.deliver(app, queued)
     return result
 
 
@@ -260,6 +264,9 @@ def closed_case(
 
 
 def outbox(app: Flask, agency_code: str = "alpha") -> list[mail.OutboxMessage]:
+    """The agency's messages in the outbox folder, newest first, once the queued jobs
+    (the mail outbox's deliveries among them) have run."""
+    drain(app)
     with session_scope(app) as session:
         agency_id = agency(session, agency_code).id
     names = mail.outbox_messages(app, agency_id)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from collector.complaints import calendars
 from collector.complaints import complainant
 from collector.complaints import labels
 from collector.complaints import lifecycle
+from collector.complaints import notices
 from collector.complaints import records
 from collector.complaints import retention
 from collector.complaints import scanning
@@ -57,6 +58,7 @@ from collector.core.models import ComplaintEvent
 from collector.core.models import ComplaintPolicy
 from collector.core.models import Unit
 from collector.core.models import User
+from collector.mailqueue import outbox
 
 READ = "cases.read"
 
@@ -456,6 +458,7 @@ def case_page(
         may_release=allowed(actor, HANDLE, case.agency_id) and case.destroyed_at is None,
         scanner=scanning.scanner_for(app),
         message=message,
+        undelivered=0 if hidden else outbox.failed_about(db, notices.reference(case), READ),
         error=error,
         error_form=next(iter(posted or {}), None),
         transferred_in=transferred_in,

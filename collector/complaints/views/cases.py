@@ -254,9 +254,6 @@ def detail(case_id: int) -> Any:
     case = get_scoped(get_session(), Complaint, case_id, READ)
     done = request.args.get("done", "")
     message = str(labels.DONE[done]) if done in (*ACTION_FORMS, "restrict", "release") else None
-    if request.args.get("unsent") == "1":
-        unsent = gettext("The notice could not be sent: tell the complainant another way.")
-        message = f"{message or ''} {unsent}".strip()
     return case_page(case, message=message)
 
 
@@ -281,6 +278,7 @@ def act(case_id: int) -> Any:
                 raise lifecycle.CaseError("case_action_not_allowed", "restricted")
             service = CaseService(app, wdb, actor)
             mails = ACTIONS[action](service, fresh, form, form.version.data)
+            queued = notices.queue(wdb, app, mails)
             wdb.commit()
     except lifecycle.StaleCase as exc:
         get_session().expire_all()
@@ -292,11 +290,8 @@ def act(case_id: int) -> Any:
         case = get_scoped(get_session(), Complaint, case_id, READ)
         error = error_to_form(form, exc.key)
         return case_page(case, posted={action: form}, error=error, status=422)
-    sent = notices.send_notices(app, mails)
-    query: dict[str, Any] = {"done": action}
-    if not sent:
-        query["unsent"] = "1"
-    return redirect(url_for("cases.detail", case_id=case_id, **query) + "#history", code=303)
+    notices.deliver(app, queued)
+    return redirect(url_for("cases.detail", case_id=case_id, done=action) + "#history", code=303)
 
 
 # -- attachments and letters ---------------------------------------------------------------

@@ -193,8 +193,9 @@ def _remember(token: str, case_id: int) -> None:
 
 def _record(
     app: Any, actor: Actor, form: IntakeForm, prepared: list[Any], stored: list[Any]
-) -> NewCase:
-    """Store the case, its attachments (appended to ``stored``) and the audit event."""
+) -> tuple[NewCase, list[int]]:
+    """Store the case, its attachments (appended to ``stored``), the audit event and the
+    acknowledgement to send (the ids of its mail jobs, queued after the commit)."""
     with write_session() as wdb:
         agency = wdb.execute(
             scoped(select(Agency).where(col(Agency.id) == actor.agency_id), INTAKE, actor)
@@ -235,8 +236,9 @@ def _record(
                 "attachments": len(stored),
             },
         )
+        queued = notices.queue(wdb, app, filed.mails)
         wdb.commit()
-    return filed
+    return filed, queued
 
 
 ERROR_FIELD = {
@@ -282,7 +284,7 @@ def new() -> Any:
         return _page(actor, form, 422, **_limits())
     stored: list[ComplaintAttachment] = []
     try:
-        filed = _record(app, actor, form, prepared, stored)
+        filed, queued = _record(app, actor, form, prepared, stored)
     except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
         _add_error(
@@ -293,5 +295,5 @@ def new() -> Any:
         attachments.delete_files(stored, app)
         raise
     _remember(form.intake_token.data or "", filed.case.id)  # type: ignore[arg-type]  # stored: the case has its id
-    sent = notices.send_notices(app, filed.mails)
-    return _created(actor, filed.case, filed.password, sent and bool(filed.mails))
+    notices.deliver(app, queued)
+    return _created(actor, filed.case, filed.password, bool(queued))

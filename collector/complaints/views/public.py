@@ -353,6 +353,7 @@ def _file(
             receipt = receipts.keep(
                 db, made.case, made.password, made.link_token, _follow_minutes()
             )
+            queued = notices.queue(db, app, throttles.acknowledgements(app, made.mails))
             db.commit()
     except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
@@ -360,7 +361,7 @@ def _file(
     except BaseException:
         attachments.delete_files(stored, app)
         raise
-    notices.send_notices(app, throttles.acknowledgements(app, made.mails))
+    notices.deliver(app, queued)
     session[FILED_KEY] = {
         "id": made.case.id,
         "receipt": receipt,  # the password and link wait server-side (receipts)
@@ -628,6 +629,7 @@ def _supplement(
             assert case is not None
             mails = CaseService(app, write).add_supplement(case, form.text.data)
             stored = attachments.store(write, case, prepared, app=app)
+            queued = notices.queue(write, app, mails)
             write.commit()
     except lifecycle.CaseError as exc:
         attachments.delete_files(stored, app)
@@ -635,7 +637,7 @@ def _supplement(
     except BaseException:
         attachments.delete_files(stored, app)
         raise
-    notices.send_notices(app, mails)
+    notices.deliver(app, queued)
     return None
 
 

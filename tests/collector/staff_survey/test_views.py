@@ -16,11 +16,14 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy import text
 
+from collector.core import mail
 from collector.core.db import session_scope
 from collector.core.models import Campaign
 from collector.core.models import Response
 from collector.core.models import StaffInvitation
 from collector.core.models import Unit
+from collector.jobs.worker import drain
+from collector.mailqueue.outbox import MailMessage
 from tests.helpers.web import Auth
 from tests.helpers.web import csrf_token
 from tests.helpers.web import form_data
@@ -93,7 +96,9 @@ def post(client: Any, action: str, campaign: int, **data: Any) -> Any:
 
 
 def outbox(app: Flask) -> list[Any]:
-    """Every filed message, oldest first, parsed."""
+    """Every filed message, oldest first, parsed, once the queued jobs (the mail
+    outbox's deliveries) have run."""
+    drain(app)
     folder = Path(app.config["MAIL_OUTBOX_DIR"])
     files = sorted(folder.glob("*/*.eml"))
     return [BytesParser(policy=policy.default).parsebytes(f.read_bytes()) for f in files]
@@ -378,6 +383,7 @@ def test_header_injection_through_unit_names_cannot_add_headers(ss_app: Flask, a
     campaign = create_survey(admin)
     assert upload(admin, campaign, staff_csv(1, 0)).status_code == 303
     assert post(admin, "invite", campaign).status_code == 303
+    drain(ss_app)
     raw = next(Path(ss_app.config["MAIL_OUTBOX_DIR"]).glob("*/*.eml")).read_bytes()
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert message["Bcc"] is None
@@ -490,3 +496,50 @@ def test_nothing_links_an_invitation_to_a_response(
             .where(Unit.code == "c2", Campaign.id == campaign)
         ).scalar_one()
     assert c2 not in {r["unit_id"] for r in after["response"]}
+
+
+def test_invitations_are_queued_with_their_tokens_and_erased_once_sent(
+    ss_app: Flask, admin: Any
+) -> None:
+    """The tokens and their messages commit together; nothing is sent before the job
+    runs; a sent invitation's row keeps neither address nor link (docs/staff-survey.md)."""
+    campaign = create_survey(admin)
+    assert upload(admin, campaign, staff_csv(2, 0)).status_code == 303
+    assert post(admin, "invite", campaign).status_code == 303
+    assert not list(Path(ss_app.config["MAIL_OUTBOX_DIR"]).glob("*/*.eml"))
+    with session_scope(ss_app) as session:
+        rows = list(session.execute(select(MailMessage)).scalars())
+        session.expunge_all()
+    assert [(r.kind, r.transient, r.state) for r in rows] == [
+        ("staff_survey.invitation", True, "queued")
+    ] * 2
+    assert all(r.body and "/t/" in r.body for r in rows)
+    # Nothing ties a message to its invitation but the address, which the row loses.
+    assert not {"invitation_id", "campaign_id", "token", "token_hash"} & set(
+        MailMessage.model_fields
+    )
+    assert len(outbox(ss_app)) == 2  # the jobs run
+    with session_scope(ss_app) as session:
+        after = list(session.execute(select(MailMessage)).scalars())
+        assert all(r.state == "sent" and r.erased_at for r in after)
+        assert all(r.recipient is None and r.body is None and r.subject is None for r in after)
+
+
+def test_a_mail_server_down_does_not_stop_the_invitations(
+    ss_app: Flask, admin: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*_: Any, **__: Any) -> Any:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", refused)
+    ss_app.config["MAIL_BACKEND"] = "smtp"
+    campaign = create_survey(admin)
+    assert upload(admin, campaign, staff_csv(1, 0)).status_code == 303
+    sent = post(admin, "invite", campaign)
+    assert sent.status_code == 303 and "n=1" in sent.headers["Location"]
+    drain(ss_app, scheduled=True)  # every attempt fails
+    with session_scope(ss_app) as session:
+        [row] = session.execute(select(MailMessage)).scalars()
+        assert row.state == "failed" and row.body is None and row.recipient is None
+        [invitation] = session.execute(select(StaffInvitation)).scalars()
+        assert invitation.sent_at is not None  # a reminder sends it a new link

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from collector.core.models import Complaint
+from collector.mailqueue.outbox import MailMessage
 from tests.helpers.complaints import add_category
 from tests.helpers.complaints import outbox
 from tests.helpers.complaints import pin
@@ -113,3 +114,12 @@ def test_status_guesses_count_with_the_follow_page(capp: Flask) -> None:
     data = {"csrf_token": csrf_token(page.text), "case_number": number, "password": "X" * 12}
     response = client.post("/complaints/follow", data=data, environ_base={"REMOTE_ADDR": guesser})
     assert response.status_code == 429
+
+
+def test_a_filing_queues_its_acknowledgement_and_the_job_sends_it(
+    capp: Flask, tmp_path: Path
+) -> None:
+    assert file(capp.test_client()).status_code == 201
+    assert count_rows(capp, MailMessage) == 1  # stored with the case
+    assert not list((tmp_path / "outbox").rglob("*.eml"))  # not sent by the request
+    assert mails_to(capp, "wang@example.test") == 1  # the job (outbox() runs the queue)

@@ -19,12 +19,15 @@ from collector.complaints import attachments
 from collector.complaints import complainant
 from collector.complaints import records
 from collector.complaints.replies import fill_template
+from collector.core import mail
 from collector.core.db import session_scope
 from collector.core.models import AuditEvent
 from collector.core.models import Complaint
 from collector.core.models import ComplaintAttachment
 from collector.core.models import ComplaintEvent
 from collector.core.models import Unit
+from collector.jobs.worker import drain
+from collector.mailqueue.outbox import MailMessage
 from tests.helpers.complaints import file_with_contact
 from tests.helpers.complaints import make_category
 from tests.helpers.complaints import only_case
@@ -852,3 +855,31 @@ def test_control_characters_are_dropped_from_staff_text(app: Flask, category: in
             select(ComplaintEvent.body).where(ComplaintEvent.kind == "note")
         ).scalar_one()
     assert body == "甲乙丙\n丁"
+
+
+def test_a_notice_is_queued_with_the_action_and_a_failed_one_is_shown_on_the_case(
+    app: Flask, category: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mail server is down: the action is done and confirmed as usual, its notice
+    waits in the mail outbox; once every attempt failed, the case page says so."""
+
+    def refused(*_: Any, **__: Any) -> Any:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", refused)
+    app.config["MAIL_BACKEND"] = "smtp"
+    case_id, _ = file_with_contact(app, category)
+    client, _ = login(app, HANDLER)
+    done = act(client, case_id, "request_supplement", reason="請提供照片")
+    assert done.status_code == 303 and load(app, case_id).status == "awaiting_supplement"
+    with session_scope(app) as session:
+        [queued] = session.execute(select(MailMessage)).scalars()
+        assert (queued.reference, queued.state, queued.kind) == (
+            f"complaint:{case_id}",
+            "queued",
+            "complaints.notice",
+        )
+    notice = "通知信未能寄出"
+    assert notice not in client.get(f"/staff/cases/{case_id}").text
+    drain(app, scheduled=True)
+    assert notice in client.get(f"/staff/cases/{case_id}").text
