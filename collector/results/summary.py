@@ -160,6 +160,18 @@ def group_satisfaction(
     return out
 
 
+def stratum_rows(
+    sums: Sums, agencies: Mapping[int, str], units: Mapping[int, str]
+) -> dict[str, int]:
+    """The summed wave's responses per stratum, named as the rows name them."""
+    out: dict[str, int] = {}
+    for (agency, unit), n in sums.rows.items():
+        code = units.get(unit) if unit != NO_UNIT else None
+        key = stratum(agencies.get(agency, str(agency)), code)
+        out[key] = out.get(key, 0) + n
+    return out
+
+
 def population_of(
     sums: Sums,
     name: str,
@@ -250,4 +262,5 @@ __all__ = [
     "measures_for",
     "population_of",
     "satisfaction_from_sums",
+    "stratum_rows",
 ]

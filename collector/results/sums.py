@@ -120,6 +120,25 @@ def where_other(
     return expression._annotate({MEASURE: spec})
 
 
+def where_all(value: ColumnElement[Any], keys: Sequence[str]) -> ColumnElement[Any]:
+    """``value`` in the rows that answered every one of ``keys`` (NULL elsewhere): its
+    sums are over the complete cases of those items (listwise deletion)."""
+    complete = and_(*(item(k).is_not(None) for k in keys))
+    expression = case((complete, value), else_=None)
+    spec = ("complete", value._annotations[MEASURE], tuple(keys))
+    return expression._annotate({MEASURE: spec})
+
+
+def pooled(cells: Sequence[StratumCell]) -> tuple[int, int, float, float]:
+    """A measure's (rows, answered, Σ, Σ²) over every stratum."""
+    return (
+        sum(c.rows for c in cells),
+        sum(c.answered for c in cells),
+        float(sum(c.total for c in cells)),
+        float(sum(c.squares for c in cells)),
+    )
+
+
 def one() -> ColumnElement[Any]:
     """1 for every response: its count is the rows (in :func:`where_equal`, a group's)."""
     return cast(1.0, Float)._annotate({MEASURE: ("one",)})
