@@ -27,6 +27,8 @@ from typing import Any
 import pandas as pd
 from flask import current_app
 from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import and_
 from sqlalchemy import cast
 from sqlalchemy import func
 from sqlalchemy import select
@@ -52,6 +54,10 @@ from collector.results.sums import statement_key
 from collector.results.waves import Wave
 from collector.results.waves import campaign_wave
 from collector.results.waves import periods_between
+
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+"""What Python's ``str.strip()`` strips (every such character is below U+3001): a text
+answer trimmed of these in SQL is blank exactly when Python finds it blank."""
 
 NO_UNIT = "-"
 """The stratum of responses given at no service unit (the agency's website)."""
@@ -285,6 +291,44 @@ class WaveReader:
             kept.put(key, entry)
         self._entries[wave.key] = entry
         return entry
+
+    # -- one text answer of a wave -------------------------------------------------
+
+    def _text(self, key: str) -> Any:
+        """A text answer as its question type reads it back (``answers[key][0][1]``)."""
+        return cast(col(Response.answers)[(key, 0, 1)].as_string(), String)
+
+    def _not_blank(self, key: str) -> Any:
+        text = self._text(key)
+        trim = func.btrim if self.session.get_bind().dialect.name == "postgresql" else func.trim
+        return and_(text.is_not(None), trim(text, WHITESPACE) != "")
+
+    def count(self, wave: Wave) -> int:
+        """The wave's responses (one scoped count)."""
+        statement = select(func.count()).where(*self._conditions(wave))
+        return int(self.session.execute(self.scope(statement)).scalar_one())
+
+    def text_count(self, wave: Wave, key: str) -> int:
+        """The wave's responses whose text answer ``key`` is not blank."""
+        statement = select(func.count()).where(*self._conditions(wave), self._not_blank(key))
+        return int(self.session.execute(self.scope(statement)).scalar_one())
+
+    def texts(
+        self, wave: Wave, key: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[tuple[str, datetime]]:
+        """The wave's non-blank text answers ``key`` (stripped) with their submission
+        time, newest first (the same time: in the order they were stored), ``limit``
+        from ``offset``: only that column of those rows is read, not the answers."""
+        statement = (
+            select(self._text(key), col(Response.submitted_at))
+            .where(*self._conditions(wave), self._not_blank(key))
+            .order_by(col(Response.submitted_at).desc(), col(Response.id))
+            .offset(offset)
+        )
+        if limit is not None:
+            statement = statement.limit(limit)
+        rows = self.session.execute(self.scope(statement)).all()
+        return [(str(text).strip(), stamp) for text, stamp in rows]
 
     # -- one item of every wave ----------------------------------------------------
 

@@ -21,9 +21,13 @@ from collector.core.models import Response
 from collector.core.plugins import get_plugins
 from collector.core.questionnaires import current_version
 from collector.core.questionnaires import definition_of
+from collector.results import comments
 from collector.results import importance
 from collector.results import reliability
+from collector.results.comments import CommentsSection
+from collector.results.core_sections import analyses
 from collector.results.core_sections import design
+from collector.results.core_sections.analyses import RegisteredAnalyses
 from collector.results.core_sections.design import DesignStatement
 from collector.results.importance import ImportancePerformanceSection
 from collector.results.reliability import ReliabilitySection
@@ -61,7 +65,10 @@ SECTIONS: list[tuple[type[ResultsSection], Any]] = [
     (DesignStatement, design),
     (ReliabilitySection, reliability),
     (ImportancePerformanceSection, importance),
+    (RegisteredAnalyses, analyses),
+    (CommentsSection, comments),
 ]
+QUERIES = [{}, {"comments_page": "2"}, {"q": "ａb"}, {"q": "ab", "comments_page": "2"}]
 
 
 @pytest.mark.parametrize("fpc", [False, True], ids=["no fpc", "fpc"])
@@ -80,6 +87,8 @@ def test_sections_from_sums_equal_the_rows(
     seed(staff_app)
     # answers alike in one dimension for a few (its alpha still defined), and skipped items
     add_responses(staff_app, "alpha", "c1", 3, days_ago=BEFORE, env_signage="na")
+    for i, text in enumerate(["  Ab 大 ", "\u3000\t", "ab", "", "x\n", "AB ab"] * 5):
+        add_responses(staff_app, "alpha", "c1" if i % 2 else None, 1, days_ago=BEFORE, comment=text)
     loaded: list[str] = []
     with staff_app.test_request_context(), session_scope(staff_app) as session:
         alpha = session.execute(select(Agency.id).where(Agency.code == "alpha")).scalar_one()
@@ -114,7 +123,7 @@ def test_sections_from_sums_equal_the_rows(
             loaded.append(chosen.key)
             return reader.frame(chosen)
 
-        def context() -> WaveContext:
+        def context(query: dict[str, str]) -> WaveContext:
             return WaveContext(
                 questionnaire=questionnaire,
                 language="en",
@@ -125,18 +134,23 @@ def test_sections_from_sums_equal_the_rows(
                 unit_id=unit_id,
                 load=load,
                 source=reader,
+                query=query,
             )
 
         reader._entries.clear()
         reader._frames.clear()
-        got = section().build(context())
-        assert got is not None
+        queries = QUERIES if section is CommentsSection else [{}]
+        got = [section().build(context(q)) for q in queries]
         assert not loaded  # no row of the wave was read
         monkeypatch.setattr(module, "summed", lambda context, wave: None)
-        want = section().build(context())
+        monkeypatch.setattr(comments, "TEXT_TYPES", ())
+        want = [section().build(context(q)) for q in queries]
         assert loaded  # the rows were read
-        assert want is not None
-        if section is ImportancePerformanceSection:
-            assert (got.pop("chart") is None) == (want.pop("chart") is None)
-            assert any(not r["withheld"] for r in got["rows"])
-        same(got, want)
+        for one, other in zip(got, want, strict=True):
+            assert one is not None and other is not None
+            if section is ImportancePerformanceSection:
+                assert (one.pop("chart") is None) == (other.pop("chart") is None)
+                assert any(not r["withheld"] for r in one["rows"])
+            if section is CommentsSection:
+                assert one["total"] > (20 if unit is None else 5)
+            same(one, other)
