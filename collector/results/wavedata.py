@@ -1,8 +1,9 @@
 """Reading the responses of one wave, and only what a page needs of the others.
 
-A results page shows one wave in detail and compares it with the one before: the
-chosen wave is loaded in full (one scoped query), and kept across requests while its
-responses do not change (:class:`FrameEntry`). The previous wave's figures (the change
+A results page shows one wave in detail and compares it with the one before: where a
+section needs the chosen wave's rows (a weighted wave, a plugin's analysis) they are
+loaded in full (one scoped query), and kept across requests while its responses do not
+change (:class:`FrameEntry`); an unweighted wave's sections read sums instead. The previous wave's figures (the change
 since then) and the trend over every wave need only estimates, so they ask the
 database for sums by service unit (``collector.results.sums``: a ``GROUP BY`` over the
 answers extracted from the stored JSON, kept in the process and in the
