@@ -94,6 +94,20 @@ def choice(key: str) -> ColumnElement[Any]:
     return extracted._annotate({ITEM: f"choice:{key}", MEASURE: ("choice", key)})
 
 
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+"""What Python's ``str.strip()`` strips (every such character is below U+3001): a text
+answer trimmed of these in SQL (``trim(x, chars)``, SQLite and PostgreSQL) is blank
+exactly when Python finds it blank."""
+
+
+def nonblank(key: str) -> ColumnElement[Any]:
+    """1 for a response whose text answer ``key`` is not blank (NULL else): its count is
+    the comments a page lists."""
+    text = choice(key)
+    expression = case((and_(text.is_not(None), func.trim(text, WHITESPACE) != ""), 1.0), else_=None)
+    return expression._annotate({MEASURE: ("nonblank", key)})
+
+
 def channel() -> ColumnElement[Any]:
     """The response's channel (a column of its own, read in the same extraction)."""
     extracted = cast(col(Response.channel), String)

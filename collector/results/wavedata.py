@@ -47,18 +47,16 @@ from collector.core.models import Unit
 from collector.core.plugins import PluginSet
 from collector.results.reading import load_table
 from collector.results.reading import versions_of
+from collector.results.sums import WHITESPACE
 from collector.results.sums import Kept
 from collector.results.sums import Sums
 from collector.results.sums import cached_sums
 from collector.results.sums import high_water_once
+from collector.results.sums import nonblank
 from collector.results.sums import statement_key
 from collector.results.waves import Wave
 from collector.results.waves import campaign_wave
 from collector.results.waves import periods_between
-
-WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
-"""What Python's ``str.strip()`` strips (every such character is below U+3001): a text
-answer trimmed of these in SQL is blank exactly when Python finds it blank."""
 
 NO_UNIT = "-"
 """The stratum of responses given at no service unit (the agency's website)."""
@@ -301,8 +299,7 @@ class WaveReader:
 
     def _not_blank(self, key: str) -> Any:
         text = self._text(key)
-        trim = func.btrim if self.session.get_bind().dialect.name == "postgresql" else func.trim
-        return and_(text.is_not(None), trim(text, WHITESPACE) != "")
+        return and_(text.is_not(None), func.trim(text, WHITESPACE) != "")
 
     def count(self, wave: Wave) -> int:
         """The wave's responses (one scoped count)."""
@@ -310,9 +307,10 @@ class WaveReader:
         return int(self.session.execute(self.scope(statement)).scalar_one())
 
     def text_count(self, wave: Wave, key: str) -> int:
-        """The wave's responses whose text answer ``key`` is not blank."""
-        statement = select(func.count()).where(*self._conditions(wave), self._not_blank(key))
-        return int(self.session.execute(self.scope(statement)).scalar_one())
+        """The wave's responses whose text answer ``key`` is not blank: counted as sums are
+        (:meth:`sums`, kept until the wave's responses change), not at every request."""
+        sums = self.sums(wave, {f"nonblank:{key}": nonblank(key)})
+        return sum(c.answered for c in sums.cells[f"nonblank:{key}"])
 
     def texts(
         self, wave: Wave, key: str, *, limit: int | None = None, offset: int = 0
