@@ -64,9 +64,12 @@ def comments_of(questionnaire: Questionnaire, frame: pd.DataFrame) -> pd.DataFra
     texts["text"] = texts["text"].astype(str).str.strip()
     texts = texts[texts["text"] != ""]
     stamps = pd.to_datetime(texts["submitted_at"], utc=True)
-    # stable: comments stored at the same time stay in the order they were stored
-    return texts.assign(submitted_at=stamps).sort_values(
-        "submitted_at", ascending=False, kind="stable"
+    # newest first; at the same time the last stored first (the frame is in the order
+    # stored: reversed, then a stable sort), as ``WaveReader.texts`` reads them
+    return (
+        texts.assign(submitted_at=stamps)
+        .iloc[::-1]
+        .sort_values("submitted_at", ascending=False, kind="stable")
     )
 
 
