@@ -22,6 +22,7 @@ from collector.core.db import session_scope
 from collector.core.plugins import get_plugins
 from collector.results import importance
 from collector.results import reliability
+from collector.results import wavedata
 from collector.results.core_sections import breakdowns
 from collector.results.reading import load_table
 from collector.results.sums import cache_of
@@ -234,3 +235,25 @@ def test_the_figures_are_computed_once_and_worded_in_each_language(
     assert html.escape(q.text(label, "en")) in english.text
     assert html.escape(q.text(label, "zh-Hant-TW")) in chinese.text
     assert html.escape(q.text(label, "zh-Hant-TW")) not in english.text
+
+
+def test_an_unweighted_page_reads_no_row_of_its_wave(
+    staff_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every section of the default page (design, headline, dimensions, trend, breakdowns,
+    reliability, importance-performance, registered analyses, comments) comes from sums
+    or the comments' own column: the wave's responses are never read as rows."""
+    read: list[str] = []
+    original = wavedata.load_table
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        read.append("rows")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(wavedata, "load_table", counted)
+    seed_mixed(staff_app)
+    page = page_as(staff_app, ANALYST, questionnaire=SLUG)
+    assert page.status_code == 200
+    for heading in ("Breakdowns", "Reliability of the dimensions", "Comments"):
+        assert heading in page.text
+    assert not read
