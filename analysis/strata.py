@@ -37,8 +37,17 @@ from analysis.ciprop import one_sided_where_bounded
 from analysis.ciprop import proportion_estimate
 from analysis.estimate import Estimate
 from analysis.estimate import Estimates
+from analysis.tables import ChisqTest
+from analysis.tables import second_order
 
-__all__ = ["PairCell", "StratumCell", "average_of_means", "domain_means", "domain_proportions"]
+__all__ = [
+    "PairCell",
+    "StratumCell",
+    "average_of_means",
+    "domain_means",
+    "domain_proportions",
+    "two_way",
+]
 
 _SELF_REPRESENTING = 1e-7  # R's onestrat: a census stratum adds no variance
 _CANCELLED = 1e-12  # relative size below which a centred sum is rounding noise
@@ -152,16 +161,22 @@ def domain_means(
     if empty:
         raise ValueError(f"no answered rows in {empty}")
     means = (member * (w * s1)[:, None]).sum(axis=0) / big_w
-    alpha = member * w[:, None] / big_w  # z = alpha*y + beta for an answered row
-    beta = -alpha * means
+    alpha = member * w[:, None] / big_w  # z = alpha*(y - mean) for an answered row
+    # Each cell's sums about its own mean: Σ(y - m_j)(y - m_k) = ss + k(ȳ - m_j)(ȳ - m_k),
+    # with ss = Σ(y - ȳ)² (0 where the cell's values are all equal, as the rows give it:
+    # Σy² - 2mΣy + m²k would leave rounding noise there, and a domain of equal values a
+    # standard error of 1e-9 instead of 0).
+    ybar = np.where(k > 0, s1 / np.maximum(k, 1), 0.0)
+    ss = s2 - s1 * ybar
+    ss = np.where(np.abs(ss) <= _CANCELLED * np.abs(s2), 0.0, ss)
+    off = ybar[:, None] - means[None, :]  # cells x targets
     # per stratum: Σz (strata x targets) and Σ z_j z_k (strata x targets x targets)
     t = np.zeros((len(strata), len(names)))
-    np.add.at(t, stratum, alpha * s1[:, None] + beta * k[:, None])
+    np.add.at(t, stratum, alpha * k[:, None] * off)
     cross = (
-        alpha[:, :, None] * alpha[:, None, :] * s2[:, None, None]
-        + (alpha[:, :, None] * beta[:, None, :] + beta[:, :, None] * alpha[:, None, :])
-        * s1[:, None, None]
-        + beta[:, :, None] * beta[:, None, :] * k[:, None, None]
+        alpha[:, :, None]
+        * alpha[:, None, :]
+        * (ss[:, None, None] + k[:, None, None] * off[:, :, None] * off[:, None, :])
     )
     p = np.zeros((len(strata), len(names), len(names)))
     np.add.at(p, stratum, cross)
@@ -321,3 +336,75 @@ def average_of_means(
         statistic="average_of_means",
         ci_df=float(df),
     )
+
+
+def two_way(
+    counts: Mapping[Hashable, Sequence[float]],
+    rows: Mapping[Hashable, int],
+    domain_rows: Mapping[Hashable, int],
+    nr: int,
+    nc: int,
+    *,
+    population: Mapping[Hashable, float] | None = None,
+    lonely_psu: str = "adjust",
+    statistic: str = "F",
+) -> ChisqTest:
+    """Rao and Scott's test of independence of a two-way table from per-stratum counts, as
+    ``analysis.tables.svychisq(design.subset(domain), row, col)`` gives it from the rows.
+
+    ``counts``: per stratum, the rows of the domain with both variables present in each
+    cell (``nr * nc`` cells, the row variable's level fastest: cell ``r + nr * c``);
+    ``rows``: every stratum of the design with its rows (weights and centring are the
+    whole design's: domains keep every PSU); ``domain_rows``: per stratum, the domain's
+    rows, present or not (the table is scaled to their number and the design df counts
+    them and their strata). The cells' means over the domain's present rows and their
+    covariance are what ``DesignCore.mean_block`` gives: a row's score is
+    (e_cell - mean)·w_h/Σw, so its per-stratum Σ and Σ of outer products need only the
+    counts. ``population``, ``lonely_psu`` as :func:`domain_means`; ``statistic`` as
+    :func:`analysis.tables.second_order`.
+    """
+    if lonely_psu not in LONELY:
+        raise ValueError(f"lonely_psu must be one of {LONELY}, got {lonely_psu!r}")
+    if nr < 2 or nc < 2:
+        raise ValueError("the table needs at least two levels of each variable")
+    strata = list(rows)
+    unknown = (set(counts) | set(domain_rows)) - set(strata)
+    if unknown:
+        raise ValueError(f"strata {sorted(map(str, unknown))} are not in the design's rows")
+    k = nr * nc
+    size, weight, fpc = _stratum_weights(rows, strata, population)
+    c = np.zeros((len(strata), k))
+    for h, stratum in enumerate(strata):
+        if stratum in counts:
+            found = np.asarray(counts[stratum], dtype=float)
+            if found.shape != (k,):
+                raise ValueError(f"stratum {stratum!r}: {found.shape} counts, not {k}")
+            c[h] = found
+    psum = float((weight[:, None] * c).sum())
+    if not psum > 0:
+        raise ValueError("two-way table: the domain is empty (no rows with positive weight)")
+    est = (weight[:, None] * c).sum(axis=0) / psum
+    a = weight / psum
+    m = c.sum(axis=1)
+    t = a[:, None] * (c - m[:, None] * est[None, :])
+    outer = (
+        np.einsum("hk,kl->hkl", c, np.eye(k))
+        - c[:, :, None] * est[None, None, :]
+        - est[None, :, None] * c[:, None, :]
+        + m[:, None, None] * np.outer(est, est)[None, :, :]
+    )
+    p = (a**2)[:, None, None] * outer
+    lonely = (size == 1) & ~(fpc < _SELF_REPRESENTING)
+    scale = np.where(size > 1, fpc * size / np.maximum(size - 1, 1), fpc)
+    scale = np.where(fpc < _SELF_REPRESENTING, 0.0, scale)
+    centred = p - t[:, :, None] * t[:, None, :] / size[:, None, None]
+    centred = np.where(np.abs(centred) <= _CANCELLED * np.abs(p), 0.0, centred)
+    if lonely_psu == "adjust":
+        centred = np.where(lonely[:, None, None], p, centred)
+    else:
+        scale = np.where(lonely, 0.0, scale)
+    v = (centred * scale[:, None, None]).sum(axis=0)
+    held = [h for h in strata if domain_rows.get(h, 0) > 0]
+    n_rows = float(sum(domain_rows[h] for h in held))
+    nu = float(sum(int(domain_rows[h]) for h in held) - len(held))
+    return second_order(est, v, n_rows, nu, nr, nc, statistic)

@@ -24,7 +24,15 @@ from scipy import stats
 from analysis.core import DesignCore
 from analysis.estimate import Estimate
 
-__all__ = ["CHISQ_STATISTICS", "ChisqTest", "parse_two_way", "svychisq", "svytable", "svyvar"]
+__all__ = [
+    "CHISQ_STATISTICS",
+    "ChisqTest",
+    "parse_two_way",
+    "second_order",
+    "svychisq",
+    "svytable",
+    "svyvar",
+]
 
 CHISQ_STATISTICS = ("F", "Chisq", "Wald", "adjWald", "lincom", "saddlepoint")
 
@@ -167,6 +175,57 @@ def _wald(
     return float(y[use] @ np.linalg.solve(vv[np.ix_(use, use)], y[use]))
 
 
+def second_order(
+    est: np.ndarray,
+    v: np.ndarray,
+    n_rows: float,
+    nu: float,
+    nr: int,
+    nc: int,
+    statistic: str = "F",
+    pearson: float | None = None,
+) -> ChisqTest:
+    """Rao and Scott's corrections of Pearson's X² from the table's cell means ``est``
+    (cells ordered row level fastest: cell ``r + nr * c``), their design covariance ``v``,
+    the rows ``n_rows`` the table is scaled to and the design df ``nu``: what
+    :func:`svychisq` computes once it has these (also from per-stratum sums,
+    ``analysis.strata.two_way``). ``statistic``: ``"F"``, ``"Chisq"``, ``"lincom"`` or
+    ``"saddlepoint"`` (the Wald tests need the rows)."""
+    if statistic not in ("F", "Chisq", "lincom", "saddlepoint"):
+        raise ValueError(f"statistic {statistic!r} needs the rows (or is unknown)")
+    if pearson is None:
+        table = (est * n_rows).reshape(nc, nr).T
+        expected = np.outer(table.sum(1), table.sum(0)) / table.sum()
+        pearson = float(((table - expected) ** 2 / expected).sum())
+    k = (nr - 1) * (nc - 1)
+    rr = np.tile(np.arange(nr), nc)
+    cc = np.repeat(np.arange(nc), nr)
+    x1 = np.column_stack(
+        [np.ones(nr * nc)]
+        + [(rr == i) * 1.0 for i in range(1, nr)]
+        + [(cc == j) * 1.0 for j in range(1, nc)]
+    )
+    x12 = np.column_stack(
+        [((rr == i) & (cc == j)) * 1.0 for j in range(1, nc) for i in range(1, nr)]
+    )
+    cmat = x12 - x1 @ np.linalg.lstsq(x1, x12, rcond=None)[0]
+    idm = np.diag(np.where(est == 0, 0.0, 1.0 / np.where(est == 0, 1.0, est)))
+    denom = cmat.T @ (idm / n_rows) @ cmat
+    numr = cmat.T @ idm @ v @ idm @ cmat
+    delta = np.linalg.solve(denom, numr)
+    tr = float(np.trace(delta))
+    d0 = tr**2 / float(np.trace(delta @ delta))
+    if statistic == "F":
+        f = pearson / tr
+        return ChisqTest(f, d0, d0 * nu, float(stats.f.sf(f, d0, d0 * nu)), pearson, "Rao-Scott F")
+    if statistic == "Chisq":
+        p = float(stats.chi2.sf(pearson / float(np.mean(np.diag(delta))), k))
+        return ChisqTest(pearson, float(k), math.inf, p, pearson, "Rao-Scott chi-square")
+    eig = np.linalg.eigvals(delta).real
+    p = _p_lincom(pearson, eig, d0 * nu)
+    return ChisqTest(pearson, math.nan, math.nan, p, pearson, f"{statistic} (saddlepoint)")
+
+
 def svychisq(design: DesignCore, row: str, col: str, statistic: str = "F") -> ChisqTest:
     """Test of independence of ``row`` and ``col`` (R ``svychisq(~row + col, statistic=)``).
 
@@ -197,32 +256,7 @@ def svychisq(design: DesignCore, row: str, col: str, statistic: str = "F") -> Ch
         return ChisqTest(
             f, float(k), ddf, float(stats.f.sf(f, k, ddf)), pearson, f"design-based {statistic}"
         )
-    rr = np.tile(np.arange(nr), nc)
-    cc = np.repeat(np.arange(nc), nr)
-    x1 = np.column_stack(
-        [np.ones(nr * nc)]
-        + [(rr == i) * 1.0 for i in range(1, nr)]
-        + [(cc == j) * 1.0 for j in range(1, nc)]
-    )
-    x12 = np.column_stack(
-        [((rr == i) & (cc == j)) * 1.0 for j in range(1, nc) for i in range(1, nr)]
-    )
-    cmat = x12 - x1 @ np.linalg.lstsq(x1, x12, rcond=None)[0]
-    idm = np.diag(np.where(est == 0, 0.0, 1.0 / np.where(est == 0, 1.0, est)))
-    denom = cmat.T @ (idm / n_rows) @ cmat
-    numr = cmat.T @ idm @ v @ idm @ cmat
-    delta = np.linalg.solve(denom, numr)
-    tr = float(np.trace(delta))
-    d0 = tr**2 / float(np.trace(delta @ delta))
-    if statistic == "F":
-        f = pearson / tr
-        return ChisqTest(f, d0, d0 * nu, float(stats.f.sf(f, d0, d0 * nu)), pearson, "Rao-Scott F")
-    if statistic == "Chisq":
-        p = float(stats.chi2.sf(pearson / float(np.mean(np.diag(delta))), k))
-        return ChisqTest(pearson, float(k), math.inf, p, pearson, "Rao-Scott chi-square")
-    eig = np.linalg.eigvals(delta).real
-    p = _p_lincom(pearson, eig, d0 * nu)
-    return ChisqTest(pearson, math.nan, math.nan, p, pearson, f"{statistic} (saddlepoint)")
+    return second_order(est, v, n_rows, nu, nr, nc, statistic, pearson)
 
 
 def svyvar(design: DesignCore, col: str, na_rm: bool = False) -> Estimate:

@@ -113,7 +113,7 @@ class PackContext:
             if (
                 picked.wave is not None
                 and picked.wave.key == wave.key
-                and len(reader.frame(picked.wave))
+                and reader.count(picked.wave)
             ):
                 context = context_for(
                     questionnaire, reader, picked, language=self.language, detailed=True, query={}

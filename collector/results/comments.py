@@ -9,6 +9,11 @@ form keep the page's other arguments (wave, unit, questionnaire).
 Comments are shown only to a reader of detailed results (``context.detailed``), and a
 selection of fewer than ``MIN_CELL`` respondents (a small unit, a short period) shows
 none: with so few people a comment could be matched to the person who wrote it.
+
+On a page reading from the database the comments are read as that one text column
+(``WaveReader.texts``): without a search, only the page shown (the count and the page
+in SQL); a search reads the comments' texts alone and matches them here. The wave's
+answers are not read.
 """
 
 from __future__ import annotations
@@ -29,10 +34,13 @@ from collector.core.disclosure import too_small
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
 from collector.core.numbers import whole_number
+from collector.results.core_sections.common import summed
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
 from surveys import Questionnaire
 
+TEXT_TYPES = ("text", "long_text")
+"""Question types whose answer is the stored text (``answers[key][0][1]``), read in SQL."""
 PER_PAGE = 20
 MAX_QUERY = 100
 """The longest search accepted (characters); a longer one is refused with a message."""
@@ -56,7 +64,13 @@ def comments_of(questionnaire: Questionnaire, frame: pd.DataFrame) -> pd.DataFra
     texts["text"] = texts["text"].astype(str).str.strip()
     texts = texts[texts["text"] != ""]
     stamps = pd.to_datetime(texts["submitted_at"], utc=True)
-    return texts.assign(submitted_at=stamps).sort_values("submitted_at", ascending=False)
+    # newest first; at the same time the last stored first (the frame is in the order
+    # stored: reversed, then a stable sort), as ``WaveReader.texts`` reads them
+    return (
+        texts.assign(submitted_at=stamps)
+        .iloc[::-1]
+        .sort_values("submitted_at", ascending=False, kind="stable")
+    )
 
 
 def matching(comments: pd.DataFrame, query: str) -> pd.DataFrame:
@@ -108,7 +122,6 @@ class CommentsSection(ResultsSection):
         if not context.detailed:
             return None
         text = translator(context.language)
-        frame = context.frame()
         hidden = {k: v for k, v in context.query.items() if k not in (SEARCH, PAGE)}
         raw = unicodedata.normalize("NFC", context.query.get(SEARCH, "")).strip()
         error = None
@@ -127,17 +140,53 @@ class CommentsSection(ResultsSection):
             "min_cell": MIN_CELL,
             "max_query": MAX_QUERY,
         }
-        if too_small(len(frame)) and len(frame) > 0:
-            return {**base, "withheld": True}
-        memo = context.memo(context.wave)  # read-only: kept, not copied
-        if "comments" not in memo:
-            memo["comments"] = comments_of(context.questionnaire, frame)
-        everything = memo["comments"]
-        found = matching(everything, query)
-        pages = max(1, math.ceil(len(found) / PER_PAGE))
-        page = whole_number(context.query.get(PAGE, "1")) or 1
-        page = min(max(page, 1), pages)
-        shown = found.iloc[(page - 1) * PER_PAGE : page * PER_PAGE]
+        source = context.source
+        key = context.questionnaire.analysis.comment
+        kinds = {q.key: q.type for q in context.questionnaire.questions()}
+        if source is not None and key is not None and kinds.get(key) in TEXT_TYPES:
+            sums = summed(context, context.wave)
+            responses = sum(sums.rows.values()) if sums is not None else source.count(context.wave)
+            if too_small(responses) and responses > 0:
+                return {**base, "withheld": True}
+            page = whole_number(context.query.get(PAGE, "1")) or 1
+            if query:
+                every = source.texts(context.wave, key)
+                everything = pd.DataFrame(
+                    {
+                        "text": [t for t, _ in every],
+                        "submitted_at": pd.to_datetime([s for _, s in every], utc=True),
+                    }
+                )
+                found = matching(everything, query)
+                total, matched = len(everything), len(found)
+                pages = max(1, math.ceil(matched / PER_PAGE))
+                page = min(max(page, 1), pages)
+                shown = found.iloc[(page - 1) * PER_PAGE : page * PER_PAGE]
+            else:
+                total = matched = source.text_count(context.wave, key)
+                pages = max(1, math.ceil(matched / PER_PAGE))
+                page = min(max(page, 1), pages)
+                read = source.texts(context.wave, key, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+                shown = pd.DataFrame(
+                    {
+                        "text": [t for t, _ in read],
+                        "submitted_at": pd.to_datetime([s for _, s in read], utc=True),
+                    }
+                )
+        else:
+            frame = context.frame()
+            if too_small(len(frame)) and len(frame) > 0:
+                return {**base, "withheld": True}
+            memo = context.memo(context.wave)  # read-only: kept, not copied
+            if "comments" not in memo:
+                memo["comments"] = comments_of(context.questionnaire, frame)
+            everything = memo["comments"]
+            found = matching(everything, query)
+            total, matched = len(everything), len(found)
+            pages = max(1, math.ceil(matched / PER_PAGE))
+            page = whole_number(context.query.get(PAGE, "1")) or 1
+            page = min(max(page, 1), pages)
+            shown = found.iloc[(page - 1) * PER_PAGE : page * PER_PAGE]
         zone = clock.zone()
         comments = [
             {
@@ -150,8 +199,8 @@ class CommentsSection(ResultsSection):
         return {
             **base,
             "withheld": False,
-            "total": len(everything),
-            "found": len(found),
+            "total": total,
+            "found": matched,
             "searched": bool(query),
             "comments": comments,
             "page": page,

@@ -14,6 +14,11 @@ action pays.
 The wave's responses are read as a simple random sample of visitors, as the
 headline's summaries are. An item answered by fewer than ``MIN_CELL`` respondents is
 withheld (no point, no figures), and so is the whole section under ``MIN_CELL``.
+
+An unweighted wave's table with derived importance comes from sums counted in the
+database (:func:`summed_ipa_table`: each item's answered rows, Σ and Σ², and per item
+with the overall item the rows answering both and their Σ, Σ² and Σ of the product),
+the same figures as from its rows (tests/collector/results/test_sections_from_sums.py).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from analysis.satisfaction import derived_importance
 from analysis.satisfaction import quadrants
 from analysis.satisfaction import score_0_100
 from analysis.satisfaction import top_two_box
+from analysis.strata import StratumCell
 from collector.core.disclosure import MIN_CELL
 from collector.core.disclosure import too_small
 from collector.core.i18n import LazyText
@@ -39,9 +45,18 @@ from collector.results.charts import Chart
 from collector.results.charts import QuadrantPoint
 from collector.results.charts import quadrant_chart
 from collector.results.core_sections.common import design_of
+from collector.results.core_sections.common import summed
 from collector.results.sections import Finding
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
+from collector.results.summary import ALL
+from collector.results.summary import group_satisfaction
+from collector.results.summary import measures_for
+from collector.results.sums import Sums
+from collector.results.sums import given
+from collector.results.sums import item
+from collector.results.sums import pooled
+from collector.results.sums import product
 from surveys import Questionnaire
 
 QUADRANT_NAMES: dict[str, LazyText] = {
@@ -148,18 +163,107 @@ def ipa_table(
             elif key in derived and not too_small(derived[key][1]):
                 row["importance"] = derived[key][0]
         rows.append(row)
+    placed(rows)
+    label_rows(questionnaire, rows, language)
+    return rows, "asked" if asked is not None else "derived", len(frame)
+
+
+def placed(rows: list[dict[str, Any]]) -> None:
+    """Each row's quadrant, where it has an importance and a performance (two or more)."""
     shown = [
         r for r in rows if not math.isnan(r["importance"]) and not math.isnan(r["performance"])
     ]
     if len(shown) >= 2:
-        placed = quadrants(
+        found = quadrants(
             pd.Series({r["key"]: r["importance"] for r in shown}),
             pd.Series({r["key"]: r["performance"] for r in shown}),
         )
         for r in shown:
-            r["quadrant"] = placed[r["key"]]
+            r["quadrant"] = found[r["key"]]
+
+
+def importance_measures(questionnaire: Questionnaire) -> dict[str, Any] | None:
+    """The sums :func:`summed_ipa_table` reads: each scored item's and the overall item's
+    (:func:`collector.results.summary.measures_for`), and per item, over the rows that
+    answered it and the overall item, Σ of each, of their squares and of the product.
+    None where the table needs the rows: importance asked (not derived), no overall item,
+    or an item that is not a 1-5 item."""
+    items = scored_items(questionnaire)
+    overall = questionnaire.analysis.overall
+    if asked_importance(questionnaire) is not None or not overall:
+        return None
+    types = {q.key: q.type for q in questionnaire.questions()}
+    if any(types.get(k) != "likert5" for k in [*items, overall]):
+        return None
+    measures: dict[str, Any] = {**measures_for(overall)}
+    for key in items:
+        measures.update(measures_for(key))
+        x, y = item(key), item(overall)
+        measures[f"ipa:{key}:xy"] = product(x, y)
+        measures[f"ipa:{key}:x"] = given(x, y)
+        measures[f"ipa:{key}:y"] = given(y, x)
+    return measures
+
+
+def _correlation(sums: Sums, key: str) -> tuple[float, int]:
+    """``analysis.satisfaction``'s unweighted correlation of ``key`` with the overall item
+    over the rows that answered both, and their number, from sums: (nΣxy - ΣxΣy) over the
+    root of (nΣx² - (Σx)²)(nΣy² - (Σy)²), exact for 1-5 answers (sums of integers)."""
+    _r, n, sxy, _q = pooled(sums.cells[f"ipa:{key}:xy"])
+    _r, _n, sx, sxx = pooled(sums.cells[f"ipa:{key}:x"])
+    _r, _n, sy, syy = pooled(sums.cells[f"ipa:{key}:y"])
+    if n < 2:
+        return math.nan, n
+    vx = n * sxx - sx * sx
+    vy = n * syy - sy * sy
+    if not (vx > 0 and vy > 0):
+        return math.nan, n
+    return float((n * sxy - sx * sy) / math.sqrt(vx * vy)), n
+
+
+def summed_ipa_table(
+    questionnaire: Questionnaire, sums: Sums, language: str
+) -> tuple[list[dict[str, Any]], str, int]:
+    """:func:`ipa_table` of an unweighted wave from the sums of :func:`importance_measures`
+    (the rows as a simple random sample: one stratum of every response)."""
+    items = scored_items(questionnaire)
+    overall = questionnaire.analysis.overall
+    assert overall is not None  # importance_measures
+    total = sum(sums.rows.values())
+
+    def cell(name: str) -> StratumCell:
+        _rows, answered, value, squares = pooled(sums.cells[name])
+        return StratumCell(ALL, ALL, total, answered, value, squares)
+
+    derived: dict[str, tuple[float, int]] = {}
+    if cell(f"item:{overall}").answered >= MIN_CELL:
+        derived = {key: _correlation(sums, key) for key in items}
+    rows: list[dict[str, Any]] = []
+    for key in items:
+        values = cell(f"item:{key}")
+        n = values.answered
+        row: dict[str, Any] = {
+            "key": key,
+            "n": n,
+            "withheld": too_small(n),
+            "performance": math.nan,
+            "importance": math.nan,
+        }
+        if not row["withheld"]:
+            found = group_satisfaction([cell(f"top:{key}")], [values], [ALL], None)[ALL]
+            assert found is not None  # not too small
+            row.update(
+                performance=found.score.estimate,
+                performance_ci=_interval(*found.score.ci()),
+                top2=found.share.estimate,
+                top2_ci=_interval(*found.share.ci(), percent=True),
+            )
+            if key in derived and not too_small(derived[key][1]):
+                row["importance"] = derived[key][0]
+        rows.append(row)
+    placed(rows)
     label_rows(questionnaire, rows, language)
-    return rows, "asked" if asked is not None else "derived", len(frame)
+    return rows, "derived", total
 
 
 def label_rows(questionnaire: Questionnaire, rows: list[dict[str, Any]], language: str) -> None:
@@ -227,26 +331,42 @@ class ImportancePerformanceSection(ResultsSection):
         )
 
     def build(self, context: WaveContext) -> dict[str, Any] | None:
-        frame = context.frame()
-        if not len(frame):
-            return None
-        if too_small(len(frame)):
-            return {"withheld": True, "min_cell": MIN_CELL}
         text = translator(context.language)
-        # Weighted where the wave is (the wave's calibrated design); else, as always,
-        # the respondents as a simple random sample.
-        weighted = context.weigher(context.wave) is not None
-        wave_design = design_of(context, context.wave) if weighted else None
-        rows, source, n = context.remembered(
-            context.wave,
-            ("importance",),
-            lambda: ipa_table(
-                context.questionnaire,
-                frame,
-                context.language,
-                wave_design.survey if wave_design is not None and wave_design.weighting else None,
-            ),
-        )
+        measures = importance_measures(context.questionnaire)
+        if (
+            measures is not None
+            and context.source is not None
+            and summed(context, context.wave) is not None
+        ):
+            sums = context.source.sums(context.wave, measures)
+            responses = sum(sums.rows.values())
+            if not responses:
+                return None
+            if too_small(responses):
+                return {"withheld": True, "min_cell": MIN_CELL}
+            rows, source, n = summed_ipa_table(context.questionnaire, sums, context.language)
+        else:
+            frame = context.frame()
+            if not len(frame):
+                return None
+            if too_small(len(frame)):
+                return {"withheld": True, "min_cell": MIN_CELL}
+            # Weighted where the wave is (the wave's calibrated design); else, as always,
+            # the respondents as a simple random sample.
+            weighted = context.weigher(context.wave) is not None
+            wave_design = design_of(context, context.wave) if weighted else None
+            rows, source, n = context.remembered(
+                context.wave,
+                ("importance",),
+                lambda: ipa_table(
+                    context.questionnaire,
+                    frame,
+                    context.language,
+                    wave_design.survey
+                    if wave_design is not None and wave_design.weighting
+                    else None,
+                ),
+            )
         label_rows(context.questionnaire, rows, context.language)
         # "Concentrate here" first, lowest performance first within a quadrant; the chart
         # numbers its points in this order, so the table's numbers name them.

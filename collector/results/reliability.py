@@ -6,6 +6,12 @@ alpha (``analysis.reliability``), alpha if each item were deleted and each item'
 corrected item-total correlation, with a verdict in words. Answers with no variance
 leave alpha undefined, which is said as such rather than read as "poor"; a dimension
 with fewer than ``MIN_CELL`` complete answers is withheld.
+
+An unweighted wave's figures come from sums over the complete cases counted in the
+database (:func:`summed_figures`: per dimension, the rows that answered every item, Σ of
+each item and Σ of each product of two; alpha needs only their covariance matrix), not
+from its rows; tests/collector/results/test_sections_from_sums.py checks them against the
+rows' :func:`analysis.reliability.cronbach_alpha`.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import math
 from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis.reliability import cronbach_alpha
@@ -21,8 +28,14 @@ from collector.core.disclosure import MIN_CELL
 from collector.core.i18n import LazyText
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
+from collector.results.core_sections.common import summed
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
+from collector.results.sums import Sums
+from collector.results.sums import item
+from collector.results.sums import pooled
+from collector.results.sums import product
+from collector.results.sums import where_all
 from surveys import Questionnaire
 
 VERDICTS: dict[str, LazyText] = {
@@ -50,7 +63,12 @@ def verdict(alpha: float, n: int) -> str:
 
 
 def _number(value: float) -> str:
-    return "—" if math.isnan(value) else f"{value:.2f}"
+    """Two decimals; a value that rounds to zero is "0.00" whatever its sign (rounding
+    noise of an alpha of exactly 0 is not negative)."""
+    if math.isnan(value):
+        return "—"
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
 
 
 def dimension_figures(
@@ -90,6 +108,94 @@ def dimension_figures(
     }
 
 
+def reliability_measures(questionnaire: Questionnaire) -> dict[str, Any] | None:
+    """Per dimension of two items or more, over its complete cases: each item and each
+    product of two items (the squares of an item are its own sums'). None when an item
+    is not a 1-5 item (the sums read numbers; the rows' reading decides otherwise)."""
+    types = {q.key: q.type for q in questionnaire.questions()}
+    measures: dict[str, Any] = {}
+    for name, listed in questionnaire.analysis.dimensions.items():
+        keys = [k for k in listed if k in types]
+        if len(keys) < 2:
+            continue
+        if any(types[k] != "likert5" for k in keys):
+            return None
+        for i, a in enumerate(keys):
+            measures[f"alpha:{name}:{a}"] = where_all(item(a), keys)
+            for b in keys[i + 1 :]:
+                measures[f"alpha:{name}:{a}:{b}"] = where_all(product(item(a), item(b)), keys)
+    return measures
+
+
+def _alpha(cov: np.ndarray) -> float:
+    """Cronbach's alpha from the items' covariance matrix (NaN when the total does not vary)."""
+    k = cov.shape[0]
+    total = float(cov.sum())
+    if total == 0:
+        return math.nan
+    return float(k / (k - 1) * (1 - float(np.trace(cov)) / total))
+
+
+def summed_figures(
+    sums: Sums, questionnaire: Questionnaire, dimension: str
+) -> dict[str, Any] | None:
+    """:func:`dimension_figures` from the sums of :func:`reliability_measures`: the same
+    figures as ``cronbach_alpha`` on the complete cases' rows. The covariances are
+    (nΣxy - ΣxΣy)/(n(n-1)): exact in floating point for 1-5 answers (sums of integers),
+    so a dimension everyone answered alike gives exactly 0 and alpha undefined, as the
+    rows do."""
+    keys = [
+        k
+        for k in questionnaire.analysis.dimensions[dimension]
+        if k in {q.key for q in questionnaire.questions()}
+    ]
+    if len(keys) < 2:
+        return None
+    first = pooled(sums.cells[f"alpha:{dimension}:{keys[0]}"])
+    n = first[1]
+    key = "withheld"
+    alpha = math.nan
+    rows: list[dict[str, Any]] = []
+    if n >= max(MIN_CELL, 2):
+        k = len(keys)
+        total = np.zeros(k)
+        products = np.zeros((k, k))
+        for i, a in enumerate(keys):
+            _rows, _n, total[i], products[i, i] = pooled(sums.cells[f"alpha:{dimension}:{a}"])
+            for j in range(i + 1, k):
+                found = pooled(sums.cells[f"alpha:{dimension}:{a}:{keys[j]}"])
+                products[i, j] = products[j, i] = found[2]
+        cov = (n * products - np.outer(total, total)) / (n * (n - 1))
+        alpha = _alpha(cov)
+        key = verdict(alpha, n)
+        for j, name in enumerate(keys):
+            rest = [i for i in range(k) if i != j]
+            deleted = _alpha(cov[np.ix_(rest, rest)]) if k > 2 else math.nan
+            other = float(cov[np.ix_(rest, rest)].sum())
+            own = float(cov[j, j])
+            correlation = (
+                float(cov[j, rest].sum()) / math.sqrt(own * other)
+                if own > 0 and other > 0
+                else math.nan
+            )
+            rows.append(
+                {
+                    "key": name,
+                    "if_deleted": _number(deleted),
+                    "correlation": _number(correlation),
+                    "raises": bool(not math.isnan(alpha) and deleted > alpha + 0.005),
+                }
+            )
+    return {
+        "name": dimension,
+        "n": n if n >= MIN_CELL else f"<{MIN_CELL}",
+        "k": len(keys),
+        "alpha": _number(alpha) if key != "withheld" else "—",
+        "verdict": key,
+        "items": rows,
+    }
+
+
 def worded(figures: dict[str, Any], questionnaire: Questionnaire, language: str) -> dict[str, Any]:
     """A dimension's figures with its title, items and verdict in ``language``."""
     label = questionnaire.analysis.dimension_labels.get(figures["name"])
@@ -115,8 +221,18 @@ class ReliabilitySection(ResultsSection):
         return any(len(keys) >= 2 for keys in questionnaire.analysis.dimensions.values())
 
     def build(self, context: WaveContext) -> dict[str, Any] | None:
-        frame = context.frame()
         q = context.questionnaire
+        measures = reliability_measures(q)
+        if (
+            measures is not None
+            and context.source is not None
+            and summed(context, context.wave) is not None
+        ):
+            sums = context.source.sums(context.wave, measures)
+            figures = [summed_figures(sums, q, name) for name in q.analysis.dimensions]
+            dimensions = [worded(row, q, context.language) for row in figures if row is not None]
+            return {"dimensions": dimensions, "min_cell": MIN_CELL} if dimensions else None
+        frame = context.frame()
         dimensions = [
             worded(row, q, context.language)
             for name in q.analysis.dimensions

@@ -21,6 +21,7 @@ wave's figures are computed from its rows, not here.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import replace
@@ -125,6 +126,64 @@ def satisfaction_from_sums(
     return Satisfaction(n, replace(share, name=f"{key}_top2"), score)
 
 
+def group_satisfaction(
+    top: Sequence[StratumCell],
+    values: Sequence[StratumCell],
+    groups: Sequence[Hashable],
+    population: Mapping[Any, float] | None,
+) -> dict[Hashable, Satisfaction | None]:
+    """Each group's share and score, as ``estimation.satisfaction(design.subset(group),
+    key)`` gives them from the rows: ``top`` and ``values`` are the cells of the item's
+    top-two-box indicator and value with each cell's ``domain`` its group (the groups of a
+    stratum's cells together hold its rows); None under ``MIN_CELL`` respondents."""
+    answered: dict[Hashable, int] = {g: 0 for g in groups}
+    for c in values:
+        if c.domain in answered:
+            answered[c.domain] += c.answered
+    shown = [g for g in groups if not too_small(answered[g])]
+    out: dict[Hashable, Satisfaction | None] = {g: None for g in groups}
+    if not shown:
+        return out
+    targets = {g: [g] for g in shown}
+    shares = domain_proportions(top, targets, population=population, boundary=SATISFACTION_BOUNDARY)
+    means = domain_means(values, targets, population=population)
+    scale = 100.0 / (SCALE[1] - SCALE[0])
+    for g in shown:
+        mean = means[g]
+        score = replace(
+            mean,
+            estimate=(mean.estimate - SCALE[0]) * scale,
+            se=mean.se * scale,
+            statistic="score_0_100",
+        ).with_design_df()
+        out[g] = Satisfaction(answered[g], shares[g], score)
+    return out
+
+
+def stratum_rows(
+    sums: Sums, agencies: Mapping[int, str], units: Mapping[int, str]
+) -> dict[str, int]:
+    """The summed wave's responses per stratum, named as the rows name them."""
+    out: dict[str, int] = {}
+    for (agency, unit), n in sums.rows.items():
+        code = units.get(unit) if unit != NO_UNIT else None
+        key = stratum(agencies.get(agency, str(agency)), code)
+        out[key] = out.get(key, 0) + n
+    return out
+
+
+def population_of(
+    sums: Sums,
+    name: str,
+    agencies: Mapping[int, str],
+    units: Mapping[int, str],
+    populations: Mapping[str, int] | None,
+) -> tuple[int, dict[Any, float] | None]:
+    """:func:`_population`: the wave's rows and the strata's populations where the design
+    has the finite-population correction (else None)."""
+    return _population(sums, name, agencies, units, populations)
+
+
 def _population(
     sums: Sums,
     name: str,
@@ -198,7 +257,10 @@ def composite_from_sums(
 __all__ = [
     "composite_from_sums",
     "composite_measures",
+    "group_satisfaction",
     "keyed_cells",
     "measures_for",
+    "population_of",
     "satisfaction_from_sums",
+    "stratum_rows",
 ]

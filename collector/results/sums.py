@@ -36,6 +36,7 @@ from flask import g
 from flask import has_request_context
 from sqlalchemy import Engine
 from sqlalchemy import Float
+from sqlalchemy import String
 from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import cast
@@ -84,6 +85,77 @@ def item(key: str) -> ColumnElement[Any]:
     """The number stored for a question (``answers[key][0][0]``), NULL when unanswered."""
     extracted = cast(col(Response.answers)[(key, 0, 0)].as_float(), Float)
     return extracted._annotate({ITEM: key, MEASURE: ("item", key)})
+
+
+def choice(key: str) -> ColumnElement[Any]:
+    """The text stored for a single choice (``answers[key][0][1]``: what the choice type's
+    ``from_rows`` returns), NULL when unanswered."""
+    extracted = cast(col(Response.answers)[(key, 0, 1)].as_string(), String)
+    return extracted._annotate({ITEM: f"choice:{key}", MEASURE: ("choice", key)})
+
+
+WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+"""What Python's ``str.strip()`` strips (every such character is below U+3001): a text
+answer trimmed of these in SQL (``trim(x, chars)``, SQLite and PostgreSQL) is blank
+exactly when Python finds it blank."""
+
+
+def nonblank(key: str) -> ColumnElement[Any]:
+    """1 for a response whose text answer ``key`` is not blank (NULL else): its count is
+    the comments a page lists."""
+    text = choice(key)
+    expression = case((and_(text.is_not(None), func.trim(text, WHITESPACE) != ""), 1.0), else_=None)
+    return expression._annotate({MEASURE: ("nonblank", key)})
+
+
+def channel() -> ColumnElement[Any]:
+    """The response's channel (a column of its own, read in the same extraction)."""
+    extracted = cast(col(Response.channel), String)
+    return extracted._annotate({ITEM: "channel", MEASURE: ("channel",)})
+
+
+def where_equal(
+    value: ColumnElement[Any], group: ColumnElement[Any], level: str | None
+) -> ColumnElement[Any]:
+    """``value`` in the rows whose ``group`` (:func:`choice`, :func:`channel`) is ``level``
+    (None: unanswered), NULL elsewhere: its cells are that group's domain."""
+    test = group.is_(None) if level is None else group == level
+    expression = case((test, value), else_=None)
+    spec = ("where", value._annotations[MEASURE], group._annotations[MEASURE], level)
+    return expression._annotate({MEASURE: spec})
+
+
+def where_other(
+    value: ColumnElement[Any], group: ColumnElement[Any], levels: Sequence[str]
+) -> ColumnElement[Any]:
+    """``value`` in the rows whose ``group`` is answered but none of ``levels``."""
+    expression = case((and_(group.is_not(None), group.not_in(list(levels))), value), else_=None)
+    spec = ("other", value._annotations[MEASURE], group._annotations[MEASURE], tuple(levels))
+    return expression._annotate({MEASURE: spec})
+
+
+def where_all(value: ColumnElement[Any], keys: Sequence[str]) -> ColumnElement[Any]:
+    """``value`` in the rows that answered every one of ``keys`` (NULL elsewhere): its
+    sums are over the complete cases of those items (listwise deletion)."""
+    complete = and_(*(item(k).is_not(None) for k in keys))
+    expression = case((complete, value), else_=None)
+    spec = ("complete", value._annotations[MEASURE], tuple(keys))
+    return expression._annotate({MEASURE: spec})
+
+
+def pooled(cells: Sequence[StratumCell]) -> tuple[int, int, float, float]:
+    """A measure's (rows, answered, Σ, Σ²) over every stratum."""
+    return (
+        sum(c.rows for c in cells),
+        sum(c.answered for c in cells),
+        float(sum(c.total for c in cells)),
+        float(sum(c.squares for c in cells)),
+    )
+
+
+def one() -> ColumnElement[Any]:
+    """1 for every response: its count is the rows (in :func:`where_equal`, a group's)."""
+    return cast(1.0, Float)._annotate({MEASURE: ("one",)})
 
 
 def top_two(key: str, top: float = 4.0) -> ColumnElement[Any]:
@@ -211,11 +283,13 @@ def _statement(
     measure such as a dimension's mean names each item several times.
     """
     keys: dict[str, str] = {}
+    extracted: dict[str, Any] = {}
 
     def collect(element: Any) -> None:
         key = element._annotations.get(ITEM)
         if key is not None and key not in keys:
             keys[key] = f"k{len(keys)}"
+            extracted[key] = element
 
     for expression in measures.values():
         visitors.traverse(expression, {}, {"cast": collect})
@@ -226,7 +300,7 @@ def _statement(
         select(
             col(Response.agency_id).label("agency_id"),
             col(Response.unit_id).label("unit_id"),
-            *(item(key).label(label) for key, label in keys.items()),
+            *(extracted[key].label(label) for key, label in keys.items()),
         ).where(and_(*where))
     )
     answers = inner.cte("answers").prefix_with("MATERIALIZED")

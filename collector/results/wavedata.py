@@ -1,8 +1,9 @@
 """Reading the responses of one wave, and only what a page needs of the others.
 
-A results page shows one wave in detail and compares it with the one before: the
-chosen wave is loaded in full (one scoped query), and kept across requests while its
-responses do not change (:class:`FrameEntry`). The previous wave's figures (the change
+A results page shows one wave in detail and compares it with the one before: where a
+section needs the chosen wave's rows (a weighted wave, a plugin's analysis) they are
+loaded in full (one scoped query), and kept across requests while its responses do not
+change (:class:`FrameEntry`); an unweighted wave's sections read sums instead. The previous wave's figures (the change
 since then) and the trend over every wave need only estimates, so they ask the
 database for sums by service unit (``collector.results.sums``: a ``GROUP BY`` over the
 answers extracted from the stored JSON, kept in the process and in the
@@ -27,6 +28,8 @@ from typing import Any
 import pandas as pd
 from flask import current_app
 from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import and_
 from sqlalchemy import cast
 from sqlalchemy import func
 from sqlalchemy import select
@@ -44,10 +47,12 @@ from collector.core.models import Unit
 from collector.core.plugins import PluginSet
 from collector.results.reading import load_table
 from collector.results.reading import versions_of
+from collector.results.sums import WHITESPACE
 from collector.results.sums import Kept
 from collector.results.sums import Sums
 from collector.results.sums import cached_sums
 from collector.results.sums import high_water_once
+from collector.results.sums import nonblank
 from collector.results.sums import statement_key
 from collector.results.waves import Wave
 from collector.results.waves import campaign_wave
@@ -148,7 +153,8 @@ class WaveReader:
 
         The first and last times up to the settled id are kept across requests (as the
         sums are, ``collector.results.sums.SETTLE``): a page then reads the minimum and
-        maximum of the newer responses only, not of the whole table."""
+        maximum of the newer responses only, not of the whole table; a new process reads
+        the two ends of the submission-time index."""
         conditions = self._where()
 
         def bounds(low: int, high: int) -> tuple[datetime | None, datetime | None]:
@@ -157,6 +163,18 @@ class WaveReader:
             ).where(*conditions, col(Response.id) > low, col(Response.id) <= high)
             first, last = self.session.execute(self.scope(statement)).one()
             return first, last
+
+        def ends() -> tuple[datetime | None, datetime | None]:
+            """The first and last time of every response: each the end of a submission
+            time index (a minimum over an id range scanned the table: 5 s at a million
+            responses on SQLite). It may cover responses above the settled id, which a
+            minimum and maximum count again harmlessly."""
+            statement = select(col(Response.submitted_at)).where(*conditions).limit(1)
+            found = [
+                self.session.execute(self.scope(statement.order_by(order))).scalar_one_or_none()
+                for order in (col(Response.submitted_at), col(Response.submitted_at).desc())
+            ]
+            return found[0], found[1]
 
         def joined(
             a: tuple[datetime | None, datetime | None], b: tuple[datetime | None, datetime | None]
@@ -170,7 +188,7 @@ class WaveReader:
         kept = extents_of(current_app)
         entry = kept.get(key)
         if entry is None or entry[1] != revision or entry[0] > settled:
-            entry = (settled, revision, bounds(-1, settled))
+            entry = (settled, revision, ends())
             kept.put(key, entry)
         elif entry[0] < settled:
             entry = (settled, revision, joined(entry[2], bounds(entry[0], settled)))
@@ -285,6 +303,45 @@ class WaveReader:
             kept.put(key, entry)
         self._entries[wave.key] = entry
         return entry
+
+    # -- one text answer of a wave -------------------------------------------------
+
+    def _text(self, key: str) -> Any:
+        """A text answer as its question type reads it back (``answers[key][0][1]``)."""
+        return cast(col(Response.answers)[(key, 0, 1)].as_string(), String)
+
+    def _not_blank(self, key: str) -> Any:
+        text = self._text(key)
+        return and_(text.is_not(None), func.trim(text, WHITESPACE) != "")
+
+    def count(self, wave: Wave) -> int:
+        """The wave's responses (one scoped count)."""
+        statement = select(func.count()).where(*self._conditions(wave))
+        return int(self.session.execute(self.scope(statement)).scalar_one())
+
+    def text_count(self, wave: Wave, key: str) -> int:
+        """The wave's responses whose text answer ``key`` is not blank: counted as sums are
+        (:meth:`sums`, kept until the wave's responses change), not at every request."""
+        sums = self.sums(wave, {f"nonblank:{key}": nonblank(key)})
+        return sum(c.answered for c in sums.cells[f"nonblank:{key}"])
+
+    def texts(
+        self, wave: Wave, key: str, *, limit: int | None = None, offset: int = 0
+    ) -> list[tuple[str, datetime]]:
+        """The wave's non-blank text answers ``key`` (stripped) with their submission
+        time, newest first (at the same time, the last stored first: the order of a
+        submission-time index read backwards, so a page stops after its rows), ``limit``
+        from ``offset``: only that column of those rows is read, not the answers."""
+        statement = (
+            select(self._text(key), col(Response.submitted_at))
+            .where(*self._conditions(wave), self._not_blank(key))
+            .order_by(col(Response.submitted_at).desc(), col(Response.id).desc())
+            .offset(offset)
+        )
+        if limit is not None:
+            statement = statement.limit(limit)
+        rows = self.session.execute(self.scope(statement)).all()
+        return [(str(text).strip(), stamp) for text, stamp in rows]
 
     # -- one item of every wave ----------------------------------------------------
 

@@ -5,6 +5,11 @@ reaches the results page, not only ``collector analyse``.
 Analyses return free-form JSON, which may hold per-unit figures or text: they are shown
 only to those who may read detailed results, and only for a wave of at least
 ``MIN_CELL`` respondents. An analysis that fails is named, not fatal to the page.
+
+An analysis that can give its result from per-stratum sums (``Analysis.measures``, as the
+core's satisfaction summary does) runs on the wave's sums when the wave is unweighted;
+the wave's rows are read only when an analysis needs them (a plugin's ``run`` gets the
+table), and only once for all of them.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from flask import current_app
 from collector.core.disclosure import too_small
 from collector.core.i18n import lazy_gettext
 from collector.core.plugins import get_plugins
+from collector.results.core_sections.common import summed
 from collector.results.reading import META_COLUMNS
 from collector.results.reading import ResponseTable
 from collector.results.sections import ResultsSection
@@ -63,13 +69,16 @@ class RegisteredAnalyses(ResultsSection):
     def build(self, context: WaveContext) -> dict[str, Any] | None:
         if not context.detailed:
             return None
-        frame = context.frame()
-        if too_small(len(frame)):
+        sums = summed(context, context.wave)
+        source = context.source
+        responses = sum(sums.rows.values()) if sums is not None else len(context.frame())
+        if too_small(responses):
             return None
         tables: list[ResponseTable] = []
 
-        def table() -> ResponseTable:  # built only when an analysis is not remembered
+        def table() -> ResponseTable:  # read only when an analysis needs the rows
             if not tables:
+                frame = context.frame()
                 columns = [c for c in frame.columns if c != "agency_unit"]
                 tables.append(ResponseTable(context.questionnaire, frame[columns]))
             return tables[0]
@@ -80,11 +89,22 @@ class RegisteredAnalyses(ResultsSection):
             if not analysis.applies_to(context.questionnaire):
                 continue
             try:
-                rows = context.remembered(
-                    context.wave,
-                    ("analysis", name),
-                    partial(_flat_run, analysis, table),
+                measures = (
+                    analysis.measures(context.questionnaire)
+                    if sums is not None and source is not None
+                    else None
                 )
+                if measures is not None and source is not None:
+                    result = analysis.run_sums(
+                        context.questionnaire, source.sums(context.wave, measures)
+                    )
+                    rows: list[tuple[str, str]] | None = flatten(result)
+                else:
+                    rows = context.remembered(
+                        context.wave,
+                        ("analysis", name),
+                        partial(_flat_run, analysis, table),
+                    )
             except Exception:  # a plugin's failure must not take the page down
                 if current_app.testing:
                     raise

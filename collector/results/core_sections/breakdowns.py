@@ -6,10 +6,21 @@ A group of fewer than ``MIN_CELL`` respondents is suppressed ("<5", no figures);
 the suppressed groups together hold 1 to 4 respondents, the smallest shown group's
 figures are hidden too (the headline minus the groups shown would reveal them). The
 test runs over the groups whose figures are shown, so it reveals nothing more.
+
+An unweighted wave's breakdowns come from sums counted in the database
+(:func:`summed_breakdowns`: one ``GROUP BY`` of agency and unit with, per group of the
+channel and of each demographic question, the group's rows and the overall item's
+value and top-two-box indicator where the row is in the group; kept as the other sums
+are), not from the wave's rows: each group's share and score
+(``summary.group_satisfaction``) and the Rao-Scott test (``analysis.strata.two_way``)
+are the numbers the rows' design gives (tests/collector/results/test_breakdowns_from_sums.py).
+A weighted wave's, and a wave whose answers hold a group the questionnaire does not
+list, are computed from its rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from functools import partial
 from typing import Any
 
@@ -18,6 +29,8 @@ import pandas as pd
 
 from analysis.compare import adjust_pvalues
 from analysis.compare import rao_scott
+from analysis.strata import StratumCell
+from analysis.strata import two_way
 from collector.core.disclosure import hidden_cells
 from collector.core.disclosure import too_small
 from collector.core.i18n import LazyText
@@ -25,7 +38,9 @@ from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
 from collector.results.core_sections.common import SUPPRESSED
 from collector.results.core_sections.common import design_of
+from collector.results.core_sections.common import summed
 from collector.results.estimation import Design
+from collector.results.estimation import Satisfaction
 from collector.results.estimation import answered
 from collector.results.estimation import satisfaction
 from collector.results.figures import ALPHA
@@ -34,6 +49,19 @@ from collector.results.figures import satisfaction_view
 from collector.results.sections import Finding
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
+from collector.results.summary import group_satisfaction
+from collector.results.summary import keyed_cells
+from collector.results.summary import population_of
+from collector.results.sums import NO_UNIT
+from collector.results.sums import Sums
+from collector.results.sums import channel
+from collector.results.sums import choice
+from collector.results.sums import item
+from collector.results.sums import one
+from collector.results.sums import top_two
+from collector.results.sums import where_equal
+from collector.results.sums import where_other
+from collector.results.waves import Wave
 from surveys import Questionnaire
 
 MISSING = "__missing__"
@@ -118,10 +146,202 @@ def _test(design: Design, keys: pd.Series, overall: str, shown: list[np.ndarray]
 def choice_labels(questionnaire: Questionnaire, key: str, language: str) -> dict[str, str]:
     labels: dict[str, str] = {}
     question = questionnaire.question(key)
-    for choice in questionnaire.choices_for(question) or []:
-        labels[choice.value] = questionnaire.text(choice.label, language)
+    for listed in questionnaire.choices_for(question) or []:
+        labels[listed.value] = questionnaire.text(listed.label, language)
     labels[MISSING] = translator(language).gettext("Not answered")
     return labels
+
+
+TESTED = (ValueError, np.linalg.LinAlgError, ZeroDivisionError, FloatingPointError)
+"""What makes a breakdown untestable (no p-value) rather than the page fail."""
+
+
+def _group_measure(column: str, questionnaire: Questionnaire) -> tuple[Any, list[str]] | None:
+    """The SQL expression of a breakdown's group and its levels, or None for a grouping
+    whose values the sums cannot read (the unit and agency are the strata themselves)."""
+    if column == "channel":
+        return channel(), list(CHANNEL_LABELS)
+    keys = {q.key: q for q in questionnaire.questions()}
+    question = keys.get(column)
+    if question is None or question.type != "single_choice":
+        return None
+    return choice(column), [c.value for c in questionnaire.choices_for(question) or []]
+
+
+def breakdown_measures(
+    questionnaire: Questionnaire, columns: list[str], overall: str
+) -> dict[str, Any] | None:
+    """The sums :func:`summed_breakdowns` reads: the overall item's, and per group of each
+    of ``columns`` (levels, and None for unanswered) its rows, value and top-two-box
+    indicator there; the rows in none of the levels too (where there are any, the rows
+    are read instead). None when a column is not a single choice or the channel."""
+    measures: dict[str, Any] = {
+        f"top:{overall}": top_two(overall),
+        f"item:{overall}": item(overall),
+    }
+    for column in columns:
+        found = _group_measure(column, questionnaire)
+        if found is None:
+            return None
+        group, levels = found
+        for level in [*levels, None]:
+            name = f"group:{column}:{MISSING if level is None else level}"
+            measures[f"{name}:rows"] = where_equal(one(), group, level)
+            measures[f"{name}:top"] = where_equal(top_two(overall), group, level)
+            measures[f"{name}:item"] = where_equal(item(overall), group, level)
+        measures[f"unlisted:{column}"] = where_other(one(), group, levels)
+    return measures
+
+
+def _strata_groups(
+    sums: Sums, column: str, agencies: dict[int, str], units: dict[int, str]
+) -> dict[str, str]:
+    """Each stratum's group by agency or by unit (code, or MISSING without a unit)."""
+    out: dict[str, str] = {}
+    raw = sums.cells[next(iter(sums.cells))]
+    keyed = keyed_cells(sums, next(iter(sums.cells)), agencies, units)
+    for c, k in zip(raw, keyed, strict=True):
+        if column == "agency":
+            out[str(k.stratum)] = agencies.get(int(c.domain), str(c.domain))  # type: ignore[call-overload]  # domains here are agency ids
+        else:
+            unit = None if isinstance(c.stratum, tuple) and c.stratum[1] == NO_UNIT else c.stratum
+            code = units.get(unit) if isinstance(unit, int) else None
+            out[str(k.stratum)] = code if code is not None else MISSING
+    return out
+
+
+def _relabelled(cells: list[StratumCell], domain: Any) -> list[StratumCell]:
+    return [StratumCell(c.stratum, domain, c.rows, c.answered, c.total, c.squares) for c in cells]
+
+
+def summed_breakdown(
+    sums: Sums,
+    column: str,
+    overall: str,
+    labels: dict[str, str],
+    codes: tuple[dict[int, str], dict[int, str]],
+    populations: dict[str, int],
+) -> tuple[list[dict[str, Any]], float | None]:
+    """:func:`breakdown` from the sums of :func:`breakdown_measures`: the same rows and
+    p-value, without the wave's rows."""
+    agencies, units = codes
+    top_all = keyed_cells(sums, f"top:{overall}", agencies, units)
+    item_all = keyed_cells(sums, f"item:{overall}", agencies, units)
+    _total, population = population_of(sums, f"item:{overall}", agencies, units, populations)
+    size: dict[Hashable, int] = {}
+    for c in item_all:
+        size[str(c.stratum)] = size.get(str(c.stratum), 0) + c.rows
+    # per group: its rows per stratum, and its cells of the top-two-box and the value
+    rows_of: dict[str, dict[str, int]] = {}
+    top: list[StratumCell] = []
+    values: list[StratumCell] = []
+    if column in ("agency", "unit"):
+        group_of = _strata_groups(sums, column, agencies, units)
+        for t, v in zip(top_all, item_all, strict=True):
+            g = group_of[str(v.stratum)]
+            by = rows_of.setdefault(g, {})
+            by[str(v.stratum)] = by.get(str(v.stratum), 0) + v.rows
+            top.append(StratumCell(t.stratum, g, t.rows, t.answered, t.total, t.squares))
+            values.append(StratumCell(v.stratum, g, v.rows, v.answered, v.total, v.squares))
+    else:
+        prefix = f"group:{column}:"
+        levels = sorted(
+            {
+                name[len(prefix) :].rsplit(":", 1)[0]
+                for name in sums.cells
+                if name.startswith(prefix) and name.endswith(":rows")
+            }
+        )
+        for g in levels:
+            counted = keyed_cells(sums, f"{prefix}{g}:rows", agencies, units)
+            by = rows_of.setdefault(g, {})
+            for c in counted:
+                by[str(c.stratum)] = by.get(str(c.stratum), 0) + c.answered
+            top += _relabelled(keyed_cells(sums, f"{prefix}{g}:top", agencies, units), g)
+            values += _relabelled(keyed_cells(sums, f"{prefix}{g}:item", agencies, units), g)
+        # a stratum's cells hold its rows, split among the groups (every row is in one)
+        top = [replace_rows(c, rows_of[str(c.domain)].get(str(c.stratum), 0)) for c in top]
+        values = [replace_rows(c, rows_of[str(c.domain)].get(str(c.stratum), 0)) for c in values]
+    counts = {g: sum(by.values()) for g, by in rows_of.items()}
+    present = {g for g, n in counts.items() if n > 0}
+    order = list(labels) + sorted(present - set(labels))
+    order = [g for g in order if g in present]
+    figures = group_satisfaction(top, values, order, population)
+    rows: list[dict[str, Any]] = []
+    for g in order:
+        n = counts[g]
+        row: dict[str, Any] = {
+            "key": g,
+            "label": labels.get(g, g),
+            "n": n,
+            "suppressed": too_small(n),
+            "links": [],
+        }
+        row["n_shown"] = SUPPRESSED if row["suppressed"] else n
+        found: Satisfaction | None = figures.get(g)
+        row["headline"] = None if row["suppressed"] else satisfaction_view(found)
+        rows.append(row)
+    answered_all = sum(c.answered for c in item_all)
+    rows = protect_complement(rows, not too_small(answered_all))
+    shown = [r["key"] for r in rows if r["headline"] is not None]
+    if len(shown) < 2:
+        return rows, None
+    levels_all = sorted(present)
+    tops = sorted(
+        v
+        for v, k in (
+            (0.0, sum(c.answered - c.total for c in top_all)),
+            (1.0, sum(c.total for c in top_all)),
+        )
+        if k > 0
+    )
+    nr, nc = len(levels_all), len(tops)
+    cells: dict[Hashable, list[float]] = {}
+    domain_rows: dict[Hashable, int] = {}
+    for c in top:
+        if c.domain not in shown:
+            continue
+        h = str(c.stratum)
+        counts_h = cells.setdefault(h, [0.0] * (nr * max(nc, 1)))
+        r = levels_all.index(str(c.domain))
+        for j, level in enumerate(tops):
+            counts_h[r + nr * j] += c.total if level == 1.0 else c.answered - c.total
+        domain_rows[h] = domain_rows.get(h, 0) + c.rows
+    try:
+        test = two_way(cells, size, domain_rows, nr, nc, population=population)
+    except TESTED:
+        return rows, None
+    return rows, float(test.p_value)
+
+
+def replace_rows(cell: StratumCell, rows: int) -> StratumCell:
+    return StratumCell(cell.stratum, cell.domain, rows, cell.answered, cell.total, cell.squares)
+
+
+def summed_breakdowns(
+    context: WaveContext, wave: Wave, columns: list[str], overall: str
+) -> Sums | None:
+    """The sums :func:`summed_breakdown` reads for ``columns`` (one ``GROUP BY``, kept),
+    or None where the breakdowns come from the rows: a weighted wave, a page not reading
+    from the database, a grouping the sums cannot read, or answers holding a group the
+    questionnaire does not list."""
+    source = context.source
+    if source is None or summed(context, wave) is None:
+        return None
+    measures = breakdown_measures(
+        context.questionnaire, [c for c in columns if c not in ("agency", "unit")], overall
+    )
+    if measures is None:
+        return None
+    memo = context.request_memo(wave)
+    key = ("breakdown sums", tuple(columns), overall)
+    if key not in memo:
+        memo[key] = source.sums(wave, measures)
+    sums: Sums = memo[key]
+    for name, cells in sums.cells.items():
+        if name.startswith("unlisted:") and any(c.answered for c in cells):
+            return None
+    return sums
 
 
 class Breakdowns(ResultsSection):
@@ -135,16 +355,30 @@ class Breakdowns(ResultsSection):
 
     def build(self, context: WaveContext) -> dict[str, Any] | None:
         overall = context.questionnaire.analysis.overall
-        design = design_of(context, context.wave)
-        if design is None or overall is None:
+        if overall is None:
             return None
-        frame = context.frame()
-        groupings = self._groupings(context, frame)
         wave = context.wave
-        blocks = [
-            (title, *self._labelled(context, wave, design, frame, column, overall, labels))
-            for title, column, labels in groupings
-        ]
+        groupings = self._groupings(context, None)
+        sums = summed_breakdowns(context, wave, [g[1] for g in groupings], overall)
+        if sums is not None and context.source is not None:
+            if sum(sums.rows.values()) < 2:
+                return None  # no design under two responses (``design_for``)
+            codes = context.source.codes()
+            populations = context.source.populations(wave)
+            blocks = [
+                (title, *summed_breakdown(sums, column, overall, labels, codes, populations))
+                for title, column, labels in groupings
+            ]
+        else:
+            design = design_of(context, wave)
+            if design is None:
+                return None
+            frame = context.frame()
+            groupings = self._groupings(context, frame)
+            blocks = [
+                (title, *self._labelled(context, wave, design, frame, column, overall, labels))
+                for title, column, labels in groupings
+            ]
         by_unit = next((i for i, g in enumerate(groupings) if g[1] == "unit"), None)
         kept = [i for i, b in enumerate(blocks) if b[1]]
         by_unit = kept.index(by_unit) if by_unit in kept else None
@@ -203,9 +437,10 @@ class Breakdowns(ResultsSection):
 
     @staticmethod
     def _groupings(
-        context: WaveContext, frame: pd.DataFrame
+        context: WaveContext, frame: pd.DataFrame | None
     ) -> list[tuple[str, str, dict[str, str]]]:
-        """(title, column, labels) of each breakdown the viewer may see."""
+        """(title, column, labels) of each breakdown the viewer may see (``frame``: the
+        wave's rows where they are read, whose columns then bound the demographics)."""
         language = context.language
         text = translator(language)
         en = language == "en"
@@ -226,6 +461,6 @@ class Breakdowns(ResultsSection):
         keys = {question.key for question in q.questions()}
         for name, title in DEMOGRAPHIC_TITLES.items():
             key = q.analysis.demographics.get(name)
-            if key and key in keys and key in frame.columns:
+            if key and key in keys and (frame is None or key in frame.columns):
                 out.append((text.render(title), key, choice_labels(q, key, language)))
         return out

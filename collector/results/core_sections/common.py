@@ -6,9 +6,10 @@ the change since then) come from sums counted in the database
 (``collector.results.summary``: one ``GROUP BY`` per wave, kept in ``results_sums``
 across processes), the same numbers as from the wave's rows without estimating from
 them; a weighted wave's need its rows (the weights come from each response's
-characteristics), as does a page not reading from the database (no ``source``). Other
-sections (breakdowns, the design statement, registered analyses) still read the chosen
-wave's rows.
+characteristics), as does a page not reading from the database (no ``source``). The
+other sections of an unweighted wave (design statement, breakdowns, reliability,
+importance-performance, the core's registered analysis) read sums of their own, and the
+comments their text column: the default page reads none of the wave's rows.
 """
 
 from __future__ import annotations

@@ -1,15 +1,27 @@
 """The design statement: how the wave's estimates were made (strata, finite-population
 correction, weighting), achieved n against the target, the achieved margin of error,
 Kish's design effect and effective sample size, and the AAPOR response rate where the
-contacts are known (the internal staff survey's invitations)."""
+contacts are known (the internal staff survey's invitations).
+
+An unweighted wave's statement comes from the responses per stratum counted in the
+database (the headline's sums, ``common.summed``), not from its rows: n, the strata,
+whether the finite-population correction applies, the margin and Kish's design effect of
+the strata's weights (N_h/n_h with the correction, else 1) are what the design of the
+rows gives. A weighted wave's (population margins entered for its year) still reads its
+rows: the weights come from each response's characteristics.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from analysis.aapor import Dispositions
 from analysis.aapor import response_rates
 from analysis.sample_size import margin_of_error
+from analysis.weighting import effective_n
+from analysis.weighting import kish_deff
 from collector.core.disclosure import too_small
 from collector.core.i18n import lazy_gettext
 from collector.core.i18n import translator
@@ -19,9 +31,12 @@ from collector.margins.service import statement
 from collector.results.core_sections.common import SUPPRESSED
 from collector.results.core_sections.common import design_of
 from collector.results.core_sections.common import label_of
+from collector.results.core_sections.common import summed
+from collector.results.estimation import Design
 from collector.results.figures import p_text
 from collector.results.sections import ResultsSection
 from collector.results.sections import WaveContext
+from collector.results.summary import stratum_rows
 from collector.results.wavedata import NO_UNIT
 from collector.results.wavedata import stratum
 from collector.results.weights import NOT_CITIZEN
@@ -36,10 +51,27 @@ class DesignStatement(ResultsSection):
     order = 10
 
     def build(self, context: WaveContext) -> dict[str, Any] | None:
-        frame = context.frame()
         source = context.source
-        design = design_of(context, context.wave)
         wave = context.wave
+        sums = summed(context, wave)
+        if sums is not None and source is not None:
+            return self._statement(context, stratum_rows(sums, *source.codes()), None)
+        frame = context.frame()
+        counts: dict[str, int] = (
+            {str(k): int(v) for k, v in frame["agency_unit"].value_counts().items()}
+            if len(frame)
+            else {}
+        )
+        return self._statement(context, counts, design_of(context, wave))
+
+    def _statement(
+        self, context: WaveContext, counts: dict[str, int], design: Design | None
+    ) -> dict[str, Any]:
+        """The statement from the responses per stratum (``counts``) and, for a wave read
+        from its rows, its design (None: the unweighted design of ``counts``)."""
+        source = context.source
+        wave = context.wave
+        n = sum(counts.values())
         campaign = source.campaign(wave) if source is not None else None
         populations = source.populations(wave) if source is not None else {}
         targets = source.unit_targets(wave) if source is not None else {}
@@ -50,7 +82,6 @@ class DesignStatement(ResultsSection):
                 target = next(iter(targets.values()))
         elif source is not None and context.unit_id is None:
             target = self._period_target(source.campaigns(), wave)
-        n = len(frame)
         out: dict[str, Any] = {
             "wave": label_of(context, wave),
             "n": n,
@@ -77,12 +108,26 @@ class DesignStatement(ResultsSection):
                 "kish_deff": f"{design.kish_deff:.2f}",
                 "effective_n": f"{design.effective_n:.0f}",
             }
-        if context.detailed and campaign is not None:
-            counts: dict[str, int] = (
-                {str(k): int(v) for k, v in frame["agency_unit"].value_counts().items()}
-                if n
-                else {}
+        elif n >= 2 and context.weigher(wave) is None:
+            # ``estimation.design_for`` of these counts: strata, the correction where
+            # every stratum's population is at least its rows, weights N_h/n_h then
+            fpc = all(populations.get(s, 0) >= k for s, k in counts.items())
+            weights = np.repeat(
+                [populations[s] / k if fpc else 1.0 for s, k in counts.items()],
+                list(counts.values()),
             )
+            population = sum(populations.values()) if fpc else None
+            out["design"] = {
+                "strata": len(counts),
+                "fpc": fpc,
+                "population": population,
+                "weighting": None,
+                "unweighted": self._unweighted(context.weighting, wave),
+                "margin": margin_of_error(n, population=population, deff=1.0) * 100,
+                "kish_deff": f"{kish_deff(weights):.2f}",
+                "effective_n": f"{effective_n(weights):.0f}",
+            }
+        if context.detailed and campaign is not None:
             names = self._unit_names(context)
             for key in sorted(set(targets) | set(counts)):
                 if key.endswith("/" + NO_UNIT):

@@ -22,8 +22,10 @@ from collector.core.db import session_scope
 from collector.core.plugins import get_plugins
 from collector.results import importance
 from collector.results import reliability
+from collector.results import wavedata
 from collector.results.core_sections import breakdowns
 from collector.results.reading import load_table
+from collector.results.sums import cache_of
 from tests.helpers.answers import SLUG
 from tests.helpers.answers import add_responses
 from tests.helpers.campaigns import make_campaign
@@ -193,8 +195,9 @@ def test_the_figures_are_computed_once_and_worded_in_each_language(
     staff_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A page seen in English, then in Chinese: the breakdowns, the reliability and the
-    importance-performance table are computed once for the wave (their figures do not
-    depend on the language) and labelled in each language."""
+    importance-performance table come from sums counted once for the wave (kept: the
+    second request counts nothing again; their figures do not depend on the language),
+    not from the wave's rows, and are labelled in each language."""
     calls: dict[str, int] = {}
 
     def counting(module: Any, name: str) -> None:
@@ -206,19 +209,51 @@ def test_the_figures_are_computed_once_and_worded_in_each_language(
 
         monkeypatch.setattr(module, name, counted)
 
-    counting(breakdowns, "breakdown")
-    counting(reliability, "dimension_figures")
-    counting(importance, "ipa_table")
+    for module, name in [
+        (breakdowns, "breakdown"),
+        (reliability, "dimension_figures"),
+        (importance, "ipa_table"),
+        (breakdowns, "summed_breakdown"),
+        (reliability, "summed_figures"),
+        (importance, "summed_ipa_table"),
+    ]:
+        counting(module, name)
     seed_mixed(staff_app)
     english = page_as(staff_app, ANALYST, questionnaire=SLUG)
     assert english.status_code == 200
     first = dict(calls)
-    assert first.get("breakdown") and first.get("dimension_figures") and first.get("ipa_table")
+    assert first.get("summed_breakdown") and first.get("summed_figures")
+    assert first.get("summed_ipa_table")
+    assert not (first.get("breakdown") or first.get("dimension_figures") or first.get("ipa_table"))
+    counted = cache_of(staff_app).misses
     chinese = page_as(staff_app, ANALYST, questionnaire=SLUG, lang="zh-Hant-TW")
     assert chinese.status_code == 200
-    assert calls == first
+    assert cache_of(staff_app).misses == counted  # every sum kept from the first request
+    assert not (calls.get("breakdown") or calls.get("dimension_figures") or calls.get("ipa_table"))
     q = get_plugins(staff_app).questionnaires.items[SLUG]
     label = q.question("env_signage").label
     assert html.escape(q.text(label, "en")) in english.text
     assert html.escape(q.text(label, "zh-Hant-TW")) in chinese.text
     assert html.escape(q.text(label, "zh-Hant-TW")) not in english.text
+
+
+def test_an_unweighted_page_reads_no_row_of_its_wave(
+    staff_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every section of the default page (design, headline, dimensions, trend, breakdowns,
+    reliability, importance-performance, registered analyses, comments) comes from sums
+    or the comments' own column: the wave's responses are never read as rows."""
+    read: list[str] = []
+    original = wavedata.load_table
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        read.append("rows")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(wavedata, "load_table", counted)
+    seed_mixed(staff_app)
+    page = page_as(staff_app, ANALYST, questionnaire=SLUG)
+    assert page.status_code == 200
+    for heading in ("Breakdowns", "Reliability of the dimensions", "Comments"):
+        assert heading in page.text
+    assert not read
