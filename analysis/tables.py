@@ -193,11 +193,28 @@ def second_order(
     ``"saddlepoint"`` (the Wald tests need the rows)."""
     if statistic not in ("F", "Chisq", "lincom", "saddlepoint"):
         raise ValueError(f"statistic {statistic!r} needs the rows (or is unknown)")
-    if pearson is None:
+    est, v, nr, nc, dropped = _without_empty_levels(est, v, nr, nc)
+    if nr < 2 or nc < 2:
+        nan = math.nan
+        return ChisqTest(nan, nan, nan, nan, nan, "Rao-Scott (fewer than two levels with answers)")
+    if pearson is None or dropped:
         table = (est * n_rows).reshape(nc, nr).T
         expected = np.outer(table.sum(1), table.sum(0)) / table.sum()
         pearson = float(((table - expected) ** 2 / expected).sum())
     k = (nr - 1) * (nc - 1)
+    if not np.any(v):
+        # No sampling variance at all (every stratum's answers are equal): the table is
+        # known exactly, so any association in it is certain (p 0) and none is p 1, as
+        # Estimate.t_test decides a difference with a standard error of 0.
+        certain = pearson > 0
+        return ChisqTest(
+            math.inf if certain else 0.0,
+            float(k),
+            math.inf,
+            0.0 if certain else 1.0,
+            pearson,
+            "Rao-Scott (no sampling variance)",
+        )
     rr = np.tile(np.arange(nr), nc)
     cc = np.repeat(np.arange(nc), nr)
     x1 = np.column_stack(
@@ -224,6 +241,21 @@ def second_order(
     eig = np.linalg.eigvals(delta).real
     p = _p_lincom(pearson, eig, d0 * nu)
     return ChisqTest(pearson, math.nan, math.nan, p, pearson, f"{statistic} (saddlepoint)")
+
+
+def _without_empty_levels(
+    est: np.ndarray, v: np.ndarray, nr: int, nc: int
+) -> tuple[np.ndarray, np.ndarray, int, int, bool]:
+    """The table without rows or columns that hold no answer (a group listed but never
+    answered): their expected counts are 0 and would make X² 0/0. Cells are ordered row
+    level fastest (cell ``r + nr * c``)."""
+    table = est.reshape(nc, nr).T
+    rows = np.flatnonzero(table.sum(1) > 0)
+    cols = np.flatnonzero(table.sum(0) > 0)
+    if len(rows) == nr and len(cols) == nc:
+        return est, v, nr, nc, False
+    cells = (rows[:, None] + nr * cols[None, :]).T.ravel()
+    return est[cells], v[np.ix_(cells, cells)], len(rows), len(cols), True
 
 
 def svychisq(design: DesignCore, row: str, col: str, statistic: str = "F") -> ChisqTest:
