@@ -271,6 +271,21 @@ def _make_engine(*args: Any, **kwargs: Any) -> Engine:
     return engine
 
 
+_FINGERPRINT = Questionnaire.fingerprint
+_fingerprints: dict[int, tuple[Questionnaire, str]] = {}
+
+
+def _fingerprint(self: Questionnaire) -> str:
+    """A questionnaire's fingerprint, once per session for each (frozen) definition object:
+    with :func:`_load` every app publishes the same objects, and each app's start hashes
+    the canonical JSON of every registered one again."""
+    found = _fingerprints.get(id(self))
+    if found is None or found[0] is not self:
+        found = (self, _FINGERPRINT(self))
+        _fingerprints[id(self)] = found
+    return found[1]
+
+
 _PARSE_HOOKIMPL_OPTS = pluggy.PluginManager.parse_hookimpl_opts
 _hookimpl_opts: dict[tuple[int, str], tuple[ModuleType, Any, Any]] = {}
 
@@ -297,7 +312,8 @@ def apps_made_cheaply() -> Iterator[None]:
     ones are read and validated once per session instead of once per app), and the URL
     builders werkzeug generated and the rules it parsed before (most of an app's making), and
     the templates compiled by an app before, the SQL statements compiled on any test
-    engine of the same backend, and pluggy's reading of the plugin modules."""
+    engine of the same backend, pluggy's reading of the plugin modules and the
+    questionnaires' fingerprints."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Flask, "create_jinja_environment", _create_jinja_environment)
         patch.setattr(collector.core.plugins, "load", _load)
@@ -306,4 +322,5 @@ def apps_made_cheaply() -> Iterator[None]:
         patch.setattr(Rule, "compile", _compile_rule)
         patch.setattr(collector.core.db, "make_engine", _make_engine)
         patch.setattr(pluggy.PluginManager, "parse_hookimpl_opts", _parse_hookimpl_opts)
+        patch.setattr(Questionnaire, "fingerprint", _fingerprint)
         yield
