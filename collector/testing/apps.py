@@ -11,17 +11,23 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import pluggy
 import pytest
 from flask import Flask
 from jinja2 import BytecodeCache
 from jinja2 import Environment
 from jinja2.bccache import Bucket
+from sqlalchemy import Engine
+from sqlalchemy.engine import Dialect
+from sqlalchemy.util import LRUCache
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import Rule
 from werkzeug.routing.rules import RulePart
 
+import collector.core.db
 import collector.core.plugins
 from collector.app import create_app
 from collector.core.questionnaires import publish_registered
@@ -215,16 +221,106 @@ def _create_jinja_environment(self: Flask) -> Environment:
     return environment
 
 
+def _dialect_kind(dialect: Dialect) -> tuple[Any, ...]:
+    """What a statement compiled for ``dialect`` depends on: its class, its driver's
+    paramstyle and the server it initialised against (every test engine of a backend is
+    made with the same arguments, so its dialect compiles the same SQL)."""
+    return (
+        type(dialect),
+        dialect.paramstyle,
+        dialect.positional,
+        dialect.server_version_info,
+        dialect.label_length,
+        dialect.max_identifier_length,
+    )
+
+
+class _SharedStatements(LRUCache[Any, Any]):
+    """SQLAlchemy's compiled-statement cache, shared by every engine of a test session.
+    Each test app has an engine of its own, whose cache starts empty: without this every
+    test compiled again each statement it ran (a third of a short test's SQL time). The
+    cache key names the engine's dialect object; here it names what that dialect is."""
+
+    @staticmethod
+    def _key(key: Any) -> Any:
+        if isinstance(key, tuple) and key and isinstance(key[0], Dialect):
+            return (_dialect_kind(key[0]), *key[1:])
+        return key
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return super().get(self._key(key), default)
+
+    def __getitem__(self, key: Any) -> Any:
+        return super().__getitem__(self._key(key))
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(self._key(key), value)
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(self._key(key))
+
+
+_STATEMENTS = _SharedStatements(5000)
+_MAKE_ENGINE = collector.core.db.make_engine
+
+
+def _make_engine(*args: Any, **kwargs: Any) -> Engine:
+    engine = _MAKE_ENGINE(*args, **kwargs)
+    if engine._compiled_cache is not None:
+        engine._compiled_cache = _STATEMENTS
+    return engine
+
+
+_FINGERPRINT = Questionnaire.fingerprint
+_fingerprints: dict[int, tuple[Questionnaire, str]] = {}
+
+
+def _fingerprint(self: Questionnaire) -> str:
+    """A questionnaire's fingerprint, once per session for each (frozen) definition object:
+    with :func:`_load` every app publishes the same objects, and each app's start hashes
+    the canonical JSON of every registered one again."""
+    found = _fingerprints.get(id(self))
+    if found is None or found[0] is not self:
+        found = (self, _FINGERPRINT(self))
+        _fingerprints[id(self)] = found
+    return found[1]
+
+
+_PARSE_HOOKIMPL_OPTS = pluggy.PluginManager.parse_hookimpl_opts
+_hookimpl_opts: dict[tuple[int, str], tuple[ModuleType, Any, Any]] = {}
+
+
+def _parse_hookimpl_opts(self: pluggy.PluginManager, plugin: Any, name: str) -> Any:
+    """pluggy's look at one name of a plugin, once per session for each module plugin of
+    collector and each name it holds: every app registers the same modules, and pluggy
+    inspects every name of each (a tenth of an app's making). Kept with the module and
+    the value it looked at, so a name bound to something else is looked at anew."""
+    if self.project_name != "collector" or not isinstance(plugin, ModuleType):
+        return _PARSE_HOOKIMPL_OPTS(self, plugin, name)
+    value = plugin.__dict__.get(name)
+    key = (id(plugin), name)
+    found = _hookimpl_opts.get(key)
+    if found is None or found[0] is not plugin or found[1] is not value:
+        found = (plugin, value, _PARSE_HOOKIMPL_OPTS(self, plugin, name))
+        _hookimpl_opts[key] = found
+    return found[2]
+
+
 @contextmanager
 def apps_made_cheaply() -> Iterator[None]:
     """Within: every app reuses the questionnaires read from a file before (the bundled
     ones are read and validated once per session instead of once per app), and the URL
     builders werkzeug generated and the rules it parsed before (most of an app's making), and
-    the templates compiled by an app before."""
+    the templates compiled by an app before, the SQL statements compiled on any test
+    engine of the same backend, pluggy's reading of the plugin modules and the
+    questionnaires' fingerprints."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Flask, "create_jinja_environment", _create_jinja_environment)
         patch.setattr(collector.core.plugins, "load", _load)
         patch.setattr(collector.core.plugins, "translate_file", _translate_file)
         patch.setattr(Rule, "_compile_builder", _compile_builder)
         patch.setattr(Rule, "compile", _compile_rule)
+        patch.setattr(collector.core.db, "make_engine", _make_engine)
+        patch.setattr(pluggy.PluginManager, "parse_hookimpl_opts", _parse_hookimpl_opts)
+        patch.setattr(Questionnaire, "fingerprint", _fingerprint)
         yield
