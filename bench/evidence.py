@@ -5,7 +5,7 @@ Usage::
     python bench/evidence.py [--responses 200000] [--complaints 20000]
                              [--database sqlite|postgresql|both]
                              [--pg-admin postgresql://postgres@127.0.0.1:5432/postgres]
-                             [--keep FOLDER] [--reuse]
+                             [--pg-database NAME] [--keep FOLDER] [--reuse]
 
 Seeds with ``bench/results.py``'s bulk seeding (a ministry and two agencies; the first
 with 20 service units, ``--responses`` citizen-satisfaction responses over 2023-2025 and
@@ -88,13 +88,17 @@ def main() -> None:
     )
     bench = results_bench()
     bench.add_seeding_arguments(parser, responses=200_000)
+    parser.add_argument(
+        "--pg-database",
+        default="collector_test_evidence_bench",
+        help="the PostgreSQL database to seed and measure (dropped and created unless --reuse)",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: this process
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, Path(args.out))))
         return
-    bench.PG_DATABASE = "collector_test_evidence_bench"
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     runs: list[dict[str, Any]] = []
     if args.reuse and not args.keep and "sqlite" in kinds:
@@ -103,7 +107,9 @@ def main() -> None:
         folder = Path(args.keep) if args.keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for kind in kinds:
-            url = bench.fresh_database(kind, args.pg_admin, folder, reuse=args.reuse)
+            url = bench.fresh_database(
+                kind, args.pg_admin, folder, reuse=args.reuse, pg_database=args.pg_database
+            )
             if args.reuse:
                 seeded = {"responses": None, "seed_s": None}
             else:
