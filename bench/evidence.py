@@ -5,7 +5,8 @@ Usage::
     python bench/evidence.py [--responses 200000] [--complaints 20000]
                              [--database sqlite|postgresql|both]
                              [--pg-admin postgresql://postgres@127.0.0.1:5432/postgres]
-                             [--keep FOLDER] [--reuse]
+                             [--pg-database NAME] [--keep FOLDER] [--reuse]
+                             [--clear-kept]
 
 Seeds with ``bench/results.py``'s bulk seeding (a ministry and two agencies; the first
 with 20 service units, ``--responses`` citizen-satisfaction responses over 2023-2025 and
@@ -17,7 +18,12 @@ every format) and reports the wall time of each stage (``sections_zh-Hant-TW`` a
 size and the process's peak resident memory. Prints one JSON document.
 
 ``--keep FOLDER`` keeps the SQLite database there (PostgreSQL's stays anyway) and
-``--reuse`` measures the databases an earlier run seeded, without seeding again.
+``--reuse`` measures the databases an earlier run seeded, without seeding again. The
+per-stratum sums (``results_sums``) and drawn charts (``charts-evidence-<database>`` in
+the folder, as ``RESULTS_CHARTS_DIR``) that earlier processes kept are reused, as a
+deployment's are: ``kept_sums_before`` and ``kept_charts_before`` say how many. After a
+new seed there are none (the pack then sums every wave it reads: "cold");
+``--clear-kept`` empties both before measuring.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import importlib.util
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,7 +61,7 @@ def results_bench() -> Any:
     return module
 
 
-def measure(url: str, out: Path) -> dict[str, Any]:
+def measure(url: str, out: Path, charts: str) -> dict[str, Any]:
     from sqlalchemy import text
 
     from collector import create_app
@@ -62,9 +69,21 @@ def measure(url: str, out: Path) -> dict[str, Any]:
     from collector.evidence.build import make_pack
 
     warnings.simplefilter("ignore")  # small-domain warnings of the breakdowns' tests
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "AUTO_MIGRATE": False})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "AUTO_MIGRATE": False,
+            "RESULTS_CHARTS_DIR": charts,
+        }
+    )
+    bench = results_bench()
     with get_engine(app).connect() as connection:
         responses = connection.execute(text("SELECT count(*) FROM response")).scalar_one()
+    kept = {
+        "kept_sums_before": bench.kept_sums(app),
+        "kept_charts_before": bench.kept_charts(charts),
+    }
     load_before = os.getloadavg()[0]
     started, cpu = time.perf_counter(), time.process_time()
     with app.app_context():
@@ -79,6 +98,7 @@ def measure(url: str, out: Path) -> dict[str, Any]:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "responses_in_database": responses,
         "load_average_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+        **kept,
     }
 
 
@@ -88,13 +108,23 @@ def main() -> None:
     )
     bench = results_bench()
     bench.add_seeding_arguments(parser, responses=200_000)
+    parser.add_argument(
+        "--pg-database",
+        default="collector_test_evidence_bench",
+        help="the PostgreSQL database to seed and measure (dropped and created unless --reuse)",
+    )
+    parser.add_argument(
+        "--clear-kept",
+        action="store_true",
+        help="empty results_sums and the kept charts before measuring (a cold pack)",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: this process
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--charts", help=argparse.SUPPRESS)  # internal: RESULTS_CHARTS_DIR
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.measure, Path(args.out))))
+        print(json.dumps(measure(args.measure, Path(args.out), args.charts)))
         return
-    bench.PG_DATABASE = "collector_test_evidence_bench"
     kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
     runs: list[dict[str, Any]] = []
     if args.reuse and not args.keep and "sqlite" in kinds:
@@ -103,14 +133,30 @@ def main() -> None:
         folder = Path(args.keep) if args.keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for kind in kinds:
-            url = bench.fresh_database(kind, args.pg_admin, folder, reuse=args.reuse)
+            url = bench.fresh_database(
+                kind, args.pg_admin, folder, reuse=args.reuse, pg_database=args.pg_database
+            )
+            charts = folder / f"charts-evidence-{kind}"
+            if not args.reuse or args.clear_kept:
+                shutil.rmtree(charts, ignore_errors=True)
+            if args.reuse and args.clear_kept:
+                bench.clear_kept(url)
             if args.reuse:
                 seeded = {"responses": None, "seed_s": None}
             else:
                 seeded = bench.seed(url, args.responses, args.complaints)
                 print(f"{kind}: seeded {seeded}", file=sys.stderr)
             done = subprocess.run(
-                [sys.executable, __file__, "--measure", url, "--out", str(Path(tmp) / kind)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--measure",
+                    url,
+                    "--out",
+                    str(Path(tmp) / kind),
+                    "--charts",
+                    str(charts),
+                ],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,
