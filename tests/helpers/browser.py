@@ -15,6 +15,7 @@ from playwright.sync_api import Page
 from playwright.sync_api import expect
 from werkzeug.serving import WSGIRequestHandler
 
+from collector.jobs.worker import drain
 from tests.helpers.staff import PASSWORD
 
 CHROMIUM = os.environ.get("COLLECTOR_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -81,7 +82,12 @@ class LiveServer:
 
         try:
             # The body is built here so the request is "busy" until its answer is written.
-            return list(self.app(environ, record))
+            body = list(self.app(environ, record))
+            # The worker beside the server (``collector serve``): the jobs this request
+            # queued (e-mail, response_saved...) have run before the browser reads its
+            # answer, so the next page sees them done, as a user a moment later would.
+            drain(self.app)
+            return body
         finally:
             with self._lock:
                 self._busy -= 1

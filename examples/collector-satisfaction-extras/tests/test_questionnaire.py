@@ -15,7 +15,7 @@ from collector.testing import Refused
 
 def test_collector_check_accepts_the_questionnaire(collector_cli: Any) -> None:
     path = collector_satisfaction_extras.HERE / "online_service.yaml"
-    result = collector_cli("check", str(path))
+    result = collector_cli("check", str(path), "--language", "en")
     assert result.exit_code == 0, result.output
     assert f"{SLUG}: 7 questions" in result.output
 

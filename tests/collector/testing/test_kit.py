@@ -112,6 +112,6 @@ def test_collector_check_knows_the_loaded_plugins_question_types(
     assert refused.exit_code == 1
     assert "Question “comment”: unknown type 'postal_code'" in refused.output
     collector_app(example_plugin)
-    accepted = collector_cli("check", str(path))
+    accepted = collector_cli("check", str(path), "--language", "en")
     assert accepted.exit_code == 0, accepted.output
     assert "postal-satisfaction: 3 questions" in accepted.output
